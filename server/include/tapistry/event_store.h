@@ -1,0 +1,120 @@
+// EventStore: where analytics events live and how the product's numbers are computed from them.
+// Two implementations (DESIGN §2): EmbeddedEventStore (columnar segments under the data dir) and,
+// later, ClickHouseEventStore. Both pass server/test/event_store_conformance_test.cc and must
+// return identical results for every query (DESIGN §5 defines each number).
+//
+// Durability contract: the pipeline writes events to the WAL and fsyncs before it calls Append,
+// passing the WAL sequence number of the last record in the batch. The store reports, through
+// PersistedSeq(), the highest sequence whose events are in its own durable storage; the pipeline
+// may drop WAL records at or below it and replays the rest into Append after a restart.
+//
+// Thread-safety: every method may be called concurrently from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tapistry/clock.h"
+#include "tapistry/event.h"
+#include "tapistry/status.h"
+
+namespace tapistry {
+
+// Which events a query looks at. Days are UTC day numbers (DayOf), inclusive on both ends.
+struct EventFilter {
+  std::string project_id;
+  int32_t from_day = 0;
+  int32_t to_day = 0;
+  std::optional<std::string> path;          // normalized path, exact match
+  std::optional<DeviceClass> device_class;  // exact match
+  std::optional<uint8_t> viewport_bucket;   // ViewportBucket(viewport_w)
+};
+
+// GET /api/overview (issue 2). Visitors = distinct anonymous_id; sessions = distinct session_id;
+// pageviews = number of page_view events. Each counted over the events the filter selects.
+struct OverviewQuery {
+  EventFilter filter;
+  int top_pages_limit = 10;
+};
+struct OverviewTotals {
+  uint64_t pageviews = 0;
+  uint64_t sessions = 0;
+  uint64_t visitors = 0;
+  bool operator==(const OverviewTotals&) const = default;
+};
+struct OverviewDay {
+  int32_t day = 0;  // every day of the range is present, zeros included, ascending
+  OverviewTotals totals;
+  bool operator==(const OverviewDay&) const = default;
+};
+struct TopPage {
+  std::string path;
+  uint64_t pageviews = 0;  // page_view events with this path
+  uint64_t sessions = 0;   // distinct sessions with a page_view of this path
+  bool operator==(const TopPage&) const = default;
+};
+struct OverviewResult {
+  OverviewTotals totals;
+  std::vector<OverviewDay> series;
+  std::vector<TopPage> top_pages;  // pageviews desc, then path asc; at most top_pages_limit
+  bool operator==(const OverviewResult&) const = default;
+};
+
+struct EventStoreStats {
+  uint64_t rows_total = 0;        // rows in segments + memtable
+  uint64_t rows_in_memtable = 0;
+  uint64_t segments = 0;
+  uint64_t bytes_on_disk = 0;
+  uint64_t flushes = 0;
+  uint64_t compactions = 0;
+  double last_flush_ms = 0;
+  double last_compaction_ms = 0;
+};
+
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+
+  // Makes the events visible to queries (within 1 s at most) and schedules them for persistence.
+  // `last_seq` is the WAL sequence of the batch (0 when the caller has no WAL, e.g. import).
+  virtual Status Append(std::span<const Event> events, uint64_t last_seq) = 0;
+  // Persists everything appended so far; on return PersistedSeq() covers it.
+  virtual Status Flush() = 0;
+  // Highest WAL sequence whose events are durable in the store's own files.
+  virtual uint64_t PersistedSeq() const = 0;
+
+  virtual Result<OverviewResult> Overview(const OverviewQuery& q) = 0;
+
+  // Calls fn for the event_id and time of every stored event with ts_ms >= since_ms (any order),
+  // used to rebuild the dedupe window after a restart.
+  virtual Status ScanEventIds(int64_t since_ms,
+                              const std::function<void(const Uuid&, int64_t ts_ms)>& fn) = 0;
+  // DSAR: removes every event of the project whose anonymous_id (or user_id) matches.
+  // Returns the number of rows removed.
+  virtual Result<uint64_t> DeleteSubject(const std::string& project_id,
+                                         const std::optional<Uuid>& anonymous_id,
+                                         const std::optional<std::string>& user_id) = 0;
+  // Drops whole days older than `keep_days` before `today` for the project.
+  virtual Status ApplyRetention(const std::string& project_id, int32_t today, int keep_days) = 0;
+
+  virtual EventStoreStats Stats() const = 0;
+  // Stops background work after persisting the memtable.
+  virtual Status Close() = 0;
+};
+
+struct EmbeddedStoreOptions {
+  std::string dir;                       // <data>/events
+  size_t memtable_rows = 1 << 20;        // flush when the memtable holds this many rows
+  int64_t memtable_max_age_ms = 5000;    // ... or when its oldest row is this old
+  bool background = true;                // run flush/compaction threads
+  Clock* clock = nullptr;                // nullptr = SystemClock()
+};
+
+Result<std::unique_ptr<EventStore>> OpenEmbeddedEventStore(const EmbeddedStoreOptions& opts);
+
+}  // namespace tapistry

@@ -1,0 +1,70 @@
+// MetaStore: projects, keys, allowed origins, read tokens and settings (spec §5.2).
+// Implementations: SqliteMetaStore (embedded default), PostgresMetaStore (scale-out, later).
+// Secrets (read tokens) are stored as SHA-256 hashes; the plain token is returned once at creation.
+// Thread-safety: every method may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tapistry/status.h"
+
+namespace tapistry {
+
+struct ProjectSettings {
+  int retention_days = 180;
+  bool store_raw_ua = false;          // keep the raw user agent (off: families only)
+  double replay_sample_rate = 0.30;
+  // Query parameters kept in stored URLs and paths (spec §9).
+  std::vector<std::string> query_allowlist = {"utm_source", "utm_medium", "utm_campaign",
+                                              "utm_term", "utm_content"};
+  // Rate-limit overrides; 0 = server default (spec §18).
+  int rate_project_rps = 0;
+  int rate_ip_rps = 0;
+  int rate_session_eps = 0;
+  bool operator==(const ProjectSettings&) const = default;
+};
+
+struct Project {
+  std::string id;          // "p_" + 16 hex
+  std::string name;
+  std::string public_key;  // "pk_" + 24 hex: goes in the snippet
+  std::vector<std::string> allowed_origins;  // "https://example.com"; empty = any origin
+  ProjectSettings settings;
+  int64_t created_ms = 0;
+};
+
+struct CreatedProject {
+  Project project;
+  std::string read_token;  // "rt_" + 32 hex, shown once
+};
+
+class MetaStore {
+ public:
+  virtual ~MetaStore() = default;
+
+  virtual Result<CreatedProject> CreateProject(const std::string& name,
+                                               const std::vector<std::string>& origins) = 0;
+  virtual Result<Project> GetProject(const std::string& project_id) = 0;
+  virtual Result<Project> FindProjectByKey(const std::string& public_key) = 0;
+  virtual Result<std::vector<Project>> ListProjects() = 0;
+  virtual Status SetAllowedOrigins(const std::string& project_id,
+                                   const std::vector<std::string>& origins) = 0;
+  virtual Status UpdateSettings(const std::string& project_id, const ProjectSettings& s) = 0;
+  // True when `token` is a live read token of the project.
+  virtual Result<bool> CheckReadToken(const std::string& project_id, const std::string& token) = 0;
+  // Issues an additional read token (returned in plain once).
+  virtual Result<std::string> CreateReadToken(const std::string& project_id) = 0;
+
+  // Small server-wide values (signing secrets, schema version).
+  virtual Result<std::optional<std::string>> GetValue(const std::string& key) = 0;
+  virtual Status PutValue(const std::string& key, const std::string& value) = 0;
+};
+
+// Opens (creating if needed) the SQLite meta store at `path`.
+Result<std::unique_ptr<MetaStore>> OpenSqliteMetaStore(const std::string& path);
+
+}  // namespace tapistry
