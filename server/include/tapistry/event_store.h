@@ -90,6 +90,11 @@ class EventStore {
 
   virtual Result<OverviewResult> Overview(const OverviewQuery& q) = 0;
 
+  // Raw events the filter selects (optionally of one type), oldest first, at most `limit`.
+  // Used by the raw-event API (end-to-end tests, DSAR export); not a hot path.
+  virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter,
+                                                std::optional<EventType> type, size_t limit) = 0;
+
   // Calls fn for the event_id and time of every stored event with ts_ms >= since_ms (any order),
   // used to rebuild the dedupe window after a restart.
   virtual Status ScanEventIds(int64_t since_ms,
