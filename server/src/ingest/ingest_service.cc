@@ -1,0 +1,182 @@
+#include "ingest/ingest_service.h"
+
+#include <algorithm>
+
+#include "common/json_writer.h"
+#include "ingest/event_parser.h"
+#include "pipeline/pipeline.h"
+
+namespace tapistry {
+namespace {
+
+EventParser& ThreadParser() {
+  thread_local EventParser parser;
+  return parser;
+}
+
+std::string BuildResponse(size_t stored, size_t duplicates, const std::vector<EventError>& errors,
+                          int64_t now_ms) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("accepted").Uint(stored + duplicates)
+      .Key("duplicates").Uint(duplicates)
+      .Key("rejected").Uint(errors.size())
+      .Key("errors").BeginArray();
+  for (const EventError& e : errors) {
+    w.BeginObject().Key("index").Uint(e.index);
+    if (!e.id.empty()) w.Key("id").String(e.id);
+    w.Key("field").String(e.field).Key("reason").String(e.reason).EndObject();
+  }
+  w.EndArray().Key("server_time").Int(now_ms).EndObject();
+  return w.Take();
+}
+
+}  // namespace
+
+IngestService::IngestService(ProjectCache* projects, Pipeline* pipeline, RateLimiter* limiter,
+                             const GeoIpResolver* geo, MetricsRegistry* metrics, Clock* clock,
+                             IngestLimits limits)
+    : projects_(projects), pipeline_(pipeline), limiter_(limiter), geo_(geo), metrics_(metrics),
+      clock_(clock), limits_(limits) {
+  events_accepted_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome", "outcome=\"stored\"");
+  events_duplicate_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome", "outcome=\"duplicate\"");
+  events_rejected_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome", "outcome=\"rejected\"");
+}
+
+Reply IngestService::Reject(int status, const char* code, std::string reason) {
+  metrics_->GetCounter("tapistry_ingest_rejections_total", "Rejected /i requests by reason",
+                       std::string("reason=\"") + code + "\"")->Inc();
+  return JsonError(status, code, reason);
+}
+
+bool IngestService::PreflightAllowed(const std::string& origin) {
+  return !origin.empty() && projects_->AnyProjectAllowsOrigin(origin);
+}
+
+void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> done) {
+  const int64_t now = clock_->NowMs();
+  EventParser& parser = ThreadParser();
+  ParseOptions opts;
+  opts.now_ms = now;
+  opts.client_time_ms = req.client_time_ms;
+
+  // The key may be in the body (sendBeacon cannot set headers): parse first when it isn't in the
+  // header or query, but charge the rate limits before doing any per-event work.
+  std::string key = !req.key_header.empty() ? req.key_header : req.key_query;
+  ParsedBatch batch;
+  Status parsed = Status::Ok();
+  bool parsed_early = false;
+  if (key.empty()) {
+    parsed = parser.ParseBatch(req.body, opts, &batch);
+    parsed_early = true;
+    key = batch.key;
+    if (key.empty()) {
+      if (!parsed.ok()) {
+        return done(Reject(HttpStatusFor(parsed.code()), StatusCodeName(parsed.code()), parsed.message()));
+      }
+      return done(Reject(401, "missing_key", "no project key: send X-Project-Key, \"k\" in the body or ?k="));
+    }
+  }
+  auto project_or = projects_->ByKey(key);
+  if (!project_or.ok()) {
+    if (project_or.status().code() == StatusCode::kUnauthenticated) {
+      return done(Reject(401, "unknown_key", "unknown project key"));
+    }
+    return done(Reject(503, "unavailable", project_or.status().message()));
+  }
+  std::shared_ptr<const Project> project = *project_or;
+  if (!req.origin.empty() && !OriginAllowed(*project, req.origin)) {
+    return done(Reject(403, "origin_not_allowed",
+                       "origin " + req.origin + " is not in the project's allowed origins"));
+  }
+
+  int retry = 1;
+  const ProjectSettings& ps = project->settings;
+  double project_rps = ps.rate_project_rps > 0 ? ps.rate_project_rps : limits_.project_rps;
+  double ip_rps = ps.rate_ip_rps > 0 ? ps.rate_ip_rps : limits_.ip_rps;
+  if (!limiter_->Allow("p:" + project->id, project_rps, project_rps, 1, &retry)) {
+    Reply r = Reject(429, "rate_limited", "project request rate over " + std::to_string(static_cast<int>(project_rps)) + "/s");
+    r.AddHeader("Retry-After", std::to_string(retry));
+    return done(std::move(r));
+  }
+  if (!req.client_ip.empty() && !limiter_->Allow("ip:" + req.client_ip, ip_rps, ip_rps, 1, &retry)) {
+    Reply r = Reject(429, "rate_limited", "client IP request rate over " + std::to_string(static_cast<int>(ip_rps)) + "/s");
+    r.AddHeader("Retry-After", std::to_string(retry));
+    return done(std::move(r));
+  }
+
+  opts.query_allowlist = &ps.query_allowlist;
+  // Re-parse only if the early parse ran without the project's allowlist.
+  if (!parsed_early || ps.query_allowlist != ProjectSettings().query_allowlist) {
+    parsed = parser.ParseBatch(req.body, opts, &batch);
+  }
+  if (!parsed.ok()) {
+    return done(Reject(HttpStatusFor(parsed.code()), StatusCodeName(parsed.code()), parsed.message()));
+  }
+
+  // Enrichment shared by the whole request.
+  UserAgentInfo ua = ParseUserAgent(req.user_agent);
+  BotSignals sig;
+  sig.webdriver = batch.webdriver;
+  sig.missing_ua = req.user_agent.empty();
+  sig.missing_accept_language = !req.has_accept_language;
+  if (!req.client_ip.empty()) sig.ip_rate_ratio = limiter_->Pressure("ip:" + req.client_ip, ip_rps, ip_rps);
+  uint8_t bot = BotScore(ua, sig);
+  std::string country = req.country_hint;
+  if (country.size() != 2 && geo_ != nullptr && !req.client_ip.empty()) country = geo_->Country(req.client_ip);
+
+  // Per-session limits: events/s and events per session. Events over them are rejected one by
+  // one (the rest of the batch is kept).
+  double session_eps = ps.rate_session_eps > 0 ? ps.rate_session_eps : limits_.session_eps;
+  std::vector<Event> keep;
+  keep.reserve(batch.events.size());
+  for (size_t k = 0; k < batch.events.size(); ++k) {
+    Event& ev = batch.events[k];
+    std::string sid = ev.session_id.ToString();
+    int r2 = 0;
+    if (!limiter_->Allow("s:" + sid, session_eps, session_eps, 1, &r2) ||
+        !limiter_->Allow("sc:" + sid, limits_.session_max_events / 86400.0, limits_.session_max_events, 1, &r2)) {
+      batch.errors.push_back({batch.event_index[k], ev.event_id.ToString(), "session_id", "session event rate or cap exceeded"});
+      continue;
+    }
+    ev.project_id = project->id;
+    if (ua.device_class != DeviceClass::kUnknown) ev.device_class = ua.device_class;
+    ev.browser = ua.browser;
+    ev.os = ua.os;
+    if (ps.store_raw_ua) ev.ua = req.user_agent.substr(0, 512);
+    if (country.size() == 2) {
+      ev.country[0] = country[0];
+      ev.country[1] = country[1];
+    }
+    ev.bot_score = bot;
+    keep.push_back(std::move(ev));
+  }
+  std::sort(batch.errors.begin(), batch.errors.end(),
+            [](const EventError& a, const EventError& b) { return a.index < b.index; });
+  events_rejected_->Inc(batch.errors.size());
+
+  if (keep.empty()) {
+    Reply r;
+    r.status = batch.errors.empty() ? 200 : 400;
+    r.body = BuildResponse(0, 0, batch.errors, now);
+    if (!batch.errors.empty()) metrics_->GetCounter("tapistry_ingest_rejections_total", "Rejected /i requests by reason", "reason=\"no_valid_events\"")->Inc();
+    return done(std::move(r));
+  }
+  auto errors = std::make_shared<std::vector<EventError>>(std::move(batch.errors));
+  pipeline_->Submit(std::move(keep), [this, errors, done = std::move(done)](Status s, SubmitResult res) {
+    int64_t t = clock_->NowMs();
+    if (!s.ok()) {
+      Reply r = Reject(HttpStatusFor(s.code()), StatusCodeName(s.code()), s.message());
+      if (s.code() == StatusCode::kUnavailable) r.AddHeader("Retry-After", "1");
+      return done(std::move(r));
+    }
+    events_accepted_->Inc(res.stored);
+    events_duplicate_->Inc(res.duplicates);
+    Reply r;
+    r.status = errors->empty() ? 200 : 206;
+    r.body = BuildResponse(res.stored, res.duplicates, *errors, t);
+    done(std::move(r));
+  });
+}
+
+}  // namespace tapistry

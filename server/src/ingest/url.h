@@ -1,0 +1,36 @@
+// URL sanitizing and path normalization (spec §9, Appendix D). The server never trusts the
+// client's `path`: it recomputes it from the URL it has just sanitized.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tapistry {
+
+struct ParsedUrl {
+  std::string scheme;  // lowercase "http" / "https"
+  std::string host;    // lowercase, with ":port" when not the default
+  std::string path;    // raw path, starts with '/'
+  std::string query;   // without '?'
+};
+
+// Splits an absolute http(s) URL. Returns false for anything else (relative, javascript:, data:,
+// credentials in the authority, control characters).
+bool ParseHttpUrl(std::string_view url, ParsedUrl* out);
+
+// Keeps only the query parameters whose key is in `allowlist` (order kept), drops the fragment and
+// any user:password, redacts PII (emails, card numbers, ...) in path and kept values.
+// Returns false when `url` is not an absolute http(s) URL.
+bool SanitizeUrl(std::string_view url, const std::vector<std::string>& allowlist, std::string* out);
+
+// spec §9: lowercase, collapse "//", strip a trailing slash (not for "/"), drop "/index",
+// "/index.html", "/index.htm", percent-decoding of unreserved characters, PII segments redacted.
+// Input is the raw path component (no query, no fragment).
+std::string NormalizePath(std::string_view raw_path);
+
+// The host of an http(s) URL ("" when it isn't one), used for referrer domains.
+std::string UrlHost(std::string_view url);
+
+}  // namespace tapistry

@@ -1,0 +1,51 @@
+#include "ingest/url.h"
+
+#include <gtest/gtest.h>
+
+namespace tapistry {
+namespace {
+
+const std::vector<std::string> kAllow = {"utm_source", "utm_medium", "utm_campaign", "variant"};
+
+TEST(UrlTest, SanitizeKeepsAllowlistedParamsOnly) {
+  std::string out;
+  ASSERT_TRUE(SanitizeUrl("https://Example.com:443/Pricing?utm_source=tw&token=secret&variant=b#top",
+                          kAllow, &out));
+  EXPECT_EQ(out, "https://example.com/Pricing?utm_source=tw&variant=b");
+  ASSERT_TRUE(SanitizeUrl("http://example.com", kAllow, &out));
+  EXPECT_EQ(out, "http://example.com/");
+}
+
+TEST(UrlTest, SanitizeRejectsNonHttpAndCredentials) {
+  std::string out;
+  EXPECT_FALSE(SanitizeUrl("javascript:alert(1)", kAllow, &out));
+  EXPECT_FALSE(SanitizeUrl("/relative", kAllow, &out));
+  EXPECT_FALSE(SanitizeUrl("https://user:pw@example.com/", kAllow, &out));
+  EXPECT_FALSE(SanitizeUrl("https://exa\nmple.com/", kAllow, &out));
+}
+
+TEST(UrlTest, SanitizeRedactsPiiInPath) {
+  std::string out;
+  ASSERT_TRUE(SanitizeUrl("https://example.com/u/jane@example.com?utm_source=a@b.io", kAllow, &out));
+  EXPECT_EQ(out, "https://example.com/u/[email]?utm_source=[email]");
+}
+
+TEST(UrlTest, NormalizePathFollowsSpec9) {
+  EXPECT_EQ(NormalizePath("/"), "/");
+  EXPECT_EQ(NormalizePath(""), "/");
+  EXPECT_EQ(NormalizePath("/Pricing/"), "/pricing");
+  EXPECT_EQ(NormalizePath("//docs///Intro"), "/docs/intro");
+  EXPECT_EQ(NormalizePath("/index.html"), "/");
+  EXPECT_EQ(NormalizePath("/blog/index.htm"), "/blog");
+  EXPECT_EQ(NormalizePath("/blog/index"), "/blog");
+  EXPECT_EQ(NormalizePath("/index/"), "/");
+  EXPECT_EQ(NormalizePath("/caf%C3%A9/%7Euser"), "/caf%C3%A9/~user");
+}
+
+TEST(UrlTest, HostOfUrl) {
+  EXPECT_EQ(UrlHost("https://www.Google.com/search?q=x"), "www.google.com");
+  EXPECT_EQ(UrlHost("android-app://com.x"), "");
+}
+
+}  // namespace
+}  // namespace tapistry
