@@ -1,0 +1,271 @@
+// SqliteMetaStore: the embedded MetaStore. One connection guarded by a mutex: metadata traffic is
+// tiny (project lookups are cached by ingest/ProjectCache), so serializing is simpler than pooling.
+#include <simdjson.h>
+#include <sqlite3.h>
+
+#include <mutex>
+
+#include "common/crypto.h"
+#include "common/json_writer.h"
+#include "tapistry/clock.h"
+#include "tapistry/meta_store.h"
+
+namespace tapistry {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS projects (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  public_key TEXT NOT NULL UNIQUE,
+  allowed_origins TEXT NOT NULL DEFAULT '[]',
+  settings TEXT NOT NULL DEFAULT '{}',
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS read_tokens (
+  token_hash TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql";
+
+std::string StringsToJson(const std::vector<std::string>& v) {
+  JsonWriter w;
+  w.BeginArray();
+  for (const auto& s : v) w.String(s);
+  w.EndArray();
+  return w.Take();
+}
+
+std::string SettingsToJson(const ProjectSettings& s) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("retention_days").Int(s.retention_days)
+      .Key("store_raw_ua").Bool(s.store_raw_ua)
+      .Key("replay_sample_rate").Double(s.replay_sample_rate)
+      .Key("query_allowlist").Raw(StringsToJson(s.query_allowlist))
+      .Key("rate_project_rps").Int(s.rate_project_rps)
+      .Key("rate_ip_rps").Int(s.rate_ip_rps)
+      .Key("rate_session_eps").Int(s.rate_session_eps)
+      .EndObject();
+  return w.Take();
+}
+
+// Settings written by an older version may lack keys: those keep their defaults.
+ProjectSettings SettingsFromJson(const std::string& json) {
+  ProjectSettings s;
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  if (p.parse(json).get(doc) || !doc.is_object()) return s;
+  for (auto f : doc.get_object()) {
+    if (f.key == "retention_days" && f.value.is_int64()) s.retention_days = static_cast<int>(int64_t(f.value));
+    else if (f.key == "store_raw_ua" && f.value.is_bool()) s.store_raw_ua = bool(f.value);
+    else if (f.key == "replay_sample_rate" && f.value.is_number()) s.replay_sample_rate = f.value.get_double().value_unsafe();
+    else if (f.key == "rate_project_rps" && f.value.is_int64()) s.rate_project_rps = static_cast<int>(int64_t(f.value));
+    else if (f.key == "rate_ip_rps" && f.value.is_int64()) s.rate_ip_rps = static_cast<int>(int64_t(f.value));
+    else if (f.key == "rate_session_eps" && f.value.is_int64()) s.rate_session_eps = static_cast<int>(int64_t(f.value));
+    else if (f.key == "query_allowlist" && f.value.is_array()) {
+      s.query_allowlist.clear();
+      for (auto v : f.value.get_array()) {
+        if (v.is_string()) s.query_allowlist.emplace_back(std::string_view(v));
+      }
+    }
+  }
+  return s;
+}
+
+std::vector<std::string> StringsFromJson(const std::string& json) {
+  std::vector<std::string> out;
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  if (p.parse(json).get(doc) || !doc.is_array()) return out;
+  for (auto v : doc.get_array()) {
+    if (v.is_string()) out.emplace_back(std::string_view(v));
+  }
+  return out;
+}
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+  ~Stmt() { sqlite3_finalize(s_); }
+  bool ok() const { return rc_ == SQLITE_OK; }
+  Stmt& Bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  int Step() { return sqlite3_step(s_); }
+  std::string Text(int col) {
+    const unsigned char* t = sqlite3_column_text(s_, col);
+    return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(s_, col)) : "";
+  }
+  int64_t Int(int col) { return sqlite3_column_int64(s_, col); }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  int rc_;
+};
+
+class SqliteMetaStore final : public MetaStore {
+ public:
+  explicit SqliteMetaStore(sqlite3* db) : db_(db) {}
+  ~SqliteMetaStore() override { sqlite3_close(db_); }
+
+  Result<CreatedProject> CreateProject(const std::string& name,
+                                       const std::vector<std::string>& origins) override {
+    if (name.empty() || name.size() > 200) return Status::InvalidArgument("project name must be 1..200 bytes");
+    CreatedProject c;
+    c.project.id = "p_" + RandomHex(8);
+    c.project.name = name;
+    c.project.public_key = "pk_" + RandomHex(12);
+    c.project.allowed_origins = origins;
+    c.project.created_ms = SystemClock()->NowMs();
+    c.read_token = "rt_" + RandomHex(16);
+    std::lock_guard lock(mu_);
+    TAP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Stmt ins(db_, "INSERT INTO projects(id,name,public_key,allowed_origins,settings,created_ms) VALUES(?,?,?,?,?,?)");
+    ins.Bind(1, c.project.id).Bind(2, name).Bind(3, c.project.public_key).Bind(4, StringsToJson(origins))
+        .Bind(5, SettingsToJson(c.project.settings)).Bind(6, c.project.created_ms);
+    Stmt tok(db_, "INSERT INTO read_tokens(token_hash,project_id,created_ms) VALUES(?,?,?)");
+    tok.Bind(1, Sha256Hex(c.read_token)).Bind(2, c.project.id).Bind(3, c.project.created_ms);
+    if (ins.Step() != SQLITE_DONE || tok.Step() != SQLITE_DONE) {
+      (void)Exec("ROLLBACK");
+      return Status::IOError(std::string("creating project: ") + sqlite3_errmsg(db_));
+    }
+    TAP_RETURN_IF_ERROR(Exec("COMMIT"));
+    return c;
+  }
+
+  Result<Project> GetProject(const std::string& id) override {
+    return FindOne("SELECT id,name,public_key,allowed_origins,settings,created_ms FROM projects WHERE id=?", id);
+  }
+
+  Result<Project> FindProjectByKey(const std::string& key) override {
+    return FindOne("SELECT id,name,public_key,allowed_origins,settings,created_ms FROM projects WHERE public_key=?", key);
+  }
+
+  Result<std::vector<Project>> ListProjects() override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT id,name,public_key,allowed_origins,settings,created_ms FROM projects ORDER BY created_ms, id");
+    std::vector<Project> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(Row(s));
+    if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return out;
+  }
+
+  Status SetAllowedOrigins(const std::string& id, const std::vector<std::string>& origins) override {
+    return Update("UPDATE projects SET allowed_origins=? WHERE id=?", StringsToJson(origins), id);
+  }
+
+  Status UpdateSettings(const std::string& id, const ProjectSettings& s) override {
+    return Update("UPDATE projects SET settings=? WHERE id=?", SettingsToJson(s), id);
+  }
+
+  Result<bool> CheckReadToken(const std::string& project_id, const std::string& token) override {
+    if (token.empty()) return false;
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT project_id FROM read_tokens WHERE token_hash=?");
+    s.Bind(1, Sha256Hex(token));
+    int rc = s.Step();
+    if (rc == SQLITE_DONE) return false;
+    if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
+    return ConstantTimeEquals(s.Text(0), project_id);
+  }
+
+  Result<std::string> CreateReadToken(const std::string& project_id) override {
+    std::string token = "rt_" + RandomHex(16);
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "INSERT INTO read_tokens(token_hash,project_id,created_ms) SELECT ?,id,? FROM projects WHERE id=?");
+    s.Bind(1, Sha256Hex(token)).Bind(2, SystemClock()->NowMs()).Bind(3, project_id);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("no project " + project_id);
+    return token;
+  }
+
+  Result<std::optional<std::string>> GetValue(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT value FROM kv WHERE key=?");
+    s.Bind(1, key);
+    int rc = s.Step();
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
+    return std::optional<std::string>(s.Text(0));
+  }
+
+  Status PutValue(const std::string& key, const std::string& value) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "INSERT INTO kv(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+    s.Bind(1, key).Bind(2, value);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return Status::Ok();
+  }
+
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string m = err ? err : "sqlite error";
+      sqlite3_free(err);
+      return Status::IOError(m);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  static Project Row(Stmt& s) {
+    Project p;
+    p.id = s.Text(0);
+    p.name = s.Text(1);
+    p.public_key = s.Text(2);
+    p.allowed_origins = StringsFromJson(s.Text(3));
+    p.settings = SettingsFromJson(s.Text(4));
+    p.created_ms = s.Int(5);
+    return p;
+  }
+
+  Result<Project> FindOne(const char* sql, const std::string& arg) {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, sql);
+    s.Bind(1, arg);
+    int rc = s.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound("no such project");
+    if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
+    return Row(s);
+  }
+
+  Status Update(const char* sql, const std::string& value, const std::string& id) {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, sql);
+    s.Bind(1, value).Bind(2, id);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("no project " + id);
+    return Status::Ok();
+  }
+
+  sqlite3* db_;
+  std::mutex mu_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<MetaStore>> OpenSqliteMetaStore(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string m = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status::IOError("opening meta store " + path + ": " + m);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  auto store = std::make_unique<SqliteMetaStore>(db);
+  TAP_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  TAP_RETURN_IF_ERROR(store->Exec(kSchema));
+  return std::unique_ptr<MetaStore>(std::move(store));
+}
+
+}  // namespace tapistry
