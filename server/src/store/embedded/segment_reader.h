@@ -1,0 +1,45 @@
+// Segment: an open, immutable segment file. Opening reads and checks only the footer; columns
+// are read on demand (pread + CRC check + zstd decode) into a Columns value the caller owns, so
+// nothing is cached beyond one query and memory stays flat however much data is on disk.
+// Every byte read is checked: corrupt files produce Status::Corruption, never a crash.
+// Thread-safety: immutable after Open; Load may be called from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "store/embedded/columns.h"
+#include "store/embedded/file_util.h"
+#include "store/embedded/segment_format.h"
+#include "tapistry/status.h"
+
+namespace tapistry::store {
+
+class Segment {
+ public:
+  static Result<std::shared_ptr<Segment>> Open(const std::string& path);
+
+  const SegmentFooter& footer() const { return footer_; }
+  const std::string& path() const { return path_; }
+  uint64_t file_size() const { return file_->size(); }
+  uint64_t rows() const { return footer_.rows; }
+
+  // Decodes the columns in `mask` not yet in out->loaded; sets out->rows.
+  Status Load(ColumnMask mask, Columns* out) const;
+  // Only the sorted dictionary of session_id or anonymous_id (no per-row data).
+  Status LoadUuidDict(ColumnId id, std::vector<Uuid>* dict) const;
+  // Only the dictionary of a string column (e.g. to turn a path filter into a code).
+  Status LoadStringDict(ColumnId id, StringColumn* out) const;
+
+ private:
+  Segment(std::string path, std::unique_ptr<RandomAccessFile> file) : path_(std::move(path)), file_(std::move(file)) {}
+  Status ReadStream(const ColumnMeta& c, StreamKind kind, std::string* raw) const;
+  Status LoadColumn(const ColumnMeta& c, Columns* out) const;
+
+  std::string path_;
+  std::unique_ptr<RandomAccessFile> file_;
+  SegmentFooter footer_;
+};
+
+}  // namespace tapistry::store

@@ -1,0 +1,322 @@
+#include "store/embedded/segment_writer.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <numeric>
+
+#include "store/embedded/coding.h"
+#include "store/embedded/crc32c.h"
+#include "store/embedded/file_util.h"
+#include "store/embedded/zstd_codec.h"
+
+namespace tapistry::store {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "the segment format is little-endian");
+
+uint8_t CodeWidth(size_t dict_size) {
+  if (dict_size <= 0x100) return 1;
+  if (dict_size <= 0x10000) return 2;
+  return 4;
+}
+
+void PutCodes(const std::vector<uint32_t>& codes, uint8_t width, std::string* out) {
+  out->resize(codes.size() * width);
+  char* p = out->data();
+  for (uint32_t c : codes) {
+    for (uint8_t b = 0; b < width; ++b) *p++ = static_cast<char>(c >> (8 * b));
+  }
+}
+
+void PutUuid(std::string* out, const Uuid& u) {
+  PutFixed64(out, u.hi);
+  PutFixed64(out, u.lo);
+}
+
+class Builder {
+ public:
+  Builder(int level, std::string* out) : level_(level), out_(out) {
+    out_->assign(kSegmentMagic, sizeof kSegmentMagic);
+    PutFixed32(out_, kSegmentVersion);
+  }
+  void AddStream(ColumnMeta* c, StreamKind kind, std::string_view raw) {
+    StreamMeta s;
+    s.kind = kind;
+    s.raw_len = raw.size();
+    CompressStream(raw, level_, &s.codec, &scratch_);
+    s.offset = out_->size();
+    s.stored_len = scratch_.size();
+    s.crc = Crc32c(scratch_);
+    out_->append(scratch_);
+    c->streams.push_back(s);
+  }
+
+ private:
+  int level_;
+  std::string* out_;
+  std::string scratch_;
+};
+
+template <typename T>
+void MinMax(const std::vector<T>& v, ColumnMeta* c) {
+  if (v.empty()) return;
+  auto [mn, mx] = std::minmax_element(v.begin(), v.end());
+  c->min = static_cast<int64_t>(*mn);
+  c->max = static_cast<int64_t>(*mx);
+}
+
+template <typename T>
+std::vector<T> Gather(const std::vector<T>& v, const std::vector<uint32_t>& perm) {
+  std::vector<T> out(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) out[i] = v[perm[i]];
+  return out;
+}
+
+template <typename T>
+void AddFixed(Builder* b, ColumnId id, const std::vector<T>& v, bool shuffle, SegmentFooter* f) {
+  ColumnMeta c;
+  c.id = id;
+  c.encoding = Encoding::kFixed;
+  c.width = sizeof(T);
+  if constexpr (sizeof(T) <= 2) MinMax(v, &c);
+  std::string raw(v.size() * sizeof(T), '\0');
+  if (shuffle && sizeof(T) > 1) {
+    c.flags = kFlagShuffled;
+    ShuffleBytes(reinterpret_cast<const char*>(v.data()), v.size(), sizeof(T), raw.data());
+  } else if (!v.empty()) {
+    std::memcpy(raw.data(), v.data(), raw.size());  // the format is little-endian, as is x86/arm
+  }
+  b->AddStream(&c, StreamKind::kData, raw);
+  f->columns.push_back(std::move(c));
+}
+
+void AddNullableF32(Builder* b, ColumnId id, const std::vector<float>& v, SegmentFooter* f) {
+  ColumnMeta c;
+  c.id = id;
+  c.encoding = Encoding::kNullableF32;
+  c.width = 4;
+  std::vector<float> present;
+  std::string bitmap((v.size() + 7) / 8, '\0');
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (std::isnan(v[i])) continue;
+    bitmap[i / 8] = static_cast<char>(bitmap[i / 8] | (1 << (i % 8)));
+    present.push_back(v[i]);
+  }
+  c.null_count = v.size() - present.size();
+  if (c.null_count > 0) b->AddStream(&c, StreamKind::kPresent, bitmap);
+  std::string raw(present.size() * 4, '\0');
+  ShuffleBytes(reinterpret_cast<const char*>(present.data()), present.size(), 4, raw.data());
+  c.flags = kFlagShuffled;
+  b->AddStream(&c, StreamKind::kData, raw);
+  f->columns.push_back(std::move(c));
+}
+
+}  // namespace
+
+Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const SegmentWriteOptions& opts,
+                     std::string* out, SegmentFooter* footer) {
+  if (!cols.Has(kAllColumns)) return Status::Internal("segment writer needs every column");
+  if (rows.empty()) return Status::Internal("segment writer needs rows");
+  if (rows.size() > kMaxSegmentRows) return Status::Internal("too many rows for one segment");
+  const int64_t day_start = static_cast<int64_t>(opts.day) * kDayMs;
+
+  // Session rank: position of the session id among the distinct ids the rows use.
+  const auto& sdict = cols.session.dict;
+  std::vector<uint32_t> srank(sdict.size(), UINT32_MAX);
+  std::vector<uint32_t> used_sessions;
+  for (uint32_t r : rows) {
+    uint32_t c = cols.session.codes[r];
+    if (srank[c] == UINT32_MAX) {
+      srank[c] = 0;
+      used_sessions.push_back(c);
+    }
+  }
+  std::sort(used_sessions.begin(), used_sessions.end(),
+            [&](uint32_t a, uint32_t b) { return sdict[a] < sdict[b]; });
+  for (uint32_t i = 0; i < used_sessions.size(); ++i) srank[used_sessions[i]] = i;
+
+  // Sort by (session rank, ts, event_id). The key packs rank and time-in-day into 64 bits (rank
+  // < 2^28 rows, ms-in-day < 2^27), leaving event_id for the rare ties.
+  struct Key {
+    uint64_t key;
+    uint32_t row;
+  };
+  std::vector<Key> keys(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    uint32_t r = rows[i];
+    int64_t off = cols.ts[r] - day_start;
+    if (off < 0 || off >= kDayMs) return Status::Internal("row outside its segment's day");
+    keys[i] = {(static_cast<uint64_t>(srank[cols.session.codes[r]]) << 27) | static_cast<uint64_t>(off), r};
+  }
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    if (a.key != b.key) return a.key < b.key;
+    return cols.event_id[a.row] < cols.event_id[b.row];
+  });
+  std::vector<uint32_t> perm(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) perm[i] = keys[i].row;
+  keys = {};
+
+  SegmentFooter& f = *footer;
+  f = SegmentFooter();
+  f.project_id = opts.project_id;
+  f.day = opts.day;
+  f.rows = perm.size();
+  Builder b(opts.zstd_level, out);
+  std::string raw;
+
+  // ts: deltas between neighbours (small inside a session) as zigzag varints.
+  {
+    ColumnMeta c;
+    c.id = ColumnId::kTs;
+    c.encoding = Encoding::kDeltaVarint;
+    raw.clear();
+    int64_t prev = 0, mn = INT64_MAX, mx = INT64_MIN;
+    for (uint32_t r : perm) {
+      int64_t v = cols.ts[r];
+      PutVarint64(&raw, ZigZag(v - prev));
+      prev = v;
+      mn = std::min(mn, v);
+      mx = std::max(mx, v);
+    }
+    c.min = f.min_ts = mn;
+    c.max = f.max_ts = mx;
+    b.AddStream(&c, StreamKind::kData, raw);
+    f.columns.push_back(std::move(c));
+  }
+  {
+    ColumnMeta c;
+    c.id = ColumnId::kIngest;
+    c.encoding = Encoding::kOffsetFromTs;
+    raw.clear();
+    for (uint32_t r : perm) PutVarint64(&raw, ZigZag(cols.ingest[r] - cols.ts[r]));
+    b.AddStream(&c, StreamKind::kData, raw);
+    f.columns.push_back(std::move(c));
+  }
+  {
+    ColumnMeta c;
+    c.id = ColumnId::kEventId;
+    c.encoding = Encoding::kFixed;
+    c.width = 16;
+    raw.clear();
+    raw.reserve(perm.size() * 16);
+    for (uint32_t r : perm) PutUuid(&raw, cols.event_id[r]);
+    b.AddStream(&c, StreamKind::kData, raw);
+    f.columns.push_back(std::move(c));
+  }
+  // session_id: the sorted dictionary and how many rows each entry has.
+  {
+    ColumnMeta c;
+    c.id = ColumnId::kSession;
+    c.encoding = Encoding::kUuidRuns;
+    c.dict_size = used_sessions.size();
+    raw.clear();
+    for (uint32_t code : used_sessions) PutUuid(&raw, sdict[code]);
+    b.AddStream(&c, StreamKind::kDict, raw);
+    std::vector<uint32_t> runs(used_sessions.size(), 0);
+    for (uint32_t r : perm) ++runs[srank[cols.session.codes[r]]];
+    raw.clear();
+    for (uint32_t n : runs) PutVarint64(&raw, n);
+    b.AddStream(&c, StreamKind::kRuns, raw);
+    f.columns.push_back(std::move(c));
+  }
+  // anonymous_id: sorted dictionary + codes.
+  {
+    const auto& adict = cols.anonymous.dict;
+    std::vector<uint32_t> arank(adict.size(), UINT32_MAX);
+    std::vector<uint32_t> used;
+    for (uint32_t r : perm) {
+      uint32_t code = cols.anonymous.codes[r];
+      if (arank[code] == UINT32_MAX) {
+        arank[code] = 0;
+        used.push_back(code);
+      }
+    }
+    std::sort(used.begin(), used.end(), [&](uint32_t a, uint32_t b) { return adict[a] < adict[b]; });
+    for (uint32_t i = 0; i < used.size(); ++i) arank[used[i]] = i;
+    ColumnMeta c;
+    c.id = ColumnId::kAnonymous;
+    c.encoding = Encoding::kUuidDict;
+    c.dict_size = used.size();
+    c.width = CodeWidth(used.size());
+    raw.clear();
+    for (uint32_t code : used) PutUuid(&raw, adict[code]);
+    b.AddStream(&c, StreamKind::kDict, raw);
+    std::vector<uint32_t> codes(perm.size());
+    for (size_t i = 0; i < perm.size(); ++i) codes[i] = arank[cols.anonymous.codes[perm[i]]];
+    PutCodes(codes, c.width, &raw);
+    b.AddStream(&c, StreamKind::kData, raw);
+    f.columns.push_back(std::move(c));
+  }
+  {
+    std::vector<uint8_t> type = Gather(cols.type, perm);
+    f.pageviews = static_cast<uint64_t>(
+        std::count(type.begin(), type.end(), static_cast<uint8_t>(EventType::kPageView)));
+    AddFixed(&b, ColumnId::kType, type, false, &f);
+  }
+  AddFixed(&b, ColumnId::kDevice, Gather(cols.device, perm), false, &f);
+  AddFixed(&b, ColumnId::kCountry, Gather(cols.country, perm), true, &f);
+  AddFixed(&b, ColumnId::kViewportW, Gather(cols.viewport_w, perm), true, &f);
+  AddFixed(&b, ColumnId::kViewportH, Gather(cols.viewport_h, perm), true, &f);
+  AddNullableF32(&b, ColumnId::kX, Gather(cols.x, perm), &f);
+  AddNullableF32(&b, ColumnId::kY, Gather(cols.y, perm), &f);
+  AddNullableF32(&b, ColumnId::kEx, Gather(cols.ex, perm), &f);
+  AddNullableF32(&b, ColumnId::kEy, Gather(cols.ey, perm), &f);
+  AddFixed(&b, ColumnId::kSelectorHash, Gather(cols.selector_hash, perm), true, &f);
+  AddFixed(&b, ColumnId::kFlags, Gather(cols.flags, perm), false, &f);
+  AddFixed(&b, ColumnId::kDepth, Gather(cols.depth, perm), false, &f);
+  AddFixed(&b, ColumnId::kBotScore, Gather(cols.bot_score, perm), false, &f);
+
+  // Strings: dictionary of the values the rows use, in first-use order, + codes.
+  std::vector<uint32_t> remap;
+  std::vector<uint32_t> codes(perm.size());
+  for (int s = 0; s < kNumStrings; ++s) {
+    const StringColumn& col = cols.str[s];
+    remap.assign(col.dict.size(), UINT32_MAX);
+    ColumnMeta c;
+    c.id = StringColumnId(s);
+    c.encoding = Encoding::kStringDict;
+    raw.clear();
+    uint32_t next = 0;
+    for (size_t i = 0; i < perm.size(); ++i) {
+      uint32_t old = col.codes[perm[i]];
+      if (remap[old] == UINT32_MAX) {
+        std::string_view v = col.dict[old];
+        if (v.size() > kMaxStoredStringBytes) return Status::InvalidArgument("string value too long");
+        remap[old] = next++;
+        PutLengthPrefixed(&raw, v);
+      }
+      codes[i] = remap[old];
+    }
+    c.dict_size = next;
+    c.width = CodeWidth(next);
+    b.AddStream(&c, StreamKind::kDict, raw);
+    PutCodes(codes, c.width, &raw);
+    b.AddStream(&c, StreamKind::kData, raw);
+    f.columns.push_back(std::move(c));
+  }
+
+  std::string footer_bytes;
+  EncodeFooter(f, &footer_bytes);
+  out->append(footer_bytes);
+  PutFixed32(out, static_cast<uint32_t>(footer_bytes.size()));
+  PutFixed32(out, Crc32c(footer_bytes));
+  PutFixed32(out, kSegmentVersion);
+  out->append(kSegmentMagic, sizeof kSegmentMagic);
+  return Status::Ok();
+}
+
+Status WriteSegmentFile(const Columns& cols, std::span<const uint32_t> rows, const SegmentWriteOptions& opts,
+                        const std::string& path, SegmentFooter* footer, uint64_t* file_size) {
+  std::string bytes;
+  TAP_RETURN_IF_ERROR(EncodeSegment(cols, rows, opts, &bytes, footer));
+  *file_size = bytes.size();
+  std::string tmp = path + std::string(kTempSuffix);
+  TAP_RETURN_IF_ERROR(WriteFileSynced(tmp, bytes));
+  TAP_RETURN_IF_ERROR(RenameFile(tmp, path));
+  return FsyncDir(std::filesystem::path(path).parent_path().string());
+}
+
+}  // namespace tapistry::store

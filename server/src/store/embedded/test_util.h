@@ -1,0 +1,51 @@
+// Helpers shared by the embedded store's unit tests: a temporary directory and an event maker.
+// Thread-safety: test-only, single-threaded.
+#pragma once
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "tapistry/event.h"
+
+namespace tapistry::store::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = (std::filesystem::temp_directory_path() / ("tapstore-" + std::to_string(rd()) + std::to_string(rd())))
+                .string();
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+inline Uuid U(uint64_t hi, uint64_t lo = 0) { return Uuid{hi, lo}; }
+
+inline Event MakeEvent(const std::string& project, int64_t ts, Uuid session, Uuid anon,
+                       EventType type = EventType::kPageView, const std::string& path = "/") {
+  static uint64_t next_id = 1;
+  Event e;
+  e.project_id = project;
+  e.ts_ms = ts;
+  e.ingest_ms = ts + 120;
+  e.event_id = Uuid{0xe000000000000000ULL | next_id, next_id * 0x9E3779B97F4A7C15ULL};
+  ++next_id;
+  e.session_id = session;
+  e.anonymous_id = anon;
+  e.type = type;
+  e.path = path;
+  e.url = "https://example.com" + path;
+  e.props = "{}";
+  return e;
+}
+
+}  // namespace tapistry::store::testing
