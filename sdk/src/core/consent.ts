@@ -1,0 +1,29 @@
+// Gates (spec §3.4): Do Not Track / Global Privacy Control, the consent API and session sampling.
+// Consent is kept in memory only: a consent-management platform calls setConsent on every page.
+
+import { cfg } from './config';
+import { fnv1a64 } from './hash';
+
+export const consent: { analytics?: boolean; replay?: boolean } = {};
+
+/** Do Not Track or Global Privacy Control is on, and the project respects it. */
+export function dnt(): boolean {
+  const n = navigator as Navigator & { msDoNotTrack?: string; globalPrivacyControl?: boolean };
+  const w = window as Window & { doNotTrack?: string };
+  return cfg.respectDNT && (n.doNotTrack === '1' || w.doNotTrack === '1' || n.msDoNotTrack === '1' || n.globalPrivacyControl === true);
+}
+
+/** Analytics events may be collected now. */
+export function analyticsAllowed(): boolean {
+  return !dnt() && (cfg.requireConsent ? consent.analytics === true : consent.analytics !== false);
+}
+
+/** Deterministic per-session sampling: the same session is in or out on every page. */
+export function sampled(sessionId: string, rate: number): boolean {
+  return rate >= 1 || parseInt(fnv1a64(sessionId).slice(0, 8), 16) / 4294967296 < rate;
+}
+
+/** The lazy replay recorder may run for this session. */
+export function replayAllowed(sessionId: string): boolean {
+  return analyticsAllowed() && consent.replay !== false && sampled(sessionId + 'r', cfg.replaySampleRate);
+}
