@@ -1,0 +1,80 @@
+// Helpers shared by the pipeline module's tests: a temporary directory removed on scope exit and
+// deterministic-random events.
+// Thread-safety: TempDir is not shared; TestEvents is per-thread (seeded RNG).
+#pragma once
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "tapistry/event.h"
+
+namespace tapistry {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "tap-pipeline-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+class TestEvents {
+ public:
+  explicit TestEvents(uint64_t seed) : rng_(seed) {}
+  Uuid RandomUuid() { return Uuid{rng_(), rng_()}; }
+  // A click event with every field set, at `ts_ms`.
+  Event Make(int64_t ts_ms) {
+    Event e;
+    e.ts_ms = ts_ms;
+    e.ingest_ms = ts_ms + 120;
+    e.event_id = RandomUuid();
+    e.session_id = RandomUuid();
+    e.anonymous_id = RandomUuid();
+    e.project_id = "p_0123456789abcdef";
+    e.type = EventType::kClick;
+    e.url = "https://example.com/pricing?utm_source=news";
+    e.path = "/pricing";
+    e.title = "Pricing";
+    e.referrer = "https://news.example.org/";
+    e.utm_source = "news";
+    e.device_class = DeviceClass::kDesktop;
+    e.browser = "Firefox";
+    e.os = "Linux";
+    e.country[0] = 'D';
+    e.country[1] = 'E';
+    e.viewport_w = 1440;
+    e.viewport_h = 900;
+    e.x = 0.25f;
+    e.y = 0.75f;
+    e.ex = 0.5f;
+    e.ey = 0.125f;
+    e.selector_hash = rng_() | 1;
+    e.selector = "main > button.buy";
+    e.props = "{\"plan\":\"pro\"}";
+    return e;
+  }
+  std::vector<Event> Batch(size_t n, int64_t ts_ms) {
+    std::vector<Event> v;
+    for (size_t i = 0; i < n; ++i) v.push_back(Make(ts_ms));
+    return v;
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+}  // namespace tapistry

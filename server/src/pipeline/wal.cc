@@ -1,0 +1,414 @@
+#include "pipeline/wal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "pipeline/crc32c.h"
+
+namespace tapistry {
+namespace {
+
+constexpr char kMagic[4] = {'T', 'W', 'A', 'L'};
+constexpr std::string_view kFilePrefix = "wal-";
+constexpr std::string_view kFileSuffix = ".log";
+constexpr size_t kSeqDigits = 20;
+
+void PutFixed32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+void PutFixed64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+uint32_t GetFixed32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+uint64_t GetFixed64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+
+Status Errno(const std::string& what, const std::string& path) {
+  return Status::IOError(what + " " + path + ": " + std::strerror(errno));
+}
+
+Status WriteAll(int fd, const char* data, size_t n, uint64_t offset, const std::string& path) {
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Errno("write", path);
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+    offset += static_cast<uint64_t>(w);
+  }
+  return Status::Ok();
+}
+
+Status ReadAll(const std::string& path, std::string* out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("open", path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    Status s = Errno("stat", path);
+    ::close(fd);
+    return s;
+  }
+  out->resize(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < out->size()) {
+    const ssize_t r = ::pread(fd, out->data() + done, out->size() - done, static_cast<off_t>(done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      Status s = Errno("read", path);
+      ::close(fd);
+      return s;
+    }
+    if (r == 0) break;  // shrank under us; read what is there
+    done += static_cast<size_t>(r);
+  }
+  out->resize(done);
+  ::close(fd);
+  return Status::Ok();
+}
+
+Status SyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("open dir", dir);
+  Status s;
+  if (::fsync(fd) != 0) s = Errno("fsync dir", dir);
+  ::close(fd);
+  return s;
+}
+
+Status TruncateFile(const std::string& path, uint64_t length) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("open", path);
+  Status s;
+  if (::ftruncate(fd, static_cast<off_t>(length)) != 0) {
+    s = Errno("truncate", path);
+  } else if (::fdatasync(fd) != 0) {
+    s = Errno("fdatasync", path);
+  }
+  ::close(fd);
+  return s;
+}
+
+// Parses "wal-<20 digits>.log"; false for any other name (left alone by recovery).
+bool ParseSegmentName(const std::string& name, uint64_t* first_seq) {
+  if (name.size() != kFilePrefix.size() + kSeqDigits + kFileSuffix.size() ||
+      !name.starts_with(kFilePrefix) || !name.ends_with(kFileSuffix)) {
+    return false;
+  }
+  uint64_t v = 0;
+  for (size_t i = kFilePrefix.size(); i < kFilePrefix.size() + kSeqDigits; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+    const uint64_t digit = static_cast<uint64_t>(name[i] - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *first_seq = v;
+  return true;
+}
+
+// Validates a file header; on success *first_seq is the seq it declares.
+bool ParseFileHeader(std::string_view data, uint64_t* first_seq) {
+  if (data.size() < kWalFileHeaderBytes) return false;
+  if (std::memcmp(data.data(), kMagic, 4) != 0) return false;
+  if (GetFixed32(data.data() + 4) != kWalFormatVersion) return false;
+  if (GetFixed32(data.data() + 20) != crc32c::Value(data.data(), 20)) return false;
+  *first_seq = GetFixed64(data.data() + 8);
+  return true;
+}
+
+}  // namespace
+
+Wal::Wal(const WalOptions& options) : options_(options) {}
+
+Wal::~Wal() { (void)Close(); }
+
+std::string Wal::SegmentPath(uint64_t first_seq) const {
+  char name[64];
+  std::snprintf(name, sizeof name, "wal-%020llu.log", static_cast<unsigned long long>(first_seq));
+  return options_.dir + "/" + name;
+}
+
+Status Wal::Fault(WalOp op) const {
+  return options_.fault_injector ? options_.fault_injector(op) : Status::Ok();
+}
+
+Result<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, uint64_t min_next_seq,
+                                       const ReplayFn& replay, WalRecoveryStats* recovery) {
+  if (options.dir.empty()) return Status::InvalidArgument("wal: empty directory");
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) return Status::IOError("wal: create " + options.dir + ": " + ec.message());
+  std::unique_ptr<Wal> wal(new Wal(options));
+  WalRecoveryStats local;
+  TAP_RETURN_IF_ERROR(wal->Recover(min_next_seq, replay, recovery ? recovery : &local));
+  std::lock_guard lock(wal->write_mu_);
+  TAP_RETURN_IF_ERROR(wal->OpenSegmentLocked(wal->next_seq_));
+  return Result<std::unique_ptr<Wal>>(std::move(wal));
+}
+
+Status Wal::Recover(uint64_t min_next_seq, const ReplayFn& replay, WalRecoveryStats* recovery) {
+  std::vector<std::pair<uint64_t, std::string>> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.dir, ec)) {
+    uint64_t first_seq = 0;
+    if (entry.is_regular_file() && ParseSegmentName(entry.path().filename().string(), &first_seq)) {
+      files.emplace_back(first_seq, entry.path().string());
+    }
+  }
+  if (ec) return Status::IOError("wal: list " + options_.dir + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+
+  uint64_t last_seq = 0;
+  bool removed_any = false;
+  std::string data;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& [name_seq, path] = files[i];
+    const bool newest = i + 1 == files.size();
+    TAP_RETURN_IF_ERROR(ReadAll(path, &data));
+    ++recovery->files;
+
+    Segment seg;
+    size_t valid_end = 0;
+    uint64_t header_seq = 0;
+    if (ParseFileHeader(data, &header_seq) && header_seq == name_seq) {
+      seg.first_seq = header_seq;
+      valid_end = kWalFileHeaderBytes;
+      // Records until the first one that fails a check: a torn write, a flipped bit, a length
+      // past the end, or a seq that does not increase.
+      while (data.size() - valid_end >= kWalRecordHeaderBytes) {
+        const char* h = data.data() + valid_end;
+        const uint32_t length = GetFixed32(h + 4);
+        if (length > kWalMaxPayloadBytes ||
+            length > data.size() - valid_end - kWalRecordHeaderBytes) {
+          break;
+        }
+        if (GetFixed32(h) != crc32c::Value(h + 4, kWalRecordHeaderBytes - 4 + length)) break;
+        WalRecord rec;
+        rec.seq = GetFixed64(h + 8);
+        rec.type = static_cast<uint8_t>(h[16]);
+        rec.payload = std::string_view(h + kWalRecordHeaderBytes, length);
+        if (rec.seq <= last_seq || rec.seq < seg.first_seq) break;
+        TAP_RETURN_IF_ERROR(replay(rec));
+        last_seq = rec.seq;
+        seg.last_seq = rec.seq;
+        ++recovery->records;
+        valid_end += kWalRecordHeaderBytes + length;
+      }
+    }
+
+    const uint64_t tail = data.size() - valid_end;
+    if (seg.last_seq == 0) {
+      // Nothing replayable (a file created just before a crash, or unreadable): it only hides
+      // the seq space, so it goes.
+      if (::unlink(path.c_str()) != 0) return Errno("unlink", path);
+      ++recovery->removed_files;
+      if (newest) recovery->truncated_bytes += tail;
+      else recovery->skipped_bytes += tail;
+      removed_any = true;
+      continue;
+    }
+    if (tail > 0) {
+      if (newest) {
+        // A torn tail of the newest file: cut it so the bytes can never be mistaken for records.
+        TAP_RETURN_IF_ERROR(TruncateFile(path, valid_end));
+        recovery->truncated_bytes += tail;
+      } else {
+        // Older files were synced whole before the next one was created, so damage here is
+        // media corruption: read no further in this file, keep it for inspection until dropped.
+        recovery->skipped_bytes += tail;
+      }
+    }
+    seg.bytes = newest ? valid_end : data.size();
+    segments_.push_back(seg);
+  }
+  if (removed_any) TAP_RETURN_IF_ERROR(SyncDir(options_.dir));
+
+  recovery->last_seq = last_seq;
+  last_seq_.store(last_seq, std::memory_order_release);
+  next_seq_ = std::max(last_seq + 1, std::max<uint64_t>(min_next_seq, 1));
+  return Status::Ok();
+}
+
+Status Wal::OpenSegmentLocked(uint64_t first_seq) {
+  TAP_RETURN_IF_ERROR(Fault(WalOp::kCreate));
+  const std::string path = SegmentPath(first_seq);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno("create", path);
+
+  char header[kWalFileHeaderBytes];
+  std::memcpy(header, kMagic, 4);
+  PutFixed32(header + 4, kWalFormatVersion);
+  PutFixed64(header + 8, first_seq);
+  PutFixed32(header + 16, 0);
+  PutFixed32(header + 20, crc32c::Value(header, 20));
+  // fsync (not fdatasync) and then the directory: the file's existence must be durable before
+  // any record in it is acknowledged.
+  Status s = WriteAll(fd, header, sizeof header, 0, path);
+  if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync", path);
+  if (s.ok()) s = SyncDir(options_.dir);
+  if (!s.ok()) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    return s;
+  }
+  fd_ = fd;
+  active_path_ = path;
+  active_bytes_ = kWalFileHeaderBytes;
+  bytes_written_.fetch_add(kWalFileHeaderBytes, std::memory_order_relaxed);
+  std::lock_guard lock(files_mu_);
+  Segment seg;
+  seg.first_seq = first_seq;
+  seg.bytes = kWalFileHeaderBytes;
+  segments_.push_back(seg);
+  active_open_ = true;
+  return Status::Ok();
+}
+
+Status Wal::Append(std::span<const std::string_view> payloads, uint8_t type, uint64_t* first_seq) {
+  std::lock_guard lock(write_mu_);
+  if (closed_) return Status::Unavailable("wal: closed");
+  if (!failed_.ok()) return failed_;
+  *first_seq = next_seq_;
+  if (payloads.empty()) return Status::Ok();
+  size_t total = 0;
+  for (std::string_view p : payloads) {
+    if (p.size() > kWalMaxPayloadBytes) return Status::TooLarge("wal: record over 32 MiB");
+    total += kWalRecordHeaderBytes + p.size();
+  }
+
+  if (fd_ < 0 || active_bytes_ >= options_.segment_bytes) {
+    // Rotate. The old file was fdatasync'd by the Append that wrote its last record.
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+      std::lock_guard files_lock(files_mu_);
+      active_open_ = false;
+    }
+    TAP_RETURN_IF_ERROR(OpenSegmentLocked(next_seq_));
+  }
+
+  buffer_.resize(total);
+  char* p = buffer_.data();
+  uint64_t seq = next_seq_;
+  for (std::string_view payload : payloads) {
+    PutFixed32(p + 4, static_cast<uint32_t>(payload.size()));
+    PutFixed64(p + 8, seq++);
+    p[16] = static_cast<char>(type);
+    std::memcpy(p + kWalRecordHeaderBytes, payload.data(), payload.size());
+    PutFixed32(p, crc32c::Value(p + 4, kWalRecordHeaderBytes - 4 + payload.size()));
+    p += kWalRecordHeaderBytes + payload.size();
+  }
+  // The numbers are spent even if the write fails: a seq is never written twice.
+  const uint64_t first = next_seq_;
+  next_seq_ = seq;
+  const std::string& path = active_path_;
+
+  Status s = Fault(WalOp::kWrite);
+  if (s.ok()) s = WriteAll(fd_, buffer_.data(), buffer_.size(), active_bytes_, path);
+  if (s.ok()) s = Fault(WalOp::kSync);
+  if (s.ok()) {
+    const auto start = std::chrono::steady_clock::now();
+    if (::fdatasync(fd_) != 0) s = Errno("fdatasync", path);
+    fsync_latency_.Record(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+            .count()));
+    fsyncs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (!s.ok()) {
+    write_failures_.fetch_add(1, std::memory_order_relaxed);
+    // Take the unsynced bytes back, or they might be replayed after a restart although the
+    // caller reports failure (and the client retries: counted twice). After a failed fdatasync
+    // the kernel may have dropped dirty pages, so only a successful cut-and-sync is trusted.
+    Status cut = Fault(WalOp::kTruncate);
+    if (cut.ok() && ::ftruncate(fd_, static_cast<off_t>(active_bytes_)) != 0) {
+      cut = Errno("truncate", path);
+    }
+    if (cut.ok() && ::fdatasync(fd_) != 0) cut = Errno("fdatasync", path);
+    if (!cut.ok()) {
+      failed_ = Status::IOError("wal: failed after " + s.message() + "; rollback: " + cut.message());
+      failed_flag_.store(true, std::memory_order_release);
+    }
+    return s;
+  }
+
+  active_bytes_ += buffer_.size();
+  bytes_written_.fetch_add(buffer_.size(), std::memory_order_relaxed);
+  records_written_.fetch_add(payloads.size(), std::memory_order_relaxed);
+  {
+    std::lock_guard files_lock(files_mu_);
+    segments_.back().last_seq = seq - 1;
+    segments_.back().bytes = active_bytes_;
+  }
+  last_seq_.store(seq - 1, std::memory_order_release);
+  *first_seq = first;
+  // Keep a burst's buffer from pinning memory forever.
+  if (buffer_.capacity() > (4u << 20)) std::string().swap(buffer_);
+  return Status::Ok();
+}
+
+Status Wal::DropThrough(uint64_t seq) {
+  std::lock_guard lock(files_mu_);
+  while (!segments_.empty()) {
+    if (active_open_ && segments_.size() == 1) break;
+    const Segment& seg = segments_.front();
+    if (seg.last_seq > seq) break;
+    const std::string path = SegmentPath(seg.first_seq);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("unlink", path);
+    segments_.pop_front();
+    files_dropped_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return Status::Ok();
+}
+
+Status Wal::Close() {
+  std::lock_guard lock(write_mu_);
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  Status s;
+  if (fd_ >= 0) {
+    // Every Append already synced what it wrote; this catches nothing new but costs nothing.
+    if (failed_.ok() && ::fdatasync(fd_) != 0) s = Errno("fdatasync", options_.dir);
+    ::close(fd_);
+    fd_ = -1;
+  }
+  std::lock_guard files_lock(files_mu_);
+  active_open_ = false;
+  return s;
+}
+
+WalStats Wal::Stats() const {
+  WalStats s;
+  {
+    std::lock_guard lock(files_mu_);
+    s.files = segments_.size();
+    for (const Segment& seg : segments_) s.bytes_on_disk += seg.bytes;
+  }
+  s.bytes_written = bytes_written_.load(std::memory_order_relaxed);
+  s.records_written = records_written_.load(std::memory_order_relaxed);
+  s.fsyncs = fsyncs_.load(std::memory_order_relaxed);
+  s.write_failures = write_failures_.load(std::memory_order_relaxed);
+  s.files_dropped = files_dropped_.load(std::memory_order_relaxed);
+  s.last_seq = LastSeq();
+  s.failed = failed_flag_.load(std::memory_order_acquire);
+  s.fsync_latency = fsync_latency_.Snapshot();
+  return s;
+}
+
+}  // namespace tapistry
