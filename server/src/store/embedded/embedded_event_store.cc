@@ -1,0 +1,341 @@
+#include "store/embedded/embedded_event_store.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+#include <set>
+
+#include "store/embedded/file_util.h"
+#include "store/embedded/segment_format.h"
+#include "store/embedded/segment_writer.h"
+
+namespace tapistry::store {
+namespace {
+
+double MsSince(Clock* clock, int64_t mono_start) { return static_cast<double>(clock->MonoNs() - mono_start) / 1e6; }
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+Status CheckEvent(const Event& e) {
+  const std::string* strs[] = {&e.project_id, &e.user_id,      &e.name,     &e.url,         &e.path,
+                               &e.title,      &e.referrer,     &e.utm_source, &e.utm_medium, &e.utm_campaign,
+                               &e.utm_term,   &e.utm_content,  &e.browser,  &e.os,          &e.ua,
+                               &e.selector,   &e.props};
+  for (const std::string* s : strs) {
+    if (s->size() > kMaxStoredStringBytes) return Status::TooLarge("event field longer than the store accepts");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+EmbeddedEventStore::EmbeddedEventStore(const EmbeddedStoreOptions& opts)
+    : opts_(opts), clock_(opts.clock ? opts.clock : SystemClock()) {}
+
+Result<std::unique_ptr<EmbeddedEventStore>> EmbeddedEventStore::Open(const EmbeddedStoreOptions& opts) {
+  if (opts.dir.empty()) return Status::InvalidArgument("embedded store: dir is empty");
+  if (opts.memtable_rows == 0) return Status::InvalidArgument("embedded store: memtable_rows is 0");
+  std::unique_ptr<EmbeddedEventStore> store(new EmbeddedEventStore(opts));
+  TAP_RETURN_IF_ERROR(store->Recover());
+  if (opts.background) store->bg_ = std::thread([s = store.get()] { s->BackgroundLoop(); });
+  return store;
+}
+
+EmbeddedEventStore::~EmbeddedEventStore() { (void)Close(); }
+
+std::string EmbeddedEventStore::SegmentPath(const std::string& project, int32_t day, uint64_t file_id) const {
+  return opts_.dir + "/" + SegmentRelPath(project, day, file_id);
+}
+
+Status EmbeddedEventStore::Recover() {
+  TAP_RETURN_IF_ERROR(CreateDirs(opts_.dir));
+  Manifest m;
+  const std::string manifest_path = opts_.dir + "/" + kManifestName;
+  if (std::filesystem::exists(manifest_path)) {
+    std::string bytes;
+    TAP_RETURN_IF_ERROR(ReadWholeFile(manifest_path, &bytes));
+    TAP_RETURN_IF_ERROR(DecodeManifest(bytes, &m));
+  }
+  auto v = std::make_shared<Version>();
+  std::set<std::string> live;
+  for (const ManifestSegment& ms : m.segments) {
+    const std::string path = SegmentPath(ms.project_id, ms.day, ms.file_id);
+    auto seg = Segment::Open(path);
+    if (!seg.ok()) return seg.status();
+    const SegmentFooter& f = (*seg)->footer();
+    if (f.project_id != ms.project_id || f.day != ms.day || f.rows != ms.rows) {
+      return Status::Corruption("segment " + path + " does not match the manifest");
+    }
+    v->partitions[{ms.project_id, ms.day}].push_back(SegEntry{ms, std::move(*seg), 0});
+    v->segments++;
+    v->rows += ms.rows;
+    v->bytes += ms.file_size;
+    live.insert(std::filesystem::path(path).lexically_normal().string());
+  }
+  // Whatever the manifest does not name is a leftover of an interrupted flush, compaction or
+  // rewrite (temp files, or complete segments that were never published): remove it.
+  std::error_code ec;
+  std::vector<std::string> doomed;
+  for (auto it = std::filesystem::recursive_directory_iterator(opts_.dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    const std::string p = it->path().lexically_normal().string();
+    if (EndsWith(p, kTempSuffix) || (EndsWith(p, ".seg") && !live.count(p))) doomed.push_back(p);
+  }
+  if (ec) return Status::IOError("scan " + opts_.dir + ": " + ec.message());
+  for (const std::string& p : doomed) TAP_RETURN_IF_ERROR(RemoveAll(p));
+  next_file_id_ = m.next_file_id;
+  persisted_seq_ = m.persisted_seq;
+  version_ = std::move(v);
+  mem_ = std::make_shared<Memtable>();
+  return Status::Ok();
+}
+
+std::shared_ptr<const EmbeddedEventStore::Version> EmbeddedEventStore::CurrentVersion() const {
+  std::shared_lock l(mu_);
+  return version_;
+}
+
+Status EmbeddedEventStore::Append(std::span<const Event> events, uint64_t last_seq) {
+  for (const Event& e : events) TAP_RETURN_IF_ERROR(CheckEvent(e));
+  size_t rows;
+  int64_t first_ms;
+  {
+    std::unique_lock l(mu_);
+    if (closed_) return Status::Unavailable("event store is closed");
+    if (mem_->rows == 0 && !events.empty()) mem_->first_append_ms = clock_->NowMs();
+    for (const Event& e : events) mem_->Append(e);
+    mem_->NoteSeq(last_seq);
+    rows = mem_->rows;
+    first_ms = mem_->first_append_ms;
+  }
+  const bool full = rows >= opts_.memtable_rows;
+  if (opts_.background) {
+    // The background thread flushes; past twice the limit the writer helps, which is the
+    // backpressure that keeps memory bounded when appends outrun flushes.
+    if (rows >= 2 * opts_.memtable_rows) return FlushImpl();
+    if (full) {
+      std::lock_guard<std::mutex> l(bg_mu_);
+      bg_kick_ = true;
+      bg_cv_.notify_one();
+    }
+    return Status::Ok();
+  }
+  if (full || (rows > 0 && clock_->NowMs() - first_ms >= opts_.memtable_max_age_ms)) return FlushImpl();
+  return Status::Ok();
+}
+
+Status EmbeddedEventStore::Flush() { return FlushImpl(); }
+
+Status EmbeddedEventStore::FlushImpl() {
+  std::lock_guard<std::mutex> l(flush_mu_);
+  return FlushLocked();
+}
+
+Status EmbeddedEventStore::FlushLocked() {
+  // Memtables a failed flush left behind go first, in order, so sequences persist in order.
+  while (true) {
+    std::shared_ptr<Memtable> m;
+    bool last = false;
+    {
+      std::unique_lock l(mu_);
+      if (!imm_.empty()) {
+        m = imm_.front();
+      } else {
+        if (mem_->rows == 0 && mem_->max_seq <= persisted_seq_.load()) return Status::Ok();
+        m = mem_;
+        imm_.push_back(m);
+        mem_ = std::make_shared<Memtable>();
+        last = true;
+      }
+    }
+    TAP_RETURN_IF_ERROR(FlushMemtable(m));
+    if (last) return Status::Ok();
+  }
+}
+
+Status EmbeddedEventStore::FlushMemtable(const std::shared_ptr<Memtable>& m) {
+  const int64_t start = clock_->MonoNs();
+  Edit e;
+  std::vector<uint32_t> all;
+  Status s;
+  for (const auto& [key, batch] : m->partitions) {
+    if (batch->rows() == 0) continue;
+    all.resize(batch->rows());
+    std::iota(all.begin(), all.end(), 0u);
+    SegEntry entry;
+    s = WriteRows(batch->raw(), all, key, kFlushZstdLevel, &entry);
+    if (!s.ok()) break;
+    e.add.push_back(std::move(entry));
+  }
+  if (s.ok()) {
+    std::lock_guard<std::mutex> ml(manifest_mu_);
+    // PersistedSeq may pass m's sequences only up to just below the oldest sequence still
+    // sitting in another, unflushed memtable.
+    uint64_t seq = std::max(persisted_seq_.load(), m->max_seq);
+    {
+      std::shared_lock l(mu_);
+      auto cap = [&](const Memtable& other) {
+        if (&other != m.get() && other.min_seq != 0) seq = std::min(seq, other.min_seq - 1);
+      };
+      cap(*mem_);
+      for (const auto& other : imm_) cap(*other);
+    }
+    e.persisted_seq = std::max(seq, persisted_seq_.load());
+    s = LogAndApply(e, m);
+  }
+  if (!s.ok()) {
+    for (const SegEntry& entry : e.add) (void)RemoveAll(entry.seg->path());
+    return s;
+  }
+  flushes_++;
+  last_flush_ms_ = MsSince(clock_, start);
+  return Status::Ok();
+}
+
+uint64_t EmbeddedEventStore::NewFileId() {
+  std::lock_guard<std::mutex> l(manifest_mu_);
+  return next_file_id_++;
+}
+
+Status EmbeddedEventStore::WriteRows(const Columns& cols, std::span<const uint32_t> rows, const PartitionKey& key,
+                                     int level, SegEntry* out) {
+  const uint64_t id = NewFileId();
+  const std::string path = SegmentPath(key.first, key.second, id);
+  TAP_RETURN_IF_ERROR(CreateDirs(std::filesystem::path(path).parent_path().string()));
+  SegmentFooter footer;
+  uint64_t size = 0;
+  TAP_RETURN_IF_ERROR(WriteSegmentFile(cols, rows, {key.first, key.second, level}, path, &footer, &size));
+  auto seg = Segment::Open(path);
+  if (!seg.ok()) return seg.status();
+  out->meta = ManifestSegment{id, key.first, key.second, footer.rows, size};
+  out->seg = std::move(*seg);
+  out->created_ms = clock_->NowMs();
+  return Status::Ok();
+}
+
+Status EmbeddedEventStore::LogAndApply(const Edit& e, const std::shared_ptr<Memtable>& flushed) {
+  auto v = std::make_shared<Version>(*CurrentVersion());
+  for (const auto& [key, file_id] : e.remove) {
+    auto it = v->partitions.find(key);
+    if (it == v->partitions.end()) return Status::Internal("edit removes a segment of an unknown partition");
+    auto& list = it->second;
+    auto pos = std::find_if(list.begin(), list.end(), [&](const SegEntry& s) { return s.meta.file_id == file_id; });
+    if (pos == list.end()) return Status::Internal("edit removes an unknown segment");
+    list.erase(pos);
+    if (list.empty()) v->partitions.erase(it);
+  }
+  for (const SegEntry& s : e.add) v->partitions[{s.meta.project_id, s.meta.day}].push_back(s);
+  Manifest m;
+  m.persisted_seq = e.persisted_seq.value_or(persisted_seq_.load());
+  m.next_file_id = next_file_id_;
+  v->segments = v->rows = v->bytes = 0;
+  for (const auto& [key, list] : v->partitions) {
+    for (const SegEntry& s : list) {
+      m.segments.push_back(s.meta);
+      v->segments++;
+      v->rows += s.meta.rows;
+      v->bytes += s.meta.file_size;
+    }
+  }
+  TAP_RETURN_IF_ERROR(WriteFileAtomic(opts_.dir + "/" + kManifestName, EncodeManifest(m)));
+  {
+    std::unique_lock l(mu_);
+    version_ = std::move(v);
+    if (flushed) imm_.erase(std::remove(imm_.begin(), imm_.end(), flushed), imm_.end());
+  }
+  if (e.persisted_seq) persisted_seq_ = *e.persisted_seq;
+  return Status::Ok();
+}
+
+bool EmbeddedEventStore::FlushDue() {
+  std::shared_lock l(mu_);
+  if (mem_->rows >= opts_.memtable_rows) return true;
+  if (mem_->rows > 0) return clock_->NowMs() - mem_->first_append_ms >= opts_.memtable_max_age_ms;
+  return mem_->max_seq > persisted_seq_.load() || !imm_.empty();
+}
+
+void EmbeddedEventStore::BackgroundLoop() {
+  int64_t last_compaction_check = 0;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> l(bg_mu_);
+      bg_cv_.wait_for(l, std::chrono::milliseconds(20), [this] { return bg_stop_ || bg_kick_; });
+      if (bg_stop_) return;
+      bg_kick_ = false;
+    }
+    bool flushed = false;
+    if (FlushDue()) flushed = FlushImpl().ok();  // a failed flush stays queued and is retried
+    const int64_t now = clock_->MonoNs();
+    if (flushed || now - last_compaction_check >= 1000000000LL) {
+      last_compaction_check = now;
+      std::lock_guard<std::mutex> l(maint_mu_);
+      (void)MaybeCompact(false);  // compaction is an optimisation; queries are exact without it
+    }
+  }
+}
+
+EventStoreStats EmbeddedEventStore::Stats() const {
+  EventStoreStats st;
+  std::shared_lock l(mu_);
+  st.segments = version_->segments;
+  st.bytes_on_disk = version_->bytes;
+  st.rows_in_memtable = mem_->rows;
+  for (const auto& m : imm_) st.rows_in_memtable += m->rows;
+  st.rows_total = version_->rows + st.rows_in_memtable;
+  st.flushes = flushes_.load();
+  st.compactions = compactions_.load();
+  st.last_flush_ms = last_flush_ms_.load();
+  st.last_compaction_ms = last_compaction_ms_.load();
+  return st;
+}
+
+Status EmbeddedEventStore::Close() {
+  {
+    std::lock_guard<std::mutex> l(bg_mu_);
+    bg_stop_ = true;
+    bg_cv_.notify_all();
+  }
+  if (bg_.joinable()) bg_.join();
+  {
+    std::shared_lock l(mu_);
+    if (closed_) return Status::Ok();
+  }
+  Status s = FlushImpl();
+  std::unique_lock l(mu_);
+  closed_ = true;
+  return s;
+}
+
+SourceList EmbeddedEventStore::Snapshot(const std::optional<std::string>& project, int32_t from_day,
+                                        int32_t to_day, ColumnMask mem_columns) const {
+  SourceList out;
+  std::shared_ptr<const Version> v;
+  {
+    std::shared_lock l(mu_);
+    v = version_;
+    for (const auto& m : imm_) m->Snapshot(project, from_day, to_day, mem_columns, &out);
+    mem_->Snapshot(project, from_day, to_day, mem_columns, &out);
+  }
+  auto it = project ? v->partitions.lower_bound({*project, from_day}) : v->partitions.begin();
+  for (; it != v->partitions.end(); ++it) {
+    if (project && it->first.first != *project) break;
+    if (it->first.second < from_day || it->first.second > to_day) continue;
+    for (const SegEntry& s : it->second) out.push_back(std::make_shared<SegmentSource>(s.seg));
+  }
+  return out;
+}
+
+}  // namespace tapistry::store
+
+namespace tapistry {
+
+Result<std::unique_ptr<EventStore>> OpenEmbeddedEventStore(const EmbeddedStoreOptions& opts) {
+  auto store = store::EmbeddedEventStore::Open(opts);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<EventStore>(std::move(*store));
+}
+
+}  // namespace tapistry

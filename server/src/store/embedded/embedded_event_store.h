@@ -1,0 +1,130 @@
+// EmbeddedEventStore: the default EventStore (DESIGN §6). Columnar segments per (project, UTC
+// day) under opts.dir, a memtable in front of them, and a manifest that names the live segments
+// and the WAL sequence they cover. See docs/formats/segment.md for the bytes.
+//
+// Write path: Append encodes rows into the memtable (visible to queries at once); a flush turns
+// each memtable partition into a segment (sorted by session, zstd), then publishes them all
+// with one atomic manifest write, which is also when PersistedSeq() advances.
+// Background: a thread flushes by size/age and compacts the segments of each partition into one.
+// Queries snapshot the segment list and copy the memtable partitions they need, then run without
+// locks, in parallel over partitions.
+//
+// Thread-safety: every method may be called concurrently. Lock order (never reversed):
+// maint_mu_ (compaction, DSAR, retention) -> flush_mu_ -> manifest_mu_ -> mu_ (state).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/embedded/manifest.h"
+#include "store/embedded/memtable.h"
+#include "store/embedded/segment_reader.h"
+#include "store/embedded/source.h"
+#include "tapistry/event_store.h"
+
+namespace tapistry::store {
+
+// zstd levels: flushes happen on the ingest path, compaction output lives for months.
+inline constexpr int kFlushZstdLevel = 1;
+inline constexpr int kCompactionZstdLevel = 6;
+// A partition with this many segments is compacted even while it still receives rows.
+inline constexpr size_t kCompactionTrigger = 4;
+// A partition that got no new segment for this long is compacted into one segment.
+inline constexpr int64_t kColdPartitionMs = 60 * 1000;
+// Compaction output is capped so its working memory stays bounded.
+inline constexpr uint64_t kMaxCompactedRows = 4u << 20;
+
+class EmbeddedEventStore final : public EventStore {
+ public:
+  static Result<std::unique_ptr<EmbeddedEventStore>> Open(const EmbeddedStoreOptions& opts);
+  ~EmbeddedEventStore() override;
+
+  Status Append(std::span<const Event> events, uint64_t last_seq) override;
+  Status Flush() override;
+  uint64_t PersistedSeq() const override { return persisted_seq_.load(); }
+  Result<OverviewResult> Overview(const OverviewQuery& q) override;
+  Result<std::vector<Event>> ListEvents(const EventFilter& filter, std::optional<EventType> type,
+                                        size_t limit) override;
+  Status ScanEventIds(int64_t since_ms, const std::function<void(const Uuid&, int64_t ts_ms)>& fn) override;
+  Result<uint64_t> DeleteSubject(const std::string& project_id, const std::optional<Uuid>& anonymous_id,
+                                 const std::optional<std::string>& user_id) override;
+  Status ApplyRetention(const std::string& project_id, int32_t today, int keep_days) override;
+  EventStoreStats Stats() const override;
+  Status Close() override;
+
+  // Compacts every partition that has more than one segment, now (benchmarks, tests, tools).
+  Status CompactAll();
+  // The sources a query over [from_day, to_day] of `project` (all projects when nullopt) reads;
+  // memtable partitions are copied with the columns in `mem_columns`. For new query kinds.
+  SourceList Snapshot(const std::optional<std::string>& project, int32_t from_day, int32_t to_day,
+                      ColumnMask mem_columns) const;
+
+ private:
+  struct SegEntry {
+    ManifestSegment meta;
+    std::shared_ptr<const Segment> seg;
+    int64_t created_ms = 0;  // when this process added it (0 = found at open)
+  };
+  using PartitionKey = Memtable::Key;
+  // Immutable once published; replaced wholesale under mu_.
+  struct Version {
+    std::map<PartitionKey, std::vector<SegEntry>> partitions;
+    uint64_t segments = 0, rows = 0, bytes = 0;
+  };
+  struct Edit {
+    std::vector<SegEntry> add;
+    std::vector<std::pair<PartitionKey, uint64_t>> remove;  // (partition, file_id)
+    std::optional<uint64_t> persisted_seq;
+  };
+
+  explicit EmbeddedEventStore(const EmbeddedStoreOptions& opts);
+  Status Recover();
+  void BackgroundLoop();
+  bool FlushDue();
+  Status FlushImpl();    // takes flush_mu_
+  Status FlushLocked();  // requires flush_mu_
+  Status FlushMemtable(const std::shared_ptr<Memtable>& m);  // requires flush_mu_
+  // Applies `e` to the current version: manifest first, then the in-memory state; retires
+  // `flushed` from imm_ in the same step so no query sees its rows twice or not at all.
+  Status LogAndApply(const Edit& e, const std::shared_ptr<Memtable>& flushed);  // requires manifest_mu_
+  uint64_t NewFileId();  // takes manifest_mu_
+  std::string SegmentPath(const std::string& project, int32_t day, uint64_t file_id) const;
+  Status WriteRows(const Columns& cols, std::span<const uint32_t> rows, const PartitionKey& key, int level,
+                   SegEntry* out);
+  Status MaybeCompact(bool everything);  // requires maint_mu_
+  Status CompactPartition(const PartitionKey& key, const std::vector<SegEntry>& inputs);
+  std::shared_ptr<const Version> CurrentVersion() const;
+
+  const EmbeddedStoreOptions opts_;
+  Clock* const clock_;
+
+  std::mutex maint_mu_;
+  std::mutex flush_mu_;
+  std::mutex manifest_mu_;
+  uint64_t next_file_id_ = 1;  // guarded by manifest_mu_
+
+  mutable std::shared_mutex mu_;
+  std::shared_ptr<Memtable> mem_;
+  std::vector<std::shared_ptr<Memtable>> imm_;  // being flushed: still read by queries
+  std::shared_ptr<const Version> version_;
+  bool closed_ = false;
+
+  std::atomic<uint64_t> persisted_seq_{0};
+  std::atomic<uint64_t> flushes_{0}, compactions_{0};
+  std::atomic<double> last_flush_ms_{0}, last_compaction_ms_{0};
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool bg_stop_ = false;
+  bool bg_kick_ = false;
+  std::thread bg_;
+};
+
+}  // namespace tapistry::store

@@ -1,0 +1,46 @@
+#include "store/embedded/memtable.h"
+
+#include <algorithm>
+
+namespace tapistry::store {
+
+void Memtable::Append(const Event& e) {
+  const int32_t day = DayOf(e.ts_ms);
+  if (last_ == nullptr || last_key_->second != day || last_key_->first != e.project_id) {
+    auto [it, inserted] = partitions.try_emplace(Key(e.project_id, day));
+    if (inserted) it->second = std::make_unique<RowBatch>();
+    last_ = it->second.get();
+    last_key_ = &it->first;
+  }
+  last_->Append(e);
+  ++rows;
+}
+
+void Memtable::NoteSeq(uint64_t seq) {
+  if (seq == 0) return;
+  min_seq = min_seq == 0 ? seq : std::min(min_seq, seq);
+  max_seq = std::max(max_seq, seq);
+}
+
+void Memtable::Snapshot(const std::optional<std::string>& project, int32_t from_day, int32_t to_day,
+                        ColumnMask mask, SourceList* out) const {
+  auto it = project ? partitions.lower_bound(Key(*project, from_day)) : partitions.begin();
+  for (; it != partitions.end(); ++it) {
+    const auto& [key, batch] = *it;
+    if (project && key.first != *project) break;
+    if (key.second < from_day || key.second > to_day || batch->rows() == 0) continue;
+    auto cols = std::make_shared<Columns>();
+    batch->Snapshot(mask, cols.get());
+    const auto& ts = batch->raw().ts;
+    out->push_back(std::make_shared<MemSource>(key.first, key.second, std::move(cols),
+                                               *std::max_element(ts.begin(), ts.end())));
+  }
+}
+
+size_t Memtable::ApproxBytes() const {
+  size_t bytes = 0;
+  for (const auto& [key, batch] : partitions) bytes += batch->ApproxBytes();
+  return bytes;
+}
+
+}  // namespace tapistry::store

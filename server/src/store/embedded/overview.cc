@@ -1,0 +1,255 @@
+#include "store/embedded/overview.h"
+
+#include <algorithm>
+#include <bit>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/embedded/row_filter.h"
+#include "store/embedded/thread_pool.h"
+#include "store/embedded/uuid_union.h"
+
+namespace tapistry::store {
+namespace {
+
+constexpr uint8_t kPageView = static_cast<uint8_t>(EventType::kPageView);
+
+struct PathStat {
+  uint64_t pageviews = 0;
+  uint64_t sessions = 0;
+};
+
+// Per-source state, filled by the two parallel phases.
+struct Part {
+  Status status;
+  CompiledFilter filter;
+  std::vector<Uuid> session_scratch, anon_scratch;
+  const std::vector<Uuid>* sessions = nullptr;  // sorted dictionary
+  const std::vector<Uuid>* visitors = nullptr;
+  int union_index = -1;  // index in the union inputs; -1 when the filter excludes every row
+
+  uint64_t pageviews = 0;
+  uint64_t sessions_selected = 0, visitors_selected = 0;
+  std::vector<uint32_t> session_gids, visitor_gids;  // selected ones (filtered queries only)
+  StringColumn path_dict;                            // keeps path strings alive for the merge
+  std::vector<PathStat> paths;                       // by local path code
+  std::vector<uint64_t> pairs;                       // (session gid << 32 | local path code)
+};
+
+bool ByCount(const TopPage& a, const TopPage& b) {
+  if (a.pageviews != b.pageviews) return a.pageviews > b.pageviews;
+  return a.path < b.path;
+}
+
+// Phase A for one source: pageviews, per-path counts and the selected sessions/visitors.
+Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const UuidUnionResult& visitors_u,
+                bool filtered, Part* p) {
+  ColumnMask need = Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kSession) | p->filter.columns;
+  if (filtered) need |= Bit(ColumnId::kAnonymous);
+  Columns scratch;
+  auto got = src.Get(need, &scratch);
+  if (!got.ok()) return got.status();
+  const Columns& c = **got;
+  const size_t n = c.rows;
+  std::vector<uint8_t> sel;
+  const bool all = p->filter.state == CompiledFilter::State::kAll;
+  if (!all) p->filter.Evaluate(c, &sel);
+
+  // Rows grouped by session: segments already are; memtable copies get a counting sort.
+  const std::vector<uint32_t>& codes = c.session.codes;
+  const size_t nsess = c.session.dict.size();
+  std::vector<uint32_t> runs_local, order;
+  const std::vector<uint32_t>* runs = &c.session.runs;
+  if (runs->empty() && n > 0) {
+    runs_local.assign(nsess, 0);
+    for (uint32_t s : codes) ++runs_local[s];
+    std::vector<uint32_t> start(nsess + 1, 0);
+    for (size_t s = 0; s < nsess; ++s) start[s + 1] = start[s] + runs_local[s];
+    order.resize(n);
+    for (uint32_t r = 0; r < n; ++r) order[start[codes[r]]++] = r;
+    runs = &runs_local;
+  }
+  const uint32_t* ord = order.empty() ? nullptr : order.data();
+
+  p->path_dict.dict = c.str[kStrPath].dict;
+  p->path_dict.keepalive = c.str[kStrPath].keepalive;
+  const size_t npaths = c.str[kStrPath].dict.size();
+  p->paths.assign(npaths, PathStat());
+  std::vector<uint32_t> last(npaths, UINT32_MAX);
+  const uint8_t* type = c.type.data();
+  const uint32_t* path = c.str[kStrPath].codes.data();
+  const std::vector<uint32_t>& sgid = sessions_u.gid[p->union_index];
+  std::vector<uint8_t> visitor_seen;
+  if (filtered) visitor_seen.assign(c.anonymous.dict.size(), 0);
+
+  size_t row = 0;
+  uint64_t pageviews = 0;
+  for (uint32_t s = 0; s < runs->size(); ++s) {
+    const size_t end = row + (*runs)[s];
+    const uint32_t gid = sgid[s];
+    const bool shared = sessions_u.multiplicity[gid] > 1;
+    bool any = all;
+    for (; row < end; ++row) {
+      const uint32_t r = ord ? ord[row] : static_cast<uint32_t>(row);
+      if (!all) {
+        if (!sel[r]) continue;
+        any = true;
+        uint32_t v = c.anonymous.codes[r];
+        if (!visitor_seen[v]) {
+          visitor_seen[v] = 1;
+          p->visitor_gids.push_back(visitors_u.gid[p->union_index][v]);
+        }
+      }
+      if (type[r] != kPageView) continue;
+      ++pageviews;
+      const uint32_t pc = path[r];
+      PathStat& ps = p->paths[pc];
+      ++ps.pageviews;
+      if (last[pc] != s) {
+        last[pc] = s;
+        ++ps.sessions;
+        if (shared) p->pairs.push_back((uint64_t{gid} << 32) | pc);
+      }
+    }
+    if (any && !all) p->session_gids.push_back(gid);
+  }
+  p->pageviews = pageviews;
+  if (all) {
+    p->sessions_selected = nsess;
+    p->visitors_selected = visitors_u.gid[p->union_index].size();
+  } else {
+    p->sessions_selected = p->session_gids.size();
+    p->visitors_selected = p->visitor_gids.size();
+  }
+  return Status::Ok();
+}
+
+uint64_t CountDistinct(std::vector<uint32_t>* ids) {
+  std::sort(ids->begin(), ids->end());
+  return static_cast<uint64_t>(std::unique(ids->begin(), ids->end()) - ids->begin());
+}
+
+}  // namespace
+
+Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuery& q) {
+  const EventFilter& f = q.filter;
+  if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
+  if (static_cast<int64_t>(f.to_day) - f.from_day >= kMaxQueryDays) return Status::InvalidArgument("day range too wide");
+  const RowPredicate pred = RowPredicate::FromFilter(f);
+  const bool filtered = !pred.empty();
+  std::vector<Part> parts(sources.size());
+
+  // Phase 0: compile the filter against each source and fetch its uuid dictionaries.
+  ParallelFor(sources.size(), [&](size_t i) {
+    Part& p = parts[i];
+    const Source& src = *sources[i];
+    p.status = CompileFilter(pred, src, &p.filter);
+    if (!p.status.ok() || p.filter.state == CompiledFilter::State::kNone || src.rows() == 0) return;
+    p.status = src.UuidDict(ColumnId::kSession, &p.session_scratch, &p.sessions);
+    if (p.status.ok()) p.status = src.UuidDict(ColumnId::kAnonymous, &p.anon_scratch, &p.visitors);
+  });
+  std::vector<std::span<const Uuid>> sess_lists, visitor_lists;
+  std::vector<size_t> live;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (!parts[i].status.ok()) return parts[i].status;
+    if (parts[i].sessions == nullptr) continue;
+    parts[i].union_index = static_cast<int>(live.size());
+    live.push_back(i);
+    sess_lists.emplace_back(*parts[i].sessions);
+    visitor_lists.emplace_back(*parts[i].visitors);
+  }
+  const UuidUnionResult sessions_u = UnionSortedUuids(sess_lists);
+  const UuidUnionResult visitors_u = UnionSortedUuids(visitor_lists);
+
+  // Phase A: scan the rows.
+  ParallelFor(live.size(), [&](size_t k) {
+    Part& p = parts[live[k]];
+    p.status = ScanPart(*sources[live[k]], sessions_u, visitors_u, filtered, &p);
+  });
+  for (size_t i : live) {
+    if (!parts[i].status.ok()) return parts[i].status;
+  }
+
+  // Merge.
+  OverviewResult out;
+  const int32_t ndays = f.to_day - f.from_day + 1;
+  out.series.resize(ndays);
+  for (int32_t d = 0; d < ndays; ++d) out.series[d].day = f.from_day + d;
+  std::vector<std::vector<size_t>> by_day(ndays);
+  for (size_t i : live) {
+    const int32_t day = sources[i]->day();
+    if (day < f.from_day || day > f.to_day) return Status::Internal("overview source outside the day range");
+    by_day[day - f.from_day].push_back(i);
+  }
+  auto gids_of = [&](const Part& p, bool sessions) -> std::vector<uint32_t> {
+    if (!filtered) return sessions ? sessions_u.gid[p.union_index] : visitors_u.gid[p.union_index];
+    return sessions ? p.session_gids : p.visitor_gids;
+  };
+  for (int32_t d = 0; d < ndays; ++d) {
+    OverviewTotals& t = out.series[d].totals;
+    for (size_t i : by_day[d]) t.pageviews += parts[i].pageviews;
+    if (by_day[d].size() == 1) {
+      t.sessions = parts[by_day[d][0]].sessions_selected;
+      t.visitors = parts[by_day[d][0]].visitors_selected;
+    } else if (by_day[d].size() > 1) {
+      std::vector<uint32_t> s, v;
+      for (size_t i : by_day[d]) {
+        auto gs = gids_of(parts[i], true);
+        auto gv = gids_of(parts[i], false);
+        s.insert(s.end(), gs.begin(), gs.end());
+        v.insert(v.end(), gv.begin(), gv.end());
+      }
+      t.sessions = CountDistinct(&s);
+      t.visitors = CountDistinct(&v);
+    }
+    out.totals.pageviews += t.pageviews;
+  }
+  if (!filtered) {
+    out.totals.sessions = sessions_u.distinct;
+    out.totals.visitors = visitors_u.distinct;
+  } else {
+    std::vector<uint64_t> sbits((sessions_u.distinct + 63) / 64), vbits((visitors_u.distinct + 63) / 64);
+    for (size_t i : live) {
+      for (uint32_t g : parts[i].session_gids) sbits[g >> 6] |= uint64_t{1} << (g & 63);
+      for (uint32_t g : parts[i].visitor_gids) vbits[g >> 6] |= uint64_t{1} << (g & 63);
+    }
+    for (uint64_t w : sbits) out.totals.sessions += std::popcount(w);
+    for (uint64_t w : vbits) out.totals.visitors += std::popcount(w);
+  }
+
+  // Top pages: sum per path string, then take back sessions counted in several sources.
+  std::unordered_map<std::string_view, uint32_t> path_index;
+  std::vector<TopPage> pages;
+  std::vector<uint64_t> pairs;
+  for (size_t i : live) {
+    Part& p = parts[i];
+    std::vector<uint32_t> global(p.paths.size(), UINT32_MAX);
+    for (uint32_t code = 0; code < p.paths.size(); ++code) {
+      if (p.paths[code].pageviews == 0) continue;
+      auto [it, inserted] = path_index.emplace(p.path_dict.dict[code], static_cast<uint32_t>(pages.size()));
+      if (inserted) pages.push_back(TopPage{std::string(p.path_dict.dict[code]), 0, 0});
+      global[code] = it->second;
+      pages[it->second].pageviews += p.paths[code].pageviews;
+      pages[it->second].sessions += p.paths[code].sessions;
+    }
+    for (uint64_t pair : p.pairs) pairs.push_back((pair & ~uint64_t{0xffffffff}) | global[pair & 0xffffffff]);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  for (size_t a = 0; a < pairs.size();) {
+    size_t b = a + 1;
+    while (b < pairs.size() && pairs[b] == pairs[a]) ++b;
+    pages[pairs[a] & 0xffffffff].sessions -= b - a - 1;
+    a = b;
+  }
+  const size_t limit = q.top_pages_limit > 0 ? static_cast<size_t>(q.top_pages_limit) : 0;
+  if (pages.size() > limit) {
+    std::partial_sort(pages.begin(), pages.begin() + static_cast<ptrdiff_t>(limit), pages.end(), ByCount);
+    pages.resize(limit);
+  } else {
+    std::sort(pages.begin(), pages.end(), ByCount);
+  }
+  out.top_pages = std::move(pages);
+  return out;
+}
+
+}  // namespace tapistry::store

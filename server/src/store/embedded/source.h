@@ -1,0 +1,77 @@
+// Source: the rows of one (project, day) partition as one query sees them: either an immutable
+// segment on disk or a copy of a memtable partition taken when the query started. The query
+// engine only talks to Sources, so a query reads segments and memtable alike.
+// Thread-safety: immutable; every method may be called from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/embedded/columns.h"
+#include "store/embedded/segment_reader.h"
+#include "tapistry/status.h"
+
+namespace tapistry::store {
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  const std::string& project_id() const { return project_id_; }
+  int32_t day() const { return day_; }
+  virtual size_t rows() const = 0;
+  virtual int64_t max_ts() const = 0;
+
+  // Returns columns holding at least `mask`: either the source's own (memtable copies are
+  // already decoded) or *scratch, decoded into. The pointer lives as long as both do.
+  virtual Result<const Columns*> Get(ColumnMask mask, Columns* scratch) const = 0;
+  // The sorted dictionary of session_id or anonymous_id.
+  virtual Status UuidDict(ColumnId id, std::vector<Uuid>* scratch, const std::vector<Uuid>** out) const = 0;
+  // The dictionary of a string column.
+  virtual Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const = 0;
+  // [min, max] of a numeric column over all rows, when the source knows it without reading.
+  virtual bool Range(ColumnId id, int64_t* min, int64_t* max) const = 0;
+
+ protected:
+  Source(std::string project_id, int32_t day) : project_id_(std::move(project_id)), day_(day) {}
+
+ private:
+  std::string project_id_;
+  int32_t day_;
+};
+
+class SegmentSource final : public Source {
+ public:
+  explicit SegmentSource(std::shared_ptr<const Segment> seg)
+      : Source(seg->footer().project_id, seg->footer().day), seg_(std::move(seg)) {}
+  size_t rows() const override { return static_cast<size_t>(seg_->rows()); }
+  int64_t max_ts() const override { return seg_->footer().max_ts; }
+  Result<const Columns*> Get(ColumnMask mask, Columns* scratch) const override;
+  Status UuidDict(ColumnId id, std::vector<Uuid>* scratch, const std::vector<Uuid>** out) const override;
+  Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const override;
+  bool Range(ColumnId id, int64_t* min, int64_t* max) const override;
+
+ private:
+  std::shared_ptr<const Segment> seg_;
+};
+
+class MemSource final : public Source {
+ public:
+  MemSource(std::string project_id, int32_t day, std::shared_ptr<const Columns> cols, int64_t max_ts)
+      : Source(std::move(project_id), day), cols_(std::move(cols)), max_ts_(max_ts) {}
+  size_t rows() const override { return cols_->rows; }
+  int64_t max_ts() const override { return max_ts_; }
+  Result<const Columns*> Get(ColumnMask mask, Columns* scratch) const override;
+  Status UuidDict(ColumnId id, std::vector<Uuid>* scratch, const std::vector<Uuid>** out) const override;
+  Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const override;
+  bool Range(ColumnId, int64_t*, int64_t*) const override { return false; }
+
+ private:
+  std::shared_ptr<const Columns> cols_;
+  int64_t max_ts_;
+};
+
+using SourceList = std::vector<std::shared_ptr<const Source>>;
+
+}  // namespace tapistry::store

@@ -1,0 +1,189 @@
+// EmbeddedEventStore: compaction, DSAR deletes and retention — the operations that replace
+// segments. Each one writes its new segments first, then publishes the change with one manifest
+// write, then unlinks the files it replaced (queries still reading them keep their descriptors).
+#include <algorithm>
+#include <numeric>
+
+#include "store/embedded/embedded_event_store.h"
+#include "store/embedded/file_util.h"
+
+namespace tapistry::store {
+
+Status EmbeddedEventStore::CompactAll() {
+  std::lock_guard<std::mutex> l(maint_mu_);
+  return MaybeCompact(true);
+}
+
+Status EmbeddedEventStore::MaybeCompact(bool everything) {
+  auto v = CurrentVersion();
+  const int64_t now = clock_->NowMs();
+  for (const auto& [key, list] : v->partitions) {
+    if (list.size() < 2) continue;
+    std::vector<SegEntry> inputs = list;
+    std::sort(inputs.begin(), inputs.end(), [](const SegEntry& a, const SegEntry& b) { return a.meta.rows < b.meta.rows; });
+    int64_t newest = 0;
+    for (const SegEntry& s : inputs) newest = std::max(newest, s.created_ms);
+    const bool cold = everything || now - newest >= kColdPartitionMs;
+    if (!cold) {
+      if (inputs.size() < kCompactionTrigger) continue;
+      // While a day still receives rows, leave a dominant segment alone so it is rewritten
+      // only when the small ones add up (keeps write amplification logarithmic).
+      uint64_t rest = 0;
+      for (size_t i = 0; i + 1 < inputs.size(); ++i) rest += inputs[i].meta.rows;
+      if (inputs.back().meta.rows > 4 * rest) inputs.pop_back();
+    }
+    // Smallest first, up to the size cap.
+    uint64_t rows = 0;
+    size_t n = 0;
+    while (n < inputs.size() && rows + inputs[n].meta.rows <= kMaxCompactedRows) rows += inputs[n++].meta.rows;
+    inputs.resize(n);
+    if (inputs.size() < 2) continue;
+    TAP_RETURN_IF_ERROR(CompactPartition(key, inputs));
+  }
+  return Status::Ok();
+}
+
+Status EmbeddedEventStore::CompactPartition(const PartitionKey& key, const std::vector<SegEntry>& inputs) {
+  const int64_t start = clock_->MonoNs();
+  RowBatch batch;
+  std::vector<uint32_t> all;
+  for (const SegEntry& in : inputs) {
+    Columns cols;
+    TAP_RETURN_IF_ERROR(in.seg->Load(kAllColumns, &cols));
+    all.resize(cols.rows);
+    std::iota(all.begin(), all.end(), 0u);
+    batch.AppendRows(cols, all);
+  }
+  all.resize(batch.rows());
+  std::iota(all.begin(), all.end(), 0u);
+  SegEntry out;
+  TAP_RETURN_IF_ERROR(WriteRows(batch.raw(), all, key, kCompactionZstdLevel, &out));
+  Edit e;
+  e.add.push_back(out);
+  for (const SegEntry& in : inputs) e.remove.emplace_back(key, in.meta.file_id);
+  Status s;
+  {
+    std::lock_guard<std::mutex> l(manifest_mu_);
+    s = LogAndApply(e, nullptr);
+  }
+  if (!s.ok()) {
+    (void)RemoveAll(out.seg->path());
+    return s;
+  }
+  for (const SegEntry& in : inputs) (void)RemoveAll(in.seg->path());
+  compactions_++;
+  last_compaction_ms_ = static_cast<double>(clock_->MonoNs() - start) / 1e6;
+  return Status::Ok();
+}
+
+Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id,
+                                                   const std::optional<Uuid>& anonymous_id,
+                                                   const std::optional<std::string>& user_id) {
+  const bool by_user = user_id.has_value() && !user_id->empty();  // "" means "no user", never a subject
+  if (!anonymous_id && !by_user) return Status::InvalidArgument("DeleteSubject needs an anonymous_id or user_id");
+  auto matches = [&](const Columns& c, uint32_t r) {
+    return (anonymous_id && c.anonymous.dict[c.anonymous.codes[r]] == *anonymous_id) ||
+           (by_user && c.str[kStrUserId].Value(r) == *user_id);
+  };
+  std::lock_guard<std::mutex> maint(maint_mu_);
+  std::lock_guard<std::mutex> flush(flush_mu_);
+  // Persist first: a deleted row must not come back from a WAL replay after a crash.
+  TAP_RETURN_IF_ERROR(FlushLocked());
+  uint64_t removed = 0;
+  {
+    // Rows appended since that flush.
+    std::unique_lock l(mu_);
+    for (auto it = mem_->partitions.lower_bound({project_id, INT32_MIN});
+         it != mem_->partitions.end() && it->first.first == project_id;) {
+      size_t n = it->second->RemoveIf(matches);
+      removed += n;
+      mem_->rows -= n;
+      it = it->second->rows() == 0 ? mem_->partitions.erase(it) : std::next(it);
+    }
+    mem_->ResetCache();
+  }
+  auto v = CurrentVersion();
+  Edit e;
+  std::vector<std::string> replaced;
+  for (auto it = v->partitions.lower_bound({project_id, INT32_MIN});
+       it != v->partitions.end() && it->first.first == project_id; ++it) {
+    for (const SegEntry& s : it->second) {
+      // The dictionaries answer "is this subject here at all?" without reading rows.
+      bool hit = false;
+      if (anonymous_id) {
+        std::vector<Uuid> dict;
+        TAP_RETURN_IF_ERROR(s.seg->LoadUuidDict(ColumnId::kAnonymous, &dict));
+        hit = std::binary_search(dict.begin(), dict.end(), *anonymous_id);
+      }
+      if (!hit && by_user) {
+        StringColumn users;
+        TAP_RETURN_IF_ERROR(s.seg->LoadStringDict(ColumnId::kUserId, &users));
+        hit = std::find(users.dict.begin(), users.dict.end(), *user_id) != users.dict.end();
+      }
+      if (!hit) continue;
+      Columns cols;
+      TAP_RETURN_IF_ERROR(s.seg->Load(kAllColumns, &cols));
+      std::vector<uint32_t> keep;
+      for (uint32_t r = 0; r < cols.rows; ++r) {
+        if (!matches(cols, r)) keep.push_back(r);
+      }
+      removed += cols.rows - keep.size();
+      if (!keep.empty()) {
+        SegEntry out;
+        TAP_RETURN_IF_ERROR(WriteRows(cols, keep, it->first, kCompactionZstdLevel, &out));
+        e.add.push_back(std::move(out));
+      }
+      e.remove.emplace_back(it->first, s.meta.file_id);
+      replaced.push_back(s.seg->path());
+    }
+  }
+  if (e.remove.empty()) return removed;
+  Status s;
+  {
+    std::lock_guard<std::mutex> l(manifest_mu_);
+    s = LogAndApply(e, nullptr);
+  }
+  if (!s.ok()) {
+    for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path());
+    return s;
+  }
+  for (const std::string& p : replaced) (void)RemoveAll(p);
+  return removed;
+}
+
+Status EmbeddedEventStore::ApplyRetention(const std::string& project_id, int32_t today, int keep_days) {
+  if (keep_days < 0) return Status::InvalidArgument("keep_days is negative");
+  // Days before `cutoff` go: with keep_days = 0 only today stays.
+  const int64_t cutoff64 = static_cast<int64_t>(today) - keep_days;
+  if (cutoff64 <= INT32_MIN) return Status::Ok();
+  const int32_t cutoff = static_cast<int32_t>(cutoff64);
+  std::lock_guard<std::mutex> maint(maint_mu_);
+  std::lock_guard<std::mutex> flush(flush_mu_);  // no memtable is half-way into segments now
+  {
+    std::unique_lock l(mu_);
+    for (auto it = mem_->partitions.lower_bound({project_id, INT32_MIN});
+         it != mem_->partitions.end() && it->first.first == project_id && it->first.second < cutoff;) {
+      mem_->rows -= it->second->rows();
+      it = mem_->partitions.erase(it);
+    }
+    mem_->ResetCache();
+  }
+  auto v = CurrentVersion();
+  Edit e;
+  std::vector<int32_t> days;
+  for (auto it = v->partitions.lower_bound({project_id, INT32_MIN});
+       it != v->partitions.end() && it->first.first == project_id && it->first.second < cutoff; ++it) {
+    for (const SegEntry& s : it->second) e.remove.emplace_back(it->first, s.meta.file_id);
+    days.push_back(it->first.second);
+  }
+  if (e.remove.empty()) return Status::Ok();
+  {
+    std::lock_guard<std::mutex> l(manifest_mu_);
+    TAP_RETURN_IF_ERROR(LogAndApply(e, nullptr));
+  }
+  const std::string project_dir = opts_.dir + "/" + ProjectDirName(project_id) + "/";
+  for (int32_t day : days) TAP_RETURN_IF_ERROR(RemoveAll(project_dir + DayDirName(day)));
+  return Status::Ok();
+}
+
+}  // namespace tapistry::store

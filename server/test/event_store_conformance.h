@@ -1,0 +1,538 @@
+// The EventStore conformance suite: what every backend (embedded columnar store, ClickHouse)
+// must return for the same events. It is a typed, parameterized GoogleTest suite; a backend
+// plugs in with a factory type and one INSTANTIATE_TYPED_TEST_SUITE_P line:
+//
+//   struct MyFactory {
+//     MyFactory();                              // fresh, empty storage for one test
+//     std::unique_ptr<EventStore> Open();       // a store over that storage (may be called again
+//                                               // after the previous store was closed: reopen)
+//     FakeClock* clock();                       // the clock the store was given
+//     static constexpr bool kSupportsReopen;    // data survives Close + Open
+//   };
+//   INSTANTIATE_TYPED_TEST_SUITE_P(My, EventStoreConformanceTest, ::testing::Types<MyFactory>);
+//
+// Expected numbers are either worked out by hand in the test or computed by ReferenceOverview
+// below, a deliberately naive model of event_store.h's definitions (ClickHouse semantics:
+// count(), uniqExact(session_id), uniqExact(anonymous_id) over the filtered rows).
+// Thread-safety: test code.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tapistry/clock.h"
+#include "tapistry/event_store.h"
+
+namespace tapistry::conformance {
+
+inline constexpr int32_t kDay0 = 19950;  // 2024-08-15
+inline constexpr int64_t kT0 = int64_t{kDay0} * kDayMs;
+
+inline Uuid Id(uint64_t n) { return Uuid{0x1000000000000000ULL ^ (n * 0x9E3779B97F4A7C15ULL), n}; }
+
+inline Event Ev(const std::string& project, int64_t ts, uint64_t session, uint64_t visitor,
+                EventType type = EventType::kPageView, const std::string& path = "/") {
+  static std::atomic<uint64_t> next{1};
+  Event e;
+  e.project_id = project;
+  e.ts_ms = ts;
+  e.ingest_ms = ts + 50;
+  uint64_t n = next++;
+  e.event_id = Uuid{0xeeee000000000000ULL | n, n * 0xC2B2AE3D27D4EB4FULL};
+  e.session_id = Id(1000000 + session);
+  e.anonymous_id = Id(2000000 + visitor);
+  e.type = type;
+  e.path = path;
+  e.url = "https://shop.example" + path;
+  e.device_class = DeviceClass::kDesktop;
+  e.viewport_w = 1280;
+  e.viewport_h = 800;
+  e.browser = "Firefox";
+  e.os = "Linux";
+  e.props = "{}";
+  return e;
+}
+
+// The definitions of event_store.h, computed the slow, obvious way.
+inline bool Selected(const Event& e, const EventFilter& f) {
+  const int32_t d = DayOf(e.ts_ms);
+  return e.project_id == f.project_id && d >= f.from_day && d <= f.to_day && (!f.path || e.path == *f.path) &&
+         (!f.device_class || e.device_class == *f.device_class) &&
+         (!f.viewport_bucket || ViewportBucket(e.viewport_w) == *f.viewport_bucket);
+}
+
+inline OverviewResult ReferenceOverview(const std::vector<Event>& events, const OverviewQuery& q) {
+  OverviewResult r;
+  struct Acc {
+    uint64_t pv = 0;
+    std::set<Uuid> s, v;
+  };
+  Acc total;
+  std::map<int32_t, Acc> days;
+  std::map<std::string, Acc> paths;
+  for (const Event& e : events) {
+    if (!Selected(e, q.filter)) continue;
+    Acc& d = days[DayOf(e.ts_ms)];
+    for (Acc* a : {&total, &d}) {
+      a->s.insert(e.session_id);
+      a->v.insert(e.anonymous_id);
+      if (e.type == EventType::kPageView) a->pv++;
+    }
+    if (e.type == EventType::kPageView) {
+      paths[e.path].pv++;
+      paths[e.path].s.insert(e.session_id);
+    }
+  }
+  r.totals = {total.pv, total.s.size(), total.v.size()};
+  for (int32_t d = q.filter.from_day; d <= q.filter.to_day; ++d) {
+    OverviewDay day;
+    day.day = d;
+    if (auto it = days.find(d); it != days.end()) day.totals = {it->second.pv, it->second.s.size(), it->second.v.size()};
+    r.series.push_back(day);
+  }
+  for (const auto& [path, a] : paths) r.top_pages.push_back({path, a.pv, a.s.size()});
+  std::sort(r.top_pages.begin(), r.top_pages.end(), [](const TopPage& a, const TopPage& b) {
+    return a.pageviews != b.pageviews ? a.pageviews > b.pageviews : a.path < b.path;
+  });
+  if (r.top_pages.size() > static_cast<size_t>(std::max(0, q.top_pages_limit))) {
+    r.top_pages.resize(std::max(0, q.top_pages_limit));
+  }
+  return r;
+}
+
+inline std::string Describe(const OverviewResult& r) {
+  std::string s = "totals pv=" + std::to_string(r.totals.pageviews) + " s=" + std::to_string(r.totals.sessions) +
+                  " v=" + std::to_string(r.totals.visitors) + "\n";
+  for (const auto& d : r.series) {
+    s += "  " + FormatDay(d.day) + " pv=" + std::to_string(d.totals.pageviews) + " s=" +
+         std::to_string(d.totals.sessions) + " v=" + std::to_string(d.totals.visitors) + "\n";
+  }
+  for (const auto& p : r.top_pages) {
+    s += "  " + p.path + " pv=" + std::to_string(p.pageviews) + " s=" + std::to_string(p.sessions) + "\n";
+  }
+  return s;
+}
+
+template <typename Factory>
+class EventStoreConformanceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    factory_ = std::make_unique<Factory>();
+    store_ = factory_->Open();
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    if (store_) {
+      EXPECT_TRUE(store_->Close().ok());
+    }
+  }
+  void Append(const std::vector<Event>& events, uint64_t seq = 0) {
+    ASSERT_TRUE(store_->Append(events, seq).ok());
+    all_.insert(all_.end(), events.begin(), events.end());
+  }
+  OverviewResult Overview(const EventFilter& f, int limit = 10) {
+    auto r = store_->Overview(OverviewQuery{f, limit});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : OverviewResult();
+  }
+  void ExpectMatchesReference(const EventFilter& f, int limit = 10) {
+    OverviewResult want = ReferenceOverview(all_, OverviewQuery{f, limit});
+    OverviewResult got = Overview(f, limit);
+    EXPECT_EQ(got, want) << "got:\n" << Describe(got) << "want:\n" << Describe(want);
+  }
+  void Reopen() {
+    ASSERT_TRUE(store_->Close().ok());
+    store_.reset();
+    store_ = factory_->Open();
+    ASSERT_NE(store_, nullptr);
+  }
+  static EventFilter Range(const std::string& project, int32_t from, int32_t to) {
+    EventFilter f;
+    f.project_id = project;
+    f.from_day = from;
+    f.to_day = to;
+    return f;
+  }
+
+  std::unique_ptr<Factory> factory_;
+  std::unique_ptr<EventStore> store_;
+  std::vector<Event> all_;  // everything appended, for the reference model
+};
+
+TYPED_TEST_SUITE_P(EventStoreConformanceTest);
+
+TYPED_TEST_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWithZeros) {
+  OverviewResult r = this->Overview(this->Range("p", kDay0, kDay0 + 2));
+  EXPECT_EQ(r.totals, OverviewTotals());
+  ASSERT_EQ(r.series.size(), 3u);
+  EXPECT_EQ(r.series[0].day, kDay0);
+  EXPECT_EQ(r.series[2].day, kDay0 + 2);
+  EXPECT_TRUE(r.top_pages.empty());
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, CountsPageviewsSessionsAndVisitors) {
+  // Visitor 1: session 1 (2 page views + a click), session 2 (1 page view) on the next day.
+  // Visitor 2: session 3 (a click only: a session without page views still counts).
+  this->Append({Ev("p", kT0 + 1000, 1, 1, EventType::kPageView, "/a"),
+                Ev("p", kT0 + 2000, 1, 1, EventType::kClick, "/a"),
+                Ev("p", kT0 + 3000, 1, 1, EventType::kPageView, "/b"),
+                Ev("p", kT0 + kDayMs + 10, 2, 1, EventType::kPageView, "/a"),
+                Ev("p", kT0 + 5000, 3, 2, EventType::kClick, "/a")});
+  OverviewResult r = this->Overview(this->Range("p", kDay0, kDay0 + 1));
+  EXPECT_EQ(r.totals, (OverviewTotals{3, 3, 2}));
+  ASSERT_EQ(r.series.size(), 2u);
+  EXPECT_EQ(r.series[0].totals, (OverviewTotals{2, 2, 2}));
+  EXPECT_EQ(r.series[1].totals, (OverviewTotals{1, 1, 1}));
+  ASSERT_EQ(r.top_pages.size(), 2u);
+  EXPECT_EQ(r.top_pages[0], (TopPage{"/a", 2, 2}));
+  EXPECT_EQ(r.top_pages[1], (TopPage{"/b", 1, 1}));
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, SessionCrossingMidnightCountsOnceInTotals) {
+  this->Append({Ev("p", kT0 + kDayMs - 60000, 7, 7, EventType::kPageView, "/x"),
+                Ev("p", kT0 + kDayMs + 60000, 7, 7, EventType::kPageView, "/x")});
+  ASSERT_TRUE(this->store_->Flush().ok());
+  OverviewResult r = this->Overview(this->Range("p", kDay0, kDay0 + 1));
+  EXPECT_EQ(r.totals, (OverviewTotals{2, 1, 1}));
+  EXPECT_EQ(r.series[0].totals, (OverviewTotals{1, 1, 1}));
+  EXPECT_EQ(r.series[1].totals, (OverviewTotals{1, 1, 1}));
+  ASSERT_EQ(r.top_pages.size(), 1u);
+  EXPECT_EQ(r.top_pages[0], (TopPage{"/x", 2, 1}));
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, TopPagesOrderTiesAndLimit) {
+  std::vector<Event> ev;
+  // /c: 3 views; /a and /b: 2 views each (tie -> path ascending); /d: 1 view.
+  for (int i = 0; i < 3; ++i) ev.push_back(Ev("p", kT0 + i * 1000, 10 + i, 1, EventType::kPageView, "/c"));
+  for (int i = 0; i < 2; ++i) ev.push_back(Ev("p", kT0 + 5000 + i, 20, 2, EventType::kPageView, "/b"));
+  for (int i = 0; i < 2; ++i) ev.push_back(Ev("p", kT0 + 6000 + i, 21 + i, 3, EventType::kPageView, "/a"));
+  ev.push_back(Ev("p", kT0 + 9000, 30, 4, EventType::kPageView, "/d"));
+  this->Append(ev);
+  OverviewResult r = this->Overview(this->Range("p", kDay0, kDay0), 3);
+  ASSERT_EQ(r.top_pages.size(), 3u);
+  EXPECT_EQ(r.top_pages[0], (TopPage{"/c", 3, 3}));
+  EXPECT_EQ(r.top_pages[1], (TopPage{"/a", 2, 2}));
+  EXPECT_EQ(r.top_pages[2], (TopPage{"/b", 2, 1}));
+  EXPECT_TRUE(this->Overview(this->Range("p", kDay0, kDay0), 0).top_pages.empty());
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, FiltersSelectEventsExactly) {
+  Event m1 = Ev("p", kT0 + 1000, 1, 1, EventType::kPageView, "/a");
+  m1.device_class = DeviceClass::kMobile;
+  m1.viewport_w = 390;
+  Event m2 = Ev("p", kT0 + 2000, 1, 1, EventType::kClick, "/a");
+  m2.device_class = DeviceClass::kMobile;
+  m2.viewport_w = 390;
+  Event d1 = Ev("p", kT0 + 3000, 2, 2, EventType::kPageView, "/a");
+  Event d2 = Ev("p", kT0 + 4000, 2, 2, EventType::kPageView, "/b");
+  Event t1 = Ev("p", kT0 + 5000, 3, 3, EventType::kPageView, "/b");
+  t1.device_class = DeviceClass::kTablet;
+  t1.viewport_w = 800;
+  Event unknown_w = Ev("p", kT0 + 6000, 4, 4, EventType::kPageView, "/b");
+  unknown_w.viewport_w = 0;
+  this->Append({m1, m2, d1, d2, t1, unknown_w});
+  EventFilter f = this->Range("p", kDay0, kDay0);
+  f.path = "/a";
+  EXPECT_EQ(this->Overview(f).totals, (OverviewTotals{2, 2, 2}));
+  f.path = "/nowhere";
+  EXPECT_EQ(this->Overview(f).totals, OverviewTotals());
+  f.path.reset();
+  f.device_class = DeviceClass::kMobile;
+  OverviewResult mobile = this->Overview(f);
+  EXPECT_EQ(mobile.totals, (OverviewTotals{1, 1, 1}));
+  ASSERT_EQ(mobile.top_pages.size(), 1u);
+  EXPECT_EQ(mobile.top_pages[0], (TopPage{"/a", 1, 1}));
+  f.device_class.reset();
+  f.viewport_bucket = ViewportBucket(1280);
+  EXPECT_EQ(this->Overview(f).totals, (OverviewTotals{2, 1, 1}));
+  f.viewport_bucket = 255;  // unknown width
+  EXPECT_EQ(this->Overview(f).totals, (OverviewTotals{1, 1, 1}));
+  f.viewport_bucket = 2;
+  f.device_class = DeviceClass::kTablet;
+  f.path = "/b";
+  EXPECT_EQ(this->Overview(f).totals, (OverviewTotals{1, 1, 1}));
+  f.device_class = DeviceClass::kDesktop;
+  EXPECT_EQ(this->Overview(f).totals, OverviewTotals());
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, ProjectsAndDayBoundsAreIsolated) {
+  this->Append({Ev("p", kT0 - 1, 1, 1), Ev("p", kT0, 2, 2), Ev("p", kT0 + kDayMs - 1, 3, 3),
+                Ev("p", kT0 + kDayMs, 4, 4), Ev("q", kT0 + 10, 5, 5), Ev("pp", kT0 + 10, 6, 6)});
+  EXPECT_EQ(this->Overview(this->Range("p", kDay0, kDay0)).totals, (OverviewTotals{2, 2, 2}));
+  EXPECT_EQ(this->Overview(this->Range("q", kDay0, kDay0)).totals, (OverviewTotals{1, 1, 1}));
+  EXPECT_EQ(this->Overview(this->Range("p", kDay0 - 1, kDay0 + 1)).totals, (OverviewTotals{4, 4, 4}));
+  EXPECT_EQ(this->Overview(this->Range("nobody", kDay0 - 1, kDay0 + 1)).totals, OverviewTotals());
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, InvalidRangeIsAnError) {
+  auto r = this->store_->Overview(OverviewQuery{this->Range("p", kDay0 + 1, kDay0), 10});
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+}
+
+// Rows spread over flushed storage and the write buffer must be read together, exactly.
+TYPED_TEST_P(EventStoreConformanceTest, RandomWorkloadMatchesReferenceAcrossFlushes) {
+  std::mt19937_64 rng(42);
+  const char* paths[] = {"/", "/pricing", "/docs", "/docs/api", "/blog", "/blog/post-1", "/signup"};
+  const DeviceClass devices[] = {DeviceClass::kDesktop, DeviceClass::kMobile, DeviceClass::kTablet};
+  const uint16_t widths[] = {0, 375, 600, 800, 1280, 1920};
+  uint64_t session = 0;
+  for (int round = 0; round < 4; ++round) {
+    std::vector<Event> batch;
+    for (int s = 0; s < 60; ++s) {
+      ++session;
+      const uint64_t visitor = rng() % 40;
+      // Sessions start anywhere in a 4-day window, some late enough to cross midnight; a few
+      // reuse an older session id, as a buggy client would, on another day.
+      int64_t t = kT0 + static_cast<int64_t>(rng() % (4 * kDayMs));
+      const uint64_t sid = (rng() % 10 == 0 && session > 5) ? session - 5 : session;
+      const DeviceClass dev = devices[rng() % 3];
+      const uint16_t w = widths[rng() % 6];
+      const std::string project = rng() % 5 == 0 ? "other" : "p";
+      const int n = 1 + static_cast<int>(rng() % 8);
+      for (int k = 0; k < n; ++k) {
+        EventType type = rng() % 3 == 0 ? EventType::kClick : EventType::kPageView;
+        Event e = Ev(project, t, sid, visitor, type, paths[rng() % 7]);
+        e.device_class = dev;
+        e.viewport_w = w;
+        batch.push_back(e);
+        t += static_cast<int64_t>(rng() % (40 * 60 * 1000));
+      }
+    }
+    this->Append(batch, round + 1);
+    if (round % 2 == 0) {
+      ASSERT_TRUE(this->store_->Flush().ok());
+    }
+  }
+  for (int32_t from : {kDay0, kDay0 + 1}) {
+    for (int32_t to : {kDay0 + 1, kDay0 + 4}) {
+      EventFilter f = this->Range("p", from, to);
+      this->ExpectMatchesReference(f, 5);
+      f.path = "/docs";
+      this->ExpectMatchesReference(f);
+      f.path.reset();
+      f.device_class = DeviceClass::kMobile;
+      this->ExpectMatchesReference(f);
+      f.viewport_bucket = ViewportBucket(1280);
+      this->ExpectMatchesReference(f);
+      f.device_class.reset();
+      f.viewport_bucket = 255;
+      this->ExpectMatchesReference(f);
+    }
+  }
+  this->ExpectMatchesReference(this->Range("other", kDay0, kDay0 + 5), 100);
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, ListEventsOldestFirstWithTypeAndLimit) {
+  Event a = Ev("p", kT0 + 3000, 1, 1, EventType::kPageView, "/a");
+  a.user_id = "u-1";
+  a.title = "Home";
+  a.referrer = "https://search.example/";
+  a.utm_source = "newsletter";
+  a.utm_medium = "email";
+  a.utm_campaign = "launch";
+  a.utm_term = "analytics";
+  a.utm_content = "hero";
+  a.country[0] = 'F';
+  a.country[1] = 'R';
+  a.ua = "Mozilla/5.0";
+  a.bot_score = 7;
+  a.props = "{\"plan\":\"pro\"}";
+  Event b = Ev("p", kT0 + 1000, 1, 1, EventType::kClick, "/a");
+  b.x = 0.25f;
+  b.y = 0.75f;
+  b.ex = 0.5f;
+  b.ey = 0.125f;
+  b.selector_hash = 0x1234567890abcdefULL;
+  b.selector = "button.buy";
+  b.flags = kFlagRage | kFlagDead;
+  Event c = Ev("p", kT0 + kDayMs + 5, 2, 1, EventType::kScroll, "/b");
+  c.depth_pct = 80;
+  c.name = "";
+  Event d = Ev("p", kT0 + 2000, 3, 2, EventType::kCustom, "/a");
+  d.name = "signup";
+  this->Append({a, b, c});
+  ASSERT_TRUE(this->store_->Flush().ok());
+  this->Append({d});  // still in the write buffer
+  auto all = this->store_->ListEvents(this->Range("p", kDay0, kDay0 + 1), std::nullopt, 100);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].event_id, b.event_id);
+  EXPECT_EQ((*all)[1].event_id, d.event_id);
+  EXPECT_EQ((*all)[2].event_id, a.event_id);
+  EXPECT_EQ((*all)[3].event_id, c.event_id);
+  const Event& ga = (*all)[2];
+  EXPECT_EQ(ga.ts_ms, a.ts_ms);
+  EXPECT_EQ(ga.ingest_ms, a.ingest_ms);
+  EXPECT_EQ(ga.session_id, a.session_id);
+  EXPECT_EQ(ga.anonymous_id, a.anonymous_id);
+  EXPECT_EQ(ga.project_id, "p");
+  EXPECT_EQ(ga.user_id, "u-1");
+  EXPECT_EQ(ga.title, "Home");
+  EXPECT_EQ(ga.url, a.url);
+  EXPECT_EQ(ga.referrer, a.referrer);
+  EXPECT_EQ(ga.utm_source, "newsletter");
+  EXPECT_EQ(ga.utm_medium, "email");
+  EXPECT_EQ(ga.utm_campaign, "launch");
+  EXPECT_EQ(ga.utm_term, "analytics");
+  EXPECT_EQ(ga.utm_content, "hero");
+  EXPECT_EQ(ga.device_class, DeviceClass::kDesktop);
+  EXPECT_EQ(ga.browser, "Firefox");
+  EXPECT_EQ(ga.os, "Linux");
+  EXPECT_EQ(ga.ua, "Mozilla/5.0");
+  EXPECT_EQ(std::string(ga.country, 2), "FR");
+  EXPECT_EQ(ga.viewport_w, 1280);
+  EXPECT_EQ(ga.viewport_h, 800);
+  EXPECT_TRUE(std::isnan(ga.x));
+  EXPECT_EQ(ga.depth_pct, kNoDepth);
+  EXPECT_EQ(ga.bot_score, 7);
+  EXPECT_EQ(ga.props, a.props);
+  const Event& gb = (*all)[0];
+  EXPECT_EQ(gb.type, EventType::kClick);
+  EXPECT_EQ(gb.x, 0.25f);
+  EXPECT_EQ(gb.y, 0.75f);
+  EXPECT_EQ(gb.ex, 0.5f);
+  EXPECT_EQ(gb.ey, 0.125f);
+  EXPECT_EQ(gb.selector_hash, b.selector_hash);
+  EXPECT_EQ(gb.selector, "button.buy");
+  EXPECT_EQ(gb.flags, kFlagRage | kFlagDead);
+  EXPECT_EQ((*all)[1].name, "signup");
+  EXPECT_EQ((*all)[3].depth_pct, 80);
+
+  auto clicks = this->store_->ListEvents(this->Range("p", kDay0, kDay0 + 1), EventType::kClick, 100);
+  ASSERT_TRUE(clicks.ok());
+  ASSERT_EQ(clicks->size(), 1u);
+  EXPECT_EQ((*clicks)[0].event_id, b.event_id);
+  auto two = this->store_->ListEvents(this->Range("p", kDay0, kDay0 + 1), std::nullopt, 2);
+  ASSERT_TRUE(two.ok());
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_EQ((*two)[1].event_id, d.event_id);
+  EventFilter on_b = this->Range("p", kDay0, kDay0 + 1);
+  on_b.path = "/b";
+  auto bs = this->store_->ListEvents(on_b, std::nullopt, 100);
+  ASSERT_TRUE(bs.ok());
+  ASSERT_EQ(bs->size(), 1u);
+  EXPECT_EQ((*bs)[0].event_id, c.event_id);
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, ScanEventIdsFromATime) {
+  std::vector<Event> ev = {Ev("p", kT0 + 1000, 1, 1), Ev("q", kT0 + 5000, 2, 2), Ev("p", kT0 + kDayMs * 2, 3, 3)};
+  this->Append({ev[0], ev[1]});
+  ASSERT_TRUE(this->store_->Flush().ok());
+  this->Append({ev[2]});
+  std::map<Uuid, int64_t> seen;
+  ASSERT_TRUE(this->store_->ScanEventIds(kT0 + 5000, [&](const Uuid& id, int64_t ts) { seen[id] = ts; }).ok());
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[ev[1].event_id], ev[1].ts_ms);
+  EXPECT_EQ(seen[ev[2].event_id], ev[2].ts_ms);
+  EXPECT_EQ(seen.count(ev[0].event_id), 0u);
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, DeleteSubjectRemovesEveryEventOfTheSubject) {
+  Event u = Ev("p", kT0 + 4000, 3, 9, EventType::kPageView, "/c");
+  u.user_id = "alice";
+  this->Append({Ev("p", kT0 + 1000, 1, 1, EventType::kPageView, "/a"), Ev("p", kT0 + 2000, 1, 1),
+                Ev("p", kT0 + kDayMs, 2, 2, EventType::kPageView, "/b"), u, Ev("q", kT0, 4, 1)});
+  ASSERT_TRUE(this->store_->Flush().ok());
+  this->Append({Ev("p", kT0 + 3000, 5, 1, EventType::kPageView, "/a")});  // unflushed
+  auto n = this->store_->DeleteSubject("p", Id(2000000 + 1), std::nullopt);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 3u);
+  OverviewResult r = this->Overview(this->Range("p", kDay0, kDay0 + 1));
+  EXPECT_EQ(r.totals, (OverviewTotals{2, 2, 2}));
+  EXPECT_EQ(this->Overview(this->Range("q", kDay0, kDay0)).totals, (OverviewTotals{1, 1, 1}));  // other project kept
+  auto by_user = this->store_->DeleteSubject("p", std::nullopt, std::string("alice"));
+  ASSERT_TRUE(by_user.ok());
+  EXPECT_EQ(*by_user, 1u);
+  EXPECT_EQ(this->Overview(this->Range("p", kDay0, kDay0 + 1)).totals, (OverviewTotals{1, 1, 1}));
+  auto again = this->store_->DeleteSubject("p", Id(2000000 + 1), std::nullopt);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0u);
+  auto events = this->store_->ListEvents(this->Range("p", kDay0, kDay0 + 1), std::nullopt, 100);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].anonymous_id, Id(2000000 + 2));
+  // An empty user id is "no user", never a subject that matches every anonymous event.
+  EXPECT_FALSE(this->store_->DeleteSubject("p", std::nullopt, std::string()).ok());
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, RetentionDropsWholeOldDays) {
+  for (int d = 0; d < 5; ++d) this->Append({Ev("p", kT0 + d * kDayMs + 100, d, d), Ev("q", kT0 + d * kDayMs, 50 + d, 1)});
+  ASSERT_TRUE(this->store_->Flush().ok());
+  this->Append({Ev("p", kT0 + 1 * kDayMs + 500, 99, 99)});  // unflushed, on a day that goes
+  // today = day 4, keep 2 days before it: days 2, 3, 4 stay.
+  ASSERT_TRUE(this->store_->ApplyRetention("p", kDay0 + 4, 2).ok());
+  OverviewResult r = this->Overview(this->Range("p", kDay0, kDay0 + 4));
+  EXPECT_EQ(r.totals.pageviews, 3u);
+  EXPECT_EQ(r.series[1].totals, OverviewTotals());
+  EXPECT_EQ(r.series[2].totals.pageviews, 1u);
+  EXPECT_EQ(this->Overview(this->Range("q", kDay0, kDay0 + 4)).totals.pageviews, 5u);
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, FlushAdvancesPersistedSeqAndDataSurvivesReopen) {
+  EXPECT_EQ(this->store_->PersistedSeq(), 0u);
+  this->Append({Ev("p", kT0 + 1, 1, 1, EventType::kPageView, "/a")}, 7);
+  this->Append({Ev("p", kT0 + 2, 2, 2, EventType::kPageView, "/b")}, 8);
+  ASSERT_TRUE(this->store_->Flush().ok());
+  EXPECT_GE(this->store_->PersistedSeq(), 8u);
+  this->Append({Ev("p", kT0 + 3, 3, 3, EventType::kPageView, "/b")}, 9);
+  if (!TypeParam::kSupportsReopen) return;
+  this->Reopen();  // Close persists the rest
+  EXPECT_GE(this->store_->PersistedSeq(), 9u);
+  this->ExpectMatchesReference(this->Range("p", kDay0, kDay0));
+  EXPECT_EQ(this->store_->Stats().rows_total, 3u);
+}
+
+TYPED_TEST_P(EventStoreConformanceTest, ConcurrentAppendsAndQueries) {
+  constexpr int kWriters = 3, kBatches = 30, kPerBatch = 20;
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  std::vector<std::vector<Event>> made(kWriters);
+  for (int w = 0; w < kWriters; ++w) {
+    for (int b = 0; b < kBatches; ++b) {
+      for (int i = 0; i < kPerBatch; ++i) {
+        made[w].push_back(Ev("p", kT0 + (w * 1000 + b) * 1000 + i, w * 100 + b, w, EventType::kPageView, "/c"));
+      }
+    }
+  }
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::span<const Event> batch(made[w].data() + b * kPerBatch, kPerBatch);
+        if (!this->store_->Append(batch, 0).ok()) failed = true;
+        if (b % 10 == 9 && !this->store_->Flush().ok()) failed = true;
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    uint64_t last = 0;
+    for (int i = 0; i < 30; ++i) {
+      auto r = this->store_->Overview(OverviewQuery{this->Range("p", kDay0, kDay0), 10});
+      if (!r.ok() || r->totals.pageviews < last) failed = true;  // rows never disappear
+      if (r.ok()) last = r->totals.pageviews;
+    }
+  });
+  for (auto& t : threads) t.join();
+  EXPECT_FALSE(failed);
+  for (auto& m : made) this->all_.insert(this->all_.end(), m.begin(), m.end());
+  this->ExpectMatchesReference(this->Range("p", kDay0, kDay0));
+}
+
+REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWithZeros,
+                            CountsPageviewsSessionsAndVisitors, SessionCrossingMidnightCountsOnceInTotals,
+                            TopPagesOrderTiesAndLimit, FiltersSelectEventsExactly, ProjectsAndDayBoundsAreIsolated,
+                            InvalidRangeIsAnError, RandomWorkloadMatchesReferenceAcrossFlushes,
+                            ListEventsOldestFirstWithTypeAndLimit, ScanEventIdsFromATime,
+                            DeleteSubjectRemovesEveryEventOfTheSubject, RetentionDropsWholeOldDays,
+                            FlushAdvancesPersistedSeqAndDataSurvivesReopen, ConcurrentAppendsAndQueries);
+
+}  // namespace tapistry::conformance

@@ -1,0 +1,52 @@
+// Runs the EventStore conformance suite (event_store_conformance.h) on every backend built here.
+// The embedded store runs twice: with its background threads and with a tiny memtable and no
+// threads, so queries see data spread over many segments and flushes happen inline.
+#include "event_store_conformance.h"
+
+#include <filesystem>
+#include <random>
+
+#include "tapistry/event_store.h"
+
+namespace tapistry::conformance {
+namespace {
+
+template <size_t kMemtableRows, bool kBackground>
+class EmbeddedFactory {
+ public:
+  static constexpr bool kSupportsReopen = true;
+  EmbeddedFactory() {
+    std::random_device rd;
+    dir_ = (std::filesystem::temp_directory_path() / ("tap-conformance-" + std::to_string(rd()) + std::to_string(rd())))
+               .string();
+  }
+  ~EmbeddedFactory() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::unique_ptr<EventStore> Open() {
+    EmbeddedStoreOptions opts;
+    opts.dir = dir_ + "/events";
+    opts.memtable_rows = kMemtableRows;
+    opts.background = kBackground;
+    opts.clock = &clock_;
+    auto store = OpenEmbeddedEventStore(opts);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+  FakeClock* clock() { return &clock_; }
+
+ private:
+  std::string dir_;
+  FakeClock clock_;
+};
+
+using EmbeddedBackground = EmbeddedFactory<1 << 20, true>;
+using EmbeddedTinyMemtable = EmbeddedFactory<7, false>;
+using EmbeddedBackends = ::testing::Types<EmbeddedBackground, EmbeddedTinyMemtable>;
+
+}  // namespace
+
+INSTANTIATE_TYPED_TEST_SUITE_P(Embedded, EventStoreConformanceTest, EmbeddedBackends);
+
+}  // namespace tapistry::conformance
