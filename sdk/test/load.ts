@@ -11,7 +11,7 @@ export const DIST = !!process.env.TAP_SDK_DIST;
 const root = join(__dirname, '..');
 const cache = new Map<string, string>();
 
-async function bundle(kind: 'sdk' | 'internals'): Promise<string> {
+export async function bundle(kind: 'sdk' | 'internals'): Promise<string> {
   const hit = cache.get(kind);
   if (hit) return hit;
   let code: string;
@@ -66,7 +66,7 @@ export interface PageOptions {
   /** sendBeacon's return value; null removes sendBeacon */
   beacon?: boolean | null | (() => boolean);
   /** how fetch answers; null removes fetch */
-  reply?: null | ((req: Sent, n: number) => Reply);
+  reply?: null | ((req: Sent, n: number, w: any) => Reply);
   layout?: Partial<Layout>;
   now?: number;
   /** do not load the SDK (internals tests) */
@@ -140,7 +140,7 @@ export async function makePage(o: PageOptions = {}): Promise<Page> {
     w.fetch = (u: string, init: any) => {
       const req: Sent = { via: 'fetch', url: u, body: JSON.parse(init.body), keepalive: init.keepalive, credentials: init.credentials };
       sent.push(req);
-      const r = reply(req, n++);
+      const r = reply(req, n++, w);
       if (r.fail) return Promise.reject(new TypeError('Failed to fetch'));
       const headers = r.headers || {};
       return Promise.resolve({

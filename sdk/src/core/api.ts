@@ -23,6 +23,13 @@ type Tapistry = ((...args: unknown[]) => void) & { q?: Args[]; loaded?: boolean;
 const STATE = ['config', 'setConsent', 'debug', 'identify', 'reset'];
 let started = false;
 let viewed = false;
+let afterStart: Array<() => void> = [];
+
+function runAfterStart(): void {
+  const fns = afterStart;
+  afterStart = [];
+  for (let i = 0; i < fns.length; i++) fns[i]!();
+}
 
 function firstView(): void {
   if (viewed || !analyticsAllowed()) return;
@@ -73,7 +80,9 @@ function command(name: unknown, a?: unknown, b?: unknown): void {
       s.u = id;
       persist();
       const traits = cleanProps(b);
-      if (changedId || traits) emit('custom', { name: '$identify', props: traits });
+      // before start-up (queued in the snippet) the event waits for the first page view
+      if (changedId || traits) afterStart.push(() => emit('custom', { name: '$identify', props: traits }));
+      if (started) runAfterStart();
       break;
     }
     case 'track':
@@ -166,6 +175,7 @@ export function boot(scriptUrl?: string): Tapistry | undefined {
     }
     w.tapistry = api;
     start();
+    runAfterStart();
     for (let i = 0; i < rest.length; i++) guard(command)(rest[i]![0], rest[i]![1], rest[i]![2]);
     log('ready', { key: cfg.key, endpoint: cfg.endpoint, persistence: cfg.persistence, page: page.url });
   })();
