@@ -6,7 +6,7 @@
 import { analyticsAllowed, consent, dnt } from './consent';
 import { cfg, setConfig } from './config';
 import { guard, log, on, setDebug, stats } from './env';
-import { emit, hooks, page } from './events';
+import { emit, hooks } from './events';
 import { clearStore, dropIds, persist, resetIds, session } from './ids';
 import { endClicks, noteChange, watchClicks } from './clicks';
 import { measure, watchLayout } from './layout';
@@ -72,7 +72,7 @@ function command(name: unknown, a?: unknown, b?: unknown): void {
       if (typeof a !== 'string' && typeof a !== 'number') break;
       const id = cut(String(a), 256);
       if (hasPii(id)) {
-        log('identify: user id looks like personal data (email, card, IBAN, SSN); ignored');
+        log('identify: PII id ignored');
         break;
       }
       const s = session(Date.now()).ids;
@@ -102,7 +102,7 @@ function command(name: unknown, a?: unknown, b?: unknown): void {
       flush();
       break;
     default:
-      log('unknown command', name);
+      log('?', name);
   }
 }
 
@@ -120,7 +120,7 @@ function leave(): void {
 function start(): void {
   started = true;
   if (dnt()) {
-    log('Do Not Track / Global Privacy Control: nothing is collected');
+    log('DNT: off');
     return;
   }
   measure();
@@ -153,7 +153,7 @@ export function boot(scriptUrl?: string): Tapistry | undefined {
     guard(command)(a[0], a[1], a[2]);
   };
   api.loaded = true;
-  api.stats = () => ({ sent: stats.sent, dropped: stats.dropped, errors: stats.errors, retries: stats.retries, queued: queued() });
+  api.stats = () => Object.assign({ queued: queued() }, stats);
   guard(() => {
     const script = (document.currentScript ||
       document.querySelector('script[data-project]')) as HTMLScriptElement | null;
@@ -177,7 +177,7 @@ export function boot(scriptUrl?: string): Tapistry | undefined {
     start();
     runAfterStart();
     for (let i = 0; i < rest.length; i++) guard(command)(rest[i]![0], rest[i]![1], rest[i]![2]);
-    log('ready', { key: cfg.key, endpoint: cfg.endpoint, persistence: cfg.persistence, page: page.url });
+    log('ready', cfg);
   })();
   if (!w.tapistry || !w.tapistry.loaded) w.tapistry = api;
   return api;

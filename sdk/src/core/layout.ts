@@ -64,8 +64,8 @@ export function watchLayout(): void {
 export function deviceClass(): 'desktop' | 'mobile' | 'tablet' {
   const n = navigator as Navigator & { userAgentData?: { mobile?: boolean } };
   const ua = n.userAgent;
-  if (/iPad|Tablet|PlayBook|Silk|Kindle/i.test(ua) || (/Android/i.test(ua) && !/Mobile/i.test(ua)) ||
+  if (/iPad|Tablet|Silk|Kindle/i.test(ua) || (/Android/i.test(ua) && !/Mobile/i.test(ua)) ||
       (/Macintosh/.test(ua) && n.maxTouchPoints > 1)) return 'tablet';
-  if ((n.userAgentData && n.userAgentData.mobile) || /Mobi|iPhone|iPod|Android|Opera Mini|IEMobile|BlackBerry/i.test(ua)) return 'mobile';
+  if ((n.userAgentData && n.userAgentData.mobile) || /Mobi|iPhone|iPod|Android|Opera Mini/i.test(ua)) return 'mobile';
   return 'desktop';
 }

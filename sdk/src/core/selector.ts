@@ -10,7 +10,7 @@ import { hasPii } from './pii';
 const ATTRS = ['data-testid', 'data-test-id', 'data-test', 'data-cy', 'name', 'role'];
 const IDENT = /^-?[a-z_][\w-]*$/i;
 const STATE =
-  /^(?:is-|has-)|^(?:active|hover|hovered|focus|focused|selected|open|opened|disabled|checked|visible|hidden|show|shown|collapsed|expanded|current|loading|loaded)$/i;
+  /^(?:is-|has-)|^(?:active|hover|focus|selected|open|disabled|checked|visible|hidden|show|collapsed|expanded|current|loading)$/i;
 const GENERATED = /^(?:css|sc|jsx|svelte|emotion|styled|ember|ng|mui|chakra|tw|x)-|\d{3}|__[\w-]*\d/i;
 const MAX_LEN = 128;
 const MAX_STEPS = 5;

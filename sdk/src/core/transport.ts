@@ -92,28 +92,33 @@ export function flush(unload?: boolean): void {
   if (unload) {
     // a batch in flight stays with its fetch (keepalive outlives the page)
     const all = batches.splice(inflight ? 1 : 0);
-    for (let i = 0; i < all.length; i++) {
-      const b = all[i]!;
-      const payload = body(b);
-      let ok = false;
-      try {
-        ok = !!navigator.sendBeacon && navigator.sendBeacon(cfg.endpoint, payload);
-      } catch (e) {
-        ok = false;
-      }
-      if (!ok && typeof fetch === 'function') {
-        ok = true;
-        fetch(cfg.endpoint, { method: 'POST', body: payload, keepalive: true, credentials: 'omit' }).catch(() => {
-          stats.errors++;
-        });
-      }
-      if (ok) stats.sent += b.n;
-      else stats.dropped += b.n;
-    }
+    for (let i = 0; i < all.length; i++) beacon(all[i]!, true);
     return;
   }
   pump();
 }
+
+/** sendBeacon, then (when `orFetch`) keepalive fetch if the beacon is missing or refuses. */
+function beacon(b: { e: string; n: number }, orFetch: boolean): void {
+  const payload = body(b);
+  let ok = false;
+  try {
+    ok = !!navigator.sendBeacon && navigator.sendBeacon(cfg.endpoint, payload);
+  } catch (e) {
+    ok = false;
+  }
+  if (!ok && orFetch && typeof fetch === 'function') {
+    ok = true;
+    post(payload).catch(() => {
+      stats.errors++;
+    });
+  }
+  if (ok) stats.sent += b.n;
+  else stats.dropped += b.n;
+}
+
+const post = (payload: string): Promise<Response> =>
+  fetch(cfg.endpoint, { method: 'POST', body: payload, keepalive: true, credentials: 'omit' });
 
 function retryAfter(v: string | null): number {
   if (!v) return 0;
@@ -128,7 +133,7 @@ function failed(delayHint: number): void {
   const t = now();
   if (!failingSince) failingSince = t;
   if (++attempt > cfg.maxRetries || t - failingSince >= cfg.offlineTimeout) {
-    log('giving up: events discarded');
+    log('discarded');
     discard();
     return;
   }
@@ -149,10 +154,7 @@ function pump(): void {
   }
   const b = batches[0]!;
   if (typeof fetch !== 'function') {
-    batches.shift();
-    const ok = !!navigator.sendBeacon && navigator.sendBeacon(cfg.endpoint, body(b));
-    if (ok) stats.sent += b.n;
-    else stats.dropped += b.n;
+    beacon(batches.shift()!, false);
     pump();
     return;
   }
@@ -174,14 +176,14 @@ function pump(): void {
     } else if (!status || status === 408 || status === 429 || status >= 500) {
       failed(hint);
     } else {
-      log('batch rejected', status);
+      log('rejected', status);
       batches.shift();
       stats.dropped += b.n;
       stats.errors++;
       pump();
     }
   };
-  fetch(cfg.endpoint, { method: 'POST', body: body(b), keepalive: true, credentials: 'omit' }).then(
+  post(body(b)).then(
     (r) => {
       const hint = retryAfter(r.headers.get('Retry-After'));
       if (!r.ok) return done(r.status, hint);
@@ -192,7 +194,7 @@ function pump(): void {
     },
   ).catch((e) => {
     if (inflight) {
-      log('send failed', e);
+      log('failed', e);
       done(0, 0);
     }
   });
