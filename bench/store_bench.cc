@@ -1,0 +1,314 @@
+// store_bench: the embedded EventStore end to end on synthetic but realistic traffic.
+// Generates N events in-process (3 projects, 30 days, sessions of 3-10 events, Zipf paths over
+// 1000 distinct, returning visitors), appends them with inline flushes (one core does the
+// encoding), compacts, then times Overview. Prints figures; asserts nothing.
+//
+//   store_bench [--events N] [--dir PATH] [--runs R]
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "store/embedded/embedded_event_store.h"
+#include "tapistry/event_store.h"
+
+namespace tapistry {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+double PeakRssMb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;
+}
+
+// User + system CPU of the whole process (all threads), in ms: robust to other load on the box.
+double CpuMs() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+double CurrentRssMb() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  long pages = 0, resident = 0;
+  if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+  std::fclose(f);
+  return static_cast<double>(resident) * 4096 / (1024.0 * 1024.0);
+}
+
+class Generator {
+ public:
+  static constexpr int kProjects = 3;
+  static constexpr int kDays = 30;
+  static constexpr int kPaths = 1000;
+  static constexpr int32_t kFirstDay = 19950;
+
+  explicit Generator(uint64_t events) : rng_(7), events_(events) {
+    double sum = 0;
+    for (int i = 1; i <= kPaths; ++i) sum += 1.0 / i;
+    double acc = 0;
+    for (int i = 1; i <= kPaths; ++i) {
+      acc += 1.0 / i / sum;
+      path_cdf_.push_back(acc);
+      paths_.push_back(i == 1 ? "/" : "/section-" + std::to_string(i % 37) + "/page-" + std::to_string(i));
+    }
+    // ~600k visitors over all projects for 10M events, scaled with N.
+    visitors_per_project_[0] = std::max<uint64_t>(10, events * 6 / 100 * 6 / 10);
+    visitors_per_project_[1] = std::max<uint64_t>(10, events * 6 / 100 * 3 / 10);
+    visitors_per_project_[2] = std::max<uint64_t>(10, events * 6 / 100 * 1 / 10);
+  }
+
+  // Fills *out with the events of the next few sessions; false when N events were made.
+  bool Next(std::vector<Event>* out) {
+    out->clear();
+    while (out->size() < 500 && made_ < events_) Session(out);
+    return !out->empty();
+  }
+  static std::string Project(int p) { return "project-" + std::to_string(p); }
+
+ private:
+  uint64_t R() { return rng_(); }
+  double U() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
+  Uuid RandomUuid() { return Uuid{R(), R()}; }
+  // A visitor id drawn from a per-project pool (so visitors return on other days).
+  Uuid Visitor(int p, uint64_t* index) {
+    // Skewed: a quarter of the pool makes most of the visits.
+    uint64_t pool = visitors_per_project_[p];
+    uint64_t i = U() < 0.6 ? R() % std::max<uint64_t>(1, pool / 4) : R() % pool;
+    *index = i;
+    return Uuid{0x5eed000000000000ULL ^ (static_cast<uint64_t>(p) << 56) ^ (i * 0x9E3779B97F4A7C15ULL),
+                i * 0xC2B2AE3D27D4EB4FULL + static_cast<uint64_t>(p)};
+  }
+  const std::string& Path() {
+    double u = U();
+    size_t i = std::lower_bound(path_cdf_.begin(), path_cdf_.end(), u) - path_cdf_.begin();
+    return paths_[std::min<size_t>(i, kPaths - 1)];
+  }
+
+  void Session(std::vector<Event>* out) {
+    // Sessions arrive in time order over the 30 days, as an import of history would.
+    const double progress = static_cast<double>(made_) / static_cast<double>(events_);
+    const int32_t day = kFirstDay + std::min(kDays - 1, static_cast<int>(progress * kDays));
+    const double pu = U();
+    const int p = pu < 0.6 ? 0 : pu < 0.9 ? 1 : 2;
+    uint64_t vindex;
+    const Uuid visitor = Visitor(p, &vindex);
+    const Uuid session = RandomUuid();
+    static const char* kCountries[] = {"US", "DE", "FR", "GB", "IN", "BR", "JP", "CA", "NL", "ES"};
+    static const char* kBrowsers[] = {"Chrome", "Safari", "Firefox", "Edge", "Other"};
+    static const char* kReferrers[] = {"", "", "https://www.google.com/", "https://news.ycombinator.com/",
+                                       "https://t.co/", "https://duckduckgo.com/"};
+    const double du = U();
+    const DeviceClass device = du < 0.6 ? DeviceClass::kDesktop : du < 0.95 ? DeviceClass::kMobile : DeviceClass::kTablet;
+    const uint16_t vw = device == DeviceClass::kDesktop ? (U() < 0.5 ? 1920 : 1440)
+                        : device == DeviceClass::kMobile ? 390 : 820;
+    const uint16_t vh = device == DeviceClass::kDesktop ? 1000 : device == DeviceClass::kMobile ? 844 : 1180;
+    const char* country = kCountries[R() % 10];
+    const char* browser = kBrowsers[R() % 5];
+    const char* os = device == DeviceClass::kDesktop ? (U() < 0.7 ? "Windows" : "macOS") : (U() < 0.5 ? "iOS" : "Android");
+    const char* referrer = kReferrers[R() % 6];
+    const bool utm = U() < 0.2;
+    const std::string user = vindex % 20 == 0 ? "user-" + std::to_string(vindex) : std::string();
+    const std::string project = Project(p);
+    int64_t ts = int64_t{day} * kDayMs + static_cast<int64_t>(R() % static_cast<uint64_t>(kDayMs));
+    const int n = 3 + static_cast<int>(R() % 8);
+    const std::string* path = &Path();
+    for (int k = 0; k < n && made_ < events_; ++k) {
+      Event e;
+      e.ts_ms = ts;
+      e.ingest_ms = ts + 40 + static_cast<int64_t>(R() % 2000);
+      e.event_id = RandomUuid();
+      e.session_id = session;
+      e.anonymous_id = visitor;
+      e.project_id = project;
+      e.user_id = user;
+      const double tu = U();
+      e.type = k == 0 || tu < 0.45 ? EventType::kPageView
+               : tu < 0.80        ? EventType::kClick
+               : tu < 0.92        ? EventType::kScroll
+                                  : EventType::kCustom;
+      if (e.type == EventType::kPageView && k > 0) path = &Path();
+      e.path = *path;
+      e.url = "https://site" + std::to_string(p) + ".example" + *path;
+      e.title = "Page " + *path;
+      e.referrer = k == 0 ? referrer : "";
+      if (utm && k == 0) {
+        e.utm_source = "newsletter";
+        e.utm_medium = "email";
+        e.utm_campaign = "autumn";
+      }
+      e.device_class = device;
+      e.browser = browser;
+      e.os = os;
+      e.country[0] = country[0];
+      e.country[1] = country[1];
+      e.viewport_w = vw;
+      e.viewport_h = vh;
+      if (e.type == EventType::kClick) {
+        e.x = static_cast<float>(R() % vw) / static_cast<float>(vw);
+        e.y = static_cast<float>(R() % 4000) / 4000.0f;
+        e.ex = static_cast<float>(R() % 200) / 200.0f;
+        e.ey = static_cast<float>(R() % 40) / 40.0f;
+        e.selector_hash = (std::hash<std::string>()(*path) * 31 + R() % 40) | 1;
+        e.flags = R() % 50 == 0 ? kFlagRage : (R() % 30 == 0 ? kFlagDead : 0);
+      }
+      if (e.type == EventType::kScroll) {
+        e.depth_pct = static_cast<uint8_t>(R() % 101);
+        e.props = "{\"max_depth_pct\":" + std::to_string(e.depth_pct) + "}";
+      } else if (e.type == EventType::kCustom) {
+        e.name = R() % 2 ? "signup" : "add_to_cart";
+        e.props = "{\"plan\":\"pro\"}";
+      } else {
+        e.props = "{}";
+      }
+      out->push_back(std::move(e));
+      ++made_;
+      ts += 2000 + static_cast<int64_t>(R() % 120000);
+    }
+  }
+
+  std::mt19937_64 rng_;
+  uint64_t events_;
+  uint64_t made_ = 0;
+  uint64_t visitors_per_project_[kProjects];
+  std::vector<double> path_cdf_;
+  std::vector<std::string> paths_;
+};
+
+void Percentiles(std::vector<double> v, double* p50, double* p95) {
+  std::sort(v.begin(), v.end());
+  *p50 = v[v.size() / 2];
+  *p95 = v[std::min(v.size() - 1, static_cast<size_t>(std::ceil(v.size() * 0.95)) - 1)];
+}
+
+int Main(int argc, char** argv) {
+  uint64_t events = 10'000'000;
+  int runs = 20;
+  std::string dir = (std::filesystem::temp_directory_path() / "tapistry-store-bench").string();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--events")) events = std::strtoull(argv[i + 1], nullptr, 10);
+    if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
+    if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
+  }
+  std::filesystem::remove_all(dir);
+  EmbeddedStoreOptions opts;
+  opts.dir = dir;
+  opts.background = false;  // flushes run inside Append: the append figure includes encoding
+  opts.memtable_max_age_ms = int64_t{1} << 60;
+  auto opened = store::EmbeddedEventStore::Open(opts);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "open: %s\n", opened.status().ToString().c_str());
+    return 1;
+  }
+  auto& st = **opened;
+
+  Generator gen(events);
+  std::vector<Event> batch;
+  Clock::duration append_time{};
+  uint64_t seq = 0;
+  const auto gen_start = Clock::now();
+  while (gen.Next(&batch)) {
+    auto t = Clock::now();
+    Status s = st.Append(batch, ++seq);
+    append_time += Clock::now() - t;
+    if (!s.ok()) {
+      std::fprintf(stderr, "append: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
+  auto t = Clock::now();
+  if (Status s = st.Flush(); !s.ok()) {
+    std::fprintf(stderr, "flush: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  append_time += Clock::now() - t;
+  const double total_ms = Ms(Clock::now() - gen_start);
+  EventStoreStats before = st.Stats();
+  t = Clock::now();
+  if (Status s = st.CompactAll(); !s.ok()) {
+    std::fprintf(stderr, "compact: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  const double compact_ms = Ms(Clock::now() - t);
+  EventStoreStats after = st.Stats();
+  const double rss_after_import = CurrentRssMb();
+
+  std::printf("events                     %" PRIu64 "\n", after.rows_total);
+  std::printf("append+flush               %.0f events/s (%.1f s in Append/Flush; %.1f s incl. generation)\n",
+              static_cast<double>(events) / (Ms(append_time) / 1000), Ms(append_time) / 1000, total_ms / 1000);
+  std::printf("segments before/after      %" PRIu64 " / %" PRIu64 " (compaction %.1f s, %.0f events/s)\n",
+              before.segments, after.segments, compact_ms / 1000, static_cast<double>(events) / (compact_ms / 1000));
+  std::printf("bytes/event flushed        %.1f\n", static_cast<double>(before.bytes_on_disk) / static_cast<double>(events));
+  std::printf("bytes/event compacted      %.1f (%.1f MB on disk)\n",
+              static_cast<double>(after.bytes_on_disk) / static_cast<double>(events), after.bytes_on_disk / 1e6);
+
+  auto time_query = [&](const char* label, EventFilter f) {
+    std::vector<double> ms, cpu;
+    OverviewResult last;
+    for (int i = 0; i < runs; ++i) {
+      auto q0 = Clock::now();
+      const double c0 = CpuMs();
+      auto r = st.Overview(OverviewQuery{f, 10});
+      ms.push_back(Ms(Clock::now() - q0));
+      cpu.push_back(CpuMs() - c0);
+      if (!r.ok()) {
+        std::fprintf(stderr, "overview: %s\n", r.status().ToString().c_str());
+        return;
+      }
+      last = *r;
+    }
+    double p50, p95, c50, c95;
+    Percentiles(ms, &p50, &p95);
+    Percentiles(cpu, &c50, &c95);
+    std::printf("%-22s wall p50 %.1f p95 %.1f ms (first %.1f) | cpu p50 %.1f p95 %.1f ms | pv=%" PRIu64
+                " sessions=%" PRIu64 " visitors=%" PRIu64 " top=%s\n",
+                label, p50, p95, ms[0], c50, c95, last.totals.pageviews, last.totals.sessions, last.totals.visitors,
+                last.top_pages.empty() ? "-" : last.top_pages[0].path.c_str());
+  };
+  EventFilter f;
+  f.from_day = Generator::kFirstDay;
+  f.to_day = Generator::kFirstDay + Generator::kDays - 1;
+  f.project_id = Generator::Project(0);
+  uint64_t project_rows = 0;
+  {
+    auto r = st.Overview(OverviewQuery{f, 10});
+    if (r.ok()) {
+      for (const auto& d : r->series) project_rows += d.totals.pageviews;
+    }
+  }
+  std::printf("largest project            %s (60%% of events, %" PRIu64 " page views)\n", f.project_id.c_str(),
+              project_rows);
+  time_query("overview 30d", f);
+  EventFilter mobile = f;
+  mobile.device_class = DeviceClass::kMobile;
+  time_query("overview 30d mobile", mobile);
+  EventFilter home = f;
+  home.path = "/";
+  time_query("overview 30d path=/", home);
+  EventFilter week = f;
+  week.from_day = week.to_day - 6;
+  time_query("overview 7d", week);
+  std::printf("rss after import           %.0f MB\n", rss_after_import);
+  std::printf("peak rss                   %.0f MB\n", PeakRssMb());
+  (void)st.Close();
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
+}  // namespace
+}  // namespace tapistry
+
+int main(int argc, char** argv) { return tapistry::Main(argc, argv); }
