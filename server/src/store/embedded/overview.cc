@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "store/embedded/coding.h"
 #include "store/embedded/row_filter.h"
 #include "store/embedded/thread_pool.h"
 #include "store/embedded/uuid_union.h"
@@ -39,6 +40,43 @@ struct Part {
 bool ByCount(const TopPage& a, const TopPage& b) {
   if (a.pageviews != b.pageviews) return a.pageviews > b.pageviews;
   return a.path < b.path;
+}
+
+// Phase A for a segment on an unfiltered query: everything comes from its aggregates; only the
+// sessions other sources also hold are expanded into (session, path) pairs.
+Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, const UuidUnionResult& visitors_u,
+                     Part* p) {
+  PageviewAggregates agg;
+  TAP_RETURN_IF_ERROR(src.LoadPageviewAggregates(&agg));
+  StringColumn scratch;
+  const StringColumn* dict = nullptr;
+  TAP_RETURN_IF_ERROR(src.StringDict(ColumnId::kPath, &scratch, &dict));
+  const size_t npaths = dict->dict.size();
+  if (agg.path_pageviews.size() != npaths) return Status::Corruption("segment: path stats size");
+  p->path_dict.dict = dict->dict;
+  p->path_dict.keepalive = dict->keepalive;
+  p->paths.resize(npaths);
+  for (size_t i = 0; i < npaths; ++i) {
+    p->paths[i] = PathStat{agg.path_pageviews[i], agg.path_sessions[i]};
+    p->pageviews += agg.path_pageviews[i];
+  }
+  const std::vector<uint32_t>& sgid = sessions_u.gid[p->union_index];
+  ByteReader r(agg.session_paths);
+  for (uint32_t s = 0; s < sgid.size(); ++s) {
+    uint64_t n;
+    if (!r.GetVarint64(&n) || n > npaths) return Status::Corruption("segment: session paths");
+    const uint32_t gid = sgid[s];
+    const bool shared = sessions_u.multiplicity[gid] > 1;
+    for (uint64_t k = 0; k < n; ++k) {
+      uint64_t pc;
+      if (!r.GetVarint64(&pc) || pc >= npaths) return Status::Corruption("segment: session path code");
+      if (shared) p->pairs.push_back((uint64_t{gid} << 32) | pc);
+    }
+  }
+  if (r.remaining() != 0) return Status::Corruption("segment: session paths trailing bytes");
+  p->sessions_selected = sgid.size();
+  p->visitors_selected = visitors_u.gid[p->union_index].size();
+  return Status::Ok();
 }
 
 // Phase A for one source: pageviews, per-path counts and the selected sessions/visitors.
@@ -158,13 +196,18 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
     sess_lists.emplace_back(*parts[i].sessions);
     visitor_lists.emplace_back(*parts[i].visitors);
   }
-  const UuidUnionResult sessions_u = UnionSortedUuids(sess_lists);
-  const UuidUnionResult visitors_u = UnionSortedUuids(visitor_lists);
+  UuidUnionResult sessions_u, visitors_u;
+  ParallelFor(2, [&](size_t i) {
+    if (i == 0) sessions_u = UnionSortedUuids(sess_lists);
+    if (i == 1) visitors_u = UnionSortedUuids(visitor_lists);
+  });
 
   // Phase A: scan the rows.
   ParallelFor(live.size(), [&](size_t k) {
     Part& p = parts[live[k]];
-    p.status = ScanPart(*sources[live[k]], sessions_u, visitors_u, filtered, &p);
+    const Source& src = *sources[live[k]];
+    p.status = !filtered && src.HasPageviewAggregates() ? AggregatePart(src, sessions_u, visitors_u, &p)
+                                                        : ScanPart(src, sessions_u, visitors_u, filtered, &p);
   });
   for (size_t i : live) {
     if (!parts[i].status.ok()) return parts[i].status;

@@ -4,6 +4,19 @@
 
 namespace tapistry::store {
 
+namespace {
+
+void EncodeStream(const StreamMeta& s, std::string* out) {
+  PutFixed8(out, static_cast<uint8_t>(s.kind));
+  PutFixed8(out, s.codec);
+  PutVarint64(out, s.offset);
+  PutVarint64(out, s.stored_len);
+  PutVarint64(out, s.raw_len);
+  PutFixed32(out, s.crc);
+}
+
+}  // namespace
+
 void EncodeFooter(const SegmentFooter& f, std::string* out) {
   PutLengthPrefixed(out, f.project_id);
   PutVarint64(out, ZigZag(f.day));
@@ -22,15 +35,10 @@ void EncodeFooter(const SegmentFooter& f, std::string* out) {
     PutVarint64(out, c.dict_size);
     PutVarint64(out, c.null_count);
     PutFixed8(out, static_cast<uint8_t>(c.streams.size()));
-    for (const StreamMeta& s : c.streams) {
-      PutFixed8(out, static_cast<uint8_t>(s.kind));
-      PutFixed8(out, s.codec);
-      PutVarint64(out, s.offset);
-      PutVarint64(out, s.stored_len);
-      PutVarint64(out, s.raw_len);
-      PutFixed32(out, s.crc);
-    }
+    for (const StreamMeta& s : c.streams) EncodeStream(s, out);
   }
+  PutVarint64(out, f.aggregates.size());
+  for (const StreamMeta& s : f.aggregates) EncodeStream(s, out);
 }
 
 Status DecodeFooter(std::string_view bytes, uint64_t file_size, SegmentFooter* f) {
@@ -54,8 +62,27 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, SegmentFooter* f
   f->max_ts = UnZigZag(max_ts);
   if (f->pageviews > rows) return bad("pageviews exceed rows");
   f->columns.clear();
+  f->aggregates.clear();
   uint64_t seen = 0;
   const uint64_t data_end = file_size - kSegmentTrailerSize - bytes.size();
+  auto decode_stream = [&](StreamMeta* s) -> Status {
+    uint8_t kind;
+    if (!r.GetFixed8(&kind) || !r.GetFixed8(&s->codec) || !r.GetVarint64(&s->offset) ||
+        !r.GetVarint64(&s->stored_len) || !r.GetVarint64(&s->raw_len) || !r.GetFixed32(&s->crc)) {
+      return bad("truncated stream");
+    }
+    if (kind > kMaxStreamKind) return bad("unknown stream kind");
+    s->kind = static_cast<StreamKind>(kind);
+    if (s->offset < kSegmentHeaderSize || s->offset > data_end || s->stored_len > data_end - s->offset) {
+      return bad("stream outside the file");
+    }
+    // Data streams hold at most 16 bytes a row (aggregates: two varints per path or per
+    // session-path pair), dictionaries at most one bounded string a row: the cap keeps a
+    // corrupt length from asking for an absurd allocation.
+    const uint64_t cap = (rows + 1) * (s->kind == StreamKind::kDict ? kMaxDictBytesPerRow : 20);
+    if (s->raw_len > cap) return bad("stream too large");
+    return Status::Ok();
+  };
   for (uint64_t i = 0; i < ncols; ++i) {
     ColumnMeta c;
     uint8_t id, enc, nstreams;
@@ -77,23 +104,20 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, SegmentFooter* f
     if (c.dict_size > rows + 1 || c.null_count > rows) return bad("column counts out of range");
     for (uint8_t k = 0; k < nstreams; ++k) {
       StreamMeta s;
-      uint8_t kind;
-      if (!r.GetFixed8(&kind) || !r.GetFixed8(&s.codec) || !r.GetVarint64(&s.offset) ||
-          !r.GetVarint64(&s.stored_len) || !r.GetVarint64(&s.raw_len) || !r.GetFixed32(&s.crc)) {
-        return bad("truncated stream");
-      }
-      if (kind > 3) return bad("unknown stream kind");
-      s.kind = static_cast<StreamKind>(kind);
-      if (s.offset < kSegmentHeaderSize || s.offset > data_end || s.stored_len > data_end - s.offset) {
-        return bad("stream outside the file");
-      }
-      // Data streams hold at most 16 bytes a row, dictionaries at most one bounded string a
-      // row: the cap keeps a corrupt length from asking for an absurd allocation.
-      const uint64_t cap = (rows + 1) * (s.kind == StreamKind::kDict ? kMaxDictBytesPerRow : 16);
-      if (s.raw_len > cap) return bad("stream too large");
+      TAP_RETURN_IF_ERROR(decode_stream(&s));
+      if (static_cast<uint8_t>(s.kind) > 3) return bad("aggregate stream inside a column");
       c.streams.push_back(s);
     }
     f->columns.push_back(std::move(c));
+  }
+  uint64_t naggs;
+  if (!r.GetVarint64(&naggs) || naggs > 2) return bad("bad aggregate count");
+  for (uint64_t i = 0; i < naggs; ++i) {
+    StreamMeta s;
+    TAP_RETURN_IF_ERROR(decode_stream(&s));
+    if (s.kind != StreamKind::kPathStats && s.kind != StreamKind::kSessionPaths) return bad("not an aggregate");
+    if (f->FindAggregate(s.kind) != nullptr) return bad("duplicate aggregate");
+    f->aggregates.push_back(s);
   }
   if (r.remaining() != 0) return bad("trailing bytes");
   return Status::Ok();

@@ -37,7 +37,16 @@ enum class Encoding : uint8_t {
 };
 inline constexpr uint8_t kFlagShuffled = 1;
 
-enum class StreamKind : uint8_t { kData = 0, kDict = 1, kPresent = 2, kRuns = 3 };
+enum class StreamKind : uint8_t {
+  kData = 0,
+  kDict = 1,
+  kPresent = 2,
+  kRuns = 3,
+  // Segment-level page-view aggregates (footer "aggregates" list, not a column):
+  kPathStats = 4,     // per path dictionary code: varint page views, varint distinct sessions
+  kSessionPaths = 5,  // per session dictionary entry: varint n, then n distinct path codes viewed
+};
+inline constexpr uint8_t kMaxStreamKind = 5;
 
 struct StreamMeta {
   StreamKind kind = StreamKind::kData;
@@ -72,6 +81,13 @@ struct SegmentFooter {
   int64_t min_ts = 0, max_ts = 0;
   uint64_t pageviews = 0;
   std::vector<ColumnMeta> columns;
+  std::vector<StreamMeta> aggregates;  // kPathStats, kSessionPaths
+  const StreamMeta* FindAggregate(StreamKind k) const {
+    for (const auto& s : aggregates) {
+      if (s.kind == k) return &s;
+    }
+    return nullptr;
+  }
   const ColumnMeta* Find(ColumnId id) const {
     for (const auto& c : columns) {
       if (c.id == id) return &c;

@@ -43,10 +43,16 @@ Status DecodeCodes(std::string_view raw, uint8_t width, size_t rows, uint64_t di
 Status DecodeUuids(std::string_view raw, uint64_t n, bool strictly_sorted, std::vector<Uuid>* out) {
   if (raw.size() != n * 16) return Bad("uuid stream length");
   out->resize(n);
-  for (uint64_t i = 0; i < n; ++i) {
-    (*out)[i].hi = DecodeFixed64(raw.data() + 16 * i);
-    (*out)[i].lo = DecodeFixed64(raw.data() + 16 * i + 8);
-    if (strictly_sorted && i > 0 && !((*out)[i - 1] < (*out)[i])) return Bad("uuid dictionary not sorted");
+  static_assert(sizeof(Uuid) == 16);
+  // On disk: hi then lo, each little-endian u64 — the in-memory layout of Uuid on this target.
+  if (n > 0) std::memcpy(out->data(), raw.data(), raw.size());
+  if (strictly_sorted) {
+    const Uuid* u = out->data();
+    bool sorted = true;
+    for (uint64_t i = 1; i < n; ++i) {
+      sorted &= (u[i - 1].hi < u[i].hi) | ((u[i - 1].hi == u[i].hi) & (u[i - 1].lo < u[i].lo));
+    }
+    if (!sorted) return Bad("uuid dictionary not sorted");
   }
   return Status::Ok();
 }
@@ -106,10 +112,38 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path) {
 Status Segment::ReadStream(const ColumnMeta& c, StreamKind kind, std::string* raw) const {
   const StreamMeta* s = c.Find(kind);
   if (s == nullptr) return Bad("missing stream");
-  std::string stored;
-  TAP_RETURN_IF_ERROR(file_->Read(s->offset, static_cast<size_t>(s->stored_len), &stored));
-  if (Crc32c(stored) != s->crc) return Bad("stream checksum mismatch in " + path_);
-  return DecompressStream(stored, s->codec, s->raw_len, raw);
+  return ReadStream(*s, raw);
+}
+
+Status Segment::ReadStream(const StreamMeta& s, std::string* raw) const {
+  thread_local std::string stored;  // reused: queries read thousands of streams
+  TAP_RETURN_IF_ERROR(file_->Read(s.offset, static_cast<size_t>(s.stored_len), &stored));
+  if (Crc32c(stored) != s.crc) return Bad("stream checksum mismatch in " + path_);
+  return DecompressStream(stored, s.codec, s.raw_len, raw);
+}
+
+Status Segment::LoadPageviewAggregates(PageviewAggregates* out) const {
+  const StreamMeta* stats = footer_.FindAggregate(StreamKind::kPathStats);
+  const StreamMeta* paths = footer_.FindAggregate(StreamKind::kSessionPaths);
+  if (stats == nullptr || paths == nullptr) return Bad("missing page-view aggregates");
+  std::string raw;
+  TAP_RETURN_IF_ERROR(ReadStream(*stats, &raw));
+  const uint64_t npaths = footer_.Find(ColumnId::kPath)->dict_size;
+  out->path_pageviews.resize(npaths);
+  out->path_sessions.resize(npaths);
+  ByteReader r(raw);
+  uint64_t total = 0;
+  for (uint64_t i = 0; i < npaths; ++i) {
+    if (!r.GetVarint64(&out->path_pageviews[i]) || !r.GetVarint64(&out->path_sessions[i])) {
+      return Bad("truncated path stats");
+    }
+    if (out->path_sessions[i] > out->path_pageviews[i] || out->path_pageviews[i] > footer_.rows) {
+      return Bad("path stats out of range");
+    }
+    total += out->path_pageviews[i];
+  }
+  if (r.remaining() != 0 || total != footer_.pageviews) return Bad("path stats disagree with the footer");
+  return ReadStream(*paths, &out->session_paths);
 }
 
 Status Segment::LoadUuidDict(ColumnId id, std::vector<Uuid>* dict) const {

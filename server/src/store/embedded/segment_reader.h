@@ -16,6 +16,12 @@
 
 namespace tapistry::store {
 
+// A segment's page-view aggregates (docs/formats/segment.md, "Aggregates").
+struct PageviewAggregates {
+  std::vector<uint64_t> path_pageviews, path_sessions;  // by path dictionary code
+  std::string session_paths;  // raw kSessionPaths stream: per session, n then n path codes
+};
+
 class Segment {
  public:
   static Result<std::shared_ptr<Segment>> Open(const std::string& path);
@@ -31,10 +37,14 @@ class Segment {
   Status LoadUuidDict(ColumnId id, std::vector<Uuid>* dict) const;
   // Only the dictionary of a string column (e.g. to turn a path filter into a code).
   Status LoadStringDict(ColumnId id, StringColumn* out) const;
+  // The page-view aggregates; path stats are checked against the path dictionary size and the
+  // footer's page-view count, session_paths is left for its reader to check.
+  Status LoadPageviewAggregates(PageviewAggregates* out) const;
 
  private:
   Segment(std::string path, std::unique_ptr<RandomAccessFile> file) : path_(std::move(path)), file_(std::move(file)) {}
   Status ReadStream(const ColumnMeta& c, StreamKind kind, std::string* raw) const;
+  Status ReadStream(const StreamMeta& s, std::string* raw) const;
   Status LoadColumn(const ColumnMeta& c, Columns* out) const;
 
   std::string path_;

@@ -17,6 +17,8 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "the segment format is little-endian");
 
+constexpr uint8_t kPageView = static_cast<uint8_t>(EventType::kPageView);
+
 uint8_t CodeWidth(size_t dict_size) {
   if (dict_size <= 0x100) return 1;
   if (dict_size <= 0x10000) return 2;
@@ -42,7 +44,8 @@ class Builder {
     out_->assign(kSegmentMagic, sizeof kSegmentMagic);
     PutFixed32(out_, kSegmentVersion);
   }
-  void AddStream(ColumnMeta* c, StreamKind kind, std::string_view raw) {
+  void AddStream(ColumnMeta* c, StreamKind kind, std::string_view raw) { c->streams.push_back(Write(kind, raw)); }
+  StreamMeta Write(StreamKind kind, std::string_view raw) {
     StreamMeta s;
     s.kind = kind;
     s.raw_len = raw.size();
@@ -51,7 +54,7 @@ class Builder {
     s.stored_len = scratch_.size();
     s.crc = Crc32c(scratch_);
     out_->append(scratch_);
-    c->streams.push_back(s);
+    return s;
   }
 
  private:
@@ -250,12 +253,9 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     b.AddStream(&c, StreamKind::kData, raw);
     f.columns.push_back(std::move(c));
   }
-  {
-    std::vector<uint8_t> type = Gather(cols.type, perm);
-    f.pageviews = static_cast<uint64_t>(
-        std::count(type.begin(), type.end(), static_cast<uint8_t>(EventType::kPageView)));
-    AddFixed(&b, ColumnId::kType, type, false, &f);
-  }
+  const std::vector<uint8_t> type = Gather(cols.type, perm);
+  f.pageviews = static_cast<uint64_t>(std::count(type.begin(), type.end(), kPageView));
+  AddFixed(&b, ColumnId::kType, type, false, &f);
   AddFixed(&b, ColumnId::kDevice, Gather(cols.device, perm), false, &f);
   AddFixed(&b, ColumnId::kCountry, Gather(cols.country, perm), true, &f);
   AddFixed(&b, ColumnId::kViewportW, Gather(cols.viewport_w, perm), true, &f);
@@ -272,6 +272,8 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
   // Strings: dictionary of the values the rows use, in first-use order, + codes.
   std::vector<uint32_t> remap;
   std::vector<uint32_t> codes(perm.size());
+  std::vector<uint32_t> path_codes;
+  uint64_t path_dict_size = 0;
   for (int s = 0; s < kNumStrings; ++s) {
     const StringColumn& col = cols.str[s];
     remap.assign(col.dict.size(), UINT32_MAX);
@@ -292,10 +294,45 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     }
     c.dict_size = next;
     c.width = CodeWidth(next);
+    if (s == kStrPath) {
+      path_codes = codes;
+      path_dict_size = next;
+    }
     b.AddStream(&c, StreamKind::kDict, raw);
     PutCodes(codes, c.width, &raw);
     b.AddStream(&c, StreamKind::kData, raw);
     f.columns.push_back(std::move(c));
+  }
+
+  // Page-view aggregates: what an unfiltered overview needs, without reading a row.
+  {
+    std::vector<uint64_t> pv(path_dict_size, 0), sessions(path_dict_size, 0);
+    std::vector<uint32_t> last(path_dict_size, UINT32_MAX);
+    std::string session_paths;
+    std::vector<uint32_t> viewed;
+    size_t row = 0;
+    for (uint32_t s = 0; s < used_sessions.size(); ++s) {
+      viewed.clear();
+      for (; row < perm.size() && srank[cols.session.codes[perm[row]]] == s; ++row) {
+        if (type[row] != kPageView) continue;
+        const uint32_t pc = path_codes[row];
+        ++pv[pc];
+        if (last[pc] != s) {
+          last[pc] = s;
+          ++sessions[pc];
+          viewed.push_back(pc);
+        }
+      }
+      PutVarint64(&session_paths, viewed.size());
+      for (uint32_t pc : viewed) PutVarint64(&session_paths, pc);
+    }
+    raw.clear();
+    for (uint64_t i = 0; i < path_dict_size; ++i) {
+      PutVarint64(&raw, pv[i]);
+      PutVarint64(&raw, sessions[i]);
+    }
+    f.aggregates.push_back(b.Write(StreamKind::kPathStats, raw));
+    f.aggregates.push_back(b.Write(StreamKind::kSessionPaths, session_paths));
   }
 
   std::string footer_bytes;

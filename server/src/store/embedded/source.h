@@ -32,6 +32,11 @@ class Source {
   virtual Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const = 0;
   // [min, max] of a numeric column over all rows, when the source knows it without reading.
   virtual bool Range(ColumnId id, int64_t* min, int64_t* max) const = 0;
+  // Precomputed page-view aggregates (segments); false when the source has none (memtable).
+  virtual bool HasPageviewAggregates() const { return false; }
+  virtual Status LoadPageviewAggregates(PageviewAggregates*) const {
+    return Status::Internal("source has no page-view aggregates");
+  }
 
  protected:
   Source(std::string project_id, int32_t day) : project_id_(std::move(project_id)), day_(day) {}
@@ -51,6 +56,10 @@ class SegmentSource final : public Source {
   Status UuidDict(ColumnId id, std::vector<Uuid>* scratch, const std::vector<Uuid>** out) const override;
   Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const override;
   bool Range(ColumnId id, int64_t* min, int64_t* max) const override;
+  bool HasPageviewAggregates() const override {
+    return seg_->footer().FindAggregate(StreamKind::kPathStats) != nullptr;
+  }
+  Status LoadPageviewAggregates(PageviewAggregates* out) const override { return seg_->LoadPageviewAggregates(out); }
 
  private:
   std::shared_ptr<const Segment> seg_;
