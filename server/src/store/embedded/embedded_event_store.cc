@@ -32,13 +32,19 @@ Status CheckEvent(const Event& e) {
 }  // namespace
 
 EmbeddedEventStore::EmbeddedEventStore(const EmbeddedStoreOptions& opts)
-    : opts_(opts), clock_(opts.clock ? opts.clock : SystemClock()) {}
+    : opts_(opts),
+      clock_(opts.clock ? opts.clock : SystemClock()),
+      mem_(std::make_shared<Memtable>()),
+      version_(std::make_shared<Version>()) {}
 
 Result<std::unique_ptr<EmbeddedEventStore>> EmbeddedEventStore::Open(const EmbeddedStoreOptions& opts) {
   if (opts.dir.empty()) return Status::InvalidArgument("embedded store: dir is empty");
   if (opts.memtable_rows == 0) return Status::InvalidArgument("embedded store: memtable_rows is 0");
   std::unique_ptr<EmbeddedEventStore> store(new EmbeddedEventStore(opts));
-  TAP_RETURN_IF_ERROR(store->Recover());
+  if (Status s = store->Recover(); !s.ok()) {
+    store->closed_ = true;  // nothing to flush on destruction
+    return s;
+  }
   if (opts.background) store->bg_ = std::thread([s = store.get()] { s->BackgroundLoop(); });
   return store;
 }
@@ -89,7 +95,6 @@ Status EmbeddedEventStore::Recover() {
   next_file_id_ = m.next_file_id;
   persisted_seq_ = m.persisted_seq;
   version_ = std::move(v);
-  mem_ = std::make_shared<Memtable>();
   return Status::Ok();
 }
 
