@@ -45,6 +45,7 @@ class FakeEventStore final : public EventStore {
   Status Append(std::span<const Event> events, uint64_t last_seq) override {
     std::lock_guard lock(mu_);
     if (fail_appends_) return Status::IOError("FakeEventStore: appends are failing");
+    if (reject_appends_) return Status::InvalidArgument("FakeEventStore: refusing these events");
     if (last_seq != 0 && last_seq <= last_seq_) out_of_order_ = true;
     if (last_seq != 0) last_seq_ = last_seq;
     appended_seqs_.push_back(last_seq);
@@ -119,6 +120,11 @@ class FakeEventStore final : public EventStore {
     std::lock_guard lock(mu_);
     fail_appends_ = fail;
   }
+  // Refuse appends for good (InvalidArgument), as a store does with events over its limits.
+  void SetRejectAppends(bool reject) {
+    std::lock_guard lock(mu_);
+    reject_appends_ = reject;
+  }
   // Durable events then memtable events, in append order.
   std::vector<Event> All() const {
     std::lock_guard lock(mu_);
@@ -151,6 +157,7 @@ class FakeEventStore final : public EventStore {
   uint64_t persisted_seq_ = 0;
   uint64_t flushes_ = 0;
   bool fail_appends_ = false;
+  bool reject_appends_ = false;
   bool out_of_order_ = false;
 };
 

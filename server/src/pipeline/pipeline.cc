@@ -19,6 +19,11 @@ Result<uint64_t> StatvfsFreeBytes(const std::string& dir) {
   return static_cast<uint64_t>(st.f_bavail) * static_cast<uint64_t>(st.f_frsize);
 }
 
+// The store judged the events themselves unacceptable: retrying cannot help.
+bool IsPermanentStoreError(const Status& s) {
+  return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kTooLarge;
+}
+
 }  // namespace
 
 const char* RejectReasonName(RejectReason reason) {
@@ -91,6 +96,10 @@ Status Pipeline::Recover() {
       }
     }
     Status a = store_->Append(kept, rec.seq);
+    if (!a.ok() && IsPermanentStoreError(a)) {
+      replay_rejected_events_ += kept.size();
+      return Status::Ok();
+    }
     if (!a.ok()) return Status(a.code(), "replaying " + where + " into the store: " + a.message());
     ++replayed_records_;
     replayed_events_ += kept.size();
@@ -254,25 +263,36 @@ void Pipeline::WriterLoop() {
       pending_bytes_stat_.store(pending_bytes_, std::memory_order_relaxed);
     }
     for (Pending& p : group) {
-      if (!p.payload.empty()) ApplyToStore(std::move(p.events), seq++);
-      events_stored_.fetch_add(p.result.stored, std::memory_order_relaxed);
-      p.done(Status::Ok(), p.result);
+      Status applied;
+      if (!p.payload.empty()) applied = ApplyToStore(std::move(p.events), seq++);
+      if (applied.ok()) {
+        events_stored_.fetch_add(p.result.stored, std::memory_order_relaxed);
+        p.done(Status::Ok(), p.result);
+      } else {
+        p.done(std::move(applied), SubmitResult{});
+      }
     }
     group.clear();
   }
 }
 
-void Pipeline::ApplyToStore(std::vector<Event> events, uint64_t seq) {
+Status Pipeline::ApplyToStore(std::vector<Event> events, uint64_t seq) {
   std::lock_guard lock(apply_mu_);
   if (unapplied_.empty()) {
-    if (store_->Append(events, seq).ok()) return;
+    Status s = store_->Append(events, seq);
+    if (s.ok()) return s;
     store_append_failures_.fetch_add(1, std::memory_order_relaxed);
+    if (IsPermanentStoreError(s)) {
+      store_rejected_events_.fetch_add(events.size(), std::memory_order_relaxed);
+      return Status(s.code(), "event store refused the batch: " + s.message());
+    }
   }
   // Order matters: nothing may reach the store ahead of an earlier record, or PersistedSeq
   // could pass it and DropThrough delete its only durable copy.
   unapplied_.push_back(Unapplied{std::move(events), seq});
   unapplied_records_.store(unapplied_.size(), std::memory_order_relaxed);
   store_degraded_.store(true, std::memory_order_release);
+  return Status::Ok();
 }
 
 Status Pipeline::RetryUnapplied() {
@@ -281,7 +301,10 @@ Status Pipeline::RetryUnapplied() {
     Status s = store_->Append(unapplied_.front().events, unapplied_.front().seq);
     if (!s.ok()) {
       store_append_failures_.fetch_add(1, std::memory_order_relaxed);
-      return s;
+      if (!IsPermanentStoreError(s)) return s;
+      // Acknowledged already (it was durable when the store first failed transiently); the
+      // store will never take it, so it is counted and passed over rather than block the rest.
+      store_rejected_events_.fetch_add(unapplied_.front().events.size(), std::memory_order_relaxed);
     }
     unapplied_.pop_front();
     unapplied_records_.store(unapplied_.size(), std::memory_order_relaxed);
@@ -362,6 +385,7 @@ PipelineStats Pipeline::Stats() const {
   s.batches_failed = batches_failed_.load(std::memory_order_relaxed);
   s.store_append_failures = store_append_failures_.load(std::memory_order_relaxed);
   s.unapplied_records = unapplied_records_.load(std::memory_order_relaxed);
+  s.store_rejected_events = store_rejected_events_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < kRejectReasonCount; ++i) {
     s.rejected[i] = rejected_[i].load(std::memory_order_relaxed);
   }
@@ -374,6 +398,7 @@ PipelineStats Pipeline::Stats() const {
   s.replayed_records = replayed_records_;
   s.replayed_events = replayed_events_;
   s.replay_duplicates = replay_duplicates_;
+  s.replay_rejected_events = replay_rejected_events_;
   s.recovery_truncated_bytes = recovery_.truncated_bytes;
   s.recovery_skipped_bytes = recovery_.skipped_bytes;
   return s;

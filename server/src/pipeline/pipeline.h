@@ -18,9 +18,12 @@
 //  * A write/fdatasync failure fails the group being written and every batch queued behind it
 //    (one of them may hold duplicates of the failed ids) and gives their ids back to the dedupe
 //    set, so the client's retry is stored.
-//  * A store->Append failure after the fsync does not fail the batch (it is durable): the records
-//    are kept in memory and retried in order, and Submit sheds load (Unavailable) until they
-//    are in.
+//  * A transient store->Append failure after the fsync does not fail the batch (it is durable):
+//    the records are kept in memory and retried in order, and Submit sheds load (Unavailable)
+//    until they are in. A permanent one (InvalidArgument, TooLarge: the store will never take
+//    these events) is not retried, so one bad batch cannot wedge ingestion or start-up: the batch
+//    gets that error (a 4xx, which clients do not retry) and is counted in store_rejected_events;
+//    replay skips such records the same way.
 //
 // Thread-safety: Submit and Stats may be called from any number of threads. `done` runs either
 // inline in Submit (rejections, empty batches) or on the writer thread, so it must be cheap and
@@ -108,6 +111,7 @@ struct PipelineStats {
   uint64_t batches_failed = 0;       // done() got a write error
   uint64_t store_append_failures = 0;
   uint64_t unapplied_records = 0;    // durable, waiting for store->Append to succeed
+  uint64_t store_rejected_events = 0;  // refused by the store for good (see the header comment)
   std::array<uint64_t, kRejectReasonCount> rejected{};
   // Dedupe
   uint64_t dedupe_ids = 0;
@@ -119,6 +123,7 @@ struct PipelineStats {
   uint64_t replayed_records = 0;       // ... with seq above the store's PersistedSeq
   uint64_t replayed_events = 0;        // events handed to store->Append by the replay
   uint64_t replay_duplicates = 0;      // replayed events the store already had
+  uint64_t replay_rejected_events = 0; // replayed events the store refused for good (skipped)
   uint64_t recovery_truncated_bytes = 0;
   uint64_t recovery_skipped_bytes = 0;
 };
@@ -169,7 +174,9 @@ class Pipeline {
   std::optional<RejectReason> AdmitLocked(size_t bytes);
   void Reject(RejectReason reason, const std::function<void(Status, SubmitResult)>& done,
               std::string message);
-  void ApplyToStore(std::vector<Event> events, uint64_t seq);
+  // Ok when the store took the record or it waits in unapplied_ (transient failure); the
+  // store's error when it refused the record for good.
+  Status ApplyToStore(std::vector<Event> events, uint64_t seq);
   Status RetryUnapplied();
 
   const PipelineOptions options_;
@@ -213,10 +220,12 @@ class Pipeline {
   std::atomic<uint64_t> batches_failed_{0};
   std::atomic<uint64_t> store_append_failures_{0};
   std::atomic<uint64_t> unapplied_records_{0};
+  std::atomic<uint64_t> store_rejected_events_{0};
   std::array<std::atomic<uint64_t>, kRejectReasonCount> rejected_{};
   uint64_t replayed_records_ = 0;
   uint64_t replayed_events_ = 0;
   uint64_t replay_duplicates_ = 0;
+  uint64_t replay_rejected_events_ = 0;
 };
 
 }  // namespace tapistry

@@ -417,6 +417,25 @@ TEST_F(PipelineTest, StoreStillFailingAtCloseLeavesRecordsForTheNextOpen) {
   EXPECT_EQ(store.All().size(), 10u);
 }
 
+TEST_F(PipelineTest, StoreRefusingABatchForGoodDoesNotWedgeIngestOrStartUp) {
+  FakeEventStore store;
+  auto p = Open(&store, dir_.Sub("wal"));
+  store.SetRejectAppends(true);
+  Outcome out = SubmitSync(p.get(), Batch(4));
+  EXPECT_EQ(out.status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(p->Stats().store_rejected_events, 4u);
+  store.SetRejectAppends(false);
+  EXPECT_TRUE(SubmitSync(p.get(), Batch(4)).status.ok());  // not degraded: no 503s follow
+
+  // The refused record is in the WAL; a restart skips it instead of failing to open.
+  fs::copy(dir_.Sub("wal"), dir_.Sub("wal2"));
+  FakeEventStore fresh;
+  fresh.SetRejectAppends(true);
+  auto p2 = Open(&fresh, dir_.Sub("wal2"));
+  ASSERT_TRUE(p2);
+  EXPECT_EQ(p2->Stats().replay_rejected_events, 8u);
+}
+
 TEST_F(PipelineTest, WriteFailureFailsTheBatchAndReleasesItsIds) {
   for (WalOp failing : {WalOp::kWrite, WalOp::kSync}) {
     TempDir dir;
