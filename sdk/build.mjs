@@ -1,7 +1,8 @@
 // Builds the browser SDK with esbuild:
 //   dist/tapistry.js    IIFE for every browser (served as /v1.js)
 //   dist/tapistry.mjs   ESM (served as /v1.mjs)
-//   dist/internals.min.js  test-only IIFE exposing the internals, minified like the release builds
+//   dist/test/internals.min.js  test-only IIFE exposing the internals, minified like the release
+//                       builds (a subfolder, so the server does not embed it)
 //   dist/manifest.json  sizes, gzip sizes and sha384 SRI hashes, plus the snippet template
 // Checks that the output is ES2017 (iOS Safari 14, Android Chrome 90+) by parsing it with acorn at
 // ecmaVersion 2017, prints a size report, and exits non-zero above the 8 KB gzip budget.
@@ -32,11 +33,11 @@ export const common = {
 const version = /VERSION = '([^']+)'/.exec(readFileSync(join(here, 'src/core/transport.ts'), 'utf8'))[1];
 
 async function main() {
-  mkdirSync(dist, { recursive: true });
+  mkdirSync(join(dist, 'test'), { recursive: true });
   const outputs = [
     { file: 'tapistry.js', entry: 'src/index.ts', format: 'iife', sourceType: 'script', served: '/v1.js' },
     { file: 'tapistry.mjs', entry: 'src/index-esm.ts', format: 'esm', sourceType: 'module', served: '/v1.mjs' },
-    { file: 'internals.min.js', entry: 'src/internals.ts', format: 'iife', sourceType: 'script', globalName: '__tapInternals' },
+    { file: 'test/internals.min.js', entry: 'src/internals.ts', format: 'iife', sourceType: 'script', globalName: '__tapInternals' },
   ];
   const manifest = { version, budget_gzip: BUDGET_GZIP, files: {} };
   let failed = false;

@@ -16,7 +16,7 @@ export async function bundle(kind: 'sdk' | 'internals'): Promise<string> {
   if (hit) return hit;
   let code: string;
   if (DIST) {
-    code = readFileSync(join(root, 'dist', kind === 'sdk' ? 'tapistry.js' : 'internals.min.js'), 'utf8');
+    code = readFileSync(join(root, 'dist', kind === 'sdk' ? 'tapistry.js' : 'test/internals.min.js'), 'utf8');
   } else {
     const r = await build({
       entryPoints: [join(root, 'src', kind === 'sdk' ? 'index.ts' : 'internals.ts')],

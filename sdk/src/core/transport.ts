@@ -63,7 +63,8 @@ function body(b: { e: string }): string {
     } catch (e) {
       // no Intl
     }
-    client = JSON.stringify({ tz, lang: navigator.language || '' });
+    // webdriver: a bot signal the server folds into bot_score (automation, headless browsers)
+    client = JSON.stringify({ tz, lang: navigator.language || '', webdriver: navigator.webdriver || undefined });
   }
   return '{"k":' + JSON.stringify(cfg.key) + ',"sdk":{"ver":"' + VERSION + '"},"client":' + client +
     ',"sent_at":' + (now() + skew) + ',"events":[' + b.e + ']}';
