@@ -3,7 +3,8 @@
 // 1000 distinct, returning visitors), appends them with inline flushes (one core does the
 // encoding), compacts, then times Overview. Prints figures; asserts nothing.
 //
-//   store_bench [--events N] [--dir PATH] [--runs R]
+//   store_bench [--events N] [--dir PATH] [--runs R] [--keep 1] [--reuse 1]
+// --keep leaves the store on disk; --reuse times queries on a store a --keep run left.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -197,13 +198,18 @@ void Percentiles(std::vector<double> v, double* p50, double* p95) {
 int Main(int argc, char** argv) {
   uint64_t events = 10'000'000;
   int runs = 20;
+  bool keep = false, reuse = false;
+  int query_kinds = 4;
   std::string dir = (std::filesystem::temp_directory_path() / "tapistry-store-bench").string();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--events")) events = std::strtoull(argv[i + 1], nullptr, 10);
     if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
     if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--keep")) keep = std::atoi(argv[i + 1]) != 0;
+    if (!std::strcmp(argv[i], "--reuse")) reuse = std::atoi(argv[i + 1]) != 0;
+    if (!std::strcmp(argv[i], "--queries")) query_kinds = std::atoi(argv[i + 1]);
   }
-  std::filesystem::remove_all(dir);
+  if (!reuse) std::filesystem::remove_all(dir);
   EmbeddedStoreOptions opts;
   opts.dir = dir;
   opts.background = false;  // flushes run inside Append: the append figure includes encoding
@@ -215,7 +221,8 @@ int Main(int argc, char** argv) {
   }
   auto& st = **opened;
 
-  Generator gen(events);
+  Generator gen(reuse ? 0 : events);
+  if (reuse) events = st.Stats().rows_total;
   std::vector<Event> batch;
   Clock::duration append_time{};
   uint64_t seq = 0;
@@ -291,20 +298,19 @@ int Main(int argc, char** argv) {
   }
   std::printf("largest project            %s (60%% of events, %" PRIu64 " page views)\n", f.project_id.c_str(),
               project_rows);
-  time_query("overview 30d", f);
   EventFilter mobile = f;
   mobile.device_class = DeviceClass::kMobile;
-  time_query("overview 30d mobile", mobile);
   EventFilter home = f;
   home.path = "/";
-  time_query("overview 30d path=/", home);
   EventFilter week = f;
   week.from_day = week.to_day - 6;
-  time_query("overview 7d", week);
+  const std::pair<const char*, EventFilter> queries[] = {
+      {"overview 30d", f}, {"overview 7d", week}, {"overview 30d mobile", mobile}, {"overview 30d path=/", home}};
+  for (int i = 0; i < std::min(query_kinds, 4); ++i) time_query(queries[i].first, queries[i].second);
   std::printf("rss after import           %.0f MB\n", rss_after_import);
   std::printf("peak rss                   %.0f MB\n", PeakRssMb());
   (void)st.Close();
-  std::filesystem::remove_all(dir);
+  if (!keep) std::filesystem::remove_all(dir);
   return 0;
 }
 

@@ -82,31 +82,22 @@ Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, const
 // Phase A for one source: pageviews, per-path counts and the selected sessions/visitors.
 Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const UuidUnionResult& visitors_u,
                 bool filtered, Part* p) {
-  ColumnMask need = Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kSession) | p->filter.columns;
+  ColumnMask need = Bit(ColumnId::kType) | Bit(ColumnId::kPath) | p->filter.columns;
   if (filtered) need |= Bit(ColumnId::kAnonymous);
   Columns scratch;
   auto got = src.Get(need, &scratch);
   if (!got.ok()) return got.status();
   const Columns& c = **got;
-  const size_t n = c.rows;
   std::vector<uint8_t> sel;
   const bool all = p->filter.state == CompiledFilter::State::kAll;
   if (!all) p->filter.Evaluate(c, &sel);
 
-  // Rows grouped by session: segments already are; memtable copies get a counting sort.
-  const std::vector<uint32_t>& codes = c.session.codes;
-  const size_t nsess = c.session.dict.size();
-  std::vector<uint32_t> runs_local, order;
-  const std::vector<uint32_t>* runs = &c.session.runs;
-  if (runs->empty() && n > 0) {
-    runs_local.assign(nsess, 0);
-    for (uint32_t s : codes) ++runs_local[s];
-    std::vector<uint32_t> start(nsess + 1, 0);
-    for (size_t s = 0; s < nsess; ++s) start[s + 1] = start[s] + runs_local[s];
-    order.resize(n);
-    for (uint32_t r = 0; r < n; ++r) order[start[codes[r]]++] = r;
-    runs = &runs_local;
-  }
+  // Rows grouped by session: segments already are; memtable copies come with an order.
+  std::vector<uint32_t> run_storage, order;
+  TAP_RETURN_IF_ERROR(src.SessionOrder(&run_storage, &order));
+  const std::vector<uint32_t>* runs = &run_storage;
+  const size_t nsess = runs->size();
+  if (nsess != sessions_u.gid[p->union_index].size()) return Status::Corruption("session runs disagree with the dictionary");
   const uint32_t* ord = order.empty() ? nullptr : order.data();
 
   p->path_dict.dict = c.str[kStrPath].dict;

@@ -122,6 +122,25 @@ Status Segment::ReadStream(const StreamMeta& s, std::string* raw) const {
   return DecompressStream(stored, s.codec, s.raw_len, raw);
 }
 
+Status Segment::LoadSessionRuns(std::vector<uint32_t>* runs) const {
+  const ColumnMeta& c = *footer_.Find(ColumnId::kSession);
+  if (c.encoding != Encoding::kUuidRuns) return Bad("unexpected session encoding");
+  std::string raw;
+  TAP_RETURN_IF_ERROR(ReadStream(c, StreamKind::kRuns, &raw));
+  ByteReader r(raw);
+  const uint64_t rows = footer_.rows;
+  runs->resize(c.dict_size);
+  uint64_t pos = 0;
+  for (uint64_t i = 0; i < c.dict_size; ++i) {
+    uint64_t n;
+    if (!r.GetVarint64(&n) || n == 0 || n > rows - pos) return Bad("bad session runs");
+    (*runs)[i] = static_cast<uint32_t>(n);
+    pos += n;
+  }
+  if (pos != rows || r.remaining() != 0) return Bad("session runs do not cover the rows");
+  return Status::Ok();
+}
+
 Status Segment::LoadPageviewAggregates(PageviewAggregates* out) const {
   const StreamMeta* stats = footer_.FindAggregate(StreamKind::kPathStats);
   const StreamMeta* paths = footer_.FindAggregate(StreamKind::kSessionPaths);
@@ -217,19 +236,13 @@ Status Segment::LoadColumn(const ColumnMeta& c, Columns* out) const {
       UuidColumn& col = out->session;
       TAP_RETURN_IF_ERROR(ReadStream(c, StreamKind::kDict, &raw));
       TAP_RETURN_IF_ERROR(DecodeUuids(raw, c.dict_size, true, &col.dict));
-      TAP_RETURN_IF_ERROR(ReadStream(c, StreamKind::kRuns, &raw));
-      ByteReader r(raw);
-      col.runs.resize(c.dict_size);
+      TAP_RETURN_IF_ERROR(LoadSessionRuns(&col.runs));
       col.codes.resize(rows);
       size_t pos = 0;
-      for (uint64_t i = 0; i < c.dict_size; ++i) {
-        uint64_t n;
-        if (!r.GetVarint64(&n) || n == 0 || n > rows - pos) return Bad("bad session runs");
-        col.runs[i] = static_cast<uint32_t>(n);
-        std::fill_n(col.codes.begin() + static_cast<ptrdiff_t>(pos), n, static_cast<uint32_t>(i));
-        pos += n;
+      for (uint32_t i = 0; i < col.runs.size(); ++i) {
+        std::fill_n(col.codes.begin() + static_cast<ptrdiff_t>(pos), col.runs[i], i);
+        pos += col.runs[i];
       }
-      if (pos != rows || r.remaining() != 0) return Bad("session runs do not cover the rows");
       return Status::Ok();
     }
     case ColumnId::kAnonymous: {

@@ -35,6 +35,8 @@ class Segment {
   Status Load(ColumnMask mask, Columns* out) const;
   // Only the sorted dictionary of session_id or anonymous_id (no per-row data).
   Status LoadUuidDict(ColumnId id, std::vector<Uuid>* dict) const;
+  // Only the run lengths of session_id (rows per dictionary entry), checked to cover the rows.
+  Status LoadSessionRuns(std::vector<uint32_t>* runs) const;
   // Only the dictionary of a string column (e.g. to turn a path filter into a code).
   Status LoadStringDict(ColumnId id, StringColumn* out) const;
   // The page-view aggregates; path stats are checked against the path dictionary size and the

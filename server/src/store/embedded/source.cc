@@ -45,4 +45,17 @@ Status MemSource::StringDict(ColumnId id, StringColumn*, const StringColumn** ou
   return Status::Ok();
 }
 
+Status MemSource::SessionOrder(std::vector<uint32_t>* runs, std::vector<uint32_t>* order) const {
+  if (!cols_->Has(Bit(ColumnId::kSession))) return Status::Internal("memtable snapshot lacks session_id");
+  // Counting sort by session code: O(rows), no comparisons.
+  const auto& codes = cols_->session.codes;
+  runs->assign(cols_->session.dict.size(), 0);
+  for (uint32_t s : codes) ++(*runs)[s];
+  std::vector<uint32_t> start(runs->size() + 1, 0);
+  for (size_t s = 0; s < runs->size(); ++s) start[s + 1] = start[s] + (*runs)[s];
+  order->resize(codes.size());
+  for (uint32_t r = 0; r < codes.size(); ++r) (*order)[start[codes[r]]++] = r;
+  return Status::Ok();
+}
+
 }  // namespace tapistry::store

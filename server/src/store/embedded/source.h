@@ -32,6 +32,9 @@ class Source {
   virtual Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const = 0;
   // [min, max] of a numeric column over all rows, when the source knows it without reading.
   virtual bool Range(ColumnId id, int64_t* min, int64_t* max) const = 0;
+  // How rows group by session: runs[j] = rows of session dictionary entry j, taken in `order`
+  // (row indices); `order` is left empty when rows are already grouped (segments).
+  virtual Status SessionOrder(std::vector<uint32_t>* runs, std::vector<uint32_t>* order) const = 0;
   // Precomputed page-view aggregates (segments); false when the source has none (memtable).
   virtual bool HasPageviewAggregates() const { return false; }
   virtual Status LoadPageviewAggregates(PageviewAggregates*) const {
@@ -56,6 +59,10 @@ class SegmentSource final : public Source {
   Status UuidDict(ColumnId id, std::vector<Uuid>* scratch, const std::vector<Uuid>** out) const override;
   Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const override;
   bool Range(ColumnId id, int64_t* min, int64_t* max) const override;
+  Status SessionOrder(std::vector<uint32_t>* runs, std::vector<uint32_t>* order) const override {
+    order->clear();
+    return seg_->LoadSessionRuns(runs);
+  }
   bool HasPageviewAggregates() const override {
     return seg_->footer().FindAggregate(StreamKind::kPathStats) != nullptr;
   }
@@ -75,6 +82,7 @@ class MemSource final : public Source {
   Status UuidDict(ColumnId id, std::vector<Uuid>* scratch, const std::vector<Uuid>** out) const override;
   Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const override;
   bool Range(ColumnId, int64_t*, int64_t*) const override { return false; }
+  Status SessionOrder(std::vector<uint32_t>* runs, std::vector<uint32_t>* order) const override;
 
  private:
   std::shared_ptr<const Columns> cols_;
