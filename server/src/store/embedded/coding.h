@@ -73,6 +73,11 @@ class ByteReader {
   explicit ByteReader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
   const char* position() const { return p_; }
+  bool Skip(size_t n) {
+    if (remaining() < n) return false;
+    p_ += n;
+    return true;
+  }
 
   bool GetFixed8(uint8_t* v) {
     if (remaining() < 1) return false;
@@ -98,6 +103,10 @@ class ByteReader {
     return true;
   }
   bool GetVarint64(uint64_t* v) {
+    if (p_ < end_ && static_cast<uint8_t>(*p_) < 0x80) {  // most varints here are one byte
+      *v = static_cast<uint8_t>(*p_++);
+      return true;
+    }
     uint64_t result = 0;
     for (int shift = 0; shift <= 63 && p_ < end_; shift += 7) {
       uint64_t byte = static_cast<uint8_t>(*p_++);

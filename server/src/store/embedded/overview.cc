@@ -44,8 +44,7 @@ bool ByCount(const TopPage& a, const TopPage& b) {
 
 // Phase A for a segment on an unfiltered query: everything comes from its aggregates; only the
 // sessions other sources also hold are expanded into (session, path) pairs.
-Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, const UuidUnionResult& visitors_u,
-                     Part* p) {
+Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, Part* p) {
   PageviewAggregates agg;
   TAP_RETURN_IF_ERROR(src.LoadPageviewAggregates(&agg));
   StringColumn scratch;
@@ -60,22 +59,37 @@ Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, const
     p->paths[i] = PathStat{agg.path_pageviews[i], agg.path_sessions[i]};
     p->pageviews += agg.path_pageviews[i];
   }
+  // session_paths: a count per session, a code width, then every session's codes back to back.
+  // Only sessions other sources also hold need their codes read.
   const std::vector<uint32_t>& sgid = sessions_u.gid[p->union_index];
+  struct Shared {
+    uint32_t gid;
+    uint64_t first, n;
+  };
+  std::vector<Shared> shared;
   ByteReader r(agg.session_paths);
+  uint64_t total = 0;
   for (uint32_t s = 0; s < sgid.size(); ++s) {
     uint64_t n;
     if (!r.GetVarint64(&n) || n > npaths) return Status::Corruption("segment: session paths");
-    const uint32_t gid = sgid[s];
-    const bool shared = sessions_u.multiplicity[gid] > 1;
-    for (uint64_t k = 0; k < n; ++k) {
-      uint64_t pc;
-      if (!r.GetVarint64(&pc) || pc >= npaths) return Status::Corruption("segment: session path code");
-      if (shared) p->pairs.push_back((uint64_t{gid} << 32) | pc);
+    if (sessions_u.multiplicity[sgid[s]] > 1) shared.push_back({sgid[s], total, n});
+    total += n;
+  }
+  uint8_t width;
+  if (!r.GetFixed8(&width) || (width != 1 && width != 2 && width != 4) || r.remaining() != total * width) {
+    return Status::Corruption("segment: session path codes");
+  }
+  const auto* codes = reinterpret_cast<const uint8_t*>(r.position());
+  for (const Shared& sh : shared) {
+    for (uint64_t k = sh.first; k < sh.first + sh.n; ++k) {
+      uint32_t pc = 0;
+      for (uint8_t b = 0; b < width; ++b) pc |= static_cast<uint32_t>(codes[k * width + b]) << (8 * b);
+      if (pc >= npaths) return Status::Corruption("segment: session path code");
+      p->pairs.push_back((uint64_t{sh.gid} << 32) | pc);
     }
   }
-  if (r.remaining() != 0) return Status::Corruption("segment: session paths trailing bytes");
   p->sessions_selected = sgid.size();
-  p->visitors_selected = visitors_u.gid[p->union_index].size();
+  p->visitors_selected = p->visitors->size();
   return Status::Ok();
 }
 
@@ -145,7 +159,7 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
   p->pageviews = pageviews;
   if (all) {
     p->sessions_selected = nsess;
-    p->visitors_selected = visitors_u.gid[p->union_index].size();
+    p->visitors_selected = p->visitors->size();
   } else {
     p->sessions_selected = p->session_gids.size();
     p->visitors_selected = p->visitor_gids.size();
@@ -187,17 +201,27 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
     sess_lists.emplace_back(*parts[i].sessions);
     visitor_lists.emplace_back(*parts[i].visitors);
   }
+  // Visitor ids are needed per entry only to combine several sources of one day or a filter;
+  // otherwise the union's size is the whole answer.
+  bool multi_source_day = false;
+  {
+    std::vector<int32_t> days;
+    for (size_t i : live) days.push_back(sources[i]->day());
+    std::sort(days.begin(), days.end());
+    multi_source_day = std::adjacent_find(days.begin(), days.end()) != days.end();
+  }
+  const bool visitor_gids = filtered || multi_source_day;
   UuidUnionResult sessions_u, visitors_u;
   ParallelFor(2, [&](size_t i) {
     if (i == 0) sessions_u = UnionSortedUuids(sess_lists);
-    if (i == 1) visitors_u = UnionSortedUuids(visitor_lists);
+    if (i == 1) visitors_u = UnionSortedUuids(visitor_lists, visitor_gids);
   });
 
   // Phase A: scan the rows.
   ParallelFor(live.size(), [&](size_t k) {
     Part& p = parts[live[k]];
     const Source& src = *sources[live[k]];
-    p.status = !filtered && src.HasPageviewAggregates() ? AggregatePart(src, sessions_u, visitors_u, &p)
+    p.status = !filtered && src.HasPageviewAggregates() ? AggregatePart(src, sessions_u, &p)
                                                         : ScanPart(src, sessions_u, visitors_u, filtered, &p);
   });
   for (size_t i : live) {

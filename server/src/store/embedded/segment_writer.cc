@@ -309,7 +309,7 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     std::vector<uint64_t> pv(path_dict_size, 0), sessions(path_dict_size, 0);
     std::vector<uint32_t> last(path_dict_size, UINT32_MAX);
     std::string session_paths;
-    std::vector<uint32_t> viewed;
+    std::vector<uint32_t> viewed, all_viewed;
     size_t row = 0;
     for (uint32_t s = 0; s < used_sessions.size(); ++s) {
       viewed.clear();
@@ -324,8 +324,14 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
         }
       }
       PutVarint64(&session_paths, viewed.size());
-      for (uint32_t pc : viewed) PutVarint64(&session_paths, pc);
+      all_viewed.insert(all_viewed.end(), viewed.begin(), viewed.end());
     }
+    // Counts first, then fixed-width codes: a reader skips a session's codes without decoding.
+    const uint8_t width = CodeWidth(path_dict_size);
+    PutFixed8(&session_paths, width);
+    std::string codes_raw;
+    PutCodes(all_viewed, width, &codes_raw);
+    session_paths += codes_raw;
     raw.clear();
     for (uint64_t i = 0; i < path_dict_size; ++i) {
       PutVarint64(&raw, pv[i]);

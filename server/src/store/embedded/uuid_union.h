@@ -21,7 +21,8 @@ struct UuidUnionResult {
   std::vector<uint8_t> multiplicity;       // per gid: lists holding it, saturating at 255
 };
 
-// Every list must be sorted ascending and hold no duplicates.
-UuidUnionResult UnionSortedUuids(std::span<const std::span<const Uuid>> lists);
+// Every list must be sorted ascending and hold no duplicates. With want_gids = false only
+// `distinct` is computed (gid and multiplicity stay empty), which is all an unfiltered count needs.
+UuidUnionResult UnionSortedUuids(std::span<const std::span<const Uuid>> lists, bool want_gids = true);
 
 }  // namespace tapistry::store
