@@ -1,0 +1,28 @@
+# Tapistry: two commands on a fresh Debian 12 machine — `make run` and `make test`.
+# Every target installs what is missing first (scripts/setup is idempotent and quick when done).
+.PHONY: setup build js run test test-unit test-asan test-sdk test-e2e fuzz bench clean
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+setup:
+	@scripts/setup
+
+# JS builds come first: the server embeds sdk/dist and dashboard/dist.
+js: setup
+	@if [ -f sdk/build.mjs ]; then node sdk/build.mjs; fi
+	@if [ -f dashboard/build.mjs ]; then node dashboard/build.mjs; fi
+
+build: js
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target tapistry
+	@echo "built $(BUILD)/tapistry"
+
+run: build
+	@scripts/run
+
+test: setup
+	@scripts/test
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,191 @@
+#include "api/api_service.h"
+
+#include <charconv>
+
+#include "common/json_writer.h"
+
+namespace tapistry {
+namespace {
+
+constexpr int32_t kMaxRangeDays = 400;
+
+Reply ErrorReply(const Status& s) {
+  return JsonError(HttpStatusFor(s.code()), StatusCodeName(s.code()), s.message());
+}
+
+Reply JsonReply(std::string body) {
+  Reply r;
+  r.body = std::move(body);
+  r.AddHeader("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace
+
+bool ParseDayParam(std::string_view s, int32_t* day) {
+  if (ParseDay(s, day)) return true;
+  int64_t ms = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), ms);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return false;
+  *day = DayOf(ms);
+  return true;
+}
+
+void WriteEventJson(const Event& e, JsonWriter* w) {
+  w->BeginObject()
+      .Key("id").String(e.event_id.ToString())
+      .Key("ts").Int(e.ts_ms)
+      .Key("ingest_ts").Int(e.ingest_ms)
+      .Key("type").String(EventTypeName(e.type));
+  if (!e.name.empty()) w->Key("name").String(e.name);
+  w->Key("session_id").String(e.session_id.ToString()).Key("anonymous_id").String(e.anonymous_id.ToString());
+  if (!e.user_id.empty()) w->Key("user_id").String(e.user_id);
+  w->Key("url").String(e.url).Key("path").String(e.path).Key("title").String(e.title)
+      .Key("referrer").String(e.referrer);
+  w->Key("utm").BeginObject();
+  if (!e.utm_source.empty()) w->Key("source").String(e.utm_source);
+  if (!e.utm_medium.empty()) w->Key("medium").String(e.utm_medium);
+  if (!e.utm_campaign.empty()) w->Key("campaign").String(e.utm_campaign);
+  if (!e.utm_term.empty()) w->Key("term").String(e.utm_term);
+  if (!e.utm_content.empty()) w->Key("content").String(e.utm_content);
+  w->EndObject();
+  w->Key("viewport").BeginObject().Key("w").Uint(e.viewport_w).Key("h").Uint(e.viewport_h).EndObject();
+  if (e.HasPoint()) w->Key("x").Double(e.x).Key("y").Double(e.y);
+  if (!std::isnan(e.ex) && !std::isnan(e.ey)) w->Key("ex").Double(e.ex).Key("ey").Double(e.ey);
+  if (e.selector_hash != 0) w->Key("selector_hash").String(std::to_string(e.selector_hash));
+  if (!e.selector.empty()) w->Key("selector").String(e.selector);
+  w->Key("props").Raw(e.props.empty() ? "{}" : e.props);
+  w->Key("device_class").String(DeviceClassName(e.device_class))
+      .Key("browser").String(e.browser).Key("os").String(e.os);
+  if (e.country[0] != 0) w->Key("country").String(std::string_view(e.country, 2));
+  if (e.depth_pct != kNoDepth) w->Key("depth_pct").Uint(e.depth_pct);
+  if (e.flags & kFlagRage) w->Key("rage").Bool(true);
+  if (e.flags & kFlagDead) w->Key("dead").Bool(true);
+  w->Key("bot_score").Uint(e.bot_score);
+  if (!e.ua.empty()) w->Key("ua").String(e.ua);
+  w->EndObject();
+}
+
+ApiService::ApiService(MetaStore* meta, EventStore* events, Clock* clock, MetricsRegistry* metrics)
+    : meta_(meta), events_(events), clock_(clock), metrics_(metrics) {}
+
+bool ApiService::Handle(const HttpRequest& req, Reply* reply) {
+  if (!req.path.starts_with("/api/")) return false;
+  if (req.method != "GET" && req.method != "HEAD") {
+    *reply = JsonError(405, "method_not_allowed", "use GET");
+    return true;
+  }
+  if (req.path == "/api/overview") {
+    *reply = Overview(req);
+  } else if (req.path == "/api/events") {
+    *reply = Events(req);
+  } else {
+    *reply = JsonError(404, "not_found", "no API endpoint " + req.path);
+  }
+  return true;
+}
+
+Status ApiService::Authorize(const HttpRequest& req, const std::string& project_id) {
+  std::string_view auth = req.Header("authorization");
+  if (auth.size() < 8 || !(auth.starts_with("Bearer ") || auth.starts_with("bearer "))) {
+    return Status::Unauthenticated("send Authorization: Bearer <read_token>");
+  }
+  std::string token(auth.substr(7));
+  auto ok = meta_->CheckReadToken(project_id, token);
+  if (!ok.ok()) return ok.status();
+  if (!*ok) return Status::Unauthenticated("the read token is not valid for project " + project_id);
+  return Status::Ok();
+}
+
+Status ApiService::ParseFilter(const HttpRequest& req, EventFilter* f) {
+  f->project_id = req.Query("project_id");
+  if (f->project_id.empty()) return Status::InvalidArgument("project_id is required");
+  TAP_RETURN_IF_ERROR(Authorize(req, f->project_id));
+  int32_t today = DayOf(clock_->NowMs());
+  f->to_day = today;
+  f->from_day = today - 6;
+  std::string from = req.Query("from"), to = req.Query("to");
+  if (!to.empty() && !ParseDayParam(to, &f->to_day)) return Status::InvalidArgument("to must be YYYY-MM-DD or ms");
+  if (!from.empty() && !ParseDayParam(from, &f->from_day)) return Status::InvalidArgument("from must be YYYY-MM-DD or ms");
+  if (from.empty() && !to.empty()) f->from_day = f->to_day - 6;
+  if (f->from_day > f->to_day) return Status::InvalidArgument("from is after to");
+  if (f->to_day - f->from_day >= kMaxRangeDays) return Status::InvalidArgument("the range is longer than 400 days");
+  std::string path = req.Query("path");
+  if (!path.empty()) f->path = path;
+  std::string device = req.Query("device");
+  if (!device.empty()) {
+    DeviceClass d;
+    if (!ParseDeviceClass(device, &d)) return Status::InvalidArgument("device must be desktop, mobile or tablet");
+    f->device_class = d;
+  }
+  std::string vw = req.Query("vw");
+  if (!vw.empty()) {
+    uint8_t b;
+    if (!ParseViewportBucket(vw, &b)) return Status::InvalidArgument("vw must be one of 0-479, 480-767, 768-1023, 1024-1439, 1440+");
+    f->viewport_bucket = b;
+  }
+  return Status::Ok();
+}
+
+Reply ApiService::Overview(const HttpRequest& req) {
+  OverviewQuery q;
+  Status s = ParseFilter(req, &q.filter);
+  if (!s.ok()) return ErrorReply(s);
+  std::string limit = req.Query("limit");
+  if (!limit.empty()) {
+    int n = 0;
+    auto [p, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), n);
+    if (ec != std::errc() || n < 1 || n > 1000) return ErrorReply(Status::InvalidArgument("limit must be 1..1000"));
+    q.top_pages_limit = n;
+  }
+  auto r = events_->Overview(q);
+  if (!r.ok()) return ErrorReply(r.status());
+  JsonWriter w;
+  w.BeginObject().Key("totals").BeginObject()
+      .Key("pageviews").Uint(r->totals.pageviews)
+      .Key("sessions").Uint(r->totals.sessions)
+      .Key("visitors").Uint(r->totals.visitors)
+      .EndObject();
+  w.Key("series").BeginArray();
+  for (const OverviewDay& d : r->series) {
+    w.BeginObject().Key("date").String(FormatDay(d.day))
+        .Key("pageviews").Uint(d.totals.pageviews)
+        .Key("sessions").Uint(d.totals.sessions)
+        .Key("visitors").Uint(d.totals.visitors).EndObject();
+  }
+  w.EndArray().Key("top_pages").BeginArray();
+  for (const TopPage& p : r->top_pages) {
+    w.BeginObject().Key("path").String(p.path).Key("pageviews").Uint(p.pageviews)
+        .Key("sessions").Uint(p.sessions).EndObject();
+  }
+  w.EndArray().EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply ApiService::Events(const HttpRequest& req) {
+  EventFilter f;
+  Status s = ParseFilter(req, &f);
+  if (!s.ok()) return ErrorReply(s);
+  std::optional<EventType> type;
+  std::string t = req.Query("type");
+  if (!t.empty()) {
+    EventType et;
+    if (!ParseEventType(t, &et)) return ErrorReply(Status::InvalidArgument("unknown type " + t));
+    type = et;
+  }
+  size_t limit = 1000;
+  std::string ls = req.Query("limit");
+  if (!ls.empty()) {
+    auto [p, ec] = std::from_chars(ls.data(), ls.data() + ls.size(), limit);
+    if (ec != std::errc() || limit < 1 || limit > 100000) return ErrorReply(Status::InvalidArgument("limit must be 1..100000"));
+  }
+  auto r = events_->ListEvents(f, type, limit);
+  if (!r.ok()) return ErrorReply(r.status());
+  JsonWriter w;
+  w.BeginObject().Key("events").BeginArray();
+  for (const Event& e : *r) WriteEventJson(e, &w);
+  w.EndArray().EndObject();
+  return JsonReply(w.Take());
+}
+
+}  // namespace tapistry

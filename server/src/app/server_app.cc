@@ -1,0 +1,157 @@
+#include "app/server_app.h"
+
+#include <atomic>
+
+#include "api/api_service.h"
+#include "app/data_dir.h"
+#include "http/http_server.h"
+#include "http/router.h"
+#include "ingest/enrich.h"
+#include "ingest/ingest_service.h"
+#include "ingest/project_cache.h"
+#include "ingest/rate_limiter.h"
+#include "ops/logging.h"
+#include "ops/metrics.h"
+#include "pipeline/pipeline.h"
+#include "tapistry/event_store.h"
+#include "tapistry/limits.h"
+#include "tapistry/meta_store.h"
+
+namespace tapistry {
+
+struct ServerApp::Impl {
+  Config cfg;
+  std::unique_ptr<DataDir> dir;
+  MetricsRegistry metrics;
+  std::unique_ptr<MetaStore> meta;
+  std::unique_ptr<EventStore> store;
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<GeoIpResolver> geo;
+  std::unique_ptr<RateLimiter> limiter;
+  std::unique_ptr<ProjectCache> projects;
+  std::unique_ptr<IngestService> ingest;
+  std::unique_ptr<ApiService> api;
+  std::unique_ptr<Router> router;
+  std::unique_ptr<HttpServer> http;
+  std::atomic<bool> ready{false};
+  bool stopped = false;
+};
+
+ServerApp::ServerApp() : impl_(std::make_unique<Impl>()) {}
+ServerApp::~ServerApp() { Stop(); }
+
+Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
+  std::unique_ptr<ServerApp> app(new ServerApp());
+  Impl& m = *app->impl_;
+  m.cfg = cfg;
+  auto dir = DataDir::Open(cfg.data);
+  if (!dir.ok()) return dir.status();
+  m.dir = std::move(dir).value();
+
+  auto meta = OpenSqliteMetaStore(m.dir->MetaPath());
+  if (!meta.ok()) return meta.status();
+  m.meta = std::move(meta).value();
+
+  EmbeddedStoreOptions so;
+  so.dir = m.dir->EventsDir();
+  so.memtable_rows = static_cast<size_t>(cfg.memtable_rows);
+  so.memtable_max_age_ms = cfg.memtable_max_age_ms;
+  auto store = OpenEmbeddedEventStore(so);
+  if (!store.ok()) return Status(store.status().code(), "opening event store: " + store.status().message());
+  m.store = std::move(store).value();
+
+  PipelineOptions po;
+  po.wal_dir = m.dir->WalDir();
+  po.store = m.store.get();
+  po.max_pending_bytes = static_cast<size_t>(cfg.max_pending_mb) << 20;
+  po.min_free_disk_bytes = static_cast<uint64_t>(cfg.min_free_disk_mb) << 20;
+  auto pipeline = Pipeline::Open(po);
+  if (!pipeline.ok()) return Status(pipeline.status().code(), "opening WAL: " + pipeline.status().message());
+  m.pipeline = std::move(pipeline).value();
+
+  m.geo = std::make_unique<GeoIpResolver>(cfg.geoip_dir);
+  if (!m.geo->Loaded()) {
+    Log(LogLevel::kWarn, "GeoIP database not found: countries will be unknown", {{"dir", cfg.geoip_dir}});
+  }
+  m.limiter = std::make_unique<RateLimiter>(SystemClock());
+  m.projects = std::make_unique<ProjectCache>(m.meta.get(), SystemClock());
+  IngestLimits lim;
+  lim.project_rps = cfg.rate_project_rps;
+  lim.ip_rps = cfg.rate_ip_rps;
+  lim.session_eps = cfg.rate_session_eps;
+  m.ingest = std::make_unique<IngestService>(m.projects.get(), m.pipeline.get(), m.limiter.get(), m.geo.get(),
+                                             &m.metrics, SystemClock(), lim);
+  m.api = std::make_unique<ApiService>(m.meta.get(), m.store.get(), SystemClock(), &m.metrics);
+  RouterOptions ro;
+  ro.trusted_proxies = cfg.trusted_proxies;
+  ro.country_header = cfg.country_header;
+  m.router = std::make_unique<Router>(ro, m.ingest.get(), m.api.get(), &m.metrics,
+                                      [&m] { return m.ready.load(); });
+
+  // Gauges read at scrape time.
+  EventStore* st = m.store.get();
+  Pipeline* pl = m.pipeline.get();
+  m.metrics.AddGauge("tapistry_store_rows", "Rows in the event store", [st] { return double(st->Stats().rows_total); });
+  m.metrics.AddGauge("tapistry_store_memtable_rows", "Rows not yet flushed to segments", [st] { return double(st->Stats().rows_in_memtable); });
+  m.metrics.AddGauge("tapistry_store_segments", "Segment files", [st] { return double(st->Stats().segments); });
+  m.metrics.AddGauge("tapistry_store_bytes", "Bytes of segment files on disk", [st] { return double(st->Stats().bytes_on_disk); });
+  m.metrics.AddGauge("tapistry_store_flushes", "Memtable flushes since start", [st] { return double(st->Stats().flushes); });
+  m.metrics.AddGauge("tapistry_store_last_flush_ms", "Duration of the last flush", [st] { return st->Stats().last_flush_ms; });
+  m.metrics.AddGauge("tapistry_store_compactions", "Compactions since start", [st] { return double(st->Stats().compactions); });
+  m.metrics.AddGauge("tapistry_store_last_compaction_ms", "Duration of the last compaction", [st] { return st->Stats().last_compaction_ms; });
+  m.metrics.AddGauge("tapistry_wal_bytes", "Bytes in WAL files", [pl] { return double(pl->Stats().wal_bytes); });
+  m.metrics.AddGauge("tapistry_wal_fsyncs", "WAL group commits (fsyncs) since start", [pl] { return double(pl->Stats().wal_fsyncs); });
+  m.metrics.AddGauge("tapistry_wal_fsync_p50_seconds", "WAL fsync latency, median", [pl] { return pl->Stats().fsync_latency.PercentileUs(0.5) / 1e6; });
+  m.metrics.AddGauge("tapistry_wal_fsync_p99_seconds", "WAL fsync latency, 99th percentile", [pl] { return pl->Stats().fsync_latency.PercentileUs(0.99) / 1e6; });
+  m.metrics.AddGauge("tapistry_pipeline_pending_bytes", "Bytes waiting for the WAL fsync", [pl] { return double(pl->Stats().pending_bytes); });
+  m.metrics.AddGauge("tapistry_dedupe_ids", "Event ids in the 48 h dedupe set", [pl] { return double(pl->Stats().dedupe_ids); });
+  m.metrics.AddGauge("tapistry_dedupe_memory_bytes", "Memory of the dedupe set", [pl] { return double(pl->Stats().dedupe_memory_bytes); });
+  m.metrics.AddGauge("tapistry_pipeline_backpressure_total", "Batches refused with 503 (any reason)", [pl] {
+    double n = 0;
+    for (uint64_t v : pl->Stats().rejected) n += double(v);
+    return n;
+  });
+
+  HttpServerOptions ho;
+  ho.host = cfg.Host();
+  ho.port = cfg.Port();
+  ho.threads = cfg.threads;
+  ho.header_timeout_ms = cfg.header_timeout_ms;
+  ho.body_timeout_ms = cfg.body_timeout_ms;
+  ho.body_limit = [](std::string_view path) -> size_t {
+    if (path == "/i") return limits::kMaxIngestBody;
+    if (path == "/r") return limits::kMaxReplayBody;
+    return limits::kMaxApiBody;
+  };
+  Router* router = m.router.get();
+  m.http = std::make_unique<HttpServer>(
+      ho, [router](HttpRequest&& req, Responder respond) { router->Handle(std::move(req), std::move(respond)); },
+      &m.metrics);
+  return app;
+}
+
+Status ServerApp::Start() {
+  TAP_RETURN_IF_ERROR(impl_->http->Start());
+  impl_->ready = true;
+  return Status::Ok();
+}
+
+uint16_t ServerApp::port() const { return impl_->http->port(); }
+
+void ServerApp::Stop() {
+  Impl& m = *impl_;
+  if (m.stopped) return;
+  m.stopped = true;
+  m.ready = false;
+  if (m.http) m.http->Stop(m.cfg.drain_ms);
+  if (m.pipeline) {
+    Status s = m.pipeline->Close();
+    if (!s.ok()) Log(LogLevel::kError, "closing pipeline", {{"error", s.ToString()}});
+  }
+  if (m.store) {
+    Status s = m.store->Close();
+    if (!s.ok()) Log(LogLevel::kError, "closing event store", {{"error", s.ToString()}});
+  }
+}
+
+}  // namespace tapistry

@@ -1,0 +1,30 @@
+// ServerApp: `tapistry serve` assembled — data dir lock, meta store, event store, pipeline (WAL),
+// ingest and API services, router and HTTP server — plus the graceful stop order:
+// stop accepting and drain requests, close the pipeline (all acks flushed), close the store.
+// Thread-safety: Open/Start/Stop from one controlling thread.
+#pragma once
+
+#include <memory>
+
+#include "app/config.h"
+#include "tapistry/status.h"
+
+namespace tapistry {
+
+class ServerApp {
+ public:
+  static Result<std::unique_ptr<ServerApp>> Open(const Config& cfg);
+  ~ServerApp();
+
+  Status Start();
+  uint16_t port() const;
+  // Graceful; safe to call twice.
+  void Stop();
+
+ private:
+  ServerApp();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tapistry

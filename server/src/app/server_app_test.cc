@@ -1,0 +1,254 @@
+// End-to-end tests of `tapistry serve` in process: real HTTP on 127.0.0.1, real WAL, real store.
+#include "app/server_app.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <boost/asio.hpp>
+#include <filesystem>
+#include <thread>
+
+#include "app/test_client.h"
+#include "tapistry/meta_store.h"
+
+namespace tapistry {
+namespace {
+
+using testing::TestClient;
+using testing::TestResponse;
+
+std::string NowMs() {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+std::string Uuid4(int n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "6a0b7c2d-1e2f-4a3b-8c4d-%012d", n);
+  return buf;
+}
+
+std::string Event(int n, const std::string& type = "page_view", const std::string& path = "/pricing",
+                  const std::string& extra = "") {
+  return R"({"id":")" + Uuid4(n) + R"(","ts":)" + NowMs() + R"(,"type":")" + type +
+         R"(","session_id":"2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1","anonymous_id":"91d3a1b2-c3d4-4e5f-8a9b-0c1d2e3f4aaa",)"
+         R"("url":"https://example.com)" + path + R"(","title":"Pricing","viewport":{"w":1440,"h":900})" + extra + "}";
+}
+
+std::string Batch(const std::vector<std::string>& events) {
+  std::string b = R"({"sdk":{"ver":"test"},"events":[)";
+  for (size_t i = 0; i < events.size(); ++i) b += (i ? "," : "") + events[i];
+  return b + "]}";
+}
+
+std::string Gzip(const std::string& in) {
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+class ServerAppTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tap_srv_" + std::to_string(getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto meta = OpenSqliteMetaStore((dir_ / "meta.db").string());
+    ASSERT_TRUE(meta.ok());
+    auto c = (*meta)->CreateProject("Test", {"https://example.com"});
+    ASSERT_TRUE(c.ok());
+    project_ = c->project.id;
+    key_ = c->project.public_key;
+    token_ = c->read_token;
+    cfg_.listen = "127.0.0.1:0";
+    cfg_.data = dir_.string();
+    cfg_.header_timeout_ms = 500;
+    cfg_.min_free_disk_mb = 1;
+  }
+  void TearDown() override {
+    app_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Start() {
+    auto app = ServerApp::Open(cfg_);
+    ASSERT_TRUE(app.ok()) << app.status().ToString();
+    app_ = std::move(app).value();
+    ASSERT_TRUE(app_->Start().ok());
+  }
+  TestResponse Post(const std::string& body, std::vector<std::pair<std::string, std::string>> h = {}) {
+    h.emplace_back("Content-Type", "application/json");
+    bool has_key = false;
+    for (auto& [k, v] : h) has_key |= k == "X-Project-Key";
+    if (!has_key) h.emplace_back("X-Project-Key", key_);
+    return TestClient(app_->port()).Request("POST", "/i", body, h);
+  }
+  TestResponse Get(const std::string& target, bool auth = true) {
+    std::vector<std::pair<std::string, std::string>> h;
+    if (auth) h.emplace_back("Authorization", "Bearer " + token_);
+    return TestClient(app_->port()).Request("GET", target, "", h);
+  }
+  std::string OverviewTotals() {
+    auto r = Get("/api/overview?project_id=" + project_);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body.substr(0, r.body.find("\"series\""));
+  }
+
+  std::filesystem::path dir_;
+  Config cfg_;
+  std::unique_ptr<ServerApp> app_;
+  std::string project_, key_, token_;
+};
+
+TEST_F(ServerAppTest, IngestsAndShowsInOverviewRightAway) {
+  Start();
+  auto r = Post(Batch({Event(1), Event(2, "page_view", "/"), Event(3, "click", "/pricing", R"(,"x":0.5,"y":0.5)")}),
+                {{"Origin", "https://example.com"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"accepted\":3"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"server_time\":"), std::string::npos);
+  EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "https://example.com");
+  EXPECT_FALSE(r.Header("Date").empty());
+  EXPECT_EQ(OverviewTotals(), R"({"totals":{"pageviews":2,"sessions":1,"visitors":1},)");
+  auto ev = Get("/api/events?project_id=" + project_ + "&type=click");
+  ASSERT_EQ(ev.status, 200);
+  EXPECT_NE(ev.body.find("\"x\":0.5"), std::string::npos) << ev.body;
+}
+
+TEST_F(ServerAppTest, RetriedBatchCountsNothingTwiceAcrossRestarts) {
+  Start();
+  std::string body = Batch({Event(1), Event(2)});
+  ASSERT_EQ(Post(body).status, 200);
+  auto again = Post(body);
+  ASSERT_EQ(again.status, 200);
+  EXPECT_NE(again.body.find("\"duplicates\":2"), std::string::npos) << again.body;
+  app_->Stop();
+  app_.reset();
+  Start();
+  auto third = Post(body);
+  EXPECT_NE(third.body.find("\"duplicates\":2"), std::string::npos) << third.body;
+  EXPECT_EQ(OverviewTotals(), R"({"totals":{"pageviews":2,"sessions":1,"visitors":1},)");
+}
+
+TEST_F(ServerAppTest, RejectsBadInputWithReasonsAndKeepsValidEvents) {
+  Start();
+  // Malformed JSON.
+  auto r = Post("{\"events\":[");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("\"reason\":\"malformed JSON"), std::string::npos) << r.body;
+  // Invalid UTF-8, 100-level nesting and unknown keys inside one batch: only the bad ones go.
+  std::string bad_utf8 = Event(11);
+  bad_utf8.replace(bad_utf8.find("Pricing"), 2, "\xC3\x28");
+  std::string deep = Event(12, "custom", "/", R"(,"name":"x","props":{"a":)" + std::string(100, '[') + std::string(100, ']') + "}");
+  std::string unknown = Event(13, "page_view", "/", R"(,"whatever":{"a":1})");
+  r = Post(Batch({Event(10), bad_utf8, deep, unknown}));
+  ASSERT_EQ(r.status, 206) << r.body;
+  EXPECT_NE(r.body.find("\"accepted\":2"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"index\":1,"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"index\":2,"), std::string::npos) << r.body;
+  // A 10 MB string: the body is over the 1 MB limit.
+  r = Post(Batch({Event(20, "page_view", "/", R"(,"title":")" + std::string(10 << 20, 'a') + "\"")}));
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_NE(r.body.find("\"error\":\"too_large\""), std::string::npos);
+  // Too many events in one batch.
+  std::vector<std::string> many;
+  for (int i = 0; i < 600; ++i) many.push_back("{}");
+  r = Post(Batch(many));
+  EXPECT_EQ(r.status, 413) << r.body;
+  // A gzip bomb: 100 MB of zeros in ~100 KB.
+  r = Post(Gzip(std::string(100 << 20, ' ')), {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 413) << r.body;
+  // gzip that is fine.
+  r = Post(Gzip(Batch({Event(30)})), {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  // Wrong origin, unknown key, no key.
+  r = Post(Batch({Event(40)}), {{"Origin", "https://evil.test"}});
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("origin_not_allowed"), std::string::npos);
+  r = Post(Batch({Event(41)}), {{"X-Project-Key", "pk_unknown"}});
+  EXPECT_EQ(r.status, 401) << r.body;
+  r = TestClient(app_->port()).Request("POST", "/i", Batch({Event(42)}), {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(r.status, 401) << r.body;
+  // The key in the body (sendBeacon) with text/plain works.
+  r = TestClient(app_->port()).Request("POST", "/i", "{\"k\":\"" + key_ + "\"," + Batch({Event(43)}).substr(1),
+                                       {{"Content-Type", "text/plain;charset=UTF-8"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  // Everything valid above is stored: events 10, 13, 30, 43 are page views.
+  EXPECT_EQ(OverviewTotals(), R"({"totals":{"pageviews":4,"sessions":1,"visitors":1},)");
+  EXPECT_EQ(Get("/healthz").status, 200) << "the server stays up";
+}
+
+TEST_F(ServerAppTest, ClosesSlowClients) {
+  Start();
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket s(ioc);
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), app_->port()});
+  std::string partial = "POST /i HTTP/1.1\r\nHost: x\r\n";
+  boost::asio::write(s, boost::asio::buffer(partial));
+  auto t0 = std::chrono::steady_clock::now();
+  char buf[256];
+  boost::system::error_code ec;
+  s.read_some(boost::asio::buffer(buf), ec);  // blocks until the server gives up on us
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(Get("/healthz").status, 200);
+}
+
+TEST_F(ServerAppTest, CorsPreflightFollowsAllowedOrigins) {
+  Start();
+  TestClient c(app_->port());
+  auto ok = c.Request("OPTIONS", "/i", "", {{"Origin", "https://example.com"}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(ok.status, 204);
+  EXPECT_EQ(ok.Header("Access-Control-Allow-Origin"), "https://example.com");
+  auto no = c.Request("OPTIONS", "/i", "", {{"Origin", "https://evil.test"}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(no.status, 403);
+  EXPECT_EQ(no.Header("Access-Control-Allow-Origin"), "");
+}
+
+TEST_F(ServerAppTest, RateLimitsPerIpWithRetryAfter) {
+  cfg_.rate_ip_rps = 2;
+  Start();
+  EXPECT_EQ(Post(Batch({Event(1)})).status, 200);
+  EXPECT_EQ(Post(Batch({Event(2)})).status, 200);
+  auto r = Post(Batch({Event(3)}));
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(r.Header("Retry-After"), "1");
+  EXPECT_NE(r.body.find("rate_limited"), std::string::npos);
+}
+
+TEST_F(ServerAppTest, ReadApiNeedsTheProjectsToken) {
+  Start();
+  EXPECT_EQ(Get("/api/overview?project_id=" + project_, false).status, 401);
+  EXPECT_EQ(Get("/api/overview?project_id=p_other").status, 401);
+  EXPECT_EQ(Get("/api/overview").status, 400);
+  EXPECT_EQ(Get("/api/overview?project_id=" + project_ + "&from=2024-13-01").status, 400);
+  auto r = Get("/api/overview?project_id=" + project_ + "&from=2024-08-01&to=2024-08-03");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("series":[{"date":"2024-08-01")"), std::string::npos) << r.body;
+}
+
+TEST_F(ServerAppTest, OpsEndpoints) {
+  Start();
+  ASSERT_EQ(Post(Batch({Event(1)})).status, 200);
+  EXPECT_EQ(Get("/healthz", false).status, 200);
+  EXPECT_EQ(Get("/readyz", false).status, 200);
+  auto m = Get("/metrics", false);
+  ASSERT_EQ(m.status, 200);
+  for (const char* name : {"tapistry_http_requests_total", "tapistry_http_request_seconds_bucket",
+                           "tapistry_ingest_events_total{outcome=\"stored\"} 1", "tapistry_wal_bytes",
+                           "tapistry_wal_fsync_p99_seconds", "tapistry_store_rows", "tapistry_dedupe_ids"}) {
+    EXPECT_NE(m.body.find(name), std::string::npos) << name;
+  }
+}
+
+}  // namespace
+}  // namespace tapistry

@@ -1,0 +1,65 @@
+// HttpServer: the Boost.Beast/Asio HTTP/1.1 server every endpoint sits behind.
+// Keep-alive, a header timeout (10 s) and a body timeout (30 s) against slow clients, named limits
+// (limits.h) on headers and bodies, gzip request bodies inflated with a size and ratio cap, and a
+// graceful stop (stop accepting, let in-flight requests finish, then return).
+// Thread-safety: Start/Stop from one controlling thread; the handler is called concurrently from
+// the I/O threads and may complete its reply from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "common/reply.h"
+#include "common/request.h"
+#include "ops/metrics.h"
+#include "tapistry/status.h"
+
+namespace tapistry {
+
+using Responder = std::function<void(Reply)>;
+using HttpHandler = std::function<void(HttpRequest&&, Responder)>;
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 = pick a free port (tests)
+  int threads = 2;
+  int header_timeout_ms = 10000;
+  int body_timeout_ms = 30000;
+  int idle_timeout_ms = 60000;
+  // Body limit by path, after decompression; the default covers the read API.
+  std::function<size_t(std::string_view path)> body_limit;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions opts, HttpHandler handler, MetricsRegistry* metrics);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts the I/O threads. Fails with a message an operator can act on.
+  Status Start();
+  uint16_t port() const { return bound_port_; }
+  // Stops accepting, waits up to `drain_ms` for in-flight requests, then stops the I/O threads.
+  void Stop(int drain_ms);
+  size_t InFlight() const { return in_flight_->load(); }
+
+  struct Impl;  // public so the connection class in http_server.cc can name it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  uint16_t bound_port_ = 0;
+  std::shared_ptr<std::atomic<size_t>> in_flight_;
+};
+
+// Inflates a gzip body into *out, refusing more than `limit` bytes or a ratio above `max_ratio`.
+Status GunzipBounded(std::string_view in, size_t limit, size_t max_ratio, std::string* out);
+
+}  // namespace tapistry

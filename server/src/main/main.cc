@@ -1,0 +1,160 @@
+// tapistry: the command line. Everything but argument dispatch lives in app/ so tests link it.
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "app/config.h"
+#include "app/data_dir.h"
+#include "app/importer.h"
+#include "app/server_app.h"
+#include "common/json_writer.h"
+#include "ops/logging.h"
+#include "tapistry/event_store.h"
+#include "tapistry/meta_store.h"
+
+namespace tapistry {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "tapistry: %s\n", s.message().c_str());
+  return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+std::string FlagOr(const ParsedArgs& a, const std::string& name, const std::string& def) {
+  auto it = a.flags.find(name);
+  return it == a.flags.end() ? def : it->second.back();
+}
+
+int Serve(const ParsedArgs& args) {
+  Config cfg;
+  Status s = LoadConfig(args, &cfg);
+  if (!s.ok()) return Fail(s);
+  LogLevel level;
+  if (!ParseLogLevel(cfg.log_level, &level)) return Fail(Status::InvalidArgument("--log-level must be debug, info, warn or error"));
+  SetLogLevel(level);
+  // Signals are taken by sigwait below; every thread started from here inherits the mask.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto app = ServerApp::Open(cfg);
+  if (!app.ok()) return Fail(app.status());
+  s = (*app)->Start();
+  if (!s.ok()) return Fail(s);
+  Log(LogLevel::kInfo, "listening", {{"url", "http://" + cfg.Host() + ":" + std::to_string((*app)->port())},
+                                     {"data", cfg.data}});
+  int sig = 0;
+  sigwait(&set, &sig);
+  Log(LogLevel::kInfo, "stopping: draining requests and flushing", {{"signal", std::to_string(sig)}});
+  (*app)->Stop();
+  Log(LogLevel::kInfo, "stopped");
+  return 0;
+}
+
+int ProjectCmd(const ParsedArgs& args) {
+  if (args.positional.size() < 2) return Fail(Status::InvalidArgument("usage: tapistry project create|list --data DIR ..."));
+  std::string data = FlagOr(args, "data", "./data");
+  // The meta store is SQLite in WAL mode: safe to use while a server runs on the same directory.
+  std::error_code ec;
+  std::filesystem::create_directories(data, ec);
+  auto meta = OpenSqliteMetaStore(data + "/meta.db");
+  if (!meta.ok()) return Fail(meta.status());
+  const std::string& verb = args.positional[1];
+  if (verb == "create") {
+    std::string name = FlagOr(args, "name", "");
+    if (name.empty()) return Fail(Status::InvalidArgument("--name is required"));
+    std::vector<std::string> origins;
+    if (auto it = args.flags.find("origin"); it != args.flags.end()) origins = it->second;
+    auto c = (*meta)->CreateProject(name, origins);
+    if (!c.ok()) return Fail(c.status());
+    JsonWriter w;
+    w.BeginObject().Key("project_id").String(c->project.id).Key("public_key").String(c->project.public_key)
+        .Key("read_token").String(c->read_token).EndObject();
+    std::cout << w.str() << std::endl;
+    return 0;
+  }
+  if (verb == "list") {
+    auto list = (*meta)->ListProjects();
+    if (!list.ok()) return Fail(list.status());
+    JsonWriter w;
+    w.BeginArray();
+    for (const Project& p : *list) {
+      w.BeginObject().Key("project_id").String(p.id).Key("name").String(p.name)
+          .Key("public_key").String(p.public_key).Key("allowed_origins").BeginArray();
+      for (const auto& o : p.allowed_origins) w.String(o);
+      w.EndArray().EndObject();
+    }
+    w.EndArray();
+    std::cout << w.str() << std::endl;
+    return 0;
+  }
+  return Fail(Status::InvalidArgument("unknown project command '" + verb + "' (create, list)"));
+}
+
+int Import(const ParsedArgs& args) {
+  std::vector<std::string> files(args.positional.begin() + 1, args.positional.end());
+  if (files.empty()) return Fail(Status::InvalidArgument("usage: tapistry import --data DIR --project ID FILE.ndjson..."));
+  std::string data = FlagOr(args, "data", "./data");
+  auto dir = DataDir::Open(data);
+  if (!dir.ok()) return Fail(dir.status());
+  auto meta = OpenSqliteMetaStore((*dir)->MetaPath());
+  if (!meta.ok()) return Fail(meta.status());
+  ImportOptions io;
+  io.project_id = FlagOr(args, "project", "");
+  auto project = (*meta)->GetProject(io.project_id);
+  if (!project.ok()) return Fail(Status::InvalidArgument("no project '" + io.project_id + "' in " + data + " (tapistry project list)"));
+  io.query_allowlist = project->settings.query_allowlist;
+  std::string threads = FlagOr(args, "threads", "0");
+  io.threads = std::atoi(threads.c_str());
+  io.progress = [](const ImportStats& s) {
+    std::fprintf(stderr, "\rimported %llu events (%.0f/s), rejected %llu   ",
+                 static_cast<unsigned long long>(s.imported), s.seconds > 0 ? s.imported / s.seconds : 0.0,
+                 static_cast<unsigned long long>(s.rejected));
+  };
+  EmbeddedStoreOptions so;
+  so.dir = (*dir)->EventsDir();
+  auto store = OpenEmbeddedEventStore(so);
+  if (!store.ok()) return Fail(store.status());
+  auto r = ImportFiles(files, io, store->get());
+  Status cs = (*store)->Close();
+  if (!r.ok()) return Fail(r.status());
+  if (!cs.ok()) return Fail(cs);
+  std::fprintf(stderr, "\r");
+  for (const std::string& e : r->first_errors) std::fprintf(stderr, "rejected: %s\n", e.c_str());
+  JsonWriter w;
+  w.BeginObject().Key("lines").Uint(r->lines).Key("imported").Uint(r->imported).Key("rejected").Uint(r->rejected)
+      .Key("seconds").Double(r->seconds).Key("events_per_second").Double(r->seconds > 0 ? r->imported / r->seconds : 0)
+      .EndObject();
+  std::cout << w.str() << std::endl;
+  return r->imported == 0 && r->rejected > 0 ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace tapistry
+
+int main(int argc, char** argv) {
+  using namespace tapistry;
+  ParsedArgs args;
+  Status s = ParseArgs(argc, argv, {"help"}, &args);
+  if (!s.ok()) return Fail(s);
+  if (args.flags.count("help") || args.positional.empty() || args.positional[0] == "help") {
+    std::cout << HelpText();
+    return args.positional.empty() && !args.flags.count("help") ? 2 : 0;
+  }
+  const std::string& cmd = args.positional[0];
+  if (cmd == "serve") return Serve(args);
+  if (cmd == "project") return ProjectCmd(args);
+  if (cmd == "import") return Import(args);
+  if (cmd == "version") {
+    std::cout << "tapistry " << kVersion << std::endl;
+    return 0;
+  }
+  return Fail(Status::InvalidArgument("unknown command '" + cmd + "' (see tapistry --help)"));
+}
