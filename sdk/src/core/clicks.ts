@@ -8,6 +8,7 @@
 
 import { cfg } from './config';
 import { guard, later, now, on, unit } from './env';
+import type { Props } from '@tapistry/types';
 import { emit, page, type Fields } from './events';
 import { fnv1a64 } from './hash';
 import { dims } from './layout';
@@ -70,7 +71,7 @@ function expire(): void {
   const t = now();
   while (held.length && held[0]!.t + DEAD_MS <= t) {
     const h = held.shift()!;
-    if (lastChange < h.t) (h.f.props as Record<string, unknown>).dead = true;
+    if (lastChange < h.t) h.f.props!.dead = true;
     emit('click', h.f, h.t);
   }
   if (held.length) deadTimer = later(expire, held[0]!.t + DEAD_MS - t);
@@ -115,7 +116,7 @@ export function processClicks(): void {
     }
     const el = r.el;
     const sel = selectorOf(el);
-    const props: Record<string, unknown> = { button: r.b };
+    const props: Props = { button: r.b };
     if (rage) props.rage = true;
     const f: Fields = { url: page.url, path: page.path, selector: sel || undefined, selector_hash: sel ? fnv1a64(sel) : undefined, props };
     if (!r.k) {
