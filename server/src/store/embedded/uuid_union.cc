@@ -40,12 +40,19 @@ UuidUnionResult UnionSortedUuids(std::span<const std::span<const Uuid>> lists, b
       if (bits == 0 || r + 1 == ranges) {
         end[i] = l.size();
       } else {
-        // First element of a later range; lists are sorted so this is a binary search.
+        // First element of a later range: gallop from the cursor (the range holds only a few
+        // dozen entries of each list), then binary search inside the last step.
         const uint64_t limit = (r + 1) << (64 - bits);
-        end[i] = static_cast<size_t>(
-            std::partition_point(l.begin() + static_cast<ptrdiff_t>(cursor[i]), l.end(),
-                                 [&](const Uuid& u) { return u.hi < limit; }) -
-            l.begin());
+        size_t lo = cursor[i], step = 1;
+        while (lo + step < l.size() && l[lo + step].hi < limit) {
+          lo += step;
+          step *= 2;
+        }
+        const size_t hi = std::min(l.size(), lo + step);
+        end[i] = static_cast<size_t>(std::partition_point(l.begin() + static_cast<ptrdiff_t>(lo),
+                                                          l.begin() + static_cast<ptrdiff_t>(hi),
+                                                          [&](const Uuid& u) { return u.hi < limit; }) -
+                                     l.begin());
       }
       n += end[i] - cursor[i];
     }
