@@ -17,7 +17,7 @@ afterAll(async () => {
 async function step(page: Page, action: () => Promise<unknown>, heading: string): Promise<void> {
   await action();
   await page.locator('h1', { hasText: heading }).waitFor();
-  await page.waitForTimeout(350); // past the SDK's 200 ms debounce
+  await page.waitForTimeout(500); // well past the SDK's 200 ms debounce, even on a busy CI machine
 }
 
 test('React Router: one page_view per route change', async () => {
