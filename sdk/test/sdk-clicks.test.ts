@@ -116,6 +116,15 @@ test('a route change or leaving the page means the click was not dead', async ()
   q.click(q.doc.querySelector('.text')!, 10, 10);
   await q.hide();
   expect(q.events('click')[0].props.dead).toBeUndefined();
+
+  // an in-page anchor: the URL key does not change (no page view), but the click did something
+  const r = await page();
+  r.click(r.doc.querySelector('.text')!, 10, 10);
+  await r.tick(50);
+  r.w.location.hash = '#reviews';
+  const [anchor] = await sent(r, 3000);
+  expect(anchor.props.dead).toBeUndefined();
+  expect(r.events('page_view')).toHaveLength(1);
 });
 
 test('clicks into form fields are sent at once and never dead', async () => {

@@ -18,7 +18,7 @@ const IGNORE = '[data-tapistry-ignore]';
 const TARGET =
   'a,button,input,select,textarea,label,summary,[role=button],[role=link],[role=tab],[role=menuitem],[role=checkbox],[onclick]';
 /** Clicks on these do something without touching the DOM (focus, caret, native UI). */
-const NO_DEAD = 'input,select,textarea,label,option,video,audio,[contenteditable],[contenteditable] *';
+const NO_DEAD = 'input,select,textarea,label,option,video,audio,[download],[contenteditable],[contenteditable] *';
 const DEAD_MS = 2500;
 
 interface Raw {

@@ -14,7 +14,7 @@ import { redact } from './pii';
 
 let first = true;
 let debounce = 0;
-/** Listeners notified on every route change (the dead-click detector). */
+/** Listeners notified on every history/hash change (the dead-click detector). */
 export const routeHooks: Array<() => void> = [];
 
 export function currentUrl(): string {
@@ -55,13 +55,14 @@ function check(): void {
   debounce = 0;
   const url = currentUrl();
   if (url !== page.url) {
-    for (let i = 0; i < routeHooks.length; i++) routeHooks[i]!();
     if (cfg.autoPageviews) pageView();
     else setPage(url);
   }
 }
 
 function changed(): void {
+  // any history or hash activity (an in-page anchor too) means the last click did something
+  for (let i = 0; i < routeHooks.length; i++) routeHooks[i]!();
   clearTimeout(debounce);
   debounce = later(check, 200);
 }
