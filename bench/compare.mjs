@@ -35,8 +35,8 @@ const USAGE = `usage: bench/compare [options]
   --keep-clickhouse leave the ClickHouse server running at the end
   --tapistry PATH   tapistry binary (default build/tapistry)
   --gen PATH        generator binary (default build-bench/gen, built if missing)
-  --ch-http PORT    ClickHouse HTTP port (default 18123; native port = +877, i.e. 19000)
-  --port PORT       tapistry listen port (default 18080)`;
+  --ch-http PORT    ClickHouse HTTP port (default 28123; native port = +877, i.e. 29000)
+  --port PORT       tapistry listen port (default 28080)`;
 
 // ---------- options ----------
 
@@ -53,7 +53,7 @@ const opt = {
   events: 10_000_000, seed: 42, runs: 20, engines: ['tapistry', 'clickhouse', 'duckdb'],
   reuse: false, more: false, keepClickhouse: false,
   tapistry: path.join(ROOT, 'build/tapistry'), gen: path.join(ROOT, 'build-bench/gen'),
-  chHttp: 18123, port: 18080,
+  chHttp: 28123, port: 28080,
 };
 {
   const a = process.argv.slice(2);
@@ -291,6 +291,7 @@ const clickhouse = {
       { stdio: ['ignore', log, log], cwd: CH_DIR });
     fs.writeFileSync(path.join(CH_DIR, 'server.pid'), String(this.proc.pid));
     await waitPort(opt.chHttp, 30_000, 'clickhouse-server');
+    if (this.proc.exitCode !== null) throw new Error('clickhouse-server exited; see bench/out/clickhouse/log');
     const v = await this.query('SELECT version()');
     console.log(`clickhouse-server ${v.trim()} pid ${this.proc.pid} http 127.0.0.1:${opt.chHttp} native ${CH_TCP} data ${path.relative(ROOT, CH_DIR)}`);
   },
@@ -439,7 +440,8 @@ const tapistry = {
     for (const p of manifest.projects) {
       const { timing, stdout, stderr } = this.run(['import', '--data', TAP_DIR, '--project',
         this.projects[p.name].project_id, path.join(DATA, p.file)], { time: true });
-      const said = (stdout + stderr).trim().split('\n').slice(-2).join(' | ');
+      void stderr;  // progress lines
+      const said = stdout.trim().split('\n').pop();
       console.log(`  import ${p.name}: ${fmt(p.events)} events in ${fmt(timing.seconds, 2)} s ` +
         `(${fmt(p.events / timing.seconds)} events/s, max RSS ${MB(timing.maxRss)}, CPU ${timing.cpu})  ${said}`);
       result.seconds += timing.seconds;
@@ -457,6 +459,7 @@ const tapistry = {
     this.serveProc = spawn(opt.tapistry, ['serve', '--listen', `127.0.0.1:${opt.port}`, '--data', TAP_DIR],
       { stdio: ['ignore', log, log] });
     await waitPort(opt.port, 120_000, 'tapistry serve');
+    if (this.serveProc.exitCode !== null) throw new Error('tapistry serve exited; see bench/out/tapistry-serve.log');
     const startMs = performance.now() - t0;
     await sleep(1000);
     return { pid: this.serveProc.pid, startMs, ...readProc(this.serveProc.pid) };

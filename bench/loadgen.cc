@@ -11,9 +11,9 @@
 // (at most 600 s) and --max-requests.
 //
 // Bodies come from a pool of pre-rendered batches (bench/model.h sessions, so paths, clicks,
-// scrolls and custom events look like real traffic); before each send the event ids (unique per
-// run: a random run nonce and a counter), session ids, ts and sent_at are patched in place, so
-// formatting JSON costs the client almost nothing.
+// scrolls and custom events look like real traffic); before each send the event ids (a hash of a
+// random run nonce and a counter: unique, and as incompressible as real ones), session ids, ts
+// and sent_at are patched in place, so formatting JSON costs the client almost nothing.
 //
 // Latency is measured per request from the moment it was due (its slot in the --rate schedule,
 // or when it was sent when flat out) to the end of the response, so a client or server that
@@ -56,7 +56,7 @@ struct Options {
   int batch_min = 25, batch_max = 50;
   uint64_t max_requests = 100000000;
   uint64_t seed = 1;
-  int templates = 512;
+  int templates = 2048;
   std::string content_type = "application/json";
   bool dry_run = false;
 };
@@ -247,10 +247,14 @@ asio::awaitable<void> Connection(Shared& sh, int conn_no) {
     const int64_t now_ms = WallMs();
     const uint64_t use = ++sh.uses;
     for (int i = 0; i < tpl.events; ++i) {
-      bench::Uuid128 id{(sh.nonce & ~0xF000ULL) | 0x4000ULL, 0x8000000000000000ULL | ++sh.id_counter};
+      // Random-looking (not sequential) ids, so stores compress them like real ones.
+      const uint64_t n = ++sh.id_counter;
+      bench::Uuid128 id{(bench::Mix(sh.nonce, n, 1) & ~0xF000ULL) | 0x4000ULL,
+                        (bench::Mix(sh.nonce, n, 2) & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL};
       bench::WriteUuid(body.data() + tpl.id_off[i], id);
-      bench::Uuid128 sid{((sh.nonce ^ 0x5E55) & ~0xF000ULL) | 0x4000ULL,
-                         0x8000000000000000ULL | (use << 16) | tpl.session_slot[i]};
+      const uint64_t sn = (use << 16) | tpl.session_slot[i];
+      bench::Uuid128 sid{(bench::Mix(sh.nonce, sn, 3) & ~0xF000ULL) | 0x4000ULL,
+                         (bench::Mix(sh.nonce, sn, 4) & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL};
       bench::WriteUuid(body.data() + tpl.session_off[i], sid);
       Write13(body.data() + tpl.ts_off[i], now_ms - 200LL * (tpl.events - i));
     }
@@ -342,9 +346,9 @@ asio::awaitable<void> Reporter(Shared& sh) {
     timer.expires_at(sh.start + std::chrono::seconds(++second));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (sh.done && st.second_requests == 0) break;
     const auto now = Clock::now();
     const double dt = std::chrono::duration<double>(now - prev_t).count();
+    if (sh.done && (st.second_requests == 0 || dt < 0.25)) break;  // no noisy sliver of a second
     prev_t = now;
     std::string server = "-", server_cpu = "-";
     if (sh.opt.pid) {
