@@ -66,10 +66,79 @@ void WriteEventJson(const Event& e, JsonWriter* w) {
   w->EndObject();
 }
 
-ApiService::ApiService(MetaStore* meta, EventStore* events, Clock* clock, MetricsRegistry* metrics)
-    : meta_(meta), events_(events), clock_(clock), metrics_(metrics) {}
+ApiService::ApiService(MetaStore* meta, EventStore* events, SessionAuth* auth, Clock* clock,
+                       MetricsRegistry* metrics)
+    : meta_(meta), events_(events), auth_(auth), clock_(clock), metrics_(metrics) {}
+
+bool ApiService::HasSession(const HttpRequest& req, std::string* csrf) const {
+  std::string cookie = CookieValue(req.Header("cookie"), kSessionCookie);
+  return !cookie.empty() && auth_ != nullptr && auth_->Verify(cookie, csrf);
+}
+
+Reply ApiService::SignIn(const HttpRequest& req) {
+  std::string cookie;
+  Status s = auth_->Redeem(req.Query("token"), &cookie);
+  Reply r;
+  r.content_type = "text/html; charset=utf-8";
+  if (!s.ok()) {
+    r.status = 401;
+    r.body = "<!doctype html><meta charset=utf-8><title>Tapistry sign-in</title>"
+             "<body style=\"font:16px system-ui;max-width:40em;margin:4em auto\"><h1>Sign-in link not valid</h1><p>" +
+             s.message() +
+             ". Run <code>tapistry signin-link --data DIR</code> on the server (or restart it) for a new link.</p>";
+    return r;
+  }
+  bool https = req.Header("x-forwarded-proto") == "https";
+  r.status = 302;
+  r.AddHeader("Set-Cookie", std::string(kSessionCookie) + "=" + cookie + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
+                                std::to_string(SessionAuth::kSessionTtlMs / 1000) + (https ? "; Secure" : ""));
+  r.AddHeader("Location", "/app/");
+  r.AddHeader("Cache-Control", "no-store");
+  r.AddHeader("Referrer-Policy", "no-referrer");
+  return r;
+}
+
+Reply ApiService::Me(const HttpRequest& req) {
+  std::string csrf;
+  if (!HasSession(req, &csrf)) return JsonError(401, "unauthenticated", "sign in with the link tapistry serve printed");
+  JsonWriter w;
+  w.BeginObject().Key("signed_in").Bool(true).Key("csrf").String(csrf).EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply ApiService::Projects(const HttpRequest& req) {
+  if (!HasSession(req, nullptr)) return JsonError(401, "unauthenticated", "sign in with the link tapistry serve printed");
+  auto list = meta_->ListProjects();
+  if (!list.ok()) return ErrorReply(list.status());
+  JsonWriter w;
+  w.BeginObject().Key("projects").BeginArray();
+  for (const Project& p : *list) {
+    w.BeginObject().Key("id").String(p.id).Key("name").String(p.name).Key("public_key").String(p.public_key)
+        .Key("created_ms").Int(p.created_ms).Key("allowed_origins").BeginArray();
+    for (const auto& o : p.allowed_origins) w.String(o);
+    w.EndArray().EndObject();
+  }
+  w.EndArray().EndObject();
+  return JsonReply(w.Take());
+}
 
 bool ApiService::Handle(const HttpRequest& req, Reply* reply) {
+  if (req.path == "/auth/signin" && auth_ != nullptr) {
+    *reply = SignIn(req);
+    return true;
+  }
+  if (req.path == "/auth/signout") {
+    if (req.method != "POST") {
+      *reply = JsonError(405, "method_not_allowed", "use POST");
+      return true;
+    }
+    Reply r;
+    r.status = 204;
+    r.content_type.clear();
+    r.AddHeader("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    *reply = std::move(r);
+    return true;
+  }
   if (!req.path.starts_with("/api/")) return false;
   if (req.method != "GET" && req.method != "HEAD") {
     *reply = JsonError(405, "method_not_allowed", "use GET");
@@ -79,6 +148,10 @@ bool ApiService::Handle(const HttpRequest& req, Reply* reply) {
     *reply = Overview(req);
   } else if (req.path == "/api/events") {
     *reply = Events(req);
+  } else if (req.path == "/api/me") {
+    *reply = Me(req);
+  } else if (req.path == "/api/projects") {
+    *reply = Projects(req);
   } else {
     *reply = JsonError(404, "not_found", "no API endpoint " + req.path);
   }
@@ -86,6 +159,11 @@ bool ApiService::Handle(const HttpRequest& req, Reply* reply) {
 }
 
 Status ApiService::Authorize(const HttpRequest& req, const std::string& project_id) {
+  if (HasSession(req, nullptr)) {
+    auto p = meta_->GetProject(project_id);
+    if (!p.ok()) return p.status().code() == StatusCode::kNotFound ? Status::NotFound("no project " + project_id) : p.status();
+    return Status::Ok();
+  }
   std::string_view auth = req.Header("authorization");
   if (auth.size() < 8 || !(auth.starts_with("Bearer ") || auth.starts_with("bearer "))) {
     return Status::Unauthenticated("send Authorization: Bearer <read_token>");

@@ -1,13 +1,14 @@
-// ApiService: the read API (spec §6.2) over EventStore and MetaStore. Every endpoint needs
-// `Authorization: Bearer <read_token>` for the project it names (the dashboard session cookie is
-// added by the accounts work and goes through the same Authorize()).
-// Endpoints: GET /api/overview, GET /api/events. Responses are JSON; errors are
-// {"error","reason"} with 400/401/403/404.
+// ApiService: the read API (spec §6.2) over EventStore and MetaStore, and the dashboard sign-in.
+// A request is authorized by a dashboard session cookie (SessionAuth; any project until accounts
+// exist) or by `Authorization: Bearer <read_token>` for the project it names.
+// Endpoints: GET /api/overview, /api/events, /api/me, /api/projects; GET /auth/signin?token=,
+// POST /auth/signout. Responses are JSON; errors are {"error","reason"} with 400/401/403/404.
 // Thread-safety: Handle may be called concurrently.
 #pragma once
 
 #include "common/reply.h"
 #include "common/request.h"
+#include "api/session_auth.h"
 #include "ops/metrics.h"
 #include "tapistry/clock.h"
 #include "tapistry/event_store.h"
@@ -17,20 +18,26 @@ namespace tapistry {
 
 class ApiService {
  public:
-  ApiService(MetaStore* meta, EventStore* events, Clock* clock, MetricsRegistry* metrics);
+  ApiService(MetaStore* meta, EventStore* events, SessionAuth* auth, Clock* clock, MetricsRegistry* metrics);
 
   // True when the path belongs to the API (then *reply is set).
   bool Handle(const HttpRequest& req, Reply* reply);
 
  private:
-  // The project the request may read, or the error reply to send.
+  // Whether the request may read `project_id`.
   Status Authorize(const HttpRequest& req, const std::string& project_id);
+  // The dashboard session of the request, if any (sets its CSRF token).
+  bool HasSession(const HttpRequest& req, std::string* csrf) const;
+  Reply SignIn(const HttpRequest& req);
+  Reply Me(const HttpRequest& req);
+  Reply Projects(const HttpRequest& req);
   Status ParseFilter(const HttpRequest& req, EventFilter* f);
   Reply Overview(const HttpRequest& req);
   Reply Events(const HttpRequest& req);
 
   MetaStore* meta_;
   EventStore* events_;
+  SessionAuth* auth_;
   Clock* clock_;
   MetricsRegistry* metrics_;
 };

@@ -10,6 +10,7 @@ namespace tapistry {
 
 const std::vector<FlagDoc> kFlagDocs = {
     {"listen", "HOST:PORT", "127.0.0.1:8080", "address the HTTP server binds (use 0.0.0.0:8080 behind a load balancer)"},
+    {"public-url", "URL", "", "the URL users reach this server at, used in printed links (e.g. https://analytics.example.com)"},
     {"data", "DIR", "./data", "data directory: events/, wal/, meta.db"},
     {"config", "FILE", "", "read settings from FILE (key = value lines, same names as these flags)"},
     {"threads", "N", "2", "HTTP I/O threads"},
@@ -98,6 +99,10 @@ Status Apply(const std::string& name, const std::string& v, Config* c) {
   };
   if (name == "listen") c->listen = v;
   else if (name == "data") c->data = v;
+  else if (name == "public-url") {
+    c->public_url = v;
+    while (!c->public_url.empty() && c->public_url.back() == '/') c->public_url.pop_back();
+  }
   else if (name == "threads") return num(&c->threads);
   else if (name == "log-level") c->log_level = v;
   else if (name == "trusted-proxies") c->trusted_proxies = SplitList(v);
@@ -179,6 +184,7 @@ std::string HelpText() {
       "                                                       create a project; prints JSON\n"
       "                                                       {\"project_id\",\"public_key\",\"read_token\"}\n"
       "  tapistry project list --data DIR                     list projects as JSON\n"
+      "  tapistry signin-link --data DIR [--public-url URL]   print a one-time dashboard sign-in link\n"
       "  tapistry import --data DIR --project ID FILE.ndjson...\n"
       "                                                       bulk-load events (docs/wire-format.md);\n"
       "                                                       run while the server is stopped\n"

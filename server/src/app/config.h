@@ -23,6 +23,7 @@ extern const std::vector<FlagDoc> kFlagDocs;
 
 struct Config {
   std::string listen = "127.0.0.1:8080";
+  std::string public_url;  // printed in links; "" = http://<listen>
   std::string data = "./data";
   int threads = 2;
   std::string log_level = "info";

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "api/api_service.h"
+#include "api/session_auth.h"
 #include "app/data_dir.h"
 #include "http/http_server.h"
 #include "http/router.h"
@@ -30,6 +31,7 @@ struct ServerApp::Impl {
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<ProjectCache> projects;
   std::unique_ptr<IngestService> ingest;
+  std::unique_ptr<SessionAuth> auth;
   std::unique_ptr<ApiService> api;
   std::unique_ptr<Router> router;
   std::unique_ptr<HttpServer> http;
@@ -81,7 +83,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   lim.session_eps = cfg.rate_session_eps;
   m.ingest = std::make_unique<IngestService>(m.projects.get(), m.pipeline.get(), m.limiter.get(), m.geo.get(),
                                              &m.metrics, SystemClock(), lim);
-  m.api = std::make_unique<ApiService>(m.meta.get(), m.store.get(), SystemClock(), &m.metrics);
+  auto auth = SessionAuth::Open(m.meta.get(), SystemClock());
+  if (!auth.ok()) return auth.status();
+  m.auth = std::move(auth).value();
+  m.api = std::make_unique<ApiService>(m.meta.get(), m.store.get(), m.auth.get(), SystemClock(), &m.metrics);
   RouterOptions ro;
   ro.trusted_proxies = cfg.trusted_proxies;
   ro.country_header = cfg.country_header;
@@ -137,6 +142,20 @@ Status ServerApp::Start() {
 }
 
 uint16_t ServerApp::port() const { return impl_->http->port(); }
+
+std::string ServerApp::BaseUrl() const {
+  if (!impl_->cfg.public_url.empty()) return impl_->cfg.public_url;
+  std::string host = impl_->cfg.Host();
+  if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port());
+}
+
+Result<std::string> ServerApp::SignInLink() {
+  auto token = impl_->auth->IssueSignInToken();
+  if (!token.ok()) return token.status();
+  return BaseUrl() + "/auth/signin?token=" + *token;
+}
 
 void ServerApp::Stop() {
   Impl& m = *impl_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "app/config.h"
 #include "tapistry/status.h"
@@ -18,6 +19,10 @@ class ServerApp {
 
   Status Start();
   uint16_t port() const;
+  // Where users reach this server: --public-url, else http://<listen address>.
+  std::string BaseUrl() const;
+  // A fresh one-time dashboard sign-in link.
+  Result<std::string> SignInLink();
   // Graceful; safe to call twice.
   void Stop();
 

@@ -236,6 +236,32 @@ TEST_F(ServerAppTest, ReadApiNeedsTheProjectsToken) {
   EXPECT_NE(r.body.find(R"("series":[{"date":"2024-08-01")"), std::string::npos) << r.body;
 }
 
+TEST_F(ServerAppTest, OneTimeSignInLinkSetsASignedSessionCookie) {
+  Start();
+  auto link = app_->SignInLink();
+  ASSERT_TRUE(link.ok());
+  std::string target = link->substr(link->find("/auth/signin"));
+  TestClient c(app_->port());
+  auto r = c.Request("GET", target);
+  ASSERT_EQ(r.status, 302) << r.body;
+  EXPECT_EQ(r.Header("Location"), "/app/");
+  std::string set = r.Header("Set-Cookie");
+  EXPECT_NE(set.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(set.find("SameSite=Lax"), std::string::npos);
+  std::string cookie = set.substr(0, set.find(';'));
+  EXPECT_EQ(c.Request("GET", target).status, 401) << "links are one-time";
+  auto ov = c.Request("GET", "/api/overview?project_id=" + project_, "", {{"Cookie", cookie}});
+  EXPECT_EQ(ov.status, 200) << ov.body;
+  auto me = c.Request("GET", "/api/me", "", {{"Cookie", cookie}});
+  EXPECT_NE(me.body.find("\"csrf\":\""), std::string::npos) << me.body;
+  auto projects = c.Request("GET", "/api/projects", "", {{"Cookie", cookie}});
+  EXPECT_NE(projects.body.find(key_), std::string::npos) << projects.body;
+  std::string forged = cookie;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  EXPECT_EQ(c.Request("GET", "/api/overview?project_id=" + project_, "", {{"Cookie", forged}}).status, 401);
+  EXPECT_EQ(c.Request("GET", "/api/projects").status, 401) << "the dashboard API is never open";
+}
+
 TEST_F(ServerAppTest, OpsEndpoints) {
   Start();
   ASSERT_EQ(Post(Batch({Event(1)})).status, 200);

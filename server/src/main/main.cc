@@ -8,6 +8,7 @@
 #include "app/config.h"
 #include "app/data_dir.h"
 #include "app/importer.h"
+#include "api/session_auth.h"
 #include "app/server_app.h"
 #include "common/json_writer.h"
 #include "ops/logging.h"
@@ -50,6 +51,12 @@ int Serve(const ParsedArgs& args) {
   if (!s.ok()) return Fail(s);
   Log(LogLevel::kInfo, "listening", {{"url", "http://" + cfg.Host() + ":" + std::to_string((*app)->port())},
                                      {"data", cfg.data}});
+  auto link = (*app)->SignInLink();
+  if (link.ok()) {
+    std::fprintf(stderr, "\n  Dashboard: open this one-time sign-in link (valid 24 h):\n    %s\n\n", link->c_str());
+  } else {
+    Log(LogLevel::kWarn, "could not issue a sign-in link", {{"error", link.status().ToString()}});
+  }
   int sig = 0;
   sigwait(&set, &sig);
   Log(LogLevel::kInfo, "stopping: draining requests and flushing", {{"signal", std::to_string(sig)}});
@@ -96,6 +103,25 @@ int ProjectCmd(const ParsedArgs& args) {
     return 0;
   }
   return Fail(Status::InvalidArgument("unknown project command '" + verb + "' (create, list)"));
+}
+
+int SignInLinkCmd(const ParsedArgs& args) {
+  Config cfg;
+  Status s = LoadConfig(args, &cfg);
+  if (!s.ok()) return Fail(s);
+  auto meta = OpenSqliteMetaStore(cfg.data + "/meta.db");
+  if (!meta.ok()) return Fail(meta.status());
+  auto auth = SessionAuth::Open(meta->get(), SystemClock());
+  if (!auth.ok()) return Fail(auth.status());
+  auto token = (*auth)->IssueSignInToken();
+  if (!token.ok()) return Fail(token.status());
+  std::string base = cfg.public_url;
+  if (base.empty()) {
+    std::string host = cfg.Host() == "0.0.0.0" ? "127.0.0.1" : cfg.Host();
+    base = "http://" + host + ":" + std::to_string(cfg.Port());
+  }
+  std::cout << base << "/auth/signin?token=" << *token << std::endl;
+  return 0;
 }
 
 int Import(const ParsedArgs& args) {
@@ -152,6 +178,7 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return Serve(args);
   if (cmd == "project") return ProjectCmd(args);
   if (cmd == "import") return Import(args);
+  if (cmd == "signin-link") return SignInLinkCmd(args);
   if (cmd == "version") {
     std::cout << "tapistry " << kVersion << std::endl;
     return 0;

@@ -1,0 +1,45 @@
+// SessionAuth: dashboard access before accounts exist (issue 4). `tapistry serve` prints a one-time
+// sign-in link at start (and `tapistry signin-link` prints another); redeeming it sets a signed,
+// HttpOnly session cookie. Cookies are stateless: "v1.<expires_ms>.<id>.<hmac>", signed with a
+// secret kept in the MetaStore, so they survive restarts and work on every node sharing the meta
+// store. Each session has a CSRF token (HMAC of its id) that state-changing requests must echo in
+// X-CSRF-Token.
+// Thread-safety: safe for concurrent use.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "tapistry/clock.h"
+#include "tapistry/meta_store.h"
+
+namespace tapistry {
+
+inline constexpr const char* kSessionCookie = "tap_session";
+
+class SessionAuth {
+ public:
+  static Result<std::unique_ptr<SessionAuth>> Open(MetaStore* meta, Clock* clock);
+
+  // A new one-time sign-in token, valid for `ttl_ms` (default 24 h).
+  Result<std::string> IssueSignInToken(int64_t ttl_ms = 24LL * 3600 * 1000);
+  // Consumes a sign-in token. On success sets the cookie value for a new session.
+  Status Redeem(const std::string& token, std::string* cookie_value);
+  // True when the cookie value is a valid, unexpired session; sets its CSRF token.
+  bool Verify(std::string_view cookie_value, std::string* csrf_token) const;
+
+  static constexpr int64_t kSessionTtlMs = 30LL * 24 * 3600 * 1000;
+
+ private:
+  SessionAuth(MetaStore* meta, Clock* clock, std::string secret)
+      : meta_(meta), clock_(clock), secret_(std::move(secret)) {}
+  MetaStore* meta_;
+  Clock* clock_;
+  std::string secret_;
+};
+
+// The value of cookie `name` in a Cookie header ("" when absent).
+std::string CookieValue(std::string_view header, std::string_view name);
+
+}  // namespace tapistry
