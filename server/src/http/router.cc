@@ -10,6 +10,7 @@ namespace {
 
 void AddCors(Reply* r, const std::string& origin) {
   r->AddHeader("Access-Control-Allow-Origin", origin);
+  r->AddHeader("Access-Control-Expose-Headers", "Retry-After, Date");
   r->AddHeader("Vary", "Origin");
 }
 

@@ -379,7 +379,7 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
   {
     ParsedUrl pu;
     ParseHttpUrl(url_raw, &pu);
-    ev->path = NormalizePath(pu.path);
+    ev->path = RoutePath(pu);
     if (ev->path.size() > limits::kMaxPathBytes) return c.Fail("url", "path longer than 1024 bytes");
   }
   if (!ref_raw.empty() && !SanitizeUrl(ref_raw, allow, &ev->referrer)) ev->referrer.clear();

@@ -53,7 +53,13 @@ bool ParseHttpUrl(std::string_view url, ParsedUrl* out) {
   }
   std::string_view after = auth_end == std::string_view::npos ? std::string_view() : rest.substr(auth_end);
   size_t hash = after.find('#');
-  if (hash != std::string_view::npos) after = after.substr(0, hash);
+  std::string route;
+  if (hash != std::string_view::npos) {
+    std::string_view frag = after.substr(hash + 1);
+    if (frag.starts_with("!")) frag.remove_prefix(1);
+    if (frag.starts_with("/")) route = std::string(frag.substr(0, frag.find('?')));
+    after = after.substr(0, hash);
+  }
   size_t q = after.find('?');
   std::string_view path = after.substr(0, q);
   std::string_view query = q == std::string_view::npos ? std::string_view() : after.substr(q + 1);
@@ -61,6 +67,7 @@ bool ParseHttpUrl(std::string_view url, ParsedUrl* out) {
   out->host = std::move(host);
   out->path = path.empty() ? "/" : std::string(path);
   out->query = std::string(query);
+  out->route = std::move(route);
   return true;
 }
 
@@ -85,7 +92,21 @@ bool SanitizeUrl(std::string_view url, const std::vector<std::string>& allowlist
   out->clear();
   out->append(u.scheme).append("://").append(u.host).append(path);
   if (!kept.empty()) out->append("?").append(kept);
+  if (!u.route.empty()) {
+    std::string route = u.route;
+    RedactPii(&route);
+    out->append("#").append(route);
+  }
   return true;
+}
+
+std::string RoutePath(const ParsedUrl& u) {
+  std::string p = NormalizePath(u.path);
+  if (!u.route.empty()) {
+    std::string r = NormalizePath(u.route);
+    if (r != "/") p += "#" + r;
+  }
+  return p;
 }
 
 std::string NormalizePath(std::string_view raw) {

@@ -14,14 +14,16 @@ struct ParsedUrl {
   std::string host;    // lowercase, with ":port" when not the default
   std::string path;    // raw path, starts with '/'
   std::string query;   // without '?'
+  std::string route;   // a hash route ("#/settings", "#!/a"): its path, else ""
 };
 
 // Splits an absolute http(s) URL. Returns false for anything else (relative, javascript:, data:,
 // credentials in the authority, control characters).
 bool ParseHttpUrl(std::string_view url, ParsedUrl* out);
 
-// Keeps only the query parameters whose key is in `allowlist` (order kept), drops the fragment and
-// any user:password, redacts PII (emails, card numbers, ...) in path and kept values.
+// Keeps only the query parameters whose key is in `allowlist` (order kept), drops the fragment
+// unless it is a hash route ("#/..." or "#!/...", whose own query is dropped), drops any
+// user:password, and redacts PII (emails, card numbers, ...) in path, route and kept values.
 // Returns false when `url` is not an absolute http(s) URL.
 bool SanitizeUrl(std::string_view url, const std::vector<std::string>& allowlist, std::string* out);
 
@@ -29,6 +31,10 @@ bool SanitizeUrl(std::string_view url, const std::vector<std::string>& allowlist
 // "/index.html", "/index.htm", percent-decoding of unreserved characters, PII segments redacted.
 // Input is the raw path component (no query, no fragment).
 std::string NormalizePath(std::string_view raw_path);
+
+// The normalized path of a parsed URL, with its hash route appended ("/app#/settings") when the
+// page routes by fragment, so hash-routed single-page apps get one path per screen.
+std::string RoutePath(const ParsedUrl& u);
 
 // The host of an http(s) URL ("" when it isn't one), used for referrer domains.
 std::string UrlHost(std::string_view url);

@@ -42,6 +42,21 @@ TEST(UrlTest, NormalizePathFollowsSpec9) {
   EXPECT_EQ(NormalizePath("/caf%C3%A9/%7Euser"), "/caf%C3%A9/~user");
 }
 
+TEST(UrlTest, KeepsHashRoutesOnly) {
+  std::string out;
+  ASSERT_TRUE(SanitizeUrl("https://app.test/#/Settings?tab=1", kAllow, &out));
+  EXPECT_EQ(out, "https://app.test/#/Settings");
+  ASSERT_TRUE(SanitizeUrl("https://app.test/docs#section-2", kAllow, &out));
+  EXPECT_EQ(out, "https://app.test/docs");
+  ParsedUrl u;
+  ASSERT_TRUE(ParseHttpUrl("https://app.test/App/#!/Users/42/", &u));
+  EXPECT_EQ(RoutePath(u), "/app#/users/42");
+  ASSERT_TRUE(ParseHttpUrl("https://app.test/#/", &u));
+  EXPECT_EQ(RoutePath(u), "/");
+  ASSERT_TRUE(ParseHttpUrl("https://app.test/docs#intro", &u));
+  EXPECT_EQ(RoutePath(u), "/docs");
+}
+
 TEST(UrlTest, HostOfUrl) {
   EXPECT_EQ(UrlHost("https://www.Google.com/search?q=x"), "www.google.com");
   EXPECT_EQ(UrlHost("android-app://com.x"), "");
