@@ -130,7 +130,9 @@ async function waitPort(port, ms, what) {
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-function httpRequest(port, method, urlPath, body, headers = {}) {
+// A keep-alive socket the server closed while idle (e.g. during a long load) fails on reuse
+// with ECONNRESET / "socket hang up"; such a request never reached the server, so retry it once.
+function httpRequest(port, method, urlPath, body, headers = {}, retried = false) {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers }, (res) => {
       const chunks = [];
@@ -138,7 +140,13 @@ function httpRequest(port, method, urlPath, body, headers = {}) {
       res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
     });
     req.setTimeout(600_000, () => req.destroy(new Error(`timeout ${method} ${urlPath}`)));
-    req.on('error', reject);
+    req.on('error', (e) => {
+      if (req.reusedSocket && !retried && e.code === 'ECONNRESET') {
+        httpRequest(port, method, urlPath, body, headers, true).then(resolve, reject);
+      } else {
+        reject(e);
+      }
+    });
     if (body) req.end(body); else req.end();
   });
 }
