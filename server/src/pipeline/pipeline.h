@@ -193,7 +193,6 @@ class Pipeline {
   std::deque<Pending> queue_;
   size_t pending_bytes_ = 0;  // guarded by mu_; mirrored in pending_bytes_stat_
   bool closing_ = false;
-  bool writer_done_ = false;
   int64_t disk_checked_mono_ns_ = 0;
   bool disk_checked_ = false;
   uint64_t free_disk_bytes_ = UINT64_MAX;
