@@ -1,8 +1,12 @@
 #include "api/api_service.h"
 
+#include <simdjson.h>
+
 #include <charconv>
 
+#include "common/crypto.h"
 #include "common/json_writer.h"
+#include "snapshot/snapshot_service.h"
 
 namespace tapistry {
 namespace {
@@ -66,9 +70,50 @@ void WriteEventJson(const Event& e, JsonWriter* w) {
   w->EndObject();
 }
 
-ApiService::ApiService(MetaStore* meta, EventStore* events, SessionAuth* auth, Clock* clock,
-                       MetricsRegistry* metrics)
-    : meta_(meta), events_(events), auth_(auth), clock_(clock), metrics_(metrics) {}
+ApiService::ApiService(MetaStore* meta, EventStore* events, SessionAuth* auth, SnapshotService* snapshots,
+                       Clock* clock, MetricsRegistry* metrics)
+    : meta_(meta), events_(events), auth_(auth), snapshots_(snapshots), clock_(clock), metrics_(metrics) {}
+
+Reply ApiService::Snapshot(const HttpRequest& req, bool status_only) {
+  std::string project = req.Query("project_id");
+  if (project.empty()) return ErrorReply(Status::InvalidArgument("project_id is required"));
+  Status s = Authorize(req, project);
+  if (!s.ok()) return ErrorReply(s);
+  std::string path = req.Query("path");
+  if (path.empty()) return ErrorReply(Status::InvalidArgument("path is required"));
+  std::optional<uint8_t> bucket;
+  std::string vw = req.Query("vw");
+  if (!vw.empty()) {
+    uint8_t b;
+    if (!ParseViewportBucket(vw, &b)) return ErrorReply(Status::InvalidArgument("vw must be one of 0-479, 480-767, 768-1023, 1024-1439, 1440+"));
+    bucket = b;
+  }
+  if (status_only) return JsonReply(snapshots_->StatusJson(project, path, bucket));
+  auto r = snapshots_->Get(project, path, bucket);
+  if (!r.ok()) return ErrorReply(r.status());
+  return JsonReply(std::move(r).value());
+}
+
+Reply ApiService::BookmarkletToken(const HttpRequest& req) {
+  std::string csrf;
+  if (!HasSession(req, &csrf)) return JsonError(401, "unauthenticated", "sign in with the link tapistry serve printed");
+  if (!ConstantTimeEquals(req.Header("x-csrf-token"), csrf)) return JsonError(403, "csrf", "missing or wrong X-CSRF-Token");
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  std::string project;
+  if (!parser.parse(req.body).get(doc) && doc.is_object()) {
+    auto v = doc["project_id"];
+    if (!v.error() && v.is_string()) project = std::string(std::string_view(v.value_unsafe()));
+  }
+  if (project.empty()) project = req.Query("project_id");
+  auto p = meta_->GetProject(project);
+  if (!p.ok()) return ErrorReply(p.status().code() == StatusCode::kNotFound ? Status::NotFound("no project " + project) : p.status());
+  int64_t expires = 0;
+  std::string token = auth_->IssueProjectToken(project, 3600 * 1000, &expires);
+  JsonWriter w;
+  w.BeginObject().Key("token").String(token).Key("expires_at").Int(expires).EndObject();
+  return JsonReply(w.Take());
+}
 
 bool ApiService::HasSession(const HttpRequest& req, std::string* csrf) const {
   std::string cookie = CookieValue(req.Header("cookie"), kSessionCookie);
@@ -140,6 +185,10 @@ bool ApiService::Handle(const HttpRequest& req, Reply* reply) {
     return true;
   }
   if (!req.path.starts_with("/api/")) return false;
+  if (req.path == "/api/bookmarklet-token") {
+    *reply = req.method == "POST" ? BookmarkletToken(req) : JsonError(405, "method_not_allowed", "use POST");
+    return true;
+  }
   if (req.method != "GET" && req.method != "HEAD") {
     *reply = JsonError(405, "method_not_allowed", "use GET");
     return true;
@@ -148,6 +197,10 @@ bool ApiService::Handle(const HttpRequest& req, Reply* reply) {
     *reply = Overview(req);
   } else if (req.path == "/api/events") {
     *reply = Events(req);
+  } else if (req.path == "/api/snapshot" && snapshots_ != nullptr) {
+    *reply = Snapshot(req, false);
+  } else if (req.path == "/api/snapshot/status" && snapshots_ != nullptr) {
+    *reply = Snapshot(req, true);
   } else if (req.path == "/api/me") {
     *reply = Me(req);
   } else if (req.path == "/api/projects") {
@@ -169,6 +222,10 @@ Status ApiService::Authorize(const HttpRequest& req, const std::string& project_
     return Status::Unauthenticated("send Authorization: Bearer <read_token>");
   }
   std::string token(auth.substr(7));
+  if (token.starts_with("bt.")) {
+    if (auth_ != nullptr && auth_->VerifyProjectToken(token, project_id)) return Status::Ok();
+    return Status::Unauthenticated("the overlay token is expired or not for project " + project_id);
+  }
   auto ok = meta_->CheckReadToken(project_id, token);
   if (!ok.ok()) return ok.status();
   if (!*ok) return Status::Unauthenticated("the read token is not valid for project " + project_id);

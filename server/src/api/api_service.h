@@ -18,7 +18,8 @@ namespace tapistry {
 
 class ApiService {
  public:
-  ApiService(MetaStore* meta, EventStore* events, SessionAuth* auth, Clock* clock, MetricsRegistry* metrics);
+  ApiService(MetaStore* meta, EventStore* events, SessionAuth* auth, class SnapshotService* snapshots,
+             Clock* clock, MetricsRegistry* metrics);
 
   // True when the path belongs to the API (then *reply is set).
   bool Handle(const HttpRequest& req, Reply* reply);
@@ -31,6 +32,8 @@ class ApiService {
   Reply SignIn(const HttpRequest& req);
   Reply Me(const HttpRequest& req);
   Reply Projects(const HttpRequest& req);
+  Reply Snapshot(const HttpRequest& req, bool status_only);
+  Reply BookmarkletToken(const HttpRequest& req);
   Status ParseFilter(const HttpRequest& req, EventFilter* f);
   Reply Overview(const HttpRequest& req);
   Reply Events(const HttpRequest& req);
@@ -38,6 +41,7 @@ class ApiService {
   MetaStore* meta_;
   EventStore* events_;
   SessionAuth* auth_;
+  class SnapshotService* snapshots_;
   Clock* clock_;
   MetricsRegistry* metrics_;
 };

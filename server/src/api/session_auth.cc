@@ -82,3 +82,24 @@ bool SessionAuth::Verify(std::string_view cookie, std::string* csrf) const {
 }
 
 }  // namespace tapistry
+
+namespace tapistry {
+
+std::string SessionAuth::IssueProjectToken(const std::string& project_id, int64_t ttl_ms, int64_t* expires_ms) const {
+  int64_t exp = clock_->NowMs() + ttl_ms;
+  if (expires_ms) *expires_ms = exp;
+  std::string payload = "bt." + project_id + "." + std::to_string(exp);
+  return payload + "." + HmacSha256Hex(secret_, payload);
+}
+
+bool SessionAuth::VerifyProjectToken(std::string_view token, const std::string& project_id) const {
+  auto parts = Split(token, '.');
+  if (parts.size() != 4 || parts[0] != "bt" || parts[1] != project_id) return false;
+  std::string payload = "bt." + std::string(parts[1]) + "." + std::string(parts[2]);
+  if (!ConstantTimeEquals(HmacSha256Hex(secret_, payload), parts[3])) return false;
+  int64_t exp = 0;
+  auto [p, ec] = std::from_chars(parts[2].data(), parts[2].data() + parts[2].size(), exp);
+  return ec == std::errc() && exp >= clock_->NowMs();
+}
+
+}  // namespace tapistry

@@ -29,6 +29,11 @@ class SessionAuth {
   // True when the cookie value is a valid, unexpired session; sets its CSRF token.
   bool Verify(std::string_view cookie_value, std::string* csrf_token) const;
 
+  // A short-lived read token for one project ("bt.<project>.<expires_ms>.<hmac>"), for the
+  // bookmarklet overlay that runs on the customer's own page.
+  std::string IssueProjectToken(const std::string& project_id, int64_t ttl_ms, int64_t* expires_ms) const;
+  bool VerifyProjectToken(std::string_view token, const std::string& project_id) const;
+
   static constexpr int64_t kSessionTtlMs = 30LL * 24 * 3600 * 1000;
 
  private:

@@ -25,6 +25,7 @@ const std::vector<FlagDoc> kFlagDocs = {
     {"rate-project-rps", "N", "2000", "POST /i requests per second per project (spec §18)"},
     {"rate-ip-rps", "N", "200", "POST /i requests per second per client IP"},
     {"rate-session-eps", "N", "60", "events per second per session"},
+    {"demo", "true|false", "true", "create a Demo project on first start and serve the demo site at /demo/"},
     {"drain-ms", "MS", "10000", "on SIGTERM, how long in-flight requests may take to finish"},
     {"header-timeout-ms", "MS", "10000", "time a client has to send its request headers"},
     {"body-timeout-ms", "MS", "30000", "time a client has to send its request body"},
@@ -118,6 +119,10 @@ Status Apply(const std::string& name, const std::string& v, Config* c) {
   else if (name == "rate-ip-rps") return num(&c->rate_ip_rps);
   else if (name == "rate-session-eps") return num(&c->rate_session_eps);
   else if (name == "drain-ms") return num(&c->drain_ms);
+  else if (name == "demo") {
+    if (v != "true" && v != "false") return Status::InvalidArgument("--demo must be true or false");
+    c->demo = v == "true";
+  }
   else if (name == "header-timeout-ms") return num(&c->header_timeout_ms);
   else if (name == "body-timeout-ms") return num(&c->body_timeout_ms);
   else return Status::InvalidArgument("unknown setting --" + name + " (see tapistry --help)");

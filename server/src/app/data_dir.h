@@ -1,4 +1,4 @@
-// DataDir: the layout of --data (events/, wal/, meta.db, LOCK) and the exclusive lock that keeps a
+// DataDir: the layout of --data (events/, wal/, blobs/, meta.db, LOCK) and the exclusive lock that keeps a
 // second process (a server or an import) from writing the same files at once.
 // Thread-safety: construct and destroy from one thread.
 #pragma once
@@ -19,6 +19,7 @@ class DataDir {
   std::string EventsDir() const { return dir_ + "/events"; }
   std::string WalDir() const { return dir_ + "/wal"; }
   std::string MetaPath() const { return dir_ + "/meta.db"; }
+  std::string BlobsDir() const { return dir_ + "/blobs"; }
   const std::string& path() const { return dir_; }
 
  private:

@@ -14,6 +14,8 @@
 #include "ops/logging.h"
 #include "ops/metrics.h"
 #include "pipeline/pipeline.h"
+#include "snapshot/snapshot_service.h"
+#include "tapistry/blob_store.h"
 #include "tapistry/event_store.h"
 #include "tapistry/limits.h"
 #include "tapistry/meta_store.h"
@@ -31,6 +33,8 @@ struct ServerApp::Impl {
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<ProjectCache> projects;
   std::unique_ptr<IngestService> ingest;
+  std::unique_ptr<BlobStore> blobs;
+  std::unique_ptr<SnapshotService> snapshots;
   std::unique_ptr<SessionAuth> auth;
   std::unique_ptr<ApiService> api;
   std::unique_ptr<Router> router;
@@ -38,6 +42,27 @@ struct ServerApp::Impl {
   std::atomic<bool> ready{false};
   bool stopped = false;
 };
+
+namespace {
+
+// The demo project behind /demo/ (issue 4: "try it in a minute"): created on the first start of a
+// data directory, remembered in the meta store so renaming or deleting other projects never
+// brings it back twice.
+Result<std::string> EnsureDemoProject(MetaStore* meta) {
+  auto id = meta->GetValue("demo_project_id");
+  if (!id.ok()) return id.status();
+  if (id->has_value()) {
+    auto p = meta->GetProject(**id);
+    if (p.ok()) return p->public_key;
+    return std::string();  // removed on purpose: no demo site
+  }
+  auto c = meta->CreateProject("Demo", {});
+  if (!c.ok()) return c.status();
+  TAP_RETURN_IF_ERROR(meta->PutValue("demo_project_id", c->project.id));
+  return c->project.public_key;
+}
+
+}  // namespace
 
 ServerApp::ServerApp() : impl_(std::make_unique<Impl>()) {}
 ServerApp::~ServerApp() { Stop(); }
@@ -83,14 +108,25 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   lim.session_eps = cfg.rate_session_eps;
   m.ingest = std::make_unique<IngestService>(m.projects.get(), m.pipeline.get(), m.limiter.get(), m.geo.get(),
                                              &m.metrics, SystemClock(), lim);
+  auto blobs = OpenFsBlobStore(m.dir->BlobsDir());
+  if (!blobs.ok()) return blobs.status();
+  m.blobs = std::move(blobs).value();
+  m.snapshots = std::make_unique<SnapshotService>(m.blobs.get(), m.projects.get(), m.limiter.get(), &m.metrics,
+                                                  SystemClock());
   auto auth = SessionAuth::Open(m.meta.get(), SystemClock());
   if (!auth.ok()) return auth.status();
   m.auth = std::move(auth).value();
-  m.api = std::make_unique<ApiService>(m.meta.get(), m.store.get(), m.auth.get(), SystemClock(), &m.metrics);
+  m.api = std::make_unique<ApiService>(m.meta.get(), m.store.get(), m.auth.get(), m.snapshots.get(), SystemClock(),
+                                         &m.metrics);
   RouterOptions ro;
   ro.trusted_proxies = cfg.trusted_proxies;
   ro.country_header = cfg.country_header;
-  m.router = std::make_unique<Router>(ro, m.ingest.get(), m.api.get(), &m.metrics,
+  if (cfg.demo) {
+    auto key = EnsureDemoProject(m.meta.get());
+    if (!key.ok()) return key.status();
+    ro.demo_key = *key;
+  }
+  m.router = std::make_unique<Router>(ro, m.ingest.get(), m.api.get(), m.snapshots.get(), &m.metrics,
                                       [&m] { return m.ready.load(); });
 
   // Gauges read at scrape time.
@@ -126,6 +162,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   ho.body_limit = [](std::string_view path) -> size_t {
     if (path == "/i") return limits::kMaxIngestBody;
     if (path == "/r") return limits::kMaxReplayBody;
+    if (path == "/s") return kMaxSnapshotBody;
     return limits::kMaxApiBody;
   };
   Router* router = m.router.get();

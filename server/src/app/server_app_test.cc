@@ -204,6 +204,7 @@ TEST_F(ServerAppTest, ClosesSlowClients) {
 }
 
 TEST_F(ServerAppTest, CorsPreflightFollowsAllowedOrigins) {
+  cfg_.demo = false;  // the demo project accepts any origin
   Start();
   TestClient c(app_->port());
   auto ok = c.Request("OPTIONS", "/i", "", {{"Origin", "https://example.com"}, {"Access-Control-Request-Method", "POST"}});
@@ -260,6 +261,33 @@ TEST_F(ServerAppTest, OneTimeSignInLinkSetsASignedSessionCookie) {
   forged.back() = forged.back() == '0' ? '1' : '0';
   EXPECT_EQ(c.Request("GET", "/api/overview?project_id=" + project_, "", {{"Cookie", forged}}).status, 401);
   EXPECT_EQ(c.Request("GET", "/api/projects").status, 401) << "the dashboard API is never open";
+}
+
+TEST_F(ServerAppTest, CreatesTheDemoProjectOnceAndServesSnapshots) {
+  Start();
+  app_->Stop();
+  app_.reset();
+  Start();
+  auto meta = OpenSqliteMetaStore((dir_ / "meta.db").string());
+  ASSERT_TRUE(meta.ok());
+  auto list = (*meta)->ListProjects();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[1].name, "Demo");
+  // A snapshot posted with the project key comes back through the authorized API.
+  std::string snap = R"({"k":")" + key_ + R"(","url":"https://example.com/Pricing/?utm_source=x&t=1","viewport":{"w":1440,"h":900},"doc":{"w":1440,"h":4000},"html":"<html><body>masked</body></html>"})";
+  TestClient c(app_->port());
+  auto r = c.Request("POST", "/s", snap, {{"Content-Type", "text/plain"}, {"Origin", "https://example.com"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"path\":\"/pricing\""), std::string::npos) << r.body;
+  EXPECT_EQ(c.Request("POST", "/s", snap, {{"Origin", "https://evil.test"}}).status, 403);
+  EXPECT_EQ(c.Request("POST", "/s", "{\"k\":\"" + key_ + "\",\"url\":\"x\"}").status, 400);
+  auto g = Get("/api/snapshot?project_id=" + project_ + "&path=/pricing&vw=1440%2B");
+  ASSERT_EQ(g.status, 200) << g.body;
+  EXPECT_NE(g.body.find("\"doc\":{\"w\":1440,\"h\":4000}"), std::string::npos) << g.body;
+  EXPECT_NE(g.body.find("masked"), std::string::npos);
+  EXPECT_EQ(Get("/api/snapshot?project_id=" + project_ + "&path=/nope").status, 404);
+  EXPECT_EQ(Get("/api/snapshot?project_id=" + project_ + "&path=/pricing", false).status, 401);
 }
 
 TEST_F(ServerAppTest, OpsEndpoints) {

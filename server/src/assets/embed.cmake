@@ -1,7 +1,8 @@
 # Generates a C++ source embedding static files. Invoked at build time:
-#   cmake -DOUT=<file.cc> -DSDK_DIR=<sdk/dist> -DDASH_DIR=<dashboard/dist> -P embed.cmake
+#   cmake -DOUT=<file.cc> -DSDK_DIR=<sdk/dist> -DDASH_DIR=<dashboard/dist> -DDEMO_DIR=<demo> -P embed.cmake
 # Mapping: sdk/dist/tapistry.js -> /v1.js, tapistry.mjs -> /v1.mjs, manifest.json ->
-# /v1/manifest.json, any other sdk/dist file -> /v1/<name>; dashboard/dist/<rel> -> /app/<rel>.
+# /v1/manifest.json, any other sdk/dist file -> /v1/<name>; dashboard/dist/<rel> -> /app/<rel>;
+# demo/<rel> -> /demo/<rel> (the demo site; the server substitutes the demo project's key).
 
 function(content_type_of name out)
   get_filename_component(ext "${name}" LAST_EXT)
@@ -55,6 +56,14 @@ if(EXISTS "${SDK_DIR}")
       add_file("${f}" "/v1/manifest.json" false)
     else()
       add_file("${f}" "/v1/${name}" false)
+    endif()
+  endforeach()
+endif()
+if(EXISTS "${DEMO_DIR}")
+  file(GLOB_RECURSE demo_files LIST_DIRECTORIES false RELATIVE "${DEMO_DIR}" "${DEMO_DIR}/*")
+  foreach(rel ${demo_files})
+    if(NOT rel MATCHES "README.md$")
+      add_file("${DEMO_DIR}/${rel}" "/demo/${rel}" false)
     endif()
   endforeach()
 endif()

@@ -59,7 +59,5 @@ class HttpServer {
   std::shared_ptr<std::atomic<size_t>> in_flight_;
 };
 
-// Inflates a gzip body into *out, refusing more than `limit` bytes or a ratio above `max_ratio`.
-Status GunzipBounded(std::string_view in, size_t limit, size_t max_ratio, std::string* out);
 
 }  // namespace tapistry

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "assets/assets.h"
+#include "snapshot/snapshot_service.h"
 
 namespace tapistry {
 namespace {
@@ -39,9 +40,62 @@ Reply StaticAsset(const HttpRequest& req, const Asset& a) {
 
 }  // namespace
 
-Router::Router(RouterOptions opts, IngestService* ingest, ApiService* api, MetricsRegistry* metrics,
-               std::function<bool()> ready)
-    : opts_(std::move(opts)), ingest_(ingest), api_(api), metrics_(metrics), ready_(std::move(ready)) {}
+Router::Router(RouterOptions opts, IngestService* ingest, ApiService* api, SnapshotService* snapshots,
+               MetricsRegistry* metrics, std::function<bool()> ready)
+    : opts_(std::move(opts)), ingest_(ingest), api_(api), snapshots_(snapshots), metrics_(metrics),
+      ready_(std::move(ready)) {}
+
+// The dashboard is a single-page app under /app/: unknown extension-less paths get index.html.
+// /demo/ pages carry the demo project's key. /bookmarklet.js is the dashboard's overlay script.
+bool Router::HandleStatic(const HttpRequest& req, Reply* reply) {
+  if (req.method != "GET" && req.method != "HEAD") return false;
+  std::string path = req.path;
+  if (path == "/bookmarklet.js") path = "/app/bookmarklet.js";
+  if (path == "/app") path = "/app/";
+  if (path.starts_with("/demo")) {
+    if (opts_.demo_key.empty()) return false;
+    if (path == "/demo") path = "/demo/";
+    if (path.ends_with("/")) path += "index.html";
+    const Asset* a = FindAsset(path);
+    if (a == nullptr && path.find('.', path.rfind('/')) == std::string::npos) a = FindAsset(path + ".html");
+    if (a == nullptr) return false;
+    Reply r = StaticAsset(req, *a);
+    if (r.status == 200 && a->content_type.starts_with("text/html")) {
+      std::string body(a->data);
+      for (size_t at = body.find("__TAPISTRY_DEMO_KEY__"); at != std::string::npos;
+           at = body.find("__TAPISTRY_DEMO_KEY__", at)) {
+        body.replace(at, 21, opts_.demo_key);
+      }
+      r.body = std::move(body);
+      r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(), [](const auto& h) { return h.first == "ETag"; }),
+                      r.headers.end());
+    }
+    *reply = std::move(r);
+    return true;
+  }
+  const Asset* a = FindAsset(path);
+  if (a == nullptr && path.starts_with("/app/") && path.find('.', path.rfind('/')) == std::string::npos) {
+    a = FindAsset("/app/index.html");
+  }
+  if (a == nullptr) return false;
+  Reply r = StaticAsset(req, *a);
+  if (path.starts_with("/app/") && a->content_type.starts_with("text/html")) {
+    // The dashboard renders untrusted snapshot HTML in script-less sandboxed frames; this CSP is
+    // the second wall: nothing but our own scripts runs, in any frame.
+    r.AddHeader("Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline' https: http:; "
+                "img-src 'self' data: blob: https: http:; font-src 'self' data: https: http:; "
+                "connect-src 'self'; frame-src 'self' https: http:; object-src 'none'; base-uri 'none'; "
+                "form-action 'self'; frame-ancestors 'self'");
+    r.AddHeader("X-Frame-Options", "SAMEORIGIN");
+    r.AddHeader("Referrer-Policy", "same-origin");
+    r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                   [](const auto& h) { return h.first == "Cache-Control"; }), r.headers.end());
+    r.AddHeader("Cache-Control", "no-cache");
+  }
+  *reply = std::move(r);
+  return true;
+}
 
 bool Router::TrustedPeer(const HttpRequest& req) const {
   return std::find(opts_.trusted_proxies.begin(), opts_.trusted_proxies.end(), req.remote_ip) !=
@@ -82,15 +136,59 @@ void Router::Handle(HttpRequest&& req, Responder respond) {
     r.body = metrics_->RenderPrometheus();
     return respond(std::move(r));
   }
-  Reply reply;
-  if (api_->Handle(req, &reply)) return respond(std::move(reply));
-  if (req.method == "GET" || req.method == "HEAD") {
-    if (const Asset* a = FindAsset(path)) return respond(StaticAsset(req, *a));
+  if (path == "/s") {
+    std::string origin(req.Header("origin"));
+    if (req.method == "OPTIONS") {
+      Reply r;
+      r.status = ingest_->PreflightAllowed(origin) ? 204 : 403;
+      r.content_type.clear();
+      if (r.status == 204) {
+        AddCors(&r, origin);
+        r.AddHeader("Access-Control-Allow-Methods", "POST, OPTIONS");
+        r.AddHeader("Access-Control-Allow-Headers", "Content-Type, X-Project-Key");
+        r.AddHeader("Access-Control-Max-Age", "86400");
+      }
+      return respond(std::move(r));
+    }
+    if (req.method != "POST") return respond(JsonError(405, "method_not_allowed", "use POST"));
+    return respond(snapshots_->Ingest(req, ClientIp(req)));
   }
+  // The read API is reachable cross-origin with a bearer token only (the bookmarklet overlay on
+  // the customer's page): no Allow-Credentials, so session cookies never ride along.
+  std::string api_origin;
+  if (path.starts_with("/api/") && !req.Header("origin").empty()) {
+    api_origin = std::string(req.Header("origin"));
+    if (req.method == "OPTIONS") {
+      Reply r;
+      r.status = 204;
+      r.content_type.clear();
+      r.AddHeader("Access-Control-Allow-Origin", api_origin);
+      r.AddHeader("Access-Control-Allow-Methods", "GET");
+      r.AddHeader("Access-Control-Allow-Headers", "Authorization");
+      r.AddHeader("Access-Control-Max-Age", "600");
+      r.AddHeader("Vary", "Origin");
+      return respond(std::move(r));
+    }
+  }
+  Reply reply;
+  if (api_->Handle(req, &reply)) {
+    if (!api_origin.empty() && req.Header("authorization").starts_with("Bearer bt.")) {
+      reply.AddHeader("Access-Control-Allow-Origin", api_origin);
+      reply.AddHeader("Vary", "Origin");
+    }
+    return respond(std::move(reply));
+  }
+  if (HandleStatic(req, &reply)) return respond(std::move(reply));
   if (path == "/") {
     Reply r;
-    r.content_type = "text/plain; charset=utf-8";
-    r.body = "Tapistry is running. POST events to /i; read /api/overview with a read token. Docs: README.md\n";
+    if (FindAsset("/app/index.html") != nullptr) {
+      r.status = 302;
+      r.content_type.clear();
+      r.AddHeader("Location", "/app/");
+    } else {
+      r.content_type = "text/plain; charset=utf-8";
+      r.body = "Tapistry is running. POST events to /i; read /api/overview with a read token. Docs: README.md\n";
+    }
     return respond(std::move(r));
   }
   respond(JsonError(404, "not_found", "nothing at " + path));

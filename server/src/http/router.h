@@ -17,16 +17,20 @@
 
 namespace tapistry {
 
+class SnapshotService;
+
 struct RouterOptions {
   // Peers whose X-Forwarded-For / country header are believed (exact IPs).
   std::vector<std::string> trusted_proxies;
   std::string country_header;  // e.g. "cf-ipcountry" (lowercase); "" = none
+  // The demo project's public key, substituted into /demo/ pages; "" = no demo site.
+  std::string demo_key;
 };
 
 class Router {
  public:
-  Router(RouterOptions opts, IngestService* ingest, ApiService* api, MetricsRegistry* metrics,
-         std::function<bool()> ready);
+  Router(RouterOptions opts, IngestService* ingest, ApiService* api, SnapshotService* snapshots,
+         MetricsRegistry* metrics, std::function<bool()> ready);
   void Handle(HttpRequest&& req, Responder respond);
 
   // The client address: the left-most X-Forwarded-For entry when the peer is a trusted proxy.
@@ -35,10 +39,12 @@ class Router {
  private:
   bool TrustedPeer(const HttpRequest& req) const;
   void HandleIngest(HttpRequest&& req, Responder respond);
+  bool HandleStatic(const HttpRequest& req, Reply* reply);
 
   RouterOptions opts_;
   IngestService* ingest_;
   ApiService* api_;
+  SnapshotService* snapshots_;
   MetricsRegistry* metrics_;
   std::function<bool()> ready_;
 };

@@ -1,0 +1,16 @@
+// Bounded gzip inflation for untrusted request bodies (gzip bombs are refused early).
+// Thread-safety: pure function.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "tapistry/status.h"
+
+namespace tapistry {
+
+// Inflates a gzip body into *out, refusing more than `limit` bytes (TooLarge) or more than
+// `max_ratio` times the compressed size (TooLarge), and malformed input (InvalidArgument).
+Status GunzipBounded(std::string_view in, size_t limit, size_t max_ratio, std::string* out);
+
+}  // namespace tapistry
