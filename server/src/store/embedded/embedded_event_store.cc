@@ -328,7 +328,7 @@ SourceList EmbeddedEventStore::Snapshot(const std::optional<std::string>& projec
   for (; it != v->partitions.end(); ++it) {
     if (project && it->first.first != *project) break;
     if (it->first.second < from_day || it->first.second > to_day) continue;
-    for (const SegEntry& s : it->second) out.push_back(std::make_shared<SegmentSource>(s.seg));
+    for (const SegEntry& s : it->second) out.push_back(std::make_shared<SegmentSource>(s.seg, &dict_cache_));
   }
   return out;
 }

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/embedded/dict_cache.h"
 #include "store/embedded/manifest.h"
 #include "store/embedded/memtable.h"
 #include "store/embedded/segment_reader.h"
@@ -40,6 +41,9 @@ inline constexpr size_t kCompactionTrigger = 4;
 inline constexpr int64_t kColdPartitionMs = 60 * 1000;
 // Compaction output is capped so its working memory stays bounded.
 inline constexpr uint64_t kMaxCompactedRows = 4u << 20;
+// Decoded session/visitor dictionaries kept across queries (about 30 days of a site with
+// 1M sessions a month fit).
+inline constexpr size_t kDictCacheBytes = 64u << 20;
 
 class EmbeddedEventStore final : public EventStore {
  public:
@@ -116,6 +120,7 @@ class EmbeddedEventStore final : public EventStore {
   std::shared_ptr<const Version> version_;
   bool closed_ = false;
 
+  mutable DictCache dict_cache_{kDictCacheBytes};
   std::atomic<uint64_t> persisted_seq_{0};
   std::atomic<uint64_t> flushes_{0}, compactions_{0};
   std::atomic<double> last_flush_ms_{0}, last_compaction_ms_{0};

@@ -24,9 +24,8 @@ struct PathStat {
 struct Part {
   Status status;
   CompiledFilter filter;
-  std::vector<Uuid> session_scratch, anon_scratch;
-  const std::vector<Uuid>* sessions = nullptr;  // sorted dictionary
-  const std::vector<Uuid>* visitors = nullptr;
+  std::shared_ptr<const std::vector<Uuid>> sessions;  // sorted dictionary
+  std::shared_ptr<const std::vector<Uuid>> visitors;
   int union_index = -1;  // index in the union inputs; -1 when the filter excludes every row
 
   uint64_t pageviews = 0;
@@ -188,8 +187,8 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
     const Source& src = *sources[i];
     p.status = CompileFilter(pred, src, &p.filter);
     if (!p.status.ok() || p.filter.state == CompiledFilter::State::kNone || src.rows() == 0) return;
-    p.status = src.UuidDict(ColumnId::kSession, &p.session_scratch, &p.sessions);
-    if (p.status.ok()) p.status = src.UuidDict(ColumnId::kAnonymous, &p.anon_scratch, &p.visitors);
+    p.status = src.UuidDict(ColumnId::kSession, &p.sessions);
+    if (p.status.ok()) p.status = src.UuidDict(ColumnId::kAnonymous, &p.visitors);
   });
   std::vector<std::span<const Uuid>> sess_lists, visitor_lists;
   std::vector<size_t> live;

@@ -1,5 +1,6 @@
 #include "store/embedded/segment_reader.h"
 
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -84,7 +85,9 @@ std::vector<float>* FloatColumn(ColumnId id, Columns* out) {
 Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path) {
   auto file = RandomAccessFile::Open(path);
   if (!file.ok()) return file.status();
+  static std::atomic<uint64_t> next_serial{1};
   std::shared_ptr<Segment> seg(new Segment(path, std::move(*file)));
+  seg->serial_ = next_serial++;
   const uint64_t size = seg->file_->size();
   if (size < kSegmentHeaderSize + kSegmentTrailerSize) return Bad("file too short: " + path);
   std::string buf;

@@ -30,6 +30,8 @@ class Segment {
   const std::string& path() const { return path_; }
   uint64_t file_size() const { return file_->size(); }
   uint64_t rows() const { return footer_.rows; }
+  // Unique per opened segment in this process (cache keys; never reused, unlike addresses).
+  uint64_t serial() const { return serial_; }
 
   // Decodes the columns in `mask` not yet in out->loaded; sets out->rows.
   Status Load(ColumnMask mask, Columns* out) const;
@@ -52,6 +54,7 @@ class Segment {
   std::string path_;
   std::unique_ptr<RandomAccessFile> file_;
   SegmentFooter footer_;
+  uint64_t serial_ = 0;
 };
 
 }  // namespace tapistry::store

@@ -7,9 +7,15 @@ Result<const Columns*> SegmentSource::Get(ColumnMask mask, Columns* scratch) con
   return static_cast<const Columns*>(scratch);
 }
 
-Status SegmentSource::UuidDict(ColumnId id, std::vector<Uuid>* scratch, const std::vector<Uuid>** out) const {
-  TAP_RETURN_IF_ERROR(seg_->LoadUuidDict(id, scratch));
-  *out = scratch;
+Status SegmentSource::UuidDict(ColumnId id, std::shared_ptr<const std::vector<Uuid>>* out) const {
+  const uint64_t key = seg_->serial() * 64 + static_cast<uint64_t>(id);
+  if (cache_ != nullptr) {
+    if ((*out = cache_->Get(key))) return Status::Ok();
+  }
+  auto dict = std::make_shared<std::vector<Uuid>>();
+  TAP_RETURN_IF_ERROR(seg_->LoadUuidDict(id, dict.get()));
+  *out = dict;
+  if (cache_ != nullptr) cache_->Put(key, std::move(dict));
   return Status::Ok();
 }
 
@@ -33,9 +39,11 @@ Result<const Columns*> MemSource::Get(ColumnMask mask, Columns*) const {
   return cols_.get();
 }
 
-Status MemSource::UuidDict(ColumnId id, std::vector<Uuid>*, const std::vector<Uuid>** out) const {
+Status MemSource::UuidDict(ColumnId id, std::shared_ptr<const std::vector<Uuid>>* out) const {
   if (!cols_->Has(Bit(id))) return Status::Internal("memtable snapshot lacks a uuid column");
-  *out = id == ColumnId::kSession ? &cols_->session.dict : &cols_->anonymous.dict;
+  // Aliasing pointer: shares ownership of the snapshot, points at its dictionary.
+  *out = std::shared_ptr<const std::vector<Uuid>>(
+      cols_, id == ColumnId::kSession ? &cols_->session.dict : &cols_->anonymous.dict);
   return Status::Ok();
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store/embedded/columns.h"
+#include "store/embedded/dict_cache.h"
 #include "store/embedded/segment_reader.h"
 #include "tapistry/status.h"
 
@@ -27,7 +28,7 @@ class Source {
   // already decoded) or *scratch, decoded into. The pointer lives as long as both do.
   virtual Result<const Columns*> Get(ColumnMask mask, Columns* scratch) const = 0;
   // The sorted dictionary of session_id or anonymous_id.
-  virtual Status UuidDict(ColumnId id, std::vector<Uuid>* scratch, const std::vector<Uuid>** out) const = 0;
+  virtual Status UuidDict(ColumnId id, std::shared_ptr<const std::vector<Uuid>>* out) const = 0;
   // The dictionary of a string column.
   virtual Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const = 0;
   // [min, max] of a numeric column over all rows, when the source knows it without reading.
@@ -51,12 +52,13 @@ class Source {
 
 class SegmentSource final : public Source {
  public:
-  explicit SegmentSource(std::shared_ptr<const Segment> seg)
-      : Source(seg->footer().project_id, seg->footer().day), seg_(std::move(seg)) {}
+  // `cache` (may be null) keeps decoded uuid dictionaries across queries.
+  SegmentSource(std::shared_ptr<const Segment> seg, DictCache* cache)
+      : Source(seg->footer().project_id, seg->footer().day), seg_(std::move(seg)), cache_(cache) {}
   size_t rows() const override { return static_cast<size_t>(seg_->rows()); }
   int64_t max_ts() const override { return seg_->footer().max_ts; }
   Result<const Columns*> Get(ColumnMask mask, Columns* scratch) const override;
-  Status UuidDict(ColumnId id, std::vector<Uuid>* scratch, const std::vector<Uuid>** out) const override;
+  Status UuidDict(ColumnId id, std::shared_ptr<const std::vector<Uuid>>* out) const override;
   Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const override;
   bool Range(ColumnId id, int64_t* min, int64_t* max) const override;
   Status SessionOrder(std::vector<uint32_t>* runs, std::vector<uint32_t>* order) const override {
@@ -70,6 +72,7 @@ class SegmentSource final : public Source {
 
  private:
   std::shared_ptr<const Segment> seg_;
+  DictCache* cache_;
 };
 
 class MemSource final : public Source {
@@ -79,7 +82,7 @@ class MemSource final : public Source {
   size_t rows() const override { return cols_->rows; }
   int64_t max_ts() const override { return max_ts_; }
   Result<const Columns*> Get(ColumnMask mask, Columns* scratch) const override;
-  Status UuidDict(ColumnId id, std::vector<Uuid>* scratch, const std::vector<Uuid>** out) const override;
+  Status UuidDict(ColumnId id, std::shared_ptr<const std::vector<Uuid>>* out) const override;
   Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const override;
   bool Range(ColumnId, int64_t*, int64_t*) const override { return false; }
   Status SessionOrder(std::vector<uint32_t>* runs, std::vector<uint32_t>* order) const override;
