@@ -45,6 +45,14 @@ struct OverviewTotals {
   uint64_t pageviews = 0;
   uint64_t sessions = 0;
   uint64_t visitors = 0;
+  // Sessions with at least one page_view, and those with exactly one (bounce rate = bounced /
+  // sessions_with_pageviews). Counted over the selected events: a session's page views in the
+  // range (or that day, in the series).
+  uint64_t sessions_with_pageviews = 0;
+  uint64_t bounced_sessions = 0;
+  // Sum over sessions of (last event ts - first event ts) within the selection; the average
+  // session duration is total_duration_ms / sessions.
+  uint64_t total_duration_ms = 0;
   bool operator==(const OverviewTotals&) const = default;
 };
 struct OverviewDay {
@@ -65,6 +73,78 @@ struct OverviewResult {
   bool operator==(const OverviewResult&) const = default;
 };
 
+// GET /api/heatmap: clicks on one path in 64x64 document tiles (DESIGN §5):
+// i = min(63, floor(x*64)), j = min(63, floor(y*64)) over `click` events with a point.
+enum class ClickKind : uint8_t { kAll = 0, kRage = 1, kDead = 2 };  // kRage/kDead: flag set
+struct HeatmapQuery {
+  EventFilter filter;  // filter.path is required
+  ClickKind kind = ClickKind::kAll;
+};
+struct HeatmapTile {
+  uint8_t i = 0, j = 0;
+  uint64_t count = 0;
+  bool operator==(const HeatmapTile&) const = default;
+};
+struct HeatmapResult {
+  std::vector<HeatmapTile> tiles;  // non-zero tiles, ascending by (i, j)
+  uint64_t total = 0;              // sum of tile counts
+  uint64_t pageviews = 0;          // page_view events of the path (same filter)
+  bool operator==(const HeatmapResult&) const = default;
+};
+
+// GET /api/scrollmap: the `scroll` events (one per page view, depth_pct = deepest point reached).
+struct ScrollMapResult {
+  std::vector<uint64_t> histogram = std::vector<uint64_t>(101, 0);  // index = depth_pct
+  uint64_t views = 0;  // number of scroll events
+  bool operator==(const ScrollMapResult&) const = default;
+};
+
+// GET /api/elements: clicks grouped by selector_hash (clicks with selector_hash 0 count in
+// total_clicks only).
+struct ElementStat {
+  uint64_t selector_hash = 0;
+  std::string selector;  // the smallest non-empty selector string seen for the hash ("" if none)
+  uint64_t clicks = 0, rage = 0, dead = 0;
+  double ex = 0, ey = 0;  // mean element-relative position over clicks that have one (0 if none)
+  bool operator==(const ElementStat&) const = default;
+};
+struct ElementsResult {
+  std::vector<ElementStat> elements;  // clicks desc, then selector_hash asc; at most `limit`
+  uint64_t total_clicks = 0;          // every click event of the selection
+  bool operator==(const ElementsResult&) const = default;
+};
+
+// GET /api/breakdown. Event-level dimensions (page, device, browser, os, country): a row's
+// visitors = distinct anonymous_id among the selected events with that value, pageviews =
+// page_view events with that value. Session-level dimensions (entry_page, referrer, utm_*): each
+// session is attributed to the value on its first page_view in the selection (earliest ts, then
+// smallest event_id); visitors = distinct anonymous_id of those sessions; pageviews = all
+// page_views of those sessions. Sessions without a page_view are not attributed. Referrer value =
+// the referrer URL's host ("" = none/direct).
+enum class Dimension : uint8_t {
+  kPage, kEntryPage, kReferrer, kUtmSource, kUtmMedium, kUtmCampaign, kDevice, kBrowser, kOs, kCountry
+};
+const char* DimensionName(Dimension d);
+bool ParseDimension(std::string_view s, Dimension* out);
+struct BreakdownRow {
+  std::string value;  // device: "desktop"...; country: ISO-2 or ""
+  uint64_t visitors = 0;
+  uint64_t pageviews = 0;
+  bool operator==(const BreakdownRow&) const = default;
+};
+struct BreakdownResult {
+  std::vector<BreakdownRow> rows;  // visitors desc, then value asc; at most `limit`
+  uint64_t total_visitors = 0;     // distinct anonymous_id of the whole selection
+  bool operator==(const BreakdownResult&) const = default;
+};
+
+// GET /api/paths: page_view counts per path containing `contains`.
+struct PathCount {
+  std::string path;
+  uint64_t pageviews = 0;
+  bool operator==(const PathCount&) const = default;
+};
+
 struct EventStoreStats {
   uint64_t rows_total = 0;        // rows in segments + memtable
   uint64_t rows_in_memtable = 0;
@@ -81,6 +161,7 @@ class EventStore {
   virtual ~EventStore() = default;
 
   // Makes the events visible to queries (within 1 s at most) and schedules them for persistence.
+  // All or nothing: on error none of the events were added (the pipeline retries whole batches).
   // `last_seq` is the WAL sequence of the batch (0 when the caller has no WAL, e.g. import).
   virtual Status Append(std::span<const Event> events, uint64_t last_seq) = 0;
   // Persists everything appended so far; on return PersistedSeq() covers it.
@@ -90,15 +171,25 @@ class EventStore {
 
   virtual Result<OverviewResult> Overview(const OverviewQuery& q) = 0;
 
+  virtual Result<HeatmapResult> Heatmap(const HeatmapQuery& q);
+  virtual Result<ScrollMapResult> ScrollMap(const EventFilter& f);
+  virtual Result<ElementsResult> TopElements(const EventFilter& f, size_t limit);
+  virtual Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit);
+  // pageviews desc, then path asc; at most `limit`.
+  virtual Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains, size_t limit);
+  // Distinct anonymous_id of the project with any event whose ts_ms >= since_ms.
+  virtual Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms);
+
   // Raw events the filter selects (optionally of one type), oldest first, at most `limit`.
   // Used by the raw-event API (end-to-end tests, DSAR export); not a hot path.
   virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter,
                                                 std::optional<EventType> type, size_t limit) = 0;
 
-  // Calls fn for the event_id and time of every stored event with ts_ms >= since_ms (any order),
-  // used to rebuild the dedupe window after a restart.
+  // Calls fn for the event_id and ingest time of every stored event with ingest_ms >= since_ms
+  // (any order), used to rebuild the dedupe window after a restart: the window runs from when an
+  // event was accepted, and ingest accepts events whose own ts is days old.
   virtual Status ScanEventIds(int64_t since_ms,
-                              const std::function<void(const Uuid&, int64_t ts_ms)>& fn) = 0;
+                              const std::function<void(const Uuid&, int64_t ingest_ms)>& fn) = 0;
   // DSAR: removes every event of the project whose anonymous_id (or user_id) matches.
   // Returns the number of rows removed.
   virtual Result<uint64_t> DeleteSubject(const std::string& project_id,

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <charconv>
+#include <cmath>
 
 #include "common/crypto.h"
 #include "common/json_writer.h"
@@ -22,6 +23,47 @@ Reply JsonReply(std::string body) {
   r.body = std::move(body);
   r.AddHeader("Cache-Control", "no-store");
   return r;
+}
+
+// RFC 4180 field: quoted when it holds a comma, quote or line break; formula-looking cells get a
+// leading apostrophe so spreadsheets never evaluate data as formulas.
+std::string CsvField(std::string_view v) {
+  std::string s(v);
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) s.insert(s.begin(), '\'');
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+Reply CsvReply(std::string body, const std::string& filename) {
+  Reply r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.body = std::move(body);
+  r.AddHeader("Content-Disposition", "attachment; filename=\"" + filename + "\"");
+  r.AddHeader("Cache-Control", "no-store");
+  return r;
+}
+
+Result<size_t> LimitParam(const HttpRequest& req, size_t def, size_t max) {
+  std::string ls = req.Query("limit");
+  if (ls.empty()) return def;
+  size_t n = 0;
+  auto [p, ec] = std::from_chars(ls.data(), ls.data() + ls.size(), n);
+  if (ec != std::errc() || p != ls.data() + ls.size() || n < 1 || n > max) {
+    return Status::InvalidArgument("limit must be 1.." + std::to_string(max));
+  }
+  return n;
+}
+
+void WriteTotals(const OverviewTotals& t, JsonWriter* w) {
+  w->Key("pageviews").Uint(t.pageviews).Key("sessions").Uint(t.sessions).Key("visitors").Uint(t.visitors);
+  w->Key("bounce_rate").Double(t.sessions_with_pageviews ? double(t.bounced_sessions) / t.sessions_with_pageviews : 0.0);
+  w->Key("avg_session_ms").Uint(t.sessions ? t.total_duration_ms / t.sessions : 0);
+  w->Key("views_per_session").Double(t.sessions_with_pageviews ? double(t.pageviews) / t.sessions_with_pageviews : 0.0);
 }
 
 }  // namespace
@@ -197,6 +239,16 @@ bool ApiService::Handle(const HttpRequest& req, Reply* reply) {
     *reply = Overview(req);
   } else if (req.path == "/api/events") {
     *reply = Events(req);
+  } else if (req.path == "/api/heatmap") {
+    *reply = Heatmap(req);
+  } else if (req.path == "/api/scrollmap") {
+    *reply = ScrollMap(req);
+  } else if (req.path == "/api/elements") {
+    *reply = Elements(req);
+  } else if (req.path == "/api/breakdown") {
+    *reply = Breakdown(req);
+  } else if (req.path == "/api/paths") {
+    *reply = Paths(req);
   } else if (req.path == "/api/snapshot" && snapshots_ != nullptr) {
     *reply = Snapshot(req, false);
   } else if (req.path == "/api/snapshot/status" && snapshots_ != nullptr) {
@@ -275,24 +327,152 @@ Reply ApiService::Overview(const HttpRequest& req) {
   }
   auto r = events_->Overview(q);
   if (!r.ok()) return ErrorReply(r.status());
+  if (req.Query("format") == "csv") {
+    std::string csv = "date,pageviews,sessions,visitors\r\n";
+    for (const OverviewDay& d : r->series) {
+      csv += FormatDay(d.day) + "," + std::to_string(d.totals.pageviews) + "," + std::to_string(d.totals.sessions) +
+             "," + std::to_string(d.totals.visitors) + "\r\n";
+    }
+    return CsvReply(std::move(csv), "overview.csv");
+  }
+  auto live = events_->LiveVisitors(q.filter.project_id, clock_->NowMs() - 5 * 60 * 1000);
   JsonWriter w;
-  w.BeginObject().Key("totals").BeginObject()
-      .Key("pageviews").Uint(r->totals.pageviews)
-      .Key("sessions").Uint(r->totals.sessions)
-      .Key("visitors").Uint(r->totals.visitors)
-      .EndObject();
+  w.BeginObject().Key("totals").BeginObject();
+  WriteTotals(r->totals, &w);
+  w.EndObject();
   w.Key("series").BeginArray();
   for (const OverviewDay& d : r->series) {
-    w.BeginObject().Key("date").String(FormatDay(d.day))
-        .Key("pageviews").Uint(d.totals.pageviews)
-        .Key("sessions").Uint(d.totals.sessions)
-        .Key("visitors").Uint(d.totals.visitors).EndObject();
+    w.BeginObject().Key("date").String(FormatDay(d.day));
+    WriteTotals(d.totals, &w);
+    w.EndObject();
   }
   w.EndArray().Key("top_pages").BeginArray();
   for (const TopPage& p : r->top_pages) {
     w.BeginObject().Key("path").String(p.path).Key("pageviews").Uint(p.pageviews)
         .Key("sessions").Uint(p.sessions).EndObject();
   }
+  w.EndArray().Key("live_visitors").Uint(live.ok() ? *live : 0).Key("timezone").String("UTC").EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply ApiService::Heatmap(const HttpRequest& req) {
+  HeatmapQuery q;
+  Status s = ParseFilter(req, &q.filter);
+  if (!s.ok()) return ErrorReply(s);
+  if (!q.filter.path) return ErrorReply(Status::InvalidArgument("path is required"));
+  std::string kind = req.Query("kind");
+  if (kind == "rage") q.kind = ClickKind::kRage;
+  else if (kind == "dead") q.kind = ClickKind::kDead;
+  else if (!kind.empty() && kind != "clicks") return ErrorReply(Status::InvalidArgument("kind must be clicks, rage or dead"));
+  auto r = events_->Heatmap(q);
+  if (!r.ok()) return ErrorReply(r.status());
+  if (req.Query("format") == "csv") {
+    std::string csv = "i,j,count\r\n";
+    for (const HeatmapTile& t : r->tiles) {
+      csv += std::to_string(t.i) + "," + std::to_string(t.j) + "," + std::to_string(t.count) + "\r\n";
+    }
+    return CsvReply(std::move(csv), "heatmap-tiles.csv");
+  }
+  JsonWriter w;
+  w.BeginObject().Key("grid").Int(64).Key("tiles").BeginArray();
+  for (const HeatmapTile& t : r->tiles) {
+    w.BeginObject().Key("i").Uint(t.i).Key("j").Uint(t.j).Key("count").Uint(t.count).EndObject();
+  }
+  w.EndArray().Key("total").Uint(r->total).Key("pageviews").Uint(r->pageviews)
+      .Key("kind").String(kind.empty() ? "clicks" : kind).EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply ApiService::ScrollMap(const HttpRequest& req) {
+  EventFilter f;
+  Status s = ParseFilter(req, &f);
+  if (!s.ok()) return ErrorReply(s);
+  if (!f.path) return ErrorReply(Status::InvalidArgument("path is required"));
+  auto r = events_->ScrollMap(f);
+  if (!r.ok()) return ErrorReply(r.status());
+  JsonWriter w;
+  w.BeginObject().Key("histogram").BeginArray();
+  for (size_t d = 0; d < r->histogram.size(); ++d) {
+    if (r->histogram[d]) w.BeginObject().Key("depth_pct").Uint(d).Key("count").Uint(r->histogram[d]).EndObject();
+  }
+  w.EndArray().Key("views").Uint(r->views).Key("reach").BeginArray();
+  // reach[d] = share of views whose max depth >= d.
+  uint64_t at_least = r->views;
+  for (size_t d = 0; d <= 100; ++d) {
+    double pct = r->views ? 100.0 * static_cast<double>(at_least) / static_cast<double>(r->views) : 0.0;
+    w.BeginObject().Key("depth_pct").Uint(d).Key("pct").Double(std::round(pct * 100) / 100).EndObject();
+    at_least -= r->histogram[d];
+  }
+  w.EndArray().EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply ApiService::Elements(const HttpRequest& req) {
+  EventFilter f;
+  Status s = ParseFilter(req, &f);
+  if (!s.ok()) return ErrorReply(s);
+  if (!f.path) return ErrorReply(Status::InvalidArgument("path is required"));
+  auto limit = LimitParam(req, 20, 1000);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  auto r = events_->TopElements(f, *limit);
+  if (!r.ok()) return ErrorReply(r.status());
+  JsonWriter w;
+  w.BeginObject().Key("elements").BeginArray();
+  for (const ElementStat& e : r->elements) {
+    w.BeginObject().Key("selector_hash").String(std::to_string(e.selector_hash)).Key("selector").String(e.selector)
+        .Key("clicks").Uint(e.clicks).Key("rage").Uint(e.rage).Key("dead").Uint(e.dead)
+        .Key("ex").Double(std::round(e.ex * 10000) / 10000).Key("ey").Double(std::round(e.ey * 10000) / 10000)
+        .EndObject();
+  }
+  w.EndArray().Key("total_clicks").Uint(r->total_clicks).EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply ApiService::Breakdown(const HttpRequest& req) {
+  EventFilter f;
+  Status s = ParseFilter(req, &f);
+  if (!s.ok()) return ErrorReply(s);
+  Dimension d;
+  std::string dim = req.Query("dimension");
+  if (!ParseDimension(dim, &d)) {
+    return ErrorReply(Status::InvalidArgument(
+        "dimension must be page, entry_page, referrer, utm_source, utm_medium, utm_campaign, device, browser, os or country"));
+  }
+  auto limit = LimitParam(req, 10, 1000);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  auto r = events_->Breakdown(f, d, *limit);
+  if (!r.ok()) return ErrorReply(r.status());
+  if (req.Query("format") == "csv") {
+    std::string csv = std::string(DimensionName(d)) + ",visitors,pageviews\r\n";
+    for (const BreakdownRow& row : r->rows) {
+      csv += CsvField(row.value) + "," + std::to_string(row.visitors) + "," + std::to_string(row.pageviews) + "\r\n";
+    }
+    return CsvReply(std::move(csv), std::string(DimensionName(d)) + ".csv");
+  }
+  JsonWriter w;
+  w.BeginObject().Key("dimension").String(DimensionName(d)).Key("rows").BeginArray();
+  for (const BreakdownRow& row : r->rows) {
+    w.BeginObject().Key("value").String(row.value).Key("visitors").Uint(row.visitors)
+        .Key("pageviews").Uint(row.pageviews).EndObject();
+  }
+  w.EndArray().Key("total_visitors").Uint(r->total_visitors).EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply ApiService::Paths(const HttpRequest& req) {
+  EventFilter f;
+  Status s = ParseFilter(req, &f);
+  if (!s.ok()) return ErrorReply(s);
+  auto limit = LimitParam(req, 20, 1000);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  f.path.reset();  // autocomplete searches every path
+  std::string q = req.Query("q");
+  for (char& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto r = events_->Paths(f, q, *limit);
+  if (!r.ok()) return ErrorReply(r.status());
+  JsonWriter w;
+  w.BeginObject().Key("paths").BeginArray();
+  for (const PathCount& p : *r) w.BeginObject().Key("path").String(p.path).Key("pageviews").Uint(p.pageviews).EndObject();
   w.EndArray().EndObject();
   return JsonReply(w.Take());
 }

@@ -36,6 +36,11 @@ class ApiService {
   Reply BookmarkletToken(const HttpRequest& req);
   Status ParseFilter(const HttpRequest& req, EventFilter* f);
   Reply Overview(const HttpRequest& req);
+  Reply Heatmap(const HttpRequest& req);
+  Reply ScrollMap(const HttpRequest& req);
+  Reply Elements(const HttpRequest& req);
+  Reply Breakdown(const HttpRequest& req);
+  Reply Paths(const HttpRequest& req);
   Reply Events(const HttpRequest& req);
 
   MetaStore* meta_;

@@ -290,6 +290,46 @@ TEST_F(ServerAppTest, CreatesTheDemoProjectOnceAndServesSnapshots) {
   EXPECT_EQ(Get("/api/snapshot?project_id=" + project_ + "&path=/pricing", false).status, 401);
 }
 
+TEST_F(ServerAppTest, HeatmapScrollElementsBreakdownAndPaths) {
+  Start();
+  std::string click = R"(,"x":0.5,"y":0.25,"ex":0.5,"ey":0.5,"selector":"#cta","selector_hash":"42","props":{"rage":true})";
+  std::string click2 = R"(,"x":0.999,"y":1,"selector":"#foot","selector_hash":"7")";
+  std::string scroll = R"(,"props":{"max_depth_pct":60})";
+  std::string utm = R"(,"referrer":"https://www.google.com/search?q=x","utm":{"source":"news"})";
+  ASSERT_EQ(Post(Batch({Event(1, "page_view", "/pricing", utm), Event(2, "click", "/pricing", click),
+                        Event(3, "click", "/pricing", click), Event(4, "click", "/pricing", click2),
+                        Event(5, "scroll", "/pricing", scroll), Event(6, "page_view", "/docs")})).status, 200);
+  std::string q = "project_id=" + project_;
+  auto h = Get("/api/heatmap?" + q + "&path=/pricing");
+  ASSERT_EQ(h.status, 200) << h.body;
+  EXPECT_EQ(h.body, R"({"grid":64,"tiles":[{"i":32,"j":16,"count":2},{"i":63,"j":63,"count":1}],"total":3,"pageviews":1,"kind":"clicks"})");
+  auto rage = Get("/api/heatmap?" + q + "&path=/pricing&kind=rage");
+  EXPECT_NE(rage.body.find("\"total\":2"), std::string::npos) << rage.body;
+  auto csv = Get("/api/heatmap?" + q + "&path=/pricing&format=csv");
+  EXPECT_EQ(csv.body, "i,j,count\r\n32,16,2\r\n63,63,1\r\n");
+  EXPECT_EQ(csv.Header("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(Get("/api/heatmap?" + q).status, 400) << "path is required";
+  auto sm = Get("/api/scrollmap?" + q + "&path=/pricing");
+  ASSERT_EQ(sm.status, 200) << sm.body;
+  EXPECT_NE(sm.body.find(R"("histogram":[{"depth_pct":60,"count":1}],"views":1)"), std::string::npos) << sm.body;
+  EXPECT_NE(sm.body.find(R"({"depth_pct":60,"pct":100})"), std::string::npos) << sm.body;
+  EXPECT_NE(sm.body.find(R"({"depth_pct":61,"pct":0})"), std::string::npos) << sm.body;
+  auto el = Get("/api/elements?" + q + "&path=/pricing");
+  ASSERT_EQ(el.status, 200) << el.body;
+  EXPECT_EQ(el.body, R"({"elements":[{"selector_hash":"42","selector":"#cta","clicks":2,"rage":2,"dead":0,"ex":0.5,"ey":0.5},)"
+                     R"({"selector_hash":"7","selector":"#foot","clicks":1,"rage":0,"dead":0,"ex":0,"ey":0}],"total_clicks":3})");
+  auto ref = Get("/api/breakdown?" + q + "&dimension=referrer");
+  ASSERT_EQ(ref.status, 200) << ref.body;
+  EXPECT_EQ(ref.body, R"({"dimension":"referrer","rows":[{"value":"www.google.com","visitors":1,"pageviews":2}],"total_visitors":1})");
+  auto pages = Get("/api/breakdown?" + q + "&dimension=page&format=csv");
+  EXPECT_EQ(pages.body, "page,visitors,pageviews\r\n/docs,1,1\r\n/pricing,1,1\r\n");
+  EXPECT_EQ(Get("/api/breakdown?" + q + "&dimension=shoe_size").status, 400);
+  auto paths = Get("/api/paths?" + q + "&q=PRI");
+  EXPECT_EQ(paths.body, R"({"paths":[{"path":"/pricing","pageviews":1}]})");
+  auto ov = Get("/api/overview?" + q);
+  EXPECT_NE(ov.body.find("\"live_visitors\":1"), std::string::npos) << ov.body;
+}
+
 TEST_F(ServerAppTest, OpsEndpoints) {
   Start();
   ASSERT_EQ(Post(Batch({Event(1)})).status, 200);
