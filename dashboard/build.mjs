@@ -1,0 +1,125 @@
+// Builds the dashboard with esbuild into dashboard/dist/ (the server embeds every file and serves
+// dashboard/dist/<rel> at /app/<rel>):
+//   index.html                    the shell, referencing the hashed bundles by absolute /app/ paths
+//   assets/app-[hash].js, .css    the app (Preact + htm + uPlot), content-hashed
+//   bookmarklet.js                the bookmarklet overlay (IIFE; fixed name, served at /bookmarklet.js)
+//   build.json                    sizes (bytes and gzip) of each file, for the size report
+// Prints a size report and exits non-zero above the gzip budgets.
+// Usage: node dashboard/build.mjs [--quiet]
+import { build } from 'esbuild';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, 'dist');
+const BUDGET = { app: 64 * 1024, bookmarklet: 12 * 1024 }; // ours, gzip: uPlot is 22 KB of it
+const TARGET = ['es2020'];
+
+// htm templates keep their source indentation in the bundle (a minifier cannot touch template
+// literals). htm drops whitespace that contains a newline, so "\n" + indentation means the same as
+// "\n": squeezing it in our own sources shrinks the bundle by a quarter without changing output.
+const squeezeTemplates = {
+  name: 'squeeze-templates',
+  setup(b) {
+    b.onLoad({ filter: /dashboard\/src\/.*\.ts$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(args.path, 'utf8');
+      return { contents: text.replace(/\n[ \t]+/g, '\n'), loader: 'ts' };
+    });
+  },
+};
+
+const common = {
+  plugins: [squeezeTemplates],
+  bundle: true,
+  minify: true,
+  target: TARGET,
+  legalComments: 'none',
+  charset: 'utf8',
+  logLevel: 'warning',
+  tsconfig: join(here, 'tsconfig.json'),
+};
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(join(dist, 'assets'), { recursive: true });
+
+const app = await build({
+  ...common,
+  entryPoints: { app: join(here, 'src/main.ts') },
+  outdir: join(dist, 'assets'),
+  entryNames: '[name]-[hash]',
+  assetNames: '[name]-[hash]',
+  format: 'esm',
+  metafile: true,
+  write: true,
+});
+const outs = Object.keys(app.metafile.outputs).map((p) => relative(dist, p));
+const js = outs.find((p) => p.endsWith('.js'));
+const css = outs.find((p) => p.endsWith('.css'));
+
+await build({
+  ...common,
+  entryPoints: [join(here, 'src/bookmarklet/index.ts')],
+  outfile: join(dist, 'bookmarklet.js'),
+  format: 'iife',
+  write: true,
+});
+
+const favicon =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Cdefs%3E%3CradialGradient id='g' cx='.35' cy='.35'%3E%3Cstop offset='0' stop-color='%23fde047'/%3E%3Cstop offset='.45' stop-color='%23f97316'/%3E%3Cstop offset='.7' stop-color='%23dc2626'/%3E%3Cstop offset='1' stop-color='%234f46e5'/%3E%3C/radialGradient%3E%3C/defs%3E%3Crect width='32' height='32' rx='8' fill='url(%23g)'/%3E%3C/svg%3E";
+const index = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="same-origin">
+<meta name="color-scheme" content="light">
+<title>Tapistry</title>
+<link rel="icon" href="${favicon}">
+<link rel="stylesheet" href="/app/${css}">
+<script type="module" src="/app/${js}"></script>
+</head>
+<body>
+<div id="app"><noscript>The Tapistry dashboard needs JavaScript.</noscript></div>
+</body>
+</html>
+`;
+writeFileSync(join(dist, 'index.html'), index);
+
+// size report
+const files = [];
+const walk = (d) => {
+  for (const e of readdirSync(d, { withFileTypes: true })) {
+    const p = join(d, e.name);
+    if (e.isDirectory()) walk(p);
+    else files.push(p);
+  }
+};
+walk(dist);
+const { readFileSync } = await import('node:fs');
+const report = {};
+for (const f of files.sort()) {
+  const buf = readFileSync(f);
+  report[relative(dist, f)] = { bytes: buf.length, gzip: gzipSync(buf, { level: 9 }).length };
+}
+writeFileSync(join(dist, 'build.json'), JSON.stringify(report, null, 2) + '\n');
+const kb = (n) => (n / 1024).toFixed(1) + ' KB';
+const appGzip = report[js].gzip + report[css].gzip;
+const bmGzip = report['bookmarklet.js'].gzip;
+if (!process.argv.includes('--quiet')) {
+  console.log('dashboard size report (gzip):');
+  for (const [f, r] of Object.entries(report)) if (f !== 'build.json') console.log(`  ${f.padEnd(34)} ${kb(r.bytes).padStart(9)}  ${kb(r.gzip).padStart(8)} gzip`);
+  console.log(`  app total (js+css)                 ${kb(appGzip)} gzip (budget ${kb(BUDGET.app)})`);
+}
+let failed = false;
+if (appGzip > BUDGET.app) {
+  console.error(`dashboard build: app is ${kb(appGzip)} gzip, over the ${kb(BUDGET.app)} budget`);
+  failed = true;
+}
+if (bmGzip > BUDGET.bookmarklet) {
+  console.error(`dashboard build: bookmarklet.js is ${kb(bmGzip)} gzip, over the ${kb(BUDGET.bookmarklet)} budget`);
+  failed = true;
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,96 @@
+// Response shapes of the read API (docs/api.md). Fields added by issue 4 are optional so the
+// dashboard degrades gracefully against a server that does not send them yet.
+
+export interface Me {
+  signed_in: boolean;
+  csrf: string;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  public_key: string;
+  created_ms: number;
+  allowed_origins: string[];
+}
+
+export interface Totals {
+  pageviews: number;
+  sessions: number;
+  visitors: number;
+  bounce_rate?: number;
+  avg_session_ms?: number;
+  views_per_session?: number;
+}
+
+export interface SeriesDay extends Totals {
+  date: string;
+}
+
+export interface Overview {
+  totals: Totals;
+  series: SeriesDay[];
+  top_pages: Array<{ path: string; pageviews: number; sessions: number }>;
+  live_visitors?: number;
+  timezone?: string;
+}
+
+export type Dimension =
+  | 'page'
+  | 'entry_page'
+  | 'referrer'
+  | 'utm_source'
+  | 'utm_medium'
+  | 'utm_campaign'
+  | 'device'
+  | 'browser'
+  | 'os'
+  | 'country';
+
+export interface Breakdown {
+  dimension: Dimension;
+  rows: Array<{ value: string; visitors: number; pageviews: number }>;
+  total_visitors: number;
+}
+
+export interface Heatmap {
+  grid: number;
+  tiles: Array<{ i: number; j: number; count: number }>;
+  total: number;
+  pageviews?: number;
+  kind?: string;
+}
+
+export interface Scrollmap {
+  histogram: Array<{ depth_pct: number; count: number }>;
+  views: number;
+  reach?: Array<{ depth_pct: number; pct: number }>;
+}
+
+export interface Elements {
+  elements: Array<{ selector_hash: string; selector: string; clicks: number; rage: number; dead: number; ex: number; ey: number }>;
+  total_clicks: number;
+}
+
+export interface Paths {
+  paths: Array<{ path: string; pageviews: number }>;
+}
+
+export interface Snapshot {
+  url: string;
+  captured_at: number;
+  viewport: { w: number; h: number };
+  doc: { w: number; h: number };
+  html: string;
+}
+
+export interface BookmarkletToken {
+  token: string;
+  expires_at: number;
+}
+
+export interface SdkManifest {
+  version: string;
+  files: Record<string, { path: string; integrity: string; gzip: number }>;
+  snippet?: string;
+}

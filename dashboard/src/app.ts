@@ -1,0 +1,134 @@
+// The root: checks the session, loads the projects, picks the project (URL, then the last one used,
+// then the first), remembers the last period per project, handles the global keyboard shortcuts,
+// and renders the page of the route.
+import { useEffect, useState } from 'preact/hooks';
+import { type ApiError, get, setCsrf } from './api/client';
+import type { Me, Project } from './api/types';
+import { openCustomPicker, shiftRange } from './components/date-picker';
+import { Shell, routeLabel } from './components/shell';
+import { ErrorPanel, Skeleton } from './components/states';
+import { html } from './html';
+import { type Period, PERIODS, rangeOf, toDay } from './lib/dates';
+import { clearFilters, hasFilters } from './lib/url-state';
+import { ComingSoon } from './pages/coming-soon';
+import { HeatmapsPage } from './pages/heatmaps';
+import { OverviewPage } from './pages/overview';
+import { SettingsPage } from './pages/settings';
+import { NoProjects, SignInPage } from './pages/signin';
+import { Link } from './components/link';
+import { navigate, patch, recall, remember, state, useAppState } from './store';
+
+type Boot = { kind: 'loading' } | { kind: 'signin' } | { kind: 'error'; error: ApiError } | { kind: 'ready'; projects: Project[] };
+
+function typing(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  if (!el || !el.tagName) return false;
+  return el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
+}
+
+export function App() {
+  const s = useAppState();
+  const [boot, setBoot] = useState<Boot>({ kind: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+  const [now, setNow] = useState(Date.now());
+
+  useEffect(() => {
+    (async () => {
+      try {
+        const me = await get<Me>('/api/me', {});
+        setCsrf(me.csrf);
+        const { projects } = await get<{ projects: Project[] }>('/api/projects', {});
+        setBoot({ kind: 'ready', projects });
+      } catch (e) {
+        const err = e as ApiError;
+        setBoot(err.status === 401 ? { kind: 'signin' } : { kind: 'error', error: err });
+      }
+    })();
+  }, [attempt]);
+
+  // the day changes at UTC midnight: keep "today" current
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 60000);
+    return () => clearInterval(t);
+  }, []);
+
+  const projects = boot.kind === 'ready' ? boot.projects : [];
+  const project = projects.find((p) => p.id === s.project);
+
+  // choose a project when the URL has none (or an unknown one); restore its last period
+  useEffect(() => {
+    if (boot.kind !== 'ready' || projects.length === 0 || project) return;
+    const last = recall('project');
+    const pick = projects.find((p) => p.id === last) ?? projects[0]!;
+    const hasPeriod = new URLSearchParams(location.search).has('period') || new URLSearchParams(location.search).has('from');
+    const period = !hasPeriod ? (recall('period.' + pick.id) as Period | null) : null;
+    patch({ project: pick.id, ...(period && PERIODS.some((p) => p.id === period) ? { period } : {}) }, { replace: true });
+  }, [boot.kind, s.project]);
+  useEffect(() => {
+    if (project) remember('project', project.id);
+  }, [project?.id]);
+  useEffect(() => {
+    if (project && s.period !== 'custom') remember('period.' + project.id, s.period);
+  }, [project?.id, s.period]);
+  useEffect(() => {
+    document.title = `${routeLabel(s.route)}${project ? ' · ' + project.name : ''} · Tapistry`;
+  }, [s.route, project?.name]);
+
+  const range = rangeOf(s.period, now, { from: s.from, to: s.to }, project ? toDay(project.created_ms || now) : undefined);
+
+  // keyboard shortcuts (Plausible's): period letters, C custom, X compare, ←/→ shift, Esc clears filters
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.metaKey || e.ctrlKey || e.altKey || typing(e.target)) return;
+      const cur = state();
+      if (e.key === 'Escape') {
+        if (hasFilters(cur)) navigate(clearFilters(cur));
+        return;
+      }
+      const focusOnControl = (e.target as HTMLElement)?.closest?.('button, a, [role="slider"], input, select');
+      if ((e.key === 'ArrowLeft' || e.key === 'ArrowRight') && !focusOnControl) {
+        shiftRange(range, e.key === 'ArrowLeft' ? -1 : 1, now);
+        return;
+      }
+      const k = e.key.toLowerCase();
+      const p = PERIODS.find((x) => x.key === k);
+      if (p) patch({ period: p.id, from: '', to: '' });
+      else if (k === 'c') {
+        e.preventDefault();
+        openCustomPicker();
+      } else if (k === 'x' && cur.route === 'overview') patch({ compare: !cur.compare });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [range.from, range.to, now]);
+
+  if (boot.kind === 'signin') return html`<${SignInPage} />`;
+  if (boot.kind === 'error')
+    return html`<div class="center-page"><main class="card signin" id="main"><h1>Tapistry</h1>
+      <${ErrorPanel} error=${boot.error} retry=${() => setAttempt((n) => n + 1)} what="The dashboard" /></main></div>`;
+  if (boot.kind === 'ready' && projects.length === 0) return html`<${NoProjects} />`;
+  if (boot.kind === 'loading' || !project) {
+    return html`<${Shell} s=${s} projects=${projects}><div class="page"><div class="page-header"><${Skeleton} height=${28} /></div>
+      <div class="card"><${Skeleton} lines=${6} height=${20} /></div></div></${Shell}>`;
+  }
+  let page;
+  switch (s.route) {
+    case 'overview':
+      page = html`<${OverviewPage} s=${s} project=${project} range=${range} now=${now} />`;
+      break;
+    case 'heatmaps':
+      page = html`<${HeatmapsPage} s=${s} project=${project} range=${range} now=${now} />`;
+      break;
+    case 'replays':
+    case 'funnels':
+      page = html`<${ComingSoon} s=${s} which=${s.route} />`;
+      break;
+    case 'settings':
+      page = html`<${SettingsPage} s=${s} project=${project} now=${now} />`;
+      break;
+    default:
+      page = html`<div class="page"><div class="card state state-empty"><p class="state-title">There is no page at this address</p>
+        <p class="state-text"><${Link} to=${{ ...s, route: 'overview' }}>Go to the overview<//></p></div></div>`;
+  }
+  return html`<${Shell} s=${s} projects=${projects}>${page}</${Shell}>`;
+}

@@ -1,0 +1,104 @@
+// The overview graph (uPlot): the selected metric per day, a 3 px line over a fading fill, the
+// unfinished day dashed, the previous period as a faint line, and a tooltip with the value, unit
+// and date.
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import type { SeriesDay } from '../api/types';
+import { html } from '../html';
+import { dayMs } from '../lib/dates';
+import { day } from '../lib/format';
+import type { MetricDef } from './metric-tiles';
+
+const LINE = 'rgb(79, 70, 229)';
+
+export function Chart(props: { series: SeriesDay[]; prev?: SeriesDay[]; metric: MetricDef; today: string; dim?: boolean }) {
+  const box = useRef<HTMLDivElement>(null);
+  const tip = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const { series, prev, metric, today } = props;
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const xs = series.map((d) => dayMs(d.date) / 1000);
+    const ys = series.map((d) => metric.value(d) ?? null);
+    const lastDone = series.length > 0 && series[series.length - 1]!.date === today ? series.length - 2 : series.length - 1;
+    const solid = ys.map((v, i) => (i <= lastDone ? v : null));
+    const dashed = ys.map((v, i) => (i >= lastDone && lastDone >= 0 && series.length - 1 > lastDone ? v : null));
+    const cmp = prev ? series.map((_, i) => (prev[i] ? (metric.value(prev[i]!) ?? null) : null)) : undefined;
+    const data: uPlot.AlignedData = cmp ? [xs, solid, dashed, cmp] : [xs, solid, dashed];
+    const fill = (u: uPlot) => {
+      const g = u.ctx.createLinearGradient(0, u.bbox.top, 0, u.bbox.top + u.bbox.height);
+      g.addColorStop(0, 'rgba(101, 116, 205, 0.2)');
+      g.addColorStop(1, 'rgba(101, 116, 205, 0)');
+      return g;
+    };
+    const opts: uPlot.Options = {
+      width: el.clientWidth,
+      height: 260,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      legend: { show: false },
+      cursor: { y: false, points: { size: 8 }, drag: { x: false, y: false } },
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      axes: [
+        { stroke: '#4b5563', grid: { show: false }, ticks: { show: false }, font: '12px system-ui, sans-serif', values: (_u, vals) => vals.map((v) => day(new Date(v * 1000).toISOString().slice(0, 10))) },
+        { stroke: '#4b5563', grid: { stroke: '#eef0f4', width: 1 }, ticks: { show: false }, font: '12px system-ui, sans-serif', size: 56, values: (_u, vals) => vals.map((v) => metric.fmt(v)) },
+      ],
+      series: [
+        {},
+        { label: metric.label, stroke: LINE, width: 3, fill, points: { show: series.length === 1 } },
+        { label: metric.label + ' (so far)', stroke: LINE, width: 3, dash: [3, 3], points: { show: false } },
+        ...(cmp ? [{ label: 'Previous period', stroke: 'rgba(60, 70, 110, 0.35)', width: 2, points: { show: false } }] : []),
+      ],
+      hooks: {
+        setCursor: [
+          (u) => {
+            const t = tip.current;
+            const i = u.cursor.idx;
+            if (!t) return;
+            if (i === null || i === undefined || !series[i]) {
+              t.hidden = true;
+              return;
+            }
+            const v = ys[i];
+            const pv = cmp?.[i];
+            t.textContent = '';
+            const d = document.createElement('div');
+            d.className = 'tip-date';
+            d.textContent = day(series[i]!.date, true) + (series[i]!.date === today ? ' (so far)' : '');
+            const val = document.createElement('div');
+            val.className = 'tip-value';
+            val.textContent = `${v === null || v === undefined ? '–' : metric.exact(v)} ${metric.unit}`;
+            t.append(d, val);
+            if (pv !== undefined && prev?.[i]) {
+              const p = document.createElement('div');
+              p.className = 'tip-prev';
+              p.textContent = `vs. ${pv === null ? '–' : metric.exact(pv)} on ${day(prev[i]!.date, true)}`;
+              t.append(p);
+            }
+            t.hidden = false;
+            const left = u.valToPos(xs[i]!, 'x');
+            const flip = left > u.bbox.width / devicePixelRatio - 180;
+            t.style.left = `${left + (flip ? -12 : 12) + u.over.offsetLeft}px`;
+            t.style.transform = flip ? 'translateX(-100%)' : '';
+            t.style.top = '8px';
+          },
+        ],
+      },
+    };
+    plot.current?.destroy();
+    plot.current = new uPlot(opts, data, el);
+    const ro = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: 260 }));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, [series, prev, metric.id, today]);
+
+  return html`<div class=${'chart-wrap' + (props.dim ? ' dim' : '')}>
+    <div class="chart" ref=${box} role="img" aria-label=${`${metric.label} per day`}></div>
+    <div class="chart-tip" ref=${tip} hidden></div>
+  </div>`;
+}

@@ -1,0 +1,53 @@
+// The filter bar shared by every page: date range, device and viewport filters, the compare toggle
+// on the overview, and pills for the active filters (each removable; Esc clears them all).
+import { html } from '../html';
+import type { DayRange } from '../lib/dates';
+import { type AppState, clearFilters, type Device, DEVICES, hasFilters, type Viewport, VIEWPORTS } from '../lib/url-state';
+import { navigate, patch } from '../store';
+import { DatePicker } from './date-picker';
+import { Icon } from './icons';
+
+export const DEVICE_LABEL: Record<string, string> = { desktop: 'Desktop', mobile: 'Mobile', tablet: 'Tablet' };
+export const VW_LABEL: Record<string, string> = {
+  '0-479': 'Under 480 px',
+  '480-767': '480–767 px',
+  '768-1023': '768–1023 px',
+  '1024-1439': '1024–1439 px',
+  '1440+': '1440 px and wider',
+};
+
+export function FilterBar(props: { s: AppState; range: DayRange; now: number; compare?: boolean }) {
+  const { s } = props;
+  const pills: Array<{ label: string; clear: Partial<AppState> }> = [];
+  if (s.route !== 'heatmaps' && s.path) pills.push({ label: `Page is ${s.path}`, clear: { path: '' } });
+  if (s.device) pills.push({ label: `Device is ${DEVICE_LABEL[s.device]}`, clear: { device: '' } });
+  if (s.vw) pills.push({ label: `Width ${VW_LABEL[s.vw]}`, clear: { vw: '' } });
+  return html`<div class="filter-bar" role="toolbar" aria-label="Filters">
+    <${DatePicker} s=${s} range=${props.range} now=${props.now} />
+    ${props.compare &&
+    html`<label class="toggle" title="Compare with the previous period (X)">
+      <input type="checkbox" checked=${s.compare} onChange=${(e: Event) => patch({ compare: (e.target as HTMLInputElement).checked })} />
+      <span>Compare</span>
+    </label>`}
+    <label class="select-wrap"><span class="sr-only">Device</span>
+      <select value=${s.device} onChange=${(e: Event) => patch({ device: (e.target as HTMLSelectElement).value as Device })}>
+        <option value="">All devices</option>
+        ${DEVICES.map((d) => html`<option value=${d}>${DEVICE_LABEL[d]}</option>`)}
+      </select>
+    </label>
+    <label class="select-wrap"><span class="sr-only">Viewport width</span>
+      <select value=${s.vw} onChange=${(e: Event) => patch({ vw: (e.target as HTMLSelectElement).value as Viewport })}>
+        <option value="">All widths</option>
+        ${VIEWPORTS.map((v) => html`<option value=${v}>${VW_LABEL[v]}</option>`)}
+      </select>
+    </label>
+    ${pills.length > 0 &&
+    html`<div class="pills">
+      ${pills.map(
+        (p) => html`<span class="pill">${p.label}<button type="button" class="pill-x" aria-label=${'Remove filter: ' + p.label}
+          onClick=${() => patch(p.clear)}><${Icon} name="close" size=${12} /></button></span>`,
+      )}
+      ${hasFilters(s) && html`<button type="button" class="btn-link" title="Clear all filters (Esc)" onClick=${() => navigate(clearFilters(s))}>Clear <kbd>Esc</kbd></button>`}
+    </div>`}
+  </div>`;
+}

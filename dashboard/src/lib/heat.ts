@@ -1,0 +1,169 @@
+// Heatmap math (UX.md "Our spec", spec §17.1, DESIGN §5): p99 scaling, intensity, the kernel, the
+// palettes, and colourizing a density buffer. Pure functions, shared by the dashboard's viewer and
+// the bookmarklet overlay; the canvas drawing lives in heat-render.ts.
+
+export interface Tile {
+  i: number;
+  j: number;
+  count: number;
+}
+
+export const GRID = 64;
+
+/** Nearest-rank percentile (p in 0..1) of the values; 0 for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+/** The scale of a heatmap: the 99th percentile of the non-empty tiles, so one outlier cannot wash out the rest. */
+export function p99(tiles: readonly Tile[]): number {
+  return percentile(
+    tiles.filter((t) => t.count > 0).map((t) => t.count),
+    0.99,
+  );
+}
+
+/** Intensity of a tile: min(count / p99 + 0.15, 1) (UX.md; Clarity's formula with p99 for max). */
+export function intensity(count: number, scale: number): number {
+  if (count <= 0) return 0;
+  if (scale <= 0) return 1;
+  return Math.min(count / scale + 0.15, 1);
+}
+
+/** The tile a document-relative point (0..1) falls in (DESIGN §5). */
+export function tileOf(x: number, y: number, grid = GRID): { i: number; j: number } {
+  const c = (v: number) => Math.min(grid - 1, Math.max(0, Math.floor(v * grid)));
+  return { i: c(x), j: c(y) };
+}
+
+export interface Geometry {
+  /** Canvas size in device pixels. */
+  width: number;
+  height: number;
+  /** Kernel radius in device pixels (20 CSS px × devicePixelRatio, UX.md). */
+  radius: number;
+  grid?: number;
+}
+
+/**
+ * Where a tile's kernel goes on the canvas: centred on the tile, with a Gaussian whose sigma per
+ * axis combines the kernel (σ = radius / 2) with the spread of clicks over the tile (a uniform
+ * distribution over a side s has variance s²/12), so tall tiles of a long page stay smooth.
+ */
+export function kernelOf(t: { i: number; j: number }, g: Geometry): { cx: number; cy: number; sx: number; sy: number } {
+  const grid = g.grid ?? GRID;
+  const tw = g.width / grid;
+  const th = g.height / grid;
+  const sk = g.radius / 2;
+  return {
+    cx: (t.i + 0.5) * tw,
+    cy: (t.j + 0.5) * th,
+    sx: Math.sqrt(sk * sk + (tw * tw) / 12),
+    sy: Math.sqrt(sk * sk + (th * th) / 12),
+  };
+}
+
+/** Gaussian alpha at distance r for sigma s (1 at the centre). */
+export function gaussian(r: number, s: number): number {
+  return Math.exp(-(r * r) / (2 * s * s));
+}
+
+/** Alpha compositing of kernels ("source-over"): 1 − Π(1 − aᵢ). */
+export function composite(alphas: readonly number[]): number {
+  let keep = 1;
+  for (const a of alphas) keep *= 1 - Math.min(1, Math.max(0, a));
+  return 1 - keep;
+}
+
+export type Stop = [number, string];
+
+/** Classic: 0 transparent, .25 blue, .55 green, .85 yellow, 1 red (UX.md, heatmap.js defaults). */
+export const CLASSIC: Stop[] = [
+  [0.25, '#0000ff'],
+  [0.55, '#00ff00'],
+  [0.85, '#ffff00'],
+  [1, '#ff0000'],
+];
+/** Colour-blind-safe: viridis (perceptually uniform, readable with every common colour deficiency). */
+export const COLORBLIND: Stop[] = [
+  [0.25, '#3b528b'],
+  [0.55, '#21918c'],
+  [0.85, '#5ec962'],
+  [1, '#fde725'],
+];
+
+export function paletteStops(name: 'classic' | 'cb'): Stop[] {
+  return name === 'cb' ? COLORBLIND : CLASSIC;
+}
+
+function rgb(hex: string): [number, number, number] {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/**
+ * A 256-entry RGBA lookup table from density (0..255) to colour. Below the first stop the colour is
+ * the first stop's and alpha ramps linearly from 0 (transparent at 0); from the first stop on, alpha
+ * is 255.
+ */
+export function lut(stops: readonly Stop[]): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(256 * 4);
+  for (let k = 0; k < 256; k++) {
+    const t = k / 255;
+    let c: [number, number, number];
+    let a = 255;
+    const first = stops[0]!;
+    if (t <= first[0]) {
+      c = rgb(first[1]);
+      a = Math.round((t / first[0]) * 255);
+    } else {
+      let n = 1;
+      while (n < stops.length - 1 && t > stops[n]![0]) n++;
+      const [t0, h0] = stops[n - 1]!;
+      const [t1, h1] = stops[n]!;
+      const f = t1 === t0 ? 1 : Math.min(1, (t - t0) / (t1 - t0));
+      const c0 = rgb(h0);
+      const c1 = rgb(h1);
+      c = [0, 1, 2].map((x) => Math.round(c0[x]! + (c1[x]! - c0[x]!) * f)) as [number, number, number];
+    }
+    out.set([c[0], c[1], c[2], a], k * 4);
+  }
+  return out;
+}
+
+/** CSS gradient for the legend bar. */
+export function legendGradient(stops: readonly Stop[]): string {
+  const parts = [`${stops[0]![1]}00 0%`, ...stops.map(([t, c]) => `${c} ${Math.round(t * 100)}%`)];
+  return `linear-gradient(to right, ${parts.join(', ')})`;
+}
+
+/**
+ * In place: turns a buffer whose alpha channel holds the density into colours from `table`, with the
+ * final alpha scaled by `opacity` (0..0.8). Untouched pixels (alpha 0) stay transparent.
+ */
+export function colorize(data: Uint8ClampedArray, table: Uint8ClampedArray, opacity: number): void {
+  const op = Math.min(1, Math.max(0, opacity));
+  for (let p = 3; p < data.length; p += 4) {
+    const a = data[p]!;
+    if (a === 0) continue;
+    const o = a * 4;
+    data[p - 3] = table[o]!;
+    data[p - 2] = table[o + 1]!;
+    data[p - 1] = table[o + 2]!;
+    data[p] = table[o + 3]! * op;
+  }
+}
+
+/** The tile under a point of the canvas, with its count (0 when empty). */
+export function tileAt(tiles: readonly Tile[], x: number, y: number, width: number, height: number, grid = GRID): Tile {
+  const { i, j } = tileOf(x / width, y / height, grid);
+  return tiles.find((t) => t.i === i && t.j === j) ?? { i, j, count: 0 };
+}
+
+/** CSV of tiles (i,j,count), as the API's format=csv. */
+export function tilesCsv(tiles: readonly Tile[]): string {
+  return 'i,j,count\n' + tiles.map((t) => `${t.i},${t.j},${t.count}`).join('\n') + '\n';
+}

@@ -1,0 +1,150 @@
+// Every view's state lives in the URL (so a link reproduces what you see): the route is the path
+// under /app/, the rest is the query. Parsing never throws: unknown or malformed values fall back
+// to defaults, and serializing leaves defaults out so links stay short.
+
+import { isDay, type Period } from './dates';
+
+export type Route = 'overview' | 'heatmaps' | 'replays' | 'funnels' | 'settings' | 'notfound';
+export const ROUTES: Route[] = ['overview', 'heatmaps', 'replays', 'funnels', 'settings'];
+
+export type Device = '' | 'desktop' | 'mobile' | 'tablet';
+export const DEVICES: Device[] = ['desktop', 'mobile', 'tablet'];
+export type Viewport = '' | '0-479' | '480-767' | '768-1023' | '1024-1439' | '1440+';
+export const VIEWPORTS: Exclude<Viewport, ''>[] = ['0-479', '480-767', '768-1023', '1024-1439', '1440+'];
+
+export type OverlayMode = 'snapshot' | 'live' | 'bookmarklet';
+export type HeatView = 'heatmap' | 'scroll' | 'elements';
+export type ClickKind = 'clicks' | 'rage' | 'dead';
+export type Palette = 'classic' | 'cb';
+export type Metric = 'visitors' | 'sessions' | 'pageviews' | 'views_per_session' | 'bounce_rate' | 'avg_session_ms';
+export const METRICS: Metric[] = ['visitors', 'sessions', 'pageviews', 'views_per_session', 'bounce_rate', 'avg_session_ms'];
+
+export interface AppState {
+  route: Route;
+  project: string;
+  period: Period;
+  from: string;
+  to: string;
+  compare: boolean;
+  device: Device;
+  vw: Viewport;
+  /** Overview: page filter. Heatmaps: the page shown. */
+  path: string;
+  metric: Metric;
+  mode: OverlayMode;
+  view: HeatView;
+  kind: ClickKind;
+  opacity: number;
+  palette: Palette;
+  tab: string;
+}
+
+export const DEFAULTS: AppState = {
+  route: 'overview',
+  project: '',
+  period: '7d',
+  from: '',
+  to: '',
+  compare: false,
+  device: '',
+  vw: '',
+  path: '',
+  metric: 'visitors',
+  mode: 'snapshot',
+  view: 'heatmap',
+  kind: 'clicks',
+  opacity: 0.6,
+  palette: 'classic',
+  tab: 'install',
+};
+
+const PERIOD_IDS: Period[] = ['today', 'yesterday', '7d', '28d', '30d', 'month', 'year', 'all', 'custom'];
+
+function oneOf<T extends string>(v: string | null, allowed: readonly T[], dflt: T): T {
+  return v !== null && (allowed as readonly string[]).includes(v) ? (v as T) : dflt;
+}
+
+/** The base path the dashboard is served under. */
+export const BASE = '/app/';
+
+export function parseRoute(pathname: string): Route {
+  if (!pathname.startsWith(BASE.slice(0, -1))) return 'notfound';
+  const rest = pathname.slice(BASE.length).replace(/\/+$/, '');
+  if (rest === '' || rest === 'index.html') return 'overview';
+  return (ROUTES as string[]).includes(rest) ? (rest as Route) : 'notfound';
+}
+
+export function parse(pathname: string, search: string): AppState {
+  const q = new URLSearchParams(search);
+  const s: AppState = { ...DEFAULTS, route: parseRoute(pathname) };
+  s.project = (q.get('project') ?? '').slice(0, 200);
+  s.period = oneOf(q.get('period'), PERIOD_IDS, DEFAULTS.period);
+  const from = q.get('from');
+  const to = q.get('to');
+  if (isDay(from) && isDay(to)) {
+    s.from = from;
+    s.to = to;
+    if (!q.has('period')) s.period = 'custom';
+  } else if (s.period === 'custom') {
+    s.period = DEFAULTS.period;
+  }
+  s.compare = q.get('compare') === 'previous';
+  s.device = oneOf(q.get('device'), DEVICES, '');
+  s.vw = oneOf(q.get('vw'), VIEWPORTS, '');
+  const path = q.get('path') ?? '';
+  s.path = path.startsWith('/') ? path.slice(0, 2048) : '';
+  s.metric = oneOf(q.get('metric'), METRICS, DEFAULTS.metric);
+  s.mode = oneOf(q.get('mode'), ['snapshot', 'live', 'bookmarklet'] as const, DEFAULTS.mode);
+  s.view = oneOf(q.get('view'), ['heatmap', 'scroll', 'elements'] as const, DEFAULTS.view);
+  s.kind = oneOf(q.get('kind'), ['clicks', 'rage', 'dead'] as const, DEFAULTS.kind);
+  const op = Number(q.get('opacity'));
+  if (q.has('opacity') && Number.isFinite(op)) s.opacity = Math.min(0.8, Math.max(0, Math.round(op * 100) / 100));
+  s.palette = oneOf(q.get('palette'), ['classic', 'cb'] as const, DEFAULTS.palette);
+  const tab = q.get('tab');
+  if (tab && /^[a-z]{1,20}$/.test(tab)) s.tab = tab;
+  return s;
+}
+
+/** Query keys that only mean something on one page (dropped when navigating elsewhere). */
+const PAGE_KEYS: Partial<Record<Route, Array<keyof AppState>>> = {
+  overview: ['metric', 'compare'],
+  heatmaps: ['mode', 'view', 'kind', 'opacity', 'palette'],
+  settings: ['tab'],
+};
+const SHARED_KEYS: Array<keyof AppState> = ['project', 'period', 'from', 'to', 'device', 'vw', 'path'];
+
+/** The URL (path + query) of a state; defaults are left out. */
+export function build(s: AppState): string {
+  const q = new URLSearchParams();
+  const keys = [...SHARED_KEYS, ...(PAGE_KEYS[s.route] ?? [])];
+  for (const k of keys) {
+    const v = s[k];
+    if (k === 'from' || k === 'to') {
+      if (s.period === 'custom' && v) q.set(k, String(v));
+      continue;
+    }
+    if (k === 'compare') {
+      if (v) q.set('compare', 'previous');
+      continue;
+    }
+    if (v === DEFAULTS[k] || v === '') continue;
+    q.set(k, String(v));
+  }
+  const route = s.route === 'notfound' ? 'overview' : s.route;
+  const qs = q.toString();
+  return BASE + route + (qs ? '?' + qs : '');
+}
+
+/** A state change: merges `patch` into `s`. */
+export function with_(s: AppState, patch: Partial<AppState>): AppState {
+  return { ...s, ...patch };
+}
+
+/** Esc: the filters cleared (device, viewport, page filter on the overview), nothing else. */
+export function clearFilters(s: AppState): AppState {
+  return { ...s, device: '', vw: '', path: s.route === 'heatmaps' ? s.path : '' };
+}
+
+export function hasFilters(s: AppState): boolean {
+  return s.device !== '' || s.vw !== '' || (s.route !== 'heatmaps' && s.path !== '');
+}

@@ -1,0 +1,290 @@
+// Heatmaps (spec §7, §17.1; UX.md "Heatmaps"): pick a page, then see its clicks (or rage / dead
+// clicks) as a heatmap, its scroll map, or per-element counts, drawn over the page in one of three
+// overlay modes — the DOM snapshot (default), the live page in a frame, or the bookmarklet on your
+// own site. Exports: PNG of what is drawn, CSV of tiles, JSON of element counts.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { get, scopeParams, type Scope } from '../api/client';
+import type { Elements, Heatmap, Paths, Project, Scrollmap, Snapshot } from '../api/types';
+import { BookmarkletPanel } from '../components/bookmarklet-panel';
+import { FilterBar, VW_LABEL } from '../components/filters';
+import { HeatOverlay, KIND_UNIT, plural } from '../components/heat-overlay';
+import { ElementList, ReachTable, sideTitle } from '../components/heat-side';
+import { Icon } from '../components/icons';
+import { type Layout, LiveFrame, SnapshotFrame } from '../components/page-frame';
+import { PageHeader } from '../components/shell';
+import { Empty, ErrorPanel, Skeleton, Spinner } from '../components/states';
+import { useQuery, useWidth } from '../hooks';
+import { html } from '../html';
+import { slug } from '../lib/csv';
+import { type DayRange, PERIODS } from '../lib/dates';
+import { composePng, download } from '../lib/export-png';
+import { ago, exact, range as fmtRange } from '../lib/format';
+import { legendGradient, p99, paletteStops, tilesCsv } from '../lib/heat';
+import { elementsJson, place } from '../lib/pin';
+import { foldPct, markers, reachArray } from '../lib/scroll';
+import type { AppState, ClickKind, HeatView, OverlayMode, Palette } from '../lib/url-state';
+import { patch } from '../store';
+
+function Segmented<T extends string>(props: { label: string; value: T; options: Array<[T, string, string?]>; onChange(v: T): void; name: string }) {
+  return html`<div class="segmented" role="radiogroup" aria-label=${props.label} data-name=${props.name}>
+    ${props.options.map(
+      ([v, label, title]) => html`<button type="button" role="radio" aria-checked=${props.value === v} class=${props.value === v ? 'on' : ''}
+        title=${title} data-value=${v} onClick=${() => props.onChange(v)}>${label}</button>`,
+    )}
+  </div>`;
+}
+
+function PathPicker(props: { s: AppState; paths?: Paths }) {
+  const [text, setText] = useState(props.s.path);
+  useEffect(() => setText(props.s.path), [props.s.path]);
+  const commit = () => {
+    const t = text.trim();
+    if (t && t.startsWith('/') && t !== props.s.path) patch({ path: t });
+    else if (!t.startsWith('/')) setText(props.s.path);
+  };
+  return html`<form class="path-picker" onSubmit=${(e: Event) => {
+    e.preventDefault();
+    commit();
+  }}>
+    <label for="path-input">Page</label>
+    <input id="path-input" type="text" list="path-options" value=${text} placeholder="/pricing" spellcheck=${false} autocomplete="off"
+      onInput=${(e: Event) => {
+        const v = (e.target as HTMLInputElement).value;
+        setText(v);
+        if (props.paths?.paths.some((p) => p.path === v)) patch({ path: v });
+      }} onBlur=${commit} />
+    <datalist id="path-options">
+      ${(props.paths?.paths ?? []).map((p) => html`<option value=${p.path}>${exact(p.pageviews)} pageviews</option>`)}
+    </datalist>
+  </form>`;
+}
+
+function Legend(props: { palette: Palette; scale: number; kind: ClickKind; pageviews?: number; vw: string; period: string }) {
+  const top = Math.max(1, Math.ceil(props.scale * 0.85));
+  return html`<div class="legend" aria-label="Legend">
+    <div class="legend-bar" style=${{ background: legendGradient(paletteStops(props.palette)) }}></div>
+    <div class="legend-scale"><span>0</span><span title="Tiles with this many or more are at full colour (85% of the 99th percentile)">${exact(top)}+ ${KIND_UNIT[props.kind][1]}</span></div>
+    <div class="legend-sub">${props.pageviews !== undefined ? exact(props.pageviews) + ' pageviews · ' : ''}${props.vw} · ${props.period}</div>
+  </div>`;
+}
+
+function ScrollLegend() {
+  return html`<div class="legend" aria-label="Legend">
+    <div class="legend-bar" style=${{ background: 'linear-gradient(to right, hsl(240,100%,50%), hsl(180,100%,50%), hsl(120,100%,50%), hsl(60,100%,50%), hsl(0,100%,50%))' }}></div>
+    <div class="legend-scale"><span>0% reached</span><span>100%</span></div>
+  </div>`;
+}
+
+function liveUrlOf(project: Project, path: string, snap?: Snapshot): string {
+  if (snap?.url) {
+    try {
+      const u = new URL(snap.url);
+      if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin + path;
+    } catch {
+      // fall through
+    }
+  }
+  const o = project.allowed_origins.find((x) => /^https?:\/\//.test(x) && !x.includes('*'));
+  return o ? o.replace(/\/+$/, '') + path : '';
+}
+
+export function HeatmapsPage(props: { s: AppState; project: Project; range: DayRange; now: number }) {
+  const { s, project, range } = props;
+  const scope: Scope = { project: s.project, range, device: s.device, vw: s.vw };
+  const base = scopeParams(scope);
+  const pathsParams = { ...base, limit: 50 };
+  const pathsQ = useQuery<Paths>(JSON.stringify(pathsParams), (signal) => get<Paths>('/api/paths', pathsParams, signal));
+  useEffect(() => {
+    const first = pathsQ.data?.paths[0]?.path;
+    if (!s.path && first) patch({ path: first }, { replace: true });
+  }, [pathsQ.data, s.path]);
+
+  const path = s.path;
+  const hp = { ...base, path, kind: s.kind };
+  const heatQ = useQuery<Heatmap>(path ? JSON.stringify(hp) : null, (signal) => get<Heatmap>('/api/heatmap', hp, signal));
+  const ep = { ...base, path, limit: 50 };
+  const elQ = useQuery<Elements>(path ? JSON.stringify(ep) : null, (signal) => get<Elements>('/api/elements', ep, signal));
+  const sp = { ...base, path };
+  const scrollQ = useQuery<Scrollmap>(path && s.view === 'scroll' ? JSON.stringify(sp) : null, (signal) => get<Scrollmap>('/api/scrollmap', sp, signal));
+  const snapParams = { project_id: s.project, path, vw: s.vw };
+  const snapQ = useQuery<Snapshot>(path ? JSON.stringify(snapParams) : null, (signal) => get<Snapshot>('/api/snapshot', snapParams, signal));
+
+  const [layout, setLayout] = useState<Layout | null>(null);
+  const [blocked, setBlocked] = useState(false);
+  const [highlight, setHighlight] = useState<string | undefined>();
+  const [stageRef, stageW] = useWidth<HTMLDivElement>();
+  const overlayCanvas = useRef<HTMLCanvasElement | null>(null);
+  useEffect(() => setBlocked(false), [s.mode, path]);
+
+  const tiles = heatQ.data?.tiles ?? [];
+  const scale = useMemo(() => p99(tiles), [tiles]);
+  const reach = useMemo(() => (scrollQ.data ? reachArray(scrollQ.data.reach, scrollQ.data.histogram) : undefined), [scrollQ.data]);
+  const marks = useMemo(() => (reach ? markers(reach) : []), [reach]);
+  const fold = layout ? foldPct(layout.vpH, layout.docH) : undefined;
+  const placed = useMemo(() => {
+    if (!elQ.data || !layout?.locate) return undefined;
+    return place(elQ.data.elements, elQ.data.total_clicks, layout.locate, { w: layout.docW, h: layout.docH });
+  }, [elQ.data, layout]);
+
+  const periodName = PERIODS.find((p) => p.id === s.period)?.label ?? fmtRange(range.from, range.to);
+  const vwName = s.vw ? VW_LABEL[s.vw]! : layout ? `${layout.vpW} px wide` : 'all widths';
+  const snap = snapQ.data;
+  const noSnapshot = snapQ.error?.status === 404 && !snapQ.error.missing;
+  const liveUrl = liveUrlOf(project, path, snap);
+  const dataLoading = heatQ.loading || (s.view === 'scroll' && scrollQ.loading) || (s.view === 'elements' && elQ.loading);
+
+  const exportPng = () => {
+    if (!layout) return;
+    const c = composePng({
+      docW: layout.docW,
+      docH: layout.docH,
+      doc: layout.doc,
+      overlay: s.view === 'elements' ? null : overlayCanvas.current,
+      pinned: s.view === 'elements' ? placed?.pinned : undefined,
+      title: `${project.name} · ${path} · ${s.view === 'scroll' ? 'scroll map' : s.view === 'elements' ? 'elements' : KIND_UNIT[s.kind][1]}`,
+      subtitle: `${fmtRange(range.from, range.to)} (UTC) · ${vwName}${s.device ? ' · ' + s.device : ''}${heatQ.data ? ' · ' + plural(heatQ.data.total, KIND_UNIT[s.kind]) : ''}`,
+      legend: s.view === 'heatmap' ? { palette: s.palette, max: exact(Math.max(1, Math.ceil(scale * 0.85))) + '+', unit: KIND_UNIT[s.kind][1] } : undefined,
+    });
+    c.toBlob((b) => b && download(`heatmap-${slug(path)}-${range.from}-${range.to}.png`, b));
+  };
+  const exportCsv = () => heatQ.data && download(`tiles-${s.kind}-${slug(path)}-${range.from}-${range.to}.csv`, tilesCsv(heatQ.data.tiles), 'text/csv');
+  const exportJson = () =>
+    elQ.data && download(`elements-${slug(path)}-${range.from}-${range.to}.json`, elementsJson(path, range, elQ.data.elements, elQ.data.total_clicks), 'application/json');
+
+  const overlay =
+    layout &&
+    html`<${HeatOverlay} layout=${layout} view=${s.view} kind=${s.kind} tiles=${tiles} opacity=${s.opacity} palette=${s.palette}
+      reach=${reach} views=${scrollQ.data?.views} markers=${marks} fold=${fold} pinned=${placed?.pinned}
+      highlight=${highlight} onHighlight=${setHighlight} canvasRef=${overlayCanvas} />`;
+
+  let stage;
+  if (!path) {
+    stage = pathsQ.error
+      ? html`<${ErrorPanel} error=${pathsQ.error} retry=${pathsQ.reload} what="The list of pages" />`
+      : pathsQ.data
+        ? html`<${Empty} title="No pages with visits in this range" icon="🔥">Heatmaps appear once visitors load pages with the snippet.
+            Try a longer range, or check <a href=${'/app/settings?project=' + encodeURIComponent(s.project)}>Settings → Install</a>.</${Empty}>`
+        : html`<${Skeleton} lines=${8} height=${24} />`;
+  } else if (s.mode === 'bookmarklet') {
+    stage = html`<${BookmarkletPanel} s=${s} range=${range} pageUrl=${liveUrl} />`;
+  } else if (s.mode === 'live') {
+    stage = blocked
+      ? html`<div class="state state-error blocked" role="alert">
+          <p class="state-title">${liveUrl ? 'Your site blocks embedding' : 'No address for this page'}</p>
+          <p class="state-text">${liveUrl
+            ? html`${liveUrl} did not answer within 7.5 seconds. Either it forbids framing (<code>X-Frame-Options</code> or
+              <code>frame-ancestors</code>), or its snippet is not up to date. Use the snapshot or the bookmarklet instead — both work on any site.`
+            : 'Add your site to the project’s allowed origins, or use the snapshot.'}</p>
+          <div class="row">
+            <button type="button" class="btn btn-primary" onClick=${() => patch({ mode: 'snapshot' })}>Use snapshot</button>
+            <button type="button" class="btn" onClick=${() => patch({ mode: 'bookmarklet' })}>Use bookmarklet</button>
+            ${liveUrl && html`<button type="button" class="btn" onClick=${() => setBlocked(false)}>Try again</button>`}
+          </div>
+        </div>`
+      : liveUrl
+        ? html`<${LiveFrame} url=${liveUrl} vpW=${snap?.viewport.w || 1280} vpH=${snap?.viewport.h || 800} width=${stageW}
+            onLayout=${setLayout} onBlocked=${() => setBlocked(true)}>${overlay}</${LiveFrame}>`
+        : html`<${Empty} title="No address for this page">The project has no allowed origin to load ${path} from. Use the snapshot or the bookmarklet.</${Empty}>`;
+  } else if (snapQ.error && !noSnapshot) {
+    stage = html`<${ErrorPanel} error=${snapQ.error} retry=${snapQ.reload} what="The page snapshot" />`;
+  } else if (noSnapshot) {
+    stage = html`<${Empty} title=${'No snapshot of ' + path + ' yet'} icon="📷">
+      The snippet captures a masked snapshot of a page the first time a visitor loads it at this width${s.vw ? ` (${VW_LABEL[s.vw]})` : ''}.
+      Until then, the counts are in the side panel, and you can see the heatmap over the live page:
+      <div class="row center">
+        <button type="button" class="btn btn-primary" onClick=${() => patch({ mode: 'live' })}>Live page</button>
+        <button type="button" class="btn" onClick=${() => patch({ mode: 'bookmarklet' })}>Bookmarklet</button>
+      </div>
+    </${Empty}>`;
+  } else if (!snap) {
+    stage = html`<div class="stage-skeleton skeleton"></div>`;
+  } else {
+    stage = html`<${SnapshotFrame} snap=${snap} width=${stageW} onLayout=${setLayout}>${overlay}</${SnapshotFrame}>`;
+  }
+
+  const err = heatQ.error && !heatQ.data ? heatQ.error : s.view === 'scroll' && scrollQ.error && !scrollQ.data ? scrollQ.error : undefined;
+  const framed = path && s.mode !== 'bookmarklet';
+  const heatEmpty = heatQ.data && heatQ.data.total === 0 && s.view === 'heatmap';
+  const scrollEmpty = s.view === 'scroll' && scrollQ.data && scrollQ.data.views === 0;
+
+  return html`<div class="page heatmaps-page">
+    <${PageHeader} title="Heatmaps">
+      <${FilterBar} s=${s} range=${range} now=${props.now} />
+    </${PageHeader}>
+    <section class="card heat-toolbar" aria-label="Heatmap settings">
+      <div class="toolbar-row">
+        <${PathPicker} s=${s} paths=${pathsQ.data} />
+        <${Segmented} name="mode" label="Overlay mode" value=${s.mode} onChange=${(v: OverlayMode) => patch({ mode: v })} options=${[
+          ['snapshot', 'Snapshot', 'The page rendered from the snapshot the snippet captured'],
+          ['live', 'Live page', 'Your page in a frame (needs a site that allows embedding)'],
+          ['bookmarklet', 'Bookmarklet', 'Draw the heatmap over your own page'],
+        ]} />
+      </div>
+      <div class="toolbar-row">
+        <${Segmented} name="view" label="View" value=${s.view} onChange=${(v: HeatView) => patch({ view: v })} options=${[
+          ['heatmap', 'Heatmap'],
+          ['scroll', 'Scroll map'],
+          ['elements', 'Elements'],
+        ]} />
+        ${s.view === 'heatmap' &&
+        html`<${Segmented} name="kind" label="Clicks shown" value=${s.kind} onChange=${(v: ClickKind) => patch({ kind: v })} options=${[
+          ['clicks', 'All clicks'],
+          ['rage', 'Rage', 'Three or more clicks within 1 s and 30 px'],
+          ['dead', 'Dead', 'Clicks after which nothing changed for 2.5 s'],
+        ]} />`}
+        ${s.view === 'heatmap' &&
+        html`<label class="range-input">Opacity
+          <input type="range" min="0" max="0.8" step="0.05" value=${s.opacity} aria-valuetext=${Math.round(s.opacity * 100) + '%'}
+            onChange=${(e: Event) => patch({ opacity: Number((e.target as HTMLInputElement).value) }, { replace: true })} />
+        </label>
+        <label class="select-wrap">Palette
+          <select value=${s.palette} onChange=${(e: Event) => patch({ palette: (e.target as HTMLSelectElement).value as Palette }, { replace: true })}>
+            <option value="classic">Classic</option>
+            <option value="cb">Colour-blind safe</option>
+          </select>
+        </label>`}
+        <div class="exports" role="group" aria-label="Export">
+          <button type="button" class="btn btn-small" disabled=${!layout || s.mode !== 'snapshot'} onClick=${exportPng} title="PNG of the heatmap as drawn"><${Icon} name="download" size=${14} />PNG</button>
+          <button type="button" class="btn btn-small" disabled=${!heatQ.data} onClick=${exportCsv} title="Tile counts (i, j, count) as CSV"><${Icon} name="download" size=${14} />Tiles CSV</button>
+          <button type="button" class="btn btn-small" disabled=${!elQ.data} onClick=${exportJson} title="Element counts as JSON"><${Icon} name="download" size=${14} />Elements JSON</button>
+        </div>
+      </div>
+    </section>
+    <div class="heat-body">
+      <div class="stage-col" ref=${stageRef}>
+        ${path &&
+        html`<p class="stage-status" role="status">
+          ${heatQ.data
+            ? html`<strong>${plural(heatQ.data.total, KIND_UNIT[s.kind])}</strong>${heatQ.data.pageviews !== undefined ? html` · ${exact(heatQ.data.pageviews)} pageviews` : ''} on <code>${path}</code>`
+            : heatQ.loading
+              ? html`<${Spinner} /> Loading ${KIND_UNIT[s.kind][1]}…`
+              : ''}
+          ${snap && s.mode === 'snapshot' && html`<span class="muted"> · snapshot ${ago(props.now - snap.captured_at)} at ${snap.viewport.w}×${snap.viewport.h}</span>`}
+          ${dataLoading && heatQ.data && html` <${Spinner} label="Refreshing" />`}
+        </p>`}
+        ${err && html`<${ErrorPanel} error=${err} retry=${() => (heatQ.reload(), scrollQ.reload())} what="The heatmap data" />`}
+        ${framed && heatEmpty && html`<p class="note">No ${KIND_UNIT[s.kind][1]} on ${path} in this range. Try “All clicks”, a longer range, or other filters.</p>`}
+        ${framed && scrollEmpty && html`<p class="note">No scroll data for this page and range yet: it arrives when a page view ends.</p>`}
+        ${framed && s.view === 'elements' && s.mode === 'live' && html`<p class="note">Element badges need the snapshot or the bookmarklet (a live frame's page cannot be measured); the list is on the right.</p>`}
+        <div class=${'stage' + (dataLoading && heatQ.data ? ' refreshing' : '')}>${stage}</div>
+        ${framed && layout && s.view === 'heatmap' && html`<${Legend} palette=${s.palette} scale=${scale} kind=${s.kind} pageviews=${heatQ.data?.pageviews} vw=${vwName} period=${periodName} />`}
+        ${framed && layout && s.view === 'scroll' && html`<${ScrollLegend} />`}
+      </div>
+      <aside class="card side" aria-label=${sideTitle(s.view)}>
+        <h2>${sideTitle(s.view)}</h2>
+        ${s.view === 'scroll'
+          ? scrollQ.error && !scrollQ.data
+            ? html`<${ErrorPanel} error=${scrollQ.error} retry=${scrollQ.reload} what="The scroll map" />`
+            : reach && scrollQ.data
+              ? html`<${ReachTable} reach=${reach} views=${scrollQ.data.views} fold=${fold} />`
+              : path
+                ? html`<${Skeleton} lines=${6} />`
+                : html`<p class="muted">Pick a page.</p>`
+          : path
+            ? html`<${ElementList} q=${elQ} pinned=${placed?.pinned} unplaced=${placed?.unplaced} unplacedClicks=${placed?.unplacedClicks}
+                canPlace=${!!layout?.locate} highlight=${highlight} onHighlight=${setHighlight} limit=${s.view === 'elements' ? 50 : 10} />`
+            : html`<p class="muted">Pick a page.</p>`}
+      </aside>
+    </div>
+  </div>`;
+}

@@ -1,0 +1,56 @@
+// Settings: Install (the snippet, and a check that events arrive) and the project's keys and
+// allowed origins. Editing settings (sampling, masking, retention) comes with accounts (roadmap 6).
+import { get } from '../api/client';
+import type { Overview, Project } from '../api/types';
+import { PageHeader } from '../components/shell';
+import { CopyButton, Snippet } from '../components/snippet';
+import { Spinner } from '../components/states';
+import { useQuery } from '../hooks';
+import { html } from '../html';
+import { rangeOf, toDay } from '../lib/dates';
+import { exact } from '../lib/format';
+import type { AppState } from '../lib/url-state';
+import { patch } from '../store';
+
+function Verify(props: { project: Project; now: number }) {
+  const r = rangeOf('all', props.now, undefined, toDay(props.project.created_ms || props.now));
+  const params = { project_id: props.project.id, from: r.from, to: r.to, limit: 1 };
+  const q = useQuery<Overview>(JSON.stringify(params), (signal) => get<Overview>('/api/overview', params, signal), 2000);
+  if (q.error) return html`<p class="state-text">Could not check: ${q.error.message} <button type="button" class="btn btn-small" onClick=${q.reload}>Retry</button></p>`;
+  if (!q.data) return html`<p><${Spinner} /> Checking…</p>`;
+  return q.data.totals.pageviews > 0
+    ? html`<p class="ok" role="status">✓ Events are arriving: ${exact(q.data.totals.pageviews)} pageviews so far.</p>`
+    : html`<p class="waiting" role="status"><span class="live-dot on" aria-hidden="true"></span>Waiting for the first event… open a page of your site with the snippet.</p>`;
+}
+
+export function SettingsPage(props: { s: AppState; project: Project; now: number }) {
+  const { s, project } = props;
+  const tab = s.tab === 'project' ? 'project' : 'install';
+  return html`<div class="page settings-page">
+    <${PageHeader} title="Settings" sub=${project.name} />
+    <div class="tabs big" role="tablist" aria-label="Settings">
+      <button type="button" role="tab" aria-selected=${tab === 'install'} class=${'tab' + (tab === 'install' ? ' active' : '')} onClick=${() => patch({ tab: 'install' })}>Install</button>
+      <button type="button" role="tab" aria-selected=${tab === 'project'} class=${'tab' + (tab === 'project' ? ' active' : '')} onClick=${() => patch({ tab: 'project' })}>Project & keys</button>
+    </div>
+    ${tab === 'install'
+      ? html`<section class="card" aria-labelledby="inst-h">
+          <h2 id="inst-h">Install the snippet</h2>
+          <p>Paste it in the <code>${'<head>'}</code> of every page. It is ${'<'}8 KB, loads asynchronously, and records page views, clicks and scroll depth.
+            See the SDK reference (docs/sdk.md) for options, consent and Content-Security-Policy.</p>
+          <${Snippet} project=${project} />
+          <h3>Verify</h3>
+          <${Verify} project=${project} now=${props.now} />
+        </section>`
+      : html`<section class="card" aria-labelledby="proj-h">
+          <h2 id="proj-h">${project.name}</h2>
+          <dl class="kv">
+            <dt>Project id</dt><dd><code>${project.id}</code> <${CopyButton} text=${project.id} /></dd>
+            <dt>Public key</dt><dd><code>${project.public_key}</code> <${CopyButton} text=${project.public_key} />
+              <span class="muted small">Public by design: it only lets browsers send events from the allowed origins.</span></dd>
+            <dt>Allowed origins</dt><dd>${project.allowed_origins.length ? html`<ul class="plain">${project.allowed_origins.map((o) => html`<li><code>${o}</code></li>`)}</ul>` : html`<span class="muted">None: events are refused until an origin is added.</span>`}</dd>
+            <dt>Created</dt><dd>${project.created_ms ? new Date(project.created_ms).toISOString().slice(0, 10) : '–'}</dd>
+          </dl>
+          <p class="muted">Change origins and rotate keys with <code>tapistry project</code> on the server. Editing them here, sampling, masking rules and retention come with accounts in a later release.</p>
+        </section>`}
+  </div>`;
+}
