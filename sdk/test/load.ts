@@ -11,18 +11,24 @@ export const DIST = !!process.env.TAP_SDK_DIST;
 const root = join(__dirname, '..');
 const cache = new Map<string, string>();
 
-export async function bundle(kind: 'sdk' | 'internals'): Promise<string> {
+const FILES = {
+  sdk: ['index.ts', 'tapistry.js'],
+  internals: ['internals.ts', 'test/internals.min.js'],
+  snapshot: ['snapshot/index.ts', 'snapshot.js'],
+} as const;
+
+export async function bundle(kind: keyof typeof FILES): Promise<string> {
   const hit = cache.get(kind);
   if (hit) return hit;
   let code: string;
   if (DIST) {
-    code = readFileSync(join(root, 'dist', kind === 'sdk' ? 'tapistry.js' : 'test/internals.min.js'), 'utf8');
+    code = readFileSync(join(root, 'dist', FILES[kind][1]), 'utf8');
   } else {
     const r = await build({
-      entryPoints: [join(root, 'src', kind === 'sdk' ? 'index.ts' : 'internals.ts')],
+      entryPoints: [join(root, 'src', FILES[kind][0])],
       bundle: true,
       format: 'iife',
-      globalName: kind === 'sdk' ? undefined : '__tapInternals',
+      globalName: kind === 'internals' ? '__tapInternals' : undefined,
       target: 'es2017',
       write: false,
       logLevel: 'error',
@@ -116,6 +122,8 @@ export async function makePage(o: PageOptions = {}): Promise<Page> {
     cookieJar: o.cookieJar,
   });
   const w = dom.window as any;
+  // jsdom lacks TextEncoder (every browser the SDK targets has it): lend Node's
+  if (!w.TextEncoder) w.TextEncoder = TextEncoder;
   const clock = FakeTimers.withGlobal(w).install({
     now: o.now || T0,
     toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'requestAnimationFrame', 'cancelAnimationFrame'],

@@ -62,20 +62,14 @@ export function later(fn: () => void, ms: number): number {
 
 export const now = (): number => Date.now();
 
-/** UUID v4 from crypto.getRandomValues (Math.random only where crypto is missing). */
+/**
+ * UUID v4 from crypto.getRandomValues (in every browser we target, secure context or not): each
+ * 0, 1 or 8 of the template becomes a random hex digit, the 8 one of 8..b (the variant).
+ */
 export function uuid(): string {
-  const b = new Uint8Array(16);
-  const c = typeof crypto !== 'undefined' ? crypto : undefined;
-  if (c && c.getRandomValues) c.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = (Math.random() * 256) | 0;
-  b[6] = (b[6]! & 15) | 64;
-  b[8] = (b[8]! & 63) | 128;
-  let s = '';
-  for (let i = 0; i < 16; i++) {
-    s += (b[i]! + 256).toString(16).slice(1);
-    if (i === 3 || i === 5 || i === 7 || i === 9) s += '-';
-  }
-  return s;
+  const b = crypto.getRandomValues(new Uint8Array(31));
+  let i = 0;
+  return '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (b[i++]! & (15 >> (+c / 4)))).toString(16));
 }
 
 /** Clamps to 0..1 and rounds to `digits` decimals. */
