@@ -8,3 +8,6 @@ export * as ids from './core/ids';
 export * as pii from './core/pii';
 export * as sanitize from './core/sanitize';
 export * as selector from './core/selector';
+export * as snapshot from './snapshot/serialize';
+export * as snapshotMask from './snapshot/mask';
+export * as snapshotUrls from './snapshot/urls';

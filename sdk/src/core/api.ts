@@ -166,6 +166,7 @@ export function boot(scriptUrl?: string): Tapistry | undefined {
       cfg.endpoint = '';
     }
     if (data.persistence) setConfig({ persistence: data.persistence });
+    if (data.snapshots == 'false') cfg.snapshots = false;
     const queue = (prev && prev.q) || [];
     const rest: Args[] = [];
     for (let i = 0; i < queue.length; i++) {

@@ -52,7 +52,9 @@ function watchMutations(): void {
   observing = true;
 }
 
-function changed(): void {
+function changed(recs: MutationRecord[]): void {
+  // the snapshot loader's own <script> (core/snap.ts marks it with .t) is not the page reacting
+  if (recs.every((r) => ((r.addedNodes[0] || {}) as { t?: object }).t)) return;
   if (mo) mo.disconnect();
   observing = false;
   noteChange();

@@ -27,6 +27,8 @@ export interface Config {
   autoPageviews: boolean;
   /** Record clicks and taps. */
   clicks: boolean;
+  /** Send a masked DOM snapshot per path and viewport bucket for the heatmap (core/snap.ts). */
+  snapshots: boolean;
   maxEventsPerSession: number;
   maxEventsPerSecond: number;
   mousemove: { enabled: boolean; hz: number };
@@ -57,6 +59,7 @@ export const cfg: Config = {
   requireConsent: false,
   autoPageviews: true,
   clicks: true,
+  snapshots: true,
   maxEventsPerSession: 5000,
   maxEventsPerSecond: 60,
   mousemove: { enabled: false, hz: 5 },

@@ -11,6 +11,7 @@ import { emit, page } from './events';
 import { endScroll, startScroll } from './scroll';
 import { cleanProps, cut, normalizePath, sanitizeUrl, utmOf } from './sanitize';
 import { redact } from './pii';
+import { snapSoon } from './snap';
 
 let first = true;
 let debounce = 0;
@@ -42,12 +43,12 @@ export function pageView(path?: string, title?: string, props?: unknown): void {
   setPage(path ? sanitizeUrl(location.origin + (path.charAt(0) === '/' ? '' : '/') + path, cfg.queryAllowlist) : currentUrl());
   const p = cleanProps(props) || {};
   if (prevPath) p.prev_path = prevPath;
-  emit('page_view', {
+  if (emit('page_view', {
     title: cut(redact(title || document.title || ''), 512),
     referrer: ref || undefined,
     utm: utmOf(location.href),
     props: p,
-  });
+  })) snapSoon();
   startScroll();
 }
 

@@ -1,0 +1,73 @@
+// One snapshot, start to finish: wait for an idle period, serialize in slices (abandoned if the
+// page view changes meanwhile), encode within the cap, POST to `/s`, count the outcome in the
+// SDK's stats (`snapshots`, `snapshotsDropped`). Also prunes the core's per-path records
+// (`_tapsnap…` in localStorage) older than 24 h: the core only writes them, to stay small.
+
+import type { Config } from '../core/config';
+import { idle, sliced } from './idle';
+import { encode, fits, MAX_BYTES, post } from './send';
+import { serializer } from './serialize';
+
+export interface SnapContext {
+  /** the SDK's config (key, endpoint, maskText, queryAllowlist, persistence) */
+  c: Config;
+  /** the current page view; its url changing means the capture is stale */
+  p: { url: string; path: string };
+  /** the SDK's counters (tapistry.stats()) */
+  s: Record<string, number>;
+  l: (...a: unknown[]) => void;
+}
+
+const DAY = 864e5;
+
+function count(s: Record<string, number>, k: string): void {
+  s[k] = (s[k] || 0) + 1;
+}
+
+/** Removes the hook's records of snapshots sent over 24 h ago. */
+export function prune(now: number): void {
+  try {
+    const ls = localStorage;
+    for (let i = ls.length; i--; ) {
+      const k = ls.key(i);
+      if (k && k.indexOf('_tapsnap') === 0 && !(now - +(ls.getItem(k) || '').split(' ')[0]! < DAY)) ls.removeItem(k);
+    }
+  } catch (e) {
+    // storage blocked: nothing to prune
+  }
+}
+
+/** Captures and sends one snapshot; resolves when done, never rejects. */
+export async function capture(ctx: SnapContext): Promise<void> {
+  const c = ctx.c;
+  const p = ctx.p;
+  const s = ctx.s;
+  const l = ctx.l;
+  try {
+    if (c.persistence !== 'none') prune(Date.now());
+    const url = p.url;
+    await new Promise<number>((r) => idle(r));
+    const t0 = performance.now();
+    const ser = serializer(document, { maskText: c.maskText, queryAllowlist: c.queryAllowlist });
+    if (!(await sliced(ser.step, () => p.url !== url))) return l('snapshot: page changed, abandoned');
+    const r = ser.result;
+    const head =
+      '{"k":' + JSON.stringify(c.key) + ',"url":' + JSON.stringify(url) + ',"viewport":' +
+      JSON.stringify(r.viewport) + ',"doc":' + JSON.stringify(r.doc) + ',"html":"';
+    let e = await encode(head, r, false);
+    // compresses too well for the server's bomb guard (a very repetitive page): send it plain
+    if (!fits(e) && e.gz && e.raw <= MAX_BYTES) e = await encode(head, r, false, true);
+    if (!fits(e) && r.heavy.length) e = await encode(head, r, true);
+    const ms = Math.round(performance.now() - t0);
+    if (!fits(e)) {
+      count(s, 'snapshotsDropped');
+      return l('snapshot: too big, dropped', e.bytes, e.raw);
+    }
+    const res = await post(c.endpoint.replace(/\/i$/, '') + '/s', e);
+    count(s, res.ok ? 'snapshots' : 'snapshotsDropped');
+    l('snapshot', res.status, { bytes: e.bytes, gz: e.gz, ms, parts: r.parts.length });
+  } catch (e) {
+    count(s, 'errors');
+    l('snapshot: error', e);
+  }
+}

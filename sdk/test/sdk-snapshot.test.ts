@@ -1,0 +1,140 @@
+// The snapshot hook in the core (src/core/snap.ts) and the lazy chunk it loads (src/snapshot/):
+// when a page view loads /v1/snapshot.js (once per path and viewport bucket a day per browser, again
+// when the page's structure changed, 1 in 20 cookieless), and what the chunk then POSTs to /s,
+// including the 2 MB cap. jsdom has no CompressionStream, so bodies here are plain JSON (the gzip
+// path runs in the e2e test).
+import { expect, test } from 'vitest';
+import { bundle, makePage, type Page, type PageOptions, T0 } from './load';
+
+const DAY = 864e5;
+const queue = (...cmds: unknown[][]) => (w: any) => (w.tapistry = Object.assign(() => {}, { q: cmds }));
+
+/** The <script> the hook inserted, if any (after load + 2 s). */
+function loader(p: Page): (HTMLScriptElement & { t?: any }) | null {
+  return p.doc.querySelector('script[src$="/v1/snapshot.js"]');
+}
+
+async function pageAfter(o: PageOptions = {}, ms = 2100): Promise<Page> {
+  const p = await makePage(o);
+  await p.tick(ms);
+  return p;
+}
+
+/** Runs the chunk the way the browser would: as the inserted script, then lets it finish. */
+async function runChunk(p: Page): Promise<any[]> {
+  const el = loader(p)!;
+  Object.defineProperty(p.doc, 'currentScript', { configurable: true, get: () => el });
+  p.w.eval(await bundle('snapshot'));
+  Object.defineProperty(p.doc, 'currentScript', { configurable: true, get: () => null });
+  for (let i = 0; i < 400 && !p.sent.some((s) => s.url.includes('/s')); i++) await p.tick(20);
+  await p.tick(50);
+  return p.sent.filter((s) => /\/s(\?|$)/.test(s.url)).map((s) => ({ to: s.url, ...s.body }));
+}
+
+test('a page view loads /v1/snapshot.js from the SDK origin after load + 2 s, not before', async () => {
+  const p = await makePage();
+  await p.tick(1900);
+  expect(loader(p)).toBeNull();
+  await p.tick(200);
+  const el = loader(p)!;
+  expect(el.src).toBe('https://ingest.test/v1/snapshot.js');
+  expect(el.t.c.key).toBe('pk_test');
+  // remembered per path and viewport bucket (1000 px → bucket 2)
+  expect(p.w.localStorage.getItem('_tapsnap2/')).toMatch(new RegExp(`^${T0 + 2000} -?\\d+$`));
+});
+
+test('once per (path, viewport bucket) a day; again when the structure changed (after an hour) or a day passed', async () => {
+  const first = await pageAfter();
+  const record = first.w.localStorage.getItem('_tapsnap2/')!;
+  const seeded = (value: string) => (w: any) => w.localStorage.setItem('_tapsnap2/', value);
+  const [t, h] = record.split(' ');
+  // same page, same bucket, an hour later: nothing
+  expect(loader(await pageAfter({ now: +t! + 3600e3, before: seeded(record) }))).toBeNull();
+  // another viewport bucket: a snapshot
+  expect(loader(await pageAfter({ now: +t! + 3600e3, before: seeded(record), layout: { vw: 390 } }))).not.toBeNull();
+  // structure changed: not within the hour, yes after it
+  const other = `${t} ${+h! + 1}`;
+  expect(loader(await pageAfter({ now: +t! + 60e3, before: seeded(other) }))).toBeNull();
+  expect(loader(await pageAfter({ now: +t! + 3700e3, before: seeded(other) }))).not.toBeNull();
+  // a day later: again
+  expect(loader(await pageAfter({ now: +t! + DAY + 1, before: seeded(record) }))).not.toBeNull();
+});
+
+test('cookieless: nothing stored, 1 page view in 20', async () => {
+  const rnd = (r: number) => (w: any) => {
+    queue(['config', { persistence: 'none' }])(w);
+    w.Math.random = () => r;
+  };
+  const no = await pageAfter({ before: rnd(0.5) });
+  expect(loader(no)).toBeNull();
+  const yes = await pageAfter({ before: rnd(0.01) });
+  expect(loader(yes)).not.toBeNull();
+  expect(Object.keys(yes.w.localStorage)).toEqual([]);
+});
+
+test('opt-outs: config snapshots:false, data-snapshots="false", DNT, no consent', async () => {
+  expect(loader(await pageAfter({ before: queue(['config', { snapshots: false }]) }))).toBeNull();
+  expect(loader(await pageAfter({ attrs: 'data-snapshots="false"' }))).toBeNull();
+  const dnt = (w: any) => Object.defineProperty(w.navigator, 'doNotTrack', { value: '1', configurable: true });
+  expect(loader(await pageAfter({ before: dnt }))).toBeNull();
+  expect(loader(await pageAfter({ before: queue(['config', { requireConsent: true }]) }))).toBeNull();
+});
+
+test('the chunk POSTs a masked snapshot to /s with the key, sanitized url, viewport and document size', async () => {
+  const p = await pageAfter({
+    url: 'https://shop.example.com/pricing?plan=pro&utm_source=ad#top',
+    html:
+      '<!doctype html><html><head><title>Pricing</title>' +
+      '<script data-project="pk_test" src="https://ingest.test/v1.js"></script></head>' +
+      '<body><h1>Hello Ann</h1><input type="password" value="hunter2"><img src="/logo.png"></body></html>',
+    layout: { docW: 1000, docH: 4200 },
+  });
+  const [s] = await runChunk(p);
+  expect(s.to).toBe('https://ingest.test/s'); // no ?gz=1: jsdom has no CompressionStream
+  expect(s.k).toBe('pk_test');
+  expect(s.url).toBe('https://shop.example.com/pricing?utm_source=ad');
+  expect(s).toMatchObject({ viewport: { w: 1000, h: 800 }, doc: { w: 1000, h: 4200 } });
+  expect(s).toHaveProperty('html');
+  expect(s.html).toContain('<h1>Xxxxx Xxx</h1>');
+  expect(s.html).toContain('<img src="https://shop.example.com/logo.png">');
+  expect(s.html).not.toMatch(/hunter2|<script|Ann/);
+  expect(p.w.tapistry.stats()).toMatchObject({ snapshots: 1 });
+});
+
+test('over 2 MB: heavy pieces (big data: URLs, srcset) go first; still over: dropped and counted', async () => {
+  const big = 'data:image/png;base64,' + 'QUJD'.repeat(700_000); // 2.8 MB
+  const html = (body: string) =>
+    '<!doctype html><html><head><script data-project="pk_test" src="https://ingest.test/v1.js"></script></head>' +
+    `<body>${body}</body></html>`;
+  const light = await pageAfter({ html: html(`<img id="hero" src="${big}" srcset="/a.png 1x, /b.png 2x"><p>Hi</p>`) });
+  const [s] = await runChunk(light);
+  expect(s.html).toContain('<img id="hero" src=""><p>Xx</p>');
+  expect(light.w.tapistry.stats()).toMatchObject({ snapshots: 1 });
+
+  const text = 'Lorem ipsum dolor sit amet. '.repeat(110_000); // 3 MB of text: nothing heavy to drop
+  const heavy = await pageAfter({ html: html(`<p>${text}</p>`) });
+  expect(await runChunk(heavy)).toEqual([]);
+  expect(heavy.w.tapistry.stats()).toMatchObject({ snapshotsDropped: 1 });
+});
+
+test('a new page view during the capture abandons it', async () => {
+  const p = await pageAfter();
+  const el = loader(p)!;
+  Object.defineProperty(p.doc, 'currentScript', { configurable: true, get: () => el });
+  p.w.eval(await bundle('snapshot'));
+  p.tap('page', '/elsewhere');
+  await p.tick(3000);
+  expect(p.sent.filter((s) => s.url.endsWith('/s'))).toEqual([]);
+});
+
+test('the chunk prunes records over 24 h old', async () => {
+  const p = await pageAfter({
+    before: (w) => {
+      w.localStorage.setItem('_tapsnap4/old', `${T0 - DAY - 5} 1`);
+      w.localStorage.setItem('_tapsnap4/new', `${T0 - 5} 1`);
+      w.localStorage.setItem('other', 'kept');
+    },
+  });
+  await runChunk(p);
+  expect(Object.keys(p.w.localStorage).sort()).toEqual(['_tapsnap2/', '_tapsnap4/new', 'other']);
+});
