@@ -18,6 +18,10 @@ export interface Project {
 export interface Running {
   origin: string;
   project: Project;
+  /** The data directory (for `tapistry signin-link --data`). */
+  data: string;
+  /** Everything the server printed so far (stdout and stderr). */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -67,6 +71,8 @@ export async function startTapistry(siteOrigin: string): Promise<Running> {
   return {
     origin,
     project,
+    data,
+    log: () => log,
     async stop() {
       if (proc.exitCode === null) {
         proc.kill('SIGTERM');

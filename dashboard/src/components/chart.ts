@@ -41,8 +41,25 @@ export function Chart(props: { series: SeriesDay[]; prev?: SeriesDay[]; metric: 
       cursor: { y: false, points: { size: 8 }, drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [
-        { stroke: '#4b5563', grid: { show: false }, ticks: { show: false }, font: '12px system-ui, sans-serif', values: (_u, vals) => vals.map((v) => day(new Date(v * 1000).toISOString().slice(0, 10))) },
-        { stroke: '#4b5563', grid: { stroke: '#eef0f4', width: 1 }, ticks: { show: false }, font: '12px system-ui, sans-serif', size: 56, values: (_u, vals) => vals.map((v) => metric.fmt(v)) },
+        {
+          stroke: '#4b5563',
+          grid: { show: false },
+          ticks: { show: false },
+          font: '12px system-ui, sans-serif',
+          // whole days only (uPlot would otherwise tick every few hours on short ranges)
+          incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400, 182 * 86400],
+          space: 56,
+          values: (_u, vals) => vals.map((v) => day(new Date(v * 1000).toISOString().slice(0, 10))),
+        },
+        {
+          stroke: '#4b5563',
+          grid: { stroke: '#eef0f4', width: 1 },
+          ticks: { show: false },
+          font: '12px system-ui, sans-serif',
+          size: 56,
+          incrs: metric.integer ? [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7] : undefined,
+          values: (_u, vals) => vals.map((v) => metric.fmt(v)),
+        },
       ],
       series: [
         {},

@@ -14,12 +14,14 @@ export interface MetricDef {
   fmt(n: number): string;
   exact(n: number): string;
   unit: string;
+  /** Counts: the graph's axis ticks are whole numbers. */
+  integer?: boolean;
 }
 
 export const METRIC_DEFS: MetricDef[] = [
-  { id: 'visitors', label: 'Unique visitors', value: (t) => t.visitors, fmt: short, exact, unit: 'visitors' },
-  { id: 'sessions', label: 'Sessions', value: (t) => t.sessions, fmt: short, exact, unit: 'sessions' },
-  { id: 'pageviews', label: 'Pageviews', value: (t) => t.pageviews, fmt: short, exact, unit: 'pageviews' },
+  { id: 'visitors', label: 'Unique visitors', value: (t) => t.visitors, fmt: short, exact, unit: 'visitors', integer: true },
+  { id: 'sessions', label: 'Sessions', value: (t) => t.sessions, fmt: short, exact, unit: 'sessions', integer: true },
+  { id: 'pageviews', label: 'Pageviews', value: (t) => t.pageviews, fmt: short, exact, unit: 'pageviews', integer: true },
   {
     id: 'views_per_session',
     label: 'Views per session',

@@ -67,7 +67,7 @@ export function SnapshotFrame(props: { snap: Snapshot; width: number; onLayout(l
   const [docW, setDocW] = useState<number>(vpW);
   const k = width > 0 ? Math.min(1, width / vpW) : 1;
   const srcdoc = useRef<{ html: string; out: string } | null>(null);
-  if (!srcdoc.current || srcdoc.current.html !== snap.html) srcdoc.current = { html: snap.html, out: sanitizeSnapshot(snap.html, snap.url) };
+  if (!srcdoc.current || srcdoc.current.html !== snap.html) srcdoc.current = { html: snap.html, out: sanitizeSnapshot(snap.html) };
 
   const report = (w: number, h: number) => {
     const doc = frame.current?.contentDocument;

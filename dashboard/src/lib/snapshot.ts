@@ -1,8 +1,9 @@
 // Makes a stored DOM snapshot safe and inert to show in the heatmap's snapshot frame. The frame is
 // already sandboxed without allow-scripts (nothing in it can run); this removes what would still
 // act or load needlessly — scripts, <noscript> fallbacks (they render when scripts are off), nested
-// frames and plugins, meta refreshes, event-handler attributes and javascript: URLs — pins relative
-// URLs to the page's own address, and adds a CSP that forbids scripts as a second wall.
+// frames and plugins, meta refreshes, <base>, event-handler attributes and javascript: URLs — and
+// adds a CSP that forbids scripts as a second wall. The SDK makes every URL in a snapshot absolute
+// (docs/api.md), so no <base> is needed (the dashboard's own CSP has base-uri 'none' anyway).
 // Uses DOMParser, whose documents never run scripts or load anything.
 
 const REMOVE =
@@ -11,7 +12,7 @@ const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 
 
 export const SNAPSHOT_CSP = "script-src 'none'; object-src 'none'; frame-src 'none'; worker-src 'none'; form-action 'none'";
 
-export function sanitizeSnapshot(html: string, pageUrl: string): string {
+export function sanitizeSnapshot(html: string): string {
   const doc = new DOMParser().parseFromString(html, 'text/html');
   doc.querySelectorAll(REMOVE).forEach((e) => e.remove());
   const all = doc.getElementsByTagName('*');
@@ -30,13 +31,11 @@ export function sanitizeSnapshot(html: string, pageUrl: string): string {
   const ref = doc.createElement('meta');
   ref.setAttribute('name', 'referrer');
   ref.setAttribute('content', 'no-referrer');
-  const base = doc.createElement('base');
-  if (/^https?:\/\//i.test(pageUrl)) base.setAttribute('href', pageUrl);
   // No scrollbars (the frame is as tall as the document), no caret, no animations or transitions (elements show their settled style).
   const style = doc.createElement('style');
   style.textContent =
     'html,body{overflow:hidden!important;scroll-behavior:auto!important}*{caret-color:transparent!important}*,*::before,*::after{animation:none!important;transition:none!important}';
-  head.prepend(meta, ref, ...(base.hasAttribute('href') ? [base] : []));
+  head.prepend(meta, ref);
   head.append(style);
   return '<!doctype html>' + doc.documentElement.outerHTML;
 }

@@ -64,7 +64,7 @@ function Legend(props: { palette: Palette; scale: number; kind: ClickKind; pagev
   return html`<div class="legend" aria-label="Legend">
     <div class="legend-bar" style=${{ background: legendGradient(paletteStops(props.palette)) }}></div>
     <div class="legend-scale"><span>0</span><span title="Tiles with this many or more are at full colour (85% of the 99th percentile)">${exact(top)}+ ${KIND_UNIT[props.kind][1]}</span></div>
-    <div class="legend-sub">${props.pageviews !== undefined ? exact(props.pageviews) + ' pageviews · ' : ''}${props.vw} · ${props.period}</div>
+    <div class="legend-sub">${props.pageviews !== undefined ? plural(props.pageviews, ['pageview', 'pageviews']) + ' · ' : ''}${props.vw} · ${props.period}</div>
   </div>`;
 }
 
@@ -252,23 +252,25 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
     </section>
     <div class="heat-body">
       <div class="stage-col" ref=${stageRef}>
+        <div class="stage-head">
         ${path &&
         html`<p class="stage-status" role="status">
           ${heatQ.data
-            ? html`<strong>${plural(heatQ.data.total, KIND_UNIT[s.kind])}</strong>${heatQ.data.pageviews !== undefined ? html` · ${exact(heatQ.data.pageviews)} pageviews` : ''} on <code>${path}</code>`
+            ? html`<strong>${plural(heatQ.data.total, KIND_UNIT[s.kind])}</strong>${heatQ.data.pageviews !== undefined ? html` · ${plural(heatQ.data.pageviews, ['pageview', 'pageviews'])}` : ''} on <code>${path}</code>`
             : heatQ.loading
               ? html`<${Spinner} /> Loading ${KIND_UNIT[s.kind][1]}…`
               : ''}
           ${snap && s.mode === 'snapshot' && html`<span class="muted"> · snapshot ${ago(props.now - snap.captured_at)} at ${snap.viewport.w}×${snap.viewport.h}</span>`}
           ${dataLoading && heatQ.data && html` <${Spinner} label="Refreshing" />`}
         </p>`}
+        ${framed && layout && s.view === 'heatmap' && html`<${Legend} palette=${s.palette} scale=${scale} kind=${s.kind} pageviews=${heatQ.data?.pageviews} vw=${vwName} period=${periodName} />`}
+        ${framed && layout && s.view === 'scroll' && html`<${ScrollLegend} />`}
+        </div>
         ${err && html`<${ErrorPanel} error=${err} retry=${() => (heatQ.reload(), scrollQ.reload())} what="The heatmap data" />`}
-        ${framed && heatEmpty && html`<p class="note">No ${KIND_UNIT[s.kind][1]} on ${path} in this range. Try “All clicks”, a longer range, or other filters.</p>`}
+        ${framed && heatEmpty && html`<p class="note">No ${KIND_UNIT[s.kind][1]} on ${path} in this range. Try ${s.kind !== 'clicks' ? '“All clicks”, ' : ''}a longer range or other filters.</p>`}
         ${framed && scrollEmpty && html`<p class="note">No scroll data for this page and range yet: it arrives when a page view ends.</p>`}
         ${framed && s.view === 'elements' && s.mode === 'live' && html`<p class="note">Element badges need the snapshot or the bookmarklet (a live frame's page cannot be measured); the list is on the right.</p>`}
         <div class=${'stage' + (dataLoading && heatQ.data ? ' refreshing' : '')}>${stage}</div>
-        ${framed && layout && s.view === 'heatmap' && html`<${Legend} palette=${s.palette} scale=${scale} kind=${s.kind} pageviews=${heatQ.data?.pageviews} vw=${vwName} period=${periodName} />`}
-        ${framed && layout && s.view === 'scroll' && html`<${ScrollLegend} />`}
       </div>
       <aside class="card side" aria-label=${sideTitle(s.view)}>
         <h2>${sideTitle(s.view)}</h2>

@@ -1,0 +1,79 @@
+import { expect, test } from 'vitest';
+import { CLASSIC, colorize, composite, gaussian, intensity, kernelOf, lut, p99, percentile, tileAt, tileOf, tilesCsv } from '../src/lib/heat';
+
+test('p99 is a nearest-rank percentile of the non-empty tiles', () => {
+  expect(percentile([], 0.99)).toBe(0);
+  expect(percentile([5], 0.99)).toBe(5);
+  const counts = Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
+  expect(percentile(counts, 0.99)).toBe(99);
+  expect(percentile(counts, 0.5)).toBe(50);
+  // one outlier does not set the scale
+  const tiles = [...Array.from({ length: 199 }, (_, i) => ({ i: i % 64, j: Math.floor(i / 64), count: 10 })), { i: 0, j: 60, count: 100000 }];
+  expect(p99(tiles)).toBe(10);
+  expect(p99([{ i: 0, j: 0, count: 0 }])).toBe(0);
+});
+
+test('intensity = min(count/p99 + 0.15, 1)', () => {
+  expect(intensity(0, 10)).toBe(0);
+  expect(intensity(1, 10)).toBeCloseTo(0.25);
+  expect(intensity(5, 10)).toBeCloseTo(0.65);
+  expect(intensity(9, 10)).toBe(1);
+  expect(intensity(100000, 10)).toBe(1);
+  expect(intensity(3, 0)).toBe(1);
+});
+
+test('tiles follow DESIGN §5: i = min(63, floor(x·64))', () => {
+  expect(tileOf(0, 0)).toEqual({ i: 0, j: 0 });
+  expect(tileOf(1, 1)).toEqual({ i: 63, j: 63 });
+  expect(tileOf(0.5, 0.015625)).toEqual({ i: 32, j: 1 });
+  expect(tileOf(0.0156, 0.999)).toEqual({ i: 0, j: 63 });
+  const tiles = [{ i: 10, j: 3, count: 17 }];
+  expect(tileAt(tiles, (10.5 / 64) * 640, (3.5 / 64) * 6400, 640, 6400).count).toBe(17);
+  expect(tileAt(tiles, 1, 1, 640, 6400).count).toBe(0);
+});
+
+test('the kernel: 20 px radius (σ = r/2) widened by the spread over the tile', () => {
+  const k = kernelOf({ i: 0, j: 0 }, { width: 6400, height: 6400, radius: 20 });
+  expect(k.cx).toBe(50);
+  expect(k.cy).toBe(50);
+  expect(k.sx).toBeCloseTo(Math.sqrt(100 + 10000 / 12));
+  // a narrow document: tiles are small and the kernel dominates
+  const small = kernelOf({ i: 63, j: 63 }, { width: 64, height: 64, radius: 20 });
+  expect(small.cx).toBe(63.5);
+  expect(small.sx).toBeCloseTo(Math.sqrt(100 + 1 / 12));
+  // devicePixelRatio 2: the caller doubles the radius
+  expect(kernelOf({ i: 0, j: 0 }, { width: 64, height: 64, radius: 40 }).sx).toBeCloseTo(Math.sqrt(400 + 1 / 12));
+  expect(gaussian(0, 10)).toBe(1);
+  expect(gaussian(10, 10)).toBeCloseTo(Math.exp(-0.5));
+  expect(composite([0.5, 0.5])).toBeCloseTo(0.75);
+  expect(composite([])).toBe(0);
+});
+
+test('the classic palette: transparent at 0, blue .25, green .55, yellow .85, red 1', () => {
+  const t = lut(CLASSIC);
+  const at = (v: number) => Array.from(t.slice(Math.round(v * 255) * 4, Math.round(v * 255) * 4 + 4));
+  expect(at(0)[3]).toBe(0);
+  expect(at(0.25)[2]).toBeGreaterThan(250);
+  expect(at(0.25)[0]).toBe(0);
+  expect(at(0.25)[3]).toBe(255);
+  expect(at(0.55)[1]).toBeGreaterThan(250);
+  expect(at(0.85)[0]).toBeGreaterThan(250);
+  expect(at(0.85)[1]).toBeGreaterThan(250);
+  expect(at(1)).toEqual([255, 0, 0, 255]);
+  expect(at(0.125)[3]).toBeGreaterThan(120);
+  expect(at(0.125)[3]).toBeLessThan(135);
+});
+
+test('colorize maps density to colour with the opacity cap, leaves empty pixels alone', () => {
+  const t = lut(CLASSIC);
+  const px = new Uint8ClampedArray([0, 0, 0, 0, 0, 0, 0, 255, 0, 0, 0, 64]);
+  colorize(px, t, 0.8);
+  expect(Array.from(px.slice(0, 4))).toEqual([0, 0, 0, 0]);
+  expect(Array.from(px.slice(4, 8))).toEqual([255, 0, 0, 204]);
+  expect(px[10]).toBeGreaterThan(250); // blue at .25
+  expect(px[11]).toBe(204);
+});
+
+test('tiles CSV', () => {
+  expect(tilesCsv([{ i: 1, j: 2, count: 3 }])).toBe('i,j,count\n1,2,3\n');
+});

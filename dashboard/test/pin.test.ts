@@ -1,0 +1,38 @@
+import { expect, test } from 'vitest';
+import { BADGE_H, BADGE_W, badgeAt, badgeColor, elementsJson, fillColor, place, pointIn, type Rect } from '../src/lib/pin';
+
+const el = (selector: string, clicks: number, ex = 0.5, ey = 0.5) => ({ selector_hash: String(clicks), selector, clicks, rage: 0, dead: 0, ex, ey });
+
+test('element-relative positions land on the element wherever it is laid out', () => {
+  const narrow: Rect = { x: 10, y: 900, w: 300, h: 50 };
+  const wide: Rect = { x: 600, y: 200, w: 200, h: 40 };
+  expect(pointIn(narrow, 0.25, 0.75)).toEqual({ x: 85, y: 937.5 });
+  expect(pointIn(wide, 0.25, 0.75)).toEqual({ x: 650, y: 230 });
+  expect(pointIn(wide, 2, -1)).toEqual({ x: 800, y: 200 }); // clamped into the box
+  expect(pointIn(wide, NaN, NaN)).toEqual({ x: 700, y: 220 });
+});
+
+test('badges straddle the top-right corner and stay inside the document', () => {
+  expect(badgeAt({ x: 100, y: 100, w: 200, h: 40 }, 1000, 1000)).toEqual({ x: 300 - BADGE_W / 2, y: 100 - BADGE_H / 2 });
+  expect(badgeAt({ x: 900, y: 0, w: 100, h: 40 }, 1000, 1000)).toEqual({ x: 1000 - BADGE_W, y: 0 });
+});
+
+test('elements not in the page are counted and listed, never dropped', () => {
+  const rects: Record<string, Rect | 'hidden'> = { '#cta': { x: 0, y: 0, w: 100, h: 40 }, '#menu': 'hidden' };
+  const r = place([el('#cta', 60), el('#gone', 30), el('#menu', 8), el('', 2)], 100, (s) => rects[s] ?? null, { w: 1000, h: 2000 });
+  expect(r.pinned.map((p) => [p.selector, p.rank, p.share])).toEqual([['#cta', 1, 0.6]]);
+  expect(r.unplaced.map((u) => [u.selector, u.reason])).toEqual([
+    ['#gone', 'missing'],
+    ['#menu', 'hidden'],
+    ['', 'no-selector'],
+  ]);
+  expect(r.unplacedClicks).toBe(40);
+  expect(r.pinned.reduce((a, p) => a + p.clicks, 0) + r.unplacedClicks).toBe(100);
+});
+
+test('colours scale with count/max', () => {
+  expect(badgeColor(10, 10)).toBe('hsl(20, 100%, 62%)');
+  expect(badgeColor(0, 10)).toBe('hsl(60, 100%, 62%)');
+  expect(fillColor(5, 10)).toBe('hsla(4, 90%, 58%, 0.200)');
+  expect(JSON.parse(elementsJson('/p', { from: 'a', to: 'b' }, [el('#x', 1)], 1))).toMatchObject({ path: '/p', total_clicks: 1, elements: [{ selector: '#x' }] });
+});
