@@ -424,16 +424,24 @@ TYPED_TEST_P(EventStoreConformanceTest, ListEventsOldestFirstWithTypeAndLimit) {
   EXPECT_EQ((*bs)[0].event_id, c.event_id);
 }
 
-TYPED_TEST_P(EventStoreConformanceTest, ScanEventIdsFromATime) {
-  std::vector<Event> ev = {Ev("p", kT0 + 1000, 1, 1), Ev("q", kT0 + 5000, 2, 2), Ev("p", kT0 + kDayMs * 2, 3, 3)};
-  this->Append({ev[0], ev[1]});
+TYPED_TEST_P(EventStoreConformanceTest, ScanEventIdsFromAnIngestTime) {
+  // Keyed on when an event was accepted, not on its own ts: the last event is days old but was
+  // ingested late, so it is inside the window.
+  std::vector<Event> ev = {Ev("p", kT0 + 1000, 1, 1), Ev("q", kT0 + 5000, 2, 2), Ev("p", kT0 + kDayMs * 2, 3, 3),
+                           Ev("p", kT0 - 3 * kDayMs, 4, 4)};
+  ev[0].ingest_ms = kT0 + 1000;
+  ev[1].ingest_ms = kT0 + 5000;
+  ev[2].ingest_ms = kT0 + kDayMs * 2 + 10;
+  ev[3].ingest_ms = kT0 + 7000;
+  this->Append({ev[0], ev[1], ev[3]});
   ASSERT_TRUE(this->store_->Flush().ok());
   this->Append({ev[2]});
   std::map<Uuid, int64_t> seen;
-  ASSERT_TRUE(this->store_->ScanEventIds(kT0 + 5000, [&](const Uuid& id, int64_t ts) { seen[id] = ts; }).ok());
-  EXPECT_EQ(seen.size(), 2u);
-  EXPECT_EQ(seen[ev[1].event_id], ev[1].ts_ms);
-  EXPECT_EQ(seen[ev[2].event_id], ev[2].ts_ms);
+  ASSERT_TRUE(this->store_->ScanEventIds(kT0 + 5000, [&](const Uuid& id, int64_t at) { seen[id] = at; }).ok());
+  EXPECT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[ev[1].event_id], ev[1].ingest_ms);
+  EXPECT_EQ(seen[ev[2].event_id], ev[2].ingest_ms);
+  EXPECT_EQ(seen[ev[3].event_id], ev[3].ingest_ms);
   EXPECT_EQ(seen.count(ev[0].event_id), 0u);
 }
 
@@ -531,7 +539,7 @@ REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWith
                             CountsPageviewsSessionsAndVisitors, SessionCrossingMidnightCountsOnceInTotals,
                             TopPagesOrderTiesAndLimit, FiltersSelectEventsExactly, ProjectsAndDayBoundsAreIsolated,
                             InvalidRangeIsAnError, RandomWorkloadMatchesReferenceAcrossFlushes,
-                            ListEventsOldestFirstWithTypeAndLimit, ScanEventIdsFromATime,
+                            ListEventsOldestFirstWithTypeAndLimit, ScanEventIdsFromAnIngestTime,
                             DeleteSubjectRemovesEveryEventOfTheSubject, RetentionDropsWholeOldDays,
                             FlushAdvancesPersistedSeqAndDataSurvivesReopen, ConcurrentAppendsAndQueries);
 

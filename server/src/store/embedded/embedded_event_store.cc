@@ -104,7 +104,21 @@ std::shared_ptr<const EmbeddedEventStore::Version> EmbeddedEventStore::CurrentVe
 }
 
 Status EmbeddedEventStore::Append(std::span<const Event> events, uint64_t last_seq) {
+  // All or nothing: every check happens before the first row is added, and once rows are in
+  // the memtable the call succeeds (a failed flush stays queued; PersistedSeq tells the truth).
   for (const Event& e : events) TAP_RETURN_IF_ERROR(CheckEvent(e));
+  const size_t hard_limit = 4 * opts_.memtable_rows;
+  for (int attempt = 0;; ++attempt) {
+    size_t unflushed;
+    {
+      std::shared_lock l(mu_);
+      unflushed = mem_->rows;
+      for (const auto& m : imm_) unflushed += m->rows;
+    }
+    if (unflushed < hard_limit) break;
+    // Flushes are failing or far behind: help once, then refuse rather than grow without bound.
+    if (attempt > 0 || !FlushImpl().ok()) return Status::Unavailable("event store cannot flush; memtable full");
+  }
   size_t rows;
   int64_t first_ms;
   {
@@ -120,15 +134,16 @@ Status EmbeddedEventStore::Append(std::span<const Event> events, uint64_t last_s
   if (opts_.background) {
     // The background thread flushes; past twice the limit the writer helps, which is the
     // backpressure that keeps memory bounded when appends outrun flushes.
-    if (rows >= 2 * opts_.memtable_rows) return FlushImpl();
-    if (full) {
+    if (rows >= 2 * opts_.memtable_rows) {
+      (void)FlushImpl();
+    } else if (full) {
       std::lock_guard<std::mutex> l(bg_mu_);
       bg_kick_ = true;
       bg_cv_.notify_one();
     }
-    return Status::Ok();
+  } else if (full || (rows > 0 && clock_->NowMs() - first_ms >= opts_.memtable_max_age_ms)) {
+    (void)FlushImpl();
   }
-  if (full || (rows > 0 && clock_->NowMs() - first_ms >= opts_.memtable_max_age_ms)) return FlushImpl();
   return Status::Ok();
 }
 

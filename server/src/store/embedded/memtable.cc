@@ -31,9 +31,7 @@ void Memtable::Snapshot(const std::optional<std::string>& project, int32_t from_
     if (key.second < from_day || key.second > to_day || batch->rows() == 0) continue;
     auto cols = std::make_shared<Columns>();
     batch->Snapshot(mask, cols.get());
-    const auto& ts = batch->raw().ts;
-    out->push_back(std::make_shared<MemSource>(key.first, key.second, std::move(cols),
-                                               *std::max_element(ts.begin(), ts.end())));
+    out->push_back(std::make_shared<MemSource>(key.first, key.second, std::move(cols)));
   }
 }
 

@@ -194,7 +194,13 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     c.id = ColumnId::kIngest;
     c.encoding = Encoding::kOffsetFromTs;
     raw.clear();
-    for (uint32_t r : perm) PutVarint64(&raw, ZigZag(cols.ingest[r] - cols.ts[r]));
+    c.min = INT64_MAX;
+    c.max = INT64_MIN;
+    for (uint32_t r : perm) {
+      PutVarint64(&raw, ZigZag(cols.ingest[r] - cols.ts[r]));
+      c.min = std::min(c.min, cols.ingest[r]);
+      c.max = std::max(c.max, cols.ingest[r]);
+    }
     b.AddStream(&c, StreamKind::kData, raw);
     f.columns.push_back(std::move(c));
   }

@@ -26,7 +26,10 @@ Status SegmentSource::StringDict(ColumnId id, StringColumn* scratch, const Strin
 }
 
 bool SegmentSource::Range(ColumnId id, int64_t* min, int64_t* max) const {
-  if (FixedKindOf(id) != FixedKind::kU8 && FixedKindOf(id) != FixedKind::kU16 && id != ColumnId::kTs) return false;
+  if (FixedKindOf(id) != FixedKind::kU8 && FixedKindOf(id) != FixedKind::kU16 && id != ColumnId::kTs &&
+      id != ColumnId::kIngest) {
+    return false;
+  }
   const ColumnMeta* c = seg_->footer().Find(id);
   if (c == nullptr) return false;
   *min = c->min;

@@ -22,7 +22,6 @@ class Source {
   const std::string& project_id() const { return project_id_; }
   int32_t day() const { return day_; }
   virtual size_t rows() const = 0;
-  virtual int64_t max_ts() const = 0;
 
   // Returns columns holding at least `mask`: either the source's own (memtable copies are
   // already decoded) or *scratch, decoded into. The pointer lives as long as both do.
@@ -56,7 +55,6 @@ class SegmentSource final : public Source {
   SegmentSource(std::shared_ptr<const Segment> seg, DictCache* cache)
       : Source(seg->footer().project_id, seg->footer().day), seg_(std::move(seg)), cache_(cache) {}
   size_t rows() const override { return static_cast<size_t>(seg_->rows()); }
-  int64_t max_ts() const override { return seg_->footer().max_ts; }
   Result<const Columns*> Get(ColumnMask mask, Columns* scratch) const override;
   Status UuidDict(ColumnId id, std::shared_ptr<const std::vector<Uuid>>* out) const override;
   Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const override;
@@ -77,10 +75,9 @@ class SegmentSource final : public Source {
 
 class MemSource final : public Source {
  public:
-  MemSource(std::string project_id, int32_t day, std::shared_ptr<const Columns> cols, int64_t max_ts)
-      : Source(std::move(project_id), day), cols_(std::move(cols)), max_ts_(max_ts) {}
+  MemSource(std::string project_id, int32_t day, std::shared_ptr<const Columns> cols)
+      : Source(std::move(project_id), day), cols_(std::move(cols)) {}
   size_t rows() const override { return cols_->rows; }
-  int64_t max_ts() const override { return max_ts_; }
   Result<const Columns*> Get(ColumnMask mask, Columns* scratch) const override;
   Status UuidDict(ColumnId id, std::shared_ptr<const std::vector<Uuid>>* out) const override;
   Status StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const override;
@@ -89,7 +86,6 @@ class MemSource final : public Source {
 
  private:
   std::shared_ptr<const Columns> cols_;
-  int64_t max_ts_;
 };
 
 using SourceList = std::vector<std::shared_ptr<const Source>>;

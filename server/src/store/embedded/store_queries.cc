@@ -55,16 +55,19 @@ Result<std::vector<Event>> EmbeddedEventStore::ListEvents(const EventFilter& fil
 }
 
 Status EmbeddedEventStore::ScanEventIds(int64_t since_ms, const std::function<void(const Uuid&, int64_t)>& fn) {
-  SourceList sources =
-      Snapshot(std::nullopt, DayOf(since_ms), INT32_MAX, Bit(ColumnId::kTs) | Bit(ColumnId::kEventId));
+  // Keyed on ingest time: an event accepted today may carry a days-old ts, so every day is a
+  // candidate and only the footer's ingest range can rule a segment out.
+  const ColumnMask cols = Bit(ColumnId::kIngest) | Bit(ColumnId::kEventId);
+  SourceList sources = Snapshot(std::nullopt, INT32_MIN, INT32_MAX, cols | Bit(ColumnId::kTs));
   for (const auto& src : sources) {
-    if (src->max_ts() < since_ms) continue;
+    int64_t mn, mx;
+    if (src->Range(ColumnId::kIngest, &mn, &mx) && mx < since_ms) continue;
     Columns scratch;
-    auto cols = src->Get(Bit(ColumnId::kTs) | Bit(ColumnId::kEventId), &scratch);
-    if (!cols.ok()) return cols.status();
-    const Columns& c = **cols;
+    auto got = src->Get(cols, &scratch);
+    if (!got.ok()) return got.status();
+    const Columns& c = **got;
     for (size_t r = 0; r < c.rows; ++r) {
-      if (c.ts[r] >= since_ms) fn(c.event_id[r], c.ts[r]);
+      if (c.ingest[r] >= since_ms) fn(c.event_id[r], c.ingest[r]);
     }
   }
   return Status::Ok();

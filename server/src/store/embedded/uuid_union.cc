@@ -28,10 +28,8 @@ UuidUnionResult UnionSortedUuids(std::span<const std::span<const Uuid>> lists, b
   while ((total >> bits) > 1024 && bits < 24) ++bits;
   const uint64_t ranges = uint64_t{1} << bits;
   std::vector<size_t> cursor(k, 0), end(k);
-  std::vector<uint32_t> table;
-  std::vector<Uuid> values;  // distinct values of the current range, index = gid - base
-  values.reserve(4096);
-  constexpr uint32_t kEmpty = UINT32_MAX;
+  std::vector<Uuid> slots;
+  std::vector<uint32_t> slot_gid;
   uint32_t base = 0;
   for (uint64_t r = 0; r < ranges; ++r) {
     size_t n = 0;
@@ -57,38 +55,53 @@ UuidUnionResult UnionSortedUuids(std::span<const std::span<const Uuid>> lists, b
       n += end[i] - cursor[i];
     }
     if (n == 0) continue;
-    const size_t cap = std::bit_ceil(n * 2);
-    table.assign(cap, kEmpty);
-    values.clear();
+    // Open addressing with the values inline (one load per probe). The nil UUID marks an empty
+    // slot, so a real nil UUID is counted on the side.
+    const int log_cap = std::bit_width(n * 2 - 1);
+    const size_t cap = size_t{1} << log_cap;
+    slots.assign(cap, Uuid{});
+    slot_gid.resize(cap);
+    uint32_t local = 0;
+    uint32_t nil_gid = UINT32_MAX;
     const size_t mask = cap - 1;
     for (size_t i = 0; i < k; ++i) {
       const Uuid* l = lists[i].data();
       uint32_t* gids = want_gids ? out.gid[i].data() : nullptr;
       for (size_t j = cursor[i]; j < end[i]; ++j) {
         const Uuid u = l[j];
-        size_t h = (u.lo ^ (u.hi * 0x9E3779B97F4A7C15ULL)) & mask;
-        uint32_t t;
-        while (true) {
-          t = table[h];
-          if (t == kEmpty) {
-            t = static_cast<uint32_t>(values.size());
-            table[h] = t;
-            values.push_back(u);
+        uint32_t g;
+        if (u.IsNil()) [[unlikely]] {
+          if (nil_gid == UINT32_MAX) {
+            nil_gid = base + local++;
             if (want_gids) out.multiplicity.push_back(0);
-            break;
           }
-          if (values[t] == u) break;
-          h = (h + 1) & mask;
+          g = nil_gid;
+        } else {
+          size_t h = static_cast<size_t>(((u.hi ^ u.lo) * 0x9E3779B97F4A7C15ULL) >> (64 - log_cap)) & mask;
+          while (true) {
+            const Uuid& slot = slots[h];
+            if (slot == u) {
+              g = slot_gid[h];
+              break;
+            }
+            if (slot.IsNil()) {
+              slots[h] = u;
+              g = slot_gid[h] = base + local++;
+              if (want_gids) out.multiplicity.push_back(0);
+              break;
+            }
+            h = (h + 1) & mask;
+          }
         }
         if (want_gids) {
-          uint8_t& m = out.multiplicity[base + t];
+          uint8_t& m = out.multiplicity[g];
           m = static_cast<uint8_t>(m + (m < 255));
-          gids[j] = base + t;
+          gids[j] = g;
         }
       }
       cursor[i] = end[i];
     }
-    base += static_cast<uint32_t>(values.size());
+    base += local;
   }
   out.distinct = base;
   return out;
