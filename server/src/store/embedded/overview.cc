@@ -20,6 +20,24 @@ struct PathStat {
   uint64_t sessions = 0;
 };
 
+// Bounce and duration inputs of one session inside one source. Sessions that only one source
+// holds are summed on the spot; the others are combined across sources first.
+struct SessionRecord {
+  uint32_t gid;
+  int32_t day;
+  uint32_t pageviews;
+  int64_t first_ts, last_ts;
+};
+
+struct SessionSums {
+  uint64_t with_pageviews = 0, bounced = 0, duration_ms = 0;
+  void Add(uint64_t pageviews, int64_t first_ts, int64_t last_ts) {
+    with_pageviews += pageviews > 0;
+    bounced += pageviews == 1;
+    duration_ms += static_cast<uint64_t>(last_ts - first_ts);
+  }
+};
+
 // Per-source state, filled by the two parallel phases.
 struct Part {
   Status status;
@@ -34,6 +52,8 @@ struct Part {
   StringColumn path_dict;                            // keeps path strings alive for the merge
   std::vector<PathStat> paths;                       // by local path code
   std::vector<uint64_t> pairs;                       // (session gid << 32 | local path code)
+  SessionSums sums;                                  // sessions only this source holds
+  std::vector<SessionRecord> shared;                 // sessions other sources hold too
 };
 
 bool ByCount(const TopPage& a, const TopPage& b) {
@@ -87,6 +107,24 @@ Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, Part*
       p->pairs.push_back((uint64_t{sh.gid} << 32) | pc);
     }
   }
+  // Bounce and duration: the footer's sums, minus the shared sessions, which go to the merge.
+  if (agg.sessions != sgid.size()) return Status::Corruption("segment: session stats size");
+  p->sums = {agg.sessions_with_pageviews, agg.bounced_sessions, agg.total_duration_ms};
+  const int64_t day_start = int64_t{src.day()} * kDayMs;
+  for (uint32_t s = 0; s < sgid.size(); ++s) {
+    if (sessions_u.multiplicity[sgid[s]] <= 1) continue;
+    const uint32_t pv = agg.SessionStat(s, PageviewAggregates::kPageviews);
+    const uint32_t first = agg.SessionStat(s, PageviewAggregates::kFirstTsInDay);
+    const uint32_t dur = agg.SessionStat(s, PageviewAggregates::kDuration);
+    if (first >= kDayMs || dur >= kDayMs - first || (pv > 0 && p->sums.with_pageviews == 0) ||
+        (pv == 1 && p->sums.bounced == 0) || dur > p->sums.duration_ms) {
+      return Status::Corruption("segment: session stats disagree with the footer");
+    }
+    p->sums.with_pageviews -= pv > 0;
+    p->sums.bounced -= pv == 1;
+    p->sums.duration_ms -= dur;
+    p->shared.push_back({sgid[s], src.day(), pv, day_start + first, day_start + first + dur});
+  }
   p->sessions_selected = sgid.size();
   p->visitors_selected = p->visitors->size();
   return Status::Ok();
@@ -95,7 +133,7 @@ Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, Part*
 // Phase A for one source: pageviews, per-path counts and the selected sessions/visitors.
 Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const UuidUnionResult& visitors_u,
                 bool filtered, Part* p) {
-  ColumnMask need = Bit(ColumnId::kType) | Bit(ColumnId::kPath) | p->filter.columns;
+  ColumnMask need = Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kTs) | p->filter.columns;
   if (filtered) need |= Bit(ColumnId::kAnonymous);
   Columns scratch;
   auto got = src.Get(need, &scratch);
@@ -119,6 +157,7 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
   p->paths.assign(npaths, PathStat());
   std::vector<uint32_t> last(npaths, UINT32_MAX);
   const uint8_t* type = c.type.data();
+  const int64_t* ts = c.ts.data();
   const uint32_t* path = c.str[kStrPath].codes.data();
   const std::vector<uint32_t>& sgid = sessions_u.gid[p->union_index];
   std::vector<uint8_t> visitor_seen;
@@ -130,12 +169,16 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
     const size_t end = row + (*runs)[s];
     const uint32_t gid = sgid[s];
     const bool shared = sessions_u.multiplicity[gid] > 1;
-    bool any = all;
+    bool any = false;
+    uint32_t session_pv = 0;
+    int64_t first_ts = INT64_MAX, last_ts = INT64_MIN;
     for (; row < end; ++row) {
       const uint32_t r = ord ? ord[row] : static_cast<uint32_t>(row);
+      if (!all && !sel[r]) continue;
+      any = true;
+      first_ts = std::min(first_ts, ts[r]);
+      last_ts = std::max(last_ts, ts[r]);
       if (!all) {
-        if (!sel[r]) continue;
-        any = true;
         uint32_t v = c.anonymous.codes[r];
         if (!visitor_seen[v]) {
           visitor_seen[v] = 1;
@@ -144,6 +187,7 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
       }
       if (type[r] != kPageView) continue;
       ++pageviews;
+      ++session_pv;
       const uint32_t pc = path[r];
       PathStat& ps = p->paths[pc];
       ++ps.pageviews;
@@ -153,7 +197,13 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
         if (shared) p->pairs.push_back((uint64_t{gid} << 32) | pc);
       }
     }
-    if (any && !all) p->session_gids.push_back(gid);
+    if (!any) continue;
+    if (!all) p->session_gids.push_back(gid);
+    if (shared) {
+      p->shared.push_back({gid, src.day(), session_pv, first_ts, last_ts});
+    } else {
+      p->sums.Add(session_pv, first_ts, last_ts);
+    }
   }
   p->pageviews = pageviews;
   if (all) {
@@ -261,6 +311,55 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
     }
     out.totals.pageviews += t.pageviews;
   }
+  // Bounce and duration: local sums, then the shared sessions combined per session (totals) and
+  // per (session, day) (series).
+  {
+    std::vector<SessionRecord> records;
+    for (size_t i : live) {
+      const Part& p = parts[i];
+      OverviewTotals& t = out.series[sources[i]->day() - f.from_day].totals;
+      for (OverviewTotals* x : {&t, &out.totals}) {
+        x->sessions_with_pageviews += p.sums.with_pageviews;
+        x->bounced_sessions += p.sums.bounced;
+        x->total_duration_ms += p.sums.duration_ms;
+      }
+      records.insert(records.end(), p.shared.begin(), p.shared.end());
+    }
+    std::sort(records.begin(), records.end(), [](const SessionRecord& a, const SessionRecord& b) {
+      return a.gid != b.gid ? a.gid < b.gid : a.day < b.day;
+    });
+    auto add = [](OverviewTotals* t, const SessionSums& s) {
+      t->sessions_with_pageviews += s.with_pageviews;
+      t->bounced_sessions += s.bounced;
+      t->total_duration_ms += s.duration_ms;
+    };
+    for (size_t a = 0; a < records.size();) {
+      uint64_t pv = 0;
+      int64_t first = INT64_MAX, last = INT64_MIN;
+      size_t b = a;
+      for (; b < records.size() && records[b].gid == records[a].gid;) {
+        uint64_t day_pv = 0;
+        int64_t day_first = INT64_MAX, day_last = INT64_MIN;
+        const int32_t day = records[b].day;
+        for (; b < records.size() && records[b].gid == records[a].gid && records[b].day == day; ++b) {
+          day_pv += records[b].pageviews;
+          day_first = std::min(day_first, records[b].first_ts);
+          day_last = std::max(day_last, records[b].last_ts);
+        }
+        SessionSums ds;
+        ds.Add(day_pv, day_first, day_last);
+        add(&out.series[day - f.from_day].totals, ds);
+        pv += day_pv;
+        first = std::min(first, day_first);
+        last = std::max(last, day_last);
+      }
+      SessionSums ts;
+      ts.Add(pv, first, last);
+      add(&out.totals, ts);
+      a = b;
+    }
+  }
+
   if (!filtered) {
     out.totals.sessions = sessions_u.distinct;
     out.totals.visitors = visitors_u.distinct;

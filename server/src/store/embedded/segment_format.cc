@@ -24,6 +24,9 @@ void EncodeFooter(const SegmentFooter& f, std::string* out) {
   PutVarint64(out, ZigZag(f.min_ts));
   PutVarint64(out, ZigZag(f.max_ts));
   PutVarint64(out, f.pageviews);
+  PutVarint64(out, f.sessions_with_pageviews);
+  PutVarint64(out, f.bounced_sessions);
+  PutVarint64(out, f.total_duration_ms);
   PutVarint64(out, f.columns.size());
   for (const ColumnMeta& c : f.columns) {
     PutFixed8(out, static_cast<uint8_t>(c.id));
@@ -48,7 +51,8 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, SegmentFooter* f
   uint64_t day, rows, min_ts, max_ts, ncols;
   if (!r.GetLengthPrefixed(&project) || !r.GetVarint64(&day) || !r.GetVarint64(&rows) ||
       !r.GetVarint64(&min_ts) || !r.GetVarint64(&max_ts) || !r.GetVarint64(&f->pageviews) ||
-      !r.GetVarint64(&ncols)) {
+      !r.GetVarint64(&f->sessions_with_pageviews) || !r.GetVarint64(&f->bounced_sessions) ||
+      !r.GetVarint64(&f->total_duration_ms) || !r.GetVarint64(&ncols)) {
     return bad("truncated header");
   }
   if (rows > kMaxSegmentRows) return bad("row count out of range");
@@ -60,7 +64,9 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, SegmentFooter* f
   f->rows = rows;
   f->min_ts = UnZigZag(min_ts);
   f->max_ts = UnZigZag(max_ts);
-  if (f->pageviews > rows) return bad("pageviews exceed rows");
+  if (f->pageviews > rows || f->sessions_with_pageviews > rows || f->bounced_sessions > f->sessions_with_pageviews) {
+    return bad("session counts out of range");
+  }
   f->columns.clear();
   f->aggregates.clear();
   uint64_t seen = 0;
@@ -111,11 +117,14 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, SegmentFooter* f
     f->columns.push_back(std::move(c));
   }
   uint64_t naggs;
-  if (!r.GetVarint64(&naggs) || naggs > 2) return bad("bad aggregate count");
+  if (!r.GetVarint64(&naggs) || naggs > 3) return bad("bad aggregate count");
   for (uint64_t i = 0; i < naggs; ++i) {
     StreamMeta s;
     TAP_RETURN_IF_ERROR(decode_stream(&s));
-    if (s.kind != StreamKind::kPathStats && s.kind != StreamKind::kSessionPaths) return bad("not an aggregate");
+    if (s.kind != StreamKind::kPathStats && s.kind != StreamKind::kSessionPaths &&
+        s.kind != StreamKind::kSessionStats) {
+      return bad("not an aggregate");
+    }
     if (f->FindAggregate(s.kind) != nullptr) return bad("duplicate aggregate");
     f->aggregates.push_back(s);
   }

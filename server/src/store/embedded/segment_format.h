@@ -45,8 +45,9 @@ enum class StreamKind : uint8_t {
   // Segment-level page-view aggregates (footer "aggregates" list, not a column):
   kPathStats = 4,     // per path dictionary code: varint page views, varint distinct sessions
   kSessionPaths = 5,  // per session dictionary entry: varint n, then n distinct path codes viewed
+  kSessionStats = 6,  // per session: page views, first ts in the day, duration (u32 arrays)
 };
-inline constexpr uint8_t kMaxStreamKind = 5;
+inline constexpr uint8_t kMaxStreamKind = 6;
 
 struct StreamMeta {
   StreamKind kind = StreamKind::kData;
@@ -80,8 +81,11 @@ struct SegmentFooter {
   uint64_t rows = 0;
   int64_t min_ts = 0, max_ts = 0;
   uint64_t pageviews = 0;
+  // Over all rows, per session: sessions with >= 1 page view, with exactly 1, and the sum of
+  // (last ts - first ts).
+  uint64_t sessions_with_pageviews = 0, bounced_sessions = 0, total_duration_ms = 0;
   std::vector<ColumnMeta> columns;
-  std::vector<StreamMeta> aggregates;  // kPathStats, kSessionPaths
+  std::vector<StreamMeta> aggregates;  // kPathStats, kSessionPaths, kSessionStats
   const StreamMeta* FindAggregate(StreamKind k) const {
     for (const auto& s : aggregates) {
       if (s.kind == k) return &s;

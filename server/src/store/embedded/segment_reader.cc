@@ -165,7 +165,16 @@ Status Segment::LoadPageviewAggregates(PageviewAggregates* out) const {
     total += out->path_pageviews[i];
   }
   if (r.remaining() != 0 || total != footer_.pageviews) return Bad("path stats disagree with the footer");
-  return ReadStream(*paths, &out->session_paths);
+  TAP_RETURN_IF_ERROR(ReadStream(*paths, &out->session_paths));
+  const StreamMeta* stats_stream = footer_.FindAggregate(StreamKind::kSessionStats);
+  if (stats_stream == nullptr) return Bad("missing session stats");
+  out->sessions = static_cast<size_t>(footer_.Find(ColumnId::kSession)->dict_size);
+  TAP_RETURN_IF_ERROR(ReadStream(*stats_stream, &out->session_stats));
+  if (out->session_stats.size() != out->sessions * 12) return Bad("session stats length");
+  out->sessions_with_pageviews = footer_.sessions_with_pageviews;
+  out->bounced_sessions = footer_.bounced_sessions;
+  out->total_duration_ms = footer_.total_duration_ms;
+  return Status::Ok();
 }
 
 Status Segment::LoadUuidDict(ColumnId id, std::vector<Uuid>* dict) const {

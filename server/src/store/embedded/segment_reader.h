@@ -20,6 +20,18 @@ namespace tapistry::store {
 struct PageviewAggregates {
   std::vector<uint64_t> path_pageviews, path_sessions;  // by path dictionary code
   std::string session_paths;  // raw kSessionPaths stream: per session, n then n path codes
+  // Footer totals over the segment's sessions.
+  uint64_t sessions_with_pageviews = 0, bounced_sessions = 0, total_duration_ms = 0;
+  // Raw kSessionStats stream (three byte-shuffled u32 arrays); read it with SessionStat.
+  std::string session_stats;
+  size_t sessions = 0;
+  enum Field { kPageviews = 0, kFirstTsInDay = 1, kDuration = 2 };
+  // One field of one session, straight from the shuffled bytes (no full unshuffle needed).
+  uint32_t SessionStat(size_t session, Field f) const {
+    const auto* p = reinterpret_cast<const uint8_t*>(session_stats.data()) + static_cast<size_t>(f) * sessions * 4;
+    return p[session] | (p[sessions + session] << 8) | (p[2 * sessions + session] << 16) |
+           (static_cast<uint32_t>(p[3 * sessions + session]) << 24);
+  }
 };
 
 class Segment {

@@ -316,11 +316,16 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     std::vector<uint32_t> last(path_dict_size, UINT32_MAX);
     std::string session_paths;
     std::vector<uint32_t> viewed, all_viewed;
+    const size_t nsess = used_sessions.size();
+    std::vector<uint32_t> stats(3 * nsess);  // page views | first ts in day | duration
     size_t row = 0;
-    for (uint32_t s = 0; s < used_sessions.size(); ++s) {
+    for (uint32_t s = 0; s < nsess; ++s) {
       viewed.clear();
+      const size_t first_row = row;
+      uint32_t session_pv = 0;
       for (; row < perm.size() && srank[cols.session.codes[perm[row]]] == s; ++row) {
         if (type[row] != kPageView) continue;
+        ++session_pv;
         const uint32_t pc = path_codes[row];
         ++pv[pc];
         if (last[pc] != s) {
@@ -331,6 +336,14 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
       }
       PutVarint64(&session_paths, viewed.size());
       all_viewed.insert(all_viewed.end(), viewed.begin(), viewed.end());
+      // Rows are in time order within the session: first and last row bound it.
+      const int64_t first = cols.ts[perm[first_row]], last = cols.ts[perm[row - 1]];
+      stats[s] = session_pv;
+      stats[nsess + s] = static_cast<uint32_t>(first - day_start);
+      stats[2 * nsess + s] = static_cast<uint32_t>(last - first);
+      f.sessions_with_pageviews += session_pv > 0;
+      f.bounced_sessions += session_pv == 1;
+      f.total_duration_ms += static_cast<uint64_t>(last - first);
     }
     // Counts first, then fixed-width codes: a reader skips a session's codes without decoding.
     const uint8_t width = CodeWidth(path_dict_size);
@@ -345,6 +358,11 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     }
     f.aggregates.push_back(b.Write(StreamKind::kPathStats, raw));
     f.aggregates.push_back(b.Write(StreamKind::kSessionPaths, session_paths));
+    raw.assign(stats.size() * 4, '\0');
+    for (int a = 0; a < 3; ++a) {
+      ShuffleBytes(reinterpret_cast<const char*>(stats.data() + a * nsess), nsess, 4, raw.data() + a * nsess * 4);
+    }
+    f.aggregates.push_back(b.Write(StreamKind::kSessionStats, raw));
   }
 
   std::string footer_bytes;

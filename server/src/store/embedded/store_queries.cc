@@ -13,7 +13,7 @@ Result<OverviewResult> EmbeddedEventStore::Overview(const OverviewQuery& q) {
   const EventFilter& f = q.filter;
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
   if (static_cast<int64_t>(f.to_day) - f.from_day >= kMaxQueryDays) return Status::InvalidArgument("day range too wide");
-  const ColumnMask mem = Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kSession) |
+  const ColumnMask mem = Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kSession) | Bit(ColumnId::kTs) |
                          Bit(ColumnId::kAnonymous) | Bit(ColumnId::kDevice) | Bit(ColumnId::kViewportW);
   return RunOverview(Snapshot(f.project_id, f.from_day, f.to_day, mem), q);
 }
