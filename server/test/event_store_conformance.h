@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -588,6 +589,102 @@ TYPED_TEST_P(EventStoreConformanceTest, ConcurrentAppendsAndQueries) {
   this->ExpectMatchesReference(this->Range("p", kDay0, kDay0));
 }
 
+// Heatmap, scroll map, elements, breakdown, paths and live visitors: whatever a backend
+// overrides must return exactly what the reference implementations in the EventStore base class
+// (common/event_store_reference.cc, computed over ListEvents) return.
+TYPED_TEST_P(EventStoreConformanceTest, AnalyticsQueriesMatchTheReference) {
+  std::mt19937_64 rng(7);
+  const char* paths[] = {"/", "/pricing", "/docs", "/docs/api"};
+  const char* selectors[] = {"", "a.buy", "button#go", "nav > a"};
+  const char* referrers[] = {"", "https://www.google.com/search?q=x", "https://news.example/item"};
+  std::vector<Event> batch;
+  for (int s = 0; s < 120; ++s) {
+    int64_t t = kT0 + static_cast<int64_t>(rng() % (3 * kDayMs));
+    const uint64_t visitor = rng() % 30;
+    const DeviceClass dev = rng() % 2 ? DeviceClass::kMobile : DeviceClass::kDesktop;
+    const char* country = rng() % 2 ? "DE" : "US";
+    const int n = 1 + static_cast<int>(rng() % 7);
+    for (int k = 0; k < n; ++k) {
+      const uint64_t roll = rng() % 10;
+      EventType type = roll < 4 ? EventType::kPageView : roll < 8 ? EventType::kClick : EventType::kScroll;
+      Event e = Ev("p", t, static_cast<uint64_t>(s), visitor, type, paths[rng() % 4]);
+      e.device_class = dev;
+      e.country[0] = country[0];
+      e.country[1] = country[1];
+      e.browser = rng() % 2 ? "Chrome" : "Safari";
+      e.referrer = referrers[rng() % 3];
+      e.utm_source = rng() % 3 == 0 ? "mail" : "";
+      if (type == EventType::kClick) {
+        if (rng() % 5) {
+          e.x = static_cast<float>(rng() % 1000) / 999.0f;  // includes exactly 1.0 (tile 63)
+          e.y = static_cast<float>(rng() % 977) / 311.0f;   // may exceed 1 on a long page
+        }
+        if (rng() % 3) {
+          // Magnitudes 2^0 .. 2^-40: double sums of these depend on the order of addition, so
+          // the mean position checks that clicks are added in the reference's order.
+          e.ex = std::ldexp(static_cast<float>(rng() % 100) / 7.0f, -static_cast<int>(rng() % 41));
+          e.ey = static_cast<float>(rng() % 100) / 13.0f;
+        }
+        e.selector_hash = rng() % 6;  // 0 = none
+        e.selector = selectors[rng() % 4];
+        e.flags = static_cast<uint8_t>(rng() % 4);
+      }
+      if (type == EventType::kScroll) e.depth_pct = static_cast<uint8_t>(rng() % 105);  // some invalid
+      batch.push_back(e);
+      t += static_cast<int64_t>(rng() % (20 * 60 * 1000));
+    }
+  }
+  // Equal timestamps with different ids: the order ties are broken in must match too.
+  Event tie = Ev("p", kT0 + 777, 999, 1, EventType::kClick, "/docs");
+  tie.selector_hash = 5;
+  tie.ex = 0.1f;
+  tie.ey = 0.2f;
+  batch.push_back(tie);
+  tie.event_id.lo ^= 1;
+  tie.ex = 0.7f;
+  batch.push_back(tie);
+  this->Append(std::vector<Event>(batch.begin(), batch.begin() + batch.size() / 2));
+  ASSERT_TRUE(this->store_->Flush().ok());
+  this->Append(std::vector<Event>(batch.begin() + batch.size() / 2, batch.end()));
+  EventStore& st = *this->store_;
+  for (int variant = 0; variant < 3; ++variant) {
+    EventFilter f = this->Range("p", kDay0, kDay0 + 3);
+    if (variant == 1) f.device_class = DeviceClass::kMobile;
+    if (variant == 2) f.from_day = kDay0 + 1;
+    for (ClickKind kind : {ClickKind::kAll, ClickKind::kRage, ClickKind::kDead}) {
+      HeatmapQuery hq{f, kind};
+      hq.filter.path = "/docs";
+      auto got = st.Heatmap(hq);
+      auto want = st.EventStore::Heatmap(hq);
+      ASSERT_TRUE(got.ok() && want.ok());
+      EXPECT_EQ(*got, *want);
+    }
+    EXPECT_FALSE(st.Heatmap(HeatmapQuery{f, ClickKind::kAll}).ok());  // path is required
+    auto sm = st.ScrollMap(f), sm_ref = st.EventStore::ScrollMap(f);
+    ASSERT_TRUE(sm.ok() && sm_ref.ok());
+    EXPECT_EQ(*sm, *sm_ref);
+    EXPECT_GT(sm->views, 0u);
+    auto el = st.TopElements(f, 3), el_ref = st.EventStore::TopElements(f, 3);
+    ASSERT_TRUE(el.ok() && el_ref.ok());
+    EXPECT_EQ(*el, *el_ref);
+    for (Dimension d : {Dimension::kPage, Dimension::kEntryPage, Dimension::kReferrer, Dimension::kUtmSource,
+                        Dimension::kDevice, Dimension::kBrowser, Dimension::kCountry}) {
+      auto b = st.Breakdown(f, d, 10), b_ref = st.EventStore::Breakdown(f, d, 10);
+      ASSERT_TRUE(b.ok() && b_ref.ok());
+      EXPECT_EQ(*b, *b_ref) << DimensionName(d);
+    }
+    auto p = st.Paths(f, "doc", 10), p_ref = st.EventStore::Paths(f, "doc", 10);
+    ASSERT_TRUE(p.ok() && p_ref.ok());
+    EXPECT_EQ(*p, *p_ref);
+    EXPECT_EQ(p->size(), 2u);
+  }
+  for (int64_t since : {kT0, kT0 + kDayMs + 12345, kT0 + 5 * kDayMs}) {
+    auto lv = st.LiveVisitors("p", since), lv_ref = st.EventStore::LiveVisitors("p", since);
+    ASSERT_TRUE(lv.ok() && lv_ref.ok());
+    EXPECT_EQ(*lv, *lv_ref);
+  }
+}
+
 REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWithZeros,
                             CountsPageviewsSessionsAndVisitors, SessionCrossingMidnightCountsOnceInTotals,
                             BounceAndDurationPerSessionAcrossMidnight,
@@ -595,6 +692,7 @@ REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWith
                             InvalidRangeIsAnError, RandomWorkloadMatchesReferenceAcrossFlushes,
                             ListEventsOldestFirstWithTypeAndLimit, ScanEventIdsFromAnIngestTime,
                             DeleteSubjectRemovesEveryEventOfTheSubject, RetentionDropsWholeOldDays,
-                            FlushAdvancesPersistedSeqAndDataSurvivesReopen, ConcurrentAppendsAndQueries);
+                            FlushAdvancesPersistedSeqAndDataSurvivesReopen, ConcurrentAppendsAndQueries,
+                            AnalyticsQueriesMatchTheReference);
 
 }  // namespace tapistry::conformance

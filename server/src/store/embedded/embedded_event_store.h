@@ -56,6 +56,13 @@ class EmbeddedEventStore final : public EventStore {
   Result<OverviewResult> Overview(const OverviewQuery& q) override;
   Result<std::vector<Event>> ListEvents(const EventFilter& filter, std::optional<EventType> type,
                                         size_t limit) override;
+  // Column scans with exactly the reference semantics (common/event_store_reference.cc),
+  // without materializing events (store_analytics.cc).
+  Result<HeatmapResult> Heatmap(const HeatmapQuery& q) override;
+  Result<ScrollMapResult> ScrollMap(const EventFilter& f) override;
+  Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) override;
+  Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains, size_t limit) override;
+  Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms) override;
   Status ScanEventIds(int64_t since_ms, const std::function<void(const Uuid&, int64_t ts_ms)>& fn) override;
   Result<uint64_t> DeleteSubject(const std::string& project_id, const std::optional<Uuid>& anonymous_id,
                                  const std::optional<std::string>& user_id) override;
@@ -105,6 +112,10 @@ class EmbeddedEventStore final : public EventStore {
   Status MaybeCompact(bool everything);  // requires maint_mu_
   Status CompactPartition(const PartitionKey& key, const std::vector<SegEntry>& inputs);
   std::shared_ptr<const Version> CurrentVersion() const;
+  // Calls fn(source, columns, selection) for each source of the filter's range, one at a time in
+  // ascending day order; `selection` is empty when every row matches. `columns` holds `mask`.
+  using ScanFn = std::function<Status(const Source&, const Columns&, const std::vector<uint8_t>&)>;
+  Status ScanSelected(const EventFilter& f, std::optional<EventType> type, ColumnMask mask, const ScanFn& fn);
 
   const EmbeddedStoreOptions opts_;
   Clock* const clock_;
