@@ -105,7 +105,7 @@ function start(cfg: Config): void {
     draw();
   });
   const close = el('button', { type: 'button', class: 'x', 'aria-label': 'Close the heatmap', title: 'Close (Esc)' }, '×');
-  const title = el('b', {}, '🔥 Tapistry');
+  const title = el('b', {}, 'Tapistry');
   const pathEl = el('code', {}, path);
   bar.append(
     title,

@@ -51,7 +51,7 @@ export function BookmarkletPanel(props: { s: AppState; range: DayRange; pageUrl:
       ? html`<button type="button" class="btn btn-primary" disabled=${busy} onClick=${create}>${busy ? 'Creating…' : 'Create bookmarklet'}</button>`
       : html`<div class="bm-row">
           <a ref=${link} class="btn btn-primary bookmarklet-link" draggable="true" onClick=${(e: Event) => e.preventDefault()}
-            title="Drag me to your bookmarks bar">🔥 Tapistry heatmap</a>
+            title="Drag me to your bookmarks bar">Tapistry heatmap</a>
           <${CopyButton} text=${code} label="Copy code" />
           <span class="muted small" data-expires=${tok.expires_at}>Valid until ${until}</span>
         </div>

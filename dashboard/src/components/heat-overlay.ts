@@ -152,8 +152,8 @@ function ElementBoxes(props: { pinned: Pinned[]; k: number; highlight?: string; 
         style=${{ left: p.badge.x * k + 'px', top: p.badge.y * k + 'px', background: badgeColor(p.clicks, max) }}>${short(p.clicks)}</div>
         ${(p.rage > 0 || p.dead > 0) &&
         html`<div class="el-flags" style=${{ left: p.rect.x * k + 'px', top: Math.max(0, p.rect.y * k - 11) + 'px' }}>
-          ${p.rage > 0 && html`<span title=${exact(p.rage) + ' rage clicks'}>😡 ${short(p.rage)}</span>`}
-          ${p.dead > 0 && html`<span title=${exact(p.dead) + ' dead clicks'}>😵 ${short(p.dead)}</span>`}
+          ${p.rage > 0 && html`<span class="flag rage" title=${exact(p.rage) + ' rage clicks'}>rage ${short(p.rage)}</span>`}
+          ${p.dead > 0 && html`<span class="flag dead" title=${exact(p.dead) + ' dead clicks'}>dead ${short(p.dead)}</span>`}
         </div>`}`,
     )}
   </div>`;

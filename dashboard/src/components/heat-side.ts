@@ -47,8 +47,8 @@ export function ElementList(props: {
             <code class="el-sel" title=${e.selector || '(no selector)'}>${e.selector || '(no selector)'}</code>
             <span class="el-meta">
               <span title=${exact(e.clicks) + ' clicks'}>${short(e.clicks)} clicks</span> · <span>${percent(share)}</span>
-              ${e.rage > 0 && html` · <span title=${exact(e.rage) + ' rage clicks'}>😡 ${short(e.rage)}</span>`}
-              ${e.dead > 0 && html` · <span title=${exact(e.dead) + ' dead clicks'}>😵 ${short(e.dead)}</span>`}
+              ${e.rage > 0 && html` · <span class="flag rage" title=${exact(e.rage) + ' rage clicks'}>rage ${short(e.rage)}</span>`}
+              ${e.dead > 0 && html` · <span class="flag dead" title=${exact(e.dead) + ' dead clicks'}>dead ${short(e.dead)}</span>`}
               ${props.canPlace && u && html` · <span class="warn-text">${REASON[u.reason]}</span>`}
               ${props.canPlace && !u && placed.has(e.selector_hash) && html``}
             </span>

@@ -13,6 +13,7 @@ const paths: Record<string, string> = {
   copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
   close: 'M6 6l12 12M18 6L6 18',
   calendar: 'M4 6h16v14H4zM4 10h16M8 3v4M16 3v4',
+  camera: 'M4 8h3l2-3h6l2 3h3v11H4zM12 10a3 3 0 1 0 0 6 3 3 0 0 0 0-6z',
   external: 'M14 4h6v6M20 4l-9 9M18 14v6H4V6h6',
 };
 

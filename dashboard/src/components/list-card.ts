@@ -30,10 +30,6 @@ function countryName(code: string): string {
     return code;
   }
 }
-function flag(code: string): string {
-  if (!/^[A-Za-z]{2}$/.test(code)) return '🌐';
-  return String.fromCodePoint(...[...code.toUpperCase()].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65));
-}
 
 export function rowLabel(dim: Dimension, value: string): string {
   if (value === '') {
@@ -41,7 +37,7 @@ export function rowLabel(dim: Dimension, value: string): string {
     if (dim === 'country') return 'Unknown';
     return '(none)';
   }
-  if (dim === 'country') return `${flag(value)} ${countryName(value)}`;
+  if (dim === 'country') return countryName(value);
   if (dim === 'device') return DEVICE_LABEL[value] ?? value;
   return value;
 }

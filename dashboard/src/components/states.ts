@@ -3,6 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import type { ApiError } from '../api/client';
 import { html } from '../html';
+import { Icon } from './icons';
 
 export function Skeleton(props: { lines?: number; height?: number; class?: string }) {
   const n = props.lines ?? 1;
@@ -26,7 +27,7 @@ export function ErrorPanel(props: { error: ApiError | Error; retry?: () => void;
 
 export function Empty(props: { title: string; children?: ComponentChildren; icon?: string }) {
   return html`<div class="state state-empty">
-    ${props.icon && html`<div class="state-icon" aria-hidden="true">${props.icon}</div>`}
+    ${props.icon && html`<div class="state-icon" aria-hidden="true"><${Icon} name=${props.icon} size=${28} /></div>`}
     <p class="state-title">${props.title}</p>
     <div class="state-text">${props.children}</div>
   </div>`;

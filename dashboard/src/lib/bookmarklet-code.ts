@@ -22,6 +22,6 @@ export function bookmarkletCode(c: BookmarkletConfig): string {
     cfg +
     ';var s=document.createElement("script");s.src=' +
     src +
-    '+"?t="+Date.now();s.crossOrigin="anonymous";(document.head||document.documentElement).appendChild(s);})();'
+    '+"?t="+Date.now();(document.head||document.documentElement).appendChild(s);})();'
   );
 }

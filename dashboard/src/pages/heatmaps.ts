@@ -162,7 +162,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
     stage = pathsQ.error
       ? html`<${ErrorPanel} error=${pathsQ.error} retry=${pathsQ.reload} what="The list of pages" />`
       : pathsQ.data
-        ? html`<${Empty} title="No pages with visits in this range" icon="🔥">Heatmaps appear once visitors load pages with the snippet.
+        ? html`<${Empty} title="No pages with visits in this range" icon="heatmaps">Heatmaps appear once visitors load pages with the snippet.
             Try a longer range, or check <a href=${'/app/settings?project=' + encodeURIComponent(s.project)}>Settings → Install</a>.</${Empty}>`
         : html`<${Skeleton} lines=${8} height=${24} />`;
   } else if (s.mode === 'bookmarklet') {
@@ -188,7 +188,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   } else if (snapQ.error && !noSnapshot) {
     stage = html`<${ErrorPanel} error=${snapQ.error} retry=${snapQ.reload} what="The page snapshot" />`;
   } else if (noSnapshot) {
-    stage = html`<${Empty} title=${'No snapshot of ' + path + ' yet'} icon="📷">
+    stage = html`<${Empty} title=${'No snapshot of ' + path + ' yet'} icon="camera">
       The snippet captures a masked snapshot of a page the first time a visitor loads it at this width${s.vw ? ` (${VW_LABEL[s.vw]})` : ''}.
       Until then, the counts are in the side panel, and you can see the heatmap over the live page:
       <div class="row center">

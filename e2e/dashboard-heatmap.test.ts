@@ -1,0 +1,363 @@
+// Issue 4 acceptance, end to end in Chromium against the real server: a sample page with the
+// snippet gets 200 scripted clicks at known positions (plus a rage burst and two dead clicks); then
+// the API's tiles, the dashboard's heatmap (pixels of a screenshot), element mode, exports, the
+// scroll map (scripted depths), the live-frame and bookmarklet modes are checked.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  app,
+  dashboardContext,
+  type DashEnv,
+  DESKTOP,
+  postSnapshot,
+  readApi,
+  shoot,
+  SHOTS,
+  sitePage,
+  startDashboardEnv,
+  watchErrors,
+} from './lib/dashboard';
+import { decodePng, pixel } from './lib/png';
+
+const PATH = '/static/dash-heat.html';
+const SCROLL_PATH = '/static/dash-scroll.html';
+
+interface Target {
+  sel: string;
+  n: number;
+  box: { x: number; y: number; w: number; h: number }; // page CSS px, from dash-heat.html
+  rows: number[];
+  cols: number[];
+}
+const steps = (from: number, to: number, step: number) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
+// Spots inside each element at least 35 px apart: the SDK drops a second click within 30 px and
+// 500 ms (double click) and flags the third within 1 s (rage), so a spot is reused only after 1.1 s.
+const TARGETS: Target[] = [
+  { sel: '#cta', n: 90, box: { x: 440, y: 330, w: 400, h: 110 }, cols: steps(20, 380, 36), rows: [20, 55, 90] },
+  { sel: '#plan-pro', n: 50, box: { x: 700, y: 1400, w: 360, h: 100 }, cols: steps(20, 340, 36), rows: [20, 55, 85] },
+  { sel: '#nav-docs', n: 40, box: { x: 900, y: 12, w: 140, h: 40 }, cols: [10, 50, 90, 130], rows: [20] },
+  { sel: '#promo', n: 20, box: { x: 40, y: 90, w: 300, h: 70 }, cols: steps(15, 285, 36), rows: [18, 54] },
+];
+
+interface Click {
+  sel: string;
+  px: number;
+  py: number;
+}
+
+let env: DashEnv;
+let dash: BrowserContext;
+let doc = { w: 0, h: 0 };
+const clicks: Click[] = [];
+const expected = new Map<string, number>();
+
+beforeAll(async () => {
+  env = await startDashboardEnv();
+  const site = await env.browser.newContext({ viewport: { width: 1280, height: 1600 } });
+  const page = await sitePage(env, site, PATH);
+  doc = await page.evaluate(() => {
+    const se = document.scrollingElement || document.documentElement;
+    return { w: se.scrollWidth, h: se.scrollHeight };
+  });
+  // 200 clicks, interleaved across the targets in proportion, each at a spot not used for 1.1 s
+  const order: Target[] = [];
+  const left = new Map(TARGETS.map((t) => [t.sel, t.n]));
+  for (let k = 0; k < 200; k++) {
+    const t = TARGETS.reduce((best, c) => ((left.get(c.sel)! / c.n > left.get(best.sel)! / best.n) ? c : best));
+    left.set(t.sel, left.get(t.sel)! - 1);
+    order.push(t);
+  }
+  const lastUse = new Map<string, number>();
+  const used = new Map<string, number>();
+  for (const t of order) {
+    const k = used.get(t.sel) ?? 0;
+    used.set(t.sel, k + 1);
+    const spots = t.cols.flatMap((c) => t.rows.map((r) => [c, r] as const));
+    const [cx, cy] = spots[k % spots.length]!;
+    const key = `${t.sel}:${cx}:${cy}`;
+    const wait = (lastUse.get(key) ?? 0) + 1100 - Date.now();
+    if (wait > 0) await page.waitForTimeout(wait);
+    lastUse.set(key, Date.now());
+    const px = t.box.x + cx;
+    const py = t.box.y + cy;
+    await page.mouse.click(px, py);
+    clicks.push({ sel: t.sel, px, py });
+    await page.waitForTimeout(30);
+  }
+  // a rage burst on #plan-pro (one normal click, one flagged rage; the rest of the burst is dropped)
+  await page.waitForTimeout(1200);
+  for (let r = 0; r < 4; r++) await page.mouse.click(700 + 180, 1400 + 50);
+  clicks.push({ sel: '#plan-pro', px: 880, py: 1450 }, { sel: '#plan-pro', px: 880, py: 1450 });
+  // two dead clicks: nothing changes for 2.5 s after them
+  await page.waitForTimeout(1200);
+  await page.mouse.click(150, 1150);
+  await page.mouse.click(330, 1190);
+  clicks.push({ sel: '#dead-zone', px: 150, py: 1150 }, { sel: '#dead-zone', px: 330, py: 1190 });
+  await page.waitForTimeout(3200);
+  await page.evaluate(() => (window as any).tapistry('flush'));
+  await page.close();
+  for (const c of clicks) {
+    const key = `${Math.min(63, Math.floor((c.px / doc.w) * 64))},${Math.min(63, Math.floor((c.py / doc.h) * 64))}`;
+    expected.set(key, (expected.get(key) ?? 0) + 1);
+  }
+
+  // The version of the page the heatmap is drawn over: the promo banner is gone (?v=2).
+  const v2 = await sitePage(env, site, PATH + '?v=2');
+  await v2.waitForTimeout(1500); // let the SDK's own capture (if any) go first: ours must be the latest
+  await postSnapshot(env, v2);
+  await v2.close();
+
+  // scroll map: 10 page views of a 4000 px page in an 800 px viewport, to scripted depths
+  const sc = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const sp = await sc.newPage();
+  const depths = [20, 20, 45, 45, 45, 70, 70, 70, 100, 100];
+  for (const [n, depth] of depths.entries()) {
+    await sp.goto(env.site + SCROLL_PATH);
+    await sp.waitForFunction(() => (window as any).tapistry?.loaded === true);
+    if (depth > 20) {
+      await sp.evaluate((y) => window.scrollTo(0, y), (depth / 100) * 4000 - 800);
+      await sp.waitForTimeout(350);
+    }
+    if (n === 0) await postSnapshot(env, sp);
+  }
+  await sp.goto('about:blank');
+  await sc.close();
+
+  // wait until everything is stored
+  const end = Date.now() + 20000;
+  for (;;) {
+    const h = await readApi<{ total: number }>(env, '/api/heatmap', { path: PATH });
+    const s = await readApi<{ views: number }>(env, '/api/scrollmap', { path: SCROLL_PATH });
+    if ((h.body.total >= clicks.length && s.body.views >= 10) || Date.now() > end) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await site.close();
+  dash = await dashboardContext(env, DESKTOP);
+}, 180000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+async function openHeatmaps(q: Record<string, string>): Promise<{ page: Page; errors: string[] }> {
+  const page = await dash.newPage();
+  const errors = watchErrors(page);
+  await page.goto(app(env, 'heatmaps', q));
+  return { page, errors };
+}
+
+describe('API', () => {
+  test('tiles: hot where the clicks were, 204 clicks in all, rage and dead flagged', async () => {
+    const h = await readApi<{ grid: number; tiles: Array<{ i: number; j: number; count: number }>; total: number }>(env, '/api/heatmap', { path: PATH });
+    expect(h.status).toBe(200);
+    expect(h.body.grid).toBe(64);
+    expect(h.body.total).toBe(clicks.length);
+    let diff = 0;
+    const got = new Map(h.body.tiles.map((t) => [`${t.i},${t.j}`, t.count]));
+    for (const k of new Set([...expected.keys(), ...got.keys()])) diff += Math.abs((expected.get(k) ?? 0) - (got.get(k) ?? 0));
+    // a click within a pixel of a tile edge may fall on either side
+    expect(diff).toBeLessThanOrEqual(6);
+    // the hottest tile is the one the script clicked most
+    const top = [...h.body.tiles].sort((a, b) => b.count - a.count)[0]!;
+    const most = Math.max(...expected.values());
+    expect(expected.get(`${top.i},${top.j}`) ?? 0).toBeGreaterThanOrEqual(most - 1);
+    const rage = await readApi<{ total: number }>(env, '/api/heatmap', { path: PATH, kind: 'rage' });
+    expect(rage.body.total).toBe(1);
+    const dead = await readApi<{ total: number }>(env, '/api/heatmap', { path: PATH, kind: 'dead' });
+    expect(dead.body.total).toBe(2);
+  });
+
+  test('scroll reach within ±5 points of the scripted depths', async () => {
+    const s = await readApi<{ views: number; reach: Array<{ depth_pct: number; pct: number }> }>(env, '/api/scrollmap', { path: SCROLL_PATH });
+    expect(s.body.views).toBe(10);
+    const at = (d: number) => s.body.reach.find((r) => r.depth_pct === d)!.pct;
+    expect(Math.abs(at(10) - 100)).toBeLessThanOrEqual(5);
+    expect(Math.abs(at(30) - 80)).toBeLessThanOrEqual(5);
+    expect(Math.abs(at(60) - 50)).toBeLessThanOrEqual(5);
+    expect(Math.abs(at(85) - 20)).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('dashboard', () => {
+  test('heatmap over the snapshot: hot pixels on the clicked button, page untouched where nobody clicked', async () => {
+    const { page, errors } = await openHeatmaps({ path: PATH });
+    await page.locator('.stage-status', { hasText: `${clicks.length} clicks` }).waitFor();
+    const overlay = page.locator('.overlay');
+    await overlay.waitFor();
+    await page.waitForTimeout(300);
+    await shoot(page, 'heatmaps-clicks');
+    const box = (await overlay.boundingBox())!;
+    const scale = box.width / doc.w;
+    const top = [...expected.entries()].sort((a, b) => b[1] - a[1])[0]![0].split(',').map(Number) as [number, number];
+    const hot = { x: box.x + ((top[0] + 0.5) / 64) * box.width, y: box.y + ((top[1] + 0.5) / 64) * box.height };
+    const cold = { x: box.x + 1200 * scale, y: box.y + 900 * scale }; // white page, no click within 300 px
+    await page.evaluate((y) => window.scrollTo(0, y), Math.max(0, hot.y - 300));
+    const sy = await page.evaluate(() => window.scrollY);
+    const shot = decodePng(await page.screenshot());
+    const [r, g, b] = pixel(shot, hot.x, hot.y - sy);
+    expect(r, `hot pixel rgb(${r},${g},${b})`).toBeGreaterThanOrEqual(200);
+    expect(b, `hot pixel rgb(${r},${g},${b})`).toBeLessThanOrEqual(110);
+    await page.evaluate((y) => window.scrollTo(0, y), Math.max(0, cold.y - 300));
+    const sy2 = await page.evaluate(() => window.scrollY);
+    const shot2 = decodePng(await page.screenshot());
+    const c = pixel(shot2, cold.x, cold.y - sy2);
+    expect(Math.min(c[0], c[1], c[2]), `cold pixel rgb(${c.slice(0, 3)})`).toBeGreaterThanOrEqual(235);
+    // the cursor tooltip reads the tile under the pointer
+    await page.evaluate((y) => window.scrollTo(0, y), Math.max(0, hot.y - 300));
+    await page.mouse.move(hot.x, hot.y - (await page.evaluate(() => window.scrollY)));
+    await expect.poll(() => page.locator('.cursor-tip').textContent()).toMatch(/^\d+ clicks? here$/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('element mode: badges on the clicked elements, removed elements counted and listed', async () => {
+    const { page, errors } = await openHeatmaps({ path: PATH, view: 'elements' });
+    await page.locator('.el-badge').first().waitFor();
+    await page.waitForTimeout(300);
+    await shoot(page, 'heatmaps-elements');
+    const rows = await page.locator('.el-row').evaluateAll((els) => els.map((e) => [e.getAttribute('data-selector'), Number(e.getAttribute('data-clicks'))]));
+    const bySel = new Map(rows as Array<[string, number]>);
+    expect(bySel.get('#cta')).toBe(90);
+    expect(bySel.get('#plan-pro')).toBe(52);
+    expect(bySel.get('#nav-docs')).toBe(40);
+    expect(bySel.get('#promo')).toBe(20);
+    expect(bySel.get('#dead-zone')).toBe(2);
+    // #promo is not in this version of the page: counted, listed, not silently dropped
+    const box = page.locator('.unplaced-box');
+    await expect.poll(() => box.getAttribute('data-unplaced-clicks')).toBe('20');
+    expect(await box.locator('li[data-selector="#promo"]').count()).toBe(1);
+    // each badge sits on its element as laid out in the snapshot
+    for (const sel of ['#cta', '#plan-pro', '#nav-docs']) {
+      const r = await page.evaluate((s) => {
+        const f = document.querySelector('iframe.page-frame') as HTMLIFrameElement;
+        const el = f.contentDocument!.querySelector(s)!.getBoundingClientRect();
+        const ov = document.querySelector('.overlay') as HTMLElement;
+        const k = Number(ov.dataset.scale);
+        const o = ov.getBoundingClientRect();
+        const hash = document.querySelector(`.el-box[data-selector="${s}"]`)!.getAttribute('data-hash');
+        const b = document.querySelector(`.el-badge[data-hash="${hash}"]`)!.getBoundingClientRect();
+        return { el: { x: o.x + el.x * k, y: o.y + el.y * k, w: el.width * k, h: el.height * k }, badge: { x: b.x, y: b.y, w: b.width, h: b.height } };
+      }, sel);
+      const cx = r.badge.x + r.badge.w / 2;
+      const cy = r.badge.y + r.badge.h / 2;
+      expect(Math.abs(cx - (r.el.x + r.el.w)), `${sel} badge x`).toBeLessThanOrEqual(r.badge.w);
+      expect(Math.abs(cy - r.el.y), `${sel} badge y`).toBeLessThanOrEqual(r.badge.h);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('exports: tiles CSV, element JSON, PNG of the heatmap', async () => {
+    const { page } = await openHeatmaps({ path: PATH });
+    await page.locator('.overlay').waitFor();
+    await page.locator('.stage-status', { hasText: `${clicks.length} clicks` }).waitFor();
+    const get = async (label: string) => {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: label }).click()]);
+      return { name: d.suggestedFilename(), body: readFileSync((await d.path())!) };
+    };
+    const csv = await get('Tiles CSV');
+    expect(csv.name).toMatch(/^tiles-clicks-static-dash-heat-html-.*\.csv$/);
+    const lines = csv.body.toString().trim().split('\n');
+    expect(lines[0]).toBe('i,j,count');
+    expect(lines.slice(1).reduce((a, l) => a + Number(l.split(',')[2]), 0)).toBe(clicks.length);
+    const json = JSON.parse((await get('Elements JSON')).body.toString());
+    expect(json.path).toBe(PATH);
+    expect(json.elements.find((e: { selector: string }) => e.selector === '#cta').clicks).toBe(90);
+    const png = await get('PNG');
+    const img = decodePng(png.body);
+    expect(img.width).toBeGreaterThanOrEqual(1000);
+    let red = 0;
+    for (let p = 0; p < img.data.length; p += 4) if (img.data[p]! > 200 && img.data[p + 2]! < 90 && img.data[p + 1]! < 200) red++;
+    expect(red).toBeGreaterThan(200);
+    await page.close();
+  });
+
+  test('scroll map: reach within ±5 points of the scripted depths, hover readout', async () => {
+    const { page, errors } = await openHeatmaps({ path: SCROLL_PATH, view: 'scroll' });
+    await page.locator('.reach-table').waitFor();
+    const reach = new Map(
+      (await page.locator('.reach-table tr[data-depth]').evaluateAll((rs) => rs.map((r) => [Number(r.getAttribute('data-depth')), Number(r.getAttribute('data-reach'))]))) as Array<[number, number]>,
+    );
+    expect(Math.abs(reach.get(10)! - 100)).toBeLessThanOrEqual(5);
+    expect(Math.abs(reach.get(25)! - 80)).toBeLessThanOrEqual(5);
+    expect(Math.abs(reach.get(50)! - 50)).toBeLessThanOrEqual(5);
+    expect(Math.abs(reach.get(90)! - 20)).toBeLessThanOrEqual(5);
+    const overlay = page.locator('.overlay');
+    await overlay.waitFor();
+    await shoot(page, 'heatmaps-scroll');
+    const box = (await overlay.boundingBox())!;
+    const y = box.y + box.height * 0.6;
+    await page.evaluate((yy) => window.scrollTo(0, yy - 400), y);
+    const sy = await page.evaluate(() => window.scrollY);
+    await page.mouse.move(box.x + box.width / 2, y - sy);
+    const tip = (await page.locator('.cursor-tip').textContent()) ?? '';
+    const m = /^([\d.]+)% scrolled this far$/.exec(tip);
+    expect(m, tip).not.toBeNull();
+    expect(Math.abs(Number(m![1]) - 50)).toBeLessThanOrEqual(5);
+    expect(await page.locator('.scroll-line[data-level="100"]').count()).toBe(1);
+    expect(await page.locator('.scroll-line[data-level="50"]').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('live mode: after 7.5 s without a handshake it says the site blocks embedding and offers the other modes', async () => {
+    const { page } = await openHeatmaps({ path: PATH, mode: 'live' });
+    const blocked = page.getByText('Your site blocks embedding');
+    const overlay = page.locator('.overlay-clip');
+    await Promise.race([blocked.waitFor({ timeout: 12000 }), overlay.waitFor({ timeout: 12000 })]);
+    if (await blocked.isVisible()) {
+      await shoot(page, 'heatmaps-live-blocked');
+      await page.getByRole('button', { name: 'Use snapshot' }).click();
+      await page.locator('iframe.page-frame[srcdoc]').waitFor();
+      expect(page.url()).not.toContain('mode=live');
+    } else {
+      await shoot(page, 'heatmaps-live');
+    }
+    await page.close();
+  });
+
+  test('bookmarklet: a short-lived token, and the same heatmap drawn over the live page', async () => {
+    const { page, errors } = await openHeatmaps({ path: PATH, mode: 'bookmarklet' });
+    await page.getByRole('button', { name: 'Create bookmarklet' }).click();
+    const link = page.locator('a.bookmarklet-link');
+    await link.waitFor();
+    await shoot(page, 'heatmaps-bookmarklet');
+    const code = (await link.getAttribute('href'))!;
+    expect(code.startsWith('javascript:')).toBe(true);
+    const expires = Number(await page.locator('[data-expires]').getAttribute('data-expires'));
+    expect(expires - Date.now()).toBeGreaterThan(50 * 60000);
+    expect(expires - Date.now()).toBeLessThanOrEqual(61 * 60000);
+    expect(errors).toEqual([]);
+    await page.close();
+
+    // run it on the customer's page, as clicking the bookmark would
+    const site = await env.browser.newContext({ viewport: { width: 1280, height: 1600 } });
+    const sp = await sitePage(env, site, PATH);
+    await sp.evaluate((js) => (0, eval)(decodeURIComponent(js.slice('javascript:'.length))), code);
+    const host = sp.locator('#__tapistry_overlay');
+    await host.waitFor({ state: 'attached' });
+    await expect.poll(() => sp.evaluate(() => document.getElementById('__tapistry_overlay')!.shadowRoot!.querySelector('.bar')!.textContent), { timeout: 10000 }).toContain(`${clicks.length} clicks`);
+    await sp.waitForTimeout(300);
+    const shot = decodePng(await sp.screenshot({ path: join(SHOTS, 'bookmarklet-on-site-1280x1600.png') }));
+    // every tile with 3+ clicks outside the toolbar is coloured; a tile nobody clicked is not
+    const hotTiles = [...expected.entries()]
+      .filter(([, n]) => n >= 3)
+      .map(([k]) => k.split(',').map(Number) as [number, number])
+      .map(([i, j]) => ({ x: ((i + 0.5) / 64) * doc.w, y: ((j + 0.5) / 64) * doc.h }))
+      .filter((p) => p.y > 80);
+    expect(hotTiles.length).toBeGreaterThan(10);
+    await sp.keyboard.press('Escape');
+    expect(await host.count()).toBe(0);
+    const clean = decodePng(await sp.screenshot());
+    const dist = (p: { x: number; y: number }) => {
+      const a = pixel(shot, p.x, p.y);
+      const b = pixel(clean, p.x, p.y);
+      return Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) + Math.abs(a[2] - b[2]);
+    };
+    for (const p of hotTiles) expect(dist(p), `tile at ${p.x},${p.y}`).toBeGreaterThan(60);
+    expect(dist({ x: 1200, y: 900 })).toBe(0);
+    await site.close();
+  });
+});
