@@ -55,7 +55,6 @@ export function BookmarkletPanel(props: { s: AppState; range: DayRange; pageUrl:
           <${CopyButton} text=${code} label="Copy code" />
           <span class="muted small" data-expires=${tok.expires_at}>Valid until ${until}</span>
         </div>
-        <p class="hint">The token only reads this project's heatmaps. If your site's Content-Security-Policy blocks scripts from
-          ${location.origin}, the bookmarklet cannot load there: use the snapshot instead.</p>`}
+        <p class="hint">The token only reads this project's heatmaps. If your site's Content-Security-Policy blocks scripts from ${location.origin}, the bookmarklet cannot load there: use the snapshot instead.</p>`}
   </section>`;
 }

@@ -58,9 +58,7 @@ export function ElementList(props: {
     </ol>
     ${props.canPlace && (props.unplaced?.length ?? 0) > 0 &&
     html`<div class="unplaced-box" role="note" data-unplaced-clicks=${props.unplacedClicks}>
-      <strong>${exact(props.unplacedClicks ?? 0)} clicks</strong> on ${exact(props.unplaced!.length)} ${props.unplaced!.length === 1 ? 'element' : 'elements'}
-      that ${props.unplaced!.length === 1 ? 'is' : 'are'} not in this version of the page (removed, renamed, or shown only after an interaction).
-      They are counted above and in the heatmap.
+      <strong>${exact(props.unplacedClicks ?? 0)} clicks</strong> on ${exact(props.unplaced!.length)} ${props.unplaced!.length === 1 ? 'element that is' : 'elements that are'} not in this version of the page (removed, renamed, or shown only after an interaction). They are counted above and in the heatmap.
       <ul class="unplaced-list">
         ${props.unplaced!.map((u) => html`<li data-selector=${u.selector}><code>${u.selector || '(no selector)'}</code> — ${exact(u.clicks)} clicks, ${REASON[u.reason]}</li>`)}
       </ul>

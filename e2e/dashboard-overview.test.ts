@@ -1,0 +1,109 @@
+// The dashboard shell and Overview against the real server: the sign-in page without a session, the
+// install guide on an empty project, the first page view showing up within 2 s (spec: 2 minutes),
+// tiles and lists, CSV export, filters in the URL (row click, Esc clears), keyboard shortcuts and
+// Tab reachability.
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { app, dashboardContext, type DashEnv, DESKTOP, shoot, sitePage, startDashboardEnv, watchErrors } from './lib/dashboard';
+
+let env: DashEnv;
+let dash: BrowserContext;
+beforeAll(async () => {
+  env = await startDashboardEnv();
+  dash = await dashboardContext(env, DESKTOP);
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+test('without a session: a styled page that says how to sign in', async () => {
+  const ctx = await env.browser.newContext({ viewport: DESKTOP });
+  const page = await ctx.newPage();
+  await page.goto(env.tap.origin + '/app/');
+  await page.getByRole('heading', { name: /Sign in with the link printed by tapistry serve/ }).waitFor();
+  expect(await page.locator('pre code').textContent()).toContain('tapistry signin-link');
+  await ctx.close();
+});
+
+test('empty project: the snippet, then the first page view on the overview within 2 s', async () => {
+  const page = await dash.newPage();
+  const errors = watchErrors(page);
+  await page.goto(app(env, 'overview'));
+  await page.getByRole('heading', { name: 'No data yet — here is your snippet' }).waitFor();
+  const snippet = (await page.locator('.snippet pre code').textContent())!;
+  expect(snippet).toContain(env.tap.project.public_key);
+  expect(snippet).toContain(`${env.tap.origin}/v1.js`);
+  expect(snippet).toMatch(/integrity='sha384-/);
+  await shoot(page, 'overview-empty');
+
+  const site = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const sp = await sitePage(env, site, '/static/dash-heat.html');
+  const t0 = Date.now();
+  await sp.evaluate(() => (window as any).tapistry('flush'));
+  await page.locator('.tile[data-metric="pageviews"] .tile-value', { hasText: /^1$/ }).waitFor({ timeout: 10000 });
+  const elapsed = Date.now() - t0;
+  expect(elapsed, `the page view appeared after ${elapsed} ms`).toBeLessThanOrEqual(2000);
+  await page.locator('.tile[data-metric="visitors"] .tile-value', { hasText: /^1$/ }).waitFor();
+  await page.locator('.list-row', { hasText: '/static/dash-heat.html' }).first().waitFor();
+  expect(await page.locator('.live strong').textContent()).toBe('1');
+  expect(errors).toEqual([]);
+  await sp.close();
+  await site.close();
+  await page.close();
+});
+
+test('lists export CSV; a row click filters, the filter is in the URL, Esc clears it', async () => {
+  const page = await dash.newPage();
+  await page.goto(app(env, 'overview'));
+  const row = page.locator('.list-card').first().locator('button.row-label', { hasText: '/static/dash-heat.html' });
+  await row.waitFor();
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('.list-card').first().getByText('Export CSV').click()]);
+  const csv = await (await import('node:fs/promises')).readFile((await dl.path())!, 'utf8');
+  expect(csv.split('\n')[0]).toMatch(/value|page/i);
+  expect(csv).toContain('/static/dash-heat.html');
+  await row.click();
+  await page.waitForURL(/path=%2Fstatic%2Fdash-heat\.html/);
+  await page.locator('.pill', { hasText: 'Page is /static/dash-heat.html' }).waitFor();
+  // the URL alone reproduces the view
+  const shared = page.url();
+  const other = await dash.newPage();
+  await other.goto(shared);
+  await other.locator('.pill', { hasText: 'Page is /static/dash-heat.html' }).waitFor();
+  await other.close();
+  await page.locator('body').click({ position: { x: 700, y: 880 } });
+  await page.keyboard.press('Escape');
+  await expect.poll(() => page.url()).not.toContain('path=');
+  expect(await page.locator('.pill').count()).toBe(0);
+  await page.close();
+});
+
+test('keyboard: period letters, ←/→, X to compare; every control reachable with Tab', async () => {
+  const page = await dash.newPage();
+  await page.goto(app(env, 'overview'));
+  await page.locator('.tile').first().waitFor();
+  await page.locator('h1').click();
+  await page.keyboard.press('m');
+  await expect.poll(() => page.url()).toContain('period=month');
+  await page.keyboard.press('ArrowLeft');
+  await expect.poll(() => page.url()).toContain('period=custom');
+  await page.keyboard.press('w');
+  await expect.poll(() => page.url()).not.toContain('period=');
+  await page.keyboard.press('x');
+  await expect.poll(() => page.url()).toContain('compare=previous');
+  await page.locator('.change').first().waitFor();
+  await shoot(page, 'overview-compare');
+  // Tab walks the skip link, project switcher, navigation, filters and tiles
+  await page.reload();
+  await page.locator('.tile').first().waitFor();
+  const seen = new Set<string>();
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    seen.add(await page.evaluate(() => {
+      const a = document.activeElement as HTMLElement;
+      return `${a.tagName}.${a.className}:${(a.textContent || a.getAttribute('aria-label') || '').trim().slice(0, 20)}`;
+    }));
+  }
+  const all = [...seen].join('\n');
+  for (const want of ['Skip to content', 'Heatmaps', 'Settings', 'Previous period', 'Last 7 days', 'Unique visitors']) expect(all).toContain(want);
+  await page.close();
+});
