@@ -138,3 +138,20 @@ export interface StoredEvent extends WireEvent {
   country?: string;
   bot_score?: number;
 }
+
+/**
+ * Request body of `POST /s` (docs/api.md "Snapshots"): a masked DOM snapshot of one page for the
+ * heatmap. JSON, sent as `text/plain`, gzipped with `?gz=1`; ≤ 2 MB as sent.
+ */
+export interface SnapshotPost {
+  /** Project public key; optional when `?k=` carries it. */
+  k?: string;
+  /** The page URL, sanitized like events' `url`; the server derives the path from it. */
+  url: string;
+  /** Viewport, CSS px, 1..20000: the server files the snapshot under its viewport bucket. */
+  viewport: Viewport;
+  /** The document's scroll size, CSS px, 1..200000. */
+  doc: Viewport;
+  /** The masked document (docs/sdk.md "Heatmap snapshots"). */
+  html: string;
+}

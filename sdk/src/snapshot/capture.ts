@@ -3,6 +3,7 @@
 // SDK's stats (`snapshots`, `snapshotsDropped`). Also prunes the core's per-path records
 // (`_tapsnap…` in localStorage) older than 24 h: the core only writes them, to stay small.
 
+import type { SnapshotPost } from '@tapistry/types';
 import type { Config } from '../core/config';
 import { idle, sliced } from './idle';
 import { encode, fits, MAX_BYTES, post } from './send';
@@ -51,9 +52,9 @@ export async function capture(ctx: SnapContext): Promise<void> {
     const ser = serializer(document, { maskText: c.maskText, queryAllowlist: c.queryAllowlist });
     if (!(await sliced(ser.step, () => p.url !== url))) return l('snapshot: page changed, abandoned');
     const r = ser.result;
-    const head =
-      '{"k":' + JSON.stringify(c.key) + ',"url":' + JSON.stringify(url) + ',"viewport":' +
-      JSON.stringify(r.viewport) + ',"doc":' + JSON.stringify(r.doc) + ',"html":"';
+    const meta: Omit<SnapshotPost, 'html'> = { k: c.key, url, viewport: r.viewport, doc: r.doc };
+    // the html is streamed in after this head: '{…,"html":"' + escaped pieces + '"}'
+    const head = JSON.stringify(meta).slice(0, -1) + ',"html":"';
     let e = await encode(head, r, false);
     // compresses too well for the server's bomb guard (a very repetitive page): send it plain
     if (!fits(e) && e.gz && e.raw <= MAX_BYTES) e = await encode(head, r, false, true);
