@@ -643,6 +643,13 @@ TYPED_TEST_P(EventStoreConformanceTest, AnalyticsQueriesMatchTheReference) {
   tie.event_id.lo ^= 1;
   tie.ex = 0.7f;
   batch.push_back(tie);
+  // Two first page views at the same ms: the entry page is the one with the smaller event_id.
+  for (uint64_t k = 0; k < 2; ++k) {
+    Event pv = Ev("p", kT0 + 888, 998, 2, EventType::kPageView, k ? "/pricing" : "/docs");
+    pv.event_id = Uuid{0x7000, 2 - k};
+    pv.referrer = k ? "https://a.example/" : "https://b.example/";
+    batch.push_back(pv);
+  }
   this->Append(std::vector<Event>(batch.begin(), batch.begin() + batch.size() / 2));
   ASSERT_TRUE(this->store_->Flush().ok());
   this->Append(std::vector<Event>(batch.begin() + batch.size() / 2, batch.end()));

@@ -63,6 +63,7 @@ class EmbeddedEventStore final : public EventStore {
   Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) override;
   Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains, size_t limit) override;
   Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms) override;
+  Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override;  // store_breakdown.cc
   Status ScanEventIds(int64_t since_ms, const std::function<void(const Uuid&, int64_t ts_ms)>& fn) override;
   Result<uint64_t> DeleteSubject(const std::string& project_id, const std::optional<Uuid>& anonymous_id,
                                  const std::optional<std::string>& user_id) override;
