@@ -238,8 +238,9 @@ Status EmbeddedEventStore::WriteRows(const Columns& cols, std::span<const uint32
 
 Status EmbeddedEventStore::LogAndApply(const Edit& e, const std::shared_ptr<Memtable>& flushed) {
   auto v = std::make_shared<Version>(*CurrentVersion());
-  for (const auto& [key, file_id] : e.remove) {
-    auto it = v->partitions.find(key);
+  for (const auto& removal : e.remove) {
+    const uint64_t file_id = removal.second;
+    auto it = v->partitions.find(removal.first);
     if (it == v->partitions.end()) return Status::Internal("edit removes a segment of an unknown partition");
     auto& list = it->second;
     auto pos = std::find_if(list.begin(), list.end(), [&](const SegEntry& s) { return s.meta.file_id == file_id; });
