@@ -8,6 +8,7 @@
 //                                               // after the previous store was closed: reopen)
 //     FakeClock* clock();                       // the clock the store was given
 //     static constexpr bool kSupportsReopen;    // data survives Close + Open
+//     static constexpr const char* kName;       // test name part, e.g. "ClickHouse"
 //   };
 //   INSTANTIATE_TYPED_TEST_SUITE_P(My, EventStoreConformanceTest, ::testing::Types<MyFactory>);
 //

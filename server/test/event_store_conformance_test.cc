@@ -15,6 +15,7 @@ template <size_t kMemtableRows, bool kBackground>
 class EmbeddedFactory {
  public:
   static constexpr bool kSupportsReopen = true;
+  static constexpr const char* kName = kBackground ? "EmbeddedBackground" : "EmbeddedTinyMemtable";
   EmbeddedFactory() {
     std::random_device rd;
     dir_ = (std::filesystem::temp_directory_path() / ("tap-conformance-" + std::to_string(rd()) + std::to_string(rd())))
@@ -45,8 +46,16 @@ using EmbeddedBackground = EmbeddedFactory<1 << 20, true>;
 using EmbeddedTinyMemtable = EmbeddedFactory<7, false>;
 using EmbeddedBackends = ::testing::Types<EmbeddedBackground, EmbeddedTinyMemtable>;
 
+// Readable test names (ctest -R EmbeddedTinyMemtable) instead of the factory's template name.
+struct FactoryName {
+  template <typename T>
+  static std::string GetName(int) {
+    return T::kName;
+  }
+};
+
 }  // namespace
 
-INSTANTIATE_TYPED_TEST_SUITE_P(Embedded, EventStoreConformanceTest, EmbeddedBackends);
+INSTANTIATE_TYPED_TEST_SUITE_P(Store, EventStoreConformanceTest, EmbeddedBackends, FactoryName);
 
 }  // namespace tapistry::conformance
