@@ -80,6 +80,12 @@ test('opt-outs: config snapshots:false, data-snapshots="false", DNT, no consent'
   expect(loader(await pageAfter({ before: queue(['config', { requireConsent: true }]) }))).toBeNull();
 });
 
+test('no endpoint (no script URL, no data-endpoint): nothing is loaded from the page\'s own origin', async () => {
+  const html = '<!doctype html><html><head><script data-project="pk_test"></script></head><body><p>x</p></body></html>';
+  const p = await pageAfter({ html });
+  expect(p.doc.querySelectorAll('script').length).toBe(1);
+});
+
 test('the chunk POSTs a masked snapshot to /s with the key, sanitized url, viewport and document size', async () => {
   const p = await pageAfter({
     url: 'https://shop.example.com/pricing?plan=pro&utm_source=ad#top',

@@ -22,7 +22,7 @@ let timer = 0;
 /** A page view started (and was sent): check again in 2 s. */
 export function snapSoon(): void {
   clearTimeout(timer);
-  if (cfg.snapshots) timer = later(check, 2000);
+  if (cfg.snapshots && cfg.endpoint) timer = later(check, 2000);
 }
 
 function check(): void {
