@@ -21,6 +21,7 @@ beforeAll(async () => {
   await p2.evaluate(() => window.scrollTo(0, 1600));
   await p2.waitForTimeout(300);
   await postSnapshot(env, p);
+  await postSnapshot(env, p2);
   await p2.goto('about:blank');
   const end = Date.now() + 15000;
   while (Date.now() < end && (await readApi<{ total: number }>(env, '/api/heatmap', { path: PATH })).body.total < 7) await new Promise((r) => setTimeout(r, 300));

@@ -113,8 +113,10 @@ function drawBands(c: HTMLCanvasElement, reach: number[], W: number, H: number):
   ctx.clearRect(0, 0, c.width, c.height);
   if (reach.length < 101) return;
   for (let d = 0; d < 100; d++) {
-    const y0 = Math.floor((d / 100) * c.height);
-    const y1 = Math.ceil(((d + 1) / 100) * c.height);
+    // edges rounded the same way on both sides: bands never overlap (semi-transparent overlaps show as lines)
+    const y0 = Math.round((d / 100) * c.height);
+    const y1 = Math.round(((d + 1) / 100) * c.height);
+    if (y1 <= y0) continue;
     ctx.fillStyle = bandColor((reach[d]! + reach[d + 1]!) / 2);
     ctx.fillRect(0, y0, c.width, y1 - y0);
   }
@@ -129,7 +131,7 @@ function ScrollMarks(props: { markers: Marker[]; fold?: number; H: number; hover
     )}
     ${props.fold !== undefined &&
     html`<div class="scroll-line fold" style=${{ top: (props.fold / 100) * props.H + 'px' }} data-fold=${props.fold.toFixed(1)}>
-      <span class="scroll-chip">Average fold</span>
+      <span class="scroll-chip">Fold</span>
     </div>`}
     ${props.hover !== null && html`<div class="scroll-hover" style=${{ top: (props.hover / 100) * props.H + 'px' }}></div>`}
   </div>`;

@@ -75,7 +75,7 @@ export function ReachTable(props: { reach: number[]; views: number; fold?: numbe
       ${rows.map((d) => html`<tr data-depth=${d} data-reach=${reachAt(props.reach, d).toFixed(2)}><td>${d}%</td><td>${reachAt(props.reach, d).toFixed(1)}%</td></tr>`)}
     </tbody>
   </table>
-  <p class="muted small">${exact(props.views)} page views${props.fold !== undefined ? ` · fold at ${props.fold.toFixed(0)}% of the page` : ''}</p>`;
+  <p class="muted small">${exact(props.views)} ${props.views === 1 ? 'page view' : 'page views'}${props.fold !== undefined ? ` · fold at ${props.fold.toFixed(0)}% of the page` : ''}</p>`;
 }
 
 export function sideTitle(view: HeatView): string {
