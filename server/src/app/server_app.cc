@@ -48,18 +48,19 @@ namespace {
 // The demo project behind /demo/ (issue 4: "try it in a minute"): created on the first start of a
 // data directory, remembered in the meta store so renaming or deleting other projects never
 // brings it back twice.
-Result<std::string> EnsureDemoProject(MetaStore* meta) {
+// Returns the demo project (id empty when it was removed on purpose: no demo site).
+Result<Project> EnsureDemoProject(MetaStore* meta) {
   auto id = meta->GetValue("demo_project_id");
   if (!id.ok()) return id.status();
   if (id->has_value()) {
     auto p = meta->GetProject(**id);
-    if (p.ok()) return p->public_key;
-    return std::string();  // removed on purpose: no demo site
+    if (p.ok()) return p;
+    return Project();
   }
   auto c = meta->CreateProject("Demo", {});
   if (!c.ok()) return c.status();
   TAP_RETURN_IF_ERROR(meta->PutValue("demo_project_id", c->project.id));
-  return c->project.public_key;
+  return c->project;
 }
 
 }  // namespace
@@ -122,9 +123,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   ro.trusted_proxies = cfg.trusted_proxies;
   ro.country_header = cfg.country_header;
   if (cfg.demo) {
-    auto key = EnsureDemoProject(m.meta.get());
-    if (!key.ok()) return key.status();
-    ro.demo_key = *key;
+    auto demo = EnsureDemoProject(m.meta.get());
+    if (!demo.ok()) return demo.status();
+    ro.demo_key = demo->public_key;
+    ro.demo_project_id = demo->id;
   }
   m.router = std::make_unique<Router>(ro, m.ingest.get(), m.api.get(), m.snapshots.get(), &m.metrics,
                                       [&m] { return m.ready.load(); });

@@ -62,9 +62,11 @@ bool Router::HandleStatic(const HttpRequest& req, Reply* reply) {
     Reply r = StaticAsset(req, *a);
     if (r.status == 200 && a->content_type.starts_with("text/html")) {
       std::string body(a->data);
-      for (size_t at = body.find("__TAPISTRY_DEMO_KEY__"); at != std::string::npos;
-           at = body.find("__TAPISTRY_DEMO_KEY__", at)) {
-        body.replace(at, 21, opts_.demo_key);
+      for (const auto& [from, to] : {std::pair<std::string_view, const std::string&>{"__TAPISTRY_DEMO_KEY__", opts_.demo_key},
+                                     {"__TAPISTRY_DEMO_PROJECT__", opts_.demo_project_id}}) {
+        for (size_t at = body.find(from); at != std::string::npos; at = body.find(from, at + to.size())) {
+          body.replace(at, from.size(), to);
+        }
       }
       r.body = std::move(body);
       r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(), [](const auto& h) { return h.first == "ETag"; }),

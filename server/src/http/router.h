@@ -25,6 +25,7 @@ struct RouterOptions {
   std::string country_header;  // e.g. "cf-ipcountry" (lowercase); "" = none
   // The demo project's public key, substituted into /demo/ pages; "" = no demo site.
   std::string demo_key;
+  std::string demo_project_id;  // substituted for __TAPISTRY_DEMO_PROJECT__
 };
 
 class Router {
