@@ -383,6 +383,8 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
     if (ev->path.size() > limits::kMaxPathBytes) return c.Fail("url", "path longer than 1024 bytes");
   }
   if (!ref_raw.empty() && !SanitizeUrl(ref_raw, allow, &ev->referrer)) ev->referrer.clear();
+  // A referrer on the page's own host is internal navigation, not a source (as Plausible does).
+  if (!ev->referrer.empty() && UrlHost(ev->referrer) == UrlHost(ev->url)) ev->referrer.clear();
   if (!has_utm_obj) UtmFromQuery(url_raw, ev);
 
   if (ev->type == EventType::kCustom && ev->name.empty()) return c.Fail("name", "is required for custom events");

@@ -92,6 +92,16 @@ TEST(EventParserTest, InvalidUtf8RejectsOnlyThatEvent) {
   EXPECT_EQ(b.errors[0].reason, "invalid UTF-8");
 }
 
+TEST(EventParserTest, DropsSelfReferrals) {
+  EventParser p;
+  ParsedBatch b;
+  std::string e = Ev(Id(1));
+  e.replace(e.find("https://twitter.com/x?y=1"), 25, "https://EXAMPLE.com/blog");
+  ASSERT_TRUE(p.ParseBatch(Batch({e}), Opts(), &b).ok());
+  ASSERT_EQ(b.events.size(), 1u);
+  EXPECT_EQ(b.events[0].referrer, "");
+}
+
 TEST(EventParserTest, WholeBodyErrors) {
   EventParser p;
   ParsedBatch b;
