@@ -132,9 +132,14 @@ Status EmbeddedEventStore::Append(std::span<const Event> events, uint64_t last_s
   }
   const bool full = rows >= opts_.memtable_rows;
   if (opts_.background) {
-    // The background thread flushes; past twice the limit the writer helps, which is the
-    // backpressure that keeps memory bounded when appends outrun flushes.
-    if (rows >= 2 * opts_.memtable_rows) {
+    bool flushing;
+    {
+      std::shared_lock l(mu_);
+      flushing = !imm_.empty();
+    }
+    if (full && flushing) {
+      // Appends outrun the background flush: the writer waits for it and flushes its own
+      // memtable, so at most one full memtable is being written while another fills.
       (void)FlushImpl();
     } else if (full) {
       std::lock_guard<std::mutex> l(bg_mu_);
