@@ -285,14 +285,22 @@ describe('dashboard', () => {
     expect(Math.abs(reach.get(50)! - 50)).toBeLessThanOrEqual(5);
     expect(Math.abs(reach.get(90)! - 20)).toBeLessThanOrEqual(5);
     const overlay = page.locator('.overlay');
-    await overlay.waitFor();
+    await overlay.waitFor({ timeout: 15000 });
     await shoot(page, 'heatmaps-scroll');
     const box = (await overlay.boundingBox())!;
     const y = box.y + box.height * 0.6;
     await page.evaluate((yy) => window.scrollTo(0, yy - 400), y);
     const sy = await page.evaluate(() => window.scrollY);
-    await page.mouse.move(box.x + box.width / 2, y - sy);
-    const tip = (await page.locator('.cursor-tip').textContent()) ?? '';
+    // hover (moved twice: the first move may land before the overlay has its listeners)
+    const tipEl = page.locator('.cursor-tip');
+    await expect
+      .poll(async () => {
+        await page.mouse.move(box.x + box.width / 2 + 5, y - sy + 1);
+        await page.mouse.move(box.x + box.width / 2, y - sy);
+        return tipEl.count();
+      }, { timeout: 10000 })
+      .toBe(1);
+    const tip = (await tipEl.textContent({ timeout: 5000 })) ?? '';
     const m = /^([\d.]+)% scrolled this far$/.exec(tip);
     expect(m, tip).not.toBeNull();
     expect(Math.abs(Number(m![1]) - 50)).toBeLessThanOrEqual(5);

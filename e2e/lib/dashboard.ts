@@ -88,6 +88,9 @@ export function watchErrors(page: Page, ignore: RegExp[] = []): string[] {
 export async function shoot(page: Page, name: string): Promise<string> {
   const vp = page.viewportSize()!;
   const file = join(SHOTS, `${name}-${vp.width}x${vp.height}.png`);
+  // from the top: a full-page capture of a scrolled page paints sticky bars mid-page
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(50);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
