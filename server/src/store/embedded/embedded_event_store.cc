@@ -107,8 +107,11 @@ Status EmbeddedEventStore::Append(std::span<const Event> events, uint64_t last_s
   // All or nothing: every check happens before the first row is added, and once rows are in
   // the memtable the call succeeds (a failed flush stays queued; PersistedSeq tells the truth).
   for (const Event& e : events) TAP_RETURN_IF_ERROR(CheckEvent(e));
+  // Flushes failing (disk full, I/O errors) would let the memtable grow without bound: past
+  // 4x its size the writer flushes itself and refuses the batch, adding nothing, if that fails.
+  // Other writers refilling it meanwhile are progress, not failure, so it simply checks again.
   const size_t hard_limit = 4 * opts_.memtable_rows;
-  for (int attempt = 0;; ++attempt) {
+  while (true) {
     size_t unflushed;
     {
       std::shared_lock l(mu_);
@@ -116,8 +119,7 @@ Status EmbeddedEventStore::Append(std::span<const Event> events, uint64_t last_s
       for (const auto& m : imm_) unflushed += m->rows;
     }
     if (unflushed < hard_limit) break;
-    // Flushes are failing or far behind: help once, then refuse rather than grow without bound.
-    if (attempt > 0 || !FlushImpl().ok()) return Status::Unavailable("event store cannot flush; memtable full");
+    if (Status s = FlushImpl(); !s.ok()) return Status::Unavailable("event store cannot flush: " + s.message());
   }
   size_t rows;
   int64_t first_ms;

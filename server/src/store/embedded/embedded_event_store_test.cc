@@ -205,6 +205,28 @@ TEST_F(EmbeddedStoreTest, DeleteSubjectRewritesOnlySegmentsHoldingTheSubject) {
   EXPECT_EQ(CountFiles(".seg"), 3u);
 }
 
+// Regression: a failed inline flush used to be reported by Append after its rows were added,
+// so the pipeline retried the batch and stored it twice.
+TEST_F(EmbeddedStoreTest, FailingFlushesKeepRowsThenRefuseWholeBatches) {
+  auto s = Open(/*memtable_rows=*/2);
+  const std::string dir = dir_.path() + "/events";
+  fs::remove_all(dir);
+  std::ofstream(dir) << "not a directory";  // every segment and manifest write now fails
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(s->Append(Events(2), i + 1).ok()) << i;
+  EXPECT_EQ(s->Stats().rows_total, 8u);
+  EXPECT_EQ(s->PersistedSeq(), 0u);
+  Status refused = s->Append(Events(2), 5);
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(s->Stats().rows_total, 8u);  // nothing of the refused batch was added
+  fs::remove(dir);
+  fs::create_directories(dir);
+  ASSERT_TRUE(s->Append(Events(2), 6).ok());
+  ASSERT_TRUE(s->Flush().ok());
+  EXPECT_EQ(s->Stats().rows_in_memtable, 0u);
+  EXPECT_EQ(s->Stats().rows_total, 10u);
+  EXPECT_EQ(s->PersistedSeq(), 6u);
+}
+
 TEST_F(EmbeddedStoreTest, RejectsOversizedFieldsAndUseAfterClose) {
   auto s = Open();
   Event e = MakeEvent("p", kT0, U(1), U(1));
