@@ -132,6 +132,7 @@ Reply ApiService::Snapshot(const HttpRequest& req, bool status_only) {
   }
   if (status_only) return JsonReply(snapshots_->StatusJson(project, path, bucket));
   auto r = snapshots_->Get(project, path, bucket);
+  if (!r.ok() && r.status().code() == StatusCode::kNotFound) return JsonError(404, "no_snapshot", r.status().message());
   if (!r.ok()) return ErrorReply(r.status());
   return JsonReply(std::move(r).value());
 }
