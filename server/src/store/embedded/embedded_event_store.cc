@@ -1,5 +1,7 @@
 #include "store/embedded/embedded_event_store.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <numeric>
@@ -219,6 +221,11 @@ Status EmbeddedEventStore::FlushMemtable(const std::shared_ptr<Memtable>& m) {
   }
   flushes_++;
   last_flush_ms_ = MsSince(clock_, start);
+#if defined(__GLIBC__)
+  // A flushed memtable frees hundreds of MB in large blocks; glibc keeps them in the heap
+  // unless asked, and RSS would stay at its high-water mark.
+  malloc_trim(0);
+#endif
   return Status::Ok();
 }
 
