@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -328,6 +329,30 @@ int Main(int argc, char** argv) {
   const std::pair<const char*, EventFilter> queries[] = {
       {"overview 30d", f}, {"overview 7d", week}, {"overview 30d mobile", mobile}, {"overview 30d path=/", home}};
   for (int i = 0; i < std::min(query_kinds, 4); ++i) time_query(queries[i].first, queries[i].second);
+  // The other dashboard queries, a few runs each (they have no targets yet; printed for reference).
+  auto time_other = [&](const char* label, const std::function<bool()>& run) {
+    std::vector<double> ms;
+    for (int i = 0; i < 3; ++i) {
+      auto q0 = Clock::now();
+      if (!run()) {
+        std::fprintf(stderr, "%s failed\n", label);
+        return;
+      }
+      ms.push_back(Ms(Clock::now() - q0));
+    }
+    double p50, p95;
+    Percentiles(ms, &p50, &p95);
+    std::printf("%-22s wall p50 %.1f ms\n", label, p50);
+  };
+  if (query_kinds > 4) {
+    HeatmapQuery hq{f, ClickKind::kAll};
+    hq.filter.path = "/";
+    time_other("heatmap 30d path=/", [&] { return st.Heatmap(hq).ok(); });
+    time_other("scrollmap 30d", [&] { return st.ScrollMap(f).ok(); });
+    time_other("top elements 30d", [&] { return st.TopElements(f, 20).ok(); });
+    time_other("breakdown device 30d", [&] { return st.Breakdown(f, Dimension::kDevice, 10).ok(); });
+    time_other("breakdown entry 30d", [&] { return st.Breakdown(f, Dimension::kEntryPage, 10).ok(); });
+  }
   std::printf("rss after import           %.0f MB\n", rss_after_import);
   std::printf("peak rss                   %.0f MB\n", PeakRssMb());
   (void)st.Close();

@@ -107,6 +107,19 @@ class ByteReader {
       *v = static_cast<uint8_t>(*p_++);
       return true;
     }
+    if (remaining() >= 10) {  // room for the longest varint: no per-byte bounds checks
+      const auto* q = reinterpret_cast<const uint8_t*>(p_);
+      uint64_t result = 0;
+      for (int i = 0; i < 10; ++i) {
+        result |= static_cast<uint64_t>(q[i] & 0x7f) << (7 * i);
+        if (q[i] < 0x80) {
+          p_ += i + 1;
+          *v = result;
+          return true;
+        }
+      }
+      return false;
+    }
     uint64_t result = 0;
     for (int shift = 0; shift <= 63 && p_ < end_; shift += 7) {
       uint64_t byte = static_cast<uint8_t>(*p_++);

@@ -152,16 +152,24 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
     mapper.Map(c, &value_of_row);
     grow();
     const auto& anon = c.anonymous;
+    // Distinct (value, visitor) pairs of this source first: the global sets then see each
+    // visitor once per source and value instead of once per row.
+    std::vector<uint8_t> seen_visitor(anon.dict.size(), 0);
+    std::vector<uint64_t> pairs;
     for (size_t r = 0; r < c.rows; ++r) {
       if (!sel.empty() && !sel[r]) continue;
-      const Uuid& visitor = anon.dict[anon.codes[r]];
-      all_visitors.insert(visitor);
+      const uint32_t v = anon.codes[r];
+      if (!seen_visitor[v]) {
+        seen_visitor[v] = 1;
+        all_visitors.insert(anon.dict[v]);
+      }
       if (!session_level) {
-        value_visitors[value_of_row[r]].insert(visitor);
+        pairs.push_back((uint64_t{value_of_row[r]} << 32) | v);
         value_pageviews[value_of_row[r]] += c.type[r] == kPageView;
         continue;
       }
       if (c.type[r] != kPageView) continue;
+      const Uuid& visitor = anon.dict[v];
       FirstView& fv = first[sessions_u.gid[i][c.session.codes[r]]];
       ++fv.pageviews;
       if (c.ts[r] < fv.ts || (c.ts[r] == fv.ts && c.event_id[r] < fv.id)) {
@@ -171,6 +179,9 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
         fv.visitor = visitor;
       }
     }
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+    for (uint64_t p : pairs) value_visitors[p >> 32].insert(anon.dict[p & 0xffffffff]);
   }
   for (const FirstView& fv : first) {
     if (fv.pageviews == 0) continue;
