@@ -1,19 +1,12 @@
 #include "tapistry/event.h"
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 
+#include "common/ascii.h"
+
 namespace tapistry {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::string Uuid::ToString() const {
   char buf[37];
@@ -24,19 +17,43 @@ std::string Uuid::ToString() const {
   return std::string(buf, 36);
 }
 
+namespace {
+
+// Hex digit values, 0xFF for anything else: three UUIDs per event are parsed on the ingest hot
+// path, so this is a table lookup rather than a chain of comparisons.
+constexpr auto kHexTable = [] {
+  std::array<uint8_t, 256> t{};
+  for (auto& v : t) v = 0xFF;
+  for (int c = 0; c < 256; ++c) {
+    int v = ascii::HexValue(static_cast<char>(c));
+    if (v >= 0) t[static_cast<size_t>(c)] = static_cast<uint8_t>(v);
+  }
+  return t;
+}();
+
+// Parses 16 hex digits from p (skipping the dashes at the given offsets) into *out.
+bool ParseHalf(const char* p, const int (&pos)[16], uint64_t* out) {
+  uint64_t v = 0;
+  uint8_t bad = 0;
+  for (int k = 0; k < 16; ++k) {
+    uint8_t d = kHexTable[static_cast<unsigned char>(p[pos[k]])];
+    bad |= d;
+    v = (v << 4) | (d & 0x0F);
+  }
+  *out = v;
+  return (bad & 0xF0) == 0;
+}
+
+}  // namespace
+
 bool Uuid::Parse(std::string_view t, Uuid* out) {
   if (t.size() != 36 || t[8] != '-' || t[13] != '-' || t[18] != '-' || t[23] != '-') return false;
-  uint64_t parts[2] = {0, 0};
-  int nibble = 0;
-  for (size_t i = 0; i < 36; ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
-    int v = HexValue(t[i]);
-    if (v < 0) return false;
-    parts[nibble / 16] = (parts[nibble / 16] << 4) | static_cast<uint64_t>(v);
-    ++nibble;
-  }
-  out->hi = parts[0];
-  out->lo = parts[1];
+  static constexpr int kHi[16] = {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17};
+  static constexpr int kLo[16] = {19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35};
+  uint64_t hi, lo;
+  if (!ParseHalf(t.data(), kHi, &hi) || !ParseHalf(t.data(), kLo, &lo)) return false;
+  out->hi = hi;
+  out->lo = lo;
   return true;
 }
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "common/ascii.h"
+
 namespace tapistry {
 namespace {
 
@@ -15,7 +17,7 @@ bool Has(std::string_view hay, std::string_view needle) {
 
 bool HasCaseless(std::string_view hay, std::string_view needle) {
   auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    return ascii::ToLower(a) == ascii::ToLower(b);
   });
   return it != hay.end();
 }

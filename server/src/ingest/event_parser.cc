@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/ascii.h"
 #include "common/json_writer.h"
 #include "ingest/pii.h"
 #include "ingest/url.h"
@@ -163,9 +164,7 @@ bool WriteProps(element e, size_t depth, JsonWriter* w, Check* c) {
   }
 }
 
-void UtmFromQuery(std::string_view url, Event* ev) {
-  ParsedUrl u;
-  if (!ParseHttpUrl(url, &u)) return;
+void UtmFromQuery(const ParsedUrl& u, Event* ev) {
   std::string_view q(u.query);
   while (!q.empty()) {
     size_t amp = q.find('&');
@@ -202,6 +201,7 @@ const std::vector<std::string>& DefaultAllowlist() {
 struct EventParser::Impl {
   simdjson::dom::parser parser;
   std::string repaired;
+  ParsedUrl url_scratch, ref_scratch;  // reused: their strings keep their capacity
 
   bool ParseEvent(element e, const ParseOptions& opts, int64_t skew, Event* ev, EventError* err,
                   size_t* unknown);
@@ -345,7 +345,7 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
     } else if (opts.import_mode && k == "country") {
       if (v.type() == element_type::NULL_VALUE) continue;
       if (!GetString(v, "country", 2, &c, &s)) return false;
-      if (s.size() == 2 && std::isupper(static_cast<unsigned char>(s[0])) && std::isupper(static_cast<unsigned char>(s[1]))) {
+      if (s.size() == 2 && ascii::IsUpper(s[0]) && ascii::IsUpper(s[1])) {
         ev->country[0] = s[0];
         ev->country[1] = s[1];
       } else if (!s.empty()) {
@@ -375,17 +375,18 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
   }
   ev->ingest_ms = opts.now_ms;
 
-  if (!SanitizeUrl(url_raw, allow, &ev->url)) return c.Fail("url", "must be an absolute http(s) URL");
-  {
-    ParsedUrl pu;
-    ParseHttpUrl(url_raw, &pu);
-    ev->path = RoutePath(pu);
-    if (ev->path.size() > limits::kMaxPathBytes) return c.Fail("url", "path longer than 1024 bytes");
+  // Each URL is parsed once; sanitizing, the path, UTMs and the self-referral check reuse it.
+  ParsedUrl& pu = url_scratch;
+  if (!ParseHttpUrl(url_raw, &pu)) return c.Fail("url", "must be an absolute http(s) URL");
+  SanitizeParsedUrl(pu, allow, &ev->url);
+  ev->path = RoutePath(pu);
+  if (ev->path.size() > limits::kMaxPathBytes) return c.Fail("url", "path longer than 1024 bytes");
+  if (!ref_raw.empty()) {
+    ParsedUrl& ru = ref_scratch;
+    // A referrer on the page's own host is internal navigation, not a source (as Plausible does).
+    if (ParseHttpUrl(ref_raw, &ru) && ru.host != pu.host) SanitizeParsedUrl(ru, allow, &ev->referrer);
   }
-  if (!ref_raw.empty() && !SanitizeUrl(ref_raw, allow, &ev->referrer)) ev->referrer.clear();
-  // A referrer on the page's own host is internal navigation, not a source (as Plausible does).
-  if (!ev->referrer.empty() && UrlHost(ev->referrer) == UrlHost(ev->url)) ev->referrer.clear();
-  if (!has_utm_obj) UtmFromQuery(url_raw, ev);
+  if (!has_utm_obj) UtmFromQuery(pu, ev);
 
   if (ev->type == EventType::kCustom && ev->name.empty()) return c.Fail("name", "is required for custom events");
 

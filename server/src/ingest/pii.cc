@@ -1,13 +1,13 @@
 #include "ingest/pii.h"
 
-#include <cctype>
+#include "common/ascii.h"
 
 namespace tapistry {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool IsAlnum(char c) { return ascii::IsAlnum(c); }
 bool IsEmailLocal(char c) {
   return IsAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
 }
@@ -35,7 +35,7 @@ bool MatchEmail(std::string_view s, size_t at, size_t at_len, size_t* b, size_t*
   if (last_dot == std::string_view::npos || last_dot >= r || last_dot == at + at_len) return false;
   size_t tld = 0;
   for (size_t k = last_dot + 1; k < r; ++k) {
-    if (!std::isalpha(static_cast<unsigned char>(s[k]))) return false;
+    if (!ascii::IsAlpha(s[k])) return false;
     ++tld;
   }
   if (tld < 2) return false;

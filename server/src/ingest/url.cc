@@ -1,14 +1,14 @@
 #include "ingest/url.h"
 
 #include <algorithm>
-#include <cctype>
+#include "common/ascii.h"
 
 #include "ingest/pii.h"
 
 namespace tapistry {
 namespace {
 
-char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char Lower(char c) { return ascii::ToLower(c); }
 
 bool HasControl(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
@@ -16,15 +16,8 @@ bool HasControl(std::string_view s) {
   });
 }
 
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool IsUnreserved(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
+  return ascii::IsAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 }  // namespace
@@ -33,47 +26,49 @@ bool ParseHttpUrl(std::string_view url, ParsedUrl* out) {
   if (url.empty() || url.size() > 8192 || HasControl(url)) return false;
   size_t colon = url.find("://");
   if (colon == std::string_view::npos || colon > 5) return false;
-  std::string scheme;
-  for (char c : url.substr(0, colon)) scheme.push_back(Lower(c));
-  if (scheme != "http" && scheme != "https") return false;
+  // Fields are assigned in place so a reused ParsedUrl keeps its buffers (hot path).
+  out->scheme.assign(url.substr(0, colon));
+  for (char& c : out->scheme) c = Lower(c);
+  const bool https = out->scheme == "https";
+  if (!https && out->scheme != "http") return false;
   std::string_view rest = url.substr(colon + 3);
   size_t auth_end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, auth_end);
-  if (authority.empty() || authority.find('@') != std::string_view::npos) return false;
+  if (authority.empty()) return false;
   for (char c : authority) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
-          c == '[' || c == ']' || c == '_')) {
-      return false;
+    if (!(ascii::IsAlnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_')) {
+      return false;  // also refuses '@' (credentials)
     }
   }
-  std::string host;
-  for (char c : authority) host.push_back(Lower(c));
-  if ((scheme == "http" && host.ends_with(":80")) || (scheme == "https" && host.ends_with(":443"))) {
-    host.resize(host.rfind(':'));
+  if ((!https && authority.ends_with(":80")) || (https && authority.ends_with(":443"))) {
+    authority = authority.substr(0, authority.rfind(':'));
   }
+  out->host.assign(authority);
+  for (char& c : out->host) c = Lower(c);
   std::string_view after = auth_end == std::string_view::npos ? std::string_view() : rest.substr(auth_end);
   size_t hash = after.find('#');
-  std::string route;
+  out->route.clear();
   if (hash != std::string_view::npos) {
     std::string_view frag = after.substr(hash + 1);
     if (frag.starts_with("!")) frag.remove_prefix(1);
-    if (frag.starts_with("/")) route = std::string(frag.substr(0, frag.find('?')));
+    if (frag.starts_with("/")) out->route.assign(frag.substr(0, frag.find('?')));
     after = after.substr(0, hash);
   }
   size_t q = after.find('?');
   std::string_view path = after.substr(0, q);
-  std::string_view query = q == std::string_view::npos ? std::string_view() : after.substr(q + 1);
-  out->scheme = std::move(scheme);
-  out->host = std::move(host);
-  out->path = path.empty() ? "/" : std::string(path);
-  out->query = std::string(query);
-  out->route = std::move(route);
+  out->path.assign(path.empty() ? std::string_view("/") : path);
+  out->query.assign(q == std::string_view::npos ? std::string_view() : after.substr(q + 1));
   return true;
 }
 
 bool SanitizeUrl(std::string_view url, const std::vector<std::string>& allowlist, std::string* out) {
   ParsedUrl u;
   if (!ParseHttpUrl(url, &u)) return false;
+  SanitizeParsedUrl(u, allowlist, out);
+  return true;
+}
+
+void SanitizeParsedUrl(const ParsedUrl& u, const std::vector<std::string>& allowlist, std::string* out) {
   std::string kept;
   std::string_view q(u.query);
   while (!q.empty()) {
@@ -97,7 +92,6 @@ bool SanitizeUrl(std::string_view url, const std::vector<std::string>& allowlist
     RedactPii(&route);
     out->append("#").append(route);
   }
-  return true;
 }
 
 std::string RoutePath(const ParsedUrl& u) {
@@ -114,14 +108,14 @@ std::string NormalizePath(std::string_view raw) {
   p.reserve(raw.size() + 1);
   for (size_t i = 0; i < raw.size(); ++i) {
     char c = raw[i];
-    if (c == '%' && i + 2 < raw.size() && Hex(raw[i + 1]) >= 0 && Hex(raw[i + 2]) >= 0) {
-      char d = static_cast<char>(Hex(raw[i + 1]) * 16 + Hex(raw[i + 2]));
+    if (c == '%' && i + 2 < raw.size() && ascii::HexValue(raw[i + 1]) >= 0 && ascii::HexValue(raw[i + 2]) >= 0) {
+      char d = static_cast<char>(ascii::HexValue(raw[i + 1]) * 16 + ascii::HexValue(raw[i + 2]));
       if (IsUnreserved(d)) {
         p.push_back(Lower(d));
       } else {
         p.push_back('%');
-        p.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(raw[i + 1]))));
-        p.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(raw[i + 2]))));
+        p.push_back(ascii::ToUpper(raw[i + 1]));
+        p.push_back(ascii::ToUpper(raw[i + 2]));
       }
       i += 2;
       continue;
