@@ -137,10 +137,45 @@ Reply ApiService::Snapshot(const HttpRequest& req, bool status_only) {
   return JsonReply(std::move(r).value());
 }
 
-Reply ApiService::BookmarkletToken(const HttpRequest& req) {
+Status ApiService::CheckSessionWrite(const HttpRequest& req) {
   std::string csrf;
-  if (!HasSession(req, &csrf)) return JsonError(401, "unauthenticated", "sign in with the link tapistry serve printed");
-  if (!ConstantTimeEquals(req.Header("x-csrf-token"), csrf)) return JsonError(403, "csrf", "missing or wrong X-CSRF-Token");
+  if (!HasSession(req, &csrf)) return Status::Unauthenticated("sign in with the link tapistry serve printed");
+  if (!ConstantTimeEquals(req.Header("x-csrf-token"), csrf)) return Status::PermissionDenied("missing or wrong X-CSRF-Token");
+  return Status::Ok();
+}
+
+Reply ApiService::DsarDelete(const HttpRequest& req) {
+  if (Status s = CheckSessionWrite(req); !s.ok()) return ErrorReply(s);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(req.body).get(doc) || !doc.is_object()) return ErrorReply(Status::InvalidArgument("body must be a JSON object"));
+  std::string project, anon_text, user;
+  for (auto f : doc.get_object()) {
+    if (!f.value.is_string()) continue;
+    std::string v(std::string_view(f.value));
+    if (f.key == "project_id") project = v;
+    else if (f.key == "anonymous_id") anon_text = v;
+    else if (f.key == "user_id") user = v;
+  }
+  auto p = meta_->GetProject(project);
+  if (!p.ok()) return ErrorReply(p.status().code() == StatusCode::kNotFound ? Status::NotFound("no project " + project) : p.status());
+  std::optional<Uuid> anon;
+  if (!anon_text.empty()) {
+    Uuid u;
+    if (!Uuid::Parse(anon_text, &u)) return ErrorReply(Status::InvalidArgument("anonymous_id must be a UUID"));
+    anon = u;
+  }
+  if (!anon && user.empty()) return ErrorReply(Status::InvalidArgument("give anonymous_id or user_id"));
+  auto n = events_->DeleteSubject(project, anon, user.empty() ? std::nullopt : std::optional<std::string>(user));
+  if (!n.ok()) return ErrorReply(n.status());
+  metrics_->GetCounter("tapistry_dsar_deletes_total", "DSAR delete requests")->Inc();
+  JsonWriter w;
+  w.BeginObject().Key("deleted").Uint(*n).EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply ApiService::BookmarkletToken(const HttpRequest& req) {
+  if (Status s = CheckSessionWrite(req); !s.ok()) return ErrorReply(s);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   std::string project;
@@ -230,6 +265,10 @@ bool ApiService::Handle(const HttpRequest& req, Reply* reply) {
   if (!req.path.starts_with("/api/")) return false;
   if (req.path == "/api/bookmarklet-token") {
     *reply = req.method == "POST" ? BookmarkletToken(req) : JsonError(405, "method_not_allowed", "use POST");
+    return true;
+  }
+  if (req.path == "/api/dsar/delete") {
+    *reply = req.method == "POST" ? DsarDelete(req) : JsonError(405, "method_not_allowed", "use POST");
     return true;
   }
   if (req.method != "GET" && req.method != "HEAD") {

@@ -34,6 +34,9 @@ class ApiService {
   Reply Projects(const HttpRequest& req);
   Reply Snapshot(const HttpRequest& req, bool status_only);
   Reply BookmarkletToken(const HttpRequest& req);
+  Reply DsarDelete(const HttpRequest& req);
+  // The session's CSRF check for state-changing requests; Ok or the error to reply with.
+  Status CheckSessionWrite(const HttpRequest& req);
   Status ParseFilter(const HttpRequest& req, EventFilter* f);
   Reply Overview(const HttpRequest& req);
   Reply Heatmap(const HttpRequest& req);

@@ -5,6 +5,7 @@
 #include "api/api_service.h"
 #include "api/session_auth.h"
 #include "app/data_dir.h"
+#include "app/retention.h"
 #include "http/http_server.h"
 #include "http/router.h"
 #include "ingest/enrich.h"
@@ -39,6 +40,7 @@ struct ServerApp::Impl {
   std::unique_ptr<ApiService> api;
   std::unique_ptr<Router> router;
   std::unique_ptr<HttpServer> http;
+  std::unique_ptr<RetentionJob> retention;
   std::atomic<bool> ready{false};
   bool stopped = false;
 };
@@ -176,6 +178,9 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
 
 Status ServerApp::Start() {
   TAP_RETURN_IF_ERROR(impl_->http->Start());
+  impl_->retention = std::make_unique<RetentionJob>(impl_->meta.get(), impl_->store.get(), SystemClock(),
+                                                    &impl_->metrics);
+  impl_->retention->Start();
   impl_->ready = true;
   return Status::Ok();
 }
@@ -202,6 +207,7 @@ void ServerApp::Stop() {
   m.stopped = true;
   m.ready = false;
   if (m.http) m.http->Stop(m.cfg.drain_ms);
+  if (m.retention) m.retention->Stop();
   if (m.pipeline) {
     Status s = m.pipeline->Close();
     if (!s.ok()) Log(LogLevel::kError, "closing pipeline", {{"error", s.ToString()}});

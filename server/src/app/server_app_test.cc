@@ -331,6 +331,26 @@ TEST_F(ServerAppTest, HeatmapScrollElementsBreakdownAndPaths) {
   EXPECT_NE(ov.body.find("\"live_visitors\":1"), std::string::npos) << ov.body;
 }
 
+TEST_F(ServerAppTest, DsarDeleteNeedsSessionAndCsrf) {
+  Start();
+  ASSERT_EQ(Post(Batch({Event(1), Event(2)})).status, 200);
+  auto link = app_->SignInLink();
+  ASSERT_TRUE(link.ok());
+  TestClient c(app_->port());
+  auto in = c.Request("GET", link->substr(link->find("/auth/signin")));
+  std::string cookie = in.Header("Set-Cookie").substr(0, in.Header("Set-Cookie").find(';'));
+  auto me = c.Request("GET", "/api/me", "", {{"Cookie", cookie}});
+  std::string csrf = me.body.substr(me.body.find("\"csrf\":\"") + 8, 32);
+  std::string body = R"({"project_id":")" + project_ + R"(","anonymous_id":"91d3a1b2-c3d4-4e5f-8a9b-0c1d2e3f4aaa"})";
+  EXPECT_EQ(c.Request("POST", "/api/dsar/delete", body, {{"Cookie", cookie}}).status, 403) << "no CSRF token";
+  EXPECT_EQ(c.Request("POST", "/api/dsar/delete", body, {{"Authorization", "Bearer " + token_}}).status, 401)
+      << "read tokens cannot delete";
+  auto r = c.Request("POST", "/api/dsar/delete", body, {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "{\"deleted\":2}");
+  EXPECT_EQ(OverviewTotals(), R"({"totals":{"pageviews":0,"sessions":0,"visitors":0},)");
+}
+
 TEST_F(ServerAppTest, OpsEndpoints) {
   Start();
   ASSERT_EQ(Post(Batch({Event(1)})).status, 200);

@@ -102,7 +102,61 @@ int ProjectCmd(const ParsedArgs& args) {
     std::cout << w.str() << std::endl;
     return 0;
   }
-  return Fail(Status::InvalidArgument("unknown project command '" + verb + "' (create, list)"));
+  if (verb == "settings") {
+    std::string id = FlagOr(args, "project", "");
+    auto p = (*meta)->GetProject(id);
+    if (!p.ok()) return Fail(Status::InvalidArgument("no project '" + id + "' in " + data + " (tapistry project list)"));
+    ProjectSettings st = p->settings;
+    auto int_flag = [&](const char* name, int* field) -> Status {
+      auto it = args.flags.find(name);
+      if (it == args.flags.end()) return Status::Ok();
+      char* end = nullptr;
+      long v = std::strtol(it->second.back().c_str(), &end, 10);
+      if (end == nullptr || *end != '\0' || v < 0 || v > 1000000) {
+        return Status::InvalidArgument(std::string("--") + name + " must be a whole number");
+      }
+      *field = static_cast<int>(v);
+      return Status::Ok();
+    };
+    for (auto [name, field] : {std::pair<const char*, int*>{"retention-days", &st.retention_days},
+                               {"rate-project-rps", &st.rate_project_rps},
+                               {"rate-ip-rps", &st.rate_ip_rps},
+                               {"rate-session-eps", &st.rate_session_eps}}) {
+      if (Status fs = int_flag(name, field); !fs.ok()) return Fail(fs);
+    }
+    if (auto it = args.flags.find("store-raw-ua"); it != args.flags.end()) st.store_raw_ua = it->second.back() == "true";
+    if (auto it = args.flags.find("query-allowlist"); it != args.flags.end()) {
+      st.query_allowlist.clear();
+      std::string list = it->second.back();
+      for (size_t start = 0; start <= list.size();) {
+        size_t comma = list.find(',', start);
+        std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!item.empty()) st.query_allowlist.push_back(item);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    }
+    if (Status us = (*meta)->UpdateSettings(id, st); !us.ok()) return Fail(us);
+    if (auto it = args.flags.find("origin"); it != args.flags.end()) {
+      std::vector<std::string> origins = it->second;
+      if (origins.size() == 1 && origins[0] == "*") origins.clear();
+      if (Status os = (*meta)->SetAllowedOrigins(id, origins); !os.ok()) return Fail(os);
+    }
+    auto q = (*meta)->GetProject(id);
+    if (!q.ok()) return Fail(q.status());
+    JsonWriter w;
+    w.BeginObject().Key("project_id").String(q->id).Key("retention_days").Int(q->settings.retention_days)
+        .Key("store_raw_ua").Bool(q->settings.store_raw_ua)
+        .Key("rate_project_rps").Int(q->settings.rate_project_rps).Key("rate_ip_rps").Int(q->settings.rate_ip_rps)
+        .Key("rate_session_eps").Int(q->settings.rate_session_eps).Key("query_allowlist").BeginArray();
+    for (const auto& k : q->settings.query_allowlist) w.String(k);
+    w.EndArray().Key("allowed_origins").BeginArray();
+    for (const auto& o : q->allowed_origins) w.String(o);
+    w.EndArray().EndObject();
+    std::cout << w.str() << std::endl;
+    return 0;
+  }
+  return Fail(Status::InvalidArgument("unknown project command '" + verb + "' (create, list, settings)"));
 }
 
 int SignInLinkCmd(const ParsedArgs& args) {

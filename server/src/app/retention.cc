@@ -1,0 +1,54 @@
+#include "app/retention.h"
+
+#include "ops/logging.h"
+
+namespace tapistry {
+
+RetentionJob::RetentionJob(MetaStore* meta, EventStore* store, Clock* clock, MetricsRegistry* metrics)
+    : meta_(meta), store_(store), clock_(clock) {
+  runs_ = metrics->GetCounter("tapistry_retention_runs_total", "Retention passes over all projects");
+  failures_ = metrics->GetCounter("tapistry_retention_failures_total", "Retention passes that failed for a project");
+}
+
+RetentionJob::~RetentionJob() { Stop(); }
+
+Status RetentionJob::RunOnce() {
+  auto projects = meta_->ListProjects();
+  if (!projects.ok()) return projects.status();
+  const int32_t today = DayOf(clock_->NowMs());
+  Status first_error;
+  for (const Project& p : *projects) {
+    int keep = p.settings.retention_days > 0 ? p.settings.retention_days : 180;
+    Status s = store_->ApplyRetention(p.id, today, keep);
+    if (!s.ok()) {
+      failures_->Inc();
+      Log(LogLevel::kError, "retention failed", {{"project_id", p.id}, {"error", s.ToString()}});
+      if (first_error.ok()) first_error = s;
+    }
+  }
+  runs_->Inc();
+  return first_error;
+}
+
+void RetentionJob::Start(int64_t interval_ms) {
+  thread_ = std::thread([this, interval_ms] {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      (void)RunOnce();
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [this] { return stop_; });
+    }
+  });
+}
+
+void RetentionJob::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace tapistry
