@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "pipeline/crc32c.h"
+#include "common/crc32c.h"
 
 namespace tapistry {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "store/embedded/coding.h"
-#include "store/embedded/crc32c.h"
+#include "common/crc32c.h"
 #include "tapistry/event.h"
 
 namespace tapistry::store {
@@ -22,7 +22,7 @@ std::string EncodeManifest(const Manifest& m) {
     PutVarint64(&out, s.rows);
     PutVarint64(&out, s.file_size);
   }
-  PutFixed32(&out, Crc32c(out));
+  PutFixed32(&out, crc32c::Value(out));
   return out;
 }
 
@@ -31,7 +31,7 @@ Status DecodeManifest(std::string_view bytes, Manifest* m) {
   if (bytes.size() < sizeof kManifestMagic + 8) return bad("too short");
   if (std::memcmp(bytes.data(), kManifestMagic, sizeof kManifestMagic) != 0) return bad("bad magic");
   uint32_t crc = DecodeFixed32(bytes.data() + bytes.size() - 4);
-  if (Crc32c(bytes.substr(0, bytes.size() - 4)) != crc) return bad("checksum mismatch");
+  if (crc32c::Value(bytes.substr(0, bytes.size() - 4)) != crc) return bad("checksum mismatch");
   ByteReader r(bytes.substr(sizeof kManifestMagic, bytes.size() - sizeof kManifestMagic - 4));
   uint32_t version;
   uint64_t count;

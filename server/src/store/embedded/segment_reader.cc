@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "store/embedded/coding.h"
-#include "store/embedded/crc32c.h"
+#include "common/crc32c.h"
 #include "store/embedded/zstd_codec.h"
 
 namespace tapistry::store {
@@ -104,7 +104,7 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path) {
     return Bad("bad footer length: " + path);
   }
   TAP_RETURN_IF_ERROR(seg->file_->Read(size - kSegmentTrailerSize - footer_len, footer_len, &buf));
-  if (Crc32c(buf) != footer_crc) return Bad("footer checksum mismatch: " + path);
+  if (crc32c::Value(buf) != footer_crc) return Bad("footer checksum mismatch: " + path);
   TAP_RETURN_IF_ERROR(DecodeFooter(buf, size, &seg->footer_));
   for (int id = kFirstColumn; id <= kLastColumn; ++id) {
     if (seg->footer_.Find(static_cast<ColumnId>(id)) == nullptr) return Bad("missing column: " + path);
@@ -121,7 +121,7 @@ Status Segment::ReadStream(const ColumnMeta& c, StreamKind kind, std::string* ra
 Status Segment::ReadStream(const StreamMeta& s, std::string* raw) const {
   thread_local std::string stored;  // reused: queries read thousands of streams
   TAP_RETURN_IF_ERROR(file_->Read(s.offset, static_cast<size_t>(s.stored_len), &stored));
-  if (Crc32c(stored) != s.crc) return Bad("stream checksum mismatch in " + path_);
+  if (crc32c::Value(stored) != s.crc) return Bad("stream checksum mismatch in " + path_);
   return DecompressStream(stored, s.codec, s.raw_len, raw);
 }
 

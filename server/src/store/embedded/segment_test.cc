@@ -4,7 +4,7 @@
 #include <fstream>
 #include <numeric>
 
-#include "store/embedded/crc32c.h"
+#include "common/crc32c.h"
 #include "store/embedded/file_util.h"
 #include "store/embedded/row_batch.h"
 #include "store/embedded/segment_reader.h"

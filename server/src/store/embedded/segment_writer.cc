@@ -8,7 +8,7 @@
 #include <numeric>
 
 #include "store/embedded/coding.h"
-#include "store/embedded/crc32c.h"
+#include "common/crc32c.h"
 #include "store/embedded/file_util.h"
 #include "store/embedded/zstd_codec.h"
 
@@ -52,7 +52,7 @@ class Builder {
     CompressStream(raw, level_, &s.codec, &scratch_);
     s.offset = out_->size();
     s.stored_len = scratch_.size();
-    s.crc = Crc32c(scratch_);
+    s.crc = crc32c::Value(scratch_);
     out_->append(scratch_);
     return s;
   }
@@ -369,7 +369,7 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
   EncodeFooter(f, &footer_bytes);
   out->append(footer_bytes);
   PutFixed32(out, static_cast<uint32_t>(footer_bytes.size()));
-  PutFixed32(out, Crc32c(footer_bytes));
+  PutFixed32(out, crc32c::Value(footer_bytes));
   PutFixed32(out, kSegmentVersion);
   out->append(kSegmentMagic, sizeof kSegmentMagic);
   return Status::Ok();

@@ -1,4 +1,4 @@
-#include "pipeline/crc32c.h"
+#include "common/crc32c.h"
 
 #include <gtest/gtest.h>
 
