@@ -2,12 +2,15 @@
 // Prints figures; asserts nothing. Run through bench/compare (docs/performance.md).
 //
 // Steps: generate the data set once (cached under bench/out/data-<N>), load it into each engine
-// (timing events/s and measuring bytes on disk per event), then time the overview queries warm,
-// `--runs` times each, print p50/p95, and check that the three engines return the same numbers.
+// (timing events/s and measuring bytes on disk per event), then time the overview queries (and
+// with --more the dashboard's page queries: heatmap tiles, scroll histogram, top elements, referrer
+// breakdown) warm, `--runs` times each, print p50/p95, and check that the three engines return
+// the same answers (MATCH / MISMATCH per query, with the differing values).
 //
 // Engines:
 //   tapistry    `tapistry project create` + `tapistry import` (under /usr/bin/time -v), then
-//               `tapistry serve` and GET /api/overview with the read token over keep-alive HTTP.
+//               `tapistry serve` and GET /api/overview, /api/heatmap, /api/scrollmap,
+//               /api/elements, /api/breakdown with the read token over keep-alive HTTP.
 //   ClickHouse  a private clickhouse-server on 127.0.0.1 (non-default ports, data under
 //               bench/out/clickhouse), schema bench/ch/schema.sql, loaded with clickhouse-client;
 //               queries over keep-alive HTTP.
@@ -30,8 +33,9 @@ const USAGE = `usage: bench/compare [options]
   --runs N          timed runs per query (default 20), after 2 warm-up runs
   --engines LIST    comma list of tapistry,clickhouse,duckdb (default: all three)
   --reuse           keep already loaded ClickHouse/DuckDB/tapistry data (skip the loads)
-  --more            also time the later queries: heatmap tiles, scroll histogram, top elements,
-                    referrers (ClickHouse and DuckDB; tapistry once it serves them)
+  --more            also the dashboard's page queries, on every engine (tapistry through its
+                    HTTP API): heatmap tiles, scroll histogram, top elements, referrer breakdown
+  --path P          the page of the --more queries (default: the busiest page by page views)
   --keep-clickhouse leave the ClickHouse server running at the end
   --tapistry PATH   tapistry binary (default build/tapistry)
   --gen PATH        generator binary (default build-bench/gen, built if missing)
@@ -51,7 +55,7 @@ function label(n) {
 
 const opt = {
   events: 10_000_000, seed: 42, runs: 20, engines: ['tapistry', 'clickhouse', 'duckdb'],
-  reuse: false, more: false, keepClickhouse: false,
+  reuse: false, more: false, path: null, keepClickhouse: false,
   tapistry: path.join(ROOT, 'build/tapistry'), gen: path.join(ROOT, 'build-bench/gen'),
   chHttp: 28123, port: 28080,
 };
@@ -66,6 +70,7 @@ const opt = {
       case '--engines': opt.engines = v().split(',').filter(Boolean); break;
       case '--reuse': opt.reuse = true; break;
       case '--more': opt.more = true; break;
+      case '--path': opt.path = v(); break;
       case '--keep-clickhouse': opt.keepClickhouse = true; break;
       case '--tapistry': opt.tapistry = path.resolve(v()); break;
       case '--gen': opt.gen = path.resolve(v()); break;
@@ -191,97 +196,199 @@ function ensureData() {
 }
 
 // ---------- queries (ClickHouse 18.16+ and DuckDB dialects) ----------
-// The overview numbers are defined in server/include/tapistry/event_store.h and DESIGN §5:
-// pageviews = page_view events; sessions / visitors = distinct session_id / anonymous_id over all
-// events of the day (or range); top pages = page_view events per path and distinct sessions with
-// a page_view of that path, pageviews desc then path asc, 10 rows.
-// On 18.16 the event_date condition is what prunes partitions and primary-key ranges; the ts
-// condition alone would scan every partition.
+// Every number is the one server/include/tapistry/event_store.h defines (executably:
+// server/src/common/event_store_reference.cc), computed exactly on every engine (uniqExact,
+// count(DISTINCT), no sampling). The filter is EventFilter's: project, from..to as inclusive UTC
+// days of ts (event_date is exactly that day, and on ClickHouse 18.16 it is what prunes partitions
+// and primary-key ranges), and for the page queries one exact normalized path.
+//
+// overview (OverviewTotals / OverviewDay / TopPage):
+//   pageviews = page_view events; sessions / visitors = distinct session_id / anonymous_id over all
+//   selected events (a session crossing midnight counts once in the totals and once per day);
+//   sessions_with_pageviews / bounced_sessions = sessions with >= 1 / exactly 1 page_view;
+//   total_duration_ms = sum over sessions of (last ts - first ts) within the selection (the day, in
+//   the series). The API derives bounce_rate = bounced / with_pageviews, avg_session_ms =
+//   duration / sessions (integer), views_per_session = pageviews / with_pageviews; so does
+//   deriveTotals below. top_pages = page_views per path, distinct sessions with a page_view of
+//   it, pageviews desc then path asc, 10 rows.
+
+function whereClauses(project, from, to) {
+  return {
+    clickhouse: `project_id = '${project}' AND event_date >= toDate('${from}') AND event_date <= toDate('${to}')`,
+    duckdb: `project_id = '${project}' AND event_date BETWEEN DATE '${from}' AND DATE '${to}'`,
+  };
+}
 
 function overviewSql(project, from, to) {
-  const fromMs = Date.parse(`${from}T00:00:00Z`), toMs = Date.parse(`${to}T00:00:00Z`) + 86400000;
-  const chWhere = `project_id = '${project}' AND event_date >= toDate('${from}') AND event_date <= toDate('${to}')` +
-    ` AND ts >= ${fromMs} AND ts < ${toMs}`;
-  const dkWhere = `project_id = '${project}' AND event_date BETWEEN DATE '${from}' AND DATE '${to}'` +
-    ` AND ts >= ${fromMs} AND ts < ${toMs}`;
+  const { clickhouse: ch, duckdb: dk } = whereClauses(project, from, to);
+  // Per (day, session) in the series, per session in the totals; visitors are distinct over
+  // events, not sessions, so ClickHouse carries each session's anonymous ids (uniqExactArray) and
+  // DuckDB counts them in a second aggregate over the same rows.
+  const chTotals = (byDay) => `SELECT ${byDay ? 'toString(event_date) AS date, ' : ''}sum(pv) AS pageviews, count() AS sessions,
+          uniqExactArray(anons) AS visitors, countIf(pv > 0) AS sessions_with_pageviews,
+          countIf(pv = 1) AS bounced_sessions, sum(dur) AS total_duration_ms
+        FROM (SELECT ${byDay ? 'event_date, ' : ''}session_id, countIf(type = 'page_view') AS pv,
+            groupUniqArray(anonymous_id) AS anons, max(ts) - min(ts) AS dur
+          FROM events WHERE ${ch} GROUP BY ${byDay ? 'event_date, ' : ''}session_id)
+        ${byDay ? 'GROUP BY event_date ORDER BY event_date' : ''}`;
+  const dkTotals = (byDay) => `WITH s AS (
+          SELECT ${byDay ? 'event_date, ' : ''}session_id, count(*) FILTER (WHERE type = 'page_view') AS pv, max(ts) - min(ts) AS dur
+          FROM events WHERE ${dk} GROUP BY ${byDay ? 'event_date, ' : ''}session_id),
+        v AS (SELECT ${byDay ? 'event_date, ' : ''}count(DISTINCT anonymous_id) AS visitors FROM events WHERE ${dk}
+          ${byDay ? 'GROUP BY event_date' : ''})
+        SELECT ${byDay ? "strftime(s.event_date, '%Y-%m-%d') AS date, " : ''}sum(pv) AS pageviews, count(*) AS sessions,
+          any_value(v.visitors) AS visitors, count(*) FILTER (WHERE pv > 0) AS sessions_with_pageviews,
+          count(*) FILTER (WHERE pv = 1) AS bounced_sessions, sum(dur) AS total_duration_ms
+        FROM s ${byDay ? 'JOIN v USING (event_date) GROUP BY s.event_date ORDER BY s.event_date' : ', v'}`;
   return {
-    series: {
-      clickhouse: `SELECT toString(event_date) AS date, countIf(type = 'page_view') AS pageviews,
-          uniqExact(session_id) AS sessions, uniqExact(anonymous_id) AS visitors
-        FROM events WHERE ${chWhere} GROUP BY event_date ORDER BY event_date`,
-      duckdb: `SELECT strftime(event_date, '%Y-%m-%d') AS date, count(*) FILTER (WHERE type = 'page_view') AS pageviews,
-          count(DISTINCT session_id) AS sessions, count(DISTINCT anonymous_id) AS visitors
-        FROM events WHERE ${dkWhere} GROUP BY event_date ORDER BY event_date`,
-    },
-    totals: {
-      clickhouse: `SELECT countIf(type = 'page_view') AS pageviews, uniqExact(session_id) AS sessions,
-          uniqExact(anonymous_id) AS visitors FROM events WHERE ${chWhere}`,
-      duckdb: `SELECT count(*) FILTER (WHERE type = 'page_view') AS pageviews, count(DISTINCT session_id) AS sessions,
-          count(DISTINCT anonymous_id) AS visitors FROM events WHERE ${dkWhere}`,
-    },
+    series: { clickhouse: chTotals(true), duckdb: dkTotals(true) },
+    totals: { clickhouse: chTotals(false), duckdb: dkTotals(false) },
     top_pages: {
       clickhouse: `SELECT path, count() AS pageviews, uniqExact(session_id) AS sessions
-        FROM events WHERE ${chWhere} AND type = 'page_view'
+        FROM events WHERE ${ch} AND type = 'page_view'
         GROUP BY path ORDER BY pageviews DESC, path ASC LIMIT 10`,
       duckdb: `SELECT path, count(*) AS pageviews, count(DISTINCT session_id) AS sessions
-        FROM events WHERE ${dkWhere} AND type = 'page_view'
+        FROM events WHERE ${dk} AND type = 'page_view'
         GROUP BY path ORDER BY pageviews DESC, path ASC LIMIT 10`,
     },
   };
 }
 
-// Later queries (--more): what the heatmap, scroll, elements and referrers pages will ask.
+// The dashboard's page queries (--more), for one path. Each entry: the SQL for both engines, the
+// tapistry request answering the same question, and how each answer becomes the common shape
+// that compareAnswers checks field by field.
+const ELEMENTS_LIMIT = 20;
+const REFERRERS_LIMIT = 20;
 function moreSql(project, from, to, pagePath) {
-  const ch = `project_id = '${project}' AND event_date >= toDate('${from}') AND event_date <= toDate('${to}')`;
-  const dk = `project_id = '${project}' AND event_date BETWEEN DATE '${from}' AND DATE '${to}'`;
+  const { clickhouse: ch, duckdb: dk } = whereClauses(project, from, to);
+  const p = pagePath.replaceAll("'", "''");
+  const n = Number;
   return {
-    // 64x64 click tiles of one page (DESIGN §5: i = min(63, floor(x*64)), same for j).
+    // HeatmapResult: clicks with a point on the path, tile i = min(63, floor(x*64)), j likewise
+    // (x, y are float32 in 0..1; x*64 is exact in float and double alike); non-zero tiles
+    // ascending by (i, j); total = their sum; pageviews = page_view events of the path.
     heatmap_tiles: {
-      clickhouse: `SELECT least(63, toUInt8(floor(assumeNotNull(x) * 64))) AS i, least(63, toUInt8(floor(assumeNotNull(y) * 64))) AS j,
-          count() AS clicks
-        FROM events WHERE ${ch} AND type = 'click' AND path = '${pagePath}' AND isNotNull(x)
-        GROUP BY i, j ORDER BY i, j`,
-      duckdb: `SELECT least(63, floor(x * 64)::INTEGER) AS i, least(63, floor(y * 64)::INTEGER) AS j, count(*) AS clicks
-        FROM events WHERE ${dk} AND type = 'click' AND path = '${pagePath}' AND x IS NOT NULL
-        GROUP BY i, j ORDER BY i, j`,
+      clickhouse: `SELECT least(63, toUInt8(floor(assumeNotNull(x) * 64))) AS ti, least(63, toUInt8(floor(assumeNotNull(y) * 64))) AS tj,
+          count() AS n, (SELECT count() FROM events WHERE ${ch} AND type = 'page_view' AND path = '${p}') AS pageviews
+        FROM events WHERE ${ch} AND type = 'click' AND path = '${p}' AND isNotNull(x) AND isNotNull(y)
+        GROUP BY ti, tj ORDER BY ti, tj`,
+      duckdb: `SELECT least(63, floor(x * 64)::INTEGER) AS ti, least(63, floor(y * 64)::INTEGER) AS tj, count(*) AS n,
+          (SELECT count(*) FROM events WHERE ${dk} AND type = 'page_view' AND path = '${p}') AS pageviews
+        FROM events WHERE ${dk} AND type = 'click' AND path = '${p}' AND x IS NOT NULL AND y IS NOT NULL
+        GROUP BY ti, tj ORDER BY ti, tj`,
+      tapistry: { endpoint: '/api/heatmap', params: { path: pagePath } },
+      fromSql: (rows) => ({
+        ...keyed(rows.map((r) => [`${n(r.ti)},${n(r.tj)}`, n(r.n)]), (k) => k.split(',').map(Number)),
+        total: rows.reduce((s, r) => s + n(r.n), 0),
+        pageviews: rows.length ? n(rows[0].pageviews) : null,
+      }),
+      fromTapistry: (o) => ({
+        ...keyed(o.tiles.map((t) => [`${t.i},${t.j}`, t.count]), (k) => k.split(',').map(Number)),
+        total: o.total, pageviews: o.pageviews,
+      }),
     },
-    // Page views per max depth reached; the scroll map is the reverse cumulative sum of this.
+    // ScrollMapResult: scroll events of the path per depth_pct (<= 100); views = their number.
+    // The API lists only non-zero depths; its `reach` is derived from these.
     scroll_histogram: {
-      clickhouse: `SELECT assumeNotNull(depth_pct) AS depth, count() AS views
-        FROM events WHERE ${ch} AND type = 'scroll' AND path = '${pagePath}' AND isNotNull(depth_pct)
+      clickhouse: `SELECT assumeNotNull(depth_pct) AS depth, count() AS n
+        FROM events WHERE ${ch} AND type = 'scroll' AND path = '${p}' AND isNotNull(depth_pct) AND depth_pct <= 100
         GROUP BY depth ORDER BY depth`,
-      duckdb: `SELECT depth_pct AS depth, count(*) AS views
-        FROM events WHERE ${dk} AND type = 'scroll' AND path = '${pagePath}' AND depth_pct IS NOT NULL
+      duckdb: `SELECT depth_pct AS depth, count(*) AS n
+        FROM events WHERE ${dk} AND type = 'scroll' AND path = '${p}' AND depth_pct IS NOT NULL AND depth_pct <= 100
         GROUP BY depth ORDER BY depth`,
+      tapistry: { endpoint: '/api/scrollmap', params: { path: pagePath } },
+      fromSql: (rows) => ({
+        ...keyed(rows.map((r) => [String(n(r.depth)), n(r.n)]), (k) => [Number(k)], 'histogram'),
+        views: rows.reduce((s, r) => s + n(r.n), 0),
+      }),
+      fromTapistry: (o) => ({
+        ...keyed(o.histogram.map((h) => [String(h.depth_pct), h.count]), (k) => [Number(k)], 'histogram'),
+        views: o.views,
+      }),
     },
-    // Most clicked elements of one page with rage / dead click counts.
+    // ElementsResult: clicks of the path by selector_hash (0 counts in total_clicks only); selector =
+    // the smallest non-empty string seen; rage / dead = clicks with the flag; ex, ey = mean over
+    // clicks with both (0 if none), which the API rounds to 4 decimals; clicks desc, then
+    // selector_hash asc (as a number), 20 rows; total_clicks = every click of the path.
     top_elements: {
-      clickhouse: `SELECT toString(selector_hash) AS selector_hash, count() AS clicks,
+      clickhouse: `SELECT toString(selector_hash) AS hash, minIf(selector, selector != '') AS sel, count() AS clicks,
           countIf(bitAnd(flags, 1) != 0) AS rage, countIf(bitAnd(flags, 2) != 0) AS dead,
-          uniqExact(session_id) AS sessions
-        FROM events WHERE ${ch} AND type = 'click' AND path = '${pagePath}'
-        GROUP BY selector_hash ORDER BY clicks DESC, selector_hash ASC LIMIT 20`,
-      duckdb: `SELECT selector_hash::VARCHAR AS selector_hash, count(*) AS clicks,
-          count(*) FILTER (WHERE flags & 1 != 0) AS rage, count(*) FILTER (WHERE flags & 2 != 0) AS dead,
-          count(DISTINCT session_id) AS sessions
-        FROM events WHERE ${dk} AND type = 'click' AND path = '${pagePath}'
-        GROUP BY selector_hash ORDER BY clicks DESC, selector_hash ASC LIMIT 20`,
+          countIf(isNotNull(ex) AND isNotNull(ey)) AS with_pos,
+          sumIf(toFloat64(assumeNotNull(ex)), isNotNull(ex) AND isNotNull(ey)) AS sum_ex,
+          sumIf(toFloat64(assumeNotNull(ey)), isNotNull(ex) AND isNotNull(ey)) AS sum_ey,
+          (SELECT count() FROM events WHERE ${ch} AND type = 'click' AND path = '${p}') AS total_clicks
+        FROM events WHERE ${ch} AND type = 'click' AND path = '${p}' AND selector_hash != 0
+        GROUP BY selector_hash ORDER BY clicks DESC, selector_hash ASC LIMIT ${ELEMENTS_LIMIT}`,
+      duckdb: `SELECT selector_hash::VARCHAR AS hash, coalesce(min(selector) FILTER (WHERE selector != ''), '') AS sel,
+          count(*) AS clicks, count(*) FILTER (WHERE flags & 1 != 0) AS rage, count(*) FILTER (WHERE flags & 2 != 0) AS dead,
+          count(*) FILTER (WHERE ex IS NOT NULL AND ey IS NOT NULL) AS with_pos,
+          coalesce(sum(ex::DOUBLE) FILTER (WHERE ex IS NOT NULL AND ey IS NOT NULL), 0) AS sum_ex,
+          coalesce(sum(ey::DOUBLE) FILTER (WHERE ex IS NOT NULL AND ey IS NOT NULL), 0) AS sum_ey,
+          (SELECT count(*) FROM events WHERE ${dk} AND type = 'click' AND path = '${p}') AS total_clicks
+        FROM events WHERE ${dk} AND type = 'click' AND path = '${p}' AND selector_hash != 0
+        GROUP BY selector_hash ORDER BY clicks DESC, selector_hash ASC LIMIT ${ELEMENTS_LIMIT}`,
+      tapistry: { endpoint: '/api/elements', params: { path: pagePath, limit: ELEMENTS_LIMIT } },
+      fromSql: (rows) => ({
+        elements: rows.map((r) => ({
+          selector_hash: String(r.hash), selector: r.sel, clicks: n(r.clicks), rage: n(r.rage), dead: n(r.dead),
+          ex: n(r.with_pos) ? round4(n(r.sum_ex) / n(r.with_pos)) : 0,
+          ey: n(r.with_pos) ? round4(n(r.sum_ey) / n(r.with_pos)) : 0,
+        })),
+        total_clicks: rows.length ? n(rows[0].total_clicks) : null,
+      }),
+      fromTapistry: (o) => ({
+        elements: o.elements.map((e) => ({ selector_hash: e.selector_hash, selector: e.selector, clicks: e.clicks,
+          rage: e.rage, dead: e.dead, ex: e.ex, ey: e.ey })),
+        total_clicks: o.total_clicks,
+      }),
     },
-    // External referrer hosts of page views (internal navigation excluded).
+    // BreakdownResult for the session-level dimension `referrer` (not limited to the path): each
+    // session with a page_view is attributed to its first page_view (earliest ts, then smallest
+    // event_id) and that event's referrer host ("" = none); visitors = distinct anonymous_id of
+    // the first page views of the value's sessions; pageviews = all page_views of those sessions;
+    // visitors desc, then value asc, 20 rows; total_visitors = distinct anonymous_id of every
+    // selected event. The host is what tapistry stores: ingest lower-cases the referrer's host
+    // (SanitizeUrl) and drops a referrer on the page's own host (docs/wire-format.md), so the SQL,
+    // which reads the raw rows, does the same to the first page view's referrer and url.
     referrers: {
-      clickhouse: `SELECT extract(referrer, '^https?://([^/?#]+)') AS host, count() AS pageviews,
-          uniqExact(session_id) AS sessions
-        FROM events WHERE ${ch} AND type = 'page_view' AND referrer != ''
-          AND extract(referrer, '^https?://([^/?#]+)') != extract(url, '^https?://([^/?#]+)')
-        GROUP BY host ORDER BY sessions DESC, host ASC LIMIT 20`,
-      duckdb: `SELECT regexp_extract(referrer, '^https?://([^/?#]+)', 1) AS host, count(*) AS pageviews,
-          count(DISTINCT session_id) AS sessions
-        FROM events WHERE ${dk} AND type = 'page_view' AND referrer != ''
-          AND regexp_extract(referrer, '^https?://([^/?#]+)', 1) != regexp_extract(url, '^https?://([^/?#]+)', 1)
-        GROUP BY host ORDER BY sessions DESC, host ASC LIMIT 20`,
+      clickhouse: `SELECT if(rhost = uhost, '', rhost) AS value, uniqExact(visitor) AS visitors, sum(pv) AS pageviews,
+          (SELECT uniqExact(anonymous_id) FROM events WHERE ${ch}) AS total_visitors
+        FROM (SELECT extract(lower(tupleElement(f, 1)), '^https?://([^/?#]*)') AS rhost,
+            extract(lower(tupleElement(f, 2)), '^https?://([^/?#]*)') AS uhost, tupleElement(f, 3) AS visitor, pv
+          FROM (SELECT argMin(tuple(referrer, url, anonymous_id), tuple(ts, event_id)) AS f, count() AS pv
+            FROM events WHERE ${ch} AND type = 'page_view' GROUP BY session_id))
+        GROUP BY value ORDER BY visitors DESC, value ASC LIMIT ${REFERRERS_LIMIT}`,
+      duckdb: `WITH first AS (
+          SELECT arg_min({'r': referrer, 'u': url, 'a': anonymous_id}, {'t': ts, 'e': event_id}) AS f, count(*) AS pv
+          FROM events WHERE ${dk} AND type = 'page_view' GROUP BY session_id),
+        hosts AS (SELECT regexp_extract(lower(f.r), '^https?://([^/?#]*)', 1) AS rhost,
+          regexp_extract(lower(f.u), '^https?://([^/?#]*)', 1) AS uhost, f.a AS visitor, pv FROM first)
+        SELECT CASE WHEN rhost = uhost THEN '' ELSE rhost END AS value, count(DISTINCT visitor) AS visitors,
+          sum(pv) AS pageviews, (SELECT count(DISTINCT anonymous_id) FROM events WHERE ${dk}) AS total_visitors
+        FROM hosts GROUP BY value ORDER BY visitors DESC, value ASC LIMIT ${REFERRERS_LIMIT}`,
+      tapistry: { endpoint: '/api/breakdown', params: { dimension: 'referrer', limit: REFERRERS_LIMIT } },
+      fromSql: (rows) => ({
+        rows: rows.map((r) => ({ value: r.value, visitors: n(r.visitors), pageviews: n(r.pageviews) })),
+        total_visitors: rows.length ? n(rows[0].total_visitors) : null,
+      }),
+      fromTapistry: (o) => ({
+        rows: o.rows.map((r) => ({ value: r.value, visitors: r.visitors, pageviews: r.pageviews })),
+        total_visitors: o.total_visitors,
+      }),
     },
   };
 }
+// A list of (key, count) kept in answer order as an object keyed by tile or depth, so a diff names
+// the tiles that differ instead of every entry after the first insertion, plus whether the list
+// was in the defined ascending order.
+function keyed(pairs, parts, name = 'tiles') {
+  const cmp = (a, b) => { for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]; return 0; };
+  let ascending = true;
+  for (let i = 1; i < pairs.length; i++) if (cmp(parts(pairs[i - 1][0]), parts(pairs[i][0])) >= 0) ascending = false;
+  return { [name]: Object.fromEntries(pairs), [`${name}_count`]: pairs.length, ascending };
+}
+// The API's rounding of ex / ey: std::round(v * 10000) / 10000 (v >= 0, so Math.round agrees).
+function round4(v) { return Math.round(v * 10000) / 10000; }
 
 // ---------- ClickHouse ----------
 
@@ -430,11 +537,27 @@ const tapistry = {
     }
     return { stdout: r.stdout, stderr: r.stderr, timing };
   },
+  // `tapistry serve` applies each project's retention (180 days by default) at start, and the data
+  // set's days are in 2024: without this, serve would drop every imported event before the first
+  // query. Binaries older than `project settings` (8ab6b00) have no retention job; they say so.
+  keepHistory(manifest) {
+    const days = Math.ceil((Date.now() - Date.parse(`${manifest.from}T00:00:00Z`)) / 86400000) + 366;
+    for (const p of Object.values(this.projects)) {
+      const r = spawnSync(opt.tapistry, ['project', 'settings', '--data', TAP_DIR, '--project', p.project_id,
+        '--retention-days', String(days)], { encoding: 'utf8' });
+      if (r.status !== 0) {
+        if (/unknown project command/.test(r.stdout + r.stderr)) return;
+        throw new Error(`tapistry project settings --retention-days ${days} failed: ${r.stdout}${r.stderr}`);
+      }
+    }
+    console.log(`  retention set to ${days} days on every project (the data set starts ${manifest.from})`);
+  },
   async load(manifest) {
     const projectsFile = path.join(TAP_DIR, 'bench-projects.json');
     if (opt.reuse && fs.existsSync(projectsFile)) {
       this.projects = JSON.parse(fs.readFileSync(projectsFile, 'utf8'));
       console.log(`reusing ${path.relative(ROOT, TAP_DIR)}`);
+      this.keepHistory(manifest);
       return null;
     }
     fs.rmSync(TAP_DIR, { recursive: true, force: true });
@@ -444,6 +567,7 @@ const tapistry = {
       const out = this.run(['project', 'create', '--data', TAP_DIR, '--name', p.name]).stdout;
       this.projects[p.name] = JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
     }
+    this.keepHistory(manifest);
     const result = { seconds: 0, maxRss: 0, perProject: [] };
     for (const p of manifest.projects) {
       const { timing, stdout, stderr } = this.run(['import', '--data', TAP_DIR, '--project',
@@ -479,58 +603,122 @@ const tapistry = {
     await Promise.race([exited, sleep(30_000)]);
     if (this.serveProc.exitCode === null && this.serveProc.signalCode === null) this.serveProc.kill('SIGKILL');
   },
-  async overview(project, from, to) {
+  // One read-API request with the project's read token; the common filter is the whole range.
+  async get(project, endpoint, params, from, to) {
     const p = this.projects[project];
-    const r = await httpRequest(opt.port, 'GET',
-      `/api/overview?project_id=${encodeURIComponent(p.project_id)}&from=${from}&to=${to}`, null,
-      { authorization: `Bearer ${p.read_token}` });
-    if (r.status !== 200) throw new Error(`GET /api/overview: ${r.status} ${r.body.slice(0, 300)}`);
+    const qs = new URLSearchParams({ project_id: p.project_id, from, to, ...params });
+    const r = await httpRequest(opt.port, 'GET', `${endpoint}?${qs}`, null, { authorization: `Bearer ${p.read_token}` });
+    if (r.status !== 200) throw new Error(`GET ${endpoint}: ${r.status} ${r.body.slice(0, 300)}`);
     return JSON.parse(r.body);
   },
+  overview(project, from, to) { return this.get(project, '/api/overview', {}, from, to); },
 };
 
 // ---------- comparing answers ----------
 
-function normalizeOverview(o) {
+// The API's derived overview numbers from the SQL engines' counts (api_service.cc WriteTotals).
+function deriveTotals(t) {
   const n = (v) => Number(v);
+  const pv = n(t.pageviews), sessions = n(t.sessions), withPv = n(t.sessions_with_pageviews);
   return {
-    totals: { pageviews: n(o.totals.pageviews), sessions: n(o.totals.sessions), visitors: n(o.totals.visitors) },
-    series: o.series.map((d) => ({ date: String(d.date), pageviews: n(d.pageviews), sessions: n(d.sessions), visitors: n(d.visitors) })),
-    top_pages: o.top_pages.map((t) => ({ path: t.path, pageviews: n(t.pageviews), sessions: n(t.sessions) })),
+    pageviews: pv, sessions, visitors: n(t.visitors),
+    bounce_rate: withPv ? n(t.bounced_sessions) / withPv : 0,
+    avg_session_ms: sessions ? Number(BigInt(t.total_duration_ms) / BigInt(sessions)) : 0,  // integer division
+    views_per_session: withPv ? pv / withPv : 0,
   };
 }
-function diff(a, b, where = '', out = []) {
-  if (out.length >= 8) return out;
+function daysOf(from, to) {
+  const out = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86400000) {
+    out.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return out;
+}
+const ZERO_DAY = { pageviews: 0, sessions: 0, visitors: 0, sessions_with_pageviews: 0, bounced_sessions: 0, total_duration_ms: 0 };
+function overviewFromSql(one, from, to) {
+  const byDate = new Map(one.series.map((d) => [String(d.date), d]));
+  return {
+    totals: deriveTotals(one.totals[0]),
+    // The API lists every day of the range, zeros included; a GROUP BY only has days with rows.
+    series: daysOf(from, to).map((date) => ({ date, ...deriveTotals(byDate.get(date) ?? ZERO_DAY) })),
+    top_pages: one.top_pages.map((t) => ({ path: t.path, pageviews: Number(t.pageviews), sessions: Number(t.sessions) })),
+  };
+}
+function overviewFromApi(o) {
+  const pick = (t) => ({ pageviews: t.pageviews, sessions: t.sessions, visitors: t.visitors, bounce_rate: t.bounce_rate,
+    avg_session_ms: t.avg_session_ms, views_per_session: t.views_per_session });
+  return {
+    totals: pick(o.totals),
+    series: o.series.map((d) => ({ date: d.date, ...pick(d) })),
+    top_pages: o.top_pages.map((t) => ({ path: t.path, pageviews: t.pageviews, sessions: t.sessions })),
+  };
+}
+
+// Every leaf that differs, as "where: a vs b". ex / ey (mean element-relative positions, rounded
+// to 4 decimals by the API) are floating-point means whose last bit depends on the order the
+// engine adds the clicks in, so a difference of one rounding unit there is reported apart as
+// `tolerated`, not as a mismatch.
+function diff(a, b, where = '', out = { hard: [], tolerated: [] }) {
   if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) {
-    if (a !== b) out.push(`${where || '.'}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    if (a === b) return out;
+    const leaf = where.split('.').pop();
+    const line = `${where || '.'}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+    if ((leaf === 'ex' || leaf === 'ey') && typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1.000001e-4) {
+      out.tolerated.push(line);
+    } else {
+      out.hard.push(line);
+    }
     return out;
   }
+  if (Array.isArray(a) !== Array.isArray(b)) { out.hard.push(`${where}: array vs object`); return out; }
+  if (Array.isArray(a) && a.length !== b.length) out.hard.push(`${where}: ${a.length} vs ${b.length} entries`);
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const k of keys) diff(a[k], b[k], `${where}${Array.isArray(a) ? `[${k}]` : `.${k}`}`, out);
   return out;
 }
+// Compares every pair of engines; prints MATCH / MISMATCH with a diff summary and returns the
+// status for the summary table. With three engines, names the odd one out when two agree.
 function compareAnswers(title, answers) {
-  const names = Object.keys(answers);
-  if (names.length < 2) return;
-  const [ref, ...rest] = names;
-  for (const other of rest) {
-    const d = diff(answers[ref], answers[other]);
-    console.log(`${title}: ${ref} vs ${other}: ${d.length === 0 ? 'MATCH' : `DIFFER\n    ${d.join('\n    ')}`}`);
+  const names = Object.keys(answers).filter((e) => answers[e] !== undefined);
+  if (names.length < 2) return { status: names.length ? `(only ${names[0]})` : '-' };
+  const pairs = [];
+  for (let i = 0; i < names.length; i++) {
+    for (let j = i + 1; j < names.length; j++) pairs.push([names[i], names[j], diff(answers[names[i]], answers[names[j]])]);
   }
+  let tolerated = 0;
+  if (pairs.every(([, , d]) => d.hard.length === 0 && d.tolerated.length === 0)) {
+    console.log(`${title}: MATCH (${names.join(' = ')})`);
+    return { status: 'MATCH' };
+  }
+  for (const [a, b, d] of pairs) {
+    tolerated += d.tolerated.length;
+    if (d.hard.length === 0) {
+      console.log(`${title}: ${a} vs ${b}: MATCH${d.tolerated.length ? ` (ex/ey differ by one 1e-4 rounding unit in ${d.tolerated.length} places: ${d.tolerated.slice(0, 2).join('; ')})` : ''}`);
+    } else {
+      console.log(`${title}: ${a} vs ${b}: MISMATCH, ${d.hard.length} differing values${d.tolerated.length ? ` (+${d.tolerated.length} ex/ey within 1e-4)` : ''}:\n    ` +
+        `${d.hard.slice(0, 10).join('\n    ')}${d.hard.length > 10 ? `\n    … ${d.hard.length - 10} more` : ''}`);
+    }
+  }
+  const bad = pairs.filter(([, , d]) => d.hard.length);
+  if (bad.length === 0) return { status: tolerated ? 'MATCH*' : 'MATCH' };
+  const odd = names.length >= 3 && names.find((e) => bad.length === names.length - 1 && bad.every(([a, b]) => a === e || b === e));
+  return { status: odd ? `MISMATCH (${odd} differs)` : `MISMATCH (${bad.map(([a, b]) => `${a}≠${b}`).join(', ')})` };
 }
 
 function printTable(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   for (const r of rows) console.log('  ' + r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('   '));
 }
+function loadavg() { return fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '); }
 
 // ---------- main ----------
 
 async function main() {
   const began = new Date();
-  console.log(`bench/compare ${began.toISOString()}  events ${fmt(opt.events)}  seed ${opt.seed}  runs ${opt.runs}  engines ${opt.engines.join(',')}`);
+  const loadBefore = loadavg();
+  console.log(`bench/compare ${began.toISOString()}  events ${fmt(opt.events)}  seed ${opt.seed}  runs ${opt.runs}  engines ${opt.engines.join(',')}${opt.more ? '  --more' : ''}`);
   console.log(`host: ${execFileSync('uname', ['-srm'], { encoding: 'utf8' }).trim()}, ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, ` +
-    `${MB(Number(/MemTotal:\s+(\d+)/.exec(fs.readFileSync('/proc/meminfo', 'utf8'))[1]) * 1024)} RAM, node ${process.version}`);
+    `${MB(Number(/MemTotal:\s+(\d+)/.exec(fs.readFileSync('/proc/meminfo', 'utf8'))[1]) * 1024)} RAM, node ${process.version}, load average ${loadBefore}`);
   fs.mkdirSync(OUT, { recursive: true });
   const manifest = ensureData();
   const big = manifest.projects.reduce((a, b) => (b.events > a.events ? b : a));
@@ -547,10 +735,44 @@ async function main() {
   const loads = [];
   const timings = {};   // engine -> query -> stats
   const answers = {};   // engine -> normalized overview
-  const moreAnswers = {};
+  const moreAnswers = {};  // engine -> query -> normalized answer
   const record = (engine, q, s) => { (timings[engine] ??= {})[q] = s; };
   const queries = overviewSql(big.name, from, to);
-  const more = opt.more ? moreSql(big.name, from, to, '/pricing') : null;
+  // The page of the --more queries: --path, else the busiest page (the first engine's top page
+  // by page views; the overview comparison below checks that every engine agrees on it).
+  let pagePath = opt.path;
+  let more = null;
+  const moreFor = (overview) => {
+    if (!opt.more || more) return more;
+    pagePath ??= overview.top_pages[0]?.path ?? '/';
+    console.log(`  --more queries for path ${pagePath}${opt.path ? '' : ' (the busiest page by page views)'}`);
+    more = moreSql(big.name, from, to, pagePath);
+    return more;
+  };
+
+  // ClickHouse and DuckDB: the overview's three queries one by one and back to back, then --more.
+  async function sqlEngine(engine, rows) {
+    const one = {};
+    for (const [q, sql] of Object.entries(queries)) {
+      const s = await timeIt(() => rows(sql[engine]));
+      record(engine, q, s);
+      one[q] = s.answer;
+    }
+    record(engine, 'overview', await timeIt(async () => {
+      for (const sql of Object.values(queries)) await rows(sql[engine]);
+    }));
+    answers[engine] = overviewFromSql(one, from, to);
+    const m = moreFor(answers[engine]);
+    if (m) {
+      moreAnswers[engine] = {};
+      for (const [q, spec] of Object.entries(m)) {
+        const s = await timeIt(() => rows(spec[engine]));
+        record(engine, q, s);
+        if (s.answer.length === 0) console.log(`  ${q}: no rows on ${engine}, so the totals the rows carry are unknown (pick a --path with clicks)`);
+        moreAnswers[engine][q] = spec.fromSql(s.answer);
+      }
+    }
+  }
 
   try {
     if (use('clickhouse')) {
@@ -563,24 +785,7 @@ async function main() {
         loads.push(['clickhouse', fmt(manifest.events / l.seconds), fmt(l.seconds, 1), fmt(fp.bytes / manifest.events, 1), fmt(fp.du / manifest.events, 1), MB(fp.du)]);
       }
       console.log(`  on disk: ${fp.parts} active parts, ${fmt(fp.rows)} rows, ${MB(fp.bytes)} in parts (${fmt(fp.bytes / manifest.events, 1)} B/event), du of active parts ${MB(fp.du)}`);
-      const one = {};
-      for (const [q, sql] of Object.entries(queries)) {
-        const s = await timeIt(() => clickhouse.rows(sql.clickhouse));
-        record('clickhouse', q, s);
-        one[q] = s.answer;
-      }
-      record('clickhouse', 'overview (3 queries)', await timeIt(async () => {
-        for (const sql of Object.values(queries)) await clickhouse.rows(sql.clickhouse);
-      }));
-      answers.clickhouse = normalizeOverview({ totals: one.totals[0], series: one.series, top_pages: one.top_pages });
-      if (more) {
-        moreAnswers.clickhouse = {};
-        for (const [q, sql] of Object.entries(more)) {
-          const s = await timeIt(() => clickhouse.rows(sql.clickhouse));
-          record('clickhouse', q, s);
-          moreAnswers.clickhouse[q] = s.answer;
-        }
-      }
+      await sqlEngine('clickhouse', (sql) => clickhouse.rows(sql));
       const chPid = clickhouse.proc.pid;
       console.log(`  clickhouse-server RSS after queries: ${MB(readProc(chPid).rss)}`);
       if (!opt.keepClickhouse) await clickhouse.stop();
@@ -595,24 +800,7 @@ async function main() {
         loads.push(['duckdb', fmt(manifest.events / l.seconds), fmt(l.seconds, 1), fmt(bytes / manifest.events, 1), fmt(bytes / manifest.events, 1), MB(bytes)]);
       }
       console.log(`  on disk: ${MB(bytes)} (${fmt(bytes / manifest.events, 1)} B/event), duckdb ${(await duckdb.rows('SELECT version() AS v'))[0].v}`);
-      const one = {};
-      for (const [q, sql] of Object.entries(queries)) {
-        const s = await timeIt(() => duckdb.rows(sql.duckdb));
-        record('duckdb', q, s);
-        one[q] = s.answer;
-      }
-      record('duckdb', 'overview (3 queries)', await timeIt(async () => {
-        for (const sql of Object.values(queries)) await duckdb.rows(sql.duckdb);
-      }));
-      answers.duckdb = normalizeOverview({ totals: one.totals[0], series: one.series, top_pages: one.top_pages });
-      if (more) {
-        moreAnswers.duckdb = {};
-        for (const [q, sql] of Object.entries(more)) {
-          const s = await timeIt(() => duckdb.rows(sql.duckdb));
-          record('duckdb', q, s);
-          moreAnswers.duckdb[q] = s.answer;
-        }
-      }
+      await sqlEngine('duckdb', (sql) => duckdb.rows(sql));
       console.log(`  node process RSS (DuckDB in-process) after queries: ${MB(readProc(process.pid).rss)}`);
       await duckdb.close();
     }
@@ -629,11 +817,23 @@ async function main() {
       if (l) loads.push(['tapistry', fmt(manifest.events / l.seconds), fmt(l.seconds, 1), '-', fmt(bytes / manifest.events, 1), MB(bytes)]);
       const s = await tapistry.serve();
       console.log(`  serve: listening after ${fmt(s.startMs)} ms, RSS 1 s after start ${MB(s.rss)} (peak ${MB(s.hwm)})`);
+      // One GET /api/overview answers series, totals and top pages together.
       const t = await timeIt(() => tapistry.overview(big.name, from, to));
-      record('tapistry', 'overview (1 request)', t);
-      answers.tapistry = normalizeOverview(t.answer);
+      record('tapistry', 'overview', t);
+      answers.tapistry = overviewFromApi(t.answer);
+      const m = moreFor(answers.tapistry);
+      let requests = opt.runs + 2;
+      if (m) {
+        moreAnswers.tapistry = {};
+        for (const [q, spec] of Object.entries(m)) {
+          const r = await timeIt(() => tapistry.get(big.name, spec.tapistry.endpoint, spec.tapistry.params, from, to));
+          record('tapistry', q, r);
+          moreAnswers.tapistry[q] = spec.fromTapistry(r.answer);
+          requests += opt.runs + 2;
+        }
+      }
       const after = readProc(tapistry.serveProc.pid);
-      console.log(`  serve RSS after ${opt.runs + 2} overview requests: ${MB(after.rss)} (peak ${MB(after.hwm)})`);
+      console.log(`  serve RSS after ${requests} requests: ${MB(after.rss)} (peak ${MB(after.hwm)})`);
       await tapistry.stop();
     }
   } finally {
@@ -642,17 +842,12 @@ async function main() {
     await duckdb.close();
   }
 
-  section(`results (${began.toISOString().slice(0, 10)}, ${fmt(manifest.events)} events, project ${big.name}, ${from} .. ${to})`);
+  section(`results (${began.toISOString().slice(0, 10)}, ${fmt(manifest.events)} events, project ${big.name}, ${from} .. ${to}` +
+    `${more ? `, page ${pagePath}` : ''}; load average at start ${loadBefore})`);
   if (loads.length) {
     console.log('load:');
     printTable([['engine', 'events/s', 'seconds', 'B/event (parts)', 'B/event (du)', 'on disk'], ...loads]);
   }
-  console.log(`queries (ms, ${opt.runs} warm runs each, after 2 warm-up runs):`);
-  const rows = [['engine', 'query', 'p50', 'p95', 'min']];
-  for (const [engine, qs] of Object.entries(timings)) {
-    for (const [q, s] of Object.entries(qs)) rows.push([engine, q, fmt(s.p50, 1), fmt(s.p95, 1), fmt(s.min, 1)]);
-  }
-  printTable(rows);
 
   const anyAnswer = Object.values(answers)[0];
   if (anyAnswer) {
@@ -663,12 +858,40 @@ async function main() {
     for (const t of anyAnswer.top_pages) console.log(`    ${t.path.padEnd(14)} ${String(t.pageviews).padStart(9)} pageviews ${String(t.sessions).padStart(9)} sessions`);
     console.log(`  generator says: ${big.pageviews} pageviews, ${big.sessions} sessions, ${big.visitors} visitors`);
   }
-  compareAnswers('overview', answers);
-  if (more) for (const q of Object.keys(more)) {
-    compareAnswers(q, Object.fromEntries(Object.entries(moreAnswers).map(([e, a]) => [e, a[q]])));
-    const a = Object.values(moreAnswers)[0]?.[q];
-    if (a) console.log(`  ${q}: ${a.length} rows, first ${JSON.stringify(a[0])}`);
+  const anyMore = Object.values(moreAnswers)[0];
+  if (anyMore) {
+    console.log(`answer (page ${pagePath}):`);
+    const h = anyMore.heatmap_tiles, sc = anyMore.scroll_histogram, el = anyMore.top_elements, rf = anyMore.referrers;
+    const busiest = Object.entries(h.tiles).sort((a, b) => b[1] - a[1])[0];
+    const depths = Object.entries(sc.histogram);
+    console.log(`  heatmap_tiles: ${h.tiles_count} non-zero tiles, total ${h.total} clicks, ${h.pageviews} page views, busiest tile (i,j) ${busiest?.[0]}: ${busiest?.[1]}`);
+    console.log(`  scroll_histogram: ${sc.views} views over ${sc.histogram_count} depths, first ${depths[0]?.join(': ')}, last ${depths.at(-1)?.join(': ')}`);
+    console.log(`  top_elements: ${el.elements.length} rows of ${el.total_clicks} clicks, first ${JSON.stringify(el.elements[0])}`);
+    console.log(`  referrers: ${rf.rows.length} rows, total_visitors ${rf.total_visitors}, first ${rf.rows.slice(0, 3).map((r) => JSON.stringify(r)).join(' ')}`);
   }
+
+  console.log('\nanswers:');
+  const status = { overview: compareAnswers('overview', answers) };
+  for (const part of ['totals', 'series', 'top_pages']) {
+    status[part] = compareAnswers(`  overview.${part}`, Object.fromEntries(Object.entries(answers).map(([e, a]) => [e, a[part]])));
+  }
+  if (more) for (const q of Object.keys(more)) {
+    status[q] = compareAnswers(q, Object.fromEntries(Object.entries(moreAnswers).map(([e, a]) => [e, a[q]])));
+  }
+
+  // Side by side: one row per question. tapistry answers series, totals and top pages in its one
+  // overview request, so its `overview` row is 1 request against the other engines' 3 queries.
+  console.log(`\nside by side (ms, p50 / p95 of ${opt.runs} warm runs after 2 warm-ups; load average now ${loadavg()}):`);
+  const engines = ['tapistry', 'clickhouse', 'duckdb'].filter((e) => timings[e]);
+  const cell = (e, q) => {
+    const s = timings[e]?.[q];
+    if (s) return `${fmt(s.p50, 1)} / ${fmt(s.p95, 1)}`;
+    return e === 'tapistry' && ['series', 'totals', 'top_pages'].includes(q) ? '(in overview)' : '-';
+  };
+  const qnames = ['series', 'totals', 'top_pages', 'overview', ...(more ? Object.keys(more) : [])];
+  printTable([['query', ...engines, 'answers'],
+    ...qnames.map((q) => [q === 'overview' ? 'overview (tapistry 1 request, others 3 queries)' : q,
+      ...engines.map((e) => cell(e, q)), status[q]?.status ?? '-'])]);
 }
 
 const stopAll = async (sig) => {
