@@ -205,7 +205,7 @@ class EventStore {
 
 struct EmbeddedStoreOptions {
   std::string dir;                       // <data>/events
-  size_t memtable_rows = 1 << 20;        // flush when the memtable holds this many rows
+  size_t memtable_rows = 1 << 19;        // flush when the memtable holds this many rows
   int64_t memtable_max_age_ms = 5000;    // ... or when its oldest row is this old
   bool background = true;                // run flush/compaction threads
   Clock* clock = nullptr;                // nullptr = SystemClock()

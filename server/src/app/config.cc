@@ -18,7 +18,7 @@ const std::vector<FlagDoc> kFlagDocs = {
     {"trusted-proxies", "IP,IP", "", "peers whose X-Forwarded-For (and --country-header) are believed"},
     {"country-header", "NAME", "", "request header with an ISO country code set by a trusted proxy (e.g. CF-IPCountry)"},
     {"geoip-dir", "DIR", "/usr/share/GeoIP", "where GeoIP.dat / GeoIPv6.dat live (Debian's geoip-database)"},
-    {"memtable-rows", "N", "262144", "flush the in-memory table to a segment at this many rows"},
+    {"memtable-rows", "N", "524288", "flush the in-memory table to a segment at this many rows"},
     {"memtable-max-age-ms", "MS", "5000", "... or when its oldest row is this old"},
     {"max-pending-mb", "MB", "64", "events waiting for the WAL fsync beyond this: 503 + Retry-After"},
     {"min-free-disk-mb", "MB", "512", "free disk below this on the data volume: 503 + Retry-After"},

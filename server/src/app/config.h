@@ -30,7 +30,7 @@ struct Config {
   std::vector<std::string> trusted_proxies;
   std::string country_header;
   std::string geoip_dir = "/usr/share/GeoIP";
-  int64_t memtable_rows = 1 << 18;
+  int64_t memtable_rows = 1 << 19;
   int64_t memtable_max_age_ms = 5000;
   int64_t max_pending_mb = 64;
   int64_t min_free_disk_mb = 512;
