@@ -310,19 +310,69 @@ describe('dashboard', () => {
     await page.close();
   });
 
-  test('live mode: after 7.5 s without a handshake it says the site blocks embedding and offers the other modes', async () => {
-    const { page } = await openHeatmaps({ path: PATH, mode: 'live' });
-    const blocked = page.getByText('Your site blocks embedding');
-    const overlay = page.locator('.overlay-clip');
-    await Promise.race([blocked.waitFor({ timeout: 12000 }), overlay.waitFor({ timeout: 12000 })]);
-    if (await blocked.isVisible()) {
-      await shoot(page, 'heatmaps-live-blocked');
-      await page.getByRole('button', { name: 'Use snapshot' }).click();
-      await page.locator('iframe.page-frame[srcdoc]').waitFor();
-      expect(page.url()).not.toContain('mode=live');
-    } else {
-      await shoot(page, 'heatmaps-live');
-    }
+  // After the snapshot tests: the framed page's own SDK may send a snapshot of PATH (the dashboard's
+  // context has no record of one), which would replace the ?v=2 version they are drawn over.
+  test('live mode: the framed page\'s snippet answers the handshake; the overlay sits on the page and follows its scroll', async () => {
+    const { page, errors } = await openHeatmaps({ path: PATH, mode: 'live' });
+    const clip = page.locator('.overlay-clip');
+    await clip.waitFor({ timeout: 12000 });
+    await shoot(page, 'heatmaps-live');
+    expect(await page.getByText('Your site blocks embedding').count()).toBe(0);
+    const iframe = page.locator('iframe.page-frame');
+    const f = (await (await iframe.elementHandle())!.contentFrame())!;
+    expect(f.url()).toBe(env.site + PATH);
+    // the handshake code came from the Tapistry server, loaded because the page is framed
+    const chunks = await f.evaluate(() => Array.from(document.scripts, (s) => s.src).filter((s) => /\/v1\/frame\.js$/.test(s)));
+    expect(chunks).toEqual([env.tap.origin + '/v1/frame.js']);
+    const geo = await f.evaluate(() => {
+      const se = document.scrollingElement || document.documentElement;
+      return { w: se.scrollWidth, h: se.scrollHeight, vw: innerWidth, vh: innerHeight };
+    });
+    const ov = page.locator('.overlay');
+    expect(Number(await ov.getAttribute('data-doc-w'))).toBe(geo.w);
+    expect(Number(await ov.getAttribute('data-doc-h'))).toBe(geo.h);
+    const k = Number(await ov.getAttribute('data-scale'));
+    expect(k).toBeGreaterThan(0);
+    // aligned: the overlay's origin is the page's, scaled like the frame, minus the page's scroll
+    const at = async () => {
+      const [fb, ob, cb] = await Promise.all([iframe.boundingBox(), ov.boundingBox(), clip.boundingBox()]);
+      return { fb: fb!, ob: ob!, cb: cb! };
+    };
+    let b = await at();
+    expect(Math.abs(b.cb.x - b.fb.x)).toBeLessThanOrEqual(1);
+    expect(Math.abs(b.cb.y - b.fb.y)).toBeLessThanOrEqual(1);
+    expect(Math.abs(b.cb.width - geo.vw * k)).toBeLessThanOrEqual(1);
+    expect(Math.abs(b.cb.height - geo.vh * k)).toBeLessThanOrEqual(1);
+    expect(Math.abs(b.ob.width - geo.w * k)).toBeLessThanOrEqual(1);
+    expect(Math.abs(b.ob.y - b.fb.y)).toBeLessThanOrEqual(1);
+    // scrolling the page moves the overlay with it (scroll messages, one per frame)
+    await f.evaluate(() => window.scrollTo(0, 700));
+    const sy = await f.evaluate(() => window.scrollY);
+    expect(sy).toBeGreaterThan(0);
+    await expect.poll(async () => Math.round((await ov.boundingBox())!.y - (await iframe.boundingBox())!.y), { timeout: 5000 }).toBe(Math.round(-sy * k));
+    await f.evaluate(() => window.scrollTo(0, 0));
+    await expect.poll(async () => Math.round((await ov.boundingBox())!.y - (await iframe.boundingBox())!.y), { timeout: 5000 }).toBe(0);
+    b = await at();
+    expect(Math.abs(b.ob.x - b.fb.x)).toBeLessThanOrEqual(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('live mode, a site that forbids framing (X-Frame-Options: DENY): after 7.5 s it says so and offers the other modes', async () => {
+    const DENY = '/static/deny/dash-heat.html';
+    const r = await fetch(env.site + DENY);
+    expect(r.headers.get('x-frame-options')).toBe('DENY');
+    // a snapshot of it, so "Use snapshot" has something to show
+    const site = await env.browser.newContext({ viewport: { width: 1280, height: 1600 } });
+    await postSnapshot(env, await sitePage(env, site, DENY));
+    await site.close();
+    const { page } = await openHeatmaps({ path: DENY, mode: 'live' });
+    await page.getByText('Your site blocks embedding').waitFor({ timeout: 12000 });
+    expect(await page.locator('.overlay-clip').count()).toBe(0);
+    await shoot(page, 'heatmaps-live-blocked');
+    await page.getByRole('button', { name: 'Use snapshot' }).click();
+    await page.locator('iframe.page-frame[srcdoc]').waitFor();
+    expect(page.url()).not.toContain('mode=live');
     await page.close();
   });
 

@@ -2,7 +2,8 @@
 // serving e2e/sites/static at /static/, the React Router build at /rr/ (history fallback to its
 // index.html) and the Next.js export at /next/. HTML gets the snippet with the real server's
 // origin, project key, SRI hash and a per-response nonce; /static/csp*.html are served with a
-// strict nonce-based Content-Security-Policy.
+// strict nonce-based Content-Security-Policy, and /static/deny/<file> is /static/<file> sent with
+// `X-Frame-Options: DENY` (a site that forbids framing, for the dashboard's live mode).
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -41,7 +42,9 @@ export function startSites(port: number, cfg: () => SiteConfig): Promise<Server>
     const url = new URL(req.url || '/', 'http://x');
     const path = decodeURIComponent(url.pathname);
     let file: string | undefined;
-    if (path.startsWith('/static/')) file = resolveFile(join(SITES, 'static'), path.slice(8));
+    const deny = path.startsWith('/static/deny/');
+    if (deny) file = resolveFile(join(SITES, 'static'), path.slice(13));
+    else if (path.startsWith('/static/')) file = resolveFile(join(SITES, 'static'), path.slice(8));
     else if (path.startsWith('/rr/')) {
       file = path === '/rr/app.js' ? join(CACHE, 'react-router/app.js') : join(SITES, 'react-router/index.html');
     } else if (path === '/next' || path.startsWith('/next/')) file = resolveFile(join(CACHE, 'next'), path.slice(5) || '/');
@@ -52,6 +55,7 @@ export function startSites(port: number, cfg: () => SiteConfig): Promise<Server>
     }
     const type = TYPES[extname(file)] || 'application/octet-stream';
     const headers: Record<string, string> = { 'content-type': type, 'cache-control': 'no-store' };
+    if (deny) headers['x-frame-options'] = 'DENY';
     let body: Buffer | string = readFileSync(file);
     if (type.startsWith('text/html')) {
       const c = cfg();

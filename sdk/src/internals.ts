@@ -3,6 +3,7 @@
 export * as config from './core/config';
 export * as consent from './core/consent';
 export * as env from './core/env';
+export * as frame from './frame/handshake';
 export * as hash from './core/hash';
 export * as ids from './core/ids';
 export * as pii from './core/pii';

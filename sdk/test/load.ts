@@ -15,6 +15,7 @@ const FILES = {
   sdk: ['index.ts', 'tapistry.js'],
   internals: ['internals.ts', 'test/internals.min.js'],
   snapshot: ['snapshot/index.ts', 'snapshot.js'],
+  frame: ['frame/index.ts', 'frame.js'],
 } as const;
 
 export async function bundle(kind: keyof typeof FILES): Promise<string> {

@@ -15,6 +15,7 @@ import { hasPii } from './pii';
 import { currentUrl, pageView, routeHooks, setPage, watchRoutes } from './router';
 import { endScroll } from './scroll';
 import { cleanProps, cut } from './sanitize';
+import { chunk } from './snap';
 import { discard, flush, queued, watchNetwork } from './transport';
 
 type Args = ArrayLike<unknown>;
@@ -178,6 +179,10 @@ export function boot(scriptUrl?: string): Tapistry | undefined {
     start();
     runAfterStart();
     for (let i = 0; i < rest.length; i++) guard(command)(rest[i]![0], rest[i]![1], rest[i]![2]);
+    // Framed (the dashboard's live overlay, docs/sdk.md): load the handshake chunk. It reports
+    // geometry only, to a parent on the endpoint's origin, and collects nothing, so it is not behind
+    // DNT or consent. Last: where inserting a script throws (Trusted Types), nothing else is skipped.
+    if (top != self && cfg.endpoint) chunk('frame', cfg);
     log('ready', cfg);
   })();
   if (!w.tapistry || !w.tapistry.loaded) w.tapistry = api;

@@ -45,10 +45,16 @@ function check(): void {
   } catch (e) {
     // storage blocked or full: sample instead
   }
-  if (ok || Math.random() < 0.05) {
-    const s = d.createElement('script') as HTMLScriptElement & { t?: object };
-    s.src = cfg.endpoint.replace(/\/i$/, '') + '/v1/snapshot.js';
-    s.t = { c: cfg, p: page, s: stats, l: log };
-    d.head.appendChild(s);
-  }
+  if (ok || Math.random() < 0.05) chunk('snapshot', { c: cfg, p: page, s: stats, l: log });
+}
+
+/**
+ * Inserts a lazy chunk, `/v1/<name>.js` next to the endpoint, with its context on the element
+ * (`.t`, read back through `document.currentScript`). Shared with the live-frame hook (api.ts).
+ */
+export function chunk(name: string, t: object): void {
+  const s = document.createElement('script') as HTMLScriptElement & { t?: object };
+  s.src = cfg.endpoint.replace(/\/i$/, '') + '/v1/' + name + '.js';
+  s.t = t;
+  document.head.appendChild(s);
 }
