@@ -65,7 +65,9 @@ Result<ImportStats> ImportFiles(const std::vector<std::string>& files, const Imp
   if (opts.project_id.empty()) return Status::InvalidArgument("--project is required");
   int threads = opts.threads > 0 ? opts.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   BlockQueue queue(static_cast<size_t>(threads) * 2);
-  std::atomic<uint64_t> lines{0}, imported{0}, rejected{0};
+  std::atomic<uint64_t> lines{0}, imported{0}, rejected{0}, too_old{0};
+  // Same rule as EventStore::ApplyRetention: day d is dropped when d < today - retention_days.
+  const int32_t oldest_kept_day = DayOf(SystemClock()->NowMs()) - opts.retention_days;
   std::mutex err_mu;
   ImportStats stats;
   Status worker_status;
@@ -80,6 +82,7 @@ Result<ImportStats> ImportFiles(const std::vector<std::string>& files, const Imp
     po.query_allowlist = &opts.query_allowlist;
     std::vector<Event> batch;
     batch.reserve(kAppendRows);
+    uint64_t local_too_old = 0;
     Block b;
     auto flush = [&] {
       if (batch.empty()) return;
@@ -107,6 +110,7 @@ Result<ImportStats> ImportFiles(const std::vector<std::string>& files, const Imp
         EventError err;
         if (parser.ParseOne(line, po, &ev, &err, &unknown)) {
           ev.project_id = opts.project_id;
+          if (DayOf(ev.ts_ms) < oldest_kept_day) ++local_too_old;
           batch.push_back(std::move(ev));
           if (batch.size() >= kAppendRows) flush();
         } else {
@@ -121,6 +125,7 @@ Result<ImportStats> ImportFiles(const std::vector<std::string>& files, const Imp
       flush();
     }
     flush();
+    too_old += local_too_old;
   };
   std::vector<std::thread> workers;
   for (int i = 0; i < threads; ++i) workers.emplace_back(work);
@@ -186,6 +191,7 @@ Result<ImportStats> ImportFiles(const std::vector<std::string>& files, const Imp
   stats.lines = lines;
   stats.imported = imported;
   stats.rejected = rejected;
+  stats.older_than_retention = too_old;
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return stats;
 }

@@ -20,6 +20,9 @@ struct ImportStats {
   uint64_t imported = 0;
   uint64_t rejected = 0;
   double seconds = 0;
+  // Imported events older than the project's retention: the server's hourly retention job drops
+  // them (whole days older than retention_days), so the importer warns about them.
+  uint64_t older_than_retention = 0;
   std::vector<std::string> first_errors;  // "file:line: field: reason", at most 20
 };
 
@@ -27,6 +30,7 @@ struct ImportOptions {
   std::string project_id;
   int threads = 0;  // 0 = hardware concurrency
   std::vector<std::string> query_allowlist = {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"};
+  int retention_days = 180;  // the project's; events on days the retention job drops are counted
   // Called about once a second with the running totals (progress on stderr).
   std::function<void(const ImportStats&)> progress;
 };

@@ -19,7 +19,13 @@ Status RetentionJob::RunOnce() {
   Status first_error;
   for (const Project& p : *projects) {
     int keep = p.settings.retention_days > 0 ? p.settings.retention_days : 180;
+    uint64_t before = store_->Stats().rows_total;
     Status s = store_->ApplyRetention(p.id, today, keep);
+    uint64_t after = store_->Stats().rows_total;
+    if (s.ok() && after < before) {
+      Log(LogLevel::kInfo, "retention dropped old days",
+          {{"project_id", p.id}, {"retention_days", std::to_string(keep)}, {"rows", std::to_string(before - after)}});
+    }
     if (!s.ok()) {
       failures_->Inc();
       Log(LogLevel::kError, "retention failed", {{"project_id", p.id}, {"error", s.ToString()}});

@@ -191,6 +191,7 @@ int Import(const ParsedArgs& args) {
   auto project = (*meta)->GetProject(io.project_id);
   if (!project.ok()) return Fail(Status::InvalidArgument("no project '" + io.project_id + "' in " + data + " (tapistry project list)"));
   io.query_allowlist = project->settings.query_allowlist;
+  io.retention_days = project->settings.retention_days > 0 ? project->settings.retention_days : 180;
   std::string threads = FlagOr(args, "threads", "0");
   io.threads = std::atoi(threads.c_str());
   io.progress = [](const ImportStats& s) {
@@ -208,9 +209,17 @@ int Import(const ParsedArgs& args) {
   if (!cs.ok()) return Fail(cs);
   std::fprintf(stderr, "\r");
   for (const std::string& e : r->first_errors) std::fprintf(stderr, "rejected: %s\n", e.c_str());
+  if (r->older_than_retention > 0) {
+    std::fprintf(stderr,
+                 "warning: %llu imported events are older than the project's retention (%d days); the server's "
+                 "retention job drops them when it runs (at start, then hourly). Keep them with:\n"
+                 "  tapistry project settings --data %s --project %s --retention-days N\n",
+                 static_cast<unsigned long long>(r->older_than_retention), io.retention_days, data.c_str(),
+                 io.project_id.c_str());
+  }
   JsonWriter w;
   w.BeginObject().Key("lines").Uint(r->lines).Key("imported").Uint(r->imported).Key("rejected").Uint(r->rejected)
-      .Key("seconds").Double(r->seconds).Key("events_per_second").Double(r->seconds > 0 ? r->imported / r->seconds : 0)
+      .Key("older_than_retention").Uint(r->older_than_retention).Key("seconds").Double(r->seconds).Key("events_per_second").Double(r->seconds > 0 ? r->imported / r->seconds : 0)
       .EndObject();
   std::cout << w.str() << std::endl;
   return r->imported == 0 && r->rejected > 0 ? 1 : 0;
