@@ -101,6 +101,7 @@ class EmbeddedEventStore final : public EventStore {
   explicit EmbeddedEventStore(const EmbeddedStoreOptions& opts);
   Status Recover();
   void BackgroundLoop();
+  void CompactionLoop();
   bool FlushDue();
   Status FlushImpl();    // takes flush_mu_
   Status FlushLocked();  // requires flush_mu_
@@ -143,7 +144,8 @@ class EmbeddedEventStore final : public EventStore {
   std::condition_variable bg_cv_;
   bool bg_stop_ = false;
   bool bg_kick_ = false;
-  std::thread bg_;
+  std::thread bg_;       // flushes: never waits behind a compaction
+  std::thread compact_;  // compactions
 };
 
 }  // namespace tapistry::store
