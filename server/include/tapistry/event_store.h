@@ -208,6 +208,9 @@ struct EmbeddedStoreOptions {
   size_t memtable_rows = 1 << 19;        // flush when the memtable holds this many rows
   int64_t memtable_max_age_ms = 5000;    // ... or when its oldest row is this old
   bool background = true;                // run flush/compaction threads
+  // Run them at nice 10 so request threads keep the CPU (serve). A bulk import wants the
+  // opposite: its writers wait on flushes, so they run at normal priority there.
+  bool low_priority_background = true;
   Clock* clock = nullptr;                // nullptr = SystemClock()
 };
 

@@ -201,6 +201,7 @@ int Import(const ParsedArgs& args) {
   };
   EmbeddedStoreOptions so;
   so.dir = (*dir)->EventsDir();
+  so.low_priority_background = false;  // nothing else to protect: the import's writers wait on flushes
   auto store = OpenEmbeddedEventStore(so);
   if (!store.ok()) return Fail(store.status());
   auto r = ImportFiles(files, io, store->get());

@@ -300,7 +300,7 @@ void LowerThreadPriority() { (void)setpriority(PRIO_PROCESS, static_cast<id_t>(:
 }  // namespace
 
 void EmbeddedEventStore::BackgroundLoop() {
-  LowerThreadPriority();
+  if (opts_.low_priority_background) LowerThreadPriority();
   while (true) {
     {
       std::unique_lock<std::mutex> l(bg_mu_);
@@ -316,7 +316,7 @@ void EmbeddedEventStore::BackgroundLoop() {
 // next flush, or the memtable grows to its hard limit and the WAL writer flushes inline, which
 // stalls acknowledgements (measured: ~190k events/s falling to ~70k/s under sustained load).
 void EmbeddedEventStore::CompactionLoop() {
-  LowerThreadPriority();
+  if (opts_.low_priority_background) LowerThreadPriority();
   while (true) {
     {
       std::unique_lock<std::mutex> l(bg_mu_);
