@@ -105,8 +105,14 @@ struct ElementStat {
   uint64_t selector_hash = 0;
   std::string selector;  // the smallest non-empty selector string seen for the hash ("" if none)
   uint64_t clicks = 0, rage = 0, dead = 0;
-  double ex = 0, ey = 0;  // mean element-relative position over clicks that have one (0 if none)
-  bool operator==(const ElementStat&) const = default;
+  // Mean element-relative position over the clicks that have one (0 if none). The sum behind it
+  // is floating-point, so its last bits depend on the order clicks are added in, which is not
+  // part of the contract: a backend agrees with the reference when each mean is within a
+  // relative 1e-9 of the reference's (the conformance suite's SameElements). The API rounds
+  // them to 4 decimals. Every other field is exact.
+  double ex = 0, ey = 0;
+  bool operator==(const ElementStat&) const =
+      default;  // bitwise; see SameElements for the contract
 };
 struct ElementsResult {
   std::vector<ElementStat> elements;  // clicks desc, then selector_hash asc; at most `limit`
