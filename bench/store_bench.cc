@@ -1,9 +1,12 @@
 // store_bench: the embedded EventStore end to end on synthetic but realistic traffic.
 // Generates N events in-process (3 projects, 30 days, sessions of 3-10 events, Zipf paths over
 // 1000 distinct, returning visitors), appends them with inline flushes (one core does the
-// encoding), compacts, then times Overview. Prints figures; asserts nothing.
+// encoding), compacts, then times the queries. Prints figures; asserts nothing.
 //
-//   store_bench [--events N] [--dir PATH] [--runs R] [--keep 1] [--reuse 1]
+//   store_bench [--events N] [--dir PATH] [--runs R] [--keep 1] [--reuse 1] [--queries 4|5]
+//               [--only SUBSTR] [--leave N]
+// --queries 4 times the overviews; 5 also every other dashboard query (heatmap, scroll map,
+// elements, each breakdown dimension, path autocomplete, filtered overviews).
 // --keep leaves the store on disk; --reuse times queries on a store a --keep run left.
 #include <sys/resource.h>
 #include <time.h>
@@ -210,6 +213,8 @@ int Main(int argc, char** argv) {
   bool keep = false, reuse = false;
   int query_kinds = 4;
   bool background = false;
+  std::string only;
+  uint64_t leave = 0;
   std::string dir = (std::filesystem::temp_directory_path() / "tapistry-store-bench").string();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--events")) events = std::strtoull(argv[i + 1], nullptr, 10);
@@ -219,6 +224,8 @@ int Main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--reuse")) reuse = std::atoi(argv[i + 1]) != 0;
     if (!std::strcmp(argv[i], "--queries")) query_kinds = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--background")) background = std::atoi(argv[i + 1]) != 0;
+    if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
+    if (!std::strcmp(argv[i], "--leave")) leave = std::strtoull(argv[i + 1], nullptr, 10);
   }
   if (!reuse) std::filesystem::remove_all(dir);
   EmbeddedStoreOptions opts;
@@ -234,14 +241,18 @@ int Main(int argc, char** argv) {
   }
   auto& st = **opened;
 
-  Generator gen(reuse ? 0 : events);
+  // --leave N: N more events (the end of the last day) appended after the compaction and left in
+  // the memtable, as a live server has them: queries then also scan rows.
+  Generator gen(reuse ? 0 : events + leave);
   if (reuse) events = st.Stats().rows_total;
   std::vector<Event> batch;
   Clock::duration append_time{};
   double append_cpu_ms = 0;
   uint64_t seq = 0;
   const auto gen_start = Clock::now();
-  while (gen.Next(&batch)) {
+  uint64_t appended = 0;
+  while (appended < events && gen.Next(&batch)) {
+    appended += batch.size();
     auto t = Clock::now();
     const double c0 = ThreadCpuMs();
     Status s = st.Append(batch, ++seq);
@@ -252,6 +263,7 @@ int Main(int argc, char** argv) {
       return 1;
     }
   }
+  if (!reuse) events = appended;
   auto t = Clock::now();
   const double c0 = ThreadCpuMs();
   if (Status s = st.Flush(); !s.ok()) {
@@ -268,10 +280,17 @@ int Main(int argc, char** argv) {
     return 1;
   }
   const double compact_ms = Ms(Clock::now() - t);
+  for (uint64_t left = 0; left < leave && gen.Next(&batch); left += batch.size()) {
+    if (Status s = st.Append(batch, ++seq); !s.ok()) {
+      std::fprintf(stderr, "append: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
   EventStoreStats after = st.Stats();
   const double rss_after_import = CurrentRssMb();
 
-  std::printf("events                     %" PRIu64 "\n", after.rows_total);
+  std::printf("events                     %" PRIu64 " (%" PRIu64 " in the memtable)\n",
+              after.rows_total, after.rows_in_memtable);
   std::printf("append+flush               %.0f events/s wall (%.1f s in Append/Flush; %.1f s incl. generation)\n",
               static_cast<double>(events) / (Ms(append_time) / 1000), Ms(append_time) / 1000, total_ms / 1000);
   if (!background) {
@@ -284,28 +303,33 @@ int Main(int argc, char** argv) {
   std::printf("bytes/event compacted      %.1f (%.1f MB on disk)\n",
               static_cast<double>(after.bytes_on_disk) / static_cast<double>(events), after.bytes_on_disk / 1e6);
 
-  auto time_query = [&](const char* label, EventFilter f) {
+  // Every query kind the dashboard sends, each timed `runs` times after one untimed warm-up run:
+  // wall p50/p95 and process CPU (both cores) p50/p95. `--only SUBSTR` times the matching labels.
+  auto time_query = [&](const std::string& label, const std::function<std::string()>& run) {
+    if (!only.empty() && label.find(only) == std::string::npos) return;
+    const auto first_t0 = Clock::now();
+    std::string summary = run();
+    const double first_ms = Ms(Clock::now() - first_t0);
+    if (summary.empty()) return;
     std::vector<double> ms, cpu;
-    OverviewResult last;
     for (int i = 0; i < runs; ++i) {
-      auto q0 = Clock::now();
+      const auto q0 = Clock::now();
       const double c0 = CpuMs();
-      auto r = st.Overview(OverviewQuery{f, 10});
+      summary = run();
       ms.push_back(Ms(Clock::now() - q0));
       cpu.push_back(CpuMs() - c0);
-      if (!r.ok()) {
-        std::fprintf(stderr, "overview: %s\n", r.status().ToString().c_str());
-        return;
-      }
-      last = *r;
     }
     double p50, p95, c50, c95;
     Percentiles(ms, &p50, &p95);
     Percentiles(cpu, &c50, &c95);
-    std::printf("%-22s wall p50 %.1f p95 %.1f ms (first %.1f) | cpu p50 %.1f p95 %.1f ms | pv=%" PRIu64
-                " sessions=%" PRIu64 " visitors=%" PRIu64 " top=%s\n",
-                label, p50, p95, ms[0], c50, c95, last.totals.pageviews, last.totals.sessions, last.totals.visitors,
-                last.top_pages.empty() ? "-" : last.top_pages[0].path.c_str());
+    std::printf(
+        "%-30s wall p50 %7.1f p95 %7.1f ms (first %6.1f) | cpu p50 %7.1f p95 %7.1f ms | %s\n",
+        label.c_str(), p50, p95, first_ms, c50, c95, summary.c_str());
+    std::fflush(stdout);
+  };
+  auto failed = [](const char* what, const Status& s) {
+    std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
+    return std::string();
   };
   EventFilter f;
   f.from_day = Generator::kFirstDay;
@@ -324,34 +348,95 @@ int Main(int argc, char** argv) {
   mobile.device_class = DeviceClass::kMobile;
   EventFilter home = f;
   home.path = "/";
+  EventFilter rare = f;
+  rare.path = "/section-11/page-381";  // a long-tail page (Zipf rank 381 of 1000)
+  EventFilter wide = f;
+  wide.viewport_bucket = 4;  // 1440+
   EventFilter week = f;
   week.from_day = week.to_day - 6;
-  const std::pair<const char*, EventFilter> queries[] = {
-      {"overview 30d", f}, {"overview 7d", week}, {"overview 30d mobile", mobile}, {"overview 30d path=/", home}};
-  for (int i = 0; i < std::min(query_kinds, 4); ++i) time_query(queries[i].first, queries[i].second);
-  // The other dashboard queries, a few runs each (they have no targets yet; printed for reference).
-  auto time_other = [&](const char* label, const std::function<bool()>& run) {
-    std::vector<double> ms;
-    for (int i = 0; i < 3; ++i) {
-      auto q0 = Clock::now();
-      if (!run()) {
-        std::fprintf(stderr, "%s failed\n", label);
-        return;
-      }
-      ms.push_back(Ms(Clock::now() - q0));
-    }
-    double p50, p95;
-    Percentiles(ms, &p50, &p95);
-    std::printf("%-22s wall p50 %.1f ms\n", label, p50);
+  auto overview = [&](const EventFilter& filter) {
+    return [&st, &failed, filter] {
+      auto r = st.Overview(OverviewQuery{filter, 10});
+      if (!r.ok()) return failed("overview", r.status());
+      char buf[200];
+      std::snprintf(
+          buf, sizeof buf,
+          "pv=%" PRIu64 " sessions=%" PRIu64 " visitors=%" PRIu64 " bounced=%" PRIu64 " top=%s",
+          r->totals.pageviews, r->totals.sessions, r->totals.visitors, r->totals.bounced_sessions,
+          r->top_pages.empty() ? "-" : r->top_pages[0].path.c_str());
+      return std::string(buf);
+    };
   };
+  const std::pair<const char*, EventFilter> overviews[] = {{"overview 30d", f},
+                                                           {"overview 7d", week},
+                                                           {"overview 30d mobile", mobile},
+                                                           {"overview 30d path=/", home},
+                                                           {"overview 30d vw=1440+", wide},
+                                                           {"overview 30d path=rare", rare}};
+  for (int i = 0; i < std::min<int>(query_kinds, 4); ++i)
+    time_query(overviews[i].first, overview(overviews[i].second));
   if (query_kinds > 4) {
-    HeatmapQuery hq{f, ClickKind::kAll};
-    hq.filter.path = "/";
-    time_other("heatmap 30d path=/", [&] { return st.Heatmap(hq).ok(); });
-    time_other("scrollmap 30d", [&] { return st.ScrollMap(f).ok(); });
-    time_other("top elements 30d", [&] { return st.TopElements(f, 20).ok(); });
-    time_other("breakdown device 30d", [&] { return st.Breakdown(f, Dimension::kDevice, 10).ok(); });
-    time_other("breakdown entry 30d", [&] { return st.Breakdown(f, Dimension::kEntryPage, 10).ok(); });
+    for (int i = 4; i < 6; ++i) time_query(overviews[i].first, overview(overviews[i].second));
+    auto heatmap = [&](EventFilter filter, ClickKind kind) {
+      return [&st, &failed, filter, kind] {
+        auto r = st.Heatmap(HeatmapQuery{filter, kind});
+        if (!r.ok()) return failed("heatmap", r.status());
+        return "tiles=" + std::to_string(r->tiles.size()) + " total=" + std::to_string(r->total) +
+               " pv=" + std::to_string(r->pageviews);
+      };
+    };
+    time_query("heatmap 30d path=/", heatmap(home, ClickKind::kAll));
+    time_query("heatmap 30d path=/ rage", heatmap(home, ClickKind::kRage));
+    EventFilter home_mobile = home;
+    home_mobile.device_class = DeviceClass::kMobile;
+    time_query("heatmap 30d path=/ mobile", heatmap(home_mobile, ClickKind::kAll));
+    time_query("heatmap 30d path=rare", heatmap(rare, ClickKind::kAll));
+    auto scroll = [&](const EventFilter& filter) {
+      return [&st, &failed, filter] {
+        auto r = st.ScrollMap(filter);
+        if (!r.ok()) return failed("scrollmap", r.status());
+        return "views=" + std::to_string(r->views);
+      };
+    };
+    time_query("scrollmap 30d", scroll(f));
+    time_query("scrollmap 30d path=/", scroll(home));
+    auto elements = [&](const EventFilter& filter) {
+      return [&st, &failed, filter] {
+        auto r = st.TopElements(filter, 20);
+        if (!r.ok()) return failed("elements", r.status());
+        return "clicks=" + std::to_string(r->total_clicks) + " top=" +
+               (r->elements.empty() ? std::string("-") : std::to_string(r->elements[0].clicks));
+      };
+    };
+    time_query("top elements 30d", elements(f));
+    time_query("top elements 30d path=/", elements(home));
+    for (int d = 0; d <= static_cast<int>(Dimension::kCountry); ++d) {
+      const Dimension dim = static_cast<Dimension>(d);
+      time_query(std::string("breakdown ") + DimensionName(dim) + " 30d", [&st, &failed, &f, dim] {
+        auto r = st.Breakdown(f, dim, 10);
+        if (!r.ok()) return failed("breakdown", r.status());
+        return "rows=" + std::to_string(r->rows.size()) + " top=" +
+               (r->rows.empty() ? std::string("-")
+                                : r->rows[0].value + ":" + std::to_string(r->rows[0].visitors)) +
+               " total=" + std::to_string(r->total_visitors);
+      });
+    }
+    time_query("breakdown page 30d mobile", [&st, &failed, &mobile] {
+      auto r = st.Breakdown(mobile, Dimension::kPage, 10);
+      if (!r.ok()) return failed("breakdown", r.status());
+      return "rows=" + std::to_string(r->rows.size()) +
+             " total=" + std::to_string(r->total_visitors);
+    });
+    auto paths = [&](const std::string& q) {
+      return [&st, &failed, &f, q] {
+        auto r = st.Paths(f, q, 20);
+        if (!r.ok()) return failed("paths", r.status());
+        return "n=" + std::to_string(r->size()) +
+               " top=" + (r->empty() ? std::string("-") : (*r)[0].path);
+      };
+    };
+    time_query("paths 30d q=\"\"", paths(""));
+    time_query("paths 30d q=\"section-1\"", paths("section-1"));
   }
   std::printf("rss after import           %.0f MB\n", rss_after_import);
   std::printf("peak rss                   %.0f MB\n", PeakRssMb());
