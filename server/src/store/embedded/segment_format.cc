@@ -44,7 +44,8 @@ void EncodeFooter(const SegmentFooter& f, std::string* out) {
   for (const StreamMeta& s : f.aggregates) EncodeStream(s, out);
 }
 
-Status DecodeFooter(std::string_view bytes, uint64_t file_size, SegmentFooter* f) {
+Status DecodeFooter(std::string_view bytes, uint64_t file_size, uint32_t version,
+                    SegmentFooter* f) {
   auto bad = [](const char* what) { return Status::Corruption(std::string("segment footer: ") + what); };
   ByteReader r(bytes);
   std::string_view project;
@@ -83,9 +84,14 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, SegmentFooter* f
       return bad("stream outside the file");
     }
     // Data streams hold at most 16 bytes a row (aggregates: two varints per path or per
-    // session-path pair), dictionaries at most one bounded string a row: the cap keeps a
-    // corrupt length from asking for an absurd allocation.
-    const uint64_t cap = (rows + 1) * (s->kind == StreamKind::kDict ? kMaxDictBytesPerRow : 20);
+    // session-path pair; rollups at most 44 bytes per cell, element or session, each at most
+    // one per row), dictionaries at most one bounded string a row: the cap keeps a corrupt
+    // length from asking for an absurd allocation.
+    const uint64_t per_row =
+        s->kind == StreamKind::kDict ? kMaxDictBytesPerRow
+        : static_cast<uint8_t>(s->kind) >= static_cast<uint8_t>(StreamKind::kCells) ? 48
+                                                                                    : 20;
+    const uint64_t cap = (rows + 1) * per_row;
     if (s->raw_len > cap) return bad("stream too large");
     return Status::Ok();
   };
@@ -117,18 +123,21 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, SegmentFooter* f
     f->columns.push_back(std::move(c));
   }
   uint64_t naggs;
-  if (!r.GetVarint64(&naggs) || naggs > 3) return bad("bad aggregate count");
+  const uint8_t last_kind =
+      version >= 2 ? kMaxStreamKind : static_cast<uint8_t>(StreamKind::kSessionStats);
+  if (!r.GetVarint64(&naggs) || naggs > kMaxAggregates) return bad("bad aggregate count");
   for (uint64_t i = 0; i < naggs; ++i) {
     StreamMeta s;
     TAP_RETURN_IF_ERROR(decode_stream(&s));
-    if (s.kind != StreamKind::kPathStats && s.kind != StreamKind::kSessionPaths &&
-        s.kind != StreamKind::kSessionStats) {
+    if (static_cast<uint8_t>(s.kind) < static_cast<uint8_t>(StreamKind::kPathStats) ||
+        static_cast<uint8_t>(s.kind) > last_kind) {
       return bad("not an aggregate");
     }
     if (f->FindAggregate(s.kind) != nullptr) return bad("duplicate aggregate");
     f->aggregates.push_back(s);
   }
   if (r.remaining() != 0) return bad("trailing bytes");
+  f->version = version;
   return Status::Ok();
 }
 

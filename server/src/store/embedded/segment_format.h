@@ -15,7 +15,10 @@
 namespace tapistry::store {
 
 inline constexpr char kSegmentMagic[8] = {'T', 'A', 'P', 'S', 'E', 'G', '\r', '\n'};
-inline constexpr uint32_t kSegmentVersion = 1;
+// Version 2 added the analytics rollups (aggregate kinds 7-13); version 1 files stay readable
+// (queries scan their rows instead).
+inline constexpr uint32_t kSegmentVersion = 2;
+inline constexpr uint32_t kMinSegmentVersion = 1;
 inline constexpr size_t kSegmentHeaderSize = 12;   // magic + version
 inline constexpr size_t kSegmentTrailerSize = 20;  // footer_len, footer_crc, version, magic
 // Bounds that keep a corrupt footer from asking for absurd allocations.
@@ -46,8 +49,18 @@ enum class StreamKind : uint8_t {
   kPathStats = 4,     // per path dictionary code: varint page views, varint distinct sessions
   kSessionPaths = 5,  // per session dictionary entry: varint n, then n distinct path codes viewed
   kSessionStats = 6,  // per session: page views, first ts in the day, duration (u32 arrays)
+  // Analytics rollups (version 2; rollup.h):
+  kCells = 7,       // per (path, device, viewport bucket): rows, page views, clicks, entry counts
+  kCellScroll = 8,  // per cell: scroll events by depth
+  kCellTiles = 9,   // per cell: click tiles (all, rage, dead); absent when a point has no tile
+  kCellElements = 10,  // per cell and selector_hash: clicks, rage, dead, position sums, selector
+  kSessionAttributes =
+      11,  // per session: visitor, device, viewport, country, browser, os, first page view
+  kSessionExtraPaths = 12,  // per session: paths of non-page-view rows its page views lack
+  kSessionPathStats = 13,   // per (session, path) of 5 and 12: page views, first and last ts
 };
-inline constexpr uint8_t kMaxStreamKind = 6;
+inline constexpr uint8_t kMaxStreamKind = 13;
+inline constexpr uint8_t kMaxAggregates = 10;
 
 struct StreamMeta {
   StreamKind kind = StreamKind::kData;
@@ -85,7 +98,8 @@ struct SegmentFooter {
   // (last ts - first ts).
   uint64_t sessions_with_pageviews = 0, bounced_sessions = 0, total_duration_ms = 0;
   std::vector<ColumnMeta> columns;
-  std::vector<StreamMeta> aggregates;  // kPathStats, kSessionPaths, kSessionStats
+  uint32_t version = kSegmentVersion;
+  std::vector<StreamMeta> aggregates;  // kPathStats .. kSessionPathStats, each at most once
   const StreamMeta* FindAggregate(StreamKind k) const {
     for (const auto& s : aggregates) {
       if (s.kind == k) return &s;
@@ -101,7 +115,8 @@ struct SegmentFooter {
 };
 
 void EncodeFooter(const SegmentFooter& f, std::string* out);
-// Validates structure and bounds against the file size; never trusts a length.
-Status DecodeFooter(std::string_view bytes, uint64_t file_size, SegmentFooter* f);
+// Validates structure and bounds against the file size; never trusts a length. `version` is the
+// file's (header and trailer); version 1 footers hold no rollup aggregates.
+Status DecodeFooter(std::string_view bytes, uint64_t file_size, uint32_t version, SegmentFooter* f);
 
 }  // namespace tapistry::store

@@ -1,6 +1,6 @@
 // libFuzzer target for the embedded store's on-disk parsers: segment files (footer, every
-// column stream, aggregates) and the manifest. Whatever the bytes, they must produce a Status,
-// never a crash, a hang or an absurd allocation.
+// column stream, aggregates and rollups) and the manifest. Whatever the bytes, they must produce
+// a Status, never a crash, a hang or an absurd allocation.
 #include <unistd.h>
 
 #include <cstdint>
@@ -29,5 +29,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)(*seg)->LoadPageviewAggregates(&agg);
   std::vector<uint32_t> runs;
   (void)(*seg)->LoadSessionRuns(&runs);
+  (void)(*seg)->CheckRollups();
   return 0;
 }

@@ -5,8 +5,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "store/embedded/coding.h"
 #include "common/crc32c.h"
+#include "store/embedded/coding.h"
+#include "store/embedded/rollup.h"
 #include "store/embedded/zstd_codec.h"
 
 namespace tapistry::store {
@@ -93,11 +94,14 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path) {
   std::string buf;
   TAP_RETURN_IF_ERROR(seg->file_->Read(0, kSegmentHeaderSize, &buf));
   if (std::memcmp(buf.data(), kSegmentMagic, 8) != 0) return Bad("bad magic: " + path);
-  if (DecodeFixed32(buf.data() + 8) != kSegmentVersion) return Bad("unsupported version: " + path);
+  const uint32_t version = DecodeFixed32(buf.data() + 8);
+  if (version < kMinSegmentVersion || version > kSegmentVersion)
+    return Bad("unsupported version: " + path);
   TAP_RETURN_IF_ERROR(seg->file_->Read(size - kSegmentTrailerSize, kSegmentTrailerSize, &buf));
   uint32_t footer_len = DecodeFixed32(buf.data());
   uint32_t footer_crc = DecodeFixed32(buf.data() + 4);
-  if (DecodeFixed32(buf.data() + 8) != kSegmentVersion || std::memcmp(buf.data() + 12, kSegmentMagic, 8) != 0) {
+  if (DecodeFixed32(buf.data() + 8) != version ||
+      std::memcmp(buf.data() + 12, kSegmentMagic, 8) != 0) {
     return Bad("bad trailer: " + path);
   }
   if (footer_len > kMaxFooterBytes || footer_len > size - kSegmentHeaderSize - kSegmentTrailerSize) {
@@ -105,7 +109,7 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path) {
   }
   TAP_RETURN_IF_ERROR(seg->file_->Read(size - kSegmentTrailerSize - footer_len, footer_len, &buf));
   if (crc32c::Value(buf) != footer_crc) return Bad("footer checksum mismatch: " + path);
-  TAP_RETURN_IF_ERROR(DecodeFooter(buf, size, &seg->footer_));
+  TAP_RETURN_IF_ERROR(DecodeFooter(buf, size, version, &seg->footer_));
   for (int id = kFirstColumn; id <= kLastColumn; ++id) {
     if (seg->footer_.Find(static_cast<ColumnId>(id)) == nullptr) return Bad("missing column: " + path);
   }
@@ -174,6 +178,77 @@ Status Segment::LoadPageviewAggregates(PageviewAggregates* out) const {
   out->sessions_with_pageviews = footer_.sessions_with_pageviews;
   out->bounced_sessions = footer_.bounced_sessions;
   out->total_duration_ms = footer_.total_duration_ms;
+  return Status::Ok();
+}
+
+Status Segment::LoadAggregate(StreamKind kind, std::string* raw) const {
+  const StreamMeta* s = footer_.FindAggregate(kind);
+  if (s == nullptr) return Bad("missing aggregate");
+  return ReadStream(*s, raw);
+}
+
+Status Segment::CheckRollups() const {
+  const RollupBounds b = BoundsOf(footer_);
+  auto load = [&](StreamKind kind, ScratchString* raw) -> Status {
+    *raw = ScratchString();
+    return LoadAggregate(kind, raw->get());
+  };
+  ScratchString raw;
+  if (footer_.FindAggregate(StreamKind::kCells) != nullptr) {
+    CellTable cells;
+    TAP_RETURN_IF_ERROR(load(StreamKind::kCells, &raw));
+    TAP_RETURN_IF_ERROR(DecodeCells(std::move(raw), &cells));
+    TAP_RETURN_IF_ERROR(ValidateCells(cells, b));
+    if (footer_.FindAggregate(StreamKind::kCellScroll) != nullptr) {
+      ScrollEntries e;
+      TAP_RETURN_IF_ERROR(load(StreamKind::kCellScroll, &raw));
+      TAP_RETURN_IF_ERROR(DecodeScroll(std::move(raw), cells, &e));
+      TAP_RETURN_IF_ERROR(ValidateScroll(e, cells));
+    }
+    if (footer_.FindAggregate(StreamKind::kCellTiles) != nullptr) {
+      TileEntries e;
+      TAP_RETURN_IF_ERROR(load(StreamKind::kCellTiles, &raw));
+      TAP_RETURN_IF_ERROR(DecodeTiles(std::move(raw), cells, &e));
+      TAP_RETURN_IF_ERROR(ValidateTiles(e, cells));
+    }
+    if (footer_.FindAggregate(StreamKind::kCellElements) != nullptr) {
+      ElementEntries e;
+      TAP_RETURN_IF_ERROR(load(StreamKind::kCellElements, &raw));
+      TAP_RETURN_IF_ERROR(DecodeElements(std::move(raw), cells, &e));
+      TAP_RETURN_IF_ERROR(ValidateElements(e, cells, b));
+    }
+  } else if (footer_.FindAggregate(StreamKind::kCellScroll) ||
+             footer_.FindAggregate(StreamKind::kCellTiles) ||
+             footer_.FindAggregate(StreamKind::kCellElements)) {
+    return Bad("cell rollups without cells");
+  }
+  if (footer_.FindAggregate(StreamKind::kSessionAttributes) != nullptr) {
+    SessionAttributes attrs;
+    TAP_RETURN_IF_ERROR(load(StreamKind::kSessionAttributes, &raw));
+    TAP_RETURN_IF_ERROR(attrs.Open(std::move(raw), b));
+    TAP_RETURN_IF_ERROR(ValidateSessionAttributes(&attrs, b));
+  }
+  size_t pairs = 0;
+  for (StreamKind kind : {StreamKind::kSessionPaths, StreamKind::kSessionExtraPaths}) {
+    if (footer_.FindAggregate(kind) == nullptr) continue;
+    SessionPathLists lists;
+    TAP_RETURN_IF_ERROR(load(kind, &raw));
+    TAP_RETURN_IF_ERROR(DecodeSessionPathLists(*raw, b, &lists));
+    pairs += lists.codes.size();
+  }
+  if (footer_.FindAggregate(StreamKind::kSessionPathStats) != nullptr) {
+    if (footer_.FindAggregate(StreamKind::kSessionExtraPaths) == nullptr)
+      return Bad("path stats without extra paths");
+    SessionPathStats stats;
+    TAP_RETURN_IF_ERROR(load(StreamKind::kSessionPathStats, &raw));
+    TAP_RETURN_IF_ERROR(stats.Open(std::move(raw), pairs));
+    using P = SessionPathStats;
+    TAP_RETURN_IF_ERROR(stats.Load({P::kPageviews, P::kFirstOffset, P::kSpan}));
+    for (size_t k = 0; k < stats.size(); ++k) {
+      if (stats.first_offset[k] >= kDayMs || stats.span[k] >= kDayMs)
+        return Bad("session path times");
+    }
+  }
   return Status::Ok();
 }
 

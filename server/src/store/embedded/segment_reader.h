@@ -56,6 +56,11 @@ class Segment {
   // The page-view aggregates; path stats are checked against the path dictionary size and the
   // footer's page-view count, session_paths is left for its reader to check.
   Status LoadPageviewAggregates(PageviewAggregates* out) const;
+  // The raw (decompressed, checksummed) bytes of one footer aggregate; rollup.h decodes them.
+  Status LoadAggregate(StreamKind kind, std::string* raw) const;
+  // Decodes every analytics rollup the segment has and checks all of it (order, bounds, sums
+  // against the footer) — more than queries check as they read. Tests, fuzzing, tools.
+  Status CheckRollups() const;
 
  private:
   Segment(std::string path, std::unique_ptr<RandomAccessFile> file) : path_(std::move(path)), file_(std::move(file)) {}

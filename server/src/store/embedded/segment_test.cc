@@ -187,7 +187,9 @@ TEST_F(SegmentTest, EveryCorruptByteIsDetected) {
     if (!seg.ok()) continue;
     Columns cols;
     PageviewAggregates agg;
-    EXPECT_FALSE((*seg)->Load(kAllColumns, &cols).ok() && (*seg)->LoadPageviewAggregates(&agg).ok()) << "byte " << i;
+    EXPECT_FALSE((*seg)->Load(kAllColumns, &cols).ok() &&
+                 (*seg)->LoadPageviewAggregates(&agg).ok() && (*seg)->CheckRollups().ok())
+        << "byte " << i;
   }
   for (size_t len : {size_t{0}, size_t{11}, good.size() / 2, good.size() - 1}) {
     WriteQuick(bad_path, good.substr(0, len));

@@ -6,10 +6,12 @@
 #include <cstring>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 
-#include "store/embedded/coding.h"
 #include "common/crc32c.h"
+#include "store/embedded/coding.h"
 #include "store/embedded/file_util.h"
+#include "store/embedded/rollup.h"
 #include "store/embedded/zstd_codec.h"
 
 namespace tapistry::store {
@@ -34,8 +36,10 @@ void PutCodes(const std::vector<uint32_t>& codes, uint8_t width, std::string* ou
 }
 
 void PutUuid(std::string* out, const Uuid& u) {
-  PutFixed64(out, u.hi);
-  PutFixed64(out, u.lo);
+  char b[16];  // hi then lo, little-endian: the in-memory layout on this target
+  std::memcpy(b, &u.hi, 8);
+  std::memcpy(b + 8, &u.lo, 8);
+  out->append(b, 16);
 }
 
 class Builder {
@@ -45,11 +49,17 @@ class Builder {
     PutFixed32(out_, kSegmentVersion);
   }
   void AddStream(ColumnMeta* c, StreamKind kind, std::string_view raw) { c->streams.push_back(Write(kind, raw)); }
-  StreamMeta Write(StreamKind kind, std::string_view raw) {
+  // `compress` false: stored as is (its content is compressed inside already).
+  StreamMeta Write(StreamKind kind, std::string_view raw, bool compress = true) {
     StreamMeta s;
     s.kind = kind;
     s.raw_len = raw.size();
-    CompressStream(raw, level_, &s.codec, &scratch_);
+    if (compress) {
+      CompressStream(raw, level_, &s.codec, &scratch_);
+    } else {
+      s.codec = kCompressionNone;
+      scratch_.assign(raw.data(), raw.size());
+    }
     s.offset = out_->size();
     s.stored_len = scratch_.size();
     s.crc = crc32c::Value(scratch_);
@@ -170,6 +180,8 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
   Builder b(opts.zstd_level, out);
   std::string raw;
 
+  // ts in segment order: the ts and ingest columns and the rollups read it.
+  const std::vector<int64_t> ts = Gather(cols.ts, perm);
   // ts: deltas between neighbours (small inside a session) as zigzag varints.
   {
     ColumnMeta c;
@@ -177,8 +189,7 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     c.encoding = Encoding::kDeltaVarint;
     raw.clear();
     int64_t prev = 0, mn = INT64_MAX, mx = INT64_MIN;
-    for (uint32_t r : perm) {
-      int64_t v = cols.ts[r];
+    for (int64_t v : ts) {
       PutVarint64(&raw, ZigZag(v - prev));
       prev = v;
       mn = std::min(mn, v);
@@ -196,10 +207,11 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     raw.clear();
     c.min = INT64_MAX;
     c.max = INT64_MIN;
-    for (uint32_t r : perm) {
-      PutVarint64(&raw, ZigZag(cols.ingest[r] - cols.ts[r]));
-      c.min = std::min(c.min, cols.ingest[r]);
-      c.max = std::max(c.max, cols.ingest[r]);
+    for (size_t i = 0; i < perm.size(); ++i) {
+      const int64_t ingest = cols.ingest[perm[i]];
+      PutVarint64(&raw, ZigZag(ingest - ts[i]));
+      c.min = std::min(c.min, ingest);
+      c.max = std::max(c.max, ingest);
     }
     b.AddStream(&c, StreamKind::kData, raw);
     f.columns.push_back(std::move(c));
@@ -216,6 +228,9 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     f.columns.push_back(std::move(c));
   }
   // session_id: the sorted dictionary and how many rows each entry has.
+  std::vector<uint32_t> runs;
+  std::vector<uint32_t> visitor_codes;  // segment-local anonymous_id code per row, for the rollups
+  uint64_t visitor_dict = 0;
   {
     ColumnMeta c;
     c.id = ColumnId::kSession;
@@ -224,7 +239,7 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     raw.clear();
     for (uint32_t code : used_sessions) PutUuid(&raw, sdict[code]);
     b.AddStream(&c, StreamKind::kDict, raw);
-    std::vector<uint32_t> runs(used_sessions.size(), 0);
+    runs.assign(used_sessions.size(), 0);
     for (uint32_t r : perm) ++runs[srank[cols.session.codes[r]]];
     raw.clear();
     for (uint32_t n : runs) PutVarint64(&raw, n);
@@ -258,13 +273,21 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     PutCodes(codes, c.width, &raw);
     b.AddStream(&c, StreamKind::kData, raw);
     f.columns.push_back(std::move(c));
+    visitor_codes = std::move(codes);
+    visitor_dict = used.size();
   }
   const std::vector<uint8_t> type = Gather(cols.type, perm);
+  const std::vector<uint8_t> device = Gather(cols.device, perm);
+  const std::vector<uint16_t> country = Gather(cols.country, perm);
+  const std::vector<uint16_t> viewport_w = Gather(cols.viewport_w, perm);
+  std::optional<RollupWriter> rollups;
+  rollups.emplace(RollupInput{&cols, rows, perm, runs, ts, type, device, viewport_w, country,
+                              std::move(visitor_codes), visitor_dict, opts.zstd_level});
   f.pageviews = static_cast<uint64_t>(std::count(type.begin(), type.end(), kPageView));
   AddFixed(&b, ColumnId::kType, type, false, &f);
-  AddFixed(&b, ColumnId::kDevice, Gather(cols.device, perm), false, &f);
-  AddFixed(&b, ColumnId::kCountry, Gather(cols.country, perm), true, &f);
-  AddFixed(&b, ColumnId::kViewportW, Gather(cols.viewport_w, perm), true, &f);
+  AddFixed(&b, ColumnId::kDevice, device, false, &f);
+  AddFixed(&b, ColumnId::kCountry, country, true, &f);
+  AddFixed(&b, ColumnId::kViewportW, viewport_w, true, &f);
   AddFixed(&b, ColumnId::kViewportH, Gather(cols.viewport_h, perm), true, &f);
   AddNullableF32(&b, ColumnId::kX, Gather(cols.x, perm), &f);
   AddNullableF32(&b, ColumnId::kY, Gather(cols.y, perm), &f);
@@ -300,6 +323,7 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     }
     c.dict_size = next;
     c.width = CodeWidth(next);
+    rollups->AddStringCodes(s, codes, remap, next);
     if (s == kStrPath) {
       path_codes = codes;
       path_dict_size = next;
@@ -337,7 +361,7 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
       PutVarint64(&session_paths, viewed.size());
       all_viewed.insert(all_viewed.end(), viewed.begin(), viewed.end());
       // Rows are in time order within the session: first and last row bound it.
-      const int64_t first = cols.ts[perm[first_row]], last = cols.ts[perm[row - 1]];
+      const int64_t first = ts[first_row], last = ts[row - 1];
       stats[s] = session_pv;
       stats[nsess + s] = static_cast<uint32_t>(first - day_start);
       stats[2 * nsess + s] = static_cast<uint32_t>(last - first);
@@ -363,6 +387,13 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
       ShuffleBytes(reinterpret_cast<const char*>(stats.data() + a * nsess), nsess, 4, raw.data() + a * nsess * 4);
     }
     f.aggregates.push_back(b.Write(StreamKind::kSessionStats, raw));
+  }
+  // Analytics rollups (rollup.h).
+  {
+    std::vector<RollupWriter::Stream> streams;
+    rollups->Finish(&streams);
+    rollups.reset();
+    for (const auto& st : streams) f.aggregates.push_back(b.Write(st.kind, st.bytes, st.compress));
   }
 
   std::string footer_bytes;

@@ -11,6 +11,7 @@
 
 #include "store/embedded/columns.h"
 #include "store/embedded/dict_cache.h"
+#include "store/embedded/rollup.h"
 #include "store/embedded/segment_reader.h"
 #include "tapistry/status.h"
 
@@ -40,6 +41,14 @@ class Source {
   virtual Status LoadPageviewAggregates(PageviewAggregates*) const {
     return Status::Internal("source has no page-view aggregates");
   }
+  // Footer aggregates by kind, e.g. the analytics rollups (rollup.h) of version 2 segments.
+  // Memtable copies and version 1 segments have none: queries scan their rows instead.
+  virtual bool HasAggregate(StreamKind) const { return false; }
+  virtual Status LoadAggregate(StreamKind, std::string*) const {
+    return Status::Internal("source has no such aggregate");
+  }
+  // What rollup decoders check the aggregates against.
+  virtual RollupBounds Bounds() const { return RollupBounds(); }
 
  protected:
   Source(std::string project_id, int32_t day) : project_id_(std::move(project_id)), day_(day) {}
@@ -67,6 +76,13 @@ class SegmentSource final : public Source {
     return seg_->footer().FindAggregate(StreamKind::kPathStats) != nullptr;
   }
   Status LoadPageviewAggregates(PageviewAggregates* out) const override { return seg_->LoadPageviewAggregates(out); }
+  bool HasAggregate(StreamKind k) const override {
+    return seg_->footer().FindAggregate(k) != nullptr;
+  }
+  Status LoadAggregate(StreamKind k, std::string* raw) const override {
+    return seg_->LoadAggregate(k, raw);
+  }
+  RollupBounds Bounds() const override { return BoundsOf(seg_->footer()); }
 
  private:
   std::shared_ptr<const Segment> seg_;
@@ -89,5 +105,11 @@ class MemSource final : public Source {
 };
 
 using SourceList = std::vector<std::shared_ptr<const Source>>;
+
+// Loads footer aggregate `kind` of `src` into a fresh pooled buffer (scratch.h).
+inline Status LoadInto(const Source& src, StreamKind kind, ScratchString* out) {
+  *out = ScratchString();
+  return src.LoadAggregate(kind, out->get());
+}
 
 }  // namespace tapistry::store

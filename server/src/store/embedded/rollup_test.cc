@@ -1,0 +1,314 @@
+#include "store/embedded/rollup.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <numeric>
+#include <random>
+#include <set>
+
+#include "store/embedded/row_batch.h"
+#include "store/embedded/scratch.h"
+#include "store/embedded/segment_reader.h"
+#include "store/embedded/segment_writer.h"
+#include "store/embedded/test_util.h"
+
+namespace tapistry::store {
+namespace {
+
+using testing::MakeEvent;
+using testing::TempDir;
+using testing::U;
+
+constexpr int32_t kDay = 19950;
+constexpr int64_t kT0 = int64_t{kDay} * kDayMs;
+
+TEST(RollupTest, BucketOfWidthIsViewportBucket) {
+  for (uint32_t w = 0; w <= 0xffff; ++w) {
+    ASSERT_EQ(BucketOfWidth(static_cast<uint16_t>(w)), ViewportBucket(static_cast<uint16_t>(w)))
+        << w;
+  }
+}
+
+TEST(RollupTest, TileOfFollowsTheDefinitionAndRefusesWhatHasNoTile) {
+  bool ok = true;
+  EXPECT_EQ(TileOf(0.0f, &ok), 0);
+  EXPECT_EQ(TileOf(0.999f, &ok), 63);
+  EXPECT_EQ(TileOf(1.0f, &ok), 63);
+  EXPECT_EQ(TileOf(3.5f, &ok), 63);
+  EXPECT_EQ(TileOf(1.0f / 64, &ok), 1);
+  EXPECT_TRUE(ok);
+  for (float v : {-0.25f, -0.0001f, 1e9f, std::numeric_limits<float>::infinity(), std::nanf("")}) {
+    ok = true;
+    TileOf(v, &ok);
+    EXPECT_FALSE(ok) << v;
+  }
+}
+
+TEST(RollupTest, ScratchStringsAreReusedWithTheirCapacity) {
+  const char* data;
+  {
+    ScratchString a;
+    a->assign(100000, 'x');
+    data = a->data();
+  }
+  ScratchString b;
+  EXPECT_TRUE(b->empty());
+  EXPECT_EQ(b->data(), data);  // the same buffer, back from the pool
+  ScratchString c = std::move(b);
+  EXPECT_EQ(c->data(), data);
+}
+
+class RollupSegmentTest : public ::testing::Test {
+ protected:
+  // Writes `events` (one day) as a segment and opens it.
+  std::shared_ptr<Segment> Write(const std::vector<Event>& events) {
+    RowBatch batch;
+    for (const Event& e : events) batch.Append(e);
+    std::vector<uint32_t> rows(batch.rows());
+    std::iota(rows.begin(), rows.end(), 0u);
+    SegmentFooter footer;
+    uint64_t size = 0;
+    const std::string path = dir_.path() + "/s" + std::to_string(++n_) + ".seg";
+    EXPECT_TRUE(WriteSegmentFile(batch.raw(), rows, {"p", kDay, 1}, path, &footer, &size).ok());
+    auto seg = Segment::Open(path);
+    EXPECT_TRUE(seg.ok());
+    EXPECT_TRUE((*seg)->CheckRollups().ok()) << (*seg)->CheckRollups().ToString();
+    return seg.ok() ? *seg : nullptr;
+  }
+  static ScratchString Load(const Segment& seg, StreamKind kind) {
+    ScratchString raw;
+    EXPECT_TRUE(seg.LoadAggregate(kind, raw.get()).ok());
+    return raw;
+  }
+  static StringColumn Dict(const Segment& seg, ColumnId id) {
+    StringColumn c;
+    EXPECT_TRUE(seg.LoadStringDict(id, &c).ok());
+    return c;
+  }
+  TempDir dir_;
+  int n_ = 0;
+};
+
+std::vector<Event> Varied(uint64_t seed, int sessions) {
+  std::mt19937_64 rng(seed);
+  const char* paths[] = {"/", "/a", "/b"};
+  std::vector<Event> v;
+  for (int s = 0; s < sessions; ++s) {
+    int64_t t = kT0 + static_cast<int64_t>(rng() % (kDayMs / 2));
+    const DeviceClass dev = rng() % 2 ? DeviceClass::kMobile : DeviceClass::kDesktop;
+    for (int k = 0, n = 1 + static_cast<int>(rng() % 8); k < n; ++k) {
+      const uint64_t roll = rng() % 4;
+      const EventType type = roll == 0   ? EventType::kPageView
+                             : roll == 1 ? EventType::kClick
+                             : roll == 2 ? EventType::kScroll
+                                         : EventType::kCustom;
+      Event e = MakeEvent("p", t, U(10 + s), U(100 + s % 7), type, paths[rng() % 3]);
+      e.device_class = dev;
+      e.viewport_w = dev == DeviceClass::kMobile ? 390 : 1280;
+      e.referrer = rng() % 2 ? "https://r.example/" : "";
+      if (type == EventType::kClick) {
+        if (rng() % 4) {
+          e.x = static_cast<float>(rng() % 64) / 64.0f;
+          e.y = static_cast<float>(rng() % 128) / 64.0f;
+        }
+        if (rng() % 3) {
+          e.ex = static_cast<float>(rng() % 8) / 8.0f;
+          e.ey = static_cast<float>(rng() % 4) / 4.0f;
+        }
+        e.selector_hash = rng() % 4;
+        e.selector = rng() % 3 ? (rng() % 2 ? "b" : "a") : "";
+        e.flags = static_cast<uint8_t>(rng() % 4);
+      }
+      if (type == EventType::kScroll) e.depth_pct = static_cast<uint8_t>(rng() % 104);
+      v.push_back(e);
+      t += 1 + static_cast<int64_t>(rng() % 60000);
+    }
+  }
+  return v;
+}
+
+// The cells, tiles, scroll and element rollups hold exactly what counting the events gives.
+TEST_F(RollupSegmentTest, CellRollupsCountTheRows) {
+  const std::vector<Event> events = Varied(3, 60);
+  auto seg = Write(events);
+  ASSERT_NE(seg, nullptr);
+  const RollupBounds b = BoundsOf(seg->footer());
+  CellTable cells;
+  ASSERT_TRUE(DecodeCells(Load(*seg, StreamKind::kCells), &cells).ok());
+  TileEntries tiles;
+  ASSERT_TRUE(DecodeTiles(Load(*seg, StreamKind::kCellTiles), cells, &tiles).ok());
+  ScrollEntries scroll;
+  ASSERT_TRUE(DecodeScroll(Load(*seg, StreamKind::kCellScroll), cells, &scroll).ok());
+  ElementEntries el;
+  ASSERT_TRUE(DecodeElements(Load(*seg, StreamKind::kCellElements), cells, &el).ok());
+  const StringColumn paths = Dict(*seg, ColumnId::kPath),
+                     selectors = Dict(*seg, ColumnId::kSelector);
+  ASSERT_TRUE(ValidateCells(cells, b).ok());
+
+  using Key = std::tuple<std::string, int, int>;  // path, device, bucket
+  std::map<Key, uint64_t> pageviews, rows;
+  std::map<std::tuple<Key, int, int>, uint64_t> tile_counts;  // (cell, list, tile)
+  std::map<std::pair<Key, int>, uint64_t> depths;
+  struct Element {
+    uint64_t clicks = 0, rage = 0, dead = 0, with_pos = 0;
+    double sx = 0, sy = 0;
+    std::string selector;
+  };
+  std::map<std::pair<Key, uint64_t>, Element> elements;
+  for (const Event& e : events) {
+    const Key k{e.path, static_cast<int>(e.device_class), ViewportBucket(e.viewport_w)};
+    ++rows[k];
+    if (e.type == EventType::kPageView) ++pageviews[k];
+    if (e.type == EventType::kScroll && e.depth_pct <= 100) ++depths[{k, e.depth_pct}];
+    if (e.type != EventType::kClick) continue;
+    if (e.HasPoint()) {
+      bool ok = true;
+      const int tile = TileOf(e.x, &ok) * 64 + TileOf(e.y, &ok);
+      ++tile_counts[{k, kTilesAll, tile}];
+      if (e.flags & kFlagRage) ++tile_counts[{k, kTilesRage, tile}];
+      if (e.flags & kFlagDead) ++tile_counts[{k, kTilesDead, tile}];
+    }
+    if (e.selector_hash == 0) continue;
+    Element& x = elements[{k, e.selector_hash}];
+    ++x.clicks;
+    x.rage += (e.flags & kFlagRage) != 0;
+    x.dead += (e.flags & kFlagDead) != 0;
+    if (!std::isnan(e.ex) && !std::isnan(e.ey)) {
+      ++x.with_pos;
+      x.sx += e.ex;
+      x.sy += e.ey;
+    }
+    if (!e.selector.empty() && (x.selector.empty() || e.selector < x.selector))
+      x.selector = e.selector;
+  }
+  ASSERT_EQ(cells.size(), rows.size());
+  size_t n_tiles = 0, n_depths = 0, n_elements = 0;
+  for (size_t c = 0; c < cells.size(); ++c) {
+    const Key k{std::string(paths.dict[cells.path[c]]), cells.device[c], cells.vb[c]};
+    EXPECT_EQ(cells.rows[c], rows[k]);
+    EXPECT_EQ(cells.pageviews[c], pageviews[k]);
+    for (int l = 0; l < 3; ++l) {
+      const auto [lo, hi] = cells.TileRange(c, l);
+      for (uint32_t i = lo; i < hi; ++i, ++n_tiles) {
+        EXPECT_EQ(tiles.count[i], (tile_counts[{k, l, tiles.tile[i]}])) << "tile " << tiles.tile[i];
+      }
+    }
+    const auto [slo, shi] = cells.ScrollRange(c);
+    for (uint32_t i = slo; i < shi; ++i, ++n_depths)
+      EXPECT_EQ(scroll.count[i], (depths[{k, scroll.depth[i]}]));
+    const auto [elo, ehi] = cells.ElementRange(c);
+    for (uint32_t i = elo; i < ehi; ++i, ++n_elements) {
+      const Element& x = elements[{k, el.hash[i]}];
+      EXPECT_EQ(el.clicks[i], x.clicks);
+      EXPECT_EQ(el.rage[i], x.rage);
+      EXPECT_EQ(el.dead[i], x.dead);
+      EXPECT_EQ(el.with_pos[i], x.with_pos);
+      EXPECT_DOUBLE_EQ(el.sum_ex[i], x.sx);
+      EXPECT_DOUBLE_EQ(el.sum_ey[i], x.sy);
+      EXPECT_EQ(el.selector[i] == kNoSelector ? std::string()
+                                              : std::string(selectors.dict[el.selector[i]]),
+                x.selector);
+    }
+  }
+  EXPECT_EQ(n_tiles, tile_counts.size());
+  EXPECT_EQ(n_depths, depths.size());
+  EXPECT_EQ(n_elements, elements.size());
+}
+
+// Per (session, path): page views and the first and last time of the session's rows there.
+TEST_F(RollupSegmentTest, SessionPathStatsFollowTheSessionPaths) {
+  const std::vector<Event> events = Varied(4, 40);
+  auto seg = Write(events);
+  ASSERT_NE(seg, nullptr);
+  const RollupBounds b = BoundsOf(seg->footer());
+  SessionPathLists viewed, extra;
+  ASSERT_TRUE(DecodeSessionPathLists(*Load(*seg, StreamKind::kSessionPaths), b, &viewed).ok());
+  ASSERT_TRUE(DecodeSessionPathLists(*Load(*seg, StreamKind::kSessionExtraPaths), b, &extra).ok());
+  SessionPathStats stats;
+  ASSERT_TRUE(
+      stats
+          .Open(Load(*seg, StreamKind::kSessionPathStats), viewed.codes.size() + extra.codes.size())
+          .ok());
+  using P = SessionPathStats;
+  ASSERT_TRUE(stats.Load({P::kPageviews, P::kFirstOffset, P::kSpan}).ok());
+  std::vector<Uuid> sessions;
+  ASSERT_TRUE(seg->LoadUuidDict(ColumnId::kSession, &sessions).ok());
+  const StringColumn paths = Dict(*seg, ColumnId::kPath);
+  struct Want {
+    uint64_t pv = 0;
+    int64_t first = INT64_MAX, last = INT64_MIN;
+  };
+  std::map<std::pair<Uuid, std::string>, Want> want;
+  std::map<Uuid, int64_t> start;
+  std::map<Uuid, std::set<std::string>> pv_paths;
+  for (const Event& e : events) {
+    Want& w = want[{e.session_id, e.path}];
+    w.pv += e.type == EventType::kPageView;
+    w.first = std::min(w.first, e.ts_ms);
+    w.last = std::max(w.last, e.ts_ms);
+    auto [it, fresh] = start.try_emplace(e.session_id, e.ts_ms);
+    if (!fresh) it->second = std::min(it->second, e.ts_ms);
+    if (e.type == EventType::kPageView) pv_paths[e.session_id].insert(e.path);
+  }
+  size_t pairs = 0;
+  for (size_t s = 0; s < sessions.size(); ++s) {
+    size_t k = viewed.start[s];
+    auto check = [&](uint32_t code, size_t at) {
+      const Want& w = want[{sessions[s], std::string(paths.dict[code])}];
+      EXPECT_EQ(stats.pageviews[at], w.pv);
+      EXPECT_EQ(stats.first_offset[at], w.first - start[sessions[s]]);
+      EXPECT_EQ(stats.span[at], w.last - w.first);
+      ++pairs;
+    };
+    for (uint32_t code : viewed.Of(s)) {
+      EXPECT_TRUE(pv_paths[sessions[s]].count(std::string(paths.dict[code])));
+      check(code, k++);
+    }
+    k = viewed.codes.size() + extra.start[s];
+    for (uint32_t code : extra.Of(s)) {
+      EXPECT_FALSE(pv_paths[sessions[s]].count(std::string(paths.dict[code])));
+      check(code, k++);
+    }
+  }
+  EXPECT_EQ(pairs, want.size());  // every (session, path) of the rows, once
+}
+
+TEST_F(RollupSegmentTest, UniformFlagsSayWhichAttributesSessionsKeep) {
+  auto flags = [&](const std::vector<Event>& events) {
+    auto seg = Write(events);
+    SessionAttributes attrs;
+    EXPECT_TRUE(
+        attrs.Open(Load(*seg, StreamKind::kSessionAttributes), BoundsOf(seg->footer())).ok());
+    return attrs.uniform;
+  };
+  std::vector<Event> events = Varied(5, 10);
+  const uint8_t all = kUniformVisitor | kUniformDevice | kUniformViewport | kUniformCountry |
+                      kUniformBrowser | kUniformOs;
+  EXPECT_EQ(flags(events), all);
+  Event resized = events.back();
+  resized.event_id.lo ^= 0xff;
+  resized.ts_ms += 5;
+  resized.viewport_w = resized.viewport_w == 390 ? 400 : 1300;  // another width, the same bucket
+  events.push_back(resized);
+  EXPECT_EQ(flags(events), all);
+  resized.event_id.lo ^= 0xf00;
+  resized.viewport_w = 1500;  // another bucket
+  resized.browser = "Other";
+  events.push_back(resized);
+  EXPECT_EQ(flags(events), all & ~kUniformViewport & ~kUniformBrowser);
+}
+
+TEST_F(RollupSegmentTest, ClicksOffThePageLeaveOutTheTiles) {
+  std::vector<Event> events = Varied(6, 5);
+  Event click = MakeEvent("p", kT0 + 5, U(1), U(2), EventType::kClick, "/");
+  click.x = -0.5f;
+  click.y = 0.5f;
+  events.push_back(click);
+  auto seg = Write(events);
+  EXPECT_EQ(seg->footer().FindAggregate(StreamKind::kCellTiles), nullptr);
+  EXPECT_NE(seg->footer().FindAggregate(StreamKind::kCellElements), nullptr);
+}
+
+}  // namespace
+}  // namespace tapistry::store
