@@ -1,15 +1,21 @@
-// EmbeddedEventStore: heatmap, scroll map, elements, paths and live visitors as column scans.
-// Each returns exactly what the reference implementation over ListEvents returns
-// (common/event_store_reference.cc; the conformance suite compares them), but reads only the
-// columns it needs and never builds Event objects, so memory stays bounded for long ranges.
+// EmbeddedEventStore: heatmap, scroll map, elements, paths and live visitors.
+// Each returns what the reference implementation over ListEvents returns
+// (common/event_store_reference.cc; the conformance suite compares them). Sources are read in
+// parallel: a segment answers from its cell rollups (rollup.h) — every filter selects whole
+// cells — and a memtable copy or a segment without rollups is scanned column by column. The
+// per-source partials are then combined in source order, so results do not depend on thread
+// timing.
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "store/embedded/embedded_event_store.h"
 #include "store/embedded/row_filter.h"
+#include "store/embedded/thread_pool.h"
 
 namespace tapistry::store {
 namespace {
@@ -18,6 +24,302 @@ constexpr uint8_t kClick = static_cast<uint8_t>(EventType::kClick);
 constexpr uint8_t kPageView = static_cast<uint8_t>(EventType::kPageView);
 
 bool Selected(const std::vector<uint8_t>& sel, size_t r) { return sel.empty() || sel[r]; }
+
+// Does cell c pass the filter's device and viewport bucket? (The path is matched by range.)
+bool CellMatches(const CellTable& t, size_t c, const CompiledFilter& f) {
+  return (!f.device || t.device[c] == *f.device) &&
+         (!f.viewport_bucket || t.vb[c] == *f.viewport_bucket);
+}
+
+// The cells of a source the filter selects, as index ranges of `cells`.
+void SelectedCells(const CellTable& cells, const CompiledFilter& f, std::vector<uint32_t>* out) {
+  out->clear();
+  size_t lo = 0, hi = cells.size();
+  if (f.path_code) std::tie(lo, hi) = cells.PathRange(*f.path_code);
+  for (size_t c = lo; c < hi; ++c) {
+    if (CellMatches(cells, c, f)) out->push_back(static_cast<uint32_t>(c));
+  }
+}
+
+Status LoadCells(const Source& src, CellTable* cells) {
+  ScratchString raw;
+  TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCells, &raw));
+  return DecodeCells(std::move(raw), cells);
+}
+
+// An entry range of a cell, checked against the entry stream before anything is read.
+Status CheckRange(std::pair<uint32_t, uint32_t> range, size_t entries) {
+  if (range.first > range.second || range.second > entries) {
+    return Status::Corruption("segment rollup: cell entries out of range");
+  }
+  return Status::Ok();
+}
+
+// A rollup kind is usable when the source has it and the cells it is indexed by.
+bool HasCellRollup(const Source& src, StreamKind kind) {
+  return src.HasAggregate(StreamKind::kCells) && src.HasAggregate(kind);
+}
+
+// One Status per source; the first error wins.
+Status FirstError(const std::vector<Status>& statuses) {
+  for (const Status& s : statuses) {
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+// Runs fn(i, source, compiled filter) for every source whose filter can match, on all cores;
+// returns the first error.
+Status ForEachSource(
+    const SourceList& sources, const RowPredicate& pred,
+    const std::function<Status(size_t, const Source&, const CompiledFilter&)>& fn) {
+  std::vector<Status> status(sources.size());
+  ParallelFor(sources.size(), [&](size_t i) {
+    const Source& src = *sources[i];
+    CompiledFilter cf;
+    status[i] = CompileFilter(pred, src, &cf);
+    if (!status[i].ok() || cf.state == CompiledFilter::State::kNone) return;
+    status[i] = fn(i, src, cf);
+  });
+  return FirstError(status);
+}
+
+// Memtable columns every analytics query may filter on.
+constexpr ColumnMask kFilterColumns = Bit(ColumnId::kType) | Bit(ColumnId::kPath) |
+                                      Bit(ColumnId::kDevice) | Bit(ColumnId::kViewportW);
+
+struct HeatmapPart {
+  std::vector<uint64_t> grid;                     // kGrid * kGrid counts, i * 64 + j
+  std::map<std::pair<int, int>, uint64_t> other;  // tiles outside the grid (scanned rows only)
+  uint64_t pageviews = 0, total = 0;
+};
+
+constexpr ColumnMask kHeatmapColumns =
+    Bit(ColumnId::kType) | Bit(ColumnId::kX) | Bit(ColumnId::kY) | Bit(ColumnId::kFlags);
+
+Status HeatmapOf(const Source& src, const CompiledFilter& cf, ClickKind kind, HeatmapPart* p) {
+  p->grid.assign(kGrid * kGrid, 0);
+  if (HasCellRollup(src, StreamKind::kCellTiles)) {
+    const TileList list = kind == ClickKind::kRage   ? kTilesRage
+                          : kind == ClickKind::kDead ? kTilesDead
+                                                     : kTilesAll;
+    CellTable cells;
+    TAP_RETURN_IF_ERROR(LoadCells(src, &cells));
+    std::vector<uint32_t> selected;
+    SelectedCells(cells, cf, &selected);
+    if (selected.empty()) return Status::Ok();
+    ScratchString raw;
+    TileEntries tiles;
+    TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCellTiles, &raw));
+    TAP_RETURN_IF_ERROR(DecodeTiles(std::move(raw), cells, &tiles));
+    for (uint32_t c : selected) {
+      p->pageviews += cells.pageviews[c];
+      const auto range = cells.TileRange(c, list);
+      TAP_RETURN_IF_ERROR(CheckRange(range, tiles.tile.size()));
+      for (uint32_t k = range.first; k < range.second; ++k) {
+        const uint16_t tile = tiles.tile[k];
+        if (tile >= kGrid * kGrid) return Status::Corruption("segment rollup: tile out of range");
+        p->grid[tile] += tiles.count[k];
+        p->total += tiles.count[k];
+      }
+    }
+    return Status::Ok();
+  }
+  Columns scratch;
+  auto got = src.Get(kHeatmapColumns | cf.columns, &scratch);
+  if (!got.ok()) return got.status();
+  const Columns& c = **got;
+  std::vector<uint8_t> sel;
+  if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
+  for (size_t r = 0; r < c.rows; ++r) {
+    if (!Selected(sel, r)) continue;
+    if (c.type[r] == kPageView) ++p->pageviews;
+    if (c.type[r] != kClick || std::isnan(c.x[r]) || std::isnan(c.y[r])) continue;
+    if (kind == ClickKind::kRage && !(c.flags[r] & kFlagRage)) continue;
+    if (kind == ClickKind::kDead && !(c.flags[r] & kFlagDead)) continue;
+    // Same float arithmetic as the definition: floor(x * 64) in float, capped at 63.
+    const int ti = std::min(63, static_cast<int>(std::floor(c.x[r] * 64)));
+    const int tj = std::min(63, static_cast<int>(std::floor(c.y[r] * 64)));
+    if (ti >= 0 && tj >= 0) {
+      ++p->grid[ti * kGrid + tj];
+    } else {
+      ++p->other[{ti, tj}];
+    }
+    ++p->total;
+  }
+  return Status::Ok();
+}
+
+Status ScrollOf(const Source& src, const CompiledFilter& cf, std::array<uint64_t, 101>* histogram) {
+  if (HasCellRollup(src, StreamKind::kCellScroll)) {
+    CellTable cells;
+    TAP_RETURN_IF_ERROR(LoadCells(src, &cells));
+    std::vector<uint32_t> selected;
+    SelectedCells(cells, cf, &selected);
+    if (selected.empty()) return Status::Ok();
+    ScratchString raw;
+    ScrollEntries scroll;
+    TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCellScroll, &raw));
+    TAP_RETURN_IF_ERROR(DecodeScroll(std::move(raw), cells, &scroll));
+    for (uint32_t c : selected) {
+      const auto range = cells.ScrollRange(c);
+      TAP_RETURN_IF_ERROR(CheckRange(range, scroll.depth.size()));
+      for (uint32_t k = range.first; k < range.second; ++k) {
+        const uint8_t depth = scroll.depth[k];
+        if (depth > 100) return Status::Corruption("segment rollup: scroll depth out of range");
+        (*histogram)[depth] += scroll.count[k];
+      }
+    }
+    return Status::Ok();
+  }
+  Columns scratch;
+  auto got = src.Get(Bit(ColumnId::kDepth) | cf.columns, &scratch);
+  if (!got.ok()) return got.status();
+  const Columns& c = **got;
+  std::vector<uint8_t> sel;
+  if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
+  for (size_t r = 0; r < c.rows; ++r) {
+    if (Selected(sel, r) && c.depth[r] <= 100) ++(*histogram)[c.depth[r]];
+  }
+  return Status::Ok();
+}
+
+// One source's elements: an entry per (hash, cell) — or per hash for scanned rows — with its
+// clicks, flags, position sums (added in segment order) and smallest selector.
+struct ElementEntry {
+  uint64_t hash;
+  uint32_t clicks, rage, dead, with_pos;
+  double sx, sy;
+  std::string_view selector;  // smallest non-empty, "" if none
+};
+struct ElementsPart {
+  uint64_t total_clicks = 0;
+  std::vector<ElementEntry> entries;
+  StringColumn selectors;  // keeps the selector strings alive
+};
+
+constexpr ColumnMask kElementColumns = Bit(ColumnId::kSelectorHash) | Bit(ColumnId::kFlags) |
+                                       Bit(ColumnId::kEx) | Bit(ColumnId::kEy) |
+                                       Bit(ColumnId::kSelector);
+
+Status ElementsOf(const Source& src, const CompiledFilter& cf, ElementsPart* p) {
+  if (HasCellRollup(src, StreamKind::kCellElements)) {
+    CellTable cells;
+    TAP_RETURN_IF_ERROR(LoadCells(src, &cells));
+    std::vector<uint32_t> selected;
+    SelectedCells(cells, cf, &selected);
+    size_t n = 0;
+    for (uint32_t c : selected) {
+      p->total_clicks += cells.clicks[c];
+      const auto range = cells.ElementRange(c);
+      TAP_RETURN_IF_ERROR(CheckRange(range, cells.element_total()));
+      n += range.second - range.first;
+    }
+    if (n == 0) return Status::Ok();
+    ScratchString raw;
+    ElementEntries el;
+    TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCellElements, &raw));
+    TAP_RETURN_IF_ERROR(DecodeElements(std::move(raw), cells, &el));
+    const StringColumn* dict = nullptr;
+    p->entries.reserve(n);
+    for (uint32_t c : selected) {
+      const auto range = cells.ElementRange(c);
+      for (uint32_t k = range.first; k < range.second; ++k) {
+        std::string_view sel;
+        if (const uint32_t code = el.selector[k]; code != kNoSelector) {
+          if (dict == nullptr) {
+            TAP_RETURN_IF_ERROR(src.StringDict(ColumnId::kSelector, &p->selectors, &dict));
+            if (dict != &p->selectors) p->selectors.keepalive = dict->keepalive;
+          }
+          if (code >= dict->dict.size()) {
+            return Status::Corruption("segment rollup: selector code out of range");
+          }
+          sel = dict->dict[code];
+        }
+        p->entries.push_back({el.hash[k], el.clicks[k], el.rage[k], el.dead[k], el.with_pos[k],
+                              el.sum_ex[k], el.sum_ey[k], sel});
+      }
+    }
+    return Status::Ok();
+  }
+  Columns scratch;
+  auto got = src.Get(kElementColumns | cf.columns, &scratch);
+  if (!got.ok()) return got.status();
+  const Columns& c = **got;
+  std::vector<uint8_t> sel;
+  if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
+  std::unordered_map<uint64_t, uint32_t> index;
+  for (size_t r = 0; r < c.rows; ++r) {
+    if (!Selected(sel, r)) continue;
+    ++p->total_clicks;
+    const uint64_t h = c.selector_hash[r];
+    if (h == 0) continue;
+    auto [it, fresh] = index.try_emplace(h, static_cast<uint32_t>(p->entries.size()));
+    if (fresh) p->entries.push_back({h, 0, 0, 0, 0, 0, 0, {}});
+    ElementEntry& e = p->entries[it->second];
+    ++e.clicks;
+    e.rage += (c.flags[r] & kFlagRage) != 0;
+    e.dead += (c.flags[r] & kFlagDead) != 0;
+    if (!std::isnan(c.ex[r]) && !std::isnan(c.ey[r])) {
+      ++e.with_pos;
+      e.sx += c.ex[r];
+      e.sy += c.ey[r];
+    }
+    std::string_view s = c.str[kStrSelector].Value(r);
+    if (!s.empty() && (e.selector.empty() || s < e.selector)) e.selector = s;
+  }
+  p->selectors.keepalive = c.str[kStrSelector].keepalive;
+  return Status::Ok();
+}
+
+struct PathsPart {
+  std::vector<std::pair<std::string_view, uint64_t>> counts;
+  StringColumn dict;  // keeps the path strings alive
+};
+
+Status PathsOf(const Source& src, const CompiledFilter& cf, const std::string& contains,
+               PathsPart* p) {
+  std::vector<uint64_t> per_code;
+  const StringColumn* dict = nullptr;
+  Columns scratch;  // scanned rows (their path dictionary is used below)
+  if (src.HasAggregate(StreamKind::kCells)) {
+    CellTable cells;
+    TAP_RETURN_IF_ERROR(LoadCells(src, &cells));
+    std::vector<uint32_t> selected;
+    SelectedCells(cells, cf, &selected);
+    if (selected.empty()) return Status::Ok();
+    TAP_RETURN_IF_ERROR(src.StringDict(ColumnId::kPath, &p->dict, &dict));
+    per_code.assign(dict->dict.size(), 0);
+    for (uint32_t c : selected) {
+      const uint32_t code = cells.path[c];
+      if (code >= per_code.size()) {
+        return Status::Corruption("segment rollup: cell path code out of range");
+      }
+      per_code[code] += cells.pageviews[c];
+    }
+  } else {
+    auto got = src.Get(Bit(ColumnId::kPath) | cf.columns, &scratch);
+    if (!got.ok()) return got.status();
+    const Columns& c = **got;
+    std::vector<uint8_t> sel;
+    if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
+    const StringColumn& path = c.str[kStrPath];
+    per_code.assign(path.dict.size(), 0);
+    for (size_t r = 0; r < c.rows; ++r) {
+      if (Selected(sel, r)) ++per_code[path.codes[r]];
+    }
+    p->dict.dict = path.dict;
+    p->dict.keepalive = path.keepalive;
+    dict = &p->dict;
+  }
+  if (dict != &p->dict) p->dict.keepalive = dict->keepalive;
+  for (size_t code = 0; code < per_code.size(); ++code) {
+    if (per_code[code] == 0) continue;
+    if (dict->dict[code].find(contains) == std::string_view::npos) continue;
+    p->counts.emplace_back(dict->dict[code], per_code[code]);
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -44,150 +346,150 @@ Status EmbeddedEventStore::ScanSelected(const EventFilter& f, std::optional<Even
 }
 
 Result<HeatmapResult> EmbeddedEventStore::Heatmap(const HeatmapQuery& q) {
-  if (!q.filter.path) return Status::InvalidArgument("path is required");
-  std::map<std::pair<int, int>, uint64_t> tiles;
+  const EventFilter& f = q.filter;
+  if (!f.path) return Status::InvalidArgument("path is required");
+  if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
+  const SourceList sources =
+      Snapshot(f.project_id, f.from_day, f.to_day, kHeatmapColumns | kFilterColumns);
+  std::vector<HeatmapPart> parts(sources.size());
+  TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f),
+                                    [&](size_t i, const Source& src, const CompiledFilter& cf) {
+                                      return HeatmapOf(src, cf, q.kind, &parts[i]);
+                                    }));
   HeatmapResult r;
-  const ColumnMask mask = Bit(ColumnId::kType) | Bit(ColumnId::kX) | Bit(ColumnId::kY) | Bit(ColumnId::kFlags);
-  TAP_RETURN_IF_ERROR(ScanSelected(q.filter, std::nullopt, mask, [&](const Source&, const Columns& c, const auto& sel) {
-    for (size_t i = 0; i < c.rows; ++i) {
-      if (!Selected(sel, i)) continue;
-      if (c.type[i] == kPageView) ++r.pageviews;
-      if (c.type[i] != kClick || std::isnan(c.x[i]) || std::isnan(c.y[i])) continue;
-      if (q.kind == ClickKind::kRage && !(c.flags[i] & kFlagRage)) continue;
-      if (q.kind == ClickKind::kDead && !(c.flags[i] & kFlagDead)) continue;
-      // Same float arithmetic as the definition: floor(x * 64) in float, capped at 63.
-      const int ti = std::min(63, static_cast<int>(std::floor(c.x[i] * 64)));
-      const int tj = std::min(63, static_cast<int>(std::floor(c.y[i] * 64)));
-      ++tiles[{ti, tj}];
-      ++r.total;
+  std::vector<uint64_t> grid(kGrid * kGrid, 0);
+  std::map<std::pair<int, int>, uint64_t> other;
+  for (const HeatmapPart& p : parts) {
+    r.pageviews += p.pageviews;
+    r.total += p.total;
+    for (size_t t = 0; t < p.grid.size(); ++t) grid[t] += p.grid[t];
+    for (const auto& [k, n] : p.other) other[k] += n;
+  }
+  // Ascending (i, j) as ints: tiles left of or above the page (negative) come first.
+  auto tile = [](int i, int j, uint64_t n) {
+    return HeatmapTile{static_cast<uint8_t>(i), static_cast<uint8_t>(j), n};
+  };
+  auto it = other.begin();
+  for (; it != other.end() && it->first.first < 0; ++it) {
+    r.tiles.push_back(tile(it->first.first, it->first.second, it->second));
+  }
+  for (int i = 0; i < kGrid; ++i) {
+    for (; it != other.end() && it->first.first == i; ++it) {  // (i, negative j)
+      r.tiles.push_back(tile(i, it->first.second, it->second));
     }
-    return Status::Ok();
-  }));
-  for (const auto& [k, n] : tiles) {
-    r.tiles.push_back({static_cast<uint8_t>(k.first), static_cast<uint8_t>(k.second), n});
+    for (int j = 0; j < kGrid; ++j) {
+      if (grid[i * kGrid + j]) r.tiles.push_back(tile(i, j, grid[i * kGrid + j]));
+    }
   }
   return r;
 }
 
 Result<ScrollMapResult> EmbeddedEventStore::ScrollMap(const EventFilter& f) {
+  if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
+  const SourceList sources =
+      Snapshot(f.project_id, f.from_day, f.to_day, Bit(ColumnId::kDepth) | kFilterColumns);
+  std::vector<std::array<uint64_t, 101>> parts(sources.size());
+  TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f, EventType::kScroll),
+                                    [&](size_t i, const Source& src, const CompiledFilter& cf) {
+                                      parts[i].fill(0);
+                                      return ScrollOf(src, cf, &parts[i]);
+                                    }));
   ScrollMapResult r;
-  TAP_RETURN_IF_ERROR(ScanSelected(f, EventType::kScroll, Bit(ColumnId::kDepth),
-                                   [&](const Source&, const Columns& c, const auto& sel) {
-                                     for (size_t i = 0; i < c.rows; ++i) {
-                                       if (!Selected(sel, i) || c.depth[i] > 100) continue;
-                                       ++r.histogram[c.depth[i]];
-                                       ++r.views;
-                                     }
-                                     return Status::Ok();
-                                   }));
+  for (const auto& histogram : parts) {
+    for (size_t d = 0; d <= 100; ++d) {
+      r.histogram[d] += histogram[d];
+      r.views += histogram[d];
+    }
+  }
   return r;
 }
 
 Result<ElementsResult> EmbeddedEventStore::TopElements(const EventFilter& f, size_t limit) {
+  if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
+  const SourceList sources =
+      Snapshot(f.project_id, f.from_day, f.to_day, kElementColumns | kFilterColumns);
+  std::vector<ElementsPart> parts(sources.size());
+  TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f, EventType::kClick),
+                                    [&](size_t i, const Source& src, const CompiledFilter& cf) {
+                                      return ElementsOf(src, cf, &parts[i]);
+                                    }));
+  // Sources are added in source order (event_store.h: ex, ey compare within a tolerance; the
+  // order still makes repeated queries return the same bits).
+  ElementsResult r;
   struct Acc {
-    ElementStat s;
     uint64_t with_pos = 0;
     double sx = 0, sy = 0;
+    std::string_view selector;
   };
-  std::unordered_map<uint64_t, Acc> by_hash;
-  ElementsResult r;
-  // The mean position is a floating-point sum, so it must add clicks in the definition's order
-  // (oldest first, ties by event_id): sources are scanned day by day, each day's clicks sorted.
-  struct Click {
-    int64_t ts;
-    Uuid id;
-    uint32_t row;
-    uint32_t part;
-  };
-  const ColumnMask mask = Bit(ColumnId::kTs) | Bit(ColumnId::kEventId) | Bit(ColumnId::kSelectorHash) |
-                          Bit(ColumnId::kFlags) | Bit(ColumnId::kEx) | Bit(ColumnId::kEy) | Bit(ColumnId::kSelector);
-  int32_t day = INT32_MIN;
-  std::vector<Columns> day_cols;  // the day's sources (a day has one or a few)
-  std::vector<Click> clicks;
-  auto flush_day = [&] {
-    std::sort(clicks.begin(), clicks.end(), [](const Click& a, const Click& b) {
-      return a.ts != b.ts ? a.ts < b.ts : a.id < b.id;
-    });
-    for (const Click& k : clicks) {
-      const Columns& c = day_cols[k.part];
-      const uint32_t i = k.row;
-      ++r.total_clicks;
-      const uint64_t h = c.selector_hash[i];
-      if (h == 0) continue;
-      Acc& a = by_hash[h];
-      a.s.selector_hash = h;
-      ++a.s.clicks;
-      if (c.flags[i] & kFlagRage) ++a.s.rage;
-      if (c.flags[i] & kFlagDead) ++a.s.dead;
-      std::string_view sel = c.str[kStrSelector].Value(i);
-      if (!sel.empty() && (a.s.selector.empty() || sel < a.s.selector)) a.s.selector = std::string(sel);
-      if (!std::isnan(c.ex[i]) && !std::isnan(c.ey[i])) {
-        ++a.with_pos;
-        a.sx += c.ex[i];
-        a.sy += c.ey[i];
+  std::unordered_map<uint64_t, uint32_t> index;
+  std::vector<ElementStat> stats;
+  std::vector<Acc> accs;
+  for (const ElementsPart& p : parts) {
+    r.total_clicks += p.total_clicks;
+    for (const ElementEntry& e : p.entries) {
+      auto [it, fresh] = index.try_emplace(e.hash, static_cast<uint32_t>(stats.size()));
+      if (fresh) {
+        stats.push_back(ElementStat{e.hash, {}, 0, 0, 0, 0, 0});
+        accs.emplace_back();
+      }
+      ElementStat& s = stats[it->second];
+      Acc& a = accs[it->second];
+      s.clicks += e.clicks;
+      s.rage += e.rage;
+      s.dead += e.dead;
+      a.with_pos += e.with_pos;
+      a.sx += e.sx;
+      a.sy += e.sy;
+      if (!e.selector.empty() && (a.selector.empty() || e.selector < a.selector)) {
+        a.selector = e.selector;
       }
     }
-    clicks.clear();
-    day_cols.clear();
-  };
-  TAP_RETURN_IF_ERROR(ScanSelected(f, EventType::kClick, mask, [&](const Source& src, const Columns& c, const auto& sel) {
-    if (src.day() != day) {
-      flush_day();
-      day = src.day();
-    }
-    // Keep only what the day's sort and accumulation need.
-    Columns keep;
-    keep.rows = c.rows;
-    keep.selector_hash = c.selector_hash;
-    keep.flags = c.flags;
-    keep.ex = c.ex;
-    keep.ey = c.ey;
-    keep.str[kStrSelector] = c.str[kStrSelector];
-    const uint32_t part = static_cast<uint32_t>(day_cols.size());
-    day_cols.push_back(std::move(keep));
-    for (size_t i = 0; i < c.rows; ++i) {
-      if (Selected(sel, i)) clicks.push_back({c.ts[i], c.event_id[i], static_cast<uint32_t>(i), part});
-    }
-    return Status::Ok();
-  }));
-  flush_day();
-  for (auto& [h, a] : by_hash) {
-    if (a.with_pos) {
-      a.s.ex = a.sx / a.with_pos;
-      a.s.ey = a.sy / a.with_pos;
-    }
-    r.elements.push_back(a.s);
   }
-  std::sort(r.elements.begin(), r.elements.end(), [](const ElementStat& a, const ElementStat& b) {
-    return a.clicks != b.clicks ? a.clicks > b.clicks : a.selector_hash < b.selector_hash;
-  });
-  if (r.elements.size() > limit) r.elements.resize(limit);
+  std::vector<uint32_t> order(stats.size());
+  for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+  auto by_clicks = [&](uint32_t a, uint32_t b) {
+    return stats[a].clicks != stats[b].clicks ? stats[a].clicks > stats[b].clicks
+                                              : stats[a].selector_hash < stats[b].selector_hash;
+  };
+  const size_t n = std::min(limit, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<ptrdiff_t>(n), order.end(),
+                    by_clicks);
+  for (size_t k = 0; k < n; ++k) {
+    ElementStat s = stats[order[k]];
+    const Acc& a = accs[order[k]];
+    s.selector = std::string(a.selector);
+    if (a.with_pos) {
+      s.ex = a.sx / static_cast<double>(a.with_pos);
+      s.ey = a.sy / static_cast<double>(a.with_pos);
+    }
+    r.elements.push_back(std::move(s));
+  }
   return r;
 }
 
-Result<std::vector<PathCount>> EmbeddedEventStore::Paths(const EventFilter& f, const std::string& contains,
+Result<std::vector<PathCount>> EmbeddedEventStore::Paths(const EventFilter& f,
+                                                         const std::string& contains,
                                                          size_t limit) {
-  std::unordered_map<std::string, uint64_t> counts;
-  TAP_RETURN_IF_ERROR(ScanSelected(f, EventType::kPageView, Bit(ColumnId::kPath),
-                                   [&](const Source&, const Columns& c, const auto& sel) {
-                                     const StringColumn& path = c.str[kStrPath];
-                                     std::vector<uint64_t> per_code(path.dict.size(), 0);
-                                     for (size_t i = 0; i < c.rows; ++i) {
-                                       if (Selected(sel, i)) ++per_code[path.codes[i]];
-                                     }
-                                     for (size_t code = 0; code < per_code.size(); ++code) {
-                                       if (per_code[code] == 0) continue;
-                                       if (path.dict[code].find(contains) == std::string_view::npos) continue;
-                                       counts[std::string(path.dict[code])] += per_code[code];
-                                     }
-                                     return Status::Ok();
-                                   }));
+  if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
+  const SourceList sources = Snapshot(f.project_id, f.from_day, f.to_day, kFilterColumns);
+  std::vector<PathsPart> parts(sources.size());
+  TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f, EventType::kPageView),
+                                    [&](size_t i, const Source& src, const CompiledFilter& cf) {
+                                      return PathsOf(src, cf, contains, &parts[i]);
+                                    }));
+  std::unordered_map<std::string_view, uint64_t> counts;
+  for (const PathsPart& p : parts) {
+    for (const auto& [path, n] : p.counts) counts[path] += n;
+  }
   std::vector<PathCount> out;
-  for (auto& [p, n] : counts) out.push_back({p, n});
-  std::sort(out.begin(), out.end(), [](const PathCount& a, const PathCount& b) {
+  out.reserve(counts.size());
+  for (auto& [p, n] : counts) out.push_back({std::string(p), n});
+  auto by_count = [](const PathCount& a, const PathCount& b) {
     return a.pageviews != b.pageviews ? a.pageviews > b.pageviews : a.path < b.path;
-  });
-  if (out.size() > limit) out.resize(limit);
+  };
+  const size_t n = std::min(limit, out.size());
+  std::partial_sort(out.begin(), out.begin() + static_cast<ptrdiff_t>(n), out.end(), by_count);
+  out.resize(n);
   return out;
 }
 
