@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "store/embedded/coding.h"
+#include "store/embedded/rollup.h"
 #include "store/embedded/row_filter.h"
 #include "store/embedded/thread_pool.h"
 #include "store/embedded/uuid_union.h"
@@ -216,6 +217,150 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
   return Status::Ok();
 }
 
+// Phase A for a segment on a filtered query, from its session rollups (rollup.h): when the
+// visitor and the filtered device / viewport bucket are constant within every session of the
+// segment, the filter selects whole sessions — and of each, with a path filter, the rows of that
+// path, which the (session, path) stats summarize. The result is what ScanPart computes from the
+// rows. *answered is false when the segment cannot answer this way.
+Status SessionRollupPart(const Source& src, const UuidUnionResult& sessions_u,
+                         const UuidUnionResult& visitors_u, bool* answered, Part* p) {
+  using F = SessionAttributes;
+  *answered = false;
+  const CompiledFilter& cf = p->filter;
+  if (cf.state != CompiledFilter::State::kRows || cf.type ||
+      !src.HasAggregate(StreamKind::kSessionAttributes) || !src.HasPageviewAggregates()) {
+    return Status::Ok();
+  }
+  if (cf.path_code ? !src.HasAggregate(StreamKind::kSessionPathStats) ||
+                         !src.HasAggregate(StreamKind::kSessionExtraPaths)
+                   : !src.HasAggregate(StreamKind::kCells)) {
+    return Status::Ok();
+  }
+  uint8_t need = kUniformVisitor;
+  if (cf.device) need |= kUniformDevice;
+  if (cf.viewport_bucket) need |= kUniformViewport;
+  const RollupBounds b = src.Bounds();
+  ScratchString raw;
+  SessionAttributes attrs;
+  TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kSessionAttributes, &raw));
+  TAP_RETURN_IF_ERROR(attrs.Open(std::move(raw), b));
+  if ((attrs.uniform & need) != need) return Status::Ok();
+  *answered = true;
+  TAP_RETURN_IF_ERROR(attrs.Load({F::kVisitor}));
+  if (cf.device) TAP_RETURN_IF_ERROR(attrs.Load({F::kDevice}));
+  if (cf.viewport_bucket) TAP_RETURN_IF_ERROR(attrs.Load({F::kViewport}));
+  const size_t nsess = attrs.sessions;
+  const std::vector<uint32_t>& sgid = sessions_u.gid[p->union_index];
+  const std::vector<uint32_t>& vgid = visitors_u.gid[p->union_index];
+  if (sgid.size() != nsess) return Status::Corruption("segment: session dictionary size");
+
+  StringColumn scratch;
+  const StringColumn* dict = nullptr;
+  TAP_RETURN_IF_ERROR(src.StringDict(ColumnId::kPath, &scratch, &dict));
+  const size_t npaths = dict->dict.size();
+  p->path_dict.dict = dict->dict;
+  p->path_dict.keepalive = dict->keepalive;
+  p->paths.assign(npaths, PathStat());
+  if (!cf.path_code) {  // page views per path: the cells the filter selects
+    TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCells, &raw));
+    CellTable cells;
+    TAP_RETURN_IF_ERROR(DecodeCells(std::move(raw), &cells));
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if ((cf.device && cells.device[c] != *cf.device) ||
+          (cf.viewport_bucket && cells.vb[c] != *cf.viewport_bucket)) {
+        continue;
+      }
+      const uint32_t code = cells.path[c];
+      if (code >= npaths) return Status::Corruption("segment rollup: cell path code");
+      p->paths[code].pageviews += cells.pageviews[c];
+      p->pageviews += cells.pageviews[c];
+    }
+  }
+  SessionStatsView stats;
+  TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kSessionStats, &raw));
+  TAP_RETURN_IF_ERROR(DecodeSessionStats(std::move(raw), nsess, &stats));
+  SessionPathLists viewed, extra;
+  SessionPathStats path_stats;
+  TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kSessionPaths, &raw));
+  TAP_RETURN_IF_ERROR(DecodeSessionPathLists(*raw, b, &viewed));
+  if (cf.path_code) {
+    TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kSessionExtraPaths, &raw));
+    TAP_RETURN_IF_ERROR(DecodeSessionPathLists(*raw, b, &extra));
+    TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kSessionPathStats, &raw));
+    TAP_RETURN_IF_ERROR(path_stats.Open(std::move(raw), viewed.codes.size() + extra.codes.size()));
+    using P = SessionPathStats;
+    TAP_RETURN_IF_ERROR(path_stats.Load({P::kPageviews, P::kFirstOffset, P::kSpan}));
+  }
+
+  const int64_t day_start = int64_t{src.day()} * kDayMs;
+  std::vector<uint8_t> visitor_seen(vgid.size(), 0);
+  for (uint32_t s = 0; s < nsess; ++s) {
+    // With a path filter, the session's pair for the path, if any: among its page-view paths,
+    // then its others.
+    size_t k = SIZE_MAX;
+    if (cf.path_code) {
+      const auto seen = viewed.Of(s);
+      for (size_t j = 0; j < seen.size(); ++j) {
+        if (seen[j] == *cf.path_code) k = viewed.start[s] + j;
+      }
+      if (k == SIZE_MAX) {
+        const auto other = extra.Of(s);
+        for (size_t j = 0; j < other.size(); ++j) {
+          if (other[j] == *cf.path_code) k = viewed.codes.size() + extra.start[s] + j;
+        }
+      }
+      if (k == SIZE_MAX) continue;
+    }
+    if ((cf.device && attrs.device[s] != *cf.device) ||
+        (cf.viewport_bucket && attrs.vb[s] != *cf.viewport_bucket)) {
+      continue;
+    }
+    const uint32_t first = stats.first_in_day[s];
+    const uint32_t dur = stats.duration[s];
+    if (first >= kDayMs || dur >= kDayMs - first)
+      return Status::Corruption("segment: session stats out of range");
+    uint32_t pv;
+    int64_t first_ts = day_start + first, last_ts = first_ts + dur;
+    const uint32_t gid = sgid[s];
+    const bool shared = sessions_u.multiplicity[gid] > 1;
+    if (cf.path_code) {
+      pv = path_stats.pageviews[k];
+      const uint32_t lo = path_stats.first_offset[k], span = path_stats.span[k];
+      if (lo > dur || span > dur - lo)
+        return Status::Corruption("segment rollup: session path times");
+      first_ts += lo;
+      last_ts = first_ts + span;
+      p->pageviews += pv;
+      if (pv > 0) {
+        p->paths[*cf.path_code].pageviews += pv;
+        ++p->paths[*cf.path_code].sessions;
+        if (shared) p->pairs.push_back((uint64_t{gid} << 32) | *cf.path_code);
+      }
+    } else {
+      pv = stats.pageviews[s];
+      for (uint32_t pc : viewed.Of(s)) {
+        ++p->paths[pc].sessions;
+        if (shared) p->pairs.push_back((uint64_t{gid} << 32) | pc);
+      }
+    }
+    const uint32_t v = attrs.visitor[s];
+    if (v >= vgid.size()) return Status::Corruption("segment rollup: session visitor code");
+    if (!visitor_seen[v]) {
+      visitor_seen[v] = 1;
+      p->visitor_gids.push_back(vgid[v]);
+    }
+    p->session_gids.push_back(gid);
+    if (shared) {
+      p->shared.push_back({gid, src.day(), pv, first_ts, last_ts});
+    } else {
+      p->sums.Add(pv, first_ts, last_ts);
+    }
+  }
+  p->sessions_selected = p->session_gids.size();
+  p->visitors_selected = p->visitor_gids.size();
+  return Status::Ok();
+}
+
 uint64_t CountDistinct(std::vector<uint32_t>* ids) {
   std::sort(ids->begin(), ids->end());
   return static_cast<uint64_t>(std::unique(ids->begin(), ids->end()) - ids->begin());
@@ -270,8 +415,13 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
   ParallelFor(live.size(), [&](size_t k) {
     Part& p = parts[live[k]];
     const Source& src = *sources[live[k]];
-    p.status = !filtered && src.HasPageviewAggregates() ? AggregatePart(src, sessions_u, &p)
-                                                        : ScanPart(src, sessions_u, visitors_u, filtered, &p);
+    if (!filtered && src.HasPageviewAggregates()) {
+      p.status = AggregatePart(src, sessions_u, &p);
+      return;
+    }
+    bool answered = false;
+    p.status = SessionRollupPart(src, sessions_u, visitors_u, &answered, &p);
+    if (p.status.ok() && !answered) p.status = ScanPart(src, sessions_u, visitors_u, filtered, &p);
   });
   for (size_t i : live) {
     if (!parts[i].status.ok()) return parts[i].status;
