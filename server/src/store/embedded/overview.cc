@@ -294,6 +294,8 @@ Status SessionRollupPart(const Source& src, const UuidUnionResult& sessions_u,
 
   const int64_t day_start = int64_t{src.day()} * kDayMs;
   std::vector<uint8_t> visitor_seen(vgid.size(), 0);
+  p->session_gids.reserve(nsess);
+  p->visitor_gids.reserve(vgid.size());
   for (uint32_t s = 0; s < nsess; ++s) {
     // With a path filter, the session's pair for the path, if any: among its page-view paths,
     // then its others.

@@ -68,7 +68,7 @@ class ShuffledArray {
   ShuffledArray() = default;
   ShuffledArray(const char* p, size_t n) : p_(reinterpret_cast<const uint8_t*>(p)), n_(n) {}
   size_t size() const { return n_; }
-  T operator[](size_t i) const {
+  [[gnu::always_inline]] T operator[](size_t i) const {
     uint64_t v = 0;
     for (size_t b = 0; b < sizeof(T); ++b) v |= static_cast<uint64_t>(p_[b * n_ + i]) << (8 * b);
     if constexpr (std::is_floating_point_v<T>) {
@@ -91,7 +91,7 @@ class CodeArray {
   CodeArray(const char* p, size_t n, uint8_t width)
       : p_(reinterpret_cast<const uint8_t*>(p)), n_(n), width_(width) {}
   size_t size() const { return n_; }
-  uint32_t operator[](size_t i) const {
+  [[gnu::always_inline]] uint32_t operator[](size_t i) const {
     uint32_t v = p_[i];
     for (uint8_t b = 1; b < width_; ++b) v |= static_cast<uint32_t>(p_[b * n_ + i]) << (8 * b);
     return v;
@@ -256,7 +256,7 @@ Status DecodeSessionStats(ScratchString raw, size_t sessions, SessionStatsView* 
 struct SessionPathLists {
   std::vector<uint32_t> start;  // sessions + 1 offsets into `codes`
   std::vector<uint32_t> codes;
-  std::span<const uint32_t> Of(size_t session) const {
+  [[gnu::always_inline]] std::span<const uint32_t> Of(size_t session) const {
     return {codes.data() + start[session], codes.data() + start[session + 1]};
   }
 };
