@@ -301,6 +301,9 @@ Status DecodePathPageviews(std::string_view raw, const RollupBounds& b, std::vec
 // kSessionPaths and kSessionExtraPaths share a layout.
 Status DecodeSessionPathLists(std::string_view raw, const RollupBounds& b, SessionPathLists* out);
 
+// zstd level for rollup streams at most (the segment's level when lower).
+inline constexpr int kRollupZstdLevel = 3;
+
 // What the segment writer hands the rollup builder: the rows, their order, and the columns it
 // has already put in segment order.
 struct RollupInput {

@@ -49,13 +49,14 @@ class Builder {
     PutFixed32(out_, kSegmentVersion);
   }
   void AddStream(ColumnMeta* c, StreamKind kind, std::string_view raw) { c->streams.push_back(Write(kind, raw)); }
-  // `compress` false: stored as is (its content is compressed inside already).
-  StreamMeta Write(StreamKind kind, std::string_view raw, bool compress = true) {
+  // `compress` false: stored as is (its content is compressed inside already). `level` 0: the
+  // builder's.
+  StreamMeta Write(StreamKind kind, std::string_view raw, bool compress = true, int level = 0) {
     StreamMeta s;
     s.kind = kind;
     s.raw_len = raw.size();
     if (compress) {
-      CompressStream(raw, level_, &s.codec, &scratch_);
+      CompressStream(raw, level ? level : level_, &s.codec, &scratch_);
     } else {
       s.codec = kCompressionNone;
       scratch_.assign(raw.data(), raw.size());
@@ -280,9 +281,12 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
   const std::vector<uint8_t> device = Gather(cols.device, perm);
   const std::vector<uint16_t> country = Gather(cols.country, perm);
   const std::vector<uint16_t> viewport_w = Gather(cols.viewport_w, perm);
+  // Rollups are small beside the columns but dense: compaction's zstd level would cost more
+  // time than it saves bytes on them.
+  const int rollup_level = std::min(opts.zstd_level, kRollupZstdLevel);
   std::optional<RollupWriter> rollups;
   rollups.emplace(RollupInput{&cols, rows, perm, runs, ts, type, device, viewport_w, country,
-                              std::move(visitor_codes), visitor_dict, opts.zstd_level});
+                              std::move(visitor_codes), visitor_dict, rollup_level});
   f.pageviews = static_cast<uint64_t>(std::count(type.begin(), type.end(), kPageView));
   AddFixed(&b, ColumnId::kType, type, false, &f);
   AddFixed(&b, ColumnId::kDevice, device, false, &f);
@@ -393,7 +397,9 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     std::vector<RollupWriter::Stream> streams;
     rollups->Finish(&streams);
     rollups.reset();
-    for (const auto& st : streams) f.aggregates.push_back(b.Write(st.kind, st.bytes, st.compress));
+    for (const auto& st : streams) {
+      f.aggregates.push_back(b.Write(st.kind, st.bytes, st.compress, rollup_level));
+    }
   }
 
   std::string footer_bytes;
