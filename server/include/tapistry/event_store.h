@@ -214,9 +214,10 @@ struct EmbeddedStoreOptions {
   size_t memtable_rows = 1 << 19;        // flush when the memtable holds this many rows
   int64_t memtable_max_age_ms = 5000;    // ... or when its oldest row is this old
   bool background = true;                // run flush/compaction threads
-  // Run them at nice 10 so request threads keep the CPU (serve). A bulk import wants the
-  // opposite: its writers wait on flushes, so they run at normal priority there.
-  bool low_priority_background = true;
+  // Run compaction at nice 10 so request threads keep the CPU (serve); a bulk import has
+  // nothing else to protect. Flushes always run at normal priority: the WAL writer waits for
+  // them once a second memtable fills, so a niced flush would stall every acknowledgement.
+  bool low_priority_compaction = true;
   Clock* clock = nullptr;                // nullptr = SystemClock()
 };
 

@@ -227,6 +227,29 @@ TEST_F(ServerAppTest, RateLimitsPerIpWithRetryAfter) {
   EXPECT_NE(r.body.find("rate_limited"), std::string::npos);
 }
 
+TEST_F(ServerAppTest, RateLimitsPerSessionKeepingTheOtherEvents) {
+  cfg_.rate_session_eps = 3;  // burst 3, then 3 per second
+  Start();
+  auto other_session = [](std::string e) {
+    e.replace(e.find("2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1"), 36, "2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef2");
+    return e;
+  };
+  // Session A sends 5 events, session B 2, interleaved: A's 4th and 5th are over the limit.
+  auto r = Post(Batch({Event(1), other_session(Event(2)), Event(3), Event(4), other_session(Event(5)), Event(6),
+                       Event(7)}));
+  ASSERT_EQ(r.status, 206) << r.body;
+  EXPECT_NE(r.body.find("\"accepted\":5"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"index\":5,"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"index\":6,"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("\"index\":4,"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("session event rate or cap exceeded"), std::string::npos) << r.body;
+  // Session A's bucket is empty now; B still has one token.
+  r = Post(Batch({Event(8), other_session(Event(9))}));
+  ASSERT_EQ(r.status, 206) << r.body;
+  EXPECT_NE(r.body.find("\"accepted\":1"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"index\":0,"), std::string::npos) << r.body;
+}
+
 TEST_F(ServerAppTest, ReadApiNeedsTheProjectsToken) {
   Start();
   EXPECT_EQ(Get("/api/overview?project_id=" + project_, false).status, 401);

@@ -1,6 +1,7 @@
 #include "ingest/ingest_service.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/json_writer.h"
 #include "ingest/event_parser.h"
@@ -126,19 +127,44 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
   if (country.size() != 2 && geo_ != nullptr && !req.client_ip.empty()) country = geo_->Country(req.client_ip);
 
   // Per-session limits: events/s and events per session. Events over them are rejected one by
-  // one (the rest of the batch is kept).
+  // one (the rest of the batch is kept): each session's buckets are charged once per request
+  // for all its events, and the first `granted` of them in batch order are kept.
   double session_eps = ps.rate_session_eps > 0 ? ps.rate_session_eps : limits_.session_eps;
+  struct SessionQuota {
+    Uuid id;
+    size_t events = 0;
+    size_t granted = 0;
+  };
+  std::vector<SessionQuota> quotas;  // a batch nearly always carries one session
+  std::vector<uint32_t> quota_of(batch.events.size());
+  for (size_t k = 0; k < batch.events.size(); ++k) {
+    const Uuid& sid = batch.events[k].session_id;
+    size_t q = 0;
+    while (q < quotas.size() && !(quotas[q].id == sid)) ++q;
+    if (q == quotas.size()) quotas.push_back(SessionQuota{sid});
+    ++quotas[q].events;
+    quota_of[k] = static_cast<uint32_t>(q);
+  }
+  for (SessionQuota& q : quotas) {
+    char key[2 + sizeof(Uuid)];  // "s" or "c", ':' and the raw 16 bytes
+    key[1] = ':';
+    std::memcpy(key + 2, &q.id, sizeof(Uuid));
+    key[0] = 's';
+    size_t n = limiter_->AllowUpTo(std::string_view(key, sizeof key), session_eps, session_eps, q.events);
+    key[0] = 'c';
+    q.granted = limiter_->AllowUpTo(std::string_view(key, sizeof key), limits_.session_max_events / 86400.0,
+                                    limits_.session_max_events, n);
+  }
   std::vector<Event> keep;
   keep.reserve(batch.events.size());
   for (size_t k = 0; k < batch.events.size(); ++k) {
     Event& ev = batch.events[k];
-    std::string sid = ev.session_id.ToString();
-    int r2 = 0;
-    if (!limiter_->Allow("s:" + sid, session_eps, session_eps, 1, &r2) ||
-        !limiter_->Allow("sc:" + sid, limits_.session_max_events / 86400.0, limits_.session_max_events, 1, &r2)) {
+    SessionQuota& q = quotas[quota_of[k]];
+    if (q.granted == 0) {
       batch.errors.push_back({batch.event_index[k], ev.event_id.ToString(), "session_id", "session event rate or cap exceeded"});
       continue;
     }
+    --q.granted;
     ev.project_id = project->id;
     if (ua.device_class != DeviceClass::kUnknown) ev.device_class = ua.device_class;
     ev.browser = ua.browser;

@@ -30,20 +30,26 @@ void RateLimiter::Sweep(Shard& s, int64_t now_ns, double rate, double burst) {
   }
 }
 
+RateLimiter::Bucket& RateLimiter::RefillLocked(Shard& s, std::string_view key, int64_t now_ns,
+                                               double rate, double burst) {
+  auto it = s.buckets.find(key);
+  if (it == s.buckets.end()) {
+    if (s.buckets.size() >= max_per_shard_) Sweep(s, now_ns, rate, burst);
+    it = s.buckets.emplace(std::string(key), Bucket{burst, now_ns}).first;
+  }
+  Bucket& b = it->second;
+  b.tokens = std::min(burst, b.tokens + (now_ns - b.last_ns) / 1e9 * rate);
+  b.last_ns = now_ns;
+  return b;
+}
+
 bool RateLimiter::Allow(std::string_view key, double rate, double burst, double cost,
                         int* retry_after_s) {
   if (rate <= 0) return true;
-  int64_t now = clock_->MonoNs();
+  const int64_t now = clock_->MonoNs();
   Shard& s = ShardFor(key);
   std::lock_guard lock(s.mu);
-  auto it = s.buckets.find(std::string(key));
-  if (it == s.buckets.end()) {
-    if (s.buckets.size() >= max_per_shard_) Sweep(s, now, rate, burst);
-    it = s.buckets.emplace(std::string(key), Bucket{burst, now}).first;
-  }
-  Bucket& b = it->second;
-  b.tokens = std::min(burst, b.tokens + (now - b.last_ns) / 1e9 * rate);
-  b.last_ns = now;
+  Bucket& b = RefillLocked(s, key, now, rate, burst);
   if (b.tokens >= cost) {
     b.tokens -= cost;
     return true;
@@ -53,12 +59,23 @@ bool RateLimiter::Allow(std::string_view key, double rate, double burst, double 
   return false;
 }
 
+size_t RateLimiter::AllowUpTo(std::string_view key, double rate, double burst, size_t n) {
+  if (rate <= 0 || n == 0) return n;
+  const int64_t now = clock_->MonoNs();
+  Shard& s = ShardFor(key);
+  std::lock_guard lock(s.mu);
+  Bucket& b = RefillLocked(s, key, now, rate, burst);
+  const size_t taken = b.tokens >= static_cast<double>(n) ? n : static_cast<size_t>(std::max(0.0, std::floor(b.tokens)));
+  b.tokens -= static_cast<double>(taken);
+  return taken;
+}
+
 double RateLimiter::Pressure(std::string_view key, double rate, double burst) {
   if (rate <= 0 || burst <= 0) return 0;
   int64_t now = clock_->MonoNs();
   Shard& s = ShardFor(key);
   std::lock_guard lock(s.mu);
-  auto it = s.buckets.find(std::string(key));
+  auto it = s.buckets.find(key);
   if (it == s.buckets.end()) return 0;
   double tokens = std::min(burst, it->second.tokens + (now - it->second.last_ns) / 1e9 * rate);
   return 1.0 - tokens / burst;

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -24,6 +26,10 @@ class RateLimiter {
   // there (rounded up to whole seconds, at least 1).
   bool Allow(std::string_view key, double rate, double burst, double cost, int* retry_after_s);
 
+  // Takes up to `n` single tokens from the bucket of `key` and returns how many it took: the
+  // same answer as `n` calls of Allow(key, rate, burst, 1) in a row, in one lookup.
+  size_t AllowUpTo(std::string_view key, double rate, double burst, size_t n);
+
   // Fraction of the bucket in use (0 = idle, 1 = empty bucket), without taking tokens.
   double Pressure(std::string_view key, double rate, double burst);
 
@@ -34,13 +40,20 @@ class RateLimiter {
     double tokens;
     int64_t last_ns;
   };
+  // Lookups by string_view without building a std::string (only a new key allocates).
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view k) const { return std::hash<std::string_view>()(k); }
+  };
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<std::string, Bucket> buckets;
+    std::unordered_map<std::string, Bucket, KeyHash, std::equal_to<>> buckets;
   };
   static constexpr size_t kShards = 16;
 
   Shard& ShardFor(std::string_view key);
+  // The refilled bucket of `key` (created full); s.mu held.
+  Bucket& RefillLocked(Shard& s, std::string_view key, int64_t now_ns, double rate, double burst);
   void Sweep(Shard& s, int64_t now_ns, double rate, double burst);
 
   Clock* clock_;

@@ -27,6 +27,19 @@ TEST(RateLimiterTest, RetryAfterCoversTheShortfall) {
   EXPECT_EQ(retry, 3);
 }
 
+TEST(RateLimiterTest, AllowUpToTakesWhatTheBucketHolds) {
+  FakeClock clock;
+  RateLimiter rl(&clock);
+  EXPECT_EQ(rl.AllowUpTo("s:1", 10, 10, 4), 4u);
+  EXPECT_EQ(rl.AllowUpTo("s:1", 10, 10, 9), 6u) << "only 6 tokens left";
+  EXPECT_EQ(rl.AllowUpTo("s:1", 10, 10, 1), 0u);
+  clock.AdvanceMs(250);  // 2.5 tokens back: whole events only
+  EXPECT_EQ(rl.AllowUpTo("s:1", 10, 10, 5), 2u);
+  int retry = 0;
+  EXPECT_FALSE(rl.Allow("s:1", 10, 10, 1, &retry)) << "the half token is still there, not a whole one";
+  EXPECT_EQ(rl.AllowUpTo("s:2", 0, 0, 7), 7u) << "rate 0 means no limit";
+}
+
 TEST(RateLimiterTest, MemoryStaysBounded) {
   FakeClock clock;
   RateLimiter rl(&clock, 1600);

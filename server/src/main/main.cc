@@ -201,7 +201,7 @@ int Import(const ParsedArgs& args) {
   };
   EmbeddedStoreOptions so;
   so.dir = (*dir)->EventsDir();
-  so.low_priority_background = false;  // nothing else to protect: the import's writers wait on flushes
+  so.low_priority_compaction = false;  // nothing else to protect
   auto store = OpenEmbeddedEventStore(so);
   if (!store.ok()) return Fail(store.status());
   auto r = ImportFiles(files, io, store->get());

@@ -6,7 +6,7 @@
 namespace tapistry {
 namespace {
 
-constexpr size_t kInitialSlots = 1024;  // power of two
+constexpr size_t kInitialSlots = 64;  // per part; a power of two
 
 inline uint64_t Mix64(uint64_t x) {
   // MurmurHash3's finalizer: every input bit flips each output bit with probability ~1/2.
@@ -40,7 +40,7 @@ uint64_t DedupeSet::Fingerprint(const Uuid& id) const {
   return fp == 0 ? 1 : fp;  // 0 marks an empty slot
 }
 
-bool DedupeSet::TableFind(const Table& t, uint64_t fp, size_t* slot) {
+bool DedupeSet::PartFind(const Part& t, uint64_t fp, size_t* slot) {
   if (t.slots.empty()) return false;
   const size_t mask = t.slots.size() - 1;
   for (size_t i = fp & mask;; i = (i + 1) & mask) {
@@ -53,7 +53,7 @@ bool DedupeSet::TableFind(const Table& t, uint64_t fp, size_t* slot) {
   }
 }
 
-void DedupeSet::TableInsert(Table* t, uint64_t fp) {
+void DedupeSet::PartInsert(Part* t, uint64_t fp) {
   const size_t mask = t->slots.size() - 1;
   size_t i = fp & mask;
   while (t->slots[i] != 0) i = (i + 1) & mask;
@@ -61,7 +61,7 @@ void DedupeSet::TableInsert(Table* t, uint64_t fp) {
   ++t->size;
 }
 
-void DedupeSet::TableErase(Table* t, size_t slot) {
+void DedupeSet::PartErase(Part* t, size_t slot) {
   // Backward-shift deletion keeps every probe chain unbroken without tombstones: an entry after
   // the hole moves into it unless its home slot lies cyclically in (hole, entry].
   const size_t mask = t->slots.size() - 1;
@@ -79,13 +79,13 @@ void DedupeSet::TableErase(Table* t, size_t slot) {
   }
 }
 
-void DedupeSet::TableGrow(Table* t) {
+void DedupeSet::PartGrow(Part* t) {
   std::vector<uint64_t> old;
   old.swap(t->slots);
   t->slots.assign(old.empty() ? kInitialSlots : old.size() * 2, 0);
   t->size = 0;
   for (uint64_t v : old) {
-    if (v != 0) TableInsert(t, v);
+    if (v != 0) PartInsert(t, v);
   }
 }
 
@@ -93,18 +93,18 @@ bool DedupeSet::ContainsLocked(uint64_t fp) const {
   size_t slot;
   // Newest first: a retry usually follows its original within seconds.
   for (auto it = tables_.rbegin(); it != tables_.rend(); ++it) {
-    if (TableFind(*it, fp, &slot)) return true;
+    if (PartFind(PartOf(**it, fp), fp, &slot)) return true;
   }
   return false;
 }
 
 DedupeSet::Table* DedupeSet::TableForLocked(int64_t generation) {
   auto it = std::lower_bound(tables_.begin(), tables_.end(), generation,
-                             [](const Table& t, int64_t g) { return t.generation < g; });
-  if (it != tables_.end() && it->generation == generation) return &*it;
-  it = tables_.insert(it, Table{});
-  it->generation = generation;
-  return &*it;
+                             [](const std::unique_ptr<Table>& t, int64_t g) { return t->generation < g; });
+  if (it != tables_.end() && (*it)->generation == generation) return it->get();
+  it = tables_.insert(it, std::make_unique<Table>());
+  (*it)->generation = generation;
+  return it->get();
 }
 
 bool DedupeSet::InsertLocked(uint64_t fp, int64_t seen_ms) {
@@ -117,36 +117,42 @@ bool DedupeSet::InsertLocked(uint64_t fp, int64_t seen_ms) {
   // subtraction cannot overflow for any realistic clock.)
   if (seen_ms <= now_ms_ - window_ms_) return true;
   Table* t = TableForLocked(FloorDiv(seen_ms, slice_ms_));
-  if (t->slots.empty() || (t->size + 1) * 4 > t->slots.size() * 3) {
-    memory_bytes_ -= t->slots.size() * sizeof(uint64_t);
-    TableGrow(t);
-    memory_bytes_ += t->slots.size() * sizeof(uint64_t);
+  Part& part = PartOf(*t, fp);
+  if (part.slots.empty() || (part.size + 1) * 4 > part.slots.size() * 3) {
+    const size_t before = part.slots.size() * sizeof(uint64_t);
+    PartGrow(&part);
+    const size_t after = part.slots.size() * sizeof(uint64_t);
+    t->slot_bytes += after - before;
+    memory_bytes_ += after - before;
   }
-  TableInsert(t, fp);
+  PartInsert(&part, fp);
+  ++t->size;
   ++ids_;
   if (memory_bytes_ > max_memory_bytes_) EnforceMemoryLocked();
   return true;
+}
+
+void DedupeSet::DropOldestLocked() {
+  ids_ -= tables_.front()->size;
+  memory_bytes_ -= tables_.front()->slot_bytes;
+  tables_.erase(tables_.begin());
 }
 
 void DedupeSet::ExpireLocked() {
   // Slice g holds ids seen before (g + 1) * slice_ms; all of them are older than the window once
   // (g + 1) * slice_ms + window_ms <= now.
   while (!tables_.empty() &&
-         (tables_.front().generation + 1) * slice_ms_ + window_ms_ <= now_ms_) {
-    expired_ids_ += tables_.front().size;
-    ids_ -= tables_.front().size;
-    memory_bytes_ -= tables_.front().slots.size() * sizeof(uint64_t);
-    tables_.erase(tables_.begin());
+         (tables_.front()->generation + 1) * slice_ms_ + window_ms_ <= now_ms_) {
+    expired_ids_ += tables_.front()->size;
+    DropOldestLocked();
   }
 }
 
 void DedupeSet::EnforceMemoryLocked() {
   // Keep the newest slice: dropping it would forget the ids being inserted right now.
   while (memory_bytes_ > max_memory_bytes_ && tables_.size() > 1) {
-    early_evicted_ids_ += tables_.front().size;
-    ids_ -= tables_.front().size;
-    memory_bytes_ -= tables_.front().slots.size() * sizeof(uint64_t);
-    tables_.erase(tables_.begin());
+    early_evicted_ids_ += tables_.front()->size;
+    DropOldestLocked();
   }
 }
 
@@ -180,9 +186,11 @@ void DedupeSet::Erase(const Uuid& id) {
   const uint64_t fp = Fingerprint(id);
   std::lock_guard lock(mu_);
   size_t slot;
-  for (Table& t : tables_) {
-    if (TableFind(t, fp, &slot)) {
-      TableErase(&t, slot);
+  for (auto& t : tables_) {
+    Part& part = PartOf(*t, fp);
+    if (PartFind(part, fp, &slot)) {
+      PartErase(&part, slot);
+      --t->size;
       --ids_;
       return;
     }
@@ -199,7 +207,7 @@ DedupeSetStats DedupeSet::Stats() const {
   std::lock_guard lock(mu_);
   DedupeSetStats s;
   s.ids = ids_;
-  s.memory_bytes = memory_bytes_ + tables_.capacity() * sizeof(Table);
+  s.memory_bytes = memory_bytes_ + tables_.size() * sizeof(Table);
   s.generations = tables_.size();
   s.expired_ids = expired_ids_;
   s.early_evicted_ids = early_evicted_ids_;

@@ -2,14 +2,16 @@
 // which event ids were accepted in the last 48 h so a retried batch counts nothing twice.
 //
 // Shape (docs/ingest-dedupe.md): time is cut into `generations` slices of window/generations
-// (6 h by default); each slice is an open-addressing table (linear probing, backward-shift
-// delete) of 64-bit keyed fingerprints of the 128-bit UUID. A lookup probes every live slice; a
+// (6 h by default); each slice is 64 open-addressing tables (linear probing, backward-shift
+// delete; the table picked by the fingerprint's top 6 bits) of 64-bit keyed fingerprints of the
+// 128-bit UUID. A lookup probes every live slice; a
 // slice is dropped whole once its newest possible entry is older than the window, so an id is
 // remembered for at least the window and at most window + one slice (48-54 h by default), and
 // expiry costs nothing per id.
 //
 // Memory: 8 bytes per slot; a table doubles at 3/4 load, so it runs between 3/8 and 3/4 full:
-// 10.7-21.3 MB per million ids (about 14 MB on average). `max_memory_bytes` bounds it: past it the
+// 10.7-21.3 MB per million ids (about 14 MB on average); the 64 tables of a slice double at
+// different moments, so a slice sits near the average rather than at a step. `max_memory_bytes` bounds it: past it the
 // oldest slice is forgotten early (counted in early_evicted_ids) rather than growing without end.
 //
 // False positives: two different ids collide only if their 64-bit fingerprints are equal. With n
@@ -22,8 +24,10 @@
 // insert is a few probes, so a batch of 50 holds it for about a microsecond).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <vector>
@@ -69,11 +73,20 @@ class DedupeSet {
   DedupeSetStats Stats() const;
 
  private:
-  // One time slice: open addressing over fingerprints, 0 marks an empty slot.
-  struct Table {
-    int64_t generation = 0;  // floor(seen_ms / slice_ms)
+  // One open-addressing table over fingerprints; 0 marks an empty slot.
+  struct Part {
     std::vector<uint64_t> slots;
     size_t size = 0;
+  };
+  // One time slice, cut into kParts tables by the fingerprint's top bits, so a table doubling
+  // rehashes 1/kParts of the slice under the lock (a few ms at millions of ids) instead of all.
+  static constexpr int kPartBits = 6;
+  static constexpr size_t kParts = size_t{1} << kPartBits;
+  struct Table {
+    int64_t generation = 0;  // floor(seen_ms / slice_ms)
+    std::array<Part, kParts> parts;
+    size_t size = 0;
+    size_t slot_bytes = 0;
   };
 
   uint64_t Fingerprint(const Uuid& id) const;
@@ -82,10 +95,13 @@ class DedupeSet {
   Table* TableForLocked(int64_t generation);
   void ExpireLocked();
   void EnforceMemoryLocked();
-  static bool TableFind(const Table& t, uint64_t fp, size_t* slot);
-  static void TableInsert(Table* t, uint64_t fp);
-  static void TableErase(Table* t, size_t slot);
-  static void TableGrow(Table* t);
+  void DropOldestLocked();
+  static Part& PartOf(Table& t, uint64_t fp) { return t.parts[fp >> (64 - kPartBits)]; }
+  static const Part& PartOf(const Table& t, uint64_t fp) { return t.parts[fp >> (64 - kPartBits)]; }
+  static bool PartFind(const Part& t, uint64_t fp, size_t* slot);
+  static void PartInsert(Part* t, uint64_t fp);
+  static void PartErase(Part* t, size_t slot);
+  static void PartGrow(Part* t);
 
   const int64_t window_ms_;
   const int64_t slice_ms_;
@@ -95,7 +111,7 @@ class DedupeSet {
 
   mutable std::mutex mu_;
   int64_t now_ms_ = INT64_MIN;  // highest time seen
-  std::vector<Table> tables_;   // ascending generation
+  std::vector<std::unique_ptr<Table>> tables_;  // ascending generation
   size_t ids_ = 0;
   size_t memory_bytes_ = 0;
   uint64_t expired_ids_ = 0;

@@ -102,9 +102,12 @@ class EmbeddedEventStore final : public EventStore {
   Status Recover();
   void BackgroundLoop();
   void CompactionLoop();
-  bool FlushDue();
-  Status FlushImpl();    // takes flush_mu_
-  Status FlushLocked();  // requires flush_mu_
+  // What the flush thread has to do: write out the memtables handed off already (imm_), and
+  // whether the active one is due too (full, old, or holding only sequence numbers).
+  bool FlushDue(bool* active_due);
+  // Writes every memtable in imm_, then, with `include_active`, the active one.
+  Status FlushImpl(bool include_active = true);    // takes flush_mu_
+  Status FlushLocked(bool include_active = true);  // requires flush_mu_
   Status FlushMemtable(const std::shared_ptr<Memtable>& m);  // requires flush_mu_
   // Applies `e` to the current version: manifest first, then the in-memory state; retires
   // `flushed` from imm_ in the same step so no query sees its rows twice or not at all.

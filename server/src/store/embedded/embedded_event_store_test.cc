@@ -147,6 +147,26 @@ TEST_F(EmbeddedStoreTest, FlushesWhenTheMemtableIsFull) {
   EXPECT_EQ(s->PersistedSeq(), 4u);
 }
 
+TEST_F(EmbeddedStoreTest, FullMemtablesGoToTheFlushThreadAndOnlyThey) {
+  auto s = Open(/*memtable_rows=*/10, /*background=*/true);
+  ASSERT_TRUE(s->Append(Events(10), 1).ok());  // full: handed off by the append itself
+  EXPECT_TRUE(WaitFor([&] { return s->PersistedSeq() == 1; }));
+  ASSERT_TRUE(s->Append(Events(3), 2).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // several flush-thread polls
+  EventStoreStats st = s->Stats();
+  EXPECT_EQ(st.flushes, 1u) << "the new memtable is neither full nor old: it stays in memory";
+  EXPECT_EQ(st.rows_in_memtable, 3u);
+  EXPECT_EQ(s->PersistedSeq(), 1u);
+  ASSERT_TRUE(s->Append(Events(7), 3).ok());
+  EXPECT_TRUE(WaitFor([&] { return s->PersistedSeq() == 3; }));
+  st = s->Stats();
+  EXPECT_EQ(st.flushes, 2u);
+  EXPECT_EQ(st.segments, 2u);
+  EXPECT_EQ(st.rows_in_memtable, 0u);
+  EXPECT_EQ(st.rows_total, 20u);
+  EXPECT_EQ(Overview(*s).totals.pageviews, 6u + 2u + 4u);  // the rows with i % 3 != 0 of each append
+}
+
 TEST_F(EmbeddedStoreTest, CompactAllMergesEachDayIntoOneSegment) {
   auto s = Open(/*memtable_rows=*/6);
   auto events = Events(90, /*days=*/3);
