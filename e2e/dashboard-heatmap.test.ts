@@ -178,6 +178,11 @@ describe('API', () => {
     expect(Math.abs(at(60) - 50)).toBeLessThanOrEqual(5);
     expect(Math.abs(at(85) - 20)).toBeLessThanOrEqual(5);
   });
+
+  test('average fold = the views\' viewport height', async () => {
+    const s = await readApi<{ avg_fold_px: number | null }>(env, '/api/scrollmap', { path: SCROLL_PATH });
+    expect(s.body.avg_fold_px).toBe(800); // every scripted view ran in a 1280×800 viewport
+  });
 });
 
 describe('dashboard', () => {
@@ -306,6 +311,12 @@ describe('dashboard', () => {
     expect(Math.abs(Number(m![1]) - 50)).toBeLessThanOrEqual(5);
     expect(await page.locator('.scroll-line[data-level="100"]').count()).toBe(1);
     expect(await page.locator('.scroll-line[data-level="50"]').count()).toBe(1);
+    // the average fold: 800 px down a 4000 px page
+    const fold = page.locator('.scroll-line.fold');
+    expect(await fold.getAttribute('data-fold-average')).toBe('true');
+    expect(await fold.getAttribute('data-fold-px')).toBe('800');
+    expect(Math.abs(Number(await fold.getAttribute('data-fold')) - 20)).toBeLessThanOrEqual(1);
+    expect(await fold.textContent()).toContain('Average fold · 800 px');
     expect(errors).toEqual([]);
     await page.close();
   });

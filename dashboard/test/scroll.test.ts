@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { bandColor, foldPct, markers, reachArray, reachAt, reachFromHistogram } from '../src/lib/scroll';
+import { bandColor, foldPct, markers, pickFold, reachArray, reachAt, reachFromHistogram } from '../src/lib/scroll';
 
 // 10 views: 2 stopped at 20 %, 3 at 45 %, 3 at 70 %, 2 at 100 %
 const hist = [
@@ -66,4 +66,13 @@ test('band colours and the fold', () => {
   expect(bandColor(50)).toBe('hsla(120, 100%, 50%, 0.6)');
   expect(foldPct(900, 3600)).toBe(25);
   expect(foldPct(900, 0)).toBeUndefined();
+});
+
+test('the average fold of the views wins over the rendered screen', () => {
+  expect(pickFold(720, 900, 3600)).toEqual({ pct: 20, px: 720, average: true });
+  expect(pickFold(null, 900, 3600)).toEqual({ pct: 25, px: 900, average: false });
+  expect(pickFold(undefined, 900, 3600)).toEqual({ pct: 25, px: 900, average: false });
+  expect(pickFold(0, 900, 3600)).toEqual({ pct: 25, px: 900, average: false });
+  expect(pickFold(5000, 900, 3600)).toEqual({ pct: 100, px: 5000, average: true });
+  expect(pickFold(720, 900, 0)).toBeUndefined();
 });

@@ -666,6 +666,9 @@ TYPED_TEST_P(EventStoreConformanceTest, AnalyticsQueriesMatchTheReference) {
         e.flags = static_cast<uint8_t>(rng() % 4);
       }
       if (type == EventType::kScroll) e.depth_pct = static_cast<uint8_t>(rng() % 105);  // some invalid
+      // Viewport heights for the average fold, some missing (0); derived from t, so the random
+      // sequence (and every other field) stays as it was.
+      e.viewport_h = t % 7 == 0 ? 0 : static_cast<uint16_t>(560 + t % 500);
       batch.push_back(e);
       t += static_cast<int64_t>(rng() % (20 * 60 * 1000));
     }
@@ -815,6 +818,7 @@ TYPED_TEST_P(EventStoreConformanceTest, AnalyticsMatchTheReferenceUnderEveryFilt
         e.flags = static_cast<uint8_t>(rng() % 4);
       }
       if (type == EventType::kScroll) e.depth_pct = static_cast<uint8_t>(rng() % 103);
+      e.viewport_h = t % 5 == 0 ? 0 : static_cast<uint16_t>(600 + t % 433);  // the average fold
       all.push_back(e);
       t += static_cast<int64_t>(rng() % (15 * 60 * 1000));
     }

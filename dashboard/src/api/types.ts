@@ -65,6 +65,8 @@ export interface Scrollmap {
   histogram: Array<{ depth_pct: number; count: number }>;
   views: number;
   reach?: Array<{ depth_pct: number; pct: number }>;
+  /** Mean viewport height (CSS px) of the views; null when none reported one. */
+  avg_fold_px?: number | null;
 }
 
 export interface Elements {

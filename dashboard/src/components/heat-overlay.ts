@@ -7,7 +7,7 @@ import { renderHeatmap } from '../lib/heat-render';
 import { type Tile, tileAt } from '../lib/heat';
 import { exact, short } from '../lib/format';
 import { badgeColor, fillColor, type Pinned } from '../lib/pin';
-import { bandColor, type Marker, reachAt } from '../lib/scroll';
+import { bandColor, type Fold, type Marker, reachAt } from '../lib/scroll';
 import type { ClickKind, HeatView, Palette } from '../lib/url-state';
 import type { Layout } from './page-frame';
 
@@ -31,7 +31,7 @@ export interface OverlayProps {
   reach?: number[];
   views?: number;
   markers?: Marker[];
-  fold?: number;
+  fold?: Fold;
   pinned?: Pinned[];
   highlight?: string;
   onHighlight?(hash: string | undefined): void;
@@ -122,7 +122,7 @@ function drawBands(c: HTMLCanvasElement, reach: number[], W: number, H: number):
   }
 }
 
-function ScrollMarks(props: { markers: Marker[]; fold?: number; H: number; hover: number | null }) {
+function ScrollMarks(props: { markers: Marker[]; fold?: Fold; H: number; hover: number | null }) {
   return html`<div class="scroll-marks" aria-hidden="true">
     ${props.markers.map(
       (m) => html`<div class="scroll-line" style=${{ top: (m.depth / 100) * props.H + 'px' }} data-level=${m.level} data-depth=${m.depth}>
@@ -130,8 +130,9 @@ function ScrollMarks(props: { markers: Marker[]; fold?: number; H: number; hover
       </div>`,
     )}
     ${props.fold !== undefined &&
-    html`<div class="scroll-line fold" style=${{ top: (props.fold / 100) * props.H + 'px' }} data-fold=${props.fold.toFixed(1)}>
-      <span class="scroll-chip">Fold</span>
+    html`<div class="scroll-line fold" style=${{ top: (props.fold.pct / 100) * props.H + 'px' }} data-fold=${props.fold.pct.toFixed(1)}
+      data-fold-px=${props.fold.px} data-fold-average=${String(props.fold.average)}>
+      <span class="scroll-chip">${props.fold.average ? `Average fold · ${props.fold.px} px` : 'Fold'}</span>
     </div>`}
     ${props.hover !== null && html`<div class="scroll-hover" style=${{ top: (props.hover / 100) * props.H + 'px' }}></div>`}
   </div>`;

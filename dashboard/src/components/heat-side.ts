@@ -5,7 +5,7 @@ import type { Elements } from '../api/types';
 import { html } from '../html';
 import { exact, percent, short } from '../lib/format';
 import type { Pinned, Unplaced } from '../lib/pin';
-import { reachAt } from '../lib/scroll';
+import { type Fold, reachAt } from '../lib/scroll';
 import type { HeatView } from '../lib/url-state';
 import { ErrorPanel, Skeleton } from './states';
 import type { Query } from '../hooks';
@@ -66,7 +66,14 @@ export function ElementList(props: {
   </div>`;
 }
 
-export function ReachTable(props: { reach: number[]; views: number; fold?: number }) {
+function foldNote(fold: Fold | undefined, avgFoldPx: number | null | undefined): string {
+  if (!fold) return typeof avgFoldPx === 'number' && avgFoldPx > 0 ? ` · average fold ${avgFoldPx} px` : '';
+  return fold.average
+    ? ` · average fold ${fold.px} px (${fold.pct.toFixed(0)}% of this page)`
+    : ` · fold at ${fold.pct.toFixed(0)}% of the page (this screen)`;
+}
+
+export function ReachTable(props: { reach: number[]; views: number; fold?: Fold; avgFoldPx?: number | null }) {
   const rows = [10, 25, 50, 75, 90, 100];
   return html`<table class="reach-table">
     <caption class="sr-only">Share of page views that reached each depth</caption>
@@ -75,7 +82,7 @@ export function ReachTable(props: { reach: number[]; views: number; fold?: numbe
       ${rows.map((d) => html`<tr data-depth=${d} data-reach=${reachAt(props.reach, d).toFixed(2)}><td>${d}%</td><td>${reachAt(props.reach, d).toFixed(1)}%</td></tr>`)}
     </tbody>
   </table>
-  <p class="muted small">${exact(props.views)} ${props.views === 1 ? 'page view' : 'page views'}${props.fold !== undefined ? ` · fold at ${props.fold.toFixed(0)}% of the page` : ''}</p>`;
+  <p class="muted small">${exact(props.views)} ${props.views === 1 ? 'page view' : 'page views'}${foldNote(props.fold, props.avgFoldPx)}</p>`;
 }
 
 export function sideTitle(view: HeatView): string {

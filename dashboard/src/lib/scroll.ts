@@ -87,14 +87,25 @@ export function bandColor(reachPct: number, alpha = 0.6): string {
   return `hsla(${Math.round(240 * (1 - r))}, 100%, 50%, ${alpha})`;
 }
 
+/** A fold line: its depth (viewport height over document height, 0..100) and where it came from. */
+export interface Fold {
+  pct: number;
+  px: number;
+  /** true: the average of the views (API avg_fold_px); false: the rendered page's own viewport. */
+  average: boolean;
+}
+
+/** The average fold of the views when the API has one, else the rendered page's first screen. */
+export function pickFold(avgFoldPx: number | null | undefined, viewportH: number, docH: number): Fold | undefined {
+  const average = typeof avgFoldPx === 'number' && avgFoldPx > 0;
+  const px = average ? avgFoldPx : viewportH;
+  const pct = foldPct(px, docH);
+  return pct === undefined ? undefined : { pct, px, average };
+}
+
 /** The fold as a depth: viewport height over document height, 0..100. */
 export function foldPct(viewportH: number, docH: number): number | undefined {
   if (!(viewportH > 0) || !(docH > 0)) return undefined;
   return Math.min(100, (100 * viewportH) / docH);
 }
 
-/** Average of the view's fold depths implied by the curve: the depth where reach first drops below 100 %. */
-export function minDepthReachedByAll(reach: readonly number[]): number {
-  for (let d = 0; d <= 100; d++) if ((reach[d] ?? 0) < 100 - 1e-9) return Math.max(0, d - 1);
-  return 100;
-}

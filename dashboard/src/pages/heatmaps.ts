@@ -21,7 +21,7 @@ import { composePng, download } from '../lib/export-png';
 import { ago, exact, range as fmtRange } from '../lib/format';
 import { legendGradient, p99, paletteStops, tilesCsv } from '../lib/heat';
 import { elementsJson, place } from '../lib/pin';
-import { foldPct, markers, reachArray } from '../lib/scroll';
+import { markers, pickFold, reachArray } from '../lib/scroll';
 import type { AppState, ClickKind, HeatView, OverlayMode, Palette } from '../lib/url-state';
 import { patch } from '../store';
 
@@ -120,7 +120,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   const scale = useMemo(() => p99(tiles), [tiles]);
   const reach = useMemo(() => (scrollQ.data ? reachArray(scrollQ.data.reach, scrollQ.data.histogram) : undefined), [scrollQ.data]);
   const marks = useMemo(() => (reach ? markers(reach) : []), [reach]);
-  const fold = layout ? foldPct(layout.vpH, layout.docH) : undefined;
+  const fold = layout ? pickFold(scrollQ.data?.avg_fold_px, layout.vpH, layout.docH) : undefined;
   const placed = useMemo(() => {
     if (!elQ.data || !layout?.locate) return undefined;
     return place(elQ.data.elements, elQ.data.total_clicks, layout.locate, { w: layout.docW, h: layout.docH });
@@ -278,7 +278,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
           ? scrollQ.error && !scrollQ.data
             ? html`<${ErrorPanel} error=${scrollQ.error} retry=${scrollQ.reload} what="The scroll map" />`
             : reach && scrollQ.data
-              ? html`<${ReachTable} reach=${reach} views=${scrollQ.data.views} fold=${fold} />`
+              ? html`<${ReachTable} reach=${reach} views=${scrollQ.data.views} fold=${fold} avgFoldPx=${scrollQ.data.avg_fold_px} />`
               : path
                 ? html`<${Skeleton} lines=${6} />`
                 : html`<p class="muted">Pick a page.</p>`

@@ -96,6 +96,10 @@ struct HeatmapResult {
 struct ScrollMapResult {
   std::vector<uint64_t> histogram = std::vector<uint64_t>(101, 0);  // index = depth_pct
   uint64_t views = 0;  // number of scroll events
+  // The average fold: of those scroll events, the ones with a viewport height (> 0), and the sum
+  // of their heights in CSS px. avg fold = fold_px_sum / fold_views (the API rounds it).
+  uint64_t fold_views = 0;
+  uint64_t fold_px_sum = 0;
   bool operator==(const ScrollMapResult&) const = default;
 };
 

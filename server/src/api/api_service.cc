@@ -443,7 +443,13 @@ Reply ApiService::ScrollMap(const HttpRequest& req) {
     w.BeginObject().Key("depth_pct").Uint(d).Key("pct").Double(std::round(pct * 100) / 100).EndObject();
     at_least -= r->histogram[d];
   }
-  w.EndArray().EndObject();
+  w.EndArray().Key("avg_fold_px");
+  if (r->fold_views > 0) {
+    w.Uint((r->fold_px_sum + r->fold_views / 2) / r->fold_views);  // rounded half up
+  } else {
+    w.Null();
+  }
+  w.EndObject();
   return JsonReply(w.Take());
 }
 

@@ -101,6 +101,10 @@ Result<ScrollMapResult> EventStore::ScrollMap(const EventFilter& f) {
     if (e.depth_pct > 100) continue;
     ++r.histogram[e.depth_pct];
     ++r.views;
+    if (e.viewport_h > 0) {
+      ++r.fold_views;
+      r.fold_px_sum += e.viewport_h;
+    }
   }
   return r;
 }

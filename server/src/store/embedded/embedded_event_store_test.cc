@@ -219,6 +219,7 @@ std::vector<Event> Traffic(int sessions, int days, uint64_t seed) {
         e.flags = static_cast<uint8_t>(rng() % 4);
       }
       if (type == EventType::kScroll) e.depth_pct = static_cast<uint8_t>(rng() % 101);
+      e.viewport_h = t % 6 == 0 ? 0 : static_cast<uint16_t>(640 + t % 300);  // the average fold
       v.push_back(e);
       t += 1000 + static_cast<int64_t>(rng() % 600000);
     }
@@ -282,45 +283,58 @@ TEST_F(EmbeddedStoreTest, AnalyticsAfterCompactionAndSubjectDeletion) {
 }
 
 // Segments written before the rollups existed (format version 1) are read by scanning rows.
-TEST_F(EmbeddedStoreTest, VersionOneSegmentsAnswerFromTheirRows) {
-  auto s = Open();
-  ASSERT_TRUE(s->Append(Traffic(80, 2, 9), 0).ok());
-  ASSERT_TRUE(s->Close().ok());
-  s.reset();
-  // Rewrite every segment as version 1: the same streams, a footer without the rollups.
+// Rewrites every segment under the store's directory as `version` would have written it: the
+// same streams, a footer without the aggregates that version did not have.
+void RewriteSegmentsAs(const std::string& dir, uint32_t version) {
   size_t rewritten = 0;
-  for (auto& e : fs::recursive_directory_iterator(dir_.path())) {
+  for (auto& e : fs::recursive_directory_iterator(dir)) {
     if (e.path().extension() != ".seg") continue;
     std::string bytes;
     ASSERT_TRUE(ReadWholeFile(e.path().string(), &bytes).ok());
     auto seg = Segment::Open(e.path().string());
     ASSERT_TRUE(seg.ok());
     SegmentFooter f = (*seg)->footer();
-    std::erase_if(f.aggregates,
-                  [](const StreamMeta& m) { return m.kind > StreamKind::kSessionStats; });
+    std::erase_if(f.aggregates, [&](const StreamMeta& m) {
+      return static_cast<uint8_t>(m.kind) > LastStreamKind(version);
+    });
     std::string footer;
     EncodeFooter(f, &footer);
     const uint32_t footer_len = DecodeFixed32(bytes.data() + bytes.size() - kSegmentTrailerSize);
-    std::string v1 = bytes.substr(0, bytes.size() - kSegmentTrailerSize - footer_len);
-    v1[8] = 1;  // header version
-    v1 += footer;
-    PutFixed32(&v1, static_cast<uint32_t>(footer.size()));
-    PutFixed32(&v1, crc32c::Value(footer));
-    PutFixed32(&v1, 1);
-    v1.append(kSegmentMagic, sizeof kSegmentMagic);
-    ASSERT_TRUE(WriteFileSynced(e.path().string(), v1).ok());
+    std::string old = bytes.substr(0, bytes.size() - kSegmentTrailerSize - footer_len);
+    old[8] = static_cast<char>(version);  // header version
+    old += footer;
+    PutFixed32(&old, static_cast<uint32_t>(footer.size()));
+    PutFixed32(&old, crc32c::Value(footer));
+    PutFixed32(&old, version);
+    old.append(kSegmentMagic, sizeof kSegmentMagic);
+    ASSERT_TRUE(WriteFileSynced(e.path().string(), old).ok());
     auto reopened = Segment::Open(e.path().string());
     ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
-    EXPECT_EQ((*reopened)->footer().version, 1u);
-    EXPECT_EQ((*reopened)->footer().FindAggregate(StreamKind::kCells), nullptr);
+    EXPECT_EQ((*reopened)->footer().version, version);
+    EXPECT_EQ((*reopened)->footer().FindAggregate(StreamKind::kCellFold), nullptr);
+    EXPECT_EQ((*reopened)->footer().FindAggregate(StreamKind::kCells) != nullptr, version >= 2);
     ++rewritten;
   }
   EXPECT_GT(rewritten, 0u);
-  s = Open();
-  ASSERT_NE(s, nullptr);
-  ExpectAnalyticsMatchReference(*s, 2);
-  ASSERT_TRUE(s->CompactAll().ok());
-  ExpectAnalyticsMatchReference(*s, 2);
+}
+
+TEST_F(EmbeddedStoreTest, OlderSegmentVersionsAnswerFromTheirRows) {
+  for (uint32_t version : {1u, 2u}) {
+    SCOPED_TRACE(version);
+    fs::remove_all(dir_.path() + "/events");
+    auto s = Open();
+    ASSERT_TRUE(s->Append(Traffic(80, 2, 9), 0).ok());
+    ASSERT_TRUE(s->Close().ok());
+    s.reset();
+    RewriteSegmentsAs(dir_.path(), version);
+    s = Open();
+    ASSERT_NE(s, nullptr);
+    EXPECT_GT(s->ScrollMap(EventFilter{"p", kDay, kDay + 1})->fold_views, 0u);
+    ExpectAnalyticsMatchReference(*s, 2);
+    ASSERT_TRUE(s->CompactAll().ok());
+    ExpectAnalyticsMatchReference(*s, 2);
+    ASSERT_TRUE(s->Close().ok());
+  }
 }
 
 TEST_F(EmbeddedStoreTest, BackgroundCompactsPartitionsThatWentCold) {

@@ -166,6 +166,17 @@ Status DecodeScroll(ScratchString raw, const CellTable& cells, ScrollEntries* ou
   return Status::Ok();
 }
 
+Status DecodeFold(ScratchString raw, const CellTable& cells, FoldEntries* out) {
+  out->raw = std::move(raw);
+  ByteReader r(*out->raw);
+  uint64_t n;
+  if (!r.GetVarint64(&n) || n != cells.size()) return Bad("fold cell count");
+  if (!View(&r, n, &out->n) || !View(&r, n, &out->sum_px) || r.remaining() != 0) {
+    return Bad("truncated fold entries");
+  }
+  return Status::Ok();
+}
+
 Status DecodeTiles(ScratchString raw, const CellTable& cells, TileEntries* out) {
   out->raw = std::move(raw);
   ByteReader r(*out->raw);
@@ -201,6 +212,18 @@ Status ValidateScroll(const ScrollEntries& e, const CellTable& cells) {
       total += e.count[k];
     }
     if (total > cells.rows[c]) return Bad("scroll counts");
+  }
+  return Status::Ok();
+}
+
+Status ValidateFold(const FoldEntries& e, const ScrollEntries& scroll, const CellTable& cells) {
+  for (size_t c = 0; c < cells.size(); ++c) {
+    uint64_t scrolls = 0;
+    const auto [first, end] = cells.ScrollRange(c);
+    for (uint32_t k = first; k < end && k < scroll.count.size(); ++k) scrolls += scroll.count[k];
+    if (e.n[c] > scrolls || e.sum_px[c] > uint64_t{e.n[c]} * UINT16_MAX || (e.n[c] > 0) != (e.sum_px[c] > 0)) {
+      return Bad("fold entries");
+    }
   }
   return Status::Ok();
 }
@@ -702,7 +725,8 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
   // Counts per cell; then what the clicks and scrolls contribute, copied into per-cell buckets
   // in one sequential pass (a counting sort: each cell's clicks stay in input order), so the
   // per-cell work below reads memory in order.
-  std::vector<uint32_t> scrolls(ncells, 0);
+  std::vector<uint32_t> scrolls(ncells, 0), fold_n(ncells, 0);
+  std::vector<uint64_t> fold_sum(ncells, 0);
   for (size_t k = 0; k < n; ++k) {
     const uint32_t r = rows[k];
     const uint32_t c = cell_of[k] = rank[cell_of[k]];
@@ -710,7 +734,12 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
     const uint8_t type = cols.type[r];
     t.pageviews[c] += type == kPageView;
     t.clicks[c] += type == kClick;
-    scrolls[c] += type == kScroll && cols.depth[r] <= 100;
+    const bool scroll = type == kScroll && cols.depth[r] <= 100;
+    scrolls[c] += scroll;
+    if (scroll && cols.viewport_h[r] > 0) {
+      ++fold_n[c];
+      fold_sum[c] += cols.viewport_h[r];
+    }
   }
   std::vector<uint32_t> click_at(ncells + 1, 0), scroll_at(ncells + 1, 0);
   for (size_t c = 0; c < ncells; ++c) {
@@ -883,6 +912,12 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
   PutArray(&raw, scroll.depth);
   PutArray(&raw, scroll.count);
   out->push_back({StreamKind::kCellScroll, std::move(raw), true});
+
+  raw.clear();
+  PutVarint64(&raw, ncells);
+  PutArray(&raw, fold_n);
+  PutArray(&raw, fold_sum);
+  out->push_back({StreamKind::kCellFold, std::move(raw), true});
 
   if (tiles_ok) {
     raw.clear();

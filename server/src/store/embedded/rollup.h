@@ -8,6 +8,8 @@
 //    the rows, page views and clicks of that combination. Every analytics filter (path, device,
 //    viewport bucket) selects whole cells, so everything kept per cell is exact for any filter:
 //      - scroll: per cell, the scroll events with depth_pct <= 100 by depth;
+//      - fold (v3): per cell, how many of those scroll events have a viewport height, and the
+//        sum of their heights (the average fold is sum / count);
 //      - tiles: per cell, clicks with a point by 64x64 tile: all, rage, dead;
 //      - elements: per cell and selector_hash != 0: clicks, rage, dead, clicks with an element
 //        position and the sums of their ex, ey, and the smallest non-empty selector.
@@ -164,6 +166,14 @@ struct ScrollEntries {
   ShuffledArray<uint32_t> count;
 };
 
+// Per cell (indexed like the cells): scroll events counted in the scroll entries that carry a
+// viewport height, and the sum of those heights in CSS px.
+struct FoldEntries {
+  ScratchString raw;
+  ShuffledArray<uint32_t> n;
+  ShuffledArray<uint64_t> sum_px;
+};
+
 struct TileEntries {
   ScratchString raw;
   ShuffledArray<uint16_t> tile;  // i * 64 + j, ascending within a list
@@ -288,11 +298,13 @@ class SessionPathStats {
 Status DecodeCells(ScratchString raw, CellTable* out);
 Status DecodeScroll(ScratchString raw, const CellTable& cells, ScrollEntries* out);
 Status DecodeTiles(ScratchString raw, const CellTable& cells, TileEntries* out);
+Status DecodeFold(ScratchString raw, const CellTable& cells, FoldEntries* out);
 Status DecodeElements(ScratchString raw, const CellTable& cells, ElementEntries* out);
 // Everything checked (order, bounds, sums against the cells and the footer): tests and the fuzzer.
 Status ValidateCells(const CellTable& cells, const RollupBounds& b);
 Status ValidateScroll(const ScrollEntries& e, const CellTable& cells);
 Status ValidateTiles(const TileEntries& e, const CellTable& cells);
+Status ValidateFold(const FoldEntries& e, const ScrollEntries& scroll, const CellTable& cells);
 Status ValidateElements(const ElementEntries& e, const CellTable& cells, const RollupBounds& b);
 // Loads every field and checks every code (tests and the fuzzer).
 Status ValidateSessionAttributes(SessionAttributes* s, const RollupBounds& b);

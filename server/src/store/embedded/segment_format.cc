@@ -123,8 +123,7 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, uint32_t version
     f->columns.push_back(std::move(c));
   }
   uint64_t naggs;
-  const uint8_t last_kind =
-      version >= 2 ? kMaxStreamKind : static_cast<uint8_t>(StreamKind::kSessionStats);
+  const uint8_t last_kind = LastStreamKind(version);
   if (!r.GetVarint64(&naggs) || naggs > kMaxAggregates) return bad("bad aggregate count");
   for (uint64_t i = 0; i < naggs; ++i) {
     StreamMeta s;

@@ -15,9 +15,9 @@
 namespace tapistry::store {
 
 inline constexpr char kSegmentMagic[8] = {'T', 'A', 'P', 'S', 'E', 'G', '\r', '\n'};
-// Version 2 added the analytics rollups (aggregate kinds 7-13); version 1 files stay readable
-// (queries scan their rows instead).
-inline constexpr uint32_t kSegmentVersion = 2;
+// Version 2 added the analytics rollups (aggregate kinds 7-13), version 3 the average fold
+// (kind 14); older files stay readable (queries scan their rows for what they lack).
+inline constexpr uint32_t kSegmentVersion = 3;
 inline constexpr uint32_t kMinSegmentVersion = 1;
 inline constexpr size_t kSegmentHeaderSize = 12;   // magic + version
 inline constexpr size_t kSegmentTrailerSize = 20;  // footer_len, footer_crc, version, magic
@@ -58,9 +58,14 @@ enum class StreamKind : uint8_t {
       11,  // per session: visitor, device, viewport, country, browser, os, first page view
   kSessionExtraPaths = 12,  // per session: paths of non-page-view rows its page views lack
   kSessionPathStats = 13,   // per (session, path) of 5 and 12: page views, first and last ts
+  kCellFold = 14,           // per cell: scroll events with a viewport height, and its sum (v3)
 };
-inline constexpr uint8_t kMaxStreamKind = 13;
-inline constexpr uint8_t kMaxAggregates = 10;
+inline constexpr uint8_t kMaxStreamKind = 14;
+inline constexpr uint8_t kMaxAggregates = 11;
+// The last aggregate kind a file of `version` may hold.
+inline constexpr uint8_t LastStreamKind(uint32_t version) {
+  return version >= 3 ? kMaxStreamKind : version == 2 ? 13 : static_cast<uint8_t>(StreamKind::kSessionStats);
+}
 
 struct StreamMeta {
   StreamKind kind = StreamKind::kData;

@@ -204,6 +204,14 @@ Status Segment::CheckRollups() const {
       TAP_RETURN_IF_ERROR(load(StreamKind::kCellScroll, &raw));
       TAP_RETURN_IF_ERROR(DecodeScroll(std::move(raw), cells, &e));
       TAP_RETURN_IF_ERROR(ValidateScroll(e, cells));
+      if (footer_.FindAggregate(StreamKind::kCellFold) != nullptr) {
+        FoldEntries fold;
+        TAP_RETURN_IF_ERROR(load(StreamKind::kCellFold, &raw));
+        TAP_RETURN_IF_ERROR(DecodeFold(std::move(raw), cells, &fold));
+        TAP_RETURN_IF_ERROR(ValidateFold(fold, e, cells));
+      }
+    } else if (footer_.FindAggregate(StreamKind::kCellFold) != nullptr) {
+      return Bad("fold rollup without scroll rollup");
     }
     if (footer_.FindAggregate(StreamKind::kCellTiles) != nullptr) {
       TileEntries e;
@@ -217,7 +225,7 @@ Status Segment::CheckRollups() const {
       TAP_RETURN_IF_ERROR(DecodeElements(std::move(raw), cells, &e));
       TAP_RETURN_IF_ERROR(ValidateElements(e, cells, b));
     }
-  } else if (footer_.FindAggregate(StreamKind::kCellScroll) ||
+  } else if (footer_.FindAggregate(StreamKind::kCellScroll) || footer_.FindAggregate(StreamKind::kCellFold) ||
              footer_.FindAggregate(StreamKind::kCellTiles) ||
              footer_.FindAggregate(StreamKind::kCellElements)) {
     return Bad("cell rollups without cells");

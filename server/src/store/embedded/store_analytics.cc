@@ -150,8 +150,14 @@ Status HeatmapOf(const Source& src, const CompiledFilter& cf, ClickKind kind, He
   return Status::Ok();
 }
 
-Status ScrollOf(const Source& src, const CompiledFilter& cf, std::array<uint64_t, 101>* histogram) {
-  if (HasCellRollup(src, StreamKind::kCellScroll)) {
+struct ScrollPart {
+  std::array<uint64_t, 101> histogram{};
+  uint64_t fold_views = 0, fold_px_sum = 0;
+};
+
+Status ScrollOf(const Source& src, const CompiledFilter& cf, ScrollPart* p) {
+  // Segments before version 3 have the scroll rollup but not the fold: their rows answer both.
+  if (HasCellRollup(src, StreamKind::kCellScroll) && src.HasAggregate(StreamKind::kCellFold)) {
     CellTable cells;
     TAP_RETURN_IF_ERROR(LoadCells(src, &cells));
     std::vector<uint32_t> selected;
@@ -161,25 +167,35 @@ Status ScrollOf(const Source& src, const CompiledFilter& cf, std::array<uint64_t
     ScrollEntries scroll;
     TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCellScroll, &raw));
     TAP_RETURN_IF_ERROR(DecodeScroll(std::move(raw), cells, &scroll));
+    FoldEntries fold;
+    TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCellFold, &raw));
+    TAP_RETURN_IF_ERROR(DecodeFold(std::move(raw), cells, &fold));
     for (uint32_t c : selected) {
       const auto range = cells.ScrollRange(c);
       TAP_RETURN_IF_ERROR(CheckRange(range, scroll.depth.size()));
       for (uint32_t k = range.first; k < range.second; ++k) {
         const uint8_t depth = scroll.depth[k];
         if (depth > 100) return Status::Corruption("segment rollup: scroll depth out of range");
-        (*histogram)[depth] += scroll.count[k];
+        p->histogram[depth] += scroll.count[k];
       }
+      p->fold_views += fold.n[c];
+      p->fold_px_sum += fold.sum_px[c];
     }
     return Status::Ok();
   }
   Columns scratch;
-  auto got = src.Get(Bit(ColumnId::kDepth) | cf.columns, &scratch);
+  auto got = src.Get(Bit(ColumnId::kDepth) | Bit(ColumnId::kViewportH) | cf.columns, &scratch);
   if (!got.ok()) return got.status();
   const Columns& c = **got;
   std::vector<uint8_t> sel;
   if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
   for (size_t r = 0; r < c.rows; ++r) {
-    if (Selected(sel, r) && c.depth[r] <= 100) ++(*histogram)[c.depth[r]];
+    if (!Selected(sel, r) || c.depth[r] > 100) continue;
+    ++p->histogram[c.depth[r]];
+    if (c.viewport_h[r] > 0) {
+      ++p->fold_views;
+      p->fold_px_sum += c.viewport_h[r];
+    }
   }
   return Status::Ok();
 }
@@ -386,20 +402,21 @@ Result<HeatmapResult> EmbeddedEventStore::Heatmap(const HeatmapQuery& q) {
 
 Result<ScrollMapResult> EmbeddedEventStore::ScrollMap(const EventFilter& f) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  const SourceList sources =
-      Snapshot(f.project_id, f.from_day, f.to_day, Bit(ColumnId::kDepth) | kFilterColumns);
-  std::vector<std::array<uint64_t, 101>> parts(sources.size());
+  const SourceList sources = Snapshot(f.project_id, f.from_day, f.to_day,
+                                      Bit(ColumnId::kDepth) | Bit(ColumnId::kViewportH) | kFilterColumns);
+  std::vector<ScrollPart> parts(sources.size());
   TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f, EventType::kScroll),
                                     [&](size_t i, const Source& src, const CompiledFilter& cf) {
-                                      parts[i].fill(0);
                                       return ScrollOf(src, cf, &parts[i]);
                                     }));
   ScrollMapResult r;
-  for (const auto& histogram : parts) {
+  for (const ScrollPart& p : parts) {
     for (size_t d = 0; d <= 100; ++d) {
-      r.histogram[d] += histogram[d];
-      r.views += histogram[d];
+      r.histogram[d] += p.histogram[d];
+      r.views += p.histogram[d];
     }
+    r.fold_views += p.fold_views;
+    r.fold_px_sum += p.fold_px_sum;
   }
   return r;
 }
