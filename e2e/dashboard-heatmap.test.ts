@@ -324,6 +324,7 @@ describe('dashboard', () => {
   // After the snapshot tests: the framed page's own SDK may send a snapshot of PATH (the dashboard's
   // context has no record of one), which would replace the ?v=2 version they are drawn over.
   test('live mode: the framed page\'s snippet answers the handshake; the overlay sits on the page and follows its scroll', async () => {
+    const viewsBefore = (await readApi<{ pageviews: number }>(env, '/api/heatmap', { path: PATH })).body.pageviews;
     const { page, errors } = await openHeatmaps({ path: PATH, mode: 'live' });
     const clip = page.locator('.overlay-clip');
     await clip.waitFor({ timeout: 12000 });
@@ -365,8 +366,12 @@ describe('dashboard', () => {
     await expect.poll(async () => Math.round((await ov.boundingBox())!.y - (await iframe.boundingBox())!.y), { timeout: 5000 }).toBe(0);
     b = await at();
     expect(Math.abs(b.ob.x - b.fb.x)).toBeLessThanOrEqual(1);
+    // the person looking at the heatmap is not a visitor: the snippet in the named frame collects nothing
+    expect(await f.evaluate(() => window.name)).toBe('tapistry-live');
     expect(errors).toEqual([]);
     await page.close();
+    await new Promise((r) => setTimeout(r, 1500)); // a page_view would have been beaconed at close
+    expect((await readApi<{ pageviews: number }>(env, '/api/heatmap', { path: PATH })).body.pageviews).toBe(viewsBefore);
   });
 
   test('live mode, a site that forbids framing (X-Frame-Options: DENY): after 7.5 s it says so and offers the other modes', async () => {

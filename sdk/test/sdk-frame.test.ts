@@ -87,6 +87,20 @@ test('framed with DNT or without consent: the chunk still loads (it collects not
   expect(nc.sent).toEqual([]);
 });
 
+test('the dashboard\'s live frame (window.name "tapistry-live"): the chunk loads, nothing is collected, even with respectDNT: false', async () => {
+  const live = await framedPage({ before: (w) => ((w.name = 'tapistry-live'), queue(['config', { respectDNT: false }])(w)) });
+  expect(loader(live)).not.toBeNull();
+  live.click(live.doc.body, 1, 1);
+  await live.tick(6000);
+  await live.hide();
+  expect(live.sent).toEqual([]);
+  // any other frame name is an ordinary framed page
+  const other = await framedPage({ before: (w) => (w.name = 'checkout') });
+  await other.tick(6000);
+  await other.hide();
+  expect(other.events('page_view')).toHaveLength(1);
+});
+
 test('framed without an endpoint: nothing is loaded from the page\'s own origin', async () => {
   const html = '<!doctype html><html><head><script data-project="pk_test"></script></head><body><p>x</p></body></html>';
   const p = await framedPage({ html });

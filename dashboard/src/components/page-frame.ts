@@ -185,7 +185,7 @@ export function LiveFrame(props: {
     };
   }, [props.url]);
   return html`<div class="frame-box live" style=${{ width: props.vpW * k + 'px', height: props.vpH * k + 'px' }}>
-    <iframe ref=${frame} class="page-frame" title=${'Live page ' + props.url} src=${props.url}
+    <iframe ref=${frame} class="page-frame" name="tapistry-live" title=${'Live page ' + props.url} src=${props.url}
       sandbox=${sameOrigin ? 'allow-scripts allow-forms' : 'allow-scripts allow-same-origin allow-forms'} referrerpolicy="no-referrer"
       style=${{ width: props.vpW + 'px', height: props.vpH + 'px', transform: `scale(${k})` }}></iframe>
     ${state === 'waiting' && html`<div class="frame-wait" role="status"><span class="spinner"></span> Connecting to the page’s snippet…</div>`}

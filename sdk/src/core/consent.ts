@@ -6,11 +6,18 @@ import { fnv1a64 } from './hash';
 
 export const consent: { analytics?: boolean; replay?: boolean } = {};
 
-/** Do Not Track or Global Privacy Control is on, and the project respects it. */
+/**
+ * Collect nothing: Do Not Track or Global Privacy Control is on and the project respects it, or
+ * the page is the dashboard's live overlay frame (it names the frame `tapistry-live`; the person
+ * looking at the heatmap is not a visitor of the page).
+ */
 export function dnt(): boolean {
   const n = navigator as Navigator & { msDoNotTrack?: string; globalPrivacyControl?: boolean };
   const w = window as Window & { doNotTrack?: string };
-  return cfg.respectDNT && (n.doNotTrack === '1' || w.doNotTrack === '1' || n.msDoNotTrack === '1' || n.globalPrivacyControl === true);
+  return (
+    w.name == 'tapistry-live' ||
+    (cfg.respectDNT && (n.doNotTrack === '1' || w.doNotTrack === '1' || n.msDoNotTrack === '1' || n.globalPrivacyControl === true))
+  );
 }
 
 /** Analytics events may be collected now. */
