@@ -84,6 +84,22 @@ test('a page view sends a masked, gzipped snapshot; /api/snapshot returns it wit
   await page.waitForTimeout(3500);
   expect(await page.evaluate(() => (window as any).tapistry.stats().snapshots || 0)).toBe(0);
   await context.close();
+
+  // a new visitor (fresh storage) asks the server first (GET /s), which has a current one: nothing sent
+  const other = await newPage(browser);
+  const asked = other.page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/s', { timeout: 30000 });
+  let posts = 0;
+  other.page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/s') posts++;
+  });
+  await other.page.goto(env.site + '/static/snapshot.html');
+  const answer = await asked;
+  expect(answer.status()).toBe(200);
+  expect(await answer.json()).toEqual({ want: false });
+  expect(new URL(answer.url()).searchParams.get('u')).toBe(env.site + '/static/snapshot.html');
+  await other.page.waitForTimeout(1500);
+  expect(posts).toBe(0);
+  await other.context.close();
 });
 
 interface Capture {
@@ -118,6 +134,16 @@ async function captureBig(): Promise<Capture> {
         }
       }, o);
   });
+  // This measures the capture itself, run up to 3 times on one page: the server would (rightly)
+  // say it has a current snapshot after the first, so its answer to GET /s is pinned to "want".
+  // (The GET itself is tested above against the real server.)
+  await page.route(
+    (u) => u.origin === new URL(env.tapistry).origin && u.pathname === '/s',
+    (route) =>
+      route.request().method() === 'GET'
+        ? route.fulfill({ status: 200, contentType: 'application/json', body: '{"want":true}', headers: { 'Access-Control-Allow-Origin': new URL(env.site).origin } })
+        : route.continue(),
+  );
   const posted = snapshotPost(page, 45000);
   await page.goto(env.site + '/static/big.html');
   const elements = await page.evaluate(() => document.getElementsByTagName('*').length);

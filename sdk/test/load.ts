@@ -46,6 +46,8 @@ export const ENDPOINT = 'https://ingest.test/i';
 
 export interface Sent {
   via: 'beacon' | 'fetch';
+  /** fetch only */
+  method?: string;
   url: string;
   body: any;
   keepalive?: boolean;
@@ -147,7 +149,8 @@ export async function makePage(o: PageOptions = {}): Promise<Page> {
   if (o.reply !== null) {
     const reply = o.reply || (() => ({ status: 200, body: { accepted: 1, rejected: 0, server_time: w.Date.now() } }));
     w.fetch = (u: string, init: any) => {
-      const req: Sent = { via: 'fetch', url: u, body: JSON.parse(init.body), keepalive: init.keepalive, credentials: init.credentials };
+      const body = init && typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
+      const req: Sent = { via: 'fetch', method: (init && init.method) || 'GET', url: u, body, keepalive: init && init.keepalive, credentials: init && init.credentials };
       sent.push(req);
       const r = reply(req, n++, w);
       if (r.fail) return Promise.reject(new TypeError('Failed to fetch'));

@@ -20,15 +20,18 @@ async function pageAfter(o: PageOptions = {}, ms = 2100): Promise<Page> {
   return p;
 }
 
+/** A snapshot POST to /s (not the GET /s asking whether one is wanted). */
+const isPost = (s: { url: string; method?: string }) => s.method === 'POST' && /\/s(\?|$)/.test(s.url);
+
 /** Runs the chunk the way the browser would: as the inserted script, then lets it finish. */
 async function runChunk(p: Page): Promise<any[]> {
   const el = loader(p)!;
   Object.defineProperty(p.doc, 'currentScript', { configurable: true, get: () => el });
   p.w.eval(await bundle('snapshot'));
   Object.defineProperty(p.doc, 'currentScript', { configurable: true, get: () => null });
-  for (let i = 0; i < 400 && !p.sent.some((s) => s.url.includes('/s')); i++) await p.tick(20);
+  for (let i = 0; i < 400 && !p.sent.some(isPost); i++) await p.tick(20);
   await p.tick(50);
-  return p.sent.filter((s) => /\/s(\?|$)/.test(s.url)).map((s) => ({ to: s.url, ...s.body }));
+  return p.sent.filter(isPost).map((s) => ({ to: s.url, ...s.body }));
 }
 
 test('a page view loads /v1/snapshot.js from the SDK origin after load + 2 s, not before', async () => {
@@ -130,7 +133,7 @@ test('a new page view during the capture abandons it', async () => {
   p.w.eval(await bundle('snapshot'));
   p.tap('page', '/elsewhere');
   await p.tick(3000);
-  expect(p.sent.filter((s) => s.url.endsWith('/s'))).toEqual([]);
+  expect(p.sent.filter(isPost)).toEqual([]);
 });
 
 test('the chunk prunes records over 24 h old', async () => {
@@ -143,4 +146,35 @@ test('the chunk prunes records over 24 h old', async () => {
   });
   await runChunk(p);
   expect(Object.keys(p.w.localStorage).sort()).toEqual(['_tapsnap2/', '_tapsnap4/new', 'other']);
+});
+
+test('the chunk asks GET /s first (key, url, width, structure hash) and sends the hash with the snapshot', async () => {
+  const p = await pageAfter({ url: 'https://shop.example.com/pricing?plan=pro' });
+  const hash = loader(p)!.t.h;
+  expect(typeof hash).toBe('number');
+  const [s] = await runChunk(p);
+  const q = p.sent.find((x) => x.method === 'GET' && x.url.includes('/s?'))!;
+  const u = new URL(q.url);
+  expect(u.origin + u.pathname).toBe('https://ingest.test/s');
+  expect(u.searchParams.get('k')).toBe('pk_test');
+  expect(u.searchParams.get('u')).toBe('https://shop.example.com/pricing');
+  expect(u.searchParams.get('w')).toBe('1000');
+  expect(u.searchParams.get('h')).toBe(String(hash));
+  expect(q.credentials).toBe('omit');
+  expect(s.h).toBe(hash);
+});
+
+test('the server has a current snapshot (want: false) or is busy (429): nothing is captured; it cannot say (404, network error): sent', async () => {
+  const answer = (r: { status: number; body?: unknown; fail?: boolean }) => ({
+    reply: (req: { url: string; method?: string }) => (req.method === 'GET' && req.url.includes('/s?') ? r : { status: 200, body: {} }),
+  });
+  for (const r of [{ status: 200, body: { want: false } }, { status: 429 }]) {
+    const p = await pageAfter(answer(r));
+    expect(await runChunk(p)).toEqual([]);
+    expect(p.sent.some((x) => x.method === 'GET' && x.url.includes('/s?'))).toBe(true);
+  }
+  for (const r of [{ status: 200, body: { want: true } }, { status: 404 }, { status: 0, fail: true }]) {
+    const p = await pageAfter(answer(r));
+    expect(await runChunk(p)).toHaveLength(1);
+  }
 });

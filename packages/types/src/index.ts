@@ -152,6 +152,8 @@ export interface SnapshotPost {
   viewport: Viewport;
   /** The document's scroll size, CSS px, 1..200000. */
   doc: Viewport;
+  /** The SDK's page-structure hash (an int32); GET /s compares the next page view's with it. */
+  h?: number;
   /** The masked document (docs/sdk.md "Heatmap snapshots"). */
   html: string;
 }

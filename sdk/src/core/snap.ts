@@ -1,14 +1,15 @@
-// The hook of the heatmap snapshot (docs/sdk.md "Snapshots"): decides, cheaply and without asking
-// the server (its status endpoint needs a read token), whether this page view should send a DOM
-// snapshot, and if so loads the capture code — a separate chunk, /v1/snapshot.js — which does all
-// the work in idle time. Everything here must stay tiny: it ships in the ≤ 8 KB core.
+// The hook of the heatmap snapshot (docs/sdk.md "Snapshots"): decides, cheaply and locally,
+// whether this page view may send a DOM snapshot, and if so loads the capture code — a separate
+// chunk, /v1/snapshot.js — which asks the server last and does all the work in idle time.
+// Everything here must stay tiny: it ships in the ≤ 8 KB core.
 //
 // Rule: 2 s after a page view (and after `load`), at most one snapshot per (path, viewport bucket)
 // per 24 h per browser, or sooner when the page's structure changed (a hash of tag names and child
 // counts of the first 2,000 elements in <body>) and the last one is over an hour old (pages whose
 // structure differs on every view would otherwise send one per view). The record lives in
 // localStorage `_tapsnap` ({bucket+path: [ms, hash]}, pruned after 24 h); cookieless, or when
-// storage fails, 1 page view in 20 sends one instead.
+// storage fails, 1 page view in 20 sends one instead. The chunk then asks the server (GET /s with
+// the hash) whether it wants one at all, so a busy page is captured about once a day in total.
 
 import { cfg } from './config';
 import { later, log, now, on, stats } from './env';
@@ -45,7 +46,7 @@ function check(): void {
   } catch (e) {
     // storage blocked or full: sample instead
   }
-  if (ok || Math.random() < 0.05) chunk('snapshot', { c: cfg, p: page, s: stats, l: log });
+  if (ok || Math.random() < 0.05) chunk('snapshot', { c: cfg, p: page, s: stats, l: log, h });
 }
 
 /**

@@ -1,4 +1,4 @@
-// One snapshot, start to finish: wait for an idle period, serialize in slices (abandoned if the
+// One snapshot, start to finish: ask the server whether it wants one (GET /s), wait for an idle period, serialize in slices (abandoned if the
 // page view changes meanwhile), encode within the cap, POST to `/s`, count the outcome in the
 // SDK's stats (`snapshots`, `snapshotsDropped`). Also prunes the core's per-path records
 // (`_tapsnap…` in localStorage) older than 24 h: the core only writes them, to stay small.
@@ -17,6 +17,8 @@ export interface SnapContext {
   /** the SDK's counters (tapistry.stats()) */
   s: Record<string, number>;
   l: (...a: unknown[]) => void;
+  /** the page-structure hash the hook computed (core/snap.ts) */
+  h?: number;
 }
 
 const DAY = 864e5;
@@ -38,6 +40,23 @@ export function prune(now: number): void {
   }
 }
 
+/**
+ * Asks the server whether it wants a snapshot of this page at this width (GET /s, docs/api.md):
+ * not when it has a recent one of the same structure. Answers yes when the server cannot say
+ * (an older server, a network error), no when it is busy (429).
+ */
+export async function wanted(base: string, key: string, url: string, hash: number): Promise<boolean> {
+  try {
+    const q = '?k=' + encodeURIComponent(key) + '&u=' + encodeURIComponent(url) + '&w=' + Math.round(innerWidth) + '&h=' + hash;
+    const res = await fetch(base + '/s' + q, { credentials: 'omit' });
+    if (res.status == 429) return false;
+    if (!res.ok) return true;
+    return ((await res.json()) as { want?: boolean }).want !== false;
+  } catch (e) {
+    return true;
+  }
+}
+
 /** Captures and sends one snapshot; resolves when done, never rejects. */
 export async function capture(ctx: SnapContext): Promise<void> {
   const c = ctx.c;
@@ -47,12 +66,15 @@ export async function capture(ctx: SnapContext): Promise<void> {
   try {
     if (c.persistence !== 'none') prune(Date.now());
     const url = p.url;
+    const base = c.endpoint.replace(/\/i$/, '');
+    const hash = ctx.h || 0;
+    if (!(await wanted(base, c.key, url, hash))) return l('snapshot: the server has a current one');
     await new Promise<number>((r) => idle(r));
     const t0 = performance.now();
     const ser = serializer(document, { maskText: c.maskText, queryAllowlist: c.queryAllowlist });
     if (!(await sliced(ser.step, () => p.url !== url))) return l('snapshot: page changed, abandoned');
     const r = ser.result;
-    const meta: Omit<SnapshotPost, 'html'> = { k: c.key, url, viewport: r.viewport, doc: r.doc };
+    const meta: Omit<SnapshotPost, 'html'> = { k: c.key, url, viewport: r.viewport, doc: r.doc, h: hash };
     // the html is streamed in after this head: '{…,"html":"' + escaped pieces + '"}'
     const head = JSON.stringify(meta).slice(0, -1) + ',"html":"';
     let e = await encode(head, r, false);
@@ -64,7 +86,7 @@ export async function capture(ctx: SnapContext): Promise<void> {
       count(s, 'snapshotsDropped');
       return l('snapshot: too big, dropped', e.bytes, e.raw);
     }
-    const res = await post(c.endpoint.replace(/\/i$/, '') + '/s', e);
+    const res = await post(base + '/s', e);
     count(s, res.ok ? 'snapshots' : 'snapshotsDropped');
     l('snapshot', res.status, { bytes: e.bytes, gz: e.gz, ms, parts: r.parts.length });
   } catch (e) {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "app/test_client.h"
+#include "snapshot/snapshot_service.h"
 #include "tapistry/meta_store.h"
 
 namespace tapistry {
@@ -312,6 +313,42 @@ TEST_F(ServerAppTest, CreatesTheDemoProjectOnceAndServesSnapshots) {
   EXPECT_NE(g.body.find("masked"), std::string::npos);
   EXPECT_EQ(Get("/api/snapshot?project_id=" + project_ + "&path=/nope").status, 404);
   EXPECT_EQ(Get("/api/snapshot?project_id=" + project_ + "&path=/pricing", false).status, 401);
+}
+
+TEST_F(ServerAppTest, SnapshotQueryTellsTheSdkWhetherToSendOne) {
+  Start();
+  TestClient c(app_->port());
+  const std::string page = "https%3A%2F%2Fexample.com%2FPricing%2F%3Fa%3D1";
+  auto want = [&](const std::string& url, int w, int h) {
+    auto r = c.Request("GET", "/s?k=" + key_ + "&u=" + url + "&w=" + std::to_string(w) + "&h=" + std::to_string(h), "",
+                       {{"Origin", "https://example.com"}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "https://example.com");
+    return r.body;
+  };
+  EXPECT_EQ(want(page, 1440, -42), R"({"want":true})") << "nothing stored yet";
+  std::string snap = R"({"k":")" + key_ + R"(","url":"https://example.com/pricing","viewport":{"w":1440,"h":900},"doc":{"w":1440,"h":4000},"h":-42,"html":"<html><body>masked</body></html>"})";
+  ASSERT_EQ(c.Request("POST", "/s", snap, {{"Content-Type", "text/plain"}}).status, 200);
+  EXPECT_EQ(want(page, 1440, -42), R"({"want":false})") << "a fresh one with this structure";
+  EXPECT_EQ(want(page, 1600, 7), R"({"want":false})") << "same bucket; a new structure waits an hour";
+  EXPECT_EQ(want(page, 390, -42), R"({"want":true})") << "another viewport bucket";
+  EXPECT_EQ(want("https%3A%2F%2Fexample.com%2Fother", 1440, -42), R"({"want":true})") << "another path";
+  EXPECT_EQ(c.Request("GET", "/s?k=pk_nope&u=" + page + "&w=1440&h=1", "").status, 401);
+  EXPECT_EQ(c.Request("GET", "/s?k=" + key_ + "&u=" + page + "&w=1440&h=1", "", {{"Origin", "https://evil.test"}}).status, 403);
+  EXPECT_EQ(c.Request("GET", "/s?k=" + key_ + "&u=nope&w=1440&h=1", "").status, 400);
+  EXPECT_EQ(c.Request("GET", "/s?k=" + key_ + "&u=" + page + "&w=wide&h=1", "").status, 400);
+  EXPECT_EQ(c.Request("GET", "/s?k=" + key_ + "&u=" + page + "&w=0&h=1", "").status, 400);
+}
+
+TEST(SnapshotServiceTest, WantsOneWhenMissingStaleOrChangedAnHourAgo) {
+  using S = SnapshotService;
+  const int64_t now = 1'800'000'000'000;
+  EXPECT_TRUE(S::WantSnapshot(std::nullopt, now, 5));
+  EXPECT_FALSE(S::WantSnapshot(S::Stored{now - 1000, 5}, now, 5));
+  EXPECT_FALSE(S::WantSnapshot(S::Stored{now - S::kChangedMs + 1, 5}, now, 6));
+  EXPECT_TRUE(S::WantSnapshot(S::Stored{now - S::kChangedMs, 5}, now, 6));
+  EXPECT_FALSE(S::WantSnapshot(S::Stored{now - S::kRefreshMs + 1, 5}, now, 5));
+  EXPECT_TRUE(S::WantSnapshot(S::Stored{now - S::kRefreshMs, 5}, now, 5));
 }
 
 TEST_F(ServerAppTest, HeatmapScrollElementsBreakdownAndPaths) {

@@ -146,13 +146,14 @@ void Router::Handle(HttpRequest&& req, Responder respond) {
       r.content_type.clear();
       if (r.status == 204) {
         AddCors(&r, origin);
-        r.AddHeader("Access-Control-Allow-Methods", "POST, OPTIONS");
+        r.AddHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
         r.AddHeader("Access-Control-Allow-Headers", "Content-Type, X-Project-Key");
         r.AddHeader("Access-Control-Max-Age", "86400");
       }
       return respond(std::move(r));
     }
-    if (req.method != "POST") return respond(JsonError(405, "method_not_allowed", "use POST"));
+    if (req.method == "GET") return respond(snapshots_->Wanted(req, ClientIp(req)));
+    if (req.method != "POST") return respond(JsonError(405, "method_not_allowed", "use GET or POST"));
     return respond(snapshots_->Ingest(req, ClientIp(req)));
   }
   // The read API is reachable cross-origin with a bearer token only (the bookmarklet overlay on
