@@ -105,6 +105,13 @@ class EmbeddedEventStore final : public EventStore {
   // What the flush thread has to do: write out the memtables handed off already (imm_), and
   // whether the active one is due too (full, old, or holding only sequence numbers).
   bool FlushDue(bool* active_due);
+  // f(Memtable&) for the active memtable and every one in imm_. Requires flush_mu_ (no flush is
+  // reading an immutable one) and mu_ exclusively (no query is copying one).
+  template <typename F>
+  void ForEachMemtableLocked(F f) {
+    f(*mem_);
+    for (const auto& m : imm_) f(*m);
+  }
   // Writes every memtable in imm_, then, with `include_active`, the active one.
   Status FlushImpl(bool include_active = true);    // takes flush_mu_
   Status FlushLocked(bool include_active = true);  // requires flush_mu_

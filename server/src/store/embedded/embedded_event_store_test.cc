@@ -362,6 +362,22 @@ TEST_F(EmbeddedStoreTest, RetentionRemovesTheDayDirectories) {
   EXPECT_FALSE(s->ApplyRetention("p", kDay, -1).ok());
 }
 
+TEST_F(EmbeddedStoreTest, RetentionAlsoDropsExpiredRowsOfMemtablesWaitingForAFlush) {
+  auto s = Open(/*memtable_rows=*/10);
+  const std::string dir = dir_.path() + "/events";
+  fs::remove_all(dir);
+  std::ofstream(dir) << "not a directory";  // flushes fail: full memtables wait in the queue
+  ASSERT_TRUE(s->Append(Events(30, /*days=*/3), 1).ok());
+  ASSERT_EQ(s->Stats().rows_in_memtable, 30u);
+  ASSERT_TRUE(s->ApplyRetention("p", kDay + 2, 1).ok());  // day kDay goes
+  EXPECT_EQ(s->Stats().rows_total, 20u);
+  fs::remove(dir);
+  fs::create_directories(dir);
+  ASSERT_TRUE(s->Flush().ok());
+  EXPECT_FALSE(fs::exists(dir + "/" + ProjectDirName("p") + "/" + DayDirName(kDay))) << "the expired day came back";
+  EXPECT_EQ(s->Stats().rows_total, 20u);
+}
+
 TEST_F(EmbeddedStoreTest, DeleteSubjectRewritesOnlySegmentsHoldingTheSubject) {
   auto s = Open();
   auto events = Events(30, /*days=*/3);

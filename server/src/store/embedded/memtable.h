@@ -1,7 +1,8 @@
 // Memtable: the rows appended since the last flush, one RowBatch per (project, day) partition,
 // plus what a flush needs to know (age, WAL sequence range).
 // Thread-safety: none of its own; EmbeddedEventStore guards it (appends exclusive, query
-// snapshots shared). Once moved to the flush queue it is never modified again.
+// snapshots shared). Once moved to the flush queue only DSAR deletes and retention modify it,
+// holding the flush mutex (no flush reads it meanwhile) and the store lock exclusively.
 #pragma once
 
 #include <cstdint>

@@ -91,16 +91,19 @@ Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id
   TAP_RETURN_IF_ERROR(FlushLocked());
   uint64_t removed = 0;
   {
-    // Rows appended since that flush.
+    // Rows appended since that flush: in the active memtable, or in one the WAL writer handed to
+    // the flush thread meanwhile (it waits for flush_mu_, which we hold).
     std::unique_lock l(mu_);
-    for (auto it = mem_->partitions.lower_bound({project_id, INT32_MIN});
-         it != mem_->partitions.end() && it->first.first == project_id;) {
-      size_t n = it->second->RemoveIf(matches);
-      removed += n;
-      mem_->rows -= n;
-      it = it->second->rows() == 0 ? mem_->partitions.erase(it) : std::next(it);
-    }
-    mem_->ResetCache();
+    ForEachMemtableLocked([&](Memtable& m) {
+      for (auto it = m.partitions.lower_bound({project_id, INT32_MIN});
+           it != m.partitions.end() && it->first.first == project_id;) {
+        size_t n = it->second->RemoveIf(matches);
+        removed += n;
+        m.rows -= n;
+        it = it->second->rows() == 0 ? m.partitions.erase(it) : std::next(it);
+      }
+      m.ResetCache();
+    });
   }
   auto v = CurrentVersion();
   Edit e;
@@ -160,13 +163,17 @@ Status EmbeddedEventStore::ApplyRetention(const std::string& project_id, int32_t
   std::lock_guard<std::mutex> maint(maint_mu_);
   std::lock_guard<std::mutex> flush(flush_mu_);  // no memtable is half-way into segments now
   {
+    // The active memtable and any handed off but not yet flushed (or whose flush failed): an
+    // expired day left in one would come back as a segment when it is flushed.
     std::unique_lock l(mu_);
-    for (auto it = mem_->partitions.lower_bound({project_id, INT32_MIN});
-         it != mem_->partitions.end() && it->first.first == project_id && it->first.second < cutoff;) {
-      mem_->rows -= it->second->rows();
-      it = mem_->partitions.erase(it);
-    }
-    mem_->ResetCache();
+    ForEachMemtableLocked([&](Memtable& m) {
+      for (auto it = m.partitions.lower_bound({project_id, INT32_MIN});
+           it != m.partitions.end() && it->first.first == project_id && it->first.second < cutoff;) {
+        m.rows -= it->second->rows();
+        it = m.partitions.erase(it);
+      }
+      m.ResetCache();
+    });
   }
   auto v = CurrentVersion();
   Edit e;
