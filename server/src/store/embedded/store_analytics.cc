@@ -41,10 +41,14 @@ void SelectedCells(const CellTable& cells, const CompiledFilter& f, std::vector<
   }
 }
 
-Status LoadCells(const Source& src, CellTable* cells) {
+// The segment's cells and, in *selected, the ones the filter selects.
+Status LoadSelectedCells(const Source& src, const CompiledFilter& cf, CellTable* cells,
+                         std::vector<uint32_t>* selected) {
   ScratchString raw;
   TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCells, &raw));
-  return DecodeCells(std::move(raw), cells);
+  TAP_RETURN_IF_ERROR(DecodeCells(std::move(raw), cells));
+  SelectedCells(*cells, cf, selected);
+  return Status::Ok();
 }
 
 // An entry range of a cell, checked against the entry stream before anything is read.
@@ -104,9 +108,8 @@ Status HeatmapOf(const Source& src, const CompiledFilter& cf, ClickKind kind, He
                           : kind == ClickKind::kDead ? kTilesDead
                                                      : kTilesAll;
     CellTable cells;
-    TAP_RETURN_IF_ERROR(LoadCells(src, &cells));
     std::vector<uint32_t> selected;
-    SelectedCells(cells, cf, &selected);
+    TAP_RETURN_IF_ERROR(LoadSelectedCells(src, cf, &cells, &selected));
     if (selected.empty()) return Status::Ok();
     ScratchString raw;
     TileEntries tiles;
@@ -159,9 +162,8 @@ Status ScrollOf(const Source& src, const CompiledFilter& cf, ScrollPart* p) {
   // Segments before version 3 have the scroll rollup but not the fold: their rows answer both.
   if (HasCellRollup(src, StreamKind::kCellScroll) && src.HasAggregate(StreamKind::kCellFold)) {
     CellTable cells;
-    TAP_RETURN_IF_ERROR(LoadCells(src, &cells));
     std::vector<uint32_t> selected;
-    SelectedCells(cells, cf, &selected);
+    TAP_RETURN_IF_ERROR(LoadSelectedCells(src, cf, &cells, &selected));
     if (selected.empty()) return Status::Ok();
     ScratchString raw;
     ScrollEntries scroll;
@@ -221,9 +223,8 @@ constexpr ColumnMask kElementColumns = Bit(ColumnId::kSelectorHash) | Bit(Column
 Status ElementsOf(const Source& src, const CompiledFilter& cf, ElementsPart* p) {
   if (HasCellRollup(src, StreamKind::kCellElements)) {
     CellTable cells;
-    TAP_RETURN_IF_ERROR(LoadCells(src, &cells));
     std::vector<uint32_t> selected;
-    SelectedCells(cells, cf, &selected);
+    TAP_RETURN_IF_ERROR(LoadSelectedCells(src, cf, &cells, &selected));
     size_t n = 0;
     for (uint32_t c : selected) {
       p->total_clicks += cells.clicks[c];
@@ -300,9 +301,8 @@ Status PathsOf(const Source& src, const CompiledFilter& cf, const std::string& c
   Columns scratch;  // scanned rows (their path dictionary is used below)
   if (src.HasAggregate(StreamKind::kCells)) {
     CellTable cells;
-    TAP_RETURN_IF_ERROR(LoadCells(src, &cells));
     std::vector<uint32_t> selected;
-    SelectedCells(cells, cf, &selected);
+    TAP_RETURN_IF_ERROR(LoadSelectedCells(src, cf, &cells, &selected));
     if (selected.empty()) return Status::Ok();
     TAP_RETURN_IF_ERROR(src.StringDict(ColumnId::kPath, &p->dict, &dict));
     per_code.assign(dict->dict.size(), 0);
