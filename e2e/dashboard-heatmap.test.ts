@@ -291,17 +291,20 @@ describe('dashboard', () => {
     expect(Math.abs(reach.get(90)! - 20)).toBeLessThanOrEqual(5);
     const overlay = page.locator('.overlay');
     await overlay.waitFor({ timeout: 15000 });
-    await shoot(page, 'heatmaps-scroll');
-    const box = (await overlay.boundingBox())!;
-    const y = box.y + box.height * 0.6;
-    await page.evaluate((yy) => window.scrollTo(0, yy - 400), y);
-    const sy = await page.evaluate(() => window.scrollY);
-    // hover (moved twice: the first move may land before the overlay has its listeners)
+    await shoot(page, 'heatmaps-scroll-scripted');
+    // hover at 60 % of the page (moved twice: the first move may land before the overlay has its
+    // listeners). The overlay is measured on every try: the snapshot frame may still be settling.
     const tipEl = page.locator('.cursor-tip');
     await expect
       .poll(async () => {
-        await page.mouse.move(box.x + box.width / 2 + 5, y - sy + 1);
-        await page.mouse.move(box.x + box.width / 2, y - sy);
+        await page.evaluate(() => {
+          const r = document.querySelector('.overlay')!.getBoundingClientRect();
+          window.scrollBy(0, r.top + r.height * 0.6 - 400);
+        });
+        const box = (await overlay.boundingBox())!;
+        const y = box.y + box.height * 0.6;
+        await page.mouse.move(box.x + box.width / 2 + 5, y + 1);
+        await page.mouse.move(box.x + box.width / 2, y);
         return tipEl.count();
       }, { timeout: 10000 })
       .toBe(1);
