@@ -262,14 +262,10 @@ Status SessionRollupPart(const Source& src, const UuidUnionResult& sessions_u,
   p->path_dict.keepalive = dict->keepalive;
   p->paths.assign(npaths, PathStat());
   if (!cf.path_code) {  // page views per path: the cells the filter selects
-    TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCells, &raw));
     CellTable cells;
-    TAP_RETURN_IF_ERROR(DecodeCells(std::move(raw), &cells));
-    for (size_t c = 0; c < cells.size(); ++c) {
-      if ((cf.device && cells.device[c] != *cf.device) ||
-          (cf.viewport_bucket && cells.vb[c] != *cf.viewport_bucket)) {
-        continue;
-      }
+    std::vector<uint32_t> selected;
+    TAP_RETURN_IF_ERROR(LoadSelectedCells(src, cf, &cells, &selected));
+    for (uint32_t c : selected) {
       const uint32_t code = cells.path[c];
       if (code >= npaths) return Status::Corruption("segment rollup: cell path code");
       p->paths[code].pageviews += cells.pageviews[c];

@@ -1,5 +1,7 @@
 #include "store/embedded/row_filter.h"
 
+#include <tuple>
+
 namespace tapistry::store {
 
 bool ViewportBucketWidths(uint8_t bucket, uint16_t* lo, uint16_t* hi) {
@@ -79,6 +81,25 @@ void CompiledFilter::Evaluate(const Columns& cols, std::vector<uint8_t>* sel) co
     const uint32_t* c = cols.str[kStrPath].codes.data();
     for (size_t r = 0; r < n; ++r) s[r] &= c[r] == *path_code;
   }
+}
+
+static bool CellMatches(const CellTable& cells, size_t c, const CompiledFilter& f) {
+  return (!f.device || cells.device[c] == *f.device) &&
+         (!f.viewport_bucket || cells.vb[c] == *f.viewport_bucket);
+}
+
+Status LoadSelectedCells(const Source& src, const CompiledFilter& f, CellTable* cells,
+                         std::vector<uint32_t>* selected) {
+  ScratchString raw;
+  TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCells, &raw));
+  TAP_RETURN_IF_ERROR(DecodeCells(std::move(raw), cells));
+  selected->clear();
+  size_t lo = 0, hi = cells->size();
+  if (f.path_code) std::tie(lo, hi) = cells->PathRange(*f.path_code);
+  for (size_t c = lo; c < hi; ++c) {
+    if (CellMatches(*cells, c, f)) selected->push_back(static_cast<uint32_t>(c));
+  }
+  return Status::Ok();
 }
 
 }  // namespace tapistry::store

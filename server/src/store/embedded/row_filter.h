@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/embedded/columns.h"
+#include "store/embedded/rollup.h"
 #include "store/embedded/source.h"
 #include "tapistry/event_store.h"
 
@@ -39,6 +40,12 @@ struct CompiledFilter {
 };
 
 Status CompileFilter(const RowPredicate& p, const Source& src, CompiledFilter* out);
+
+// The filter applied to a segment's cell rollup (rollup.h), where whole cells match (on device
+// and viewport bucket; the path by the cells' path range): reads and decodes the cells, then
+// puts the indices of the matching ones in *selected.
+Status LoadSelectedCells(const Source& src, const CompiledFilter& f, CellTable* cells,
+                         std::vector<uint32_t>* selected);
 
 // Inclusive viewport widths that fall in a bucket (ViewportBucket); false for no width.
 bool ViewportBucketWidths(uint8_t bucket, uint16_t* lo, uint16_t* hi);

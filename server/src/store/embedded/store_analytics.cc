@@ -25,32 +25,6 @@ constexpr uint8_t kPageView = static_cast<uint8_t>(EventType::kPageView);
 
 bool Selected(const std::vector<uint8_t>& sel, size_t r) { return sel.empty() || sel[r]; }
 
-// Does cell c pass the filter's device and viewport bucket? (The path is matched by range.)
-bool CellMatches(const CellTable& t, size_t c, const CompiledFilter& f) {
-  return (!f.device || t.device[c] == *f.device) &&
-         (!f.viewport_bucket || t.vb[c] == *f.viewport_bucket);
-}
-
-// The cells of a source the filter selects, as index ranges of `cells`.
-void SelectedCells(const CellTable& cells, const CompiledFilter& f, std::vector<uint32_t>* out) {
-  out->clear();
-  size_t lo = 0, hi = cells.size();
-  if (f.path_code) std::tie(lo, hi) = cells.PathRange(*f.path_code);
-  for (size_t c = lo; c < hi; ++c) {
-    if (CellMatches(cells, c, f)) out->push_back(static_cast<uint32_t>(c));
-  }
-}
-
-// The segment's cells and, in *selected, the ones the filter selects.
-Status LoadSelectedCells(const Source& src, const CompiledFilter& cf, CellTable* cells,
-                         std::vector<uint32_t>* selected) {
-  ScratchString raw;
-  TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCells, &raw));
-  TAP_RETURN_IF_ERROR(DecodeCells(std::move(raw), cells));
-  SelectedCells(*cells, cf, selected);
-  return Status::Ok();
-}
-
 // An entry range of a cell, checked against the entry stream before anything is read.
 Status CheckRange(std::pair<uint32_t, uint32_t> range, size_t entries) {
   if (range.first > range.second || range.second > entries) {

@@ -308,14 +308,10 @@ Status RollupPart(const Source& src, size_t i, const Context& cx, uint8_t need, 
       TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kPathStats, &raw));
       TAP_RETURN_IF_ERROR(DecodePathPageviews(*raw, b, &p->pageviews));
     } else {
-      TAP_RETURN_IF_ERROR(LoadInto(src, StreamKind::kCells, &raw));
       CellTable cells;
-      TAP_RETURN_IF_ERROR(DecodeCells(std::move(raw), &cells));
-      for (size_t c = 0; c < cells.size(); ++c) {
-        if ((cf.device && cells.device[c] != *cf.device) ||
-            (cf.viewport_bucket && cells.vb[c] != *cf.viewport_bucket)) {
-          continue;
-        }
+      std::vector<uint32_t> cells_selected;
+      TAP_RETURN_IF_ERROR(LoadSelectedCells(src, cf, &cells, &cells_selected));
+      for (uint32_t c : cells_selected) {
         const uint32_t code = cells.path[c];
         if (code >= npaths) return Corrupt("cell path code");
         p->pageviews[code] += cells.pageviews[c];
