@@ -114,7 +114,9 @@ beforeAll(async () => {
   const sp = await sc.newPage();
   const depths = [20, 20, 45, 45, 45, 70, 70, 70, 100, 100];
   for (const [n, depth] of depths.entries()) {
-    await sp.goto(env.site + SCROLL_PATH);
+    // a distinct address each time: going to the same URL again counts as a reload, and Chromium
+    // restores the last scroll offset of a reload, sometimes after the scripted scroll
+    await sp.goto(`${env.site}${SCROLL_PATH}?view=${n}`);
     await sp.waitForFunction(() => (window as any).tapistry?.loaded === true);
     if (depth > 20) {
       await sp.evaluate((y) => window.scrollTo(0, y), (depth / 100) * 4000 - 800);
@@ -122,17 +124,19 @@ beforeAll(async () => {
     }
     if (n === 0) await postSnapshot(env, sp);
   }
+  // the last view ends here (pagehide beacon); its context stays open until the server has it
   await sp.goto('about:blank');
-  await sc.close();
 
   // wait until everything is stored
   const end = Date.now() + 20000;
   for (;;) {
     const h = await readApi<{ total: number }>(env, '/api/heatmap', { path: PATH });
     const s = await readApi<{ views: number }>(env, '/api/scrollmap', { path: SCROLL_PATH });
-    if ((h.body.total >= clicks.length && s.body.views >= 10) || Date.now() > end) break;
+    if (h.body.total >= clicks.length && s.body.views >= 10) break;
+    if (Date.now() > end) throw new Error(`after 20 s the server has ${h.body.total} of ${clicks.length} clicks and ${s.body.views} of 10 scroll views`);
     await new Promise((r) => setTimeout(r, 300));
   }
+  await sc.close();
   await site.close();
   dash = await dashboardContext(env, DESKTOP);
 }, 180000);
@@ -292,23 +296,32 @@ describe('dashboard', () => {
     const overlay = page.locator('.overlay');
     await overlay.waitFor({ timeout: 15000 });
     await shoot(page, 'heatmaps-scroll-scripted');
-    // hover at 60 % of the page (moved twice: the first move may land before the overlay has its
-    // listeners). The overlay is measured on every try: the snapshot frame may still be settling.
+    // hover at 60 % of the page: Playwright scrolls that point into view and checks the overlay is
+    // what the pointer hits there; two moves, so a move landing before a re-render is repeated.
+    // The overlay is measured on every try (the snapshot frame may still be settling); a failure
+    // says what the pointer hit.
     const tipEl = page.locator('.cursor-tip');
-    await expect
-      .poll(async () => {
-        await page.evaluate(() => {
-          const r = document.querySelector('.overlay')!.getBoundingClientRect();
-          window.scrollBy(0, r.top + r.height * 0.6 - 400);
-        });
-        const box = (await overlay.boundingBox())!;
-        const y = box.y + box.height * 0.6;
-        await page.mouse.move(box.x + box.width / 2 + 5, y + 1);
-        await page.mouse.move(box.x + box.width / 2, y);
-        return tipEl.count();
-      }, { timeout: 10000 })
-      .toBe(1);
-    const tip = (await tipEl.textContent({ timeout: 5000 })) ?? '';
+    let tip = '';
+    let last = '';
+    for (const end = Date.now() + 20000; !tip && Date.now() < end; ) {
+      try {
+        const b = (await overlay.boundingBox())!;
+        await overlay.hover({ position: { x: b.width / 2 + 5, y: b.height * 0.6 + 1 }, timeout: 5000 });
+        await overlay.hover({ position: { x: b.width / 2, y: b.height * 0.6 }, timeout: 5000 });
+        tip = (await tipEl.textContent({ timeout: 1000 })) ?? '';
+      } catch (e) {
+        last = String(e).split('\n').slice(0, 4).join(' | ');
+      }
+    }
+    if (!tip) {
+      const state = await page.evaluate(() => {
+        const ov = document.querySelector('.overlay');
+        const r = ov?.getBoundingClientRect();
+        const hit = r && document.elementFromPoint(r.x + r.width / 2, Math.min(innerHeight - 1, r.y + r.height * 0.6));
+        return { overlays: document.querySelectorAll('.overlay').length, live: !!document.querySelector('.overlay-clip'), rect: r && [r.x, r.y, r.width, r.height].map(Math.round), scrollY, hit: hit ? `${hit.tagName}.${hit.className}` : null };
+      });
+      throw new Error(`no hover readout on the scroll map: ${JSON.stringify(state)}; last error: ${last}`);
+    }
     const m = /^([\d.]+)% scrolled this far$/.exec(tip);
     expect(m, tip).not.toBeNull();
     expect(Math.abs(Number(m![1]) - 50)).toBeLessThanOrEqual(5);
