@@ -23,6 +23,8 @@ import { decodePng, pixel } from './lib/png';
 
 const PATH = '/static/dash-heat.html';
 const SCROLL_PATH = '/static/dash-scroll.html';
+// page views of its 4000 px in an 800 px viewport, each scrolled to this depth (% of the page)
+const SCROLL_DEPTHS = [20, 20, 45, 45, 45, 70, 70, 70, 100, 100];
 
 interface Target {
   sel: string;
@@ -112,8 +114,7 @@ beforeAll(async () => {
   // scroll map: 10 page views of a 4000 px page in an 800 px viewport, to scripted depths
   const sc = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const sp = await sc.newPage();
-  const depths = [20, 20, 45, 45, 45, 70, 70, 70, 100, 100];
-  for (const [n, depth] of depths.entries()) {
+  for (const [n, depth] of SCROLL_DEPTHS.entries()) {
     // a distinct address each time: going to the same URL again counts as a reload, and Chromium
     // restores the last scroll offset of a reload, sometimes after the scripted scroll
     await sp.goto(`${env.site}${SCROLL_PATH}?view=${n}`);
@@ -173,6 +174,12 @@ describe('API', () => {
     expect(dead.body.total).toBe(2);
   });
 
+  test('each scripted view stored its depth: one scroll event per view, in order', async () => {
+    const ev = await readApi<{ events: Array<{ path: string; ts: number; props?: { max_depth_pct?: number } }> }>(env, '/api/events', { type: 'scroll', limit: '1000' });
+    const views = ev.body.events.filter((e) => e.path === SCROLL_PATH).sort((a, b) => a.ts - b.ts);
+    expect(views.map((e) => e.props?.max_depth_pct)).toEqual(SCROLL_DEPTHS);
+  });
+
   test('scroll reach within ±5 points of the scripted depths', async () => {
     const s = await readApi<{ views: number; reach: Array<{ depth_pct: number; pct: number }> }>(env, '/api/scrollmap', { path: SCROLL_PATH });
     expect(s.body.views).toBe(10);
@@ -213,9 +220,10 @@ describe('dashboard', () => {
     const shot2 = decodePng(await page.screenshot());
     const c = pixel(shot2, cold.x, cold.y - sy2);
     expect(Math.min(c[0], c[1], c[2]), `cold pixel rgb(${c.slice(0, 3)})`).toBeGreaterThanOrEqual(235);
-    // the cursor tooltip reads the tile under the pointer
-    await page.evaluate((y) => window.scrollTo(0, y), Math.max(0, hot.y - 300));
-    await page.mouse.move(hot.x, hot.y - (await page.evaluate(() => window.scrollY)));
+    // the cursor tooltip reads the tile under the pointer (a hit-checked hover, placed on the
+    // overlay as it is laid out now)
+    const now = (await overlay.boundingBox())!;
+    await overlay.hover({ position: { x: ((top[0] + 0.5) / 64) * now.width, y: ((top[1] + 0.5) / 64) * now.height } });
     await expect.poll(() => page.locator('.cursor-tip').textContent()).toMatch(/^\d+ clicks? here$/);
     expect(errors).toEqual([]);
     await page.close();

@@ -47,6 +47,25 @@ test('a page shorter than the viewport is read to 100 %', async () => {
   expect(p.events('scroll')[0].props.max_depth_pct).toBe(100);
 });
 
+test('while the document is still parsed, its partial height is no depth: measured again at load', async () => {
+  // a cached async snippet can run before <body> exists: the document is as tall as the viewport
+  let state = 'loading';
+  const p = await makePage({
+    layout: { docH: 800, vh: 800 },
+    before: (w) => Object.defineProperty(w.document, 'readyState', { configurable: true, get: () => state }),
+  });
+  await p.tick(200);
+  expect(p.events('scroll_milestone')).toEqual([]);
+  // parsed: the 4000 px article is there, nothing scrolled
+  p.layout({ docH: 4000 });
+  state = 'complete';
+  p.w.dispatchEvent(new p.w.Event('load'));
+  await scrollTo(p, 1000); // (1000 + 800) / 4000 = 45 %
+  await p.hide();
+  expect(p.events('scroll_milestone').map((e) => e.props.depth)).toEqual([25]);
+  expect(p.events('scroll')[0].props.max_depth_pct).toBe(45);
+});
+
 test('custom milestones', async () => {
   const p = await makePage({
     layout: { docH: 10000, vh: 500 },

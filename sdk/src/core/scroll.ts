@@ -19,8 +19,11 @@ export function depthNow(): number {
   return Math.max(0, Math.min(100, Math.round(((dims.sy + dims.vh) / dims.h) * 100)));
 }
 
+// While the document is still being parsed (an async snippet that was cached can run before the
+// body exists) its height is not the page's: depth waits for the parse to end (the load event and
+// the ResizeObserver measure again).
 function update(): void {
-  if (ended) return;
+  if (ended || document.readyState == 'loading') return;
   const d = depthNow();
   if (d > maxDepth) maxDepth = d;
   const ms = cfg.scroll.milestones;
