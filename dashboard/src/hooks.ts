@@ -1,5 +1,6 @@
 // Data loading for panels: keeps the previous data while a new request runs (so the panel dims
-// instead of flashing), aborts superseded requests, optional polling that never dims, and a reload.
+// instead of flashing), aborts superseded requests, optional polling that never dims (skipped
+// while the tab is hidden, and run at once when it is shown again), and a reload.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api/client';
@@ -54,12 +55,18 @@ export function useQuery<T>(key: string | null, fn: (signal: AbortSignal) => Pro
   }, [key, tick]);
   useEffect(() => {
     if (!poll || key === null) return;
-    const t = setInterval(() => {
+    const refresh = () => {
       if (document.hidden) return;
       quiet.current = true;
       setTick((n) => n + 1);
-    }, poll);
-    return () => clearInterval(t);
+    };
+    // hidden tabs skip the polls; coming back into view refreshes at once
+    const t = setInterval(refresh, poll);
+    document.addEventListener('visibilitychange', refresh);
+    return () => {
+      clearInterval(t);
+      document.removeEventListener('visibilitychange', refresh);
+    };
   }, [key, poll]);
   return { data: st.data, error: st.error, loading: st.loading, slow: st.slow, at: st.at, reload: () => setTick((n) => n + 1) };
 }

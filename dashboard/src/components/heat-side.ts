@@ -7,6 +7,7 @@ import { exact, percent, short } from '../lib/format';
 import type { Pinned, Unplaced } from '../lib/pin';
 import { type Fold, reachAt } from '../lib/scroll';
 import type { HeatView } from '../lib/url-state';
+import { KIND_UNIT, plural } from './heat-overlay';
 import { ErrorPanel, Skeleton } from './states';
 import type { Query } from '../hooks';
 
@@ -35,7 +36,7 @@ export function ElementList(props: {
   const placed = new Set((props.pinned ?? []).map((p) => p.selector_hash));
   const unplacedBy = new Map((props.unplaced ?? []).map((u) => [u.selector_hash, u]));
   return html`<div class="element-list">
-    <p class="found" data-found=${els.length}>Found: <strong>${exact(els.length)}</strong> elements / <strong>${exact(total)}</strong> clicks</p>
+    <p class="found" data-found=${els.length}>Found: <strong>${exact(els.length)}</strong> ${els.length === 1 ? 'element' : 'elements'} / <strong>${exact(total)}</strong> ${total === 1 ? 'click' : 'clicks'}</p>
     <ol class="el-rows">
       ${els.map((e, i) => {
         const u = unplacedBy.get(e.selector_hash);
@@ -46,9 +47,9 @@ export function ElementList(props: {
           <span class="el-main">
             <code class="el-sel" title=${e.selector || '(no selector)'}>${e.selector || '(no selector)'}</code>
             <span class="el-meta">
-              <span title=${exact(e.clicks) + ' clicks'}>${short(e.clicks)} clicks</span> · <span>${percent(share)}</span>
-              ${e.rage > 0 && html` · <span class="flag rage" title=${exact(e.rage) + ' rage clicks'}>rage ${short(e.rage)}</span>`}
-              ${e.dead > 0 && html` · <span class="flag dead" title=${exact(e.dead) + ' dead clicks'}>dead ${short(e.dead)}</span>`}
+              <span title=${plural(e.clicks, KIND_UNIT.clicks)}>${short(e.clicks)} ${e.clicks === 1 ? 'click' : 'clicks'}</span> · <span>${percent(share)}</span>
+              ${e.rage > 0 && html` · <span class="flag rage" title=${plural(e.rage, KIND_UNIT.rage)}>rage ${short(e.rage)}</span>`}
+              ${e.dead > 0 && html` · <span class="flag dead" title=${plural(e.dead, KIND_UNIT.dead)}>dead ${short(e.dead)}</span>`}
               ${props.canPlace && u && html` · <span class="warn-text">${REASON[u.reason]}</span>`}
               ${props.canPlace && !u && placed.has(e.selector_hash) && html``}
             </span>
@@ -58,9 +59,9 @@ export function ElementList(props: {
     </ol>
     ${props.canPlace && (props.unplaced?.length ?? 0) > 0 &&
     html`<div class="unplaced-box" role="note" data-unplaced-clicks=${props.unplacedClicks}>
-      <strong>${exact(props.unplacedClicks ?? 0)} clicks</strong> on ${exact(props.unplaced!.length)} ${props.unplaced!.length === 1 ? 'element that is' : 'elements that are'} not in this version of the page (removed, renamed, or shown only after an interaction). They are counted above and in the heatmap.
+      <strong>${plural(props.unplacedClicks ?? 0, KIND_UNIT.clicks)}</strong> on ${exact(props.unplaced!.length)} ${props.unplaced!.length === 1 ? 'element that is' : 'elements that are'} not in this version of the page (removed, renamed, or shown only after an interaction). They are counted above and in the heatmap.
       <ul class="unplaced-list">
-        ${props.unplaced!.map((u) => html`<li data-selector=${u.selector}><code>${u.selector || '(no selector)'}</code> — ${exact(u.clicks)} clicks, ${REASON[u.reason]}</li>`)}
+        ${props.unplaced!.map((u) => html`<li data-selector=${u.selector}><code>${u.selector || '(no selector)'}</code> — ${plural(u.clicks, KIND_UNIT.clicks)}, ${REASON[u.reason]}</li>`)}
       </ul>
     </div>`}
   </div>`;

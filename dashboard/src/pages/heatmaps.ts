@@ -16,7 +16,7 @@ import { Empty, ErrorPanel, Skeleton, Spinner } from '../components/states';
 import { useQuery, useWidth } from '../hooks';
 import { html } from '../html';
 import { slug } from '../lib/csv';
-import { type DayRange, PERIODS } from '../lib/dates';
+import { type DayRange, PERIODS, toDay } from '../lib/dates';
 import { composePng, download } from '../lib/export-png';
 import { ago, exact, range as fmtRange } from '../lib/format';
 import { legendGradient, p99, paletteStops, tilesCsv } from '../lib/heat';
@@ -92,8 +92,11 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   const { s, project, range } = props;
   const scope: Scope = { project: s.project, range, device: s.device, vw: s.vw };
   const base = scopeParams(scope);
+  // A range that includes today is live: the counts refresh in the background every 10 s (and
+  // when the tab comes back into view), so clicks made on the site a moment ago show up.
+  const poll = range.to >= toDay(props.now) ? 10000 : 0;
   const pathsParams = { ...base, limit: 50 };
-  const pathsQ = useQuery<Paths>(JSON.stringify(pathsParams), (signal) => get<Paths>('/api/paths', pathsParams, signal));
+  const pathsQ = useQuery<Paths>(JSON.stringify(pathsParams), (signal) => get<Paths>('/api/paths', pathsParams, signal), poll);
   useEffect(() => {
     const first = pathsQ.data?.paths[0]?.path;
     if (!s.path && first) patch({ path: first }, { replace: true });
@@ -101,11 +104,11 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
 
   const path = s.path;
   const hp = { ...base, path, kind: s.kind };
-  const heatQ = useQuery<Heatmap>(path ? JSON.stringify(hp) : null, (signal) => get<Heatmap>('/api/heatmap', hp, signal));
+  const heatQ = useQuery<Heatmap>(path ? JSON.stringify(hp) : null, (signal) => get<Heatmap>('/api/heatmap', hp, signal), poll);
   const ep = { ...base, path, limit: 50 };
-  const elQ = useQuery<Elements>(path ? JSON.stringify(ep) : null, (signal) => get<Elements>('/api/elements', ep, signal));
+  const elQ = useQuery<Elements>(path ? JSON.stringify(ep) : null, (signal) => get<Elements>('/api/elements', ep, signal), poll);
   const sp = { ...base, path };
-  const scrollQ = useQuery<Scrollmap>(path && s.view === 'scroll' ? JSON.stringify(sp) : null, (signal) => get<Scrollmap>('/api/scrollmap', sp, signal));
+  const scrollQ = useQuery<Scrollmap>(path && s.view === 'scroll' ? JSON.stringify(sp) : null, (signal) => get<Scrollmap>('/api/scrollmap', sp, signal), poll);
   const snapParams = { project_id: s.project, path, vw: s.vw };
   const snapQ = useQuery<Snapshot>(path ? JSON.stringify(snapParams) : null, (signal) => get<Snapshot>('/api/snapshot', snapParams, signal));
 
