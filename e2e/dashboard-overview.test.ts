@@ -34,6 +34,13 @@ test('empty project: the snippet, then the first page view on the overview withi
   expect(snippet).toContain(env.tap.project.public_key);
   expect(snippet).toContain(`${env.tap.origin}/v1.js`);
   expect(snippet).toMatch(/integrity='sha384-/);
+  // no site at hand: the demo site, and the Demo project its visits go to
+  const hint = page.locator('.demo-hint');
+  expect(await hint.textContent()).toContain('demo site: its visits go to the Demo project, whose heatmaps');
+  expect(await hint.locator('a[href="/demo/"]').count()).toBe(1);
+  const demoLink = (await hint.getByRole('link', { name: 'Demo', exact: true }).getAttribute('href'))!;
+  expect(demoLink).toMatch(/^\/app\/overview\?project=p_/);
+  expect(demoLink).not.toContain(env.tap.project.project_id);
   await shoot(page, 'overview-empty');
 
   const site = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -114,7 +114,7 @@ export function App() {
   let page;
   switch (s.route) {
     case 'overview':
-      page = html`<${OverviewPage} s=${s} project=${project} range=${range} now=${now} />`;
+      page = html`<${OverviewPage} s=${s} project=${project} range=${range} now=${now} demo=${projects.find((p) => p.demo && p.id !== project.id)} />`;
       break;
     case 'heatmaps':
       page = html`<${HeatmapsPage} s=${s} project=${project} range=${range} now=${now} />`;

@@ -11,6 +11,8 @@ export interface Project {
   name: string;
   public_key: string;
   created_ms: number;
+  /** the Demo project behind the server's /demo/ site */
+  demo?: boolean;
   allowed_origins: string[];
 }
 

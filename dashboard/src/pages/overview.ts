@@ -5,6 +5,7 @@ import { get, scopeParams, type Scope } from '../api/client';
 import type { Overview as OverviewData, Project } from '../api/types';
 import { Chart } from '../components/chart';
 import { FilterBar } from '../components/filters';
+import { Link } from '../components/link';
 import { ListCard } from '../components/list-card';
 import { metricDef, MetricTiles } from '../components/metric-tiles';
 import { PageHeader } from '../components/shell';
@@ -26,7 +27,8 @@ function LivePill(props: { n?: number; at?: number; now: number }) {
   </span>`;
 }
 
-export function InstallGuide(props: { project: Project; waiting: boolean }) {
+export function InstallGuide(props: { s: AppState; project: Project; waiting: boolean; demo?: Project }) {
+  const demo = props.demo;
   return html`<section class="card install" aria-labelledby="install-h">
     <h2 id="install-h">No data yet — here is your snippet</h2>
     <p>Add this to the <code>${'<head>'}</code> of every page of your site. Page views, clicks and scroll depth start arriving as soon as a visitor loads a page.</p>
@@ -36,10 +38,13 @@ export function InstallGuide(props: { project: Project; waiting: boolean }) {
       <li>Open your site in a browser. This page updates by itself within a second or two.</li>
     </ol>
     ${props.waiting && html`<p class="waiting" role="status"><span class="live-dot on" aria-hidden="true"></span>Waiting for the first event…</p>`}
+    ${demo && html`<p class="demo-hint">No site at hand? Click around the <a href="/demo/" target="_blank"
+      rel="noopener">demo site</a>: its visits go to the <${Link} to=${{ ...props.s, project: demo.id, path: '' }}
+      >${demo.name}</${Link}> project, whose heatmaps show your clicks a few seconds later.</p>`}
   </section>`;
 }
 
-export function OverviewPage(props: { s: AppState; project: Project; range: DayRange; now: number }) {
+export function OverviewPage(props: { s: AppState; project: Project; range: DayRange; now: number; demo?: Project }) {
   const { s, project, range } = props;
   const now = useNow(1000);
   const scope: Scope = { project: s.project, range, device: s.device, vw: s.vw, path: s.path };
@@ -71,7 +76,7 @@ export function OverviewPage(props: { s: AppState; project: Project; range: DayR
       <${FilterBar} s=${s} range=${range} now=${props.now} compare=${true} />
     </${PageHeader}>
     ${showInstall
-      ? html`<${InstallGuide} project=${project} waiting=${true} />`
+      ? html`<${InstallGuide} s=${s} project=${project} waiting=${true} demo=${props.demo} />`
       : html`
       ${q.error && !d ? html`<div class="card"><${ErrorPanel} error=${q.error} retry=${q.reload} what="The overview" /></div>` : null}
       ${(!q.error || d) &&

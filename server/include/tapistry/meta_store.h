@@ -59,10 +59,13 @@ class MetaStore {
   // Issues an additional read token (returned in plain once).
   virtual Result<std::string> CreateReadToken(const std::string& project_id) = 0;
 
-  // Small server-wide values (signing secrets, schema version).
+  // Small server-wide values (signing secrets, schema version, kDemoProjectKey).
   virtual Result<std::optional<std::string>> GetValue(const std::string& key) = 0;
   virtual Status PutValue(const std::string& key, const std::string& value) = 0;
 };
+
+// GetValue key: the id of the Demo project behind /demo/ (empty when it was removed on purpose).
+inline constexpr char kDemoProjectKey[] = "demo_project_id";
 
 // Opens (creating if needed) the SQLite meta store at `path`.
 Result<std::unique_ptr<MetaStore>> OpenSqliteMetaStore(const std::string& path);

@@ -233,11 +233,15 @@ Reply ApiService::Projects(const HttpRequest& req) {
   if (!HasSession(req, nullptr)) return JsonError(401, "unauthenticated", "sign in with the link tapistry serve printed");
   auto list = meta_->ListProjects();
   if (!list.ok()) return ErrorReply(list.status());
+  auto demo = meta_->GetValue(kDemoProjectKey);
+  if (!demo.ok()) return ErrorReply(demo.status());
+  const std::string demo_id = demo->value_or("");
   JsonWriter w;
   w.BeginObject().Key("projects").BeginArray();
   for (const Project& p : *list) {
     w.BeginObject().Key("id").String(p.id).Key("name").String(p.name).Key("public_key").String(p.public_key)
-        .Key("created_ms").Int(p.created_ms).Key("allowed_origins").BeginArray();
+        .Key("created_ms").Int(p.created_ms).Key("demo").Bool(!demo_id.empty() && p.id == demo_id)
+        .Key("allowed_origins").BeginArray();
     for (const auto& o : p.allowed_origins) w.String(o);
     w.EndArray().EndObject();
   }

@@ -52,7 +52,7 @@ namespace {
 // brings it back twice.
 // Returns the demo project (id empty when it was removed on purpose: no demo site).
 Result<Project> EnsureDemoProject(MetaStore* meta) {
-  auto id = meta->GetValue("demo_project_id");
+  auto id = meta->GetValue(kDemoProjectKey);
   if (!id.ok()) return id.status();
   if (id->has_value()) {
     auto p = meta->GetProject(**id);
@@ -61,7 +61,7 @@ Result<Project> EnsureDemoProject(MetaStore* meta) {
   }
   auto c = meta->CreateProject("Demo", {});
   if (!c.ok()) return c.status();
-  TAP_RETURN_IF_ERROR(meta->PutValue("demo_project_id", c->project.id));
+  TAP_RETURN_IF_ERROR(meta->PutValue(kDemoProjectKey, c->project.id));
   return c->project;
 }
 

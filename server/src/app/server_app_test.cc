@@ -282,6 +282,11 @@ TEST_F(ServerAppTest, OneTimeSignInLinkSetsASignedSessionCookie) {
   EXPECT_NE(me.body.find("\"csrf\":\""), std::string::npos) << me.body;
   auto projects = c.Request("GET", "/api/projects", "", {{"Cookie", cookie}});
   EXPECT_NE(projects.body.find(key_), std::string::npos) << projects.body;
+  // the Demo project behind /demo/ is marked, the others are not
+  EXPECT_NE(projects.body.find(R"("name":"Demo","public_key")"), std::string::npos) << projects.body;
+  const size_t demo_at = projects.body.find(R"("name":"Demo")");
+  EXPECT_NE(projects.body.find(R"("demo":true)", demo_at), std::string::npos) << projects.body;
+  EXPECT_NE(projects.body.find(R"("demo":false)"), std::string::npos) << projects.body;
   std::string forged = cookie;
   forged.back() = forged.back() == '0' ? '1' : '0';
   EXPECT_EQ(c.Request("GET", "/api/overview?project_id=" + project_, "", {{"Cookie", forged}}).status, 401);
