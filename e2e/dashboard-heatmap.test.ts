@@ -115,8 +115,8 @@ beforeAll(async () => {
   const sc = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const sp = await sc.newPage();
   for (const [n, depth] of SCROLL_DEPTHS.entries()) {
-    // a distinct address each time: going to the same URL again counts as a reload, and Chromium
-    // restores the last scroll offset of a reload, sometimes after the scripted scroll
+    // a distinct address each time, so no view can inherit the previous one's scroll offset (a
+    // navigation to the current URL may be handled like a reload, which restores it)
     await sp.goto(`${env.site}${SCROLL_PATH}?view=${n}`);
     await sp.waitForFunction(() => (window as any).tapistry?.loaded === true);
     if (depth > 20) {
