@@ -3,9 +3,7 @@
 // threads, so queries see data spread over many segments and flushes happen inline.
 #include "event_store_conformance.h"
 
-#include <filesystem>
-#include <random>
-
+#include "common/temp_dir.h"
 #include "tapistry/event_store.h"
 
 namespace tapistry::conformance {
@@ -16,18 +14,9 @@ class EmbeddedFactory {
  public:
   static constexpr bool kSupportsReopen = true;
   static constexpr const char* kName = kBackground ? "EmbeddedBackground" : "EmbeddedTinyMemtable";
-  EmbeddedFactory() {
-    std::random_device rd;
-    dir_ = (std::filesystem::temp_directory_path() / ("tap-conformance-" + std::to_string(rd()) + std::to_string(rd())))
-               .string();
-  }
-  ~EmbeddedFactory() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
   std::unique_ptr<EventStore> Open() {
     EmbeddedStoreOptions opts;
-    opts.dir = dir_ + "/events";
+    opts.dir = dir_.Sub("events");
     opts.memtable_rows = kMemtableRows;
     opts.background = kBackground;
     opts.clock = &clock_;
@@ -38,7 +27,7 @@ class EmbeddedFactory {
   FakeClock* clock() { return &clock_; }
 
  private:
-  std::string dir_;
+  TempDir dir_{"tap-conformance"};
   FakeClock clock_;
 };
 

@@ -5,21 +5,11 @@
 // pinning as the dashboard. Everything lives in one shadow root (the page's CSS cannot reach it);
 // running the bookmarklet again, Esc or × removes it. Touches nothing else on the page.
 import { normalizePath } from '../../../sdk/src/core/sanitize';
+import type { BookmarkletConfig as Config } from '../lib/bookmarklet-code';
 import { exact, short } from '../lib/format';
 import { p99, type Tile } from '../lib/heat';
 import { renderHeatmap } from '../lib/heat-render';
 import { badgeColor, type ElementStat, place } from '../lib/pin';
-
-interface Config {
-  server: string;
-  token: string;
-  project_id: string;
-  from?: string;
-  to?: string;
-  device?: string;
-  vw?: string;
-  kind?: string;
-}
 
 const HOST_ID = '__tapistry_overlay';
 type Kind = 'clicks' | 'rage' | 'dead';

@@ -1,9 +1,8 @@
 #include "app/retention.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
+#include "common/temp_dir.h"
 
 namespace tapistry {
 namespace {
@@ -23,11 +22,10 @@ Event PageView(const std::string& project, int64_t ts, uint64_t n) {
 }
 
 TEST(RetentionJobTest, DropsDaysOlderThanEachProjectsRetention) {
-  auto dir = std::filesystem::temp_directory_path() / ("tap_ret_" + std::to_string(getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  TempDir dir("tap-retention");
+  ASSERT_FALSE(dir.path().empty());
   FakeClock clock(1723718400000);  // 2024-08-15
-  auto meta = OpenSqliteMetaStore((dir / "meta.db").string());
+  auto meta = OpenSqliteMetaStore(dir.Sub("meta.db"));
   ASSERT_TRUE(meta.ok());
   auto a = (*meta)->CreateProject("A", {});
   auto b = (*meta)->CreateProject("B", {});
@@ -36,7 +34,7 @@ TEST(RetentionJobTest, DropsDaysOlderThanEachProjectsRetention) {
   short_keep.retention_days = 30;
   ASSERT_TRUE((*meta)->UpdateSettings(b->project.id, short_keep).ok());
   EmbeddedStoreOptions so;
-  so.dir = (dir / "events").string();
+  so.dir = dir.Sub("events");
   so.background = false;
   so.clock = &clock;
   auto store = OpenEmbeddedEventStore(so);
@@ -67,7 +65,6 @@ TEST(RetentionJobTest, DropsDaysOlderThanEachProjectsRetention) {
   EXPECT_EQ(count(b->project.id), 1u) << "30 days keeps only 10 days ago";
   EXPECT_NE(metrics.RenderPrometheus().find("tapistry_retention_runs_total 1"), std::string::npos);
   ASSERT_TRUE((*store)->Close().ok());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

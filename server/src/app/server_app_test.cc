@@ -2,14 +2,13 @@
 #include "app/server_app.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <boost/asio.hpp>
-#include <filesystem>
 #include <thread>
 
 #include "app/test_client.h"
+#include "common/temp_dir.h"
 #include "snapshot/snapshot_service.h"
 #include "tapistry/meta_store.h"
 
@@ -60,11 +59,8 @@ std::string Gzip(const std::string& in) {
 class ServerAppTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tap_srv_" + std::to_string(getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto meta = OpenSqliteMetaStore((dir_ / "meta.db").string());
+    ASSERT_FALSE(dir_.path().empty());
+    auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
     ASSERT_TRUE(meta.ok());
     auto c = (*meta)->CreateProject("Test", {"https://example.com"});
     ASSERT_TRUE(c.ok());
@@ -72,14 +68,11 @@ class ServerAppTest : public ::testing::Test {
     key_ = c->project.public_key;
     token_ = c->read_token;
     cfg_.listen = "127.0.0.1:0";
-    cfg_.data = dir_.string();
+    cfg_.data = dir_.path();
     cfg_.header_timeout_ms = 500;
     cfg_.min_free_disk_mb = 1;
   }
-  void TearDown() override {
-    app_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { app_.reset(); }
   void Start() {
     auto app = ServerApp::Open(cfg_);
     ASSERT_TRUE(app.ok()) << app.status().ToString();
@@ -105,7 +98,7 @@ class ServerAppTest : public ::testing::Test {
     return r.body.substr(0, r.body.find(",\"bounce_rate\"")) + "},";
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"tap-server"};  // declared first: removed after the app has stopped
   Config cfg_;
   std::unique_ptr<ServerApp> app_;
   std::string project_, key_, token_;
@@ -298,7 +291,7 @@ TEST_F(ServerAppTest, CreatesTheDemoProjectOnceAndServesSnapshots) {
   app_->Stop();
   app_.reset();
   Start();
-  auto meta = OpenSqliteMetaStore((dir_ / "meta.db").string());
+  auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
   ASSERT_TRUE(meta.ok());
   auto list = (*meta)->ListProjects();
   ASSERT_TRUE(list.ok());

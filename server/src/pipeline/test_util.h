@@ -1,36 +1,15 @@
-// Helpers shared by the pipeline module's tests: a temporary directory removed on scope exit and
-// deterministic-random events.
-// Thread-safety: TempDir is not shared; TestEvents is per-thread (seeded RNG).
+// Helpers shared by the pipeline module's tests (and its bench): deterministic-random events;
+// TempDir comes from common/temp_dir.h.
+// Thread-safety: TestEvents is per-thread (seeded RNG).
 #pragma once
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <random>
 #include <string>
 
+#include "common/temp_dir.h"
 #include "tapistry/event.h"
 
 namespace tapistry {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "tap-pipeline-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 class TestEvents {
  public:

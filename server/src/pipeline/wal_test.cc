@@ -75,6 +75,22 @@ class WalTest : public ::testing::Test {
     o.dir = dir_.Sub("wal");
     return o;
   }
+  // 500-byte files, so the 60 records below span several.
+  WalOptions SmallFiles() {
+    WalOptions o = Options();
+    o.segment_bytes = 500;
+    return o;
+  }
+  // A fresh WAL with records 1..60, appended as 20 groups of 3; null if an append failed.
+  std::unique_ptr<Wal> OpenWalWithSixtyRecords(const WalOptions& o) {
+    std::vector<Replayed> none;
+    auto wal = OpenWal(o, &none);
+    for (int g = 0; wal && g < 20; ++g) {
+      uint64_t first;
+      if (!AppendStrings(wal.get(), Payloads(3, g), &first).ok()) return nullptr;
+    }
+    return wal;
+  }
   TempDir dir_;
 };
 
@@ -249,14 +265,9 @@ TEST_F(WalTest, RemovesAFileWithNoValidRecord) {
 }
 
 TEST_F(WalTest, RotatesAndDropsWholeFiles) {
-  WalOptions o = Options();
-  o.segment_bytes = 500;
-  std::vector<Replayed> none;
-  auto wal = OpenWal(o, &none);
-  for (int g = 0; g < 20; ++g) {
-    uint64_t first;
-    ASSERT_TRUE(AppendStrings(wal.get(), Payloads(3, g), &first).ok());
-  }
+  const WalOptions o = SmallFiles();
+  auto wal = OpenWalWithSixtyRecords(o);
+  ASSERT_TRUE(wal);
   const WalStats before = wal->Stats();
   ASSERT_GE(before.files, 4u);
   EXPECT_EQ(SegmentFiles(o.dir).size(), before.files);
@@ -284,14 +295,9 @@ TEST_F(WalTest, RotatesAndDropsWholeFiles) {
 }
 
 TEST_F(WalTest, DropThroughKeepsFilesWithLaterRecords) {
-  WalOptions o = Options();
-  o.segment_bytes = 500;
-  std::vector<Replayed> none;
-  auto wal = OpenWal(o, &none);
-  for (int g = 0; g < 20; ++g) {
-    uint64_t first;
-    ASSERT_TRUE(AppendStrings(wal.get(), Payloads(3, g), &first).ok());
-  }
+  const WalOptions o = SmallFiles();
+  auto wal = OpenWalWithSixtyRecords(o);
+  ASSERT_TRUE(wal);
   ASSERT_TRUE(wal->DropThrough(31).ok());
   ASSERT_TRUE(wal->Close().ok());
   std::vector<Replayed> got;

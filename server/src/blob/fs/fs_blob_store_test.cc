@@ -1,8 +1,6 @@
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-
+#include "common/temp_dir.h"
 #include "tapistry/blob_store.h"
 
 namespace tapistry {
@@ -19,9 +17,9 @@ TEST(BlobKeyTest, RejectsTraversalAndOddCharacters) {
 }
 
 TEST(FsBlobStoreTest, PutGetListDelete) {
-  auto dir = std::filesystem::temp_directory_path() / ("tap_blob_" + std::to_string(getpid()));
-  std::filesystem::remove_all(dir);
-  auto bs = OpenFsBlobStore(dir.string());
+  TempDir dir("tap-blob");
+  ASSERT_FALSE(dir.path().empty());
+  auto bs = OpenFsBlobStore(dir.Sub("blobs"));
   ASSERT_TRUE(bs.ok());
   ASSERT_TRUE((*bs)->Put("s/p1/a.json", "one").ok());
   ASSERT_TRUE((*bs)->Put("s/p1/a.json", "two").ok());
@@ -33,7 +31,6 @@ TEST(FsBlobStoreTest, PutGetListDelete) {
   ASSERT_TRUE((*bs)->Delete("s/p1/a.json").ok());
   EXPECT_EQ((*bs)->Get("s/p1/a.json").status().code(), StatusCode::kNotFound);
   EXPECT_EQ((*bs)->Put("../x", "y").code(), StatusCode::kInvalidArgument);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-
+#include "common/temp_dir.h"
 #include "tapistry/meta_store.h"
 
 namespace tapistry {
@@ -10,15 +8,9 @@ namespace {
 
 class SqliteMetaStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("tap_meta_" + std::to_string(getpid()) + "_" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string Path() const { return (dir_ / "meta.db").string(); }
-  std::filesystem::path dir_;
+  void SetUp() override { ASSERT_FALSE(dir_.path().empty()); }
+  std::string Path() const { return dir_.Sub("meta.db"); }
+  TempDir dir_{"tap-meta"};
 };
 
 TEST_F(SqliteMetaStoreTest, CreatesFindsAndPersistsProjects) {

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "common/crc32c.h"
+#include "common/event_testing.h"
 #include "store/embedded/file_util.h"
 #include "store/embedded/row_batch.h"
 #include "store/embedded/segment_reader.h"
@@ -59,42 +60,6 @@ Event Rich(int i) {
   e.bot_score = 3;
   e.props = "{\"k\":" + std::to_string(i) + "}";
   return e;
-}
-
-void ExpectSameEvent(const Event& a, const Event& b) {
-  EXPECT_EQ(a.ts_ms, b.ts_ms);
-  EXPECT_EQ(a.ingest_ms, b.ingest_ms);
-  EXPECT_EQ(a.event_id, b.event_id);
-  EXPECT_EQ(a.session_id, b.session_id);
-  EXPECT_EQ(a.anonymous_id, b.anonymous_id);
-  EXPECT_EQ(a.project_id, b.project_id);
-  EXPECT_EQ(a.user_id, b.user_id);
-  EXPECT_EQ(a.type, b.type);
-  EXPECT_EQ(a.path, b.path);
-  EXPECT_EQ(a.url, b.url);
-  EXPECT_EQ(a.title, b.title);
-  EXPECT_EQ(a.referrer, b.referrer);
-  EXPECT_EQ(a.utm_source, b.utm_source);
-  EXPECT_EQ(a.device_class, b.device_class);
-  EXPECT_EQ(a.browser, b.browser);
-  EXPECT_EQ(a.os, b.os);
-  EXPECT_EQ(a.country[0], b.country[0]);
-  EXPECT_EQ(a.country[1], b.country[1]);
-  EXPECT_EQ(a.viewport_w, b.viewport_w);
-  EXPECT_EQ(a.viewport_h, b.viewport_h);
-  EXPECT_EQ(std::isnan(a.x), std::isnan(b.x));
-  if (!std::isnan(a.x)) {
-    EXPECT_EQ(a.x, b.x);
-  }
-  if (!std::isnan(a.ey)) {
-    EXPECT_EQ(a.ey, b.ey);
-  }
-  EXPECT_EQ(a.selector_hash, b.selector_hash);
-  EXPECT_EQ(a.selector, b.selector);
-  EXPECT_EQ(a.flags, b.flags);
-  EXPECT_EQ(a.depth_pct, b.depth_pct);
-  EXPECT_EQ(a.bot_score, b.bot_score);
-  EXPECT_EQ(a.props, b.props);
 }
 
 class SegmentTest : public ::testing::Test {

@@ -1,32 +1,15 @@
-// Helpers shared by the embedded store's unit tests: a temporary directory and an event maker.
+// Helpers shared by the embedded store's unit tests: an event maker (and TempDir, from common/).
 // Thread-safety: test-only, single-threaded.
 #pragma once
 
-#include <filesystem>
-#include <random>
 #include <string>
 
+#include "common/temp_dir.h"
 #include "tapistry/event.h"
 
 namespace tapistry::store::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = (std::filesystem::temp_directory_path() / ("tapstore-" + std::to_string(rd()) + std::to_string(rd())))
-                .string();
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::tapistry::TempDir;
 
 inline Uuid U(uint64_t hi, uint64_t lo = 0) { return Uuid{hi, lo}; }
 
