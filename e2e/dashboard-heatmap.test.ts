@@ -11,6 +11,7 @@ import {
   dashboardContext,
   type DashEnv,
   DESKTOP,
+  figure,
   postSnapshot,
   readApi,
   shoot,
@@ -172,6 +173,11 @@ describe('API', () => {
     expect(rage.body.total).toBe(1);
     const dead = await readApi<{ total: number }>(env, '/api/heatmap', { path: PATH, kind: 'dead' });
     expect(dead.body.total).toBe(2);
+    figure(
+      'heatmap API',
+      `${h.body.total} clicks stored of ${clicks.length} scripted over ${got.size} tiles; tile counts off the script's by ${diff} in all (edge clicks); ` +
+        `hottest tile ${top.i},${top.j} = ${top.count} (script: ${expected.get(`${top.i},${top.j}`) ?? 0}, most ${most}); rage ${rage.body.total}, dead ${dead.body.total}`,
+    );
   });
 
   test('each scripted view stored its depth: one scroll event per view, in order', async () => {
@@ -188,6 +194,7 @@ describe('API', () => {
     expect(Math.abs(at(30) - 80)).toBeLessThanOrEqual(5);
     expect(Math.abs(at(60) - 50)).toBeLessThanOrEqual(5);
     expect(Math.abs(at(85) - 20)).toBeLessThanOrEqual(5);
+    figure('scroll map API', `${s.body.views} views; reach at 10/30/60/85 % = ${[10, 30, 60, 85].map(at).join(' / ')} % (script: 100 / 80 / 50 / 20)`);
   });
 
   test('average fold = the views\' viewport height', async () => {
@@ -220,6 +227,7 @@ describe('dashboard', () => {
     const shot2 = decodePng(await page.screenshot());
     const c = pixel(shot2, cold.x, cold.y - sy2);
     expect(Math.min(c[0], c[1], c[2]), `cold pixel rgb(${c.slice(0, 3)})`).toBeGreaterThanOrEqual(235);
+    figure('heatmap screenshot', `hottest scripted tile ${top.join(',')} paints rgb(${r},${g},${b}); a spot nobody clicked stays rgb(${c.slice(0, 3).join(',')})`);
     // the cursor tooltip reads the tile under the pointer (a hit-checked hover, placed on the
     // overlay as it is laid out now)
     const now = (await overlay.boundingBox())!;
@@ -241,6 +249,7 @@ describe('dashboard', () => {
     expect(bySel.get('#nav-docs')).toBe(40);
     expect(bySel.get('#promo')).toBe(20);
     expect(bySel.get('#dead-zone')).toBe(2);
+    figure('element mode', rows.map(([s, n]) => `${s} ${n}`).join(', '));
     // #promo is not in this version of the page: counted, listed, not silently dropped
     const box = page.locator('.unplaced-box');
     await expect.poll(() => box.getAttribute('data-unplaced-clicks')).toBe('20');
@@ -301,6 +310,7 @@ describe('dashboard', () => {
     expect(Math.abs(reach.get(25)! - 80)).toBeLessThanOrEqual(5);
     expect(Math.abs(reach.get(50)! - 50)).toBeLessThanOrEqual(5);
     expect(Math.abs(reach.get(90)! - 20)).toBeLessThanOrEqual(5);
+    figure('scroll map UI', `reach at 10/25/50/90 % = ${[10, 25, 50, 90].map((d) => reach.get(d)).join(' / ')} % (script: 100 / 80 / 50 / 20)`);
     const overlay = page.locator('.overlay');
     await overlay.waitFor({ timeout: 15000 });
     await shoot(page, 'heatmaps-scroll-scripted');

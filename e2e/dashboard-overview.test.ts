@@ -4,7 +4,7 @@
 // Tab reachability.
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { app, dashboardContext, type DashEnv, DESKTOP, shoot, sitePage, startDashboardEnv, watchErrors } from './lib/dashboard';
+import { app, dashboardContext, type DashEnv, DESKTOP, figure, shoot, sitePage, startDashboardEnv, watchErrors } from './lib/dashboard';
 
 let env: DashEnv;
 let dash: BrowserContext;
@@ -50,6 +50,7 @@ test('empty project: the snippet, then the first page view on the overview withi
   await page.locator('.tile[data-metric="pageviews"] .tile-value', { hasText: /^1$/ }).waitFor({ timeout: 10000 });
   const elapsed = Date.now() - t0;
   expect(elapsed, `the page view appeared after ${elapsed} ms`).toBeLessThanOrEqual(2000);
+  figure('overview', `the first page view on the open Overview ${elapsed} ms after the SDK's flush (bar: 2,000 ms)`);
   await page.locator('.tile[data-metric="visitors"] .tile-value', { hasText: /^1$/ }).waitFor();
   await page.locator('.list-row', { hasText: '/static/dash-heat.html' }).first().waitFor();
   expect(await page.locator('.live strong').textContent()).toBe('1');

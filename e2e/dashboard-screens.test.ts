@@ -3,7 +3,7 @@
 // no raw JSON, nothing wider than the screen, and no two labels drawn over each other.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { app, dashboardContext, type DashEnv, DESKTOP, PHONE, postSnapshot, readApi, shoot, sitePage, startDashboardEnv, watchErrors } from './lib/dashboard';
+import { app, dashboardContext, type DashEnv, DESKTOP, figure, PHONE, postSnapshot, readApi, shoot, sitePage, startDashboardEnv, watchErrors } from './lib/dashboard';
 
 let env: DashEnv;
 const PATH = '/static/dash-heat.html';
@@ -27,8 +27,10 @@ beforeAll(async () => {
   while (Date.now() < end && (await readApi<{ total: number }>(env, '/api/heatmap', { path: PATH })).body.total < 7) await new Promise((r) => setTimeout(r, 300));
   await site.close();
 });
+let checked = 0;
 afterAll(async () => {
   await env?.stop();
+  figure('screenshots', `${checked} of ${2 * (PAGES.length + 1)} pages at 1440×900 and 390×844 written to e2e/out/screenshots/ and passed the checks (styled, no raw JSON, no horizontal overflow, no overlapping labels, no console errors)`);
 });
 
 /** Layout problems a person would notice in a screenshot. */
@@ -115,6 +117,7 @@ for (const vp of [DESKTOP, PHONE]) {
         await shoot(page, pg.name);
         expect(await layoutProblems(page)).toEqual([]);
         expect(errors).toEqual([]);
+        checked++;
         await ctx.close();
       });
     }
@@ -125,6 +128,7 @@ for (const vp of [DESKTOP, PHONE]) {
       await page.locator('.signin h1').waitFor();
       await shoot(page, 'signin');
       expect(await layoutProblems(page)).toEqual([]);
+      checked++;
       await ctx.close();
     });
   });

@@ -1,8 +1,8 @@
 // What the dashboard e2e tests share: the real server (build/tapistry, with the dashboard embedded)
 // plus the sample sites, a signed-in browser context (the one-time link `tapistry serve` prints,
 // redeemed once; its cookie is copied into every context), screenshots into e2e/out/screenshots/,
-// and helpers that read what the server stored.
-import { mkdirSync } from 'node:fs';
+// the run's measured figures into e2e/out/figures.txt, and helpers that read what the server stored.
+import { appendFileSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -11,6 +11,9 @@ import { startSites } from './static-server';
 import { freePort, REPO, type Running, startTapistry } from './tapistry-server';
 
 export const SHOTS = join(REPO, 'e2e', 'out', 'screenshots');
+// What a run measured against the acceptance figures, a line per check; scripts/test-dashboard
+// empties it before the e2e step and prints it after.
+export const FIGURES = join(REPO, 'e2e', 'out', 'figures.txt');
 export const DESKTOP = { width: 1440, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 
@@ -83,6 +86,11 @@ export function watchErrors(page: Page, ignore: RegExp[] = []): string[] {
     errors.push('console: ' + t);
   });
   return errors;
+}
+
+export function figure(name: string, value: string): void {
+  mkdirSync(join(REPO, 'e2e', 'out'), { recursive: true });
+  appendFileSync(FIGURES, `${name}: ${value}\n`);
 }
 
 export async function shoot(page: Page, name: string): Promise<string> {
