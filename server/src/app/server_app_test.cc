@@ -159,6 +159,17 @@ TEST_F(ServerAppTest, RejectsBadInputWithReasonsAndKeepsValidEvents) {
   for (int i = 0; i < 600; ++i) many.push_back("{}");
   r = Post(Batch(many));
   EXPECT_EQ(r.status, 413) << r.body;
+  // A 1M-event batch: plain it is 3 MB, over the body limit; gzipped it is a few KB on the wire
+  // that inflate past the same limit.
+  const std::string million = Batch(std::vector<std::string>(1'000'000, "{}"));
+  r = Post(million);
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_NE(r.body.find("\"error\":\"too_large\""), std::string::npos) << r.body;
+  const std::string million_gz = Gzip(million);
+  EXPECT_LT(million_gz.size(), 64u << 10);
+  r = Post(million_gz, {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_NE(r.body.find("\"error\":\"too_large\""), std::string::npos) << r.body;
   // A gzip bomb: 100 MB of zeros in ~100 KB.
   r = Post(Gzip(std::string(100 << 20, ' ')), {{"Content-Encoding", "gzip"}});
   EXPECT_EQ(r.status, 413) << r.body;
