@@ -209,6 +209,30 @@ TEST_F(ServerAppTest, ClosesSlowClients) {
   EXPECT_EQ(Get("/healthz").status, 200);
 }
 
+TEST_F(ServerAppTest, ClosesClientsThatDribbleTheBody) {
+  cfg_.body_timeout_ms = 500;
+  Start();
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket s(ioc);
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), app_->port()});
+  // Whole headers, then a byte of the promised 1,000 every 50 ms: the body has a deadline, not
+  // an idle timeout, so steady dribbling does not keep the connection.
+  std::string head = "POST /i HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Project-Key: " + key_ +
+                     "\r\nContent-Length: 1000\r\n\r\n{";
+  boost::asio::write(s, boost::asio::buffer(head));
+  const auto t0 = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  while (!ec && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    boost::asio::write(s, boost::asio::buffer(" ", 1), ec);
+  }
+  char buf[256];
+  if (!ec) s.read_some(boost::asio::buffer(buf), ec);
+  EXPECT_TRUE(ec) << "still open after 5 s of dribbling";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+  EXPECT_EQ(Get("/healthz").status, 200);
+}
+
 TEST_F(ServerAppTest, CorsPreflightFollowsAllowedOrigins) {
   cfg_.demo = false;  // the demo project accepts any origin
   Start();
