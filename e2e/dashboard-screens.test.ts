@@ -45,6 +45,10 @@ async function layoutProblems(page: Page): Promise<string[]> {
     if (/^[{[]\s*"/.test(text) || /"error"\s*:/.test(text)) out.push('raw JSON on the page');
     const se = document.scrollingElement!;
     if (se.scrollWidth > window.innerWidth + 1) out.push(`horizontal overflow: ${se.scrollWidth} > ${window.innerWidth}`);
+    for (const a of Array.from(document.querySelectorAll('.nav-link'))) {
+      const r = a.getBoundingClientRect();
+      if (r.left < -1 || r.right > window.innerWidth + 1) out.push(`navigation item past the screen's edge: ${a.textContent!.trim()}`);
+    }
     const sel =
       'h1, h2, .nav-link span, .tile-label, .tile-value, .row-label, .row-value, .segmented button, .btn, .pill, .state-title, .legend, .stage-status, .el-rank, .el-sel, .page-sub, .filter-bar select, .date-button, .toggle, .tab, label';
     const els = Array.from(document.querySelectorAll<HTMLElement>(sel)).filter((e) => {
