@@ -16,18 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  Status status;
-  SubmitResult result;
-};
-
-Outcome SubmitSync(Pipeline* p, std::vector<Event> events) {
-  std::promise<Outcome> done;
-  auto future = done.get_future();
-  p->Submit(std::move(events),
-            [&done](Status s, SubmitResult r) { done.set_value(Outcome{std::move(s), r}); });
-  return future.get();
-}
 
 class PipelineOnEmbeddedStoreTest : public ::testing::Test {
  protected:

@@ -1,12 +1,15 @@
-// Helpers shared by the pipeline module's tests (and its bench): deterministic-random events;
-// TempDir comes from common/temp_dir.h.
+// Helpers shared by the pipeline module's tests (and its bench): deterministic-random events and a
+// blocking Submit; TempDir comes from common/temp_dir.h.
 // Thread-safety: TestEvents is per-thread (seeded RNG).
 #pragma once
 
+#include <future>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "common/temp_dir.h"
+#include "pipeline/pipeline.h"
 #include "tapistry/event.h"
 
 namespace tapistry {
@@ -55,5 +58,19 @@ class TestEvents {
  private:
   std::mt19937_64 rng_;
 };
+
+// What a Submit's callback reported.
+struct Outcome {
+  Status status;
+  SubmitResult result;
+};
+
+// Submits `events` and waits for the callback (the ack, or the reason there is none).
+inline Outcome SubmitSync(Pipeline* p, std::vector<Event> events) {
+  std::promise<Outcome> done;
+  auto future = done.get_future();
+  p->Submit(std::move(events), [&done](Status s, SubmitResult r) { done.set_value(Outcome{std::move(s), r}); });
+  return future.get();
+}
 
 }  // namespace tapistry
