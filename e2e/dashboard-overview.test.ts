@@ -115,3 +115,20 @@ test('keyboard: period letters, ←/→, X to compare; every control reachable w
   for (const want of ['Skip to content', 'Heatmaps', 'Settings', 'Previous period', 'Last 7 days', 'Unique visitors']) expect(all).toContain(want);
   await page.close();
 });
+
+test('sign out: from the sidebar and from Settings, each ends that browser\'s session and shows the sign-in page', async () => {
+  for (const [route, where] of [['overview', '.sidebar-foot'], ['settings', '.session-card']] as const) {
+    const ctx = await dashboardContext(env, DESKTOP);
+    const page = await ctx.newPage();
+    const errors = watchErrors(page, [/status of 401/]);
+    await page.goto(app(env, route));
+    await page.locator('h1').first().waitFor();
+    await page.locator(where).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: /Sign in with the link printed by tapistry serve/ }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/app/');
+    expect((await ctx.cookies()).filter((c) => c.name === env.cookie.name)).toEqual([]);
+    expect(await page.evaluate(() => fetch('/api/me').then((r) => r.status))).toBe(401);
+    expect(errors).toEqual([]);
+    await ctx.close();
+  }
+});

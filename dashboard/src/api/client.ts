@@ -70,6 +70,17 @@ export function post<T>(path: string, body: unknown): Promise<T> {
   return request<T>('POST', path, body);
 }
 
+/** Ends this browser's dashboard session (POST /auth/signout → 204, the cookie cleared). */
+export async function signOut(): Promise<void> {
+  let r: Response;
+  try {
+    r = await fetch('/auth/signout', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } });
+  } catch {
+    throw new ApiError(0, 'network', sentence(0, 'network', ''));
+  }
+  if (!r.ok) throw new ApiError(r.status, String(r.status), sentence(r.status, String(r.status), ''));
+}
+
 export function withQuery(path: string, params: Record<string, string | number | undefined>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));

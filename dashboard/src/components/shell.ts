@@ -1,5 +1,5 @@
 // The frame around every page: brand, project switcher and navigation (a sidebar on wide screens,
-// a top bar with a scrollable tab row on phones), a skip link, and the page's main landmark.
+// a top bar with a tab row on phones), sign out, a skip link, and the page's main landmark.
 import type { ComponentChildren } from 'preact';
 import type { Project } from '../api/types';
 import { html } from '../html';
@@ -7,6 +7,7 @@ import { type AppState, type Route, ROUTES } from '../lib/url-state';
 import { patch } from '../store';
 import { Icon } from './icons';
 import { Link } from './link';
+import { SignOutButton } from './sign-out';
 
 const LABEL: Record<Route, string> = {
   overview: 'Overview',
@@ -52,6 +53,7 @@ export function Shell(props: { s: AppState; projects: Project[]; children?: Comp
       </nav>
       <div class="sidebar-foot">
         <span class="muted small">Times in UTC</span>
+        <${SignOutButton} class="btn-link small" />
       </div>
     </header>
     <main id="main" class="main" tabindex="-1">${props.children}</main>

@@ -3,6 +3,7 @@
 import { get } from '../api/client';
 import type { Overview, Project } from '../api/types';
 import { PageHeader } from '../components/shell';
+import { SignOutButton } from '../components/sign-out';
 import { CopyButton, Snippet } from '../components/snippet';
 import { Spinner } from '../components/states';
 import { useQuery } from '../hooks';
@@ -52,5 +53,10 @@ export function SettingsPage(props: { s: AppState; project: Project; now: number
           </dl>
           <p class="muted">Change origins and rotate keys with <code>tapistry project</code> on the server. Editing them here, sampling, masking rules and retention come with accounts in a later release.</p>
         </section>`}
+    <section class="card session-card" aria-labelledby="session-h">
+      <h2 id="session-h">This browser</h2>
+      <p>Signed in to the dashboard with a one-time link. Signing out clears this browser's session; a new link comes from <code>tapistry signin-link</code> on the server.</p>
+      <${SignOutButton} class="btn" />
+    </section>
   </div>`;
 }

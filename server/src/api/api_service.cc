@@ -259,6 +259,13 @@ bool ApiService::Handle(const HttpRequest& req, Reply* reply) {
       *reply = JsonError(405, "method_not_allowed", "use POST");
       return true;
     }
+    // A session ends only by its own page's request (the CSRF token), so another site cannot sign
+    // the user out; without a session there is nothing to end and the cookie is cleared anyway.
+    std::string csrf;
+    if (HasSession(req, &csrf) && !ConstantTimeEquals(req.Header("x-csrf-token"), csrf)) {
+      *reply = ErrorReply(Status::PermissionDenied("missing or wrong X-CSRF-Token"));
+      return true;
+    }
     Reply r;
     r.status = 204;
     r.content_type.clear();

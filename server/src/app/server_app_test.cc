@@ -319,6 +319,18 @@ TEST_F(ServerAppTest, OneTimeSignInLinkSetsASignedSessionCookie) {
   forged.back() = forged.back() == '0' ? '1' : '0';
   EXPECT_EQ(c.Request("GET", "/api/overview?project_id=" + project_, "", {{"Cookie", forged}}).status, 401);
   EXPECT_EQ(c.Request("GET", "/api/projects").status, 401) << "the dashboard API is never open";
+  // Sign out: POST with the session's CSRF token clears the cookie; another site's form cannot.
+  const size_t at = me.body.find("\"csrf\":\"") + 8;
+  const std::string csrf = me.body.substr(at, me.body.find('"', at) - at);
+  EXPECT_EQ(c.Request("GET", "/auth/signout", "", {{"Cookie", cookie}}).status, 405);
+  auto cross = c.Request("POST", "/auth/signout", "", {{"Cookie", cookie}});
+  EXPECT_EQ(cross.status, 403) << cross.body;
+  EXPECT_EQ(cross.Header("Set-Cookie"), "");
+  auto out = c.Request("POST", "/auth/signout", "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(out.status, 204) << out.body;
+  EXPECT_EQ(out.Header("Set-Cookie").rfind("tap_session=;", 0), 0u) << out.Header("Set-Cookie");
+  EXPECT_NE(out.Header("Set-Cookie").find("Max-Age=0"), std::string::npos) << out.Header("Set-Cookie");
+  EXPECT_EQ(c.Request("POST", "/auth/signout").status, 204) << "without a session there is nothing to refuse";
 }
 
 TEST_F(ServerAppTest, CreatesTheDemoProjectOnceAndServesSnapshots) {
