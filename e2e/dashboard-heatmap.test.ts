@@ -232,7 +232,22 @@ describe('dashboard', () => {
     // overlay as it is laid out now)
     const now = (await overlay.boundingBox())!;
     await overlay.hover({ position: { x: ((top[0] + 0.5) / 64) * now.width, y: ((top[1] + 0.5) / 64) * now.height } });
-    await expect.poll(() => page.locator('.cursor-tip').textContent()).toMatch(/^\d+ clicks? here$/);
+    await expect.poll(() => page.locator('.cursor-tip .tip-count').textContent()).toMatch(/^\d+ clicks? here$/);
+    // over one of the top elements the tooltip also names it, with the element's own count
+    const cta = await page.evaluate(() => {
+      const f = document.querySelector('iframe.page-frame') as HTMLIFrameElement;
+      const r = f.contentDocument!.querySelector('#cta')!.getBoundingClientRect();
+      const k = Number((document.querySelector('.overlay') as HTMLElement).dataset.scale);
+      return { x: (r.x + r.width / 2) * k, y: (r.y + r.height / 2) * k };
+    });
+    await overlay.hover({ position: cta });
+    await expect.poll(() => page.locator('.cursor-tip .tip-el').textContent()).toBe('on #cta · 90 clicks (44.1%)');
+    await page.screenshot({ path: join(SHOTS, 'heatmaps-tooltip-1440x900.png') }); // as the user sees it, scrolled
+    expect(await page.locator('.cursor-tip .tip-count').textContent()).toMatch(/^\d+ clicks? here$/);
+    // over blank page: no element line
+    await overlay.hover({ position: { x: 1200 * scale, y: 900 * scale } });
+    await expect.poll(() => page.locator('.cursor-tip .tip-count').textContent()).toBe('No clicks here');
+    expect(await page.locator('.cursor-tip .tip-el').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });

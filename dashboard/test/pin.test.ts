@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { BADGE_H, BADGE_W, badgeAt, badgeColor, elementsJson, fillColor, place, pointIn, type Rect } from '../src/lib/pin';
+import { BADGE_H, BADGE_W, badgeAt, badgeColor, elementAt, elementsJson, fillColor, place, pointIn, type Rect } from '../src/lib/pin';
 
 const el = (selector: string, clicks: number, ex = 0.5, ey = 0.5) => ({ selector_hash: String(clicks), selector, clicks, rage: 0, dead: 0, ex, ey });
 
@@ -35,4 +35,15 @@ test('colours scale with count/max', () => {
   expect(badgeColor(0, 10)).toBe('hsl(60, 100%, 62%)');
   expect(fillColor(5, 10)).toBe('hsla(4, 90%, 58%, 0.200)');
   expect(JSON.parse(elementsJson('/p', { from: 'a', to: 'b' }, [el('#x', 1)], 1))).toMatchObject({ path: '/p', total_clicks: 1, elements: [{ selector: '#x' }] });
+});
+
+test('elementAt: the innermost placed element under a point, none off every box', () => {
+  const stat = (selector: string) => ({ selector_hash: selector, selector, clicks: 1, rage: 0, dead: 0, ex: 0.5, ey: 0.5 });
+  const boxes: Record<string, Rect> = { main: { x: 0, y: 0, w: 1000, h: 800 }, '#cta': { x: 100, y: 100, w: 200, h: 50 } };
+  const { pinned } = place([stat('main'), stat('#cta')], 2, (s) => boxes[s] ?? null, { w: 1000, h: 2000 });
+  expect(elementAt(pinned, 150, 120)?.selector).toBe('#cta');
+  expect(elementAt(pinned, 300, 150)?.selector).toBe('#cta'); // edges belong to the box
+  expect(elementAt(pinned, 500, 500)?.selector).toBe('main');
+  expect(elementAt(pinned, 500, 900)).toBeUndefined();
+  expect(elementAt([], 1, 1)).toBeUndefined();
 });

@@ -6,7 +6,7 @@ import { html } from '../html';
 import { renderHeatmap } from '../lib/heat-render';
 import { type Tile, tileAt } from '../lib/heat';
 import { exact, short } from '../lib/format';
-import { badgeColor, fillColor, type Pinned } from '../lib/pin';
+import { badgeColor, elementAt, fillColor, type Pinned } from '../lib/pin';
 import { bandColor, type Fold, type Marker, reachAt } from '../lib/scroll';
 import type { ClickKind, HeatView, Palette } from '../lib/url-state';
 import type { Layout } from './page-frame';
@@ -42,6 +42,14 @@ interface Tip {
   x: number;
   y: number;
   text: string;
+  /** Heatmap: the element under the pointer and its own count, when it is one of the top elements. */
+  el?: string;
+}
+
+/** "#cta · 90 clicks (44.1 %)", or its rage / dead count; long selectors are cut by CSS. */
+function elementLine(p: Pinned, kind: ClickKind): string {
+  if (kind === 'clicks') return `${p.selector} · ${plural(p.clicks, KIND_UNIT.clicks)} (${(p.share * 100).toFixed(1)}%)`;
+  return `${p.selector} · ${plural(kind === 'rage' ? p.rage : p.dead, KIND_UNIT[kind])}`;
 }
 
 export function HeatOverlay(props: OverlayProps) {
@@ -73,7 +81,13 @@ export function HeatOverlay(props: OverlayProps) {
     const y = e.clientY - box.top;
     if (view === 'heatmap') {
       const t = tileAt(props.tiles, x, y, W, H);
-      setTip({ x, y, text: t.count > 0 ? plural(t.count, KIND_UNIT[props.kind]) + ' here' : 'No ' + KIND_UNIT[props.kind][1] + ' here' });
+      const el = elementAt(props.pinned ?? [], x / layout.k, y / layout.k);
+      setTip({
+        x,
+        y,
+        text: t.count > 0 ? plural(t.count, KIND_UNIT[props.kind]) + ' here' : 'No ' + KIND_UNIT[props.kind][1] + ' here',
+        el: el && elementLine(el, props.kind),
+      });
     } else if (view === 'scroll' && props.reach && props.reach.length) {
       const d = (100 * y) / H;
       setHoverDepth(d);
@@ -93,7 +107,9 @@ export function HeatOverlay(props: OverlayProps) {
       ${view === 'elements' &&
       html`<${ElementBoxes} pinned=${props.pinned ?? []} k=${layout.k} highlight=${props.highlight} onHighlight=${props.onHighlight} />`}
       ${tip &&
-      html`<div class=${'cursor-tip' + (tip.x > W - 160 ? ' flip-x' : '') + (tip.y < 40 ? ' flip-y' : '')} style=${{ left: tip.x + 'px', top: tip.y + 'px' }}>${tip.text}</div>`}
+      html`<div class=${'cursor-tip' + (tip.x > W - (tip.el ? 300 : 160) ? ' flip-x' : '') + (tip.y < (tip.el ? 60 : 40) ? ' flip-y' : '')} style=${{ left: tip.x + 'px', top: tip.y + 'px' }}>
+        <span class="tip-count">${tip.text}</span>${tip.el && html`<span class="tip-el">on ${tip.el}</span>`}
+      </div>`}
     </div>`;
   if (!layout.live) return inner;
   // Live: the page scrolls inside its frame; the overlay follows the scroll the snippet reports.

@@ -76,6 +76,17 @@ export function place(
   return { pinned, unplaced, unplacedClicks };
 }
 
+/** The innermost placed element under a document point (the smallest box holding it), if any. */
+export function elementAt(pinned: readonly Pinned[], x: number, y: number): Pinned | undefined {
+  let best: Pinned | undefined;
+  for (const p of pinned) {
+    const r = p.rect;
+    if (x < r.x || y < r.y || x > r.x + r.w || y > r.y + r.h) continue;
+    if (!best || r.w * r.h < best.rect.w * best.rect.h) best = p;
+  }
+  return best;
+}
+
 /** Badge colour by count/max: hsl(60 → 20, 100 %, 62 %) (PostHog's toolbar). */
 export function badgeColor(count: number, max: number): string {
   const f = max > 0 ? Math.min(1, count / max) : 0;
