@@ -39,7 +39,11 @@ async function request<T>(method: string, url: string, body: unknown, signal?: A
       method,
       signal,
       credentials: 'same-origin',
-      headers: body !== undefined ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf } : { Accept: 'application/json' },
+      headers: {
+        Accept: 'application/json',
+        ...(method !== 'GET' ? { 'X-CSRF-Token': csrf } : {}),
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
   } catch (e) {
@@ -58,6 +62,7 @@ async function request<T>(method: string, url: string, body: unknown, signal?: A
     const code = j.error ?? String(r.status);
     throw new ApiError(r.status, code, sentence(r.status, code, j.reason ?? ''), j.reason ?? '');
   }
+  if (r.status === 204) return undefined as T;
   if (json === undefined) throw new ApiError(r.status, 'bad_json', 'The server sent an answer the dashboard could not read.');
   return json as T;
 }
@@ -71,14 +76,8 @@ export function post<T>(path: string, body: unknown): Promise<T> {
 }
 
 /** Ends this browser's dashboard session (POST /auth/signout → 204, the cookie cleared). */
-export async function signOut(): Promise<void> {
-  let r: Response;
-  try {
-    r = await fetch('/auth/signout', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } });
-  } catch {
-    throw new ApiError(0, 'network', sentence(0, 'network', ''));
-  }
-  if (!r.ok) throw new ApiError(r.status, String(r.status), sentence(r.status, String(r.status), ''));
+export function signOut(): Promise<void> {
+  return request<void>('POST', '/auth/signout', undefined);
 }
 
 export function withQuery(path: string, params: Record<string, string | number | undefined>): string {
