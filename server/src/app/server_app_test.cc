@@ -256,6 +256,18 @@ TEST_F(ServerAppTest, RateLimitsPerIpWithRetryAfter) {
   EXPECT_NE(r.body.find("rate_limited"), std::string::npos);
 }
 
+TEST_F(ServerAppTest, DiskNearlyFullGets503WithRetryAfterAndAcceptsNothing) {
+  cfg_.min_free_disk_mb = 1 << 30;  // a petabyte: no disk here has that much free
+  Start();
+  auto r = Post(Batch({Event(1)}));
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_FALSE(r.Header("Retry-After").empty());
+  EXPECT_NE(r.body.find("\"error\":"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"reason\":"), std::string::npos) << r.body;
+  EXPECT_EQ(OverviewTotals(), R"({"totals":{"pageviews":0,"sessions":0,"visitors":0},)") << "nothing was acknowledged";
+  EXPECT_EQ(Get("/healthz").status, 200) << "the server stays up";
+}
+
 TEST_F(ServerAppTest, RateLimitsPerSessionKeepingTheOtherEvents) {
   cfg_.rate_session_eps = 3;  // burst 3, then 3 per second
   Start();
