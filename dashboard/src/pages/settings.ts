@@ -24,6 +24,10 @@ function Verify(props: { project: Project; now: number }) {
     : html`<p class="waiting" role="status"><span class="live-dot on" aria-hidden="true"></span>Waiting for the first event… open a page of your site with the snippet.</p>`;
 }
 
+function settingsCommand(projectId: string): string {
+  return `tapistry project settings --data DIR --project ${projectId} --origin https://your-site.example`;
+}
+
 export function SettingsPage(props: { s: AppState; project: Project; now: number }) {
   const { s, project } = props;
   const tab = s.tab === 'project' ? 'project' : 'install';
@@ -48,10 +52,12 @@ export function SettingsPage(props: { s: AppState; project: Project; now: number
             <dt>Project id</dt><dd><code>${project.id}</code> <${CopyButton} text=${project.id} /></dd>
             <dt>Public key</dt><dd><code>${project.public_key}</code> <${CopyButton} text=${project.public_key} />
               <span class="muted small">Public by design: it only lets browsers send events from the allowed origins.</span></dd>
-            <dt>Allowed origins</dt><dd>${project.allowed_origins.length ? html`<ul class="plain">${project.allowed_origins.map((o) => html`<li><code>${o}</code></li>`)}</ul>` : html`<span class="muted">None: events are refused until an origin is added.</span>`}</dd>
+            <dt>Allowed origins</dt><dd>${project.allowed_origins.length ? html`<ul class="plain">${project.allowed_origins.map((o) => html`<li><code>${o}</code></li>`)}</ul>` : html`<span class="muted">None: pages on any site can send events with this key. Add your site's origin so that only it can.</span>`}</dd>
             <dt>Created</dt><dd>${project.created_ms ? new Date(project.created_ms).toISOString().slice(0, 10) : '–'}</dd>
           </dl>
-          <p class="muted">Change origins and rotate keys with <code>tapistry project</code> on the server. Editing them here, sampling, masking rules and retention come with accounts in a later release.</p>
+          <p class="muted">Change allowed origins, retention and rate limits on the server (a running server picks changes up within 5 s):</p>
+          <pre class="code"><code>${settingsCommand(project.id)}</code></pre>
+          <p class="muted">Editing them here, key rotation, sampling and masking rules come with accounts in a later release.</p>
         </section>`}
     <section class="card session-card" aria-labelledby="session-h">
       <h2 id="session-h">This browser</h2>
