@@ -57,7 +57,9 @@ export function SettingsPage(props: { s: AppState; project: Project; now: number
           </dl>
           <p class="muted">Change allowed origins, retention and rate limits on the server (a running server picks changes up within 5 s):</p>
           <pre class="code"><code>${settingsCommand(project.id)}</code></pre>
-          <p class="muted">Editing them here, key rotation, sampling and masking rules come with accounts in a later release.</p>
+          <p class="muted">A lost or leaked read token: <code>tapistry project token --data DIR --project ${project.id} --revoke-others</code>.
+            A new public key (then update the snippet): <code>tapistry project rotate-key --data DIR --project ${project.id}</code>.
+            Editing settings here, sampling and masking rules come with accounts in a later release.</p>
         </section>`}
     <section class="card session-card" aria-labelledby="session-h">
       <h2 id="session-h">This browser</h2>

@@ -58,6 +58,12 @@ class MetaStore {
   virtual Result<bool> CheckReadToken(const std::string& project_id, const std::string& token) = 0;
   // Issues an additional read token (returned in plain once).
   virtual Result<std::string> CreateReadToken(const std::string& project_id) = 0;
+  // Revokes every read token of the project except `keep` (may be empty: revoke all); returns how
+  // many were revoked. NotFound for an unknown project.
+  virtual Result<int> RevokeReadTokens(const std::string& project_id, const std::string& keep) = 0;
+  // Gives the project a new public key; the old one stops being a key at once (ingest caches a
+  // key for a few seconds). Returns the new key.
+  virtual Result<std::string> RotatePublicKey(const std::string& project_id) = 0;
 
   // Small server-wide values (signing secrets, schema version, kDemoProjectKey).
   virtual Result<std::optional<std::string>> GetValue(const std::string& key) = 0;

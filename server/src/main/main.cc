@@ -65,8 +65,14 @@ int Serve(const ParsedArgs& args) {
   return 0;
 }
 
+Status NoProject(const std::string& id, const std::string& data) {
+  return Status::InvalidArgument("no project '" + id + "' in " + data + " (tapistry project list)");
+}
+
 int ProjectCmd(const ParsedArgs& args) {
-  if (args.positional.size() < 2) return Fail(Status::InvalidArgument("usage: tapistry project create|list --data DIR ..."));
+  if (args.positional.size() < 2) {
+    return Fail(Status::InvalidArgument("usage: tapistry project create|list|settings|token|rotate-key --data DIR ..."));
+  }
   std::string data = FlagOr(args, "data", "./data");
   // The meta store is SQLite in WAL mode: safe to use while a server runs on the same directory.
   std::error_code ec;
@@ -102,10 +108,41 @@ int ProjectCmd(const ParsedArgs& args) {
     std::cout << w.str() << std::endl;
     return 0;
   }
+  if (verb == "token") {
+    // A new read token (the one from `create` is shown once); --revoke-others ends every other.
+    std::string id = FlagOr(args, "project", "");
+    if (!(*meta)->GetProject(id).ok()) return Fail(NoProject(id, data));
+    auto token = (*meta)->CreateReadToken(id);
+    if (!token.ok()) return Fail(token.status());
+    int revoked = 0;
+    if (args.flags.count("revoke-others")) {
+      auto r = (*meta)->RevokeReadTokens(id, *token);
+      if (!r.ok()) return Fail(r.status());
+      revoked = *r;
+    }
+    JsonWriter w;
+    w.BeginObject().Key("project_id").String(id).Key("read_token").String(*token).Key("revoked").Int(revoked).EndObject();
+    std::cout << w.str() << std::endl;
+    return 0;
+  }
+  if (verb == "rotate-key") {
+    // A new public key: the old one is refused by a running server within 5 s (its key cache), so
+    // update the snippet on the site first or right after.
+    std::string id = FlagOr(args, "project", "");
+    auto p = (*meta)->GetProject(id);
+    if (!p.ok()) return Fail(NoProject(id, data));
+    auto key = (*meta)->RotatePublicKey(id);
+    if (!key.ok()) return Fail(key.status());
+    JsonWriter w;
+    w.BeginObject().Key("project_id").String(id).Key("public_key").String(*key)
+        .Key("previous_public_key").String(p->public_key).EndObject();
+    std::cout << w.str() << std::endl;
+    return 0;
+  }
   if (verb == "settings") {
     std::string id = FlagOr(args, "project", "");
     auto p = (*meta)->GetProject(id);
-    if (!p.ok()) return Fail(Status::InvalidArgument("no project '" + id + "' in " + data + " (tapistry project list)"));
+    if (!p.ok()) return Fail(NoProject(id, data));
     ProjectSettings st = p->settings;
     auto int_flag = [&](const char* name, int* field) -> Status {
       auto it = args.flags.find(name);
@@ -156,7 +193,7 @@ int ProjectCmd(const ParsedArgs& args) {
     std::cout << w.str() << std::endl;
     return 0;
   }
-  return Fail(Status::InvalidArgument("unknown project command '" + verb + "' (create, list, settings)"));
+  return Fail(Status::InvalidArgument("unknown project command '" + verb + "' (create, list, settings, token, rotate-key)"));
 }
 
 int SignInLinkCmd(const ParsedArgs& args) {
@@ -232,7 +269,7 @@ int Import(const ParsedArgs& args) {
 int main(int argc, char** argv) {
   using namespace tapistry;
   ParsedArgs args;
-  Status s = ParseArgs(argc, argv, {"help"}, &args);
+  Status s = ParseArgs(argc, argv, {"help", "revoke-others"}, &args);
   if (!s.ok()) return Fail(s);
   if (args.flags.count("help") || args.positional.empty() || args.positional[0] == "help") {
     std::cout << HelpText();

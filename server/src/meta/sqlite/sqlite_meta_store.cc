@@ -188,6 +188,21 @@ class SqliteMetaStore final : public MetaStore {
     return token;
   }
 
+  Result<int> RevokeReadTokens(const std::string& project_id, const std::string& keep) override {
+    if (Result<Project> p = GetProject(project_id); !p.ok()) return p.status();
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "DELETE FROM read_tokens WHERE project_id=? AND token_hash<>?");
+    s.Bind(1, project_id).Bind(2, keep.empty() ? std::string() : Sha256Hex(keep));
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return sqlite3_changes(db_);
+  }
+
+  Result<std::string> RotatePublicKey(const std::string& project_id) override {
+    std::string key = "pk_" + RandomHex(12);
+    if (Status s = Update("UPDATE projects SET public_key=? WHERE id=?", key, project_id); !s.ok()) return s;
+    return key;
+  }
+
   Result<std::optional<std::string>> GetValue(const std::string& key) override {
     std::lock_guard lock(mu_);
     Stmt s(db_, "SELECT value FROM kv WHERE key=?");

@@ -67,5 +67,38 @@ TEST_F(SqliteMetaStoreTest, UpdatesSettingsOriginsAndValues) {
   EXPECT_EQ((*meta)->ListProjects()->size(), 1u);
 }
 
+TEST_F(SqliteMetaStoreTest, RevokesReadTokensAndRotatesThePublicKey) {
+  auto meta = OpenSqliteMetaStore(Path());
+  ASSERT_TRUE(meta.ok());
+  auto a = (*meta)->CreateProject("A", {});
+  auto b = (*meta)->CreateProject("B", {});
+  ASSERT_TRUE(a.ok() && b.ok());
+  const std::string id = a->project.id;
+  auto second = (*meta)->CreateReadToken(id);
+  auto third = (*meta)->CreateReadToken(id);
+  ASSERT_TRUE(second.ok() && third.ok());
+  // Keep the third: the first two go, B's token is untouched.
+  auto revoked = (*meta)->RevokeReadTokens(id, *third);
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_EQ(*revoked, 2);
+  EXPECT_FALSE(*(*meta)->CheckReadToken(id, a->read_token));
+  EXPECT_FALSE(*(*meta)->CheckReadToken(id, *second));
+  EXPECT_TRUE(*(*meta)->CheckReadToken(id, *third));
+  EXPECT_TRUE(*(*meta)->CheckReadToken(b->project.id, b->read_token));
+  EXPECT_EQ(*(*meta)->RevokeReadTokens(id, ""), 1);
+  EXPECT_FALSE(*(*meta)->CheckReadToken(id, *third));
+  EXPECT_EQ((*meta)->RevokeReadTokens("p_missing", "").status().code(), StatusCode::kNotFound);
+
+  auto key = (*meta)->RotatePublicKey(id);
+  ASSERT_TRUE(key.ok());
+  EXPECT_TRUE(key->starts_with("pk_"));
+  EXPECT_NE(*key, a->project.public_key);
+  EXPECT_EQ((*meta)->FindProjectByKey(a->project.public_key).status().code(), StatusCode::kNotFound);
+  auto found = (*meta)->FindProjectByKey(*key);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->id, id);
+  EXPECT_EQ((*meta)->RotatePublicKey("p_missing").status().code(), StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace tapistry
