@@ -4,7 +4,7 @@
 // Tab reachability.
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { app, dashboardContext, type DashEnv, DESKTOP, figure, shoot, sitePage, startDashboardEnv, watchErrors } from './lib/dashboard';
+import { app, dashboardContext, type DashEnv, DESKTOP, figure, freshSession, shoot, sitePage, startDashboardEnv, watchErrors } from './lib/dashboard';
 
 let env: DashEnv;
 let dash: BrowserContext;
@@ -116,9 +116,10 @@ test('keyboard: period letters, ←/→, X to compare; every control reachable w
   await page.close();
 });
 
-test('sign out: from the sidebar and from Settings, each ends that browser\'s session and shows the sign-in page', async () => {
+test('sign out: from the sidebar and from Settings, each ends its session (a copy of the cookie too) and shows the sign-in page', async () => {
   for (const [route, where] of [['overview', '.sidebar-foot'], ['settings', '.session-card']] as const) {
-    const ctx = await dashboardContext(env, DESKTOP);
+    const session = await freshSession(env);
+    const ctx = await dashboardContext(env, DESKTOP, 1, session);
     const page = await ctx.newPage();
     const errors = watchErrors(page, [/status of 401/]);
     await page.goto(app(env, route));
@@ -128,7 +129,13 @@ test('sign out: from the sidebar and from Settings, each ends that browser\'s se
     expect(new URL(page.url()).pathname).toBe('/app/');
     expect((await ctx.cookies()).filter((c) => c.name === env.cookie.name)).toEqual([]);
     expect(await page.evaluate(() => fetch('/api/me').then((r) => r.status))).toBe(401);
+    // revoked on the server: the cookie copied from before the sign-out is refused as well
+    const copy = await fetch(env.tap.origin + '/api/me', { headers: { cookie: `${session.name}=${session.value}` } });
+    expect(copy.status).toBe(401);
     expect(errors).toEqual([]);
     await ctx.close();
   }
+  // the shared session of the other tests is untouched
+  const still = await fetch(env.tap.origin + '/api/me', { headers: { cookie: `${env.cookie.name}=${env.cookie.value}` } });
+  expect(still.status).toBe(200);
 });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launch } from './browser';
 import { startSites } from './static-server';
-import { freePort, REPO, type Running, startTapistry } from './tapistry-server';
+import { execFileSync } from 'node:child_process';
+import { BINARY, freePort, REPO, type Running, startTapistry } from './tapistry-server';
 
 export const SHOTS = join(REPO, 'e2e', 'out', 'screenshots');
 // What a run measured against the acceptance figures, a line per check; scripts/test-dashboard
@@ -41,19 +42,14 @@ export async function startDashboardEnv(): Promise<DashEnv> {
   const manifest = (await (await fetch(tap.origin + '/v1/manifest.json')).json()) as { files: Record<string, { integrity: string }> };
   const sri = manifest.files['tapistry.js']!.integrity;
   const sites: Server = await startSites(sitePort, () => ({ tapistry: tap.origin, key: tap.project.public_key, sri }));
-  // The link is printed with the listen address; redeem it against the origin we use.
-  const link = new URL(await signinLink(tap));
-  const r = await fetch(tap.origin + link.pathname + link.search, { redirect: 'manual' });
-  const set = r.headers.get('set-cookie') ?? '';
-  const m = /^([^=;\s]+)=([^;]*)/.exec(set);
-  if (r.status !== 302 || !m) throw new Error(`sign-in failed: ${r.status} ${set}`);
+  const cookie = await redeem(tap, await signinLink(tap));
   const browser = await launch();
   mkdirSync(SHOTS, { recursive: true });
   return {
     tap,
     site,
     browser,
-    cookie: { name: m[1]!, value: m[2]! },
+    cookie,
     async stop() {
       await browser.close();
       await new Promise((res) => sites.close(res));
@@ -62,10 +58,26 @@ export async function startDashboardEnv(): Promise<DashEnv> {
   };
 }
 
-/** A browser context signed in to the dashboard. */
-export async function dashboardContext(env: DashEnv, viewport = DESKTOP, deviceScaleFactor = 1): Promise<BrowserContext> {
+/** Redeems a sign-in link (printed with the listen address) against the origin we use. */
+async function redeem(tap: Running, link: string): Promise<{ name: string; value: string }> {
+  const u = new URL(link);
+  const r = await fetch(tap.origin + u.pathname + u.search, { redirect: 'manual' });
+  const set = r.headers.get('set-cookie') ?? '';
+  const m = /^([^=;\s]+)=([^;]*)/.exec(set);
+  if (r.status !== 302 || !m) throw new Error(`sign-in failed: ${r.status} ${set}`);
+  return { name: m[1]!, value: m[2]! };
+}
+
+/** A session of its own (a new link from `tapistry signin-link`), for tests that end it. */
+export async function freshSession(env: DashEnv): Promise<{ name: string; value: string }> {
+  const link = execFileSync(BINARY, ['signin-link', '--data', env.tap.data], { encoding: 'utf8' }).trim();
+  return redeem(env.tap, link);
+}
+
+/** A browser context signed in to the dashboard (the shared session unless `cookie` is given). */
+export async function dashboardContext(env: DashEnv, viewport = DESKTOP, deviceScaleFactor = 1, cookie = env.cookie): Promise<BrowserContext> {
   const context = await env.browser.newContext({ viewport, deviceScaleFactor });
-  await context.addCookies([{ name: env.cookie.name, value: env.cookie.value, url: env.tap.origin, httpOnly: true, sameSite: 'Lax' }]);
+  await context.addCookies([{ name: cookie.name, value: cookie.value, url: env.tap.origin, httpOnly: true, sameSite: 'Lax' }]);
   return context;
 }
 

@@ -63,7 +63,7 @@ export function SettingsPage(props: { s: AppState; project: Project; now: number
         </section>`}
     <section class="card session-card" aria-labelledby="session-h">
       <h2 id="session-h">This browser</h2>
-      <p>Signed in to the dashboard with a one-time link. Signing out clears this browser's session; a new link comes from <code>tapistry signin-link</code> on the server.</p>
+      <p>Signed in to the dashboard with a one-time link. Signing out ends this session, on the server too; a new link comes from <code>tapistry signin-link</code> on the server.</p>
       <${SignOutButton} class="btn" />
     </section>
   </div>`;

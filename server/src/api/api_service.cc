@@ -262,9 +262,16 @@ bool ApiService::Handle(const HttpRequest& req, Reply* reply) {
     // A session ends only by its own page's request (the CSRF token), so another site cannot sign
     // the user out; without a session there is nothing to end and the cookie is cleared anyway.
     std::string csrf;
-    if (HasSession(req, &csrf) && !ConstantTimeEquals(req.Header("x-csrf-token"), csrf)) {
-      *reply = ErrorReply(Status::PermissionDenied("missing or wrong X-CSRF-Token"));
-      return true;
+    if (HasSession(req, &csrf)) {
+      if (!ConstantTimeEquals(req.Header("x-csrf-token"), csrf)) {
+        *reply = ErrorReply(Status::PermissionDenied("missing or wrong X-CSRF-Token"));
+        return true;
+      }
+      // Revoked server-side too, so a copy of the cookie stops working as well.
+      if (Status s = auth_->Revoke(CookieValue(req.Header("cookie"), kSessionCookie)); !s.ok()) {
+        *reply = ErrorReply(s);
+        return true;
+      }
     }
     Reply r;
     r.status = 204;

@@ -9,6 +9,8 @@ namespace tapistry {
 namespace {
 
 constexpr const char* kSecretKey = "session_secret";
+constexpr const char* kNotBeforeKey = "sessions_not_before";
+constexpr const char* kSignOutPrefix = "signout:";
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -77,9 +79,29 @@ bool SessionAuth::Verify(std::string_view cookie, std::string* csrf) const {
   int64_t expires = 0;
   auto [p, ec] = std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), expires);
   if (ec != std::errc() || expires < clock_->NowMs()) return false;
+  if (Revoked(parts[2], expires)) return false;
   if (csrf) *csrf = HmacSha256Hex(secret_, "csrf." + std::string(parts[2])).substr(0, 32);
   return true;
 }
+
+bool SessionAuth::Revoked(std::string_view id, int64_t expires_ms) const {
+  auto out = meta_->GetValue(kSignOutPrefix + std::string(id));
+  if (!out.ok() || out->has_value()) return true;
+  auto nb = meta_->GetValue(kNotBeforeKey);
+  if (!nb.ok()) return true;
+  if (!nb->has_value()) return false;
+  int64_t not_before = 0;
+  std::from_chars((*nb)->data(), (*nb)->data() + (*nb)->size(), not_before);
+  return expires_ms - kSessionTtlMs <= not_before;  // issued at or before the wholesale revocation
+}
+
+Status SessionAuth::Revoke(std::string_view cookie) {
+  if (!Verify(cookie, nullptr)) return Status::Ok();  // nothing live to end
+  auto parts = Split(cookie, '.');
+  return meta_->PutValue(kSignOutPrefix + std::string(parts[2]), std::string(parts[1]));
+}
+
+Status SessionAuth::RevokeAll() { return meta_->PutValue(kNotBeforeKey, std::to_string(clock_->NowMs())); }
 
 }  // namespace tapistry
 

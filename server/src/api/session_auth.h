@@ -3,7 +3,9 @@
 // HttpOnly session cookie. Cookies are stateless: "v1.<expires_ms>.<id>.<hmac>", signed with a
 // secret kept in the MetaStore, so they survive restarts and work on every node sharing the meta
 // store. Each session has a CSRF token (HMAC of its id) that state-changing requests must echo in
-// X-CSRF-Token.
+// X-CSRF-Token. Signing out revokes the session in the MetaStore ("signout:<id>"), and
+// `tapistry signout-all` revokes every session issued until then ("sessions_not_before"), so a
+// copied cookie stops working too; Verify checks both (two indexed SQLite reads).
 // Thread-safety: safe for concurrent use.
 #pragma once
 
@@ -26,8 +28,12 @@ class SessionAuth {
   Result<std::string> IssueSignInToken(int64_t ttl_ms = 24LL * 3600 * 1000);
   // Consumes a sign-in token. On success sets the cookie value for a new session.
   Status Redeem(const std::string& token, std::string* cookie_value);
-  // True when the cookie value is a valid, unexpired session; sets its CSRF token.
+  // True when the cookie value is a valid, unexpired, unrevoked session; sets its CSRF token.
   bool Verify(std::string_view cookie_value, std::string* csrf_token) const;
+  // Ends the session of a cookie Verify accepts, on every node sharing the meta store.
+  Status Revoke(std::string_view cookie_value);
+  // Ends every session issued until now (new sign-ins work as before).
+  Status RevokeAll();
 
   // A short-lived read token for one project ("bt.<project>.<expires_ms>.<hmac>"), for the
   // bookmarklet overlay that runs on the customer's own page.
@@ -39,6 +45,10 @@ class SessionAuth {
  private:
   SessionAuth(MetaStore* meta, Clock* clock, std::string secret)
       : meta_(meta), clock_(clock), secret_(std::move(secret)) {}
+  // True when the session `id` (expiring at `expires_ms`) was signed out or revoked wholesale; also
+  // true when the meta store cannot say (fail closed).
+  bool Revoked(std::string_view id, int64_t expires_ms) const;
+
   MetaStore* meta_;
   Clock* clock_;
   std::string secret_;

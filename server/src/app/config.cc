@@ -200,6 +200,8 @@ std::string HelpText() {
       "  tapistry project rotate-key --data DIR --project ID  a new public key; a running server refuses the old\n"
       "                                                       one within 5 s (update the snippet on your site)\n"
       "  tapistry signin-link --data DIR [--public-url URL]   print a one-time dashboard sign-in link\n"
+      "  tapistry signout-all --data DIR                      end every dashboard session (a running server\n"
+      "                                                       refuses them at once); sign in again with a new link\n"
       "  tapistry import --data DIR --project ID FILE.ndjson...\n"
       "                                                       bulk-load events (docs/wire-format.md);\n"
       "                                                       run while the server is stopped\n"

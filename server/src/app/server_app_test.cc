@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <thread>
 
+#include "api/session_auth.h"
 #include "app/test_client.h"
 #include "common/temp_dir.h"
 #include "snapshot/snapshot_service.h"
@@ -343,6 +344,37 @@ TEST_F(ServerAppTest, OneTimeSignInLinkSetsASignedSessionCookie) {
   EXPECT_EQ(out.Header("Set-Cookie").rfind("tap_session=;", 0), 0u) << out.Header("Set-Cookie");
   EXPECT_NE(out.Header("Set-Cookie").find("Max-Age=0"), std::string::npos) << out.Header("Set-Cookie");
   EXPECT_EQ(c.Request("POST", "/auth/signout").status, 204) << "without a session there is nothing to refuse";
+  // Signing out revoked the session itself: a copy of the cookie no longer works either.
+  EXPECT_EQ(c.Request("GET", "/api/me", "", {{"Cookie", cookie}}).status, 401);
+  EXPECT_EQ(c.Request("GET", "/api/overview?project_id=" + project_, "", {{"Cookie", cookie}}).status, 401);
+}
+
+TEST_F(ServerAppTest, SignOutAllEndsEverySessionButNotNewOnes) {
+  Start();
+  TestClient c(app_->port());
+  auto signin = [&] {
+    auto link = app_->SignInLink();
+    EXPECT_TRUE(link.ok());
+    auto r = c.Request("GET", link->substr(link->find("/auth/signin")));
+    EXPECT_EQ(r.status, 302) << r.body;
+    std::string set = r.Header("Set-Cookie");
+    return set.substr(0, set.find(';'));
+  };
+  const std::string a = signin(), b = signin();
+  EXPECT_EQ(c.Request("GET", "/api/me", "", {{"Cookie", a}}).status, 200);
+  EXPECT_EQ(c.Request("GET", "/api/me", "", {{"Cookie", b}}).status, 200);
+  // What `tapistry signout-all` does, on the same meta store the running server reads.
+  auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
+  ASSERT_TRUE(meta.ok());
+  auto auth = SessionAuth::Open(meta->get(), SystemClock());
+  ASSERT_TRUE(auth.ok());
+  ASSERT_TRUE((*auth)->RevokeAll().ok());
+  EXPECT_EQ(c.Request("GET", "/api/me", "", {{"Cookie", a}}).status, 401);
+  EXPECT_EQ(c.Request("GET", "/api/me", "", {{"Cookie", b}}).status, 401);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));  // a later millisecond than the revocation
+  const std::string fresh = signin();
+  EXPECT_EQ(c.Request("GET", "/api/me", "", {{"Cookie", fresh}}).status, 200) << "new sign-ins work";
+  EXPECT_EQ(Get("/api/overview?project_id=" + project_).status, 200) << "read tokens are not sessions";
 }
 
 TEST_F(ServerAppTest, CreatesTheDemoProjectOnceAndServesSnapshots) {

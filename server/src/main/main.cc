@@ -215,6 +215,18 @@ int SignInLinkCmd(const ParsedArgs& args) {
   return 0;
 }
 
+int SignOutAllCmd(const ParsedArgs& args) {
+  std::string data = FlagOr(args, "data", "./data");
+  auto meta = OpenSqliteMetaStore(data + "/meta.db");
+  if (!meta.ok()) return Fail(meta.status());
+  auto auth = SessionAuth::Open(meta->get(), SystemClock());
+  if (!auth.ok()) return Fail(auth.status());
+  if (Status s = (*auth)->RevokeAll(); !s.ok()) return Fail(s);
+  std::cout << "every dashboard session issued until now has ended; sign in again with a new link "
+               "(tapistry signin-link --data " << data << ")" << std::endl;
+  return 0;
+}
+
 int Import(const ParsedArgs& args) {
   std::vector<std::string> files(args.positional.begin() + 1, args.positional.end());
   if (files.empty()) return Fail(Status::InvalidArgument("usage: tapistry import --data DIR --project ID FILE.ndjson..."));
@@ -280,6 +292,7 @@ int main(int argc, char** argv) {
   if (cmd == "project") return ProjectCmd(args);
   if (cmd == "import") return Import(args);
   if (cmd == "signin-link") return SignInLinkCmd(args);
+  if (cmd == "signout-all") return SignOutAllCmd(args);
   if (cmd == "version") {
     std::cout << "tapistry " << kVersion << std::endl;
     return 0;
