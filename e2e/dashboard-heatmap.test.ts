@@ -252,6 +252,20 @@ describe('dashboard', () => {
     await page.close();
   });
 
+  test('scale: log by default (the busiest tile at full colour), linear to the 99th percentile on request, kept in the URL', async () => {
+    const { page, errors } = await openHeatmaps({ path: PATH });
+    await page.locator('.overlay').waitFor();
+    const most = Math.max(...expected.values());
+    const top = page.locator('.legend-scale span').last();
+    await expect.poll(() => top.textContent()).toBe(`${most} clicks · log`);
+    expect(await page.locator('.legend').getAttribute('data-scale-mode')).toBe('log');
+    await page.getByLabel('Scale').selectOption('p99');
+    await expect.poll(() => new URL(page.url()).searchParams.get('scale')).toBe('p99');
+    await expect.poll(() => top.textContent()).toMatch(/^\d+\+ clicks$/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('element mode: badges on the clicked elements, removed elements counted and listed', async () => {
     const { page, errors } = await openHeatmaps({ path: PATH, view: 'elements' });
     await page.locator('.el-badge').first().waitFor();

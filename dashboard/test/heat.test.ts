@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { CLASSIC, colorize, composite, gaussian, intensity, kernelOf, lut, p99, percentile, tileAt, tileOf, tilesCsv } from '../src/lib/heat';
+import { CLASSIC, colorize, composite, fullColourAt, gaussian, intensity, kernelOf, lut, p99, percentile, scaleOf, tileAt, tileOf, tilesCsv } from '../src/lib/heat';
 
 test('p99 is a nearest-rank percentile of the non-empty tiles', () => {
   expect(percentile([], 0.99)).toBe(0);
@@ -13,13 +13,31 @@ test('p99 is a nearest-rank percentile of the non-empty tiles', () => {
   expect(p99([{ i: 0, j: 0, count: 0 }])).toBe(0);
 });
 
-test('intensity = min(count/p99 + 0.15, 1)', () => {
-  expect(intensity(0, 10)).toBe(0);
-  expect(intensity(1, 10)).toBeCloseTo(0.25);
-  expect(intensity(5, 10)).toBeCloseTo(0.65);
-  expect(intensity(9, 10)).toBe(1);
-  expect(intensity(100000, 10)).toBe(1);
-  expect(intensity(3, 0)).toBe(1);
+test('p99 intensity = min(count/p99 + 0.15, 1)', () => {
+  expect(intensity(0, 10, 'p99')).toBe(0);
+  expect(intensity(1, 10, 'p99')).toBeCloseTo(0.25);
+  expect(intensity(5, 10, 'p99')).toBeCloseTo(0.65);
+  expect(intensity(9, 10, 'p99')).toBe(1);
+  expect(intensity(100000, 10, 'p99')).toBe(1);
+  expect(intensity(3, 0, 'p99')).toBe(1);
+  expect(fullColourAt(10, 'p99')).toBe(9); // 0.85 × p99, rounded up: 9/10 + 0.15 ≥ 1
+});
+
+test('log intensity = log(1 + count) / log(1 + max) (spec §17.1)', () => {
+  const tiles = [
+    { i: 0, j: 0, count: 1 },
+    { i: 1, j: 0, count: 9 },
+    { i: 2, j: 0, count: 99 },
+  ];
+  expect(scaleOf(tiles, 'log')).toBe(99);
+  expect(scaleOf(tiles, 'p99')).toBe(99);
+  expect(intensity(0, 99, 'log')).toBe(0);
+  expect(intensity(99, 99, 'log')).toBe(1);
+  expect(intensity(9, 99, 'log')).toBeCloseTo(0.5); // log 10 / log 100
+  expect(intensity(1, 99, 'log')).toBeCloseTo(Math.log(2) / Math.log(100));
+  expect(intensity(3, 0, 'log')).toBe(1);
+  expect(fullColourAt(99, 'log')).toBe(99);
+  expect(scaleOf([], 'log')).toBe(0);
 });
 
 test('tiles follow DESIGN §5: i = min(63, floor(x·64))', () => {

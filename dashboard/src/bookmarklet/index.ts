@@ -1,5 +1,5 @@
 // The bookmarklet overlay (spec Appendix C), served as /bookmarklet.js. The bookmarklet sets
-// window.__tapistryBookmarklet = {server, token, project_id, from?, to?, device?, vw?, kind?} and
+// window.__tapistryBookmarklet = {server, token, project_id, from?, to?, device?, vw?, kind?, scale?} and
 // loads this script, which fetches the heatmap and element counts of the current page with the
 // short-lived read token and draws them over the live page: the same kernel, palette and element
 // pinning as the dashboard. Everything lives in one shadow root (the page's CSS cannot reach it);
@@ -7,7 +7,7 @@
 import { normalizePath } from '../../../sdk/src/core/sanitize';
 import type { BookmarkletConfig as Config } from '../lib/bookmarklet-code';
 import { exact, short } from '../lib/format';
-import { p99, type Tile } from '../lib/heat';
+import { fullColourAt, type HeatScale, scaleOf, type Tile } from '../lib/heat';
 import { renderHeatmap } from '../lib/heat-render';
 import { badgeColor, type ElementStat, place } from '../lib/pin';
 
@@ -58,6 +58,7 @@ function start(cfg: Config): void {
   const server = cfg.server.replace(/\/+$/, '');
   const path = pathOf(location.href);
   let kind: Kind = cfg.kind === 'rage' || cfg.kind === 'dead' ? cfg.kind : 'clicks';
+  const mode: HeatScale = cfg.scale === 'p99' ? 'p99' : 'log';
   let view: 'heatmap' | 'elements' = 'heatmap';
   let opacity = 0.6;
   let tiles: Tile[] = [];
@@ -134,7 +135,7 @@ function start(cfg: Config): void {
       layer.style.height = d.h + 'px';
       boxes.textContent = '';
       if (view === 'heatmap') {
-        renderHeatmap(canvas, tiles, { cssWidth: d.w, cssHeight: d.h, dpr: window.devicePixelRatio || 1, palette: 'classic', opacity });
+        renderHeatmap(canvas, tiles, { cssWidth: d.w, cssHeight: d.h, dpr: window.devicePixelRatio || 1, palette: 'classic', opacity, scale: mode });
         canvas.style.display = '';
         return;
       }
@@ -175,7 +176,7 @@ function start(cfg: Config): void {
       tiles = h.tiles;
       elements = e.elements;
       totalClicks = e.total_clicks;
-      status.textContent = `${exact(h.total)} ${kind === 'clicks' ? 'clicks' : kind + ' clicks'}` + (h.total ? ` · scale ${exact(p99(tiles))}` : ' — none yet on this page');
+      status.textContent = `${exact(h.total)} ${kind === 'clicks' ? 'clicks' : kind + ' clicks'}` + (h.total ? ` · full colour at ${exact(fullColourAt(scaleOf(tiles, mode), mode))}${mode === 'log' ? ' (log scale)' : '+'}` : ' — none yet on this page');
       draw();
     } catch (err) {
       status.className = 'err';

@@ -29,7 +29,7 @@ export function BookmarkletPanel(props: { s: AppState; range: DayRange; pageUrl:
     }
   };
   const code = tok
-    ? bookmarkletCode({ server: location.origin, token: tok.token, project_id: s.project, from: props.range.from, to: props.range.to, device: s.device || undefined, vw: s.vw || undefined, kind: s.kind })
+    ? bookmarkletCode({ server: location.origin, token: tok.token, project_id: s.project, from: props.range.from, to: props.range.to, device: s.device || undefined, vw: s.vw || undefined, kind: s.kind, scale: s.scale })
     : '';
   // A javascript: URL is set directly on the element: it is built from JSON-encoded values only.
   useEffect(() => {

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html';
 import { renderHeatmap } from '../lib/heat-render';
-import { type Tile, tileAt } from '../lib/heat';
+import { type HeatScale, type Tile, tileAt } from '../lib/heat';
 import { exact, short } from '../lib/format';
 import { badgeColor, elementAt, fillColor, type Pinned } from '../lib/pin';
 import { bandColor, type Fold, type Marker, reachAt } from '../lib/scroll';
@@ -28,6 +28,7 @@ export interface OverlayProps {
   tiles: Tile[];
   opacity: number;
   palette: Palette;
+  scale: HeatScale;
   reach?: number[];
   views?: number;
   markers?: Marker[];
@@ -65,7 +66,7 @@ export function HeatOverlay(props: OverlayProps) {
     if (!c) return;
     if (props.canvasRef) props.canvasRef.current = c;
     if (view === 'heatmap') {
-      renderHeatmap(c, props.tiles, { cssWidth: W, cssHeight: H, dpr: window.devicePixelRatio || 1, palette: props.palette, opacity: props.opacity });
+      renderHeatmap(c, props.tiles, { cssWidth: W, cssHeight: H, dpr: window.devicePixelRatio || 1, palette: props.palette, opacity: props.opacity, scale: props.scale });
     } else if (view === 'scroll') {
       drawBands(c, props.reach ?? [], W, H);
     } else {
@@ -73,7 +74,7 @@ export function HeatOverlay(props: OverlayProps) {
       c.width = c.height = 1;
       ctx?.clearRect(0, 0, 1, 1);
     }
-  }, [view, props.tiles, props.palette, props.opacity, props.reach, W, H]);
+  }, [view, props.tiles, props.palette, props.opacity, props.scale, props.reach, W, H]);
 
   const onMove = (e: MouseEvent) => {
     const box = (e.currentTarget as HTMLElement).getBoundingClientRect();

@@ -12,6 +12,8 @@ export interface BookmarkletConfig {
   device?: string;
   vw?: string;
   kind?: string;
+  /** The heat scale, 'log' or 'p99' (lib/heat.ts). */
+  scale?: string;
 }
 
 export function bookmarkletCode(c: BookmarkletConfig): string {

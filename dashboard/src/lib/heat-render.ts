@@ -3,7 +3,7 @@
 // capped at 8000 device pixels a side (bigger ones freeze browsers, PostHog's finding): a taller
 // document is drawn at a lower resolution and stretched by CSS.
 
-import { colorize, intensity, kernelOf, lut, p99, paletteStops, type Tile } from './heat';
+import { colorize, type HeatScale, intensity, kernelOf, lut, paletteStops, scaleOf, type Tile } from './heat';
 
 export const MAX_CANVAS = 8000;
 const STAMP = 96;
@@ -37,6 +37,7 @@ export interface RenderOptions {
   dpr: number;
   palette: 'classic' | 'cb';
   opacity: number;
+  scale: HeatScale;
   /** Kernel radius in CSS pixels (20). */
   radius?: number;
 }
@@ -57,7 +58,7 @@ export function renderHeatmap(canvas: HTMLCanvasElement, tiles: readonly Tile[],
   canvas.style.height = o.cssHeight + 'px';
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   ctx.clearRect(0, 0, w, h);
-  const scale = p99(tiles);
+  const scale = scaleOf(tiles, o.scale);
   if (tiles.length === 0) return { scale, max: 0 };
   const radius = (o.radius ?? 20) * dpr * res;
   const st = stamp();
@@ -66,7 +67,7 @@ export function renderHeatmap(canvas: HTMLCanvasElement, tiles: readonly Tile[],
     if (t.count <= 0) continue;
     max = Math.max(max, t.count);
     const k = kernelOf(t, { width: w, height: h, radius });
-    ctx.globalAlpha = intensity(t.count, scale);
+    ctx.globalAlpha = intensity(t.count, scale, o.scale);
     ctx.drawImage(st, k.cx - 3 * k.sx, k.cy - 3 * k.sy, 6 * k.sx, 6 * k.sy);
   }
   ctx.globalAlpha = 1;

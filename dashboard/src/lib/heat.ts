@@ -1,4 +1,4 @@
-// Heatmap math (UX.md "Our spec", spec §17.1, DESIGN §5): p99 scaling, intensity, the kernel, the
+// Heatmap math (UX.md "Our spec", spec §17.1, DESIGN §5): the two scales, intensity, the kernel, the
 // palettes, and colourizing a density buffer. Pure functions, shared by the dashboard's viewer and
 // the bookmarklet overlay; the canvas drawing lives in heat-render.ts.
 
@@ -26,11 +26,33 @@ export function p99(tiles: readonly Tile[]): number {
   );
 }
 
-/** Intensity of a tile: min(count / p99 + 0.15, 1) (UX.md; Clarity's formula with p99 for max). */
-export function intensity(count: number, scale: number): number {
+/**
+ * How counts become colour. `log` (the default, spec §17.1): log(1 + count) / log(1 + max), so every
+ * tile with a click shows and the busiest is red. `p99` (UX.md, Clarity's formula with the 99th
+ * percentile for the max): min(count / p99 + 0.15, 1), so one outlier cannot wash out the rest.
+ */
+export type HeatScale = 'log' | 'p99';
+export const HEAT_SCALES: HeatScale[] = ['log', 'p99'];
+
+/** The count a scale divides by: the busiest tile (log) or the 99th percentile (p99). */
+export function scaleOf(tiles: readonly Tile[], mode: HeatScale): number {
+  if (mode === 'p99') return p99(tiles);
+  let max = 0;
+  for (const t of tiles) max = Math.max(max, t.count);
+  return max;
+}
+
+/** Intensity (kernel alpha, 0..1) of a tile with `count` clicks under `scale` = scaleOf(...). */
+export function intensity(count: number, scale: number, mode: HeatScale): number {
   if (count <= 0) return 0;
   if (scale <= 0) return 1;
+  if (mode === 'log') return Math.min(1, Math.log1p(count) / Math.log1p(scale));
   return Math.min(count / scale + 0.15, 1);
+}
+
+/** The count at the legend's right end: tiles with this many or more are drawn at full colour. */
+export function fullColourAt(scale: number, mode: HeatScale): number {
+  return mode === 'log' ? Math.max(1, scale) : Math.max(1, Math.ceil(scale * 0.85));
 }
 
 /** The tile a document-relative point (0..1) falls in (DESIGN §5). */

@@ -3,6 +3,7 @@
 // to defaults, and serializing leaves defaults out so links stay short.
 
 import { isDay, type Period } from './dates';
+import { HEAT_SCALES, type HeatScale } from './heat';
 
 export type Route = 'overview' | 'heatmaps' | 'replays' | 'funnels' | 'settings' | 'notfound';
 export const ROUTES: Route[] = ['overview', 'heatmaps', 'replays', 'funnels', 'settings'];
@@ -36,6 +37,7 @@ export interface AppState {
   kind: ClickKind;
   opacity: number;
   palette: Palette;
+  scale: HeatScale;
   tab: string;
 }
 
@@ -55,6 +57,7 @@ export const DEFAULTS: AppState = {
   kind: 'clicks',
   opacity: 0.6,
   palette: 'classic',
+  scale: 'log',
   tab: 'install',
 };
 
@@ -100,6 +103,7 @@ export function parse(pathname: string, search: string): AppState {
   const op = Number(q.get('opacity'));
   if (q.has('opacity') && Number.isFinite(op)) s.opacity = Math.min(0.8, Math.max(0, Math.round(op * 100) / 100));
   s.palette = oneOf(q.get('palette'), ['classic', 'cb'] as const, DEFAULTS.palette);
+  s.scale = oneOf(q.get('scale'), HEAT_SCALES, DEFAULTS.scale);
   const tab = q.get('tab');
   if (tab && /^[a-z]{1,20}$/.test(tab)) s.tab = tab;
   return s;
@@ -108,7 +112,7 @@ export function parse(pathname: string, search: string): AppState {
 /** Query keys that only mean something on one page (dropped when navigating elsewhere). */
 const PAGE_KEYS: Partial<Record<Route, Array<keyof AppState>>> = {
   overview: ['metric', 'compare'],
-  heatmaps: ['mode', 'view', 'kind', 'opacity', 'palette'],
+  heatmaps: ['mode', 'view', 'kind', 'opacity', 'palette', 'scale'],
   settings: ['tab'],
 };
 const SHARED_KEYS: Array<keyof AppState> = ['project', 'period', 'from', 'to', 'device', 'vw', 'path'];

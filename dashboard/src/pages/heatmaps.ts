@@ -19,7 +19,7 @@ import { slug } from '../lib/csv';
 import { type DayRange, PERIODS, toDay } from '../lib/dates';
 import { composePng, download } from '../lib/export-png';
 import { ago, exact, range as fmtRange } from '../lib/format';
-import { legendGradient, p99, paletteStops, tilesCsv } from '../lib/heat';
+import { fullColourAt, type HeatScale, legendGradient, paletteStops, scaleOf, tilesCsv } from '../lib/heat';
 import { elementsJson, place } from '../lib/pin';
 import { markers, pickFold, reachArray } from '../lib/scroll';
 import type { AppState, ClickKind, HeatView, OverlayMode, Palette } from '../lib/url-state';
@@ -59,11 +59,16 @@ function PathPicker(props: { s: AppState; paths?: Paths }) {
   </form>`;
 }
 
-function Legend(props: { palette: Palette; scale: number; kind: ClickKind; pageviews?: number; vw: string; period: string }) {
-  const top = Math.max(1, Math.ceil(props.scale * 0.85));
-  return html`<div class="legend" aria-label="Legend">
+const SCALE_NOTE: Record<HeatScale, string> = {
+  log: 'Log scale: colour grows with log(1 + clicks), the busiest tile is red',
+  p99: 'Linear up to the 99th percentile: tiles with this many or more are at full colour',
+};
+
+function Legend(props: { palette: Palette; scale: number; mode: HeatScale; kind: ClickKind; pageviews?: number; vw: string; period: string }) {
+  const top = fullColourAt(props.scale, props.mode);
+  return html`<div class="legend" aria-label="Legend" data-scale-mode=${props.mode}>
     <div class="legend-bar" style=${{ background: legendGradient(paletteStops(props.palette)) }}></div>
-    <div class="legend-scale"><span>0</span><span title="Tiles with this many or more are at full colour (85% of the 99th percentile)">${exact(top)}+ ${KIND_UNIT[props.kind][1]}</span></div>
+    <div class="legend-scale"><span>0</span><span title=${SCALE_NOTE[props.mode]}>${exact(top)}${props.mode === 'p99' ? '+' : ''} ${KIND_UNIT[props.kind][1]}${props.mode === 'log' ? ' · log' : ''}</span></div>
     <div class="legend-sub">${props.pageviews !== undefined ? plural(props.pageviews, ['pageview', 'pageviews']) + ' · ' : ''}${props.vw} · ${props.period}</div>
   </div>`;
 }
@@ -120,7 +125,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   useEffect(() => setBlocked(false), [s.mode, path]);
 
   const tiles = heatQ.data?.tiles ?? [];
-  const scale = useMemo(() => p99(tiles), [tiles]);
+  const scale = useMemo(() => scaleOf(tiles, s.scale), [tiles, s.scale]);
   const reach = useMemo(() => (scrollQ.data ? reachArray(scrollQ.data.reach, scrollQ.data.histogram) : undefined), [scrollQ.data]);
   const marks = useMemo(() => (reach ? markers(reach) : []), [reach]);
   const fold = layout ? pickFold(scrollQ.data?.avg_fold_px, layout.vpH, layout.docH) : undefined;
@@ -146,7 +151,10 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
       pinned: s.view === 'elements' ? placed?.pinned : undefined,
       title: `${project.name} · ${path} · ${s.view === 'scroll' ? 'scroll map' : s.view === 'elements' ? 'elements' : KIND_UNIT[s.kind][1]}`,
       subtitle: `${fmtRange(range.from, range.to)} (UTC) · ${vwName}${s.device ? ' · ' + s.device : ''}${heatQ.data ? ' · ' + plural(heatQ.data.total, KIND_UNIT[s.kind]) : ''}`,
-      legend: s.view === 'heatmap' ? { palette: s.palette, max: exact(Math.max(1, Math.ceil(scale * 0.85))) + '+', unit: KIND_UNIT[s.kind][1] } : undefined,
+      legend:
+        s.view === 'heatmap'
+          ? { palette: s.palette, max: exact(fullColourAt(scale, s.scale)) + (s.scale === 'p99' ? '+' : ''), unit: KIND_UNIT[s.kind][1] + (s.scale === 'log' ? ' (log scale)' : '') }
+          : undefined,
     });
     c.toBlob((b) => b && download(`heatmap-${slug(path)}-${range.from}-${range.to}.png`, b));
   };
@@ -156,7 +164,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
 
   const overlay =
     layout &&
-    html`<${HeatOverlay} layout=${layout} view=${s.view} kind=${s.kind} tiles=${tiles} opacity=${s.opacity} palette=${s.palette}
+    html`<${HeatOverlay} layout=${layout} view=${s.view} kind=${s.kind} tiles=${tiles} opacity=${s.opacity} palette=${s.palette} scale=${s.scale}
       reach=${reach} views=${scrollQ.data?.views} markers=${marks} fold=${fold} pinned=${placed?.pinned}
       highlight=${highlight} onHighlight=${setHighlight} canvasRef=${overlayCanvas} />`;
 
@@ -245,6 +253,12 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
             <option value="classic">Classic</option>
             <option value="cb">Colour-blind safe</option>
           </select>
+        </label>
+        <label class="select-wrap">Scale
+          <select value=${s.scale} title=${SCALE_NOTE[s.scale]} onChange=${(e: Event) => patch({ scale: (e.target as HTMLSelectElement).value as HeatScale }, { replace: true })}>
+            <option value="log">Log</option>
+            <option value="p99">Linear (p99)</option>
+          </select>
         </label>`}
         <div class="exports" role="group" aria-label="Export">
           <button type="button" class="btn btn-small" disabled=${!layout || s.mode !== 'snapshot'} onClick=${exportPng} title="PNG of the heatmap as drawn"><${Icon} name="download" size=${14} />PNG</button>
@@ -266,7 +280,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
           ${snap && s.mode === 'snapshot' && html`<span class="muted"> · snapshot ${ago(props.now - snap.captured_at)} at ${snap.viewport.w}×${snap.viewport.h}</span>`}
           ${dataLoading && heatQ.data && html` <${Spinner} label="Refreshing" />`}
         </p>`}
-        ${framed && layout && s.view === 'heatmap' && html`<${Legend} palette=${s.palette} scale=${scale} kind=${s.kind} pageviews=${heatQ.data?.pageviews} vw=${vwName} period=${periodName} />`}
+        ${framed && layout && s.view === 'heatmap' && html`<${Legend} palette=${s.palette} scale=${scale} mode=${s.scale} kind=${s.kind} pageviews=${heatQ.data?.pageviews} vw=${vwName} period=${periodName} />`}
         ${framed && layout && s.view === 'scroll' && html`<${ScrollLegend} />`}
         </div>
         ${err && html`<${ErrorPanel} error=${err} retry=${() => (heatQ.reload(), scrollQ.reload())} what="The heatmap data" />`}
