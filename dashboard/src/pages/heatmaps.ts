@@ -68,7 +68,7 @@ function Legend(props: { palette: Palette; scale: number; mode: HeatScale; kind:
   const top = fullColourAt(props.scale, props.mode);
   return html`<div class="legend" aria-label="Legend" data-scale-mode=${props.mode}>
     <div class="legend-bar" style=${{ background: legendGradient(paletteStops(props.palette)) }}></div>
-    <div class="legend-scale"><span>0</span><span title=${SCALE_NOTE[props.mode]}>${exact(top)}${props.mode === 'p99' ? '+' : ''} ${KIND_UNIT[props.kind][1]}${props.mode === 'log' ? ' · log' : ''}</span></div>
+    <div class="legend-scale"><span>0</span><span title=${SCALE_NOTE[props.mode]}>${props.mode === 'log' ? plural(top, KIND_UNIT[props.kind]) + ' · log' : `${exact(top)}+ ${KIND_UNIT[props.kind][1]}`}</span></div>
     <div class="legend-sub">${props.pageviews !== undefined ? plural(props.pageviews, ['pageview', 'pageviews']) + ' · ' : ''}${props.vw} · ${props.period}</div>
   </div>`;
 }
@@ -153,7 +153,9 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
       subtitle: `${fmtRange(range.from, range.to)} (UTC) · ${vwName}${s.device ? ' · ' + s.device : ''}${heatQ.data ? ' · ' + plural(heatQ.data.total, KIND_UNIT[s.kind]) : ''}`,
       legend:
         s.view === 'heatmap'
-          ? { palette: s.palette, max: exact(fullColourAt(scale, s.scale)) + (s.scale === 'p99' ? '+' : ''), unit: KIND_UNIT[s.kind][1] + (s.scale === 'log' ? ' (log scale)' : '') }
+          ? s.scale === 'log'
+            ? { palette: s.palette, max: exact(fullColourAt(scale, 'log')), unit: KIND_UNIT[s.kind][fullColourAt(scale, 'log') === 1 ? 0 : 1] + ' (log scale)' }
+            : { palette: s.palette, max: exact(fullColourAt(scale, 'p99')) + '+', unit: KIND_UNIT[s.kind][1] }
           : undefined,
     });
     c.toBlob((b) => b && download(`heatmap-${slug(path)}-${range.from}-${range.to}.png`, b));
