@@ -12,7 +12,7 @@ export interface PngInput {
   pinned?: Pinned[];
   title: string;
   subtitle: string;
-  legend?: { palette: 'classic' | 'cb'; max: string; unit: string };
+  legend?: { palette: 'classic' | 'cb'; /** The right end's text, e.g. "10 clicks · log". */ label: string };
 }
 
 const HEADER = 64;
@@ -89,7 +89,7 @@ export function composePng(p: PngInput): HTMLCanvasElement {
     ctx.fillStyle = '#4b5563';
     ctx.font = '12px system-ui, sans-serif';
     ctx.fillText('0', x, 44);
-    const m = `${p.legend.max} ${p.legend.unit}`;
+    const m = p.legend.label;
     ctx.fillText(m, x + 160 - ctx.measureText(m).width, 44);
   }
   ctx.strokeStyle = '#e5e7eb';

@@ -64,11 +64,16 @@ const SCALE_NOTE: Record<HeatScale, string> = {
   p99: 'Linear up to the 99th percentile: tiles with this many or more are at full colour',
 };
 
+/** The legend's right end, on the page and in the PNG: "10 clicks · log" or "9+ clicks". */
+function legendTop(scale: number, mode: HeatScale, kind: ClickKind): string {
+  const top = fullColourAt(scale, mode);
+  return mode === 'log' ? plural(top, KIND_UNIT[kind]) + ' · log' : `${exact(top)}+ ${KIND_UNIT[kind][1]}`;
+}
+
 function Legend(props: { palette: Palette; scale: number; mode: HeatScale; kind: ClickKind; pageviews?: number; vw: string; period: string }) {
-  const top = fullColourAt(props.scale, props.mode);
   return html`<div class="legend" aria-label="Legend" data-scale-mode=${props.mode}>
     <div class="legend-bar" style=${{ background: legendGradient(paletteStops(props.palette)) }}></div>
-    <div class="legend-scale"><span>0</span><span title=${SCALE_NOTE[props.mode]}>${props.mode === 'log' ? plural(top, KIND_UNIT[props.kind]) + ' · log' : `${exact(top)}+ ${KIND_UNIT[props.kind][1]}`}</span></div>
+    <div class="legend-scale"><span>0</span><span title=${SCALE_NOTE[props.mode]}>${legendTop(props.scale, props.mode, props.kind)}</span></div>
     <div class="legend-sub">${props.pageviews !== undefined ? plural(props.pageviews, ['pageview', 'pageviews']) + ' · ' : ''}${props.vw} · ${props.period}</div>
   </div>`;
 }
@@ -151,12 +156,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
       pinned: s.view === 'elements' ? placed?.pinned : undefined,
       title: `${project.name} · ${path} · ${s.view === 'scroll' ? 'scroll map' : s.view === 'elements' ? 'elements' : KIND_UNIT[s.kind][1]}`,
       subtitle: `${fmtRange(range.from, range.to)} (UTC) · ${vwName}${s.device ? ' · ' + s.device : ''}${heatQ.data ? ' · ' + plural(heatQ.data.total, KIND_UNIT[s.kind]) : ''}`,
-      legend:
-        s.view === 'heatmap'
-          ? s.scale === 'log'
-            ? { palette: s.palette, max: exact(fullColourAt(scale, 'log')), unit: KIND_UNIT[s.kind][fullColourAt(scale, 'log') === 1 ? 0 : 1] + ' (log scale)' }
-            : { palette: s.palette, max: exact(fullColourAt(scale, 'p99')) + '+', unit: KIND_UNIT[s.kind][1] }
-          : undefined,
+      legend: s.view === 'heatmap' ? { palette: s.palette, label: legendTop(scale, s.scale, s.kind) } : undefined,
     });
     c.toBlob((b) => b && download(`heatmap-${slug(path)}-${range.from}-${range.to}.png`, b));
   };
