@@ -69,7 +69,8 @@ export async function capture(ctx: SnapContext): Promise<void> {
     const base = c.endpoint.replace(/\/i$/, '');
     const hash = ctx.h || 0;
     if (!(await wanted(base, c.key, url, hash))) return l('snapshot: the server has a current one');
-    await new Promise<number>((r) => idle(r));
+    // an idle moment to start in, but not the 2 s default: after user input Chromium may give none
+    await new Promise<number>((r) => idle(r, 500));
     const t0 = performance.now();
     const ser = serializer(document, { maskText: c.maskText, queryAllowlist: c.queryAllowlist });
     if (!(await sliced(ser.step, () => p.url !== url))) return l('snapshot: page changed, abandoned');
