@@ -392,7 +392,7 @@ TEST_F(ServerAppTest, CreatesTheDemoProjectOnceAndServesSnapshots) {
   std::string snap = R"({"k":")" + key_ + R"(","url":"https://example.com/Pricing/?utm_source=x&t=1","viewport":{"w":1440,"h":900},"doc":{"w":1440,"h":4000},"html":"<html><body>masked</body></html>"})";
   TestClient c(app_->port());
   auto r = c.Request("POST", "/s", snap, {{"Content-Type", "text/plain"}, {"Origin", "https://example.com"}});
-  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_NE(r.body.find("\"path\":\"/pricing\""), std::string::npos) << r.body;
   EXPECT_EQ(c.Request("POST", "/s", snap, {{"Origin", "https://evil.test"}}).status, 403);
   EXPECT_EQ(c.Request("POST", "/s", "{\"k\":\"" + key_ + "\",\"url\":\"x\"}").status, 400);
@@ -417,9 +417,10 @@ TEST_F(ServerAppTest, SnapshotQueryTellsTheSdkWhetherToSendOne) {
   };
   EXPECT_EQ(want(page, 1440, -42), R"({"want":true})") << "nothing stored yet";
   std::string snap = R"({"k":")" + key_ + R"(","url":"https://example.com/pricing","viewport":{"w":1440,"h":900},"doc":{"w":1440,"h":4000},"h":-42,"html":"<html><body>masked</body></html>"})";
-  ASSERT_EQ(c.Request("POST", "/s", snap, {{"Content-Type", "text/plain"}}).status, 200);
+  ASSERT_EQ(c.Request("POST", "/s", snap, {{"Content-Type", "text/plain"}}).status, 202);
   EXPECT_EQ(want(page, 1440, -42), R"({"want":false})") << "a fresh one with this structure";
-  EXPECT_EQ(want(page, 1600, 7), R"({"want":false})") << "same bucket; a new structure waits an hour";
+  EXPECT_EQ(want(page, 1600, 7), R"({"want":true})")
+      << "another structure: the answer must not tell a stranger that the page was captured";
   EXPECT_EQ(want(page, 390, -42), R"({"want":true})") << "another viewport bucket";
   EXPECT_EQ(want("https%3A%2F%2Fexample.com%2Fother", 1440, -42), R"({"want":true})") << "another path";
   EXPECT_EQ(c.Request("GET", "/s?k=pk_nope&u=" + page + "&w=1440&h=1", "").status, 401);
@@ -429,15 +430,20 @@ TEST_F(ServerAppTest, SnapshotQueryTellsTheSdkWhetherToSendOne) {
   EXPECT_EQ(c.Request("GET", "/s?k=" + key_ + "&u=" + page + "&w=0&h=1", "").status, 400);
 }
 
-TEST(SnapshotServiceTest, WantsOneWhenMissingStaleOrChangedAnHourAgo) {
+TEST(SnapshotServiceTest, WantsOneUnlessThisStructureIsFreshStoresAtMostHourly) {
   using S = SnapshotService;
   const int64_t now = 1'800'000'000'000;
   EXPECT_TRUE(S::WantSnapshot(std::nullopt, now, 5));
   EXPECT_FALSE(S::WantSnapshot(S::Stored{now - 1000, 5}, now, 5));
-  EXPECT_FALSE(S::WantSnapshot(S::Stored{now - S::kChangedMs + 1, 5}, now, 6));
-  EXPECT_TRUE(S::WantSnapshot(S::Stored{now - S::kChangedMs, 5}, now, 6));
+  // Another structure always gets "yes": "no" would tell a caller who cannot see the page that
+  // someone visited it (issue 14, finding 10).
+  EXPECT_TRUE(S::WantSnapshot(S::Stored{now - 1000, 5}, now, 6));
   EXPECT_FALSE(S::WantSnapshot(S::Stored{now - S::kRefreshMs + 1, 5}, now, 5));
   EXPECT_TRUE(S::WantSnapshot(S::Stored{now - S::kRefreshMs, 5}, now, 5));
+  // What is stored: at most one snapshot an hour per page and width, whatever the structure.
+  EXPECT_TRUE(S::ShouldStore(std::nullopt, now, 5));
+  EXPECT_FALSE(S::ShouldStore(S::Stored{now - S::kChangedMs + 1, 5}, now, 6));
+  EXPECT_TRUE(S::ShouldStore(S::Stored{now - S::kChangedMs, 5}, now, 6));
 }
 
 TEST_F(ServerAppTest, HeatmapScrollElementsBreakdownAndPaths) {

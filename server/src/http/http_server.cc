@@ -9,7 +9,6 @@
 #include <optional>
 
 #include "common/crypto.h"
-#include "common/gzip.h"
 #include "ops/logging.h"
 #include "tapistry/limits.h"
 
@@ -36,15 +35,6 @@ std::string HttpDate() {
     last = now;
   }
   return cached;
-}
-
-// Low-cardinality route label for metrics.
-const char* RouteClass(std::string_view path) {
-  if (path == "/i" || path == "/s") return "ingest";
-  if (path == "/r") return "replay";
-  if (path.starts_with("/api/")) return "api";
-  if (path == "/metrics" || path == "/healthz" || path == "/readyz") return "ops";
-  return "static";
 }
 
 }  // namespace
@@ -159,17 +149,9 @@ class Session : public std::enable_shared_from_this<Session> {
       req.request_id = srv_->id_prefix + "-" + std::to_string(srv_->next_id.fetch_add(1));
     }
     request_id_ = req.request_id;
-    route_ = RouteClass(req.path);
-    std::string_view enc = req.Header("content-encoding");
-    if (!enc.empty() && !beast::iequals(enc, "identity")) {
-      if (!beast::iequals(enc, "gzip")) {
-        return Respond(JsonError(415, "unsupported_encoding", "Content-Encoding must be gzip or identity"));
-      }
-      Status s = GunzipBounded(msg.body(), limit_, limits::kMaxGzipRatio, &req.body);
-      if (!s.ok()) return Respond(JsonError(HttpStatusFor(s.code()), StatusCodeName(s.code()), s.message()));
-    } else {
-      req.body = std::move(msg.body());
-    }
+    route_ = srv_->opts.route_label ? srv_->opts.route_label(req.path) : "other";
+    // The body stays as sent: the router inflates it after the route's admission / auth step.
+    req.body = std::move(msg.body());
     srv_->in_flight->fetch_add(1);
     counted_ = true;
     stream_.expires_never();
