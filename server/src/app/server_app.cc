@@ -206,6 +206,8 @@ Status ServerApp::Start() {
 
 uint16_t ServerApp::port() const { return impl_->http->port(); }
 
+const RouteTable& ServerApp::routes() const { return impl_->routes; }
+
 std::string ServerApp::BaseUrl() const {
   if (!impl_->cfg.public_url.empty()) return impl_->cfg.public_url;
   std::string host = impl_->cfg.Host();
