@@ -2,6 +2,7 @@
 // Keep-alive, a header timeout (10 s) and a body timeout (30 s) against slow clients, named limits
 // (limits.h) on headers and bodies (a body is handed on as sent: the router inflates it after the
 // route's auth step), and a graceful stop (stop accepting, let in-flight requests finish, then return).
+// Requests with ambiguous framing get 400/501 and a closed connection (framing.h).
 // Thread-safety: Start/Stop from one controlling thread; the handler is called concurrently from
 // the I/O threads and may complete its reply from any thread.
 #pragma once
