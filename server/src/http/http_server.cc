@@ -125,7 +125,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnHeader(beast::error_code ec, size_t) {
-    if (ec) return OnParseError(ec);
+    if (ec) return OnParseError(ec, ParsePhase::kHeader);
     if (FramingVerdict v = CheckFraming(parser_->get()); !v.ok()) return Fail(v);
     start_ = std::chrono::steady_clock::now();
     auto& req = parser_->get();
@@ -157,7 +157,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::body_limit) {
       return Fail(413, "too_large", "body larger than " + std::to_string(limit_) + " bytes");
     }
-    if (ec) return OnParseError(ec);
+    if (ec) return OnParseError(ec, ParsePhase::kBody);
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
     HttpRequest req;
@@ -269,8 +269,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // A read that failed: a client that broke HTTP's rules hears why (framing.h); one that went
   // away or timed out is just closed.
-  void OnParseError(beast::error_code ec) {
-    std::optional<FramingVerdict> v = VerdictForParseError(ec, parser_->get());
+  void OnParseError(beast::error_code ec, ParsePhase phase) {
+    std::optional<FramingVerdict> v = VerdictForParseError(ec, parser_->get(), phase);
     if (!v) return Close();
     Fail(*v);
   }
