@@ -197,6 +197,8 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   ho.threads = cfg.threads;
   ho.header_timeout_ms = cfg.header_timeout_ms;
   ho.body_timeout_ms = cfg.body_timeout_ms;
+  ho.max_conns_per_ip = static_cast<size_t>(cfg.max_conns_per_ip);
+  ho.trusted_peers = cfg.trusted_proxies;  // a proxy carries every client's connections
   const RouteTable* table = &m.routes;
   ho.body_limit = [table](std::string_view path) -> size_t {
     const size_t limit = table->BodyLimit(path);
