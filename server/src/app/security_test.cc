@@ -12,6 +12,7 @@
 
 #include "api/api_common.h"
 #include "api/session_auth.h"
+#include "assetcache/asset_url.h"
 #include "app/server_app_fixture.h"
 #include "tapistry/limits.h"
 
@@ -391,14 +392,7 @@ TEST_F(SecurityTest, SnapshotAssetsComeThroughTheServersAssetPath) {
   Start();
   auto session = SignIn();
   const std::string css = site.origin() + "/style.css";
-  auto enc = [](const std::string& s) {
-    std::string o;
-    for (unsigned char c : s) {
-      if (std::isalnum(c) || c == '.' || c == '-' || c == '_') o += static_cast<char>(c);
-      else { char b[4]; std::snprintf(b, sizeof b, "%%%02X", c); o += b; }
-    }
-    return o;
-  };
+  auto enc = [](const std::string& s) { return assetcache::PercentEncode(s); };
   const std::string target = "/api/snapshot-asset?project_id=" + project_ + "&url=" + enc(css);
   auto r = Req("GET", target, "", {{"Cookie", session.first}});
   ASSERT_EQ(r.status, 200) << r.body;
