@@ -39,6 +39,10 @@ std::string HttpDate() {
   return cached;
 }
 
+// accept(2) backoff after an error such as EMFILE: first wait, and the most it doubles to.
+constexpr int kAcceptBackoffMinMs = 50;
+constexpr int kAcceptBackoffMaxMs = 1000;
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -47,7 +51,11 @@ struct HttpServer::Impl {
   MetricsRegistry* metrics;
   ConnectionLimit conn_limit;  // before ioc: sessions destroyed with ioc release their slot here
   net::io_context ioc;
+  // The accept chain (accept, backoff timer, Stop's close) runs on one strand.
   tcp::acceptor acceptor;
+  net::steady_timer accept_timer;
+  int accept_backoff_ms = 0;  // 0 = accepting normally; touched only by the accept chain
+  uint64_t accept_failures = 0;
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   std::shared_ptr<std::atomic<size_t>> in_flight;
@@ -55,14 +63,18 @@ struct HttpServer::Impl {
   std::string id_prefix = RandomHex(3);
   Counter* conn_total;
   Counter* conn_refused;
+  Counter* accept_errors;
 
   Impl(HttpServerOptions o, HttpHandler h, MetricsRegistry* m, std::shared_ptr<std::atomic<size_t>> f)
       : opts(std::move(o)), handler(std::move(h)), metrics(m),
         conn_limit(opts.max_conns_per_ip, opts.trusted_peers), ioc(opts.threads),
-        acceptor(ioc), in_flight(std::move(f)) {
+        acceptor(net::make_strand(ioc)), accept_timer(acceptor.get_executor()),
+        in_flight(std::move(f)) {
     conn_total = metrics->GetCounter("tapistry_http_connections_total", "Accepted TCP connections");
     conn_refused = metrics->GetCounter("tapistry_http_connections_refused_total",
                                        "Connections refused with 503: over --max-conns-per-ip");
+    accept_errors = metrics->GetCounter("tapistry_http_accept_errors_total",
+                                        "Failed accept(2) calls (EMFILE: out of file descriptors)");
   }
 
   std::string NewRequestId() { return id_prefix + "-" + std::to_string(next_id.fetch_add(1)); }
@@ -72,6 +84,8 @@ struct HttpServer::Impl {
   }
 
   void Accept();
+  void BackOffAccept(const beast::error_code& ec);
+  void EndAcceptBackoff();
 };
 
 namespace {
@@ -333,14 +347,42 @@ class Session : public std::enable_shared_from_this<Session> {
 void HttpServer::Impl::Accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
-      if (!stopping && ec != net::error::operation_aborted) Accept();
+      if (!stopping && ec != net::error::operation_aborted) BackOffAccept(ec);
       return;
     }
+    if (accept_backoff_ms) EndAcceptBackoff();
     conn_total->Inc();
     socket.set_option(tcp::no_delay(true), ec);
     std::make_shared<Session>(std::move(socket), this)->Run();
     if (!stopping) Accept();
   });
+}
+
+// A failed accept(2) (EMFILE / ENFILE when out of descriptors, ENOBUFS) fails again at once while
+// the connection waits in the backlog: retrying at once spun a core and starved /healthz. So wait
+// 50 ms, doubling to 1 s, until an accept succeeds; one log line when the episode starts.
+void HttpServer::Impl::BackOffAccept(const beast::error_code& ec) {
+  accept_errors->Inc();
+  ++accept_failures;
+  if (accept_backoff_ms == 0) {
+    Log(LogLevel::kWarn, "accept failed: retrying with backoff until it succeeds",
+        {{"error", ec.message()}, {"first_wait_ms", std::to_string(kAcceptBackoffMinMs)},
+         {"max_wait_ms", std::to_string(kAcceptBackoffMaxMs)}});
+    accept_backoff_ms = kAcceptBackoffMinMs;
+  } else {
+    accept_backoff_ms = std::min(accept_backoff_ms * 2, kAcceptBackoffMaxMs);
+  }
+  accept_timer.expires_after(std::chrono::milliseconds(accept_backoff_ms));
+  accept_timer.async_wait([this](beast::error_code e) {
+    if (!e && !stopping) Accept();
+  });
+}
+
+void HttpServer::Impl::EndAcceptBackoff() {
+  Log(LogLevel::kInfo, "accepting connections again",
+      {{"failed_accepts", std::to_string(accept_failures)}});
+  accept_backoff_ms = 0;
+  accept_failures = 0;
 }
 
 HttpServer::HttpServer(HttpServerOptions opts, HttpHandler handler, MetricsRegistry* metrics)
@@ -377,6 +419,7 @@ void HttpServer::Stop(int drain_ms) {
   net::post(impl_->acceptor.get_executor(), [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->accept_timer.cancel();
   });
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
   while (in_flight_->load() > 0 && std::chrono::steady_clock::now() < deadline) {

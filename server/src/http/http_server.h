@@ -3,7 +3,8 @@
 // (limits.h) on headers and bodies (a body is handed on as sent: the router inflates it after the
 // route's auth step), and a graceful stop (stop accepting, let in-flight requests finish, then return).
 // Requests with ambiguous framing get 400/501 and a closed connection (framing.h); open
-// connections are capped per client IP (connection_limit.h).
+// connections are capped per client IP (connection_limit.h); when accept fails (EMFILE) the
+// accept loop backs off instead of spinning.
 // Thread-safety: Start/Stop from one controlling thread; the handler is called concurrently from
 // the I/O threads and may complete its reply from any thread.
 #pragma once
