@@ -10,5 +10,6 @@ export * as pii from './core/pii';
 export * as sanitize from './core/sanitize';
 export * as selector from './core/selector';
 export * as snapshot from './snapshot/serialize';
+export * as snapshotCss from './snapshot/css';
 export * as snapshotMask from './snapshot/mask';
 export * as snapshotUrls from './snapshot/urls';

@@ -5,17 +5,19 @@
 // boxes of the same size, [data-tapistry-mask] subtrees masked even when maskText is off.
 //
 // It is a state machine driven one small unit at a time — an element measured, a node visited, a
-// CSS rule serialized — so the caller can time-slice it (idle.ts) and no task ever runs long, even
-// on a page of 20,000 elements. Layout is read in one pass at the start (document size, the boxes
-// of the placeholders), while it is clean after `load`, never in the middle of the walk (a read
-// after the page mutated would force a synchronous layout).
+// CSS rule (or 16 KB of a big one) masked — so the caller can time-slice it (idle.ts) and no task
+// ever runs long, even on a page of 20,000 elements. Layout is read in one pass at the start
+// (document size, the boxes of the placeholders), while it is clean after `load`, never in the
+// middle of the walk (a read after the page mutated would force a synchronous layout).
 //
 // Never reads `.value` of any form field (so passwords and card numbers cannot leak): only the
-// authored attributes, and of those no `value` but a button's label.
+// authored attributes, and of those no `value` but a button's label. Every CSS text (sheets,
+// style="" attributes, data:text/css links) goes through one policy, css.ts `maskCss`.
 
 import { redact } from '../core/pii';
+import { cssAsset, type CssMaskOptions, cssPieces, maskCss, PIECE } from './css';
 import { mask } from './mask';
-import { assetUrl, cssUrls, linkUrl, srcset } from './urls';
+import { assetUrl, linkUrl, srcset } from './urls';
 
 export interface SerializeOptions {
   /** Mask all text (the `maskText` option); [data-tapistry-mask] subtrees are masked regardless. */
@@ -83,6 +85,8 @@ interface Frame {
   m: boolean;
   /** a shadow host: its light children, walked after the shadow tree */
   light?: Node | null;
+  /** the document's adoptedStyleSheets, serialized before `end` */
+  ad?: Document;
 }
 
 const escAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -139,17 +143,88 @@ export function serializer(doc: Document, o: SerializeOptions): Serializer {
     parts.push(s);
   };
   const text = (s: string, masked: boolean): string => (masked || o.maskText ? mask(s) : escText(redact(s)));
+  const cssOpts: CssMaskOptions = { base, maskText: o.maskText };
+  const cssMasked: CssMaskOptions = { base, maskText: true };
+  const css = (s: string, masked: boolean): string => maskCss(s, masked ? cssMasked : cssOpts);
 
-  /** Serialized rules of `sheets` as one <style> (adoptedStyleSheets have no element of their own). */
-  function adopted(root: Document | ShadowRoot): string {
+  /**
+   * The opening of a grouping rule whose rules are serialized one by one — `@layer`, `@media`,
+   * `@supports`: Tailwind puts all its utilities in one @layer, whose cssText alone can take
+   * 20 ms — or '' for any other rule, serialized whole.
+   */
+  function opening(r: CSSRule): string {
+    const w = win as unknown as Record<string, (new () => CSSRule) | undefined>;
+    const is = (name: string): boolean => {
+      const C = w[name];
+      return !!C && r instanceof C;
+    };
+    if (is('CSSLayerBlockRule')) return '@layer ' + (r as CSSLayerBlockRule).name;
+    if (is('CSSMediaRule')) return '@media ' + (r as CSSMediaRule).media.mediaText;
+    if (is('CSSSupportsRule')) return '@supports ' + (r as CSSSupportsRule).conditionText;
+    return '';
+  }
+
+  /**
+   * Masks the rules of `sheets` as units of work that run before the walk goes on (a rule at a
+   * time, a big one in pieces: css.ts `cssPieces`) and writes them out, `fix`ed, in parts of
+   * about PIECE characters (the sender compresses part by part), then `close`.
+   */
+  function rules(sheets: Array<CSSRuleList | null>, masked: boolean, fix: (css: string) => string, close: string): void {
+    const co = masked ? cssMasked : cssOpts;
+    /** rule lists being serialized, innermost last: the list, the next index, what closes it */
+    const stack = sheets.map((l) => ({ l, i: 0, end: '' })).reverse();
+    let buf = '';
+    let piece: (() => string | null) | null = null;
+    const step = (): void => {
+      if (piece) {
+        const s = piece();
+        if (s === null) {
+          piece = null;
+          buf += '\n';
+        } else buf += s;
+        return;
+      }
+      const top = stack[stack.length - 1];
+      if (!top) {
+        pending = null;
+        if (buf) out(fix(buf));
+        buf = '';
+        out(close);
+      } else if (!top.l || top.i >= top.l.length) {
+        stack.pop();
+        buf += top.end;
+      } else {
+        const r = top.l[top.i++]!;
+        const open = opening(r);
+        if (open) {
+          buf += maskCss(open, co) + ' {\n';
+          stack.push({ l: (r as CSSGroupingRule).cssRules, i: 0, end: '}\n' });
+        } else {
+          const css = r.cssText;
+          if (css.length > PIECE) piece = cssPieces(css, co);
+          else buf += maskCss(css, co) + '\n';
+        }
+      }
+    };
+    // a part never splits a `</style`: pieces end after a token or a '}'
+    pending = () => {
+      step();
+      if (buf.length >= PIECE) {
+        out(fix(buf));
+        buf = '';
+      }
+    };
+  }
+
+  /** In HTML a </style> inside CSS would end the element; in SVG the text is parsed as markup. */
+  const fixHtml = (s: string): string => s.replace(/<\/(style)/gi, '<\\/$1');
+
+  /** The rules of adoptedStyleSheets as one <style> (they have no element of their own). */
+  function adopted(root: Document | ShadowRoot): void {
     const sheets = (root as { adoptedStyleSheets?: CSSStyleSheet[] }).adoptedStyleSheets;
-    if (!sheets || !sheets.length) return '';
-    let css = '';
-    for (let i = 0; i < sheets.length; i++) {
-      const rules = rulesOf(sheets[i]);
-      if (rules) for (let j = 0; j < rules.length; j++) css += rules[j]!.cssText + '\n';
-    }
-    return css ? '<style data-tapistry-adopted>' + cssUrls(css, base).replace(/<\/(style)/gi, '<\\/$1') + '</style>' : '';
+    if (!sheets || !sheets.length) return;
+    out('<style data-tapistry-adopted>');
+    rules(Array.prototype.map.call(sheets, rulesOf) as Array<CSSRuleList | null>, false, fixHtml, '</style>');
   }
 
   function attrs(el: Element, tag: string, html: boolean, masked: boolean): void {
@@ -168,7 +243,7 @@ export function serializer(doc: Document, o: SerializeOptions): Serializer {
       } else if (TEXT_ATTR.test(ln) && !(html && tag === 'meta')) {
         v = text(v, masked);
       } else if (ln === 'style') {
-        v = cssUrls(v, base);
+        v = css(v, masked);
       } else if (ln === 'srcset') {
         v = srcset(v, base);
         if (v) {
@@ -188,7 +263,7 @@ export function serializer(doc: Document, o: SerializeOptions): Serializer {
           }
           v = linkUrl(abs, o.queryAllowlist);
         } else {
-          v = assetUrl(v, base);
+          v = html && tag === 'link' ? cssAsset(v, cssOpts) : assetUrl(v, base);
           if (!v) continue;
         }
       } else if (URL_ATTR.test(ln)) {
@@ -213,7 +288,7 @@ export function serializer(doc: Document, o: SerializeOptions): Serializer {
     const tag = kind === 'ignore' && html && !VOID.test(own) && !REPLACED.test(own) ? own : 'div';
     let b = boxes.get(el);
     if (!b) b = measure(el, win);
-    let style = cssUrls(el.getAttribute('style') || '', base).replace(/;?\s*$/, ';');
+    let style = css(el.getAttribute('style') || '', true).replace(/;?\s*$/, ';');
     if (style === ';') style = '';
     if (b.d === 'none') style += 'display:none;';
     else {
@@ -236,28 +311,14 @@ export function serializer(doc: Document, o: SerializeOptions): Serializer {
     attrs(el, el.localName, html, masked);
     out('>');
     const close = '</' + el.localName + '>';
-    const fix = (css: string): string => {
-      const abs = cssUrls(css, base);
-      // in HTML a </style> inside CSS would end the element; in SVG the text is parsed as markup
-      return html ? abs.replace(/<\/(style)/gi, '<\\/$1') : escText(abs);
-    };
-    const rules = rulesOf((el as HTMLStyleElement).sheet as CSSStyleSheet | null);
-    if (!rules) {
-      out(fix(el.textContent || ''));
+    const fix = html ? fixHtml : escText;
+    const list = rulesOf((el as HTMLStyleElement).sheet as CSSStyleSheet | null);
+    if (!list) {
+      out(fix(css(el.textContent || '', masked)));
       out(close);
       return;
     }
-    let i = 0;
-    let css = '';
-    pending = () => {
-      if (i < rules.length) {
-        css += rules[i++]!.cssText + '\n';
-        return;
-      }
-      pending = null;
-      out(fix(css));
-      out(close);
-    };
+    rules([list], masked, fix, close);
   }
 
   function element(el: Element, f: Frame): void {
@@ -284,10 +345,11 @@ export function serializer(doc: Document, o: SerializeOptions): Serializer {
     const end = '</' + tag + '>';
     const sr = (el as HTMLElement).shadowRoot;
     if (sr) {
-      out('<template shadowrootmode="open">' + adopted(sr));
+      out('<template shadowrootmode="open">');
+      adopted(sr);
       frames.push({ n: sr.firstChild, end, m: masked, light: el.firstChild });
     } else {
-      frames.push({ n: el.firstChild, end: el === doc.documentElement ? adopted(doc) + end : end, m: masked });
+      frames.push({ n: el.firstChild, end, m: masked, ad: el === doc.documentElement ? doc : undefined });
     }
   }
 
@@ -326,6 +388,11 @@ export function serializer(doc: Document, o: SerializeOptions): Serializer {
         out('</template>');
         f.n = f.light;
         f.light = undefined;
+        return false;
+      }
+      if (f.ad) {
+        adopted(f.ad);
+        f.ad = undefined;
         return false;
       }
       frames.pop();
