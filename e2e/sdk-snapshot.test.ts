@@ -1,7 +1,10 @@
 // Heatmap snapshots end to end: the SDK in Chromium decides to send one, loads /v1/snapshot.js,
 // POSTs the masked, gzipped snapshot to the real server's /s without a CORS preflight, and the
 // stored snapshot read back through GET /api/snapshot (read token) is masked and carries the
-// page's dimensions. On a 20,000-element page the capture runs without a single long task.
+// page's dimensions. On a 20,000-element page the capture runs without a single long task. A
+// red-team page hiding canaries in every place CSS can carry text gets none of them into the
+// snapshot, neither in what the browser sends nor in what the server stores.
+import { gunzipSync } from 'node:zlib';
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { launch, newPage } from './lib/browser';
@@ -101,6 +104,124 @@ test('a page view sends a masked, gzipped snapshot; /api/snapshot returns it wit
   await other.page.waitForTimeout(1500);
   expect(posts).toBe(0);
   await other.context.close();
+});
+
+/** Canaries of static/snapshot-css.html, one per CSS place (issue 13, finding 6). */
+const CSS_CANARIES = [
+  'e2e-css-datalink', // <link href="data:text/css,…">
+  'e2e-css-import1', // @import url(…?owner=…)
+  'e2e-css-import2', // @import "…?o=…%40…"
+  'e2e-css-ns', // @namespace url(…)
+  'e2e-css-after', // ::after { content: "…" }
+  'e2e-css-bare', // custom property, unquoted
+  '4929000000007138', // custom property, a card number in groups
+  '321-54-9876', // custom property, an SSN
+  'e2e-css-esc1', // content string spelled with escapes (\40 for @)
+  'e2e-css-esc2', // #id selector with escapes
+  'e2e-css-esc3', // custom property with escapes
+  'e2e-css-font1', // font-family, quoted
+  'e2e-css-font2', // font-family, escaped identifier
+  'e2e-css-attr', // the attribute attr() shows
+  'e2e-css-query', // url() query, %-encoded
+  'e2e-css-frag', // url() fragment
+  '5353100000004200', // a class selector
+  'e2e-css-svg', // text inside a data: SVG in url()
+  'e2e-css-fontsrc', // @font-face src url()
+  'e2e-css-fontlocal', // @font-face src local()
+  'e2e-css-owner', // inline style custom property (finding 6)
+  'e2e-css-comment2', // inline style comment
+  '4917000000005557', // a rule inserted by script (insertRule)
+  'DE22370400440532013042', // a constructed sheet in document.adoptedStyleSheets
+  'FR851420041010050500013M02606', // … its custom property, an IBAN in groups
+  'e2e-css-shadow', // <style> in a shadow root
+  'e2e-css-shadowadopted', // a shadow root's adopted sheet
+  'e2e-css-ignored', // inline style of a [data-tapistry-ignore] placeholder
+];
+/** Canaries the browser itself may leave out (comments; attr() fallbacks before Chromium 133). */
+const CSS_CANARIES_MAYBE_DROPPED = ['e2e-css-comment1', 'e2e-css-attrfb'];
+
+/** What a reader could make of `s`: entities, CSS escapes and %-encoding undone, separators of digit groups gone. */
+function readable(s: string): string {
+  let d = s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  d = d.replace(/\\([0-9a-f]{1,6})[ \t\n]?/gi, (_, h: string) => String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff) || 0xfffd));
+  d = d.replace(/\\([\s\S])/g, '$1');
+  for (let i = 0; i < 3; i++) d = d.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return d + '\n' + d.replace(/(\d)[ +-](?=\w)/g, '$1').replace(/([A-Z0-9]{4}) (?=[A-Z0-9])/g, '$1');
+}
+
+test('red team: PII hidden in CSS is neither in the POST /s body nor in the stored snapshot', async () => {
+  const { context, page } = await newPage(browser);
+  // the gzipped body is a Blob, which the protocol does not report: keep a copy in the page
+  await page.addInitScript(() => {
+    const w = window as any;
+    const f = w.fetch;
+    w.__posted = [];
+    w.fetch = function (input: RequestInfo | URL, init?: RequestInit) {
+      if (init && init.method === 'POST' && new URL(String(input), location.href).pathname === '/s') {
+        const b = init.body;
+        w.__posted.push(b instanceof Blob ? b.arrayBuffer().then((a) => Array.from(new Uint8Array(a))) : Array.from(new TextEncoder().encode(String(b))));
+      }
+      return f.call(this, input, init);
+    };
+  });
+  const posted = snapshotPost(page);
+  await page.goto(env.site + '/static/snapshot-css.html');
+  const res = await posted;
+  expect(res.status()).toBe(202);
+  expect(await res.json()).toMatchObject({ accepted: true, path: '/static/snapshot-css.html' });
+
+  // every canary is really in the CSS Chromium holds (else its absence below would prove nothing)
+  const live = await page.evaluate(() => {
+    const texts: string[] = [];
+    const sheets = (list: ArrayLike<CSSStyleSheet>) => {
+      for (const s of Array.from(list)) {
+        try {
+          for (const r of Array.from(s.cssRules)) texts.push(r.cssText);
+        } catch {
+          // not readable
+        }
+      }
+    };
+    const root = (r: Document | ShadowRoot) => {
+      sheets(r.styleSheets);
+      sheets(r.adoptedStyleSheets);
+      for (const el of Array.from(r.querySelectorAll('*'))) {
+        if (el.shadowRoot) root(el.shadowRoot);
+        texts.push(el.getAttribute('style') || '', el.localName === 'link' ? el.getAttribute('href') || '' : '');
+        if (el.hasAttribute('data-owner')) texts.push(el.getAttribute('data-owner')!);
+      }
+    };
+    root(document);
+    return texts.join('\n');
+  });
+  for (const c of CSS_CANARIES) expect(readable(live), `${c} in the live page's CSS`).toContain(c);
+
+  const bodies = await page.evaluate(() => Promise.all((window as any).__posted as Array<number[] | Promise<number[]>>));
+  expect(bodies).toHaveLength(1);
+  const raw = Buffer.from(bodies[0]!);
+  const body = new URL(res.request().url()).searchParams.get('gz') === '1' ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+  const sent = (JSON.parse(body) as { html: string }).html;
+  const got = await readSnapshot('/static/snapshot-css.html', '1024-1439');
+  expect(got.status).toBe(200);
+  const stored = got.body!.html;
+  for (const [where, html] of [['POST /s body', body], ['POST /s html', sent], ['/api/snapshot', stored]] as const) {
+    const r = readable(html);
+    for (const c of [...CSS_CANARIES, ...CSS_CANARIES_MAYBE_DROPPED]) {
+      expect(html, `${c} in the ${where}`).not.toContain(c);
+      expect(r, `${c} in the ${where}, decoded`).not.toContain(c);
+    }
+    expect(html, where).not.toContain('/*');
+  }
+  // the CSS itself is kept: layout rules, the redacted rules, masked content, absolute URLs
+  expect(stored).toMatch(/\.red-team-layout \{ display: grid; grid-template-columns: repeat\(2, 1fr\);/);
+  expect(stored).toContain('content: "x0x-xxx-xxxxi@xxxxixx.xxx"');
+  expect(stored).toContain('--owner: \'x0x-xxx-xxxxi@xxxxixx.xxx\'; color: rgb(1, 2, 3)');
+  expect(stored).toMatch(/\.card-\\5b card\\5d\s+\{ color: rgb\(7, 8, 9\); \}/);
+  expect(stored).toMatch(/#\\5b email\\5d\s+\{ color: rgb\(4, 5, 6\); \}/);
+  expect(stored).toContain(`url("${env.site}/static/logo.svg?u=[email]")`);
+  expect(stored).toContain('<style data-tapistry-adopted>');
+  expect(stored).toContain('<template shadowrootmode="open">');
+  await context.close();
 });
 
 interface Capture {
