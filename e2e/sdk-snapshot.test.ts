@@ -299,5 +299,9 @@ test('20,000-element page: the capture never blocks the main thread over 50 ms',
   expect(Math.max(...c!.slices)).toBeLessThan(50);
   const stored = await readSnapshot('/static/big.html', '1024-1439');
   expect(stored.status).toBe(200);
-  expect(stored.body!.html.match(/<article /g)!.length).toBe(1000);
+  const html = stored.body!.html;
+  expect(html.match(/<article /g)!.length).toBe(1000);
+  // the utility layer is all there, its content strings masked
+  expect(html.match(/--tw-content: 'x0+'/g)!.length).toBe(3000);
+  expect(html).toContain(String.raw`.md\:w-2999\/12 { width: calc(749.75rem); }`);
 }, 180000);
