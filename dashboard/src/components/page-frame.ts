@@ -2,7 +2,8 @@
 // - SnapshotFrame: the DOM snapshot the SDK captured, rendered through srcdoc in an iframe sandboxed
 //   with allow-same-origin only (never allow-scripts), at the capture's viewport width, as tall as
 //   its document, scaled to fit. Same-origin lets the overlay measure elements; no script can run.
-// - LiveFrame: the customer's page itself. It can only be drawn over when the page's snippet answers
+// - LiveFrame: the customer's page itself, loaded only from the project's allowed origins
+//   (lib/live-url.ts). It can only be drawn over when the page's snippet answers
 //   our postMessage handshake (docs/dashboard.md) with its document size and scroll position; after
 //   7.5 s without an answer we say the site blocks embedding and offer the other modes.
 // Both report a Layout the overlay draws against.
@@ -10,6 +11,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Snapshot } from '../api/types';
 import { html } from '../html';
 import type { Rect } from '../lib/pin';
+import { SANDBOX_SELF } from '../lib/live-url';
 import { sanitizeSnapshot } from '../lib/snapshot';
 
 export interface Layout {
@@ -126,7 +128,10 @@ export function isReady(d: unknown): d is ReadyMessage {
 }
 
 export function LiveFrame(props: {
+  /** An allowed origin + path (lib/live-url.ts), never an address from stored data. */
   url: string;
+  /** From liveTarget(): never allow-same-origin on the dashboard's own origin. */
+  sandbox: string;
   vpW: number;
   vpH: number;
   width: number;
@@ -139,15 +144,15 @@ export function LiveFrame(props: {
   const k = props.width > 0 ? Math.min(1, props.width / props.vpW) : 1;
   const kRef = useRef(k);
   kRef.current = k;
-  let origin = '';
+  // Belt and braces: whatever the caller passes, a page on our own origin (the demo site) never
+  // gets scripts and same-origin together — that would let it reach into the dashboard.
+  let sameOrigin = true;
   try {
-    origin = new URL(props.url).origin;
+    sameOrigin = new URL(props.url).origin === location.origin;
   } catch {
-    origin = '';
+    // not a URL: treated as our own
   }
-  // Our own origin (the demo site) gets no allow-same-origin: with scripts on, that would let the
-  // page reach into the dashboard.
-  const sameOrigin = origin === location.origin;
+  const sandbox = sameOrigin ? SANDBOX_SELF : props.sandbox;
   useEffect(() => {
     setState('waiting');
     props.onLayout(null);
@@ -186,7 +191,7 @@ export function LiveFrame(props: {
   }, [props.url]);
   return html`<div class="frame-box live" style=${{ width: props.vpW * k + 'px', height: props.vpH * k + 'px' }}>
     <iframe ref=${frame} class="page-frame" name="tapistry-live" title=${'Live page ' + props.url} src=${props.url}
-      sandbox=${sameOrigin ? 'allow-scripts allow-forms' : 'allow-scripts allow-same-origin allow-forms'} referrerpolicy="no-referrer"
+      sandbox=${sandbox} referrerpolicy="no-referrer"
       style=${{ width: props.vpW + 'px', height: props.vpH + 'px', transform: `scale(${k})` }}></iframe>
     ${state === 'waiting' && html`<div class="frame-wait" role="status"><span class="spinner"></span> Connecting to the page’s snippet…</div>`}
     ${props.children}
