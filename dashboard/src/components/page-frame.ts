@@ -1,7 +1,8 @@
 // The page under the heatmap, in one of two frames:
 // - SnapshotFrame: the DOM snapshot the SDK captured, rendered through srcdoc in an iframe sandboxed
 //   with allow-same-origin only (never allow-scripts), at the capture's viewport width, as tall as
-//   its document, scaled to fit. Same-origin lets the overlay measure elements; no script can run.
+//   its document, scaled to fit. Same-origin lets the overlay measure elements; no script can run;
+//   its assets load through this server only (lib/snapshot.ts).
 // - LiveFrame: the customer's page itself, loaded only from the project's allowed origins
 //   (lib/live-url.ts). It can only be drawn over when the page's snippet answers
 //   our postMessage handshake (docs/dashboard.md) with its document size and scroll position; after
@@ -12,7 +13,6 @@ import type { Snapshot } from '../api/types';
 import { html } from '../html';
 import type { Rect } from '../lib/pin';
 import { SANDBOX_SELF } from '../lib/live-url';
-import { sanitizeSnapshot } from '../lib/snapshot';
 
 export interface Layout {
   /** Document size in CSS px of the framed page. */
@@ -60,7 +60,10 @@ function measure(doc: Document): { w: number; h: number } {
   };
 }
 
-export function SnapshotFrame(props: { snap: Snapshot; width: number; onLayout(l: Layout | null): void; children?: unknown }) {
+let sanitizer: Promise<typeof import('../lib/snapshot')> | undefined;
+const loadSanitizer = () => (sanitizer ??= import('../lib/snapshot'));
+
+export function SnapshotFrame(props: { snap: Snapshot; projectId: string; width: number; onLayout(l: Layout | null): void; children?: unknown }) {
   const { snap, width } = props;
   const frame = useRef<HTMLIFrameElement>(null);
   const vpW = Math.max(200, Math.min(3000, snap.viewport.w || 1280));
@@ -68,8 +71,25 @@ export function SnapshotFrame(props: { snap: Snapshot; width: number; onLayout(l
   const [docH, setDocH] = useState<number>(Math.max(vpH, snap.doc.h || vpH));
   const [docW, setDocW] = useState<number>(vpW);
   const k = width > 0 ? Math.min(1, width / vpW) : 1;
-  const srcdoc = useRef<{ html: string; out: string } | null>(null);
-  if (!srcdoc.current || srcdoc.current.html !== snap.html) srcdoc.current = { html: snap.html, out: sanitizeSnapshot(snap.html) };
+  // The sanitizer (lib/snapshot.ts, with its CSS tokenizer) is a chunk of its own, loaded with the
+  // first snapshot: most screens never need it. No frame until it has run.
+  const [srcdoc, setSrcdoc] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let current = true;
+    setSrcdoc(null);
+    setFailed(false);
+    loadSanitizer().then(
+      (m) => current && setSrcdoc(m.sanitizeSnapshot(snap.html, { projectId: props.projectId, self: location.origin, base: snap.url })),
+      () => {
+        sanitizer = undefined;
+        if (current) setFailed(true);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [snap.html, snap.url, props.projectId]);
 
   const report = (w: number, h: number) => {
     const doc = frame.current?.contentDocument;
@@ -96,9 +116,11 @@ export function SnapshotFrame(props: { snap: Snapshot; width: number; onLayout(l
   }, [k]);
 
   return html`<div class="frame-box" style=${{ width: docW * k + 'px', height: docH * k + 'px' }}>
-    <iframe ref=${frame} class="page-frame" title=${'Snapshot of ' + snap.url} sandbox="allow-same-origin" referrerpolicy="no-referrer"
-      tabindex="-1" aria-hidden="true" srcdoc=${srcdoc.current.out} onLoad=${onLoad}
-      style=${{ width: vpW + 'px', height: docH + 'px', transform: `scale(${k})` }}></iframe>
+    ${failed && html`<p class="state-text" role="alert">The snapshot viewer could not be loaded. Reload the page to try again.</p>`}
+    ${srcdoc !== null &&
+    html`<iframe ref=${frame} class="page-frame" title=${'Snapshot of ' + snap.url} sandbox="allow-same-origin" referrerpolicy="no-referrer"
+      tabindex="-1" aria-hidden="true" srcdoc=${srcdoc} onLoad=${onLoad}
+      style=${{ width: vpW + 'px', height: docH + 'px', transform: `scale(${k})` }}></iframe>`}
     ${props.children}
   </div>`;
 }

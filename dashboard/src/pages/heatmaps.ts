@@ -227,7 +227,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   } else if (!snap) {
     stage = html`<div class="stage-skeleton skeleton"></div>`;
   } else {
-    stage = html`<${SnapshotFrame} snap=${snap} width=${stageW} onLayout=${setLayout}>${overlay}</${SnapshotFrame}>`;
+    stage = html`<${SnapshotFrame} snap=${snap} projectId=${s.project} width=${stageW} onLayout=${setLayout}>${overlay}</${SnapshotFrame}>`;
   }
 
   const err = heatQ.error && !heatQ.data ? heatQ.error : s.view === 'scroll' && scrollQ.error && !scrollQ.data ? scrollQ.error : undefined;
