@@ -43,10 +43,11 @@ test('a page view sends a masked, gzipped snapshot; /api/snapshot returns it wit
   const posted = snapshotPost(page);
   await page.goto(env.site + '/static/snapshot.html');
   const res = await posted;
-  expect(res.status()).toBe(200);
-  expect(await res.json()).toMatchObject({ stored: true, path: '/static/snapshot.html' });
+  expect(res.status()).toBe(202);
+  expect(await res.json()).toMatchObject({ accepted: true, path: '/static/snapshot.html' });
   const req = res.request();
   expect(new URL(req.url()).searchParams.get('gz')).toBe('1');
+  expect(new URL(req.url()).searchParams.get('k')).toBeTruthy(); // the key is checked before the body is inflated
   expect(req.headers()['content-type']).toBe('text/plain');
   // simple requests only: no preflight, and the chunk came from the SDK's origin
   expect(toServer.filter((r) => r.method() === 'OPTIONS')).toEqual([]);
@@ -170,7 +171,7 @@ test('20,000-element page: the capture never blocks the main thread over 50 ms',
         `chunk to POST ${c.ms} ms; long tasks after load+1s: ${JSON.stringify(c.long)}`,
     );
     expect(c.elements).toBeGreaterThanOrEqual(20000);
-    expect(c.status).toBe(200);
+    expect(c.status).toBe(202);
     if (!c.long.length && max < 50) break;
   }
   expect(c!.long).toEqual([]);

@@ -99,7 +99,7 @@ test('the chunk POSTs a masked snapshot to /s with the key, sanitized url, viewp
     layout: { docW: 1000, docH: 4200 },
   });
   const [s] = await runChunk(p);
-  expect(s.to).toBe('https://ingest.test/s'); // no ?gz=1: jsdom has no CompressionStream
+  expect(s.to).toBe('https://ingest.test/s?k=pk_test'); // the key before the body; no &gz=1: jsdom has no CompressionStream
   expect(s.k).toBe('pk_test');
   expect(s.url).toBe('https://shop.example.com/pricing?utm_source=ad');
   expect(s).toMatchObject({ viewport: { w: 1000, h: 800 }, doc: { w: 1000, h: 4200 } });

@@ -11,6 +11,7 @@
 // storage fails, 1 page view in 20 sends one instead. The chunk then asks the server (GET /s with
 // the hash) whether it wants one at all, so a busy page is captured about once a day in total.
 
+import { flush } from './transport';
 import { cfg } from './config';
 import { later, log, now, on, stats } from './env';
 import { page } from './events';
@@ -46,7 +47,12 @@ function check(): void {
   } catch (e) {
     // storage blocked or full: sample instead
   }
-  if (ok || Math.random() < 0.05) chunk('snapshot', { c: cfg, p: page, s: stats, l: log, h });
+  if (ok || Math.random() < 0.05) {
+    // the page view first: a project without allowed origins takes snapshots only from an origin
+    // its events came from
+    flush();
+    chunk('snapshot', { c: cfg, p: page, s: stats, l: log, h });
+  }
 }
 
 /**

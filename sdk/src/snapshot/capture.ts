@@ -87,7 +87,7 @@ export async function capture(ctx: SnapContext): Promise<void> {
       count(s, 'snapshotsDropped');
       return l('snapshot: too big, dropped', e.bytes, e.raw);
     }
-    const res = await post(base + '/s', e);
+    const res = await post(base + '/s?k=' + encodeURIComponent(c.key), e);
     count(s, res.ok ? 'snapshots' : 'snapshotsDropped');
     l('snapshot', res.status, { bytes: e.bytes, gz: e.gz, ms, parts: r.parts.length });
   } catch (e) {

@@ -90,9 +90,12 @@ export function fits(e: Encoded): boolean {
   return e.bytes <= MAX_BYTES && e.raw <= MAX_RAW_BYTES && (!e.gz || e.raw <= e.bytes * MAX_RATIO);
 }
 
-/** POSTs an encoded snapshot; text/plain and no custom header, so no preflight. */
+/**
+ * POSTs an encoded snapshot; text/plain and no custom header, so no preflight. `url` carries the
+ * key (`?k=`): the server checks it before it inflates the body.
+ */
 export function post(url: string, e: Encoded): Promise<Response> {
-  return fetch(e.gz ? url + '?gz=1' : url, {
+  return fetch(e.gz ? url + (url.includes('?') ? '&' : '?') + 'gz=1' : url, {
     method: 'POST',
     body: e.gz ? new Blob([e.body], { type: 'text/plain' }) : e.body,
     credentials: 'omit',

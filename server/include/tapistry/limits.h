@@ -13,13 +13,9 @@ inline constexpr size_t kMaxIngestBody = 1 << 20;           // POST /i, after de
 inline constexpr size_t kMaxReplayBody = 4 << 20;           // POST /r, after decompression
 inline constexpr size_t kMaxApiBody = 256 * 1024;           // JSON bodies of the read/admin API
 inline constexpr size_t kMaxGzipRatio = 100;                // decompressed / compressed
-inline constexpr int kHeaderTimeoutSec = 10;
-inline constexpr int kBodyTimeoutSec = 30;
-inline constexpr int kIdleKeepAliveSec = 60;
 
 // POST /i payload
 inline constexpr size_t kMaxEventsPerBatch = 500;
-inline constexpr size_t kMaxJsonDepth = 16;
 inline constexpr size_t kMaxUrlBytes = 2048;
 inline constexpr size_t kMaxPathBytes = 1024;
 inline constexpr size_t kMaxTitleBytes = 512;
@@ -37,5 +33,29 @@ inline constexpr int64_t kMaxPastMs = 7LL * 24 * 3600 * 1000;
 
 // Idempotency window (DESIGN §4).
 inline constexpr int64_t kDedupeWindowMs = 48LL * 3600 * 1000;
+
+// Read API query parameters (api/params.h parses every one of them).
+inline constexpr int32_t kMaxRangeDays = 400;               // from..to, inclusive
+// A millisecond `from` / `to` must lie in [2000-01-01, 2200-01-01): checked in 64 bits before
+// it becomes a 32-bit day number.
+inline constexpr int64_t kEarliestQueryMs = 946684800000LL;
+inline constexpr int64_t kLatestQueryMs = 7258118400000LL;
+inline constexpr size_t kMaxQueryParamBytes = 2048;         // any one parameter's value
+inline constexpr size_t kMaxListLimit = 1000;               // limit= of list endpoints
+inline constexpr size_t kMaxEventsLimit = 100000;           // limit= of /api/events
+
+// POST /s and GET /s: heatmap page snapshots (snapshot/snapshot_service.h).
+inline constexpr size_t kMaxSnapshotBody = 2 << 20;         // as sent (gzip or not)
+inline constexpr size_t kMaxSnapshotHtml = 16 << 20;        // after decompression
+inline constexpr size_t kMaxSnapshotsPerProject = 5000;     // (path, viewport bucket) pairs kept
+inline constexpr uint64_t kMaxSnapshotBytesPerProject = 1ULL << 30;  // stored bytes, all snapshots
+inline constexpr int64_t kSnapshotRetentionMs = 30LL * 24 * 3600 * 1000;  // not refreshed: deleted
+inline constexpr size_t kMaxSeenOriginsPerProject = 20;     // origins remembered for snapshot checks
+
+// Bookmarklet overlay tokens (api/session_auth.h).
+inline constexpr int64_t kOverlayTokenTtlMs = 15LL * 60 * 1000;
+
+// Connections (http/http_server.h).
+inline constexpr size_t kDefaultMaxConnsPerIp = 256;
 
 }  // namespace tapistry::limits

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/crypto.h"
+#include "tapistry/limits.h"
 
 namespace tapistry {
 namespace {
@@ -11,6 +12,7 @@ namespace {
 constexpr const char* kSecretKey = "session_secret";
 constexpr const char* kNotBeforeKey = "sessions_not_before";
 constexpr const char* kSignOutPrefix = "signout:";
+constexpr const char* kOverlayNotBeforePrefix = "overlay_not_before:";
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -103,25 +105,37 @@ Status SessionAuth::Revoke(std::string_view cookie) {
 
 Status SessionAuth::RevokeAll() { return meta_->PutValue(kNotBeforeKey, std::to_string(clock_->NowMs())); }
 
-}  // namespace tapistry
-
-namespace tapistry {
-
-std::string SessionAuth::IssueProjectToken(const std::string& project_id, int64_t ttl_ms, int64_t* expires_ms) const {
-  int64_t exp = clock_->NowMs() + ttl_ms;
+Result<std::string> SessionAuth::IssueOverlayToken(std::string_view cookie, const std::string& project_id,
+                                                   int64_t* expires_ms) const {
+  if (!Verify(cookie, nullptr)) return Status::Unauthenticated("sign in first");
+  auto parts = Split(cookie, '.');
+  const int64_t exp = clock_->NowMs() + limits::kOverlayTokenTtlMs;
   if (expires_ms) *expires_ms = exp;
-  std::string payload = "bt." + project_id + "." + std::to_string(exp);
+  const std::string payload =
+      "bt." + project_id + "." + std::to_string(exp) + "." + std::string(parts[1]) + "." + std::string(parts[2]);
   return payload + "." + HmacSha256Hex(secret_, payload);
 }
 
-bool SessionAuth::VerifyProjectToken(std::string_view token, const std::string& project_id) const {
+bool SessionAuth::VerifyOverlayToken(std::string_view token, const std::string& project_id) const {
   auto parts = Split(token, '.');
-  if (parts.size() != 4 || parts[0] != "bt" || parts[1] != project_id) return false;
-  std::string payload = "bt." + std::string(parts[1]) + "." + std::string(parts[2]);
-  if (!ConstantTimeEquals(HmacSha256Hex(secret_, payload), parts[3])) return false;
-  int64_t exp = 0;
+  if (parts.size() != 6 || parts[0] != "bt" || parts[1] != project_id) return false;
+  const std::string payload = std::string(token.substr(0, token.rfind('.')));
+  if (!ConstantTimeEquals(HmacSha256Hex(secret_, payload), parts[5])) return false;
+  int64_t exp = 0, session_exp = 0;
   auto [p, ec] = std::from_chars(parts[2].data(), parts[2].data() + parts[2].size(), exp);
-  return ec == std::errc() && exp >= clock_->NowMs();
+  auto [q, ec2] = std::from_chars(parts[3].data(), parts[3].data() + parts[3].size(), session_exp);
+  if (ec != std::errc() || ec2 != std::errc() || exp < clock_->NowMs()) return false;
+  if (Revoked(parts[4], session_exp)) return false;
+  auto nb = meta_->GetValue(kOverlayNotBeforePrefix + project_id);
+  if (!nb.ok()) return false;  // fail closed
+  if (!nb->has_value()) return true;
+  int64_t not_before = 0;
+  std::from_chars((*nb)->data(), (*nb)->data() + (*nb)->size(), not_before);
+  return exp - limits::kOverlayTokenTtlMs > not_before;  // issued after the revocation
+}
+
+Status SessionAuth::RevokeOverlayTokens(const std::string& project_id) {
+  return meta_->PutValue(kOverlayNotBeforePrefix + project_id, std::to_string(clock_->NowMs()));
 }
 
 }  // namespace tapistry

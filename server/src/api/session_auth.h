@@ -35,10 +35,16 @@ class SessionAuth {
   // Ends every session issued until now (new sign-ins work as before).
   Status RevokeAll();
 
-  // A short-lived read token for one project ("bt.<project>.<expires_ms>.<hmac>"), for the
-  // bookmarklet overlay that runs on the customer's own page.
-  std::string IssueProjectToken(const std::string& project_id, int64_t ttl_ms, int64_t* expires_ms) const;
-  bool VerifyProjectToken(std::string_view token, const std::string& project_id) const;
+  // The bookmarklet overlay's token for one project, made from a live session cookie:
+  // "bt.<project>.<expires_ms>.<session_expires_ms>.<session_id>.<hmac>", valid
+  // limits::kOverlayTokenTtlMs. It dies with the session that made it (sign-out, signout-all) and
+  // with RevokeOverlayTokens (called when a project's read tokens are revoked). The route table
+  // accepts it only on the heatmap read routes (AuthPolicy::kHeatmapRead).
+  Result<std::string> IssueOverlayToken(std::string_view session_cookie, const std::string& project_id,
+                                        int64_t* expires_ms) const;
+  bool VerifyOverlayToken(std::string_view token, const std::string& project_id) const;
+  // Ends every overlay token of `project_id` issued until now.
+  Status RevokeOverlayTokens(const std::string& project_id);
 
   static constexpr int64_t kSessionTtlMs = 30LL * 24 * 3600 * 1000;
 

@@ -4,8 +4,9 @@
 
 namespace tapistry {
 
-RetentionJob::RetentionJob(MetaStore* meta, EventStore* store, Clock* clock, MetricsRegistry* metrics)
-    : meta_(meta), store_(store), clock_(clock) {
+RetentionJob::RetentionJob(MetaStore* meta, EventStore* store, SnapshotService* snapshots, Clock* clock,
+                           MetricsRegistry* metrics)
+    : meta_(meta), store_(store), snapshots_(snapshots), clock_(clock) {
   runs_ = metrics->GetCounter("tapistry_retention_runs_total", "Retention passes over all projects");
   failures_ = metrics->GetCounter("tapistry_retention_failures_total", "Retention passes that failed for a project");
 }
@@ -30,6 +31,16 @@ Status RetentionJob::RunOnce() {
       failures_->Inc();
       Log(LogLevel::kError, "retention failed", {{"project_id", p.id}, {"error", s.ToString()}});
       if (first_error.ok()) first_error = s;
+    }
+  }
+  if (snapshots_ != nullptr) {
+    auto n = snapshots_->Sweep();
+    if (!n.ok()) {
+      failures_->Inc();
+      Log(LogLevel::kError, "snapshot retention failed", {{"error", n.status().ToString()}});
+      if (first_error.ok()) first_error = n.status();
+    } else if (*n > 0) {
+      Log(LogLevel::kInfo, "retention deleted stale page snapshots", {{"snapshots", std::to_string(*n)}});
     }
   }
   runs_->Inc();

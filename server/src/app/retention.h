@@ -1,5 +1,6 @@
 // RetentionJob: applies each project's event retention (ProjectSettings::retention_days, 180 by
-// default; spec §10) by dropping whole UTC days, once at start and then every hour.
+// default; spec §10) by dropping whole UTC days, and deletes page snapshots not refreshed for
+// limits::kSnapshotRetentionMs, once at start and then every hour.
 // Thread-safety: owns one background thread; Stop() joins it.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <thread>
 
 #include "ops/metrics.h"
+#include "snapshot/snapshot_service.h"
 #include "tapistry/clock.h"
 #include "tapistry/event_store.h"
 #include "tapistry/meta_store.h"
@@ -16,7 +18,8 @@ namespace tapistry {
 
 class RetentionJob {
  public:
-  RetentionJob(MetaStore* meta, EventStore* store, Clock* clock, MetricsRegistry* metrics);
+  // `snapshots` may be null (no snapshot retention).
+  RetentionJob(MetaStore* meta, EventStore* store, SnapshotService* snapshots, Clock* clock, MetricsRegistry* metrics);
   ~RetentionJob();
   void Start(int64_t interval_ms = 3600 * 1000);
   void Stop();
@@ -26,6 +29,7 @@ class RetentionJob {
  private:
   MetaStore* meta_;
   EventStore* store_;
+  SnapshotService* snapshots_;
   Clock* clock_;
   Counter* runs_;
   Counter* failures_;

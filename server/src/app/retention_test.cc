@@ -49,7 +49,7 @@ TEST(RetentionJobTest, DropsDaysOlderThanEachProjectsRetention) {
   ASSERT_TRUE((*store)->Flush().ok());
 
   MetricsRegistry metrics;
-  RetentionJob job(meta->get(), store->get(), &clock, &metrics);
+  RetentionJob job(meta->get(), store->get(), nullptr, &clock, &metrics);
   ASSERT_TRUE(job.RunOnce().ok());
 
   auto count = [&](const std::string& project) {

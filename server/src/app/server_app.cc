@@ -2,9 +2,11 @@
 
 #include <atomic>
 
-#include "api/api_service.h"
+#include "api/api_routes.h"
+#include <sys/statvfs.h>
 #include "api/session_auth.h"
 #include "app/data_dir.h"
+#include "app/ingest_routes.h"
 #include "app/retention.h"
 #include "http/http_server.h"
 #include "http/router.h"
@@ -33,11 +35,13 @@ struct ServerApp::Impl {
   std::unique_ptr<GeoIpResolver> geo;
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<ProjectCache> projects;
+  std::unique_ptr<Admission> admission;
   std::unique_ptr<IngestService> ingest;
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<SnapshotService> snapshots;
   std::unique_ptr<SessionAuth> auth;
-  std::unique_ptr<ApiService> api;
+  std::unique_ptr<RouteAuth> route_auth;
+  RouteTable routes;
   std::unique_ptr<Router> router;
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<RetentionJob> retention;
@@ -109,18 +113,25 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   lim.project_rps = cfg.rate_project_rps;
   lim.ip_rps = cfg.rate_ip_rps;
   lim.session_eps = cfg.rate_session_eps;
-  m.ingest = std::make_unique<IngestService>(m.projects.get(), m.pipeline.get(), m.limiter.get(), m.geo.get(),
-                                             &m.metrics, SystemClock(), lim);
+  m.admission = std::make_unique<Admission>(m.projects.get(), m.meta.get(), m.limiter.get(), &m.metrics, lim);
+  m.ingest = std::make_unique<IngestService>(m.admission.get(), m.pipeline.get(), m.limiter.get(), m.geo.get(),
+                                             &m.metrics, SystemClock());
   auto blobs = OpenFsBlobStore(m.dir->BlobsDir());
   if (!blobs.ok()) return blobs.status();
   m.blobs = std::move(blobs).value();
-  m.snapshots = std::make_unique<SnapshotService>(m.blobs.get(), m.projects.get(), m.limiter.get(), &m.metrics,
-                                                  SystemClock());
+  SnapshotOptions sno;
+  const std::string blobs_dir = m.dir->BlobsDir();
+  sno.free_bytes = [blobs_dir]() -> uint64_t {
+    struct statvfs st;
+    if (::statvfs(blobs_dir.c_str(), &st) != 0) return UINT64_MAX;
+    return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  };
+  sno.min_free_bytes = static_cast<uint64_t>(cfg.min_free_disk_mb) << 20;
+  m.snapshots = std::make_unique<SnapshotService>(m.blobs.get(), m.admission.get(), &m.metrics, SystemClock(), sno);
   auto auth = SessionAuth::Open(m.meta.get(), SystemClock());
   if (!auth.ok()) return auth.status();
   m.auth = std::move(auth).value();
-  m.api = std::make_unique<ApiService>(m.meta.get(), m.store.get(), m.auth.get(), m.snapshots.get(), SystemClock(),
-                                         &m.metrics);
+  m.route_auth = std::make_unique<RouteAuth>(m.meta.get(), m.auth.get());
   RouterOptions ro;
   ro.trusted_proxies = cfg.trusted_proxies;
   ro.country_header = cfg.country_header;
@@ -130,8 +141,16 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
     ro.demo_key = demo->public_key;
     ro.demo_project_id = demo->id;
   }
-  m.router = std::make_unique<Router>(ro, m.ingest.get(), m.api.get(), m.snapshots.get(), &m.metrics,
+  m.router = std::make_unique<Router>(ro, &m.routes, m.route_auth.get(), m.admission.get(), &m.metrics,
                                       [&m] { return m.ready.load(); });
+  // The route table: every route the server answers, with its auth policy and body limit.
+  ApiDeps api{m.meta.get(), m.store.get(), m.auth.get(), m.snapshots.get(), SystemClock(), &m.metrics};
+  for (Status s : {AddIngestRoutes(&m.routes, m.admission.get(), m.ingest.get(), m.snapshots.get()),
+                   AddAuthRoutes(&m.routes, api), AddAnalyticsRoutes(&m.routes, api),
+                   AddSnapshotRoutes(&m.routes, api), AddPrivacyRoutes(&m.routes, api),
+                   m.router->AddOpsAndStaticRoutes(&m.routes)}) {
+    if (!s.ok()) return s;
+  }
 
   // Gauges read at scrape time.
   EventStore* st = m.store.get();
@@ -163,12 +182,12 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   ho.threads = cfg.threads;
   ho.header_timeout_ms = cfg.header_timeout_ms;
   ho.body_timeout_ms = cfg.body_timeout_ms;
-  ho.body_limit = [](std::string_view path) -> size_t {
-    if (path == "/i") return limits::kMaxIngestBody;
-    if (path == "/r") return limits::kMaxReplayBody;
-    if (path == "/s") return kMaxSnapshotBody;
-    return limits::kMaxApiBody;
+  const RouteTable* table = &m.routes;
+  ho.body_limit = [table](std::string_view path) -> size_t {
+    const size_t limit = table->BodyLimit(path);
+    return limit ? limit : limits::kMaxApiBody;  // no route: the router answers 404
   };
+  ho.route_label = [table](std::string_view path) { return table->Label(path); };
   Router* router = m.router.get();
   m.http = std::make_unique<HttpServer>(
       ho, [router](HttpRequest&& req, Responder respond) { router->Handle(std::move(req), std::move(respond)); },
@@ -178,14 +197,16 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
 
 Status ServerApp::Start() {
   TAP_RETURN_IF_ERROR(impl_->http->Start());
-  impl_->retention = std::make_unique<RetentionJob>(impl_->meta.get(), impl_->store.get(), SystemClock(),
-                                                    &impl_->metrics);
+  impl_->retention = std::make_unique<RetentionJob>(impl_->meta.get(), impl_->store.get(), impl_->snapshots.get(),
+                                                    SystemClock(), &impl_->metrics);
   impl_->retention->Start();
   impl_->ready = true;
   return Status::Ok();
 }
 
 uint16_t ServerApp::port() const { return impl_->http->port(); }
+
+const RouteTable& ServerApp::routes() const { return impl_->routes; }
 
 std::string ServerApp::BaseUrl() const {
   if (!impl_->cfg.public_url.empty()) return impl_->cfg.public_url;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/config.h"
+#include "common/route.h"
 #include "tapistry/status.h"
 
 namespace tapistry {
@@ -23,6 +24,8 @@ class ServerApp {
   std::string BaseUrl() const;
   // A fresh one-time dashboard sign-in link.
   Result<std::string> SignInLink();
+  // Every route the server answers (route_test walks it).
+  const RouteTable& routes() const;
   // Graceful; safe to call twice.
   void Stop();
 

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "common/crypto.h"
-#include "common/gzip.h"
+#include "http/framing.h"
 #include "ops/logging.h"
 #include "tapistry/limits.h"
 
@@ -38,15 +38,6 @@ std::string HttpDate() {
   return cached;
 }
 
-// Low-cardinality route label for metrics.
-const char* RouteClass(std::string_view path) {
-  if (path == "/i" || path == "/s") return "ingest";
-  if (path == "/r") return "replay";
-  if (path.starts_with("/api/")) return "api";
-  if (path == "/metrics" || path == "/healthz" || path == "/readyz") return "ops";
-  return "static";
-}
-
 }  // namespace
 
 struct HttpServer::Impl {
@@ -67,6 +58,8 @@ struct HttpServer::Impl {
         in_flight(std::move(f)) {
     conn_total = metrics->GetCounter("tapistry_http_connections_total", "Accepted TCP connections");
   }
+
+  std::string NewRequestId() { return id_prefix + "-" + std::to_string(next_id.fetch_add(1)); }
 
   size_t BodyLimit(std::string_view path) const {
     return opts.body_limit ? opts.body_limit(path) : limits::kMaxApiBody;
@@ -97,14 +90,43 @@ class Session : public std::enable_shared_from_this<Session> {
     // Beast checks Content-Length against body_limit while parsing the header; the real limit
     // depends on the path, so it is set (and an early 413 sent) in OnHeader.
     parser_->body_limit(boost::none);
+    scanner_ = HeaderScanner();
+    scanned_ = 0;
     stream_.expires_after(std::chrono::milliseconds(srv_->opts.header_timeout_ms));
-    http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+    ParseHeader();
+  }
+
+  // http::async_read_header by hand, so that each header byte passes HeaderScanner (framing.h)
+  // before Beast sees it: Beast waits for a CRLFCRLF until the header timeout when a client ends
+  // its lines in bare LF, and unfolds obs-fold. Beast gets the header in one piece once it is
+  // complete (or over the limit, for the 431).
+  void ParseHeader() {
+    std::string_view bytes(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    FramingVerdict v = scanner_.Feed(bytes.substr(scanned_));
+    scanned_ = bytes.size();
+    if (!v.ok()) return Fail(v);
+    if (scanner_.complete() || bytes.size() > limits::kMaxHeaderBytes) {
+      beast::error_code ec;
+      size_t n = parser_->put(buffer_.data(), ec);
+      buffer_.consume(n);
+      // The whole header was there: Beast wanting more would mean it reads the bytes differently.
+      if (ec == http::error::need_more) return Fail(400, "bad_request", "malformed request header");
+      return OnHeader(ec, n);
+    }
+    auto more = buffer_.prepare(beast::read_size(buffer_, 65536));
+    stream_.async_read_some(more, [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->buffer_.commit(n);
+      if (ec == net::error::eof) {
+        ec = self->buffer_.size() == 0 ? http::error::end_of_stream : http::error::partial_message;
+      }
+      if (ec) return self->OnHeader(ec, 0);
+      self->ParseHeader();
+    });
   }
 
   void OnHeader(beast::error_code ec, size_t) {
-    if (ec == http::error::header_limit) return Fail(431, "headers_too_large", "request headers larger than 16 KB");
-    if (ec == http::error::end_of_stream || ec) return Close();
+    if (ec) return OnParseError(ec);
+    if (FramingVerdict v = CheckFraming(parser_->get()); !v.ok()) return Fail(v);
     start_ = std::chrono::steady_clock::now();
     auto& req = parser_->get();
     std::string_view target(req.target().data(), req.target().size());
@@ -135,7 +157,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::body_limit) {
       return Fail(413, "too_large", "body larger than " + std::to_string(limit_) + " bytes");
     }
-    if (ec) return Close();
+    if (ec) return OnParseError(ec);
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
     HttpRequest req;
@@ -156,20 +178,12 @@ class Session : public std::enable_shared_from_this<Session> {
         std::all_of(rid.begin(), rid.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; })) {
       req.request_id = std::string(rid);
     } else {
-      req.request_id = srv_->id_prefix + "-" + std::to_string(srv_->next_id.fetch_add(1));
+      req.request_id = srv_->NewRequestId();
     }
     request_id_ = req.request_id;
-    route_ = RouteClass(req.path);
-    std::string_view enc = req.Header("content-encoding");
-    if (!enc.empty() && !beast::iequals(enc, "identity")) {
-      if (!beast::iequals(enc, "gzip")) {
-        return Respond(JsonError(415, "unsupported_encoding", "Content-Encoding must be gzip or identity"));
-      }
-      Status s = GunzipBounded(msg.body(), limit_, limits::kMaxGzipRatio, &req.body);
-      if (!s.ok()) return Respond(JsonError(HttpStatusFor(s.code()), StatusCodeName(s.code()), s.message()));
-    } else {
-      req.body = std::move(msg.body());
-    }
+    route_ = srv_->opts.route_label ? srv_->opts.route_label(req.path) : "other";
+    // The body stays as sent: the router inflates it after the route's admission / auth step.
+    req.body = std::move(msg.body());
     srv_->in_flight->fetch_add(1);
     counted_ = true;
     stream_.expires_never();
@@ -204,7 +218,9 @@ class Session : public std::enable_shared_from_this<Session> {
     srv_->metrics->GetHistogram("tapistry_http_request_seconds", "Request latency by route", labels)->Observe(secs);
     srv_->metrics->GetCounter("tapistry_http_requests_total", "Requests by route and status",
                               labels + ",code=\"" + std::to_string(status_) + "\"")->Inc();
-    if (status_ >= 500) {
+    // A refusal by Fail (an unsupported transfer coding) is the client's doing, not a server
+    // failure: not logged, so a flood of them cannot flood the log.
+    if (status_ >= 500 && !lingering_) {
       Log(LogLevel::kWarn, "request failed", {{"request_id", request_id_}, {"path", path_}, {"status", std::to_string(status_)}});
     }
     if (counted_) {
@@ -241,12 +257,22 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Replies and closes: used when the rest of the request cannot be read safely.
-  void Fail(int status, const char* code, const std::string& reason) {
+  void Fail(int status, std::string_view code, const std::string& reason) {
     keep_alive_ = false;
     lingering_ = true;
     route_ = "other";
+    request_id_ = srv_->NewRequestId();  // the request (if any) was never parsed: no id of its own
     start_ = std::chrono::steady_clock::now();
     Respond(JsonError(status, code, reason));
+  }
+  void Fail(const FramingVerdict& v) { Fail(v.status, v.error, v.reason); }
+
+  // A read that failed: a client that broke HTTP's rules hears why (framing.h); one that went
+  // away or timed out is just closed.
+  void OnParseError(beast::error_code ec) {
+    std::optional<FramingVerdict> v = VerdictForParseError(ec, parser_->get());
+    if (!v) return Close();
+    Fail(*v);
   }
 
   void Close() {
@@ -262,6 +288,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  HeaderScanner scanner_;
+  size_t scanned_ = 0;  // bytes at the front of buffer_ the scanner has seen
   HttpServer::Impl* srv_;
   std::string remote_ip_;
   std::string path_;

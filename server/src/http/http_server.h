@@ -1,7 +1,8 @@
 // HttpServer: the Boost.Beast/Asio HTTP/1.1 server every endpoint sits behind.
 // Keep-alive, a header timeout (10 s) and a body timeout (30 s) against slow clients, named limits
-// (limits.h) on headers and bodies, gzip request bodies inflated with a size and ratio cap, and a
-// graceful stop (stop accepting, let in-flight requests finish, then return).
+// (limits.h) on headers and bodies (a body is handed on as sent: the router inflates it after the
+// route's auth step), and a graceful stop (stop accepting, let in-flight requests finish, then return).
+// Requests with ambiguous framing get 400/501 and a closed connection (framing.h).
 // Thread-safety: Start/Stop from one controlling thread; the handler is called concurrently from
 // the I/O threads and may complete its reply from any thread.
 #pragma once
@@ -18,12 +19,12 @@
 
 #include "common/reply.h"
 #include "common/request.h"
+#include "common/route.h"
 #include "ops/metrics.h"
 #include "tapistry/status.h"
 
 namespace tapistry {
 
-using Responder = std::function<void(Reply)>;
 using HttpHandler = std::function<void(HttpRequest&&, Responder)>;
 
 struct HttpServerOptions {
@@ -33,8 +34,9 @@ struct HttpServerOptions {
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
   int idle_timeout_ms = 60000;
-  // Body limit by path, after decompression; the default covers the read API.
+  // Body limit (as sent) and metrics label by path: from the RouteTable (common/route.h).
   std::function<size_t(std::string_view path)> body_limit;
+  std::function<const char*(std::string_view path)> route_label;
 };
 
 class HttpServer {

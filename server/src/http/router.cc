@@ -1,19 +1,13 @@
 #include "http/router.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "assets/assets.h"
-#include "snapshot/snapshot_service.h"
+#include "common/gzip.h"
+#include "tapistry/limits.h"
 
 namespace tapistry {
 namespace {
-
-void AddCors(Reply* r, const std::string& origin) {
-  r->AddHeader("Access-Control-Allow-Origin", origin);
-  r->AddHeader("Access-Control-Expose-Headers", "Retry-After, Date");
-  r->AddHeader("Vary", "Origin");
-}
 
 Reply StaticAsset(const HttpRequest& req, const Asset& a) {
   Reply r;
@@ -40,14 +34,9 @@ Reply StaticAsset(const HttpRequest& req, const Asset& a) {
 
 }  // namespace
 
-Router::Router(RouterOptions opts, IngestService* ingest, ApiService* api, SnapshotService* snapshots,
-               MetricsRegistry* metrics, std::function<bool()> ready)
-    : opts_(std::move(opts)), ingest_(ingest), api_(api), snapshots_(snapshots), metrics_(metrics),
-      ready_(std::move(ready)) {}
-
 // The dashboard is a single-page app under /app/: unknown extension-less paths get index.html.
 // /demo/ pages carry the demo project's key. /bookmarklet.js is the dashboard's overlay script.
-bool Router::HandleStatic(const HttpRequest& req, Reply* reply) {
+bool Router::HandleStatic(const HttpRequest& req, Reply* reply) const {
   if (req.method != "GET" && req.method != "HEAD") return false;
   std::string path = req.path;
   if (path == "/bookmarklet.js") path = "/app/bookmarklet.js";
@@ -81,12 +70,23 @@ bool Router::HandleStatic(const HttpRequest& req, Reply* reply) {
   }
   if (a == nullptr) return false;
   Reply r = StaticAsset(req, *a);
-  if (path.starts_with("/app/") && a->content_type.starts_with("text/html")) {
-    // The dashboard renders untrusted snapshot HTML in script-less sandboxed frames; this CSP is
-    // the second wall: nothing but our own scripts runs, in any frame.
+  if (path == "/app/overlay-frame.html") {
+    // The bookmarklet's data frame: any site may frame it (it shows nothing); it talks only to us.
     r.AddHeader("Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline' https: http:; "
-                "img-src 'self' data: blob: https: http:; font-src 'self' data: https: http:; "
+                "default-src 'none'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+                "frame-ancestors *");
+    r.AddHeader("Referrer-Policy", "no-referrer");
+    r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                   [](const auto& h) { return h.first == "Cache-Control"; }), r.headers.end());
+    r.AddHeader("Cache-Control", "no-cache");
+  } else if (path.starts_with("/app/") && a->content_type.starts_with("text/html")) {
+    // The dashboard renders untrusted snapshot HTML in script-less sandboxed frames (which inherit
+    // this policy); it is the second wall: nothing but our own scripts runs, and nothing loads from
+    // another origin — snapshot assets come through /api/snapshot-asset. Only the live-page frame
+    // may show another site (the project's allowed origins, chosen by the dashboard).
+    r.AddHeader("Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data: blob:; font-src 'self' data:; media-src 'none'; "
                 "connect-src 'self'; frame-src 'self' https: http:; object-src 'none'; base-uri 'none'; "
                 "form-action 'self'; frame-ancestors 'self'");
     r.AddHeader("X-Frame-Options", "SAMEORIGIN");
@@ -117,131 +117,122 @@ std::string Router::ClientIp(const HttpRequest& req) const {
   return req.remote_ip;
 }
 
-void Router::Handle(HttpRequest&& req, Responder respond) {
-  const std::string& path = req.path;
-  if (path == "/i" || path == "/r") return HandleIngest(std::move(req), std::move(respond));
-  if (path == "/healthz") {
-    Reply r;
-    r.body = "{\"status\":\"ok\"}";
-    return respond(std::move(r));
-  }
-  if (path == "/readyz") {
-    bool ok = ready_ ? ready_() : true;
-    Reply r;
-    r.status = ok ? 200 : 503;
-    r.body = ok ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}";
-    return respond(std::move(r));
-  }
-  if (path == "/metrics") {
-    Reply r;
-    r.content_type = "text/plain; version=0.0.4";
-    r.body = metrics_->RenderPrometheus();
-    return respond(std::move(r));
-  }
-  if (path == "/s") {
-    std::string origin(req.Header("origin"));
-    if (req.method == "OPTIONS") {
-      Reply r;
-      r.status = ingest_->PreflightAllowed(origin) ? 204 : 403;
-      r.content_type.clear();
-      if (r.status == 204) {
-        AddCors(&r, origin);
-        r.AddHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-        r.AddHeader("Access-Control-Allow-Headers", "Content-Type, X-Project-Key");
-        r.AddHeader("Access-Control-Max-Age", "86400");
-      }
-      return respond(std::move(r));
-    }
-    if (req.method == "GET") return respond(snapshots_->Wanted(req, ClientIp(req)));
-    if (req.method != "POST") return respond(JsonError(405, "method_not_allowed", "use GET or POST"));
-    return respond(snapshots_->Ingest(req, ClientIp(req)));
-  }
-  // The read API is reachable cross-origin with a bearer token only (the bookmarklet overlay on
-  // the customer's page): no Allow-Credentials, so session cookies never ride along.
-  std::string api_origin;
-  if (path.starts_with("/api/") && !req.Header("origin").empty()) {
-    api_origin = std::string(req.Header("origin"));
-    if (req.method == "OPTIONS") {
-      Reply r;
-      r.status = 204;
-      r.content_type.clear();
-      r.AddHeader("Access-Control-Allow-Origin", api_origin);
-      r.AddHeader("Access-Control-Allow-Methods", "GET");
-      r.AddHeader("Access-Control-Allow-Headers", "Authorization");
-      r.AddHeader("Access-Control-Max-Age", "600");
-      r.AddHeader("Vary", "Origin");
-      return respond(std::move(r));
-    }
-  }
-  Reply reply;
-  if (api_->Handle(req, &reply)) {
-    if (!api_origin.empty() && req.Header("authorization").starts_with("Bearer bt.")) {
-      reply.AddHeader("Access-Control-Allow-Origin", api_origin);
-      reply.AddHeader("Vary", "Origin");
-    }
-    return respond(std::move(reply));
-  }
-  if (HandleStatic(req, &reply)) return respond(std::move(reply));
-  if (path == "/") {
-    Reply r;
-    if (FindAsset("/app/index.html") != nullptr) {
-      r.status = 302;
-      r.content_type.clear();
-      r.AddHeader("Location", "/app/");
-    } else {
-      r.content_type = "text/plain; charset=utf-8";
-      r.body = "Tapistry is running. POST events to /i; read /api/overview with a read token. Docs: README.md\n";
-    }
-    return respond(std::move(r));
-  }
-  respond(JsonError(404, "not_found", "nothing at " + path));
+
+Router::Router(RouterOptions opts, const RouteTable* routes, const RouteAuth* auth, Admission* admission,
+               MetricsRegistry* metrics, std::function<bool()> ready)
+    : opts_(std::move(opts)), routes_(routes), auth_(auth), admission_(admission), metrics_(metrics),
+      ready_(std::move(ready)) {}
+
+Status Router::AddOpsAndStaticRoutes(RouteTable* t) {
+  const size_t body = limits::kMaxApiBody;
+  auto sync = [](std::function<Reply(const RouteCall&)> f) -> RouteHandler {
+    return [f = std::move(f)](RouteCall&& c, Responder respond) { respond(f(c)); };
+  };
+  TAP_RETURN_IF_ERROR(t->Add({"GET", "/healthz", AuthPolicy::kPublic, body, 0, false, CorsPolicy::kNone, "ops",
+                              sync([](const RouteCall&) {
+                                Reply r;
+                                r.body = "{\"status\":\"ok\"}";
+                                return r;
+                              })}));
+  TAP_RETURN_IF_ERROR(t->Add({"GET", "/readyz", AuthPolicy::kPublic, body, 0, false, CorsPolicy::kNone, "ops",
+                              sync([this](const RouteCall&) {
+                                const bool ok = ready_ ? ready_() : true;
+                                Reply r;
+                                r.status = ok ? 200 : 503;
+                                r.body = ok ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}";
+                                return r;
+                              })}));
+  TAP_RETURN_IF_ERROR(t->Add({"GET", "/metrics", AuthPolicy::kPublic, body, 0, false, CorsPolicy::kNone, "ops",
+                              sync([this](const RouteCall&) {
+                                Reply r;
+                                r.content_type = "text/plain; version=0.0.4";
+                                r.body = metrics_->RenderPrometheus();
+                                return r;
+                              })}));
+  return t->Add({"GET", "/*", AuthPolicy::kPublic, body, 0, false, CorsPolicy::kNone, "static",
+                 sync([this](const RouteCall& c) {
+                   Reply r;
+                   if (HandleStatic(c.req, &r)) return r;
+                   if (c.req.path == "/") {
+                     if (FindAsset("/app/index.html") != nullptr) {
+                       r.status = 302;
+                       r.content_type.clear();
+                       r.AddHeader("Location", "/app/");
+                     } else {
+                       r.content_type = "text/plain; charset=utf-8";
+                       r.body = "Tapistry is running. POST events to /i; read /api/overview with a read token. Docs: README.md\n";
+                     }
+                     return r;
+                   }
+                   return JsonError(404, "not_found", "nothing at " + c.req.path);
+                 })});
 }
 
-void Router::HandleIngest(HttpRequest&& req, Responder respond) {
-  std::string origin(req.Header("origin"));
+void Router::Handle(HttpRequest&& req, Responder respond) {
+  bool path_known = false;
+  const std::string origin(req.Header("origin"));
   if (req.method == "OPTIONS") {
+    // Only the SDK's endpoints answer preflights, and only for origins some project allows.
+    bool ingest = false;
+    for (const Route& r : routes_->routes()) ingest |= r.cors == CorsPolicy::kIngest && PathMatches(r.path, req.path);
+    if (!ingest) {
+      Reply r = JsonError(405, "method_not_allowed", "no cross-origin requests here");
+      r.AddHeader("Allow", routes_->AllowedMethods(req.path));
+      return respond(std::move(r));
+    }
     Reply r;
     r.status = 204;
     r.content_type.clear();
-    if (ingest_->PreflightAllowed(origin)) {
-      AddCors(&r, origin);
-      r.AddHeader("Access-Control-Allow-Methods", "POST, OPTIONS");
+    if (admission_->PreflightAllowed(origin)) {
+      Admission::AddCors(&r, origin);
+      r.AddHeader("Access-Control-Allow-Methods", routes_->AllowedMethods(req.path) + ", OPTIONS");
       r.AddHeader("Access-Control-Allow-Headers", "Content-Type, Content-Encoding, X-Project-Key, X-Client-Time");
       r.AddHeader("Access-Control-Max-Age", "86400");
     } else {
-      r.status = 403;
-      r.content_type = "application/json";
-      r.body = "{\"error\":\"origin_not_allowed\",\"reason\":\"no project allows this origin\"}";
+      r = JsonError(403, "origin_not_allowed", "no project allows this origin");
     }
     return respond(std::move(r));
   }
-  if (req.method != "POST") {
-    Reply r = JsonError(405, "method_not_allowed", "use POST");
-    r.AddHeader("Allow", "POST, OPTIONS");
+  const Route* route = routes_->Match(req.method, req.path, &path_known);
+  if (route == nullptr) {
+    if (!path_known) return respond(JsonError(404, "not_found", "nothing at " + req.path));
+    Reply r = JsonError(405, "method_not_allowed", "use " + routes_->AllowedMethods(req.path));
+    r.AddHeader("Allow", routes_->AllowedMethods(req.path));
     return respond(std::move(r));
   }
-  if (req.path == "/r") {
-    return respond(JsonError(404, "not_found", "session replay ingestion (/r) is not enabled in this build"));
+  RouteCall call;
+  call.client_ip = ClientIp(req);
+  call.trusted_peer = TrustedPeer(req);
+  if (!opts_.country_header.empty() && call.trusted_peer) call.country_hint = std::string(req.Header(opts_.country_header));
+  call.req = std::move(req);
+
+  // Responses of the SDK's endpoints carry CORS for the caller's origin (never on a 403 for it).
+  Responder reply = route->cors == CorsPolicy::kIngest && !origin.empty()
+                        ? Responder([origin, respond = std::move(respond)](Reply r) {
+                            if (r.status != 403) Admission::AddCors(&r, origin);
+                            respond(std::move(r));
+                          })
+                        : std::move(respond);
+
+  const std::string_view enc = call.req.Header("content-encoding");
+  const bool gzip = enc == "gzip" || enc == "GZIP" || enc == "x-gzip" || (route->gzip && call.req.Query("gz") == "1");
+  if (!enc.empty() && !gzip && enc != "identity") {
+    return reply(JsonError(415, "unsupported_encoding", "Content-Encoding must be gzip or identity"));
   }
-  std::string_view ctype = req.Header("content-type");
-  if (!ctype.empty() && !ctype.starts_with("application/json") && !ctype.starts_with("text/plain")) {
-    return respond(JsonError(415, "unsupported_media_type", "Content-Type must be application/json or text/plain"));
+  if (gzip && !route->gzip) return reply(JsonError(415, "unsupported_encoding", "this route takes no gzip body"));
+
+  // Who may call: checked before the body is inflated or parsed.
+  std::optional<Reply> refused =
+      route->auth == AuthPolicy::kPublicIngest ? route->admit(&call) : auth_->Check(route->auth, &call);
+  if (refused) return reply(std::move(*refused));
+
+  if (gzip) {
+    std::string inflated;
+    Status s = GunzipBounded(call.req.body, route->inflated_limit, limits::kMaxGzipRatio, &inflated);
+    if (!s.ok()) return reply(JsonError(HttpStatusFor(s.code()), StatusCodeName(s.code()), s.message()));
+    call.req.body = std::move(inflated);
   }
-  IngestRequest in;
-  in.body = std::move(req.body);
-  in.key_header = std::string(req.Header("x-project-key"));
-  in.key_query = req.Query("k");
-  in.origin = origin;
-  in.user_agent = std::string(req.Header("user-agent"));
-  in.has_accept_language = !req.Header("accept-language").empty();
-  in.client_ip = ClientIp(req);
-  if (!opts_.country_header.empty() && TrustedPeer(req)) in.country_hint = std::string(req.Header(opts_.country_header));
-  std::string_view ct = req.Header("x-client-time");
-  if (!ct.empty()) std::from_chars(ct.data(), ct.data() + ct.size(), in.client_time_ms);
-  ingest_->HandleEvents(std::move(in), [origin, respond = std::move(respond), this](Reply r) {
-    if (!origin.empty() && r.status != 403) AddCors(&r, origin);
-    respond(std::move(r));
-  });
+  route->handler(std::move(call), std::move(reply));
 }
 
 }  // namespace tapistry

@@ -1,6 +1,9 @@
-// Router: maps requests to the ingest service, the read API, static assets and the ops endpoints,
-// and applies the cross-cutting rules: CORS for /i and /r, client IP and country from trusted
-// proxies only, readiness.
+// Router: dispatches every request through the RouteTable (common/route.h). For each request, in
+// this order: the route (404, or 405 with Allow), CORS preflights of the SDK's endpoints, the
+// client address (X-Forwarded-For and the country header only from trusted proxies), the route's
+// auth policy — the admission step for public ingestion (before the body is inflated), the
+// session / token check otherwise —, the body decoded (gzip only where the route takes it, bounded
+// by the route's limit and ratio), then the handler. It also owns the ops and static routes.
 // Thread-safety: Handle is called concurrently from the HTTP I/O threads.
 #pragma once
 
@@ -8,19 +11,17 @@
 #include <string>
 #include <vector>
 
-#include "api/api_service.h"
+#include "api/api_routes.h"
 #include "common/reply.h"
 #include "common/request.h"
-#include "http/http_server.h"
-#include "ingest/ingest_service.h"
+#include "common/route.h"
+#include "ingest/admission.h"
 #include "ops/metrics.h"
 
 namespace tapistry {
 
-class SnapshotService;
-
 struct RouterOptions {
-  // Peers whose X-Forwarded-For / country header are believed (exact IPs).
+  // Peers whose X-Forwarded-For / X-Forwarded-Proto / country header are believed (exact IPs).
   std::vector<std::string> trusted_proxies;
   std::string country_header;  // e.g. "cf-ipcountry" (lowercase); "" = none
   // The demo project's public key, substituted into /demo/ pages; "" = no demo site.
@@ -30,22 +31,24 @@ struct RouterOptions {
 
 class Router {
  public:
-  Router(RouterOptions opts, IngestService* ingest, ApiService* api, SnapshotService* snapshots,
+  Router(RouterOptions opts, const RouteTable* routes, const RouteAuth* auth, Admission* admission,
          MetricsRegistry* metrics, std::function<bool()> ready);
   void Handle(HttpRequest&& req, Responder respond);
+
+  // /healthz, /readyz, /metrics, / and the static files (dashboard, SDK, demo site).
+  Status AddOpsAndStaticRoutes(RouteTable* t);
 
   // The client address: the left-most X-Forwarded-For entry when the peer is a trusted proxy.
   std::string ClientIp(const HttpRequest& req) const;
 
  private:
   bool TrustedPeer(const HttpRequest& req) const;
-  void HandleIngest(HttpRequest&& req, Responder respond);
-  bool HandleStatic(const HttpRequest& req, Reply* reply);
+  bool HandleStatic(const HttpRequest& req, Reply* reply) const;
 
   RouterOptions opts_;
-  IngestService* ingest_;
-  ApiService* api_;
-  SnapshotService* snapshots_;
+  const RouteTable* routes_;
+  const RouteAuth* auth_;
+  Admission* admission_;
   MetricsRegistry* metrics_;
   std::function<bool()> ready_;
 };

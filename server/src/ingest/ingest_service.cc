@@ -34,24 +34,18 @@ std::string BuildResponse(size_t stored, size_t duplicates, const std::vector<Ev
 
 }  // namespace
 
-IngestService::IngestService(ProjectCache* projects, Pipeline* pipeline, RateLimiter* limiter,
-                             const GeoIpResolver* geo, MetricsRegistry* metrics, Clock* clock,
-                             IngestLimits limits)
-    : projects_(projects), pipeline_(pipeline), limiter_(limiter), geo_(geo), metrics_(metrics),
-      clock_(clock), limits_(limits) {
+IngestService::IngestService(Admission* admission, Pipeline* pipeline, RateLimiter* limiter,
+                             const GeoIpResolver* geo, MetricsRegistry* metrics, Clock* clock)
+    : admission_(admission), pipeline_(pipeline), limiter_(limiter), geo_(geo), metrics_(metrics), clock_(clock) {
   events_accepted_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome", "outcome=\"stored\"");
   events_duplicate_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome", "outcome=\"duplicate\"");
   events_rejected_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome", "outcome=\"rejected\"");
 }
 
 Reply IngestService::Reject(int status, const char* code, std::string reason) {
-  metrics_->GetCounter("tapistry_ingest_rejections_total", "Rejected /i requests by reason",
-                       std::string("reason=\"") + code + "\"")->Inc();
+  metrics_->GetCounter("tapistry_ingest_rejections_total", "Refused ingestion requests by channel and reason",
+                       std::string("channel=\"events\",reason=\"") + code + "\"")->Inc();
   return JsonError(status, code, reason);
-}
-
-bool IngestService::PreflightAllowed(const std::string& origin) {
-  return !origin.empty() && projects_->AnyProjectAllowsOrigin(origin);
 }
 
 void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> done) {
@@ -60,57 +54,13 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
   ParseOptions opts;
   opts.now_ms = now;
   opts.client_time_ms = req.client_time_ms;
-
-  // The key may be in the body (sendBeacon cannot set headers): parse first when it isn't in the
-  // header or query, but charge the rate limits before doing any per-event work.
-  std::string key = !req.key_header.empty() ? req.key_header : req.key_query;
-  ParsedBatch batch;
-  Status parsed = Status::Ok();
-  bool parsed_early = false;
-  if (key.empty()) {
-    parsed = parser.ParseBatch(req.body, opts, &batch);
-    parsed_early = true;
-    key = batch.key;
-    if (key.empty()) {
-      if (!parsed.ok()) {
-        return done(Reject(HttpStatusFor(parsed.code()), StatusCodeName(parsed.code()), parsed.message()));
-      }
-      return done(Reject(401, "missing_key", "no project key: send X-Project-Key, \"k\" in the body or ?k="));
-    }
-  }
-  auto project_or = projects_->ByKey(key);
-  if (!project_or.ok()) {
-    if (project_or.status().code() == StatusCode::kUnauthenticated) {
-      return done(Reject(401, "unknown_key", "unknown project key"));
-    }
-    return done(Reject(503, "unavailable", project_or.status().message()));
-  }
-  std::shared_ptr<const Project> project = *project_or;
-  if (!req.origin.empty() && !OriginAllowed(*project, req.origin)) {
-    return done(Reject(403, "origin_not_allowed",
-                       "origin " + req.origin + " is not in the project's allowed origins"));
-  }
-
-  int retry = 1;
+  const std::shared_ptr<const Project> project = std::move(req.project);
   const ProjectSettings& ps = project->settings;
-  double project_rps = ps.rate_project_rps > 0 ? ps.rate_project_rps : limits_.project_rps;
-  double ip_rps = ps.rate_ip_rps > 0 ? ps.rate_ip_rps : limits_.ip_rps;
-  if (!limiter_->Allow("p:" + project->id, project_rps, project_rps, 1, &retry)) {
-    Reply r = Reject(429, "rate_limited", "project request rate over " + std::to_string(static_cast<int>(project_rps)) + "/s");
-    r.AddHeader("Retry-After", std::to_string(retry));
-    return done(std::move(r));
-  }
-  if (!req.client_ip.empty() && !limiter_->Allow("ip:" + req.client_ip, ip_rps, ip_rps, 1, &retry)) {
-    Reply r = Reject(429, "rate_limited", "client IP request rate over " + std::to_string(static_cast<int>(ip_rps)) + "/s");
-    r.AddHeader("Retry-After", std::to_string(retry));
-    return done(std::move(r));
-  }
-
+  const IngestLimits& limits = admission_->limits();
+  const double ip_rps = ps.rate_ip_rps > 0 ? ps.rate_ip_rps : limits.ip_rps;
+  ParsedBatch batch;
   opts.query_allowlist = &ps.query_allowlist;
-  // Re-parse only if the early parse ran without the project's allowlist.
-  if (!parsed_early || ps.query_allowlist != ProjectSettings().query_allowlist) {
-    parsed = parser.ParseBatch(req.body, opts, &batch);
-  }
+  Status parsed = parser.ParseBatch(req.body, opts, &batch);
   if (!parsed.ok()) {
     return done(Reject(HttpStatusFor(parsed.code()), StatusCodeName(parsed.code()), parsed.message()));
   }
@@ -121,7 +71,7 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
   sig.webdriver = batch.webdriver;
   sig.missing_ua = req.user_agent.empty();
   sig.missing_accept_language = !req.has_accept_language;
-  if (!req.client_ip.empty()) sig.ip_rate_ratio = limiter_->Pressure("ip:" + req.client_ip, ip_rps, ip_rps);
+  if (!req.client_ip.empty()) sig.ip_rate_ratio = limiter_->Pressure("events:ip:" + req.client_ip, ip_rps, ip_rps);
   uint8_t bot = BotScore(ua, sig);
   std::string country = req.country_hint;
   if (country.size() != 2 && geo_ != nullptr && !req.client_ip.empty()) country = geo_->Country(req.client_ip);
@@ -129,7 +79,7 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
   // Per-session limits: events/s and events per session. Events over them are rejected one by
   // one (the rest of the batch is kept): each session's buckets are charged once per request
   // for all its events, and the first `granted` of them in batch order are kept.
-  double session_eps = ps.rate_session_eps > 0 ? ps.rate_session_eps : limits_.session_eps;
+  double session_eps = ps.rate_session_eps > 0 ? ps.rate_session_eps : limits.session_eps;
   struct SessionQuota {
     Uuid id;
     size_t events = 0;
@@ -152,8 +102,8 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
     key[0] = 's';
     size_t n = limiter_->AllowUpTo(std::string_view(key, sizeof key), session_eps, session_eps, q.events);
     key[0] = 'c';
-    q.granted = limiter_->AllowUpTo(std::string_view(key, sizeof key), limits_.session_max_events / 86400.0,
-                                    limits_.session_max_events, n);
+    q.granted = limiter_->AllowUpTo(std::string_view(key, sizeof key), limits.session_max_events / 86400.0,
+                                    limits.session_max_events, n);
   }
   std::vector<Event> keep;
   keep.reserve(batch.events.size());
@@ -189,13 +139,15 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
     return done(std::move(r));
   }
   auto errors = std::make_shared<std::vector<EventError>>(std::move(batch.errors));
-  pipeline_->Submit(std::move(keep), [this, errors, done = std::move(done)](Status s, SubmitResult res) {
+  pipeline_->Submit(std::move(keep), [this, errors, project, origin = std::move(req.origin),
+                                      done = std::move(done)](Status s, SubmitResult res) {
     int64_t t = clock_->NowMs();
     if (!s.ok()) {
       Reply r = Reject(HttpStatusFor(s.code()), StatusCodeName(s.code()), s.message());
       if (s.code() == StatusCode::kUnavailable) r.AddHeader("Retry-After", "1");
       return done(std::move(r));
     }
+    admission_->NoteEventOrigin(*project, origin);
     events_accepted_->Inc(res.stored);
     events_duplicate_->Inc(res.duplicates);
     Reply r;

@@ -119,6 +119,10 @@ int ProjectCmd(const ParsedArgs& args) {
       auto r = (*meta)->RevokeReadTokens(id, *token);
       if (!r.ok()) return Fail(r.status());
       revoked = *r;
+      // The bookmarklet's short-lived tokens of this project end too.
+      auto auth = SessionAuth::Open(meta->get(), SystemClock());
+      if (!auth.ok()) return Fail(auth.status());
+      if (Status s = (*auth)->RevokeOverlayTokens(id); !s.ok()) return Fail(s);
     }
     JsonWriter w;
     w.BeginObject().Key("project_id").String(id).Key("read_token").String(*token).Key("revoked").Int(revoked).EndObject();

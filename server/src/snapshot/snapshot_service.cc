@@ -3,8 +3,8 @@
 #include <simdjson.h>
 
 #include "common/crypto.h"
-#include "common/gzip.h"
 #include "common/json_writer.h"
+#include "common/params.h"
 #include "ingest/url.h"
 #include "tapistry/event.h"
 #include "tapistry/limits.h"
@@ -12,134 +12,104 @@
 namespace tapistry {
 namespace {
 
-// Snapshots are refreshed now and then; these limits only stop floods.
-constexpr double kProjectPerSecond = 20;
-constexpr double kIpPerSecond = 1;
-constexpr double kIpBurst = 5;
-// GET /s is one small lookup per qualifying page view (at most one per path a day per browser).
-constexpr double kQueryIpPerSecond = 5;
-constexpr double kQueryIpBurst = 30;
-
 // The blob's JSON object fields as int64 (absent or not integers: 0).
 int64_t IntField(simdjson::dom::element doc, const char* name) {
   auto v = doc[name];
   return !v.error() && v.is_int64() ? int64_t(v.value_unsafe()) : 0;
 }
 
+constexpr std::string_view kHtml = ".html";
+constexpr std::string_view kMeta = ".meta.json";
+constexpr std::string_view kLegacy = ".json";  // before the HTML was kept apart: meta + html in one
+
+std::string OriginOf(const ParsedUrl& u) { return u.scheme + "://" + u.host; }
+
 }  // namespace
 
-SnapshotService::SnapshotService(BlobStore* blobs, ProjectCache* projects, RateLimiter* limiter,
-                                 MetricsRegistry* metrics, Clock* clock)
-    : blobs_(blobs), projects_(projects), limiter_(limiter), metrics_(metrics), clock_(clock) {}
-
-std::string SnapshotService::Key(const std::string& project_id, const std::string& path, uint8_t bucket) {
-  return "snapshots/" + project_id + "/" + Sha256Hex(path).substr(0, 32) + "/" + std::to_string(bucket) + ".json";
+SnapshotService::SnapshotService(BlobStore* blobs, Admission* admission, MetricsRegistry* metrics, Clock* clock,
+                                 SnapshotOptions opts)
+    : blobs_(blobs), admission_(admission), metrics_(metrics), clock_(clock), opts_(std::move(opts)) {
+  if (opts_.max_per_project == 0) opts_.max_per_project = limits::kMaxSnapshotsPerProject;
+  if (opts_.max_bytes_per_project == 0) opts_.max_bytes_per_project = limits::kMaxSnapshotBytesPerProject;
 }
 
-std::string SnapshotService::MetaKey(const std::string& project_id, const std::string& path, uint8_t bucket) {
-  return "snapshots/" + project_id + "/" + Sha256Hex(path).substr(0, 32) + "/" + std::to_string(bucket) + ".meta.json";
+std::string SnapshotService::Base(const std::string& project_id, const std::string& path, uint8_t bucket) const {
+  return "snapshots/" + project_id + "/" + Sha256Hex(path).substr(0, 32) + "/" + std::to_string(bucket);
 }
 
 bool SnapshotService::WantSnapshot(const std::optional<Stored>& stored, int64_t now_ms, int64_t hash) {
-  if (!stored) return true;
-  const int64_t age = now_ms - stored->captured_at;
-  return age >= kRefreshMs || (stored->hash != hash && age >= kChangedMs);
+  return !stored || stored->hash != hash || now_ms - stored->captured_at >= kRefreshMs;
 }
 
-std::optional<Reply> SnapshotService::Admit(const std::string& key, const std::string& origin,
-                                            const std::string& client_ip, std::shared_ptr<const Project>* project,
-                                            bool query) {
-  auto reject = [this](int status, const char* code, const std::string& reason) {
-    metrics_->GetCounter("tapistry_snapshot_rejections_total", "Refused snapshots by reason",
-                         std::string("reason=\"") + code + "\"")->Inc();
-    return JsonError(status, code, reason);
-  };
-  if (key.empty()) return reject(401, "missing_key", "no project key: send \"k\" in the body or ?k=");
-  auto p = projects_->ByKey(key);
-  if (!p.ok()) return reject(401, "unknown_key", "unknown project key");
-  if (!origin.empty() && !OriginAllowed(**p, origin)) {
-    return reject(403, "origin_not_allowed", "origin " + origin + " is not in the project's allowed origins");
-  }
-  int retry = 1;
-  const bool allowed =
-      query ? client_ip.empty() || limiter_->Allow("snapq:ip:" + client_ip, kQueryIpPerSecond, kQueryIpBurst, 1, &retry)
-            : limiter_->Allow("snap:p:" + (*p)->id, kProjectPerSecond, kProjectPerSecond, 1, &retry) &&
-                  (client_ip.empty() || limiter_->Allow("snap:ip:" + client_ip, kIpPerSecond, kIpBurst, 1, &retry));
-  if (!allowed) {
-    Reply r = reject(429, "rate_limited", "too many snapshots");
-    r.AddHeader("Retry-After", std::to_string(retry));
-    return r;
-  }
-  *project = *p;
-  return std::nullopt;
+bool SnapshotService::ShouldStore(const std::optional<Stored>& stored, int64_t now_ms, int64_t hash) {
+  (void)hash;  // any structure: at most one store an hour per page and width
+  return !stored || now_ms - stored->captured_at >= kChangedMs;
 }
 
-Reply SnapshotService::Wanted(const HttpRequest& req, const std::string& client_ip) {
-  std::string key = std::string(req.Header("x-project-key"));
-  if (key.empty()) key = req.Query("k");
-  const std::string origin(req.Header("origin"));
-  std::shared_ptr<const Project> project;
-  if (auto refused = Admit(key, origin, client_ip, &project, /*query=*/true)) return std::move(*refused);
+Reply SnapshotService::Refuse(int status, const char* code, const std::string& reason) {
+  metrics_->GetCounter("tapistry_ingest_rejections_total", "Refused ingestion requests by channel and reason",
+                       std::string("channel=\"snapshot\",reason=\"") + code + "\"")->Inc();
+  return JsonError(status, code, reason);
+}
+
+std::optional<SnapshotService::Stored> SnapshotService::ReadMeta(const std::string& base) {
+  auto meta = blobs_->Get(base + std::string(kMeta));
+  if (!meta.ok()) return std::nullopt;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(*meta).get(doc) || !doc.is_object()) return std::nullopt;
+  return Stored{IntField(doc, "captured_at"), IntField(doc, "h"), static_cast<uint64_t>(IntField(doc, "bytes"))};
+}
+
+Result<SnapshotService::Usage> SnapshotService::UsageOf(const std::string& project_id) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = usage_.find(project_id);
+    if (it != usage_.end()) return it->second;
+  }
+  auto keys = blobs_->List("snapshots/" + project_id + "/");
+  if (!keys.ok()) return keys.status();
+  Usage u;
+  for (const std::string& k : *keys) {
+    if (!k.ends_with(kMeta)) continue;
+    ++u.pages;
+    if (auto m = ReadMeta(k.substr(0, k.size() - kMeta.size()))) u.bytes += m->bytes;
+  }
+  std::lock_guard lock(mu_);
+  return usage_.emplace(project_id, u).first->second;
+}
+
+Reply SnapshotService::Wanted(const RouteCall& call) {
+  const HttpRequest& req = call.req;
   auto bad = [](const std::string& reason) { return JsonError(400, "invalid_argument", reason); };
   const std::string url = req.Query("u");
   ParsedUrl pu;
   if (!ParseHttpUrl(url, &pu)) return bad("u must be the page's absolute http(s) URL");
-  int64_t w = 0, h = 0;
-  try {
-    size_t used = 0;
-    const std::string ws = req.Query("w"), hs = req.Query("h");
-    w = std::stoll(ws, &used);
-    if (used != ws.size()) throw std::invalid_argument("w");
-    h = std::stoll(hs, &used);
-    if (used != hs.size()) throw std::invalid_argument("h");
-  } catch (const std::exception&) {
-    return bad("w (viewport width) and h (structure hash) must be integers");
-  }
-  if (w < 1 || w > limits::kMaxViewport) return bad("w must be 1..20000");
-  const std::string path = RoutePath(pu);
-  const uint8_t bucket = ViewportBucket(static_cast<uint16_t>(w));
-  std::optional<Stored> stored;
-  if (auto meta = blobs_->Get(MetaKey(project->id, path, bucket)); meta.ok()) {
-    simdjson::dom::parser parser;
-    simdjson::dom::element doc;
-    if (!parser.parse(*meta).get(doc) && doc.is_object()) stored = Stored{IntField(doc, "captured_at"), IntField(doc, "h")};
-  }
-  const bool want = WantSnapshot(stored, clock_->NowMs(), h);
+  auto w = ParseIntStrict(req.Query("w"), 1, limits::kMaxViewport);
+  auto h = ParseIntStrict(req.Query("h"), INT64_MIN, INT64_MAX);
+  if (!w.ok() || !h.ok()) return bad("w (viewport width, 1..20000) and h (structure hash) must be integers");
+  const std::optional<Stored> stored =
+      ReadMeta(Base(call.project->id, RoutePath(pu), ViewportBucket(static_cast<uint16_t>(*w))));
+  const bool want = WantSnapshot(stored, clock_->NowMs(), *h);
   metrics_->GetCounter("tapistry_snapshot_queries_total", "GET /s answers", want ? "want=\"true\"" : "want=\"false\"")->Inc();
   Reply r;
   r.body = want ? "{\"want\":true}" : "{\"want\":false}";
-  if (!origin.empty()) {
-    r.AddHeader("Access-Control-Allow-Origin", origin);
-    r.AddHeader("Vary", "Origin");
-  }
   return r;
 }
 
-Reply SnapshotService::Ingest(const HttpRequest& req, const std::string& client_ip) {
-  auto reject = [this](int status, const char* code, const std::string& reason) {
-    metrics_->GetCounter("tapistry_snapshot_rejections_total", "Refused snapshots by reason",
-                         std::string("reason=\"") + code + "\"")->Inc();
-    return JsonError(status, code, reason);
-  };
-  std::string inflated;
-  std::string_view body = req.body;
-  if (req.Query("gz") == "1") {
-    Status s = GunzipBounded(req.body, kMaxSnapshotHtml, limits::kMaxGzipRatio, &inflated);
-    if (!s.ok()) return reject(HttpStatusFor(s.code()), StatusCodeName(s.code()), s.message());
-    body = inflated;
-  }
+Reply SnapshotService::Ingest(const RouteCall& call) {
+  const std::string_view body = call.req.body;
+  const Project& project = *call.project;
+  if (body.size() > limits::kMaxSnapshotHtml) return Refuse(413, "too_large", "snapshot larger than 16 MB");
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto err = parser.parse(body.data(), body.size()).get(doc); err || !doc.is_object()) {
-    return reject(400, "invalid_argument", "body must be a JSON object");
+    return Refuse(400, "invalid_argument", "body must be a JSON object");
   }
-  std::string key = std::string(req.Header("x-project-key"));
-  if (key.empty()) key = req.Query("k");
   std::string_view url, html;
   int64_t vw = 0, vh = 0, dw = 0, dh = 0, hash = 0;
   for (auto f : doc.get_object()) {
-    if (f.key == "k" && f.value.is_string() && key.empty()) key = std::string(std::string_view(f.value));
-    else if (f.key == "url" && f.value.is_string()) url = std::string_view(f.value);
+    if (f.key == "url" && f.value.is_string()) url = std::string_view(f.value);
     else if (f.key == "html" && f.value.is_string()) html = std::string_view(f.value);
     else if (f.key == "h" && f.value.is_int64()) hash = int64_t(f.value);
     else if ((f.key == "viewport" || f.key == "doc") && f.value.is_object()) {
@@ -151,75 +121,139 @@ Reply SnapshotService::Ingest(const HttpRequest& req, const std::string& client_
       }
     }
   }
-  const std::string origin(req.Header("origin"));
-  std::shared_ptr<const Project> project;
-  if (auto refused = Admit(key, origin, client_ip, &project, /*query=*/false)) return std::move(*refused);
   ParsedUrl pu;
   std::string clean_url;
-  if (!ParseHttpUrl(url, &pu) || !SanitizeUrl(url, project->settings.query_allowlist, &clean_url)) {
-    return reject(400, "invalid_argument", "url must be an absolute http(s) URL");
+  if (!ParseHttpUrl(url, &pu) || !SanitizeUrl(url, project.settings.query_allowlist, &clean_url)) {
+    return Refuse(400, "invalid_argument", "url must be an absolute http(s) URL");
   }
-  if (html.empty()) return reject(400, "invalid_argument", "html is required");
+  // The page must be on the project's site: an allowed origin, or (no allowlist) the origin this
+  // browser request comes from, when the project's events come from it too.
+  const std::string page_origin = OriginOf(pu);
+  const std::string origin(call.req.Header("origin"));
+  if (!project.allowed_origins.empty()) {
+    if (!OriginAllowed(project, page_origin)) {
+      return Refuse(403, "origin_not_allowed", "the page " + page_origin + " is not on the project's allowed origins");
+    }
+  } else if (origin != page_origin || !admission_->EventOriginSeen(project, origin)) {
+    return Refuse(403, "origin_not_allowed",
+                  "the page must be on the origin the request and the project's events come from (or set allowed origins)");
+  }
+  if (html.empty()) return Refuse(400, "invalid_argument", "html is required");
   auto in_range = [](int64_t v) { return v > 0 && v <= 200000; };
   if (!in_range(vw) || !in_range(vh) || vw > limits::kMaxViewport || vh > limits::kMaxViewport) {
-    return reject(400, "invalid_argument", "viewport {w,h} must be integers 1..20000");
+    return Refuse(400, "invalid_argument", "viewport {w,h} must be integers 1..20000");
   }
-  if (!in_range(dw) || !in_range(dh)) return reject(400, "invalid_argument", "doc {w,h} must be integers 1..200000");
-  std::string path = RoutePath(pu);
-  uint8_t bucket = ViewportBucket(static_cast<uint16_t>(vw));
+  if (!in_range(dw) || !in_range(dh)) return Refuse(400, "invalid_argument", "doc {w,h} must be integers 1..200000");
+  if (opts_.free_bytes && opts_.free_bytes() < opts_.min_free_bytes + html.size()) {
+    Reply r = Refuse(503, "disk_full", "the server's disk is nearly full; snapshots resume when space is freed");
+    r.AddHeader("Retry-After", "60");
+    return r;
+  }
+  const std::string path = RoutePath(pu);
+  const uint8_t bucket = ViewportBucket(static_cast<uint16_t>(vw));
+  const std::string base = Base(project.id, path, bucket);
   const int64_t now = clock_->NowMs();
-  JsonWriter w;
-  w.BeginObject()
+
+  auto usage = UsageOf(project.id);
+  if (!usage.ok()) return Refuse(503, "unavailable", "snapshots cannot be stored now: " + usage.status().message());
+  std::lock_guard lock(mu_);  // one store at a time: the caps hold under concurrency
+  const std::optional<Stored> stored = ReadMeta(base);
+  Reply accepted;
+  accepted.status = 202;
+  accepted.body = "{\"accepted\":true,\"path\":";
+  AppendJsonString(&accepted.body, path);
+  accepted.body += "}";
+  if (!ShouldStore(stored, now, hash)) return accepted;
+  Usage& u = usage_[project.id];
+  const uint64_t old_bytes = stored ? stored->bytes : 0;
+  if (!stored && u.pages >= opts_.max_per_project) {
+    return Refuse(507, "snapshot_quota", "the project keeps " + std::to_string(opts_.max_per_project) +
+                                             " page snapshots at most; older ones expire after 30 days");
+  }
+  if (u.bytes - std::min(u.bytes, old_bytes) + html.size() > opts_.max_bytes_per_project) {
+    return Refuse(507, "snapshot_quota", "the project's snapshots use their whole storage allowance");
+  }
+  JsonWriter meta;
+  meta.BeginObject()
       .Key("url").String(clean_url)
       .Key("path").String(path)
       .Key("captured_at").Int(now)
       .Key("viewport").BeginObject().Key("w").Int(vw).Key("h").Int(vh).EndObject()
       .Key("doc").BeginObject().Key("w").Int(dw).Key("h").Int(dh).EndObject()
       .Key("vw_bucket").String(ViewportBucketName(bucket))
-      .Key("html").String(html)
+      .Key("h").Int(hash)
+      .Key("bytes").Uint(html.size())
       .EndObject();
-  Status s = blobs_->Put(Key(project->id, path, bucket), w.str());
-  if (s.ok()) {
-    // What GET /s compares against; written second, so it never describes a snapshot not stored.
-    JsonWriter meta;
-    meta.BeginObject().Key("captured_at").Int(now).Key("h").Int(hash).EndObject();
-    s = blobs_->Put(MetaKey(project->id, path, bucket), meta.str());
-  }
-  if (!s.ok()) return reject(503, "unavailable", "could not store the snapshot: " + s.message());
+  // The HTML first, the meta second: a meta never describes HTML that is not stored.
+  Status s = blobs_->Put(base + std::string(kHtml), std::string(html));
+  if (s.ok()) s = blobs_->Put(base + std::string(kMeta), meta.str());
+  if (!s.ok()) return Refuse(503, "unavailable", "could not store the snapshot: " + s.message());
+  (void)blobs_->Delete(base + std::string(kLegacy));
+  if (!stored) ++u.pages;
+  u.bytes = u.bytes - std::min(u.bytes, old_bytes) + html.size();
   metrics_->GetCounter("tapistry_snapshots_stored_total", "Snapshots stored")->Inc();
-  Reply r;
-  r.body = "{\"stored\":true,\"path\":";
-  AppendJsonString(&r.body, path);
-  r.body += "}";
-  if (!origin.empty()) {
-    r.AddHeader("Access-Control-Allow-Origin", origin);
-    r.AddHeader("Vary", "Origin");
-  }
-  return r;
+  return accepted;
 }
 
 Result<std::string> SnapshotService::Get(const std::string& project_id, const std::string& path,
                                          std::optional<uint8_t> bucket) {
-  if (bucket) return blobs_->Get(Key(project_id, path, *bucket));
-  for (int b = 4; b >= 0; --b) {
-    auto r = blobs_->Get(Key(project_id, path, static_cast<uint8_t>(b)));
-    if (r.ok() || r.status().code() != StatusCode::kNotFound) return r;
+  for (int b = bucket ? *bucket : 4; b >= (bucket ? *bucket : 0); --b) {
+    const std::string base = Base(project_id, path, static_cast<uint8_t>(b));
+    auto meta = blobs_->Get(base + std::string(kMeta));
+    if (meta.ok()) {
+      auto html = blobs_->Get(base + std::string(kHtml));
+      if (!html.ok()) return html.status();
+      std::string out = *meta;
+      while (!out.empty() && out.back() != '}') out.pop_back();
+      if (out.empty()) return Status::Internal("snapshot meta of " + path + " is damaged");
+      out.pop_back();
+      out += ",\"html\":";
+      AppendJsonString(&out, *html);
+      out += "}";
+      return out;
+    }
+    if (meta.status().code() != StatusCode::kNotFound) return meta.status();
+    auto legacy = blobs_->Get(base + std::string(kLegacy));
+    if (legacy.ok() || legacy.status().code() != StatusCode::kNotFound) return legacy;
   }
   return Status::NotFound("no snapshot of " + path + " yet: it is captured by the SDK on the next visit");
 }
 
 std::string SnapshotService::StatusJson(const std::string& project_id, const std::string& path,
-                                    std::optional<uint8_t> bucket) {
-  auto r = Get(project_id, path, bucket);
-  if (!r.ok()) return "{\"exists\":false}";
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  int64_t at = 0;
-  if (!parser.parse(*r).get(doc) && doc.is_object()) {
-    auto v = doc["captured_at"];
-    if (!v.error() && v.is_int64()) at = int64_t(v.value_unsafe());
+                                        std::optional<uint8_t> bucket) {
+  for (int b = bucket ? *bucket : 4; b >= (bucket ? *bucket : 0); --b) {
+    const std::string base = Base(project_id, path, static_cast<uint8_t>(b));
+    if (auto m = ReadMeta(base)) return "{\"exists\":true,\"captured_at\":" + std::to_string(m->captured_at) + "}";
+    auto legacy = blobs_->Get(base + std::string(kLegacy));
+    if (!legacy.ok()) continue;
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    int64_t at = 0;
+    if (!parser.parse(*legacy).get(doc) && doc.is_object()) at = IntField(doc, "captured_at");
+    return "{\"exists\":true,\"captured_at\":" + std::to_string(at) + "}";
   }
-  return "{\"exists\":true,\"captured_at\":" + std::to_string(at) + "}";
+  return "{\"exists\":false}";
+}
+
+Result<size_t> SnapshotService::Sweep() {
+  auto keys = blobs_->List("snapshots/");
+  if (!keys.ok()) return keys.status();
+  const int64_t cutoff = clock_->NowMs() - limits::kSnapshotRetentionMs;
+  size_t removed = 0;
+  for (const std::string& k : *keys) {
+    if (!k.ends_with(kMeta)) continue;
+    const std::string base = k.substr(0, k.size() - kMeta.size());
+    std::optional<Stored> m = ReadMeta(base);
+    if (!m || m->captured_at >= cutoff) continue;
+    std::lock_guard lock(mu_);
+    for (std::string_view ext : {kHtml, kLegacy, kMeta}) TAP_RETURN_IF_ERROR(blobs_->Delete(base + std::string(ext)));
+    ++removed;
+    // snapshots/<project>/...: the project's usage is recounted on its next store.
+    const size_t a = std::string_view("snapshots/").size();
+    usage_.erase(base.substr(a, base.find('/', a) - a));
+  }
+  if (removed) metrics_->GetCounter("tapistry_snapshots_expired_total", "Snapshots deleted by retention")->Inc(removed);
+  return removed;
 }
 
 }  // namespace tapistry

@@ -1,0 +1,235 @@
+// The analytics read routes: overview, raw events, heatmap tiles, scroll map, elements,
+// breakdowns and paths (spec §6.2, docs/api.md).
+#include <cmath>
+
+#include "api/api_common.h"
+#include "api/api_routes.h"
+#include "common/json_writer.h"
+#include "common/params.h"
+#include "tapistry/limits.h"
+
+namespace tapistry {
+namespace {
+
+void WriteTotals(const OverviewTotals& t, JsonWriter* w) {
+  w->Key("pageviews").Uint(t.pageviews).Key("sessions").Uint(t.sessions).Key("visitors").Uint(t.visitors);
+  w->Key("bounce_rate").Double(t.sessions_with_pageviews ? double(t.bounced_sessions) / t.sessions_with_pageviews : 0.0);
+  w->Key("avg_session_ms").Uint(t.sessions ? t.total_duration_ms / t.sessions : 0);
+  w->Key("views_per_session").Double(t.sessions_with_pageviews ? double(t.pageviews) / t.sessions_with_pageviews : 0.0);
+}
+
+Reply Overview(const ApiDeps& d, const RouteCall& call) {
+  const HttpRequest& req = call.req;
+  OverviewQuery q;
+  Status s = ParseFilter(call, d.clock->NowMs(), &q.filter);
+  if (!s.ok()) return ErrorReply(s);
+  auto limit = LimitParam(req, static_cast<size_t>(q.top_pages_limit), limits::kMaxListLimit);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  q.top_pages_limit = static_cast<int>(*limit);
+  auto r = d.events->Overview(q);
+  if (!r.ok()) return ErrorReply(r.status());
+  if (req.Query("format") == "csv") {
+    std::string csv = "date,pageviews,sessions,visitors\r\n";
+    for (const OverviewDay& d : r->series) {
+      csv += FormatDay(d.day) + "," + std::to_string(d.totals.pageviews) + "," + std::to_string(d.totals.sessions) +
+             "," + std::to_string(d.totals.visitors) + "\r\n";
+    }
+    return CsvReply(std::move(csv), "overview.csv");
+  }
+  auto live = d.events->LiveVisitors(q.filter.project_id, d.clock->NowMs() - 5 * 60 * 1000);
+  JsonWriter w;
+  w.BeginObject().Key("totals").BeginObject();
+  WriteTotals(r->totals, &w);
+  w.EndObject();
+  w.Key("series").BeginArray();
+  for (const OverviewDay& d : r->series) {
+    w.BeginObject().Key("date").String(FormatDay(d.day));
+    WriteTotals(d.totals, &w);
+    w.EndObject();
+  }
+  w.EndArray().Key("top_pages").BeginArray();
+  for (const TopPage& p : r->top_pages) {
+    w.BeginObject().Key("path").String(p.path).Key("pageviews").Uint(p.pageviews)
+        .Key("sessions").Uint(p.sessions).EndObject();
+  }
+  w.EndArray().Key("live_visitors").Uint(live.ok() ? *live : 0).Key("timezone").String("UTC").EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply Heatmap(const ApiDeps& d, const RouteCall& call) {
+  const HttpRequest& req = call.req;
+  HeatmapQuery q;
+  Status s = ParseFilter(call, d.clock->NowMs(), &q.filter);
+  if (!s.ok()) return ErrorReply(s);
+  if (!q.filter.path) return ErrorReply(Status::InvalidArgument("path is required"));
+  std::string kind = req.Query("kind");
+  if (kind == "rage") q.kind = ClickKind::kRage;
+  else if (kind == "dead") q.kind = ClickKind::kDead;
+  else if (!kind.empty() && kind != "clicks") return ErrorReply(Status::InvalidArgument("kind must be clicks, rage or dead"));
+  auto r = d.events->Heatmap(q);
+  if (!r.ok()) return ErrorReply(r.status());
+  if (req.Query("format") == "csv") {
+    std::string csv = "i,j,count\r\n";
+    for (const HeatmapTile& t : r->tiles) {
+      csv += std::to_string(t.i) + "," + std::to_string(t.j) + "," + std::to_string(t.count) + "\r\n";
+    }
+    return CsvReply(std::move(csv), "heatmap-tiles.csv");
+  }
+  JsonWriter w;
+  w.BeginObject().Key("grid").Int(64).Key("tiles").BeginArray();
+  for (const HeatmapTile& t : r->tiles) {
+    w.BeginObject().Key("i").Uint(t.i).Key("j").Uint(t.j).Key("count").Uint(t.count).EndObject();
+  }
+  w.EndArray().Key("total").Uint(r->total).Key("pageviews").Uint(r->pageviews)
+      .Key("kind").String(kind.empty() ? "clicks" : kind).EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply ScrollMap(const ApiDeps& d, const RouteCall& call) {
+  EventFilter f;
+  Status s = ParseFilter(call, d.clock->NowMs(), &f);
+  if (!s.ok()) return ErrorReply(s);
+  if (!f.path) return ErrorReply(Status::InvalidArgument("path is required"));
+  auto r = d.events->ScrollMap(f);
+  if (!r.ok()) return ErrorReply(r.status());
+  JsonWriter w;
+  w.BeginObject().Key("histogram").BeginArray();
+  for (size_t d = 0; d < r->histogram.size(); ++d) {
+    if (r->histogram[d]) w.BeginObject().Key("depth_pct").Uint(d).Key("count").Uint(r->histogram[d]).EndObject();
+  }
+  w.EndArray().Key("views").Uint(r->views).Key("reach").BeginArray();
+  // reach[d] = share of views whose max depth >= d.
+  uint64_t at_least = r->views;
+  for (size_t d = 0; d <= 100; ++d) {
+    double pct = r->views ? 100.0 * static_cast<double>(at_least) / static_cast<double>(r->views) : 0.0;
+    w.BeginObject().Key("depth_pct").Uint(d).Key("pct").Double(std::round(pct * 100) / 100).EndObject();
+    at_least -= r->histogram[d];
+  }
+  w.EndArray().Key("avg_fold_px");
+  if (r->fold_views > 0) {
+    w.Uint((r->fold_px_sum + r->fold_views / 2) / r->fold_views);  // rounded half up
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply Elements(const ApiDeps& d, const RouteCall& call) {
+  const HttpRequest& req = call.req;
+  EventFilter f;
+  Status s = ParseFilter(call, d.clock->NowMs(), &f);
+  if (!s.ok()) return ErrorReply(s);
+  if (!f.path) return ErrorReply(Status::InvalidArgument("path is required"));
+  auto limit = LimitParam(req, 20, limits::kMaxListLimit);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  auto r = d.events->TopElements(f, *limit);
+  if (!r.ok()) return ErrorReply(r.status());
+  JsonWriter w;
+  w.BeginObject().Key("elements").BeginArray();
+  for (const ElementStat& e : r->elements) {
+    w.BeginObject().Key("selector_hash").String(std::to_string(e.selector_hash)).Key("selector").String(e.selector)
+        .Key("clicks").Uint(e.clicks).Key("rage").Uint(e.rage).Key("dead").Uint(e.dead)
+        .Key("ex").Double(std::round(e.ex * 10000) / 10000).Key("ey").Double(std::round(e.ey * 10000) / 10000)
+        .EndObject();
+  }
+  w.EndArray().Key("total_clicks").Uint(r->total_clicks).EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply Breakdown(const ApiDeps& d, const RouteCall& call) {
+  const HttpRequest& req = call.req;
+  EventFilter f;
+  Status s = ParseFilter(call, d.clock->NowMs(), &f);
+  if (!s.ok()) return ErrorReply(s);
+  Dimension dim_id;
+  std::string dim = req.Query("dimension");
+  if (!ParseDimension(dim, &dim_id)) {
+    return ErrorReply(Status::InvalidArgument(
+        "dimension must be page, entry_page, referrer, utm_source, utm_medium, utm_campaign, device, browser, os or country"));
+  }
+  auto limit = LimitParam(req, 10, limits::kMaxListLimit);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  auto r = d.events->Breakdown(f, dim_id, *limit);
+  if (!r.ok()) return ErrorReply(r.status());
+  if (req.Query("format") == "csv") {
+    std::string csv = std::string(DimensionName(dim_id)) + ",visitors,pageviews\r\n";
+    for (const BreakdownRow& row : r->rows) {
+      csv += CsvField(row.value) + "," + std::to_string(row.visitors) + "," + std::to_string(row.pageviews) + "\r\n";
+    }
+    return CsvReply(std::move(csv), std::string(DimensionName(dim_id)) + ".csv");
+  }
+  JsonWriter w;
+  w.BeginObject().Key("dimension").String(DimensionName(dim_id)).Key("rows").BeginArray();
+  for (const BreakdownRow& row : r->rows) {
+    w.BeginObject().Key("value").String(row.value).Key("visitors").Uint(row.visitors)
+        .Key("pageviews").Uint(row.pageviews).EndObject();
+  }
+  w.EndArray().Key("total_visitors").Uint(r->total_visitors).EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply Paths(const ApiDeps& d, const RouteCall& call) {
+  const HttpRequest& req = call.req;
+  EventFilter f;
+  Status s = ParseFilter(call, d.clock->NowMs(), &f);
+  if (!s.ok()) return ErrorReply(s);
+  auto limit = LimitParam(req, 20, limits::kMaxListLimit);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  f.path.reset();  // autocomplete searches every path
+  std::string q = req.Query("q");
+  for (char& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto r = d.events->Paths(f, q, *limit);
+  if (!r.ok()) return ErrorReply(r.status());
+  JsonWriter w;
+  w.BeginObject().Key("paths").BeginArray();
+  for (const PathCount& p : *r) w.BeginObject().Key("path").String(p.path).Key("pageviews").Uint(p.pageviews).EndObject();
+  w.EndArray().EndObject();
+  return JsonReply(w.Take());
+}
+
+Reply Events(const ApiDeps& d, const RouteCall& call) {
+  const HttpRequest& req = call.req;
+  EventFilter f;
+  Status s = ParseFilter(call, d.clock->NowMs(), &f);
+  if (!s.ok()) return ErrorReply(s);
+  std::optional<EventType> type;
+  std::string t = req.Query("type");
+  if (!t.empty()) {
+    EventType et;
+    if (!ParseEventType(t, &et)) return ErrorReply(Status::InvalidArgument("unknown type " + t));
+    type = et;
+  }
+  auto limit = LimitParam(req, 1000, limits::kMaxEventsLimit);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  auto r = d.events->ListEvents(f, type, *limit);
+  if (!r.ok()) return ErrorReply(r.status());
+  JsonWriter w;
+  w.BeginObject().Key("events").BeginArray();
+  for (const Event& e : *r) WriteEventJson(e, &w);
+  w.EndArray().EndObject();
+  return JsonReply(w.Take());
+}
+
+}  // namespace
+
+Status AddAnalyticsRoutes(RouteTable* t, const ApiDeps& d) {
+  const size_t body = limits::kMaxApiBody;
+  struct R {
+    const char* path;
+    AuthPolicy auth;
+    Reply (*fn)(const ApiDeps&, const RouteCall&);
+  };
+  for (const R& r : {R{"/api/overview", AuthPolicy::kRead, Overview}, R{"/api/events", AuthPolicy::kRead, Events},
+                     R{"/api/heatmap", AuthPolicy::kHeatmapRead, Heatmap},
+                     R{"/api/scrollmap", AuthPolicy::kHeatmapRead, ScrollMap},
+                     R{"/api/elements", AuthPolicy::kHeatmapRead, Elements},
+                     R{"/api/breakdown", AuthPolicy::kRead, Breakdown}, R{"/api/paths", AuthPolicy::kRead, Paths}}) {
+    auto fn = r.fn;
+    TAP_RETURN_IF_ERROR(t->Add({"GET", r.path, r.auth, body, 0, false, CorsPolicy::kNone, "api",
+                                Sync([d, fn](const RouteCall& c) { return fn(d, c); })}));
+  }
+  return Status::Ok();
+}
+
+}  // namespace tapistry

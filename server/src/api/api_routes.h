@@ -1,0 +1,55 @@
+// The dashboard and read API (spec §6.2), one file per feature, each adding its routes to the
+// RouteTable with their auth policy (common/route.h); the router has authorized every call before
+// a handler here runs, so handlers read `call.project_id` / `call.csrf` and never check access.
+//   auth_routes.cc       GET /auth/signin, POST /auth/signout, GET /api/me, /api/projects,
+//                        POST /api/bookmarklet-token
+//   analytics_routes.cc  GET /api/overview, /api/events, /api/heatmap, /api/scrollmap,
+//                        /api/elements, /api/breakdown, /api/paths
+//   snapshot_routes.cc   GET /api/snapshot, /api/snapshot/status
+//   privacy_routes.cc    POST /api/dsar/delete
+// Responses are JSON; errors are {"error","reason"} (docs/api.md).
+// Thread-safety: the handlers are called concurrently; the deps are thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/session_auth.h"
+#include "common/reply.h"
+#include "common/route.h"
+#include "ops/metrics.h"
+#include "tapistry/clock.h"
+#include "tapistry/event_store.h"
+#include "tapistry/meta_store.h"
+
+namespace tapistry {
+
+class SnapshotService;
+
+struct ApiDeps {
+  MetaStore* meta = nullptr;
+  EventStore* events = nullptr;
+  SessionAuth* auth = nullptr;
+  SnapshotService* snapshots = nullptr;
+  Clock* clock = nullptr;
+  MetricsRegistry* metrics = nullptr;
+};
+
+Status AddAuthRoutes(RouteTable* t, const ApiDeps& d);
+Status AddAnalyticsRoutes(RouteTable* t, const ApiDeps& d);
+Status AddSnapshotRoutes(RouteTable* t, const ApiDeps& d);
+Status AddPrivacyRoutes(RouteTable* t, const ApiDeps& d);
+
+// The auth step for the policies above kPublicIngest (the router calls it before any handler):
+// sets call->caller, project_id, csrf; or returns the refusal (401 / 403 / 404 / 503).
+class RouteAuth {
+ public:
+  RouteAuth(MetaStore* meta, SessionAuth* auth) : meta_(meta), auth_(auth) {}
+  std::optional<Reply> Check(AuthPolicy policy, RouteCall* call) const;
+
+ private:
+  MetaStore* meta_;
+  SessionAuth* auth_;
+};
+
+}  // namespace tapistry

@@ -1,0 +1,87 @@
+#include "api/api_routes.h"
+#include "api/api_common.h"
+#include "common/crypto.h"
+
+namespace tapistry {
+namespace {
+
+// "http://host:port" -> "host:port"; "" when not an http(s) origin.
+std::string_view OriginHost(std::string_view origin) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (origin.starts_with(scheme)) return origin.substr(scheme.size());
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<Reply> RouteAuth::Check(AuthPolicy policy, RouteCall* call) const {
+  const HttpRequest& req = call->req;
+  auto session = [&]() {
+    std::string cookie = CookieValue(req.Header("cookie"), kSessionCookie);
+    if (cookie.empty() || auth_ == nullptr || !auth_->Verify(cookie, &call->csrf)) return false;
+    call->session_cookie = std::move(cookie);
+    call->caller = Caller::kSession;
+    return true;
+  };
+  switch (policy) {
+    case AuthPolicy::kUnset:
+      return JsonError(500, "internal", "route without an auth policy");
+    case AuthPolicy::kPublic:
+    case AuthPolicy::kPublicIngest:  // the router runs the admission step
+      return std::nullopt;
+    case AuthPolicy::kSession:
+    case AuthPolicy::kSessionCsrf: {
+      if (!session()) return JsonError(401, "unauthenticated", "sign in with the link tapistry serve printed");
+      if (policy == AuthPolicy::kSession) return std::nullopt;
+      // A state change comes from the dashboard's own page: its CSRF token, and no other site's Origin.
+      const std::string_view origin = req.Header("origin");
+      if (!origin.empty() && OriginHost(origin) != req.Header("host")) {
+        return JsonError(403, "permission_denied", "cross-site request refused");
+      }
+      if (!ConstantTimeEquals(req.Header("x-csrf-token"), call->csrf)) {
+        return JsonError(403, "permission_denied", "missing or wrong X-CSRF-Token");
+      }
+      return std::nullopt;
+    }
+    case AuthPolicy::kRead:
+    case AuthPolicy::kHeatmapRead: {
+      const std::string project = req.Query("project_id");
+      if (project.empty()) return ErrorReply(Status::InvalidArgument("project_id is required"));
+      if (session()) {
+        auto p = meta_->GetProject(project);
+        if (!p.ok()) {
+          return ErrorReply(p.status().code() == StatusCode::kNotFound ? Status::NotFound("no project " + project)
+                                                                       : p.status());
+        }
+        call->project_id = project;
+        return std::nullopt;
+      }
+      std::string_view h = req.Header("authorization");
+      if (h.size() < 8 || !(h.starts_with("Bearer ") || h.starts_with("bearer "))) {
+        return JsonError(401, "unauthenticated", "send Authorization: Bearer <read_token>, or sign in");
+      }
+      const std::string token(h.substr(7));
+      if (token.starts_with("bt.")) {
+        if (policy != AuthPolicy::kHeatmapRead) {
+          return JsonError(403, "permission_denied", "the bookmarklet token only reads heatmaps, scroll maps, elements and snapshots");
+        }
+        if (auth_ == nullptr || !auth_->VerifyOverlayToken(token, project)) {
+          return JsonError(401, "unauthenticated", "the bookmarklet token is expired, revoked or not for project " + project);
+        }
+        call->caller = Caller::kOverlayToken;
+        call->project_id = project;
+        return std::nullopt;
+      }
+      auto ok = meta_->CheckReadToken(project, token);
+      if (!ok.ok()) return ErrorReply(ok.status());
+      if (!*ok) return JsonError(401, "unauthenticated", "the read token is not valid for project " + project);
+      call->caller = Caller::kReadToken;
+      call->project_id = project;
+      return std::nullopt;
+    }
+  }
+  return JsonError(500, "internal", "unknown auth policy");
+}
+
+}  // namespace tapistry

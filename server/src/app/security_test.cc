@@ -1,0 +1,331 @@
+// Issue 14 (security review): one test per finding that failed on the code before the fix, plus
+// the route-table walk and the admission parity of /i and /s. HTTP framing, EMFILE and the per-IP
+// connection cap are tested in http/ (http_server_test.cc, e2e/http-framing.mjs).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "api/api_common.h"
+#include "api/session_auth.h"
+#include "app/server_app_fixture.h"
+#include "tapistry/limits.h"
+
+namespace tapistry {
+namespace {
+
+using testing::TestClient;
+using testing::TestResponse;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+std::string Snap(const std::string& url, const std::string& html = "<html><body>x</body></html>") {
+  return R"({"url":")" + url + R"(","viewport":{"w":1440,"h":900},"doc":{"w":1440,"h":3000},"h":1,"html":")" + html + R"("})";
+}
+
+class SecurityTest : public ServerAppTest {
+ protected:
+  // A dashboard session cookie ("tap_session=…") and its CSRF token.
+  std::pair<std::string, std::string> SignIn() {
+    auto link = app_->SignInLink();
+    EXPECT_TRUE(link.ok());
+    TestClient c(app_->port());
+    auto r = c.Request("GET", link->substr(link->find("/auth/signin")));
+    EXPECT_EQ(r.status, 302) << r.body;
+    std::string cookie = r.Header("Set-Cookie");
+    cookie = cookie.substr(0, cookie.find(';'));
+    auto me = c.Request("GET", "/api/me", "", {{"Cookie", cookie}});
+    const size_t at = me.body.find("\"csrf\":\"") + 8;
+    return {cookie, me.body.substr(at, me.body.find('"', at) - at)};
+  }
+  TestResponse Req(const std::string& method, const std::string& target, const std::string& body = "",
+                   const Headers& h = {}) {
+    return TestClient(app_->port()).Request(method, target, body, h);
+  }
+  std::string OverlayToken(const std::pair<std::string, std::string>& session) {
+    auto r = Req("POST", "/api/bookmarklet-token", R"({"project_id":")" + project_ + R"("})",
+                 {{"Cookie", session.first}, {"X-CSRF-Token", session.second}, {"Content-Type", "application/json"}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    const size_t at = r.body.find("\"token\":\"") + 9;
+    return r.body.substr(at, r.body.find('"', at) - at);
+  }
+  uint64_t SnapshotBytesOnDisk() {
+    uint64_t n = 0;
+    for (auto& e : std::filesystem::recursive_directory_iterator(dir_.path())) {
+      if (e.is_regular_file() && e.path().string().find("/snapshots/") != std::string::npos) n += e.file_size();
+    }
+    return n;
+  }
+};
+
+// Finding 1: a snapshot of an attacker's page, posted with the public key and no Origin, replaced
+// the real one, and the dashboard framed its URL.
+TEST_F(SecurityTest, SnapshotsOnlyOfPagesOnTheProjectsAllowedOrigins) {
+  Start();
+  auto forged = Req("POST", "/s?k=" + key_, Snap("https://attacker.test/pricing"), {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(forged.status, 403) << forged.body;
+  EXPECT_NE(forged.body.find("origin_not_allowed"), std::string::npos) << forged.body;
+  auto spoofed = Req("POST", "/s?k=" + key_, Snap("https://attacker.test/pricing"), {{"Origin", "https://example.com"}});
+  EXPECT_EQ(spoofed.status, 403) << "the Origin header is allowed, the page is not: " << spoofed.body;
+  EXPECT_EQ(Req("POST", "/s?k=" + key_, Snap("https://example.com/pricing")).status, 202);
+  EXPECT_EQ(Get("/api/snapshot?project_id=" + project_ + "&path=/pricing").body.find("attacker"), std::string::npos);
+}
+
+TEST_F(SecurityTest, AProjectWithoutAllowedOriginsTakesSnapshotsOnlyFromTheOriginItsEventsComeFrom) {
+  auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
+  ASSERT_TRUE(meta.ok());
+  auto open = (*meta)->CreateProject("Open", {});
+  ASSERT_TRUE(open.ok());
+  meta->reset();
+  const std::string key = open->project.public_key;
+  Start();
+  const std::string site = "https://shop.test";
+  auto snap = [&](const std::string& origin, const std::string& url) {
+    Headers h;
+    if (!origin.empty()) h.emplace_back("Origin", origin);
+    return Req("POST", "/s?k=" + key, Snap(url), h).status;
+  };
+  EXPECT_EQ(snap(site, site + "/a"), 403) << "no event has come from this origin yet";
+  std::string ev = Event(1);
+  ev.replace(ev.find("https://example.com"), 19, site);
+  auto r = Req("POST", "/i", Batch({ev}), {{"X-Project-Key", key}, {"Origin", site}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(snap(site, site + "/a"), 202);
+  EXPECT_EQ(snap("", site + "/a"), 403) << "no Origin: not a browser on the site";
+  EXPECT_EQ(snap(site, "https://attacker.test/a"), 403) << "the page must be on the request's origin";
+  EXPECT_EQ(snap("https://attacker.test", "https://attacker.test/a"), 403) << "an origin no event came from";
+}
+
+// Finding 2: 15.5 MB of '<' (319 KB gzip) was stored as 93 MB; /s inflated and parsed before the key.
+TEST_F(SecurityTest, SnapshotStoredBytesStayNearTheInputAndNothingIsInflatedBeforeTheKey) {
+  Start();
+  // '<' (six bytes once JSON-escaped) with a random letter after each: ~15x smaller gzipped.
+  std::string html(12 << 20, '<');
+  uint32_t rnd = 12345;
+  for (size_t i = 1; i < html.size(); i += 2) html[i] = (rnd = rnd * 1103515245 + 12345) >> 16 & 1 ? 'a' : 'b';
+  const std::string body = Snap("https://example.com/big", html);
+  auto r = Req("POST", "/s?gz=1&k=" + key_, Gzip(body, 1), {{"Content-Type", "text/plain"}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  const uint64_t stored = SnapshotBytesOnDisk();
+  std::printf("snapshot amplification: %zu bytes decompressed -> %llu bytes stored (%.3fx)\n", body.size(),
+              static_cast<unsigned long long>(stored), double(stored) / double(body.size()));
+  EXPECT_LE(stored, 2 * body.size());
+  // An unknown key is refused before the body is touched: a body that is not even gzip gets 401.
+  auto bad = Req("POST", "/s?gz=1&k=pk_unknown", std::string(100000, 'x'), {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(bad.status, 401) << bad.body;
+  auto bad_i = Req("POST", "/i?k=pk_unknown", std::string(100000, 'x'), {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(bad_i.status, 401) << bad_i.body;
+  // A compressed body must name its key outside the body.
+  auto hidden = Req("POST", "/i", Gzip(R"({"k":")" + key_ + R"(","events":[]})"), {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(hidden.status, 401) << hidden.body;
+  EXPECT_NE(hidden.body.find("X-Project-Key or ?k="), std::string::npos) << hidden.body;
+}
+
+// Finding 3: requests refused for their IP still used up the project's allowance.
+TEST_F(SecurityTest, ARequestRefusedForItsIpCostsTheProjectNothing) {
+  cfg_.trusted_proxies = {"127.0.0.1"};
+  {
+    auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
+    ASSERT_TRUE(meta.ok());
+    ProjectSettings ps;
+    ps.rate_project_rps = 5;
+    ps.rate_ip_rps = 2;
+    ASSERT_TRUE((*meta)->UpdateSettings(project_, ps).ok());
+  }
+  Start();
+  int flooder_ok = 0;
+  for (int i = 0; i < 30; ++i) flooder_ok += Post(Batch({Event(100 + i)}), {{"X-Forwarded-For", "203.0.113.9"}}).status == 200;
+  EXPECT_LE(flooder_ok, 3) << "the flooding IP is limited";
+  for (int i = 0; i < 3; ++i) {
+    auto r = Post(Batch({Event(200 + i)}), {{"X-Forwarded-For", "198.51.100." + std::to_string(i)}});
+    EXPECT_EQ(r.status, 200) << "another visitor of the project is not starved: " << r.body;
+  }
+}
+
+// Finding 4: bookmarklet tokens outlived sign-out and read-token revocation, lasted an hour and
+// read every read endpoint; CORS let them read from any origin.
+TEST_F(SecurityTest, BookmarkletTokensReadOnlyHeatmapsAndDieWithTheirSession) {
+  Start();
+  auto session = SignIn();
+  const std::string bt = OverlayToken(session);
+  auto with = [&](const std::string& target, const std::string& origin = "") {
+    Headers h{{"Authorization", "Bearer " + bt}};
+    if (!origin.empty()) h.emplace_back("Origin", origin);
+    return Req("GET", target + (target.find('?') == std::string::npos ? "?" : "&") + "project_id=" + project_, "", h);
+  };
+  for (const char* ok : {"/api/heatmap?path=/", "/api/scrollmap?path=/", "/api/elements?path=/", "/api/snapshot/status?path=/"}) {
+    EXPECT_EQ(with(ok).status, 200) << ok;
+  }
+  for (const char* no : {"/api/events", "/api/overview", "/api/breakdown?dimension=page", "/api/paths"}) {
+    auto r = with(no);
+    EXPECT_EQ(r.status, 403) << no << " " << r.body;
+  }
+  auto cross = with("/api/heatmap?path=/", "https://attacker.test");
+  EXPECT_EQ(cross.Header("Access-Control-Allow-Origin"), "") << "no CORS on the API";
+  EXPECT_EQ(Req("OPTIONS", "/api/heatmap", "", {{"Origin", "https://attacker.test"}}).Header("Access-Control-Allow-Origin"), "");
+  // Another project's id with this token: refused.
+  auto other = Req("GET", "/api/heatmap?path=/&project_id=p_other", "", {{"Authorization", "Bearer " + bt}});
+  EXPECT_EQ(other.status, 401) << other.body;
+  // Sign-out ends it.
+  ASSERT_EQ(Req("POST", "/auth/signout", "", {{"Cookie", session.first}, {"X-CSRF-Token", session.second}}).status, 204);
+  EXPECT_EQ(with("/api/heatmap?path=/").status, 401);
+  // Read-token revocation ends the others.
+  auto s2 = SignIn();
+  const std::string bt2 = OverlayToken(s2);
+  auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
+  ASSERT_TRUE(meta.ok());
+  auto auth = SessionAuth::Open(meta->get(), SystemClock());
+  ASSERT_TRUE(auth.ok());
+  Headers h2{{"Authorization", "Bearer " + bt2}};
+  EXPECT_EQ(Req("GET", "/api/heatmap?path=/&project_id=" + project_, "", h2).status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE((*auth)->RevokeOverlayTokens(project_).ok());
+  EXPECT_EQ(Req("GET", "/api/heatmap?path=/&project_id=" + project_, "", h2).status, 401);
+  // signout-all ends a third.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  auto s3 = SignIn();
+  const std::string bt3 = OverlayToken(s3);
+  Headers h3{{"Authorization", "Bearer " + bt3}};
+  EXPECT_EQ(Req("GET", "/api/heatmap?path=/&project_id=" + project_, "", h3).status, 200);
+  ASSERT_TRUE((*auth)->RevokeAll().ok());
+  EXPECT_EQ(Req("GET", "/api/heatmap?path=/&project_id=" + project_, "", h3).status, 401);
+}
+
+TEST_F(SecurityTest, BookmarkletTokensLastFifteenMinutes) {
+  Start();
+  auto session = SignIn();
+  auto r = Req("POST", "/api/bookmarklet-token", R"({"project_id":")" + project_ + R"("})",
+               {{"Cookie", session.first}, {"X-CSRF-Token", session.second}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"ttl_ms\":900000"), std::string::npos) << r.body;
+  EXPECT_EQ(Req("POST", "/api/bookmarklet-token", R"({"project_id":")" + project_ + R"("})",
+                {{"Cookie", session.first}, {"X-CSRF-Token", session.second}, {"Origin", "https://attacker.test"}}).status,
+            403) << "a state change from another site's page";
+}
+
+// Finding 5: ms from/to overflowed a 32-bit day number and passed the 400-day cap.
+TEST_F(SecurityTest, RangesAreValidatedBeforeNarrowing) {
+  Start();
+  for (const char* ep : {"/api/events?", "/api/breakdown?dimension=page&", "/api/heatmap?path=/&", "/api/scrollmap?path=/&",
+                         "/api/elements?path=/&", "/api/paths?", "/api/overview?"}) {
+    for (const char* range : {"from=-600000000000000&to=1", "from=1&to=99999999999999999", "from=0&to=9223372036854775807",
+                              "from=946684800000&to=7258118400000", "from=2026-01-01&to=-1"}) {
+      auto r = Get(std::string(ep) + range + "&project_id=" + project_);
+      EXPECT_EQ(r.status, 400) << ep << range << " " << r.body;
+    }
+  }
+  EXPECT_EQ(Get("/api/events?limit=10abc&project_id=" + project_).status, 400);
+  EXPECT_EQ(Get("/api/elements?path=/&limit=10abc&project_id=" + project_).status, 400);
+  EXPECT_EQ(Get("/api/overview?limit=10abc&project_id=" + project_).status, 400);
+}
+
+// Finding 7: a leading tab, CR or spaces before = + - @ slipped past the CSV formula guard.
+TEST(CsvFieldTest, FormulaLookingCellsArePrefixedAlsoAfterTabsCrAndSpaces) {
+  EXPECT_EQ(CsvField("=1+1"), "'=1+1");
+  EXPECT_EQ(CsvField("\t=HYPERLINK(\"x\")"), "\"'\t=HYPERLINK(\"\"x\"\")\"");
+  EXPECT_EQ(CsvField("\r=1"), "\"'\r=1\"");
+  EXPECT_EQ(CsvField("  @SUM(A1)"), "'  @SUM(A1)");
+  EXPECT_EQ(CsvField(" -2"), "' -2");
+  EXPECT_EQ(CsvField("+cmd"), "'+cmd");
+  EXPECT_EQ(CsvField("/pricing"), "/pricing");
+  EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
+}
+
+// Finding 10: want:false told anyone with the key which pages were visited; Secure followed
+// X-Forwarded-Proto from any peer.
+TEST_F(SecurityTest, SnapshotQueryTellsAStrangerNothingAndSecureNeedsATrustedProxy) {
+  Start();
+  ASSERT_EQ(Req("POST", "/s?k=" + key_, Snap("https://example.com/secret-page")).status, 202);
+  for (int h : {0, 2, 12345}) {
+    auto r = Req("GET", "/s?k=" + key_ + "&u=https%3A%2F%2Fexample.com%2Fsecret-page&w=1440&h=" + std::to_string(h));
+    EXPECT_EQ(r.body, R"({"want":true})") << "a caller who does not know the page's structure learns nothing (h=" << h << ")";
+  }
+  auto link = app_->SignInLink();
+  auto r = Req("GET", link->substr(link->find("/auth/signin")), "", {{"X-Forwarded-Proto", "https"}});
+  ASSERT_EQ(r.status, 302);
+  EXPECT_EQ(r.Header("Set-Cookie").find("Secure"), std::string::npos) << "an untrusted peer's X-Forwarded-Proto";
+}
+
+TEST_F(SecurityTest, SecureCookieBehindATrustedProxy) {
+  cfg_.trusted_proxies = {"127.0.0.1"};
+  Start();
+  auto link = app_->SignInLink();
+  auto r = Req("GET", link->substr(link->find("/auth/signin")), "", {{"X-Forwarded-Proto", "https"}});
+  ASSERT_EQ(r.status, 302);
+  EXPECT_NE(r.Header("Set-Cookie").find("; Secure"), std::string::npos) << r.Header("Set-Cookie");
+}
+
+// Architecture: the same failure gets the same answer on every ingestion endpoint.
+TEST_F(SecurityTest, AdmissionAnswersTheSameOnEveryIngestionEndpoint) {
+  Start();
+  struct Case {
+    const char* what;
+    std::string key;
+    std::string origin;
+    int status;
+    const char* code;
+  };
+  for (const Case& c : {Case{"unknown key", "pk_nope", "", 401, "unknown_key"},
+                        Case{"missing key", "", "", 401, "missing_key"},
+                        Case{"foreign origin", key_, "https://attacker.test", 403, "origin_not_allowed"}}) {
+    Headers h;
+    if (!c.origin.empty()) h.emplace_back("Origin", c.origin);
+    const std::string q = c.key.empty() ? "" : "?k=" + c.key;
+    const std::string amp = c.key.empty() ? "?" : "&";
+    for (auto [method, target, body] :
+         {std::tuple<std::string, std::string, std::string>{"POST", "/i" + q, Batch({Event(1)})},
+          {"POST", "/s" + q, Snap("https://example.com/a")},
+          {"GET", "/s" + q + amp + "u=https%3A%2F%2Fexample.com%2F&w=1440&h=1", ""}}) {
+      auto r = Req(method, target, body, h);
+      EXPECT_EQ(r.status, c.status) << c.what << " " << method << " " << target << " " << r.body;
+      EXPECT_NE(r.body.find(c.code), std::string::npos) << c.what << " " << target << " " << r.body;
+    }
+  }
+}
+
+// The route table: every route says who may call it and how big a body it takes; the public
+// routes are exactly these (a new one must be added here on purpose).
+TEST_F(SecurityTest, EveryRouteHasAnAuthPolicyAndABodyLimit) {
+  Start();
+  const std::set<std::string> public_routes = {"GET /healthz", "GET /readyz", "GET /metrics", "GET /*",
+                                               "GET /auth/signin", "POST /auth/signout"};
+  const std::set<std::string> ingest_routes = {"POST /i", "POST /s", "GET /s"};
+  size_t n = 0;
+  for (const Route& r : app_->routes().routes()) {
+    const std::string id = r.method + " " + r.path;
+    ++n;
+    EXPECT_NE(r.auth, AuthPolicy::kUnset) << id;
+    EXPECT_GT(r.body_limit, 0u) << id;
+    EXPECT_LE(r.body_limit, limits::kMaxSnapshotBody) << id;
+    if (r.auth == AuthPolicy::kPublic) {
+      EXPECT_TRUE(public_routes.count(id)) << id << " is public";
+    }
+    if (r.auth == AuthPolicy::kPublicIngest) {
+      EXPECT_TRUE(ingest_routes.count(id)) << id;
+      EXPECT_TRUE(r.admit) << id;
+      EXPECT_EQ(r.cors, CorsPolicy::kIngest) << id;
+    } else {
+      EXPECT_EQ(r.cors, CorsPolicy::kNone) << id << ": only the SDK's endpoints are cross-origin";
+    }
+    if (r.path.starts_with("/api/")) {
+      EXPECT_NE(r.auth, AuthPolicy::kPublic) << id;
+      if (r.method != "GET") {
+        EXPECT_EQ(r.auth, AuthPolicy::kSessionCsrf) << id << " changes state";
+      }
+      // Called without credentials, every API route refuses.
+      auto res = Req(r.method, r.path + "?project_id=" + project_, "{}");
+      EXPECT_EQ(res.status, 401) << id << " " << res.body;
+    }
+  }
+  EXPECT_GE(n, 20u);
+  RouteTable t;
+  EXPECT_FALSE(t.Add({"GET", "/x", AuthPolicy::kUnset, 10, 0, false, CorsPolicy::kNone, "x",
+                      [](RouteCall&&, Responder) {}}).ok());
+  EXPECT_FALSE(t.Add({"GET", "/x", AuthPolicy::kPublic, 0, 0, false, CorsPolicy::kNone, "x",
+                      [](RouteCall&&, Responder) {}}).ok());
+  EXPECT_FALSE(t.Add({"POST", "/x", AuthPolicy::kPublicIngest, 10, 0, false, CorsPolicy::kIngest, "x",
+                      [](RouteCall&&, Responder) {}}).ok()) << "no admission step";
+}
+
+}  // namespace
+}  // namespace tapistry

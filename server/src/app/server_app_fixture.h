@@ -1,0 +1,113 @@
+// The in-process server fixture shared by server_app_test.cc and security_test.cc: a temp data
+// dir with one project ("Test", allowed origin https://example.com), `tapistry serve` on
+// 127.0.0.1:0, and helpers to post events and read the API.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/server_app.h"
+#include "app/test_client.h"
+#include "common/temp_dir.h"
+#include "tapistry/meta_store.h"
+
+namespace tapistry {
+namespace {
+
+using testing::TestClient;
+using testing::TestResponse;
+
+std::string NowMs() {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+std::string Uuid4(int n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "6a0b7c2d-1e2f-4a3b-8c4d-%012d", n);
+  return buf;
+}
+
+std::string Event(int n, const std::string& type = "page_view", const std::string& path = "/pricing",
+                  const std::string& extra = "") {
+  return R"({"id":")" + Uuid4(n) + R"(","ts":)" + NowMs() + R"(,"type":")" + type +
+         R"(","session_id":"2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1","anonymous_id":"91d3a1b2-c3d4-4e5f-8a9b-0c1d2e3f4aaa",)"
+         R"("url":"https://example.com)" + path + R"(","title":"Pricing","viewport":{"w":1440,"h":900})" + extra + "}";
+}
+
+std::string Batch(const std::vector<std::string>& events) {
+  std::string b = R"({"sdk":{"ver":"test"},"events":[)";
+  for (size_t i = 0; i < events.size(); ++i) b += (i ? "," : "") + events[i];
+  return b + "]}";
+}
+
+std::string Gzip(const std::string& in, int level = 9) {
+  z_stream zs{};
+  deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+class ServerAppTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
+    ASSERT_TRUE(meta.ok());
+    auto c = (*meta)->CreateProject("Test", {"https://example.com"});
+    ASSERT_TRUE(c.ok());
+    project_ = c->project.id;
+    key_ = c->project.public_key;
+    token_ = c->read_token;
+    cfg_.listen = "127.0.0.1:0";
+    cfg_.data = dir_.path();
+    cfg_.header_timeout_ms = 500;
+    cfg_.min_free_disk_mb = 1;
+  }
+  void TearDown() override { app_.reset(); }
+  void Start() {
+    auto app = ServerApp::Open(cfg_);
+    ASSERT_TRUE(app.ok()) << app.status().ToString();
+    app_ = std::move(app).value();
+    ASSERT_TRUE(app_->Start().ok());
+  }
+  TestResponse Post(const std::string& body, std::vector<std::pair<std::string, std::string>> h = {}) {
+    h.emplace_back("Content-Type", "application/json");
+    bool has_key = false;
+    for (auto& [k, v] : h) has_key |= k == "X-Project-Key";
+    if (!has_key) h.emplace_back("X-Project-Key", key_);
+    return TestClient(app_->port()).Request("POST", "/i", body, h);
+  }
+  TestResponse Get(const std::string& target, bool auth = true) {
+    std::vector<std::pair<std::string, std::string>> h;
+    if (auth) h.emplace_back("Authorization", "Bearer " + token_);
+    return TestClient(app_->port()).Request("GET", target, "", h);
+  }
+  std::string OverviewTotals() {
+    auto r = Get("/api/overview?project_id=" + project_);
+    EXPECT_EQ(r.status, 200) << r.body;
+    // The three counts only; bounce rate and duration have their own tests.
+    return r.body.substr(0, r.body.find(",\"bounce_rate\"")) + "},";
+  }
+
+  TempDir dir_{"tap-server"};  // declared first: removed after the app has stopped
+  Config cfg_;
+  std::unique_ptr<ServerApp> app_;
+  std::string project_, key_, token_;
+};
+
+}  // namespace
+}  // namespace tapistry

@@ -1,0 +1,268 @@
+// HttpServer over real sockets on 127.0.0.1 (port 0), with raw bytes where the point is bytes a
+// well-behaved client would never send (security review, issue 14 items 6 and 8).
+#include "http/http_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <thread>
+
+#include "common/reply.h"
+
+namespace tapistry {
+namespace {
+
+namespace http = boost::beast::http;
+using Clock = std::chrono::steady_clock;
+
+// A blocking TCP client for raw bytes.
+class RawConn {
+ public:
+  explicit RawConn(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) Close();
+  }
+  ~RawConn() { Close(); }
+  RawConn(const RawConn&) = delete;
+  RawConn& operator=(const RawConn&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  // Writes what the peer takes; the server may close before a refused request's body is sent.
+  void Send(std::string_view bytes) {
+    while (fd_ >= 0 && !bytes.empty()) {
+      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  // Reads until the peer closes (true) or `timeout` passes with the connection open (false).
+  bool ReadToClose(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    auto deadline = Clock::now() + timeout;
+    while (fd_ >= 0) {
+      if (!WaitReadable(deadline)) return false;
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return true;  // EOF, or a reset after the reply
+      received_.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  }
+  // Reads until `count` whole responses have arrived; false on timeout or close.
+  bool ReadResponses(size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    auto deadline = Clock::now() + timeout;
+    while (fd_ >= 0 && Responses().size() < count) {
+      if (!WaitReadable(deadline)) return false;
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      received_.append(buf, static_cast<size_t>(n));
+    }
+    return Responses().size() >= count;
+  }
+  // Every whole response received so far.
+  std::vector<http::response<http::string_body>> Responses() const {
+    std::vector<http::response<http::string_body>> out;
+    std::string_view rest = received_;
+    while (!rest.empty()) {
+      http::response_parser<http::string_body> p;
+      p.eager(true);
+      boost::beast::error_code ec;
+      size_t n = p.put(boost::asio::buffer(rest.data(), rest.size()), ec);
+      if (ec || !p.is_done()) break;
+      out.push_back(p.release());
+      rest.remove_prefix(n);
+    }
+    return out;
+  }
+  const std::string& received() const { return received_; }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  bool WaitReadable(Clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(left)) > 0;
+  }
+
+  int fd_ = -1;
+  std::string received_;
+};
+
+// Answers every request 200 {"path": ...} and counts them: a smuggled request shows up here.
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void Start() {
+    opts_.port = 0;
+    opts_.header_timeout_ms = 2000;
+    server_ = std::make_unique<HttpServer>(
+        opts_,
+        [this](HttpRequest&& req, Responder respond) {
+          ++handled_;
+          Reply r;
+          r.body = "{\"path\":\"" + req.path + "\",\"body_bytes\":" + std::to_string(req.body.size()) + "}";
+          respond(std::move(r));
+        },
+        &metrics_);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  void TearDown() override {
+    if (server_) server_->Stop(1000);
+  }
+
+  // Sends `bytes` on a fresh connection and expects one `status` reply with a JSON
+  // {"error", "reason"} naming `reason_part`, then the connection closed with nothing after it.
+  void ExpectRefused(const std::string& bytes, int status, const std::string& error,
+                     const std::string& reason_part) {
+    RawConn c(server_->port());
+    ASSERT_TRUE(c.connected());
+    c.Send(bytes);
+    EXPECT_TRUE(c.ReadToClose()) << "connection left open; got: " << c.received();
+    auto responses = c.Responses();
+    ASSERT_EQ(responses.size(), 1u) << c.received();
+    const auto& res = responses[0];
+    EXPECT_EQ(res.result_int(), static_cast<unsigned>(status)) << c.received();
+    EXPECT_EQ(res[http::field::content_type], "application/json");
+    EXPECT_EQ(res[http::field::connection], "close");
+    EXPECT_EQ(res.body().rfind("{\"error\":\"" + error + "\",\"reason\":\"", 0), 0u) << res.body();
+    EXPECT_NE(res.body().find(reason_part), std::string::npos) << res.body();
+    EXPECT_EQ(c.received().find("HTTP/1.1", 1), std::string::npos) << "a second response: " << c.received();
+    EXPECT_EQ(handled_.load(), 0) << "the handler ran for a refused (or smuggled) request";
+  }
+
+  MetricsRegistry metrics_;
+  HttpServerOptions opts_;
+  std::unique_ptr<HttpServer> server_;
+  std::atomic<int> handled_{0};
+};
+
+const std::string kSmuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+const std::string kPost = "POST /i HTTP/1.1\r\nHost: x\r\n";
+
+// Regression: Beast read "xchunked" as no body at all, and the body as a second request.
+TEST_F(HttpServerTest, TransferEncodingXchunkedIs501AndTheBodyIsNotASecondRequest) {
+  Start();
+  ExpectRefused(kPost + "Transfer-Encoding: xchunked\r\n\r\n" + kSmuggled, 501, "not_implemented",
+                "Transfer-Encoding must be exactly 'chunked'");
+}
+
+TEST_F(HttpServerTest, TransferEncodingChunkedIdentityIs501) {
+  Start();
+  ExpectRefused(kPost + "Transfer-Encoding: chunked, identity\r\n\r\n" + kSmuggled, 501, "not_implemented",
+                "Transfer-Encoding must be exactly 'chunked'");
+}
+
+TEST_F(HttpServerTest, ContentLengthWithTransferEncodingIs400) {
+  Start();
+  ExpectRefused(kPost + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + kSmuggled, 400,
+                "bad_request", "both Content-Length and Transfer-Encoding");
+}
+
+TEST_F(HttpServerTest, TransferEncodingWithContentLengthIs400) {
+  Start();
+  ExpectRefused(kPost + "Transfer-Encoding: chunked\r\nContent-Length: 38\r\n\r\n0\r\n\r\n" + kSmuggled, 400,
+                "bad_request", "both Content-Length and Transfer-Encoding");
+}
+
+TEST_F(HttpServerTest, DuplicateContentLengthIs400) {
+  Start();
+  ExpectRefused(kPost + "Content-Length: 0\r\nContent-Length: 38\r\n\r\n" + kSmuggled, 400, "bad_request",
+                "more than one Content-Length");
+}
+
+TEST_F(HttpServerTest, DuplicateEqualContentLengthIs400) {
+  Start();
+  ExpectRefused(kPost + "Content-Length: 4\r\nContent-Length: 4\r\n\r\nabcd", 400, "bad_request",
+                "more than one Content-Length");
+}
+
+TEST_F(HttpServerTest, BareLfIs400) {
+  Start();
+  ExpectRefused("GET /healthz HTTP/1.1\nHost: x\n\n", 400, "bad_request", "bare LF");
+}
+
+// Beast alone waited for a CRLFCRLF here until the header timeout.
+TEST_F(HttpServerTest, BareLfEndingTheHeaderIs400AtOnce) {
+  Start();
+  auto t0 = Clock::now();
+  ExpectRefused("GET /healthz HTTP/1.1\r\nHost: x\r\n\n", 400, "bad_request", "bare LF");
+  EXPECT_LT(Clock::now() - t0, std::chrono::milliseconds(1500)) << "answered only at the header timeout";
+}
+
+TEST_F(HttpServerTest, NulInTheTargetIs400) {
+  Start();
+  ExpectRefused(std::string("GET /heal\0thz HTTP/1.1\r\nHost: x\r\n\r\n", 36), 400, "bad_request", "NUL");
+}
+
+TEST_F(HttpServerTest, Http09RequestLineIs400) {
+  Start();
+  ExpectRefused("GET /healthz\r\n\r\n", 400, "bad_request", "HTTP/0.9");
+}
+
+TEST_F(HttpServerTest, Http2PrefaceIs400) {
+  Start();
+  ExpectRefused("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, "bad_request", "HTTP version must be 1.0 or 1.1");
+}
+
+TEST_F(HttpServerTest, OtherHttpVersionsAre400) {
+  Start();
+  ExpectRefused("GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n", 400, "bad_request", "HTTP version must be 1.0 or 1.1");
+}
+
+TEST_F(HttpServerTest, MalformedChunkedBodyIs400) {
+  Start();
+  ExpectRefused(kPost + "Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400, "bad_request",
+                "malformed chunked body");
+}
+
+// The header loop replaced http::async_read_header: pipelined and dribbled requests still work.
+TEST_F(HttpServerTest, PipelinedRequestsAndChunkedBodiesStillWork) {
+  Start();
+  RawConn c(server_->port());
+  c.Send(kSmuggled + kPost + "Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n" +
+         kPost + "Content-Length: 2\r\n\r\nxy");
+  ASSERT_TRUE(c.ReadResponses(3)) << c.received();
+  auto r = c.Responses();
+  EXPECT_EQ(r[0].body(), R"({"path":"/healthz","body_bytes":0})");
+  EXPECT_EQ(r[1].body(), R"({"path":"/i","body_bytes":4})");
+  EXPECT_EQ(r[2].body(), R"({"path":"/i","body_bytes":2})");
+  EXPECT_EQ(handled_.load(), 3);
+}
+
+TEST_F(HttpServerTest, ExpectContinueStillWorks) {
+  Start();
+  RawConn c(server_->port());
+  c.Send(kPost + "Expect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+  ASSERT_TRUE(c.ReadResponses(1)) << c.received();
+  EXPECT_EQ(c.Responses()[0].result_int(), 100u);
+  c.Send("abc");
+  ASSERT_TRUE(c.ReadResponses(2)) << c.received();
+  EXPECT_EQ(c.Responses()[1].body(), R"({"path":"/i","body_bytes":3})");
+}
+
+TEST_F(HttpServerTest, HeaderSentAByteAtATimeStillWorks) {
+  Start();
+  RawConn c(server_->port());
+  for (char ch : kSmuggled) {
+    c.Send(std::string(1, ch));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE(c.ReadResponses(1)) << c.received();
+  EXPECT_EQ(c.Responses()[0].result_int(), 200u);
+}
+
+}  // namespace
+}  // namespace tapistry
