@@ -65,7 +65,7 @@ export function BookmarkletPanel(props: { s: AppState; range: DayRange; pageUrl:
           <span class="muted small" data-expires=${tok.expires_at}>Valid until ${until}</span>
         </div>`}
     <p class="hint bm-scope">The bookmarklet's token can read this project's heatmap, scroll map, element counts and page snapshot — nothing
-      else — for ${minutes} minutes${tok ? ` (until ${until})` : ''}, and stops working when you sign out. Whoever has its code can read the same
+      else — for ${minutes} minutes, and stops working when you sign out. Whoever has its code can read the same
       until then: keep it to yourself.</p>
     <p class="hint">If your site's Content-Security-Policy blocks scripts or frames from ${location.origin}, the bookmarklet cannot work there:
       use the snapshot instead.</p>

@@ -88,7 +88,7 @@ function ScrollLegend() {
 }
 
 /** Live mode with no exact http(s) allowed origin: nothing to frame, and the command that fixes it. */
-function NoLiveOrigin(props: { project: Project; path: string }) {
+function NoLiveOrigin(props: { project: Project }) {
   const { project } = props;
   const wild = project.allowed_origins.filter((o) => o.trim());
   const cmd = addOriginCommand(project.id, wild);
@@ -107,7 +107,7 @@ function NoLiveOrigin(props: { project: Project; path: string }) {
       <pre class="code" tabindex="0" aria-label="Command"><code>${cmd}</code></pre>
     </div>
     <p class="state-text small">Then only pages on the listed origins can send events with this project's key. A running server picks the change up
-      within 5 s; reload this page. Meanwhile the snapshot shows ${props.path}, and the bookmarklet draws the heatmap on any page you open.</p>
+      within 5 s: reload this page then. The snapshot and the bookmarklet work without it.</p>
     <div class="row center">
       <button type="button" class="btn btn-primary" onClick=${() => patch({ mode: 'snapshot' })}>Use snapshot</button>
       <button type="button" class="btn" onClick=${() => patch({ mode: 'bookmarklet' })}>Use bookmarklet</button>
@@ -199,7 +199,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
     stage = html`<${BookmarkletPanel} s=${s} range=${range} pageUrl=${live?.url ?? ''} />`;
   } else if (s.mode === 'live') {
     stage = !live
-      ? html`<${NoLiveOrigin} project=${project} path=${path} />`
+      ? html`<${NoLiveOrigin} project=${project} />`
       : blocked
         ? html`<div class="state state-error blocked" role="alert">
             <p class="state-title">Your site blocks embedding</p>
