@@ -1,12 +1,16 @@
 # Tapistry: two commands on a fresh Debian 12 machine — `make run` and `make test`.
 # Every target installs what is missing first (scripts/setup is idempotent and quick when done).
-.PHONY: setup build js run test test-unit test-asan test-sdk test-e2e fuzz bench clean
+.PHONY: setup setup-test build js run test test-unit test-asan test-sdk test-e2e fuzz bench clean
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
+# `make run` installs only what building and running needs; `make test` installs the rest.
 setup:
-	@scripts/setup
+	@scripts/setup run
+
+setup-test:
+	@scripts/setup test
 
 # JS builds come first: the server embeds sdk/dist and dashboard/dist.
 js: setup
@@ -21,7 +25,7 @@ build: js
 run: build
 	@scripts/run
 
-test: setup
+test: setup-test
 	@scripts/test
 
 clean:

@@ -2,8 +2,9 @@
 
 export function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);
-  // A leading = + - @ would run as a formula in a spreadsheet: prefix a quote (OWASP CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s) ? "'" + s : s;
+  // A leading = + - @, tab or CR — also after spaces — would run as a formula in a spreadsheet:
+  // prefix a quote (OWASP CSV injection; the server's CSV does the same).
+  const safe = /^ *[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s) ? "'" + s : s;
   return /[",\n\r]/.test(safe) ? '"' + safe.replace(/"/g, '""') + '"' : safe;
 }
 

@@ -5,12 +5,13 @@
 //                        POST /api/bookmarklet-token
 //   analytics_routes.cc  GET /api/overview, /api/events, /api/heatmap, /api/scrollmap,
 //                        /api/elements, /api/breakdown, /api/paths
-//   snapshot_routes.cc   GET /api/snapshot, /api/snapshot/status
+//   snapshot_routes.cc   GET /api/snapshot, /api/snapshot/status, /api/snapshot-asset
 //   privacy_routes.cc    POST /api/dsar/delete
 // Responses are JSON; errors are {"error","reason"} (docs/api.md).
 // Thread-safety: the handlers are called concurrently; the deps are thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -25,12 +26,18 @@
 namespace tapistry {
 
 class SnapshotService;
+namespace assetcache {
+class AssetCache;
+}
 
 struct ApiDeps {
   MetaStore* meta = nullptr;
   EventStore* events = nullptr;
   SessionAuth* auth = nullptr;
   SnapshotService* snapshots = nullptr;
+  assetcache::AssetCache* assets = nullptr;  // null: no /api/snapshot-asset
+  // Runs slow work (an upstream fetch) off the HTTP I/O threads; false when it is full.
+  std::function<bool(std::function<void()>)> run_blocking;
   Clock* clock = nullptr;
   MetricsRegistry* metrics = nullptr;
 };

@@ -1,6 +1,8 @@
 // Sign-in, sign-out, the signed-in user's view of projects, and the bookmarklet token.
 #include <simdjson.h>
 
+#include <cctype>
+
 #include "api/api_common.h"
 #include "api/api_routes.h"
 #include "common/crypto.h"
@@ -16,11 +18,27 @@ Reply SignIn(const ApiDeps& d, const RouteCall& call) {
   Reply r;
   r.content_type = "text/html; charset=utf-8";
   if (!s.ok()) {
+    // A used, expired or unknown link: a page styled like the dashboard's sign-in screen that says
+    // what happened and how to get a new link. The message is ours (no request data in it).
     r.status = 401;
-    r.body = "<!doctype html><meta charset=utf-8><title>Tapistry sign-in</title>"
-             "<body style=\"font:16px system-ui;max-width:40em;margin:4em auto\"><h1>Sign-in link not valid</h1><p>" +
-             s.message() +
-             ". Run <code>tapistry signin-link --data DIR</code> on the server (or restart it) for a new link.</p>";
+    std::string why = s.message();
+    if (!why.empty()) why[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(why[0])));
+    r.AddHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'");
+    r.AddHeader("Cache-Control", "no-store");
+    r.AddHeader("Referrer-Policy", "no-referrer");
+    r.body =
+        "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">"
+        "<title>Sign-in link not valid · Tapistry</title><style>"
+        "body{margin:0;min-height:100vh;display:grid;place-items:center;background:#f6f7f9;color:#111827;"
+        "font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif}"
+        "main{background:#fff;border:1px solid #e5e7eb;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.06);"
+        "padding:32px;max-width:32rem;margin:16px}code{font:13px ui-monospace,Menlo,monospace}"
+        "h1{font-size:20px;margin:0 0 8px}p{margin:8px 0;color:#374151}.brand{font-weight:700;color:#4f46e5;margin-bottom:16px}"
+        "pre{background:#111827;color:#e5e7eb;border-radius:8px;padding:12px 14px;overflow:auto;font:13px ui-monospace,Menlo,monospace}"
+        "</style><main><div class=brand>Tapistry</div><h1>This sign-in link cannot be used</h1><p>" +
+        why +
+        ". Each link works once and for a limited time.</p><p>Ask for a new one on the server:</p>"
+        "<pre>tapistry signin-link --data DIR</pre><p>(or restart <code>tapistry serve</code>, which prints one).</p></main></html>";
     return r;
   }
   // X-Forwarded-Proto is believed only from a configured trusted proxy.

@@ -29,6 +29,7 @@ const std::vector<FlagDoc> kFlagDocs = {
     {"drain-ms", "MS", "10000", "on SIGTERM, how long in-flight requests may take to finish"},
     {"header-timeout-ms", "MS", "10000", "time a client has to send its request headers"},
     {"body-timeout-ms", "MS", "30000", "time a client has to send its request body"},
+    {"max-conns-per-ip", "N", "256", "open connections per client IP; more get 503 and are closed (0 = no cap; --trusted-proxies are exempt)"},
 };
 
 std::string Config::Host() const {
@@ -125,6 +126,7 @@ Status Apply(const std::string& name, const std::string& v, Config* c) {
   }
   else if (name == "header-timeout-ms") return num(&c->header_timeout_ms);
   else if (name == "body-timeout-ms") return num(&c->body_timeout_ms);
+  else if (name == "max-conns-per-ip") return num(&c->max_conns_per_ip);
   else return Status::InvalidArgument("unknown setting --" + name + " (see tapistry --help)");
   return Status::Ok();
 }
@@ -177,6 +179,7 @@ Status LoadConfig(const ParsedArgs& args, Config* cfg) {
     return Status::InvalidArgument("--listen must be HOST:PORT, got '" + cfg->listen + "'");
   }
   if (cfg->threads < 1 || cfg->threads > 64) return Status::InvalidArgument("--threads must be 1..64");
+  if (cfg->max_conns_per_ip < 0) return Status::InvalidArgument("--max-conns-per-ip must be 0 (no cap) or more");
   return Status::Ok();
 }
 

@@ -40,6 +40,7 @@ struct Config {
   int drain_ms = 10000;
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
+  int64_t max_conns_per_ip = 256;  // 0 = no cap; --trusted-proxies are exempt
   bool demo = true;  // create the Demo project on first start and serve /demo/
 
   std::string Host() const;

@@ -3,12 +3,16 @@
 // connection cap are tested in http/ (http_server_test.cc, e2e/http-framing.mjs).
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <boost/asio.hpp>
+#include <cctype>
 #include <filesystem>
 #include <set>
 #include <thread>
 
 #include "api/api_common.h"
 #include "api/session_auth.h"
+#include "assetcache/asset_url.h"
 #include "app/server_app_fixture.h"
 #include "tapistry/limits.h"
 
@@ -325,6 +329,92 @@ TEST_F(SecurityTest, EveryRouteHasAnAuthPolicyAndABodyLimit) {
                       [](RouteCall&&, Responder) {}}).ok());
   EXPECT_FALSE(t.Add({"POST", "/x", AuthPolicy::kPublicIngest, 10, 0, false, CorsPolicy::kIngest, "x",
                       [](RouteCall&&, Responder) {}}).ok()) << "no admission step";
+}
+
+}  // namespace
+}  // namespace tapistry
+
+namespace tapistry {
+namespace {
+
+// A one-thread HTTP server on 127.0.0.1 answering every request with `body` as `type`, counting
+// requests: the stand-in for a customer's site whose stylesheet and images a snapshot names.
+class CannedSite {
+ public:
+  CannedSite(std::string type, std::string body) : type_(std::move(type)), body_(std::move(body)) {
+    acceptor_.open(boost::asio::ip::tcp::v4());
+    acceptor_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+    acceptor_.listen();
+    thread_ = std::thread([this] {
+      for (;;) {
+        boost::system::error_code ec;
+        boost::asio::ip::tcp::socket s(ioc_);
+        acceptor_.accept(s, ec);
+        if (ec || stop_) return;
+        boost::asio::streambuf buf;
+        boost::asio::read_until(s, buf, "\r\n\r\n", ec);
+        ++requests_;
+        std::string res = "HTTP/1.1 200 OK\r\nContent-Type: " + type_ + "\r\nContent-Length: " +
+                          std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_;
+        boost::asio::write(s, boost::asio::buffer(res), ec);
+      }
+    });
+  }
+  ~CannedSite() {
+    stop_ = true;
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::socket s(ioc_);
+    s.connect(acceptor_.local_endpoint(), ec);  // wakes the accept
+    thread_.join();
+  }
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+  int requests() const { return requests_; }
+
+ private:
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_{ioc_};
+  std::string type_, body_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+// Finding 9: the snapshot view made the analyst's browser fetch whatever the snapshot named.
+// Now its assets come through /api/snapshot-asset: the server fetches them (guarded), the
+// browser talks only to us.
+TEST_F(SecurityTest, SnapshotAssetsComeThroughTheServersAssetPath) {
+  CannedSite site("text/css", "body{background:url(/bg.png)} @import 'more.css';");
+  {
+    auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
+    ASSERT_TRUE(meta.ok());
+    ASSERT_TRUE((*meta)->SetAllowedOrigins(project_, {"https://example.com", site.origin()}).ok());
+  }
+  Start();
+  auto session = SignIn();
+  const std::string css = site.origin() + "/style.css";
+  auto enc = [](const std::string& s) { return assetcache::PercentEncode(s); };
+  const std::string target = "/api/snapshot-asset?project_id=" + project_ + "&url=" + enc(css);
+  auto r = Req("GET", target, "", {{"Cookie", session.first}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("Content-Type").rfind("text/css", 0), 0u) << r.Header("Content-Type");
+  EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff");
+  // Nested loads point back at our asset path, never at the site.
+  EXPECT_NE(r.body.find("/api/snapshot-asset?project_id=" + project_ + "&url="), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("url(/bg.png)"), std::string::npos) << r.body;
+  EXPECT_EQ(site.requests(), 1);
+  EXPECT_EQ(Req("GET", target, "", {{"Cookie", session.first}}).status, 200);
+  EXPECT_EQ(site.requests(), 1) << "cached";
+  // The bookmarklet token may read it too; nobody else.
+  EXPECT_EQ(Req("GET", target, "", {{"Authorization", "Bearer " + OverlayToken(session)}}).status, 200);
+  EXPECT_EQ(Req("GET", target).status, 401);
+  // An address the project does not list: refused without a connection (SSRF guard).
+  CannedSite internal("text/css", "x{}");
+  auto ssrf = Req("GET", "/api/snapshot-asset?project_id=" + project_ + "&url=" + enc(internal.origin() + "/a.css"), "",
+                  {{"Cookie", session.first}});
+  EXPECT_EQ(ssrf.status, 403) << ssrf.body;
+  EXPECT_EQ(internal.requests(), 0);
+  EXPECT_EQ(Req("GET", "/api/snapshot-asset?project_id=" + project_ + "&url=" + enc("http://169.254.169.254/latest"), "",
+                {{"Cookie", session.first}}).status, 403);
 }
 
 }  // namespace

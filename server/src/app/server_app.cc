@@ -7,6 +7,8 @@
 #include "api/session_auth.h"
 #include "app/data_dir.h"
 #include "app/ingest_routes.h"
+#include "assetcache/asset_cache.h"
+#include "common/work_queue.h"
 #include "app/retention.h"
 #include "http/http_server.h"
 #include "http/router.h"
@@ -41,6 +43,8 @@ struct ServerApp::Impl {
   std::unique_ptr<SnapshotService> snapshots;
   std::unique_ptr<SessionAuth> auth;
   std::unique_ptr<RouteAuth> route_auth;
+  std::unique_ptr<assetcache::AssetCache> assets;
+  std::unique_ptr<WorkQueue> slow_work;  // asset fetches: off the I/O threads
   RouteTable routes;
   std::unique_ptr<Router> router;
   std::unique_ptr<HttpServer> http;
@@ -144,7 +148,18 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   m.router = std::make_unique<Router>(ro, &m.routes, m.route_auth.get(), m.admission.get(), &m.metrics,
                                       [&m] { return m.ready.load(); });
   // The route table: every route the server answers, with its auth policy and body limit.
-  ApiDeps api{m.meta.get(), m.store.get(), m.auth.get(), m.snapshots.get(), SystemClock(), &m.metrics};
+  m.assets = std::make_unique<assetcache::AssetCache>();
+  m.slow_work = std::make_unique<WorkQueue>(4, 256);
+  ApiDeps api;
+  api.meta = m.meta.get();
+  api.events = m.store.get();
+  api.auth = m.auth.get();
+  api.snapshots = m.snapshots.get();
+  api.assets = m.assets.get();
+  WorkQueue* slow = m.slow_work.get();
+  api.run_blocking = [slow](std::function<void()> job) { return slow->Submit(std::move(job)); };
+  api.clock = SystemClock();
+  api.metrics = &m.metrics;
   for (Status s : {AddIngestRoutes(&m.routes, m.admission.get(), m.ingest.get(), m.snapshots.get()),
                    AddAuthRoutes(&m.routes, api), AddAnalyticsRoutes(&m.routes, api),
                    AddSnapshotRoutes(&m.routes, api), AddPrivacyRoutes(&m.routes, api),
@@ -182,6 +197,8 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   ho.threads = cfg.threads;
   ho.header_timeout_ms = cfg.header_timeout_ms;
   ho.body_timeout_ms = cfg.body_timeout_ms;
+  ho.max_conns_per_ip = static_cast<size_t>(cfg.max_conns_per_ip);
+  ho.trusted_peers = cfg.trusted_proxies;  // a proxy carries every client's connections
   const RouteTable* table = &m.routes;
   ho.body_limit = [table](std::string_view path) -> size_t {
     const size_t limit = table->BodyLimit(path);
@@ -228,6 +245,7 @@ void ServerApp::Stop() {
   m.stopped = true;
   m.ready = false;
   if (m.http) m.http->Stop(m.cfg.drain_ms);
+  m.slow_work.reset();  // after the listener: no new fetches; waits for the running ones
   if (m.retention) m.retention->Stop();
   if (m.pipeline) {
     Status s = m.pipeline->Close();

@@ -84,7 +84,8 @@ FramingVerdict HeaderScanner::Feed(std::string_view more) {
 }
 
 std::optional<FramingVerdict> VerdictForParseError(const boost::beast::error_code& ec,
-                                                   const http::request_header<>& partial) {
+                                                   const http::request_header<>& partial,
+                                                   ParsePhase phase) {
   if (ec.category() != http::make_error_code(http::error::end_of_stream).category()) {
     return std::nullopt;  // the socket's: reset, timeout, ...
   }
@@ -96,6 +97,11 @@ std::optional<FramingVerdict> VerdictForParseError(const boost::beast::error_cod
       return FramingVerdict{431, "headers_too_large", "request headers larger than 16 KB"};
     case http::error::body_limit:
       return FramingVerdict{413, "too_large", "body larger than the limit for this path"};
+    default:
+      break;
+  }
+  if (phase == ParsePhase::kBody) return BadRequest("malformed chunked body (" + ec.message() + ")");
+  switch (static_cast<http::error>(ec.value())) {
     case http::error::bad_version:
       return BadRequest("HTTP version must be 1.0 or 1.1");
     case http::error::multiple_content_length:
@@ -108,9 +114,6 @@ std::optional<FramingVerdict> VerdictForParseError(const boost::beast::error_cod
       // Beast's word for Transfer-Encoding after a Content-Length, or a second "chunked".
       if (Count(partial, http::field::content_length) > 0) return ContentLengthWithTransferEncoding();
       return UnsupportedTransferEncoding();
-    case http::error::bad_chunk:
-    case http::error::bad_chunk_extension:
-      return BadRequest("malformed chunked body (" + ec.message() + ")");
     default:
       return BadRequest("malformed request line or header (" + ec.message() + ")");
   }

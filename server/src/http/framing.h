@@ -55,12 +55,18 @@ class HeaderScanner {
   bool complete_ = false;
 };
 
+// Where a parse error came from: the header, or the body (chunk framing and the trailer, whose
+// fields Beast checks like header fields: "Transfer-Encoding" there is a bad chunked body, not
+// a second transfer coding).
+enum class ParsePhase { kHeader, kBody };
+
 // The reply for a Beast parse error, given the header fields parsed before it (Beast reports
-// Content-Length + Transfer-Encoding as a bad value of whichever came second). Covers the header
-// and the chunked body. std::nullopt when the error is the connection's, not the request's (end
-// of stream, timeout, reset): there is nobody or nothing to answer, just close.
+// Content-Length + Transfer-Encoding as a bad value of whichever came second).
+// std::nullopt when the error is the connection's, not the request's (end of stream, timeout,
+// reset): there is nobody or nothing to answer, just close.
 std::optional<FramingVerdict> VerdictForParseError(
-    const boost::beast::error_code& ec, const boost::beast::http::request_header<>& partial);
+    const boost::beast::error_code& ec, const boost::beast::http::request_header<>& partial,
+    ParsePhase phase);
 
 // Judges a header Beast accepted. Refused (400): Content-Length with Transfer-Encoding, more than
 // one Content-Length (even equal ones, or a list "4, 4"), Transfer-Encoding in HTTP/1.0, a version

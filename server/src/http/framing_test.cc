@@ -31,7 +31,7 @@ FramingVerdict Judge(const std::string& bytes, size_t step = 0) {
     EXPECT_EQ(n, scan.header_bytes()) << "the parser and the scanner agree where the header ends";
   }
   if (ec) {
-    auto v = VerdictForParseError(ec, p.get());
+    auto v = VerdictForParseError(ec, p.get(), ParsePhase::kHeader);
     return v ? *v : FramingVerdict{-2, "closed", ec.message()};
   }
   return CheckFraming(p.get());
@@ -130,12 +130,30 @@ TEST(FramingTest, ScannerWaitsForMoreAndKeepsFailing) {
 
 TEST(FramingTest, SocketErrorsAreNotAnswered) {
   http::request_header<> none;
-  EXPECT_FALSE(VerdictForParseError(http::error::end_of_stream, none));
-  EXPECT_FALSE(VerdictForParseError(http::error::partial_message, none));
-  EXPECT_FALSE(VerdictForParseError(boost::asio::error::connection_reset, none));
-  EXPECT_FALSE(VerdictForParseError(boost::beast::error::timeout, none));
-  EXPECT_EQ(VerdictForParseError(http::error::header_limit, none)->status, 431);
-  EXPECT_EQ(VerdictForParseError(http::error::bad_chunk, none)->status, 400);
+  for (ParsePhase phase : {ParsePhase::kHeader, ParsePhase::kBody}) {
+    EXPECT_FALSE(VerdictForParseError(http::error::end_of_stream, none, phase));
+    EXPECT_FALSE(VerdictForParseError(http::error::partial_message, none, phase));
+    EXPECT_FALSE(VerdictForParseError(boost::asio::error::connection_reset, none, phase));
+    EXPECT_FALSE(VerdictForParseError(boost::beast::error::timeout, none, phase));
+  }
+  EXPECT_EQ(VerdictForParseError(http::error::header_limit, none, ParsePhase::kHeader)->status, 431);
+  EXPECT_EQ(VerdictForParseError(http::error::bad_chunk, none, ParsePhase::kBody)->status, 400);
+}
+
+// Found by http_request_fuzzer: Beast checks trailer fields like header fields, so a
+// Transfer-Encoding in the trailer came back as bad_transfer_encoding and was answered 501 with a
+// reason about the header's transfer coding.
+TEST(FramingTest, TransferEncodingInTheTrailerIsAMalformedBody) {
+  const std::string bytes = kPost + "Transfer-Encoding: chunked\r\n\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n";
+  http::request_parser<http::string_body> p;
+  boost::beast::error_code ec;
+  p.eager(true);
+  p.put(boost::asio::buffer(bytes), ec);
+  ASSERT_EQ(ec, http::error::bad_transfer_encoding);
+  auto v = VerdictForParseError(ec, p.get(), ParsePhase::kBody);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->status, 400);
+  EXPECT_EQ(v->reason, "malformed chunked body (bad Transfer-Encoding)");
 }
 
 TEST(FramingTest, OversizedHeaderIsA431) {

@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t n = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
   Require(ec != http::error::need_more);  // the scanner saw the end of the header: so must Beast
   if (ec) {
-    auto verdict = tapistry::VerdictForParseError(ec, parser.get());
+    auto verdict = tapistry::VerdictForParseError(ec, parser.get(), tapistry::ParsePhase::kHeader);
     Require(verdict && (verdict->status == 400 || verdict->status == 431 || verdict->status == 501));
     return 0;
   }
@@ -84,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body = bytes.substr(n);
   parser.put(boost::asio::buffer(body.data(), body.size()), ec);
   if (ec && ec != http::error::need_more) {
-    auto verdict = tapistry::VerdictForParseError(ec, h);
+    auto verdict = tapistry::VerdictForParseError(ec, h, tapistry::ParsePhase::kBody);
     Require(verdict && (verdict->status == 400 || verdict->status == 413));
   }
   return 0;

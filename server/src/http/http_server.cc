@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "common/crypto.h"
+#include "http/connection_limit.h"
 #include "http/framing.h"
 #include "ops/logging.h"
 #include "tapistry/limits.h"
@@ -44,6 +45,7 @@ struct HttpServer::Impl {
   HttpServerOptions opts;
   HttpHandler handler;
   MetricsRegistry* metrics;
+  ConnectionLimit conn_limit;  // before ioc: sessions destroyed with ioc release their slot here
   net::io_context ioc;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
@@ -52,11 +54,15 @@ struct HttpServer::Impl {
   std::atomic<uint64_t> next_id{0};
   std::string id_prefix = RandomHex(3);
   Counter* conn_total;
+  Counter* conn_refused;
 
   Impl(HttpServerOptions o, HttpHandler h, MetricsRegistry* m, std::shared_ptr<std::atomic<size_t>> f)
-      : opts(std::move(o)), handler(std::move(h)), metrics(m), ioc(opts.threads), acceptor(ioc),
-        in_flight(std::move(f)) {
+      : opts(std::move(o)), handler(std::move(h)), metrics(m),
+        conn_limit(opts.max_conns_per_ip, opts.trusted_peers), ioc(opts.threads),
+        acceptor(ioc), in_flight(std::move(f)) {
     conn_total = metrics->GetCounter("tapistry_http_connections_total", "Accepted TCP connections");
+    conn_refused = metrics->GetCounter("tapistry_http_connections_refused_total",
+                                       "Connections refused with 503: over --max-conns-per-ip");
   }
 
   std::string NewRequestId() { return id_prefix + "-" + std::to_string(next_id.fetch_add(1)); }
@@ -76,13 +82,30 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ip_ = ep.address().to_string();
+    admission_ = srv_->conn_limit.Acquire(remote_ip_);
+  }
+
+  ~Session() {
+    if (admission_ != ConnectionLimit::Admission::kExempt) srv_->conn_limit.Release(remote_ip_);
   }
 
   void Run() {
+    if (admission_ == ConnectionLimit::Admission::kOverCap) {
+      return net::dispatch(stream_.get_executor(),
+                           beast::bind_front_handler(&Session::RefuseOverCap, shared_from_this()));
+    }
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
   }
 
  private:
+  // One connection too many from this client IP: say so and close, without reading a request.
+  void RefuseOverCap() {
+    srv_->conn_refused->Inc();
+    Fail(503, "too_many_connections",
+         "more than " + std::to_string(srv_->opts.max_conns_per_ip) +
+             " open connections from this address; close some and retry");
+  }
+
   void ReadHeader() {
     if (srv_->stopping) return Close();
     parser_.emplace();
@@ -125,7 +148,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnHeader(beast::error_code ec, size_t) {
-    if (ec) return OnParseError(ec);
+    if (ec) return OnParseError(ec, ParsePhase::kHeader);
     if (FramingVerdict v = CheckFraming(parser_->get()); !v.ok()) return Fail(v);
     start_ = std::chrono::steady_clock::now();
     auto& req = parser_->get();
@@ -157,7 +180,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::body_limit) {
       return Fail(413, "too_large", "body larger than " + std::to_string(limit_) + " bytes");
     }
-    if (ec) return OnParseError(ec);
+    if (ec) return OnParseError(ec, ParsePhase::kBody);
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
     HttpRequest req;
@@ -218,8 +241,8 @@ class Session : public std::enable_shared_from_this<Session> {
     srv_->metrics->GetHistogram("tapistry_http_request_seconds", "Request latency by route", labels)->Observe(secs);
     srv_->metrics->GetCounter("tapistry_http_requests_total", "Requests by route and status",
                               labels + ",code=\"" + std::to_string(status_) + "\"")->Inc();
-    // A refusal by Fail (an unsupported transfer coding) is the client's doing, not a server
-    // failure: not logged, so a flood of them cannot flood the log.
+    // A refusal by Fail (over the connection cap, an unsupported transfer coding) is the client's
+    // doing, not a server failure: not logged, so a flood of them cannot flood the log.
     if (status_ >= 500 && !lingering_) {
       Log(LogLevel::kWarn, "request failed", {{"request_id", request_id_}, {"path", path_}, {"status", std::to_string(status_)}});
     }
@@ -269,8 +292,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // A read that failed: a client that broke HTTP's rules hears why (framing.h); one that went
   // away or timed out is just closed.
-  void OnParseError(beast::error_code ec) {
-    std::optional<FramingVerdict> v = VerdictForParseError(ec, parser_->get());
+  void OnParseError(beast::error_code ec, ParsePhase phase) {
+    std::optional<FramingVerdict> v = VerdictForParseError(ec, parser_->get(), phase);
     if (!v) return Close();
     Fail(*v);
   }
@@ -292,6 +315,7 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t scanned_ = 0;  // bytes at the front of buffer_ the scanner has seen
   HttpServer::Impl* srv_;
   std::string remote_ip_;
+  ConnectionLimit::Admission admission_ = ConnectionLimit::Admission::kExempt;
   std::string path_;
   std::string request_id_;
   const char* route_ = "other";

@@ -264,5 +264,53 @@ TEST_F(HttpServerTest, HeaderSentAByteAtATimeStillWorks) {
   EXPECT_EQ(c.Responses()[0].result_int(), 200u);
 }
 
+// Opens a keep-alive connection and has one request answered on it.
+std::unique_ptr<RawConn> OpenWorking(uint16_t port) {
+  auto c = std::make_unique<RawConn>(port);
+  c->Send(kSmuggled);
+  if (!c->ReadResponses(1) || c->Responses()[0].result_int() != 200) return nullptr;
+  return c;
+}
+
+TEST_F(HttpServerTest, CapsOpenConnectionsPerClientIp) {
+  opts_.max_conns_per_ip = 4;
+  Start();
+  std::vector<std::unique_ptr<RawConn>> open;
+  for (int i = 0; i < 4; ++i) {
+    open.push_back(OpenWorking(server_->port()));
+    ASSERT_TRUE(open.back()) << "connection " << i + 1 << " of 4";
+  }
+  RawConn fifth(server_->port());
+  fifth.Send(kSmuggled);
+  EXPECT_TRUE(fifth.ReadToClose()) << fifth.received();
+  auto r = fifth.Responses();
+  ASSERT_EQ(r.size(), 1u) << fifth.received();
+  EXPECT_EQ(r[0].result_int(), 503u);
+  EXPECT_EQ(r[0][http::field::connection], "close");
+  EXPECT_EQ(r[0].body().rfind(R"({"error":"too_many_connections","reason":"more than 4 open connections)", 0), 0u)
+      << r[0].body();
+  EXPECT_EQ(handled_.load(), 4) << "the refused connection's request was not run";
+  // One closed: a new connection works again (the server notices the close asynchronously).
+  open[0].reset();
+  fifth.Close();
+  std::unique_ptr<RawConn> again;
+  for (auto deadline = Clock::now() + std::chrono::seconds(3); !again && Clock::now() < deadline;) {
+    again = OpenWorking(server_->port());
+    if (!again) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(again) << "no connection admitted after one of the four closed";
+}
+
+TEST_F(HttpServerTest, TrustedPeersAreNotCapped) {
+  opts_.max_conns_per_ip = 1;
+  opts_.trusted_peers = {"127.0.0.1"};
+  Start();
+  std::vector<std::unique_ptr<RawConn>> open;
+  for (int i = 0; i < 3; ++i) {
+    open.push_back(OpenWorking(server_->port()));
+    EXPECT_TRUE(open.back()) << "connection " << i + 1 << " from the trusted peer";
+  }
+}
+
 }  // namespace
 }  // namespace tapistry
