@@ -80,7 +80,7 @@ h1 { position: absolute; left: 40px; top: 40px; margin: 0; font-size: 32px; back
 </style></head>
 <body background="${att}/body-attr.png">
 <h1>Security page</h1>
-<img id="logo" src="${site}/static/logo.svg" alt="">
+<img id="logo" src="${site}/static/logo.svg" alt=""><link rel="stylesheet" href="${site}/static/snapshot.css">
 <button id="cta" type="button" style="border-image: url(${att}/border.png) 30">Start free trial</button>
 <img src="${att}/img.png" srcset="${att}/img-1x.png 1x, ${att}/img-2x.png 2x" alt="" style="position:absolute;left:900px;top:40px;width:10px;height:10px">
 <picture><source srcset="${att}/pic.webp" type="image/webp"><img src="${att}/pic.png" alt="" style="position:absolute;left:920px;top:40px;width:10px;height:10px"></picture>
@@ -247,14 +247,18 @@ describe('a snapshot that points at another origin every way (finding 9)', () =>
   test("the snapshot's assets on the allowed origin come through /api/snapshot-asset", async () => {
     const before = dashRequests.length;
     const page = await dash.newPage();
-    const logo = page.waitForResponse((r) => r.url().includes('/api/snapshot-asset?') && r.url().includes(encodeURIComponent(env.site + '/static/logo.svg')), { timeout: 15000 });
+    const css = page.waitForResponse((r) => r.url().includes('/api/snapshot-asset?') && r.url().includes(encodeURIComponent(env.site + '/static/snapshot.css')), {
+      timeout: 15000,
+    });
     await page.goto(app(env, 'heatmaps', { path: PATH }));
-    const res = await logo;
+    const res = await css;
     expect(new URL(res.url()).origin).toBe(env.tap.origin);
-    // no asset of the snapshot is fetched from the site itself either: only through the server
     await page.locator('.overlay').waitFor({ timeout: 15000 });
-    expect(dashRequests.slice(before).filter((u) => u.startsWith(env.site + '/static/logo.svg'))).toEqual([]);
+    // nothing of the snapshot is fetched from the site itself: only through the server
+    expect(dashRequests.slice(before).filter((u) => u.startsWith(env.site))).toEqual([]);
+    figure('snapshot assets', `${env.site}/static/snapshot.css through /api/snapshot-asset → ${res.status()} ${res.headers()['content-type'] ?? ''}`);
     expect(res.status()).toBe(200);
+    expect(res.headers()['content-type']).toMatch(/^text\/css/);
     await page.close();
   });
 });
