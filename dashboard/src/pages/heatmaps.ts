@@ -7,7 +7,7 @@ import { get, scopeParams, type Scope } from '../api/client';
 import type { Elements, Heatmap, Paths, Project, Scrollmap, Snapshot } from '../api/types';
 import { BookmarkletPanel } from '../components/bookmarklet-panel';
 import { FilterBar, VW_LABEL } from '../components/filters';
-import { HeatOverlay, KIND_UNIT, plural } from '../components/heat-overlay';
+import { HeatOverlay, KIND_UNIT, legendTop, plural } from '../components/heat-overlay';
 import { ElementList, ReachTable, sideTitle } from '../components/heat-side';
 import { Icon } from '../components/icons';
 import { type Layout, LiveFrame, SnapshotFrame } from '../components/page-frame';
@@ -20,7 +20,7 @@ import { slug } from '../lib/csv';
 import { type DayRange, PERIODS, toDay } from '../lib/dates';
 import { composePng, download } from '../lib/export-png';
 import { ago, exact, range as fmtRange } from '../lib/format';
-import { fullColourAt, type HeatScale, legendGradient, paletteStops, scaleOf, tilesCsv } from '../lib/heat';
+import { type HeatScale, legendGradient, paletteStops, scaleOf, tilesCsv } from '../lib/heat';
 import { addOriginCommand, liveTarget, projectOrigins } from '../lib/live-url';
 import { elementsJson, place } from '../lib/pin';
 import { markers, pickFold, reachArray } from '../lib/scroll';
@@ -66,16 +66,13 @@ const SCALE_NOTE: Record<HeatScale, string> = {
   p99: 'Linear up to the 99th percentile: tiles with this many or more are at full colour',
 };
 
-/** The legend's right end, on the page and in the PNG: "10 clicks · log" or "9+ clicks". */
-function legendTop(scale: number, mode: HeatScale, kind: ClickKind): string {
-  const top = fullColourAt(scale, mode);
-  return mode === 'log' ? plural(top, KIND_UNIT[kind]) + ' · log' : `${exact(top)}+ ${KIND_UNIT[kind][1]}`;
-}
 
 function Legend(props: { palette: Palette; scale: number; mode: HeatScale; kind: ClickKind; pageviews?: number; vw: string; period: string }) {
   return html`<div class="legend" aria-label="Legend" data-scale-mode=${props.mode}>
     <div class="legend-bar" style=${{ background: legendGradient(paletteStops(props.palette)) }}></div>
-    <div class="legend-scale"><span>0</span><span title=${SCALE_NOTE[props.mode]}>${legendTop(props.scale, props.mode, props.kind)}</span></div>
+    <div class="legend-scale">${props.scale > 0
+      ? html`<span>0</span><span title=${SCALE_NOTE[props.mode]}>${legendTop(props.scale, props.mode, props.kind)}</span>`
+      : html`<span>${legendTop(0, props.mode, props.kind)}</span>`}</div>
     <div class="legend-sub">${props.pageviews !== undefined ? plural(props.pageviews, ['pageview', 'pageviews']) + ' · ' : ''}${props.vw} · ${props.period}</div>
   </div>`;
 }
