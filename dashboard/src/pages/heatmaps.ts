@@ -214,7 +214,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
     stage = html`<${ErrorPanel} error=${snapQ.error} retry=${snapQ.reload} what="The page snapshot" />`;
   } else if (noSnapshot) {
     stage = html`<${Empty} title=${'No snapshot of ' + path + ' yet'} icon="camera">
-      The snippet captures a masked snapshot of a page the first time a visitor loads it at this width${s.vw ? ` (${VW_LABEL[s.vw]})` : ''}.
+      The snippet captures a masked snapshot of a page when a visitor stays on it for a few seconds at this width${s.vw ? ` (${VW_LABEL[s.vw]})` : ''}.
       Until then, the counts are in the side panel, and you can see the heatmap over the live page:
       <div class="row center">
         <button type="button" class="btn btn-primary" onClick=${() => patch({ mode: 'live' })}>Live page</button>
@@ -291,7 +291,8 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
             : heatQ.loading
               ? html`<${Spinner} /> Loading ${KIND_UNIT[s.kind][1]}…`
               : ''}
-          ${snap && s.mode === 'snapshot' && html`<span class="muted"> · snapshot ${ago(props.now - snap.captured_at)} at ${snap.viewport.w}×${snap.viewport.h}</span>`}
+          ${snap && s.mode === 'snapshot' && html`<span class="muted"> · snapshot ${ago(props.now - snap.captured_at)} at ${snap.viewport.w}×${snap.viewport.h}
+            · <span class="masked-note" title="So that no visitor's words leave their browser, the snippet masks all text in snapshots (same length, so the layout holds). To show real text, put tapistry('config', { maskText: false }) before the snippet; form values and [data-tapistry-mask] stay masked either way (docs/sdk.md, Privacy).">text shown as Xxxx is masked</span></span>`}
           ${dataLoading && heatQ.data && html` <${Spinner} label="Refreshing" />`}
         </p>`}
         ${framed && layout && s.view === 'heatmap' && html`<${Legend} palette=${s.palette} scale=${scale} mode=${s.scale} kind=${s.kind} pageviews=${heatQ.data?.pageviews} vw=${vwName} period=${periodName} />`}
