@@ -95,3 +95,11 @@ test('colorize maps density to colour with the opacity cap, leaves empty pixels 
 test('tiles CSV', () => {
   expect(tilesCsv([{ i: 1, j: 2, count: 3 }])).toBe('i,j,count\n1,2,3\n');
 });
+
+test('the legend says when there is nothing of that kind (not "0 … 1 dead click")', async () => {
+  const { legendTop } = await import('../src/components/heat-overlay');
+  expect(legendTop(0, 'log', 'dead')).toBe('no dead clicks here');
+  expect(legendTop(0, 'p99', 'rage')).toBe('no rage clicks here');
+  expect(legendTop(1, 'log', 'dead')).toBe('1 dead click · log');
+  expect(legendTop(10, 'log', 'clicks')).toBe('10 clicks · log');
+});

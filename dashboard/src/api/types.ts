@@ -88,9 +88,12 @@ export interface Snapshot {
   html: string;
 }
 
+/** POST /api/bookmarklet-token: a `bt.` token that reads only this project's heatmap, scroll map,
+ * element counts and snapshot, for 15 minutes, and ends with the session that made it. */
 export interface BookmarkletToken {
   token: string;
   expires_at: number;
+  ttl_ms?: number;
 }
 
 export interface SdkManifest {

@@ -1,17 +1,24 @@
-// The bookmarklet overlay (spec Appendix C), served as /bookmarklet.js. The bookmarklet sets
-// window.__tapistryBookmarklet = {server, token, project_id, from?, to?, device?, vw?, kind?, scale?} and
-// loads this script, which fetches the heatmap and element counts of the current page with the
-// short-lived read token and draws them over the live page: the same kernel, palette and element
-// pinning as the dashboard. Everything lives in one shadow root (the page's CSS cannot reach it);
-// running the bookmarklet again, Esc or × removes it. Touches nothing else on the page.
+// The bookmarklet overlay (spec Appendix C), served as /bookmarklet.js. The bookmarklet
+// (lib/bookmarklet-code.ts) loads this script and calls the start function it leaves on its
+// <script> element with {server, token, project_id, from?, to?, device?, vw?, kind?, scale?}.
+// It draws the heatmap and element counts of the current page over the live page: the same kernel,
+// palette and element pinning as the dashboard. Everything lives in one shadow root (the page's
+// CSS cannot reach it); running the bookmarklet again, Esc or × removes it. Touches nothing else.
+//
+// The page never calls the API and keeps no token (issue 14): a hidden frame of the server's
+// /app/overlay-frame.html (overlay-frame/) gets the token and filters by postMessage, addressed to
+// the server's origin only, reads the API same-origin, and answers with the aggregates drawn here.
 import { normalizePath } from '../../../sdk/src/core/sanitize';
-import type { BookmarkletConfig as Config } from '../lib/bookmarklet-code';
+import { type BookmarkletConfig as Config, START_PROP } from '../lib/bookmarklet-code';
 import { exact, short } from '../lib/format';
 import { fullColourAt, type HeatScale, scaleOf, type Tile } from '../lib/heat';
 import { renderHeatmap } from '../lib/heat-render';
+import { type ElementsData, type HeatmapData, isOverlayMessage, OVERLAY_FRAME_PATH, type OverlayMessage, overlayConfig } from '../lib/overlay-messages';
 import { badgeColor, type ElementStat, place } from '../lib/pin';
 
 const HOST_ID = '__tapistry_overlay';
+/** How long the frame has to say it is ready: a page whose CSP forbids frames from the server never does. */
+const READY_MS = 10000;
 type Kind = 'clicks' | 'rage' | 'dead';
 
 const CSS = `
@@ -55,7 +62,6 @@ function start(cfg: Config): void {
     existing.dispatchEvent(new Event('tapistry-close'));
     return;
   }
-  const server = cfg.server.replace(/\/+$/, '');
   const path = pathOf(location.href);
   let kind: Kind = cfg.kind === 'rage' || cfg.kind === 'dead' ? cfg.kind : 'clicks';
   const mode: HeatScale = cfg.scale === 'p99' ? 'p99' : 'log';
@@ -114,17 +120,58 @@ function start(cfg: Config): void {
     close,
   );
 
-  const q = (extra: Record<string, string>) => {
-    const p = new URLSearchParams({ project_id: cfg.project_id, path, ...extra });
-    for (const k of ['from', 'to', 'device', 'vw'] as const) if (cfg[k]) p.set(k, cfg[k]!);
-    return p.toString();
+  // The frame that reads the API. The token goes to it once, addressed to the server's origin, and
+  // is not kept here.
+  let serverOrigin = '';
+  try {
+    serverOrigin = new URL(cfg.server).origin;
+  } catch {
+    // stays '': nothing is ever sent
+  }
+  let frameCfg = overlayConfig(cfg);
+  cfg.token = ''; // only frameCfg has it, until it is posted
+  const frame = el('iframe', { src: serverOrigin + OVERLAY_FRAME_PATH, title: 'Tapistry', 'aria-hidden': 'true', tabindex: '-1' });
+  frame.style.cssText = 'display:none';
+  let ready = false;
+  let seq = 0;
+  const pending = new Map<number, { ok(m: OverlayMessage): void; fail(e: Error): void }>();
+  const onMessage = (e: MessageEvent) => {
+    if (!serverOrigin || e.origin !== serverOrigin || e.source !== frame.contentWindow || !isOverlayMessage(e.data)) return;
+    const m = e.data;
+    if (m.type === 'ready') {
+      if (ready || !frameCfg) return;
+      ready = true;
+      clearTimeout(readyTimer);
+      frame.contentWindow!.postMessage({ tapistry: 'overlay', v: 1, type: 'config', config: frameCfg } satisfies OverlayMessage, serverOrigin);
+      frameCfg = null;
+      load();
+    } else if (m.type === 'data' || m.type === 'error') {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      if (m.type === 'data') p.ok(m);
+      else p.fail(new Error(m.message || `Tapistry answered ${m.status}.`));
+    }
   };
-  const fetchJson = async <T>(endpoint: string, extra: Record<string, string>): Promise<T> => {
-    const r = await fetch(`${server}${endpoint}?${q(extra)}`, { headers: { Authorization: 'Bearer ' + cfg.token }, credentials: 'omit' });
-    if (r.status === 401) throw new Error('The bookmarklet has expired: create a new one in the dashboard.');
-    if (!r.ok) throw new Error(`Tapistry answered ${r.status}.`);
-    return (await r.json()) as T;
-  };
+  const ask = (what: 'heatmap' | 'elements'): Promise<OverlayMessage> =>
+    new Promise((ok, fail) => {
+      const id = ++seq;
+      pending.set(id, { ok, fail });
+      frame.contentWindow?.postMessage({ tapistry: 'overlay', v: 1, type: 'get', id, what, path, kind } satisfies OverlayMessage, serverOrigin);
+    });
+  const readyTimer = setTimeout(() => {
+    if (ready) return;
+    status.className = 'err';
+    status.textContent = `Could not reach ${serverOrigin} from this page: its Content-Security-Policy may not allow frames from it (frame-src).`;
+  }, READY_MS);
+  if (serverOrigin) {
+    window.addEventListener('message', onMessage);
+    root.append(frame);
+  } else {
+    clearTimeout(readyTimer);
+    status.className = 'err';
+    status.textContent = 'This bookmarklet names no Tapistry server: create a new one in the dashboard.';
+  }
 
   let raf = 0;
   function draw(): void {
@@ -166,13 +213,13 @@ function start(cfg: Config): void {
   }
 
   async function load(): Promise<void> {
+    if (!ready) return;
     status.className = '';
     status.textContent = 'Loading…';
     try {
-      const [h, e] = await Promise.all([
-        fetchJson<{ tiles: Tile[]; total: number }>('/api/heatmap', { kind }),
-        fetchJson<{ elements: ElementStat[]; total_clicks: number }>('/api/elements', { limit: '50' }),
-      ]);
+      const [hm, em] = await Promise.all([ask('heatmap'), ask('elements')]);
+      const h = (hm as { heatmap?: HeatmapData }).heatmap ?? { tiles: [], total: 0 };
+      const e = (em as { elements?: ElementsData }).elements ?? { elements: [], total_clicks: 0 };
       tiles = h.tiles;
       elements = e.elements;
       totalClicks = e.total_clicks;
@@ -191,15 +238,24 @@ function start(cfg: Config): void {
   };
   function teardown(): void {
     ro.disconnect();
+    clearTimeout(readyTimer);
+    window.removeEventListener('message', onMessage);
+    pending.clear();
     document.removeEventListener('keydown', onKey, true);
     host.remove();
   }
   close.addEventListener('click', teardown);
   host.addEventListener('tapistry-close', teardown);
   document.addEventListener('keydown', onKey, true);
-  load();
 }
 
-const cfg = (window as unknown as { __tapistryBookmarklet?: Config }).__tapistryBookmarklet;
-if (cfg && cfg.server && cfg.token && cfg.project_id) start(cfg);
-else console.warn('[tapistry] bookmarklet: missing window.__tapistryBookmarklet');
+// The bookmarklet calls this once the script has loaded (and has removed its element). Bookmarklets
+// made before issue 14 set window.__tapistryBookmarklet instead: that global is cleared, and the
+// overlay asks for a new bookmarklet.
+const me = document.currentScript;
+if (me) (me as unknown as Record<string, unknown>)[START_PROP] = (cfg: Config) => cfg && cfg.server && cfg.project_id && start(cfg);
+const legacy = window as unknown as { __tapistryBookmarklet?: unknown };
+if (legacy.__tapistryBookmarklet) {
+  delete legacy.__tapistryBookmarklet;
+  console.warn('[tapistry] this bookmarklet is out of date: create a new one in the dashboard (Heatmaps → Bookmarklet).');
+}

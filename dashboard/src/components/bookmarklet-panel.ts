@@ -1,5 +1,8 @@
-// Bookmarklet mode: creates a read token valid one hour (POST /api/bookmarklet-token), and shows the
-// bookmarklet to drag to the bookmarks bar, with its expiry and the steps.
+// Bookmarklet mode: creates a bookmarklet token (POST /api/bookmarklet-token: reads only this
+// project's heatmap, scroll map, element counts and snapshot, for 15 minutes, ends with this
+// session), and shows the bookmarklet to drag to the bookmarks bar, with its expiry and the steps.
+// The page to open comes from the project's allowed origins only (lib/live-url.ts), never from
+// a snapshot's url.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type ApiError, post } from '../api/client';
 import type { BookmarkletToken } from '../api/types';
@@ -10,6 +13,9 @@ import type { AppState } from '../lib/url-state';
 import { Icon } from './icons';
 import { CopyButton } from './snippet';
 import { ErrorPanel } from './states';
+
+/** The token's lifetime the server promises (docs/api.md); the answer's ttl_ms when it has one. */
+const TTL_MIN = 15;
 
 export function BookmarkletPanel(props: { s: AppState; range: DayRange; pageUrl: string }) {
   const { s } = props;
@@ -37,13 +43,16 @@ export function BookmarkletPanel(props: { s: AppState; range: DayRange; pageUrl:
   }, [code]);
   useEffect(() => setTok(null), [s.project]);
   const until = tok ? new Date(tok.expires_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+  const minutes = tok?.ttl_ms ? Math.round(tok.ttl_ms / 60000) : TTL_MIN;
   return html`<section class="card bookmarklet-panel" aria-labelledby="bm-h">
     <h2 id="bm-h">Bookmarklet: the heatmap over your live page</h2>
     <p>For sites that block embedding, or to see the heatmap exactly as your visitors see the page. The bookmarklet loads a
-      small script from this server that draws the same heatmap over the page you are on; it reads with a token valid for one hour.</p>
+      small script from this server that draws the same heatmap over the page you are on.</p>
     <ol class="steps">
-      <li>${tok ? 'Drag this button to your bookmarks bar:' : 'Create a bookmarklet (a read-only token for this project, valid 1 hour).'}</li>
-      <li>Open the page on your site${props.pageUrl ? html` — <a href=${props.pageUrl} target="_blank" rel="noopener noreferrer">${props.pageUrl} <${Icon} name="external" size=${12} /></a>` : ''}.</li>
+      <li>${tok ? 'Drag this button to your bookmarks bar:' : `Create a bookmarklet. It carries a token valid for ${minutes} minutes.`}</li>
+      <li>Open the page on your site${props.pageUrl
+        ? html` — <a href=${props.pageUrl} target="_blank" rel="noopener noreferrer" class="bm-page">${props.pageUrl} <${Icon} name="external" size=${12} /></a>`
+        : html` <span class="muted">(add your site to the project's allowed origins to get a link here)</span>`}.</li>
       <li>Click the bookmark. Press Esc or × to remove the overlay.</li>
     </ol>
     ${err && html`<${ErrorPanel} error=${err} retry=${create} what="The bookmarklet token" />`}
@@ -54,7 +63,11 @@ export function BookmarkletPanel(props: { s: AppState; range: DayRange; pageUrl:
             title="Drag me to your bookmarks bar">Tapistry heatmap</a>
           <${CopyButton} text=${code} label="Copy code" />
           <span class="muted small" data-expires=${tok.expires_at}>Valid until ${until}</span>
-        </div>
-        <p class="hint">The token only reads this project's heatmaps. If your site's Content-Security-Policy blocks scripts from ${location.origin}, the bookmarklet cannot load there: use the snapshot instead.</p>`}
+        </div>`}
+    <p class="hint bm-scope">The bookmarklet's token can read this project's heatmap, scroll map, element counts and page snapshot — nothing
+      else — for ${minutes} minutes, and stops working when you sign out. Whoever has its code can read the same
+      until then: keep it to yourself.</p>
+    <p class="hint">If your site's Content-Security-Policy blocks scripts or frames from ${location.origin}, the bookmarklet cannot work there:
+      use the snapshot instead.</p>
   </section>`;
 }

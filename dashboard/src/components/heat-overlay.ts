@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html';
 import { renderHeatmap } from '../lib/heat-render';
-import { type HeatScale, type Tile, tileAt } from '../lib/heat';
+import { fullColourAt, type HeatScale, type Tile, tileAt } from '../lib/heat';
 import { exact, short } from '../lib/format';
 import { badgeColor, elementAt, fillColor, type Pinned } from '../lib/pin';
 import { bandColor, type Fold, type Marker, reachAt } from '../lib/scroll';
@@ -177,4 +177,14 @@ function ElementBoxes(props: { pinned: Pinned[]; k: number; highlight?: string; 
         </div>`}`,
     )}
   </div>`;
+}
+
+/**
+ * The legend's right end, on the page and in the PNG: "10 clicks · log" or "9+ clicks"; with none
+ * of that kind in the range, says so (not "0 … 1 dead click").
+ */
+export function legendTop(scale: number, mode: HeatScale, kind: ClickKind): string {
+  if (!(scale > 0)) return 'no ' + KIND_UNIT[kind][1] + ' here';
+  const top = fullColourAt(scale, mode);
+  return mode === 'log' ? plural(top, KIND_UNIT[kind]) + ' · log' : `${exact(top)}+ ${KIND_UNIT[kind][1]}`;
 }

@@ -1,8 +1,10 @@
 // The page under the heatmap, in one of two frames:
 // - SnapshotFrame: the DOM snapshot the SDK captured, rendered through srcdoc in an iframe sandboxed
 //   with allow-same-origin only (never allow-scripts), at the capture's viewport width, as tall as
-//   its document, scaled to fit. Same-origin lets the overlay measure elements; no script can run.
-// - LiveFrame: the customer's page itself. It can only be drawn over when the page's snippet answers
+//   its document, scaled to fit. Same-origin lets the overlay measure elements; no script can run;
+//   its assets load through this server only (lib/snapshot.ts).
+// - LiveFrame: the customer's page itself, loaded only from the project's allowed origins
+//   (lib/live-url.ts). It can only be drawn over when the page's snippet answers
 //   our postMessage handshake (docs/dashboard.md) with its document size and scroll position; after
 //   7.5 s without an answer we say the site blocks embedding and offer the other modes.
 // Both report a Layout the overlay draws against.
@@ -10,7 +12,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Snapshot } from '../api/types';
 import { html } from '../html';
 import type { Rect } from '../lib/pin';
-import { sanitizeSnapshot } from '../lib/snapshot';
+import { SANDBOX_SELF } from '../lib/live-url';
 
 export interface Layout {
   /** Document size in CSS px of the framed page. */
@@ -58,7 +60,10 @@ function measure(doc: Document): { w: number; h: number } {
   };
 }
 
-export function SnapshotFrame(props: { snap: Snapshot; width: number; onLayout(l: Layout | null): void; children?: unknown }) {
+let sanitizer: Promise<typeof import('../lib/snapshot')> | undefined;
+const loadSanitizer = () => (sanitizer ??= import('../lib/snapshot'));
+
+export function SnapshotFrame(props: { snap: Snapshot; projectId: string; width: number; onLayout(l: Layout | null): void; children?: unknown }) {
   const { snap, width } = props;
   const frame = useRef<HTMLIFrameElement>(null);
   const vpW = Math.max(200, Math.min(3000, snap.viewport.w || 1280));
@@ -66,8 +71,25 @@ export function SnapshotFrame(props: { snap: Snapshot; width: number; onLayout(l
   const [docH, setDocH] = useState<number>(Math.max(vpH, snap.doc.h || vpH));
   const [docW, setDocW] = useState<number>(vpW);
   const k = width > 0 ? Math.min(1, width / vpW) : 1;
-  const srcdoc = useRef<{ html: string; out: string } | null>(null);
-  if (!srcdoc.current || srcdoc.current.html !== snap.html) srcdoc.current = { html: snap.html, out: sanitizeSnapshot(snap.html) };
+  // The sanitizer (lib/snapshot.ts, with its CSS tokenizer) is a chunk of its own, loaded with the
+  // first snapshot: most screens never need it. No frame until it has run.
+  const [srcdoc, setSrcdoc] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    let current = true;
+    setSrcdoc(null);
+    setFailed(false);
+    loadSanitizer().then(
+      (m) => current && setSrcdoc(m.sanitizeSnapshot(snap.html, { projectId: props.projectId, self: location.origin, base: snap.url })),
+      () => {
+        sanitizer = undefined;
+        if (current) setFailed(true);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [snap.html, snap.url, props.projectId]);
 
   const report = (w: number, h: number) => {
     const doc = frame.current?.contentDocument;
@@ -94,9 +116,11 @@ export function SnapshotFrame(props: { snap: Snapshot; width: number; onLayout(l
   }, [k]);
 
   return html`<div class="frame-box" style=${{ width: docW * k + 'px', height: docH * k + 'px' }}>
-    <iframe ref=${frame} class="page-frame" title=${'Snapshot of ' + snap.url} sandbox="allow-same-origin" referrerpolicy="no-referrer"
-      tabindex="-1" aria-hidden="true" srcdoc=${srcdoc.current.out} onLoad=${onLoad}
-      style=${{ width: vpW + 'px', height: docH + 'px', transform: `scale(${k})` }}></iframe>
+    ${failed && html`<p class="state-text" role="alert">The snapshot viewer could not be loaded. Reload the page to try again.</p>`}
+    ${srcdoc !== null &&
+    html`<iframe ref=${frame} class="page-frame" title=${'Snapshot of ' + snap.url} sandbox="allow-same-origin" referrerpolicy="no-referrer"
+      tabindex="-1" aria-hidden="true" srcdoc=${srcdoc} onLoad=${onLoad}
+      style=${{ width: vpW + 'px', height: docH + 'px', transform: `scale(${k})` }}></iframe>`}
     ${props.children}
   </div>`;
 }
@@ -126,7 +150,10 @@ export function isReady(d: unknown): d is ReadyMessage {
 }
 
 export function LiveFrame(props: {
+  /** An allowed origin + path (lib/live-url.ts), never an address from stored data. */
   url: string;
+  /** From liveTarget(): never allow-same-origin on the dashboard's own origin. */
+  sandbox: string;
   vpW: number;
   vpH: number;
   width: number;
@@ -139,15 +166,15 @@ export function LiveFrame(props: {
   const k = props.width > 0 ? Math.min(1, props.width / props.vpW) : 1;
   const kRef = useRef(k);
   kRef.current = k;
-  let origin = '';
+  // Belt and braces: whatever the caller passes, a page on our own origin (the demo site) never
+  // gets scripts and same-origin together — that would let it reach into the dashboard.
+  let sameOrigin = true;
   try {
-    origin = new URL(props.url).origin;
+    sameOrigin = new URL(props.url).origin === location.origin;
   } catch {
-    origin = '';
+    // not a URL: treated as our own
   }
-  // Our own origin (the demo site) gets no allow-same-origin: with scripts on, that would let the
-  // page reach into the dashboard.
-  const sameOrigin = origin === location.origin;
+  const sandbox = sameOrigin ? SANDBOX_SELF : props.sandbox;
   useEffect(() => {
     setState('waiting');
     props.onLayout(null);
@@ -186,7 +213,7 @@ export function LiveFrame(props: {
   }, [props.url]);
   return html`<div class="frame-box live" style=${{ width: props.vpW * k + 'px', height: props.vpH * k + 'px' }}>
     <iframe ref=${frame} class="page-frame" name="tapistry-live" title=${'Live page ' + props.url} src=${props.url}
-      sandbox=${sameOrigin ? 'allow-scripts allow-forms' : 'allow-scripts allow-same-origin allow-forms'} referrerpolicy="no-referrer"
+      sandbox=${sandbox} referrerpolicy="no-referrer"
       style=${{ width: props.vpW + 'px', height: props.vpH + 'px', transform: `scale(${k})` }}></iframe>
     ${state === 'waiting' && html`<div class="frame-wait" role="status"><span class="spinner"></span> Connecting to the page’s snippet…</div>`}
     ${props.children}

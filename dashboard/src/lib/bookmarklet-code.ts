@@ -1,7 +1,9 @@
-// The bookmarklet a user drags to their bookmarks bar: it sets window.__tapistryBookmarklet (server,
-// a short-lived read token, project and the dashboard's filters) and loads /bookmarklet.js from
-// the server, which draws the heatmap over the page the user is on. Values are JSON-encoded, so
-// nothing in them can break out of the script.
+// The bookmarklet a user drags to their bookmarks bar. Clicking it loads /bookmarklet.js from the
+// server and, once loaded, hands the overlay its config through a function the script leaves on
+// its own <script> element, then removes that element — so the config (with the short-lived
+// token) is an argument of one call: never a global of the page, an attribute, or part of a URL.
+// The overlay posts the token on to its frame (lib/overlay-messages.ts) and drops it.
+// Values are JSON-encoded (and `<` escaped), so nothing in them can break out of the script.
 
 export interface BookmarkletConfig {
   server: string;
@@ -16,14 +18,20 @@ export interface BookmarkletConfig {
   scale?: string;
 }
 
+/** The property of its <script> element where /bookmarklet.js leaves its start function. */
+export const START_PROP = '__tapistryStart';
+
 export function bookmarkletCode(c: BookmarkletConfig): string {
   const cfg = JSON.stringify(c).replace(/</g, '\\u003c');
   const src = JSON.stringify(c.server.replace(/\/+$/, '') + '/bookmarklet.js');
+  const prop = JSON.stringify(START_PROP);
   return (
-    'javascript:(function(){window.__tapistryBookmarklet=' +
+    'javascript:(function(){var c=' +
     cfg +
-    ';var s=document.createElement("script");s.src=' +
+    ',s=document.createElement("script");s.src=' +
     src +
-    '+"?t="+Date.now();(document.head||document.documentElement).appendChild(s);})();'
+    '+"?t="+Date.now();s.onload=function(){var f=s[' +
+    prop +
+    '];s.remove();if(typeof f=="function")f(c);};(document.head||document.documentElement).appendChild(s);})();'
   );
 }

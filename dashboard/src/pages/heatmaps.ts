@@ -7,11 +7,12 @@ import { get, scopeParams, type Scope } from '../api/client';
 import type { Elements, Heatmap, Paths, Project, Scrollmap, Snapshot } from '../api/types';
 import { BookmarkletPanel } from '../components/bookmarklet-panel';
 import { FilterBar, VW_LABEL } from '../components/filters';
-import { HeatOverlay, KIND_UNIT, plural } from '../components/heat-overlay';
+import { HeatOverlay, KIND_UNIT, legendTop, plural } from '../components/heat-overlay';
 import { ElementList, ReachTable, sideTitle } from '../components/heat-side';
 import { Icon } from '../components/icons';
 import { type Layout, LiveFrame, SnapshotFrame } from '../components/page-frame';
 import { PageHeader } from '../components/shell';
+import { CopyButton } from '../components/snippet';
 import { Empty, ErrorPanel, Skeleton, Spinner } from '../components/states';
 import { useQuery, useWidth } from '../hooks';
 import { html } from '../html';
@@ -19,7 +20,8 @@ import { slug } from '../lib/csv';
 import { type DayRange, PERIODS, toDay } from '../lib/dates';
 import { composePng, download } from '../lib/export-png';
 import { ago, exact, range as fmtRange } from '../lib/format';
-import { fullColourAt, type HeatScale, legendGradient, paletteStops, scaleOf, tilesCsv } from '../lib/heat';
+import { type HeatScale, legendGradient, paletteStops, scaleOf, tilesCsv } from '../lib/heat';
+import { addOriginCommand, liveTarget, projectOrigins } from '../lib/live-url';
 import { elementsJson, place } from '../lib/pin';
 import { markers, pickFold, reachArray } from '../lib/scroll';
 import type { AppState, ClickKind, HeatView, OverlayMode, Palette } from '../lib/url-state';
@@ -64,16 +66,13 @@ const SCALE_NOTE: Record<HeatScale, string> = {
   p99: 'Linear up to the 99th percentile: tiles with this many or more are at full colour',
 };
 
-/** The legend's right end, on the page and in the PNG: "10 clicks · log" or "9+ clicks". */
-function legendTop(scale: number, mode: HeatScale, kind: ClickKind): string {
-  const top = fullColourAt(scale, mode);
-  return mode === 'log' ? plural(top, KIND_UNIT[kind]) + ' · log' : `${exact(top)}+ ${KIND_UNIT[kind][1]}`;
-}
 
 function Legend(props: { palette: Palette; scale: number; mode: HeatScale; kind: ClickKind; pageviews?: number; vw: string; period: string }) {
   return html`<div class="legend" aria-label="Legend" data-scale-mode=${props.mode}>
     <div class="legend-bar" style=${{ background: legendGradient(paletteStops(props.palette)) }}></div>
-    <div class="legend-scale"><span>0</span><span title=${SCALE_NOTE[props.mode]}>${legendTop(props.scale, props.mode, props.kind)}</span></div>
+    <div class="legend-scale">${props.scale > 0
+      ? html`<span>0</span><span title=${SCALE_NOTE[props.mode]}>${legendTop(props.scale, props.mode, props.kind)}</span>`
+      : html`<span>${legendTop(0, props.mode, props.kind)}</span>`}</div>
     <div class="legend-sub">${props.pageviews !== undefined ? plural(props.pageviews, ['pageview', 'pageviews']) + ' · ' : ''}${props.vw} · ${props.period}</div>
   </div>`;
 }
@@ -85,17 +84,32 @@ function ScrollLegend() {
   </div>`;
 }
 
-function liveUrlOf(project: Project, path: string, snap?: Snapshot): string {
-  if (snap?.url) {
-    try {
-      const u = new URL(snap.url);
-      if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin + path;
-    } catch {
-      // fall through
-    }
-  }
-  const o = project.allowed_origins.find((x) => /^https?:\/\//.test(x) && !x.includes('*'));
-  return o ? o.replace(/\/+$/, '') + path : '';
+/** Live mode with no exact http(s) allowed origin: nothing to frame, and the command that fixes it. */
+function NoLiveOrigin(props: { project: Project }) {
+  const { project } = props;
+  const wild = project.allowed_origins.filter((o) => o.trim());
+  const cmd = addOriginCommand(project.id, wild);
+  return html`<div class="state state-empty no-live-origin" role="status">
+    <div class="state-icon" aria-hidden="true"><${Icon} name="external" size=${28} /></div>
+    <p class="state-title">Add your site to the allowed origins to see the live page</p>
+    <div class="state-text">
+      <p>Live mode only loads pages from this project's allowed origins, so that no address sent with the public key can
+        put another site in front of you. ${wild.length
+          ? html`This project's allowed origins (${wild.map((o, i) => html`${i ? ', ' : ''}<code>${o}</code>`)}) name no exact site: a wildcard cannot be loaded.`
+          : 'This project has none yet.'}</p>
+      <p>On the server, replace <code>https://www.your-site.example</code> with your site's origin (scheme, host and port, no path):</p>
+    </div>
+    <div class="snippet origin-cmd">
+      <div class="snippet-head"><span>Allow your site</span><${CopyButton} text=${cmd} label="Copy command" /></div>
+      <pre class="code" tabindex="0" aria-label="Command"><code>${cmd}</code></pre>
+    </div>
+    <p class="state-text small">Then only pages on the listed origins can send events with this project's key. A running server picks the change up
+      within 5 s: reload this page then. The snapshot and the bookmarklet work without it.</p>
+    <div class="row center">
+      <button type="button" class="btn btn-primary" onClick=${() => patch({ mode: 'snapshot' })}>Use snapshot</button>
+      <button type="button" class="btn" onClick=${() => patch({ mode: 'bookmarklet' })}>Use bookmarklet</button>
+    </div>
+  </div>`;
 }
 
 export function HeatmapsPage(props: { s: AppState; project: Project; range: DayRange; now: number }) {
@@ -143,7 +157,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   const vwName = s.vw ? VW_LABEL[s.vw]! : layout ? `${layout.vpW} px wide` : 'all widths';
   const snap = snapQ.data;
   const noSnapshot = snapQ.error?.status === 404 && !snapQ.error.missing;
-  const liveUrl = liveUrlOf(project, path, snap);
+  const live = liveTarget(projectOrigins(project, location.origin), path, snap?.url, location.origin);
   const dataLoading = heatQ.loading || (s.view === 'scroll' && scrollQ.loading) || (s.view === 'elements' && elQ.loading);
 
   const exportPng = () => {
@@ -179,30 +193,28 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
             Try a longer range, or check <a href=${'/app/settings?project=' + encodeURIComponent(s.project)}>Settings → Install</a>.</${Empty}>`
         : html`<${Skeleton} lines=${8} height=${24} />`;
   } else if (s.mode === 'bookmarklet') {
-    stage = html`<${BookmarkletPanel} s=${s} range=${range} pageUrl=${liveUrl} />`;
+    stage = html`<${BookmarkletPanel} s=${s} range=${range} pageUrl=${live?.url ?? ''} />`;
   } else if (s.mode === 'live') {
-    stage = blocked
-      ? html`<div class="state state-error blocked" role="alert">
-          <p class="state-title">${liveUrl ? 'Your site blocks embedding' : 'No address for this page'}</p>
-          <p class="state-text">${liveUrl
-            ? html`${liveUrl} did not answer within 7.5 seconds. Either it forbids framing (<code>X-Frame-Options</code> or
-              <code>frame-ancestors</code>), or its snippet is not up to date. Use the snapshot or the bookmarklet instead — both work on any site.`
-            : 'Add your site to the project’s allowed origins, or use the snapshot.'}</p>
-          <div class="row">
-            <button type="button" class="btn btn-primary" onClick=${() => patch({ mode: 'snapshot' })}>Use snapshot</button>
-            <button type="button" class="btn" onClick=${() => patch({ mode: 'bookmarklet' })}>Use bookmarklet</button>
-            ${liveUrl && html`<button type="button" class="btn" onClick=${() => setBlocked(false)}>Try again</button>`}
-          </div>
-        </div>`
-      : liveUrl
-        ? html`<${LiveFrame} url=${liveUrl} vpW=${snap?.viewport.w || 1280} vpH=${snap?.viewport.h || 800} width=${stageW}
-            onLayout=${setLayout} onBlocked=${() => setBlocked(true)}>${overlay}</${LiveFrame}>`
-        : html`<${Empty} title="No address for this page">The project has no allowed origin to load ${path} from. Use the snapshot or the bookmarklet.</${Empty}>`;
+    stage = !live
+      ? html`<${NoLiveOrigin} project=${project} />`
+      : blocked
+        ? html`<div class="state state-error blocked" role="alert">
+            <p class="state-title">Your site blocks embedding</p>
+            <p class="state-text">${live.url} did not answer within 7.5 seconds. Either it forbids framing (<code>X-Frame-Options</code> or
+              <code>frame-ancestors</code>), or its snippet is not up to date. Use the snapshot or the bookmarklet instead — both work on any site.</p>
+            <div class="row">
+              <button type="button" class="btn btn-primary" onClick=${() => patch({ mode: 'snapshot' })}>Use snapshot</button>
+              <button type="button" class="btn" onClick=${() => patch({ mode: 'bookmarklet' })}>Use bookmarklet</button>
+              <button type="button" class="btn" onClick=${() => setBlocked(false)}>Try again</button>
+            </div>
+          </div>`
+        : html`<${LiveFrame} url=${live.url} sandbox=${live.sandbox} vpW=${snap?.viewport.w || 1280} vpH=${snap?.viewport.h || 800} width=${stageW}
+            onLayout=${setLayout} onBlocked=${() => setBlocked(true)}>${overlay}</${LiveFrame}>`;
   } else if (snapQ.error && !noSnapshot) {
     stage = html`<${ErrorPanel} error=${snapQ.error} retry=${snapQ.reload} what="The page snapshot" />`;
   } else if (noSnapshot) {
     stage = html`<${Empty} title=${'No snapshot of ' + path + ' yet'} icon="camera">
-      The snippet captures a masked snapshot of a page the first time a visitor loads it at this width${s.vw ? ` (${VW_LABEL[s.vw]})` : ''}.
+      The snippet captures a masked snapshot of a page when a visitor stays on it for a few seconds at this width${s.vw ? ` (${VW_LABEL[s.vw]})` : ''}.
       Until then, the counts are in the side panel, and you can see the heatmap over the live page:
       <div class="row center">
         <button type="button" class="btn btn-primary" onClick=${() => patch({ mode: 'live' })}>Live page</button>
@@ -212,7 +224,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   } else if (!snap) {
     stage = html`<div class="stage-skeleton skeleton"></div>`;
   } else {
-    stage = html`<${SnapshotFrame} snap=${snap} width=${stageW} onLayout=${setLayout}>${overlay}</${SnapshotFrame}>`;
+    stage = html`<${SnapshotFrame} snap=${snap} projectId=${s.project} width=${stageW} onLayout=${setLayout}>${overlay}</${SnapshotFrame}>`;
   }
 
   const err = heatQ.error && !heatQ.data ? heatQ.error : s.view === 'scroll' && scrollQ.error && !scrollQ.data ? scrollQ.error : undefined;
@@ -279,7 +291,8 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
             : heatQ.loading
               ? html`<${Spinner} /> Loading ${KIND_UNIT[s.kind][1]}…`
               : ''}
-          ${snap && s.mode === 'snapshot' && html`<span class="muted"> · snapshot ${ago(props.now - snap.captured_at)} at ${snap.viewport.w}×${snap.viewport.h}</span>`}
+          ${snap && s.mode === 'snapshot' && html`<span class="muted"> · snapshot ${ago(props.now - snap.captured_at)} at ${snap.viewport.w}×${snap.viewport.h}
+            · <span class="masked-note" title="So that no visitor's words leave their browser, the snippet masks all text in snapshots (same length, so the layout holds). To show real text, put tapistry('config', { maskText: false }) before the snippet; form values and [data-tapistry-mask] stay masked either way (docs/sdk.md, Privacy).">text shown as Xxxx is masked</span></span>`}
           ${dataLoading && heatQ.data && html` <${Spinner} label="Refreshing" />`}
         </p>`}
         ${framed && layout && s.view === 'heatmap' && html`<${Legend} palette=${s.palette} scale=${scale} mode=${s.scale} kind=${s.kind} pageviews=${heatQ.data?.pageviews} vw=${vwName} period=${periodName} />`}

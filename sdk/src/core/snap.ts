@@ -35,13 +35,13 @@ function check(): void {
   let h = 0;
   for (let i = 0, e; i < 2000 && (e = all[i]); i++) h = (h * 31 + e.childElementCount + e.tagName.length * 99) | 0;
   const k = KEY + [480, 768, 1024, 1440].filter((x) => dims.vw >= x).length + page.path;
-  const t = now();
   let ok = 0;
   try {
+    // the chunk records a capture the server took or refused for good (capture.ts): until then,
+    // each page view may try again, so a visitor who leaves early does not block the day
     if (cfg.persistence != 'none') {
       const r = (localStorage.getItem(k) || '').split(' ');
-      if (t - +r[0]! < (+r[1]! == h ? DAY : DAY / 24)) return;
-      localStorage.setItem(k, t + ' ' + h);
+      if (now() - +r[0]! < (+r[1]! == h ? DAY : DAY / 24)) return;
       ok = 1;
     }
   } catch (e) {
@@ -51,7 +51,7 @@ function check(): void {
     // the page view first: a project without allowed origins takes snapshots only from an origin
     // its events came from
     flush();
-    chunk('snapshot', { c: cfg, p: page, s: stats, l: log, h });
+    chunk('snapshot', { c: cfg, p: page, s: stats, l: log, h, k });
   }
 }
 

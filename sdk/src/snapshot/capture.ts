@@ -1,7 +1,9 @@
 // One snapshot, start to finish: ask the server whether it wants one (GET /s), wait for an idle period, serialize in slices (abandoned if the
 // page view changes meanwhile), encode within the cap, POST to `/s`, count the outcome in the
-// SDK's stats (`snapshots`, `snapshotsDropped`). Also prunes the core's per-path records
-// (`_tapsnap…` in localStorage) older than 24 h: the core only writes them, to stay small.
+// SDK's stats (`snapshots`, `snapshotsDropped`). Records in localStorage (`_tapsnap…`, the key
+// the core passes) that this path and width is done for now — only once the server has a current
+// one, took this one, or refused it for good (4xx other than 429), so a capture cut short by the
+// visitor leaving is tried again on the next page view — and prunes records older than 24 h.
 
 import type { SnapshotPost } from '@tapistry/types';
 import type { Config } from '../core/config';
@@ -19,6 +21,8 @@ export interface SnapContext {
   l: (...a: unknown[]) => void;
   /** the page-structure hash the hook computed (core/snap.ts) */
   h?: number;
+  /** the hook's localStorage record for this path and width (`_tapsnap…`) */
+  k?: string;
 }
 
 const DAY = 864e5;
@@ -68,7 +72,17 @@ export async function capture(ctx: SnapContext): Promise<void> {
     const url = p.url;
     const base = c.endpoint.replace(/\/i$/, '');
     const hash = ctx.h || 0;
-    if (!(await wanted(base, c.key, url, hash))) return l('snapshot: the server has a current one');
+    const done = () => {
+      try {
+        if (c.persistence !== 'none' && ctx.k) localStorage.setItem(ctx.k, Date.now() + ' ' + hash);
+      } catch (e) {
+        // storage blocked or full: the core samples instead
+      }
+    };
+    if (!(await wanted(base, c.key, url, hash))) {
+      done();
+      return l('snapshot: the server has a current one');
+    }
     // an idle moment to start in, but not the 2 s default: after user input Chromium may give none
     await new Promise<number>((r) => idle(r, 500));
     const t0 = performance.now();
@@ -89,6 +103,7 @@ export async function capture(ctx: SnapContext): Promise<void> {
     }
     const res = await post(base + '/s?k=' + encodeURIComponent(c.key), e);
     count(s, res.ok ? 'snapshots' : 'snapshotsDropped');
+    if (res.status < 500 && res.status != 429) done();
     l('snapshot', res.status, { bytes: e.bytes, gz: e.gz, ms, parts: r.parts.length });
   } catch (e) {
     count(s, 'errors');
