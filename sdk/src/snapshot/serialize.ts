@@ -263,7 +263,7 @@ export function serializer(doc: Document, o: SerializeOptions): Serializer {
           }
           v = linkUrl(abs, o.queryAllowlist);
         } else {
-          v = html && tag === 'link' ? cssAsset(v, cssOpts) : assetUrl(v, base);
+          v = html && tag === 'link' ? cssAsset(v, masked ? cssMasked : cssOpts) : assetUrl(v, base);
           if (!v) continue;
         }
       } else if (URL_ATTR.test(ln)) {
