@@ -85,6 +85,31 @@ test('lists export CSV; a row click filters, the filter is in the URL, Esc clear
   await page.close();
 });
 
+test('a new page shows in the lists with the tile refresh that counts it', async () => {
+  const send = async (path: string) => {
+    const res = await fetch(env.tap.origin + '/i', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Project-Key': env.tap.project.public_key, Origin: env.site },
+      body: JSON.stringify({ events: [{ id: crypto.randomUUID(), ts: Date.now(), type: 'page_view', session_id: crypto.randomUUID(),
+        anonymous_id: crypto.randomUUID(), url: env.site + path, viewport: { w: 1280, h: 800 } }] }),
+    });
+    expect(res.status).toBe(200);
+  };
+  await send('/static/seen-before');
+  const page = await dash.newPage();
+  await page.goto(app(env, 'overview'));
+  await page.locator('.list-row', { hasText: '/static/seen-before' }).first().waitFor();
+  const before = Number((await page.locator('.tile[data-metric="pageviews"] .tile-value').textContent())!.replace(/\D/g, ''));
+  const path = `/static/fresh-${Date.now()}`;
+  await send(path);
+  // the tiles poll every 10 s; the lists fetch again as soon as the tiles bring new numbers
+  await page.locator('.tile[data-metric="pageviews"] .tile-value', { hasText: new RegExp(`^${before + 1}$`) }).waitFor({ timeout: 15000 });
+  const t0 = Date.now();
+  await page.locator('.list-row', { hasText: path }).first().waitFor({ timeout: 5000 });
+  figure('overview', `a new page in the Pages list ${Date.now() - t0} ms after the tile refresh that counted it (the lists' own poll: 30 s)`);
+  await page.close();
+});
+
 test('keyboard: period letters, ←/→, X to compare; every control reachable with Tab', async () => {
   const page = await dash.newPage();
   await page.goto(app(env, 'overview'));

@@ -14,6 +14,8 @@ export interface Query<T> {
   slow: boolean;
   at?: number;
   reload(): void;
+  /** Fetches again in the background (no dimming), as a poll does. */
+  refresh(): void;
 }
 
 export function useQuery<T>(key: string | null, fn: (signal: AbortSignal) => Promise<T>, poll = 0): Query<T> {
@@ -68,7 +70,18 @@ export function useQuery<T>(key: string | null, fn: (signal: AbortSignal) => Pro
       document.removeEventListener('visibilitychange', refresh);
     };
   }, [key, poll]);
-  return { data: st.data, error: st.error, loading: st.loading, slow: st.slow, at: st.at, reload: () => setTick((n) => n + 1) };
+  return {
+    data: st.data,
+    error: st.error,
+    loading: st.loading,
+    slow: st.slow,
+    at: st.at,
+    reload: () => setTick((n) => n + 1),
+    refresh: () => {
+      quiet.current = true;
+      setTick((n) => n + 1);
+    },
+  };
 }
 
 /** Re-renders every `ms` (for "updated 4s ago"). */

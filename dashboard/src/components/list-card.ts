@@ -2,7 +2,7 @@
 // value short with the exact count on hover, a row click that filters when the dimension is a
 // filter, tabs for related dimensions, a CSV export of the full table, and reserved height so the
 // grid does not jump while loading.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, scopeParams, type Scope, withQuery } from '../api/client';
 import type { Breakdown, Dimension } from '../api/types';
 import { useQuery } from '../hooks';
@@ -48,12 +48,22 @@ function filterFor(dim: Dimension, value: string): Partial<AppState> | undefined
   return undefined;
 }
 
-export function ListCard(props: { title: string; tabs: Tab[]; scope: Scope; range: string; poll?: number }) {
+/**
+ * `version`: changes when the Overview's tiles got new numbers; the list then fetches again in the
+ * background, so a new page or source shows up with the tiles, not a poll later.
+ */
+export function ListCard(props: { title: string; tabs: Tab[]; scope: Scope; range: string; poll?: number; version?: string }) {
   const [tabId, setTab] = useState(props.tabs[0]!.dim);
   const tab = props.tabs.find((t) => t.dim === tabId) ?? props.tabs[0]!;
   const params = { ...scopeParams(props.scope), dimension: tab.dim, limit: 9 };
   const key = JSON.stringify(params);
   const q = useQuery<Breakdown>(key, (signal) => get<Breakdown>('/api/breakdown', params, signal), props.poll);
+  const seen = useRef(props.version);
+  useEffect(() => {
+    if (props.version === seen.current) return;
+    seen.current = props.version;
+    q.refresh();
+  }, [props.version]);
   const csvHref = withQuery('/api/breakdown', { ...params, limit: 1000, format: 'csv' });
   const rows = q.data?.rows ?? [];
   const max = rows.reduce((a, r) => Math.max(a, r.visitors), 0);

@@ -73,6 +73,8 @@ export function OverviewPage(props: { s: AppState; project: Project; range: DayR
   const d = q.data;
   const showInstall = empty && !becameLive;
   const poll = live ? 30000 : 0;
+  // The lists follow the tiles: when a tile refresh brings new numbers, they fetch again too.
+  const version = d ? `${d.totals.pageviews}:${d.totals.sessions}:${d.totals.visitors}` : undefined;
 
   return html`<div class="page overview-page">
     <${PageHeader} title="Overview" sub=${html`<${LivePill} n=${d?.live_visitors} at=${q.at} now=${now} />`}>
@@ -91,22 +93,22 @@ export function OverviewPage(props: { s: AppState; project: Project; range: DayR
         <p class="legend-note muted small">${metric.label} per day · ${rangeLabel}${s.compare ? ' · faint line: previous period' : ''}${range.to === today ? ' · dashed: today so far' : ''}</p>
       </section>`}
       <div class="grid-2">
-        <${ListCard} title="Pages" scope=${scope} range=${rangeLabel} poll=${poll} tabs=${[
+        <${ListCard} title="Pages" scope=${scope} range=${rangeLabel} poll=${poll} version=${version} tabs=${[
           { dim: 'page', label: 'Top pages', column: 'Page' },
           { dim: 'entry_page', label: 'Entry pages', column: 'Entry page' },
         ]} />
-        <${ListCard} title="Sources" scope=${scope} range=${rangeLabel} poll=${poll} tabs=${[
+        <${ListCard} title="Sources" scope=${scope} range=${rangeLabel} poll=${poll} version=${version} tabs=${[
           { dim: 'referrer', label: 'Referrers', column: 'Referrer domain' },
           { dim: 'utm_source', label: 'UTM source', column: 'Source' },
           { dim: 'utm_medium', label: 'Medium', column: 'Medium' },
           { dim: 'utm_campaign', label: 'Campaign', column: 'Campaign' },
         ]} />
-        <${ListCard} title="Devices" scope=${scope} range=${rangeLabel} poll=${poll} tabs=${[
+        <${ListCard} title="Devices" scope=${scope} range=${rangeLabel} poll=${poll} version=${version} tabs=${[
           { dim: 'device', label: 'Device', column: 'Device' },
           { dim: 'browser', label: 'Browser', column: 'Browser' },
           { dim: 'os', label: 'OS', column: 'Operating system' },
         ]} />
-        <${ListCard} title="Countries" scope=${scope} range=${rangeLabel} poll=${poll} tabs=${[{ dim: 'country', label: 'Countries', column: 'Country' }]} />
+        <${ListCard} title="Countries" scope=${scope} range=${rangeLabel} poll=${poll} version=${version} tabs=${[{ dim: 'country', label: 'Countries', column: 'Country' }]} />
       </div>`}
   </div>`;
 }
