@@ -63,7 +63,8 @@ function unit(u: string, bmp: boolean): string {
 
 /** A string token's body, unescaped (`\` before a newline continues the line). */
 function unescapeCss(s: string): string {
-  return s.indexOf('\\') < 0 ? s : s.replace(/\\(?:[0-9a-f]{1,6}(?:\r\n|[ \t\r\n\f])?|\r\n|[\s\S])/gi, (u) => unit(u, false));
+  if (s.indexOf('\\') < 0) return s;
+  return s.replace(/\\(?:[0-9a-f]{1,6}(?:\r\n|[ \t\r\n\f])?|\r\n|[\s\S])/gi, (u) => unit(u, false));
 }
 
 /** A CSS string of `s`. */

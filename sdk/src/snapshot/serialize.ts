@@ -169,7 +169,12 @@ export function serializer(doc: Document, o: SerializeOptions): Serializer {
    * time, a big one in pieces: css.ts `cssPieces`) and writes them out, `fix`ed, in parts of
    * about PIECE characters (the sender compresses part by part), then `close`.
    */
-  function rules(sheets: Array<CSSRuleList | null>, masked: boolean, fix: (css: string) => string, close: string): void {
+  function rules(
+    sheets: Array<CSSRuleList | null>,
+    masked: boolean,
+    fix: (css: string) => string,
+    close: string,
+  ): void {
     const co = masked ? cssMasked : cssOpts;
     /** rule lists being serialized, innermost last: the list, the next index, what closes it */
     const stack = sheets.map((l) => ({ l, i: 0, end: '' })).reverse();

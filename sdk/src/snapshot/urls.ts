@@ -16,7 +16,9 @@ const PCT = /%[0-9a-f]{2}/i;
 
 /** Percent-decoding, byte by byte, repeated (up to 3 levels: `%2540` is `%40` is @); never throws. */
 export function pctDecode(s: string): string {
-  for (let i = 0; i < 3 && PCT.test(s); i++) s = s.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  for (let i = 0; i < 3 && PCT.test(s); i++) {
+    s = s.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  }
   return s;
 }
 
