@@ -221,7 +221,7 @@ Result<uint64_t> EventStore::LiveVisitors(const std::string& project_id, int64_t
   EventFilter f;
   f.project_id = project_id;
   f.from_day = DayOf(since_ms);
-  f.to_day = DayOf(since_ms) + 2;
+  f.to_day = INT32_MAX;  // "since" has no upper day
   auto events = ListEvents(f, std::nullopt, kAll);
   if (!events.ok()) return events.status();
   std::unordered_set<Uuid, UuidHash> v;
