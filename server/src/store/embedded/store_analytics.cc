@@ -1,6 +1,6 @@
 // EmbeddedEventStore: heatmap, scroll map, elements, paths and live visitors.
-// Each returns what the reference implementation over ListEvents returns
-// (common/event_store_reference.cc; the conformance suite compares them). Sources are read in
+// Each returns what event_store.h defines (server/test/reference_event_store.cc computes it by
+// brute force; the conformance suite compares them). Sources are read in
 // parallel: a segment answers from its cell rollups (rollup.h) — every filter selects whole
 // cells — and a memtable copy or a segment without rollups is scanned column by column. The
 // per-source partials are then combined in source order, so results do not depend on thread
