@@ -8,7 +8,8 @@
 // backend under test, so a bug in a backend's ListEvents cannot leak into the expected answers.
 //
 // It is an EventStore, so the suites can treat it like a backend and the golden runner can run
-// the same case on both.
+// the same case on both, and it also answers funnels (funnel.h), which no backend does yet
+// (reference_funnel.cc).
 //
 // Thread-safety: every method may be called concurrently (one mutex); test code.
 #pragma once
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "tapistry/event_store.h"
+#include "tapistry/funnel.h"
 
 namespace tapistry::reference {
 
@@ -27,6 +29,12 @@ bool Selected(const Event& e, const EventFilter& f);
 // A breakdown dimension's value on one event (session-level dimensions read the event's own
 // fields: the caller picks the event, e.g. a session's first page view).
 std::string ValueOf(const Event& e, Dimension d);
+
+// Funnels over `events` (of every project: the query names one), by enumerating every chain of
+// every unit. funnel.h defines them.
+Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const FunnelQuery& q);
+// Whether one event matches a (valid) funnel step: type, path, selector, name and property.
+bool MatchesStep(const Event& e, const FunnelStep& step);
 
 class ReferenceEventStore final : public EventStore {
  public:
@@ -55,6 +63,9 @@ class ReferenceEventStore final : public EventStore {
   Status ApplyRetention(const std::string& project_id, int32_t today, int keep_days) override;
   EventStoreStats Stats() const override;
   Status Close() override { return Status::Ok(); }
+
+  // Not (yet) part of EventStore: a backend's funnel engine is the next step.
+  Result<FunnelResult> Funnel(const FunnelQuery& q) const;
 
   // Every event appended and not deleted, in append order.
   std::vector<Event> events() const;
