@@ -92,6 +92,32 @@ std::string ToJson(const std::vector<Event>& r) {
   return w.EndArray().EndObject().Take();
 }
 
+namespace {
+void FunnelSteps(JsonWriter& w, const std::vector<FunnelStepResult>& steps) {
+  w.BeginArray();
+  for (const FunnelStepResult& s : steps) {
+    w.BeginObject().Key("units").Uint(s.units);
+    w.Key("total_ms_from_previous").Uint(s.total_ms_from_previous);
+    w.Key("median_ms_from_previous").Uint(s.median_ms_from_previous).EndObject();
+  }
+  w.EndArray();
+}
+}  // namespace
+
+std::string ToJson(const FunnelResult& r) {
+  JsonWriter w;
+  w.BeginObject().Key("steps");
+  FunnelSteps(w, r.steps);
+  w.Key("breakdown").BeginArray();
+  for (const FunnelBreakdownRow& row : r.breakdown) {
+    w.BeginObject().Key("value").String(row.value).Key("steps");
+    FunnelSteps(w, row.steps);
+    w.EndObject();
+  }
+  w.EndArray().Key("excluded_units").Uint(r.excluded_units);
+  return w.EndObject().Take();
+}
+
 std::string LiveVisitorsJson(uint64_t visitors) {
   JsonWriter w;
   return w.BeginObject().Key("visitors").Uint(visitors).EndObject().Take();

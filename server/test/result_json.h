@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tapistry/event_store.h"
+#include "tapistry/funnel.h"
 #include "tapistry/status.h"
 
 namespace tapistry::reference {
@@ -19,6 +20,7 @@ std::string ToJson(const ElementsResult& r);
 std::string ToJson(const BreakdownResult& r);
 std::string ToJson(const std::vector<PathCount>& r);
 std::string ToJson(const std::vector<Event>& r);  // ListEvents: id, ts, type, path of each
+std::string ToJson(const FunnelResult& r);
 std::string LiveVisitorsJson(uint64_t visitors);
 // {"error": "<StatusCodeName>"}: what a golden case expects of a query that must be refused.
 std::string ErrorJson(const Status& s);
