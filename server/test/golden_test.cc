@@ -132,7 +132,7 @@ INSTANTIATE_TEST_SUITE_P(Golden, GoldenTest, ::testing::ValuesIn(Files()), CaseN
 
 TEST(GoldenFilesTest, ThereAreCasesForEveryQuery) {
   std::set<QueryKind> kinds;
-  size_t cases = 0;
+  size_t cases = 0, cross_checked = 0;
   for (const std::string& path : Files()) {
     File f;
     ASSERT_TRUE(Load(path, &f).ok()) << path;
@@ -141,10 +141,13 @@ TEST(GoldenFilesTest, ThereAreCasesForEveryQuery) {
       ASSERT_TRUE(ParseQuery(c.query, &q).ok()) << path << ":" << c.line;
       kinds.insert(q.kind);
       ++cases;
+      if (q.kind == QueryKind::kFunnel && reference::WindowFunnelUnits(f.events, q.funnel))
+        ++cross_checked;
     }
   }
-  EXPECT_EQ(kinds.size(), 8u) << "a golden case for every query kind but funnels (to come)";
+  EXPECT_EQ(kinds.size(), 9u) << "a golden case for every query kind";
   EXPECT_GE(cases, 60u);
+  EXPECT_GE(cross_checked, 20u) << "sequential funnel cases ClickHouse's windowFunnel vouches for";
 }
 
 // The loader refuses what would make a case meaningless.
