@@ -197,7 +197,7 @@ function ensureData() {
 
 // ---------- queries (ClickHouse 18.16+ and DuckDB dialects) ----------
 // Every number is the one server/include/tapistry/event_store.h defines (executably:
-// server/src/common/event_store_reference.cc), computed exactly on every engine (uniqExact,
+// server/test/reference_event_store.cc), computed exactly on every engine (uniqExact,
 // count(DISTINCT), no sampling). The filter is EventFilter's: project, from..to as inclusive UTC
 // days of ts (event_date is exactly that day, and on ClickHouse 18.16 it is what prunes partitions
 // and primary-key ranges), and for the page queries one exact normalized path.

@@ -3,6 +3,11 @@
 // later, ClickHouseEventStore. Both pass server/test/event_store_conformance_test.cc and must
 // return identical results for every query (DESIGN §5 defines each number).
 //
+// Every query is pure virtual: there is no default answer to inherit. The numbers are defined by
+// the comments here and by DESIGN §5; server/test/reference_event_store.h computes them by brute
+// force over the test's own events, and server/test/golden/ holds hand-reasoned cases that both
+// the reference and every backend must reproduce.
+//
 // Durability contract: the pipeline writes events to the WAL and fsyncs before it calls Append,
 // passing the WAL sequence number of the last record in the batch. The store reports, through
 // PersistedSeq(), the highest sequence whose events are in its own durable storage; the pipeline
@@ -93,6 +98,7 @@ struct HeatmapResult {
 };
 
 // GET /api/scrollmap: the `scroll` events (one per page view, depth_pct = deepest point reached).
+// Only scroll events with a depth of 0..100 are counted (ingest requires one; other rows are noise).
 struct ScrollMapResult {
   std::vector<uint64_t> histogram = std::vector<uint64_t>(101, 0);  // index = depth_pct
   uint64_t views = 0;  // number of scroll events
@@ -181,16 +187,19 @@ class EventStore {
 
   virtual Result<OverviewResult> Overview(const OverviewQuery& q) = 0;
 
-  virtual Result<HeatmapResult> Heatmap(const HeatmapQuery& q);
-  virtual Result<ScrollMapResult> ScrollMap(const EventFilter& f);
-  virtual Result<ElementsResult> TopElements(const EventFilter& f, size_t limit);
-  virtual Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit);
+  // Every query below returns InvalidArgument when filter.from_day > filter.to_day.
+  virtual Result<HeatmapResult> Heatmap(const HeatmapQuery& q) = 0;
+  virtual Result<ScrollMapResult> ScrollMap(const EventFilter& f) = 0;
+  virtual Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) = 0;
+  virtual Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) = 0;
   // pageviews desc, then path asc; at most `limit`.
-  virtual Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains, size_t limit);
-  // Distinct anonymous_id of the project with any event whose ts_ms >= since_ms.
-  virtual Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms);
+  virtual Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains,
+                                               size_t limit) = 0;
+  // Distinct anonymous_id of the project with any event whose ts_ms >= since_ms (on any day).
+  virtual Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms) = 0;
 
-  // Raw events the filter selects (optionally of one type), oldest first, at most `limit`.
+  // Raw events the filter selects (optionally of one type), oldest first (equal ts_ms: smaller
+  // event_id first), at most `limit`.
   // Used by the raw-event API (end-to-end tests, DSAR export); not a hot path.
   virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter,
                                                 std::optional<EventType> type, size_t limit) = 0;

@@ -4,7 +4,7 @@
 // the durable part to that file (write to a temporary, then rename: atomic under kill -9, which is
 // what the crash tests do; no fsync, so not under power loss) and Load reads it back, so a forked
 // child's store can be reopened by the parent. Query methods the pipeline never calls return
-// Status::Internal.
+// Status::Internal (the numbers are the conformance suite's business, server/test/).
 // Thread-safety: every method may be called concurrently (one mutex).
 #pragma once
 
@@ -81,9 +81,17 @@ class FakeEventStore final : public EventStore {
     return persisted_seq_;
   }
 
-  Result<OverviewResult> Overview(const OverviewQuery&) override {
-    return Status::Internal("FakeEventStore does not compute overviews");
+  Result<OverviewResult> Overview(const OverviewQuery&) override { return NoQueries(); }
+  Result<HeatmapResult> Heatmap(const HeatmapQuery&) override { return NoQueries(); }
+  Result<ScrollMapResult> ScrollMap(const EventFilter&) override { return NoQueries(); }
+  Result<ElementsResult> TopElements(const EventFilter&, size_t) override { return NoQueries(); }
+  Result<BreakdownResult> Breakdown(const EventFilter&, Dimension, size_t) override {
+    return NoQueries();
   }
+  Result<std::vector<PathCount>> Paths(const EventFilter&, const std::string&, size_t) override {
+    return NoQueries();
+  }
+  Result<uint64_t> LiveVisitors(const std::string&, int64_t) override { return NoQueries(); }
   Result<std::vector<Event>> ListEvents(const EventFilter&, std::optional<EventType>,
                                         size_t) override {
     return Status::Internal("FakeEventStore does not list events; use All()");
@@ -148,6 +156,8 @@ class FakeEventStore final : public EventStore {
   }
 
  private:
+  static Status NoQueries() { return Status::Internal("FakeEventStore answers no queries"); }
+
   const std::string path_;
   mutable std::mutex mu_;
   std::vector<Event> durable_;

@@ -45,9 +45,17 @@ class NoopStore final : public EventStore {
   }
   Status Flush() override { return Status::Ok(); }
   uint64_t PersistedSeq() const override { return seq_.load(std::memory_order_relaxed); }
-  Result<OverviewResult> Overview(const OverviewQuery&) override {
-    return Status::Internal("bench store");
+  Result<OverviewResult> Overview(const OverviewQuery&) override { return NoQueries(); }
+  Result<HeatmapResult> Heatmap(const HeatmapQuery&) override { return NoQueries(); }
+  Result<ScrollMapResult> ScrollMap(const EventFilter&) override { return NoQueries(); }
+  Result<ElementsResult> TopElements(const EventFilter&, size_t) override { return NoQueries(); }
+  Result<BreakdownResult> Breakdown(const EventFilter&, Dimension, size_t) override {
+    return NoQueries();
   }
+  Result<std::vector<PathCount>> Paths(const EventFilter&, const std::string&, size_t) override {
+    return NoQueries();
+  }
+  Result<uint64_t> LiveVisitors(const std::string&, int64_t) override { return NoQueries(); }
   Result<std::vector<Event>> ListEvents(const EventFilter&, std::optional<EventType>,
                                         size_t) override {
     return Status::Internal("bench store");
@@ -68,6 +76,8 @@ class NoopStore final : public EventStore {
   Status Close() override { return Status::Ok(); }
 
  private:
+  static Status NoQueries() { return Status::Internal("bench store"); }
+
   std::atomic<uint64_t> rows_{0};
   std::atomic<uint64_t> seq_{0};
 };

@@ -58,8 +58,8 @@ class EmbeddedEventStore final : public EventStore {
   Result<OverviewResult> Overview(const OverviewQuery& q) override;
   Result<std::vector<Event>> ListEvents(const EventFilter& filter, std::optional<EventType> type,
                                         size_t limit) override;
-  // The reference semantics (common/event_store_reference.cc) from segment rollups where they
-  // answer, column scans elsewhere, never materializing events (store_analytics.cc).
+  // event_store.h's semantics (server/test/reference_event_store.cc) from segment rollups where
+  // they answer, column scans elsewhere, never materializing events (store_analytics.cc).
   Result<HeatmapResult> Heatmap(const HeatmapQuery& q) override;
   Result<ScrollMapResult> ScrollMap(const EventFilter& f) override;
   Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) override;

@@ -1,8 +1,8 @@
 // Rollups: per-segment aggregates written at flush/compaction time (segment format version 2,
 // docs/formats/segment.md §2.8) that answer the dashboard's analytics queries without reading
 // rows. Each one is exact: the queries combine them across segments (and with rows scanned from
-// the memtable or from segments without them) into exactly what the reference implementations
-// in common/event_store_reference.cc return.
+// the memtable or from segments without them) into exactly what event_store.h defines (and
+// server/test/reference_event_store.cc computes by brute force).
 //
 //  - cells: one entry per (path code, device class, viewport bucket) present in the rows, with
 //    the rows, page views and clicks of that combination. Every analytics filter (path, device,

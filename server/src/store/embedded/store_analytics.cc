@@ -1,6 +1,6 @@
 // EmbeddedEventStore: heatmap, scroll map, elements, paths and live visitors.
-// Each returns what the reference implementation over ListEvents returns
-// (common/event_store_reference.cc; the conformance suite compares them). Sources are read in
+// Each returns what event_store.h defines (server/test/reference_event_store.cc computes it by
+// brute force; the conformance suite compares them). Sources are read in
 // parallel: a segment answers from its cell rollups (rollup.h) — every filter selects whole
 // cells — and a memtable copy or a segment without rollups is scanned column by column. The
 // per-source partials are then combined in source order, so results do not depend on thread
@@ -488,7 +488,9 @@ Result<uint64_t> EmbeddedEventStore::LiveVisitors(const std::string& project_id,
   EventFilter f;
   f.project_id = project_id;
   f.from_day = DayOf(since_ms);
-  f.to_day = DayOf(since_ms) + 2;
+  // Every later day too: an event counts by its ts, and ingest accepts ts up to minutes ahead of
+  // the server clock (and an import, anything), so "since" has no upper day.
+  f.to_day = INT32_MAX;
   std::unordered_set<Uuid, UuidHash> visitors;
   TAP_RETURN_IF_ERROR(ScanSelected(f, std::nullopt, Bit(ColumnId::kTs) | Bit(ColumnId::kAnonymous),
                                    [&](const Source&, const Columns& c, const auto& sel) {

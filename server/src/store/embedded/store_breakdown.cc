@@ -1,4 +1,5 @@
-// EmbeddedEventStore::Breakdown with the reference's semantics (common/event_store_reference.cc).
+// EmbeddedEventStore::Breakdown with event_store.h's semantics (server/test/reference_event_store.cc
+// computes them by brute force; the conformance suite compares the two).
 //
 // Visitors are distinct anonymous_ids, so every source contributes (value, visitor) pairs in
 // global visitor ids — the union of the sources' sorted visitor dictionaries (uuid_union.h) —
