@@ -108,6 +108,9 @@ const url = `http://127.0.0.1:${server.port}/api/events?project_id=${project.pro
 const res = await fetch(url, { headers: { Authorization: `Bearer ${project.read_token}` } });
 const { events } = await res.json();
 server.kill('SIGTERM');
+// A graceful stop flushes the memtable into events/: removing the data dir before the process has
+// exited races with it (ENOTEMPTY).
+await new Promise((r) => (server.exitCode !== null || server.signalCode ? r() : server.on('exit', r)));
 const seen = new Map();
 for (const e of events) seen.set(e.id, (seen.get(e.id) || 0) + 1);
 let missing = 0, doubled = 0, unknown = 0;
