@@ -291,8 +291,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
             : heatQ.loading
               ? html`<${Spinner} /> Loading ${KIND_UNIT[s.kind][1]}…`
               : ''}
-          ${snap && s.mode === 'snapshot' && html`<span class="muted"> · snapshot ${ago(props.now - snap.captured_at)} at ${snap.viewport.w}×${snap.viewport.h}
-            · <span class="masked-note" title="So that no visitor's words leave their browser, the snippet masks all text in snapshots (same length, so the layout holds). To show real text, put tapistry('config', { maskText: false }) before the snippet; form values and [data-tapistry-mask] stay masked either way (docs/sdk.md, Privacy).">text shown as Xxxx is masked</span></span>`}
+          ${snap && s.mode === 'snapshot' && html`<span class="muted"> · snapshot ${ago(props.now - snap.captured_at)} at ${snap.viewport.w}×${snap.viewport.h} · <span class="masked-note" title="So that no visitor's words leave their browser, the snippet masks all text in snapshots (same length, so the layout holds). To show real text, put tapistry('config', { maskText: false }) before the snippet; form values and [data-tapistry-mask] stay masked either way (docs/sdk.md, Privacy).">text shown as Xxxx is masked</span></span>`}
           ${dataLoading && heatQ.data && html` <${Spinner} label="Refreshing" />`}
         </p>`}
         ${framed && layout && s.view === 'heatmap' && html`<${Legend} palette=${s.palette} scale=${scale} mode=${s.scale} kind=${s.kind} pageviews=${heatQ.data?.pageviews} vw=${vwName} period=${periodName} />`}
