@@ -16,13 +16,15 @@
 #include <vector>
 
 #include "pipeline/event_codec.h"
+#include "pipeline/ingest_only_store.h"
 #include "tapistry/event_store.h"
 
 namespace tapistry {
 
-class FakeEventStore final : public EventStore {
+class FakeEventStore final : public IngestOnlyStore {
  public:
-  explicit FakeEventStore(std::string persist_path = "") : path_(std::move(persist_path)) {}
+  explicit FakeEventStore(std::string persist_path = "")
+      : IngestOnlyStore("FakeEventStore"), path_(std::move(persist_path)) {}
 
   // Reads what an earlier instance flushed to persist_path (a missing file is an empty store).
   Status Load() {
@@ -81,21 +83,6 @@ class FakeEventStore final : public EventStore {
     return persisted_seq_;
   }
 
-  Result<OverviewResult> Overview(const OverviewQuery&) override { return NoQueries(); }
-  Result<HeatmapResult> Heatmap(const HeatmapQuery&) override { return NoQueries(); }
-  Result<ScrollMapResult> ScrollMap(const EventFilter&) override { return NoQueries(); }
-  Result<ElementsResult> TopElements(const EventFilter&, size_t) override { return NoQueries(); }
-  Result<BreakdownResult> Breakdown(const EventFilter&, Dimension, size_t) override {
-    return NoQueries();
-  }
-  Result<std::vector<PathCount>> Paths(const EventFilter&, const std::string&, size_t) override {
-    return NoQueries();
-  }
-  Result<uint64_t> LiveVisitors(const std::string&, int64_t) override { return NoQueries(); }
-  Result<std::vector<Event>> ListEvents(const EventFilter&, std::optional<EventType>,
-                                        size_t) override {
-    return Status::Internal("FakeEventStore does not list events; use All()");
-  }
   Status ScanEventIds(int64_t since_ms,
                       const std::function<void(const Uuid&, int64_t)>& fn) override {
     std::lock_guard lock(mu_);
@@ -156,7 +143,6 @@ class FakeEventStore final : public EventStore {
   }
 
  private:
-  static Status NoQueries() { return Status::Internal("FakeEventStore answers no queries"); }
 
   const std::string path_;
   mutable std::mutex mu_;

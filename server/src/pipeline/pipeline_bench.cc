@@ -23,6 +23,7 @@
 #include "pipeline/dedupe_set.h"
 #include "pipeline/event_codec.h"
 #include "pipeline/latency_histogram.h"
+#include "pipeline/ingest_only_store.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/test_util.h"
 
@@ -36,8 +37,9 @@ double SecondsSince(Clk::time_point t) {
 }
 
 // Takes everything and reports it durable at once, so the figures are the pipeline's own.
-class NoopStore final : public EventStore {
+class NoopStore final : public IngestOnlyStore {
  public:
+  NoopStore() : IngestOnlyStore("the bench store") {}
   Status Append(std::span<const Event> events, uint64_t last_seq) override {
     rows_.fetch_add(events.size(), std::memory_order_relaxed);
     seq_.store(last_seq, std::memory_order_relaxed);
@@ -45,21 +47,6 @@ class NoopStore final : public EventStore {
   }
   Status Flush() override { return Status::Ok(); }
   uint64_t PersistedSeq() const override { return seq_.load(std::memory_order_relaxed); }
-  Result<OverviewResult> Overview(const OverviewQuery&) override { return NoQueries(); }
-  Result<HeatmapResult> Heatmap(const HeatmapQuery&) override { return NoQueries(); }
-  Result<ScrollMapResult> ScrollMap(const EventFilter&) override { return NoQueries(); }
-  Result<ElementsResult> TopElements(const EventFilter&, size_t) override { return NoQueries(); }
-  Result<BreakdownResult> Breakdown(const EventFilter&, Dimension, size_t) override {
-    return NoQueries();
-  }
-  Result<std::vector<PathCount>> Paths(const EventFilter&, const std::string&, size_t) override {
-    return NoQueries();
-  }
-  Result<uint64_t> LiveVisitors(const std::string&, int64_t) override { return NoQueries(); }
-  Result<std::vector<Event>> ListEvents(const EventFilter&, std::optional<EventType>,
-                                        size_t) override {
-    return Status::Internal("bench store");
-  }
   Status ScanEventIds(int64_t, const std::function<void(const Uuid&, int64_t)>&) override {
     return Status::Ok();
   }
@@ -76,7 +63,6 @@ class NoopStore final : public EventStore {
   Status Close() override { return Status::Ok(); }
 
  private:
-  static Status NoQueries() { return Status::Internal("bench store"); }
 
   std::atomic<uint64_t> rows_{0};
   std::atomic<uint64_t> seq_{0};
