@@ -486,6 +486,10 @@ Status ParseQuery(std::string_view json, Query* out) {
       return Status::InvalidArgument("viewport " + s);
     f.viewport_bucket = b;
   }
+  if (r.Str("bots", &s)) {
+    if (s != "include" && s != "exclude") return Status::InvalidArgument("bots " + s);
+    f.include_bots = s == "include";
+  }
   uint64_t limit = 0;
   const bool has_limit = r.Uint("limit", &limit);
   switch (out->kind) {
@@ -542,7 +546,7 @@ std::optional<std::string> Answer(EventStore& store, const Query& q) {
     case QueryKind::kListEvents:
       return ToJson(store.ListEvents(f, q.type, q.limit));
     case QueryKind::kLiveVisitors: {
-      auto r = store.LiveVisitors(f.project_id, q.since_ms);
+      auto r = store.LiveVisitors(f.project_id, q.since_ms, f.include_bots);
       return r.ok() ? reference::LiveVisitorsJson(r.value()) : reference::ErrorJson(r.status());
     }
     case QueryKind::kFunnel: {

@@ -70,7 +70,8 @@ bool Selected(const Event& e, const EventFilter& f) {
   const int32_t day = DayOf(e.ts_ms);
   return e.project_id == f.project_id && day >= f.from_day && day <= f.to_day &&
          (!f.path || e.path == *f.path) && (!f.device_class || e.device_class == *f.device_class) &&
-         (!f.viewport_bucket || ViewportBucket(e.viewport_w) == *f.viewport_bucket);
+         (!f.viewport_bucket || ViewportBucket(e.viewport_w) == *f.viewport_bucket) &&
+         (f.include_bots || !IsBotScore(e.bot_score));
 }
 
 std::string ValueOf(const Event& e, Dimension d) {
@@ -303,11 +304,14 @@ Result<std::vector<PathCount>> ReferenceEventStore::Paths(const EventFilter& f,
 }
 
 Result<uint64_t> ReferenceEventStore::LiveVisitors(const std::string& project_id,
-                                                   int64_t since_ms) {
+                                                   int64_t since_ms, bool include_bots) {
   std::lock_guard lock(mu_);
   std::set<Uuid> visitors;
   for (const Event& e : events_) {
-    if (e.project_id == project_id && e.ts_ms >= since_ms) visitors.insert(e.anonymous_id);
+    if (e.project_id == project_id && e.ts_ms >= since_ms &&
+        (include_bots || !IsBotScore(e.bot_score))) {
+      visitors.insert(e.anonymous_id);
+    }
   }
   return static_cast<uint64_t>(visitors.size());
 }

@@ -38,6 +38,11 @@ struct EventFilter {
   std::optional<std::string> path;          // normalized path, exact match
   std::optional<DeviceClass> device_class;  // exact match
   std::optional<uint8_t> viewport_bucket;   // ViewportBucket(viewport_w)
+  // Bots: events with bot_score >= kBotScoreThreshold (event.h; docs/glossary.md). By default a
+  // query sees only the other events, exactly as if the bots' were not stored; with include_bots
+  // it sees every event. Per event, not per session or visitor: a session whose later requests
+  // were scored as a bot keeps its earlier events in the default view.
+  bool include_bots = false;
 };
 
 // GET /api/overview (issue 2). Visitors = distinct anonymous_id; sessions = distinct session_id;
@@ -195,8 +200,10 @@ class EventStore {
   // pageviews desc, then path asc; at most `limit`.
   virtual Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains,
                                                size_t limit) = 0;
-  // Distinct anonymous_id of the project with any event whose ts_ms >= since_ms (on any day).
-  virtual Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms) = 0;
+  // Distinct anonymous_id of the project with any event whose ts_ms >= since_ms (on any day);
+  // bots' events count only with include_bots (as in EventFilter).
+  virtual Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms,
+                                        bool include_bots) = 0;
 
   // Raw events the filter selects (optionally of one type), oldest first (equal ts_ms: smaller
   // event_id first), at most `limit`.

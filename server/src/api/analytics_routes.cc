@@ -36,7 +36,8 @@ Reply Overview(const ApiDeps& d, const RouteCall& call) {
     }
     return CsvReply(std::move(csv), "overview.csv");
   }
-  auto live = d.events->LiveVisitors(q.filter.project_id, d.clock->NowMs() - 5 * 60 * 1000);
+  auto live = d.events->LiveVisitors(q.filter.project_id, d.clock->NowMs() - 5 * 60 * 1000,
+                                     q.filter.include_bots);
   JsonWriter w;
   w.BeginObject().Key("totals").BeginObject();
   WriteTotals(r->totals, &w);

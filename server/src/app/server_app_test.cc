@@ -102,7 +102,9 @@ TEST_F(ServerAppTest, RejectsBadInputWithReasonsAndKeepsValidEvents) {
   EXPECT_EQ(r.status, 401) << r.body;
   // The key in the body (sendBeacon) with text/plain works.
   r = TestClient(app_->port()).Request("POST", "/i", "{\"k\":\"" + key_ + "\"," + Batch({Event(43)}).substr(1),
-                                       {{"Content-Type", "text/plain;charset=UTF-8"}});
+                                       {{"Content-Type", "text/plain;charset=UTF-8"},
+                                        {"User-Agent", kBrowserUa},
+                                        {"Accept-Language", "en"}});
   EXPECT_EQ(r.status, 200) << r.body;
   // Everything valid above is stored: events 10, 13, 30, 43 are page views.
   EXPECT_EQ(OverviewTotals(), R"({"totals":{"pageviews":4,"sessions":1,"visitors":1},)");
