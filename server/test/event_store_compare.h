@@ -106,7 +106,9 @@ inline std::string FilterName(const EventFilter& f) {
 // Every query of event_store.h under `f`, and under `f` with include_bots the other way (so
 // every query is compared with bots and without), on `got` and on `want`; one entry per
 // disagreement, each starting with the query's name (overview, heatmap, scrollmap, elements,
-// breakdown, paths, list_events). Heatmaps need a path: f.path, else `heatmap_path`.
+// breakdown, paths, list_events). The overview is asked for its daily and its hourly series
+// (over more than kMaxHourlyDays days both must refuse the hourly one). Heatmaps need a path:
+// f.path, else `heatmap_path`.
 inline std::vector<std::string> Mismatches(EventStore& got, EventStore& want,
                                            const EventFilter& filter,
                                            const std::string& heatmap_path = "/docs") {
@@ -123,6 +125,8 @@ inline std::vector<std::string> Mismatches(EventStore& got, EventStore& want,
       add(Differs("overview limit=" + std::to_string(limit) + bots, got.Overview(q),
                   want.Overview(q)));
     }
+    const OverviewQuery hourly{f, 3, Interval::kHour};
+    add(Differs("overview interval=hour" + bots, got.Overview(hourly), want.Overview(hourly)));
     for (ClickKind kind : {ClickKind::kAll, ClickKind::kRage, ClickKind::kDead}) {
       HeatmapQuery q{f, kind};
       if (!q.filter.path) q.filter.path = heatmap_path;

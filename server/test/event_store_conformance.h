@@ -831,6 +831,59 @@ TYPED_TEST_P(EventStoreConformanceTest, BotsAreLeftOutUnlessIncluded) {
   EXPECT_EQ(this->store_->Stats().rows_total, 0u);
 }
 
+// Interval::kHour: 24 entries per day, each the overview of that UTC hour's events alone.
+TYPED_TEST_P(EventStoreConformanceTest, HourlySeriesCountsEachHourOnItsOwn) {
+  const int64_t h10 = kT0 + 10 * 3600000;
+  // s1 (v1): page views at 10:59:59.999 and 11:00:00 — one in each hour — then a click at 11:20.
+  // s2 (v2): page views at 10:15 and 10:45, in two sources (a flush between them).
+  // s3 (v1): a page view at 23:59 on day 0 and one at 00:01 on day 1 (across midnight).
+  this->Append({Ev("p", h10 + 3600000 - 1, 1, 1), Ev("p", h10 + 3600000, 1, 1),
+                Ev("p", h10 + 3600000 + 20 * 60000, 1, 1, EventType::kClick),
+                Ev("p", h10 + 15 * 60000, 2, 2)});
+  ASSERT_TRUE(this->store_->Flush().ok());
+  this->Append({Ev("p", h10 + 45 * 60000, 2, 2), Ev("p", kT0 + kDayMs - 60000, 3, 1),
+                Ev("p", kT0 + kDayMs + 60000, 3, 1)});
+  OverviewQuery q{this->Range("p", kDay0, kDay0 + 1), 10, Interval::kHour};
+  auto r = this->store_->Overview(q);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->series.size(), 48u);
+  for (size_t i = 0; i < 48; ++i) {
+    EXPECT_EQ(r->series[i].day, kDay0 + static_cast<int32_t>(i / 24));
+    EXPECT_EQ(r->series[i].hour, static_cast<int32_t>(i % 24));
+  }
+  // 10:00: s1's first view (bounced, 0 s) and s2's two views 30 min apart; visitors v1, v2.
+  const OverviewTotals& ten = r->series[10].totals;
+  EXPECT_EQ(Counts(ten), Counts({3, 2, 2}));
+  EXPECT_EQ(ten.sessions_with_pageviews, 2u);
+  EXPECT_EQ(ten.bounced_sessions, 1u);
+  EXPECT_EQ(ten.total_duration_ms, 30u * 60000);
+  // 11:00: s1's second view and its click 20 min later (one view: bounced that hour).
+  const OverviewTotals& eleven = r->series[11].totals;
+  EXPECT_EQ(Counts(eleven), Counts({1, 1, 1}));
+  EXPECT_EQ(eleven.bounced_sessions, 1u);
+  EXPECT_EQ(eleven.total_duration_ms, 20u * 60000);
+  EXPECT_EQ(Counts(r->series[23].totals), Counts({1, 1, 1}));
+  EXPECT_EQ(Counts(r->series[24].totals), Counts({1, 1, 1}));
+  EXPECT_EQ(r->series[12].totals, OverviewTotals());
+  // The totals and top pages do not depend on the interval.
+  auto daily = this->store_->Overview(OverviewQuery{q.filter, 10});
+  ASSERT_TRUE(daily.ok());
+  EXPECT_EQ(r->totals, daily->totals);
+  EXPECT_EQ(r->top_pages, daily->top_pages);
+  EXPECT_EQ(Counts(r->totals), Counts({6, 3, 2}));
+  this->ExpectMatchesReference(q.filter);
+  EXPECT_EQ("", Differs("hourly", this->store_->Overview(q), this->ref_.Overview(q)));
+  // Seven days is the widest hourly range: 168 entries; eight is refused.
+  q.filter.to_day = kDay0 + 6;
+  auto week = this->store_->Overview(q);
+  ASSERT_TRUE(week.ok());
+  EXPECT_EQ(week->series.size(), 168u);
+  q.filter.to_day = kDay0 + 7;
+  auto eight = this->store_->Overview(q);
+  ASSERT_FALSE(eight.ok());
+  EXPECT_EQ(eight.status().code(), StatusCode::kInvalidArgument);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWithZeros,
                             CountsPageviewsSessionsAndVisitors,
                             SessionCrossingMidnightCountsOnceInTotals,
@@ -842,6 +895,7 @@ REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWith
                             FlushAdvancesPersistedSeqAndDataSurvivesReopen,
                             ConcurrentAppendsAndQueries, AnalyticsQueriesMatchTheReference,
                             AnalyticsMatchTheReferenceUnderEveryFilter,
-                            ThousandsOfRandomEventsMatchTheReference, BotsAreLeftOutUnlessIncluded);
+                            ThousandsOfRandomEventsMatchTheReference, BotsAreLeftOutUnlessIncluded,
+                            HourlySeriesCountsEachHourOnItsOwn);
 
 }  // namespace tapistry::conformance

@@ -490,6 +490,10 @@ Status ParseQuery(std::string_view json, Query* out) {
     if (s != "include" && s != "exclude") return Status::InvalidArgument("bots " + s);
     f.include_bots = s == "include";
   }
+  if (r.Str("interval", &s)) {
+    if (s != "day" && s != "hour") return Status::InvalidArgument("interval " + s);
+    out->interval = s == "hour" ? Interval::kHour : Interval::kDay;
+  }
   uint64_t limit = 0;
   const bool has_limit = r.Uint("limit", &limit);
   switch (out->kind) {
@@ -532,7 +536,7 @@ std::optional<std::string> Answer(EventStore& store, const Query& q) {
   const EventFilter& f = q.filter;
   switch (q.kind) {
     case QueryKind::kOverview:
-      return ToJson(store.Overview(OverviewQuery{f, static_cast<int>(q.limit)}));
+      return ToJson(store.Overview(OverviewQuery{f, static_cast<int>(q.limit), q.interval}));
     case QueryKind::kHeatmap:
       return ToJson(store.Heatmap(HeatmapQuery{f, q.click_kind}));
     case QueryKind::kScrollMap:

@@ -63,6 +63,7 @@ struct Query {
   QueryKind kind = QueryKind::kOverview;
   EventFilter filter;
   size_t limit = 0;  // overview: top pages (10); elements, breakdown, paths: 100; list: 1000
+  Interval interval = Interval::kDay;  // overview: "interval": "day" | "hour"
   ClickKind click_kind = ClickKind::kAll;
   Dimension dimension = Dimension::kPage;
   std::string contains;

@@ -370,6 +370,9 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
   const EventFilter& f = q.filter;
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
   if (static_cast<int64_t>(f.to_day) - f.from_day >= kMaxQueryDays) return Status::InvalidArgument("day range too wide");
+  if (q.interval == Interval::kHour && int64_t{f.to_day} - f.from_day >= kMaxHourlyDays) {
+    return Status::InvalidArgument("an hourly series spans at most 7 days");
+  }
   const RowPredicate pred = RowPredicate::FromFilter(f);
   const bool filtered = !pred.empty();
   std::vector<Part> parts(sources.size());
@@ -553,6 +556,7 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
     std::sort(pages.begin(), pages.end(), ByCount);
   }
   out.top_pages = std::move(pages);
+  if (q.interval == Interval::kHour) TAP_RETURN_IF_ERROR(HourlySeries(sources, f, &out.series));
   return out;
 }
 
