@@ -97,6 +97,13 @@ Status ParseFilter(const RouteCall& call, int64_t now_ms, EventFilter* f) {
     if (!ParseViewportBucket(vw, &b)) return Status::InvalidArgument("vw must be one of 0-479, 480-767, 768-1023, 1024-1439, 1440+");
     f->viewport_bucket = b;
   }
+  // Bots are left out unless asked for (spec §7: the dashboard filters bot_score >= 50 by default).
+  const std::string bots = req.Query("bots");
+  if (bots == "include") {
+    f->include_bots = true;
+  } else if (!bots.empty() && bots != "exclude") {
+    return Status::InvalidArgument("bots must be include or exclude");
+  }
   return Status::Ok();
 }
 
