@@ -50,8 +50,9 @@ interface Tip {
 
 /** "#cta · 90 clicks (44.1 %)", or its rage / dead count; long selectors are cut by CSS. */
 function elementLine(p: Pinned, kind: ClickKind): string {
-  if (kind === 'clicks') return `${p.selector} · ${plural(p.clicks, KIND_UNIT.clicks)} (${(p.share * 100).toFixed(1)}%)`;
-  return `${p.selector} · ${plural(kind === 'rage' ? p.rage : p.dead, KIND_UNIT[kind])}`;
+  const name = p.label || p.selector;
+  if (kind === 'clicks') return `${name} · ${plural(p.clicks, KIND_UNIT.clicks)} (${(p.share * 100).toFixed(1)}%)`;
+  return `${name} · ${plural(kind === 'rage' ? p.rage : p.dead, KIND_UNIT[kind])}`;
 }
 
 export function HeatOverlay(props: OverlayProps) {
@@ -164,7 +165,7 @@ function ElementBoxes(props: { pinned: Pinned[]; k: number; highlight?: string; 
       (p) => html`<div class=${'el-box' + (props.highlight === p.selector_hash ? ' focus' : '')} data-selector=${p.selector} data-hash=${p.selector_hash}
         style=${{ left: p.rect.x * k + 'px', top: p.rect.y * k + 'px', width: p.rect.w * k + 'px', height: p.rect.h * k + 'px', background: fillColor(p.clicks, max) }}
         onMouseEnter=${() => props.onHighlight?.(p.selector_hash)} onMouseLeave=${() => props.onHighlight?.(undefined)}
-        title=${`#${p.rank} ${p.selector}\n${exact(p.clicks)} clicks (${(p.share * 100).toFixed(1)}%)${p.rage ? ` · ${exact(p.rage)} rage` : ''}${p.dead ? ` · ${exact(p.dead)} dead` : ''}`}>
+        title=${`#${p.rank} ${p.label ? p.label + ' · ' : ''}${p.selector}\n${exact(p.clicks)} clicks (${(p.share * 100).toFixed(1)}%)${p.rage ? ` · ${exact(p.rage)} rage` : ''}${p.dead ? ` · ${exact(p.dead)} dead` : ''}`}>
         <span class="el-dot" style=${{ left: (p.point.x - p.rect.x) * k + 'px', top: (p.point.y - p.rect.y) * k + 'px' }}></span>
       </div>`,
     )}
