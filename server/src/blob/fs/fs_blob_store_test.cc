@@ -55,17 +55,6 @@ TEST_F(FsBlobStoreTest, AnObjectIsOneFileAtItsKey) {
   EXPECT_EQ(std::distance(fs::directory_iterator(Root() + "/s/p1"), fs::directory_iterator()), 1);
 }
 
-TEST_F(FsBlobStoreTest, PutIfAbsentAndRangedReads) {
-  ASSERT_TRUE(blobs_->PutIfAbsent("r/s/0", "0123456789").ok());
-  EXPECT_EQ(blobs_->PutIfAbsent("r/s/0", "other").code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(*blobs_->Get("r/s/0"), "0123456789");
-  EXPECT_EQ(*blobs_->GetRange("r/s/0", 2, 3), "234");
-  EXPECT_EQ(*blobs_->GetRange("r/s/0", 8, 100), "89");
-  EXPECT_EQ(*blobs_->GetRange("r/s/0", 10, 1), "");
-  EXPECT_EQ(blobs_->GetRange("r/s/0", 11, 1).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(*blobs_->Size("r/s/0"), 10u);
-}
-
 // A crash between writing the temp file and publishing it leaves the temp file: it is no object,
 // is never listed, and does not stop the key from being written.
 TEST_F(FsBlobStoreTest, ATempFileLeftByACrashIsInvisible) {
