@@ -30,6 +30,8 @@
 
 namespace tapistry {
 
+class Env;  // server/src/common/env.h: tests put a fault-injecting one under the embedded store
+
 // Which events a query looks at. Days are UTC day numbers (DayOf), inclusive on both ends.
 struct EventFilter {
   std::string project_id;
@@ -232,6 +234,7 @@ struct EmbeddedStoreOptions {
   // them once a second memtable fills, so a niced flush would stall every acknowledgement.
   bool low_priority_compaction = true;
   Clock* clock = nullptr;                // nullptr = SystemClock()
+  Env* env = nullptr;                    // file system (common/env.h); nullptr = the real one
 };
 
 Result<std::unique_ptr<EventStore>> OpenEmbeddedEventStore(const EmbeddedStoreOptions& opts);

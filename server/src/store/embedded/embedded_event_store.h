@@ -133,6 +133,7 @@ class EmbeddedEventStore final : public EventStore {
 
   const EmbeddedStoreOptions opts_;
   Clock* const clock_;
+  Env* const env_;  // every file-system call goes through it (file_util.h)
 
   std::mutex maint_mu_;
   std::mutex flush_mu_;

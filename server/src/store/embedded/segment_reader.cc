@@ -83,8 +83,8 @@ std::vector<float>* FloatColumn(ColumnId id, Columns* out) {
 
 }  // namespace
 
-Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path) {
-  auto file = RandomAccessFile::Open(path);
+Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, Env* env) {
+  auto file = RandomAccessFile::Open(path, env);
   if (!file.ok()) return file.status();
   static std::atomic<uint64_t> next_serial{1};
   std::shared_ptr<Segment> seg(new Segment(path, std::move(*file)));
