@@ -26,6 +26,8 @@
 
 namespace tapistry {
 
+class Env;  // server/src/common/env.h
+
 inline constexpr size_t kMaxBlobKeyBytes = 512;
 // Below a file system's 255-byte name limit with room for a temp-file suffix.
 inline constexpr size_t kMaxBlobKeySegment = 200;
@@ -61,7 +63,8 @@ class BlobStore {
 // True when `key` is a valid blob key (see above).
 bool ValidBlobKey(const std::string& key);
 
-// Opens (creating if needed) a FsBlobStore rooted at `dir`.
-Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const std::string& dir);
+// Opens (creating if needed) a FsBlobStore rooted at `dir`, doing its file-system calls through
+// `env` (nullptr = the real file system; tests inject faults).
+Result<std::unique_ptr<BlobStore>> OpenFsBlobStore(const std::string& dir, Env* env = nullptr);
 
 }  // namespace tapistry

@@ -3,11 +3,11 @@
 #include <atomic>
 
 #include "api/api_routes.h"
-#include <sys/statvfs.h>
 #include "api/session_auth.h"
 #include "app/data_dir.h"
 #include "app/ingest_routes.h"
 #include "assetcache/asset_cache.h"
+#include "common/env.h"
 #include "common/work_queue.h"
 #include "app/retention.h"
 #include "app/store_factory.h"
@@ -129,9 +129,8 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   // Only a local blob store can fill the disk this server watches.
   if (auto url = ParseStoreUrl(cfg.BlobStoreUrl()); url.ok() && url->scheme == "file") {
     sno.free_bytes = [blobs_dir = url->path]() -> uint64_t {
-      struct statvfs st;
-      if (::statvfs(blobs_dir.c_str(), &st) != 0) return UINT64_MAX;
-      return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+      auto free = PosixEnv()->FreeSpace(blobs_dir);
+      return free.ok() ? *free : UINT64_MAX;
     };
   }
   sno.min_free_bytes = static_cast<uint64_t>(cfg.min_free_disk_mb) << 20;

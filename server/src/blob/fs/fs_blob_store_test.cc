@@ -2,9 +2,12 @@
 // that collide with directories. What every backend must do is in blob_store_conformance.h.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
+#include "common/fault_injection_env.h"
 #include "common/temp_dir.h"
 #include "tapistry/blob_store.h"
 
@@ -94,6 +97,124 @@ TEST_F(FsBlobStoreTest, ListNeverLeavesTheRoot) {
 
 TEST(FsBlobStoreOpenTest, RefusesAnEmptyDirectoryName) {
   EXPECT_EQ(OpenFsBlobStore("").status().code(), StatusCode::kInvalidArgument);
+}
+
+
+// The names under the root that are not objects (temp files a failed write left behind).
+std::vector<std::string> Strays(const std::string& root) {
+  std::vector<std::string> out;
+  if (!fs::exists(root)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.path().filename().string().find('~') != std::string::npos) out.push_back(e.path());
+  }
+  return out;
+}
+
+// A Put the disk refuses at any step reports it, leaves no temp file, and leaves the old object
+// whole — or, when only the final directory sync failed, the new one whole.
+TEST(FsBlobStoreFaultTest, ARefusedPutLeavesTheOldObjectAndNoTempFile) {
+  TempDir dir("tap-blob-fault");
+  FaultInjectionEnv env;
+  auto blobs = OpenFsBlobStore(dir.Sub("b"), &env);
+  ASSERT_TRUE(blobs.ok());
+  const std::vector<FaultInjectionEnv::Fault> faults = {
+      {.op = FaultOp::kWrite, .err = ENOSPC},
+      {.op = FaultOp::kWrite, .err = ENOSPC, .short_bytes = 3},
+      {.op = FaultOp::kSync, .err = EIO},
+      {.op = FaultOp::kRename, .err = EIO},
+      {.op = FaultOp::kSyncDir, .err = EIO},
+  };
+  for (bool if_absent : {false, true}) {
+    for (const auto& fault : faults) {
+      SCOPED_TRACE(std::to_string(static_cast<int>(fault.op)) + (if_absent ? " PutIfAbsent" : " Put"));
+      const std::string key = if_absent ? "new/" + std::to_string(static_cast<int>(fault.op)) : "k";
+      if (!if_absent) {
+        ASSERT_TRUE((*blobs)->Put(key, "old bytes").ok());
+      }
+      env.Inject(fault);
+      const Status s = if_absent ? (*blobs)->PutIfAbsent(key, "new bytes") : (*blobs)->Put(key, "new bytes");
+      EXPECT_EQ(s.code(), StatusCode::kIOError);
+      auto got = (*blobs)->Get(key);
+      if (fault.op == FaultOp::kSyncDir) {
+        EXPECT_EQ(*got, "new bytes");  // published, not yet durable: reported as failed
+      } else if (if_absent) {
+        EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
+      } else {
+        EXPECT_EQ(*got, "old bytes");
+      }
+      EXPECT_TRUE(Strays(dir.Sub("b")).empty());
+    }
+  }
+}
+
+// A power cut after each file-system call of a Put over an object and of a PutIfAbsent below
+// new directories: afterwards each key holds its old bytes or its new bytes whole (the new ones
+// if the call had returned ok), List shows no temp file, and the store takes writes again.
+TEST(FsBlobStoreFaultTest, APowerCutAnywhereInAPutLeavesOldOrNewWhole) {
+  TempDir dir("tap-blob-crash");
+  FaultInjectionEnv env;
+  const std::string root = dir.Sub("b");
+  auto setup = [&] {
+    fs::remove_all(root);
+    auto b = OpenFsBlobStore(root, &env);
+    EXPECT_TRUE(b.ok());
+    EXPECT_TRUE((*b)->Put("snap/p1/page.html", "old").ok());
+    return std::move(b).value();
+  };
+  auto writes = [](BlobStore* b, bool* put_ok, bool* pia_ok) {
+    *put_ok = b->Put("snap/p1/page.html", std::string(5000, 'n')).ok();
+    *pia_ok = b->PutIfAbsent("replay/s1/0/chunk-0", "chunk").ok();
+  };
+  std::map<FaultOp, int> calls;
+  {
+    auto b = setup();
+    env.SetHook([&](FaultOp op, const std::string&) {
+      ++calls[op];
+      return Status::Ok();
+    });
+    bool put_ok = false, pia_ok = false;
+    writes(b.get(), &put_ok, &pia_ok);
+    env.SetHook(nullptr);
+    ASSERT_TRUE(put_ok && pia_ok);
+  }
+  int crashes = 0;
+  for (const auto& [op, count] : calls) {
+    for (int k = 0; k < count; ++k) {
+      SCOPED_TRACE("crash after call " + std::to_string(k) + " of kind " +
+                   std::to_string(static_cast<int>(op)));
+      bool put_ok = false, pia_ok = false;
+      {
+        auto b = setup();
+        env.CrashAfter(op, "", k);
+        writes(b.get(), &put_ok, &pia_ok);
+      }
+      ASSERT_TRUE(env.crashed());
+      ++crashes;
+      ASSERT_TRUE(env.SimulateCrash().ok());
+      auto b = OpenFsBlobStore(root, &env);
+      ASSERT_TRUE(b.ok());
+      auto page = (*b)->Get("snap/p1/page.html");
+      ASSERT_TRUE(page.ok()) << page.status().ToString();
+      if (put_ok) {
+        EXPECT_EQ(*page, std::string(5000, 'n'));
+      } else {
+        EXPECT_TRUE(*page == "old" || *page == std::string(5000, 'n')) << page->size() << " bytes";
+      }
+      auto chunk = (*b)->Get("replay/s1/0/chunk-0");
+      if (pia_ok) {
+        EXPECT_EQ(*chunk, "chunk");
+      } else if (chunk.ok()) {
+        EXPECT_EQ(*chunk, "chunk");
+      } else {
+        EXPECT_EQ(chunk.status().code(), StatusCode::kNotFound);
+      }
+      auto keys = (*b)->List("");
+      ASSERT_TRUE(keys.ok());
+      for (const std::string& key : *keys) EXPECT_EQ(key.find('~'), std::string::npos);
+      EXPECT_TRUE((*b)->PutIfAbsent("replay/s1/0/chunk-1", "next").ok());
+    }
+  }
+  EXPECT_GT(crashes, 10);
 }
 
 }  // namespace
