@@ -793,7 +793,8 @@ TYPED_TEST_P(EventStoreConformanceTest, ElementHeatmapEdgesMatchTheReference) {
     const int64_t t = kT0 + round * kDayMs + 1000;
     std::vector<Event> batch = {Ev("p", t, ++session, 1, EventType::kPageView, "/p")};
     for (const Click& c : clicks) {
-      Event e = Ev("p", t + static_cast<int64_t>(batch.size()), session, 1, EventType::kClick, "/p");
+      Event e =
+          Ev("p", t + static_cast<int64_t>(batch.size()), session, 1, EventType::kClick, "/p");
       e.selector_hash = c.hash;
       e.selector = c.hash ? "#e" + std::to_string(c.hash) : "";
       e.ex = c.ex, e.ey = c.ey, e.x = c.x, e.y = c.y, e.flags = c.flags, e.viewport_w = c.width;
@@ -801,7 +802,8 @@ TYPED_TEST_P(EventStoreConformanceTest, ElementHeatmapEdgesMatchTheReference) {
     }
     for (uint64_t k = 0; k < 5; ++k) {  // hash 10 + k: 5 - k clicks a round
       for (uint64_t n = 0; n < 5 - k; ++n) {
-        Event e = Ev("p", t + static_cast<int64_t>(batch.size()), session, 1, EventType::kClick, "/p");
+        Event e =
+            Ev("p", t + static_cast<int64_t>(batch.size()), session, 1, EventType::kClick, "/p");
         e.selector_hash = 10 + k;
         e.ex = static_cast<float>(k) / 5, e.ey = 0.0f;
         batch.push_back(e);
@@ -827,11 +829,11 @@ TYPED_TEST_P(EventStoreConformanceTest, ElementHeatmapEdgesMatchTheReference) {
   EXPECT_EQ(r->elements[1].selector_hash, 11u);
   EXPECT_EQ(r->elements[2].selector_hash, 1u);
   EXPECT_EQ(r->elements[2].selector, "#e1");
-  EXPECT_EQ(r->elements[2].cells,
-            (std::vector<ElementGridCell>{{15, 2}, {240, 2}, {255, 2}}));
+  EXPECT_EQ(r->elements[2].cells, (std::vector<ElementGridCell>{{15, 2}, {240, 2}, {255, 2}}));
   EXPECT_EQ(r->attributed, 2u * (3 + 1 + 15));
   // Off the page first (i = -16 as its byte), then (0,0), (48,16), (63,63).
-  EXPECT_EQ(r->unattached, (std::vector<HeatmapTile>{{240, 32, 1}, {0, 0, 2}, {48, 16, 2}, {63, 63, 2}}));
+  EXPECT_EQ(r->unattached,
+            (std::vector<HeatmapTile>{{240, 32, 1}, {0, 0, 2}, {48, 16, 2}, {63, 63, 2}}));
   EXPECT_EQ(r->total, r->attributed + 7);
   EXPECT_EQ(r->pageviews, 2u);
   auto rage = this->store_->ElementHeatmap(HeatmapQuery{f, ClickKind::kRage}, 10);
@@ -841,9 +843,9 @@ TYPED_TEST_P(EventStoreConformanceTest, ElementHeatmapEdgesMatchTheReference) {
   EXPECT_EQ(rage->unattached, (std::vector<HeatmapTile>{{63, 63, 2}}));
   auto layouts = this->store_->Layouts(f);
   ASSERT_TRUE(layouts.ok());
-  EXPECT_NE(std::find(layouts->begin(), layouts->end(),
-                      LayoutCount{DeviceClass::kDesktop, 255, 0, 4}),
-            layouts->end());
+  EXPECT_NE(
+      std::find(layouts->begin(), layouts->end(), LayoutCount{DeviceClass::kDesktop, 255, 0, 4}),
+      layouts->end());
   for (std::optional<uint8_t> vb : {std::optional<uint8_t>(), std::optional<uint8_t>(255),
                                     std::optional<uint8_t>(ViewportBucket(390))}) {
     EventFilter g = this->Range("p", kDay0, kDay0 + 1);

@@ -73,7 +73,8 @@ std::string ToJson(const ElementHeatmapResult& r) {
     w.EndArray().EndObject();
   }
   w.EndArray().Key("unattached").BeginArray();
-  for (const HeatmapTile& t : r.unattached) w.BeginArray().Uint(t.i).Uint(t.j).Uint(t.count).EndArray();
+  for (const HeatmapTile& t : r.unattached)
+    w.BeginArray().Uint(t.i).Uint(t.j).Uint(t.count).EndArray();
   w.EndArray().Key("total").Uint(r.total).Key("attributed").Uint(r.attributed);
   return w.Key("pageviews").Uint(r.pageviews).EndObject().Take();
 }

@@ -155,7 +155,7 @@ struct ElementGrid {
 struct ElementHeatmapResult {
   std::vector<ElementGrid> elements;    // count desc, then selector_hash asc; at most `limit`
   std::vector<HeatmapTile> unattached;  // as HeatmapResult::tiles, over the unattributed clicks
-  uint64_t total = 0;       // attributed + unattached clicks, whatever the limit cuts
+  uint64_t total = 0;                   // attributed + unattached clicks, whatever the limit cuts
   uint64_t attributed = 0;  // attributed clicks, those of elements past the limit included
   uint64_t pageviews = 0;   // as HeatmapResult::pageviews
   bool operator==(const ElementHeatmapResult&) const = default;

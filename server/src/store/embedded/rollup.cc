@@ -74,7 +74,8 @@ void PutCellGrid(const GridList (&gl)[3], const std::vector<uint64_t>& hash,
   std::vector<uint32_t> chunk_end;
   size_t bytes = 0;
   for (size_t c = 0; c < ncells; ++c) {
-    bytes += 4 + 16 * size_t{elements_n[c]} + 5 * size_t{g_at[0][el_at[c + 1]] - g_at[0][el_at[c]]} +
+    bytes += 4 + 16 * size_t{elements_n[c]} +
+             5 * size_t{g_at[0][el_at[c + 1]] - g_at[0][el_at[c]]} +
              6 * size_t{u_at[0][c + 1] - u_at[0][c]};
     if (bytes >= kGridChunkBytes || c + 1 == ncells) {
       chunk_end.push_back(static_cast<uint32_t>(c + 1));
@@ -451,9 +452,9 @@ Status CellGrid::Load(size_t k, int l, Chunk* out) const {
   uint64_t raw_lens[4] = {12 * ne};  // u64 hash, u32 selector
   for (int i = 0; i < 3; ++i) raw_lens[1 + i] = 4 * ne + 5 * entries[i] + 4 * nc + 6 * tiles[i];
   FieldStream fields;
-  TAP_RETURN_IF_ERROR(
-      fields.Open(chunk_bytes_[k].substr(static_cast<size_t>(r.position() - chunk_bytes_[k].data())),
-                  raw_lens));
+  TAP_RETURN_IF_ERROR(fields.Open(
+      chunk_bytes_[k].substr(static_cast<size_t>(r.position() - chunk_bytes_[k].data())),
+      raw_lens));
   TAP_RETURN_IF_ERROR(fields.Load(0, out->ids.get()));
   TAP_RETURN_IF_ERROR(fields.Load(1 + l, out->list.get()));
   const char* ids = out->ids->data();
@@ -1062,8 +1063,8 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
     for (uint32_t k = click_at[c]; k < click_at[c + 1]; ++k) {
       const ClickRecord& e = clicks[k];
       // The click lists it counts in: all, then rage and dead when flagged.
-      const uint8_t lists = static_cast<uint8_t>(1 | (e.flags & kFlagRage ? 2 : 0) |
-                                                 (e.flags & kFlagDead ? 4 : 0));
+      const uint8_t lists =
+          static_cast<uint8_t>(1 | (e.flags & kFlagRage ? 2 : 0) | (e.flags & kFlagDead ? 4 : 0));
       const int gcell = e.hash != 0 ? GridCellOf(e.ex, e.ey) : -1;
       if (grid_ok && gcell < 0 && e.tile < kGrid * kGrid) {
         for (int l = 0; l < 3; ++l) {
@@ -1120,7 +1121,8 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
     if (grid_ok) {
       // Grid entries in element order (by_hash), each element's lists, cells ascending.
       rank_of_slot.resize(cap);
-      for (uint32_t rank = 0; rank < by_hash.size(); ++rank) rank_of_slot[by_hash[rank].second] = rank;
+      for (uint32_t rank = 0; rank < by_hash.size(); ++rank)
+        rank_of_slot[by_hash[rank].second] = rank;
       for (uint64_t& key : grid_keys) key = uint64_t{rank_of_slot[key >> 10]} << 10 | (key & 1023);
       std::sort(grid_keys.begin(), grid_keys.end());
       const size_t first_element = gl[0].element_n.size();

@@ -272,7 +272,7 @@ TEST_F(RollupSegmentTest, GridRollupCountsTheClicksByElementCellAndTile) {
     EXPECT_EQ(grid.size() > 1, sessions > 1000) << grid.size() << " chunks";
     const StringColumn paths = Dict(*seg, ColumnId::kPath);
 
-    using Key = std::tuple<std::string, int, int>;  // path, device, bucket
+    using Key = std::tuple<std::string, int, int>;                      // path, device, bucket
     std::map<std::tuple<Key, int, uint64_t, int>, uint64_t> want_grid;  // (cell, list, hash, g)
     std::map<std::tuple<Key, int, int>, uint64_t> want_tiles;           // (cell, list, tile)
     for (const Event& e : events) {

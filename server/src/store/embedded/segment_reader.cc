@@ -233,7 +233,8 @@ Status Segment::CheckRollups() const {
     } else if (footer_.FindAggregate(StreamKind::kCellGrid) != nullptr) {
       return Bad("grid rollup without element rollup");
     }
-  } else if (footer_.FindAggregate(StreamKind::kCellScroll) || footer_.FindAggregate(StreamKind::kCellFold) ||
+  } else if (footer_.FindAggregate(StreamKind::kCellScroll) ||
+             footer_.FindAggregate(StreamKind::kCellFold) ||
              footer_.FindAggregate(StreamKind::kCellTiles) ||
              footer_.FindAggregate(StreamKind::kCellElements) ||
              footer_.FindAggregate(StreamKind::kCellGrid)) {

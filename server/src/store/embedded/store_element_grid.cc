@@ -45,7 +45,9 @@ bool OfKind(uint8_t flags, ClickKind kind) {
 }
 
 Status GridFromRollups(const Source& src, const CompiledFilter& cf, ClickKind kind, GridPart* p) {
-  const int list = kind == ClickKind::kRage ? kTilesRage : kind == ClickKind::kDead ? kTilesDead : kTilesAll;
+  const int list = kind == ClickKind::kRage   ? kTilesRage
+                   : kind == ClickKind::kDead ? kTilesDead
+                                              : kTilesAll;
   CellTable cells;
   std::vector<uint32_t> selected;
   TAP_RETURN_IF_ERROR(LoadSelectedCells(src, cf, &cells, &selected));
@@ -217,7 +219,8 @@ Result<ElementHeatmapResult> EmbeddedEventStore::ElementHeatmap(const HeatmapQue
   const EventFilter& f = q.filter;
   if (!f.path) return Status::InvalidArgument("path is required");
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  const SourceList sources = Snapshot(f.project_id, f.from_day, f.to_day, kGridColumns | kFilterColumns);
+  const SourceList sources =
+      Snapshot(f.project_id, f.from_day, f.to_day, kGridColumns | kFilterColumns);
   std::vector<GridPart> parts(sources.size());
   TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f),
                                     [&](size_t i, const Source& src, const CompiledFilter& cf) {
@@ -249,7 +252,8 @@ Result<ElementHeatmapResult> EmbeddedEventStore::ElementHeatmap(const HeatmapQue
       if (fresh) accs.push_back({e.hash, 0, {}, -1});
       Acc& a = accs[it->second];
       a.count += e.count;
-      if (!e.selector.empty() && (a.selector.empty() || e.selector < a.selector)) a.selector = e.selector;
+      if (!e.selector.empty() && (a.selector.empty() || e.selector < a.selector))
+        a.selector = e.selector;
       acc_of[i].push_back(it->second);
     }
   }
