@@ -19,8 +19,10 @@ import { gzipSync } from 'node:zlib';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
-// ours, gzip: uPlot is 22 KB of the app; a lazy chunk loads on its screen only
-const BUDGET = { app: 64 * 1024, chunk: 8 * 1024, bookmarklet: 12 * 1024, overlayFrame: 4 * 1024 };
+// ours, gzip. app: what the first screen loads (the entry, the chunks it imports statically, the
+// CSS); uPlot is 22 KB of it. screen: what opening a lazily loaded screen adds (its chunk and the
+// chunks only it imports), e.g. the heatmaps viewer or the snapshot sanitizer.
+const BUDGET = { app: 64 * 1024, screen: 20 * 1024, bookmarklet: 12 * 1024, overlayFrame: 4 * 1024 };
 const TARGET = ['es2020'];
 
 // htm templates keep their source indentation in the bundle (a minifier cannot touch template
@@ -63,10 +65,20 @@ const app = await build({
   metafile: true,
   write: true,
 });
-const outputs = Object.entries(app.metafile.outputs).map(([p, o]) => ({ rel: relative(dist, p), entry: !!o.entryPoint }));
-const js = outputs.find((o) => o.entry && o.rel.endsWith('.js')).rel;
+// (a dynamically imported module is an entry point of its own in the metafile)
+const outputs = Object.entries(app.metafile.outputs).map(([p, o]) => ({ rel: relative(dist, p), main: /src[\\/]main\.ts$/.test(o.entryPoint ?? '') }));
+const js = outputs.find((o) => o.main && o.rel.endsWith('.js')).rel;
 const css = outputs.find((o) => o.rel.endsWith('.css')).rel;
-const chunks = outputs.filter((o) => !o.entry && o.rel.endsWith('.js')).map((o) => o.rel);
+// Which outputs the first screen loads: the entry and, transitively, its static imports.
+const meta = Object.fromEntries(Object.entries(app.metafile.outputs).map(([p, o]) => [relative(dist, p), o]));
+const staticClosure = (start) => {
+  const seen = new Set([start]);
+  for (const f of seen) for (const i of meta[f].imports ?? []) if (i.kind === 'import-statement') seen.add(relative(dist, i.path));
+  return seen;
+};
+const initial = staticClosure(js);
+// Every lazily loaded chunk, with what loading it adds beyond the first screen.
+const lazy = outputs.filter((o) => o.rel.endsWith('.js') && !initial.has(o.rel)).map((o) => o.rel);
 
 await build({
   ...common,
@@ -138,13 +150,15 @@ for (const f of files.sort()) {
 }
 writeFileSync(join(dist, 'build.json'), JSON.stringify(report, null, 2) + '\n');
 const kb = (n) => (n / 1024).toFixed(1) + ' KB';
-const appGzip = report[js].gzip + report[css].gzip;
+const appGzip = [...initial].reduce((a, f) => a + report[f].gzip, 0) + report[css].gzip;
+const screenGzip = (c) => [...staticClosure(c)].filter((f) => !initial.has(f)).reduce((a, f) => a + report[f].gzip, 0);
 const bmGzip = report['bookmarklet.js'].gzip;
 const frameGzip = report['overlay-frame.js'].gzip + report['overlay-frame.html'].gzip;
 if (!process.argv.includes('--quiet')) {
   console.log('dashboard size report (gzip):');
   for (const [f, r] of Object.entries(report)) if (f !== 'build.json') console.log(`  ${f.padEnd(34)} ${kb(r.bytes).padStart(9)}  ${kb(r.gzip).padStart(8)} gzip`);
-  console.log(`  app total (js+css)                 ${kb(appGzip)} gzip (budget ${kb(BUDGET.app)}; lazy chunks ${kb(BUDGET.chunk)} each)`);
+  console.log(`  app, first screen (js+css)         ${kb(appGzip)} gzip (budget ${kb(BUDGET.app)})`);
+  for (const c of lazy) console.log(`  lazy ${c.padEnd(29)} +${kb(screenGzip(c))} gzip when opened (budget ${kb(BUDGET.screen)})`);
   console.log(`  overlay frame (html+js)            ${kb(frameGzip)} gzip (budget ${kb(BUDGET.overlayFrame)})`);
 }
 let failed = false;
@@ -152,9 +166,9 @@ if (appGzip > BUDGET.app) {
   console.error(`dashboard build: app is ${kb(appGzip)} gzip, over the ${kb(BUDGET.app)} budget`);
   failed = true;
 }
-for (const c of chunks) {
-  if (report[c].gzip > BUDGET.chunk) {
-    console.error(`dashboard build: ${c} is ${kb(report[c].gzip)} gzip, over the ${kb(BUDGET.chunk)} budget of a lazy chunk`);
+for (const c of lazy) {
+  if (screenGzip(c) > BUDGET.screen) {
+    console.error(`dashboard build: ${c} adds ${kb(screenGzip(c))} gzip, over the ${kb(BUDGET.screen)} budget of a lazy screen`);
     failed = true;
   }
 }

@@ -243,7 +243,7 @@ describe('dashboard', () => {
       return { x: (r.x + r.width / 2) * k, y: (r.y + r.height / 2) * k };
     });
     await overlay.hover({ position: cta });
-    await expect.poll(() => page.locator('.cursor-tip .tip-el').textContent()).toBe('on #cta · 90 clicks (44.1%)');
+    await expect.poll(() => page.locator('.cursor-tip .tip-el').textContent()).toBe('on button “Start free trial” · 90 clicks (44.1%)');
     await page.screenshot({ path: join(SHOTS, 'heatmaps-tooltip-1440x900.png') }); // as the user sees it, scrolled
     expect(await page.locator('.cursor-tip .tip-count').textContent()).toMatch(/^\d+ clicks? here$/);
     // over blank page: no element line

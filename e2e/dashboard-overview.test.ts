@@ -110,6 +110,40 @@ test('a new page shows in the lists with the tile refresh that counts it', async
   await page.close();
 });
 
+test('Today is drawn per hour; bot visits are left out by default and counted with the toggle', async () => {
+  const HEADLESS = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36';
+  const path = `/static/bots-only-${Date.now()}`;
+  const res = await fetch(env.tap.origin + '/i', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Project-Key': env.tap.project.public_key, Origin: env.site, 'User-Agent': HEADLESS, 'Accept-Language': 'en' },
+    body: JSON.stringify({ events: [0, 1, 2].map(() => ({ id: crypto.randomUUID(), ts: Date.now(), type: 'page_view', session_id: crypto.randomUUID(),
+      anonymous_id: crypto.randomUUID(), url: env.site + path, viewport: { w: 1280, h: 800 } })) }),
+  });
+  expect(res.status).toBe(200);
+  const page = await dash.newPage();
+  const errors = watchErrors(page);
+  await page.goto(app(env, 'overview', { period: 'today' }));
+  // one day: 24 hourly points, hour labels on the axis
+  await page.locator('.chart-wrap[data-unit="hour"][data-points="24"]').waitFor();
+  expect(await page.locator('.legend-note').textContent()).toContain('per hour (UTC)');
+  await page.locator('.tile[data-metric="pageviews"] .tile-value').waitFor();
+  const count = async () => Number((await page.locator('.tile[data-metric="pageviews"] .tile-value').textContent())!.replace(/\D/g, ''));
+  const human = await count();
+  await page.locator('.list-card').first().locator('.list-row').first().waitFor();
+  expect(await page.locator('.list-row', { hasText: path }).count(), 'a bots-only page is not listed').toBe(0);
+  // the share of what the filter left out is shown beside the toggle
+  await page.locator('.bot-share', { hasText: 'filtered' }).waitFor();
+  const share = (await page.locator('.bot-share').textContent())!;
+  await shoot(page, 'overview-today-hourly');
+  await page.getByLabel(/Include bots/).check();
+  await expect.poll(() => page.url()).toContain('bots=include');
+  await page.locator('.tile[data-metric="pageviews"] .tile-value', { hasText: new RegExp(`^${human + 3}$`) }).waitFor();
+  await page.locator('.list-row', { hasText: path }).first().waitFor();
+  figure('overview bots', `Today per hour (24 points); ${human} page views without bots, ${human + 3} with; the toggle says${share}`);
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
 test('keyboard: period letters, ←/→, X to compare; every control reachable with Tab', async () => {
   const page = await dash.newPage();
   await page.goto(app(env, 'overview'));

@@ -11,12 +11,30 @@ import { html } from './html';
 import { type Period, PERIODS, rangeOf, toDay } from './lib/dates';
 import { clearFilters, hasFilters } from './lib/url-state';
 import { ComingSoon } from './pages/coming-soon';
-import { HeatmapsPage } from './pages/heatmaps';
 import { OverviewPage } from './pages/overview';
 import { SettingsPage } from './pages/settings';
 import { NoProjects, SignInPage } from './pages/signin';
 import { Link } from './components/link';
 import { navigate, patch, recall, remember, state, useAppState } from './store';
+
+// The heatmaps screen (viewer, overlay, layouts, element placement) is a chunk of its own, loaded
+// when it is first opened: the overview, where most visits start, does not pay for it.
+type HeatmapsModule = typeof import('./pages/heatmaps');
+let heatmapsChunk: Promise<HeatmapsModule> | undefined;
+
+function LazyHeatmaps(props: Parameters<HeatmapsModule['HeatmapsPage']>[0]) {
+  const [mod, setMod] = useState<HeatmapsModule | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    (heatmapsChunk ??= import('./pages/heatmaps')).then(setMod, () => {
+      heatmapsChunk = undefined;
+      setFailed(true);
+    });
+  }, []);
+  if (failed) return html`<div class="page"><div class="card"><p class="state-text" role="alert">The heatmaps screen could not be loaded. Reload the page to try again.</p></div></div>`;
+  if (!mod) return html`<div class="page"><div class="page-header"><${Skeleton} height=${28} /></div><div class="card"><${Skeleton} lines=${8} height=${24} /></div></div>`;
+  return html`<${mod.HeatmapsPage} ...${props} />`;
+}
 
 type Boot = { kind: 'loading' } | { kind: 'signin' } | { kind: 'error'; error: ApiError } | { kind: 'ready'; projects: Project[] };
 
@@ -117,7 +135,7 @@ export function App() {
       page = html`<${OverviewPage} s=${s} project=${project} range=${range} now=${now} demo=${projects.find((p) => p.demo && p.id !== project.id)} />`;
       break;
     case 'heatmaps':
-      page = html`<${HeatmapsPage} s=${s} project=${project} range=${range} now=${now} />`;
+      page = html`<${LazyHeatmaps} s=${s} project=${project} range=${range} now=${now} />`;
       break;
     case 'replays':
     case 'funnels':

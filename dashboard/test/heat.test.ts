@@ -1,5 +1,7 @@
 import { expect, test } from 'vitest';
-import { CLASSIC, colorize, composite, fullColourAt, gaussian, intensity, kernelOf, lut, p99, percentile, scaleOf, tileAt, tileOf, tilesCsv } from '../src/lib/heat';
+import { CLASSIC, colorize, composite, countAt, fullColourAt, gaussian, intensity, kernelOf, lut, p99, percentile, scaleOf, spotsInBox, spotsOfTiles, tileAt, tileOf, tilesCsv } from '../src/lib/heat';
+
+const tile = (i: number, j: number) => spotsOfTiles([{ i, j, count: 1 }])[0]!;
 
 test('p99 is a nearest-rank percentile of the non-empty tiles', () => {
   expect(percentile([], 0.99)).toBe(0);
@@ -51,16 +53,16 @@ test('tiles follow DESIGN §5: i = min(63, floor(x·64))', () => {
 });
 
 test('the kernel: 20 px radius (σ = r/2) widened by the spread over the tile', () => {
-  const k = kernelOf({ i: 0, j: 0 }, { width: 6400, height: 6400, radius: 20 });
-  expect(k.cx).toBe(50);
-  expect(k.cy).toBe(50);
+  const k = kernelOf(tile(0, 0), { width: 6400, height: 6400, radius: 20 });
+  expect(k.cx).toBeCloseTo(50);
+  expect(k.cy).toBeCloseTo(50);
   expect(k.sx).toBeCloseTo(Math.sqrt(100 + 10000 / 12));
   // a narrow document: tiles are small and the kernel dominates
-  const small = kernelOf({ i: 63, j: 63 }, { width: 64, height: 64, radius: 20 });
-  expect(small.cx).toBe(63.5);
+  const small = kernelOf(tile(63, 63), { width: 64, height: 64, radius: 20 });
+  expect(small.cx).toBeCloseTo(63.5);
   expect(small.sx).toBeCloseTo(Math.sqrt(100 + 1 / 12));
   // devicePixelRatio 2: the caller doubles the radius
-  expect(kernelOf({ i: 0, j: 0 }, { width: 64, height: 64, radius: 40 }).sx).toBeCloseTo(Math.sqrt(400 + 1 / 12));
+  expect(kernelOf(tile(0, 0), { width: 64, height: 64, radius: 40 }).sx).toBeCloseTo(Math.sqrt(400 + 1 / 12));
   expect(gaussian(0, 10)).toBe(1);
   expect(gaussian(10, 10)).toBeCloseTo(Math.exp(-0.5));
   expect(composite([0.5, 0.5])).toBeCloseTo(0.75);
@@ -102,4 +104,29 @@ test('the legend says when there is nothing of that kind (not "0 … 1 dead clic
   expect(legendTop(0, 'p99', 'rage')).toBe('no rage clicks here');
   expect(legendTop(1, 'log', 'dead')).toBe('1 dead click · log');
   expect(legendTop(10, 'log', 'clicks')).toBe('10 clicks · log');
+});
+
+test('element grid cells become spots inside the element box, wherever the layout puts it', () => {
+  const doc = { w: 1000, h: 2000 };
+  // a 160×40 button at (100, 500); cell 0 is its top-left 10×2.5 px, cell 16·2+15 = 47 the right end of row 2
+  const spots = spotsInBox([[0, 3], [47, 5]], { x: 100, y: 500, w: 160, h: 40 }, doc, 16);
+  expect(spots[0]!.u * doc.w).toBeCloseTo(105);
+  expect(spots[0]!.v * doc.h).toBeCloseTo(501.25);
+  expect(spots[1]!.u * doc.w).toBeCloseTo(255);
+  expect(spots[1]!.v * doc.h).toBeCloseTo(506.25);
+  // the spread is the cell's: 10 px wide → sd 10/√12
+  expect(spots[0]!.su * doc.w).toBeCloseTo(10 / Math.sqrt(12));
+  // the kernel sits on the cell, not on a 64×64 document tile
+  const k = kernelOf(spots[1]!, { width: 1000, height: 2000, radius: 20 });
+  expect(k.cx).toBeCloseTo(255);
+  expect(k.cy).toBeCloseTo(506.25);
+  expect(k.sy).toBeCloseTo(Math.sqrt(100 + 2.5 * 2.5 / 12));
+  // counts under a point: only the cell's own box
+  expect(countAt(spots, 255 / 1000, 506 / 2000)).toBe(5);
+  expect(countAt(spots, 104 / 1000, 501 / 2000)).toBe(3);
+  expect(countAt(spots, 180 / 1000, 520 / 2000)).toBe(0);
+  // the same cells on the phone layout's box land on the phone's button
+  const phone = spotsInBox([[47, 5]], { x: 20, y: 900, w: 350, h: 48 }, { w: 390, h: 3000 }, 16);
+  expect(phone[0]!.u * 390).toBeCloseTo(20 + 15.5 * (350 / 16));
+  expect(phone[0]!.v * 3000).toBeCloseTo(900 + 2.5 * 3);
 });

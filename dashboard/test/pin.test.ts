@@ -47,3 +47,31 @@ test('elementAt: the innermost placed element under a point, none off every box'
   expect(elementAt(pinned, 500, 900)).toBeUndefined();
   expect(elementAt([], 1, 1)).toBeUndefined();
 });
+
+test('heatSpots: element grids drawn in their boxes, unattached clicks as tiles, missing elements counted', async () => {
+  const { heatSpots } = await import('../src/lib/pin');
+  const heat = {
+    grid: 16,
+    total: 12,
+    attributed: 10,
+    pageviews: 3,
+    elements: [
+      { selector_hash: '1', selector: '#buy', count: 6, cells: [[136, 6]] as Array<[number, number]> }, // cell (8, 8): the middle
+      { selector_hash: '2', selector: '#gone', count: 3, cells: [[0, 3]] as Array<[number, number]> },
+    ],
+    unattached: [[10, 20, 2]] as Array<[number, number, number]>,
+  };
+  const locate = (s: string) => (s === '#buy' ? { x: 100, y: 400, w: 160, h: 40, label: 'button “Buy”' } : null);
+  const r = heatSpots(heat, locate, { w: 1000, h: 2000 });
+  expect(r.spots).toHaveLength(2);
+  const tile = r.spots[0]!;
+  expect(tile.count).toBe(2);
+  expect(tile.u).toBeCloseTo(10.5 / 64);
+  const buy = r.spots[1]!;
+  expect(buy.count).toBe(6);
+  expect(buy.u * 1000).toBeCloseTo(100 + 8.5 * 10);
+  expect(buy.v * 2000).toBeCloseTo(400 + 8.5 * 2.5);
+  // #gone (3) and the element beyond the limit (10 − 6 − 3 = 1) are not drawn
+  expect(r.undrawn).toBe(4);
+  expect(r.undrawnElements).toBe(1);
+});

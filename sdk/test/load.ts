@@ -173,6 +173,8 @@ export async function makePage(o: PageOptions = {}): Promise<Page> {
   Object.defineProperty(w, 'innerHeight', { configurable: true, get: () => dims.vh });
   Object.defineProperty(w, 'pageXOffset', { configurable: true, get: () => dims.sx });
   Object.defineProperty(w, 'pageYOffset', { configurable: true, get: () => dims.sy });
+  Object.defineProperty(w, 'scrollX', { configurable: true, get: () => dims.sx });
+  Object.defineProperty(w, 'scrollY', { configurable: true, get: () => dims.sy });
   if (o.before) o.before(w);
   if (!o.noSdk) w.eval(await bundle('sdk'));
 
@@ -194,9 +196,11 @@ export async function makePage(o: PageOptions = {}): Promise<Page> {
     },
     click(el, x = 10, y = 10, init = {}) {
       const MouseEvent = w.MouseEvent;
-      el.dispatchEvent(
-        new MouseEvent('click', { bubbles: true, cancelable: true, detail: 1, button: 0, clientX: x - dims.sx, clientY: y - dims.sy, ...init }),
-      );
+      const ev = new MouseEvent('click', { bubbles: true, cancelable: true, detail: 1, button: 0, clientX: x - dims.sx, clientY: y - dims.sy, ...init });
+      // jsdom's pageX/pageY ignore the stubbed scroll offset: (x, y) are page coordinates
+      Object.defineProperty(ev, 'pageX', { value: x });
+      Object.defineProperty(ev, 'pageY', { value: y });
+      el.dispatchEvent(ev);
     },
     tap(...args) {
       w.tapistry(...args);

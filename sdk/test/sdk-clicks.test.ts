@@ -46,6 +46,32 @@ test('x,y are document-relative, ex,ey element-relative; selector, hash and butt
   });
 });
 
+test('a click on a sticky / fixed element is flagged and placed where the element sits at the top of the page', async () => {
+  const p = await makePage({
+    html: HTML.replace('<main>', '<header style="position: sticky; top: 0"><nav><a id="pricing" href="#p">Pricing</a></nav></header><div id="fab" style="position: fixed"><button id="chat">Chat</button></div><main>'),
+    layout: { docW: 1000, docH: 4000, sy: 2000 },
+  });
+  const link = p.doc.getElementById('pricing')!;
+  // scrolled 2000 px down: the sticky nav is at the top of the viewport
+  link.getBoundingClientRect = () => ({ left: 100, top: 10, width: 80, height: 20, right: 180, bottom: 30, x: 100, y: 10 }) as DOMRect;
+  p.click(link, 120, 2015);
+  const chat = p.doc.getElementById('chat')!;
+  chat.getBoundingClientRect = () => ({ left: 900, top: 700, width: 50, height: 50, right: 950, bottom: 750, x: 900, y: 700 }) as DOMRect;
+  await p.tick(1100);
+  p.click(chat, 925, 2725);
+  const buy = p.doc.getElementById('buy')!;
+  buy.getBoundingClientRect = () => ({ left: 200, top: 100, width: 100, height: 40, right: 300, bottom: 140, x: 200, y: 100 }) as DOMRect;
+  await p.tick(1100);
+  p.click(buy, 250, 2110);
+  const [nav, fab, plain] = await sent(p);
+  // document point = the viewport point (y 15 of 4000), not the scrolled page point (2015)
+  expect(nav).toMatchObject({ x: 0.12, y: 0.00375, ex: 0.25, ey: 0.25, props: { fixed: true } });
+  expect(fab).toMatchObject({ x: 0.925, y: 0.18125, ex: 0.5, ey: 0.5, props: { fixed: true } });
+  // an element in the flow keeps its page point and no flag
+  expect(plain).toMatchObject({ x: 0.25, y: 0.5275, ex: 0.5, ey: 0.25 });
+  expect(plain.props.fixed).toBeUndefined();
+});
+
 test('a click on an icon inside a button is a click on the button', async () => {
   const p = await page();
   p.click(p.doc.querySelector('path')!, 10, 10);

@@ -93,11 +93,14 @@ export interface Scope {
   device?: string;
   vw?: string;
   path?: string;
+  /** 'include': count traffic scored as bots too (default: excluded). */
+  bots?: string;
 }
 
 /** The common parameters of every read endpoint. */
 export function scopeParams(s: Scope): Record<string, string> {
   const p: Record<string, string> = { project_id: s.project, from: s.range.from, to: s.range.to };
+  if (s.bots === 'include') p.bots = 'include';
   if (s.device) p.device = s.device;
   if (s.vw) p.vw = s.vw;
   if (s.path) p.path = s.path;

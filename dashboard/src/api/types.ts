@@ -26,7 +26,10 @@ export interface Totals {
 }
 
 export interface SeriesDay extends Totals {
+  /** A day of the series (interval=day): YYYY-MM-DD. */
   date: string;
+  /** A UTC hour of the series (interval=hour): YYYY-MM-DDTHH:00Z. */
+  hour?: string;
 }
 
 export interface Overview {
@@ -35,6 +38,8 @@ export interface Overview {
   top_pages: Array<{ path: string; pageviews: number; sessions: number }>;
   live_visitors?: number;
   timezone?: string;
+  /** What the bot filter left out of the totals (or, with bots=include, what bots are of them). */
+  bots?: { pageviews: number; visitors: number };
 }
 
 export type Dimension =
@@ -74,6 +79,30 @@ export interface Scrollmap {
 export interface Elements {
   elements: Array<{ selector_hash: string; selector: string; clicks: number; rage: number; dead: number; ex: number; ey: number }>;
   total_clicks: number;
+}
+
+/** GET /api/layouts: page views and clicks of a page per (device class, viewport width bucket). */
+export interface LayoutCount {
+  device: string;
+  vw: string;
+  pageviews: number;
+  clicks: number;
+}
+export interface Layouts {
+  layouts: LayoutCount[];
+}
+
+/**
+ * GET /api/heatmap/elements: each clicked element's clicks on a grid × grid grid over its own box
+ * (cells [gy·grid + gx, count]), and the clicks with no element as 64×64 document tiles.
+ */
+export interface ElementHeat {
+  grid: number;
+  elements: Array<{ selector_hash: string; selector: string; count: number; cells: Array<[number, number]> }>;
+  unattached: Array<[number, number, number]>;
+  total: number;
+  attributed: number;
+  pageviews?: number;
 }
 
 export interface Paths {

@@ -11,7 +11,7 @@
 import { normalizePath } from '../../../sdk/src/core/sanitize';
 import { type BookmarkletConfig as Config, START_PROP } from '../lib/bookmarklet-code';
 import { exact, short } from '../lib/format';
-import { fullColourAt, type HeatScale, scaleOf, type Tile } from '../lib/heat';
+import { fullColourAt, type HeatScale, scaleOf, spotsOfTiles, type Tile } from '../lib/heat';
 import { renderHeatmap } from '../lib/heat-render';
 import { type ElementsData, type HeatmapData, isOverlayMessage, OVERLAY_FRAME_PATH, type OverlayMessage, overlayConfig } from '../lib/overlay-messages';
 import { badgeColor, type ElementStat, place } from '../lib/pin';
@@ -182,7 +182,7 @@ function start(cfg: Config): void {
       layer.style.height = d.h + 'px';
       boxes.textContent = '';
       if (view === 'heatmap') {
-        renderHeatmap(canvas, tiles, { cssWidth: d.w, cssHeight: d.h, dpr: window.devicePixelRatio || 1, palette: 'classic', opacity, scale: mode });
+        renderHeatmap(canvas, spotsOfTiles(tiles), { cssWidth: d.w, cssHeight: d.h, dpr: window.devicePixelRatio || 1, palette: 'classic', opacity, scale: mode });
         canvas.style.display = '';
         return;
       }

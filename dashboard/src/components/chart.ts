@@ -1,5 +1,5 @@
-// The overview graph (uPlot): the selected metric per day, a 3 px line over a fading fill, the
-// unfinished day dashed, the previous period as a faint line, and a tooltip with the value, unit
+// The overview graph (uPlot): the selected metric per day (per UTC hour for a single day), a 3 px
+// line over a fading fill, the unfinished day or hour dashed and the hours still to come empty, the previous period as a faint line, and a tooltip with the value, unit
 // and date.
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
@@ -11,7 +11,19 @@ import type { MetricDef } from './metric-tiles';
 
 const LINE = 'rgb(79, 70, 229)';
 
-export function Chart(props: { series: SeriesDay[]; prev?: SeriesDay[]; metric: MetricDef; today: string; dim?: boolean }) {
+const HOUR = 3600;
+/** "13:00" of an hour's start (unix s). */
+const clock = (t: number) => new Date(t * 1000).toISOString().slice(11, 16);
+/** When an entry starts (unix s): its hour, else its day. */
+const startOf = (d: SeriesDay) => (d.hour ? Date.parse(d.hour) / 1000 : dayMs(d.date) / 1000);
+/** "7 Dec 2026, 13:00–14:00" or "7 Dec 2026". */
+function when(d: SeriesDay): string {
+  if (!d.hour) return day(d.date, true);
+  const t = startOf(d);
+  return `${day(d.hour.slice(0, 10), true)}, ${clock(t)}–${clock(t + HOUR)}`;
+}
+
+export function Chart(props: { series: SeriesDay[]; prev?: SeriesDay[]; metric: MetricDef; today: string; now: number; dim?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const tip = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -20,11 +32,16 @@ export function Chart(props: { series: SeriesDay[]; prev?: SeriesDay[]; metric: 
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const xs = series.map((d) => dayMs(d.date) / 1000);
-    const ys = series.map((d) => metric.value(d) ?? null);
-    const lastDone = series.length > 0 && series[series.length - 1]!.date === today ? series.length - 2 : series.length - 1;
+    const hourly = series[0]?.hour !== undefined;
+    const step = hourly ? HOUR : 86400;
+    const nowS = props.now / 1000;
+    const xs = series.map(startOf);
+    // entries still to come (later hours of today) have no value yet; the running one is "so far"
+    const ys = series.map((d, i) => (xs[i]! > nowS ? null : (metric.value(d) ?? null)));
+    const running = xs.findIndex((x) => x <= nowS && nowS < x + step);
+    const lastDone = running >= 0 ? running - 1 : series.length - 1;
     const solid = ys.map((v, i) => (i <= lastDone ? v : null));
-    const dashed = ys.map((v, i) => (i >= lastDone && lastDone >= 0 && series.length - 1 > lastDone ? v : null));
+    const dashed = ys.map((v, i) => (running >= 0 && (i === running || i === lastDone) ? v : null));
     const cmp = prev ? series.map((_, i) => (prev[i] ? (metric.value(prev[i]!) ?? null) : null)) : undefined;
     const data: uPlot.AlignedData = cmp ? [xs, solid, dashed, cmp] : [xs, solid, dashed];
     const fill = (u: uPlot) => {
@@ -46,10 +63,10 @@ export function Chart(props: { series: SeriesDay[]; prev?: SeriesDay[]; metric: 
           grid: { show: false },
           ticks: { show: false },
           font: '12px system-ui, sans-serif',
-          // whole days only (uPlot would otherwise tick every few hours on short ranges)
-          incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400, 182 * 86400],
-          space: 56,
-          values: (_u, vals) => vals.map((v) => day(new Date(v * 1000).toISOString().slice(0, 10))),
+          // whole days only (uPlot would otherwise tick every few hours on short ranges); hours for one day
+          incrs: hourly ? [HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR] : [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400, 182 * 86400],
+          space: hourly ? 44 : 56,
+          values: (_u, vals) => vals.map((v) => (hourly ? clock(v) : day(new Date(v * 1000).toISOString().slice(0, 10)))),
         },
         {
           stroke: '#4b5563',
@@ -82,7 +99,7 @@ export function Chart(props: { series: SeriesDay[]; prev?: SeriesDay[]; metric: 
             t.textContent = '';
             const d = document.createElement('div');
             d.className = 'tip-date';
-            d.textContent = day(series[i]!.date, true) + (series[i]!.date === today ? ' (so far)' : '');
+            d.textContent = when(series[i]!) + (i === running ? ' (so far)' : '');
             const val = document.createElement('div');
             val.className = 'tip-value';
             val.textContent = `${v === null || v === undefined ? '–' : metric.exact(v)} ${metric.unit}`;
@@ -90,7 +107,7 @@ export function Chart(props: { series: SeriesDay[]; prev?: SeriesDay[]; metric: 
             if (pv !== undefined && prev?.[i]) {
               const p = document.createElement('div');
               p.className = 'tip-prev';
-              p.textContent = `vs. ${pv === null ? '–' : metric.exact(pv)} on ${day(prev[i]!.date, true)}`;
+              p.textContent = `vs. ${pv === null ? '–' : metric.exact(pv)} on ${when(prev[i]!)}`;
               t.append(p);
             }
             t.hidden = false;
@@ -112,10 +129,11 @@ export function Chart(props: { series: SeriesDay[]; prev?: SeriesDay[]; metric: 
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [series, prev, metric.id, today]);
+  }, [series, prev, metric.id, today, Math.floor(props.now / 60000)]);
 
-  return html`<div class=${'chart-wrap' + (props.dim ? ' dim' : '')}>
-    <div class="chart" ref=${box} role="img" aria-label=${`${metric.label} per day`}></div>
+  const unit = series[0]?.hour !== undefined ? 'hour' : 'day';
+  return html`<div class=${'chart-wrap' + (props.dim ? ' dim' : '')} data-unit=${unit} data-points=${series.length}>
+    <div class="chart" ref=${box} role="img" aria-label=${`${metric.label} per ${unit}`}></div>
     <div class="chart-tip" ref=${tip} hidden></div>
   </div>`;
 }

@@ -16,12 +16,24 @@ export const VW_LABEL: Record<string, string> = {
   '1440+': '1440 px and wider',
 };
 
-export function FilterBar(props: { s: AppState; range: DayRange; now: number; compare?: boolean }) {
+/** `layoutFilters: false` (heatmaps): device and width are picked by the page's layout tabs instead. */
+/** The bot toggle: traffic scored as bots is left out unless included; `bots` says how much was left out. */
+function BotToggle(props: { s: AppState; bots?: { pageviews: number; share: number } }) {
+  const b = props.bots;
+  const note = b && b.pageviews > 0 ? ` (${b.share < 0.001 ? '<0.1' : (b.share * 100).toFixed(1)}% of page views)` : '';
+  return html`<label class="toggle bot-toggle" title="Visits scored as bots (headless browsers, crawlers, automation: bot score 50 or more) are left out of every number unless included">
+    <input type="checkbox" checked=${props.s.bots === 'include'} onChange=${(e: Event) => patch({ bots: (e.target as HTMLInputElement).checked ? 'include' : '' })} />
+    <span>Include bots${props.s.bots !== 'include' && note ? html`<span class="muted bot-share">${note} filtered</span>` : note ? html`<span class="muted bot-share">${note}</span>` : ''}</span>
+  </label>`;
+}
+
+export function FilterBar(props: { s: AppState; range: DayRange; now: number; compare?: boolean; layoutFilters?: boolean; bots?: { pageviews: number; share: number } }) {
   const { s } = props;
+  const layout = props.layoutFilters !== false;
   const pills: Array<{ label: string; clear: Partial<AppState> }> = [];
   if (s.route !== 'heatmaps' && s.path) pills.push({ label: `Page is ${s.path}`, clear: { path: '' } });
-  if (s.device) pills.push({ label: `Device is ${DEVICE_LABEL[s.device]}`, clear: { device: '' } });
-  if (s.vw) pills.push({ label: `Width ${VW_LABEL[s.vw]}`, clear: { vw: '' } });
+  if (layout && s.device) pills.push({ label: `Device is ${DEVICE_LABEL[s.device]}`, clear: { device: '' } });
+  if (layout && s.vw) pills.push({ label: `Width ${VW_LABEL[s.vw]}`, clear: { vw: '' } });
   return html`<div class="filter-bar" role="toolbar" aria-label="Filters">
     <${DatePicker} s=${s} range=${props.range} now=${props.now} />
     ${props.compare &&
@@ -29,7 +41,9 @@ export function FilterBar(props: { s: AppState; range: DayRange; now: number; co
       <input type="checkbox" checked=${s.compare} onChange=${(e: Event) => patch({ compare: (e.target as HTMLInputElement).checked })} />
       <span>Compare</span>
     </label>`}
-    <label class="select-wrap"><span class="sr-only">Device</span>
+    <${BotToggle} s=${s} bots=${props.bots} />
+    ${layout &&
+    html`<label class="select-wrap"><span class="sr-only">Device</span>
       <select value=${s.device} onChange=${(e: Event) => patch({ device: (e.target as HTMLSelectElement).value as Device })}>
         <option value="">All devices</option>
         ${DEVICES.map((d) => html`<option value=${d}>${DEVICE_LABEL[d]}</option>`)}
@@ -40,7 +54,7 @@ export function FilterBar(props: { s: AppState; range: DayRange; now: number; co
         <option value="">All widths</option>
         ${VIEWPORTS.map((v) => html`<option value=${v}>${VW_LABEL[v]}</option>`)}
       </select>
-    </label>
+    </label>`}
     ${pills.length > 0 &&
     html`<div class="pills">
       ${pills.map(

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html';
 import { renderHeatmap } from '../lib/heat-render';
-import { fullColourAt, type HeatScale, type Tile, tileAt } from '../lib/heat';
+import { countAt, fullColourAt, type HeatScale, type Spot } from '../lib/heat';
 import { exact, short } from '../lib/format';
 import { badgeColor, elementAt, fillColor, type Pinned } from '../lib/pin';
 import { bandColor, type Fold, type Marker, reachAt } from '../lib/scroll';
@@ -25,7 +25,8 @@ export interface OverlayProps {
   layout: Layout;
   view: HeatView;
   kind: ClickKind;
-  tiles: Tile[];
+  /** What the heat layer draws: element grid cells where the page lays the elements out, and document tiles. */
+  spots: Spot[];
   opacity: number;
   palette: Palette;
   scale: HeatScale;
@@ -49,8 +50,9 @@ interface Tip {
 
 /** "#cta · 90 clicks (44.1 %)", or its rage / dead count; long selectors are cut by CSS. */
 function elementLine(p: Pinned, kind: ClickKind): string {
-  if (kind === 'clicks') return `${p.selector} · ${plural(p.clicks, KIND_UNIT.clicks)} (${(p.share * 100).toFixed(1)}%)`;
-  return `${p.selector} · ${plural(kind === 'rage' ? p.rage : p.dead, KIND_UNIT[kind])}`;
+  const name = p.label || p.selector;
+  if (kind === 'clicks') return `${name} · ${plural(p.clicks, KIND_UNIT.clicks)} (${(p.share * 100).toFixed(1)}%)`;
+  return `${name} · ${plural(kind === 'rage' ? p.rage : p.dead, KIND_UNIT[kind])}`;
 }
 
 export function HeatOverlay(props: OverlayProps) {
@@ -66,7 +68,7 @@ export function HeatOverlay(props: OverlayProps) {
     if (!c) return;
     if (props.canvasRef) props.canvasRef.current = c;
     if (view === 'heatmap') {
-      renderHeatmap(c, props.tiles, { cssWidth: W, cssHeight: H, dpr: window.devicePixelRatio || 1, palette: props.palette, opacity: props.opacity, scale: props.scale });
+      renderHeatmap(c, props.spots, { cssWidth: W, cssHeight: H, dpr: window.devicePixelRatio || 1, palette: props.palette, opacity: props.opacity, scale: props.scale });
     } else if (view === 'scroll') {
       drawBands(c, props.reach ?? [], W, H);
     } else {
@@ -74,19 +76,19 @@ export function HeatOverlay(props: OverlayProps) {
       c.width = c.height = 1;
       ctx?.clearRect(0, 0, 1, 1);
     }
-  }, [view, props.tiles, props.palette, props.opacity, props.scale, props.reach, W, H]);
+  }, [view, props.spots, props.palette, props.opacity, props.scale, props.reach, W, H]);
 
   const onMove = (e: MouseEvent) => {
     const box = (e.currentTarget as HTMLElement).getBoundingClientRect();
     const x = e.clientX - box.left;
     const y = e.clientY - box.top;
     if (view === 'heatmap') {
-      const t = tileAt(props.tiles, x, y, W, H);
+      const n = countAt(props.spots, x / W, y / H);
       const el = elementAt(props.pinned ?? [], x / layout.k, y / layout.k);
       setTip({
         x,
         y,
-        text: t.count > 0 ? plural(t.count, KIND_UNIT[props.kind]) + ' here' : 'No ' + KIND_UNIT[props.kind][1] + ' here',
+        text: n > 0 ? plural(n, KIND_UNIT[props.kind]) + ' here' : 'No ' + KIND_UNIT[props.kind][1] + ' here',
         el: el && elementLine(el, props.kind),
       });
     } else if (view === 'scroll' && props.reach && props.reach.length) {
@@ -163,7 +165,7 @@ function ElementBoxes(props: { pinned: Pinned[]; k: number; highlight?: string; 
       (p) => html`<div class=${'el-box' + (props.highlight === p.selector_hash ? ' focus' : '')} data-selector=${p.selector} data-hash=${p.selector_hash}
         style=${{ left: p.rect.x * k + 'px', top: p.rect.y * k + 'px', width: p.rect.w * k + 'px', height: p.rect.h * k + 'px', background: fillColor(p.clicks, max) }}
         onMouseEnter=${() => props.onHighlight?.(p.selector_hash)} onMouseLeave=${() => props.onHighlight?.(undefined)}
-        title=${`#${p.rank} ${p.selector}\n${exact(p.clicks)} clicks (${(p.share * 100).toFixed(1)}%)${p.rage ? ` · ${exact(p.rage)} rage` : ''}${p.dead ? ` · ${exact(p.dead)} dead` : ''}`}>
+        title=${`#${p.rank} ${p.label ? p.label + ' · ' : ''}${p.selector}\n${exact(p.clicks)} clicks (${(p.share * 100).toFixed(1)}%)${p.rage ? ` · ${exact(p.rage)} rage` : ''}${p.dead ? ` · ${exact(p.dead)} dead` : ''}`}>
         <span class="el-dot" style=${{ left: (p.point.x - p.rect.x) * k + 'px', top: (p.point.y - p.rect.y) * k + 'px' }}></span>
       </div>`,
     )}

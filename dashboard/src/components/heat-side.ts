@@ -33,7 +33,7 @@ export function ElementList(props: {
   const els = q.data.elements.slice(0, props.limit ?? 50);
   const total = q.data.total_clicks || els.reduce((a, e) => a + e.clicks, 0);
   if (els.length === 0) return html`<p class="muted">No clicked elements in this range.</p>`;
-  const placed = new Set((props.pinned ?? []).map((p) => p.selector_hash));
+  const labels = new Map((props.pinned ?? []).map((p) => [p.selector_hash, p.label]));
   const unplacedBy = new Map((props.unplaced ?? []).map((u) => [u.selector_hash, u]));
   return html`<div class="element-list">
     <p class="found" data-found=${els.length}>Found: <strong>${exact(els.length)}</strong> ${els.length === 1 ? 'element' : 'elements'} / <strong>${exact(total)}</strong> ${total === 1 ? 'click' : 'clicks'}</p>
@@ -45,13 +45,13 @@ export function ElementList(props: {
           data-clicks=${e.clicks} onMouseEnter=${() => props.onHighlight(e.selector_hash)} onMouseLeave=${() => props.onHighlight(undefined)}>
           <span class="el-rank">${i + 1}</span>
           <span class="el-main">
+            ${labels.get(e.selector_hash) && html`<span class="el-name">${labels.get(e.selector_hash)}</span>`}
             <code class="el-sel" title=${e.selector || '(no selector)'}>${e.selector || '(no selector)'}</code>
             <span class="el-meta">
               <span title=${plural(e.clicks, KIND_UNIT.clicks)}>${short(e.clicks)} ${e.clicks === 1 ? 'click' : 'clicks'}</span> · <span>${percent(share)}</span>
               ${e.rage > 0 && html` · <span class="flag rage" title=${plural(e.rage, KIND_UNIT.rage)}>rage ${short(e.rage)}</span>`}
               ${e.dead > 0 && html` · <span class="flag dead" title=${plural(e.dead, KIND_UNIT.dead)}>dead ${short(e.dead)}</span>`}
               ${props.canPlace && u && html` · <span class="warn-text">${REASON[u.reason]}</span>`}
-              ${props.canPlace && !u && placed.has(e.selector_hash) && html``}
             </span>
           </span>
         </li>`;

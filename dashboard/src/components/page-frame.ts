@@ -11,7 +11,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Snapshot } from '../api/types';
 import { html } from '../html';
-import type { Rect } from '../lib/pin';
+import { elementLabel } from '../lib/label';
+import type { Locate } from '../lib/pin';
 import { SANDBOX_SELF } from '../lib/live-url';
 
 export interface Layout {
@@ -28,12 +29,12 @@ export interface Layout {
   scrollY: number;
   live: boolean;
   /** Measures an element by selector (document coordinates), when the frame's DOM is readable. */
-  locate?: (selector: string) => Rect | null | 'hidden';
+  locate?: Locate;
   /** The frame's document, for the PNG wireframe. */
   doc?: Document;
 }
 
-export function locateIn(doc: Document): (selector: string) => Rect | null | 'hidden' {
+export function locateIn(doc: Document): Locate {
   const win = doc.defaultView;
   return (selector) => {
     let el: Element | null = null;
@@ -47,7 +48,7 @@ export function locateIn(doc: Document): (selector: string) => Rect | null | 'hi
     if (r.width <= 0 || r.height <= 0) return 'hidden';
     const style = win?.getComputedStyle(el);
     if (style && (style.visibility === 'hidden' || style.display === 'none')) return 'hidden';
-    return { x: r.left + (win?.scrollX ?? 0), y: r.top + (win?.scrollY ?? 0), w: r.width, h: r.height };
+    return { x: r.left + (win?.scrollX ?? 0), y: r.top + (win?.scrollY ?? 0), w: r.width, h: r.height, label: elementLabel(el) };
   };
 }
 

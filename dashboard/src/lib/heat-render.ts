@@ -1,9 +1,10 @@
-// Draws a click heatmap on a canvas: one Gaussian kernel per tile (alpha = intensity, composited
+// Draws a click heatmap on a canvas: one Gaussian kernel per spot (a document tile or a cell of an
+// element's click grid, lib/heat.ts Spot) (alpha = intensity, composited
 // source-over), then the density is colourized through the palette's lookup table. Canvases are
 // capped at 8000 device pixels a side (bigger ones freeze browsers, PostHog's finding): a taller
 // document is drawn at a lower resolution and stretched by CSS.
 
-import { colorize, type HeatScale, intensity, kernelOf, lut, paletteStops, scaleOf, type Tile } from './heat';
+import { colorize, type HeatScale, intensity, kernelOf, lut, paletteStops, scaleOf, type Spot } from './heat';
 
 export const MAX_CANVAS = 8000;
 const STAMP = 96;
@@ -47,7 +48,7 @@ export interface RenderResult {
   max: number;
 }
 
-export function renderHeatmap(canvas: HTMLCanvasElement, tiles: readonly Tile[], o: RenderOptions): RenderResult {
+export function renderHeatmap(canvas: HTMLCanvasElement, spots: readonly Spot[], o: RenderOptions): RenderResult {
   const dpr = Math.max(1, o.dpr || 1);
   const res = Math.min(1, MAX_CANVAS / Math.max(1, o.cssHeight * dpr), MAX_CANVAS / Math.max(1, o.cssWidth * dpr));
   const w = Math.max(1, Math.round(o.cssWidth * dpr * res));
@@ -58,12 +59,12 @@ export function renderHeatmap(canvas: HTMLCanvasElement, tiles: readonly Tile[],
   canvas.style.height = o.cssHeight + 'px';
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   ctx.clearRect(0, 0, w, h);
-  const scale = scaleOf(tiles, o.scale);
-  if (tiles.length === 0) return { scale, max: 0 };
+  const scale = scaleOf(spots, o.scale);
+  if (spots.length === 0) return { scale, max: 0 };
   const radius = (o.radius ?? 20) * dpr * res;
   const st = stamp();
   let max = 0;
-  for (const t of tiles) {
+  for (const t of spots) {
     if (t.count <= 0) continue;
     max = Math.max(max, t.count);
     const k = kernelOf(t, { width: w, height: h, radius });

@@ -18,8 +18,50 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank - 1]!;
 }
 
+/**
+ * What the heat layer draws: `count` clicks spread over a box centred at (u, v) with standard
+ * deviations (su, sv), all as fractions of the document. A 64×64 document tile is one spot; so is
+ * each cell of an element's 16×16 click grid, placed in the element's box where the page being shown
+ * lays it out (so a click lands on its element whatever the layout).
+ */
+export interface Spot {
+  u: number;
+  v: number;
+  su: number;
+  sv: number;
+  count: number;
+}
+
+/** Spread (standard deviation) of clicks uniform over a side of length s: s / √12. */
+const spread = (s: number) => s / Math.sqrt(12);
+
+export function spotsOfTiles(tiles: readonly Tile[], grid = GRID): Spot[] {
+  return tiles.map((t) => ({ u: (t.i + 0.5) / grid, v: (t.j + 0.5) / grid, su: spread(1 / grid), sv: spread(1 / grid), count: t.count }));
+}
+
+/** An element's grid cells ([cell index = gy·grid + gx, count]) inside its box (document px) → spots. */
+export function spotsInBox(cells: ReadonlyArray<readonly [number, number]>, box: { x: number; y: number; w: number; h: number }, doc: { w: number; h: number }, grid: number): Spot[] {
+  const cw = box.w / grid;
+  const ch = box.h / grid;
+  return cells.map(([c, count]) => ({
+    u: (box.x + ((c % grid) + 0.5) * cw) / doc.w,
+    v: (box.y + (Math.floor(c / grid) + 0.5) * ch) / doc.h,
+    su: spread(cw / doc.w),
+    sv: spread(ch / doc.h),
+    count,
+  }));
+}
+
+/** Clicks of the spots whose box holds the document point (u, v). */
+export function countAt(spots: readonly Spot[], u: number, v: number): number {
+  const half = Math.sqrt(3); // a box of side s has sd s/√12: its half side is sd·√3
+  let n = 0;
+  for (const p of spots) if (Math.abs(u - p.u) <= p.su * half + 1e-9 && Math.abs(v - p.v) <= p.sv * half + 1e-9) n += p.count;
+  return n;
+}
+
 /** The scale of a heatmap: the 99th percentile of the non-empty tiles, so one outlier cannot wash out the rest. */
-export function p99(tiles: readonly Tile[]): number {
+export function p99<T extends { count: number }>(tiles: readonly T[]): number {
   return percentile(
     tiles.filter((t) => t.count > 0).map((t) => t.count),
     0.99,
@@ -35,7 +77,7 @@ export type HeatScale = 'log' | 'p99';
 export const HEAT_SCALES: HeatScale[] = ['log', 'p99'];
 
 /** The count a scale divides by: the busiest tile (log) or the 99th percentile (p99). */
-export function scaleOf(tiles: readonly Tile[], mode: HeatScale): number {
+export function scaleOf<T extends { count: number }>(tiles: readonly T[], mode: HeatScale): number {
   if (mode === 'p99') return p99(tiles);
   let max = 0;
   for (const t of tiles) max = Math.max(max, t.count);
@@ -67,25 +109,18 @@ export interface Geometry {
   height: number;
   /** Kernel radius in device pixels (20 CSS px × devicePixelRatio, UX.md). */
   radius: number;
-  grid?: number;
 }
 
 /**
- * Where a tile's kernel goes on the canvas: centred on the tile, with a Gaussian whose sigma per
- * axis combines the kernel (σ = radius / 2) with the spread of clicks over the tile (a uniform
- * distribution over a side s has variance s²/12), so tall tiles of a long page stay smooth.
+ * Where a spot's kernel goes on the canvas: centred on the spot, with a Gaussian whose sigma per
+ * axis combines the kernel (σ = radius / 2) with the spread of the spot's clicks, so tall tiles of
+ * a long page stay smooth and a small element's cell stays a point.
  */
-export function kernelOf(t: { i: number; j: number }, g: Geometry): { cx: number; cy: number; sx: number; sy: number } {
-  const grid = g.grid ?? GRID;
-  const tw = g.width / grid;
-  const th = g.height / grid;
+export function kernelOf(p: Spot, g: Geometry): { cx: number; cy: number; sx: number; sy: number } {
   const sk = g.radius / 2;
-  return {
-    cx: (t.i + 0.5) * tw,
-    cy: (t.j + 0.5) * th,
-    sx: Math.sqrt(sk * sk + (tw * tw) / 12),
-    sy: Math.sqrt(sk * sk + (th * th) / 12),
-  };
+  const sx = p.su * g.width;
+  const sy = p.sv * g.height;
+  return { cx: p.u * g.width, cy: p.v * g.height, sx: Math.sqrt(sk * sk + sx * sx), sy: Math.sqrt(sk * sk + sy * sy) };
 }
 
 /** Gaussian alpha at distance r for sigma s (1 at the centre). */

@@ -2,6 +2,8 @@
 // shown (snapshot or live), by selector and element-relative position, so badges land on the element
 // wherever the layout puts it; elements no longer in the page are counted and listed, never dropped.
 // Pure functions: the caller supplies a `locate(selector)` that measures the element.
+import type { ElementHeat } from '../api/types';
+import { type Spot, spotsInBox, spotsOfTiles } from './heat';
 
 export interface ElementStat {
   selector_hash: string;
@@ -20,7 +22,13 @@ export interface Rect {
   h: number;
 }
 
+/** An element as the page being shown lays it out: its box, and what a person would call it (lib/label.ts). */
+export type Located = Rect & { label?: string };
+export type Locate = (selector: string) => Located | null | 'hidden';
+
 export interface Pinned extends ElementStat {
+  /** "link “Pricing”", when the element has a name in the page shown. */
+  label?: string;
   rank: number;
   share: number; // of all clicks, 0..1
   rect: Rect;
@@ -56,7 +64,7 @@ export function badgeAt(r: Rect, docW: number, docH: number, bw = BADGE_W, bh = 
 export function place(
   elements: readonly ElementStat[],
   totalClicks: number,
-  locate: (selector: string) => Rect | null | 'hidden',
+  locate: Locate,
   doc: { w: number; h: number },
 ): { pinned: Pinned[]; unplaced: Unplaced[]; unplacedClicks: number } {
   const total = totalClicks > 0 ? totalClicks : elements.reduce((a, e) => a + e.clicks, 0);
@@ -67,13 +75,39 @@ export function place(
     const base = { ...e, rank: k + 1, share: total > 0 ? e.clicks / total : 0 };
     const r = e.selector ? locate(e.selector) : null;
     if (r && r !== 'hidden' && r.w > 0 && r.h > 0) {
-      pinned.push({ ...base, rect: r, point: pointIn(r, e.ex, e.ey), badge: badgeAt(r, doc.w, doc.h) });
+      const rect = { x: r.x, y: r.y, w: r.w, h: r.h };
+      pinned.push({ ...base, label: r.label || undefined, rect, point: pointIn(rect, e.ex, e.ey), badge: badgeAt(rect, doc.w, doc.h) });
     } else {
       unplaced.push({ ...base, reason: !e.selector ? 'no-selector' : r === 'hidden' ? 'hidden' : 'missing' });
       unplacedClicks += e.clicks;
     }
   });
   return { pinned, unplaced, unplacedClicks };
+}
+
+/**
+ * The heat layer in snapshot mode: each element's click grid drawn in the box where the page shown
+ * lays the element out, and the clicks with no element as document tiles. Clicks on elements this
+ * page does not have (or hides) cannot be drawn anywhere true: they are counted, not guessed.
+ */
+export function heatSpots(
+  heat: ElementHeat,
+  locate: Locate,
+  doc: { w: number; h: number },
+): { spots: Spot[]; undrawn: number; undrawnElements: number } {
+  const spots: Spot[] = spotsOfTiles(heat.unattached.map(([i, j, count]) => ({ i, j, count })));
+  let drawn = 0;
+  let undrawnElements = 0;
+  for (const e of heat.elements) {
+    const r = e.selector ? locate(e.selector) : null;
+    if (r && r !== 'hidden' && r.w > 0 && r.h > 0) {
+      spots.push(...spotsInBox(e.cells, r, doc, heat.grid));
+      drawn += e.count;
+    } else undrawnElements++;
+  }
+  // what is not drawn: elements the page lacks or hides, and elements beyond the API's limit
+  const undrawn = heat.attributed - drawn;
+  return { spots, undrawn, undrawnElements };
 }
 
 /** The innermost placed element under a document point (the smallest box holding it), if any. */

@@ -27,6 +27,8 @@ export interface AppState {
   from: string;
   to: string;
   compare: boolean;
+  /** Traffic scored as bots (bot score ≥ 50, spec §7): hidden everywhere unless 'include'. */
+  bots: '' | 'include';
   device: Device;
   vw: Viewport;
   /** Overview: page filter. Heatmaps: the page shown. */
@@ -48,6 +50,7 @@ export const DEFAULTS: AppState = {
   from: '',
   to: '',
   compare: false,
+  bots: '',
   device: '',
   vw: '',
   path: '',
@@ -92,6 +95,7 @@ export function parse(pathname: string, search: string): AppState {
     s.period = DEFAULTS.period;
   }
   s.compare = q.get('compare') === 'previous';
+  s.bots = q.get('bots') === 'include' ? 'include' : '';
   s.device = oneOf(q.get('device'), DEVICES, '');
   s.vw = oneOf(q.get('vw'), VIEWPORTS, '');
   const path = q.get('path') ?? '';
@@ -115,7 +119,7 @@ const PAGE_KEYS: Partial<Record<Route, Array<keyof AppState>>> = {
   heatmaps: ['mode', 'view', 'kind', 'opacity', 'palette', 'scale'],
   settings: ['tab'],
 };
-const SHARED_KEYS: Array<keyof AppState> = ['project', 'period', 'from', 'to', 'device', 'vw', 'path'];
+const SHARED_KEYS: Array<keyof AppState> = ['project', 'period', 'from', 'to', 'bots', 'device', 'vw', 'path'];
 
 /** The URL (path + query) of a state; defaults are left out. */
 export function build(s: AppState): string {

@@ -3,10 +3,11 @@
 // overlay modes — the DOM snapshot (default), the live page in a frame, or the bookmarklet on your
 // own site. Exports: PNG of what is drawn, CSV of tiles, JSON of element counts.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { get, scopeParams, type Scope } from '../api/client';
-import type { Elements, Heatmap, Paths, Project, Scrollmap, Snapshot } from '../api/types';
+import { get, scopeParams } from '../api/client';
+import type { ElementHeat, Elements, Heatmap, Layouts, Paths, Project, Scrollmap, Snapshot } from '../api/types';
 import { BookmarkletPanel } from '../components/bookmarklet-panel';
-import { FilterBar, VW_LABEL } from '../components/filters';
+import { DEVICE_LABEL, FilterBar, VW_LABEL } from '../components/filters';
+import { LayoutTabs } from '../components/layout-tabs';
 import { HeatOverlay, KIND_UNIT, legendTop, plural } from '../components/heat-overlay';
 import { ElementList, ReachTable, sideTitle } from '../components/heat-side';
 import { Icon } from '../components/icons';
@@ -20,9 +21,10 @@ import { slug } from '../lib/csv';
 import { type DayRange, PERIODS, toDay } from '../lib/dates';
 import { composePng, download } from '../lib/export-png';
 import { ago, exact, range as fmtRange } from '../lib/format';
-import { type HeatScale, legendGradient, paletteStops, scaleOf, tilesCsv } from '../lib/heat';
+import { type HeatScale, legendGradient, paletteStops, scaleOf, type Spot, spotsOfTiles, tilesCsv } from '../lib/heat';
+import { pickLayout } from '../lib/layouts';
 import { addOriginCommand, liveTarget, projectOrigins } from '../lib/live-url';
-import { elementsJson, place } from '../lib/pin';
+import { elementsJson, heatSpots, place } from '../lib/pin';
 import { markers, pickFold, reachArray } from '../lib/scroll';
 import type { AppState, ClickKind, HeatView, OverlayMode, Palette } from '../lib/url-state';
 import { patch } from '../store';
@@ -114,12 +116,12 @@ function NoLiveOrigin(props: { project: Project }) {
 
 export function HeatmapsPage(props: { s: AppState; project: Project; range: DayRange; now: number }) {
   const { s, project, range } = props;
-  const scope: Scope = { project: s.project, range, device: s.device, vw: s.vw };
-  const base = scopeParams(scope);
+  const pageScope = scopeParams({ project: s.project, range, bots: s.bots });
+
   // A range that includes today is live: the counts refresh in the background every 10 s (and
   // when the tab comes back into view), so clicks made on the site a moment ago show up.
   const poll = range.to >= toDay(props.now) ? 10000 : 0;
-  const pathsParams = { ...base, limit: 50 };
+  const pathsParams = { ...pageScope, limit: 50 };
   const pathsQ = useQuery<Paths>(JSON.stringify(pathsParams), (signal) => get<Paths>('/api/paths', pathsParams, signal), poll);
   useEffect(() => {
     const first = pathsQ.data?.paths[0]?.path;
@@ -127,14 +129,27 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   }, [pathsQ.data, s.path]);
 
   const path = s.path;
+  // One layout per picture: the page's layouts (device × width) with their counts; the URL names
+  // the one shown, and until it does, the busiest is put there (so a reload shows the same).
+  const lp = { ...pageScope, path };
+  const layQ = useQuery<Layouts>(path ? JSON.stringify(lp) : null, (signal) => get<Layouts>('/api/layouts', lp, signal), poll);
+  const chosen = layQ.data ? pickLayout(layQ.data.layouts, s.device, s.vw) : null;
+  useEffect(() => {
+    if (chosen && (chosen.device !== s.device || chosen.vw !== s.vw)) patch({ device: chosen.device, vw: chosen.vw }, { replace: true });
+  }, [chosen?.device, chosen?.vw, s.device, s.vw]);
+  const ready = !!path && !!chosen && chosen.device === s.device && chosen.vw === s.vw;
+  const base = scopeParams({ project: s.project, range, device: s.device, vw: s.vw, bots: s.bots });
+  const on = (p: object) => (ready ? JSON.stringify(p) : null);
   const hp = { ...base, path, kind: s.kind };
-  const heatQ = useQuery<Heatmap>(path ? JSON.stringify(hp) : null, (signal) => get<Heatmap>('/api/heatmap', hp, signal), poll);
+  const heatQ = useQuery<Heatmap>(on(hp), (signal) => get<Heatmap>('/api/heatmap', hp, signal), poll);
+  const ehp = { ...hp, limit: 500 };
+  const ehQ = useQuery<ElementHeat>(s.view === 'heatmap' ? on(ehp) : null, (signal) => get<ElementHeat>('/api/heatmap/elements', ehp, signal), poll);
   const ep = { ...base, path, limit: 50 };
-  const elQ = useQuery<Elements>(path ? JSON.stringify(ep) : null, (signal) => get<Elements>('/api/elements', ep, signal), poll);
+  const elQ = useQuery<Elements>(on(ep), (signal) => get<Elements>('/api/elements', ep, signal), poll);
   const sp = { ...base, path };
-  const scrollQ = useQuery<Scrollmap>(path && s.view === 'scroll' ? JSON.stringify(sp) : null, (signal) => get<Scrollmap>('/api/scrollmap', sp, signal), poll);
+  const scrollQ = useQuery<Scrollmap>(s.view === 'scroll' ? on(sp) : null, (signal) => get<Scrollmap>('/api/scrollmap', sp, signal), poll);
   const snapParams = { project_id: s.project, path, vw: s.vw };
-  const snapQ = useQuery<Snapshot>(path ? JSON.stringify(snapParams) : null, (signal) => get<Snapshot>('/api/snapshot', snapParams, signal));
+  const snapQ = useQuery<Snapshot>(on(snapParams), (signal) => get<Snapshot>('/api/snapshot', snapParams, signal));
 
   const [layout, setLayout] = useState<Layout | null>(null);
   const [blocked, setBlocked] = useState(false);
@@ -144,7 +159,13 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   useEffect(() => setBlocked(false), [s.mode, path]);
 
   const tiles = heatQ.data?.tiles ?? [];
-  const scale = useMemo(() => scaleOf(tiles, s.scale), [tiles, s.scale]);
+  // Snapshot (and bookmarklet-less) views draw each click on its element, where this page lays the
+  // element out; the live frame cannot be measured, so it draws the document tiles.
+  const drawn = useMemo((): { spots: Spot[]; undrawn: number; undrawnElements: number } => {
+    if (ehQ.data && layout?.locate && !layout.live) return heatSpots(ehQ.data, layout.locate, { w: layout.docW, h: layout.docH });
+    return { spots: spotsOfTiles(tiles), undrawn: 0, undrawnElements: 0 };
+  }, [ehQ.data, tiles, layout]);
+  const scale = useMemo(() => scaleOf(drawn.spots, s.scale), [drawn.spots, s.scale]);
   const reach = useMemo(() => (scrollQ.data ? reachArray(scrollQ.data.reach, scrollQ.data.histogram) : undefined), [scrollQ.data]);
   const marks = useMemo(() => (reach ? markers(reach) : []), [reach]);
   const fold = layout ? pickFold(scrollQ.data?.avg_fold_px, layout.vpH, layout.docH) : undefined;
@@ -154,7 +175,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   }, [elQ.data, layout]);
 
   const periodName = PERIODS.find((p) => p.id === s.period)?.label ?? fmtRange(range.from, range.to);
-  const vwName = s.vw ? VW_LABEL[s.vw]! : layout ? `${layout.vpW} px wide` : 'all widths';
+  const vwName = (s.device ? DEVICE_LABEL[s.device] + ' · ' : '') + (s.vw ? VW_LABEL[s.vw]! : layout ? `${layout.vpW} px wide` : 'all widths');
   const snap = snapQ.data;
   const noSnapshot = snapQ.error?.status === 404 && !snapQ.error.missing;
   const live = liveTarget(projectOrigins(project, location.origin), path, snap?.url, location.origin);
@@ -180,12 +201,14 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
 
   const overlay =
     layout &&
-    html`<${HeatOverlay} layout=${layout} view=${s.view} kind=${s.kind} tiles=${tiles} opacity=${s.opacity} palette=${s.palette} scale=${s.scale}
+    html`<${HeatOverlay} layout=${layout} view=${s.view} kind=${s.kind} spots=${drawn.spots} opacity=${s.opacity} palette=${s.palette} scale=${s.scale}
       reach=${reach} views=${scrollQ.data?.views} markers=${marks} fold=${fold} pinned=${placed?.pinned}
       highlight=${highlight} onHighlight=${setHighlight} canvasRef=${overlayCanvas} />`;
 
   let stage;
-  if (!path) {
+  if (path && layQ.data && !chosen) {
+    stage = html`<${Empty} title=${'No views of ' + path + ' in this range'} icon="heatmaps">Pick another page or a longer range.</${Empty}>`;
+  } else if (!path) {
     stage = pathsQ.error
       ? html`<${ErrorPanel} error=${pathsQ.error} retry=${pathsQ.reload} what="The list of pages" />`
       : pathsQ.data
@@ -224,7 +247,8 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   } else if (!snap) {
     stage = html`<div class="stage-skeleton skeleton"></div>`;
   } else {
-    stage = html`<${SnapshotFrame} snap=${snap} projectId=${s.project} width=${stageW} onLayout=${setLayout}>${overlay}</${SnapshotFrame}>`;
+    // keyed by the snapshot: a new layout is a new frame, measured from scratch with its overlay
+    stage = html`<${SnapshotFrame} key=${snap.url + '@' + snap.captured_at + '@' + s.vw} snap=${snap} projectId=${s.project} width=${stageW} onLayout=${setLayout}>${overlay}</${SnapshotFrame}>`;
   }
 
   const err = heatQ.error && !heatQ.data ? heatQ.error : s.view === 'scroll' && scrollQ.error && !scrollQ.data ? scrollQ.error : undefined;
@@ -234,7 +258,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
 
   return html`<div class="page heatmaps-page">
     <${PageHeader} title="Heatmaps">
-      <${FilterBar} s=${s} range=${range} now=${props.now} />
+      <${FilterBar} s=${s} range=${range} now=${props.now} layoutFilters=${false} />
     </${PageHeader}>
     <section class="card heat-toolbar" aria-label="Heatmap settings">
       <div class="toolbar-row">
@@ -245,6 +269,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
           ['bookmarklet', 'Bookmarklet', 'Draw the heatmap over your own page'],
         ]} />
       </div>
+      ${path && html`<div class="toolbar-row"><${LayoutTabs} layouts=${layQ.data?.layouts} device=${s.device} vw=${s.vw} /></div>`}
       <div class="toolbar-row">
         <${Segmented} name="view" label="View" value=${s.view} onChange=${(v: HeatView) => patch({ view: v })} options=${[
           ['heatmap', 'Heatmap'],
@@ -292,6 +317,8 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
               ? html`<${Spinner} /> Loading ${KIND_UNIT[s.kind][1]}…`
               : ''}
           ${snap && s.mode === 'snapshot' && html`<span class="muted"> · snapshot ${ago(props.now - snap.captured_at)} at ${snap.viewport.w}×${snap.viewport.h} · <span class="masked-note" title="So that no visitor's words leave their browser, the snippet masks all text in snapshots (same length, so the layout holds). To show real text, put tapistry('config', { maskText: false }) before the snippet; form values and [data-tapistry-mask] stay masked either way (docs/sdk.md, Privacy).">text shown as Xxxx is masked</span></span>`}
+          ${s.view === 'heatmap' && drawn.undrawn > 0 && html`<span class="muted undrawn-note" title="These elements are not in this snapshot (or are hidden in it), so their clicks cannot be drawn where they happened; they are in the list on the right.">
+            · ${plural(drawn.undrawn, KIND_UNIT[s.kind])} on ${drawn.undrawnElements ? plural(drawn.undrawnElements, ['element', 'elements']) : 'elements'} not in this snapshot</span>`}
           ${dataLoading && heatQ.data && html` <${Spinner} label="Refreshing" />`}
         </p>`}
         ${framed && layout && s.view === 'heatmap' && html`<${Legend} palette=${s.palette} scale=${scale} mode=${s.scale} kind=${s.kind} pageviews=${heatQ.data?.pageviews} vw=${vwName} period=${periodName} />`}

@@ -47,11 +47,20 @@ export function InstallGuide(props: { s: AppState; project: Project; waiting: bo
   </section>`;
 }
 
+/** The share of page views scored as bots, for the filter bar. */
+function botShare(d?: OverviewData): { pageviews: number; share: number } | undefined {
+  if (!d?.bots) return undefined;
+  const all = d.totals.pageviews + (d.bots.pageviews ?? 0);
+  return { pageviews: d.bots.pageviews, share: all > 0 ? d.bots.pageviews / all : 0 };
+}
+
 export function OverviewPage(props: { s: AppState; project: Project; range: DayRange; now: number; demo?: Project }) {
   const { s, project, range } = props;
   const now = useNow(1000);
-  const scope: Scope = { project: s.project, range, device: s.device, vw: s.vw, path: s.path };
-  const params = { ...scopeParams(scope), limit: 10 };
+  const scope: Scope = { project: s.project, range, device: s.device, vw: s.vw, path: s.path, bots: s.bots };
+  // a single day (Today, Yesterday, or one picked day) is drawn per hour
+  const hourly = range.from === range.to;
+  const params = { ...scopeParams(scope), limit: 10, ...(hourly ? { interval: 'hour' } : {}) };
   const today = toDay(props.now);
   const live = range.to >= today;
   const key = JSON.stringify(params);
@@ -78,7 +87,7 @@ export function OverviewPage(props: { s: AppState; project: Project; range: DayR
 
   return html`<div class="page overview-page">
     <${PageHeader} title="Overview" sub=${html`<${LivePill} n=${d?.live_visitors} at=${q.at} now=${now} />`}>
-      <${FilterBar} s=${s} range=${range} now=${props.now} compare=${true} />
+      <${FilterBar} s=${s} range=${range} now=${props.now} compare=${true} bots=${botShare(d)} />
     </${PageHeader}>
     ${showInstall
       ? html`<${InstallGuide} s=${s} project=${project} waiting=${true} demo=${props.demo} />`
@@ -89,8 +98,8 @@ export function OverviewPage(props: { s: AppState; project: Project; range: DayR
         <${MetricTiles} totals=${d?.totals} prev=${s.compare ? pq.data?.totals : undefined} selected=${s.metric}
           onSelect=${(m: AppState['metric']) => patch({ metric: m }, { replace: true })} loading=${q.loading} rangeLabel=${rangeLabel} />
         ${d && d.totals.pageviews === 0 && html`<p class="note">No visits ${s.path || s.device || s.vw ? 'match these filters' : ''} in ${rangeLabel}. Try a longer range${s.path || s.device || s.vw ? ' or clear the filters (Esc)' : ''}.</p>`}
-        ${d ? html`<${Chart} series=${d.series} prev=${s.compare ? pq.data?.series : undefined} metric=${metric} today=${today} dim=${q.loading} />` : html`<div class="chart-skeleton skeleton"></div>`}
-        <p class="legend-note muted small">${metric.label} per day · ${rangeLabel}${s.compare ? ' · faint line: previous period' : ''}${range.to === today ? ' · dashed: today so far' : ''}</p>
+        ${d ? html`<${Chart} series=${d.series} prev=${s.compare ? pq.data?.series : undefined} metric=${metric} today=${today} now=${now} dim=${q.loading} />` : html`<div class="chart-skeleton skeleton"></div>`}
+        <p class="legend-note muted small">${metric.label} per ${hourly ? 'hour (UTC)' : 'day'} · ${rangeLabel}${s.compare ? ' · faint line: previous period' : ''}${range.to === today ? (hourly ? ' · dashed: this hour so far' : ' · dashed: today so far') : ''}</p>
       </section>`}
       <div class="grid-2">
         <${ListCard} title="Pages" scope=${scope} range=${rangeLabel} poll=${poll} version=${version} tabs=${[

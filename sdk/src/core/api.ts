@@ -73,7 +73,7 @@ function command(name: unknown, a?: unknown, b?: unknown): void {
       if (typeof a !== 'string' && typeof a !== 'number') break;
       const id = cut(String(a), 256);
       if (hasPii(id)) {
-        log('identify: PII id ignored');
+        log('identify: PII');
         break;
       }
       const s = session(Date.now()).ids;

@@ -4,7 +4,7 @@
 // and its hash, the element-relative position, double-click debounce, rage detection (≥ 3 clicks
 // within 1 s and 30 px: the third is flagged, the rest of the burst dropped), and dead-click
 // detection (no DOM mutation, route change or page exit within 2.5 s: the click is held until then
-// and sent with props.dead). Keyboard activations are recorded without coordinates.
+// and sent with props.dead), and props.fixed for clicks on a fixed / sticky element. Keyboard activations are recorded without coordinates.
 
 import { cfg } from './config';
 import { guard, later, now, on, unit } from './env';
@@ -46,7 +46,7 @@ let touch: { x: number; y: number; t: number; el: EventTarget | null } | undefin
 let tap: Raw | undefined;
 
 function watchMutations(): void {
-  if (observing || typeof MutationObserver === 'undefined') return;
+  if (observing) return;
   mo = mo || new MutationObserver(guard(changed));
   mo.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
   observing = true;
@@ -91,9 +91,8 @@ function record(target: EventTarget | null, x: number, y: number, b: number, k: 
   watchMutations();
   if (!scheduled) {
     scheduled = true;
-    const next = guard(() => later(processClicks, 0));
-    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(next);
-    else later(next, 16);
+    // every ES2017 browser has requestAnimationFrame and MutationObserver
+    requestAnimationFrame(guard(() => later(processClicks, 0)));
   }
 }
 
@@ -122,14 +121,23 @@ export function processClicks(): void {
     if (rage) props.rage = true;
     const f: Fields = { url: page.url, path: page.path, selector: sel || undefined, selector_hash: sel ? fnv1a64(sel) : undefined, props };
     if (!r.k) {
+      // Page coordinates -> viewport coordinates of the click (layout is clean here).
+      const cx = r.x - scrollX;
+      const cy = r.y - scrollY;
+      // On a fixed / sticky element the click is where the element sits in the viewport, and the
+      // snapshot (taken at the top of the page) shows it there: its document point is the viewport
+      // point, not the scrolled page point — else a sticky nav click lands deep in the page.
+      let a: Element | null = el;
+      while (a && !/fixed|sticky/.test(getComputedStyle(a).position)) a = a.parentElement;
+      if (a) props.fixed = true;
       if (r.w > 0 && r.h > 0) {
-        f.x = unit(r.x / r.w, 5);
-        f.y = unit(r.y / r.h, 5);
+        f.x = unit((a ? cx : r.x) / r.w, 5);
+        f.y = unit((a ? cy : r.y) / r.h, 5);
       }
       const box = el.getBoundingClientRect();
       if (box.width > 0 && box.height > 0) {
-        f.ex = unit((r.x - box.left - window.pageXOffset) / box.width, 3);
-        f.ey = unit((r.y - box.top - window.pageYOffset) / box.height, 3);
+        f.ex = unit((cx - box.left) / box.width, 3);
+        f.ey = unit((cy - box.top) / box.height, 3);
       }
     }
     if (lastChange >= r.t || el.closest(NO_DEAD)) {

@@ -14,11 +14,8 @@ export interface Config {
   cookieDomain: string;
   /** Share of sessions that send anything (0..1), decided from the session id. */
   sampleRate: number;
-  /** Share of sessions whose replay is recorded (used by the lazy recorder). */
-  replaySampleRate: number;
-  /** Replay text masking (used by the lazy recorder). */
+  /** Mask all text in heatmap snapshots (and, later, replay). */
   maskText: boolean;
-  maxReplayBytesPerSession: number;
   /** Honour `navigator.doNotTrack === '1'` and Global Privacy Control. */
   respectDNT: boolean;
   /** Collect nothing until `setConsent({ analytics: true })`. */
@@ -52,9 +49,7 @@ export const cfg: Config = {
   persistence: 'cookie',
   cookieDomain: '',
   sampleRate: 1,
-  replaySampleRate: 0.3,
   maskText: true,
-  maxReplayBytesPerSession: 3e6,
   respectDNT: true,
   requireConsent: false,
   autoPageviews: true,
@@ -84,7 +79,7 @@ export function setConfig(o: unknown): void {
   for (const k in src) {
     const v = src[k];
     const cur = dst[k];
-    if (!Object.prototype.hasOwnProperty.call(dst, k) || !sameKind(v, cur)) continue;
+    if (!({}).hasOwnProperty.call(dst, k) || !sameKind(v, cur)) continue;
     if (typeof cur === 'object' && !Array.isArray(cur)) {
       const inner = cur as Record<string, unknown>;
       const vin = v as Record<string, unknown>;

@@ -29,8 +29,3 @@ export function analyticsAllowed(): boolean {
 export function sampled(sessionId: string, rate: number): boolean {
   return rate >= 1 || parseInt(fnv1a64(sessionId).slice(0, 8), 16) / 4294967296 < rate;
 }
-
-/** The lazy replay recorder may run for this session. */
-export function replayAllowed(sessionId: string): boolean {
-  return analyticsAllowed() && consent.replay !== false && sampled(sessionId + 'r', cfg.replaySampleRate);
-}

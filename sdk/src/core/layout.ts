@@ -27,8 +27,8 @@ export function measure(): void {
   dims.h = e.scrollHeight;
   dims.vw = window.innerWidth;
   dims.vh = window.innerHeight;
-  dims.sx = window.pageXOffset;
-  dims.sy = window.pageYOffset;
+  dims.sx = scrollX;
+  dims.sy = scrollY;
   for (let i = 0; i < listeners.length; i++) listeners[i]!();
 }
 

@@ -86,7 +86,7 @@ export function cleanProps(p: unknown): Record<string, PropValue> | undefined {
   let n = 0;
   let size = 2;
   for (const k in src) {
-    if (!Object.prototype.hasOwnProperty.call(src, k) || n >= 50) continue;
+    if (!({}).hasOwnProperty.call(src, k) || n >= 50) continue;
     let v = src[k];
     if (typeof v === 'string') v = cut(redact(v), 256);
     else if (!(v === null || typeof v === 'boolean' || (typeof v === 'number' && isFinite(v)))) continue;

@@ -47,6 +47,9 @@ bool ParseDeviceClass(std::string_view s, DeviceClass* out);
 // Click flags (bit set in Event::flags).
 inline constexpr uint8_t kFlagRage = 1;  // part of a rage click (>= 3 within 1 s and 30 px)
 inline constexpr uint8_t kFlagDead = 2;  // no DOM change or navigation within 2.5 s
+// On a position: fixed / sticky element; its x, y are where the element sits at the top of the
+// page (the viewport point of the click), which is where the page snapshot shows it.
+inline constexpr uint8_t kFlagFixed = 4;
 
 // Viewport width buckets (spec §5.1 vw_bucket): 0 '0-479', 1 '480-767', 2 '768-1023',
 // 3 '1024-1439', 4 '1440+'. 255 = unknown width.

@@ -401,6 +401,7 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
       ++nkeys;
       if (p.key == "rage" && p.value.type() == element_type::BOOL && bool(p.value)) ev->flags |= kFlagRage;
       if (p.key == "dead" && p.value.type() == element_type::BOOL && bool(p.value)) ev->flags |= kFlagDead;
+      if (p.key == "fixed" && p.value.type() == element_type::BOOL && bool(p.value)) ev->flags |= kFlagFixed;
       bool depth_key = (ev->type == EventType::kScroll && p.key == "max_depth_pct") ||
                        (ev->type == EventType::kScrollMilestone && p.key == "depth");
       if (depth_key) {

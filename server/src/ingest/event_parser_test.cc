@@ -64,6 +64,26 @@ TEST(EventParserTest, ParsesAppendixAClick) {
   EXPECT_EQ(e.props, R"({"button":0,"rage":true})");
 }
 
+TEST(EventParserTest, ClickFlagsFromProps) {
+  // props.fixed marks a click on a fixed / sticky element; a key given twice keeps the last value
+  // (JSON object semantics of the props writer) and non-boolean values set no flag.
+  EventParser p;
+  ParsedBatch b;
+  auto props = [](const std::string& body) {
+    std::string e = Ev(Id(1));
+    e.replace(e.find(R"("props":{)"), std::string(R"("props":{"button":0,"rage":true})").size(), R"("props":)" + body);
+    return e;
+  };
+  ASSERT_TRUE(p.ParseBatch(Batch({props(R"({"fixed":true})"), props(R"({"fixed":true,"dead":true,"rage":true})"),
+                                  props(R"({"fixed":"yes","dead":1})"), props(R"({"fixed":false})")}),
+                           Opts(), &b).ok());
+  ASSERT_EQ(b.events.size(), 4u);
+  EXPECT_EQ(b.events[0].flags, kFlagFixed);
+  EXPECT_EQ(b.events[1].flags, kFlagFixed | kFlagDead | kFlagRage);
+  EXPECT_EQ(b.events[2].flags, 0);
+  EXPECT_EQ(b.events[3].flags, 0);
+}
+
 TEST(EventParserTest, KeepsValidEventsAroundBadOnes) {
   EventParser p;
   ParsedBatch b;
