@@ -6,10 +6,11 @@
 //
 //   store_bench [--events N] [--dir PATH] [--runs R] [--keep 1] [--reuse 1] [--queries 4|5]
 //               [--only SUBSTR] [--leave N] [--bots PCT]
-// --queries 4 times the overviews; 5 also every other dashboard query (heatmap, scroll map,
-// elements, each breakdown dimension, path autocomplete, filtered, hourly and bots-included
-// overviews). --bots (default 3): the share of sessions whose events score 85-95 (headless
-// browsers, crawlers); chosen from the session id, so every other field is the same at any value.
+// --queries 4 times the overviews; 5 also every other dashboard query (heatmap, element heatmap,
+// layouts, scroll map, elements, each breakdown dimension, path autocomplete, filtered, hourly
+// and bots-included overviews). --bots (default 3): the share of sessions whose events score
+// 85-95 (headless browsers, crawlers); chosen from the session id, so every other field is the
+// same at any value.
 // --keep leaves the store on disk; --reuse times queries on a store a --keep run left.
 #include <sys/resource.h>
 #include <time.h>
@@ -401,6 +402,34 @@ int Main(int argc, char** argv) {
     home_mobile.device_class = DeviceClass::kMobile;
     time_query("heatmap 30d path=/ mobile", heatmap(home_mobile, ClickKind::kAll));
     time_query("heatmap 30d path=rare", heatmap(rare, ClickKind::kAll));
+    // Issue 13: clicks on each element's 16x16 grid (the dashboard's default limit), and the
+    // layouts the viewer offers as tabs.
+    auto element_heatmap = [&](EventFilter filter, ClickKind kind) {
+      return [&st, &failed, filter, kind] {
+        auto r = st.ElementHeatmap(HeatmapQuery{filter, kind}, 200);
+        if (!r.ok()) return failed("element heatmap", r.status());
+        return "elements=" + std::to_string(r->elements.size()) +
+               " attributed=" + std::to_string(r->attributed) +
+               " total=" + std::to_string(r->total) + " pv=" + std::to_string(r->pageviews);
+      };
+    };
+    time_query("element heatmap 30d path=/", element_heatmap(home, ClickKind::kAll));
+    time_query("element heatmap 30d path=/ rage", element_heatmap(home, ClickKind::kRage));
+    time_query("element heatmap 30d path=/ mobile", element_heatmap(home_mobile, ClickKind::kAll));
+    time_query("element heatmap 30d path=rare", element_heatmap(rare, ClickKind::kAll));
+    auto layouts = [&](const EventFilter& filter) {
+      return [&st, &failed, filter] {
+        auto r = st.Layouts(filter);
+        if (!r.ok()) return failed("layouts", r.status());
+        return "rows=" + std::to_string(r->size()) + " top=" +
+               (r->empty() ? std::string("-")
+                           : std::string(DeviceClassName((*r)[0].device_class)) + "/" +
+                                 ViewportBucketName((*r)[0].viewport_bucket) + ":" +
+                                 std::to_string((*r)[0].pageviews));
+      };
+    };
+    time_query("layouts 30d path=/", layouts(home));
+    time_query("layouts 30d path=rare", layouts(rare));
     auto scroll = [&](const EventFilter& filter) {
       return [&st, &failed, filter] {
         auto r = st.ScrollMap(filter);

@@ -215,8 +215,12 @@ describe('dashboard', () => {
     await shoot(page, 'heatmaps-clicks');
     const box = (await overlay.boundingBox())!;
     const scale = box.width / doc.w;
-    const top = [...expected.entries()].sort((a, b) => b[1] - a[1])[0]![0].split(',').map(Number) as [number, number];
-    const hot = { x: box.x + ((top[0] + 0.5) / 64) * box.width, y: box.y + ((top[1] + 0.5) / 64) * box.height };
+    // Clicks are drawn on their elements at their positions inside them: the hottest place is the
+    // scripted spot clicked most often (on an element the drawn version of the page still has).
+    const spots = new Map<string, number>();
+    for (const c of clicks) if (c.sel !== '#promo') spots.set(`${c.px},${c.py}`, (spots.get(`${c.px},${c.py}`) ?? 0) + 1);
+    const top = [...spots.entries()].sort((a, b) => b[1] - a[1])[0]![0].split(',').map(Number) as [number, number];
+    const hot = { x: box.x + top[0] * scale, y: box.y + top[1] * scale };
     const cold = { x: box.x + 1200 * scale, y: box.y + 900 * scale }; // white page, no click within 300 px
     await page.evaluate((y) => window.scrollTo(0, y), Math.max(0, hot.y - 300));
     const sy = await page.evaluate(() => window.scrollY);
@@ -229,11 +233,11 @@ describe('dashboard', () => {
     const shot2 = decodePng(await page.screenshot());
     const c = pixel(shot2, cold.x, cold.y - sy2);
     expect(Math.min(c[0], c[1], c[2]), `cold pixel rgb(${c.slice(0, 3)})`).toBeGreaterThanOrEqual(235);
-    figure('heatmap screenshot', `hottest scripted tile ${top.join(',')} paints rgb(${r},${g},${b}); a spot nobody clicked stays rgb(${c.slice(0, 3).join(',')})`);
-    // the cursor tooltip reads the tile under the pointer (a hit-checked hover, placed on the
+    figure('heatmap screenshot', `the most clicked scripted spot (${top.join(', ')}) paints rgb(${r},${g},${b}); a spot nobody clicked stays rgb(${c.slice(0, 3).join(',')})`);
+    // the cursor tooltip reads the clicks under the pointer (a hit-checked hover, placed on the
     // overlay as it is laid out now)
     const now = (await overlay.boundingBox())!;
-    await overlay.hover({ position: { x: ((top[0] + 0.5) / 64) * now.width, y: ((top[1] + 0.5) / 64) * now.height } });
+    await overlay.hover({ position: { x: top[0] * (now.width / doc.w), y: top[1] * (now.width / doc.w) } });
     await expect.poll(() => page.locator('.cursor-tip .tip-count').textContent()).toMatch(/^\d+ clicks? here$/);
     // over one of the top elements the tooltip also names it, with the element's own count
     const cta = await page.evaluate(() => {
@@ -327,7 +331,8 @@ describe('dashboard', () => {
     expect(img.width).toBeGreaterThanOrEqual(1000);
     let red = 0;
     for (let p = 0; p < img.data.length; p += 4) if (img.data[p]! > 200 && img.data[p + 2]! < 90 && img.data[p + 1]! < 200) red++;
-    expect(red).toBeGreaterThan(200);
+    // the page itself has no such red: these are the heat layer's hotspots
+    expect(red).toBeGreaterThan(50);
     await page.close();
   });
 

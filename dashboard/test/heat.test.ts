@@ -125,6 +125,9 @@ test('element grid cells become spots inside the element box, wherever the layou
   expect(countAt(spots, 255 / 1000, 506 / 2000)).toBe(5);
   expect(countAt(spots, 104 / 1000, 501 / 2000)).toBe(3);
   expect(countAt(spots, 180 / 1000, 520 / 2000)).toBe(0);
+  // a pointer 4 px off a 2.5 px tall cell finds it with a 6 px minimum half-size
+  expect(countAt(spots, 255 / 1000, 510 / 2000)).toBe(0);
+  expect(countAt(spots, 255 / 1000, 510 / 2000, 6 / 1000, 6 / 2000)).toBe(5);
   // the same cells on the phone layout's box land on the phone's button
   const phone = spotsInBox([[47, 5]], { x: 20, y: 900, w: 350, h: 48 }, { w: 390, h: 3000 }, 16);
   expect(phone[0]!.u * 390).toBeCloseTo(20 + 15.5 * (350 / 16));

@@ -23,6 +23,10 @@ test('labels: role and name; masked text is said to be masked, never shown as Xx
   expect(elementLabel(el('<div id="d"></div>', '#d'))).toBe('');
   expect(elementLabel(el(`<button id="b">${'Very long words '.repeat(10)}</button>`, '#b')).length).toBeLessThanOrEqual(48 + 10);
   expect(looksMasked('Xxxx, xxx 00!')).toBe(true);
+  // the snippet's mask: every fifth x of a run is an i
+  expect(looksMasked('Xxxxxi xxxx xxxx xxxxi xxxxixx')).toBe(true);
+  expect(elementLabel(el('<button id="b">Xxxxxi Xxx</button>', '#b'))).toBe('button (text masked)');
+  expect(looksMasked('Xi')).toBe(false);
   expect(looksMasked('Extra')).toBe(false);
   expect(looksMasked('12 34')).toBe(false);
 });

@@ -105,10 +105,10 @@ inline std::string FilterName(const EventFilter& f) {
 
 // Every query of event_store.h under `f`, and under `f` with include_bots the other way (so
 // every query is compared with bots and without), on `got` and on `want`; one entry per
-// disagreement, each starting with the query's name (overview, heatmap, scrollmap, elements,
-// breakdown, paths, list_events). The overview is asked for its daily and its hourly series
-// (over more than kMaxHourlyDays days both must refuse the hourly one). Heatmaps need a path:
-// f.path, else `heatmap_path`.
+// disagreement, each starting with the query's name (overview, heatmap, scrollmap,
+// element_heatmap, layouts, elements, breakdown, paths, list_events). The overview is asked for
+// its daily and its hourly series (over more than kMaxHourlyDays days both must refuse the
+// hourly one). Heatmaps need a path: f.path, else `heatmap_path`.
 inline std::vector<std::string> Mismatches(EventStore& got, EventStore& want,
                                            const EventFilter& filter,
                                            const std::string& heatmap_path = "/docs") {
@@ -134,6 +134,16 @@ inline std::vector<std::string> Mismatches(EventStore& got, EventStore& want,
                   want.Heatmap(q)));
     }
     add(Differs("scrollmap" + bots, got.ScrollMap(f), want.ScrollMap(f)));
+    for (ClickKind kind : {ClickKind::kAll, ClickKind::kRage, ClickKind::kDead}) {
+      HeatmapQuery q{f, kind};
+      if (!q.filter.path) q.filter.path = heatmap_path;
+      for (size_t limit : {size_t{0}, size_t{2}, size_t{1000}}) {
+        add(Differs("element_heatmap kind=" + std::to_string(static_cast<int>(kind)) +
+                        " limit=" + std::to_string(limit) + bots,
+                    got.ElementHeatmap(q, limit), want.ElementHeatmap(q, limit)));
+      }
+    }
+    add(Differs("layouts" + bots, got.Layouts(f), want.Layouts(f)));
     for (size_t limit : {size_t{2}, size_t{1000}}) {
       add(Differs("elements limit=" + std::to_string(limit) + bots, got.TopElements(f, limit),
                   want.TopElements(f, limit)));

@@ -36,6 +36,12 @@ class EmptyEventStore final : public EventStore {
   Result<ElementsResult> TopElements(const EventFilter&, size_t) override {
     return ElementsResult();
   }
+  Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery&, size_t) override {
+    return ElementHeatmapResult();
+  }
+  Result<std::vector<LayoutCount>> Layouts(const EventFilter&) override {
+    return std::vector<LayoutCount>();
+  }
   Result<BreakdownResult> Breakdown(const EventFilter&, Dimension, size_t) override {
     return BreakdownResult();
   }
@@ -79,6 +85,12 @@ class SabotagedStore final : public EventStore {
   }
   Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) override {
     return broken_ == "elements" ? ElementsResult() : good_.TopElements(f, limit);
+  }
+  Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) override {
+    return broken_ == "element_heatmap" ? ElementHeatmapResult() : good_.ElementHeatmap(q, limit);
+  }
+  Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override {
+    return broken_ == "layouts" ? std::vector<LayoutCount>() : good_.Layouts(f);
   }
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override {
     return broken_ == "breakdown" ? BreakdownResult() : good_.Breakdown(f, d, limit);
@@ -148,6 +160,12 @@ class ListEventsDerivedStore final : public EventStore {
   Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) override {
     return FromOwnRows(f.project_id).TopElements(f, limit);
   }
+  Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) override {
+    return FromOwnRows(q.filter.project_id).ElementHeatmap(q, limit);
+  }
+  Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override {
+    return FromOwnRows(f.project_id).Layouts(f);
+  }
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override {
     return FromOwnRows(f.project_id).Breakdown(f, d, limit);
   }
@@ -196,6 +214,12 @@ class BotBlindStore final : public EventStore {
     return good_.Heatmap(HeatmapQuery{Blind(q.filter), q.kind});
   }
   Result<ScrollMapResult> ScrollMap(const EventFilter& f) override { return good_.ScrollMap(Blind(f)); }
+  Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) override {
+    return good_.ElementHeatmap(HeatmapQuery{Blind(q.filter), q.kind}, limit);
+  }
+  Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override {
+    return good_.Layouts(Blind(f));
+  }
   Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) override {
     return good_.TopElements(Blind(f), limit);
   }
@@ -235,8 +259,9 @@ std::string KindOf(const std::string& mismatch) {
   return mismatch.substr(0, mismatch.find_first_of(" :"));
 }
 
-const std::vector<std::string> kKinds = {"overview",  "heatmap", "scrollmap",  "elements",
-                                         "breakdown", "paths",   "list_events"};
+const std::vector<std::string> kKinds = {"overview",  "heatmap",         "scrollmap",
+                                         "elements",  "element_heatmap", "layouts",
+                                         "breakdown", "paths",           "list_events"};
 
 class HonestyTest : public ::testing::Test {
  protected:

@@ -454,7 +454,9 @@ Status ParseQuery(std::string_view json, Query* out) {
       {"paths", QueryKind::kPaths},
       {"live_visitors", QueryKind::kLiveVisitors},
       {"list_events", QueryKind::kListEvents},
-      {"funnel", QueryKind::kFunnel}};
+      {"funnel", QueryKind::kFunnel},
+      {"element_heatmap", QueryKind::kElementHeatmap},
+      {"layouts", QueryKind::kLayouts}};
   auto it = std::find_if(std::begin(kKinds), std::end(kKinds),
                          [&](const auto& k) { return kind == k.first; });
   if (it == std::end(kKinds)) return Status::InvalidArgument("unknown query kind " + kind);
@@ -503,6 +505,9 @@ Status ParseQuery(std::string_view json, Query* out) {
     case QueryKind::kListEvents:
       out->limit = has_limit ? limit : 1000;
       break;
+    case QueryKind::kElementHeatmap:
+      out->limit = has_limit ? limit : 200;
+      break;
     default:
       out->limit = has_limit ? limit : 100;
       break;
@@ -543,6 +548,10 @@ std::optional<std::string> Answer(EventStore& store, const Query& q) {
       return ToJson(store.ScrollMap(f));
     case QueryKind::kElements:
       return ToJson(store.TopElements(f, q.limit));
+    case QueryKind::kElementHeatmap:
+      return ToJson(store.ElementHeatmap(HeatmapQuery{f, q.click_kind}, q.limit));
+    case QueryKind::kLayouts:
+      return ToJson(store.Layouts(f));
     case QueryKind::kBreakdown:
       return ToJson(store.Breakdown(f, q.dimension, q.limit));
     case QueryKind::kPaths:

@@ -56,13 +56,16 @@ enum class QueryKind {
   kPaths,
   kLiveVisitors,
   kListEvents,
-  kFunnel
+  kFunnel,
+  kElementHeatmap,
+  kLayouts
 };
 
 struct Query {
   QueryKind kind = QueryKind::kOverview;
   EventFilter filter;
-  size_t limit = 0;  // overview: top pages (10); elements, breakdown, paths: 100; list: 1000
+  size_t limit = 0;  // overview: top pages (10); elements, breakdown, paths: 100; list: 1000;
+                     // element_heatmap: 200 (the API's default)
   Interval interval = Interval::kDay;  // overview: "interval": "day" | "hour"
   ClickKind click_kind = ClickKind::kAll;
   Dimension dimension = Dimension::kPage;

@@ -248,6 +248,76 @@ Result<ElementsResult> ReferenceEventStore::TopElements(const EventFilter& f, si
   return r;
 }
 
+Result<ElementHeatmapResult> ReferenceEventStore::ElementHeatmap(const HeatmapQuery& q,
+                                                                 size_t limit) {
+  if (!q.filter.path) return Status::InvalidArgument("path is required");
+  TAP_RETURN_IF_ERROR(CheckRange(q.filter));
+  // Per hash: the selector over all its clicks, and the grid over its attributed ones.
+  std::map<uint64_t, std::string> selectors;
+  std::map<uint64_t, std::map<int, uint64_t>> grids;
+  std::map<std::pair<int, int>, uint64_t> tiles;  // (i, j) as ints, as Heatmap
+  ElementHeatmapResult r;
+  for (const Event& e : Select(q.filter)) {
+    if (e.type == EventType::kPageView) ++r.pageviews;
+    if (e.type != EventType::kClick) continue;
+    if (e.selector_hash != 0) {
+      std::string& s = selectors[e.selector_hash];
+      if (!e.selector.empty() && (s.empty() || e.selector < s)) s = e.selector;
+    }
+    if (q.kind == ClickKind::kRage && !(e.flags & kFlagRage)) continue;
+    if (q.kind == ClickKind::kDead && !(e.flags & kFlagDead)) continue;
+    if (e.selector_hash != 0 && std::isfinite(e.ex) && std::isfinite(e.ey)) {
+      const int gx = std::min(15, static_cast<int>(std::floor(std::clamp(e.ex, 0.0f, 1.0f) * 16)));
+      const int gy = std::min(15, static_cast<int>(std::floor(std::clamp(e.ey, 0.0f, 1.0f) * 16)));
+      ++grids[e.selector_hash][gy * 16 + gx];
+      ++r.attributed;
+    } else if (e.HasPoint()) {
+      const int i = std::min(63, static_cast<int>(std::floor(e.x * 64)));
+      const int j = std::min(63, static_cast<int>(std::floor(e.y * 64)));
+      ++tiles[{i, j}];
+    } else {
+      continue;
+    }
+    ++r.total;
+  }
+  for (const auto& [hash, cells] : grids) {
+    ElementGrid g;
+    g.selector_hash = hash;
+    g.selector = selectors[hash];
+    for (const auto& [index, n] : cells) {
+      g.cells.push_back({static_cast<uint8_t>(index), n});
+      g.count += n;
+    }
+    r.elements.push_back(std::move(g));
+  }
+  std::stable_sort(r.elements.begin(), r.elements.end(),
+                   [](const ElementGrid& a, const ElementGrid& b) { return a.count > b.count; });
+  r.elements.resize(std::min(r.elements.size(), limit));
+  for (const auto& [ij, n] : tiles) {
+    r.unattached.push_back({static_cast<uint8_t>(ij.first), static_cast<uint8_t>(ij.second), n});
+  }
+  return r;
+}
+
+Result<std::vector<LayoutCount>> ReferenceEventStore::Layouts(const EventFilter& f) {
+  TAP_RETURN_IF_ERROR(CheckRange(f));
+  std::map<std::pair<int, int>, LayoutCount> rows;
+  for (const Event& e : Select(f)) {
+    const uint8_t bucket = ViewportBucket(e.viewport_w);
+    LayoutCount& row = rows[{static_cast<int>(e.device_class), bucket}];
+    row.device_class = e.device_class;
+    row.viewport_bucket = bucket;
+    if (e.type == EventType::kPageView) ++row.pageviews;
+    if (e.type == EventType::kClick) ++row.clicks;
+  }
+  std::vector<LayoutCount> out;
+  for (const auto& [key, row] : rows) out.push_back(row);  // device, then bucket, ascending
+  std::stable_sort(out.begin(), out.end(), [](const LayoutCount& a, const LayoutCount& b) {
+    return a.pageviews != b.pageviews ? a.pageviews > b.pageviews : a.clicks > b.clicks;
+  });
+  return out;
+}
+
 Result<BreakdownResult> ReferenceEventStore::Breakdown(const EventFilter& f, Dimension d,
                                                        size_t limit) {
   TAP_RETURN_IF_ERROR(CheckRange(f));

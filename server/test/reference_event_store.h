@@ -50,6 +50,8 @@ class ReferenceEventStore final : public EventStore {
   Result<HeatmapResult> Heatmap(const HeatmapQuery& q) override;
   Result<ScrollMapResult> ScrollMap(const EventFilter& f) override;
   Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) override;
+  Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) override;
+  Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override;
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override;
   Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains,
                                        size_t limit) override;

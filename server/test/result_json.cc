@@ -69,6 +69,33 @@ std::string ToJson(const ElementsResult& r) {
   return w.EndArray().EndObject().Take();
 }
 
+std::string ToJson(const ElementHeatmapResult& r) {
+  JsonWriter w;
+  w.BeginObject().Key("elements").BeginArray();
+  for (const ElementGrid& e : r.elements) {
+    w.BeginObject().Key("selector_hash").Uint(e.selector_hash).Key("selector").String(e.selector);
+    w.Key("count").Uint(e.count).Key("cells").BeginArray();
+    for (const ElementGridCell& c : e.cells) w.BeginArray().Uint(c.index).Uint(c.count).EndArray();
+    w.EndArray().EndObject();
+  }
+  w.EndArray().Key("unattached").BeginArray();
+  for (const HeatmapTile& t : r.unattached)
+    w.BeginArray().Uint(t.i).Uint(t.j).Uint(t.count).EndArray();
+  w.EndArray().Key("total").Uint(r.total).Key("attributed").Uint(r.attributed);
+  return w.Key("pageviews").Uint(r.pageviews).EndObject().Take();
+}
+
+std::string ToJson(const std::vector<LayoutCount>& r) {
+  JsonWriter w;
+  w.BeginObject().Key("layouts").BeginArray();
+  for (const LayoutCount& l : r) {
+    w.BeginObject().Key("device").String(DeviceClassName(l.device_class));
+    w.Key("vw").String(ViewportBucketName(l.viewport_bucket)).Key("pageviews").Uint(l.pageviews);
+    w.Key("clicks").Uint(l.clicks).EndObject();
+  }
+  return w.EndArray().EndObject().Take();
+}
+
 std::string ToJson(const BreakdownResult& r) {
   JsonWriter w;
   w.BeginObject().Key("total_visitors").Uint(r.total_visitors).Key("rows").BeginArray();

@@ -17,6 +17,8 @@ std::string ToJson(const OverviewResult& r);
 std::string ToJson(const HeatmapResult& r);
 std::string ToJson(const ScrollMapResult& r);
 std::string ToJson(const ElementsResult& r);
+std::string ToJson(const ElementHeatmapResult& r);
+std::string ToJson(const std::vector<LayoutCount>& r);
 std::string ToJson(const BreakdownResult& r);
 std::string ToJson(const std::vector<PathCount>& r);
 std::string ToJson(const std::vector<Event>& r);  // ListEvents: id, ts, type, path of each

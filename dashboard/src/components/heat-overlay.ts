@@ -83,7 +83,8 @@ export function HeatOverlay(props: OverlayProps) {
     const x = e.clientX - box.left;
     const y = e.clientY - box.top;
     if (view === 'heatmap') {
-      const n = countAt(props.spots, x / W, y / H);
+      // (within 6 px on screen of a small cell: the blob drawn around it is wider than the cell)
+      const n = countAt(props.spots, x / W, y / H, 6 / W, 6 / H);
       const el = elementAt(props.pinned ?? [], x / layout.k, y / layout.k);
       setTip({
         x,

@@ -52,11 +52,17 @@ export function spotsInBox(cells: ReadonlyArray<readonly [number, number]>, box:
   }));
 }
 
-/** Clicks of the spots whose box holds the document point (u, v). */
-export function countAt(spots: readonly Spot[], u: number, v: number): number {
+/**
+ * Clicks of the spots whose box holds the document point (u, v); a box is at least `minU` × `minV`
+ * from its centre each way (fractions of the document), so a small element's cell under the
+ * drawn blob is found by a pointer near it.
+ */
+export function countAt(spots: readonly Spot[], u: number, v: number, minU = 0, minV = 0): number {
   const half = Math.sqrt(3); // a box of side s has sd s/√12: its half side is sd·√3
   let n = 0;
-  for (const p of spots) if (Math.abs(u - p.u) <= p.su * half + 1e-9 && Math.abs(v - p.v) <= p.sv * half + 1e-9) n += p.count;
+  for (const p of spots) {
+    if (Math.abs(u - p.u) <= Math.max(p.su * half, minU) + 1e-9 && Math.abs(v - p.v) <= Math.max(p.sv * half, minV) + 1e-9) n += p.count;
+  }
   return n;
 }
 

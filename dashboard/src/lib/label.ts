@@ -36,9 +36,13 @@ export function accessibleName(el: Element): string {
   return clean(el.getAttribute('title'));
 }
 
-/** Text masked by the snippet: letters turned into X / x (digits into 0-like runs), nothing else. */
+/**
+ * Text masked by the snippet (sdk/src/snapshot/mask.ts): capitals turned into X, digits into 0, wide
+ * characters into 〇, every other letter into x with every fifth x of a run an i; whitespace and
+ * ASCII punctuation kept.
+ */
 export function looksMasked(t: string): boolean {
-  return /[Xx]/.test(t) && /^[Xx\s\d.,:;!?'"()\-–—&/+*#%]*$/.test(t);
+  return /[Xx]/.test(t) && /^[Xx0\u3007\s!-/:-@[-`{-~]*$/.test(t.replace(/xxxxi/g, 'xxxxx'));
 }
 
 /** "link “Pricing”", "button (text masked)", "image “Team photo”", or "" when the element has no name. */

@@ -137,7 +137,8 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
   useEffect(() => {
     if (chosen && (chosen.device !== s.device || chosen.vw !== s.vw)) patch({ device: chosen.device, vw: chosen.vw }, { replace: true });
   }, [chosen?.device, chosen?.vw, s.device, s.vw]);
-  const ready = !!path && !!chosen && chosen.device === s.device && chosen.vw === s.vw;
+  // (a page with no view of a known device and width has no layout to pick: everything is shown)
+  const ready = !!path && (!!layQ.data || !!layQ.error) && (!chosen || (chosen.device === s.device && chosen.vw === s.vw));
   const base = scopeParams({ project: s.project, range, device: s.device, vw: s.vw, bots: s.bots });
   const on = (p: object) => (ready ? JSON.stringify(p) : null);
   const hp = { ...base, path, kind: s.kind };
@@ -206,9 +207,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
       highlight=${highlight} onHighlight=${setHighlight} canvasRef=${overlayCanvas} />`;
 
   let stage;
-  if (path && layQ.data && !chosen) {
-    stage = html`<${Empty} title=${'No views of ' + path + ' in this range'} icon="heatmaps">Pick another page or a longer range.</${Empty}>`;
-  } else if (!path) {
+  if (!path) {
     stage = pathsQ.error
       ? html`<${ErrorPanel} error=${pathsQ.error} retry=${pathsQ.reload} what="The list of pages" />`
       : pathsQ.data

@@ -30,6 +30,8 @@
 
 namespace tapistry {
 
+class Env;  // server/src/common/env.h: tests put a fault-injecting one under the embedded store
+
 // Which events a query looks at. Days are UTC day numbers (DayOf), inclusive on both ends.
 struct EventFilter {
   std::string project_id;
@@ -148,6 +150,46 @@ struct ElementsResult {
   bool operator==(const ElementsResult&) const = default;
 };
 
+// GET /api/heatmap/elements (issue 13): each click drawn on the element it hit. Over the `click`
+// events of q.filter (filter.path required) and q.kind (as Heatmap), a click is *attributed*
+// when selector_hash != 0 and ex, ey are both finite: it counts in its element's 16x16 grid at
+// cell gy * 16 + gx, gx = min(15, floor(clamp(ex, 0, 1) * 16)) computed in float (gy likewise
+// from ey; so ex = 1.0 and ex > 1 are column 15, ex < 0 column 0). Every other click that has a
+// point (x, y) counts in `unattached`, in Heatmap's 64x64 document tiles; a click that is
+// neither counts nowhere.
+inline constexpr int kElementGrid = 16;
+struct ElementGridCell {
+  uint8_t index = 0;  // gy * 16 + gx
+  uint64_t count = 0;
+  bool operator==(const ElementGridCell&) const = default;
+};
+struct ElementGrid {
+  uint64_t selector_hash = 0;
+  // The smallest non-empty selector among the selection's clicks with this hash, of any kind,
+  // attributed or not: the name TopElements gives it under the same filter ("" if none).
+  std::string selector;
+  uint64_t count = 0;                  // attributed clicks (> 0)
+  std::vector<ElementGridCell> cells;  // non-zero cells, ascending by index
+  bool operator==(const ElementGrid&) const = default;
+};
+struct ElementHeatmapResult {
+  std::vector<ElementGrid> elements;    // count desc, then selector_hash asc; at most `limit`
+  std::vector<HeatmapTile> unattached;  // as HeatmapResult::tiles, over the unattributed clicks
+  uint64_t total = 0;                   // attributed + unattached clicks, whatever the limit cuts
+  uint64_t attributed = 0;  // attributed clicks, those of elements past the limit included
+  uint64_t pageviews = 0;   // as HeatmapResult::pageviews
+  bool operator==(const ElementHeatmapResult&) const = default;
+};
+
+// GET /api/layouts: one row per (device_class, ViewportBucket(viewport_w)) with any selected
+// event (255 = unknown width is a bucket of its own): its page_view and click events.
+struct LayoutCount {
+  DeviceClass device_class = DeviceClass::kUnknown;
+  uint8_t viewport_bucket = 255;
+  uint64_t pageviews = 0, clicks = 0;
+  bool operator==(const LayoutCount&) const = default;
+};
+
 // GET /api/breakdown. Event-level dimensions (page, device, browser, os, country): a row's
 // visitors = distinct anonymous_id among the selected events with that value, pageviews =
 // page_view events with that value. Session-level dimensions (entry_page, referrer, utm_*): each
@@ -211,6 +253,10 @@ class EventStore {
   virtual Result<HeatmapResult> Heatmap(const HeatmapQuery& q) = 0;
   virtual Result<ScrollMapResult> ScrollMap(const EventFilter& f) = 0;
   virtual Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) = 0;
+  // At most `limit` elements; InvalidArgument without filter.path.
+  virtual Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) = 0;
+  // Ordered by pageviews desc, clicks desc, device_class asc (its number), viewport_bucket asc.
+  virtual Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) = 0;
   virtual Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) = 0;
   // pageviews desc, then path asc; at most `limit`.
   virtual Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains,
@@ -254,6 +300,7 @@ struct EmbeddedStoreOptions {
   // them once a second memtable fills, so a niced flush would stall every acknowledgement.
   bool low_priority_compaction = true;
   Clock* clock = nullptr;                // nullptr = SystemClock()
+  Env* env = nullptr;                    // file system (common/env.h); nullptr = the real one
 };
 
 Result<std::unique_ptr<EventStore>> OpenEmbeddedEventStore(const EmbeddedStoreOptions& opts);

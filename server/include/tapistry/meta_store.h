@@ -1,6 +1,10 @@
 // MetaStore: projects, keys, allowed origins, read tokens and settings (spec §5.2).
-// Implementations: SqliteMetaStore (embedded default), PostgresMetaStore (scale-out, later).
+// Implementations: SqliteMetaStore (embedded default), PostgresMetaStore (scale-out, later); every
+// one passes the typed suite in server/test/meta_store_conformance.h, the executable contract.
 // Secrets (read tokens) are stored as SHA-256 hashes; the plain token is returned once at creation.
+// Names, origins and settings strings are text and come back byte for byte; GetValue/PutValue
+// values may hold any bytes. A method given an unknown project id answers NotFound (except
+// CheckReadToken: false), and changes nothing.
 // Thread-safety: every method may be called concurrently.
 #pragma once
 
@@ -46,10 +50,12 @@ class MetaStore {
  public:
   virtual ~MetaStore() = default;
 
+  // InvalidArgument unless the name is 1..200 bytes.
   virtual Result<CreatedProject> CreateProject(const std::string& name,
                                                const std::vector<std::string>& origins) = 0;
   virtual Result<Project> GetProject(const std::string& project_id) = 0;
   virtual Result<Project> FindProjectByKey(const std::string& public_key) = 0;
+  // Oldest first (created_ms, then id).
   virtual Result<std::vector<Project>> ListProjects() = 0;
   virtual Status SetAllowedOrigins(const std::string& project_id,
                                    const std::vector<std::string>& origins) = 0;

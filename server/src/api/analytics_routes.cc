@@ -1,5 +1,5 @@
-// The analytics read routes: overview, raw events, heatmap tiles, scroll map, elements,
-// breakdowns and paths (spec §6.2, docs/api.md).
+// The analytics read routes: overview, raw events, heatmap tiles, element heatmap, layouts,
+// scroll map, elements, breakdowns and paths (spec §6.2, docs/api.md).
 #include <cmath>
 
 #include "api/api_common.h"
@@ -91,16 +91,23 @@ Reply Overview(const ApiDeps& d, const RouteCall& call) {
   return JsonReply(w.Take());
 }
 
+// The heatmaps' common parameters: the filter, a required path, and kind=clicks|rage|dead.
+Status ParseHeatmapQuery(const ApiDeps& d, const RouteCall& call, HeatmapQuery* q) {
+  TAP_RETURN_IF_ERROR(ParseFilter(call, d.clock->NowMs(), &q->filter));
+  if (!q->filter.path) return Status::InvalidArgument("path is required");
+  const std::string kind = call.req.Query("kind");
+  if (kind == "rage") q->kind = ClickKind::kRage;
+  else if (kind == "dead") q->kind = ClickKind::kDead;
+  else if (!kind.empty() && kind != "clicks") return Status::InvalidArgument("kind must be clicks, rage or dead");
+  return Status::Ok();
+}
+
 Reply Heatmap(const ApiDeps& d, const RouteCall& call) {
   const HttpRequest& req = call.req;
   HeatmapQuery q;
-  Status s = ParseFilter(call, d.clock->NowMs(), &q.filter);
+  Status s = ParseHeatmapQuery(d, call, &q);
   if (!s.ok()) return ErrorReply(s);
-  if (!q.filter.path) return ErrorReply(Status::InvalidArgument("path is required"));
-  std::string kind = req.Query("kind");
-  if (kind == "rage") q.kind = ClickKind::kRage;
-  else if (kind == "dead") q.kind = ClickKind::kDead;
-  else if (!kind.empty() && kind != "clicks") return ErrorReply(Status::InvalidArgument("kind must be clicks, rage or dead"));
+  const std::string kind = req.Query("kind");
   auto r = d.events->Heatmap(q);
   if (!r.ok()) return ErrorReply(r.status());
   if (req.Query("format") == "csv") {
@@ -117,6 +124,51 @@ Reply Heatmap(const ApiDeps& d, const RouteCall& call) {
   }
   w.EndArray().Key("total").Uint(r->total).Key("pageviews").Uint(r->pageviews)
       .Key("kind").String(kind.empty() ? "clicks" : kind).EndObject();
+  return JsonReply(w.Take());
+}
+
+// Issue 13: each element's 16x16 click grid, the dashboard draws on the element wherever the
+// snapshot puts it; clicks without an element stay in document tiles.
+Reply ElementHeatmap(const ApiDeps& d, const RouteCall& call) {
+  HeatmapQuery q;
+  Status s = ParseHeatmapQuery(d, call, &q);
+  if (!s.ok()) return ErrorReply(s);
+  auto limit = LimitParam(call.req, 200, limits::kMaxListLimit);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  auto r = d.events->ElementHeatmap(q, *limit);
+  if (!r.ok()) return ErrorReply(r.status());
+  JsonWriter w;
+  w.BeginObject().Key("elements").BeginArray();
+  for (const ElementGrid& e : r->elements) {
+    // A decimal string: a 64-bit hash does not survive a JavaScript number (as /api/elements).
+    w.BeginObject().Key("selector_hash").String(std::to_string(e.selector_hash)).Key("selector").String(e.selector)
+        .Key("count").Uint(e.count).Key("cells").BeginArray();
+    for (const ElementGridCell& c : e.cells) w.BeginArray().Uint(c.index).Uint(c.count).EndArray();
+    w.EndArray().EndObject();
+  }
+  w.EndArray().Key("unattached").BeginArray();
+  for (const HeatmapTile& t : r->unattached) w.BeginArray().Uint(t.i).Uint(t.j).Uint(t.count).EndArray();
+  w.EndArray().Key("total").Uint(r->total).Key("attributed").Uint(r->attributed).Key("pageviews").Uint(r->pageviews)
+      .Key("grid").Int(kElementGrid).EndObject();
+  return JsonReply(w.Take());
+}
+
+// The layouts of a page (device class x viewport bucket) with their page views and clicks: the
+// heatmap viewer's tabs, one layout per picture, the busiest first.
+Reply Layouts(const ApiDeps& d, const RouteCall& call) {
+  EventFilter f;
+  Status s = ParseFilter(call, d.clock->NowMs(), &f);
+  if (!s.ok()) return ErrorReply(s);
+  if (!f.path) return ErrorReply(Status::InvalidArgument("path is required"));
+  auto r = d.events->Layouts(f);
+  if (!r.ok()) return ErrorReply(r.status());
+  JsonWriter w;
+  w.BeginObject().Key("layouts").BeginArray();
+  for (const LayoutCount& l : *r) {
+    w.BeginObject().Key("device").String(DeviceClassName(l.device_class)).Key("vw").String(ViewportBucketName(l.viewport_bucket))
+        .Key("pageviews").Uint(l.pageviews).Key("clicks").Uint(l.clicks).EndObject();
+  }
+  w.EndArray().EndObject();
   return JsonReply(w.Take());
 }
 
@@ -257,6 +309,8 @@ Status AddAnalyticsRoutes(RouteTable* t, const ApiDeps& d) {
   };
   for (const R& r : {R{"/api/overview", AuthPolicy::kRead, Overview}, R{"/api/events", AuthPolicy::kRead, Events},
                      R{"/api/heatmap", AuthPolicy::kHeatmapRead, Heatmap},
+                     R{"/api/heatmap/elements", AuthPolicy::kHeatmapRead, ElementHeatmap},
+                     R{"/api/layouts", AuthPolicy::kHeatmapRead, Layouts},
                      R{"/api/scrollmap", AuthPolicy::kHeatmapRead, ScrollMap},
                      R{"/api/elements", AuthPolicy::kHeatmapRead, Elements},
                      R{"/api/breakdown", AuthPolicy::kRead, Breakdown}, R{"/api/paths", AuthPolicy::kRead, Paths}}) {

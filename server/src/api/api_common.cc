@@ -93,8 +93,11 @@ Status ParseFilter(const RouteCall& call, int64_t now_ms, EventFilter* f) {
   }
   std::string vw = req.Query("vw");
   if (!vw.empty()) {
-    uint8_t b;
-    if (!ParseViewportBucket(vw, &b)) return Status::InvalidArgument("vw must be one of 0-479, 480-767, 768-1023, 1024-1439, 1440+");
+    // "unknown": events without a viewport width, a layout /api/layouts lists like the others.
+    uint8_t b = 255;
+    if (vw != "unknown" && !ParseViewportBucket(vw, &b)) {
+      return Status::InvalidArgument("vw must be one of 0-479, 480-767, 768-1023, 1024-1439, 1440+, unknown");
+    }
     f->viewport_bucket = b;
   }
   // Bots are left out unless asked for (spec §7: the dashboard filters bot_score >= 50 by default).

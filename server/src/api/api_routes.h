@@ -3,8 +3,8 @@
 // a handler here runs, so handlers read `call.project_id` / `call.csrf` and never check access.
 //   auth_routes.cc       GET /auth/signin, POST /auth/signout, GET /api/me, /api/projects,
 //                        POST /api/bookmarklet-token
-//   analytics_routes.cc  GET /api/overview, /api/events, /api/heatmap, /api/scrollmap,
-//                        /api/elements, /api/breakdown, /api/paths
+//   analytics_routes.cc  GET /api/overview, /api/events, /api/heatmap, /api/heatmap/elements,
+//                        /api/layouts, /api/scrollmap, /api/elements, /api/breakdown, /api/paths
 //   snapshot_routes.cc   GET /api/snapshot, /api/snapshot/status, /api/snapshot-asset
 //   privacy_routes.cc    POST /api/dsar/delete
 // Responses are JSON; errors are {"error","reason"} (docs/api.md).

@@ -11,7 +11,10 @@ namespace tapistry {
 const std::vector<FlagDoc> kFlagDocs = {
     {"listen", "HOST:PORT", "127.0.0.1:8080", "address the HTTP server binds (use 0.0.0.0:8080 behind a load balancer)"},
     {"public-url", "URL", "", "the URL users reach this server at, used in printed links (e.g. https://analytics.example.com)"},
-    {"data", "DIR", "./data", "data directory: events/, wal/, meta.db"},
+    {"data", "DIR", "./data", "data directory: events/, wal/, blobs/, meta.db"},
+    {"event-store", "URL", "", "where events are stored: file:///path or a path (default DIR/events; clickhouse:// not built in yet)"},
+    {"meta-store", "URL", "", "where projects and settings are stored: file:///path/meta.db or a path (default DIR/meta.db; postgres:// not built in yet)"},
+    {"blob-store", "URL", "", "where page snapshots are stored: file:///path or a path (default DIR/blobs; s3:// not built in yet)"},
     {"config", "FILE", "", "read settings from FILE (key = value lines, same names as these flags)"},
     {"threads", "N", "2", "HTTP I/O threads"},
     {"log-level", "LEVEL", "info", "debug, info, warn or error (JSON lines on stderr)"},
@@ -101,6 +104,9 @@ Status Apply(const std::string& name, const std::string& v, Config* c) {
   };
   if (name == "listen") c->listen = v;
   else if (name == "data") c->data = v;
+  else if (name == "event-store") c->event_store = v;
+  else if (name == "meta-store") c->meta_store = v;
+  else if (name == "blob-store") c->blob_store = v;
   else if (name == "public-url") {
     c->public_url = v;
     while (!c->public_url.empty() && c->public_url.back() == '/') c->public_url.pop_back();
@@ -208,7 +214,9 @@ std::string HelpText() {
       "  tapistry import --data DIR --project ID FILE.ndjson...\n"
       "                                                       bulk-load events (docs/wire-format.md);\n"
       "                                                       run while the server is stopped\n"
-      "  tapistry version | --help\n\n"
+      "  tapistry version | --help\n"
+      "  (project, signin-link and signout-all also take --meta-store URL, import --meta-store and\n"
+      "  --event-store URL: give them the same URLs as serve when you moved a store off --data)\n\n"
       "Flags of serve (also TAPISTRY_<NAME> environment variables, e.g. TAPISTRY_LISTEN, or\n"
       "`name = value` lines in --config FILE; flags win over the environment, which wins over the file):\n";
   for (const FlagDoc& d : kFlagDocs) {

@@ -25,6 +25,10 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string public_url;  // printed in links; "" = http://<listen>
   std::string data = "./data";
+  // Store URLs (app/store_factory.h); empty = the default place under `data`.
+  std::string event_store;
+  std::string meta_store;
+  std::string blob_store;
   int threads = 2;
   std::string log_level = "info";
   std::vector<std::string> trusted_proxies;
@@ -43,6 +47,9 @@ struct Config {
   int64_t max_conns_per_ip = 256;  // 0 = no cap; --trusted-proxies are exempt
   bool demo = true;  // create the Demo project on first start and serve /demo/
 
+  std::string EventStoreUrl() const { return event_store.empty() ? data + "/events" : event_store; }
+  std::string MetaStoreUrl() const { return meta_store.empty() ? data + "/meta.db" : meta_store; }
+  std::string BlobStoreUrl() const { return blob_store.empty() ? data + "/blobs" : blob_store; }
   std::string Host() const;
   uint16_t Port() const;
 };

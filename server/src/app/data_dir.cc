@@ -6,16 +6,20 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
+#include <vector>
+
+#include "common/env.h"
 
 namespace tapistry {
 
 Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& dir) {
-  std::error_code ec;
+  // Durably: a directory whose entry a crash can take back would take the stores with it.
+  std::vector<std::string> created;
   for (const char* sub : {"", "/events", "/wal"}) {
-    std::filesystem::create_directories(dir + sub, ec);
-    if (ec) return Status::IOError("cannot create " + dir + sub + ": " + ec.message());
+    Status s = CreateDirs(PosixEnv(), dir + sub, &created);
+    if (!s.ok()) return Status::IOError("cannot create " + dir + sub + ": " + s.message());
   }
+  TAP_RETURN_IF_ERROR(SyncCreatedDirs(PosixEnv(), created));
   std::string lock = dir + "/LOCK";
   int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("cannot open " + lock + ": " + std::strerror(errno));

@@ -157,7 +157,8 @@ TEST_F(SecurityTest, BookmarkletTokensReadOnlyHeatmapsAndDieWithTheirSession) {
     if (!origin.empty()) h.emplace_back("Origin", origin);
     return Req("GET", target + (target.find('?') == std::string::npos ? "?" : "&") + "project_id=" + project_, "", h);
   };
-  for (const char* ok : {"/api/heatmap?path=/", "/api/scrollmap?path=/", "/api/elements?path=/", "/api/snapshot/status?path=/"}) {
+  for (const char* ok : {"/api/heatmap?path=/", "/api/heatmap/elements?path=/", "/api/layouts?path=/", "/api/scrollmap?path=/",
+                         "/api/elements?path=/", "/api/snapshot/status?path=/"}) {
     EXPECT_EQ(with(ok).status, 200) << ok;
   }
   for (const char* no : {"/api/events", "/api/overview", "/api/breakdown?dimension=page", "/api/paths"}) {
@@ -211,7 +212,8 @@ TEST_F(SecurityTest, BookmarkletTokensLastFifteenMinutes) {
 TEST_F(SecurityTest, RangesAreValidatedBeforeNarrowing) {
   Start();
   for (const char* ep : {"/api/events?", "/api/breakdown?dimension=page&", "/api/heatmap?path=/&", "/api/scrollmap?path=/&",
-                         "/api/elements?path=/&", "/api/paths?", "/api/overview?"}) {
+                         "/api/elements?path=/&", "/api/paths?", "/api/overview?", "/api/heatmap/elements?path=/&",
+                         "/api/layouts?path=/&"}) {
     for (const char* range : {"from=-600000000000000&to=1", "from=1&to=99999999999999999", "from=0&to=9223372036854775807",
                               "from=946684800000&to=7258118400000", "from=2026-01-01&to=-1"}) {
       auto r = Get(std::string(ep) + range + "&project_id=" + project_);

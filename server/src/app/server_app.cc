@@ -3,13 +3,14 @@
 #include <atomic>
 
 #include "api/api_routes.h"
-#include <sys/statvfs.h>
 #include "api/session_auth.h"
 #include "app/data_dir.h"
 #include "app/ingest_routes.h"
 #include "assetcache/asset_cache.h"
+#include "common/env.h"
 #include "common/work_queue.h"
 #include "app/retention.h"
+#include "app/store_factory.h"
 #include "http/http_server.h"
 #include "http/router.h"
 #include "ingest/enrich.h"
@@ -86,15 +87,16 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   if (!dir.ok()) return dir.status();
   m.dir = std::move(dir).value();
 
-  auto meta = OpenSqliteMetaStore(m.dir->MetaPath());
+  // Every store comes from its URL (--event-store, --meta-store, --blob-store); by default they
+  // are the files under --data, as before the URLs existed.
+  auto meta = OpenMetaStore(cfg.MetaStoreUrl());
   if (!meta.ok()) return meta.status();
   m.meta = std::move(meta).value();
 
   EmbeddedStoreOptions so;
-  so.dir = m.dir->EventsDir();
   so.memtable_rows = static_cast<size_t>(cfg.memtable_rows);
   so.memtable_max_age_ms = cfg.memtable_max_age_ms;
-  auto store = OpenEmbeddedEventStore(so);
+  auto store = OpenEventStore(cfg.EventStoreUrl(), so);
   if (!store.ok()) return Status(store.status().code(), "opening event store: " + store.status().message());
   m.store = std::move(store).value();
 
@@ -120,16 +122,17 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   m.admission = std::make_unique<Admission>(m.projects.get(), m.meta.get(), m.limiter.get(), &m.metrics, lim);
   m.ingest = std::make_unique<IngestService>(m.admission.get(), m.pipeline.get(), m.limiter.get(), m.geo.get(),
                                              &m.metrics, SystemClock());
-  auto blobs = OpenFsBlobStore(m.dir->BlobsDir());
+  auto blobs = OpenBlobStore(cfg.BlobStoreUrl());
   if (!blobs.ok()) return blobs.status();
   m.blobs = std::move(blobs).value();
   SnapshotOptions sno;
-  const std::string blobs_dir = m.dir->BlobsDir();
-  sno.free_bytes = [blobs_dir]() -> uint64_t {
-    struct statvfs st;
-    if (::statvfs(blobs_dir.c_str(), &st) != 0) return UINT64_MAX;
-    return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
-  };
+  // Only a local blob store can fill the disk this server watches.
+  if (auto url = ParseStoreUrl(cfg.BlobStoreUrl()); url.ok() && url->scheme == "file") {
+    sno.free_bytes = [blobs_dir = url->path]() -> uint64_t {
+      auto free = PosixEnv()->FreeSpace(blobs_dir);
+      return free.ok() ? *free : UINT64_MAX;
+    };
+  }
   sno.min_free_bytes = static_cast<uint64_t>(cfg.min_free_disk_mb) << 20;
   m.snapshots = std::make_unique<SnapshotService>(m.blobs.get(), m.admission.get(), &m.metrics, SystemClock(), sno);
   auto auth = SessionAuth::Open(m.meta.get(), SystemClock());

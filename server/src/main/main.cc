@@ -10,6 +10,7 @@
 #include "app/importer.h"
 #include "api/session_auth.h"
 #include "app/server_app.h"
+#include "app/store_factory.h"
 #include "common/json_writer.h"
 #include "ops/logging.h"
 #include "tapistry/event_store.h"
@@ -77,7 +78,7 @@ int ProjectCmd(const ParsedArgs& args) {
   // The meta store is SQLite in WAL mode: safe to use while a server runs on the same directory.
   std::error_code ec;
   std::filesystem::create_directories(data, ec);
-  auto meta = OpenSqliteMetaStore(data + "/meta.db");
+  auto meta = OpenMetaStore(FlagOr(args, "meta-store", data + "/meta.db"));
   if (!meta.ok()) return Fail(meta.status());
   const std::string& verb = args.positional[1];
   if (verb == "create") {
@@ -204,7 +205,7 @@ int SignInLinkCmd(const ParsedArgs& args) {
   Config cfg;
   Status s = LoadConfig(args, &cfg);
   if (!s.ok()) return Fail(s);
-  auto meta = OpenSqliteMetaStore(cfg.data + "/meta.db");
+  auto meta = OpenMetaStore(cfg.MetaStoreUrl());
   if (!meta.ok()) return Fail(meta.status());
   auto auth = SessionAuth::Open(meta->get(), SystemClock());
   if (!auth.ok()) return Fail(auth.status());
@@ -221,7 +222,7 @@ int SignInLinkCmd(const ParsedArgs& args) {
 
 int SignOutAllCmd(const ParsedArgs& args) {
   std::string data = FlagOr(args, "data", "./data");
-  auto meta = OpenSqliteMetaStore(data + "/meta.db");
+  auto meta = OpenMetaStore(FlagOr(args, "meta-store", data + "/meta.db"));
   if (!meta.ok()) return Fail(meta.status());
   auto auth = SessionAuth::Open(meta->get(), SystemClock());
   if (!auth.ok()) return Fail(auth.status());
@@ -237,7 +238,7 @@ int Import(const ParsedArgs& args) {
   std::string data = FlagOr(args, "data", "./data");
   auto dir = DataDir::Open(data);
   if (!dir.ok()) return Fail(dir.status());
-  auto meta = OpenSqliteMetaStore((*dir)->MetaPath());
+  auto meta = OpenMetaStore(FlagOr(args, "meta-store", (*dir)->MetaPath()));
   if (!meta.ok()) return Fail(meta.status());
   ImportOptions io;
   io.project_id = FlagOr(args, "project", "");
@@ -253,9 +254,8 @@ int Import(const ParsedArgs& args) {
                  static_cast<unsigned long long>(s.rejected));
   };
   EmbeddedStoreOptions so;
-  so.dir = (*dir)->EventsDir();
   so.low_priority_compaction = false;  // nothing else to protect
-  auto store = OpenEmbeddedEventStore(so);
+  auto store = OpenEventStore(FlagOr(args, "event-store", (*dir)->EventsDir()), so);
   if (!store.ok()) return Fail(store.status());
   auto r = ImportFiles(files, io, store->get());
   Status cs = (*store)->Close();

@@ -20,6 +20,10 @@ class IngestOnlyStore : public EventStore {
   Result<HeatmapResult> Heatmap(const HeatmapQuery&) override { return NoQueries(); }
   Result<ScrollMapResult> ScrollMap(const EventFilter&) override { return NoQueries(); }
   Result<ElementsResult> TopElements(const EventFilter&, size_t) override { return NoQueries(); }
+  Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery&, size_t) override {
+    return NoQueries();
+  }
+  Result<std::vector<LayoutCount>> Layouts(const EventFilter&) override { return NoQueries(); }
   Result<BreakdownResult> Breakdown(const EventFilter&, Dimension, size_t) override { return NoQueries(); }
   Result<std::vector<PathCount>> Paths(const EventFilter&, const std::string&, size_t) override {
     return NoQueries();

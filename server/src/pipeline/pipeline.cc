@@ -1,23 +1,11 @@
 #include "pipeline/pipeline.h"
 
-#include <sys/statvfs.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "pipeline/event_codec.h"
 
 namespace tapistry {
 namespace {
-
-Result<uint64_t> StatvfsFreeBytes(const std::string& dir) {
-  struct statvfs st;
-  if (::statvfs(dir.c_str(), &st) != 0) {
-    return Status::IOError("statvfs " + dir + ": " + std::strerror(errno));
-  }
-  return static_cast<uint64_t>(st.f_bavail) * static_cast<uint64_t>(st.f_frsize);
-}
 
 // The store judged the events themselves unacceptable: retrying cannot help.
 bool IsPermanentStoreError(const Status& s) {
@@ -109,7 +97,7 @@ Status Pipeline::Recover() {
   WalOptions wal_options;
   wal_options.dir = options_.wal_dir;
   wal_options.segment_bytes = options_.wal_segment_bytes;
-  wal_options.fault_injector = options_.wal_fault_injector;
+  wal_options.env = options_.env;
   auto wal = Wal::Open(wal_options, persisted + 1, replay, &recovery_);
   if (!wal.ok()) return wal.status();
   wal_ = std::move(wal).value();
@@ -127,7 +115,8 @@ std::optional<RejectReason> Pipeline::AdmitLocked(size_t bytes) {
       mono - disk_checked_mono_ns_ >= options_.disk_check_interval_ms * 1000000) {
     Result<uint64_t> free_bytes = options_.free_disk_bytes
                                       ? options_.free_disk_bytes(options_.wal_dir)
-                                      : StatvfsFreeBytes(options_.wal_dir);
+                                      : (options_.env ? options_.env : PosixEnv())
+                                            ->FreeSpace(options_.wal_dir);
     // An unmeasurable filesystem keeps the last reading rather than refusing all traffic.
     if (free_bytes.ok()) free_disk_bytes_ = free_bytes.value();
     disk_checked_ = true;

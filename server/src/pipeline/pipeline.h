@@ -69,10 +69,10 @@ struct PipelineOptions {
   // Free disk space is measured at most this often (clock MonoNs), not on every Submit.
   int64_t disk_check_interval_ms = 1000;
   DedupeSetOptions dedupe;
-  // Free bytes on the filesystem holding `dir`; nullptr = statvfs. Tests inject a full disk.
+  // Free bytes on the filesystem holding `dir`; nullptr = env->FreeSpace. Tests inject a full disk.
   std::function<Result<uint64_t>(const std::string& dir)> free_disk_bytes;
-  // Passed to the WAL (WalOptions::fault_injector); tests only.
-  std::function<Status(WalOp)> wal_fault_injector;
+  // The WAL's file system (WalOptions::env); nullptr = PosixEnv(). Tests inject faults here.
+  Env* env = nullptr;
 };
 
 struct SubmitResult {

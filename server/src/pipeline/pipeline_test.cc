@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "common/fault_injection_env.h"
 #include "pipeline/event_codec.h"
 #include "pipeline/fake_event_store.h"
 #include "pipeline/test_util.h"
@@ -35,15 +36,15 @@ uint64_t Rejected(const PipelineStats& s, RejectReason r) {
   return s.rejected[static_cast<size_t>(r)];
 }
 
-// A fault hook the test can swap while the writer thread calls it.
+// A fault hook the test can swap while the writer thread calls it (through the Env).
 class FaultHook {
  public:
-  void Set(std::function<Status(WalOp)> fn) {
+  void Set(std::function<Status(FaultOp)> fn) {
     std::lock_guard lock(mu_);
     fn_ = std::move(fn);
   }
-  Status Call(WalOp op) {
-    std::function<Status(WalOp)> fn;
+  Status Call(FaultOp op) {
+    std::function<Status(FaultOp)> fn;
     {
       std::lock_guard lock(mu_);
       fn = fn_;
@@ -53,7 +54,7 @@ class FaultHook {
 
  private:
   std::mutex mu_;
-  std::function<Status(WalOp)> fn_;
+  std::function<Status(FaultOp)> fn_;
 };
 
 class PipelineTest : public ::testing::Test {
@@ -65,7 +66,8 @@ class PipelineTest : public ::testing::Test {
     o.clock = &clock_;
     o.maintenance_interval_ms = 0;
     o.free_disk_bytes = [this](const std::string&) -> Result<uint64_t> { return free_disk_.load(); };
-    o.wal_fault_injector = [this](WalOp op) { return hook_.Call(op); };
+    env_.SetHook([this](FaultOp op, const std::string&) { return hook_.Call(op); });
+    o.env = &env_;
     return o;
   }
   std::unique_ptr<Pipeline> Open(const PipelineOptions& o) {
@@ -83,6 +85,7 @@ class PipelineTest : public ::testing::Test {
   TestEvents gen_{1};
   std::atomic<uint64_t> free_disk_{1ull << 40};
   FaultHook hook_;
+  FaultInjectionEnv env_;
 };
 
 TEST_F(PipelineTest, AcknowledgesAfterTheWalAndStoresOnce) {
@@ -177,8 +180,8 @@ TEST_F(PipelineTest, ConcurrentSubmitsOfTheSameIdsStoreEachOnce) {
 
 TEST_F(PipelineTest, GroupCommitBatchesConcurrentSubmitters) {
   // A slow disk (2 ms per fdatasync) so submitters pile up behind each sync.
-  hook_.Set([](WalOp op) {
-    if (op == WalOp::kSync) std::this_thread::sleep_for(milliseconds(2));
+  hook_.Set([](FaultOp op) {
+    if (op == FaultOp::kDataSync) std::this_thread::sleep_for(milliseconds(2));
     return Status::Ok();
   });
   FakeEventStore store;
@@ -295,8 +298,8 @@ TEST_F(PipelineTest, PendingBytesOverTheCapAreRefused) {
   std::atomic<bool> entered{false};
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  hook_.Set([&](WalOp op) {
-    if (op == WalOp::kSync) {
+  hook_.Set([&](FaultOp op) {
+    if (op == FaultOp::kDataSync) {
       if (!entered.exchange(true)) entered_sync.set_value();
       released.wait();
     }
@@ -424,14 +427,16 @@ TEST_F(PipelineTest, StoreRefusingABatchForGoodDoesNotWedgeIngestOrStartUp) {
 }
 
 TEST_F(PipelineTest, WriteFailureFailsTheBatchAndReleasesItsIds) {
-  for (WalOp failing : {WalOp::kWrite, WalOp::kSync}) {
+  for (FaultOp failing : {FaultOp::kWrite, FaultOp::kDataSync}) {
     TempDir dir;
-    std::atomic<bool> armed{true};
-    hook_.Set([&](WalOp op) {
-      return op == failing && armed.exchange(false) ? Status::IOError("injected") : Status::Ok();
-    });
     FakeEventStore store(dir.Sub("store"));
     auto p = Open(&store, dir.Sub("wal"));
+    ASSERT_TRUE(p);
+    // Armed once the log is open: the next write (or fdatasync) is the batch's.
+    std::atomic<bool> armed{true};
+    hook_.Set([&](FaultOp op) {
+      return op == failing && armed.exchange(false) ? Status::IOError("injected") : Status::Ok();
+    });
     const auto a = Batch(10);
     Outcome out = SubmitSync(p.get(), a);
     EXPECT_EQ(out.status.code(), StatusCode::kIOError);
@@ -450,8 +455,8 @@ TEST_F(PipelineTest, WriteFailureFailsTheBatchAndReleasesItsIds) {
 }
 
 TEST_F(PipelineTest, WalThatCannotRollBackRefusesFurtherBatches) {
-  hook_.Set([](WalOp op) {
-    return op == WalOp::kSync || op == WalOp::kTruncate ? Status::IOError("disk gone")
+  hook_.Set([](FaultOp op) {
+    return op == FaultOp::kDataSync || op == FaultOp::kTruncate ? Status::IOError("disk gone")
                                                         : Status::Ok();
   });
   FakeEventStore store;
@@ -463,8 +468,8 @@ TEST_F(PipelineTest, WalThatCannotRollBackRefusesFurtherBatches) {
 }
 
 TEST_F(PipelineTest, CloseDrainsEveryQueuedBatchThenRefuses) {
-  hook_.Set([](WalOp op) {
-    if (op == WalOp::kSync) std::this_thread::sleep_for(milliseconds(1));
+  hook_.Set([](FaultOp op) {
+    if (op == FaultOp::kDataSync) std::this_thread::sleep_for(milliseconds(1));
     return Status::Ok();
   });
   FakeEventStore store;

@@ -1,15 +1,9 @@
 #include "pipeline/wal.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <vector>
 
 #include "common/crc32c.h"
@@ -39,70 +33,13 @@ uint64_t GetFixed64(const char* p) {
   return v;
 }
 
-Status Errno(const std::string& what, const std::string& path) {
-  return Status::IOError(what + " " + path + ": " + std::strerror(errno));
-}
-
-Status WriteAll(int fd, const char* data, size_t n, uint64_t offset, const std::string& path) {
-  while (n > 0) {
-    const ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Errno("write", path);
-    }
-    data += w;
-    n -= static_cast<size_t>(w);
-    offset += static_cast<uint64_t>(w);
-  }
-  return Status::Ok();
-}
-
-Status ReadAll(const std::string& path, std::string* out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Errno("open", path);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    Status s = Errno("stat", path);
-    ::close(fd);
-    return s;
-  }
-  out->resize(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < out->size()) {
-    const ssize_t r = ::pread(fd, out->data() + done, out->size() - done, static_cast<off_t>(done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      Status s = Errno("read", path);
-      ::close(fd);
-      return s;
-    }
-    if (r == 0) break;  // shrank under us; read what is there
-    done += static_cast<size_t>(r);
-  }
-  out->resize(done);
-  ::close(fd);
-  return Status::Ok();
-}
-
-Status SyncDir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("open dir", dir);
-  Status s;
-  if (::fsync(fd) != 0) s = Errno("fsync dir", dir);
-  ::close(fd);
-  return s;
-}
-
-Status TruncateFile(const std::string& path, uint64_t length) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return Errno("open", path);
-  Status s;
-  if (::ftruncate(fd, static_cast<off_t>(length)) != 0) {
-    s = Errno("truncate", path);
-  } else if (::fdatasync(fd) != 0) {
-    s = Errno("fdatasync", path);
-  }
-  ::close(fd);
+// Cuts `path` to `length` and makes the cut durable.
+Status TruncateFile(Env* env, const std::string& path, uint64_t length) {
+  auto file = env->Open(path, OpenMode::kReadWrite);
+  if (!file.ok()) return file.status();
+  Status s = (*file)->Truncate(length);
+  if (s.ok()) s = (*file)->DataSync();
+  if (Status c = (*file)->Close(); s.ok()) s = c;
   return s;
 }
 
@@ -135,7 +72,8 @@ bool ParseFileHeader(std::string_view data, uint64_t* first_seq) {
 
 }  // namespace
 
-Wal::Wal(const WalOptions& options) : options_(options) {}
+Wal::Wal(const WalOptions& options)
+    : options_(options), env_(options.env ? options.env : PosixEnv()) {}
 
 Wal::~Wal() { (void)Close(); }
 
@@ -145,17 +83,13 @@ std::string Wal::SegmentPath(uint64_t first_seq) const {
   return options_.dir + "/" + name;
 }
 
-Status Wal::Fault(WalOp op) const {
-  return options_.fault_injector ? options_.fault_injector(op) : Status::Ok();
-}
-
 Result<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, uint64_t min_next_seq,
                                        const ReplayFn& replay, WalRecoveryStats* recovery) {
   if (options.dir.empty()) return Status::InvalidArgument("wal: empty directory");
-  std::error_code ec;
-  std::filesystem::create_directories(options.dir, ec);
-  if (ec) return Status::IOError("wal: create " + options.dir + ": " + ec.message());
   std::unique_ptr<Wal> wal(new Wal(options));
+  std::vector<std::string> created;
+  TAP_RETURN_IF_ERROR(CreateDirs(wal->env_, options.dir, &created));
+  TAP_RETURN_IF_ERROR(SyncCreatedDirs(wal->env_, created));
   WalRecoveryStats local;
   TAP_RETURN_IF_ERROR(wal->Recover(min_next_seq, replay, recovery ? recovery : &local));
   std::lock_guard lock(wal->write_mu_);
@@ -165,14 +99,14 @@ Result<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, uint64_t min_n
 
 Status Wal::Recover(uint64_t min_next_seq, const ReplayFn& replay, WalRecoveryStats* recovery) {
   std::vector<std::pair<uint64_t, std::string>> files;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(options_.dir, ec)) {
+  auto entries = env_->ListDir(options_.dir);
+  if (!entries.ok()) return entries.status();
+  for (const DirEntry& entry : *entries) {
     uint64_t first_seq = 0;
-    if (entry.is_regular_file() && ParseSegmentName(entry.path().filename().string(), &first_seq)) {
-      files.emplace_back(first_seq, entry.path().string());
+    if (!entry.is_dir && ParseSegmentName(entry.name, &first_seq)) {
+      files.emplace_back(first_seq, options_.dir + "/" + entry.name);
     }
   }
-  if (ec) return Status::IOError("wal: list " + options_.dir + ": " + ec.message());
   std::sort(files.begin(), files.end());
 
   uint64_t last_seq = 0;
@@ -181,7 +115,7 @@ Status Wal::Recover(uint64_t min_next_seq, const ReplayFn& replay, WalRecoverySt
   for (size_t i = 0; i < files.size(); ++i) {
     const auto& [name_seq, path] = files[i];
     const bool newest = i + 1 == files.size();
-    TAP_RETURN_IF_ERROR(ReadAll(path, &data));
+    TAP_RETURN_IF_ERROR(ReadFileToString(env_, path, &data));
     ++recovery->files;
 
     Segment seg;
@@ -217,7 +151,7 @@ Status Wal::Recover(uint64_t min_next_seq, const ReplayFn& replay, WalRecoverySt
     if (seg.last_seq == 0) {
       // Nothing replayable (a file created just before a crash, or unreadable): it only hides
       // the seq space, so it goes.
-      if (::unlink(path.c_str()) != 0) return Errno("unlink", path);
+      TAP_RETURN_IF_ERROR(env_->Unlink(path));
       ++recovery->removed_files;
       if (newest) recovery->truncated_bytes += tail;
       else recovery->skipped_bytes += tail;
@@ -227,7 +161,7 @@ Status Wal::Recover(uint64_t min_next_seq, const ReplayFn& replay, WalRecoverySt
     if (tail > 0) {
       if (newest) {
         // A torn tail of the newest file: cut it so the bytes can never be mistaken for records.
-        TAP_RETURN_IF_ERROR(TruncateFile(path, valid_end));
+        TAP_RETURN_IF_ERROR(TruncateFile(env_, path, valid_end));
         recovery->truncated_bytes += tail;
       } else {
         // Older files were synced whole before the next one was created, so damage here is
@@ -238,7 +172,7 @@ Status Wal::Recover(uint64_t min_next_seq, const ReplayFn& replay, WalRecoverySt
     seg.bytes = newest ? valid_end : data.size();
     segments_.push_back(seg);
   }
-  if (removed_any) TAP_RETURN_IF_ERROR(SyncDir(options_.dir));
+  if (removed_any) TAP_RETURN_IF_ERROR(env_->SyncDir(options_.dir));
 
   recovery->last_seq = last_seq;
   last_seq_.store(last_seq, std::memory_order_release);
@@ -247,10 +181,9 @@ Status Wal::Recover(uint64_t min_next_seq, const ReplayFn& replay, WalRecoverySt
 }
 
 Status Wal::OpenSegmentLocked(uint64_t first_seq) {
-  TAP_RETURN_IF_ERROR(Fault(WalOp::kCreate));
   const std::string path = SegmentPath(first_seq);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("create", path);
+  auto file = env_->Open(path, OpenMode::kCreateNew);
+  if (!file.ok()) return file.status();
 
   char header[kWalFileHeaderBytes];
   std::memcpy(header, kMagic, 4);
@@ -260,16 +193,15 @@ Status Wal::OpenSegmentLocked(uint64_t first_seq) {
   PutFixed32(header + 20, crc32c::Value(header, 20));
   // fsync (not fdatasync) and then the directory: the file's existence must be durable before
   // any record in it is acknowledged.
-  Status s = WriteAll(fd, header, sizeof header, 0, path);
-  if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync", path);
-  if (s.ok()) s = SyncDir(options_.dir);
+  Status s = (*file)->Write(0, std::string_view(header, sizeof header));
+  if (s.ok()) s = (*file)->Sync();
+  if (s.ok()) s = env_->SyncDir(options_.dir);
   if (!s.ok()) {
-    ::close(fd);
-    ::unlink(path.c_str());
+    (void)(*file)->Close();
+    (void)env_->Unlink(path);
     return s;
   }
-  fd_ = fd;
-  active_path_ = path;
+  file_ = std::move(file).value();
   active_bytes_ = kWalFileHeaderBytes;
   bytes_written_.fetch_add(kWalFileHeaderBytes, std::memory_order_relaxed);
   std::lock_guard lock(files_mu_);
@@ -293,11 +225,11 @@ Status Wal::Append(std::span<const std::string_view> payloads, uint8_t type, uin
     total += kWalRecordHeaderBytes + p.size();
   }
 
-  if (fd_ < 0 || active_bytes_ >= options_.segment_bytes) {
+  if (!file_ || active_bytes_ >= options_.segment_bytes) {
     // Rotate. The old file was fdatasync'd by the Append that wrote its last record.
-    if (fd_ >= 0) {
-      ::close(fd_);
-      fd_ = -1;
+    if (file_) {
+      (void)file_->Close();
+      file_.reset();
       std::lock_guard files_lock(files_mu_);
       active_open_ = false;
     }
@@ -318,14 +250,11 @@ Status Wal::Append(std::span<const std::string_view> payloads, uint8_t type, uin
   // The numbers are spent even if the write fails: a seq is never written twice.
   const uint64_t first = next_seq_;
   next_seq_ = seq;
-  const std::string& path = active_path_;
 
-  Status s = Fault(WalOp::kWrite);
-  if (s.ok()) s = WriteAll(fd_, buffer_.data(), buffer_.size(), active_bytes_, path);
-  if (s.ok()) s = Fault(WalOp::kSync);
+  Status s = file_->Write(active_bytes_, buffer_);
   if (s.ok()) {
     const auto start = std::chrono::steady_clock::now();
-    if (::fdatasync(fd_) != 0) s = Errno("fdatasync", path);
+    s = file_->DataSync();
     fsync_latency_.Record(static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
             .count()));
@@ -336,11 +265,8 @@ Status Wal::Append(std::span<const std::string_view> payloads, uint8_t type, uin
     // Take the unsynced bytes back, or they might be replayed after a restart although the
     // caller reports failure (and the client retries: counted twice). After a failed fdatasync
     // the kernel may have dropped dirty pages, so only a successful cut-and-sync is trusted.
-    Status cut = Fault(WalOp::kTruncate);
-    if (cut.ok() && ::ftruncate(fd_, static_cast<off_t>(active_bytes_)) != 0) {
-      cut = Errno("truncate", path);
-    }
-    if (cut.ok() && ::fdatasync(fd_) != 0) cut = Errno("fdatasync", path);
+    Status cut = file_->Truncate(active_bytes_);
+    if (cut.ok()) cut = file_->DataSync();
     if (!cut.ok()) {
       failed_ = Status::IOError("wal: failed after " + s.message() + "; rollback: " + cut.message());
       failed_flag_.store(true, std::memory_order_release);
@@ -370,7 +296,7 @@ Status Wal::DropThrough(uint64_t seq) {
     const Segment& seg = segments_.front();
     if (seg.last_seq > seq) break;
     const std::string path = SegmentPath(seg.first_seq);
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("unlink", path);
+    if (Status s = env_->Unlink(path); !s.ok() && s.code() != StatusCode::kNotFound) return s;
     segments_.pop_front();
     files_dropped_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -382,11 +308,11 @@ Status Wal::Close() {
   if (closed_) return Status::Ok();
   closed_ = true;
   Status s;
-  if (fd_ >= 0) {
+  if (file_) {
     // Every Append already synced what it wrote; this catches nothing new but costs nothing.
-    if (failed_.ok() && ::fdatasync(fd_) != 0) s = Errno("fdatasync", options_.dir);
-    ::close(fd_);
-    fd_ = -1;
+    if (failed_.ok()) s = file_->DataSync();
+    if (Status c = file_->Close(); s.ok()) s = c;
+    file_.reset();
   }
   std::lock_guard files_lock(files_mu_);
   active_open_ = false;

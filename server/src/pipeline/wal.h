@@ -12,6 +12,9 @@
 // error; the log stays usable. If even that cut fails, the log becomes failed: every later Append
 // returns the same error (a restart recovers, replaying whatever reached the disk intact).
 //
+// All file-system calls go through WalOptions::env (common/env.h), so tests can fail any of them
+// or cut the power (common/fault_injection_env.h).
+//
 // Thread-safety: Append and Close are serialized by an internal mutex (the pipeline calls Append
 // from its one writer thread). DropThrough, LastSeq and Stats may run concurrently with them.
 #pragma once
@@ -26,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/env.h"
 #include "pipeline/latency_histogram.h"
 #include "tapistry/status.h"
 
@@ -38,16 +42,11 @@ inline constexpr size_t kWalRecordHeaderBytes = 17;
 // corrupt length field can never make recovery allocate or skip gigabytes.
 inline constexpr uint32_t kWalMaxPayloadBytes = 32u << 20;
 
-// The operations a fault injector can make fail (tests of the crash and error paths).
-enum class WalOp { kCreate, kWrite, kSync, kTruncate };
-
 struct WalOptions {
   std::string dir;
   // Start a new file once the active one holds this many bytes (checked before each group).
   uint64_t segment_bytes = 64ull << 20;
-  // Test hook, nullptr in production: called before each segment creation, group write,
-  // fdatasync and rollback truncation; a non-ok Status fails that operation as if the OS had.
-  std::function<Status(WalOp)> fault_injector;
+  Env* env = nullptr;  // nullptr = PosixEnv(); tests inject faults here
 };
 
 struct WalRecord {
@@ -119,14 +118,13 @@ class Wal {
   explicit Wal(const WalOptions& options);
   Status Recover(uint64_t min_next_seq, const ReplayFn& replay, WalRecoveryStats* recovery);
   Status OpenSegmentLocked(uint64_t first_seq);
-  Status Fault(WalOp op) const;
   std::string SegmentPath(uint64_t first_seq) const;
 
   const WalOptions options_;
+  Env* const env_;
 
   std::mutex write_mu_;  // serializes Append and Close; guards the fields below up to files_mu_
-  int fd_ = -1;          // active segment, -1 when none
-  std::string active_path_;
+  std::unique_ptr<File> file_;  // active segment, null when none
   uint64_t active_bytes_ = 0;  // synced length of the active segment
   uint64_t next_seq_ = 1;
   std::string buffer_;

@@ -38,6 +38,7 @@ Status CheckEvent(const Event& e) {
 EmbeddedEventStore::EmbeddedEventStore(const EmbeddedStoreOptions& opts)
     : opts_(opts),
       clock_(opts.clock ? opts.clock : SystemClock()),
+      env_(opts.env ? opts.env : PosixEnv()),
       mem_(std::make_shared<Memtable>()),
       version_(std::make_shared<Version>()) {}
 
@@ -63,19 +64,19 @@ std::string EmbeddedEventStore::SegmentPath(const std::string& project, int32_t 
 }
 
 Status EmbeddedEventStore::Recover() {
-  TAP_RETURN_IF_ERROR(CreateDirs(opts_.dir));
+  TAP_RETURN_IF_ERROR(CreateDirs(opts_.dir, env_));
   Manifest m;
   const std::string manifest_path = opts_.dir + "/" + kManifestName;
-  if (std::filesystem::exists(manifest_path)) {
+  if (env_->Stat(manifest_path).ok()) {
     std::string bytes;
-    TAP_RETURN_IF_ERROR(ReadWholeFile(manifest_path, &bytes));
+    TAP_RETURN_IF_ERROR(ReadWholeFile(manifest_path, &bytes, env_));
     TAP_RETURN_IF_ERROR(DecodeManifest(bytes, &m));
   }
   auto v = std::make_shared<Version>();
   std::set<std::string> live;
   for (const ManifestSegment& ms : m.segments) {
     const std::string path = SegmentPath(ms.project_id, ms.day, ms.file_id);
-    auto seg = Segment::Open(path);
+    auto seg = Segment::Open(path, env_);
     if (!seg.ok()) return seg.status();
     const SegmentFooter& f = (*seg)->footer();
     if (f.project_id != ms.project_id || f.day != ms.day || f.rows != ms.rows) {
@@ -90,16 +91,13 @@ Status EmbeddedEventStore::Recover() {
   }
   // Whatever the manifest does not name is a leftover of an interrupted flush, compaction or
   // rewrite (temp files, or complete segments that were never published): remove it.
-  std::error_code ec;
-  std::vector<std::string> doomed;
-  for (auto it = std::filesystem::recursive_directory_iterator(opts_.dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file()) continue;
-    const std::string p = it->path().lexically_normal().string();
+  std::vector<std::string> files, doomed;
+  TAP_RETURN_IF_ERROR(ListFilesRecursive(opts_.dir, &files, env_));
+  for (const std::string& file : files) {
+    const std::string p = std::filesystem::path(file).lexically_normal().string();
     if (EndsWith(p, kTempSuffix) || (EndsWith(p, ".seg") && !live.count(p))) doomed.push_back(p);
   }
-  if (ec) return Status::IOError("scan " + opts_.dir + ": " + ec.message());
-  for (const std::string& p : doomed) TAP_RETURN_IF_ERROR(RemoveAll(p));
+  for (const std::string& p : doomed) TAP_RETURN_IF_ERROR(RemoveAll(p, env_));
   next_file_id_ = m.next_file_id;
   persisted_seq_ = m.persisted_seq;
   version_ = std::move(v);
@@ -231,7 +229,7 @@ Status EmbeddedEventStore::FlushMemtable(const std::shared_ptr<Memtable>& m) {
     s = LogAndApply(e, m);
   }
   if (!s.ok()) {
-    for (const SegEntry& entry : e.add) (void)RemoveAll(entry.seg->path());
+    for (const SegEntry& entry : e.add) (void)RemoveAll(entry.seg->path(), env_);
     return s;
   }
   flushes_++;
@@ -248,15 +246,16 @@ Status EmbeddedEventStore::WriteRows(const Columns& cols, std::span<const uint32
                                      int level, SegEntry* out) {
   const uint64_t id = NewFileId();
   const std::string path = SegmentPath(key.project_id, key.day, id);
-  TAP_RETURN_IF_ERROR(CreateDirs(std::filesystem::path(path).parent_path().string()));
+  TAP_RETURN_IF_ERROR(CreateDirs(ParentDir(path), env_));
   SegmentFooter footer;
   uint64_t size = 0;
-  TAP_RETURN_IF_ERROR(WriteSegmentFile(cols, rows, {key.project_id, key.day, level}, path, &footer, &size));
+  TAP_RETURN_IF_ERROR(
+      WriteSegmentFile(cols, rows, {key.project_id, key.day, level}, path, &footer, &size, env_));
   if (BotRowsOf(footer) != (key.bots ? BotRows::kAll : BotRows::kNone)) {
-    (void)RemoveAll(path);
+    (void)RemoveAll(path, env_);
     return Status::Internal("segment rows do not belong to its partition's kind (bots or not)");
   }
-  auto seg = Segment::Open(path);
+  auto seg = Segment::Open(path, env_);
   if (!seg.ok()) return seg.status();
   out->meta = ManifestSegment{id, key.project_id, key.day, footer.rows, size};
   out->seg = std::move(*seg);
@@ -274,7 +273,7 @@ Status EmbeddedEventStore::WriteSplit(const Columns& cols, std::span<const uint3
     SegEntry entry;
     Status s = WriteRows(cols, kind[bots], {project, day, bots == 1}, level, &entry);
     if (!s.ok()) {
-      for (size_t i = first; i < out->size(); ++i) (void)RemoveAll((*out)[i].seg->path());
+      for (size_t i = first; i < out->size(); ++i) (void)RemoveAll((*out)[i].seg->path(), env_);
       out->resize(first);
       return s;
     }
@@ -308,7 +307,7 @@ Status EmbeddedEventStore::LogAndApply(const Edit& e, const std::shared_ptr<Memt
       v->bytes += s.meta.file_size;
     }
   }
-  TAP_RETURN_IF_ERROR(WriteFileAtomic(opts_.dir + "/" + kManifestName, EncodeManifest(m)));
+  TAP_RETURN_IF_ERROR(WriteFileAtomic(opts_.dir + "/" + kManifestName, EncodeManifest(m), env_));
   {
     std::unique_lock l(mu_);
     version_ = std::move(v);

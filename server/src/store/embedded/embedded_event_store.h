@@ -64,6 +64,9 @@ class EmbeddedEventStore final : public EventStore {
   Result<HeatmapResult> Heatmap(const HeatmapQuery& q) override;
   Result<ScrollMapResult> ScrollMap(const EventFilter& f) override;
   Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) override;
+  // Issue 13's element grids and layouts (store_element_grid.cc).
+  Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) override;
+  Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override;
   Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains, size_t limit) override;
   Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms,
                                bool include_bots) override;
@@ -148,6 +151,7 @@ class EmbeddedEventStore final : public EventStore {
 
   const EmbeddedStoreOptions opts_;
   Clock* const clock_;
+  Env* const env_;  // every file-system call goes through it (file_util.h)
 
   std::mutex maint_mu_;
   std::mutex flush_mu_;

@@ -24,6 +24,7 @@
 #include "store/embedded/segment_reader.h"
 #include "store/embedded/segment_writer.h"
 #include "store/embedded/test_util.h"
+#include "test_events.h"
 
 namespace tapistry::store {
 namespace {
@@ -268,6 +269,12 @@ void ExpectAnalyticsMatchReference(EmbeddedEventStore& s, reference::ReferenceEv
     }
     EXPECT_EQ(*s.Paths(f, "", 100), *ref.Paths(f, "", 100));
     EXPECT_EQ(*s.Overview(OverviewQuery{f, 10}), *ref.Overview(OverviewQuery{f, 10}));
+    for (ClickKind kind : {ClickKind::kAll, ClickKind::kDead}) {
+      HeatmapQuery eq{f, kind};
+      eq.filter.path = f.path.value_or("/b");
+      EXPECT_EQ(*s.ElementHeatmap(eq, 3), *ref.ElementHeatmap(eq, 3));
+    }
+    EXPECT_EQ(*s.Layouts(f), *ref.Layouts(f));
   }
 }
 
@@ -324,7 +331,8 @@ void RewriteSegmentsAs(const std::string& dir, uint32_t version) {
     auto reopened = Segment::Open(e.path().string());
     ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
     EXPECT_EQ((*reopened)->footer().version, version);
-    EXPECT_EQ((*reopened)->footer().FindAggregate(StreamKind::kCellFold), nullptr);
+    EXPECT_EQ((*reopened)->footer().FindAggregate(StreamKind::kCellGrid), nullptr);
+    EXPECT_EQ((*reopened)->footer().FindAggregate(StreamKind::kCellFold) != nullptr, version >= 3);
     EXPECT_EQ((*reopened)->footer().FindAggregate(StreamKind::kCells) != nullptr, version >= 2);
     ++rewritten;
   }
@@ -332,7 +340,7 @@ void RewriteSegmentsAs(const std::string& dir, uint32_t version) {
 }
 
 TEST_F(EmbeddedStoreTest, OlderSegmentVersionsAnswerFromTheirRows) {
-  for (uint32_t version : {1u, 2u}) {
+  for (uint32_t version : {1u, 2u, 3u}) {
     SCOPED_TRACE(version);
     fs::remove_all(dir_.path() + "/events");
     auto s = Open();
@@ -348,6 +356,71 @@ TEST_F(EmbeddedStoreTest, OlderSegmentVersionsAnswerFromTheirRows) {
     ASSERT_TRUE(s->CompactAll().ok());
     ExpectAnalyticsMatchReference(*s, ref, 2);
     ASSERT_TRUE(s->Close().ok());
+  }
+}
+
+// Version 3 segments (no grid rollup: the element heatmap reads their rows) beside version 4
+// segments (their rollups) and the memtable (its rows): every query agrees with the reference
+// under every filter, the element heatmap and layouts included.
+TEST_F(EmbeddedStoreTest, PreviousVersionSegmentsBesideCurrentOnesAndTheMemtable) {
+  const std::vector<Event> events = conformance::RandomTraffic(77, "p", 300, 4);
+  reference::ReferenceEventStore ref(events);
+  const std::span<const Event> all(events);
+  const size_t third = events.size() / 3;
+  auto s = Open(/*memtable_rows=*/250);
+  ASSERT_TRUE(s->Append(all.first(third), 0).ok());
+  ASSERT_TRUE(s->Close().ok());
+  s.reset();
+  RewriteSegmentsAs(dir_.path(), 3);
+  s = Open();
+  ASSERT_TRUE(s->Append(all.subspan(third, third), 0).ok());
+  ASSERT_TRUE(s->Flush().ok());
+  ASSERT_TRUE(s->Append(all.subspan(2 * third), 0).ok());  // stays in the memtable
+  EXPECT_GT(s->Stats().rows_in_memtable, 0u);
+  for (const EventFilter& f : conformance::FilterMatrix("p", kDay, kDay + 3)) {
+    EXPECT_TRUE(conformance::SameAnswers(*s, ref, f));
+  }
+}
+
+// A segment whose grid rollup is cut into several chunks: an element heatmap of one path reads
+// the chunks holding that path's cells, and agrees with the reference under every filter.
+TEST_F(EmbeddedStoreTest, ElementHeatmapReadsTheGridChunksOfItsPath) {
+  std::vector<Event> events = conformance::RandomTraffic(91, "p", 4000, 1);
+  uint32_t i = 0;
+  for (Event& e : events) {  // many elements over many grid cells
+    if (e.type != EventType::kClick || e.selector_hash == 0) continue;
+    e.selector_hash = 1 + ++i % 499;
+    if (!std::isnan(e.ex)) e.ex = static_cast<float>(i % 16) / 16;
+  }
+  reference::ReferenceEventStore ref(events);
+  auto s = Open();
+  ASSERT_TRUE(s->Append(events, 0).ok());
+  ASSERT_TRUE(s->Flush().ok());
+  size_t chunked = 0;
+  for (auto& f : fs::recursive_directory_iterator(dir_.path())) {
+    if (f.path().extension() != ".seg") continue;
+    auto seg = Segment::Open(f.path().string());
+    ASSERT_TRUE(seg.ok());
+    ScratchString cells_raw, grid_raw;
+    if (!(*seg)->LoadAggregate(StreamKind::kCellGrid, grid_raw.get()).ok()) continue;
+    ASSERT_TRUE((*seg)->LoadAggregate(StreamKind::kCells, cells_raw.get()).ok());
+    CellTable cells;
+    ASSERT_TRUE(DecodeCells(std::move(cells_raw), &cells).ok());
+    CellGrid grid;
+    ASSERT_TRUE(grid.Open(std::move(grid_raw), cells).ok());
+    chunked += grid.size() > 1;
+  }
+  EXPECT_GT(chunked, 0u) << "no segment has a grid of several chunks: the test proves nothing";
+  for (const EventFilter& filter : conformance::FilterMatrix("p", kDay, kDay)) {
+    for (const char* path : {"/", "/docs", "/signup"}) {
+      EventFilter f = filter;
+      if (!f.path) f.path = path;
+      for (ClickKind kind : {ClickKind::kAll, ClickKind::kRage, ClickKind::kDead}) {
+        const HeatmapQuery q{f, kind};
+        EXPECT_EQ("", conformance::Differs("element_heatmap " + conformance::FilterName(f),
+                                           s->ElementHeatmap(q, 50), ref.ElementHeatmap(q, 50)));
+      }
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 // The few file-system operations the embedded store needs, with the durability steps spelled
 // out: atomic publish is write temp -> fsync -> rename -> fsync directory, so a crash leaves
-// either the old file or the new one, never a torn one.
+// either the old file or the new one, never a torn one. Every call goes through an Env
+// (common/env.h; nullptr = PosixEnv()), the one errno/fsync/rename stack the WAL and the blob
+// store share, so tests can fail any step or cut the power (common/fault_injection_env.h).
 // Thread-safety: functions are thread-safe; a RandomAccessFile may be read from many threads
 // (pread has no shared cursor).
 #pragma once
@@ -9,7 +11,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/env.h"
 #include "tapistry/status.h"
 
 namespace tapistry::store {
@@ -18,21 +22,23 @@ namespace tapistry::store {
 inline constexpr std::string_view kTempSuffix = ".tmp";
 
 // Writes `data` to `path` atomically (temp file in the same directory, fsync, rename, fsync dir).
-Status WriteFileAtomic(const std::string& path, std::string_view data);
+Status WriteFileAtomic(const std::string& path, std::string_view data, Env* env = nullptr);
 // Writes `data` to `path` (creating it) and fsyncs it; no rename.
-Status WriteFileSynced(const std::string& path, std::string_view data);
-Status RenameFile(const std::string& from, const std::string& to);
-Status FsyncDir(const std::string& dir);
-Status ReadWholeFile(const std::string& path, std::string* out);
-// mkdir -p.
-Status CreateDirs(const std::string& dir);
+Status WriteFileSynced(const std::string& path, std::string_view data, Env* env = nullptr);
+Status RenameFile(const std::string& from, const std::string& to, Env* env = nullptr);
+Status FsyncDir(const std::string& dir, Env* env = nullptr);
+Status ReadWholeFile(const std::string& path, std::string* out, Env* env = nullptr);
+// mkdir -p, durably: the entry of each directory it creates is fsync'd into its parent, so a
+// segment the manifest names cannot lose its directory in a crash.
+Status CreateDirs(const std::string& dir, Env* env = nullptr);
 // Removes a file or a whole tree; missing is fine.
-Status RemoveAll(const std::string& path);
+Status RemoveAll(const std::string& path, Env* env = nullptr);
+// Appends the path of every regular file below `dir` (any depth) to *out.
+Status ListFilesRecursive(const std::string& dir, std::vector<std::string>* out, Env* env = nullptr);
 
 class RandomAccessFile {
  public:
-  static Result<std::unique_ptr<RandomAccessFile>> Open(const std::string& path);
-  ~RandomAccessFile();
+  static Result<std::unique_ptr<RandomAccessFile>> Open(const std::string& path, Env* env = nullptr);
   RandomAccessFile(const RandomAccessFile&) = delete;
   RandomAccessFile& operator=(const RandomAccessFile&) = delete;
 
@@ -41,10 +47,9 @@ class RandomAccessFile {
   Status Read(uint64_t offset, size_t n, std::string* out) const;
 
  private:
-  RandomAccessFile(int fd, uint64_t size, std::string path) : fd_(fd), size_(size), path_(std::move(path)) {}
-  int fd_;
+  RandomAccessFile(std::unique_ptr<File> file, uint64_t size) : file_(std::move(file)), size_(size) {}
+  std::unique_ptr<File> file_;
   uint64_t size_;
-  std::string path_;
 };
 
 }  // namespace tapistry::store

@@ -25,7 +25,7 @@ uint8_t WidthFor(uint64_t dict_size) {
 // Arrays are stored byte-shuffled (coding.h): the high bytes of small counts and codes become
 // runs of zeros that zstd removes.
 template <typename T>
-void PutArray(std::string* out, const std::vector<T>& v) {
+void PutArray(std::string* out, std::span<const T> v) {
   const size_t at = out->size();
   out->resize(at + v.size() * sizeof(T));
   if (v.empty()) return;
@@ -34,6 +34,89 @@ void PutArray(std::string* out, const std::vector<T>& v) {
   } else {
     ShuffleBytes(reinterpret_cast<const char*>(v.data()), v.size(), sizeof(T), out->data() + at);
   }
+}
+
+template <typename T>
+void PutArray(std::string* out, const std::vector<T>& v) {
+  PutArray(out, std::span<const T>(v));
+}
+
+// What the writer collects for the grid rollup of one click list, in cell order.
+struct GridList {
+  std::vector<uint32_t> element_n;  // grid entries per element entry
+  std::vector<uint32_t> cell_n;     // unattributed tiles per cell
+  std::vector<uint8_t> cell;        // the entries: grid cell and count
+  std::vector<uint32_t> count;
+  std::vector<uint16_t> tile;  // the unattributed tiles: tile and count
+  std::vector<uint32_t> tile_count;
+};
+
+// Cumulative sums: out[0] = 0, out[i + 1] = out[i] + v[i].
+std::vector<uint32_t> Prefix(const std::vector<uint32_t>& v) {
+  std::vector<uint32_t> out(v.size() + 1, 0);
+  for (size_t i = 0; i < v.size(); ++i) out[i + 1] = out[i] + v[i];
+  return out;
+}
+
+// The kCellGrid stream (docs/formats/segment.md 2.8): the cells cut into chunks of about
+// kGridChunkBytes of the all-clicks list, each chunk a field stream of the element ids and the
+// three lists, with every index local to the chunk.
+void PutCellGrid(const GridList (&gl)[3], const std::vector<uint64_t>& hash,
+                 const std::vector<uint32_t>& selector, const std::vector<uint32_t>& elements_n,
+                 int level, std::string* out) {
+  const size_t ncells = elements_n.size();
+  const std::vector<uint32_t> el_at = Prefix(elements_n);
+  std::vector<uint32_t> g_at[3], u_at[3];
+  for (int l = 0; l < 3; ++l) {
+    g_at[l] = Prefix(gl[l].element_n);
+    u_at[l] = Prefix(gl[l].cell_n);
+  }
+  std::vector<uint32_t> chunk_end;
+  size_t bytes = 0;
+  for (size_t c = 0; c < ncells; ++c) {
+    bytes += 4 + 16 * size_t{elements_n[c]} +
+             5 * size_t{g_at[0][el_at[c + 1]] - g_at[0][el_at[c]]} +
+             6 * size_t{u_at[0][c + 1] - u_at[0][c]};
+    if (bytes >= kGridChunkBytes || c + 1 == ncells) {
+      chunk_end.push_back(static_cast<uint32_t>(c + 1));
+      bytes = 0;
+    }
+  }
+  std::vector<std::string> chunks(chunk_end.size());
+  for (size_t k = 0; k < chunk_end.size(); ++k) {
+    const uint32_t c0 = k ? chunk_end[k - 1] : 0, c1 = chunk_end[k];
+    const uint32_t e0 = el_at[c0], e1 = el_at[c1];
+    std::string& chunk = chunks[k];
+    std::vector<std::string> fields(4);
+    PutArray(&fields[0], std::span<const uint64_t>(hash).subspan(e0, e1 - e0));
+    PutArray(&fields[0], std::span<const uint32_t>(selector).subspan(e0, e1 - e0));
+    for (int l = 0; l < 3; ++l) {
+      const std::vector<uint32_t>& g = g_at[l];
+      const std::vector<uint32_t>& u = u_at[l];
+      PutVarint64(&chunk, g[e1] - g[e0]);
+      PutVarint64(&chunk, u[c1] - u[c0]);
+      std::string& f = fields[1 + l];
+      std::vector<uint32_t> ends;
+      for (uint32_t e = e0; e < e1; ++e) ends.push_back(g[e + 1] - g[e0]);
+      PutArray(&f, ends);
+      PutArray(&f, std::span<const uint8_t>(gl[l].cell).subspan(g[e0], g[e1] - g[e0]));
+      PutArray(&f, std::span<const uint32_t>(gl[l].count).subspan(g[e0], g[e1] - g[e0]));
+      ends.clear();
+      for (uint32_t c = c0; c < c1; ++c) ends.push_back(u[c + 1] - u[c0]);
+      PutArray(&f, ends);
+      PutArray(&f, std::span<const uint16_t>(gl[l].tile).subspan(u[c0], u[c1] - u[c0]));
+      PutArray(&f, std::span<const uint32_t>(gl[l].tile_count).subspan(u[c0], u[c1] - u[c0]));
+    }
+    PutFieldStream(fields, level, &chunk);
+  }
+  PutVarint64(out, hash.size());
+  PutVarint64(out, ncells);
+  PutVarint64(out, chunk_end.size());
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    PutVarint64(out, chunk_end[k]);
+    PutVarint64(out, chunks[k].size());
+  }
+  for (const std::string& chunk : chunks) out->append(chunk);
 }
 
 // Dictionary codes in `width` bytes each (shuffled like the arrays).
@@ -264,9 +347,15 @@ Status ValidateElements(const ElementEntries& e, const CellTable& cells, const R
 }
 
 Status FieldStream::Open(std::string_view bytes, std::span<const uint8_t> widths, size_t rows) {
+  std::vector<uint64_t> raw_lens(widths.size());
+  for (size_t f = 0; f < widths.size(); ++f) raw_lens[f] = uint64_t{rows} * widths[f];
+  return Open(bytes, raw_lens);
+}
+
+Status FieldStream::Open(std::string_view bytes, std::span<const uint64_t> raw_lens) {
   ByteReader r(bytes);
   uint8_t count;
-  if (!r.GetFixed8(&count) || count != widths.size()) return Bad("field stream header");
+  if (!r.GetFixed8(&count) || count != raw_lens.size()) return Bad("field stream header");
   slots_.assign(count, Slot());
   std::vector<uint64_t> stored_len(count);
   for (size_t f = 0; f < count; ++f) {
@@ -274,7 +363,7 @@ Status FieldStream::Open(std::string_view bytes, std::span<const uint8_t> widths
     if (!r.GetFixed8(&s.codec) || !r.GetVarint64(&s.raw_len) || !r.GetVarint64(&stored_len[f])) {
       return Bad("field stream field");
     }
-    if (s.raw_len != rows * widths[f]) return Bad("field stream field length");
+    if (s.raw_len != raw_lens[f]) return Bad("field stream field length");
   }
   for (size_t f = 0; f < count; ++f) {
     if (!r.GetBytes(static_cast<size_t>(std::min<uint64_t>(stored_len[f], r.remaining() + 1)),
@@ -302,6 +391,139 @@ void PutFieldStream(const std::vector<std::string>& fields, int level, std::stri
     PutVarint64(out, stored[f].size());
   }
   for (const std::string& bytes : stored) out->append(bytes);
+}
+
+Status CellGrid::Open(ScratchString raw, const CellTable& cells) {
+  raw_ = std::move(raw);
+  cells_ = &cells;
+  ByteReader r(*raw_);
+  uint64_t elements, ncells, nchunks;
+  if (!r.GetVarint64(&elements) || !r.GetVarint64(&ncells) || !r.GetVarint64(&nchunks)) {
+    return Bad("truncated grid header");
+  }
+  if (elements != cells.element_total() || ncells != cells.size() || nchunks > ncells ||
+      (ncells > 0) != (nchunks > 0)) {
+    return Bad("grid disagrees with the cells");
+  }
+  chunk_end_.resize(nchunks);
+  std::vector<uint64_t> bytes(nchunks);
+  uint64_t prev = 0;
+  for (size_t k = 0; k < nchunks; ++k) {
+    uint64_t end;
+    if (!r.GetVarint64(&end) || !r.GetVarint64(&bytes[k])) return Bad("truncated grid chunks");
+    if (end <= prev || end > ncells) return Bad("grid chunk cells");
+    chunk_end_[k] = static_cast<uint32_t>(prev = end);
+  }
+  if (nchunks > 0 && prev != ncells) return Bad("grid chunks do not cover the cells");
+  chunk_bytes_.resize(nchunks);
+  for (size_t k = 0; k < nchunks; ++k) {
+    if (bytes[k] > r.remaining() || !r.GetBytes(static_cast<size_t>(bytes[k]), &chunk_bytes_[k])) {
+      return Bad("truncated grid chunk");
+    }
+  }
+  if (r.remaining() != 0) return Bad("grid trailing bytes");
+  return Status::Ok();
+}
+
+size_t CellGrid::ChunkOf(uint32_t c) const {
+  return static_cast<size_t>(std::upper_bound(chunk_end_.begin(), chunk_end_.end(), c) -
+                             chunk_end_.begin());
+}
+
+Status CellGrid::Load(size_t k, int l, Chunk* out) const {
+  const CellTable& cells = *cells_;
+  const uint32_t c0 = k ? chunk_end_[k - 1] : 0, c1 = chunk_end_[k];
+  const uint32_t e0 = cells.ElementRange(c0).first, e1 = cells.ElementRange(c1 - 1).second;
+  if (e0 > e1 || e1 > cells.element_total()) return Bad("grid chunk elements");
+  out->first_cell = c0;
+  out->cells = c1 - c0;
+  out->first_element = e0;
+  out->elements = e1 - e0;
+  ByteReader r(chunk_bytes_[k]);
+  uint64_t entries[3], tiles[3];
+  for (int i = 0; i < 3; ++i) {
+    // Ends are u32, so no list holds more; the bound also keeps the lengths below exact.
+    if (!r.GetVarint64(&entries[i]) || !r.GetVarint64(&tiles[i]) || entries[i] > UINT32_MAX ||
+        tiles[i] > UINT32_MAX) {
+      return Bad("grid chunk counts");
+    }
+  }
+  const uint64_t ne = out->elements, nc = out->cells;
+  uint64_t raw_lens[4] = {12 * ne};  // u64 hash, u32 selector
+  for (int i = 0; i < 3; ++i) raw_lens[1 + i] = 4 * ne + 5 * entries[i] + 4 * nc + 6 * tiles[i];
+  FieldStream fields;
+  TAP_RETURN_IF_ERROR(fields.Open(
+      chunk_bytes_[k].substr(static_cast<size_t>(r.position() - chunk_bytes_[k].data())),
+      raw_lens));
+  TAP_RETURN_IF_ERROR(fields.Load(0, out->ids.get()));
+  TAP_RETURN_IF_ERROR(fields.Load(1 + l, out->list.get()));
+  const char* ids = out->ids->data();
+  out->hash = ShuffledArray<uint64_t>(ids, ne);
+  out->selector = ShuffledArray<uint32_t>(ids + 8 * ne, ne);
+  const size_t n_entries = static_cast<size_t>(entries[l]), n_tiles = static_cast<size_t>(tiles[l]);
+  const char* p = out->list->data();
+  out->element_end = ShuffledArray<uint32_t>(p, ne);
+  p += 4 * ne;
+  out->cell = ShuffledArray<uint8_t>(p, n_entries);
+  out->count = ShuffledArray<uint32_t>(p + n_entries, n_entries);
+  p += 5 * n_entries;
+  out->cell_end = ShuffledArray<uint32_t>(p, nc);
+  p += 4 * nc;
+  out->tile = ShuffledArray<uint16_t>(p, n_tiles);
+  out->tile_count = ShuffledArray<uint32_t>(p + 2 * n_tiles, n_tiles);
+  // The last ends are the counts (the ends in between are checked where a range is read).
+  if ((ne ? out->element_end[ne - 1] : 0) != n_entries || out->cell_end[nc - 1] != n_tiles) {
+    return Bad("grid ends disagree with the counts");
+  }
+  return Status::Ok();
+}
+
+Status ValidateGrid(const CellGrid& g, const ElementEntries& e, const CellTable& cells) {
+  CellGrid::Chunk x;
+  for (size_t k = 0; k < g.size(); ++k) {
+    for (int l = 0; l < 3; ++l) {
+      TAP_RETURN_IF_ERROR(g.Load(k, l, &x));
+      for (uint32_t i = 0; i < x.elements; ++i) {
+        if (x.hash[i] != e.hash[x.first_element + i] ||
+            x.selector[i] != e.selector[x.first_element + i]) {
+          return Bad("grid elements disagree with the element entries");
+        }
+      }
+      for (uint32_t lc = 0; lc < x.cells; ++lc) {
+        const uint32_t c = x.first_cell + lc;
+        uint64_t cell_total = 0;
+        const auto [el_first, el_end] = cells.ElementRange(c);
+        for (uint32_t k2 = el_first; k2 < el_end; ++k2) {
+          const auto [first, end] = x.GridRange(k2 - x.first_element);
+          if (first > end || end > x.cell.size()) return Bad("grid entries out of range");
+          uint64_t total = 0;
+          for (uint32_t i = first; i < end; ++i) {
+            if ((i > first && x.cell[i] <= x.cell[i - 1]) || x.count[i] == 0) {
+              return Bad("grid entries");
+            }
+            total += x.count[i];
+          }
+          // Attributed clicks have a position; the rage and dead lists count flagged ones.
+          const uint32_t bound = l == kTilesAll    ? e.with_pos[k2]
+                                 : l == kTilesRage ? e.rage[k2]
+                                                   : e.dead[k2];
+          if (total > bound) return Bad("grid counts");
+          cell_total += total;
+        }
+        const auto [first, end] = x.TileRange(lc);
+        if (first > end || end > x.tile.size()) return Bad("grid tiles out of range");
+        for (uint32_t i = first; i < end; ++i) {
+          if (x.tile[i] >= kGrid * kGrid || (i > first && x.tile[i] <= x.tile[i - 1]) ||
+              x.tile_count[i] == 0) {
+            return Bad("grid tiles");
+          }
+          cell_total += x.tile_count[i];
+        }
+        if (cell_total > cells.clicks[c]) return Bad("grid counts exceed the clicks");
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 Status SessionAttributes::Open(ScratchString raw, const RollupBounds& b) {
@@ -753,10 +975,14 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
     uint16_t tile;      // i * 64 + j, or kNoTile
     uint8_t flags;
   };
-  constexpr uint16_t kNoTile = UINT16_MAX;
+  constexpr uint16_t kNoTile = UINT16_MAX;       // no point
+  constexpr uint16_t kBadTile = UINT16_MAX - 1;  // a point TileOf cannot hold
   std::vector<ClickRecord> clicks(click_at[ncells]);
   std::vector<uint8_t> scroll_depths(scroll_at[ncells]);
   bool tiles_ok = true;
+  // The grid rollup holds the tiles of the clicks it does not attribute: written only when all
+  // of those have one (a segment without it answers ElementHeatmap from its rows).
+  bool grid_ok = true;
   const StringColumn& selectors = cols.str[kStrSelector];
   {
     std::vector<uint32_t> cfill(click_at.begin(), click_at.end() - 1),
@@ -768,8 +994,12 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
         const float x = cols.x[r], y = cols.y[r];
         uint16_t tile = kNoTile;
         if (!std::isnan(x) && !std::isnan(y)) {
-          const int ti = TileOf(x, &tiles_ok), tj = TileOf(y, &tiles_ok);
-          tile = static_cast<uint16_t>(ti * kGrid + tj);
+          bool ok = true;
+          const int ti = TileOf(x, &ok), tj = TileOf(y, &ok);
+          tile = ok ? static_cast<uint16_t>(ti * kGrid + tj) : kBadTile;
+          tiles_ok &= ok;
+          if (!ok && (cols.selector_hash[r] == 0 || GridCellOf(cols.ex[r], cols.ey[r]) < 0))
+            grid_ok = false;
         }
         clicks[cfill[cell_of[k]]++] = {cols.selector_hash[r], cols.ex[r], cols.ey[r],
                                        selectors.codes[r],    tile,       cols.flags[r]};
@@ -793,6 +1023,8 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
     std::vector<uint32_t> clicks, rage, dead, with_pos, selector;
     std::vector<double> sum_ex, sum_ey;
   } el;
+  GridList gl[3];  // the grid rollup, per click list
+  for (auto& g : gl) g.cell_n.assign(grid_ok ? ncells : 0, 0);
   // Per cell: tiles counted in a grid (touched tiles listed, so clearing costs what was used),
   // elements in a small open-addressing table by hash, each hash's clicks added in input order.
   std::vector<uint32_t> grid(3 * kGrid * kGrid, 0);
@@ -805,6 +1037,11 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
   std::vector<Acc> table;
   std::vector<uint32_t> used;  // slots in first-use order
   std::vector<std::pair<uint64_t, uint32_t>> by_hash;
+  // Grid: per attributed click and list, slot << 10 | list << 8 | grid cell (the slot becomes
+  // the element's rank once the elements are sorted); unattributed tiles like the tiles above.
+  std::vector<uint64_t> grid_keys;
+  std::vector<uint32_t> rank_of_slot, ugrid(grid_ok ? 3 * kGrid * kGrid : 0, 0);
+  std::vector<uint16_t> utouched;
   for (size_t c = 0; c < ncells; ++c) {
     uint32_t hist[101] = {};
     for (uint32_t k = scroll_at[c]; k < scroll_at[c + 1]; ++k) ++hist[scroll_depths[k]];
@@ -817,13 +1054,26 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
     const uint32_t nclicks = click_at[c + 1] - click_at[c];
     if (nclicks == 0) continue;
     touched.clear();
+    grid_keys.clear();
+    utouched.clear();
     size_t cap = 16;
     while (cap < 2 * static_cast<size_t>(nclicks)) cap *= 2;
     table.assign(cap, Acc{0, 0, 0, 0, 0, kNoSelector, 0, 0});
     used.clear();
     for (uint32_t k = click_at[c]; k < click_at[c + 1]; ++k) {
       const ClickRecord& e = clicks[k];
-      if (e.tile != kNoTile && tiles_ok) {
+      // The click lists it counts in: all, then rage and dead when flagged.
+      const uint8_t lists =
+          static_cast<uint8_t>(1 | (e.flags & kFlagRage ? 2 : 0) | (e.flags & kFlagDead ? 4 : 0));
+      const int gcell = e.hash != 0 ? GridCellOf(e.ex, e.ey) : -1;
+      if (grid_ok && gcell < 0 && e.tile < kGrid * kGrid) {
+        for (int l = 0; l < 3; ++l) {
+          if (!(lists >> l & 1)) continue;
+          if (ugrid[l * kGrid * kGrid + e.tile]++ == 0)
+            utouched.push_back(static_cast<uint16_t>((l << 12) | e.tile));
+        }
+      }
+      if (e.tile < kGrid * kGrid && tiles_ok) {
         for (int l = 0; l < 3; ++l) {
           if (l == kTilesRage && !(e.flags & kFlagRage)) continue;
           if (l == kTilesDead && !(e.flags & kFlagDead)) continue;
@@ -838,6 +1088,11 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
       if (a.hash == 0) {
         a.hash = e.hash;
         used.push_back(static_cast<uint32_t>(h));
+      }
+      if (grid_ok && gcell >= 0) {
+        for (uint64_t l = 0; l < 3; ++l) {
+          if (lists >> l & 1) grid_keys.push_back(uint64_t{h} << 10 | l << 8 | uint64_t(gcell));
+        }
       }
       ++a.clicks;
       a.rage += (e.flags & kFlagRage) != 0;
@@ -863,6 +1118,33 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
     by_hash.clear();
     for (uint32_t slot : used) by_hash.emplace_back(table[slot].hash, slot);
     std::sort(by_hash.begin(), by_hash.end());
+    if (grid_ok) {
+      // Grid entries in element order (by_hash), each element's lists, cells ascending.
+      rank_of_slot.resize(cap);
+      for (uint32_t rank = 0; rank < by_hash.size(); ++rank)
+        rank_of_slot[by_hash[rank].second] = rank;
+      for (uint64_t& key : grid_keys) key = uint64_t{rank_of_slot[key >> 10]} << 10 | (key & 1023);
+      std::sort(grid_keys.begin(), grid_keys.end());
+      const size_t first_element = gl[0].element_n.size();
+      for (auto& g : gl) g.element_n.resize(first_element + by_hash.size(), 0);
+      for (size_t i = 0; i < grid_keys.size();) {
+        size_t j = i;
+        while (j < grid_keys.size() && grid_keys[j] == grid_keys[i]) ++j;
+        auto& g = gl[grid_keys[i] >> 8 & 3];
+        ++g.element_n[first_element + (grid_keys[i] >> 10)];
+        g.cell.push_back(static_cast<uint8_t>(grid_keys[i]));
+        g.count.push_back(static_cast<uint32_t>(j - i));
+        i = j;
+      }
+      std::sort(utouched.begin(), utouched.end());
+      for (uint16_t key : utouched) {
+        const uint32_t l = key >> 12, tile = key & 4095;
+        ++gl[l].cell_n[c];
+        gl[l].tile.push_back(static_cast<uint16_t>(tile));
+        gl[l].tile_count.push_back(ugrid[l * kGrid * kGrid + tile]);
+        ugrid[l * kGrid * kGrid + tile] = 0;
+      }
+    }
     for (const auto& [hash, slot] : by_hash) {
       const Acc& a = table[slot];
       ++t.elements_n[c];
@@ -925,6 +1207,12 @@ void RollupWriter::BuildCells(std::vector<Stream>* out) {
     PutArray(&raw, tiles.tile);
     PutArray(&raw, tiles.count);
     out->push_back({StreamKind::kCellTiles, std::move(raw), true});
+  }
+
+  if (grid_ok) {
+    raw.clear();
+    PutCellGrid(gl, el.hash, el.selector, t.elements_n, in_.zstd_level, &raw);
+    out->push_back({StreamKind::kCellGrid, std::move(raw), false});
   }
 
   raw.clear();

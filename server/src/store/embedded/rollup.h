@@ -13,6 +13,9 @@
 //      - tiles: per cell, clicks with a point by 64x64 tile: all, rage, dead;
 //      - elements: per cell and selector_hash != 0: clicks, rage, dead, clicks with an element
 //        position and the sums of their ex, ey, and the smallest non-empty selector.
+//      - grid (v4): per element entry, its attributed clicks by 16x16 grid cell, and per cell
+//        the 64x64 tiles of the clicks that are not attributed: all, rage, dead; in chunks of
+//        consecutive cells, so one path's element heatmap decompresses only its own chunks.
 //  - session attributes: per session (dictionary order) its visitor, device, viewport bucket,
 //    country, browser, os, and its first page view (time, row, path, referrer, utm_*), with
 //    flags saying which attributes are constant within every session of the segment.
@@ -24,6 +27,7 @@
 // Thread-safety: plain values and pure functions.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -54,6 +58,16 @@ inline int TileOf(float v, bool* ok) {
   }
   const int t = static_cast<int>(std::floor(v * 64));
   return t < 63 ? t : 63;
+}
+
+// The definition's element grid cell of an attributed click (event_store.h ElementHeatmap):
+// gy * 16 + gx, gx = min(15, floor(clamp(ex, 0, 1) * 16)) in float, gy likewise; -1 when ex or
+// ey is not finite (such a click is not attributed, whatever its selector_hash).
+inline int GridCellOf(float ex, float ey) {
+  if (!std::isfinite(ex) || !std::isfinite(ey)) return -1;
+  const int gx = static_cast<int>(std::floor(std::clamp(ex, 0.0f, 1.0f) * 16));
+  const int gy = static_cast<int>(std::floor(std::clamp(ey, 0.0f, 1.0f) * 16));
+  return std::min(gy, 15) * 16 + std::min(gx, 15);
 }
 
 // The definition's viewport bucket (tapistry/event.h ViewportBucket), inlined for the writer's
@@ -198,6 +212,8 @@ class FieldStream {
   // Parses the header of `bytes` (which must outlive this); every field's raw length must be
   // `rows` times its width in `widths`.
   Status Open(std::string_view bytes, std::span<const uint8_t> widths, size_t rows);
+  // The same for fields of different lengths: field f's raw length must be raw_lens[f].
+  Status Open(std::string_view bytes, std::span<const uint64_t> raw_lens);
   // Decompresses field f into *out (the exact raw length checked).
   Status Load(int f, std::string* out) const;
   size_t size() const { return slots_.size(); }
@@ -212,6 +228,50 @@ class FieldStream {
 };
 // Appends a FieldStream of `fields` compressed at `level`.
 void PutFieldStream(const std::vector<std::string>& fields, int level, std::string* out);
+
+// The kCellGrid rollup (version 4, docs/formats/segment.md 2.8). Its cells are cut into chunks
+// of consecutive cells, each compressed on its own, so the element heatmap (always of one path,
+// whose cells are consecutive) decompresses only the chunks holding its cells, and of those
+// only the element ids and its own click list. Per element entry (kCellElements' order) the
+// chunk repeats the hash and selector, so the query needs no other stream than the cells.
+inline constexpr size_t kGridChunkBytes = 32 << 10;  // a chunk ends after the cell reaching it
+class CellGrid {
+ public:
+  // One chunk's element ids and one click list (kTilesAll, kTilesRage or kTilesDead), read in
+  // place. Indexes are the chunk's own: element e is entry first_element + e of the segment.
+  struct Chunk {
+    uint32_t first_cell = 0, cells = 0, first_element = 0, elements = 0;
+    ShuffledArray<uint64_t> hash;
+    ShuffledArray<uint32_t> selector;     // selector dictionary code, or kNoSelector
+    ShuffledArray<uint32_t> element_end;  // per element: cumulative end of its grid entries
+    ShuffledArray<uint8_t> cell;          // gy * 16 + gx, ascending within an element
+    ShuffledArray<uint32_t> count;
+    ShuffledArray<uint32_t> cell_end;  // per cell: cumulative end of its unattributed tiles
+    ShuffledArray<uint16_t> tile;      // i * 64 + j, ascending within a cell
+    ShuffledArray<uint32_t> tile_count;
+    ScratchString ids, list;  // the decompressed fields the arrays point into
+    // Entry ranges [first, second); the caller checks them against the entry counts.
+    std::pair<uint32_t, uint32_t> GridRange(size_t e) const {
+      return {e ? element_end[e - 1] : 0, element_end[e]};
+    }
+    std::pair<uint32_t, uint32_t> TileRange(size_t c) const {
+      return {c ? cell_end[c - 1] : 0, cell_end[c]};
+    }
+  };
+  // Reads the chunk table; `cells` (the segment's, decoded) must outlive this.
+  Status Open(ScratchString raw, const CellTable& cells);
+  size_t size() const { return chunk_end_.size(); }
+  // The chunk holding cell c (< the number of cells).
+  size_t ChunkOf(uint32_t c) const;
+  // Decompresses chunk k's element ids and click list l into *out (checked against the cells).
+  Status Load(size_t k, int l, Chunk* out) const;
+
+ private:
+  ScratchString raw_;
+  const CellTable* cells_ = nullptr;
+  std::vector<uint32_t> chunk_end_;  // cumulative cell ends
+  std::vector<std::string_view> chunk_bytes_;
+};
 
 // Per session (dictionary order). Stored field by field, each array compressed on its own, so a
 // query decompresses only the fields it reads (Load).
@@ -306,6 +366,9 @@ Status ValidateScroll(const ScrollEntries& e, const CellTable& cells);
 Status ValidateTiles(const TileEntries& e, const CellTable& cells);
 Status ValidateFold(const FoldEntries& e, const ScrollEntries& scroll, const CellTable& cells);
 Status ValidateElements(const ElementEntries& e, const CellTable& cells, const RollupBounds& b);
+// Loads every chunk and list of an opened grid and checks them against the element entries they
+// are aligned with.
+Status ValidateGrid(const CellGrid& g, const ElementEntries& e, const CellTable& cells);
 // Loads every field and checks every code (tests and the fuzzer).
 Status ValidateSessionAttributes(SessionAttributes* s, const RollupBounds& b);
 // The page views per path code of the kPathStats aggregate (its session counts are skipped).

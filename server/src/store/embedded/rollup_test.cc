@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <random>
@@ -214,6 +217,137 @@ TEST_F(RollupSegmentTest, CellRollupsCountTheRows) {
   EXPECT_EQ(n_tiles, tile_counts.size());
   EXPECT_EQ(n_depths, depths.size());
   EXPECT_EQ(n_elements, elements.size());
+}
+
+TEST(RollupTest, GridCellOfFollowsTheDefinition) {
+  EXPECT_EQ(GridCellOf(0.0f, 0.0f), 0);
+  EXPECT_EQ(GridCellOf(1.0f, 0.0f), 15);  // the right edge is column 15
+  EXPECT_EQ(GridCellOf(0.0f, 1.0f), 15 * 16);
+  EXPECT_EQ(GridCellOf(1.0f / 16, 0.5f), 8 * 16 + 1);
+  EXPECT_EQ(GridCellOf(0.0624f, 0.9999f), 15 * 16);
+  EXPECT_EQ(GridCellOf(-0.01f, 1.01f), 15 * 16);  // clamped into the box
+  EXPECT_EQ(GridCellOf(7.0f, -3.0f), 15);
+  const float inf = std::numeric_limits<float>::infinity();
+  for (float bad : {std::nanf(""), inf, -inf}) {
+    EXPECT_EQ(GridCellOf(bad, 0.5f), -1) << bad;
+    EXPECT_EQ(GridCellOf(0.5f, bad), -1) << bad;
+  }
+}
+
+// The grid rollup, aligned with the element entries: per entry and list, the attributed clicks
+// by grid cell; per cell and list, the tiles of the others that have a point. Checked on a small
+// segment (one chunk) and on one large enough to be cut into several chunks.
+TEST_F(RollupSegmentTest, GridRollupCountsTheClicksByElementCellAndTile) {
+  for (int sessions : {60, 12000}) {
+    SCOPED_TRACE(sessions);
+    std::vector<Event> events = Varied(4, sessions);
+    if (sessions > 1000) {  // many elements over many grid cells: enough for several chunks
+      uint32_t i = 0;
+      for (Event& e : events) {
+        if (e.type != EventType::kClick || e.selector_hash == 0) continue;
+        e.selector_hash = 1 + ++i % 997;
+        if (!std::isnan(e.ex)) e.ex = static_cast<float>(i % 16) / 16;
+      }
+    }
+    // Edges: ex = 1.0, outside [0, 1], infinite (not attributed: its tile instead).
+    for (float ex : {1.0f, 1.25f, -0.5f, std::numeric_limits<float>::infinity()}) {
+      Event e = MakeEvent("p", kT0 + 7, U(1), U(2), EventType::kClick, "/a");
+      e.x = 0.5f;
+      e.y = 0.25f;
+      e.ex = ex;
+      e.ey = 0.5f;
+      e.selector_hash = 3;
+      e.flags = kFlagDead;
+      events.push_back(e);
+    }
+    auto seg = Write(events);
+    ASSERT_NE(seg, nullptr);
+    ASSERT_NE(seg->footer().FindAggregate(StreamKind::kCellGrid), nullptr);
+    CellTable cells;
+    ASSERT_TRUE(DecodeCells(Load(*seg, StreamKind::kCells), &cells).ok());
+    ElementEntries el;
+    ASSERT_TRUE(DecodeElements(Load(*seg, StreamKind::kCellElements), cells, &el).ok());
+    CellGrid grid;
+    ASSERT_TRUE(grid.Open(Load(*seg, StreamKind::kCellGrid), cells).ok());
+    EXPECT_EQ(grid.size() > 1, sessions > 1000) << grid.size() << " chunks";
+    const StringColumn paths = Dict(*seg, ColumnId::kPath);
+
+    using Key = std::tuple<std::string, int, int>;                      // path, device, bucket
+    std::map<std::tuple<Key, int, uint64_t, int>, uint64_t> want_grid;  // (cell, list, hash, g)
+    std::map<std::tuple<Key, int, int>, uint64_t> want_tiles;           // (cell, list, tile)
+    for (const Event& e : events) {
+      if (e.type != EventType::kClick) continue;
+      const Key k{e.path, static_cast<int>(e.device_class), ViewportBucket(e.viewport_w)};
+      const bool in[3] = {true, (e.flags & kFlagRage) != 0, (e.flags & kFlagDead) != 0};
+      const bool attributed = e.selector_hash != 0 && std::isfinite(e.ex) && std::isfinite(e.ey);
+      for (int l = 0; l < 3; ++l) {
+        if (!in[l]) continue;
+        if (attributed) {
+          const int gx =
+              std::min(15, static_cast<int>(std::floor(std::clamp(e.ex, 0.0f, 1.0f) * 16)));
+          const int gy =
+              std::min(15, static_cast<int>(std::floor(std::clamp(e.ey, 0.0f, 1.0f) * 16)));
+          ++want_grid[{k, l, e.selector_hash, gy * 16 + gx}];
+        } else if (e.HasPoint()) {
+          const int tile = std::min(63, static_cast<int>(e.x * 64)) * 64 +
+                           std::min(63, static_cast<int>(e.y * 64));
+          ++want_tiles[{k, l, tile}];
+        }
+      }
+    }
+    EXPECT_GT(want_grid.size(), 20u);
+    EXPECT_GT(want_tiles.size(), 10u);
+    size_t n_grid = 0, n_tiles = 0;
+    CellGrid::Chunk x;
+    for (size_t chunk = 0; chunk < grid.size(); ++chunk) {
+      for (int l = 0; l < 3; ++l) {
+        ASSERT_TRUE(grid.Load(chunk, l, &x).ok());
+        for (uint32_t lc = 0; lc < x.cells; ++lc) {
+          const uint32_t c = x.first_cell + lc;
+          EXPECT_EQ(grid.ChunkOf(c), chunk);
+          const Key k{std::string(paths.dict[cells.path[c]]), cells.device[c], cells.vb[c]};
+          const auto [elo, ehi] = cells.ElementRange(c);
+          for (uint32_t i = elo; i < ehi; ++i) {
+            const uint32_t e = i - x.first_element;
+            ASSERT_EQ(x.hash[e], el.hash[i]);
+            const auto [lo, hi] = x.GridRange(e);
+            for (uint32_t j = lo; j < hi; ++j, ++n_grid) {
+              EXPECT_EQ(x.count[j], (want_grid[{k, l, el.hash[i], x.cell[j]}]))
+                  << "list " << l << " hash " << el.hash[i] << " cell " << int{x.cell[j]};
+            }
+          }
+          const auto [lo, hi] = x.TileRange(lc);
+          for (uint32_t j = lo; j < hi; ++j, ++n_tiles) {
+            EXPECT_EQ(x.tile_count[j], (want_tiles[{k, l, x.tile[j]}])) << "tile " << x.tile[j];
+          }
+        }
+      }
+    }
+    EXPECT_EQ(n_grid, want_grid.size());
+    EXPECT_EQ(n_tiles, want_tiles.size());
+    EXPECT_TRUE(ValidateGrid(grid, el, cells).ok());
+  }
+}
+
+TEST_F(RollupSegmentTest, UnattributedClicksOffThePageLeaveOutTheGrid) {
+  std::vector<Event> events = Varied(6, 5);
+  Event click = MakeEvent("p", kT0 + 5, U(1), U(2), EventType::kClick, "/");
+  click.x = -0.5f;
+  click.y = 0.5f;
+  click.selector_hash = 9;
+  click.ex = 0.5f;
+  click.ey = 0.5f;
+  events.push_back(click);
+  auto seg = Write(events);
+  EXPECT_EQ(seg->footer().FindAggregate(StreamKind::kCellTiles), nullptr);
+  EXPECT_NE(seg->footer().FindAggregate(StreamKind::kCellGrid), nullptr)
+      << "an attributed click needs no tile";
+  click.event_id.lo ^= 1;
+  click.ex = std::nanf("");  // now its tile is needed
+  events.push_back(click);
+  seg = Write(events);
+  EXPECT_EQ(seg->footer().FindAggregate(StreamKind::kCellGrid), nullptr);
+  EXPECT_NE(seg->footer().FindAggregate(StreamKind::kCellElements), nullptr);
 }
 
 // Per (session, path): page views and the first and last time of the session's rows there.

@@ -85,13 +85,16 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, uint32_t version
     }
     // Data streams hold at most 16 bytes a row (aggregates: two varints per path or per
     // session-path pair; rollups at most 44 bytes per cell, element or session, each at most
-    // one per row), dictionaries at most one bounded string a row: the cap keeps a corrupt
-    // length from asking for an absurd allocation.
+    // one per row; the grid at most 54: an element entry's ids and three ends, a cell's three
+    // ends, a click's three entries, and its chunks' headers, one per 32 KiB), dictionaries at
+    // most one bounded string a row: the cap keeps a corrupt length from asking for an absurd
+    // allocation.
     const uint64_t per_row =
-        s->kind == StreamKind::kDict ? kMaxDictBytesPerRow
+        s->kind == StreamKind::kDict       ? kMaxDictBytesPerRow
+        : s->kind == StreamKind::kCellGrid ? 64
         : static_cast<uint8_t>(s->kind) >= static_cast<uint8_t>(StreamKind::kCells) ? 48
                                                                                     : 20;
-    const uint64_t cap = (rows + 1) * per_row;
+    const uint64_t cap = (rows + 1) * per_row + (s->kind == StreamKind::kCellGrid ? 512 : 0);
     if (s->raw_len > cap) return bad("stream too large");
     return Status::Ok();
   };

@@ -16,8 +16,9 @@ namespace tapistry::store {
 
 inline constexpr char kSegmentMagic[8] = {'T', 'A', 'P', 'S', 'E', 'G', '\r', '\n'};
 // Version 2 added the analytics rollups (aggregate kinds 7-13), version 3 the average fold
-// (kind 14); older files stay readable (queries scan their rows for what they lack).
-inline constexpr uint32_t kSegmentVersion = 3;
+// (kind 14), version 4 the element grid (kind 15); older files stay readable (queries scan
+// their rows for what they lack).
+inline constexpr uint32_t kSegmentVersion = 4;
 inline constexpr uint32_t kMinSegmentVersion = 1;
 inline constexpr size_t kSegmentHeaderSize = 12;   // magic + version
 inline constexpr size_t kSegmentTrailerSize = 20;  // footer_len, footer_crc, version, magic
@@ -59,12 +60,16 @@ enum class StreamKind : uint8_t {
   kSessionExtraPaths = 12,  // per session: paths of non-page-view rows its page views lack
   kSessionPathStats = 13,   // per (session, path) of 5 and 12: page views, first and last ts
   kCellFold = 14,           // per cell: scroll events with a viewport height, and its sum (v3)
+  kCellGrid = 15,  // per element entry: clicks by 16x16 cell; per cell: unattributed tiles (v4)
 };
-inline constexpr uint8_t kMaxStreamKind = 14;
-inline constexpr uint8_t kMaxAggregates = 11;
+inline constexpr uint8_t kMaxStreamKind = 15;
+inline constexpr uint8_t kMaxAggregates = 12;
 // The last aggregate kind a file of `version` may hold.
 inline constexpr uint8_t LastStreamKind(uint32_t version) {
-  return version >= 3 ? kMaxStreamKind : version == 2 ? 13 : static_cast<uint8_t>(StreamKind::kSessionStats);
+  return version >= 4   ? kMaxStreamKind
+         : version == 3 ? 14
+         : version == 2 ? 13
+                        : static_cast<uint8_t>(StreamKind::kSessionStats);
 }
 
 struct StreamMeta {

@@ -83,8 +83,8 @@ std::vector<float>* FloatColumn(ColumnId id, Columns* out) {
 
 }  // namespace
 
-Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path) {
-  auto file = RandomAccessFile::Open(path);
+Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, Env* env) {
+  auto file = RandomAccessFile::Open(path, env);
   if (!file.ok()) return file.status();
   static std::atomic<uint64_t> next_serial{1};
   std::shared_ptr<Segment> seg(new Segment(path, std::move(*file)));
@@ -224,10 +224,20 @@ Status Segment::CheckRollups() const {
       TAP_RETURN_IF_ERROR(load(StreamKind::kCellElements, &raw));
       TAP_RETURN_IF_ERROR(DecodeElements(std::move(raw), cells, &e));
       TAP_RETURN_IF_ERROR(ValidateElements(e, cells, b));
+      if (footer_.FindAggregate(StreamKind::kCellGrid) != nullptr) {
+        CellGrid grid;
+        TAP_RETURN_IF_ERROR(load(StreamKind::kCellGrid, &raw));
+        TAP_RETURN_IF_ERROR(grid.Open(std::move(raw), cells));
+        TAP_RETURN_IF_ERROR(ValidateGrid(grid, e, cells));
+      }
+    } else if (footer_.FindAggregate(StreamKind::kCellGrid) != nullptr) {
+      return Bad("grid rollup without element rollup");
     }
-  } else if (footer_.FindAggregate(StreamKind::kCellScroll) || footer_.FindAggregate(StreamKind::kCellFold) ||
+  } else if (footer_.FindAggregate(StreamKind::kCellScroll) ||
+             footer_.FindAggregate(StreamKind::kCellFold) ||
              footer_.FindAggregate(StreamKind::kCellTiles) ||
-             footer_.FindAggregate(StreamKind::kCellElements)) {
+             footer_.FindAggregate(StreamKind::kCellElements) ||
+             footer_.FindAggregate(StreamKind::kCellGrid)) {
     return Bad("cell rollups without cells");
   }
   if (footer_.FindAggregate(StreamKind::kSessionAttributes) != nullptr) {

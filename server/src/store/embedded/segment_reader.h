@@ -36,7 +36,7 @@ struct PageviewAggregates {
 
 class Segment {
  public:
-  static Result<std::shared_ptr<Segment>> Open(const std::string& path);
+  static Result<std::shared_ptr<Segment>> Open(const std::string& path, Env* env = nullptr);
 
   const SegmentFooter& footer() const { return footer_; }
   const std::string& path() const { return path_; }

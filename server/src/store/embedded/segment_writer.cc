@@ -4,7 +4,6 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <numeric>
 #include <optional>
 
@@ -413,14 +412,15 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
 }
 
 Status WriteSegmentFile(const Columns& cols, std::span<const uint32_t> rows, const SegmentWriteOptions& opts,
-                        const std::string& path, SegmentFooter* footer, uint64_t* file_size) {
+                        const std::string& path, SegmentFooter* footer, uint64_t* file_size,
+                        Env* env) {
   std::string bytes;
   TAP_RETURN_IF_ERROR(EncodeSegment(cols, rows, opts, &bytes, footer));
   *file_size = bytes.size();
   std::string tmp = path + std::string(kTempSuffix);
-  TAP_RETURN_IF_ERROR(WriteFileSynced(tmp, bytes));
-  TAP_RETURN_IF_ERROR(RenameFile(tmp, path));
-  return FsyncDir(std::filesystem::path(path).parent_path().string());
+  TAP_RETURN_IF_ERROR(WriteFileSynced(tmp, bytes, env));
+  TAP_RETURN_IF_ERROR(RenameFile(tmp, path, env));
+  return FsyncDir(ParentDir(path), env);
 }
 
 }  // namespace tapistry::store

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "common/env.h"
 #include "store/embedded/columns.h"
 #include "store/embedded/segment_format.h"
 #include "tapistry/status.h"
@@ -26,8 +27,10 @@ struct SegmentWriteOptions {
 Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const SegmentWriteOptions& opts,
                      std::string* out, SegmentFooter* footer);
 
-// EncodeSegment, then write `path` + ".tmp", fsync, rename to `path`, fsync the directory.
+// EncodeSegment, then write `path` + ".tmp", fsync, rename to `path`, fsync the directory, all
+// through `env` (nullptr = PosixEnv()).
 Status WriteSegmentFile(const Columns& cols, std::span<const uint32_t> rows, const SegmentWriteOptions& opts,
-                        const std::string& path, SegmentFooter* footer, uint64_t* file_size);
+                        const std::string& path, SegmentFooter* footer, uint64_t* file_size,
+                        Env* env = nullptr);
 
 }  // namespace tapistry::store

@@ -13,58 +13,14 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "store/embedded/analytics_parts.h"
 #include "store/embedded/embedded_event_store.h"
-#include "store/embedded/row_filter.h"
-#include "store/embedded/thread_pool.h"
 
 namespace tapistry::store {
 namespace {
 
-constexpr uint8_t kClick = static_cast<uint8_t>(EventType::kClick);
-constexpr uint8_t kPageView = static_cast<uint8_t>(EventType::kPageView);
-
-bool Selected(const std::vector<uint8_t>& sel, size_t r) { return sel.empty() || sel[r]; }
-
-// An entry range of a cell, checked against the entry stream before anything is read.
-Status CheckRange(std::pair<uint32_t, uint32_t> range, size_t entries) {
-  if (range.first > range.second || range.second > entries) {
-    return Status::Corruption("segment rollup: cell entries out of range");
-  }
-  return Status::Ok();
-}
-
-// A rollup kind is usable when the source has it and the cells it is indexed by.
-bool HasCellRollup(const Source& src, StreamKind kind) {
-  return src.HasAggregate(StreamKind::kCells) && src.HasAggregate(kind);
-}
-
-// One Status per source; the first error wins.
-Status FirstError(const std::vector<Status>& statuses) {
-  for (const Status& s : statuses) {
-    if (!s.ok()) return s;
-  }
-  return Status::Ok();
-}
-
-// Runs fn(i, source, compiled filter) for every source whose filter can match, on all cores;
-// returns the first error.
-Status ForEachSource(
-    const SourceList& sources, const RowPredicate& pred,
-    const std::function<Status(size_t, const Source&, const CompiledFilter&)>& fn) {
-  std::vector<Status> status(sources.size());
-  ParallelFor(sources.size(), [&](size_t i) {
-    const Source& src = *sources[i];
-    CompiledFilter cf;
-    status[i] = CompileFilter(pred, src, &cf);
-    if (!status[i].ok() || cf.state == CompiledFilter::State::kNone) return;
-    status[i] = fn(i, src, cf);
-  });
-  return FirstError(status);
-}
-
-// Memtable columns every analytics query may filter on.
-constexpr ColumnMask kFilterColumns = Bit(ColumnId::kType) | Bit(ColumnId::kPath) |
-                                      Bit(ColumnId::kDevice) | Bit(ColumnId::kViewportW);
+constexpr uint8_t kClick = kClickType;
+constexpr uint8_t kPageView = kPageViewType;
 
 struct HeatmapPart {
   std::vector<uint64_t> grid;                     // kGrid * kGrid counts, i * 64 + j

@@ -74,10 +74,10 @@ Status EmbeddedEventStore::CompactPartition(const PartitionKey& key, const std::
     s = LogAndApply(e, nullptr);
   }
   if (!s.ok()) {
-    for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path());
+    for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path(), env_);
     return s;
   }
-  for (const SegEntry& in : inputs) (void)RemoveAll(in.seg->path());
+  for (const SegEntry& in : inputs) (void)RemoveAll(in.seg->path(), env_);
   compactions_++;
   last_compaction_ms_ = static_cast<double>(clock_->MonoNs() - start) / 1e6;
   return Status::Ok();
@@ -141,7 +141,7 @@ Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id
       if (!keep.empty()) {
         Status w = WriteSplit(cols, keep, it->first.project_id, it->first.day, kCompactionZstdLevel, &e.add);
         if (!w.ok()) {
-          for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path());
+          for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path(), env_);
           return w;
         }
       }
@@ -156,10 +156,10 @@ Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id
     s = LogAndApply(e, nullptr);
   }
   if (!s.ok()) {
-    for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path());
+    for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path(), env_);
     return s;
   }
-  for (const std::string& p : replaced) (void)RemoveAll(p);
+  for (const std::string& p : replaced) (void)RemoveAll(p, env_);
   return removed;
 }
 
@@ -198,7 +198,7 @@ Status EmbeddedEventStore::ApplyRetention(const std::string& project_id, int32_t
     TAP_RETURN_IF_ERROR(LogAndApply(e, nullptr));
   }
   const std::string project_dir = opts_.dir + "/" + ProjectDirName(project_id) + "/";
-  for (int32_t day : days) TAP_RETURN_IF_ERROR(RemoveAll(project_dir + DayDirName(day)));
+  for (int32_t day : days) TAP_RETURN_IF_ERROR(RemoveAll(project_dir + DayDirName(day), env_));
   return Status::Ok();
 }
 

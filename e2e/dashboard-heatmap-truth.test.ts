@@ -116,16 +116,20 @@ function elementHeat(l: Layout) {
   });
 }
 
+/** Polls `ok` every 250 ms for up to 20 s (expect.poll is for tests, not hooks). */
+async function until(ok: () => Promise<boolean>, what: string): Promise<void> {
+  for (let t0 = Date.now(); Date.now() - t0 < 20000; await new Promise((r) => setTimeout(r, 250))) if (await ok()) return;
+  throw new Error('timed out waiting for ' + what);
+}
+
 beforeAll(async () => {
   env = await startDashboardEnv();
   for (const l of LAYOUTS) done.set(l.name, await clickLayout(l));
   // every click stored, and the SDK's own snapshot of each layout taken
   for (const l of LAYOUTS) {
     const want = done.get(l.name)!.length;
-    await expect.poll(async () => (await elementHeat(l)).body.total, { timeout: 20000, interval: 250 }).toBe(want);
-    await expect
-      .poll(async () => (await readApi(env, '/api/snapshot', { path: PATH, vw: l.vw })).status, { timeout: 20000, interval: 250 })
-      .toBe(200);
+    await until(async () => (await elementHeat(l)).body.total === want, `${want} ${l.name} clicks stored`);
+    await until(async () => (await readApi(env, '/api/snapshot', { path: PATH, vw: l.vw })).status === 200, `the ${l.name} snapshot`);
   }
   dash = await dashboardContext(env, DESKTOP);
 }, 120000);

@@ -1,0 +1,419 @@
+// The MetaStore conformance suite: what every backend (SQLite, PostgreSQL) must do, as checks
+// that take a way to open the backend. A backend plugs in with a factory type and one line:
+//
+//   struct MyFactory {
+//     MyFactory();                          // fresh, empty storage for one test
+//     std::unique_ptr<MetaStore> Open();    // a store over that storage; called again after the
+//                                           // previous store was destroyed (reopen)
+//     static constexpr const char* kName;   // test name part, e.g. "Postgres"
+//   };
+//   INSTANTIATE_TYPED_TEST_SUITE_P(My, MetaStoreConformanceTest, ::testing::Types<MyFactory>);
+//
+// The checks are plain functions listed in MetaChecks() so meta_store_honesty_test.cc can prove
+// each one fails a do-nothing store and the mistake it was written for.
+// Thread-safety: test code; checks start their own threads.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "conformance_util.h"
+#include "tapistry/meta_store.h"
+
+namespace tapistry::conformance {
+
+using MetaStoreOpener = std::function<std::unique_ptr<MetaStore>()>;
+
+namespace meta_checks {
+
+inline bool HexId(const std::string& s, const std::string& prefix, size_t hex_digits) {
+  if (s.size() != prefix.size() + hex_digits || !s.starts_with(prefix)) return false;
+  return std::all_of(s.begin() + static_cast<long>(prefix.size()), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+}
+
+inline int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Creates a project or fails the check (callers ASSERT on the returned id being non-empty).
+inline CreatedProject Create(MetaStore& m, const std::string& name,
+                             const std::vector<std::string>& origins = {}) {
+  auto c = m.CreateProject(name, origins);
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  return c.ok() ? *c : CreatedProject();
+}
+
+inline bool Token(MetaStore& m, const std::string& project, const std::string& token) {
+  auto r = m.CheckReadToken(project, token);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() && *r;
+}
+
+inline void CreatesAndFindsProjects(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  const int64_t before = WallMs();
+  CreatedProject a = Create(*m, "Acme", {"https://acme.test", "https://www.acme.test"});
+  CreatedProject b = Create(*m, "Shop");
+  const int64_t after = WallMs();
+  ASSERT_FALSE(a.project.id.empty());
+  EXPECT_TRUE(HexId(a.project.id, "p_", 16)) << a.project.id;
+  EXPECT_TRUE(HexId(a.project.public_key, "pk_", 24)) << a.project.public_key;
+  EXPECT_TRUE(HexId(a.read_token, "rt_", 32)) << a.read_token;
+  EXPECT_NE(a.project.id, b.project.id);
+  EXPECT_NE(a.project.public_key, b.project.public_key);
+  EXPECT_NE(a.read_token, b.read_token);
+  EXPECT_GE(a.project.created_ms, before);
+  EXPECT_LE(a.project.created_ms, after);
+  for (auto* found : {&a.project, &b.project}) {
+    auto by_id = m->GetProject(found->id);
+    ASSERT_TRUE(by_id.ok()) << by_id.status().ToString();
+    EXPECT_EQ(by_id->name, found->name);
+    EXPECT_EQ(by_id->public_key, found->public_key);
+    EXPECT_EQ(by_id->allowed_origins, found->allowed_origins);
+    EXPECT_EQ(by_id->created_ms, found->created_ms);
+    EXPECT_EQ(by_id->settings, ProjectSettings());  // a new project has the defaults
+    auto by_key = m->FindProjectByKey(found->public_key);
+    ASSERT_TRUE(by_key.ok()) << by_key.status().ToString();
+    EXPECT_EQ(by_key->id, found->id);
+  }
+  EXPECT_EQ(a.project.allowed_origins,
+            (std::vector<std::string>{"https://acme.test", "https://www.acme.test"}));
+  EXPECT_TRUE(Token(*m, a.project.id, a.read_token));
+}
+
+inline void MissingProjectsAreNotFound(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  CreatedProject real = Create(*m, "Real");
+  ASSERT_FALSE(real.project.id.empty());
+  const std::string missing = "p_0000000000000000";
+  EXPECT_EQ(m->GetProject(missing).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->GetProject("").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->FindProjectByKey("pk_000000000000000000000000").status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(m->FindProjectByKey(real.project.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->SetAllowedOrigins(missing, {"https://x.test"}).code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->UpdateSettings(missing, ProjectSettings()).code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->CreateReadToken(missing).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->RevokeReadTokens(missing, "").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->RotatePublicKey(missing).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(Token(*m, missing, real.read_token));
+  EXPECT_FALSE(Token(*m, real.project.id, ""));
+  auto v = m->GetValue("never-set");
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->has_value());
+  // None of that touched the real project.
+  auto p = m->GetProject(real.project.id);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->name, "Real");
+  EXPECT_TRUE(Token(*m, real.project.id, real.read_token));
+}
+
+inline void ProjectNamesAreValidated(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->CreateProject("", {}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(m->CreateProject(std::string(201, 'n'), {}).status().code(),
+            StatusCode::kInvalidArgument);
+  CreatedProject longest = Create(*m, std::string(200, 'n'));
+  ASSERT_FALSE(longest.project.id.empty());
+  EXPECT_EQ(m->GetProject(longest.project.id)->name, std::string(200, 'n'));
+  auto all = m->ListProjects();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 1u);  // the refused names left nothing behind
+}
+
+inline void ListsProjectsOldestFirst(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  std::vector<std::string> ids;
+  for (const char* name : {"first", "second", "third"}) {
+    ids.push_back(Create(*m, name).project.id);
+    // created_ms must differ for "oldest first" to be one order.
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  auto list = m->ListProjects();
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  std::vector<std::string> got;
+  for (const Project& p : *list) got.push_back(p.id);
+  EXPECT_EQ(got, ids);
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[1].name, "second");
+}
+
+inline void SettingsAndOriginsOverwrite(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  CreatedProject a = Create(*m, "A", {"https://a.test"});
+  CreatedProject b = Create(*m, "B", {"https://b.test"});
+  ASSERT_FALSE(b.project.id.empty());
+  ProjectSettings s;
+  s.retention_days = 30;
+  s.store_raw_ua = true;
+  s.replay_sample_rate = 0.125;
+  s.query_allowlist = {"utm_source", "variant"};
+  s.rate_project_rps = 7;
+  s.rate_ip_rps = 50;
+  s.rate_session_eps = 3;
+  ASSERT_TRUE(m->UpdateSettings(a.project.id, s).ok());
+  EXPECT_EQ(m->GetProject(a.project.id)->settings, s);
+  // A second update replaces every field, including emptying a list.
+  ProjectSettings t;
+  t.retention_days = 1;
+  t.query_allowlist = {};
+  ASSERT_TRUE(m->UpdateSettings(a.project.id, t).ok());
+  EXPECT_EQ(m->GetProject(a.project.id)->settings, t);
+  ASSERT_TRUE(m->SetAllowedOrigins(a.project.id, {"https://x.test", "https://*.y.test"}).ok());
+  EXPECT_EQ(m->GetProject(a.project.id)->allowed_origins,
+            (std::vector<std::string>{"https://x.test", "https://*.y.test"}));
+  ASSERT_TRUE(m->SetAllowedOrigins(a.project.id, {}).ok());
+  EXPECT_TRUE(m->GetProject(a.project.id)->allowed_origins.empty());
+  // The other project kept its own.
+  auto other = m->GetProject(b.project.id);
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->settings, ProjectSettings());
+  EXPECT_EQ(other->allowed_origins, std::vector<std::string>{"https://b.test"});
+}
+
+inline void ReadTokensBelongToOneProject(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  CreatedProject a = Create(*m, "A");
+  CreatedProject b = Create(*m, "B");
+  ASSERT_FALSE(b.project.id.empty());
+  const std::string id = a.project.id;
+  EXPECT_TRUE(Token(*m, id, a.read_token));
+  EXPECT_FALSE(Token(*m, b.project.id, a.read_token));  // a live token, of the wrong project
+  EXPECT_FALSE(Token(*m, id, a.read_token + "0"));
+  EXPECT_FALSE(Token(*m, id, a.read_token.substr(0, a.read_token.size() - 1)));
+  auto second = m->CreateReadToken(id);
+  auto third = m->CreateReadToken(id);
+  ASSERT_TRUE(second.ok() && third.ok());
+  EXPECT_TRUE(HexId(*second, "rt_", 32));
+  EXPECT_NE(*second, *third);
+  EXPECT_TRUE(Token(*m, id, *second));
+  // Revoke all but the third: two go, B's token is untouched.
+  auto revoked = m->RevokeReadTokens(id, *third);
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_EQ(*revoked, 2);
+  EXPECT_FALSE(Token(*m, id, a.read_token));
+  EXPECT_FALSE(Token(*m, id, *second));
+  EXPECT_TRUE(Token(*m, id, *third));
+  EXPECT_TRUE(Token(*m, b.project.id, b.read_token));
+  EXPECT_EQ(*m->RevokeReadTokens(id, ""), 1);
+  EXPECT_FALSE(Token(*m, id, *third));
+  EXPECT_EQ(*m->RevokeReadTokens(id, ""), 0);
+}
+
+inline void RotatingTheKeyRetiresTheOldOne(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  CreatedProject a = Create(*m, "A");
+  ASSERT_FALSE(a.project.id.empty());
+  auto key = m->RotatePublicKey(a.project.id);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_TRUE(HexId(*key, "pk_", 24));
+  EXPECT_NE(*key, a.project.public_key);
+  EXPECT_EQ(m->FindProjectByKey(a.project.public_key).status().code(), StatusCode::kNotFound);
+  auto found = m->FindProjectByKey(*key);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->id, a.project.id);
+  EXPECT_EQ(m->GetProject(a.project.id)->public_key, *key);
+  EXPECT_TRUE(Token(*m, a.project.id, a.read_token));  // read tokens are not keys
+}
+
+inline void ValuesPutGetOverwrite(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  ASSERT_TRUE(m->PutValue("k", "v1").ok());
+  ASSERT_TRUE(m->PutValue("other", "o").ok());
+  ASSERT_TRUE(m->PutValue("k", "v2").ok());
+  auto k = m->GetValue("k");
+  ASSERT_TRUE(k.ok() && k->has_value());
+  EXPECT_EQ(**k, "v2");
+  EXPECT_EQ(**m->GetValue("other"), "o");
+  ASSERT_TRUE(m->PutValue("k", "").ok());  // empty is a value, not an absence
+  auto empty = m->GetValue("k");
+  ASSERT_TRUE(empty.ok() && empty->has_value());
+  EXPECT_EQ(**empty, "");
+  EXPECT_FALSE(m->GetValue("K")->has_value());  // keys are case-sensitive
+}
+
+// Names, origins and values are text: whatever an operator or the dashboard sends must come back
+// byte for byte (quotes and SQL are data, not syntax); values may hold any bytes.
+inline void OddCharactersRoundTrip(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  const std::vector<std::string> names = {
+      "Ünïcødé 🚀 Café", "'; DROP TABLE projects; --", "\"quoted\" \\ back\\slash",
+      "new\nline\ttab", "%s %n {} [] $1 ?"};
+  for (const std::string& name : names) {
+    CreatedProject c = Create(*m, name, {"https://例え.test", "https://a.test/'\""});
+    ASSERT_FALSE(c.project.id.empty()) << name;
+    auto p = m->FindProjectByKey(c.project.public_key);
+    ASSERT_TRUE(p.ok()) << name;
+    EXPECT_EQ(p->name, name);
+    EXPECT_EQ(p->allowed_origins, (std::vector<std::string>{"https://例え.test", "https://a.test/'\""}));
+    ProjectSettings s;
+    s.query_allowlist = {name, "ok"};
+    ASSERT_TRUE(m->UpdateSettings(c.project.id, s).ok());
+    EXPECT_EQ(m->GetProject(c.project.id)->settings.query_allowlist, s.query_allowlist);
+  }
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
+  const std::vector<std::pair<std::string, std::string>> values = {
+      {"key with spaces/and'quotes\"", "value 'with' \"quotes\""},
+      {"ключ", "значение"},
+      {"bytes", bytes},
+      {"big", std::string(64 << 10, 'b')}};
+  for (const auto& [k, v] : values) ASSERT_TRUE(m->PutValue(k, v).ok()) << k;
+  for (const auto& [k, v] : values) {
+    auto got = m->GetValue(k);
+    ASSERT_TRUE(got.ok() && got->has_value()) << k;
+    EXPECT_TRUE(**got == v) << k << ": " << got->value().size() << " bytes back of " << v.size();
+  }
+}
+
+inline void PersistsAcrossReopen(const MetaStoreOpener& open) {
+  CreatedProject a;
+  std::string key, second;
+  ProjectSettings s;
+  s.retention_days = 45;
+  s.query_allowlist = {"ref"};
+  {
+    auto m = open();
+    ASSERT_NE(m, nullptr);
+    a = Create(*m, "Kept", {"https://kept.test"});
+    ASSERT_FALSE(a.project.id.empty());
+    ASSERT_TRUE(m->UpdateSettings(a.project.id, s).ok());
+    auto k = m->RotatePublicKey(a.project.id);
+    auto t = m->CreateReadToken(a.project.id);
+    ASSERT_TRUE(k.ok() && t.ok());
+    key = *k;
+    second = *t;
+    ASSERT_TRUE(m->RevokeReadTokens(a.project.id, second).ok());
+    ASSERT_TRUE(m->PutValue("schema", "7").ok());
+  }
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  auto p = m->FindProjectByKey(key);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->id, a.project.id);
+  EXPECT_EQ(p->name, "Kept");
+  EXPECT_EQ(p->allowed_origins, std::vector<std::string>{"https://kept.test"});
+  EXPECT_EQ(p->settings, s);
+  EXPECT_EQ(p->created_ms, a.project.created_ms);
+  EXPECT_TRUE(Token(*m, a.project.id, second));
+  EXPECT_FALSE(Token(*m, a.project.id, a.read_token));
+  auto v = m->GetValue("schema");
+  ASSERT_TRUE(v.ok() && v->has_value());
+  EXPECT_EQ(**v, "7");
+  EXPECT_EQ(m->ListProjects()->size(), 1u);
+}
+
+// Every method may be called concurrently: parallel creators get distinct projects, all listed,
+// and parallel writers of values all land.
+inline void ConcurrentCallersAllLand(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  constexpr int kThreads = 4, kEach = 8;
+  std::mutex mu;
+  std::set<std::string> ids, keys;
+  std::atomic<int> failed{0};
+  RunTogether(kThreads, [&](int t) {
+    for (int i = 0; i < kEach; ++i) {
+      auto c = m->CreateProject("t" + std::to_string(t) + "-" + std::to_string(i), {});
+      Result<bool> live = c.ok() ? m->CheckReadToken(c->project.id, c->read_token) : false;
+      if (!c.ok() || !m->PutValue("v/" + std::to_string(t) + "/" + std::to_string(i), "x").ok() ||
+          !live.ok() || !*live) {
+        failed.fetch_add(1);
+        continue;
+      }
+      std::lock_guard lock(mu);
+      ids.insert(c->project.id);
+      keys.insert(c->project.public_key);
+    }
+  });
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_EQ(keys.size(), static_cast<size_t>(kThreads * kEach));
+  auto list = m->ListProjects();
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_TRUE(m->GetValue("v/3/7")->has_value());
+}
+
+}  // namespace meta_checks
+
+struct MetaCheck {
+  const char* name;
+  void (*run)(const MetaStoreOpener&);
+};
+
+inline const std::vector<MetaCheck>& MetaChecks() {
+  using namespace meta_checks;
+  static const std::vector<MetaCheck> kChecks = {
+      {"CreatesAndFindsProjects", CreatesAndFindsProjects},
+      {"MissingProjectsAreNotFound", MissingProjectsAreNotFound},
+      {"ProjectNamesAreValidated", ProjectNamesAreValidated},
+      {"ListsProjectsOldestFirst", ListsProjectsOldestFirst},
+      {"SettingsAndOriginsOverwrite", SettingsAndOriginsOverwrite},
+      {"ReadTokensBelongToOneProject", ReadTokensBelongToOneProject},
+      {"RotatingTheKeyRetiresTheOldOne", RotatingTheKeyRetiresTheOldOne},
+      {"ValuesPutGetOverwrite", ValuesPutGetOverwrite},
+      {"OddCharactersRoundTrip", OddCharactersRoundTrip},
+      {"PersistsAcrossReopen", PersistsAcrossReopen},
+      {"ConcurrentCallersAllLand", ConcurrentCallersAllLand},
+  };
+  return kChecks;
+}
+
+template <typename Factory>
+class MetaStoreConformanceTest : public ::testing::Test {
+ protected:
+  void Check(void (*check)(const MetaStoreOpener&)) {
+    Factory factory;
+    check([&factory] { return factory.Open(); });
+  }
+};
+
+TYPED_TEST_SUITE_P(MetaStoreConformanceTest);
+
+#define TAP_META_CHECK(name) \
+  TYPED_TEST_P(MetaStoreConformanceTest, name) { this->Check(&meta_checks::name); }
+TAP_META_CHECK(CreatesAndFindsProjects)
+TAP_META_CHECK(MissingProjectsAreNotFound)
+TAP_META_CHECK(ProjectNamesAreValidated)
+TAP_META_CHECK(ListsProjectsOldestFirst)
+TAP_META_CHECK(SettingsAndOriginsOverwrite)
+TAP_META_CHECK(ReadTokensBelongToOneProject)
+TAP_META_CHECK(RotatingTheKeyRetiresTheOldOne)
+TAP_META_CHECK(ValuesPutGetOverwrite)
+TAP_META_CHECK(OddCharactersRoundTrip)
+TAP_META_CHECK(PersistsAcrossReopen)
+TAP_META_CHECK(ConcurrentCallersAllLand)
+#undef TAP_META_CHECK
+
+REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
+                            MissingProjectsAreNotFound, ProjectNamesAreValidated,
+                            ListsProjectsOldestFirst, SettingsAndOriginsOverwrite,
+                            ReadTokensBelongToOneProject, RotatingTheKeyRetiresTheOldOne,
+                            ValuesPutGetOverwrite, OddCharactersRoundTrip, PersistsAcrossReopen,
+                            ConcurrentCallersAllLand);
+
+}  // namespace tapistry::conformance

@@ -1,0 +1,124 @@
+// Proves the MetaStore conformance checks reject wrong backends: a store that does nothing fails
+// every check, and two plausible mistakes layered on the real SQLite store — one that forgets
+// on reopen, one that accepts a live read token for any project — fail the check written for
+// them while passing the others they do not touch.
+#include <gtest/gtest.h>
+
+#include "check_failures.h"
+#include "common/temp_dir.h"
+#include "meta_store_conformance.h"
+
+namespace tapistry::conformance {
+
+// This file runs the suite's checks on wrong stores, one by one; backends instantiate the suite.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(MetaStoreConformanceTest);
+
+namespace {
+
+// Says yes to every write and knows nothing.
+class NullMetaStore final : public MetaStore {
+ public:
+  Result<CreatedProject> CreateProject(const std::string&, const std::vector<std::string>&) override {
+    return CreatedProject();
+  }
+  Result<Project> GetProject(const std::string&) override { return Status::NotFound("none"); }
+  Result<Project> FindProjectByKey(const std::string&) override { return Status::NotFound("none"); }
+  Result<std::vector<Project>> ListProjects() override { return std::vector<Project>(); }
+  Status SetAllowedOrigins(const std::string&, const std::vector<std::string>&) override {
+    return Status::Ok();
+  }
+  Status UpdateSettings(const std::string&, const ProjectSettings&) override { return Status::Ok(); }
+  Result<bool> CheckReadToken(const std::string&, const std::string&) override { return false; }
+  Result<std::string> CreateReadToken(const std::string&) override { return std::string(); }
+  Result<int> RevokeReadTokens(const std::string&, const std::string&) override { return 0; }
+  Result<std::string> RotatePublicKey(const std::string&) override { return std::string(); }
+  Result<std::optional<std::string>> GetValue(const std::string&) override {
+    return std::optional<std::string>();
+  }
+  Status PutValue(const std::string&, const std::string&) override { return Status::Ok(); }
+};
+
+// The real store, except that a read token is checked against every project's tokens: the
+// token-confusion bug that would let one customer's token read another's data.
+class AnyProjectTokenStore final : public MetaStore {
+ public:
+  explicit AnyProjectTokenStore(std::unique_ptr<MetaStore> real) : real_(std::move(real)) {}
+  Result<bool> CheckReadToken(const std::string& project, const std::string& token) override {
+    auto all = real_->ListProjects();
+    if (!all.ok()) return all.status();
+    for (const Project& p : *all) {
+      auto r = real_->CheckReadToken(p.id, token);
+      if (!r.ok() || *r) return r;
+    }
+    return real_->CheckReadToken(project, token);
+  }
+  Result<CreatedProject> CreateProject(const std::string& n, const std::vector<std::string>& o) override {
+    return real_->CreateProject(n, o);
+  }
+  Result<Project> GetProject(const std::string& id) override { return real_->GetProject(id); }
+  Result<Project> FindProjectByKey(const std::string& k) override { return real_->FindProjectByKey(k); }
+  Result<std::vector<Project>> ListProjects() override { return real_->ListProjects(); }
+  Status SetAllowedOrigins(const std::string& id, const std::vector<std::string>& o) override {
+    return real_->SetAllowedOrigins(id, o);
+  }
+  Status UpdateSettings(const std::string& id, const ProjectSettings& s) override {
+    return real_->UpdateSettings(id, s);
+  }
+  Result<std::string> CreateReadToken(const std::string& id) override { return real_->CreateReadToken(id); }
+  Result<int> RevokeReadTokens(const std::string& id, const std::string& keep) override {
+    return real_->RevokeReadTokens(id, keep);
+  }
+  Result<std::string> RotatePublicKey(const std::string& id) override { return real_->RotatePublicKey(id); }
+  Result<std::optional<std::string>> GetValue(const std::string& k) override { return real_->GetValue(k); }
+  Status PutValue(const std::string& k, const std::string& v) override { return real_->PutValue(k, v); }
+
+ private:
+  std::unique_ptr<MetaStore> real_;
+};
+
+const MetaCheck& Named(const std::string& name) {
+  for (const MetaCheck& c : MetaChecks()) {
+    if (name == c.name) return c;
+  }
+  ADD_FAILURE() << "no check " << name;
+  return MetaChecks().front();
+}
+
+std::unique_ptr<MetaStore> OpenSqlite(const std::string& path) {
+  auto m = OpenSqliteMetaStore(path);
+  return m.ok() ? std::move(m).value() : nullptr;
+}
+
+TEST(MetaStoreHonestyTest, EveryCheckFailsAStoreThatDoesNothing) {
+  for (const MetaCheck& check : MetaChecks()) {
+    const CheckOutcome out =
+        RunIntercepted([&] { check.run([] { return std::make_unique<NullMetaStore>(); }); });
+    EXPECT_GT(out.failures, 0) << check.name << " passes a store that keeps nothing";
+  }
+}
+
+TEST(MetaStoreHonestyTest, AStoreThatForgetsOnReopenFailsPersistenceOnly) {
+  TempDir dir("tap-meta-honesty");
+  int opens = 0;
+  // Every open starts a new database: right until the process restarts.
+  auto forgetful = [&] { return OpenSqlite(dir.Sub("meta-" + std::to_string(opens++) + ".db")); };
+  EXPECT_GT(RunIntercepted([&] { Named("PersistsAcrossReopen").run(forgetful); }).failures, 0);
+  for (const char* other : {"CreatesAndFindsProjects", "ReadTokensBelongToOneProject"}) {
+    const CheckOutcome out = RunIntercepted([&] { Named(other).run(forgetful); });
+    EXPECT_EQ(out.failures, 0) << other << ": " << out.first;
+  }
+}
+
+TEST(MetaStoreHonestyTest, ATokenAcceptedForAnyProjectIsCaught) {
+  TempDir dir("tap-meta-honesty");
+  auto confused = [&] {
+    return std::make_unique<AnyProjectTokenStore>(OpenSqlite(dir.Sub("meta.db")));
+  };
+  EXPECT_GT(RunIntercepted([&] { Named("ReadTokensBelongToOneProject").run(confused); }).failures,
+            0);
+  const CheckOutcome out = RunIntercepted([&] { Named("ValuesPutGetOverwrite").run(confused); });
+  EXPECT_EQ(out.failures, 0) << out.first;
+}
+
+}  // namespace
+}  // namespace tapistry::conformance
