@@ -1,12 +1,16 @@
 // store_bench: the embedded EventStore end to end on synthetic but realistic traffic.
 // Generates N events in-process (3 projects, 30 days, sessions of 3-10 events, Zipf paths over
-// 1000 distinct, returning visitors), appends them with inline flushes (one core does the
-// encoding), compacts, then times the queries. Prints figures; asserts nothing.
+// 1000 distinct, returning visitors, --bots % of the sessions a bot's), appends them with inline
+// flushes (one core does the encoding), compacts, then times the queries. Prints figures;
+// asserts nothing.
 //
 //   store_bench [--events N] [--dir PATH] [--runs R] [--keep 1] [--reuse 1] [--queries 4|5]
-//               [--only SUBSTR] [--leave N]
+//               [--only SUBSTR] [--leave N] [--bots PCT]
 // --queries 4 times the overviews; 5 also every other dashboard query (heatmap, element heatmap,
-// layouts, scroll map, elements, each breakdown dimension, path autocomplete, filtered overviews).
+// layouts, scroll map, elements, each breakdown dimension, path autocomplete, filtered, hourly and
+// bots-included overviews). --bots (default 3): the share of sessions whose events score 85-95
+// (headless browsers, crawlers); chosen from the session id, so every other field is the same at
+// any value.
 // --keep leaves the store on disk; --reuse times queries on a store a --keep run left.
 #include <sys/resource.h>
 #include <time.h>
@@ -69,7 +73,7 @@ class Generator {
   static constexpr int kPaths = 1000;
   static constexpr int32_t kFirstDay = 19950;
 
-  explicit Generator(uint64_t events) : rng_(7), events_(events) {
+  Generator(uint64_t events, int bots_pct) : rng_(7), events_(events), bots_pct_(bots_pct) {
     double sum = 0;
     for (int i = 1; i <= kPaths; ++i) sum += 1.0 / i;
     double acc = 0;
@@ -120,6 +124,9 @@ class Generator {
     uint64_t vindex;
     const Uuid visitor = Visitor(p, &vindex);
     const Uuid session = RandomUuid();
+    // From the id, not from rng_: the rest of the data does not depend on --bots.
+    const uint8_t bot_score =
+        session.lo % 100 < static_cast<uint64_t>(bots_pct_) ? static_cast<uint8_t>(85 + session.hi % 11) : 0;
     static const char* kCountries[] = {"US", "DE", "FR", "GB", "IN", "BR", "JP", "CA", "NL", "ES"};
     static const char* kBrowsers[] = {"Chrome", "Safari", "Firefox", "Edge", "Other"};
     static const char* kReferrers[] = {"", "", "https://www.google.com/", "https://news.ycombinator.com/",
@@ -170,6 +177,7 @@ class Generator {
       e.country[1] = country[1];
       e.viewport_w = vw;
       e.viewport_h = vh;
+      e.bot_score = bot_score;
       if (e.type == EventType::kClick) {
         e.x = static_cast<float>(R() % vw) / static_cast<float>(vw);
         e.y = static_cast<float>(R() % 4000) / 4000.0f;
@@ -195,6 +203,7 @@ class Generator {
 
   std::mt19937_64 rng_;
   uint64_t events_;
+  int bots_pct_;
   uint64_t made_ = 0;
   uint64_t visitors_per_project_[kProjects];
   std::vector<double> path_cdf_;
@@ -215,6 +224,7 @@ int Main(int argc, char** argv) {
   bool background = false;
   std::string only;
   uint64_t leave = 0;
+  int bots_pct = 3;
   std::string dir = (std::filesystem::temp_directory_path() / "tapistry-store-bench").string();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--events")) events = std::strtoull(argv[i + 1], nullptr, 10);
@@ -226,6 +236,7 @@ int Main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--background")) background = std::atoi(argv[i + 1]) != 0;
     if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
     if (!std::strcmp(argv[i], "--leave")) leave = std::strtoull(argv[i + 1], nullptr, 10);
+    if (!std::strcmp(argv[i], "--bots")) bots_pct = std::atoi(argv[i + 1]);
   }
   if (!reuse) std::filesystem::remove_all(dir);
   EmbeddedStoreOptions opts;
@@ -243,7 +254,7 @@ int Main(int argc, char** argv) {
 
   // --leave N: N more events (the end of the last day) appended after the compaction and left in
   // the memtable, as a live server has them: queries then also scan rows.
-  Generator gen(reuse ? 0 : events + leave);
+  Generator gen(reuse ? 0 : events + leave, bots_pct);
   if (reuse) events = st.Stats().rows_total;
   std::vector<Event> batch;
   Clock::duration append_time{};
@@ -354,9 +365,9 @@ int Main(int argc, char** argv) {
   wide.viewport_bucket = 4;  // 1440+
   EventFilter week = f;
   week.from_day = week.to_day - 6;
-  auto overview = [&](const EventFilter& filter) {
-    return [&st, &failed, filter] {
-      auto r = st.Overview(OverviewQuery{filter, 10});
+  auto overview = [&](const EventFilter& filter, Interval interval = Interval::kDay) {
+    return [&st, &failed, filter, interval] {
+      auto r = st.Overview(OverviewQuery{filter, 10, interval});
       if (!r.ok()) return failed("overview", r.status());
       char buf[200];
       std::snprintf(
@@ -465,6 +476,33 @@ int Main(int argc, char** argv) {
     };
     time_query("paths 30d q=\"\"", paths(""));
     time_query("paths 30d q=\"section-1\"", paths("section-1"));
+    // Issue 13: the hourly series ("Today", the last 7 days by hour) and bots included.
+    EventFilter today = f;
+    today.from_day = today.to_day;
+    time_query("overview 1d hourly", overview(today, Interval::kHour));
+    time_query("overview 7d hourly", overview(week, Interval::kHour));
+    EventFilter with_bots = f;
+    with_bots.include_bots = true;
+    time_query("overview 30d bots=include", overview(with_bots));
+    EventFilter week_bots = week;
+    week_bots.include_bots = true;
+    time_query("overview 7d bots=include", overview(week_bots));
+    time_query("heatmap 30d path=/ bots=include", [&st, &failed, &home] {
+      EventFilter h = home;
+      h.include_bots = true;
+      auto r = st.Heatmap(HeatmapQuery{h, ClickKind::kAll});
+      if (!r.ok()) return failed("heatmap", r.status());
+      return "total=" + std::to_string(r->total) + " pv=" + std::to_string(r->pageviews);
+    });
+    // What GET /api/overview asks the store: the overview, then the other way for "bots".
+    time_query("api overview 30d (+bots)", [&st, &failed, &f, &with_bots] {
+      auto r = st.Overview(OverviewQuery{f, 10});
+      auto o = st.Overview(OverviewQuery{with_bots, 0});
+      if (!r.ok() || !o.ok()) return failed("overview", r.ok() ? o.status() : r.status());
+      return "pv=" + std::to_string(r->totals.pageviews) +
+             " bots pv=" + std::to_string(o->totals.pageviews - r->totals.pageviews) +
+             " bots visitors=" + std::to_string(o->totals.visitors - r->totals.visitors);
+    });
   }
   std::printf("rss after import           %.0f MB\n", rss_after_import);
   std::printf("peak rss                   %.0f MB\n", PeakRssMb());

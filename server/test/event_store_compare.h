@@ -99,74 +99,90 @@ inline std::string FilterName(const EventFilter& f) {
   return "project=" + f.project_id + " days=" + FormatDay(f.from_day) + ".." + FormatDay(f.to_day) +
          " path=" + f.path.value_or("-") +
          " device=" + (f.device_class ? DeviceClassName(*f.device_class) : "-") +
-         " vb=" + (f.viewport_bucket ? std::to_string(*f.viewport_bucket) : "-");
+         " vb=" + (f.viewport_bucket ? std::to_string(*f.viewport_bucket) : "-") +
+         (f.include_bots ? " bots=include" : "");
 }
 
-// Every query of event_store.h under `f`, on `got` and on `want`; one entry per disagreement,
-// each starting with the query's name (overview, heatmap, scrollmap, element_heatmap, layouts,
-// elements, breakdown, paths, list_events). Heatmaps need a path: f.path, else `heatmap_path`.
-inline std::vector<std::string> Mismatches(EventStore& got, EventStore& want, const EventFilter& f,
+// Every query of event_store.h under `f`, and under `f` with include_bots the other way (so
+// every query is compared with bots and without), on `got` and on `want`; one entry per
+// disagreement, each starting with the query's name (overview, heatmap, scrollmap,
+// element_heatmap, layouts, elements, breakdown, paths, list_events). The overview is asked for its daily and its hourly series
+// (over more than kMaxHourlyDays days both must refuse the hourly one). Heatmaps need a path:
+// f.path, else `heatmap_path`.
+inline std::vector<std::string> Mismatches(EventStore& got, EventStore& want,
+                                           const EventFilter& filter,
                                            const std::string& heatmap_path = "/docs") {
   std::vector<std::string> out;
   auto add = [&](std::string diff) {
     if (!diff.empty()) out.push_back(std::move(diff));
   };
-  for (int limit : {3, 1000}) {
-    const OverviewQuery q{f, limit};
-    add(Differs("overview limit=" + std::to_string(limit), got.Overview(q), want.Overview(q)));
-  }
-  for (ClickKind kind : {ClickKind::kAll, ClickKind::kRage, ClickKind::kDead}) {
-    HeatmapQuery q{f, kind};
-    if (!q.filter.path) q.filter.path = heatmap_path;
-    add(Differs("heatmap kind=" + std::to_string(static_cast<int>(kind)), got.Heatmap(q),
-                want.Heatmap(q)));
-  }
-  add(Differs("scrollmap", got.ScrollMap(f), want.ScrollMap(f)));
-  for (ClickKind kind : {ClickKind::kAll, ClickKind::kRage, ClickKind::kDead}) {
-    HeatmapQuery q{f, kind};
-    if (!q.filter.path) q.filter.path = heatmap_path;
-    for (size_t limit : {size_t{0}, size_t{2}, size_t{1000}}) {
-      add(Differs("element_heatmap kind=" + std::to_string(static_cast<int>(kind)) +
-                      " limit=" + std::to_string(limit),
-                  got.ElementHeatmap(q, limit), want.ElementHeatmap(q, limit)));
+  for (bool flip : {false, true}) {
+    EventFilter f = filter;
+    if (flip) f.include_bots = !f.include_bots;
+    const std::string bots = f.include_bots ? " bots=include" : "";
+    for (int limit : {3, 1000}) {
+      const OverviewQuery q{f, limit};
+      add(Differs("overview limit=" + std::to_string(limit) + bots, got.Overview(q),
+                  want.Overview(q)));
     }
-  }
-  add(Differs("layouts", got.Layouts(f), want.Layouts(f)));
-  for (size_t limit : {size_t{2}, size_t{1000}}) {
-    add(Differs("elements limit=" + std::to_string(limit), got.TopElements(f, limit),
-                want.TopElements(f, limit)));
-    for (int d = 0; d <= static_cast<int>(Dimension::kCountry); ++d) {
-      const Dimension dim = static_cast<Dimension>(d);
-      add(Differs(
-          std::string("breakdown ") + DimensionName(dim) + " limit=" + std::to_string(limit),
-          got.Breakdown(f, dim, limit), want.Breakdown(f, dim, limit)));
+    const OverviewQuery hourly{f, 3, Interval::kHour};
+    add(Differs("overview interval=hour" + bots, got.Overview(hourly), want.Overview(hourly)));
+    for (ClickKind kind : {ClickKind::kAll, ClickKind::kRage, ClickKind::kDead}) {
+      HeatmapQuery q{f, kind};
+      if (!q.filter.path) q.filter.path = heatmap_path;
+      add(Differs("heatmap kind=" + std::to_string(static_cast<int>(kind)) + bots, got.Heatmap(q),
+                  want.Heatmap(q)));
     }
-  }
-  for (const char* contains : {"", "doc"}) {
-    add(Differs(std::string("paths contains='") + contains + "'", got.Paths(f, contains, 1000),
-                want.Paths(f, contains, 1000)));
-  }
-  add(Differs("list_events", got.ListEvents(f, std::nullopt, 1000000),
-              want.ListEvents(f, std::nullopt, 1000000)));
-  add(Differs("list_events limit=5", got.ListEvents(f, std::nullopt, 5),
-              want.ListEvents(f, std::nullopt, 5)));
-  for (EventType type :
-       {EventType::kPageView, EventType::kClick, EventType::kScroll, EventType::kCustom}) {
-    add(Differs(std::string("list_events type=") + EventTypeName(type),
-                got.ListEvents(f, type, 1000000), want.ListEvents(f, type, 1000000)));
+    add(Differs("scrollmap" + bots, got.ScrollMap(f), want.ScrollMap(f)));
+    for (ClickKind kind : {ClickKind::kAll, ClickKind::kRage, ClickKind::kDead}) {
+      HeatmapQuery q{f, kind};
+      if (!q.filter.path) q.filter.path = heatmap_path;
+      for (size_t limit : {size_t{0}, size_t{2}, size_t{1000}}) {
+        add(Differs("element_heatmap kind=" + std::to_string(static_cast<int>(kind)) +
+                        " limit=" + std::to_string(limit) + bots,
+                    got.ElementHeatmap(q, limit), want.ElementHeatmap(q, limit)));
+      }
+    }
+    add(Differs("layouts" + bots, got.Layouts(f), want.Layouts(f)));
+    for (size_t limit : {size_t{2}, size_t{1000}}) {
+      add(Differs("elements limit=" + std::to_string(limit) + bots, got.TopElements(f, limit),
+                  want.TopElements(f, limit)));
+      for (int d = 0; d <= static_cast<int>(Dimension::kCountry); ++d) {
+        const Dimension dim = static_cast<Dimension>(d);
+        add(Differs(std::string("breakdown ") + DimensionName(dim) +
+                        " limit=" + std::to_string(limit) + bots,
+                    got.Breakdown(f, dim, limit), want.Breakdown(f, dim, limit)));
+      }
+    }
+    for (const char* contains : {"", "doc"}) {
+      add(Differs(std::string("paths contains='") + contains + "'" + bots,
+                  got.Paths(f, contains, 1000), want.Paths(f, contains, 1000)));
+    }
+    add(Differs("list_events" + bots, got.ListEvents(f, std::nullopt, 1000000),
+                want.ListEvents(f, std::nullopt, 1000000)));
+    add(Differs("list_events limit=5" + bots, got.ListEvents(f, std::nullopt, 5),
+                want.ListEvents(f, std::nullopt, 5)));
+    for (EventType type :
+         {EventType::kPageView, EventType::kClick, EventType::kScroll, EventType::kCustom}) {
+      add(Differs(std::string("list_events type=") + EventTypeName(type) + bots,
+                  got.ListEvents(f, type, 1000000), want.ListEvents(f, type, 1000000)));
+    }
   }
   return out;
 }
 
-// LiveVisitors of `project` since each of `since`.
+// LiveVisitors of `project` since each of `since`, without bots and with them.
 inline std::vector<std::string> LiveVisitorMismatches(EventStore& got, EventStore& want,
                                                       const std::string& project,
                                                       const std::vector<int64_t>& since) {
   std::vector<std::string> out;
-  for (int64_t t : since) {
-    std::string d = Differs("live_visitors since=" + std::to_string(t),
-                            got.LiveVisitors(project, t), want.LiveVisitors(project, t));
-    if (!d.empty()) out.push_back(std::move(d));
+  for (bool bots : {false, true}) {
+    for (int64_t t : since) {
+      std::string d = Differs("live_visitors since=" + std::to_string(t) +
+                                  (bots ? " bots=include" : ""),
+                              got.LiveVisitors(project, t, bots), want.LiveVisitors(project, t, bots));
+      if (!d.empty()) out.push_back(std::move(d));
+    }
   }
   return out;
 }

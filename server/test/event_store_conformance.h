@@ -675,6 +675,8 @@ TYPED_TEST_P(EventStoreConformanceTest, AnalyticsMatchTheReferenceUnderEveryFilt
       }
       if (type == EventType::kScroll) e.depth_pct = static_cast<uint8_t>(rng() % 103);
       e.viewport_h = t % 5 == 0 ? 0 : static_cast<uint16_t>(600 + t % 433);  // the average fold
+      // Bots, whole sessions and from half-way (every query is compared with and without them).
+      e.bot_score = s % 7 == 3 ? 92 : (s % 11 == 5 && k >= n / 2) ? 60 : 0;
       all.push_back(e);
       t += static_cast<int64_t>(rng() % (15 * 60 * 1000));
     }
@@ -856,6 +858,123 @@ TYPED_TEST_P(EventStoreConformanceTest, ElementHeatmapEdgesMatchTheReference) {
   }
 }
 
+// Bots (EventFilter::include_bots): events scored at or above the threshold are left out of every
+// query unless asked for, per event; through the write buffer, segments, DSAR deletes,
+// retention and a restart.
+TYPED_TEST_P(EventStoreConformanceTest, BotsAreLeftOutUnlessIncluded) {
+  auto ev = [](int64_t t, uint64_t session, uint64_t visitor, uint8_t score,
+               EventType type = EventType::kPageView) {
+    Event e = Ev("p", t, session, visitor, type, "/a");
+    e.bot_score = score;
+    return e;
+  };
+  // s1 (v1): two page views scored 0 and 49 — human. s2 (v2): a crawler's page view and click
+  // (90). s3 (v3): one page view scored exactly 50 — a bot. s4 (v1): a human page view, then one
+  // scored 85 (the same session's later request looked automated). Day 1: s5 (v2), a bot again.
+  this->Append({ev(kT0 + 1000, 1, 1, 0), ev(kT0 + 2000, 1, 1, kBotScoreThreshold - 1),
+                ev(kT0 + 3000, 2, 2, 90), ev(kT0 + 4000, 2, 2, 90, EventType::kClick),
+                ev(kT0 + 5000, 3, 3, kBotScoreThreshold)});
+  ASSERT_TRUE(this->store_->Flush().ok());
+  this->Append({ev(kT0 + 6000, 4, 1, 10), ev(kT0 + 9000, 4, 1, 85), ev(kT0 + kDayMs + 1, 5, 2, 95)});
+  EventFilter humans = this->Range("p", kDay0, kDay0 + 1);
+  EventFilter everyone = humans;
+  everyone.include_bots = true;
+  auto check = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    // Without bots: s1's two views and s4's first; sessions s1, s4; visitor v1. s4 lasts 0 s
+    // (its 85-scored view is gone) and bounced; s1 lasts 1 s.
+    OverviewResult h = this->Overview(humans);
+    EXPECT_EQ(Counts(h.totals), Counts({3, 2, 1}));
+    EXPECT_EQ(h.totals.bounced_sessions, 1u);
+    EXPECT_EQ(h.totals.total_duration_ms, 1000u);
+    EXPECT_EQ(Counts(h.series[1].totals), Counts({0, 0, 0}));
+    // With bots: all 7 page views, 5 sessions, 3 visitors; s4 now lasts 3 s.
+    OverviewResult e = this->Overview(everyone);
+    EXPECT_EQ(Counts(e.totals), Counts({7, 5, 3}));
+    EXPECT_EQ(e.totals.total_duration_ms, 1000u + 1000u + 3000u);
+    EXPECT_EQ(Counts(e.series[1].totals), Counts({1, 1, 1}));
+    auto listed = this->store_->ListEvents(humans, std::nullopt, 100);
+    ASSERT_TRUE(listed.ok());
+    EXPECT_EQ(listed->size(), 3u);
+    EXPECT_EQ(*this->store_->LiveVisitors("p", kT0, false), 1u);
+    EXPECT_EQ(*this->store_->LiveVisitors("p", kT0, true), 3u);
+    this->ExpectAllMatchReference(humans);  // and with bots: Mismatches asks both ways
+    EXPECT_TRUE(NoMismatches(LiveVisitorMismatches(*this->store_, this->ref_, "p", {kT0, kT0 + 5000})));
+  };
+  check("write buffer and segments");
+  ASSERT_TRUE(this->store_->Flush().ok());
+  check("flushed");
+  if (TypeParam::kSupportsReopen) {
+    this->Reopen();
+    check("reopened");
+  }
+  // A DSAR delete of the crawler's visitor v2, and retention of day 1 only: both reach bots.
+  auto n = this->store_->DeleteSubject("p", Id(2000000 + 2), std::nullopt);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 3u);
+  EXPECT_EQ(*this->ref_.DeleteSubject("p", Id(2000000 + 2), std::nullopt), 3u);
+  // Left: s1 (2 views), s3 (1), s4 (2) of v1 and v3.
+  EXPECT_EQ(Counts(this->Overview(everyone).totals), Counts({5, 3, 2}));
+  ASSERT_TRUE(this->store_->ApplyRetention("p", kDay0 + 1, 0).ok());
+  ASSERT_TRUE(this->ref_.ApplyRetention("p", kDay0 + 1, 0).ok());
+  EXPECT_EQ(this->Overview(everyone).totals, OverviewTotals());
+  this->ExpectAllMatchReference(humans);
+  EXPECT_EQ(this->store_->Stats().rows_total, 0u);
+}
+
+// Interval::kHour: 24 entries per day, each the overview of that UTC hour's events alone.
+TYPED_TEST_P(EventStoreConformanceTest, HourlySeriesCountsEachHourOnItsOwn) {
+  const int64_t h10 = kT0 + 10 * 3600000;
+  // s1 (v1): page views at 10:59:59.999 and 11:00:00 — one in each hour — then a click at 11:20.
+  // s2 (v2): page views at 10:15 and 10:45, in two sources (a flush between them).
+  // s3 (v1): a page view at 23:59 on day 0 and one at 00:01 on day 1 (across midnight).
+  this->Append({Ev("p", h10 + 3600000 - 1, 1, 1), Ev("p", h10 + 3600000, 1, 1),
+                Ev("p", h10 + 3600000 + 20 * 60000, 1, 1, EventType::kClick),
+                Ev("p", h10 + 15 * 60000, 2, 2)});
+  ASSERT_TRUE(this->store_->Flush().ok());
+  this->Append({Ev("p", h10 + 45 * 60000, 2, 2), Ev("p", kT0 + kDayMs - 60000, 3, 1),
+                Ev("p", kT0 + kDayMs + 60000, 3, 1)});
+  OverviewQuery q{this->Range("p", kDay0, kDay0 + 1), 10, Interval::kHour};
+  auto r = this->store_->Overview(q);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->series.size(), 48u);
+  for (size_t i = 0; i < 48; ++i) {
+    EXPECT_EQ(r->series[i].day, kDay0 + static_cast<int32_t>(i / 24));
+    EXPECT_EQ(r->series[i].hour, static_cast<int32_t>(i % 24));
+  }
+  // 10:00: s1's first view (bounced, 0 s) and s2's two views 30 min apart; visitors v1, v2.
+  const OverviewTotals& ten = r->series[10].totals;
+  EXPECT_EQ(Counts(ten), Counts({3, 2, 2}));
+  EXPECT_EQ(ten.sessions_with_pageviews, 2u);
+  EXPECT_EQ(ten.bounced_sessions, 1u);
+  EXPECT_EQ(ten.total_duration_ms, 30u * 60000);
+  // 11:00: s1's second view and its click 20 min later (one view: bounced that hour).
+  const OverviewTotals& eleven = r->series[11].totals;
+  EXPECT_EQ(Counts(eleven), Counts({1, 1, 1}));
+  EXPECT_EQ(eleven.bounced_sessions, 1u);
+  EXPECT_EQ(eleven.total_duration_ms, 20u * 60000);
+  EXPECT_EQ(Counts(r->series[23].totals), Counts({1, 1, 1}));
+  EXPECT_EQ(Counts(r->series[24].totals), Counts({1, 1, 1}));
+  EXPECT_EQ(r->series[12].totals, OverviewTotals());
+  // The totals and top pages do not depend on the interval.
+  auto daily = this->store_->Overview(OverviewQuery{q.filter, 10});
+  ASSERT_TRUE(daily.ok());
+  EXPECT_EQ(r->totals, daily->totals);
+  EXPECT_EQ(r->top_pages, daily->top_pages);
+  EXPECT_EQ(Counts(r->totals), Counts({6, 3, 2}));
+  this->ExpectMatchesReference(q.filter);
+  EXPECT_EQ("", Differs("hourly", this->store_->Overview(q), this->ref_.Overview(q)));
+  // Seven days is the widest hourly range: 168 entries; eight is refused.
+  q.filter.to_day = kDay0 + 6;
+  auto week = this->store_->Overview(q);
+  ASSERT_TRUE(week.ok());
+  EXPECT_EQ(week->series.size(), 168u);
+  q.filter.to_day = kDay0 + 7;
+  auto eight = this->store_->Overview(q);
+  ASSERT_FALSE(eight.ok());
+  EXPECT_EQ(eight.status().code(), StatusCode::kInvalidArgument);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWithZeros,
                             CountsPageviewsSessionsAndVisitors,
                             SessionCrossingMidnightCountsOnceInTotals,
@@ -867,7 +986,8 @@ REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWith
                             FlushAdvancesPersistedSeqAndDataSurvivesReopen,
                             ConcurrentAppendsAndQueries, AnalyticsQueriesMatchTheReference,
                             AnalyticsMatchTheReferenceUnderEveryFilter,
-                            ThousandsOfRandomEventsMatchTheReference,
+                            ThousandsOfRandomEventsMatchTheReference, BotsAreLeftOutUnlessIncluded,
+                            HourlySeriesCountsEachHourOnItsOwn,
                             ElementHeatmapEdgesMatchTheReference);
 
 }  // namespace tapistry::conformance

@@ -48,7 +48,7 @@ class EmptyEventStore final : public EventStore {
   Result<std::vector<PathCount>> Paths(const EventFilter&, const std::string&, size_t) override {
     return std::vector<PathCount>();
   }
-  Result<uint64_t> LiveVisitors(const std::string&, int64_t) override { return uint64_t{0}; }
+  Result<uint64_t> LiveVisitors(const std::string&, int64_t, bool) override { return uint64_t{0}; }
   Result<std::vector<Event>> ListEvents(const EventFilter&, std::optional<EventType>,
                                         size_t) override {
     return std::vector<Event>();
@@ -99,8 +99,8 @@ class SabotagedStore final : public EventStore {
                                        size_t limit) override {
     return broken_ == "paths" ? std::vector<PathCount>() : good_.Paths(f, c, limit);
   }
-  Result<uint64_t> LiveVisitors(const std::string& p, int64_t since) override {
-    return broken_ == "live_visitors" ? uint64_t{0} : good_.LiveVisitors(p, since);
+  Result<uint64_t> LiveVisitors(const std::string& p, int64_t since, bool bots) override {
+    return broken_ == "live_visitors" ? uint64_t{0} : good_.LiveVisitors(p, since, bots);
   }
   Result<std::vector<Event>> ListEvents(const EventFilter& f, std::optional<EventType> t,
                                         size_t limit) override {
@@ -144,6 +144,7 @@ class ListEventsDerivedStore final : public EventStore {
     all.project_id = project;
     all.from_day = INT32_MIN / 2;
     all.to_day = INT32_MAX / 2;
+    all.include_bots = true;
     auto rows = ListEvents(all, std::nullopt, SIZE_MAX);
     return reference::ReferenceEventStore(rows.ok() ? *rows : std::vector<Event>());
   }
@@ -172,8 +173,8 @@ class ListEventsDerivedStore final : public EventStore {
                                        size_t limit) override {
     return FromOwnRows(f.project_id).Paths(f, c, limit);
   }
-  Result<uint64_t> LiveVisitors(const std::string& p, int64_t since) override {
-    return FromOwnRows(p).LiveVisitors(p, since);
+  Result<uint64_t> LiveVisitors(const std::string& p, int64_t since, bool bots) override {
+    return FromOwnRows(p).LiveVisitors(p, since, bots);
   }
   Status Append(std::span<const Event> e, uint64_t s) override { return rows_.Append(e, s); }
   Status Flush() override { return Status::Ok(); }
@@ -191,6 +192,64 @@ class ListEventsDerivedStore final : public EventStore {
 
  private:
   reference::ReferenceEventStore rows_;
+};
+
+// Right about everything but the bot filter: every query answers as if include_bots were set.
+class BotBlindStore final : public EventStore {
+ public:
+  explicit BotBlindStore(std::vector<Event> events) : good_(std::move(events)) {}
+  static EventFilter Blind(EventFilter f) {
+    f.include_bots = true;
+    return f;
+  }
+  Status Append(std::span<const Event> e, uint64_t s) override { return good_.Append(e, s); }
+  Status Flush() override { return good_.Flush(); }
+  uint64_t PersistedSeq() const override { return good_.PersistedSeq(); }
+  Result<OverviewResult> Overview(const OverviewQuery& q) override {
+    OverviewQuery b = q;
+    b.filter = Blind(q.filter);
+    return good_.Overview(b);
+  }
+  Result<HeatmapResult> Heatmap(const HeatmapQuery& q) override {
+    return good_.Heatmap(HeatmapQuery{Blind(q.filter), q.kind});
+  }
+  Result<ScrollMapResult> ScrollMap(const EventFilter& f) override { return good_.ScrollMap(Blind(f)); }
+  Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) override {
+    return good_.TopElements(Blind(f), limit);
+  }
+  Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) override {
+    return good_.ElementHeatmap(HeatmapQuery{Blind(q.filter), q.kind}, limit);
+  }
+  Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override { return good_.Layouts(Blind(f)); }
+  Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override {
+    return good_.Breakdown(Blind(f), d, limit);
+  }
+  Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& c,
+                                       size_t limit) override {
+    return good_.Paths(Blind(f), c, limit);
+  }
+  Result<uint64_t> LiveVisitors(const std::string& p, int64_t since, bool) override {
+    return good_.LiveVisitors(p, since, true);
+  }
+  Result<std::vector<Event>> ListEvents(const EventFilter& f, std::optional<EventType> t,
+                                        size_t limit) override {
+    return good_.ListEvents(Blind(f), t, limit);
+  }
+  Status ScanEventIds(int64_t since, const std::function<void(const Uuid&, int64_t)>& fn) override {
+    return good_.ScanEventIds(since, fn);
+  }
+  Result<uint64_t> DeleteSubject(const std::string& p, const std::optional<Uuid>& a,
+                                 const std::optional<std::string>& u) override {
+    return good_.DeleteSubject(p, a, u);
+  }
+  Status ApplyRetention(const std::string& p, int32_t today, int keep) override {
+    return good_.ApplyRetention(p, today, keep);
+  }
+  EventStoreStats Stats() const override { return good_.Stats(); }
+  Status Close() override { return Status::Ok(); }
+
+ private:
+  reference::ReferenceEventStore good_;
 };
 
 // The query kind a Mismatches entry is about ("breakdown referrer limit=2: ..." -> "breakdown").
@@ -252,6 +311,20 @@ TEST_F(HonestyTest, OneWrongQueryKindIsCaughtByItsOwnCheck) {
   SabotagedStore live(events_, "live_visitors");
   EXPECT_TRUE(Mismatches(live, ref_, All()).empty());
   EXPECT_FALSE(LiveVisitorMismatches(live, ref_, "p", {kT0}).empty());
+}
+
+// The random traffic holds bots, and every check asks with and without them: a store that
+// forgets the filter is caught by every query kind (and only without bots).
+TEST_F(HonestyTest, AStoreThatForgetsTheBotFilterIsCaughtByEveryQueryKind) {
+  BotBlindStore store(events_);
+  const std::vector<std::string> diffs = Mismatches(store, ref_, All());
+  std::set<std::string> kinds;
+  for (const std::string& d : diffs) {
+    kinds.insert(KindOf(d));
+    EXPECT_EQ(d.find("bots=include"), std::string::npos) << d;
+  }
+  for (const std::string& k : kKinds) EXPECT_TRUE(kinds.count(k)) << k << " did not catch it";
+  EXPECT_FALSE(LiveVisitorMismatches(store, ref_, "p", {kT0}).empty());
 }
 
 TEST_F(HonestyTest, AListEventsBugIsNoLongerCopiedIntoTheExpectedAnswer) {

@@ -488,6 +488,14 @@ Status ParseQuery(std::string_view json, Query* out) {
       return Status::InvalidArgument("viewport " + s);
     f.viewport_bucket = b;
   }
+  if (r.Str("bots", &s)) {
+    if (s != "include" && s != "exclude") return Status::InvalidArgument("bots " + s);
+    f.include_bots = s == "include";
+  }
+  if (r.Str("interval", &s)) {
+    if (s != "day" && s != "hour") return Status::InvalidArgument("interval " + s);
+    out->interval = s == "hour" ? Interval::kHour : Interval::kDay;
+  }
   uint64_t limit = 0;
   const bool has_limit = r.Uint("limit", &limit);
   switch (out->kind) {
@@ -533,7 +541,7 @@ std::optional<std::string> Answer(EventStore& store, const Query& q) {
   const EventFilter& f = q.filter;
   switch (q.kind) {
     case QueryKind::kOverview:
-      return ToJson(store.Overview(OverviewQuery{f, static_cast<int>(q.limit)}));
+      return ToJson(store.Overview(OverviewQuery{f, static_cast<int>(q.limit), q.interval}));
     case QueryKind::kHeatmap:
       return ToJson(store.Heatmap(HeatmapQuery{f, q.click_kind}));
     case QueryKind::kScrollMap:
@@ -551,7 +559,7 @@ std::optional<std::string> Answer(EventStore& store, const Query& q) {
     case QueryKind::kListEvents:
       return ToJson(store.ListEvents(f, q.type, q.limit));
     case QueryKind::kLiveVisitors: {
-      auto r = store.LiveVisitors(f.project_id, q.since_ms);
+      auto r = store.LiveVisitors(f.project_id, q.since_ms, f.include_bots);
       return r.ok() ? reference::LiveVisitorsJson(r.value()) : reference::ErrorJson(r.status());
     }
     case QueryKind::kFunnel: {

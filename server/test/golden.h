@@ -66,6 +66,7 @@ struct Query {
   EventFilter filter;
   size_t limit = 0;  // overview: top pages (10); elements, breakdown, paths: 100; list: 1000;
                      // element_heatmap: 200 (the API's default)
+  Interval interval = Interval::kDay;  // overview: "interval": "day" | "hour"
   ClickKind click_kind = ClickKind::kAll;
   Dimension dimension = Dimension::kPage;
   std::string contains;

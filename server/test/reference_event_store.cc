@@ -30,7 +30,9 @@ bool SessionLevel(Dimension d) {
          d == Dimension::kUtmMedium || d == Dimension::kUtmCampaign;
 }
 
-// The overview numbers of one set of events (the whole range, or one day of it).
+constexpr int64_t kHourMs = 3600000;
+
+// The overview numbers of one set of events (the whole range, or one day or hour of it).
 struct OverviewAcc {
   struct Session {
     uint64_t pageviews = 0;
@@ -70,7 +72,8 @@ bool Selected(const Event& e, const EventFilter& f) {
   const int32_t day = DayOf(e.ts_ms);
   return e.project_id == f.project_id && day >= f.from_day && day <= f.to_day &&
          (!f.path || e.path == *f.path) && (!f.device_class || e.device_class == *f.device_class) &&
-         (!f.viewport_bucket || ViewportBucket(e.viewport_w) == *f.viewport_bucket);
+         (!f.viewport_bucket || ViewportBucket(e.viewport_w) == *f.viewport_bucket) &&
+         (f.include_bots || !IsBotScore(e.bot_score));
 }
 
 std::string ValueOf(const Event& e, Dimension d) {
@@ -132,12 +135,17 @@ std::vector<Event> ReferenceEventStore::Select(const EventFilter& f) const {
 
 Result<OverviewResult> ReferenceEventStore::Overview(const OverviewQuery& q) {
   TAP_RETURN_IF_ERROR(CheckRange(q.filter));
+  const bool hourly = q.interval == Interval::kHour;
+  if (hourly && int64_t{q.filter.to_day} - q.filter.from_day >= kMaxHourlyDays) {
+    return Status::InvalidArgument("an hourly series spans at most 7 days");
+  }
   OverviewAcc total;
-  std::map<int32_t, OverviewAcc> days;
+  std::map<int64_t, OverviewAcc> buckets;  // by UTC day, or by UTC hour since the epoch
   std::map<std::string, std::pair<uint64_t, std::set<Uuid>>> pages;  // pageviews, sessions
   for (const Event& e : Select(q.filter)) {
     total.Add(e);
-    days[DayOf(e.ts_ms)].Add(e);
+    const int64_t hour = e.ts_ms >= 0 ? e.ts_ms / kHourMs : (e.ts_ms - kHourMs + 1) / kHourMs;
+    buckets[hourly ? hour : DayOf(e.ts_ms)].Add(e);
     if (e.type == EventType::kPageView) {
       ++pages[e.path].first;
       pages[e.path].second.insert(e.session_id);
@@ -146,10 +154,14 @@ Result<OverviewResult> ReferenceEventStore::Overview(const OverviewQuery& q) {
   OverviewResult r;
   r.totals = total.Totals();
   for (int32_t d = q.filter.from_day; d <= q.filter.to_day; ++d) {
-    OverviewDay day;
-    day.day = d;
-    if (auto it = days.find(d); it != days.end()) day.totals = it->second.Totals();
-    r.series.push_back(day);
+    for (int h = hourly ? 0 : -1; h < (hourly ? 24 : 0); ++h) {
+      OverviewDay entry;
+      entry.day = d;
+      entry.hour = h;
+      const int64_t key = hourly ? int64_t{d} * 24 + h : d;
+      if (auto it = buckets.find(key); it != buckets.end()) entry.totals = it->second.Totals();
+      r.series.push_back(entry);
+    }
   }
   for (const auto& [path, p] : pages) r.top_pages.push_back({path, p.first, p.second.size()});
   std::sort(r.top_pages.begin(), r.top_pages.end(), [](const TopPage& a, const TopPage& b) {
@@ -373,11 +385,14 @@ Result<std::vector<PathCount>> ReferenceEventStore::Paths(const EventFilter& f,
 }
 
 Result<uint64_t> ReferenceEventStore::LiveVisitors(const std::string& project_id,
-                                                   int64_t since_ms) {
+                                                   int64_t since_ms, bool include_bots) {
   std::lock_guard lock(mu_);
   std::set<Uuid> visitors;
   for (const Event& e : events_) {
-    if (e.project_id == project_id && e.ts_ms >= since_ms) visitors.insert(e.anonymous_id);
+    if (e.project_id == project_id && e.ts_ms >= since_ms &&
+        (include_bots || !IsBotScore(e.bot_score))) {
+      visitors.insert(e.anonymous_id);
+    }
   }
   return static_cast<uint64_t>(visitors.size());
 }

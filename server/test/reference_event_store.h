@@ -23,7 +23,8 @@
 namespace tapistry::reference {
 
 // The selection rule every query shares: the project, the UTC days [from_day, to_day] of ts_ms,
-// and the optional exact path, device class and viewport bucket.
+// the optional exact path, device class and viewport bucket, and no bot's event (bot_score >=
+// kBotScoreThreshold) unless include_bots.
 bool Selected(const Event& e, const EventFilter& f);
 
 // A breakdown dimension's value on one event (session-level dimensions read the event's own
@@ -54,7 +55,8 @@ class ReferenceEventStore final : public EventStore {
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override;
   Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains,
                                        size_t limit) override;
-  Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms) override;
+  Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms,
+                               bool include_bots) override;
   Result<std::vector<Event>> ListEvents(const EventFilter& filter, std::optional<EventType> type,
                                         size_t limit) override;
   Status ScanEventIds(int64_t since_ms,

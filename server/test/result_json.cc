@@ -22,7 +22,13 @@ std::string ToJson(const OverviewResult& r) {
   Totals(w, r.totals);
   w.EndObject().Key("series").BeginArray();
   for (const OverviewDay& d : r.series) {
-    w.BeginObject().Key("day").String(FormatDay(d.day));
+    w.BeginObject();
+    if (d.hour < 0) {
+      w.Key("day").String(FormatDay(d.day));
+    } else {
+      const char hh[3] = {static_cast<char>('0' + d.hour / 10), static_cast<char>('0' + d.hour % 10), 0};
+      w.Key("hour").String(FormatDay(d.day) + "T" + hh + ":00Z");
+    }
     Totals(w, d.totals);
     w.EndObject();
   }

@@ -48,8 +48,10 @@ inline Event Ev(const std::string& project, int64_t ts, uint64_t session, uint64
 // `days` days from kT0, with every field a query reads drawn from small sets (so groups have
 // several members), some sessions crossing midnight, some session ids reused on another day,
 // some sessions changing device, viewport, browser, country or visitor half-way, clicks with
-// and without points and element positions, scrolls with and without a fold, and a tenth of
-// the sessions in a second project, `project` + "-other". Deterministic for a seed.
+// and without points and element positions, scrolls with and without a fold, bots (a ninth of
+// the sessions scored 85-95, a few at the threshold 50 or just under it at 49, a few scored as
+// bots half-way), and a tenth of the sessions in a second project, `project` + "-other".
+// Deterministic for a seed.
 inline std::vector<Event> RandomTraffic(uint64_t seed, const std::string& project, int sessions,
                                         int days) {
   std::mt19937_64 rng(seed);
@@ -78,6 +80,12 @@ inline std::vector<Event> RandomTraffic(uint64_t seed, const std::string& projec
     size_t dev = rng() % 4, width = rng() % 6, browser = rng() % 3, os = rng() % 4,
            country = rng() % 4;
     const bool changes = rng() % 6 == 0;
+    // Bot scores come from s, not from rng, so every other field is what it was before bots.
+    const uint8_t score = s % 9 == 4   ? static_cast<uint8_t>(85 + s % 11)
+                          : s % 23 == 5 ? kBotScoreThreshold
+                          : s % 19 == 3 ? kBotScoreThreshold - 1
+                                        : 0;
+    const bool turns_bot = s % 31 == 12;  // its later requests were scored as a bot's
     const int n = 1 + static_cast<int>(rng() % 12);
     for (int k = 0; k < n; ++k) {
       if (changes && k == n / 2) {
@@ -136,6 +144,7 @@ inline std::vector<Event> RandomTraffic(uint64_t seed, const std::string& projec
         e.depth_pct = static_cast<uint8_t>(rng() % 101);
       }
       if (type == EventType::kCustom) e.name = rng() % 2 ? "signup" : "purchase";
+      e.bot_score = turns_bot && k >= n / 2 ? 90 : score;
       out.push_back(e);
       // Mostly seconds to minutes apart; now and then the same millisecond.
       t += rng() % 8 == 0 ? 0 : static_cast<int64_t>(rng() % (25 * 60 * 1000));

@@ -59,6 +59,11 @@ bool ParseViewportBucket(std::string_view s, uint8_t* out);
 
 inline constexpr uint8_t kNoDepth = 255;
 
+// An event with bot_score >= kBotScoreThreshold is a bot's (spec §7: "bot_score < 50" is the
+// human traffic every view shows by default; EventFilter::include_bots).
+inline constexpr uint8_t kBotScoreThreshold = 50;
+inline constexpr bool IsBotScore(uint8_t bot_score) { return bot_score >= kBotScoreThreshold; }
+
 struct Event {
   int64_t ts_ms = 0;      // event time, client clock corrected by the measured skew (UTC ms)
   int64_t ingest_ms = 0;  // server time when accepted
@@ -87,7 +92,7 @@ struct Event {
   std::string selector;        // optional, for debugging
   uint8_t flags = 0;           // kFlagRage | kFlagDead
   uint8_t depth_pct = kNoDepth;  // scroll events: 0..100
-  uint8_t bot_score = 0;         // 0 (human) .. 100 (certainly a bot)
+  uint8_t bot_score = 0;         // 0 (human) .. 100 (certainly a bot); see IsBotScore
   std::string props;  // the event's props object as compact JSON ("{}" when none)
 
   bool HasPoint() const { return !std::isnan(x) && !std::isnan(y); }

@@ -40,13 +40,24 @@ struct EventFilter {
   std::optional<std::string> path;          // normalized path, exact match
   std::optional<DeviceClass> device_class;  // exact match
   std::optional<uint8_t> viewport_bucket;   // ViewportBucket(viewport_w)
+  // Bots: events with bot_score >= kBotScoreThreshold (event.h; docs/glossary.md). By default a
+  // query sees only the other events, exactly as if the bots' were not stored; with include_bots
+  // it sees every event. Per event, not per session or visitor: a session whose later requests
+  // were scored as a bot keeps its earlier events in the default view.
+  bool include_bots = false;
 };
+
+// The buckets of OverviewResult::series: UTC days, or UTC hours, of ts_ms.
+enum class Interval : uint8_t { kDay = 0, kHour = 1 };
+// The widest range an hourly series may span (Overview answers InvalidArgument past it).
+inline constexpr int32_t kMaxHourlyDays = 7;
 
 // GET /api/overview (issue 2). Visitors = distinct anonymous_id; sessions = distinct session_id;
 // pageviews = number of page_view events. Each counted over the events the filter selects.
 struct OverviewQuery {
   EventFilter filter;
   int top_pages_limit = 10;
+  Interval interval = Interval::kDay;  // of the series; totals and top pages do not depend on it
 };
 struct OverviewTotals {
   uint64_t pageviews = 0;
@@ -54,7 +65,7 @@ struct OverviewTotals {
   uint64_t visitors = 0;
   // Sessions with at least one page_view, and those with exactly one (bounce rate = bounced /
   // sessions_with_pageviews). Counted over the selected events: a session's page views in the
-  // range (or that day, in the series).
+  // range (or in that day or hour, in the series).
   uint64_t sessions_with_pageviews = 0;
   uint64_t bounced_sessions = 0;
   // Sum over sessions of (last event ts - first event ts) within the selection; the average
@@ -62,9 +73,16 @@ struct OverviewTotals {
   uint64_t total_duration_ms = 0;
   bool operator==(const OverviewTotals&) const = default;
 };
+// One entry of the series: the totals above over only the selected events whose ts_ms falls in
+// the entry's UTC day (Interval::kDay) or UTC hour (kHour). So sessions and visitors are the
+// distinct ids with an event in it; a session with events in several days or hours counts in
+// each of them (once in the range's totals), with the page views, bounce and duration (last -
+// first ts) of its events in that entry alone. Every day of the range is present (kHour: its 24
+// hours each, so 24 x days entries), zeros included, ascending.
 struct OverviewDay {
-  int32_t day = 0;  // every day of the range is present, zeros included, ascending
+  int32_t day = 0;
   OverviewTotals totals;
+  int32_t hour = -1;  // kHour: the UTC hour of `day` (0..23); -1 in a daily series
   bool operator==(const OverviewDay&) const = default;
 };
 struct TopPage {
@@ -227,6 +245,8 @@ class EventStore {
   // Highest WAL sequence whose events are durable in the store's own files.
   virtual uint64_t PersistedSeq() const = 0;
 
+  // InvalidArgument when filter.from_day > filter.to_day, or for Interval::kHour over more
+  // than kMaxHourlyDays days.
   virtual Result<OverviewResult> Overview(const OverviewQuery& q) = 0;
 
   // Every query below returns InvalidArgument when filter.from_day > filter.to_day.
@@ -241,8 +261,10 @@ class EventStore {
   // pageviews desc, then path asc; at most `limit`.
   virtual Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains,
                                                size_t limit) = 0;
-  // Distinct anonymous_id of the project with any event whose ts_ms >= since_ms (on any day).
-  virtual Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms) = 0;
+  // Distinct anonymous_id of the project with any event whose ts_ms >= since_ms (on any day);
+  // bots' events count only with include_bots (as in EventFilter).
+  virtual Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms,
+                                        bool include_bots) = 0;
 
   // Raw events the filter selects (optionally of one type), oldest first (equal ts_ms: smaller
   // event_id first), at most `limit`.

@@ -18,6 +18,12 @@ void WriteTotals(const OverviewTotals& t, JsonWriter* w) {
   w->Key("views_per_session").Double(t.sessions_with_pageviews ? double(t.pageviews) / t.sessions_with_pageviews : 0.0);
 }
 
+// "YYYY-MM-DDTHH:00Z": the UTC hour an hourly series entry covers.
+std::string FormatHour(const OverviewDay& d) {
+  const char digits[3] = {static_cast<char>('0' + d.hour / 10), static_cast<char>('0' + d.hour % 10), 0};
+  return FormatDay(d.day) + "T" + digits + ":00Z";
+}
+
 Reply Overview(const ApiDeps& d, const RouteCall& call) {
   const HttpRequest& req = call.req;
   OverviewQuery q;
@@ -26,24 +32,47 @@ Reply Overview(const ApiDeps& d, const RouteCall& call) {
   auto limit = LimitParam(req, static_cast<size_t>(q.top_pages_limit), limits::kMaxListLimit);
   if (!limit.ok()) return ErrorReply(limit.status());
   q.top_pages_limit = static_cast<int>(*limit);
+  const std::string interval = req.Query("interval");
+  if (interval == "hour") {
+    q.interval = Interval::kHour;
+  } else if (!interval.empty() && interval != "day") {
+    return ErrorReply(Status::InvalidArgument("interval must be hour or day"));
+  }
+  if (q.interval == Interval::kHour && int64_t{q.filter.to_day} - q.filter.from_day >= kMaxHourlyDays) {
+    return ErrorReply(Status::InvalidArgument("interval=hour covers at most 7 days (from..to)"));
+  }
+  const bool hourly = q.interval == Interval::kHour;
   auto r = d.events->Overview(q);
   if (!r.ok()) return ErrorReply(r.status());
   if (req.Query("format") == "csv") {
-    std::string csv = "date,pageviews,sessions,visitors\r\n";
+    std::string csv = hourly ? "hour,pageviews,sessions,visitors\r\n" : "date,pageviews,sessions,visitors\r\n";
     for (const OverviewDay& d : r->series) {
-      csv += FormatDay(d.day) + "," + std::to_string(d.totals.pageviews) + "," + std::to_string(d.totals.sessions) +
-             "," + std::to_string(d.totals.visitors) + "\r\n";
+      csv += (hourly ? FormatHour(d) : FormatDay(d.day)) + "," + std::to_string(d.totals.pageviews) + "," +
+             std::to_string(d.totals.sessions) + "," + std::to_string(d.totals.visitors) + "\r\n";
     }
     return CsvReply(std::move(csv), "overview.csv");
   }
-  auto live = d.events->LiveVisitors(q.filter.project_id, d.clock->NowMs() - 5 * 60 * 1000);
+  // What the bot filter takes out of the totals: the totals with bots minus those without, the
+  // other one from a second overview of the same filter (daily, no top pages: its totals only).
+  OverviewQuery other = q;
+  other.filter.include_bots = !q.filter.include_bots;
+  other.interval = Interval::kDay;
+  other.top_pages_limit = 0;
+  auto o = d.events->Overview(other);
+  if (!o.ok()) return ErrorReply(o.status());
+  const OverviewTotals& with_bots = q.filter.include_bots ? r->totals : o->totals;
+  const OverviewTotals& without_bots = q.filter.include_bots ? o->totals : r->totals;
+  auto live = d.events->LiveVisitors(q.filter.project_id, d.clock->NowMs() - 5 * 60 * 1000,
+                                     q.filter.include_bots);
   JsonWriter w;
   w.BeginObject().Key("totals").BeginObject();
   WriteTotals(r->totals, &w);
   w.EndObject();
   w.Key("series").BeginArray();
   for (const OverviewDay& d : r->series) {
-    w.BeginObject().Key("date").String(FormatDay(d.day));
+    w.BeginObject();
+    if (hourly) w.Key("hour").String(FormatHour(d));
+    w.Key("date").String(FormatDay(d.day));
     WriteTotals(d.totals, &w);
     w.EndObject();
   }
@@ -52,7 +81,13 @@ Reply Overview(const ApiDeps& d, const RouteCall& call) {
     w.BeginObject().Key("path").String(p.path).Key("pageviews").Uint(p.pageviews)
         .Key("sessions").Uint(p.sessions).EndObject();
   }
-  w.EndArray().Key("live_visitors").Uint(live.ok() ? *live : 0).Key("timezone").String("UTC").EndObject();
+  w.EndArray().Key("bots").BeginObject().Key("excluded").Bool(!q.filter.include_bots);
+  // Saturating: events appended between the two overviews may land in the second one only.
+  auto minus = [](uint64_t a, uint64_t b) { return a > b ? a - b : 0; };
+  w.Key("pageviews").Uint(minus(with_bots.pageviews, without_bots.pageviews));
+  w.Key("visitors").Uint(minus(with_bots.visitors, without_bots.visitors)).EndObject();
+  w.Key("interval").String(hourly ? "hour" : "day");
+  w.Key("live_visitors").Uint(live.ok() ? *live : 0).Key("timezone").String("UTC").EndObject();
   return JsonReply(w.Take());
 }
 

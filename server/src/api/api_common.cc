@@ -100,6 +100,13 @@ Status ParseFilter(const RouteCall& call, int64_t now_ms, EventFilter* f) {
     }
     f->viewport_bucket = b;
   }
+  // Bots are left out unless asked for (spec §7: the dashboard filters bot_score >= 50 by default).
+  const std::string bots = req.Query("bots");
+  if (bots == "include") {
+    f->include_bots = true;
+  } else if (!bots.empty() && bots != "exclude") {
+    return Status::InvalidArgument("bots must be include or exclude");
+  }
   return Status::Ok();
 }
 

@@ -28,7 +28,7 @@ RouteHandler Sync(std::function<Reply(const RouteCall&)> f);
 void WriteEventJson(const Event& e, JsonWriter* w);
 
 // The common filter of the read routes: the authorized project, from/to (common/params.h),
-// path, device, vw.
+// path, device, vw, and bots (`include` | `exclude`, the default: EventFilter::include_bots).
 Status ParseFilter(const RouteCall& call, int64_t now_ms, EventFilter* f);
 
 }  // namespace tapistry

@@ -61,6 +61,9 @@ std::string Gzip(const std::string& in, int level = 9) {
   return out;
 }
 
+constexpr const char* kBrowserUa =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
 class ServerAppTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -86,9 +89,18 @@ class ServerAppTest : public ::testing::Test {
   }
   TestResponse Post(const std::string& body, std::vector<std::pair<std::string, std::string>> h = {}) {
     h.emplace_back("Content-Type", "application/json");
-    bool has_key = false;
-    for (auto& [k, v] : h) has_key |= k == "X-Project-Key";
+    bool has_key = false, has_ua = false;
+    for (auto& [k, v] : h) {
+      has_key |= k == "X-Project-Key";
+      has_ua |= k == "User-Agent";
+    }
     if (!has_key) h.emplace_back("X-Project-Key", key_);
+    // What a browser sends: a request without a User-Agent and Accept-Language scores as a bot
+    // (enrich.cc), and bots' events are left out of every view by default.
+    if (!has_ua) {
+      h.emplace_back("User-Agent", kBrowserUa);
+      h.emplace_back("Accept-Language", "en-US,en;q=0.9");
+    }
     return TestClient(app_->port()).Request("POST", "/i", body, h);
   }
   TestResponse Get(const std::string& target, bool auth = true) {

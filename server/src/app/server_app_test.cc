@@ -11,6 +11,7 @@
 #include "app/test_client.h"
 #include "common/temp_dir.h"
 #include "snapshot/snapshot_service.h"
+#include "tapistry/event.h"
 #include "tapistry/meta_store.h"
 #include "app/server_app_fixture.h"
 
@@ -102,7 +103,9 @@ TEST_F(ServerAppTest, RejectsBadInputWithReasonsAndKeepsValidEvents) {
   EXPECT_EQ(r.status, 401) << r.body;
   // The key in the body (sendBeacon) with text/plain works.
   r = TestClient(app_->port()).Request("POST", "/i", "{\"k\":\"" + key_ + "\"," + Batch({Event(43)}).substr(1),
-                                       {{"Content-Type", "text/plain;charset=UTF-8"}});
+                                       {{"Content-Type", "text/plain;charset=UTF-8"},
+                                        {"User-Agent", kBrowserUa},
+                                        {"Accept-Language", "en"}});
   EXPECT_EQ(r.status, 200) << r.body;
   // Everything valid above is stored: events 10, 13, 30, 43 are page views.
   EXPECT_EQ(OverviewTotals(), R"({"totals":{"pageviews":4,"sessions":1,"visitors":1},)");
@@ -433,7 +436,7 @@ TEST_F(ServerAppTest, ElementHeatmapAndLayouts) {
 
   auto layouts = Get("/api/layouts?" + q + "&path=/pricing");
   ASSERT_EQ(layouts.status, 200) << layouts.body;
-  EXPECT_EQ(layouts.body, R"({"layouts":[{"device":"unknown","vw":"1440+","pageviews":1,"clicks":3}]})");
+  EXPECT_EQ(layouts.body, R"({"layouts":[{"device":"desktop","vw":"1440+","pageviews":1,"clicks":3}]})");
   EXPECT_EQ(Get("/api/layouts?" + q + "&path=/pricing&vw=unknown").body, R"({"layouts":[]})");
   EXPECT_EQ(Get("/api/layouts?" + q + "&path=/pricing&device=mobile").body, R"({"layouts":[]})");
   for (const char* bad : {"", "&path=/pricing&vw=wide", "&path=/pricing&from=2026-01-02&to=2026-01-01"}) {
@@ -443,6 +446,117 @@ TEST_F(ServerAppTest, ElementHeatmapAndLayouts) {
   }
   EXPECT_EQ(Get("/api/layouts?" + q + "&path=/pricing", /*auth=*/false).status, 401);
   EXPECT_EQ(Get("/api/heatmap/elements?" + q + "&path=/pricing", /*auth=*/false).status, 401);
+}
+
+// Event n at `ts`, of session 1000 + session and visitor 2000 + visitor.
+std::string EventAt(int n, int64_t ts, int session, int visitor, const std::string& type = "page_view",
+                    const std::string& path = "/pricing", const std::string& extra = "") {
+  return R"({"id":")" + Uuid4(n) + R"(","ts":)" + std::to_string(ts) + R"(,"type":")" + type +
+         R"(","session_id":")" + Uuid4(1000 + session) + R"(","anonymous_id":")" + Uuid4(2000 + visitor) +
+         R"(","url":"https://example.com)" + path + R"(","viewport":{"w":1440,"h":900})" + extra + "}";
+}
+
+std::string HourOf(int64_t ts) {
+  char hh[16];
+  std::snprintf(hh, sizeof hh, "T%02d:00Z", static_cast<int>(ts % kDayMs / 3600000));
+  return FormatDay(DayOf(ts)) + hh;
+}
+
+// Issue 13: bots are filtered on every analytics route unless bots=include, the overview says
+// what the filter removed, and interval=hour gives the overview an entry per UTC hour.
+TEST_F(ServerAppTest, BotsAreFilteredByDefaultAndOverviewHasHours) {
+  Start();
+  const int64_t now = std::stoll(NowMs());
+  const int64_t h0 = now / 3600000 * 3600000 - 2 * 3600000;  // the start of the hour 2 h ago
+  // A person (visitor 1): views at h0 + 59:59.999 and h0 + 1 h, one session across the hour.
+  // A headless browser (visitor 2, bot_score 90): a view and a click in the first hour.
+  // Both again now (live visitors), each in a second session.
+  ASSERT_EQ(Post(Batch({EventAt(10, h0 + 3599999, 1, 1), EventAt(11, h0 + 3600000, 1, 1, "page_view", "/docs"),
+                        EventAt(12, now, 3, 1)}))
+                .status,
+            200);
+  const std::vector<std::pair<std::string, std::string>> headless = {
+      {"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0 Safari/537.36"},
+      {"Accept-Language", "en"}};
+  ASSERT_EQ(Post(Batch({EventAt(20, h0 + 60000, 2, 2),
+                        EventAt(21, h0 + 61000, 2, 2, "click", "/pricing", R"(,"x":0.5,"y":0.5)"),
+                        EventAt(22, now, 4, 2)}),
+                 headless)
+                .status,
+            200);
+  auto bots = Get("/api/events?project_id=" + project_ + "&bots=include&type=click");
+  ASSERT_NE(bots.body.find("\"bot_score\":90"), std::string::npos) << bots.body;
+
+  const std::string q = "project_id=" + project_ + "&from=" + FormatDay(DayOf(h0)) + "&to=" + FormatDay(DayOf(now));
+  auto ov = Get("/api/overview?" + q);
+  ASSERT_EQ(ov.status, 200) << ov.body;
+  EXPECT_EQ(ov.body.substr(0, ov.body.find(",\"bounce_rate\"")), R"({"totals":{"pageviews":3,"sessions":2,"visitors":1)");
+  EXPECT_NE(ov.body.find(R"("bots":{"excluded":true,"pageviews":2,"visitors":1},"interval":"day","live_visitors":1,)"),
+            std::string::npos)
+      << ov.body;
+  EXPECT_NE(ov.body.find(R"("series":[{"date":")"), std::string::npos) << "day entries keep their shape";
+  auto all = Get("/api/overview?" + q + "&bots=include");
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.body.substr(0, all.body.find(",\"bounce_rate\"")), R"({"totals":{"pageviews":5,"sessions":4,"visitors":2)");
+  EXPECT_NE(all.body.find(R"("bots":{"excluded":false,"pageviews":2,"visitors":1},"interval":"day","live_visitors":2,)"),
+            std::string::npos)
+      << all.body;
+  EXPECT_EQ(Get("/api/overview?" + q + "&bots=exclude").body, ov.body);
+
+  // Every analytics route: bots=include shows the bot, bots=exclude and no bots do not, and
+  // any other value is a 400 with a reason.
+  const std::string p = q + "&path=/pricing";
+  EXPECT_NE(Get("/api/heatmap?" + p).body.find("\"total\":0,"), std::string::npos);
+  EXPECT_NE(Get("/api/heatmap?" + p + "&bots=include").body.find("\"total\":1,"), std::string::npos);
+  EXPECT_NE(Get("/api/elements?" + p).body.find("\"total_clicks\":0"), std::string::npos);
+  EXPECT_NE(Get("/api/elements?" + p + "&bots=include").body.find("\"total_clicks\":1"), std::string::npos);
+  EXPECT_NE(Get("/api/breakdown?" + q + "&dimension=browser").body.find("\"total_visitors\":1}"), std::string::npos);
+  EXPECT_NE(Get("/api/breakdown?" + q + "&dimension=browser&bots=include").body.find("\"total_visitors\":2}"),
+            std::string::npos);
+  EXPECT_EQ(Get("/api/paths?" + q).body, R"({"paths":[{"path":"/pricing","pageviews":2},{"path":"/docs","pageviews":1}]})");
+  EXPECT_EQ(Get("/api/paths?" + q + "&bots=include").body,
+            R"({"paths":[{"path":"/pricing","pageviews":4},{"path":"/docs","pageviews":1}]})");
+  auto events = Get("/api/events?" + q + "&type=page_view");
+  EXPECT_EQ(events.body.find("\"bot_score\":90"), std::string::npos) << events.body;
+  for (const char* route : {"/api/overview?", "/api/heatmap?", "/api/scrollmap?", "/api/elements?",
+                            "/api/breakdown?dimension=page&", "/api/paths?", "/api/events?"}) {
+    EXPECT_EQ(Get(std::string(route) + p + "&bots=exclude").status, 200) << route;
+    EXPECT_EQ(Get(std::string(route) + p + "&bots=include").status, 200) << route;
+    auto bad = Get(std::string(route) + p + "&bots=yes");
+    EXPECT_EQ(bad.status, 400) << route;
+    EXPECT_EQ(bad.body, R"({"error":"invalid_argument","reason":"bots must be include or exclude"})") << route;
+  }
+
+  // interval=hour: 24 entries a day, each with its hour; the session across the hour counts in
+  // both hours, one view each.
+  const int ndays = DayOf(now) - DayOf(h0) + 1;
+  auto hours = Get("/api/overview?" + q + "&interval=hour");
+  ASSERT_EQ(hours.status, 200) << hours.body;
+  size_t entries = 0;
+  for (size_t at = hours.body.find("{\"hour\":\""); at != std::string::npos; at = hours.body.find("{\"hour\":\"", at + 1)) {
+    ++entries;
+  }
+  EXPECT_EQ(entries, static_cast<size_t>(24 * ndays));
+  for (int64_t t : {h0 + 3599999, h0 + 3600000}) {
+    const std::string entry = R"({"hour":")" + HourOf(t) + R"(","date":")" + FormatDay(DayOf(t)) +
+                              R"(","pageviews":1,"sessions":1,"visitors":1,"bounce_rate":1,)";
+    EXPECT_NE(hours.body.find(entry), std::string::npos) << entry << "\n" << hours.body;
+  }
+  EXPECT_NE(hours.body.find(R"("interval":"hour")"), std::string::npos);
+  EXPECT_EQ(hours.body.substr(0, hours.body.find(",\"bounce_rate\"")), R"({"totals":{"pageviews":3,"sessions":2,"visitors":1)");
+  auto csv = Get("/api/overview?" + q + "&interval=hour&format=csv");
+  EXPECT_EQ(csv.body.substr(0, csv.body.find('\n') + 1), "hour,pageviews,sessions,visitors\r\n");
+  EXPECT_NE(csv.body.find(HourOf(h0 + 3600000) + ",1,1,1\r\n"), std::string::npos) << csv.body;
+  EXPECT_EQ(Get("/api/overview?" + q + "&interval=day").body, ov.body);
+  const std::string eight = "project_id=" + project_ + "&from=" + FormatDay(DayOf(now) - 7) + "&to=" + FormatDay(DayOf(now));
+  auto wide = Get("/api/overview?" + eight + "&interval=hour");
+  EXPECT_EQ(wide.status, 400);
+  EXPECT_EQ(wide.body, R"j({"error":"invalid_argument","reason":"interval=hour covers at most 7 days (from..to)"})j");
+  const std::string seven = "project_id=" + project_ + "&from=" + FormatDay(DayOf(now) - 6) + "&to=" + FormatDay(DayOf(now));
+  EXPECT_EQ(Get("/api/overview?" + seven + "&interval=hour").status, 200);
+  auto week = Get("/api/overview?" + q + "&interval=week");
+  EXPECT_EQ(week.status, 400);
+  EXPECT_EQ(week.body, R"({"error":"invalid_argument","reason":"interval must be hour or day"})");
 }
 
 TEST_F(ServerAppTest, DsarDeleteNeedsSessionAndCsrf) {

@@ -28,7 +28,7 @@ class IngestOnlyStore : public EventStore {
   Result<std::vector<PathCount>> Paths(const EventFilter&, const std::string&, size_t) override {
     return NoQueries();
   }
-  Result<uint64_t> LiveVisitors(const std::string&, int64_t) override { return NoQueries(); }
+  Result<uint64_t> LiveVisitors(const std::string&, int64_t, bool) override { return NoQueries(); }
   Result<std::vector<Event>> ListEvents(const EventFilter&, std::optional<EventType>, size_t) override {
     return NoQueries();
   }

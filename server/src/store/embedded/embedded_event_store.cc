@@ -82,7 +82,8 @@ Status EmbeddedEventStore::Recover() {
     if (f.project_id != ms.project_id || f.day != ms.day || f.rows != ms.rows) {
       return Status::Corruption("segment " + path + " does not match the manifest");
     }
-    v->partitions[{ms.project_id, ms.day}].push_back(SegEntry{ms, std::move(*seg), 0});
+    SegEntry entry{ms, std::move(*seg), 0};
+    v->partitions[entry.key()].push_back(std::move(entry));
     v->segments++;
     v->rows += ms.rows;
     v->bytes += ms.file_size;
@@ -244,17 +245,40 @@ uint64_t EmbeddedEventStore::NewFileId() {
 Status EmbeddedEventStore::WriteRows(const Columns& cols, std::span<const uint32_t> rows, const PartitionKey& key,
                                      int level, SegEntry* out) {
   const uint64_t id = NewFileId();
-  const std::string path = SegmentPath(key.first, key.second, id);
+  const std::string path = SegmentPath(key.project_id, key.day, id);
   TAP_RETURN_IF_ERROR(CreateDirs(ParentDir(path), env_));
   SegmentFooter footer;
   uint64_t size = 0;
   TAP_RETURN_IF_ERROR(
-      WriteSegmentFile(cols, rows, {key.first, key.second, level}, path, &footer, &size, env_));
+      WriteSegmentFile(cols, rows, {key.project_id, key.day, level}, path, &footer, &size, env_));
+  if (BotRowsOf(footer) != (key.bots ? BotRows::kAll : BotRows::kNone)) {
+    (void)RemoveAll(path, env_);
+    return Status::Internal("segment rows do not belong to its partition's kind (bots or not)");
+  }
   auto seg = Segment::Open(path, env_);
   if (!seg.ok()) return seg.status();
-  out->meta = ManifestSegment{id, key.first, key.second, footer.rows, size};
+  out->meta = ManifestSegment{id, key.project_id, key.day, footer.rows, size};
   out->seg = std::move(*seg);
   out->created_ms = clock_->NowMs();
+  return Status::Ok();
+}
+
+Status EmbeddedEventStore::WriteSplit(const Columns& cols, std::span<const uint32_t> rows, const std::string& project,
+                                      int32_t day, int level, std::vector<SegEntry>* out) {
+  std::vector<uint32_t> kind[2];  // humans, bots
+  for (uint32_t r : rows) kind[IsBotScore(cols.bot_score[r])].push_back(r);
+  const size_t first = out->size();
+  for (int bots = 0; bots < 2; ++bots) {
+    if (kind[bots].empty()) continue;
+    SegEntry entry;
+    Status s = WriteRows(cols, kind[bots], {project, day, bots == 1}, level, &entry);
+    if (!s.ok()) {
+      for (size_t i = first; i < out->size(); ++i) (void)RemoveAll((*out)[i].seg->path());
+      out->resize(first);
+      return s;
+    }
+    out->push_back(std::move(entry));
+  }
   return Status::Ok();
 }
 
@@ -270,7 +294,7 @@ Status EmbeddedEventStore::LogAndApply(const Edit& e, const std::shared_ptr<Memt
     list.erase(pos);
     if (list.empty()) v->partitions.erase(it);
   }
-  for (const SegEntry& s : e.add) v->partitions[{s.meta.project_id, s.meta.day}].push_back(s);
+  for (const SegEntry& s : e.add) v->partitions[s.key()].push_back(s);
   Manifest m;
   m.persisted_seq = e.persisted_seq.value_or(persisted_seq_.load());
   m.next_file_id = next_file_id_;
@@ -376,21 +400,30 @@ Status EmbeddedEventStore::Close() {
   return s;
 }
 
-SourceList EmbeddedEventStore::Snapshot(const std::optional<std::string>& project, int32_t from_day,
-                                        int32_t to_day, ColumnMask mem_columns) const {
+Result<SourceList> EmbeddedEventStore::Snapshot(const std::optional<std::string>& project, int32_t from_day,
+                                                int32_t to_day, ColumnMask mem_columns, bool include_bots) const {
   SourceList out;
   std::shared_ptr<const Version> v;
   {
     std::shared_lock l(mu_);
     v = version_;
-    for (const auto& m : imm_) m->Snapshot(project, from_day, to_day, mem_columns, &out);
-    mem_->Snapshot(project, from_day, to_day, mem_columns, &out);
+    for (const auto& m : imm_) m->Snapshot(project, from_day, to_day, mem_columns, include_bots, &out);
+    mem_->Snapshot(project, from_day, to_day, mem_columns, include_bots, &out);
   }
   auto it = project ? v->partitions.lower_bound({*project, from_day}) : v->partitions.begin();
   for (; it != v->partitions.end(); ++it) {
-    if (project && it->first.first != *project) break;
-    if (it->first.second < from_day || it->first.second > to_day) continue;
-    for (const SegEntry& s : it->second) out.push_back(std::make_shared<SegmentSource>(s.seg, &dict_cache_));
+    const PartitionKey& key = it->first;
+    if (project && key.project_id != *project) break;
+    if (key.day < from_day || key.day > to_day || (key.bots && !include_bots)) continue;
+    for (const SegEntry& s : it->second) {
+      if (!include_bots && BotRowsOf(s.seg->footer()) == BotRows::kSome) {
+        auto humans = HumanRowsOf(*s.seg, mem_columns);
+        if (!humans.ok()) return humans.status();
+        out.push_back(std::move(*humans));
+      } else {
+        out.push_back(std::make_shared<SegmentSource>(s.seg, &dict_cache_));
+      }
+    }
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // EmbeddedEventStore: the default EventStore (DESIGN §6). Columnar segments per (project, UTC
-// day) under opts.dir, a memtable in front of them, and a manifest that names the live segments
-// and the WAL sequence they cover. See docs/formats/segment.md for the bytes.
+// day, bots or not) partition (memtable.h PartitionKey) under opts.dir, a memtable in front of
+// them, and a manifest that names the live segments and the WAL sequence they cover. See
+// docs/formats/segment.md for the bytes.
 //
 // Write path: Append encodes rows into the memtable (visible to queries at once); a flush turns
 // each memtable partition into a segment (sorted by session, zstd), then publishes them all
@@ -67,7 +68,8 @@ class EmbeddedEventStore final : public EventStore {
   Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) override;
   Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override;
   Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains, size_t limit) override;
-  Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms) override;
+  Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms,
+                               bool include_bots) override;
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override;  // store_breakdown.cc
   Status ScanEventIds(int64_t since_ms, const std::function<void(const Uuid&, int64_t ts_ms)>& fn) override;
   Result<uint64_t> DeleteSubject(const std::string& project_id, const std::optional<Uuid>& anonymous_id,
@@ -80,16 +82,25 @@ class EmbeddedEventStore final : public EventStore {
   Status CompactAll();
   // The sources a query over [from_day, to_day] of `project` (all projects when nullopt) reads;
   // memtable partitions are copied with the columns in `mem_columns`. For new query kinds.
-  SourceList Snapshot(const std::optional<std::string>& project, int32_t from_day, int32_t to_day,
-                      ColumnMask mem_columns) const;
+  // Without `include_bots` (EventFilter::include_bots) the bot partitions are left out, and a
+  // segment that holds both kinds of rows (written before partitions were split; until
+  // compaction splits it) is read as a copy of its human rows (HumanRowsOf), so every source
+  // of the answer holds exactly the rows the query may see.
+  Result<SourceList> Snapshot(const std::optional<std::string>& project, int32_t from_day,
+                              int32_t to_day, ColumnMask mem_columns, bool include_bots) const;
 
  private:
+  using PartitionKey = Memtable::Key;
   struct SegEntry {
     ManifestSegment meta;
     std::shared_ptr<const Segment> seg;
     int64_t created_ms = 0;  // when this process added it (0 = found at open)
+    // Its partition: the bots' when every row is a bot's (BotRowsOf, from the footer; the
+    // manifest does not record it). A segment holding both kinds sits with the humans.
+    PartitionKey key() const {
+      return {meta.project_id, meta.day, BotRowsOf(seg->footer()) == BotRows::kAll};
+    }
   };
-  using PartitionKey = Memtable::Key;
   // Immutable once published; replaced wholesale under mu_.
   struct Version {
     std::map<PartitionKey, std::vector<SegEntry>> partitions;
@@ -126,6 +137,10 @@ class EmbeddedEventStore final : public EventStore {
   std::string SegmentPath(const std::string& project, int32_t day, uint64_t file_id) const;
   Status WriteRows(const Columns& cols, std::span<const uint32_t> rows, const PartitionKey& key, int level,
                    SegEntry* out);
+  // WriteRows for rows of one (project, day) of either kind: the humans' and the bots' go to a
+  // segment each (of their partition), appended to *out; on error none is left behind.
+  Status WriteSplit(const Columns& cols, std::span<const uint32_t> rows, const std::string& project, int32_t day,
+                    int level, std::vector<SegEntry>* out);
   Status MaybeCompact(bool everything);  // requires maint_mu_
   Status CompactPartition(const PartitionKey& key, const std::vector<SegEntry>& inputs);
   std::shared_ptr<const Version> CurrentVersion() const;

@@ -7,7 +7,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <numeric>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "common/crc32c.h"
@@ -15,8 +18,11 @@
 #include "reference_event_store.h"
 #include "store/embedded/coding.h"
 #include "store/embedded/file_util.h"
+#include "store/embedded/manifest.h"
+#include "store/embedded/row_batch.h"
 #include "store/embedded/segment_format.h"
 #include "store/embedded/segment_reader.h"
+#include "store/embedded/segment_writer.h"
 #include "store/embedded/test_util.h"
 #include "test_events.h"
 
@@ -495,6 +501,131 @@ TEST_F(EmbeddedStoreTest, FailingFlushesKeepRowsThenRefuseWholeBatches) {
   EXPECT_EQ(s->Stats().rows_in_memtable, 0u);
   EXPECT_EQ(s->Stats().rows_total, 10u);
   EXPECT_EQ(s->PersistedSeq(), 6u);
+}
+
+// Which kinds of rows (BotRowsOf) the live .seg files under `dir` hold, sorted.
+std::vector<BotRows> SegmentKinds(const std::string& dir) {
+  std::vector<BotRows> out;
+  for (auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.path().extension() != ".seg") continue;
+    auto seg = Segment::Open(e.path().string());
+    EXPECT_TRUE(seg.ok());
+    if (seg.ok()) out.push_back(BotRowsOf((*seg)->footer()));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Traffic with bots: a quarter of the sessions are bots' (90), a few turn into a bot half-way.
+std::vector<Event> TrafficWithBots(int sessions, int days, uint64_t seed) {
+  std::vector<Event> v = Traffic(sessions, days, seed);
+  for (Event& e : v) {
+    const uint64_t s = e.session_id.hi - 7000;
+    if (s % 4 == 1) e.bot_score = 90;
+    if (s % 13 == 6 && e.ts_ms % 2 == 0) e.bot_score = kBotScoreThreshold;
+  }
+  return v;
+}
+
+// The segments a compacted store holds for `events`: one per (day, bots or not) present, sorted.
+std::vector<BotRows> CompactedKinds(const std::vector<Event>& events) {
+  std::set<std::pair<int32_t, bool>> partitions;
+  for (const Event& e : events) partitions.insert({DayOf(e.ts_ms), IsBotScore(e.bot_score)});
+  std::vector<BotRows> out;
+  for (const auto& [day, bots] : partitions) out.push_back(bots ? BotRows::kAll : BotRows::kNone);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Every query, with and without bots (event_store_compare.h), on a few filters.
+void ExpectSameAnswers(EventStore& s, reference::ReferenceEventStore& ref, int days) {
+  EventFilter all;
+  all.project_id = "p";
+  all.from_day = kDay;
+  all.to_day = kDay + days - 1;
+  EventFilter mobile = all, on_a = all;
+  mobile.device_class = DeviceClass::kMobile;
+  on_a.path = "/a";
+  for (const EventFilter& f : {all, mobile, on_a}) EXPECT_TRUE(conformance::SameAnswers(s, ref, f, "/b"));
+}
+
+TEST_F(EmbeddedStoreTest, BotsAndHumansGetSegmentsOfTheirOwn) {
+  auto s = Open(/*memtable_rows=*/40);
+  const auto events = TrafficWithBots(60, 1, 3);
+  reference::ReferenceEventStore ref(events);
+  ASSERT_TRUE(s->Append(events, 0).ok());
+  ASSERT_TRUE(s->Flush().ok());
+  std::vector<BotRows> kinds = SegmentKinds(dir_.path());
+  EXPECT_GT(kinds.size(), 2u);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), BotRows::kSome), 0);
+  EXPECT_GT(std::count(kinds.begin(), kinds.end(), BotRows::kAll), 0);
+  ExpectSameAnswers(*s, ref, 1);
+  // Compaction merges each kind on its own: one segment of humans and one of bots per day.
+  ASSERT_TRUE(s->CompactAll().ok());
+  EXPECT_EQ(SegmentKinds(dir_.path()), CompactedKinds(events));
+  ExpectSameAnswers(*s, ref, 1);
+  ASSERT_TRUE(s->Close().ok());
+  s = Open();  // recovery puts each segment back in its partition, from its footer
+  ExpectSameAnswers(*s, ref, 1);
+}
+
+// What a store wrote before partitions were split by bot score: one segment per (project,
+// day) with both kinds of rows, and a manifest naming them.
+void WriteUnsplitStore(const std::string& dir, const std::vector<Event>& events) {
+  std::map<std::pair<std::string, int32_t>, std::unique_ptr<RowBatch>> parts;
+  for (const Event& e : events) {
+    auto& b = parts[{e.project_id, DayOf(e.ts_ms)}];
+    if (!b) b = std::make_unique<RowBatch>();
+    b->Append(e);
+  }
+  Manifest m;
+  for (const auto& [key, batch] : parts) {
+    const uint64_t id = m.next_file_id++;
+    const std::string path = dir + "/" + SegmentRelPath(key.first, key.second, id);
+    ASSERT_TRUE(CreateDirs(fs::path(path).parent_path().string()).ok());
+    std::vector<uint32_t> rows(batch->rows());
+    std::iota(rows.begin(), rows.end(), 0u);
+    SegmentFooter footer;
+    uint64_t size = 0;
+    ASSERT_TRUE(WriteSegmentFile(batch->raw(), rows, {key.first, key.second, 1}, path, &footer, &size).ok());
+    m.segments.push_back({id, key.first, key.second, footer.rows, size});
+  }
+  ASSERT_TRUE(WriteFileAtomic(dir + "/" + kManifestName, EncodeManifest(m)).ok());
+}
+
+TEST_F(EmbeddedStoreTest, UnsplitSegmentsAreExactAndCompactionSplitsThem) {
+  const auto events = TrafficWithBots(90, 3, 8);
+  reference::ReferenceEventStore ref(events);
+  WriteUnsplitStore(dir_.path() + "/events", events);
+  std::vector<BotRows> kinds = SegmentKinds(dir_.path());
+  ASSERT_GE(kinds.size(), 3u);  // a segment per day
+  EXPECT_GE(std::count(kinds.begin(), kinds.end(), BotRows::kSome), 3);
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  // Without bots, a query reads the human rows of each such segment; with bots, all of them.
+  ExpectSameAnswers(*s, ref, 4);
+  ASSERT_TRUE(s->CompactAll().ok());  // splits every one, even alone in its partition
+  EXPECT_EQ(SegmentKinds(dir_.path()), CompactedKinds(events));
+  EXPECT_EQ(s->Stats().rows_total, events.size());
+  ExpectSameAnswers(*s, ref, 4);
+  ASSERT_TRUE(s->Close().ok());
+  s = Open();
+  ExpectSameAnswers(*s, ref, 4);
+}
+
+TEST_F(EmbeddedStoreTest, DeleteSubjectSplitsTheUnsplitSegmentsItRewrites) {
+  const auto events = TrafficWithBots(60, 1, 4);
+  reference::ReferenceEventStore ref(events);
+  WriteUnsplitStore(dir_.path() + "/events", events);
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  const Uuid visitor = events.front().anonymous_id;
+  auto n = s->DeleteSubject("p", visitor, std::nullopt);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, *ref.DeleteSubject("p", visitor, std::nullopt));
+  EXPECT_GT(*n, 0u);
+  for (BotRows k : SegmentKinds(dir_.path())) EXPECT_NE(k, BotRows::kSome);
+  ExpectSameAnswers(*s, ref, 2);
 }
 
 TEST_F(EmbeddedStoreTest, RejectsOversizedFieldsAndUseAfterClose) {

@@ -6,8 +6,10 @@ namespace tapistry::store {
 
 void Memtable::Append(const Event& e) {
   const int32_t day = DayOf(e.ts_ms);
-  if (last_ == nullptr || last_key_->second != day || last_key_->first != e.project_id) {
-    auto [it, inserted] = partitions.try_emplace(Key(e.project_id, day));
+  const bool bots = IsBotScore(e.bot_score);
+  if (last_ == nullptr || last_key_->day != day || last_key_->bots != bots ||
+      last_key_->project_id != e.project_id) {
+    auto [it, inserted] = partitions.try_emplace(Key{e.project_id, day, bots});
     if (inserted) it->second = std::make_unique<RowBatch>();
     last_ = it->second.get();
     last_key_ = &it->first;
@@ -23,15 +25,16 @@ void Memtable::NoteSeq(uint64_t seq) {
 }
 
 void Memtable::Snapshot(const std::optional<std::string>& project, int32_t from_day, int32_t to_day,
-                        ColumnMask mask, SourceList* out) const {
-  auto it = project ? partitions.lower_bound(Key(*project, from_day)) : partitions.begin();
+                        ColumnMask mask, bool include_bots, SourceList* out) const {
+  auto it = project ? partitions.lower_bound(Key{*project, from_day}) : partitions.begin();
   for (; it != partitions.end(); ++it) {
     const auto& [key, batch] = *it;
-    if (project && key.first != *project) break;
-    if (key.second < from_day || key.second > to_day || batch->rows() == 0) continue;
+    if (project && key.project_id != *project) break;
+    if (key.day < from_day || key.day > to_day || batch->rows() == 0) continue;
+    if (key.bots && !include_bots) continue;
     auto cols = std::make_shared<Columns>();
     batch->Snapshot(mask, cols.get());
-    out->push_back(std::make_shared<MemSource>(key.first, key.second, std::move(cols)));
+    out->push_back(std::make_shared<MemSource>(key.project_id, key.day, std::move(cols)));
   }
 }
 

@@ -359,17 +359,15 @@ Status SessionRollupPart(const Source& src, const UuidUnionResult& sessions_u,
   return Status::Ok();
 }
 
-uint64_t CountDistinct(std::vector<uint32_t>* ids) {
-  std::sort(ids->begin(), ids->end());
-  return static_cast<uint64_t>(std::unique(ids->begin(), ids->end()) - ids->begin());
-}
-
 }  // namespace
 
 Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuery& q) {
   const EventFilter& f = q.filter;
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
   if (static_cast<int64_t>(f.to_day) - f.from_day >= kMaxQueryDays) return Status::InvalidArgument("day range too wide");
+  if (q.interval == Interval::kHour && int64_t{f.to_day} - f.from_day >= kMaxHourlyDays) {
+    return Status::InvalidArgument("an hourly series spans at most 7 days");
+  }
   const RowPredicate pred = RowPredicate::FromFilter(f);
   const bool filtered = !pred.empty();
   std::vector<Part> parts(sources.size());
@@ -436,9 +434,22 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
     if (day < f.from_day || day > f.to_day) return Status::Internal("overview source outside the day range");
     by_day[day - f.from_day].push_back(i);
   }
-  auto gids_of = [&](const Part& p, bool sessions) -> std::vector<uint32_t> {
+  auto gids_of = [&](const Part& p, bool sessions) -> const std::vector<uint32_t>& {
     if (!filtered) return sessions ? sessions_u.gid[p.union_index] : visitors_u.gid[p.union_index];
     return sessions ? p.session_gids : p.visitor_gids;
+  };
+  // Distinct ids of a day several sources hold (a partition's segments, the memtable, the bots'
+  // partition): each global id remembers the last day it was counted for, so a day costs one
+  // pass over its sources' ids (sorting them cost ~3x the whole overview with bots included).
+  std::vector<int32_t> session_day, visitor_day;
+  auto count_new = [](const std::vector<uint32_t>& ids, int32_t d, std::vector<int32_t>* last_day) {
+    uint64_t n = 0;
+    for (uint32_t g : ids) {
+      if ((*last_day)[g] == d) continue;
+      (*last_day)[g] = d;
+      ++n;
+    }
+    return n;
   };
   for (int32_t d = 0; d < ndays; ++d) {
     OverviewTotals& t = out.series[d].totals;
@@ -447,15 +458,14 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
       t.sessions = parts[by_day[d][0]].sessions_selected;
       t.visitors = parts[by_day[d][0]].visitors_selected;
     } else if (by_day[d].size() > 1) {
-      std::vector<uint32_t> s, v;
-      for (size_t i : by_day[d]) {
-        auto gs = gids_of(parts[i], true);
-        auto gv = gids_of(parts[i], false);
-        s.insert(s.end(), gs.begin(), gs.end());
-        v.insert(v.end(), gv.begin(), gv.end());
+      if (session_day.empty()) {
+        session_day.assign(sessions_u.distinct, -1);
+        visitor_day.assign(visitors_u.distinct, -1);
       }
-      t.sessions = CountDistinct(&s);
-      t.visitors = CountDistinct(&v);
+      for (size_t i : by_day[d]) {
+        t.sessions += count_new(gids_of(parts[i], true), d, &session_day);
+        t.visitors += count_new(gids_of(parts[i], false), d, &visitor_day);
+      }
     }
     out.totals.pageviews += t.pageviews;
   }
@@ -553,6 +563,7 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
     std::sort(pages.begin(), pages.end(), ByCount);
   }
   out.top_pages = std::move(pages);
+  if (q.interval == Interval::kHour) TAP_RETURN_IF_ERROR(HourlySeries(sources, f, &out.series));
   return out;
 }
 

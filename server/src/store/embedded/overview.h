@@ -20,6 +20,10 @@ namespace tapistry::store {
 // `sources` must be the partitions of q.filter.project_id within [from_day, to_day].
 Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuery& q);
 
+// The series of an Interval::kHour overview (overview_hourly.cc): 24 entries per day of f's
+// range, from a scan of the sources' rows (the same sources as RunOverview's).
+Status HourlySeries(const SourceList& sources, const EventFilter& f, std::vector<OverviewDay>* out);
+
 // Widest day range a query may span (a series entry per day is allocated).
 inline constexpr int32_t kMaxQueryDays = 20 * 366;
 

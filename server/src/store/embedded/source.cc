@@ -1,6 +1,34 @@
 #include "store/embedded/source.h"
 
+#include "store/embedded/row_batch.h"
+
 namespace tapistry::store {
+
+BotRows BotRowsOf(const SegmentFooter& f) {
+  const ColumnMeta* c = f.Find(ColumnId::kBotScore);
+  if (c == nullptr) return BotRows::kSome;  // every version writes it; unknown is "both"
+  const auto min = static_cast<uint8_t>(c->min), max = static_cast<uint8_t>(c->max);
+  return IsBotScore(min) ? BotRows::kAll : IsBotScore(max) ? BotRows::kSome : BotRows::kNone;
+}
+
+Result<std::shared_ptr<const Source>> HumanRowsOf(const Segment& seg, ColumnMask mask) {
+  // Through a RowBatch, as compaction does: AppendRows re-codes the dictionaries to the rows
+  // kept, so the session and visitor dictionaries hold only ids that still have a row (the
+  // overview counts distinct ids by dictionary size).
+  Columns all;
+  TAP_RETURN_IF_ERROR(seg.Load(kAllColumns, &all));
+  std::vector<uint32_t> humans;
+  humans.reserve(all.rows);
+  for (uint32_t r = 0; r < all.rows; ++r) {
+    if (!IsBotScore(all.bot_score[r])) humans.push_back(r);
+  }
+  RowBatch batch;
+  batch.AppendRows(all, humans);
+  auto cols = std::make_shared<Columns>();
+  batch.Snapshot(mask, cols.get());
+  return std::shared_ptr<const Source>(
+      std::make_shared<MemSource>(seg.footer().project_id, seg.footer().day, std::move(cols)));
+}
 
 Result<const Columns*> SegmentSource::Get(ColumnMask mask, Columns* scratch) const {
   TAP_RETURN_IF_ERROR(seg_->Load(mask, scratch));

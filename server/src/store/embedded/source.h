@@ -106,6 +106,16 @@ class MemSource final : public Source {
 
 using SourceList = std::vector<std::shared_ptr<const Source>>;
 
+// Which of a segment's rows are bots' (IsBotScore, event.h), from its footer's bot_score range.
+// Segments written since partitions were split by bot score hold one kind (kNone or kAll); older
+// ones may hold both (kSome) until compaction splits them.
+enum class BotRows : uint8_t { kNone, kAll, kSome };
+BotRows BotRowsOf(const SegmentFooter& f);
+
+// A memtable-like copy of the human rows of a kSome segment, with the columns in `mask`: what a
+// query without bots reads in place of such a segment (no rollups: its rows are scanned).
+Result<std::shared_ptr<const Source>> HumanRowsOf(const Segment& seg, ColumnMask mask);
+
 // Loads footer aggregate `kind` of `src` into a fresh pooled buffer (scratch.h).
 inline Status LoadInto(const Source& src, StreamKind kind, ScratchString* out) {
   *out = ScratchString();

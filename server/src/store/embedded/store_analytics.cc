@@ -273,9 +273,12 @@ Status EmbeddedEventStore::ScanSelected(const EventFilter& f, std::optional<Even
                                         const ScanFn& fn) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
   const RowPredicate pred = RowPredicate::FromFilter(f, type);
-  SourceList sources = Snapshot(f.project_id, f.from_day, f.to_day,
-                                mask | Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kDevice) |
-                                    Bit(ColumnId::kViewportW));
+  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day,
+                           mask | Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kDevice) |
+                               Bit(ColumnId::kViewportW),
+                           f.include_bots);
+  if (!snapshot.ok()) return snapshot.status();
+  SourceList& sources = *snapshot;
   std::stable_sort(sources.begin(), sources.end(), [](const auto& a, const auto& b) { return a->day() < b->day(); });
   for (const auto& src : sources) {
     CompiledFilter cf;
@@ -295,8 +298,9 @@ Result<HeatmapResult> EmbeddedEventStore::Heatmap(const HeatmapQuery& q) {
   const EventFilter& f = q.filter;
   if (!f.path) return Status::InvalidArgument("path is required");
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  const SourceList sources =
-      Snapshot(f.project_id, f.from_day, f.to_day, kHeatmapColumns | kFilterColumns);
+  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day, kHeatmapColumns | kFilterColumns, f.include_bots);
+  if (!snapshot.ok()) return snapshot.status();
+  const SourceList& sources = *snapshot;
   std::vector<HeatmapPart> parts(sources.size());
   TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f),
                                     [&](size_t i, const Source& src, const CompiledFilter& cf) {
@@ -332,8 +336,10 @@ Result<HeatmapResult> EmbeddedEventStore::Heatmap(const HeatmapQuery& q) {
 
 Result<ScrollMapResult> EmbeddedEventStore::ScrollMap(const EventFilter& f) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  const SourceList sources = Snapshot(f.project_id, f.from_day, f.to_day,
-                                      Bit(ColumnId::kDepth) | Bit(ColumnId::kViewportH) | kFilterColumns);
+  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day,
+                           Bit(ColumnId::kDepth) | Bit(ColumnId::kViewportH) | kFilterColumns, f.include_bots);
+  if (!snapshot.ok()) return snapshot.status();
+  const SourceList& sources = *snapshot;
   std::vector<ScrollPart> parts(sources.size());
   TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f, EventType::kScroll),
                                     [&](size_t i, const Source& src, const CompiledFilter& cf) {
@@ -353,8 +359,9 @@ Result<ScrollMapResult> EmbeddedEventStore::ScrollMap(const EventFilter& f) {
 
 Result<ElementsResult> EmbeddedEventStore::TopElements(const EventFilter& f, size_t limit) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  const SourceList sources =
-      Snapshot(f.project_id, f.from_day, f.to_day, kElementColumns | kFilterColumns);
+  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day, kElementColumns | kFilterColumns, f.include_bots);
+  if (!snapshot.ok()) return snapshot.status();
+  const SourceList& sources = *snapshot;
   std::vector<ElementsPart> parts(sources.size());
   TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f, EventType::kClick),
                                     [&](size_t i, const Source& src, const CompiledFilter& cf) {
@@ -418,7 +425,9 @@ Result<std::vector<PathCount>> EmbeddedEventStore::Paths(const EventFilter& f,
                                                          const std::string& contains,
                                                          size_t limit) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  const SourceList sources = Snapshot(f.project_id, f.from_day, f.to_day, kFilterColumns);
+  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day, kFilterColumns, f.include_bots);
+  if (!snapshot.ok()) return snapshot.status();
+  const SourceList& sources = *snapshot;
   std::vector<PathsPart> parts(sources.size());
   TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f, EventType::kPageView),
                                     [&](size_t i, const Source& src, const CompiledFilter& cf) {
@@ -440,9 +449,11 @@ Result<std::vector<PathCount>> EmbeddedEventStore::Paths(const EventFilter& f,
   return out;
 }
 
-Result<uint64_t> EmbeddedEventStore::LiveVisitors(const std::string& project_id, int64_t since_ms) {
+Result<uint64_t> EmbeddedEventStore::LiveVisitors(const std::string& project_id, int64_t since_ms,
+                                                  bool include_bots) {
   EventFilter f;
   f.project_id = project_id;
+  f.include_bots = include_bots;
   f.from_day = DayOf(since_ms);
   // Every later day too: an event counts by its ts, and ingest accepts ts up to minutes ahead of
   // the server clock (and an import, anything), so "since" has no upper day.

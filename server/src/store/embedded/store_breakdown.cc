@@ -496,7 +496,9 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
                    Bit(ColumnId::kPath) | Bit(ColumnId::kDevice) | Bit(ColumnId::kViewportW);
   if (cx.session_level)
     mem |= Bit(ColumnId::kTs) | Bit(ColumnId::kEventId) | Bit(ColumnId::kSession);
-  const SourceList sources = Snapshot(f.project_id, f.from_day, f.to_day, mem);
+  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day, mem, f.include_bots);
+  if (!snapshot.ok()) return snapshot.status();
+  const SourceList& sources = *snapshot;
   std::vector<Part> parts;
   parts.reserve(sources.size());
   for (size_t i = 0; i < sources.size(); ++i) parts.emplace_back(d);

@@ -219,8 +219,9 @@ Result<ElementHeatmapResult> EmbeddedEventStore::ElementHeatmap(const HeatmapQue
   const EventFilter& f = q.filter;
   if (!f.path) return Status::InvalidArgument("path is required");
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  const SourceList sources =
-      Snapshot(f.project_id, f.from_day, f.to_day, kGridColumns | kFilterColumns);
+  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day, kGridColumns | kFilterColumns, f.include_bots);
+  if (!snapshot.ok()) return snapshot.status();
+  const SourceList& sources = *snapshot;
   std::vector<GridPart> parts(sources.size());
   TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f),
                                     [&](size_t i, const Source& src, const CompiledFilter& cf) {
@@ -314,7 +315,9 @@ Result<ElementHeatmapResult> EmbeddedEventStore::ElementHeatmap(const HeatmapQue
 
 Result<std::vector<LayoutCount>> EmbeddedEventStore::Layouts(const EventFilter& f) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  const SourceList sources = Snapshot(f.project_id, f.from_day, f.to_day, kFilterColumns);
+  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day, kFilterColumns, f.include_bots);
+  if (!snapshot.ok()) return snapshot.status();
+  const SourceList& sources = *snapshot;
   std::vector<LayoutPart> parts(sources.size());
   TAP_RETURN_IF_ERROR(ForEachSource(sources, RowPredicate::FromFilter(f),
                                     [&](size_t i, const Source& src, const CompiledFilter& cf) {

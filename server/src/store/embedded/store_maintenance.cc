@@ -18,7 +18,15 @@ Status EmbeddedEventStore::MaybeCompact(bool everything) {
   auto v = CurrentVersion();
   const int64_t now = clock_->NowMs();
   for (const auto& [key, list] : v->partitions) {
-    if (list.size() < 2) continue;
+    // A segment holding both humans and bots (written before partitions were split by bot score)
+    // is split first, alone: until then every query without bots copies its human rows.
+    bool split = false;
+    for (const SegEntry& s : list) {
+      if (BotRowsOf(s.seg->footer()) != BotRows::kSome) continue;
+      TAP_RETURN_IF_ERROR(CompactPartition(key, {s}));
+      split = true;
+    }
+    if (split || list.size() < 2) continue;
     std::vector<SegEntry> inputs = list;
     std::sort(inputs.begin(), inputs.end(), [](const SegEntry& a, const SegEntry& b) { return a.meta.rows < b.meta.rows; });
     int64_t newest = 0;
@@ -56,10 +64,9 @@ Status EmbeddedEventStore::CompactPartition(const PartitionKey& key, const std::
   }
   all.resize(batch.rows());
   std::iota(all.begin(), all.end(), 0u);
-  SegEntry out;
-  TAP_RETURN_IF_ERROR(WriteRows(batch.raw(), all, key, kCompactionZstdLevel, &out));
   Edit e;
-  e.add.push_back(out);
+  // One segment out, or two when the inputs held bots among humans (see MaybeCompact).
+  TAP_RETURN_IF_ERROR(WriteSplit(batch.raw(), all, key.project_id, key.day, kCompactionZstdLevel, &e.add));
   for (const SegEntry& in : inputs) e.remove.emplace_back(key, in.meta.file_id);
   Status s;
   {
@@ -67,7 +74,7 @@ Status EmbeddedEventStore::CompactPartition(const PartitionKey& key, const std::
     s = LogAndApply(e, nullptr);
   }
   if (!s.ok()) {
-    (void)RemoveAll(out.seg->path(), env_);
+    for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path(), env_);
     return s;
   }
   for (const SegEntry& in : inputs) (void)RemoveAll(in.seg->path(), env_);
@@ -96,7 +103,7 @@ Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id
     std::unique_lock l(mu_);
     ForEachMemtableLocked([&](Memtable& m) {
       for (auto it = m.partitions.lower_bound({project_id, INT32_MIN});
-           it != m.partitions.end() && it->first.first == project_id;) {
+           it != m.partitions.end() && it->first.project_id == project_id;) {
         size_t n = it->second->RemoveIf(matches);
         removed += n;
         m.rows -= n;
@@ -109,7 +116,7 @@ Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id
   Edit e;
   std::vector<std::string> replaced;
   for (auto it = v->partitions.lower_bound({project_id, INT32_MIN});
-       it != v->partitions.end() && it->first.first == project_id; ++it) {
+       it != v->partitions.end() && it->first.project_id == project_id; ++it) {
     for (const SegEntry& s : it->second) {
       // The dictionaries answer "is this subject here at all?" without reading rows.
       bool hit = false;
@@ -132,9 +139,11 @@ Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id
       }
       removed += cols.rows - keep.size();
       if (!keep.empty()) {
-        SegEntry out;
-        TAP_RETURN_IF_ERROR(WriteRows(cols, keep, it->first, kCompactionZstdLevel, &out));
-        e.add.push_back(std::move(out));
+        Status w = WriteSplit(cols, keep, it->first.project_id, it->first.day, kCompactionZstdLevel, &e.add);
+        if (!w.ok()) {
+          for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path());
+          return w;
+        }
       }
       e.remove.emplace_back(it->first, s.meta.file_id);
       replaced.push_back(s.seg->path());
@@ -168,7 +177,7 @@ Status EmbeddedEventStore::ApplyRetention(const std::string& project_id, int32_t
     std::unique_lock l(mu_);
     ForEachMemtableLocked([&](Memtable& m) {
       for (auto it = m.partitions.lower_bound({project_id, INT32_MIN});
-           it != m.partitions.end() && it->first.first == project_id && it->first.second < cutoff;) {
+           it != m.partitions.end() && it->first.project_id == project_id && it->first.day < cutoff;) {
         m.rows -= it->second->rows();
         it = m.partitions.erase(it);
       }
@@ -179,9 +188,9 @@ Status EmbeddedEventStore::ApplyRetention(const std::string& project_id, int32_t
   Edit e;
   std::vector<int32_t> days;
   for (auto it = v->partitions.lower_bound({project_id, INT32_MIN});
-       it != v->partitions.end() && it->first.first == project_id && it->first.second < cutoff; ++it) {
+       it != v->partitions.end() && it->first.project_id == project_id && it->first.day < cutoff; ++it) {
     for (const SegEntry& s : it->second) e.remove.emplace_back(it->first, s.meta.file_id);
-    days.push_back(it->first.second);
+    if (days.empty() || days.back() != it->first.day) days.push_back(it->first.day);  // bots' too
   }
   if (e.remove.empty()) return Status::Ok();
   {
