@@ -7,10 +7,10 @@
 //   store_bench [--events N] [--dir PATH] [--runs R] [--keep 1] [--reuse 1] [--queries 4|5]
 //               [--only SUBSTR] [--leave N] [--bots PCT]
 // --queries 4 times the overviews; 5 also every other dashboard query (heatmap, element heatmap,
-// layouts, scroll map, elements, each breakdown dimension, path autocomplete, filtered, hourly
-// and bots-included overviews). --bots (default 3): the share of sessions whose events score
-// 85-95 (headless browsers, crawlers); chosen from the session id, so every other field is the
-// same at any value.
+// layouts, scroll map, elements, each breakdown dimension, path autocomplete, filtered, hourly and
+// bots-included overviews). --bots (default 3): the share of sessions whose events score 85-95
+// (headless browsers, crawlers); chosen from the session id, so every other field is the same at
+// any value.
 // --keep leaves the store on disk; --reuse times queries on a store a --keep run left.
 #include <sys/resource.h>
 #include <time.h>

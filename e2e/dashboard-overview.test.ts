@@ -132,7 +132,7 @@ test('Today is drawn per hour; bot visits are left out by default and counted wi
   await page.locator('.list-card').first().locator('.list-row').first().waitFor();
   expect(await page.locator('.list-row', { hasText: path }).count(), 'a bots-only page is not listed').toBe(0);
   // the share of what the filter left out is shown beside the toggle
-  await page.locator('.bot-share', { hasText: 'filtered' }).waitFor();
+  await page.locator('.bot-share', { hasText: 'left out' }).waitFor();
   const share = (await page.locator('.bot-share').textContent())!;
   await shoot(page, 'overview-today-hourly');
   await page.getByLabel(/Include bots/).check();

@@ -106,9 +106,9 @@ inline std::string FilterName(const EventFilter& f) {
 // Every query of event_store.h under `f`, and under `f` with include_bots the other way (so
 // every query is compared with bots and without), on `got` and on `want`; one entry per
 // disagreement, each starting with the query's name (overview, heatmap, scrollmap,
-// element_heatmap, layouts, elements, breakdown, paths, list_events). The overview is asked for
-// its daily and its hourly series (over more than kMaxHourlyDays days both must refuse the
-// hourly one). Heatmaps need a path: f.path, else `heatmap_path`.
+// element_heatmap, layouts, elements, breakdown, paths, list_events). The overview is asked for its daily and its hourly series
+// (over more than kMaxHourlyDays days both must refuse the hourly one). Heatmaps need a path:
+// f.path, else `heatmap_path`.
 inline std::vector<std::string> Mismatches(EventStore& got, EventStore& want,
                                            const EventFilter& filter,
                                            const std::string& heatmap_path = "/docs") {

@@ -768,6 +768,96 @@ TYPED_TEST_P(EventStoreConformanceTest, ThousandsOfRandomEventsMatchTheReference
   }
 }
 
+// The element heatmap's edges (golden/element_heatmap.golden has what ingest lets through), on
+// both sides of a flush: positions on and past the element box's edges, NaN and infinite ones,
+// clicks without a hash or off the page, rage and dead flags, a limit that cuts a tie, and
+// layouts of unknown width.
+TYPED_TEST_P(EventStoreConformanceTest, ElementHeatmapEdgesMatchTheReference) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::nanf("");
+  struct Click {
+    uint64_t hash;
+    float ex, ey, x, y;
+    uint8_t flags;
+    uint16_t width;
+  };
+  const Click clicks[] = {
+      {1, 1.0f, 1.0f, 0.5f, 0.5f, 0, 1280},                 // cell 15*16+15 = 255
+      {1, 1.0001f, -0.0001f, 0.5f, 0.5f, kFlagRage, 1280},  // clamped: cell 15
+      {1, -0.5f, 2.0f, -0.25f, 0.5f, 0, 1280},              // cell 240; off the page, attributed
+      {2, 0.5f, 0.5f, nan, nan, kFlagDead, 0},              // cell 136 without a point
+      {2, nan, 0.5f, 0.75f, 0.25f, kFlagDead, 0},           // no ex: tile (48, 16)
+      {3, inf, 0.5f, 1.0f, 1.0f, kFlagRage, 390},           // infinite ex: tile (63, 63)
+      {3, 0.5f, -inf, nan, nan, 0, 390},                    // neither: counts nowhere
+      {0, 0.5f, 0.5f, 0.0f, 0.0f, 0, 390},                  // no hash: tile (0, 0)
+  };
+  uint64_t session = 0;
+  for (int round = 0; round < 2; ++round) {
+    const int64_t t = kT0 + round * kDayMs + 1000;
+    std::vector<Event> batch = {Ev("p", t, ++session, 1, EventType::kPageView, "/p")};
+    for (const Click& c : clicks) {
+      Event e =
+          Ev("p", t + static_cast<int64_t>(batch.size()), session, 1, EventType::kClick, "/p");
+      e.selector_hash = c.hash;
+      e.selector = c.hash ? "#e" + std::to_string(c.hash) : "";
+      e.ex = c.ex, e.ey = c.ey, e.x = c.x, e.y = c.y, e.flags = c.flags, e.viewport_w = c.width;
+      batch.push_back(e);
+    }
+    for (uint64_t k = 0; k < 5; ++k) {  // hash 10 + k: 5 - k clicks a round
+      for (uint64_t n = 0; n < 5 - k; ++n) {
+        Event e =
+            Ev("p", t + static_cast<int64_t>(batch.size()), session, 1, EventType::kClick, "/p");
+        e.selector_hash = 10 + k;
+        e.ex = static_cast<float>(k) / 5, e.ey = 0.0f;
+        batch.push_back(e);
+      }
+    }
+    if (round == 0) {  // a click off the page with no element: the grid needs its tile
+      Event e = Ev("p", t + 999, session, 1, EventType::kClick, "/p");
+      e.x = -0.25f, e.y = 0.5f;
+      batch.push_back(e);
+    }
+    this->Append(batch);
+    if (round == 0) {
+      ASSERT_TRUE(this->store_->Flush().ok());
+    }
+  }
+  EventFilter f = this->Range("p", kDay0, kDay0 + 1);
+  f.path = "/p";
+  auto r = this->store_->ElementHeatmap(HeatmapQuery{f, ClickKind::kAll}, 3);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // Counts 10, 8, then hash 1 and hash 12 tie at 6: the limit keeps the smaller hash.
+  ASSERT_EQ(r->elements.size(), 3u);
+  EXPECT_EQ(r->elements[0].selector_hash, 10u);
+  EXPECT_EQ(r->elements[1].selector_hash, 11u);
+  EXPECT_EQ(r->elements[2].selector_hash, 1u);
+  EXPECT_EQ(r->elements[2].selector, "#e1");
+  EXPECT_EQ(r->elements[2].cells, (std::vector<ElementGridCell>{{15, 2}, {240, 2}, {255, 2}}));
+  EXPECT_EQ(r->attributed, 2u * (3 + 1 + 15));
+  // Off the page first (i = -16 as its byte), then (0,0), (48,16), (63,63).
+  EXPECT_EQ(r->unattached,
+            (std::vector<HeatmapTile>{{240, 32, 1}, {0, 0, 2}, {48, 16, 2}, {63, 63, 2}}));
+  EXPECT_EQ(r->total, r->attributed + 7);
+  EXPECT_EQ(r->pageviews, 2u);
+  auto rage = this->store_->ElementHeatmap(HeatmapQuery{f, ClickKind::kRage}, 10);
+  ASSERT_TRUE(rage.ok());
+  ASSERT_EQ(rage->elements.size(), 1u);
+  EXPECT_EQ(rage->elements[0].cells, (std::vector<ElementGridCell>{{15, 2}}));
+  EXPECT_EQ(rage->unattached, (std::vector<HeatmapTile>{{63, 63, 2}}));
+  auto layouts = this->store_->Layouts(f);
+  ASSERT_TRUE(layouts.ok());
+  EXPECT_NE(
+      std::find(layouts->begin(), layouts->end(), LayoutCount{DeviceClass::kDesktop, 255, 0, 4}),
+      layouts->end());
+  for (std::optional<uint8_t> vb : {std::optional<uint8_t>(), std::optional<uint8_t>(255),
+                                    std::optional<uint8_t>(ViewportBucket(390))}) {
+    EventFilter g = this->Range("p", kDay0, kDay0 + 1);
+    g.viewport_bucket = vb;
+    this->ExpectAllMatchReference(g, "/p");
+    g.from_day = g.to_day;  // the write buffer alone
+    this->ExpectAllMatchReference(g, "/p");
+  }
+}
+
 // Bots (EventFilter::include_bots): events scored at or above the threshold are left out of every
 // query unless asked for, per event; through the write buffer, segments, DSAR deletes,
 // retention and a restart.
@@ -885,96 +975,6 @@ TYPED_TEST_P(EventStoreConformanceTest, HourlySeriesCountsEachHourOnItsOwn) {
   EXPECT_EQ(eight.status().code(), StatusCode::kInvalidArgument);
 }
 
-// The element heatmap's edges (golden/element_heatmap.golden has what ingest lets through), on
-// both sides of a flush: positions on and past the element box's edges, NaN and infinite ones,
-// clicks without a hash or off the page, rage and dead flags, a limit that cuts a tie, and
-// layouts of unknown width.
-TYPED_TEST_P(EventStoreConformanceTest, ElementHeatmapEdgesMatchTheReference) {
-  const float inf = std::numeric_limits<float>::infinity(), nan = std::nanf("");
-  struct Click {
-    uint64_t hash;
-    float ex, ey, x, y;
-    uint8_t flags;
-    uint16_t width;
-  };
-  const Click clicks[] = {
-      {1, 1.0f, 1.0f, 0.5f, 0.5f, 0, 1280},                 // cell 15*16+15 = 255
-      {1, 1.0001f, -0.0001f, 0.5f, 0.5f, kFlagRage, 1280},  // clamped: cell 15
-      {1, -0.5f, 2.0f, -0.25f, 0.5f, 0, 1280},              // cell 240; off the page, attributed
-      {2, 0.5f, 0.5f, nan, nan, kFlagDead, 0},              // cell 136 without a point
-      {2, nan, 0.5f, 0.75f, 0.25f, kFlagDead, 0},           // no ex: tile (48, 16)
-      {3, inf, 0.5f, 1.0f, 1.0f, kFlagRage, 390},           // infinite ex: tile (63, 63)
-      {3, 0.5f, -inf, nan, nan, 0, 390},                    // neither: counts nowhere
-      {0, 0.5f, 0.5f, 0.0f, 0.0f, 0, 390},                  // no hash: tile (0, 0)
-  };
-  uint64_t session = 0;
-  for (int round = 0; round < 2; ++round) {
-    const int64_t t = kT0 + round * kDayMs + 1000;
-    std::vector<Event> batch = {Ev("p", t, ++session, 1, EventType::kPageView, "/p")};
-    for (const Click& c : clicks) {
-      Event e =
-          Ev("p", t + static_cast<int64_t>(batch.size()), session, 1, EventType::kClick, "/p");
-      e.selector_hash = c.hash;
-      e.selector = c.hash ? "#e" + std::to_string(c.hash) : "";
-      e.ex = c.ex, e.ey = c.ey, e.x = c.x, e.y = c.y, e.flags = c.flags, e.viewport_w = c.width;
-      batch.push_back(e);
-    }
-    for (uint64_t k = 0; k < 5; ++k) {  // hash 10 + k: 5 - k clicks a round
-      for (uint64_t n = 0; n < 5 - k; ++n) {
-        Event e =
-            Ev("p", t + static_cast<int64_t>(batch.size()), session, 1, EventType::kClick, "/p");
-        e.selector_hash = 10 + k;
-        e.ex = static_cast<float>(k) / 5, e.ey = 0.0f;
-        batch.push_back(e);
-      }
-    }
-    if (round == 0) {  // a click off the page with no element: the grid needs its tile
-      Event e = Ev("p", t + 999, session, 1, EventType::kClick, "/p");
-      e.x = -0.25f, e.y = 0.5f;
-      batch.push_back(e);
-    }
-    this->Append(batch);
-    if (round == 0) {
-      ASSERT_TRUE(this->store_->Flush().ok());
-    }
-  }
-  EventFilter f = this->Range("p", kDay0, kDay0 + 1);
-  f.path = "/p";
-  auto r = this->store_->ElementHeatmap(HeatmapQuery{f, ClickKind::kAll}, 3);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  // Counts 10, 8, then hash 1 and hash 12 tie at 6: the limit keeps the smaller hash.
-  ASSERT_EQ(r->elements.size(), 3u);
-  EXPECT_EQ(r->elements[0].selector_hash, 10u);
-  EXPECT_EQ(r->elements[1].selector_hash, 11u);
-  EXPECT_EQ(r->elements[2].selector_hash, 1u);
-  EXPECT_EQ(r->elements[2].selector, "#e1");
-  EXPECT_EQ(r->elements[2].cells, (std::vector<ElementGridCell>{{15, 2}, {240, 2}, {255, 2}}));
-  EXPECT_EQ(r->attributed, 2u * (3 + 1 + 15));
-  // Off the page first (i = -16 as its byte), then (0,0), (48,16), (63,63).
-  EXPECT_EQ(r->unattached,
-            (std::vector<HeatmapTile>{{240, 32, 1}, {0, 0, 2}, {48, 16, 2}, {63, 63, 2}}));
-  EXPECT_EQ(r->total, r->attributed + 7);
-  EXPECT_EQ(r->pageviews, 2u);
-  auto rage = this->store_->ElementHeatmap(HeatmapQuery{f, ClickKind::kRage}, 10);
-  ASSERT_TRUE(rage.ok());
-  ASSERT_EQ(rage->elements.size(), 1u);
-  EXPECT_EQ(rage->elements[0].cells, (std::vector<ElementGridCell>{{15, 2}}));
-  EXPECT_EQ(rage->unattached, (std::vector<HeatmapTile>{{63, 63, 2}}));
-  auto layouts = this->store_->Layouts(f);
-  ASSERT_TRUE(layouts.ok());
-  EXPECT_NE(
-      std::find(layouts->begin(), layouts->end(), LayoutCount{DeviceClass::kDesktop, 255, 0, 4}),
-      layouts->end());
-  for (std::optional<uint8_t> vb : {std::optional<uint8_t>(), std::optional<uint8_t>(255),
-                                    std::optional<uint8_t>(ViewportBucket(390))}) {
-    EventFilter g = this->Range("p", kDay0, kDay0 + 1);
-    g.viewport_bucket = vb;
-    this->ExpectAllMatchReference(g, "/p");
-    g.from_day = g.to_day;  // the write buffer alone
-    this->ExpectAllMatchReference(g, "/p");
-  }
-}
-
 REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWithZeros,
                             CountsPageviewsSessionsAndVisitors,
                             SessionCrossingMidnightCountsOnceInTotals,
@@ -987,6 +987,7 @@ REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWith
                             ConcurrentAppendsAndQueries, AnalyticsQueriesMatchTheReference,
                             AnalyticsMatchTheReferenceUnderEveryFilter,
                             ThousandsOfRandomEventsMatchTheReference, BotsAreLeftOutUnlessIncluded,
-                            HourlySeriesCountsEachHourOnItsOwn, ElementHeatmapEdgesMatchTheReference);
+                            HourlySeriesCountsEachHourOnItsOwn,
+                            ElementHeatmapEdgesMatchTheReference);
 
 }  // namespace tapistry::conformance

@@ -214,15 +214,13 @@ class BotBlindStore final : public EventStore {
     return good_.Heatmap(HeatmapQuery{Blind(q.filter), q.kind});
   }
   Result<ScrollMapResult> ScrollMap(const EventFilter& f) override { return good_.ScrollMap(Blind(f)); }
-  Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) override {
-    return good_.ElementHeatmap(HeatmapQuery{Blind(q.filter), q.kind}, limit);
-  }
-  Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override {
-    return good_.Layouts(Blind(f));
-  }
   Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) override {
     return good_.TopElements(Blind(f), limit);
   }
+  Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) override {
+    return good_.ElementHeatmap(HeatmapQuery{Blind(q.filter), q.kind}, limit);
+  }
+  Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override { return good_.Layouts(Blind(f)); }
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override {
     return good_.Breakdown(Blind(f), d, limit);
   }

@@ -39,7 +39,7 @@ export interface Overview {
   live_visitors?: number;
   timezone?: string;
   /** What the bot filter left out of the totals (or, with bots=include, what bots are of them). */
-  bots?: { pageviews: number; visitors: number };
+  bots?: { excluded?: boolean; pageviews: number; visitors: number };
 }
 
 export type Dimension =

@@ -16,17 +16,18 @@ export const VW_LABEL: Record<string, string> = {
   '1440+': '1440 px and wider',
 };
 
-/** `layoutFilters: false` (heatmaps): device and width are picked by the page's layout tabs instead. */
 /** The bot toggle: traffic scored as bots is left out unless included; `bots` says how much was left out. */
 function BotToggle(props: { s: AppState; bots?: { pageviews: number; share: number } }) {
   const b = props.bots;
-  const note = b && b.pageviews > 0 ? ` (${b.share < 0.001 ? '<0.1' : (b.share * 100).toFixed(1)}% of page views)` : '';
+  const pct = b && b.pageviews > 0 ? `${b.share < 0.001 ? '<0.1' : (b.share * 100).toFixed(1)}% of page views` : '';
+  const note = pct && (props.s.bots === 'include' ? ` · ${pct}` : ` · ${pct} left out`);
   return html`<label class="toggle bot-toggle" title="Visits scored as bots (headless browsers, crawlers, automation: bot score 50 or more) are left out of every number unless included">
     <input type="checkbox" checked=${props.s.bots === 'include'} onChange=${(e: Event) => patch({ bots: (e.target as HTMLInputElement).checked ? 'include' : '' })} />
-    <span>Include bots${props.s.bots !== 'include' && note ? html`<span class="muted bot-share">${note} filtered</span>` : note ? html`<span class="muted bot-share">${note}</span>` : ''}</span>
+    <span>Include bots${note && html`<span class="muted bot-share">${note}</span>`}</span>
   </label>`;
 }
 
+/** `layoutFilters: false` (heatmaps): device and width are picked by the page's layout tabs instead. */
 export function FilterBar(props: { s: AppState; range: DayRange; now: number; compare?: boolean; layoutFilters?: boolean; bots?: { pageviews: number; share: number } }) {
   const { s } = props;
   const layout = props.layoutFilters !== false;

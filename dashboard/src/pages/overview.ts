@@ -50,7 +50,8 @@ export function InstallGuide(props: { s: AppState; project: Project; waiting: bo
 /** The share of page views scored as bots, for the filter bar. */
 function botShare(d?: OverviewData): { pageviews: number; share: number } | undefined {
   if (!d?.bots) return undefined;
-  const all = d.totals.pageviews + (d.bots.pageviews ?? 0);
+  // the bots' page views: left out of the totals (excluded) or counted in them (bots=include)
+  const all = d.bots.excluded === false ? d.totals.pageviews : d.totals.pageviews + d.bots.pageviews;
   return { pageviews: d.bots.pageviews, share: all > 0 ? d.bots.pageviews / all : 0 };
 }
 

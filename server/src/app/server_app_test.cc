@@ -404,6 +404,50 @@ TEST_F(ServerAppTest, HeatmapScrollElementsBreakdownAndPaths) {
   EXPECT_NE(ov.body.find("\"live_visitors\":1"), std::string::npos) << ov.body;
 }
 
+// Issue 13: clicks on each element's grid, the rest in document tiles, and the layouts tabs.
+TEST_F(ServerAppTest, ElementHeatmapAndLayouts) {
+  Start();
+  // The largest hash there is: the API must hand it to JavaScript as a decimal string.
+  const std::string el = R"(,"selector":"#cta","selector_hash":"18446744073709551615")";
+  const std::string a = el + R"(,"x":0.5,"y":0.25,"ex":1,"ey":0.5,"props":{"rage":true})";  // 8*16+15
+  const std::string b = el + R"(,"x":0.5,"y":0.25,"ex":0.1,"ey":0.1)";                     // 1*16+1
+  const std::string c = R"(,"x":0.999,"y":1)";  // no element: document tile (63, 63)
+  ASSERT_EQ(Post(Batch({Event(1, "page_view", "/pricing"), Event(2, "click", "/pricing", a),
+                        Event(3, "click", "/pricing", b), Event(4, "click", "/pricing", c),
+                        Event(5, "page_view", "/docs")})).status, 200);
+  const std::string q = "project_id=" + project_;
+  auto all = Get("/api/heatmap/elements?" + q + "&path=/pricing");
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.body, R"({"elements":[{"selector_hash":"18446744073709551615","selector":"#cta","count":2,)"
+                      R"("cells":[[17,1],[143,1]]}],"unattached":[[63,63,1]],"total":3,"attributed":2,)"
+                      R"("pageviews":1,"grid":16})");
+  auto rage = Get("/api/heatmap/elements?" + q + "&path=/pricing&kind=rage&limit=5&vw=1440%2B");
+  EXPECT_EQ(rage.body, R"({"elements":[{"selector_hash":"18446744073709551615","selector":"#cta","count":1,)"
+                       R"("cells":[[143,1]]}],"unattached":[],"total":1,"attributed":1,"pageviews":1,"grid":16})");
+  auto none = Get("/api/heatmap/elements?" + q + "&path=/pricing&vw=unknown");
+  EXPECT_EQ(none.body, R"({"elements":[],"unattached":[],"total":0,"attributed":0,"pageviews":0,"grid":16})");
+  for (const char* bad : {"", "&path=/pricing&kind=hover", "&path=/pricing&limit=0", "&path=/pricing&limit=1001",
+                          "&path=/pricing&limit=10abc", "&path=/pricing&vw=wide", "&path=/pricing&device=fridge",
+                          "&path=/pricing&from=2026-01-02&to=2026-01-01"}) {
+    auto r = Get("/api/heatmap/elements?" + q + bad);
+    EXPECT_EQ(r.status, 400) << bad << " " << r.body;
+    EXPECT_NE(r.body.find(R"("error":"invalid_argument","reason":")"), std::string::npos) << r.body;
+  }
+
+  auto layouts = Get("/api/layouts?" + q + "&path=/pricing");
+  ASSERT_EQ(layouts.status, 200) << layouts.body;
+  EXPECT_EQ(layouts.body, R"({"layouts":[{"device":"desktop","vw":"1440+","pageviews":1,"clicks":3}]})");
+  EXPECT_EQ(Get("/api/layouts?" + q + "&path=/pricing&vw=unknown").body, R"({"layouts":[]})");
+  EXPECT_EQ(Get("/api/layouts?" + q + "&path=/pricing&device=mobile").body, R"({"layouts":[]})");
+  for (const char* bad : {"", "&path=/pricing&vw=wide", "&path=/pricing&from=2026-01-02&to=2026-01-01"}) {
+    auto r = Get("/api/layouts?" + q + bad);
+    EXPECT_EQ(r.status, 400) << bad << " " << r.body;
+    EXPECT_NE(r.body.find(R"("error":"invalid_argument","reason":")"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(Get("/api/layouts?" + q + "&path=/pricing", /*auth=*/false).status, 401);
+  EXPECT_EQ(Get("/api/heatmap/elements?" + q + "&path=/pricing", /*auth=*/false).status, 401);
+}
+
 // Event n at `ts`, of session 1000 + session and visitor 2000 + visitor.
 std::string EventAt(int n, int64_t ts, int session, int visitor, const std::string& type = "page_view",
                     const std::string& path = "/pricing", const std::string& extra = "") {
@@ -520,51 +564,6 @@ TEST_F(ServerAppTest, BotsAreFilteredByDefaultAndOverviewHasHours) {
   auto week = Get("/api/overview?" + q + "&interval=week");
   EXPECT_EQ(week.status, 400);
   EXPECT_EQ(week.body, R"({"error":"invalid_argument","reason":"interval must be hour or day"})");
-}
-
-// Issue 13: clicks on each element's grid, the rest in document tiles, and the layouts tabs.
-TEST_F(ServerAppTest, ElementHeatmapAndLayouts) {
-  Start();
-  // The largest hash there is: the API must hand it to JavaScript as a decimal string.
-  const std::string el = R"(,"selector":"#cta","selector_hash":"18446744073709551615")";
-  const std::string a = el + R"(,"x":0.5,"y":0.25,"ex":1,"ey":0.5,"props":{"rage":true})";  // 8*16+15
-  const std::string b = el + R"(,"x":0.5,"y":0.25,"ex":0.1,"ey":0.1)";                     // 1*16+1
-  const std::string c = R"(,"x":0.999,"y":1)";  // no element: document tile (63, 63)
-  ASSERT_EQ(Post(Batch({Event(1, "page_view", "/pricing"), Event(2, "click", "/pricing", a),
-                        Event(3, "click", "/pricing", b), Event(4, "click", "/pricing", c),
-                        Event(5, "page_view", "/docs")})).status, 200);
-  const std::string q = "project_id=" + project_;
-  auto all = Get("/api/heatmap/elements?" + q + "&path=/pricing");
-  ASSERT_EQ(all.status, 200) << all.body;
-  EXPECT_EQ(all.body, R"({"elements":[{"selector_hash":"18446744073709551615","selector":"#cta","count":2,)"
-                      R"("cells":[[17,1],[143,1]]}],"unattached":[[63,63,1]],"total":3,"attributed":2,)"
-                      R"("pageviews":1,"grid":16})");
-  auto rage = Get("/api/heatmap/elements?" + q + "&path=/pricing&kind=rage&limit=5&vw=1440%2B");
-  EXPECT_EQ(rage.body, R"({"elements":[{"selector_hash":"18446744073709551615","selector":"#cta","count":1,)"
-                       R"("cells":[[143,1]]}],"unattached":[],"total":1,"attributed":1,"pageviews":1,"grid":16})");
-  auto none = Get("/api/heatmap/elements?" + q + "&path=/pricing&vw=unknown");
-  EXPECT_EQ(none.body, R"({"elements":[],"unattached":[],"total":0,"attributed":0,"pageviews":0,"grid":16})");
-  for (const char* bad : {"", "&path=/pricing&kind=hover", "&path=/pricing&limit=0", "&path=/pricing&limit=1001",
-                          "&path=/pricing&limit=10abc", "&path=/pricing&vw=wide", "&path=/pricing&device=fridge",
-                          "&path=/pricing&from=2026-01-02&to=2026-01-01"}) {
-    auto r = Get("/api/heatmap/elements?" + q + bad);
-    EXPECT_EQ(r.status, 400) << bad << " " << r.body;
-    EXPECT_NE(r.body.find(R"("error":"invalid_argument","reason":")"), std::string::npos) << r.body;
-  }
-
-  auto layouts = Get("/api/layouts?" + q + "&path=/pricing");
-  ASSERT_EQ(layouts.status, 200) << layouts.body;
-  // The fixture posts with a desktop Firefox User-Agent (without one the events would be a bot's).
-  EXPECT_EQ(layouts.body, R"({"layouts":[{"device":"desktop","vw":"1440+","pageviews":1,"clicks":3}]})");
-  EXPECT_EQ(Get("/api/layouts?" + q + "&path=/pricing&vw=unknown").body, R"({"layouts":[]})");
-  EXPECT_EQ(Get("/api/layouts?" + q + "&path=/pricing&device=mobile").body, R"({"layouts":[]})");
-  for (const char* bad : {"", "&path=/pricing&vw=wide", "&path=/pricing&from=2026-01-02&to=2026-01-01"}) {
-    auto r = Get("/api/layouts?" + q + bad);
-    EXPECT_EQ(r.status, 400) << bad << " " << r.body;
-    EXPECT_NE(r.body.find(R"("error":"invalid_argument","reason":")"), std::string::npos) << r.body;
-  }
-  EXPECT_EQ(Get("/api/layouts?" + q + "&path=/pricing", /*auth=*/false).status, 401);
-  EXPECT_EQ(Get("/api/heatmap/elements?" + q + "&path=/pricing", /*auth=*/false).status, 401);
 }
 
 TEST_F(ServerAppTest, DsarDeleteNeedsSessionAndCsrf) {
