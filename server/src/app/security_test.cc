@@ -169,8 +169,13 @@ TEST_F(SecurityTest, BookmarkletTokensReadOnlyHeatmapsAndDieWithTheirSession) {
   EXPECT_EQ(cross.Header("Access-Control-Allow-Origin"), "") << "no CORS on the API";
   EXPECT_EQ(Req("OPTIONS", "/api/heatmap", "", {{"Origin", "https://attacker.test"}}).Header("Access-Control-Allow-Origin"), "");
   // Another project's id with this token: refused.
-  auto other = Req("GET", "/api/heatmap?path=/&project_id=p_other", "", {{"Authorization", "Bearer " + bt}});
-  EXPECT_EQ(other.status, 401) << other.body;
+  for (const char* ep : {"/api/heatmap", "/api/heatmap/elements", "/api/layouts"}) {
+    auto other = Req("GET", std::string(ep) + "?path=/&project_id=p_other", "", {{"Authorization", "Bearer " + bt}});
+    EXPECT_EQ(other.status, 401) << ep << " " << other.body;
+    // and with bots included or an hourly interval the same: the check comes before the query
+    auto bots = Req("GET", std::string(ep) + "?path=/&bots=include&project_id=p_other", "", {{"Authorization", "Bearer " + bt}});
+    EXPECT_EQ(bots.status, 401) << ep << " " << bots.body;
+  }
   // Sign-out ends it.
   ASSERT_EQ(Req("POST", "/auth/signout", "", {{"Cookie", session.first}, {"X-CSRF-Token", session.second}}).status, 204);
   EXPECT_EQ(with("/api/heatmap?path=/").status, 401);
