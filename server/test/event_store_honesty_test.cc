@@ -42,6 +42,7 @@ class EmptyEventStore final : public EventStore {
   Result<std::vector<LayoutCount>> Layouts(const EventFilter&) override {
     return std::vector<LayoutCount>();
   }
+  Result<FunnelResult> Funnel(const FunnelQuery&) override { return FunnelResult(); }
   Result<BreakdownResult> Breakdown(const EventFilter&, Dimension, size_t) override {
     return BreakdownResult();
   }
@@ -91,6 +92,9 @@ class SabotagedStore final : public EventStore {
   }
   Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override {
     return broken_ == "layouts" ? std::vector<LayoutCount>() : good_.Layouts(f);
+  }
+  Result<FunnelResult> Funnel(const FunnelQuery& q) override {
+    return broken_ == "funnel" ? FunnelResult() : good_.Funnel(q);
   }
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override {
     return broken_ == "breakdown" ? BreakdownResult() : good_.Breakdown(f, d, limit);
@@ -166,6 +170,9 @@ class ListEventsDerivedStore final : public EventStore {
   Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override {
     return FromOwnRows(f.project_id).Layouts(f);
   }
+  Result<FunnelResult> Funnel(const FunnelQuery& q) override {
+    return FromOwnRows(q.project_id).Funnel(q);
+  }
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override {
     return FromOwnRows(f.project_id).Breakdown(f, d, limit);
   }
@@ -221,6 +228,11 @@ class BotBlindStore final : public EventStore {
     return good_.ElementHeatmap(HeatmapQuery{Blind(q.filter), q.kind}, limit);
   }
   Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override { return good_.Layouts(Blind(f)); }
+  Result<FunnelResult> Funnel(const FunnelQuery& q) override {
+    FunnelQuery b = q;
+    b.include_bots = true;
+    return good_.Funnel(b);
+  }
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override {
     return good_.Breakdown(Blind(f), d, limit);
   }

@@ -210,6 +210,7 @@ Status ParseFunnel(Reader& r, Query* q) {
   f.project_id = q->filter.project_id;
   f.from_day = q->filter.from_day;
   f.to_day = q->filter.to_day;
+  f.include_bots = q->filter.include_bots;
   element v;
   if (r.obj.at_key("steps").get(v) || v.type() != element_type::ARRAY) {
     return Status::InvalidArgument("a funnel needs \"steps\": [...]");

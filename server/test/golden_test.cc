@@ -62,7 +62,7 @@ bool HasComment(const Case& c, std::string_view prefix) {
 // have distinct timestamps — and then windowFunnel must give the reference's units per step —
 // else "# No ClickHouse cross-check: <why>".
 void ExpectClickHouseCrossCheck(const File& file, const Case& c, const Query& q,
-                                const reference::ReferenceEventStore& ref) {
+                                reference::ReferenceEventStore& ref) {
   auto got = ref.Funnel(q.funnel);
   if (!got.ok()) return;  // a refused query has nothing to cross-check
   const auto ch = reference::WindowFunnelUnits(file.events, q.funnel);

@@ -68,8 +68,7 @@ class ReferenceEventStore final : public EventStore {
   EventStoreStats Stats() const override;
   Status Close() override { return Status::Ok(); }
 
-  // Not (yet) part of EventStore: a backend's funnel engine is the next step.
-  Result<FunnelResult> Funnel(const FunnelQuery& q) const;
+  Result<FunnelResult> Funnel(const FunnelQuery& q) override;
 
   // Every event appended and not deleted, in append order.
   std::vector<Event> events() const;

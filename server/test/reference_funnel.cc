@@ -210,7 +210,7 @@ Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const Funne
 
   std::map<Uuid, Unit> units;
   for (const Event& e : events) {
-    if (e.project_id != q.project_id) continue;
+    if (e.project_id != q.project_id || (!q.include_bots && IsBotScore(e.bot_score))) continue;
     units[q.unit == FunnelUnit::kSession ? e.session_id : e.anonymous_id].events.push_back(&e);
   }
 
@@ -271,7 +271,7 @@ Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const Funne
   return r;
 }
 
-Result<FunnelResult> ReferenceEventStore::Funnel(const FunnelQuery& q) const {
+Result<FunnelResult> ReferenceEventStore::Funnel(const FunnelQuery& q) {
   return ComputeFunnel(events(), q);
 }
 

@@ -101,6 +101,9 @@ struct FunnelQuery {
   std::vector<FunnelExclusion> exclusions;
   std::optional<Dimension> breakdown;
   size_t breakdown_limit = 25;
+  // As EventFilter::include_bots: by default bots' events (IsBotScore) are not seen at all — they
+  // neither fill steps, nor break a strict funnel, nor trigger an exclusion.
+  bool include_bots = false;
 };
 
 struct FunnelStepResult {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tapistry/event_store.h"
+#include "tapistry/funnel.h"
 
 namespace tapistry {
 
@@ -24,6 +25,7 @@ class IngestOnlyStore : public EventStore {
     return NoQueries();
   }
   Result<std::vector<LayoutCount>> Layouts(const EventFilter&) override { return NoQueries(); }
+  Result<FunnelResult> Funnel(const FunnelQuery&) override { return NoQueries(); }
   Result<BreakdownResult> Breakdown(const EventFilter&, Dimension, size_t) override { return NoQueries(); }
   Result<std::vector<PathCount>> Paths(const EventFilter&, const std::string&, size_t) override {
     return NoQueries();
