@@ -8,10 +8,14 @@
 // force over the test's own events, and server/test/golden/ holds hand-reasoned cases that both
 // the reference and every backend must reproduce.
 //
-// Durability contract: the pipeline writes events to the WAL and fsyncs before it calls Append,
-// passing the WAL sequence number of the last record in the batch. The store reports, through
-// PersistedSeq(), the highest sequence whose events are in its own durable storage; the pipeline
-// may drop WAL records at or below it and replays the rest into Append after a restart.
+// Three roles, one object. The write side is EventSink (event_sink.h: Append, Flush,
+// PersistedSeq, ScanEventIds and the durability contract), which EventStore derives from: the
+// ingest pipeline depends on EventSink alone, so its test doubles implement four methods and no
+// query. Derived rather than composed (a Sink() accessor returning a second object) because a
+// backend's write and read sides share its state (the embedded memtable is both where Append
+// puts rows and what queries read), so one class implements both and a caller that needs both
+// (the server, the importer) holds one pointer. Below: the product queries (the read side), then
+// the operator's calls (DSAR deletes, retention, stats, Close).
 //
 // Thread-safety: every method may be called concurrently from any thread.
 #pragma once
@@ -26,6 +30,7 @@
 
 #include "tapistry/clock.h"
 #include "tapistry/event.h"
+#include "tapistry/event_sink.h"
 #include "tapistry/status.h"
 
 namespace tapistry {
@@ -234,18 +239,10 @@ struct EventStoreStats {
   double last_compaction_ms = 0;
 };
 
-class EventStore {
+class EventStore : public EventSink {
  public:
-  virtual ~EventStore() = default;
-
-  // Makes the events visible to queries (within 1 s at most) and schedules them for persistence.
-  // All or nothing: on error none of the events were added (the pipeline retries whole batches).
-  // `last_seq` is the WAL sequence of the batch (0 when the caller has no WAL, e.g. import).
-  virtual Status Append(std::span<const Event> events, uint64_t last_seq) = 0;
-  // Persists everything appended so far; on return PersistedSeq() covers it.
-  virtual Status Flush() = 0;
-  // Highest WAL sequence whose events are durable in the store's own files.
-  virtual uint64_t PersistedSeq() const = 0;
+  // The write side (Append, Flush, PersistedSeq, ScanEventIds) is EventSink's; the read side,
+  // the product's queries, follows.
 
   // InvalidArgument when filter.from_day > filter.to_day, or for Interval::kHour over more
   // than kMaxHourlyDays days.
@@ -277,11 +274,8 @@ class EventStore {
   virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter,
                                                 std::optional<EventType> type, size_t limit) = 0;
 
-  // Calls fn for the event_id and ingest time of every stored event with ingest_ms >= since_ms
-  // (any order), used to rebuild the dedupe window after a restart: the window runs from when an
-  // event was accepted, and ingest accepts events whose own ts is days old.
-  virtual Status ScanEventIds(int64_t since_ms,
-                              const std::function<void(const Uuid&, int64_t ingest_ms)>& fn) = 0;
+  // The operator's calls: privacy requests, retention, monitoring, shutdown.
+
   // DSAR: removes every event of the project whose anonymous_id (or user_id) matches.
   // Returns the number of rows removed.
   virtual Result<uint64_t> DeleteSubject(const std::string& project_id,

@@ -102,7 +102,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
 
   PipelineOptions po;
   po.wal_dir = m.dir->WalDir();
-  po.store = m.store.get();
+  po.sink = m.store.get();
   po.max_pending_bytes = static_cast<size_t>(cfg.max_pending_mb) << 20;
   po.min_free_disk_bytes = static_cast<uint64_t>(cfg.min_free_disk_mb) << 20;
   auto pipeline = Pipeline::Open(po);
