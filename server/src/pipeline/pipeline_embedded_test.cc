@@ -9,7 +9,7 @@
 
 #include "pipeline/pipeline.h"
 #include "pipeline/test_util.h"
-#include "tapistry/event_store.h"
+#include "store/embedded/embedded_event_store.h"
 
 namespace tapistry {
 namespace {

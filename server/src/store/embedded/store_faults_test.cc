@@ -11,6 +11,7 @@
 #include <numeric>
 
 #include "common/fault_injection_env.h"
+#include "store/embedded/embedded_event_store.h"
 #include "store/embedded/row_batch.h"
 #include "store/embedded/segment_reader.h"
 #include "store/embedded/segment_writer.h"
