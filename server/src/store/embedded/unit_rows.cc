@@ -14,12 +14,44 @@ ColumnId UnitColumn(UnitKind kind) {
 
 struct Part {
   Status status;
-  std::shared_ptr<const std::vector<Uuid>> dict;  // the unit column's sorted dictionary
   std::vector<uint32_t> code;                     // per kept row: its dictionary code
   std::vector<UnitRow> rows;
 };
 
 }  // namespace
+
+Status LoadUnitIds(const SourceList& sources, const std::vector<uint8_t>& read, UnitIdsWanted want,
+                   UnitIds* out) {
+  const size_t n = sources.size();
+  out->index.assign(n, -1);
+  out->live.clear();
+  out->sessions.assign(n, nullptr);
+  out->visitors.assign(n, nullptr);
+  std::vector<Status> status(n);
+  ParallelFor(n, [&](size_t i) {
+    if (!read[i] || sources[i]->rows() == 0) return;
+    if (want.sessions) status[i] = sources[i]->UuidDict(ColumnId::kSession, &out->sessions[i]);
+    if (status[i].ok() && want.visitors) {
+      status[i] = sources[i]->UuidDict(ColumnId::kAnonymous, &out->visitors[i]);
+    }
+  });
+  std::vector<std::span<const Uuid>> session_lists, visitor_lists;
+  for (size_t i = 0; i < n; ++i) {
+    if (!status[i].ok()) return status[i];
+    if (!read[i] || sources[i]->rows() == 0) continue;
+    out->index[i] = static_cast<int>(out->live.size());
+    out->live.push_back(i);
+    if (want.sessions) session_lists.emplace_back(*out->sessions[i]);
+    if (want.visitors) visitor_lists.emplace_back(*out->visitors[i]);
+  }
+  ParallelFor(2, [&](size_t k) {
+    if (k == 0 && want.sessions) out->session_ids = UnionSortedUuids(session_lists);
+    if (k == 1 && want.visitors) {
+      out->visitor_ids = UnionSortedUuids(visitor_lists, want.visitor_gids);
+    }
+  });
+  return Status::Ok();
+}
 
 ColumnMask UnitColumns(UnitKind kind) {
   return Bit(ColumnId::kTs) | Bit(ColumnId::kEventId) | Bit(UnitColumn(kind));
@@ -44,13 +76,11 @@ Status CollectUnitRows(const SourceList& sources, UnitKind kind, ColumnMask mask
     std::vector<TaggedRow> keep;
     p.status = select(i, src, c, &keep);
     if (!p.status.ok() || keep.empty()) return;
-    p.status = src.UuidDict(unit_col, &p.dict);
-    if (!p.status.ok()) return;
     const UuidColumn& u = unit_col == ColumnId::kSession ? c.session : c.anonymous;
     p.rows.reserve(keep.size());
     p.code.reserve(keep.size());
     for (const TaggedRow& k : keep) {
-      if (k.row >= c.rows || u.codes[k.row] >= p.dict->size()) {
+      if (k.row >= c.rows || u.codes[k.row] >= u.dict.size()) {
         p.status = Status::Corruption("unit rows: row or dictionary code out of range");
         return;
       }
@@ -58,20 +88,21 @@ Status CollectUnitRows(const SourceList& sources, UnitKind kind, ColumnMask mask
       p.code.push_back(u.codes[k.row]);
     }
   });
-  std::vector<std::span<const Uuid>> lists;
-  std::vector<size_t> live;
+  std::vector<uint8_t> read(sources.size(), 0);
   for (size_t i = 0; i < parts.size(); ++i) {
     if (!parts[i].status.ok()) return parts[i].status;
-    if (parts[i].rows.empty()) continue;
-    live.push_back(i);
-    lists.emplace_back(*parts[i].dict);
+    read[i] = !parts[i].rows.empty();
   }
   out->rows.clear();
   out->begin.clear();
-  if (live.empty()) return Status::Ok();
+  UnitIds ids;
+  const bool sessions = kind == UnitKind::kSession;
+  TAP_RETURN_IF_ERROR(LoadUnitIds(sources, read, {sessions, !sessions, true}, &ids));
+  if (ids.live.empty()) return Status::Ok();
+  const UuidUnionResult& u = sessions ? ids.session_ids : ids.visitor_ids;
+  const std::vector<size_t>& live = ids.live;
 
-  // Global unit ids, then a counting sort of the rows by unit.
-  const UuidUnionResult u = UnionSortedUuids(lists);
+  // A counting sort of the rows by global unit id.
   std::vector<uint32_t> count(size_t{u.distinct} + 1, 0);
   for (size_t k = 0; k < live.size(); ++k) {
     const Part& p = parts[live[k]];
