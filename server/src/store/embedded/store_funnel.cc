@@ -9,9 +9,10 @@
 //    event name; a custom step's property is checked once per distinct props value), and each
 //    row gets a tag: the steps and exclusions it matches, whether it interrupts a strict funnel,
 //    and — for a step-1 row of a broken-down funnel — its local breakdown value.
-// 3. The per-session operator (unit_rows.h) puts each unit's tagged rows in time order across
-//    sources; FunnelChains (funnel_chain.h) finds its furthest step, its chain and exclusions.
-// 4. Units are tallied per step and per breakdown value.
+// 3. The per-session operator (unit_rows.h) hands over each unit's tagged rows in time order
+//    across sources; FunnelChains (funnel_chain.h) finds its furthest step, its chain and
+//    exclusions, and the unit is tallied per step and per breakdown value, in per-worker
+//    tallies merged at the end.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -22,7 +23,6 @@
 
 #include "store/embedded/embedded_event_store.h"
 #include "store/embedded/funnel_chain.h"
-#include "store/embedded/thread_pool.h"
 #include "store/embedded/unit_rows.h"
 #include "tapistry/funnel.h"
 
@@ -245,22 +245,22 @@ class LocalValues {
   std::vector<uint32_t> by_code_;
 };
 
-// What one unit adds to the tallies.
-struct UnitOutcome {
-  uint8_t furthest = 0;
-  bool excluded = false;
-  uint32_t source = 0, value = 0;  // the step-1 event's breakdown value: local index + 1
-};
-
 // Units per step and the times to each step.
 struct Tally {
   std::vector<uint64_t> units;
   std::vector<std::vector<int64_t>> times;
   explicit Tally(size_t steps) : units(steps, 0), times(steps) {}
-  void Add(const UnitOutcome& o, const int64_t* t) {
-    for (size_t s = 0; s < o.furthest; ++s) {
+  // A unit that reached `furthest` steps, t[s] ms to step s from the previous one.
+  void Add(size_t furthest, const int64_t* t) {
+    for (size_t s = 0; s < furthest; ++s) {
       ++units[s];
       if (s > 0) times[s].push_back(t[s]);
+    }
+  }
+  void Merge(Tally&& o) {
+    for (size_t s = 0; s < units.size(); ++s) {
+      units[s] += o.units[s];
+      times[s].insert(times[s].end(), o.times[s].begin(), o.times[s].end());
     }
   }
   std::vector<FunnelStepResult> Steps() {
@@ -302,29 +302,62 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
   const size_t nsteps = q.steps.size();
   const bool strict = q.mode == FunnelMode::kStrict;
 
+  // Per worker (unit_rows.h): a chain finder and tallies, merged at the end.
+  struct Worker {
+    std::optional<FunnelChains> chains;
+    std::vector<ChainEvent> ev;
+    std::vector<int64_t> ts, times;
+    uint64_t excluded = 0;
+    std::optional<Tally> total;
+    std::map<std::string, Tally> by_value;
+  };
+  std::vector<Worker> workers(UnitWorkers(*sources));
   std::vector<std::vector<std::string>> local_values(sources->size());
-  UnitRows units;
-  TAP_RETURN_IF_ERROR(CollectUnitRows(
+  const int64_t range_start = int64_t{q.from_day} * kDayMs;
+  const int64_t range_end = (int64_t{q.to_day} + 1) * kDayMs;
+  constexpr uint64_t kStepBits = (uint64_t{1} << kExclusionShift) - 1;
+
+  TAP_RETURN_IF_ERROR(ForEachUnit(
       *sources, kind, mask,
       [&](size_t i, const Source&, const Columns& c, std::vector<TaggedRow>* keep) {
+        // Page-view steps (a path condition only) become one tag per path code; the other
+        // steps are checked row by row.
+        constexpr uint8_t kPv = static_cast<uint8_t>(EventType::kPageView);
         std::vector<CompiledStep> steps;
-        uint8_t types = 0;  // bit per event type some possible step has
-        for (const StepSpec& spec : specs) {
-          steps.push_back(Compile(spec, c));
-          if (!steps.back().impossible) types |= uint8_t{1} << steps.back().type;
+        std::vector<uint32_t> others;  // indices into steps
+        std::vector<uint64_t> pv_tag;  // by path code
+        uint8_t types = 0;             // bit per event type some possible step has
+        for (size_t k = 0; k < specs.size(); ++k) {
+          steps.push_back(Compile(specs[k], c));
+          const CompiledStep& cs = steps.back();
+          if (cs.impossible) continue;
+          types |= uint8_t{1} << cs.type;
+          const uint64_t bit = k < nsteps ? uint64_t{1} << k : uint64_t{1} << (kExclusionShift + k - nsteps);
+          if (cs.type == kPv) {
+            pv_tag.resize(cs.path_ok.size(), 0);
+            for (size_t code = 0; code < cs.path_ok.size(); ++code) pv_tag[code] |= cs.path_ok[code] ? bit : 0;
+          } else {
+            others.push_back(static_cast<uint32_t>(k));
+          }
         }
         if (types == 0 && !strict) return Status::Ok();
         std::optional<LocalValues> values;
         if (q.breakdown) values.emplace(*q.breakdown, c);
         simdjson::dom::parser parser;
+        const uint8_t* type = c.type.data();
+        const uint32_t* path = pv_tag.empty() ? nullptr : c.str[kStrPath].codes.data();
         for (size_t r = 0; r < c.rows; ++r) {
-          const uint8_t type = c.type[r];
-          const bool interrupts = strict && Interrupts(type);
-          if (!((types >> type) & 1) && !interrupts) continue;
+          const uint8_t t = type[r];
+          const bool interrupts = strict && Interrupts(t);
+          if (!((types >> t) & 1) && !interrupts) continue;
           uint64_t tag = interrupts ? kInterruptsBit : 0;
-          for (size_t s = 0; s < steps.size(); ++s) {
-            if (steps[s].impossible || !RowMatches(steps[s], c, r, parser)) continue;
-            tag |= s < nsteps ? uint64_t{1} << s : uint64_t{1} << (kExclusionShift + s - nsteps);
+          if (t == kPv) {
+            if (path != nullptr) tag |= pv_tag[path[r]];
+          } else {
+            for (uint32_t k : others) {
+              if (!RowMatches(steps[k], c, r, parser)) continue;
+              tag |= k < nsteps ? uint64_t{1} << k : uint64_t{1} << (kExclusionShift + k - nsteps);
+            }
           }
           if (tag == 0) continue;
           if (values && (tag & 1)) tag |= uint64_t{values->Of(r) + 1} << kValueShift;
@@ -333,59 +366,50 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
         if (values) local_values[i] = values->Take();
         return Status::Ok();
       },
-      &units));
-
-  // Each unit's outcome, in parallel; times[k * nsteps + s] = ms to step s of unit k.
-  const size_t n = units.units();
-  std::vector<UnitOutcome> outcomes(n);
-  std::vector<int64_t> times(n * nsteps, 0);
-  const int64_t range_start = int64_t{q.from_day} * kDayMs;
-  const int64_t range_end = (int64_t{q.to_day} + 1) * kDayMs;
-  const size_t chunks = std::min<size_t>(n, 64);
-  ParallelFor(chunks, [&](size_t ch) {
-    FunnelChains chains(q, range_start, range_end);
-    std::vector<ChainEvent> ev;
-    std::vector<int64_t> ts;
-    for (size_t k = n * ch / chunks; k < n * (ch + 1) / chunks; ++k) {
-      const auto rows = units.Unit(k);
-      ev.clear();
-      for (const UnitRow& r : rows) {
-        ev.push_back({r.ts, static_cast<uint32_t>(r.tag & ((1u << kExclusionShift) - 1)),
-                      static_cast<uint32_t>((r.tag >> kExclusionShift) & 0x3ff),
-                      (r.tag & kInterruptsBit) != 0 || (r.tag & ((1u << kExclusionShift) - 1)) != 0});
-      }
-      const ChainOutcome o = chains.Run(ev);
-      UnitOutcome& u = outcomes[k];
-      u.furthest = static_cast<uint8_t>(o.furthest);
-      u.excluded = o.excluded;
-      if (o.furthest == 0) continue;
-      const UnitRow& first = rows[o.chain[0]];
-      u.source = first.source;
-      u.value = static_cast<uint32_t>(first.tag >> kValueShift);
-      ts.clear();
-      for (uint32_t e : o.chain) ts.push_back(rows[e].ts);
-      if (q.mode == FunnelMode::kAnyOrder) std::sort(ts.begin(), ts.end());
-      for (size_t s = 1; s < ts.size(); ++s) times[k * nsteps + s] = ts[s] - ts[s - 1];
-    }
-  });
+      [&](size_t worker, std::span<const UnitRow> rows) {
+        Worker& w = workers[worker];
+        if (!w.chains) {
+          w.chains.emplace(q, range_start, range_end);
+          w.total.emplace(nsteps);
+          w.times.assign(nsteps, 0);
+        }
+        w.ev.clear();
+        for (const UnitRow& r : rows) {
+          const uint32_t step_bits = static_cast<uint32_t>(r.tag & kStepBits);
+          w.ev.push_back({r.ts, step_bits, static_cast<uint32_t>((r.tag >> kExclusionShift) & 0x3ff),
+                          (r.tag & kInterruptsBit) != 0 || step_bits != 0});
+        }
+        const ChainOutcome o = w.chains->Run(w.ev);
+        if (o.furthest == 0) return Status::Ok();
+        if (o.excluded) {
+          ++w.excluded;
+          return Status::Ok();
+        }
+        w.ts.clear();
+        for (uint32_t e : o.chain) w.ts.push_back(rows[e].ts);
+        if (q.mode == FunnelMode::kAnyOrder) std::sort(w.ts.begin(), w.ts.end());
+        for (size_t s = 1; s < w.ts.size(); ++s) w.times[s] = w.ts[s] - w.ts[s - 1];
+        w.total->Add(o.furthest, w.times.data());
+        if (q.breakdown) {
+          const UnitRow& first = rows[o.chain[0]];
+          const uint64_t value = first.tag >> kValueShift;
+          const std::vector<std::string>& names = local_values[first.source];
+          if (value == 0 || value > names.size()) {
+            return Status::Internal("funnel: a step-1 event without its breakdown value");
+          }
+          w.by_value.try_emplace(names[value - 1], nsteps).first->second.Add(o.furthest, w.times.data());
+        }
+        return Status::Ok();
+      }));
 
   FunnelResult r;
   Tally total(nsteps);
   std::map<std::string, Tally> by_value;
-  for (size_t k = 0; k < n; ++k) {
-    const UnitOutcome& o = outcomes[k];
-    if (o.furthest == 0) continue;
-    if (o.excluded) {
-      ++r.excluded_units;
-      continue;
-    }
-    total.Add(o, &times[k * nsteps]);
-    if (q.breakdown) {
-      if (o.value == 0 || o.value > local_values[o.source].size()) {
-        return Status::Internal("funnel: a step-1 event without its breakdown value");
-      }
-      by_value.try_emplace(local_values[o.source][o.value - 1], nsteps).first->second.Add(o, &times[k * nsteps]);
-    }
+  for (Worker& w : workers) {
+    if (!w.total) continue;
+    r.excluded_units += w.excluded;
+    total.Merge(std::move(*w.total));
+    for (auto& [value, t] : w.by_value) by_value.try_emplace(value, nsteps).first->second.Merge(std::move(t));
   }
   r.steps = total.Steps();
   for (auto& [value, t] : by_value) r.breakdown.push_back({value, t.Steps()});

@@ -6,8 +6,11 @@
 // giving each a 64-bit tag of its own (e.g. which funnel steps the row matches, compiled to the
 // source's dictionary codes). Units get global ids from the union of the sources' sorted
 // session (or anonymous) dictionaries, so one session spread over midnight, several segments
-// and the memtable is one unit. The rows are then grouped by unit (a counting sort on the ids)
-// and each unit's rows ordered by (ts, event_id) — the order funnel.h and DESIGN §5 define.
+// and the memtable is one unit. A unit only one source holds — most sessions — is handed to the
+// caller right there, from the source's own task: a segment keeps each session's rows together
+// in (ts, event_id) order, so it needs neither a sort nor its event ids. The rows of units that
+// several sources hold are merged once, ordered by (ts, event_id) — event ids are read only for
+// rows of different sources at one millisecond — and handed over from a second parallel phase.
 //
 // The operator's two halves serve the other per-session queries as well: UnitIds (the global
 // session and visitor ids of a query's sources) and ForEachSharedSession (the records of the
@@ -15,7 +18,8 @@
 // store_breakdown.cc, which answer most sessions from rollups inside one source, merge the rest.
 // Used by the funnel engine (store_funnel.cc); "sessions that did X" (replay lists, drop-offs)
 // and other per-unit questions read the same rows.
-// Thread-safety: pure functions; `select` is called from several threads at once.
+// Thread-safety: pure functions; `select` and `unit` are called from several threads at once,
+// never two at a time with the same worker number.
 #pragma once
 
 #include <algorithm>
@@ -35,22 +39,10 @@ namespace tapistry::store {
 enum class UnitKind : uint8_t { kSession, kVisitor };
 
 struct UnitRow {
-  int64_t ts = 0;
-  Uuid event_id;
-  uint64_t tag = 0;     // the caller's, from `select`
-  uint32_t source = 0;  // index in the SourceList
-  uint32_t row = 0;     // row in that source
-};
-
-struct UnitRows {
-  // Rows of every unit back to back; unit k's are rows[begin[k] .. begin[k + 1]), ascending by
-  // (ts, event_id). Units without a selected row are left out.
-  std::vector<UnitRow> rows;
-  std::vector<uint32_t> begin;  // one entry per unit, plus the end
-  std::span<const UnitRow> Unit(size_t k) const {
-    return std::span<const UnitRow>(rows).subspan(begin[k], begin[k + 1] - begin[k]);
-  }
-  size_t units() const { return begin.empty() ? 0 : begin.size() - 1; }
+  int64_t ts;
+  uint64_t tag;     // the caller's, from `select`
+  uint32_t source;  // index in the SourceList
+  uint32_t row;     // row in that source
 };
 
 // One selected row of a source and its tag.
@@ -59,12 +51,18 @@ struct TaggedRow {
   uint64_t tag;
 };
 
-// select(i, source, columns, out): appends the rows of sources[i] to keep. `columns` holds at
-// least `mask` plus ts, event_id and the unit's uuid column.
+// select(i, source, columns, out): appends the rows of sources[i] to keep, ascending. `columns`
+// holds at least `mask` plus ts and the unit's uuid column.
 using RowSelect = std::function<Status(size_t, const Source&, const Columns&, std::vector<TaggedRow>*)>;
+// unit(worker, rows): one unit's selected rows, ascending by (ts, event_id). worker < UnitWorkers.
+using UnitFn = std::function<Status(size_t, std::span<const UnitRow>)>;
 
-Status CollectUnitRows(const SourceList& sources, UnitKind kind, ColumnMask mask,
-                       const RowSelect& select, UnitRows* out);
+// The worker numbers ForEachUnit uses for `sources`: one per source, then the merge's.
+size_t UnitWorkers(const SourceList& sources);
+
+// Calls `unit` once for every unit with a selected row. Returns the first error of select or unit.
+Status ForEachUnit(const SourceList& sources, UnitKind kind, ColumnMask mask, const RowSelect& select,
+                   const UnitFn& unit);
 
 // Global ids of the sessions and visitors of a query's sources: the unions of their sorted
 // dictionaries (uuid_union.h). A session with multiplicity > 1 is held by several sources (it
