@@ -563,11 +563,8 @@ std::optional<std::string> Answer(EventStore& store, const Query& q) {
       auto r = store.LiveVisitors(f.project_id, q.since_ms, f.include_bots);
       return r.ok() ? reference::LiveVisitorsJson(r.value()) : reference::ErrorJson(r.status());
     }
-    case QueryKind::kFunnel: {
-      auto* ref = dynamic_cast<reference::ReferenceEventStore*>(&store);
-      if (ref == nullptr) return std::nullopt;
-      return ToJson(ref->Funnel(q.funnel));
-    }
+    case QueryKind::kFunnel:
+      return ToJson(store.Funnel(q.funnel));
   }
   return std::nullopt;
 }

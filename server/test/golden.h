@@ -78,8 +78,7 @@ struct Query {
 // Parses a case's query (golden/README.md lists the keys of each kind).
 Status ParseQuery(std::string_view json, Query* out);
 
-// The store's answer as result JSON (result_json.h). Funnels are answered only by a
-// reference::ReferenceEventStore: for any other store, nullopt (no backend has an engine yet).
+// The store's answer as result JSON (result_json.h); nullopt for a query kind it cannot ask.
 std::optional<std::string> Answer(EventStore& store, const Query& q);
 
 // Structural JSON equality: objects as key sets, arrays in order, integers exact, other numbers
