@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { breakdownRows, funnelCsv, overall, stepRows } from '../src/lib/funnel-math';
+import { breakdownRows, funnelCsv, overall, stepRows, stepTime } from '../src/lib/funnel-math';
 
 const steps = [
   { name: '/', units: 200 },
@@ -77,4 +77,14 @@ test('CSV: the funnel then each breakdown value, rates as on screen, formulas de
     `(none),3,"'=HYPERLINK(""x"")",0,0.0,0.0,0,0,0`,
     '',
   ]);
+});
+
+test('step times keep sub-second precision below 10 s', () => {
+  expect(stepTime(0)).toBe('0 ms');
+  expect(stepTime(350)).toBe('350 ms');
+  expect(stepTime(1500)).toBe('1.5s');
+  expect(stepTime(9999)).toBe('9.9s');
+  expect(stepTime(10000)).toBe('10s');
+  expect(stepTime(65000)).toBe('1m 05s');
+  expect(stepTime(-1)).toBe('–');
 });

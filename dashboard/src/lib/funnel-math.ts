@@ -3,6 +3,7 @@
 // the bar heights. Computed from the counts (not the API's rounded ratios) so a percentage on
 // screen is exactly units / units. Pure functions.
 import { toCsv } from './csv';
+import { duration } from './format';
 
 export interface StepNumbers {
   name?: string;
@@ -87,4 +88,12 @@ export function funnelCsv(steps: StepNumbers[], names: string[], dimension: stri
   add('all', stepRows(steps, names));
   for (const r of rows) add(r.value === '' ? '(none)' : r.value, stepRows(r.steps, names));
   return toCsv(header, out);
+}
+
+/** A step time: "350 ms" and "2.5s" below 10 s (journeys between steps are often that quick), else "3m 05s". */
+export function stepTime(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 10000) return `${(Math.floor(ms / 100) / 10).toFixed(1)}s`;
+  return duration(ms);
 }

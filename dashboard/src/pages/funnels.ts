@@ -15,9 +15,9 @@ import { Empty, ErrorPanel, Skeleton, Spinner } from '../components/states';
 import { type Query, useQuery } from '../hooks';
 import { html } from '../html';
 import type { DayRange } from '../lib/dates';
-import { download } from '../lib/export-png';
-import { duration, exact, percent, range as fmtRange } from '../lib/format';
-import { breakdownRows, funnelCsv, overall, type StepRow, stepRows } from '../lib/funnel-math';
+import { download } from '../lib/csv';
+import { exact, percent, range as fmtRange } from '../lib/format';
+import { breakdownRows, funnelCsv, overall, type StepRow, stepRows, stepTime } from '../lib/funnel-math';
 import {
   apiDefinition,
   BREAKDOWNS,
@@ -49,6 +49,7 @@ const TYPES: Array<[StepType, string, string]> = [
   ['custom', 'Event', 'An event your site sends with tapistry.track()'],
 ];
 const MATCH_LABEL: Record<Match, string> = { equals: 'is', prefix: 'starts with', contains: 'contains', regex: 'matches regex' };
+const MATCH_TITLE = 'How the path is compared with the stored path (lowercase, no query string)';
 const ORDERS: Array<[FunnelDef['order'], string, string]> = [
   ['sequential', 'Sequential', 'Steps in this order; other events may come between them'],
   ['strict', 'Strict', 'Steps in this order with no other page view, click or event between them'],
@@ -115,9 +116,10 @@ function StepFields(props: { step: Step; id: string; pickers: Pickers; onChange(
   const { step: s, id, pickers } = props;
   const set = (p: Partial<Step>) => props.onChange({ ...s, ...p });
   const pathField = (optional: boolean) => html`<div class="frow">
-    <label class="fsel"><span class="sr-only">Path match</span>
+    <span class="muted small">${optional ? 'on page' : 'Page'}</span>
+    <label class="fsel" title=${MATCH_TITLE}><span class="sr-only">Path match</span>
       <select value=${s.match} onChange=${(e: Event) => set({ match: (e.target as HTMLSelectElement).value as Match })} data-field="match">
-        ${(Object.keys(MATCH_LABEL) as Match[]).map((m) => html`<option value=${m}>${optional ? 'on a page that ' : 'page '}${MATCH_LABEL[m]}</option>`)}
+        ${(Object.keys(MATCH_LABEL) as Match[]).map((m) => html`<option value=${m}>${MATCH_LABEL[m]}</option>`)}
       </select></label>
     <${Field} value=${s.path} list="funnel-paths" options=${pickers.paths} placeholder=${optional ? 'any page' : '/pricing'} label="Page path" name="path"
       onCommit=${(v: string) => set({ path: v.trim() })} mono=${true} />
@@ -325,7 +327,7 @@ function stepTitle(r: StepRow, unit: string): string {
   if (r.n === 1) return `${exact(r.units)} ${unitWord(unit, r.units)} entered the funnel`;
   return `${exact(r.units)} ${unitWord(unit, r.units)} converted, ${exact(r.dropped)} dropped off\n` +
     `${percent(r.fromPrev)} of the previous step, ${percent(r.fromFirst)} of step 1\n` +
-    `Time from the previous step: median ${duration(r.medianMs)}, average ${duration(r.avgMs)}`;
+    `Time from the previous step: median ${stepTime(r.medianMs)}, average ${stepTime(r.avgMs)}`;
 }
 
 function Columns(props: { rows: StepRow[]; unit: string; dim: boolean }) {
@@ -342,7 +344,7 @@ function Columns(props: { rows: StepRow[]; unit: string; dim: boolean }) {
         ${r.n > 1
           ? html`<div class="fpill"><span title="Converted from the previous step">→ ${percent(r.fromPrev)}</span>
               <span class="drop" title=${`${exact(r.dropped)} ${unitWord(props.unit, r.dropped)} reached step ${r.n - 1} but not this one`}>↓ ${exact(r.dropped)}</span></div>
-            <div class="muted small">median ${duration(r.medianMs)}</div>`
+            <div class="muted small">median ${stepTime(r.medianMs)}</div>`
           : html`<div class="fpill muted">entered</div><div class="muted small"> </div>`}
       </div>`,
     )}
@@ -357,8 +359,8 @@ function StepsTable(props: { rows: StepRow[]; unit: string }) {
     <tbody>${props.rows.map(
       (r) => html`<tr data-step=${r.n}><td><span class="fstep-n">${r.n}</span> ${r.name}</td><td class="num" data-col="units">${exact(r.units)}</td>
         <td class="num">${r.n === 1 ? '–' : percent(r.fromPrev)}</td><td class="num">${percent(r.fromFirst)}</td>
-        <td class="num">${r.n === 1 ? '–' : exact(r.dropped)}</td><td class="num">${r.n === 1 ? '–' : duration(r.medianMs)}</td>
-        <td class="num">${r.n === 1 ? '–' : duration(r.avgMs)}</td></tr>`,
+        <td class="num">${r.n === 1 ? '–' : exact(r.dropped)}</td><td class="num">${r.n === 1 ? '–' : stepTime(r.medianMs)}</td>
+        <td class="num">${r.n === 1 ? '–' : stepTime(r.avgMs)}</td></tr>`,
     )}</tbody>
   </table>`;
 }
@@ -410,9 +412,7 @@ function Results(props: { def: FunnelDef; rangeLabel: string; missing?: string; 
     ${d.entered === 0
       ? html`<${Empty} title=${`No ${unit}s entered step 1 in ${props.rangeLabel}`}>
           <p>Step 1 is “${names[0]}”. Pick it from the suggestions (paths are stored lowercase, without query strings), or try a longer range.</p></${Empty}>`
-      : html`<p class="fsummary" data-overall=${overall(d.steps)}>Overall conversion <strong>${percent(overall(d.steps))}</strong>
-          · ${exact(d.converted)} of ${exact(d.entered)} ${unitWord(unit, d.entered)} · ${props.rangeLabel}
-          ${d.excluded_units > 0 && html` · <span title="Left out by an exclusion">${exact(d.excluded_units)} excluded</span>`}</p>
+      : html`<p class="fsummary" data-overall=${overall(d.steps)}>Overall conversion <strong>${percent(overall(d.steps))}</strong>${' · '}${exact(d.converted)} of ${exact(d.entered)} ${unitWord(unit, d.entered)}${' · '}${props.rangeLabel}${d.excluded_units > 0 && html`${' · '}<span title="Left out by an exclusion">${exact(d.excluded_units)} excluded</span>`}</p>
         <${Columns} rows=${rows} unit=${unit} dim=${q.loading} />
         <h3>Steps</h3>
         <div class="ftable-wrap"><${StepsTable} rows=${rows} unit=${unit} /></div>
