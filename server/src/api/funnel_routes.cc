@@ -31,7 +31,9 @@ constexpr std::string_view kFunnelsPrefix = "/api/funnels/";
 Reply Query(const ApiDeps& d, const RouteCall& call) {
   auto f = ParseFunnelQueryBody(call.req.body, call.project_id, d.clock->NowMs());
   if (!f.ok()) {
-    d.metrics->GetCounter("tapistry_funnel_queries_refused_total", "Funnel queries refused as invalid")->Inc();
+    d.metrics
+        ->GetCounter("tapistry_funnel_queries_refused_total", "Funnel queries refused as invalid")
+        ->Inc();
     return ErrorReply(f.status());
   }
   auto r = d.events->Funnel(f->query);
@@ -67,7 +69,8 @@ Result<std::string> FunnelId(const RouteCall& call) {
   std::string_view id = call.req.path;
   id.remove_prefix(std::min(id.size(), kFunnelsPrefix.size()));
   if (id.size() < 3 || id.size() > 40 || !id.starts_with("f_") ||
-      !std::all_of(id.begin() + 2, id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+      !std::all_of(id.begin() + 2, id.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
     return Status::NotFound("no such funnel");
   }
   return std::string(id);
@@ -108,7 +111,8 @@ Result<SaveBody> ParseSaveBody(const ApiDeps& d, const RouteCall& call) {
   simdjson::dom::element doc;
   const std::string& body = call.req.body;
   if (!body.empty()) {
-    if (parser.parse(body).get(doc) || !doc.is_object()) return Status::InvalidArgument("the body must be a JSON object");
+    if (parser.parse(body).get(doc) || !doc.is_object())
+      return Status::InvalidArgument("the body must be a JSON object");
     for (auto [key, value] : doc.get_object()) {
       if (key == "project_id") {
         if (!value.is_string()) return Status::InvalidArgument("project_id must be a string");
@@ -121,31 +125,38 @@ Result<SaveBody> ParseSaveBody(const ApiDeps& d, const RouteCall& call) {
         if (!value.is_string()) return Status::InvalidArgument("name must be a string");
         std::string n{std::string_view(value)};
         const size_t first = n.find_first_not_of(" \t\r\n");
-        n = first == std::string::npos ? "" : n.substr(first, n.find_last_not_of(" \t\r\n") - first + 1);
+        n = first == std::string::npos ? ""
+                                       : n.substr(first, n.find_last_not_of(" \t\r\n") - first + 1);
         if (n.empty() || n.size() > limits::kMaxFunnelNameBytes) {
-          return Status::InvalidArgument("name must be 1.." + std::to_string(limits::kMaxFunnelNameBytes) + " bytes");
+          return Status::InvalidArgument("name must be 1.." +
+                                         std::to_string(limits::kMaxFunnelNameBytes) + " bytes");
         }
         b.name = std::move(n);
       } else if (key == "definition") {
-        if (!value.is_object()) return Status::InvalidArgument("definition must be an object: {\"steps\":[…]}");
+        if (!value.is_object())
+          return Status::InvalidArgument("definition must be an object: {\"steps\":[…]}");
         auto f = ParseFunnelDefinition(simdjson::to_string(value));
         if (!f.ok()) return Status::InvalidArgument("definition: " + f.status().message());
         std::string json = FunnelDefinitionJson(*f);
         if (json.size() > limits::kMaxFunnelDefinitionBytes) {
           return Status::InvalidArgument("the definition is longer than " +
-                                         std::to_string(limits::kMaxFunnelDefinitionBytes) + " bytes once written");
+                                         std::to_string(limits::kMaxFunnelDefinitionBytes) +
+                                         " bytes once written");
         }
         b.definition = std::move(json);
       } else {
         const std::string k(key);
-        return Status::InvalidArgument("unknown field \"" + (k.size() > 40 ? k.substr(0, 40) + "…" : k) + "\"");
+        return Status::InvalidArgument("unknown field \"" +
+                                       (k.size() > 40 ? k.substr(0, 40) + "…" : k) + "\"");
       }
     }
   }
   if (b.project_id.empty()) return Status::InvalidArgument("project_id is required");
   auto p = d.meta->GetProject(b.project_id);
   if (!p.ok()) {
-    return p.status().code() == StatusCode::kNotFound ? Status::NotFound("no project " + b.project_id) : p.status();
+    return p.status().code() == StatusCode::kNotFound
+               ? Status::NotFound("no project " + b.project_id)
+               : p.status();
   }
   return b;
 }
@@ -169,10 +180,12 @@ Reply Update(const ApiDeps& d, const RouteCall& call) {
   if (!id.ok()) return ErrorReply(id.status());
   auto b = ParseSaveBody(d, call);
   if (!b.ok()) return ErrorReply(b.status());
-  if (!b->name && !b->definition) return ErrorReply(Status::InvalidArgument("give a name, a definition or both"));
+  if (!b->name && !b->definition)
+    return ErrorReply(Status::InvalidArgument("give a name, a definition or both"));
   auto cur = d.meta->GetFunnel(b->project_id, *id);
   if (!cur.ok()) return ErrorReply(cur.status());
-  auto f = d.meta->UpdateFunnel(b->project_id, *id, b->name.value_or(cur->name), b->definition.value_or(cur->definition));
+  auto f = d.meta->UpdateFunnel(b->project_id, *id, b->name.value_or(cur->name),
+                                b->definition.value_or(cur->definition));
   if (!f.ok()) return ErrorReply(f.status());
   JsonWriter w;
   WriteSaved(*f, &w);
@@ -224,39 +237,61 @@ Reply EventNames(const ApiDeps& d, const RouteCall& call) {
     Name& n = names[e.name];
     ++n.events;
     simdjson::dom::element props;
-    if (e.props.empty() || e.props == "{}" || parser.parse(e.props).get(props) || !props.is_object()) continue;
+    if (e.props.empty() || e.props == "{}" || parser.parse(e.props).get(props) ||
+        !props.is_object())
+      continue;
     for (auto [key, value] : props.get_object()) {
       // the values a custom step can compare with (funnel.h): strings, integers, booleans
       std::string text;
       switch (value.type()) {
-        case simdjson::dom::element_type::STRING: text = std::string(std::string_view(value)); break;
-        case simdjson::dom::element_type::INT64: text = std::to_string(int64_t(value)); break;
-        case simdjson::dom::element_type::UINT64: text = std::to_string(uint64_t(value)); break;
-        case simdjson::dom::element_type::BOOL: text = bool(value) ? "true" : "false"; break;
-        default: continue;
+        case simdjson::dom::element_type::STRING:
+          text = std::string(std::string_view(value));
+          break;
+        case simdjson::dom::element_type::INT64:
+          text = std::to_string(int64_t(value));
+          break;
+        case simdjson::dom::element_type::UINT64:
+          text = std::to_string(uint64_t(value));
+          break;
+        case simdjson::dom::element_type::BOOL:
+          text = bool(value) ? "true" : "false";
+          break;
+        default:
+          continue;
       }
       auto it = n.props.find(std::string(key));
       if (it == n.props.end()) {
         if (n.props.size() >= kMaxKeys) continue;
         it = n.props.emplace(std::string(key), std::map<std::string, uint64_t>()).first;
       }
-      if (text.size() <= 200 && (it->second.size() < kMaxValues || it->second.count(text))) ++it->second[text];
+      if (text.size() <= 200 && (it->second.size() < kMaxValues || it->second.count(text)))
+        ++it->second[text];
     }
   }
   std::vector<std::pair<std::string, const Name*>> order;
   for (const auto& [name, n] : names) order.emplace_back(name, &n);
-  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second->events > b.second->events; });
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.second->events > b.second->events;
+  });
   if (order.size() > *limit) order.resize(*limit);
   JsonWriter w;
   w.BeginObject().Key("names").BeginArray();
   for (const auto& [name, n] : order) {
-    w.BeginObject().Key("name").String(name).Key("events").Uint(n->events).Key("properties").BeginArray();
+    w.BeginObject()
+        .Key("name")
+        .String(name)
+        .Key("events")
+        .Uint(n->events)
+        .Key("properties")
+        .BeginArray();
     for (const auto& [key, values] : n->props) {
       std::vector<std::pair<std::string, uint64_t>> top(values.begin(), values.end());
-      std::stable_sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      std::stable_sort(top.begin(), top.end(),
+                       [](const auto& a, const auto& b) { return a.second > b.second; });
       if (top.size() > 10) top.resize(10);
       w.BeginObject().Key("key").String(key).Key("values").BeginArray();
-      for (const auto& [v, c] : top) w.BeginObject().Key("value").String(v).Key("events").Uint(c).EndObject();
+      for (const auto& [v, c] : top)
+        w.BeginObject().Key("value").String(v).Key("events").Uint(c).EndObject();
       w.EndArray().EndObject();
     }
     w.EndArray().EndObject();
@@ -284,8 +319,9 @@ Status AddFunnelRoutes(RouteTable* t, const ApiDeps& d) {
                      R{"DELETE", "/api/funnels/*", AuthPolicy::kSessionCsrf, Delete},
                      R{"GET", "/api/event-names", AuthPolicy::kRead, EventNames}}) {
     auto fn = r.fn;
-    TAP_RETURN_IF_ERROR(t->Add({r.method, r.path, r.auth, body, 0, false, CorsPolicy::kNone, "funnels",
-                                Sync([d, fn](const RouteCall& c) { return fn(d, c); })}));
+    TAP_RETURN_IF_ERROR(
+        t->Add({r.method, r.path, r.auth, body, 0, false, CorsPolicy::kNone, "funnels",
+                Sync([d, fn](const RouteCall& c) { return fn(d, c); })}));
   }
   return Status::Ok();
 }
