@@ -34,6 +34,8 @@ namespace tapistry {
 
 struct FunnelQuery;   // tapistry/funnel.h
 struct FunnelResult;
+struct FunnelMembersQuery;
+struct FunnelMembersResult;
 
 // Which events a query looks at. Days are UTC day numbers (DayOf), inclusive on both ends.
 struct EventFilter {
@@ -262,6 +264,9 @@ class EventStore : public EventSink {
   // Units through the query's steps, exactly as tapistry/funnel.h defines them; InvalidArgument
   // for a query ValidateFunnelQuery refuses.
   virtual Result<FunnelResult> Funnel(const FunnelQuery& q) = 0;
+  // The units behind one bar of that funnel (funnel.h); InvalidArgument as
+  // ValidateFunnelMembersQuery says.
+  virtual Result<FunnelMembersResult> FunnelMembers(const FunnelMembersQuery& q) = 0;
   // Distinct anonymous_id of the project with any event whose ts_ms >= since_ms (on any day);
   // bots' events count only with include_bots (as in EventFilter).
   virtual Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms,
