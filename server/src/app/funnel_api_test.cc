@@ -48,18 +48,6 @@ class FunnelApiTest : public ServerAppTest {
     other_ = b->project.id;
     other_token_ = b->read_token;
   }
-  std::pair<std::string, std::string> SignIn() {
-    auto link = app_->SignInLink();
-    EXPECT_TRUE(link.ok());
-    TestClient c(app_->port());
-    auto r = c.Request("GET", link->substr(link->find("/auth/signin")));
-    EXPECT_EQ(r.status, 302) << r.body;
-    std::string cookie = r.Header("Set-Cookie");
-    cookie = cookie.substr(0, cookie.find(';'));
-    auto me = c.Request("GET", "/api/me", "", {{"Cookie", cookie}});
-    const size_t at = me.body.find("\"csrf\":\"") + 8;
-    return {cookie, me.body.substr(at, me.body.find('"', at) - at)};
-  }
   TestResponse Req(const std::string& method, const std::string& target,
                    const std::string& body = "", const Headers& h = {}) {
     return TestClient(app_->port()).Request(method, target, body, h);

@@ -1,6 +1,7 @@
-// The in-process server fixture shared by server_app_test.cc and security_test.cc: a temp data
-// dir with one project ("Test", allowed origin https://example.com), `tapistry serve` on
-// 127.0.0.1:0, and helpers to post events and read the API.
+// The in-process server fixture shared by server_app_test.cc, security_test.cc and
+// funnel_api_test.cc: a temp data dir with one project ("Test", allowed origin
+// https://example.com), `tapistry serve` on 127.0.0.1:0, and helpers to post events, read the
+// API and sign in to the dashboard.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -107,6 +108,19 @@ class ServerAppTest : public ::testing::Test {
     std::vector<std::pair<std::string, std::string>> h;
     if (auth) h.emplace_back("Authorization", "Bearer " + token_);
     return TestClient(app_->port()).Request("GET", target, "", h);
+  }
+  // A dashboard session cookie ("tap_session=…") and its CSRF token.
+  std::pair<std::string, std::string> SignIn() {
+    auto link = app_->SignInLink();
+    EXPECT_TRUE(link.ok());
+    TestClient c(app_->port());
+    auto r = c.Request("GET", link->substr(link->find("/auth/signin")));
+    EXPECT_EQ(r.status, 302) << r.body;
+    std::string cookie = r.Header("Set-Cookie");
+    cookie = cookie.substr(0, cookie.find(';'));
+    auto me = c.Request("GET", "/api/me", "", {{"Cookie", cookie}});
+    const size_t at = me.body.find("\"csrf\":\"") + 8;
+    return {cookie, me.body.substr(at, me.body.find('"', at) - at)};
   }
   std::string OverviewTotals() {
     auto r = Get("/api/overview?project_id=" + project_);

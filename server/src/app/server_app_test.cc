@@ -569,13 +569,8 @@ TEST_F(ServerAppTest, BotsAreFilteredByDefaultAndOverviewHasHours) {
 TEST_F(ServerAppTest, DsarDeleteNeedsSessionAndCsrf) {
   Start();
   ASSERT_EQ(Post(Batch({Event(1), Event(2)})).status, 200);
-  auto link = app_->SignInLink();
-  ASSERT_TRUE(link.ok());
+  const auto [cookie, csrf] = SignIn();
   TestClient c(app_->port());
-  auto in = c.Request("GET", link->substr(link->find("/auth/signin")));
-  std::string cookie = in.Header("Set-Cookie").substr(0, in.Header("Set-Cookie").find(';'));
-  auto me = c.Request("GET", "/api/me", "", {{"Cookie", cookie}});
-  std::string csrf = me.body.substr(me.body.find("\"csrf\":\"") + 8, 32);
   std::string body = R"({"project_id":")" + project_ + R"(","anonymous_id":"91d3a1b2-c3d4-4e5f-8a9b-0c1d2e3f4aaa"})";
   EXPECT_EQ(c.Request("POST", "/api/dsar/delete", body, {{"Cookie", cookie}}).status, 403) << "no CSRF token";
   EXPECT_EQ(c.Request("POST", "/api/dsar/delete", body, {{"Authorization", "Bearer " + token_}}).status, 401)

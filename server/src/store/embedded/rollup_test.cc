@@ -25,12 +25,11 @@
 namespace tapistry::store {
 namespace {
 
+using testing::kDay;
+using testing::kT0;
 using testing::MakeEvent;
 using testing::TempDir;
 using testing::U;
-
-constexpr int32_t kDay = 19950;
-constexpr int64_t kT0 = int64_t{kDay} * kDayMs;
 
 TEST(RollupTest, BucketOfWidthIsViewportBucket) {
   for (uint32_t w = 0; w <= 0xffff; ++w) {

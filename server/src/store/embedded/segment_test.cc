@@ -15,17 +15,16 @@
 namespace tapistry::store {
 namespace {
 
+using testing::kDay;
+using testing::kT0;
 using testing::MakeEvent;
 using testing::TempDir;
 using testing::U;
-
-constexpr int32_t kDay = 19950;
 
 // Plain write: the corruption sweep writes a file per byte, and fsync would make it take seconds.
 void WriteQuick(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
 }
-constexpr int64_t kT0 = int64_t{kDay} * kDayMs;
 
 std::vector<uint32_t> AllRows(size_t n) {
   std::vector<uint32_t> v(n);

@@ -21,12 +21,11 @@
 namespace tapistry::store {
 namespace {
 
+using testing::kDay;
+using testing::kT0;
 using testing::MakeEvent;
 using testing::TempDir;
 using testing::U;
-
-constexpr int32_t kDay = 19950;
-constexpr int64_t kT0 = int64_t{kDay} * kDayMs;
 
 class SegmentWriteFaultTest : public ::testing::Test {
  protected:
@@ -89,13 +88,18 @@ TEST_F(SegmentWriteFaultTest, APowerCutBeforeTheDirectorySyncLosesTheSegmentWhol
   EXPECT_EQ((*seg)->footer().rows, 40u);
 }
 
-// The store's state, as a reopened store reports it: (persisted seq, rows).
-std::pair<uint64_t, size_t> Reopen(const std::string& dir, Env* env) {
+// An embedded store over `dir` on `env`, with no background threads (flushes when told).
+Result<std::unique_ptr<EventStore>> OpenOn(const std::string& dir, Env* env) {
   EmbeddedStoreOptions o;
   o.dir = dir;
   o.background = false;
   o.env = env;
-  auto store = OpenEmbeddedEventStore(o);
+  return OpenEmbeddedEventStore(o);
+}
+
+// The store's state, as a reopened store reports it: (persisted seq, rows).
+std::pair<uint64_t, size_t> Reopen(const std::string& dir, Env* env) {
+  auto store = OpenOn(dir, env);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   if (!store.ok()) return {UINT64_MAX, 0};
   EventFilter all;
@@ -113,11 +117,7 @@ std::pair<uint64_t, size_t> Reopen(const std::string& dir, Env* env) {
 // of day 1 — a new directory, a segment, the manifest), then the store is dropped.
 void TwoFlushes(const std::string& at, Env* env, const std::function<void()>& arm) {
   std::filesystem::remove_all(at);
-  EmbeddedStoreOptions o;
-  o.dir = at;
-  o.background = false;
-  o.env = env;
-  auto store = OpenEmbeddedEventStore(o);
+  auto store = OpenOn(at, env);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   std::vector<Event> first, second;
   for (int i = 0; i < 30; ++i) first.push_back(MakeEvent("p", kT0 + i, U(1), U(2)));

@@ -1,7 +1,9 @@
-// Helpers shared by the embedded store's unit tests: an event maker (and TempDir, from common/).
+// Helpers shared by the embedded store's unit tests: the day their events fall on, an event maker
+// (and TempDir, from common/).
 // Thread-safety: test-only, single-threaded.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "common/temp_dir.h"
@@ -10,6 +12,10 @@
 namespace tapistry::store::testing {
 
 using ::tapistry::TempDir;
+
+// The UTC day the tests' events fall on (2024-08-15), and its first millisecond.
+inline constexpr int32_t kDay = 19950;
+inline constexpr int64_t kT0 = int64_t{kDay} * kDayMs;
 
 inline Uuid U(uint64_t hi, uint64_t lo = 0) { return Uuid{hi, lo}; }
 
