@@ -187,6 +187,11 @@ class EmbeddedEventStore final : public EventStore {
   Status WriteSplit(const Columns& cols, std::span<const uint32_t> rows, const std::string& project, int32_t day,
                     int level, std::vector<SegEntry>* out);
   Status MaybeCompact(bool everything);  // requires maint_mu_
+  // The replace step of compaction and DSAR deletes: publishes `e` with one manifest write
+  // (LogAndApply under manifest_mu_); when that fails, deletes the segments e.add wrote (no
+  // manifest names them) and returns the error. Requires maint_mu_.
+  Status PublishReplacement(const Edit& e);
+  void DiscardAdded(const Edit& e);  // deletes e.add's files: written, never published
   Status CompactPartition(const PartitionKey& key, const std::vector<SegEntry>& inputs);
   std::shared_ptr<const Version> CurrentVersion() const;
   // Calls fn(source, columns, selection) for each source of the filter's range, one at a time in

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <numeric>
 #include <optional>
+#include <span>
 
 #include "common/crc32c.h"
 #include "store/embedded/coding.h"
@@ -39,6 +40,28 @@ void PutUuid(std::string* out, const Uuid& u) {
   std::memcpy(b, &u.hi, 8);
   std::memcpy(b + 8, &u.lo, 8);
   out->append(b, 16);
+}
+
+// The codes of `column` that `rows` use, in the order of the uuids they stand for (`used`), and
+// each code's position in that order (`rank[code]`; UINT32_MAX for a code no row uses).
+struct RankedUuids {
+  std::vector<uint32_t> used;
+  std::vector<uint32_t> rank;
+};
+RankedUuids RankUsedUuids(const UuidColumn& column, std::span<const uint32_t> rows) {
+  RankedUuids out;
+  out.rank.assign(column.dict.size(), UINT32_MAX);
+  for (uint32_t r : rows) {
+    const uint32_t code = column.codes[r];
+    if (out.rank[code] == UINT32_MAX) {
+      out.rank[code] = 0;
+      out.used.push_back(code);
+    }
+  }
+  std::sort(out.used.begin(), out.used.end(),
+            [&](uint32_t a, uint32_t b) { return column.dict[a] < column.dict[b]; });
+  for (uint32_t i = 0; i < out.used.size(); ++i) out.rank[out.used[i]] = i;
+  return out;
 }
 
 class Builder {
@@ -138,18 +161,9 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
 
   // Session rank: position of the session id among the distinct ids the rows use.
   const auto& sdict = cols.session.dict;
-  std::vector<uint32_t> srank(sdict.size(), UINT32_MAX);
-  std::vector<uint32_t> used_sessions;
-  for (uint32_t r : rows) {
-    uint32_t c = cols.session.codes[r];
-    if (srank[c] == UINT32_MAX) {
-      srank[c] = 0;
-      used_sessions.push_back(c);
-    }
-  }
-  std::sort(used_sessions.begin(), used_sessions.end(),
-            [&](uint32_t a, uint32_t b) { return sdict[a] < sdict[b]; });
-  for (uint32_t i = 0; i < used_sessions.size(); ++i) srank[used_sessions[i]] = i;
+  const RankedUuids sessions = RankUsedUuids(cols.session, rows);
+  const std::vector<uint32_t>& used_sessions = sessions.used;
+  const std::vector<uint32_t>& srank = sessions.rank;
 
   // Sort by (session rank, ts, event_id). The key packs rank and time-in-day into 64 bits (rank
   // < 2^28 rows, ms-in-day < 2^27), leaving event_id for the rare ties.
@@ -249,17 +263,9 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
   // anonymous_id: sorted dictionary + codes.
   {
     const auto& adict = cols.anonymous.dict;
-    std::vector<uint32_t> arank(adict.size(), UINT32_MAX);
-    std::vector<uint32_t> used;
-    for (uint32_t r : perm) {
-      uint32_t code = cols.anonymous.codes[r];
-      if (arank[code] == UINT32_MAX) {
-        arank[code] = 0;
-        used.push_back(code);
-      }
-    }
-    std::sort(used.begin(), used.end(), [&](uint32_t a, uint32_t b) { return adict[a] < adict[b]; });
-    for (uint32_t i = 0; i < used.size(); ++i) arank[used[i]] = i;
+    const RankedUuids visitors = RankUsedUuids(cols.anonymous, perm);
+    const std::vector<uint32_t>& used = visitors.used;
+    const std::vector<uint32_t>& arank = visitors.rank;
     ColumnMeta c;
     c.id = ColumnId::kAnonymous;
     c.encoding = Encoding::kUuidDict;

@@ -51,6 +51,21 @@ Status EmbeddedEventStore::MaybeCompact(bool everything) {
   return Status::Ok();
 }
 
+Status EmbeddedEventStore::PublishReplacement(const Edit& e) {
+  Status s;
+  {
+    std::lock_guard<std::mutex> l(manifest_mu_);
+    s = LogAndApply(e, nullptr);
+  }
+  if (!s.ok()) DiscardAdded(e);
+  return s;
+}
+
+void EmbeddedEventStore::DiscardAdded(const Edit& e) {
+  // Best effort: a file left behind is named by no manifest, so no query ever reads it.
+  for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path(), env_);
+}
+
 Status EmbeddedEventStore::CompactPartition(const PartitionKey& key, const std::vector<SegEntry>& inputs) {
   const int64_t start = clock_->MonoNs();
   RowBatch batch;
@@ -68,15 +83,7 @@ Status EmbeddedEventStore::CompactPartition(const PartitionKey& key, const std::
   // One segment out, or two when the inputs held bots among humans (see MaybeCompact).
   TAP_RETURN_IF_ERROR(WriteSplit(batch.raw(), all, key.project_id, key.day, kCompactionZstdLevel, &e.add));
   for (const SegEntry& in : inputs) e.remove.emplace_back(key, in.meta.file_id);
-  Status s;
-  {
-    std::lock_guard<std::mutex> l(manifest_mu_);
-    s = LogAndApply(e, nullptr);
-  }
-  if (!s.ok()) {
-    for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path(), env_);
-    return s;
-  }
+  TAP_RETURN_IF_ERROR(PublishReplacement(e));
   for (const SegEntry& in : inputs) (void)RemoveAll(in.seg->path(), env_);
   compactions_++;
   last_compaction_ms_ = static_cast<double>(clock_->MonoNs() - start) / 1e6;
@@ -141,7 +148,7 @@ Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id
       if (!keep.empty()) {
         Status w = WriteSplit(cols, keep, it->first.project_id, it->first.day, kCompactionZstdLevel, &e.add);
         if (!w.ok()) {
-          for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path(), env_);
+          DiscardAdded(e);
           return w;
         }
       }
@@ -150,15 +157,7 @@ Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id
     }
   }
   if (e.remove.empty()) return removed;
-  Status s;
-  {
-    std::lock_guard<std::mutex> l(manifest_mu_);
-    s = LogAndApply(e, nullptr);
-  }
-  if (!s.ok()) {
-    for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path(), env_);
-    return s;
-  }
+  TAP_RETURN_IF_ERROR(PublishReplacement(e));
   for (const std::string& p : replaced) (void)RemoveAll(p, env_);
   return removed;
 }
