@@ -165,5 +165,67 @@ TEST(StoreCrashTest, APowerCutAnywhereInAFlushLeavesTheStateBeforeOrAfterIt) {
   EXPECT_GT(outcomes[after], 0);
 }
 
+// Compaction and DSAR deletes write their new segments, then publish them with one manifest
+// write (PublishReplacement). When that write fails the new files are deleted — no manifest
+// names them — and the store keeps answering from the segments it had.
+TEST(StoreReplaceFaultTest, AFailedManifestWriteLeavesTheOldSegmentsAndNoNewFile) {
+  TempDir dir;
+  FaultInjectionEnv env;
+  EmbeddedStoreOptions o;
+  o.dir = dir.Sub("events");
+  o.background = false;
+  o.env = &env;
+  auto opened = EmbeddedEventStore::Open(o);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EmbeddedEventStore& store = **opened;
+  for (int b = 0; b < 3; ++b) {  // three segments of one day, one visitor each
+    std::vector<Event> batch;
+    for (int i = 0; i < 10; ++i) batch.push_back(MakeEvent("p", kT0 + 100 * b + i, U(b + 1), U(b + 1)));
+    ASSERT_TRUE(store.Append(batch, b + 1).ok());
+    ASSERT_TRUE(store.Flush().ok());
+  }
+  auto segment_files = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(o.dir)) {
+      n += e.path().extension() == ".seg";
+    }
+    return n;
+  };
+  auto rows = [&] {
+    EventFilter all;
+    all.project_id = "p";
+    all.from_day = kDay;
+    all.to_day = kDay;
+    auto r = store.ListEvents(all, std::nullopt, SIZE_MAX);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? r->size() : 0;
+  };
+  ASSERT_EQ(segment_files(), 3u);
+  const FaultInjectionEnv::Fault manifest_rename{.op = FaultOp::kRename, .path_part = kManifestName};
+
+  env.Inject(manifest_rename);
+  EXPECT_EQ(store.CompactAll().code(), StatusCode::kIOError);
+  EXPECT_EQ(env.faults_injected(), 1);
+  EXPECT_EQ(segment_files(), 3u) << "the unpublished compacted segment was left behind";
+  EXPECT_EQ(store.Stats().segments, 3u);
+  EXPECT_EQ(rows(), 30u);
+
+  env.Inject(manifest_rename);
+  auto deleted = store.DeleteSubject("p", U(2), std::nullopt);
+  EXPECT_EQ(deleted.status().code(), StatusCode::kIOError);
+  EXPECT_EQ(env.faults_injected(), 2);
+  EXPECT_EQ(segment_files(), 3u) << "the unpublished rewritten segment was left behind";
+  EXPECT_EQ(rows(), 30u);
+
+  // Without the fault both go through.
+  deleted = store.DeleteSubject("p", U(2), std::nullopt);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(*deleted, 10u);
+  ASSERT_TRUE(store.CompactAll().ok());
+  EXPECT_EQ(segment_files(), 1u);
+  EXPECT_EQ(rows(), 20u);
+  EXPECT_TRUE(store.Close().ok());
+}
+
 }  // namespace
 }  // namespace tapistry::store
