@@ -69,15 +69,37 @@ class EmptyEventStore final : public EventStore {
   Status Close() override { return Status::Ok(); }
 };
 
-// Delegates to a correct store, except that the query named `broken` answers a default value.
-class SabotagedStore final : public EventStore {
+// A correct store's write side and operator's calls (the reference's): the wrong stores below
+// differ from it in their queries alone, which each one answers through good_ its own way.
+class OverReference : public EventStore {
  public:
-  SabotagedStore(std::vector<Event> events, std::string broken)
-      : good_(std::move(events)), broken_(std::move(broken)) {}
-
+  explicit OverReference(std::vector<Event> events) : good_(std::move(events)) {}
   Status Append(std::span<const Event> e, uint64_t s) override { return good_.Append(e, s); }
   Status Flush() override { return good_.Flush(); }
   uint64_t PersistedSeq() const override { return good_.PersistedSeq(); }
+  Status ScanEventIds(int64_t since, const std::function<void(const Uuid&, int64_t)>& fn) override {
+    return good_.ScanEventIds(since, fn);
+  }
+  Result<uint64_t> DeleteSubject(const std::string& p, const std::optional<Uuid>& a,
+                                 const std::optional<std::string>& u) override {
+    return good_.DeleteSubject(p, a, u);
+  }
+  Result<uint64_t> ApplyRetention(const std::string& p, int32_t today, int keep) override {
+    return good_.ApplyRetention(p, today, keep);
+  }
+  std::vector<StoreGauge> Gauges() const override { return good_.Gauges(); }
+  Status Close() override { return Status::Ok(); }
+
+ protected:
+  reference::ReferenceEventStore good_;
+};
+
+// Delegates to a correct store, except that the query named `broken` answers a default value.
+class SabotagedStore final : public OverReference {
+ public:
+  SabotagedStore(std::vector<Event> events, std::string broken)
+      : OverReference(std::move(events)), broken_(std::move(broken)) {}
+
   Result<OverviewResult> Overview(const OverviewQuery& q) override {
     return broken_ == "overview" ? OverviewResult() : good_.Overview(q);
   }
@@ -116,21 +138,8 @@ class SabotagedStore final : public EventStore {
                                         size_t limit) override {
     return broken_ == "list_events" ? std::vector<Event>() : good_.ListEvents(f, t, limit);
   }
-  Status ScanEventIds(int64_t since, const std::function<void(const Uuid&, int64_t)>& fn) override {
-    return good_.ScanEventIds(since, fn);
-  }
-  Result<uint64_t> DeleteSubject(const std::string& p, const std::optional<Uuid>& a,
-                                 const std::optional<std::string>& u) override {
-    return good_.DeleteSubject(p, a, u);
-  }
-  Result<uint64_t> ApplyRetention(const std::string& p, int32_t today, int keep) override {
-    return good_.ApplyRetention(p, today, keep);
-  }
-  std::vector<StoreGauge> Gauges() const override { return good_.Gauges(); }
-  Status Close() override { return Status::Ok(); }
 
  private:
-  reference::ReferenceEventStore good_;
   const std::string broken_;
 };
 
@@ -211,16 +220,13 @@ class ListEventsDerivedStore final : public EventStore {
 };
 
 // Right about everything but the bot filter: every query answers as if include_bots were set.
-class BotBlindStore final : public EventStore {
+class BotBlindStore final : public OverReference {
  public:
-  explicit BotBlindStore(std::vector<Event> events) : good_(std::move(events)) {}
+  explicit BotBlindStore(std::vector<Event> events) : OverReference(std::move(events)) {}
   static EventFilter Blind(EventFilter f) {
     f.include_bots = true;
     return f;
   }
-  Status Append(std::span<const Event> e, uint64_t s) override { return good_.Append(e, s); }
-  Status Flush() override { return good_.Flush(); }
-  uint64_t PersistedSeq() const override { return good_.PersistedSeq(); }
   Result<OverviewResult> Overview(const OverviewQuery& q) override {
     OverviewQuery b = q;
     b.filter = Blind(q.filter);
@@ -261,21 +267,6 @@ class BotBlindStore final : public EventStore {
                                         size_t limit) override {
     return good_.ListEvents(Blind(f), t, limit);
   }
-  Status ScanEventIds(int64_t since, const std::function<void(const Uuid&, int64_t)>& fn) override {
-    return good_.ScanEventIds(since, fn);
-  }
-  Result<uint64_t> DeleteSubject(const std::string& p, const std::optional<Uuid>& a,
-                                 const std::optional<std::string>& u) override {
-    return good_.DeleteSubject(p, a, u);
-  }
-  Result<uint64_t> ApplyRetention(const std::string& p, int32_t today, int keep) override {
-    return good_.ApplyRetention(p, today, keep);
-  }
-  std::vector<StoreGauge> Gauges() const override { return good_.Gauges(); }
-  Status Close() override { return Status::Ok(); }
-
- private:
-  reference::ReferenceEventStore good_;
 };
 
 // The query kind a Mismatches entry is about ("breakdown referrer limit=2: ..." -> "breakdown").
