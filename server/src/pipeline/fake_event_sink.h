@@ -86,7 +86,7 @@ class FakeEventSink final : public EventSink {
     std::lock_guard lock(mu_);
     for (const auto* part : {&durable_, &memtable_}) {
       for (const Event& e : *part) {
-        if (e.ts_ms >= since_ms) fn(e.event_id, e.ts_ms);
+        if (e.ingest_ms >= since_ms) fn(e.event_id, e.ingest_ms);  // as event_sink.h says
       }
     }
     return Status::Ok();

@@ -52,10 +52,11 @@ Status Pipeline::Recover() {
   dedupe_.Expire(now);
   const uint64_t persisted = sink_->PersistedSeq();
 
-  // Ids the store holds. It reports event time, not acceptance time, so ids are remembered from
-  // their ts_ms (clamped to now); the WAL below adds the exact acceptance time for what it holds.
-  TAP_RETURN_IF_ERROR(sink_->ScanEventIds(now - window, [&](const Uuid& id, int64_t ts_ms) {
-    (void)dedupe_.Insert(id, std::min(ts_ms, now));
+  // Ids the sink accepted within the window, remembered from when they were accepted (clamped
+  // to now: a clock that stepped back must not make an id outlive its window); the WAL below adds
+  // the records the sink does not cover yet.
+  TAP_RETURN_IF_ERROR(sink_->ScanEventIds(now - window, [&](const Uuid& id, int64_t ingest_ms) {
+    (void)dedupe_.Insert(id, std::min(ingest_ms, now));
   }));
 
   std::vector<Event> events;
