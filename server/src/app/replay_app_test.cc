@@ -161,5 +161,39 @@ TEST_F(ReplayAppTest, TheReadRoutesNeedAReadTokenForTheProject) {
   }
 }
 
+// Sampling and masking settings reach the SDK with every accepted /i batch (docs/replay.md).
+TEST_F(ReplayAppTest, TheIngestAnswerCarriesTheProjectsReplaySettings) {
+  Start();
+  auto r = Post(Batch({Event(1)}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("replay":{"rate":0.3,"kb":3072,"allow":[],"mask":[],"ignore":[]})"), std::string::npos)
+      << r.body;
+  app_.reset();
+  {
+    auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
+    ASSERT_TRUE(meta.ok());
+    auto p = (*meta)->GetProject(project_);
+    ASSERT_TRUE(p.ok());
+    ProjectSettings ps = p->settings;
+    ps.replay_sample_rate = 0.05;
+    ps.replay_session_kb = 512;
+    ps.replay_allow_selectors = {".public", "h1"};
+    ps.replay_mask_selectors = {"[data-secret]"};
+    ps.replay_ignore_selectors = {"#chat \"x\""};
+    ASSERT_TRUE((*meta)->UpdateSettings(project_, ps).ok());
+  }
+  Start();
+  r = Post(Batch({Event(2)}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("replay":{"rate":0.05,"kb":512,"allow":[".public","h1"],"mask":["[data-secret]"],)"
+                        R"("ignore":["#chat \"x\""]})"),
+            std::string::npos)
+      << r.body;
+  // A refused batch carries no settings.
+  auto bad = Post("{\"events\":[{}]}");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body.find("\"replay\""), std::string::npos) << bad.body;
+}
+
 }  // namespace
 }  // namespace tapistry
