@@ -39,6 +39,8 @@ export interface Walker {
 }
 
 interface Frame {
+  /** the node whose children this frame walks (null: the walk's root alone) */
+  p: Node | null;
   /** next node to visit */
   n: Node | null;
   /** the tag this frame's `end` closes ('' = none) */
@@ -74,6 +76,7 @@ export function walker(root: Document | Element, p: Policy, sink: Sink, masked =
   /** a unit of work in progress (a stylesheet's rules) that runs before the walk goes on */
   let pending: (() => void) | null = null;
   let started = false;
+  const seen = new WeakSet<Node>();
 
   /**
    * The opening of a grouping rule whose rules are serialized one by one — `@layer`, `@media`,
@@ -179,9 +182,9 @@ export function walker(root: Document | Element, p: Policy, sink: Sink, masked =
     if (sr) {
       sink.sh(true);
       adopted(sr);
-      frames.push({ n: sr.firstChild, end: tag, m, light: el.firstChild });
+      frames.push({ p: sr, n: sr.firstChild, end: tag, m, light: el.firstChild });
     } else {
-      frames.push({ n: el.firstChild, end: tag, m, ad: el === doc.documentElement ? doc : undefined });
+      frames.push({ p: el, n: el.firstChild, end: tag, m, ad: el === doc.documentElement ? doc : undefined });
     }
   }
 
@@ -190,9 +193,9 @@ export function walker(root: Document | Element, p: Policy, sink: Sink, masked =
     const dt = doc.doctype;
     if (root === doc) {
       if (dt) sink.dt(dt);
-      frames.push({ n: doc.documentElement, end: '', m: false });
+      frames.push({ p: doc, n: doc.documentElement, end: '', m: false });
     } else {
-      frames.push({ n: root, end: '', m: masked });
+      frames.push({ p: null, n: root, end: '', m: masked });
     }
   }
 
@@ -215,10 +218,16 @@ export function walker(root: Document | Element, p: Policy, sink: Sink, masked =
     }
     const f = frames[frames.length - 1];
     if (!f) return true;
-    const n = f.n;
+    let n = f.n;
+    // The page may change between slices. Our place was moved or removed: start the list over,
+    // skipping what was visited — every node is visited once, where it was when visited; the
+    // changes themselves are the caller's (replay: the mutations recorded meanwhile).
+    if (n && f.p && n.parentNode !== f.p) n = f.p.firstChild;
+    while (n && seen.has(n)) n = n.nextSibling;
     if (!n) {
       if (f.light !== undefined) {
         sink.sh(false);
+        f.p = f.p && (f.p as ShadowRoot).host;
         f.n = f.light;
         f.light = undefined;
         return false;
@@ -233,7 +242,8 @@ export function walker(root: Document | Element, p: Policy, sink: Sink, masked =
       return !frames.length;
     }
     // a walk of one element visits it, not its siblings
-    f.n = frames.length == 1 && root !== doc ? null : n.nextSibling;
+    f.n = f.p ? n.nextSibling : null;
+    seen.add(n);
     if (n.nodeType === 3) sink.tx(n as Text, textOf((n as Text).data, f.m, p, (n as Text).parentElement));
     else if (n.nodeType === 1) element(n as Element, f);
     return false;
