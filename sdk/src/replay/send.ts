@@ -170,8 +170,8 @@ export function sender(o: SendOptions): Sender {
       lastSent = Date.now();
       const res = await fetch(o.url + (gz ? '&gz=1' : ''), {
         method: 'POST',
-        // a string is sent as text/plain: no CORS preflight
-        body: gz || c.body,
+        // text/plain (a string is sent as such): no CORS preflight
+        body: gz ? new Blob([gz], { type: 'text/plain' }) : c.body,
         keepalive: size <= KEEPALIVE,
         credentials: 'omit',
       });
