@@ -51,7 +51,9 @@ TEST_F(ReplayAppTest, GzipBodiesWithTheKeyInTheQueryOrHeader) {
   auto beacon = PostR("/r?k=" + key_ + "&gz=1", Gzip(ReplayChunkBody(0)));
   EXPECT_EQ(beacon.status, 200) << beacon.body;
   auto fetch = PostR("/r", Gzip(ReplayChunkBody(1)),
-                     {{"Content-Encoding", "gzip"}, {"X-Project-Key", key_}, {"Content-Type", "application/json"}});
+                     {{"Content-Encoding", "gzip"},
+                      {"X-Project-Key", key_},
+                      {"Content-Type", "application/json"}});
   EXPECT_EQ(fetch.status, 200) << fetch.body;
   // The key inside a compressed body cannot be read before inflating: refused, nothing inflated.
   auto inside = PostR("/r?gz=1", Gzip(ReplayChunkBody(2, 0, key_)));
@@ -71,7 +73,8 @@ TEST_F(ReplayAppTest, JsonlIsTheSameChunkAsJson) {
   // Envelope line, then one event per line.
   const size_t ev = json.find(",\"events\":[");
   std::string jsonl = json.substr(0, ev) + "}\n" + json.substr(ev + 11, json.size() - ev - 13);
-  for (size_t at = jsonl.find("},{\"type\""); at != std::string::npos; at = jsonl.find("},{\"type\"", at)) {
+  for (size_t at = jsonl.find("},{\"type\""); at != std::string::npos;
+       at = jsonl.find("},{\"type\"", at)) {
     jsonl.replace(at, 2, "}\n");
   }
   auto r = PostR("/r", jsonl, {{"Content-Type", "application/x-ndjson"}});
@@ -90,9 +93,21 @@ TEST_F(ReplayAppTest, BadInputGets4xxWithAJsonReason) {
   const std::string big(limits::kMaxReplayBodySent + 1, 'x');
   for (const Case& c : std::vector<Case>{
            {"/r?k=" + key_, "{\"session_id\":", {}, 400, "invalid_argument"},
-           {"/r?k=" + key_, R"({"session_id":"x","chunk_index":0,"events":[]})", {}, 400, "invalid_argument"},
-           {"/r?k=" + key_, ReplayChunkBody(0), {{"Content-Type", "application/xml"}}, 415, "unsupported_media_type"},
-           {"/r?k=" + key_, ReplayChunkBody(0), {{"Content-Encoding", "br"}}, 415, "unsupported_encoding"},
+           {"/r?k=" + key_,
+            R"({"session_id":"x","chunk_index":0,"events":[]})",
+            {},
+            400,
+            "invalid_argument"},
+           {"/r?k=" + key_,
+            ReplayChunkBody(0),
+            {{"Content-Type", "application/xml"}},
+            415,
+            "unsupported_media_type"},
+           {"/r?k=" + key_,
+            ReplayChunkBody(0),
+            {{"Content-Encoding", "br"}},
+            415,
+            "unsupported_encoding"},
            {"/r?k=" + key_, big, {}, 413, ""},
        }) {
     auto r = PostR(c.target, c.body, c.h);
@@ -138,7 +153,8 @@ TEST_F(ReplayAppTest, AnAcknowledgedChunkIsThereAfterARestart) {
   ASSERT_TRUE(GunzipBounded(after.body, 1 << 20, 1000, &inflated).ok());
   EXPECT_NE(inflated.find("\"chunk_index\":1"), std::string::npos);
   EXPECT_EQ(inflated.find(key_), std::string::npos);  // the key is not stored
-  auto range = Read("/api/replays/" + kReplaySession + "/chunks/1?project_id=" + project_, {{"Range", "bytes=0-9"}});
+  auto range = Read("/api/replays/" + kReplaySession + "/chunks/1?project_id=" + project_,
+                    {{"Range", "bytes=0-9"}});
   EXPECT_EQ(range.status, 206);
   EXPECT_EQ(range.body, after.body.substr(0, 10));
   // The retry after the restart is still the same chunk.
@@ -154,8 +170,9 @@ TEST_F(ReplayAppTest, TheReadRoutesNeedAReadTokenForTheProject) {
                                   "/api/replays/" + kReplaySession + "/chunks/0"}) {
     auto none = TestClient(app_->port()).Request("GET", path + "?project_id=" + project_);
     EXPECT_EQ(none.status, 401) << path;
-    auto wrong = TestClient(app_->port()).Request("GET", path + "?project_id=" + project_, "",
-                                                  {{"Authorization", "Bearer rt_00000000000000000000000000000000"}});
+    auto wrong = TestClient(app_->port())
+                     .Request("GET", path + "?project_id=" + project_, "",
+                              {{"Authorization", "Bearer rt_00000000000000000000000000000000"}});
     EXPECT_EQ(wrong.status, 401) << path;
     EXPECT_EQ(Read(path + "?project_id=" + project_).status, 200) << path;
   }
@@ -166,7 +183,8 @@ TEST_F(ReplayAppTest, TheIngestAnswerCarriesTheProjectsReplaySettings) {
   Start();
   auto r = Post(Batch({Event(1)}));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(r.body.find(R"("replay":{"rate":0.3,"kb":3072,"allow":[],"mask":[],"ignore":[]})"), std::string::npos)
+  EXPECT_NE(r.body.find(R"("replay":{"rate":0.3,"kb":3072,"allow":[],"mask":[],"ignore":[]})"),
+            std::string::npos)
       << r.body;
   app_.reset();
   {
@@ -185,9 +203,11 @@ TEST_F(ReplayAppTest, TheIngestAnswerCarriesTheProjectsReplaySettings) {
   Start();
   r = Post(Batch({Event(2)}));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_NE(r.body.find(R"("replay":{"rate":0.05,"kb":512,"allow":[".public","h1"],"mask":["[data-secret]"],)"
-                        R"("ignore":["#chat \"x\""]})"),
-            std::string::npos)
+  EXPECT_NE(
+      r.body.find(
+          R"("replay":{"rate":0.05,"kb":512,"allow":[".public","h1"],"mask":["[data-secret]"],)"
+          R"("ignore":["#chat \"x\""]})"),
+      std::string::npos)
       << r.body;
   // A refused batch carries no settings.
   auto bad = Post("{\"events\":[{}]}");

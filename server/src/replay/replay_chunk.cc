@@ -64,7 +64,8 @@ Status ReplayChunkParser::ParseEnvelope(object env, int64_t now_ms, ReplayChunk*
   out->session_id = session.ToString();
   if (!IntField(env, "chunk_index", &out->chunk_index) || out->chunk_index < 0 ||
       out->chunk_index >= limits::kMaxReplayChunksPerSession) {
-    return Bad("chunk_index must be an integer 0.." + std::to_string(limits::kMaxReplayChunksPerSession - 1));
+    return Bad("chunk_index must be an integer 0.." +
+               std::to_string(limits::kMaxReplayChunksPerSession - 1));
   }
   if (!IntField(env, "from_ms", &out->from_ms) || !IntField(env, "to_ms", &out->to_ms)) {
     return Bad("from_ms and to_ms must be integers (ms since the epoch, client clock)");
@@ -79,7 +80,8 @@ Status ReplayChunkParser::ParseEnvelope(object env, int64_t now_ms, ReplayChunk*
   int64_t sent_at = 0;
   out->skew_ms = 0;
   if (!env.at_key("sent_at").error()) {
-    if (!IntField(env, "sent_at", &sent_at) || sent_at < out->to_ms || sent_at - out->to_ms > limits::kMaxPastMs) {
+    if (!IntField(env, "sent_at", &sent_at) || sent_at < out->to_ms ||
+        sent_at - out->to_ms > limits::kMaxPastMs) {
       return Bad("sent_at must be an integer not before to_ms (ms, client clock)");
     }
     out->skew_ms = now_ms - sent_at;
@@ -92,14 +94,18 @@ Status ReplayChunkParser::ParseEnvelope(object env, int64_t now_ms, ReplayChunk*
 }
 
 Status ReplayChunkParser::AddEvent(element ev, size_t index, ReplayChunk* out) {
-  auto at = [index](const std::string& what) { return Bad("events[" + std::to_string(index) + "]: " + what); };
+  auto at = [index](const std::string& what) {
+    return Bad("events[" + std::to_string(index) + "]: " + what);
+  };
   if (!ev.is_object()) return at("must be an object");
   if (out->events >= limits::kMaxReplayEventsPerChunk) {
-    return Status::TooLarge("a chunk holds at most " + std::to_string(limits::kMaxReplayEventsPerChunk) + " events");
+    return Status::TooLarge("a chunk holds at most " +
+                            std::to_string(limits::kMaxReplayEventsPerChunk) + " events");
   }
   object o = ev.get_object().value_unsafe();
   int64_t type = 0, ts = 0;
-  if (!IntField(o, "type", &type) || type < 0 || type > kRrwebMaxType) return at("type must be an rrweb event type 0..6");
+  if (!IntField(o, "type", &type) || type < 0 || type > kRrwebMaxType)
+    return at("type must be an rrweb event type 0..6");
   if (!IntField(o, "timestamp", &ts) || ts < out->from_ms || ts > out->to_ms) {
     return at("timestamp must be an integer inside [from_ms, to_ms]");
   }
@@ -123,7 +129,8 @@ Status ReplayChunkParser::AddEvent(element ev, size_t index, ReplayChunk* out) {
       break;
     case kRrwebCustom: {
       auto tag = d.at_key("tag");
-      if (tag.error() || !tag.value_unsafe().is_string() || std::string_view(tag.value_unsafe()).empty() ||
+      if (tag.error() || !tag.value_unsafe().is_string() ||
+          std::string_view(tag.value_unsafe()).empty() ||
           std::string_view(tag.value_unsafe()).size() > 64) {
         return at("a custom event needs data.tag (1..64 bytes)");
       }
@@ -143,7 +150,8 @@ Status ReplayChunkParser::Parse(std::string_view body, int64_t now_ms, ReplayChu
   *out = ReplayChunk();
   if (init_error_) return Status::Internal("replay chunk parser: out of memory");
   if (body.size() > limits::kMaxReplayBody) {
-    return Status::TooLarge("a chunk is at most " + std::to_string(limits::kMaxReplayBody) + " bytes inflated");
+    return Status::TooLarge("a chunk is at most " + std::to_string(limits::kMaxReplayBody) +
+                            " bytes inflated");
   }
   element doc;
   auto whole = parser_.parse(body.data(), body.size());
@@ -151,10 +159,12 @@ Status ReplayChunkParser::Parse(std::string_view body, int64_t now_ms, ReplayChu
   if (whole.error()) {
     // Not one JSON document: JSONL when the first line is an envelope without events.
     const std::string_view first = FirstLine(body);
-    if (first.size() == body.size() || parser_.parse(first.data(), first.size()).get(doc) || !doc.is_object() ||
-        !doc.get_object().value_unsafe().at_key("events").error()) {
-      return Bad(std::string("body must be a JSON object or JSONL (envelope line, then one event per line): ") +
-                 simdjson::error_message(whole.error()));
+    if (first.size() == body.size() || parser_.parse(first.data(), first.size()).get(doc) ||
+        !doc.is_object() || !doc.get_object().value_unsafe().at_key("events").error()) {
+      return Bad(
+          std::string(
+              "body must be a JSON object or JSONL (envelope line, then one event per line): ") +
+          simdjson::error_message(whole.error()));
     }
     jsonl = true;
   } else {
@@ -166,7 +176,8 @@ Status ReplayChunkParser::Parse(std::string_view body, int64_t now_ms, ReplayChu
   out->content.reserve(body.size() + 256);
   if (!jsonl) {
     simdjson::dom::array events;
-    if (env.at_key("events").get_array().get(events)) return Bad("events must be an array of rrweb events");
+    if (env.at_key("events").get_array().get(events))
+      return Bad("events must be an array of rrweb events");
     size_t i = 0;
     for (element ev : events) TAP_RETURN_IF_ERROR(AddEvent(ev, i++, out));
   } else {
@@ -189,12 +200,18 @@ Status ReplayChunkParser::Parse(std::string_view body, int64_t now_ms, ReplayChu
   if (out->events == 0) return Bad("a chunk carries at least one event");
   JsonWriter h;
   h.BeginObject()
-      .Key("v").Int(1)
-      .Key("session_id").String(out->session_id)
-      .Key("chunk_index").Int(out->chunk_index)
-      .Key("from_ms").Int(out->from_ms)
-      .Key("to_ms").Int(out->to_ms)
-      .Key("events").Uint(out->events)
+      .Key("v")
+      .Int(1)
+      .Key("session_id")
+      .String(out->session_id)
+      .Key("chunk_index")
+      .Int(out->chunk_index)
+      .Key("from_ms")
+      .Int(out->from_ms)
+      .Key("to_ms")
+      .Int(out->to_ms)
+      .Key("events")
+      .Uint(out->events)
       .EndObject();
   std::string header = h.Take();
   header += '\n';
@@ -206,7 +223,8 @@ std::string ReplaySessionPrefix(const std::string& project_id, const std::string
   return "replays/" + project_id + "/" + session_id + "/";
 }
 
-std::string ReplayChunkKey(const std::string& project_id, const std::string& session_id, int64_t chunk_index) {
+std::string ReplayChunkKey(const std::string& project_id, const std::string& session_id,
+                           int64_t chunk_index) {
   char n[24];
   std::snprintf(n, sizeof n, "%06lld", static_cast<long long>(chunk_index));
   return ReplaySessionPrefix(project_id, session_id) + "chunks/" + n + ".gz";

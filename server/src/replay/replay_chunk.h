@@ -15,11 +15,11 @@
 // Thread-safety: one parser per thread (it reuses its buffers).
 #pragma once
 
+#include <simdjson.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <simdjson.h>
 
 #include "tapistry/status.h"
 
@@ -38,9 +38,9 @@ inline constexpr std::string_view kMarkerTruncated = "tapistry.truncated";
 struct ReplayChunk {
   std::string session_id;  // canonical lowercase UUID
   int64_t chunk_index = 0;
-  int64_t from_ms = 0;     // client clock, as sent
+  int64_t from_ms = 0;  // client clock, as sent
   int64_t to_ms = 0;
-  int64_t skew_ms = 0;     // server clock minus client clock (0 without sent_at)
+  int64_t skew_ms = 0;  // server clock minus client clock (0 without sent_at)
   size_t events = 0;
   bool truncated = false;  // carries a kMarkerTruncated custom event
   // The stored form, uncompressed: the header line, then one event per line.
@@ -64,7 +64,8 @@ class ReplayChunkParser {
 };
 
 // The blob key of a chunk: replays/<project>/<session>/chunks/<index, 6 digits>.gz
-std::string ReplayChunkKey(const std::string& project_id, const std::string& session_id, int64_t chunk_index);
+std::string ReplayChunkKey(const std::string& project_id, const std::string& session_id,
+                           int64_t chunk_index);
 // The prefix of every blob of a session (its chunks and, later, its manifest).
 std::string ReplaySessionPrefix(const std::string& project_id, const std::string& session_id);
 

@@ -20,8 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!parser.Parse(body, kNow, &c).ok()) return 0;
   tapistry::Uuid u;
   if (!tapistry::Uuid::Parse(c.session_id, &u) || u.ToString() != c.session_id) std::abort();
-  if (c.chunk_index < 0 || c.chunk_index >= tapistry::limits::kMaxReplayChunksPerSession) std::abort();
-  if (c.from_ms > c.to_ms || c.events == 0 || c.events > tapistry::limits::kMaxReplayEventsPerChunk) std::abort();
+  if (c.chunk_index < 0 || c.chunk_index >= tapistry::limits::kMaxReplayChunksPerSession)
+    std::abort();
+  if (c.from_ms > c.to_ms || c.events == 0 || c.events > tapistry::limits::kMaxReplayEventsPerChunk)
+    std::abort();
   size_t lines = 0;
   for (size_t at = 0; at < c.content.size(); ++lines) {
     const size_t nl = c.content.find('\n', at);

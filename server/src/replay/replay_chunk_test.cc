@@ -11,9 +11,11 @@ constexpr int64_t kNow = 1723718400000;
 constexpr int64_t kT0 = kNow - 10000;
 const std::string kSession = "2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1";
 
-std::string Envelope(const std::string& extra = "", int64_t index = 0, int64_t from = kT0, int64_t to = kT0 + 5000) {
-  return R"({"k":"pk_x","v":1,"session_id":")" + kSession + R"(","chunk_index":)" + std::to_string(index) +
-         R"(,"from_ms":)" + std::to_string(from) + R"(,"to_ms":)" + std::to_string(to) + extra;
+std::string Envelope(const std::string& extra = "", int64_t index = 0, int64_t from = kT0,
+                     int64_t to = kT0 + 5000) {
+  return R"({"k":"pk_x","v":1,"session_id":")" + kSession + R"(","chunk_index":)" +
+         std::to_string(index) + R"(,"from_ms":)" + std::to_string(from) + R"(,"to_ms":)" +
+         std::to_string(to) + extra;
 }
 
 std::vector<std::string> SomeEvents() {
@@ -22,7 +24,8 @@ std::vector<std::string> SomeEvents() {
           std::to_string(kT0) + "}",
       R"({"type":2,"data":{"node":{"type":0,"childNodes":[],"id":1},"initialOffset":{"left":0,"top":0}},"timestamp":)" +
           std::to_string(kT0 + 10) + "}",
-      R"({"type":3,"data":{"source":2,"type":2,"id":7,"x":10,"y":20},"timestamp":)" + std::to_string(kT0 + 4000) + "}",
+      R"({"type":3,"data":{"source":2,"type":2,"id":7,"x":10,"y":20},"timestamp":)" +
+          std::to_string(kT0 + 4000) + "}",
   };
 }
 
@@ -57,9 +60,11 @@ TEST(ReplayChunkTest, JsonAndJsonlGiveTheSameStoredContent) {
   EXPECT_FALSE(a.truncated);
   EXPECT_EQ(a.skew_ms, 0);
   // A header line, then each event minified on its own line; the key is not stored.
-  const std::string header = R"({"v":1,"session_id":")" + kSession + R"(","chunk_index":0,"from_ms":)" +
-                             std::to_string(kT0) + R"(,"to_ms":)" + std::to_string(kT0 + 5000) + R"(,"events":3})";
-  EXPECT_EQ(a.content, header + "\n" + SomeEvents()[0] + "\n" + SomeEvents()[1] + "\n" + SomeEvents()[2] + "\n");
+  const std::string header = R"({"v":1,"session_id":")" + kSession +
+                             R"(","chunk_index":0,"from_ms":)" + std::to_string(kT0) +
+                             R"(,"to_ms":)" + std::to_string(kT0 + 5000) + R"(,"events":3})";
+  EXPECT_EQ(a.content, header + "\n" + SomeEvents()[0] + "\n" + SomeEvents()[1] + "\n" +
+                           SomeEvents()[2] + "\n");
   EXPECT_EQ(a.content.find("pk_x"), std::string::npos);
 }
 
@@ -67,7 +72,8 @@ TEST(ReplayChunkTest, WhitespaceAndCaseDoNotChangeTheContent) {
   ReplayChunk a, b;
   ASSERT_TRUE(Parse(Json(SomeEvents()), &a).ok());
   std::string spaced = Json(SomeEvents());
-  for (size_t at = spaced.find(','); at != std::string::npos; at = spaced.find(',', at + 3)) spaced.replace(at, 1, " ,\n ");
+  for (size_t at = spaced.find(','); at != std::string::npos; at = spaced.find(',', at + 3))
+    spaced.replace(at, 1, " ,\n ");
   std::string upper = Envelope();
   upper.replace(upper.find(kSession), kSession.size(), "2B1D0C6E-9A7F-4F4E-8D1C-1A2B3C4D5EF1");
   ASSERT_TRUE(Parse(spaced, &b).ok());
@@ -89,12 +95,14 @@ TEST(ReplayChunkTest, JsonlSkipsBlankLinesAndNamesTheBadLine) {
 
 TEST(ReplayChunkTest, TheTruncatedMarkerIsSeen) {
   std::vector<std::string> ev = SomeEvents();
-  ev.push_back(R"({"type":5,"data":{"tag":"tapistry.truncated","payload":{"bytes":3145728}},"timestamp":)" +
-               std::to_string(kT0 + 5000) + "}");
+  ev.push_back(
+      R"({"type":5,"data":{"tag":"tapistry.truncated","payload":{"bytes":3145728}},"timestamp":)" +
+      std::to_string(kT0 + 5000) + "}");
   ReplayChunk c;
   ASSERT_TRUE(Parse(Json(ev), &c).ok());
   EXPECT_TRUE(c.truncated);
-  ev.back() = R"({"type":5,"data":{"tag":"tapistry.paused"},"timestamp":)" + std::to_string(kT0 + 5000) + "}";
+  ev.back() = R"({"type":5,"data":{"tag":"tapistry.paused"},"timestamp":)" +
+              std::to_string(kT0 + 5000) + "}";
   ASSERT_TRUE(Parse(Json(ev), &c).ok());
   EXPECT_FALSE(c.truncated);
 }
@@ -106,21 +114,23 @@ TEST(ReplayChunkTest, EnvelopeErrorsSayWhatIsWrong) {
     const char* says;
   };
   const std::string sid = R"("session_id":")" + kSession + R"(")";
-  const std::string t = R"("from_ms":)" + std::to_string(kT0) + R"(,"to_ms":)" + std::to_string(kT0 + 5000);
+  const std::string t =
+      R"("from_ms":)" + std::to_string(kT0) + R"(,"to_ms":)" + std::to_string(kT0 + 5000);
   for (const Case& c : std::vector<Case>{
            {"", "JSON object or JSONL"},
            {"not json", "JSON object or JSONL"},
            {"[1,2]", "JSON object"},
            {"{" + t + R"(,"chunk_index":0,"events":[]})", "session_id"},
            {R"({"session_id":"abc","chunk_index":0,)" + t + "}", "session_id"},
-           {R"({"session_id":"00000000-0000-0000-0000-000000000000","chunk_index":0,)" + t + "}", "session_id"},
+           {R"({"session_id":"00000000-0000-0000-0000-000000000000","chunk_index":0,)" + t + "}",
+            "session_id"},
            {"{" + sid + "," + t + R"(,"events":[]})", "chunk_index"},
            {"{" + sid + R"(,"chunk_index":-1,)" + t + "}", "chunk_index"},
            {"{" + sid + R"(,"chunk_index":4000,)" + t + "}", "chunk_index"},
            {"{" + sid + R"(,"chunk_index":"1",)" + t + "}", "chunk_index"},
            {"{" + sid + R"(,"chunk_index":1.5,)" + t + "}", "chunk_index"},
-           {"{" + sid + R"(,"chunk_index":0,"from_ms":)" + std::to_string(kT0 + 5) + R"(,"to_ms":)" +
-                std::to_string(kT0 + 4) + "}",
+           {"{" + sid + R"(,"chunk_index":0,"from_ms":)" + std::to_string(kT0 + 5) +
+                R"(,"to_ms":)" + std::to_string(kT0 + 4) + "}",
             "from_ms"},
            {Json(ev, Envelope("", 0, kT0, kT0 + 3600001)), "an hour"},
            {Json(ev, Envelope("", 0, kNow - 8LL * 86400000, kNow - 8LL * 86400000 + 10)), "7 days"},
@@ -131,7 +141,8 @@ TEST(ReplayChunkTest, EnvelopeErrorsSayWhatIsWrong) {
               return b;
             }(),
             "v must be 1"},
-           {Json(ev, Envelope("", 0, -9000000000000000000LL, -9000000000000000000LL + 5)), "7 days"},
+           {Json(ev, Envelope("", 0, -9000000000000000000LL, -9000000000000000000LL + 5)),
+            "7 days"},
            {Json(ev, Envelope(R"(,"sent_at":"x")")), "sent_at"},
            {Envelope() + "}", "events"},
            {Json({}), "at least one event"},
@@ -158,7 +169,8 @@ TEST(ReplayChunkTest, EventErrorsNameTheEvent) {
            {R"({"type":3,"data":{},"timestamp":)" + ts + "}", "data.source"},
            {R"({"type":4,"data":{"width":1},"timestamp":)" + ts + "}", "data.href"},
            {R"({"type":5,"data":{"tag":""},"timestamp":)" + ts + "}", "data.tag"},
-           {R"({"type":5,"data":{"tag":")" + std::string(65, 'x') + R"("},"timestamp":)" + ts + "}", "data.tag"},
+           {R"({"type":5,"data":{"tag":")" + std::string(65, 'x') + R"("},"timestamp":)" + ts + "}",
+            "data.tag"},
        }) {
     std::vector<std::string> ev = SomeEvents();
     ev.push_back(event);
@@ -171,8 +183,9 @@ TEST(ReplayChunkTest, EventErrorsNameTheEvent) {
 
 TEST(ReplayChunkTest, BoundsHold) {
   // Too many events.
-  std::vector<std::string> many(limits::kMaxReplayEventsPerChunk + 1,
-                                R"({"type":3,"data":{"source":1},"timestamp":)" + std::to_string(kT0) + "}");
+  std::vector<std::string> many(
+      limits::kMaxReplayEventsPerChunk + 1,
+      R"({"type":3,"data":{"source":1},"timestamp":)" + std::to_string(kT0) + "}");
   EXPECT_EQ(Parse(Json(many)).code(), StatusCode::kTooLarge);
   many.pop_back();
   ReplayChunk c;
@@ -197,14 +210,18 @@ TEST(ReplayChunkTest, SentAtForgivesAWrongClock) {
   // The client's clock is 8 days behind: its times would be "old", but sent_at says so.
   const int64_t day = 86400000;
   const int64_t from = kT0 - 8 * day, to = kT0 - 8 * day + 5000;
-  std::vector<std::string> ev = {R"({"type":0,"data":{},"timestamp":)" + std::to_string(from) + "}"};
+  std::vector<std::string> ev = {R"({"type":0,"data":{},"timestamp":)" + std::to_string(from) +
+                                 "}"};
   EXPECT_EQ(Parse(Json(ev, Envelope("", 0, from, to))).code(), StatusCode::kInvalidArgument);
   ReplayChunk c;
-  ASSERT_TRUE(Parse(Json(ev, Envelope(",\"sent_at\":" + std::to_string(to + 100), 0, from, to)), &c).ok());
+  ASSERT_TRUE(
+      Parse(Json(ev, Envelope(",\"sent_at\":" + std::to_string(to + 100), 0, from, to)), &c).ok());
   EXPECT_EQ(c.skew_ms, kNow - (to + 100));
   // sent_at is not part of what is stored: a retry sent later is the same chunk.
   ReplayChunk later;
-  ASSERT_TRUE(Parse(Json(ev, Envelope(",\"sent_at\":" + std::to_string(to + 9000), 0, from, to)), &later).ok());
+  ASSERT_TRUE(
+      Parse(Json(ev, Envelope(",\"sent_at\":" + std::to_string(to + 9000), 0, from, to)), &later)
+          .ok());
   EXPECT_EQ(c.content, later.content);
 }
 

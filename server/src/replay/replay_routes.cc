@@ -6,11 +6,12 @@ namespace tapistry {
 
 Status AddReplayReadRoutes(RouteTable* t, ReplayService* replay) {
   if (replay == nullptr) return Status::Ok();
-  TAP_RETURN_IF_ERROR(t->Add({"GET", "/api/replays", AuthPolicy::kRead, limits::kMaxApiBody, 0, false,
-                              CorsPolicy::kNone, "api",
-                              [replay](RouteCall&& c, Responder respond) { respond(replay->List(c)); }}));
-  return t->Add({"GET", "/api/replays/*", AuthPolicy::kRead, limits::kMaxApiBody, 0, false, CorsPolicy::kNone,
-                 "replay_read", [replay](RouteCall&& c, Responder respond) { respond(replay->Read(c)); }});
+  TAP_RETURN_IF_ERROR(t->Add(
+      {"GET", "/api/replays", AuthPolicy::kRead, limits::kMaxApiBody, 0, false, CorsPolicy::kNone,
+       "api", [replay](RouteCall&& c, Responder respond) { respond(replay->List(c)); }}));
+  return t->Add({"GET", "/api/replays/*", AuthPolicy::kRead, limits::kMaxApiBody, 0, false,
+                 CorsPolicy::kNone, "replay_read",
+                 [replay](RouteCall&& c, Responder respond) { respond(replay->Read(c)); }});
 }
 
 }  // namespace tapistry

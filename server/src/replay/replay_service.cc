@@ -19,14 +19,22 @@ ReplayChunkParser& ThreadParser() {
 
 void WriteSession(const ReplaySession& s, JsonWriter* w) {
   w->BeginObject()
-      .Key("session_id").String(s.session_id)
-      .Key("first_ts").Int(s.first_ts)
-      .Key("last_ts").Int(s.last_ts)
-      .Key("duration_ms").Int(std::max<int64_t>(0, s.last_ts - s.first_ts))
-      .Key("chunks").Int(s.chunks)
-      .Key("bytes").Int(s.bytes)
-      .Key("events").Int(s.events)
-      .Key("truncated").Bool(s.truncated)
+      .Key("session_id")
+      .String(s.session_id)
+      .Key("first_ts")
+      .Int(s.first_ts)
+      .Key("last_ts")
+      .Int(s.last_ts)
+      .Key("duration_ms")
+      .Int(std::max<int64_t>(0, s.last_ts - s.first_ts))
+      .Key("chunks")
+      .Int(s.chunks)
+      .Key("bytes")
+      .Int(s.bytes)
+      .Key("events")
+      .Int(s.events)
+      .Key("truncated")
+      .Bool(s.truncated)
       .EndObject();
 }
 
@@ -51,22 +59,35 @@ bool ParseRange(std::string_view h, uint64_t size, uint64_t* from, uint64_t* to)
 
 }  // namespace
 
-ReplayService::ReplayService(BlobStore* blobs, MetaStore* meta, RateLimiter* limiter, MetricsRegistry* metrics,
-                             Clock* clock, ReplayOptions opts)
-    : blobs_(blobs), meta_(meta), limiter_(limiter), metrics_(metrics), clock_(clock), opts_(std::move(opts)) {
-  stored_ = metrics_->GetCounter("tapistry_replay_chunks_total", "Replay chunks by outcome", "outcome=\"stored\"");
-  duplicates_ = metrics_->GetCounter("tapistry_replay_chunks_total", "Replay chunks by outcome", "outcome=\"duplicate\"");
-  stored_bytes_ = metrics_->GetCounter("tapistry_replay_stored_bytes_total", "Compressed bytes of stored replay chunks");
+ReplayService::ReplayService(BlobStore* blobs, MetaStore* meta, RateLimiter* limiter,
+                             MetricsRegistry* metrics, Clock* clock, ReplayOptions opts)
+    : blobs_(blobs),
+      meta_(meta),
+      limiter_(limiter),
+      metrics_(metrics),
+      clock_(clock),
+      opts_(std::move(opts)) {
+  stored_ = metrics_->GetCounter("tapistry_replay_chunks_total", "Replay chunks by outcome",
+                                 "outcome=\"stored\"");
+  duplicates_ = metrics_->GetCounter("tapistry_replay_chunks_total", "Replay chunks by outcome",
+                                     "outcome=\"duplicate\"");
+  stored_bytes_ = metrics_->GetCounter("tapistry_replay_stored_bytes_total",
+                                       "Compressed bytes of stored replay chunks");
 }
 
 Reply ReplayService::Refuse(int status, const char* code, const std::string& reason) {
-  metrics_->GetCounter("tapistry_ingest_rejections_total", "Refused ingestion requests by channel and reason",
-                       std::string("channel=\"replay\",reason=\"") + code + "\"")->Inc();
+  metrics_
+      ->GetCounter("tapistry_ingest_rejections_total",
+                   "Refused ingestion requests by channel and reason",
+                   std::string("channel=\"replay\",reason=\"") + code + "\"")
+      ->Inc();
   return JsonError(status, code, reason);
 }
 
-std::mutex& ReplayService::SessionLock(const std::string& project_id, const std::string& session_id) {
-  const size_t h = std::hash<std::string>()(project_id) ^ (std::hash<std::string>()(session_id) * 31);
+std::mutex& ReplayService::SessionLock(const std::string& project_id,
+                                       const std::string& session_id) {
+  const size_t h =
+      std::hash<std::string>()(project_id) ^ (std::hash<std::string>()(session_id) * 31);
   return session_locks_[h % session_locks_.size()];
 }
 
@@ -74,7 +95,8 @@ std::mutex& ReplayService::SessionLock(const std::string& project_id, const std:
 // gzip bytes: another zlib could compress the same chunk differently.
 ReplayService::Stored ReplayService::Compare(const std::string& key, const std::string& content) {
   auto bytes = blobs_->Get(key);
-  if (!bytes.ok()) return bytes.status().code() == StatusCode::kNotFound ? Stored::kAbsent : Stored::kUnreadable;
+  if (!bytes.ok())
+    return bytes.status().code() == StatusCode::kNotFound ? Stored::kAbsent : Stored::kUnreadable;
   std::string inflated;
   // The stored content is the parsed body plus a header line: bounded a little above the body,
   // by size only (our own bytes; a chunk of one repeated event compresses past any ratio).
@@ -89,10 +111,14 @@ Reply ReplayService::Accepted(const ReplayChunk& chunk, bool duplicate) {
   (duplicate ? duplicates_ : stored_)->Inc();
   JsonWriter w;
   w.BeginObject()
-      .Key("accepted").Bool(true)
-      .Key("duplicate").Bool(duplicate)
-      .Key("next_chunk").Int(chunk.chunk_index + 1)
-      .Key("server_time").Int(clock_->NowMs())
+      .Key("accepted")
+      .Bool(true)
+      .Key("duplicate")
+      .Bool(duplicate)
+      .Key("next_chunk")
+      .Int(chunk.chunk_index + 1)
+      .Key("server_time")
+      .Int(clock_->NowMs())
       .EndObject();
   Reply r;
   r.body = w.Take();
@@ -127,13 +153,16 @@ Reply ReplayService::Ingest(const RouteCall& call) {
   };
   // A chunk already under the key: a retry of the same chunk succeeds, another chunk conflicts.
   auto settle = [&](Stored st) -> Reply {
-    if (st == Stored::kUnreadable) return unavailable("the stored chunk under this key cannot be read now");
+    if (st == Stored::kUnreadable)
+      return unavailable("the stored chunk under this key cannot be read now");
     if (st == Stored::kDifferent) {
-      return Refuse(409, "chunk_conflict", "another chunk is stored as chunk " + std::to_string(chunk.chunk_index) +
-                                               " of this session; a chunk is never replaced");
+      return Refuse(409, "chunk_conflict",
+                    "another chunk is stored as chunk " + std::to_string(chunk.chunk_index) +
+                        " of this session; a chunk is never replaced");
     }
     // Idempotent: a crash after the blob and before the index is repaired here.
-    if (Status s = meta_->AddReplayChunk(project.id, info); !s.ok()) return unavailable("replay index: " + s.message());
+    if (Status s = meta_->AddReplayChunk(project.id, info); !s.ok())
+      return unavailable("replay index: " + s.message());
     return Accepted(chunk, /*duplicate=*/true);
   };
 
@@ -149,20 +178,23 @@ Reply ReplayService::Ingest(const RouteCall& call) {
   if (used + info.bytes > cap) {
     // The recording stops here: the player says so.
     (void)meta_->MarkReplayTruncated(project.id, chunk.session_id);
-    Reply r = Refuse(429, "session_cap", "the session stored " + std::to_string(used) + " of its " +
-                                             std::to_string(cap) + " compressed bytes; this chunk does not fit");
+    Reply r = Refuse(429, "session_cap",
+                     "the session stored " + std::to_string(used) + " of its " +
+                         std::to_string(cap) + " compressed bytes; this chunk does not fit");
     r.AddHeader("Retry-After", "3600");
     return r;
   }
   int retry = 1;
-  if (!limiter_->Allow("replay:s:" + project.id + ":" + chunk.session_id, limits::kReplaySessionChunksPerSecond,
-                       limits::kReplaySessionChunkBurst, 1, &retry)) {
+  if (!limiter_->Allow("replay:s:" + project.id + ":" + chunk.session_id,
+                       limits::kReplaySessionChunksPerSecond, limits::kReplaySessionChunkBurst, 1,
+                       &retry)) {
     Reply r = Refuse(429, "rate_limited", "session chunk rate over 1/s");
     r.AddHeader("Retry-After", std::to_string(retry));
     return r;
   }
   if (opts_.free_bytes && opts_.free_bytes() < opts_.min_free_bytes + gz.size()) {
-    Reply r = Refuse(503, "disk_full", "the server's disk is nearly full; replays resume when space is freed");
+    Reply r = Refuse(503, "disk_full",
+                     "the server's disk is nearly full; replays resume when space is freed");
     r.AddHeader("Retry-After", "60");
     return r;
   }
@@ -183,10 +215,13 @@ Reply ReplayService::List(const RouteCall& call) {
   if (!limit.ok()) return JsonError(400, "invalid_argument", limit.status().message());
   ReplayListOptions opts;
   opts.limit = *limit;
-  for (auto [name, field] : {std::pair<const char*, int64_t*>{"from", &opts.from_ms}, {"to", &opts.to_ms}}) {
+  for (auto [name, field] :
+       {std::pair<const char*, int64_t*>{"from", &opts.from_ms}, {"to", &opts.to_ms}}) {
     if (!req.HasQuery(name)) continue;
     auto v = ParseIntStrict(req.Query(name), limits::kEarliestQueryMs, limits::kLatestQueryMs - 1);
-    if (!v.ok()) return JsonError(400, "invalid_argument", std::string(name) + " must be a time in ms since the epoch");
+    if (!v.ok())
+      return JsonError(400, "invalid_argument",
+                       std::string(name) + " must be a time in ms since the epoch");
     *field = *v;
   }
   auto sessions = meta_->ListReplaySessions(call.project_id, opts);
@@ -214,7 +249,8 @@ Reply ReplayService::Read(const RouteCall& call) {
   if (slash == std::string_view::npos) {
     auto s = meta_->GetReplaySession(call.project_id, session);
     if (!s.ok()) return JsonError(503, "unavailable", s.status().message());
-    if (!s->has_value()) return JsonError(404, "not_found", "no recorded session " + session + " in this project");
+    if (!s->has_value())
+      return JsonError(404, "not_found", "no recorded session " + session + " in this project");
     auto chunks = meta_->ListReplayChunks(call.project_id, session);
     if (!chunks.ok()) return JsonError(503, "unavailable", chunks.status().message());
     JsonWriter w;
@@ -223,11 +259,16 @@ Reply ReplayService::Read(const RouteCall& call) {
     w.Key("chunks").BeginArray();
     for (const ReplayChunkInfo& c : *chunks) {
       w.BeginObject()
-          .Key("chunk_index").Int(c.chunk_index)
-          .Key("first_ts").Int(c.first_ts)
-          .Key("last_ts").Int(c.last_ts)
-          .Key("bytes").Int(c.bytes)
-          .Key("events").Int(c.events)
+          .Key("chunk_index")
+          .Int(c.chunk_index)
+          .Key("first_ts")
+          .Int(c.first_ts)
+          .Key("last_ts")
+          .Int(c.last_ts)
+          .Key("bytes")
+          .Int(c.bytes)
+          .Key("events")
+          .Int(c.events)
           .EndObject();
     }
     w.EndArray().EndObject();
@@ -237,13 +278,18 @@ Reply ReplayService::Read(const RouteCall& call) {
     return r;
   }
   const std::string_view tail = rest.substr(slash);
-  if (!tail.starts_with("/chunks/")) return JsonError(404, "not_found", "replay URLs are /api/replays/<session id>[/chunks/<n>]");
+  if (!tail.starts_with("/chunks/"))
+    return JsonError(404, "not_found", "replay URLs are /api/replays/<session id>[/chunks/<n>]");
   auto index = ParseIntStrict(tail.substr(8), 0, limits::kMaxReplayChunksPerSession - 1);
-  if (!index.ok()) return JsonError(404, "not_found", "a chunk number is 0.." + std::to_string(limits::kMaxReplayChunksPerSession - 1));
+  if (!index.ok())
+    return JsonError(
+        404, "not_found",
+        "a chunk number is 0.." + std::to_string(limits::kMaxReplayChunksPerSession - 1));
   const std::string key = ReplayChunkKey(call.project_id, session, *index);
   auto size = blobs_->Size(key);
   if (!size.ok()) {
-    if (size.status().code() == StatusCode::kNotFound) return JsonError(404, "not_found", "no such chunk");
+    if (size.status().code() == StatusCode::kNotFound)
+      return JsonError(404, "not_found", "no such chunk");
     return JsonError(503, "unavailable", size.status().message());
   }
   Reply r;
@@ -255,15 +301,17 @@ Reply ReplayService::Read(const RouteCall& call) {
   const std::string_view range = call.req.Header("range");
   if (!range.empty() && ParseRange(range, *size, &from, &to)) {
     if (from >= *size) {
-      Reply bad = JsonError(416, "range_not_satisfiable", "the chunk has " + std::to_string(*size) + " bytes");
+      Reply bad = JsonError(416, "range_not_satisfiable",
+                            "the chunk has " + std::to_string(*size) + " bytes");
       bad.AddHeader("Content-Range", "bytes */" + std::to_string(*size));
       return bad;
     }
     auto part = blobs_->GetRange(key, from, to - from + 1);
     if (!part.ok()) return JsonError(503, "unavailable", part.status().message());
     r.status = 206;
-    r.AddHeader("Content-Range", "bytes " + std::to_string(from) + "-" + std::to_string(from + part->size() - 1) +
-                                     "/" + std::to_string(*size));
+    r.AddHeader("Content-Range", "bytes " + std::to_string(from) + "-" +
+                                     std::to_string(from + part->size() - 1) + "/" +
+                                     std::to_string(*size));
     r.body = std::move(part).value();
     return r;
   }

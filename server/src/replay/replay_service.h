@@ -43,8 +43,8 @@ struct ReplayOptions {
 
 class ReplayService {
  public:
-  ReplayService(BlobStore* blobs, MetaStore* meta, RateLimiter* limiter, MetricsRegistry* metrics, Clock* clock,
-                ReplayOptions opts = {});
+  ReplayService(BlobStore* blobs, MetaStore* meta, RateLimiter* limiter, MetricsRegistry* metrics,
+                Clock* clock, ReplayOptions opts = {});
 
   // POST /r (admitted: call.project is set; body inflated). Blocks until the chunk is durable.
   Reply Ingest(const RouteCall& call);

@@ -20,13 +20,13 @@ const std::string kSession = "2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1";
 // A chunk of `n` mouse-move events; `salt` changes its content but not its key.
 std::string Chunk(int64_t index, int n = 3, int salt = 0, const std::string& session = kSession) {
   const int64_t t0 = kNow - 60000 + index * 1000;
-  std::string b = R"({"k":"pk_x","session_id":")" + session + R"(","chunk_index":)" + std::to_string(index) +
-                  R"(,"from_ms":)" + std::to_string(t0) + R"(,"to_ms":)" + std::to_string(t0 + 900) +
-                  R"(,"events":[)";
+  std::string b = R"({"k":"pk_x","session_id":")" + session + R"(","chunk_index":)" +
+                  std::to_string(index) + R"(,"from_ms":)" + std::to_string(t0) + R"(,"to_ms":)" +
+                  std::to_string(t0 + 900) + R"(,"events":[)";
   for (int i = 0; i < n; ++i) {
     b += (i ? "," : "") + std::string(R"({"type":3,"data":{"source":1,"positions":[{"x":)") +
-         std::to_string(i * 7 + salt) + R"(,"y":)" + std::to_string(i * 13 % 997) + R"(,"id":4,"timeOffset":0}]},"timestamp":)" +
-         std::to_string(t0 + i % 900) + "}";
+         std::to_string(i * 7 + salt) + R"(,"y":)" + std::to_string(i * 13 % 997) +
+         R"(,"id":4,"timeOffset":0}]},"timestamp":)" + std::to_string(t0 + i % 900) + "}";
   }
   return b + "]}";
 }
@@ -55,7 +55,8 @@ class ReplayServiceTest : public ::testing::Test {
     ReplayOptions o;
     o.free_bytes = [this] { return free_bytes_.load(); };
     o.min_free_bytes = 1000;
-    service_ = std::make_unique<ReplayService>(blobs_.get(), meta_.get(), &limiter_, &metrics_, &clock_, o);
+    service_ = std::make_unique<ReplayService>(blobs_.get(), meta_.get(), &limiter_, &metrics_,
+                                               &clock_, o);
   }
   Reply Send(const std::string& body) {
     RouteCall call;
@@ -130,7 +131,8 @@ TEST_F(ReplayServiceTest, ARetryIsAcceptedOnceAndAnotherChunkUnderTheKeyConflict
   std::string jsonl = Chunk(0);
   const size_t ev = jsonl.find(",\"events\":[");
   std::string lines = jsonl.substr(0, ev) + "}\n" + jsonl.substr(ev + 11, jsonl.size() - ev - 13);
-  for (size_t at = lines.find("},{\"type\""); at != std::string::npos; at = lines.find("},{\"type\"", at)) {
+  for (size_t at = lines.find("},{\"type\""); at != std::string::npos;
+       at = lines.find("},{\"type\"", at)) {
     lines.replace(at, 2, "}\n");
   }
   EXPECT_EQ(Send(lines).status, 200) << lines;
@@ -139,13 +141,20 @@ TEST_F(ReplayServiceTest, ARetryIsAcceptedOnceAndAnotherChunkUnderTheKeyConflict
   EXPECT_NE(other.body.find("chunk_conflict"), std::string::npos);
   EXPECT_EQ(Session(), before);  // nothing counted twice, nothing replaced
   std::string content;
-  ASSERT_TRUE(GunzipBounded(*blobs_->Get(ReplayChunkKey(project_->id, kSession, 0)), 1 << 20, 1000, &content).ok());
+  ASSERT_TRUE(GunzipBounded(*blobs_->Get(ReplayChunkKey(project_->id, kSession, 0)), 1 << 20, 1000,
+                            &content)
+                  .ok());
   EXPECT_NE(content.find("\"x\":0,"), std::string::npos);  // salt 0 is still there
 }
 
 TEST_F(ReplayServiceTest, BadBodiesGet4xxWithAReason) {
-  for (const auto& [body, status] : std::vector<std::pair<std::string, int>>{
-           {"", 400}, {"{", 400}, {"[]", 400}, {"{\"session_id\":1}", 400}, {Chunk(-1), 400}, {Chunk(4000), 400}}) {
+  for (const auto& [body, status] :
+       std::vector<std::pair<std::string, int>>{{"", 400},
+                                                {"{", 400},
+                                                {"[]", 400},
+                                                {"{\"session_id\":1}", 400},
+                                                {Chunk(-1), 400},
+                                                {Chunk(4000), 400}}) {
     Reply r = Send(body);
     EXPECT_EQ(r.status, status) << body;
     EXPECT_NE(r.body.find("\"reason\""), std::string::npos) << r.body;
@@ -226,7 +235,8 @@ TEST_F(ReplayServiceTest, APowerCutAnywhereInAWriteNeverLosesAnAcknowledgedChunk
   int crashes = 0, acknowledged = 0, n = 1;
   for (const auto& [op, count] : calls) {
     for (int k = 0; k < count; ++k, ++n) {
-      SCOPED_TRACE("crash after call " + std::to_string(k) + " of kind " + std::to_string(static_cast<int>(op)));
+      SCOPED_TRACE("crash after call " + std::to_string(k) + " of kind " +
+                   std::to_string(static_cast<int>(op)));
       env.CrashAfter(op, "", k);
       Reply r = Send(Chunk(0, 3, 0, session(n)));
       if (!env.crashed()) {
@@ -318,9 +328,11 @@ TEST_F(ReplayServiceTest, TheReadRoutesListSessionsAndServeChunks) {
   ASSERT_EQ(tail.status, 206);
   EXPECT_EQ(tail.body, chunk.body.substr(10));
   EXPECT_EQ(Read("/api/replays/" + kSession + "/chunks/1", "bytes=999999-").status, 416);
-  for (const std::string& missing : std::vector<std::string>{"/api/replays/" + kSession + "/chunks/2", "/api/replays/" + kSession + "/chunks/x",
-        "/api/replays/" + kSession + "/chunks/-1", "/api/replays/not-a-uuid", "/api/replays/" + kSession + "/x",
-        "/api/replays/4b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1"}) {
+  for (const std::string& missing : std::vector<std::string>{
+           "/api/replays/" + kSession + "/chunks/2", "/api/replays/" + kSession + "/chunks/x",
+           "/api/replays/" + kSession + "/chunks/-1", "/api/replays/not-a-uuid",
+           "/api/replays/" + kSession + "/x",
+           "/api/replays/4b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1"}) {
     EXPECT_EQ(Read(missing).status, 404) << missing;
   }
   // Another project sees none of it.
