@@ -8,7 +8,7 @@
 //               [--only SUBSTR] [--leave N] [--bots PCT]
 // --queries 4 times the overviews; 5 also every other dashboard query (heatmap, element heatmap,
 // layouts, scroll map, elements, each breakdown dimension, path autocomplete, filtered, hourly and
-// bots-included overviews). --bots (default 3): the share of sessions whose events score 85-95
+// bots-included overviews, and funnels). --bots (default 3): the share of sessions whose events score 85-95
 // (headless browsers, crawlers); chosen from the session id, so every other field is the same at
 // any value.
 // --keep leaves the store on disk; --reuse times queries on a store a --keep run left.
@@ -23,12 +23,14 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "store/embedded/embedded_event_store.h"
 #include "tapistry/event_store.h"
+#include "tapistry/funnel.h"
 
 namespace tapistry {
 namespace {
@@ -503,6 +505,37 @@ int Main(int argc, char** argv) {
              " bots pv=" + std::to_string(o->totals.pageviews - r->totals.pageviews) +
              " bots visitors=" + std::to_string(o->totals.visitors - r->totals.visitors);
     });
+    // Issue 11: funnels over the 30 days — 4 busy pages in order (session, 1-day window),
+    // broken down, per visitor, strict, any order, and 10 steps.
+    auto funnel = [&](size_t nsteps, FunnelMode mode, FunnelUnit unit, std::optional<Dimension> by) {
+      FunnelQuery q;
+      q.project_id = f.project_id;
+      q.from_day = f.from_day;
+      q.to_day = f.to_day;
+      q.mode = mode;
+      q.unit = unit;
+      q.breakdown = by;
+      for (size_t i = 0; i < nsteps; ++i) {
+        FunnelStep s;
+        s.path = i == 0 ? "/" : "/section-" + std::to_string((i + 1) % 37) + "/page-" + std::to_string(i + 1);
+        q.steps.push_back(s);
+      }
+      return [&st, &failed, q] {
+        auto r = st.Funnel(q);
+        if (!r.ok()) return failed("funnel", r.status());
+        std::string out = "units=";
+        for (const FunnelStepResult& s : r->steps) out += std::to_string(s.units) + (&s == &r->steps.back() ? "" : "/");
+        if (!r->breakdown.empty()) out += " rows=" + std::to_string(r->breakdown.size());
+        return out;
+      };
+    };
+    time_query("funnel 4 pages 30d", funnel(4, FunnelMode::kSequential, FunnelUnit::kSession, std::nullopt));
+    time_query("funnel 4 pages 30d by device", funnel(4, FunnelMode::kSequential, FunnelUnit::kSession, Dimension::kDevice));
+    time_query("funnel 4 pages 30d by country", funnel(4, FunnelMode::kSequential, FunnelUnit::kSession, Dimension::kCountry));
+    time_query("funnel 4 pages 30d visitor", funnel(4, FunnelMode::kSequential, FunnelUnit::kVisitor, std::nullopt));
+    time_query("funnel 4 pages 30d strict", funnel(4, FunnelMode::kStrict, FunnelUnit::kSession, std::nullopt));
+    time_query("funnel 4 pages 30d any order", funnel(4, FunnelMode::kAnyOrder, FunnelUnit::kSession, std::nullopt));
+    time_query("funnel 10 pages 30d", funnel(10, FunnelMode::kSequential, FunnelUnit::kSession, std::nullopt));
   }
   std::printf("rss after import           %.0f MB\n", rss_after_import);
   std::printf("peak rss                   %.0f MB\n", PeakRssMb());

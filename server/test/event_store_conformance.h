@@ -42,6 +42,7 @@
 #include "tapistry/clock.h"
 #include "test_events.h"
 #include "tapistry/event_store.h"
+#include "tapistry/funnel.h"
 
 namespace tapistry::conformance {
 
@@ -975,6 +976,115 @@ TYPED_TEST_P(EventStoreConformanceTest, HourlySeriesCountsEachHourOnItsOwn) {
   EXPECT_EQ(eight.status().code(), StatusCode::kInvalidArgument);
 }
 
+// Funnels on generated traffic (RandomTraffic: ties at one millisecond, sessions crossing
+// midnight, visitors with several sessions over days, bots) against the brute-force reference:
+// every mode and unit, windows from 0 to days, repeated steps, each step kind, exclusions and
+// breakdowns, with and without bots — spread over segments and the write buffer.
+TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic) {
+  std::vector<Event> events = RandomTraffic(303, "f", 1500, 6);
+  std::mt19937_64 rng(7);
+  const char* props[] = {"{}", R"({"plan":"pro"})", R"({"plan":"team","n":3})", R"({"n":3,"ok":true})",
+                         R"({"plan":1})"};
+  for (Event& e : events) {
+    if (e.type == EventType::kCustom) e.props = props[rng() % 5];
+  }
+  for (size_t i = 0, batch = 0; i < events.size(); ++batch) {
+    const size_t n = std::min<size_t>(events.size() - i, 700 + batch * 91 % 300);
+    this->Append(std::vector<Event>(events.begin() + i, events.begin() + i + n), batch + 1);
+    if (batch % 4 != 3) {
+      ASSERT_TRUE(this->store_->Flush().ok());
+    }
+    i += n;
+  }
+  auto step = [&]() {
+    FunnelStep s;
+    switch (rng() % 10) {
+      case 0:
+      case 1:
+      case 2:
+      case 8:
+      case 9: {
+        const char* paths[] = {"/", "/pricing", "/docs", "/blog", "/signup", "/docs/api"};
+        s.path = paths[rng() % 6];
+        s.path_match = static_cast<PathMatch>(rng() % 3);
+        break;
+      }
+      case 3:
+        s.path = rng() % 2 ? "^/(docs|blog)" : "post-[0-9]$";
+        s.path_match = PathMatch::kRegex;
+        break;
+      case 4:
+      case 5:
+        s.type = FunnelStepType::kClick;
+        if (rng() % 2) s.selector = rng() % 2 ? "a.buy" : "button#go";
+        if (s.selector.empty() || rng() % 3 == 0) s.selector_hash = 11 + rng() % 3;
+        if (rng() % 4 == 0) s.path = "/docs";
+        break;
+      default:
+        s.type = FunnelStepType::kCustom;
+        s.name = rng() % 2 ? "signup" : "purchase";
+        if (rng() % 2) {
+          s.property = rng() % 2 ? "plan" : "n";
+          const char* values[] = {"pro", "team", "3", "1", "true"};
+          s.value = values[rng() % 5];
+        }
+        break;
+    }
+    return s;
+  };
+  const int64_t windows[] = {0, 1000, 60000, 3600000, 86400000, 3 * 86400000LL};
+  const Dimension dims[] = {Dimension::kDevice, Dimension::kCountry, Dimension::kPage,
+                            Dimension::kReferrer, Dimension::kUtmSource, Dimension::kBrowser};
+  int queries = 0, converting = 0, dropping = 0;
+  uint64_t excluded = 0;
+  for (int mode = 0; mode < 3; ++mode) {
+    for (int unit = 0; unit < 2; ++unit) {
+      for (int k = 0; k < 20; ++k) {
+        FunnelQuery q;
+        q.project_id = "f";
+        q.from_day = kDay0 + static_cast<int32_t>(rng() % 3);
+        q.to_day = q.from_day + static_cast<int32_t>(rng() % 3);
+        q.mode = static_cast<FunnelMode>(mode);
+        q.unit = static_cast<FunnelUnit>(unit);
+        q.window_ms = windows[rng() % 6];
+        // Any order over visitors enumerates a lot in the reference: fewer steps there.
+        const size_t nsteps = 1 + rng() % (mode == 2 && unit == 1 ? 3 : 4);
+        for (size_t i = 0; i < nsteps; ++i) {
+          q.steps.push_back(i > 0 && rng() % 5 == 0 ? q.steps[rng() % i] : step());  // repeats
+        }
+        if (nsteps >= 2 && rng() % 3 == 0) {
+          FunnelExclusion x;
+          x.step = step();
+          x.from_step = 1 + rng() % (nsteps - 1);
+          x.to_step = x.from_step + 1 + rng() % (nsteps - x.from_step);
+          q.exclusions.push_back(x);
+        }
+        if (rng() % 3 == 0) {
+          q.breakdown = dims[rng() % 6];
+          q.breakdown_limit = 1 + rng() % 6;
+        }
+        q.include_bots = rng() % 4 == 0;
+        ++queries;
+        const auto want = this->ref_.Funnel(q);
+        ASSERT_TRUE(want.ok()) << want.status().ToString();
+        if (nsteps >= 2 && want->steps.back().units > 0) ++converting;
+        if (!want->steps.empty() && want->steps.back().units < want->steps[0].units) ++dropping;
+        excluded += want->excluded_units;
+        const std::string what = std::string("funnel mode=") + FunnelModeName(q.mode) +
+                                 " unit=" + FunnelUnitName(q.unit) + " query " + std::to_string(k);
+        EXPECT_EQ("", Differs(what, this->store_->Funnel(q), want));
+      }
+    }
+  }
+  // The queries are not vacuous: many multi-step funnels convert, many lose units on the way,
+  // and exclusions remove some.
+  EXPECT_EQ(queries, 120);
+  EXPECT_GE(converting, 30);
+  EXPECT_GE(dropping, 40);
+  EXPECT_GT(excluded, 0u);
+  std::printf("funnels: %d queries, %d convert, %d drop, %llu units excluded\n", queries, converting, dropping, static_cast<unsigned long long>(excluded));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWithZeros,
                             CountsPageviewsSessionsAndVisitors,
                             SessionCrossingMidnightCountsOnceInTotals,
@@ -988,6 +1098,7 @@ REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWith
                             AnalyticsMatchTheReferenceUnderEveryFilter,
                             ThousandsOfRandomEventsMatchTheReference, BotsAreLeftOutUnlessIncluded,
                             HourlySeriesCountsEachHourOnItsOwn,
-                            ElementHeatmapEdgesMatchTheReference);
+                            ElementHeatmapEdgesMatchTheReference,
+                            FunnelsMatchTheReferenceOnRandomTraffic);
 
 }  // namespace tapistry::conformance

@@ -57,6 +57,7 @@ enum class QueryKind {
   kLiveVisitors,
   kListEvents,
   kFunnel,
+  kFunnelMembers,
   kElementHeatmap,
   kLayouts
 };
@@ -73,13 +74,13 @@ struct Query {
   int64_t since_ms = 0;
   std::optional<EventType> type;
   FunnelQuery funnel;
+  size_t furthest = 0;  // funnel_members
 };
 
 // Parses a case's query (golden/README.md lists the keys of each kind).
 Status ParseQuery(std::string_view json, Query* out);
 
-// The store's answer as result JSON (result_json.h). Funnels are answered only by a
-// reference::ReferenceEventStore: for any other store, nullopt (no backend has an engine yet).
+// The store's answer as result JSON (result_json.h); nullopt for a query kind it cannot ask.
 std::optional<std::string> Answer(EventStore& store, const Query& q);
 
 // Structural JSON equality: objects as key sets, arrays in order, integers exact, other numbers

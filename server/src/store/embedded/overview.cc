@@ -9,7 +9,7 @@
 #include "store/embedded/rollup.h"
 #include "store/embedded/row_filter.h"
 #include "store/embedded/thread_pool.h"
-#include "store/embedded/uuid_union.h"
+#include "store/embedded/unit_rows.h"
 
 namespace tapistry::store {
 namespace {
@@ -43,9 +43,6 @@ struct SessionSums {
 struct Part {
   Status status;
   CompiledFilter filter;
-  std::shared_ptr<const std::vector<Uuid>> sessions;  // sorted dictionary
-  std::shared_ptr<const std::vector<Uuid>> visitors;
-  int union_index = -1;  // index in the union inputs; -1 when the filter excludes every row
 
   uint64_t pageviews = 0;
   uint64_t sessions_selected = 0, visitors_selected = 0;
@@ -64,7 +61,7 @@ bool ByCount(const TopPage& a, const TopPage& b) {
 
 // Phase A for a segment on an unfiltered query: everything comes from its aggregates; only the
 // sessions other sources also hold are expanded into (session, path) pairs.
-Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, Part* p) {
+Status AggregatePart(const Source& src, const UnitIds& ids, size_t i, Part* p) {
   PageviewAggregates agg;
   TAP_RETURN_IF_ERROR(src.LoadPageviewAggregates(&agg));
   StringColumn scratch;
@@ -81,7 +78,7 @@ Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, Part*
   }
   // session_paths: a count per session, a code width, then every session's codes back to back.
   // Only sessions other sources also hold need their codes read.
-  const std::vector<uint32_t>& sgid = sessions_u.gid[p->union_index];
+  const std::vector<uint32_t>& sgid = ids.SessionGids(i);
   struct Shared {
     uint32_t gid;
     uint64_t first, n;
@@ -92,7 +89,7 @@ Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, Part*
   for (uint32_t s = 0; s < sgid.size(); ++s) {
     uint64_t n;
     if (!r.GetVarint64(&n) || n > npaths) return Status::Corruption("segment: session paths");
-    if (sessions_u.multiplicity[sgid[s]] > 1) shared.push_back({sgid[s], total, n});
+    if (ids.Shared(sgid[s])) shared.push_back({sgid[s], total, n});
     total += n;
   }
   uint8_t width;
@@ -113,7 +110,7 @@ Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, Part*
   p->sums = {agg.sessions_with_pageviews, agg.bounced_sessions, agg.total_duration_ms};
   const int64_t day_start = int64_t{src.day()} * kDayMs;
   for (uint32_t s = 0; s < sgid.size(); ++s) {
-    if (sessions_u.multiplicity[sgid[s]] <= 1) continue;
+    if (!ids.Shared(sgid[s])) continue;
     const uint32_t pv = agg.SessionStat(s, PageviewAggregates::kPageviews);
     const uint32_t first = agg.SessionStat(s, PageviewAggregates::kFirstTsInDay);
     const uint32_t dur = agg.SessionStat(s, PageviewAggregates::kDuration);
@@ -127,13 +124,12 @@ Status AggregatePart(const Source& src, const UuidUnionResult& sessions_u, Part*
     p->shared.push_back({sgid[s], src.day(), pv, day_start + first, day_start + first + dur});
   }
   p->sessions_selected = sgid.size();
-  p->visitors_selected = p->visitors->size();
+  p->visitors_selected = ids.visitors[i]->size();
   return Status::Ok();
 }
 
 // Phase A for one source: pageviews, per-path counts and the selected sessions/visitors.
-Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const UuidUnionResult& visitors_u,
-                bool filtered, Part* p) {
+Status ScanPart(const Source& src, const UnitIds& ids, size_t i, bool filtered, Part* p) {
   ColumnMask need = Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kTs) | p->filter.columns;
   if (filtered) need |= Bit(ColumnId::kAnonymous);
   Columns scratch;
@@ -149,7 +145,7 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
   TAP_RETURN_IF_ERROR(src.SessionOrder(&run_storage, &order));
   const std::vector<uint32_t>* runs = &run_storage;
   const size_t nsess = runs->size();
-  if (nsess != sessions_u.gid[p->union_index].size()) return Status::Corruption("session runs disagree with the dictionary");
+  if (nsess != ids.SessionGids(i).size()) return Status::Corruption("session runs disagree with the dictionary");
   const uint32_t* ord = order.empty() ? nullptr : order.data();
 
   p->path_dict.dict = c.str[kStrPath].dict;
@@ -160,7 +156,7 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
   const uint8_t* type = c.type.data();
   const int64_t* ts = c.ts.data();
   const uint32_t* path = c.str[kStrPath].codes.data();
-  const std::vector<uint32_t>& sgid = sessions_u.gid[p->union_index];
+  const std::vector<uint32_t>& sgid = ids.SessionGids(i);
   std::vector<uint8_t> visitor_seen;
   if (filtered) visitor_seen.assign(c.anonymous.dict.size(), 0);
 
@@ -169,7 +165,7 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
   for (uint32_t s = 0; s < runs->size(); ++s) {
     const size_t end = row + (*runs)[s];
     const uint32_t gid = sgid[s];
-    const bool shared = sessions_u.multiplicity[gid] > 1;
+    const bool shared = ids.Shared(gid);
     bool any = false;
     uint32_t session_pv = 0;
     int64_t first_ts = INT64_MAX, last_ts = INT64_MIN;
@@ -183,7 +179,7 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
         uint32_t v = c.anonymous.codes[r];
         if (!visitor_seen[v]) {
           visitor_seen[v] = 1;
-          p->visitor_gids.push_back(visitors_u.gid[p->union_index][v]);
+          p->visitor_gids.push_back(ids.VisitorGids(i)[v]);
         }
       }
       if (type[r] != kPageView) continue;
@@ -209,7 +205,7 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
   p->pageviews = pageviews;
   if (all) {
     p->sessions_selected = nsess;
-    p->visitors_selected = p->visitors->size();
+    p->visitors_selected = ids.visitors[i]->size();
   } else {
     p->sessions_selected = p->session_gids.size();
     p->visitors_selected = p->visitor_gids.size();
@@ -222,8 +218,7 @@ Status ScanPart(const Source& src, const UuidUnionResult& sessions_u, const Uuid
 // segment, the filter selects whole sessions — and of each, with a path filter, the rows of that
 // path, which the (session, path) stats summarize. The result is what ScanPart computes from the
 // rows. *answered is false when the segment cannot answer this way.
-Status SessionRollupPart(const Source& src, const UuidUnionResult& sessions_u,
-                         const UuidUnionResult& visitors_u, bool* answered, Part* p) {
+Status SessionRollupPart(const Source& src, const UnitIds& ids, size_t i, bool* answered, Part* p) {
   using F = SessionAttributes;
   *answered = false;
   const CompiledFilter& cf = p->filter;
@@ -250,8 +245,8 @@ Status SessionRollupPart(const Source& src, const UuidUnionResult& sessions_u,
   if (cf.device) TAP_RETURN_IF_ERROR(attrs.Load({F::kDevice}));
   if (cf.viewport_bucket) TAP_RETURN_IF_ERROR(attrs.Load({F::kViewport}));
   const size_t nsess = attrs.sessions;
-  const std::vector<uint32_t>& sgid = sessions_u.gid[p->union_index];
-  const std::vector<uint32_t>& vgid = visitors_u.gid[p->union_index];
+  const std::vector<uint32_t>& sgid = ids.SessionGids(i);
+  const std::vector<uint32_t>& vgid = ids.VisitorGids(i);
   if (sgid.size() != nsess) return Status::Corruption("segment: session dictionary size");
 
   StringColumn scratch;
@@ -320,7 +315,7 @@ Status SessionRollupPart(const Source& src, const UuidUnionResult& sessions_u,
     uint32_t pv;
     int64_t first_ts = day_start + first, last_ts = first_ts + dur;
     const uint32_t gid = sgid[s];
-    const bool shared = sessions_u.multiplicity[gid] > 1;
+    const bool shared = ids.Shared(gid);
     if (cf.path_code) {
       pv = path_stats.pageviews[k];
       const uint32_t lo = path_stats.first_offset[k], span = path_stats.span[k];
@@ -372,52 +367,42 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
   const bool filtered = !pred.empty();
   std::vector<Part> parts(sources.size());
 
-  // Phase 0: compile the filter against each source and fetch its uuid dictionaries.
+  // Phase 0: compile the filter against each source; then the global session and visitor ids.
+  std::vector<uint8_t> read(sources.size(), 0);
   ParallelFor(sources.size(), [&](size_t i) {
     Part& p = parts[i];
-    const Source& src = *sources[i];
-    p.status = CompileFilter(pred, src, &p.filter);
-    if (!p.status.ok() || p.filter.state == CompiledFilter::State::kNone || src.rows() == 0) return;
-    p.status = src.UuidDict(ColumnId::kSession, &p.sessions);
-    if (p.status.ok()) p.status = src.UuidDict(ColumnId::kAnonymous, &p.visitors);
+    p.status = CompileFilter(pred, *sources[i], &p.filter);
+    read[i] = p.status.ok() && p.filter.state != CompiledFilter::State::kNone;
   });
-  std::vector<std::span<const Uuid>> sess_lists, visitor_lists;
-  std::vector<size_t> live;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (!parts[i].status.ok()) return parts[i].status;
-    if (parts[i].sessions == nullptr) continue;
-    parts[i].union_index = static_cast<int>(live.size());
-    live.push_back(i);
-    sess_lists.emplace_back(*parts[i].sessions);
-    visitor_lists.emplace_back(*parts[i].visitors);
+  for (const Part& p : parts) {
+    if (!p.status.ok()) return p.status;
   }
   // Visitor ids are needed per entry only to combine several sources of one day or a filter;
   // otherwise the union's size is the whole answer.
   bool multi_source_day = false;
   {
     std::vector<int32_t> days;
-    for (size_t i : live) days.push_back(sources[i]->day());
+    for (size_t i = 0; i < sources.size(); ++i) {
+      if (read[i] && sources[i]->rows() > 0) days.push_back(sources[i]->day());
+    }
     std::sort(days.begin(), days.end());
     multi_source_day = std::adjacent_find(days.begin(), days.end()) != days.end();
   }
-  const bool visitor_gids = filtered || multi_source_day;
-  UuidUnionResult sessions_u, visitors_u;
-  ParallelFor(2, [&](size_t i) {
-    if (i == 0) sessions_u = UnionSortedUuids(sess_lists);
-    if (i == 1) visitors_u = UnionSortedUuids(visitor_lists, visitor_gids);
-  });
+  UnitIds ids;
+  TAP_RETURN_IF_ERROR(LoadUnitIds(sources, read, {true, true, filtered || multi_source_day}, &ids));
+  const std::vector<size_t>& live = ids.live;
 
   // Phase A: scan the rows.
   ParallelFor(live.size(), [&](size_t k) {
     Part& p = parts[live[k]];
     const Source& src = *sources[live[k]];
     if (!filtered && src.HasPageviewAggregates()) {
-      p.status = AggregatePart(src, sessions_u, &p);
+      p.status = AggregatePart(src, ids, live[k], &p);
       return;
     }
     bool answered = false;
-    p.status = SessionRollupPart(src, sessions_u, visitors_u, &answered, &p);
-    if (p.status.ok() && !answered) p.status = ScanPart(src, sessions_u, visitors_u, filtered, &p);
+    p.status = SessionRollupPart(src, ids, live[k], &answered, &p);
+    if (p.status.ok() && !answered) p.status = ScanPart(src, ids, live[k], filtered, &p);
   });
   for (size_t i : live) {
     if (!parts[i].status.ok()) return parts[i].status;
@@ -434,9 +419,9 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
     if (day < f.from_day || day > f.to_day) return Status::Internal("overview source outside the day range");
     by_day[day - f.from_day].push_back(i);
   }
-  auto gids_of = [&](const Part& p, bool sessions) -> const std::vector<uint32_t>& {
-    if (!filtered) return sessions ? sessions_u.gid[p.union_index] : visitors_u.gid[p.union_index];
-    return sessions ? p.session_gids : p.visitor_gids;
+  auto gids_of = [&](size_t i, bool sessions) -> const std::vector<uint32_t>& {
+    if (!filtered) return sessions ? ids.SessionGids(i) : ids.VisitorGids(i);
+    return sessions ? parts[i].session_gids : parts[i].visitor_gids;
   };
   // Distinct ids of a day several sources hold (a partition's segments, the memtable, the bots'
   // partition): each global id remembers the last day it was counted for, so a day costs one
@@ -459,12 +444,12 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
       t.visitors = parts[by_day[d][0]].visitors_selected;
     } else if (by_day[d].size() > 1) {
       if (session_day.empty()) {
-        session_day.assign(sessions_u.distinct, -1);
-        visitor_day.assign(visitors_u.distinct, -1);
+        session_day.assign(ids.session_ids.distinct, -1);
+        visitor_day.assign(ids.visitor_ids.distinct, -1);
       }
       for (size_t i : by_day[d]) {
-        t.sessions += count_new(gids_of(parts[i], true), d, &session_day);
-        t.visitors += count_new(gids_of(parts[i], false), d, &visitor_day);
+        t.sessions += count_new(gids_of(i, true), d, &session_day);
+        t.visitors += count_new(gids_of(i, false), d, &visitor_day);
       }
     }
     out.totals.pageviews += t.pageviews;
@@ -483,46 +468,44 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
       }
       records.insert(records.end(), p.shared.begin(), p.shared.end());
     }
-    std::sort(records.begin(), records.end(), [](const SessionRecord& a, const SessionRecord& b) {
-      return a.gid != b.gid ? a.gid < b.gid : a.day < b.day;
-    });
     auto add = [](OverviewTotals* t, const SessionSums& s) {
       t->sessions_with_pageviews += s.with_pageviews;
       t->bounced_sessions += s.bounced;
       t->total_duration_ms += s.duration_ms;
     };
-    for (size_t a = 0; a < records.size();) {
-      uint64_t pv = 0;
-      int64_t first = INT64_MAX, last = INT64_MIN;
-      size_t b = a;
-      for (; b < records.size() && records[b].gid == records[a].gid;) {
-        uint64_t day_pv = 0;
-        int64_t day_first = INT64_MAX, day_last = INT64_MIN;
-        const int32_t day = records[b].day;
-        for (; b < records.size() && records[b].gid == records[a].gid && records[b].day == day; ++b) {
-          day_pv += records[b].pageviews;
-          day_first = std::min(day_first, records[b].first_ts);
-          day_last = std::max(day_last, records[b].last_ts);
-        }
-        SessionSums ds;
-        ds.Add(day_pv, day_first, day_last);
-        add(&out.series[day - f.from_day].totals, ds);
-        pv += day_pv;
-        first = std::min(first, day_first);
-        last = std::max(last, day_last);
-      }
-      SessionSums ts;
-      ts.Add(pv, first, last);
-      add(&out.totals, ts);
-      a = b;
-    }
+    TAP_RETURN_IF_ERROR(ForEachSharedSession(
+        records, [](const SessionRecord& a, const SessionRecord& b) { return a.day < b.day; },
+        [&](std::span<const SessionRecord> session) {
+          uint64_t pv = 0;
+          int64_t first = INT64_MAX, last = INT64_MIN;
+          for (size_t b = 0; b < session.size();) {
+            uint64_t day_pv = 0;
+            int64_t day_first = INT64_MAX, day_last = INT64_MIN;
+            const int32_t day = session[b].day;
+            for (; b < session.size() && session[b].day == day; ++b) {
+              day_pv += session[b].pageviews;
+              day_first = std::min(day_first, session[b].first_ts);
+              day_last = std::max(day_last, session[b].last_ts);
+            }
+            SessionSums ds;
+            ds.Add(day_pv, day_first, day_last);
+            add(&out.series[day - f.from_day].totals, ds);
+            pv += day_pv;
+            first = std::min(first, day_first);
+            last = std::max(last, day_last);
+          }
+          SessionSums ts;
+          ts.Add(pv, first, last);
+          add(&out.totals, ts);
+          return Status::Ok();
+        }));
   }
 
   if (!filtered) {
-    out.totals.sessions = sessions_u.distinct;
-    out.totals.visitors = visitors_u.distinct;
+    out.totals.sessions = ids.session_ids.distinct;
+    out.totals.visitors = ids.visitor_ids.distinct;
   } else {
-    std::vector<uint64_t> sbits((sessions_u.distinct + 63) / 64), vbits((visitors_u.distinct + 63) / 64);
+    std::vector<uint64_t> sbits((ids.session_ids.distinct + 63) / 64), vbits((ids.visitor_ids.distinct + 63) / 64);
     for (size_t i : live) {
       for (uint32_t g : parts[i].session_gids) sbits[g >> 6] |= uint64_t{1} << (g & 63);
       for (uint32_t g : parts[i].visitor_gids) vbits[g >> 6] |= uint64_t{1} << (g & 63);

@@ -36,6 +36,9 @@ class Source {
   // How rows group by session: runs[j] = rows of session dictionary entry j, taken in `order`
   // (row indices); `order` is left empty when rows are already grouped (segments).
   virtual Status SessionOrder(std::vector<uint32_t>* runs, std::vector<uint32_t>* order) const = 0;
+  // Whether each session's rows are contiguous and in (ts, event_id) order (segments are
+  // written so); memtable copies keep append order.
+  virtual bool SessionOrdered() const { return false; }
   // Precomputed page-view aggregates (segments); false when the source has none (memtable).
   virtual bool HasPageviewAggregates() const { return false; }
   virtual Status LoadPageviewAggregates(PageviewAggregates*) const {
@@ -72,6 +75,7 @@ class SegmentSource final : public Source {
     order->clear();
     return seg_->LoadSessionRuns(runs);
   }
+  bool SessionOrdered() const override { return true; }
   bool HasPageviewAggregates() const override {
     return seg_->footer().FindAggregate(StreamKind::kPathStats) != nullptr;
   }

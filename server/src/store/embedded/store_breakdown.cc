@@ -21,7 +21,7 @@
 #include "store/embedded/embedded_event_store.h"
 #include "store/embedded/row_filter.h"
 #include "store/embedded/thread_pool.h"
-#include "store/embedded/uuid_union.h"
+#include "store/embedded/unit_rows.h"
 
 namespace tapistry::store {
 namespace {
@@ -134,7 +134,7 @@ class LocalValues {
 
 // A session that other sources also hold: its first selected page view in this source.
 struct SharedSession {
-  uint32_t sgid;
+  uint32_t gid;  // the session's
   int64_t ts;
   uint32_t part;
   uint32_t row;  // of that page view in the source (kUnknownRow: `session` and `offset` locate it)
@@ -150,8 +150,6 @@ constexpr uint32_t kUnknownRow = UINT32_MAX;
 struct Part {
   Status status;
   CompiledFilter filter;
-  std::shared_ptr<const std::vector<Uuid>> visitors, sessions;
-  int union_index = -1;  // -1: no row of this source can be selected
   LocalValues values;
   std::vector<uint64_t> pageviews;  // by local value
   std::vector<uint64_t> pairs;      // local value << 32 | visitor gid (duplicates allowed)
@@ -168,8 +166,7 @@ struct Context {
   bool session_level;
   bool filtered;
   const EventFilter* f;
-  const UuidUnionResult* visitors_u;
-  const UuidUnionResult* sessions_u;
+  const UnitIds* ids;  // global visitor ids; session ids for session-level dimensions
 };
 
 // Marks `local` visitor codes once each into p->selected_visitors.
@@ -232,7 +229,7 @@ Status RollupPart(const Source& src, size_t i, const Context& cx, uint8_t need, 
   if ((attrs.uniform & need) != need) return Status::Ok();  // the caller scans the rows
   *answered = true;
   const size_t nsess = attrs.sessions;
-  const std::vector<uint32_t>& vgid = cx.visitors_u->gid[p->union_index];
+  const std::vector<uint32_t>& vgid = cx.ids->VisitorGids(i);
   const CompiledFilter& cf = p->filter;
   // Each session's visitor as a global id, and whether the filter selects it (whole sessions:
   // the filtered attributes are constant within each).
@@ -273,7 +270,7 @@ Status RollupPart(const Source& src, size_t i, const Context& cx, uint8_t need, 
     TAP_RETURN_IF_ERROR(src.StringDict(StringColumnId(kEntryColumns[k]), &scratch, &dict));
     const std::vector<uint32_t> value_of = p->values.FromDict(*dict);
     p->pageviews.assign(p->values.values().size(), 0);
-    const std::vector<uint32_t>& sgid = cx.sessions_u->gid[p->union_index];
+    const std::vector<uint32_t>& sgid = cx.ids->SessionGids(i);
     if (sgid.size() != nsess) return Corrupt("session dictionary size");
     const int64_t day_start = int64_t{src.day()} * kDayMs;
     p->pairs.reserve(nsess);
@@ -283,7 +280,7 @@ Status RollupPart(const Source& src, size_t i, const Context& cx, uint8_t need, 
       const uint32_t code = attrs.entry[k][s];
       if (code >= value_of.size()) return Corrupt("session entry code");
       const uint32_t value = value_of[code];
-      if (cx.sessions_u->multiplicity[sgid[s]] <= 1) {
+      if (!cx.ids->Shared(sgid[s])) {
         p->pairs.push_back((uint64_t{value} << 32) | visitor[s]);
         p->pageviews[value] += pv;
         continue;
@@ -423,7 +420,7 @@ Status ScanPart(const Source& src, size_t i, const Context& cx, Part* p) {
   std::vector<uint32_t> value_of_row;
   MapRows(c, cx.d, p, &value_of_row);
   p->pageviews.assign(p->values.values().size(), 0);
-  const std::vector<uint32_t>& vgid = cx.visitors_u->gid[p->union_index];
+  const std::vector<uint32_t>& vgid = cx.ids->VisitorGids(i);
   if (vgid.size() != c.anonymous.dict.size())
     return Status::Internal("visitor dictionary changed during a query");
   const std::vector<uint32_t>& anon = c.anonymous.codes;
@@ -441,7 +438,7 @@ Status ScanPart(const Source& src, size_t i, const Context& cx, Part* p) {
     }
     return Status::Ok();
   }
-  const std::vector<uint32_t>& sgid = cx.sessions_u->gid[p->union_index];
+  const std::vector<uint32_t>& sgid = cx.ids->SessionGids(i);
   if (sgid.size() != runs.size())
     return Status::Internal("session dictionary changed during a query");
   const bool by_id = !order.empty();
@@ -462,7 +459,7 @@ Status ScanPart(const Source& src, size_t i, const Context& cx, Part* p) {
     }
     if (pv == 0) continue;
     const uint32_t value = value_of_row[first], v = vgid[anon[first]];
-    if (cx.sessions_u->multiplicity[sgid[s]] <= 1) {
+    if (!cx.ids->Shared(sgid[s])) {
       p->pairs.push_back((uint64_t{value} << 32) | v);
       p->pageviews[value] += pv;
     } else {
@@ -491,7 +488,7 @@ void Bucket(Part* p) {
 Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dimension d, size_t limit) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
   const RowPredicate pred = RowPredicate::FromFilter(f);
-  Context cx{d, SessionLevel(d), !pred.empty(), &f, nullptr, nullptr};
+  Context cx{d, SessionLevel(d), !pred.empty(), &f, nullptr};
   ColumnMask mem = Bit(ColumnId::kType) | Bit(ColumnId::kAnonymous) | ValueColumns(d) |
                    Bit(ColumnId::kPath) | Bit(ColumnId::kDevice) | Bit(ColumnId::kViewportW);
   if (cx.session_level)
@@ -503,32 +500,20 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
   parts.reserve(sources.size());
   for (size_t i = 0; i < sources.size(); ++i) parts.emplace_back(d);
 
-  // Phase 0: filters and dictionaries; then global visitor (and session) ids.
+  // Phase 0: filters; then global visitor (and session) ids.
+  std::vector<uint8_t> read(sources.size(), 0);
   ParallelFor(sources.size(), [&](size_t i) {
     Part& p = parts[i];
-    const Source& src = *sources[i];
-    p.status = CompileFilter(pred, src, &p.filter);
-    if (!p.status.ok() || p.filter.state == CompiledFilter::State::kNone || src.rows() == 0) return;
-    p.status = src.UuidDict(ColumnId::kAnonymous, &p.visitors);
-    if (p.status.ok() && cx.session_level) p.status = src.UuidDict(ColumnId::kSession, &p.sessions);
+    p.status = CompileFilter(pred, *sources[i], &p.filter);
+    read[i] = p.status.ok() && p.filter.state != CompiledFilter::State::kNone;
   });
-  std::vector<std::span<const Uuid>> visitor_lists, session_lists;
-  std::vector<size_t> live;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (!parts[i].status.ok()) return parts[i].status;
-    if (parts[i].visitors == nullptr) continue;
-    parts[i].union_index = static_cast<int>(live.size());
-    live.push_back(i);
-    visitor_lists.emplace_back(*parts[i].visitors);
-    if (cx.session_level) session_lists.emplace_back(*parts[i].sessions);
+  for (const Part& p : parts) {
+    if (!p.status.ok()) return p.status;
   }
-  UuidUnionResult visitors_u, sessions_u;
-  ParallelFor(cx.session_level ? 2 : 1, [&](size_t k) {
-    if (k == 0) visitors_u = UnionSortedUuids(visitor_lists);
-    if (k == 1) sessions_u = UnionSortedUuids(session_lists);
-  });
-  cx.visitors_u = &visitors_u;
-  cx.sessions_u = &sessions_u;
+  UnitIds ids;
+  TAP_RETURN_IF_ERROR(LoadUnitIds(sources, read, {cx.session_level, true, true}, &ids));
+  cx.ids = &ids;
+  const std::vector<size_t>& live = ids.live;
 
   // Phase A: each source's pairs, page views and shared sessions.
   ParallelFor(live.size(), [&](size_t k) {
@@ -573,11 +558,7 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
     std::vector<SharedSession> shared;
     for (size_t i : live)
       shared.insert(shared.end(), parts[i].shared.begin(), parts[i].shared.end());
-    std::sort(shared.begin(), shared.end(), [](const SharedSession& a, const SharedSession& b) {
-      return a.sgid != b.sgid ? a.sgid < b.sgid : a.ts < b.ts;
-    });
-    std::unordered_map<uint32_t, Columns>
-        ids;  // part -> event ids (and session runs), read on ties
+    std::unordered_map<uint32_t, Columns> event_ids;  // part -> event ids, read on ties
     std::unordered_map<uint32_t, std::vector<uint32_t>> run_starts;
     auto event_id = [&](SharedSession& s) -> Status {
       if (s.id_known) return Status::Ok();
@@ -596,7 +577,7 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
         }
         s.row = it->second[s.session] + s.offset;
       }
-      auto [it, fresh] = ids.try_emplace(s.part);
+      auto [it, fresh] = event_ids.try_emplace(s.part);
       if (fresh) {
         auto got = src.Get(Bit(ColumnId::kEventId), &it->second);
         if (!got.ok()) return got.status();
@@ -607,23 +588,23 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
       s.id_known = true;
       return Status::Ok();
     };
-    for (size_t a = 0; a < shared.size();) {
-      size_t b = a + 1;
-      while (b < shared.size() && shared[b].sgid == shared[a].sgid) ++b;
-      uint64_t pv = 0;
-      for (size_t k = a; k < b; ++k) pv += shared[k].pageviews;
-      size_t win = a;
-      for (size_t k = a + 1; k < b && shared[k].ts == shared[a].ts; ++k) {  // equal first times
-        TAP_RETURN_IF_ERROR(event_id(shared[win]));
-        TAP_RETURN_IF_ERROR(event_id(shared[k]));
-        if (shared[k].event_id < shared[win].event_id) win = k;
-      }
-      const SharedSession& w = shared[win];
-      const uint32_t value = to_global[w.part][w.value];
-      attributed.push_back((uint64_t{value} << 32) | w.vgid);
-      pageviews[value] += pv;
-      a = b;
-    }
+    TAP_RETURN_IF_ERROR(ForEachSharedSession(
+        shared, [](const SharedSession& a, const SharedSession& b) { return a.ts < b.ts; },
+        [&](std::span<SharedSession> session) -> Status {
+          uint64_t pv = 0;
+          for (const SharedSession& x : session) pv += x.pageviews;
+          size_t win = 0;
+          for (size_t k = 1; k < session.size() && session[k].ts == session[0].ts; ++k) {  // equal first times
+            TAP_RETURN_IF_ERROR(event_id(session[win]));
+            TAP_RETURN_IF_ERROR(event_id(session[k]));
+            if (session[k].event_id < session[win].event_id) win = k;
+          }
+          const SharedSession& w = session[win];
+          const uint32_t value = to_global[w.part][w.value];
+          attributed.push_back((uint64_t{value} << 32) | w.vgid);
+          pageviews[value] += pv;
+          return Status::Ok();
+        }));
   }
   // Distinct visitors per value, counted with a stamp per visitor over the value's buckets in
   // every source. Only values that can still reach the top `limit` are counted: a value's
@@ -655,7 +636,7 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
   std::sort(candidates.begin(), candidates.end(),
             [&](uint32_t a, uint32_t b) { return bound[a] > bound[b]; });
   std::vector<uint64_t> visitors(values.size(), 0);
-  std::vector<uint32_t> stamp(visitors_u.distinct, UINT32_MAX);
+  std::vector<uint32_t> stamp(ids.visitor_ids.distinct, UINT32_MAX);
   auto better = [&](uint32_t a, uint32_t b) {  // output order: visitors desc, then value asc
     return visitors[a] != visitors[b] ? visitors[a] > visitors[b] : values[a] < values[b];
   };
@@ -687,9 +668,9 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
 
   BreakdownResult out;
   if (!cx.filtered) {
-    out.total_visitors = visitors_u.distinct;
+    out.total_visitors = ids.visitor_ids.distinct;
   } else {
-    std::vector<uint64_t> bits((visitors_u.distinct + 63) / 64, 0);
+    std::vector<uint64_t> bits((ids.visitor_ids.distinct + 63) / 64, 0);
     for (size_t i : live) {
       for (uint32_t g : parts[i].selected_visitors) bits[g >> 6] |= uint64_t{1} << (g & 63);
     }

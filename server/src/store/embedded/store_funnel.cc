@@ -1,12 +1,517 @@
-// EmbeddedEventStore::Funnel: the funnel engine (tapistry/funnel.h), on the per-session operator.
+// EmbeddedEventStore::Funnel: the funnel engine (tapistry/funnel.h defines every number;
+// server/test/reference_funnel.cc computes them by brute force and the golden funnel cases pin
+// them by hand).
+//
+// 1. The sources: the query's days, plus the window after them (a unit entering on the last day
+//    is followed for the whole window) and, in any-order mode, before them (other steps may
+//    precede step 1).
+// 2. Per source, every step and exclusion is compiled to its dictionary codes (path, selector,
+//    event name; a custom step's property is checked once per distinct props value), and each
+//    row gets a tag: the steps and exclusions it matches, whether it interrupts a strict funnel,
+//    and — for a step-1 row of a broken-down funnel — its local breakdown value.
+// 3. The per-session operator (unit_rows.h) hands over each unit's tagged rows in time order
+//    across sources; FunnelChains (funnel_chain.h) finds its furthest step, its chain and
+//    exclusions, and the unit is tallied per step and per breakdown value, in per-worker
+//    tallies merged at the end.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <regex>
+#include <unordered_map>
+
 #include "store/embedded/embedded_event_store.h"
+#include "store/embedded/funnel_chain.h"
+#include "store/embedded/unit_rows.h"
 #include "tapistry/funnel.h"
 
 namespace tapistry::store {
+namespace {
+
+constexpr int kExclusionShift = 20;  // tag bits: steps 0..19, exclusions 20..29
+constexpr uint64_t kInterruptsBit = uint64_t{1} << 30;
+constexpr int kValueShift = 32;  // local breakdown value + 1 (0: none)
+
+// A step's conditions that do not depend on a source; regexes compiled once.
+struct StepSpec {
+  const FunnelStep* step;
+  uint8_t type;
+  std::optional<std::regex> re;
+};
+
+bool PathMatches(const StepSpec& s, std::string_view path) {
+  const std::string& want = s.step->path;
+  switch (s.step->path_match) {
+    case PathMatch::kEquals:
+      return path == want;
+    case PathMatch::kPrefix:
+      return path.starts_with(want);
+    case PathMatch::kContains:
+      return path.find(want) != std::string_view::npos;
+    case PathMatch::kRegex:
+      return std::regex_search(path.begin(), path.end(), *s.re);
+  }
+  return false;
+}
+
+// props[property] equals value: a JSON string equal to it, or an integer or boolean whose text is
+// it (funnel.h).
+bool PropertyEquals(simdjson::dom::parser& parser, std::string_view props, const FunnelStep& s) {
+  simdjson::dom::element doc, v;
+  if (parser.parse(props.data(), props.size()).get(doc) || doc.at_key(s.property).get(v)) {
+    return false;
+  }
+  switch (v.type()) {
+    case simdjson::dom::element_type::STRING:
+      return std::string_view(v) == s.value;
+    case simdjson::dom::element_type::INT64:
+      return std::to_string(int64_t(v)) == s.value;
+    case simdjson::dom::element_type::UINT64:
+      return std::to_string(uint64_t(v)) == s.value;
+    case simdjson::dom::element_type::BOOL:
+      return (bool(v) ? "true" : "false") == s.value;
+    default:
+      return false;
+  }
+}
+
+// A step compiled against one source's dictionaries: a flag per dictionary code.
+struct CompiledStep {
+  uint8_t type = 0;
+  std::vector<uint8_t> path_ok, selector_ok, name_ok;  // empty: no such condition
+  uint64_t selector_hash = 0;
+  bool impossible = false;  // a condition no row of the source can meet
+  const FunnelStep* step = nullptr;
+  std::vector<int8_t> prop_ok;  // by props code: -1 not yet checked
+};
+
+std::vector<uint8_t> FlagCodes(const StringColumn& col, const std::function<bool(std::string_view)>& ok,
+                               bool* any) {
+  std::vector<uint8_t> out(col.dict.size());
+  *any = false;
+  for (size_t i = 0; i < col.dict.size(); ++i) {
+    out[i] = ok(col.dict[i]);
+    *any |= out[i] != 0;
+  }
+  return out;
+}
+
+CompiledStep Compile(const StepSpec& spec, const Columns& c) {
+  CompiledStep cs;
+  const FunnelStep& s = *spec.step;
+  cs.step = &s;
+  cs.type = spec.type;
+  bool any = true;
+  if (!s.path.empty()) {
+    cs.path_ok = FlagCodes(c.str[kStrPath], [&](std::string_view p) { return PathMatches(spec, p); }, &any);
+    cs.impossible |= !any;
+  }
+  if (s.type == FunnelStepType::kClick) {
+    if (!s.selector.empty()) {
+      cs.selector_ok = FlagCodes(c.str[kStrSelector], [&](std::string_view v) { return v == s.selector; }, &any);
+      cs.impossible |= !any;
+    }
+    cs.selector_hash = s.selector_hash;
+  }
+  if (s.type == FunnelStepType::kCustom) {
+    cs.name_ok = FlagCodes(c.str[kStrName], [&](std::string_view v) { return v == s.name; }, &any);
+    cs.impossible |= !any;
+    if (!s.property.empty()) cs.prop_ok.assign(c.str[kStrProps].dict.size(), -1);
+  }
+  return cs;
+}
+
+bool RowMatches(CompiledStep& cs, const Columns& c, size_t r, simdjson::dom::parser& parser) {
+  if (c.type[r] != cs.type) return false;
+  if (!cs.path_ok.empty() && !cs.path_ok[c.str[kStrPath].codes[r]]) return false;
+  if (!cs.selector_ok.empty() && !cs.selector_ok[c.str[kStrSelector].codes[r]]) return false;
+  if (cs.selector_hash != 0 && c.selector_hash[r] != cs.selector_hash) return false;
+  if (!cs.name_ok.empty() && !cs.name_ok[c.str[kStrName].codes[r]]) return false;
+  if (!cs.prop_ok.empty()) {
+    const uint32_t code = c.str[kStrProps].codes[r];
+    if (cs.prop_ok[code] < 0) cs.prop_ok[code] = PropertyEquals(parser, c.str[kStrProps].dict[code], *cs.step);
+    if (!cs.prop_ok[code]) return false;
+  }
+  return true;
+}
+
+uint8_t TypeOf(FunnelStepType t) {
+  switch (t) {
+    case FunnelStepType::kPageView:
+      return static_cast<uint8_t>(EventType::kPageView);
+    case FunnelStepType::kClick:
+      return static_cast<uint8_t>(EventType::kClick);
+    case FunnelStepType::kCustom:
+      return static_cast<uint8_t>(EventType::kCustom);
+  }
+  return 0;
+}
+
+bool Interrupts(uint8_t type) {
+  return type == static_cast<uint8_t>(EventType::kPageView) ||
+         type == static_cast<uint8_t>(EventType::kClick) ||
+         type == static_cast<uint8_t>(EventType::kCustom);
+}
+
+ColumnMask ColumnsOf(const FunnelQuery& q) {
+  ColumnMask m = Bit(ColumnId::kType);
+  auto add = [&](const FunnelStep& s) {
+    if (!s.path.empty()) m |= Bit(ColumnId::kPath);
+    if (s.type == FunnelStepType::kClick) {
+      m |= s.selector.empty() ? 0 : Bit(ColumnId::kSelector);
+      m |= s.selector_hash == 0 ? 0 : Bit(ColumnId::kSelectorHash);
+    }
+    if (s.type == FunnelStepType::kCustom) {
+      m |= Bit(ColumnId::kName);
+      if (!s.property.empty()) m |= Bit(ColumnId::kProps);
+    }
+  };
+  for (const FunnelStep& s : q.steps) add(s);
+  for (const FunnelExclusion& x : q.exclusions) add(x.step);
+  if (q.breakdown) {
+    switch (*q.breakdown) {
+      case Dimension::kPage:
+      case Dimension::kEntryPage: m |= Bit(ColumnId::kPath); break;
+      case Dimension::kReferrer: m |= Bit(ColumnId::kReferrer); break;
+      case Dimension::kUtmSource: m |= Bit(ColumnId::kUtmSource); break;
+      case Dimension::kUtmMedium: m |= Bit(ColumnId::kUtmMedium); break;
+      case Dimension::kUtmCampaign: m |= Bit(ColumnId::kUtmCampaign); break;
+      case Dimension::kBrowser: m |= Bit(ColumnId::kBrowser); break;
+      case Dimension::kOs: m |= Bit(ColumnId::kOs); break;
+      case Dimension::kDevice: m |= Bit(ColumnId::kDevice); break;
+      case Dimension::kCountry: m |= Bit(ColumnId::kCountry); break;
+    }
+  }
+  return m;
+}
+
+std::string ReferrerHost(std::string_view url) {
+  const size_t p = url.find("://");
+  if (p == std::string_view::npos) return "";
+  const std::string_view rest = url.substr(p + 3);
+  return std::string(rest.substr(0, rest.find_first_of("/?#")));
+}
+
+// One source's breakdown values, interned: rows carry local indices, the merge maps them to
+// strings once.
+class LocalValues {
+ public:
+  LocalValues(Dimension d, const Columns& c) : d_(d), c_(c) {}
+  uint32_t Of(size_t r) {
+    switch (d_) {
+      case Dimension::kDevice:
+        return Intern(DeviceClassName(static_cast<DeviceClass>(c_.device[r])));
+      case Dimension::kCountry: {
+        const uint16_t v = c_.country[r];
+        const char cc[2] = {static_cast<char>(v & 0xff), static_cast<char>(v >> 8)};
+        return Intern(cc[0] ? std::string(cc, 2) : std::string());
+      }
+      default: {
+        const StringColumn& col = c_.str[StringOf()];
+        const uint32_t code = col.codes[r];
+        if (by_code_.empty()) by_code_.assign(col.dict.size(), UINT32_MAX);
+        if (by_code_[code] == UINT32_MAX) {
+          by_code_[code] = Intern(d_ == Dimension::kReferrer ? ReferrerHost(col.dict[code])
+                                                              : std::string(col.dict[code]));
+        }
+        return by_code_[code];
+      }
+    }
+  }
+  std::vector<std::string> Take() { return std::move(values_); }
+
+ private:
+  int StringOf() const {
+    switch (d_) {
+      case Dimension::kReferrer: return kStrReferrer;
+      case Dimension::kUtmSource: return kStrUtmSource;
+      case Dimension::kUtmMedium: return kStrUtmMedium;
+      case Dimension::kUtmCampaign: return kStrUtmCampaign;
+      case Dimension::kBrowser: return kStrBrowser;
+      case Dimension::kOs: return kStrOs;
+      default: return kStrPath;
+    }
+  }
+  uint32_t Intern(std::string v) {
+    auto [it, fresh] = index_.try_emplace(v, static_cast<uint32_t>(values_.size()));
+    if (fresh) values_.push_back(std::move(v));
+    return it->second;
+  }
+  Dimension d_;
+  const Columns& c_;
+  std::vector<std::string> values_;
+  std::unordered_map<std::string, uint32_t> index_;
+  std::vector<uint32_t> by_code_;
+};
+
+// Units per step and the times to each step.
+struct Tally {
+  std::vector<uint64_t> units;
+  std::vector<std::vector<int64_t>> times;
+  explicit Tally(size_t steps) : units(steps, 0), times(steps) {}
+  // A unit that reached `furthest` steps, t[s] ms to step s from the previous one.
+  void Add(size_t furthest, const int64_t* t) {
+    for (size_t s = 0; s < furthest; ++s) {
+      ++units[s];
+      if (s > 0) times[s].push_back(t[s]);
+    }
+  }
+  void Merge(Tally&& o) {
+    for (size_t s = 0; s < units.size(); ++s) {
+      units[s] += o.units[s];
+      times[s].insert(times[s].end(), o.times[s].begin(), o.times[s].end());
+    }
+  }
+  std::vector<FunnelStepResult> Steps() {
+    std::vector<FunnelStepResult> out(units.size());
+    for (size_t s = 0; s < units.size(); ++s) {
+      out[s].units = units[s];
+      std::vector<int64_t>& t = times[s];
+      for (int64_t x : t) out[s].total_ms_from_previous += static_cast<uint64_t>(x);
+      if (!t.empty()) {
+        auto mid = t.begin() + static_cast<ptrdiff_t>((t.size() - 1) / 2);
+        std::nth_element(t.begin(), mid, t.end());
+        out[s].median_ms_from_previous = static_cast<uint64_t>(*mid);
+      }
+    }
+    return out;
+  }
+};
+
+// Every unit in the funnel: fn(worker, rows, outcome) once per unit with a step-1 event in
+// the range, from several threads (never two at once with the same worker < UnitWorkers).
+// *local_values gets each source's breakdown values (a row's tag >> kValueShift, minus one).
+using OutcomeFn = std::function<Status(size_t, std::span<const UnitRow>, const ChainOutcome&)>;
+
+Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mask,
+                 std::vector<std::vector<std::string>>* local_values, const OutcomeFn& fn) {
+  const UnitKind kind = q.unit == FunnelUnit::kSession ? UnitKind::kSession : UnitKind::kVisitor;
+  std::vector<StepSpec> specs;
+  auto spec_of = [](const FunnelStep& s) {
+    StepSpec spec{&s, TypeOf(s.type), std::nullopt};
+    if (!s.path.empty() && s.path_match == PathMatch::kRegex) spec.re.emplace(s.path, std::regex::ECMAScript);
+    return spec;
+  };
+  for (const FunnelStep& s : q.steps) specs.push_back(spec_of(s));
+  for (const FunnelExclusion& x : q.exclusions) specs.push_back(spec_of(x.step));
+  const size_t nsteps = q.steps.size();
+  const bool strict = q.mode == FunnelMode::kStrict;
+  local_values->assign(sources.size(), {});
+  struct Worker {
+    std::optional<FunnelChains> chains;
+    std::vector<ChainEvent> ev;
+  };
+  std::vector<Worker> workers(UnitWorkers(sources));
+  const int64_t range_start = int64_t{q.from_day} * kDayMs;
+  const int64_t range_end = (int64_t{q.to_day} + 1) * kDayMs;
+  constexpr uint64_t kStepBits = (uint64_t{1} << kExclusionShift) - 1;
+
+  return ForEachUnit(
+      sources, kind, mask,
+      [&](size_t i, const Source&, const Columns& c, std::vector<TaggedRow>* keep) {
+        // Page-view steps (a path condition only) become one tag per path code; the other
+        // steps are checked row by row.
+        constexpr uint8_t kPv = static_cast<uint8_t>(EventType::kPageView);
+        std::vector<CompiledStep> steps;
+        std::vector<uint32_t> others;  // indices into steps
+        std::vector<uint64_t> pv_tag;  // by path code
+        uint8_t types = 0;             // bit per event type some possible step has
+        for (size_t k = 0; k < specs.size(); ++k) {
+          steps.push_back(Compile(specs[k], c));
+          const CompiledStep& cs = steps.back();
+          if (cs.impossible) continue;
+          types |= uint8_t{1} << cs.type;
+          const uint64_t bit = k < nsteps ? uint64_t{1} << k : uint64_t{1} << (kExclusionShift + k - nsteps);
+          if (cs.type == kPv) {
+            pv_tag.resize(cs.path_ok.size(), 0);
+            for (size_t code = 0; code < cs.path_ok.size(); ++code) pv_tag[code] |= cs.path_ok[code] ? bit : 0;
+          } else {
+            others.push_back(static_cast<uint32_t>(k));
+          }
+        }
+        if (types == 0 && !strict) return Status::Ok();
+        std::optional<LocalValues> values;
+        if (q.breakdown) values.emplace(*q.breakdown, c);
+        simdjson::dom::parser parser;
+        const uint8_t* type = c.type.data();
+        const uint32_t* path = pv_tag.empty() ? nullptr : c.str[kStrPath].codes.data();
+        for (size_t r = 0; r < c.rows; ++r) {
+          const uint8_t t = type[r];
+          const bool interrupts = strict && Interrupts(t);
+          if (!((types >> t) & 1) && !interrupts) continue;
+          uint64_t tag = interrupts ? kInterruptsBit : 0;
+          if (t == kPv) {
+            if (path != nullptr) tag |= pv_tag[path[r]];
+          } else {
+            for (uint32_t k : others) {
+              if (!RowMatches(steps[k], c, r, parser)) continue;
+              tag |= k < nsteps ? uint64_t{1} << k : uint64_t{1} << (kExclusionShift + k - nsteps);
+            }
+          }
+          if (tag == 0) continue;
+          if (values && (tag & 1)) tag |= uint64_t{values->Of(r) + 1} << kValueShift;
+          keep->push_back({static_cast<uint32_t>(r), tag});
+        }
+        if (values) (*local_values)[i] = values->Take();
+        return Status::Ok();
+      },
+      [&](size_t worker, std::span<const UnitRow> rows) {
+        Worker& w = workers[worker];
+        if (!w.chains) w.chains.emplace(q, range_start, range_end);
+        w.ev.clear();
+        for (const UnitRow& r : rows) {
+          const uint32_t step_bits = static_cast<uint32_t>(r.tag & kStepBits);
+          w.ev.push_back({r.ts, step_bits, static_cast<uint32_t>((r.tag >> kExclusionShift) & 0x3ff),
+                          (r.tag & kInterruptsBit) != 0 || step_bits != 0});
+        }
+        const ChainOutcome o = w.chains->Run(w.ev);
+        if (o.furthest == 0) return Status::Ok();
+        return fn(worker, rows, o);
+      });
+}
+
+// The sources of a funnel: its days, the window after them and, in any-order mode, before them.
+Result<SourceList> FunnelSources(const EmbeddedEventStore& store, const FunnelQuery& q, ColumnMask mask) {
+  const int64_t window_days = (q.window_ms + kDayMs - 1) / kDayMs;
+  const int32_t first_day = static_cast<int32_t>(q.from_day - (q.mode == FunnelMode::kAnyOrder ? window_days : 0));
+  const int32_t last_day = static_cast<int32_t>(q.to_day + window_days);
+  const UnitKind kind = q.unit == FunnelUnit::kSession ? UnitKind::kSession : UnitKind::kVisitor;
+  return store.Snapshot(q.project_id, first_day, last_day, mask | UnitColumns(kind), q.include_bots);
+}
+
+}  // namespace
 
 Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
   TAP_RETURN_IF_ERROR(ValidateFunnelQuery(q));
-  return Status::Unavailable("the embedded funnel engine is being built");
+  const ColumnMask mask = ColumnsOf(q);
+  auto sources = FunnelSources(*this, q, mask);
+  if (!sources.ok()) return sources.status();
+  const size_t nsteps = q.steps.size();
+  // Per worker: tallies, merged at the end.
+  struct Worker {
+    std::vector<int64_t> ts, times;
+    uint64_t excluded = 0;
+    std::optional<Tally> total;
+    std::map<std::string, Tally> by_value;
+  };
+  std::vector<Worker> workers(UnitWorkers(*sources));
+  std::vector<std::vector<std::string>> local_values;
+  TAP_RETURN_IF_ERROR(RunFunnel(
+      *sources, q, mask, &local_values,
+      [&](size_t worker, std::span<const UnitRow> rows, const ChainOutcome& o) {
+        Worker& w = workers[worker];
+        if (!w.total) {
+          w.total.emplace(nsteps);
+          w.times.assign(nsteps, 0);
+        }
+        if (o.excluded) {
+          ++w.excluded;
+          return Status::Ok();
+        }
+        w.ts.clear();
+        for (uint32_t e : o.chain) w.ts.push_back(rows[e].ts);
+        if (q.mode == FunnelMode::kAnyOrder) std::sort(w.ts.begin(), w.ts.end());
+        for (size_t s = 1; s < w.ts.size(); ++s) w.times[s] = w.ts[s] - w.ts[s - 1];
+        w.total->Add(o.furthest, w.times.data());
+        if (q.breakdown) {
+          const UnitRow& first = rows[o.chain[0]];
+          const uint64_t value = first.tag >> kValueShift;
+          const std::vector<std::string>& names = local_values[first.source];
+          if (value == 0 || value > names.size()) {
+            return Status::Internal("funnel: a step-1 event without its breakdown value");
+          }
+          w.by_value.try_emplace(names[value - 1], nsteps).first->second.Add(o.furthest, w.times.data());
+        }
+        return Status::Ok();
+      }));
+
+  FunnelResult r;
+  Tally total(nsteps);
+  std::map<std::string, Tally> by_value;
+  for (Worker& w : workers) {
+    if (!w.total) continue;
+    r.excluded_units += w.excluded;
+    total.Merge(std::move(*w.total));
+    for (auto& [value, t] : w.by_value) by_value.try_emplace(value, nsteps).first->second.Merge(std::move(t));
+  }
+  r.steps = total.Steps();
+  for (auto& [value, t] : by_value) r.breakdown.push_back({value, t.Steps()});
+  std::stable_sort(r.breakdown.begin(), r.breakdown.end(),
+                   [](const FunnelBreakdownRow& a, const FunnelBreakdownRow& b) {
+                     return a.steps[0].units > b.steps[0].units;
+                   });
+  r.breakdown.resize(std::min(r.breakdown.size(), q.breakdown_limit));
+  return r;
+}
+
+Result<FunnelMembersResult> EmbeddedEventStore::FunnelMembers(const FunnelMembersQuery& mq) {
+  TAP_RETURN_IF_ERROR(ValidateFunnelMembersQuery(mq));
+  FunnelQuery q = mq.funnel;
+  q.breakdown.reset();
+  const ColumnMask mask = ColumnsOf(q);
+  // Memtable copies also keep what a member shows (segments read it for the members only).
+  const ColumnMask shown = Bit(ColumnId::kSession) | Bit(ColumnId::kAnonymous) |
+                           Bit(ColumnId::kDevice) | Bit(ColumnId::kCountry);
+  auto sources = FunnelSources(*this, q, mask | shown);
+  if (!sources.ok()) return sources.status();
+  // Every member's step-1 row; ids and attributes are read afterwards for the latest ones only.
+  struct Candidate {
+    int64_t entered, reached;
+    uint32_t source, row;
+  };
+  std::vector<std::vector<Candidate>> found(UnitWorkers(*sources));
+  std::vector<std::vector<std::string>> unused;
+  TAP_RETURN_IF_ERROR(RunFunnel(
+      *sources, q, mask, &unused,
+      [&](size_t worker, std::span<const UnitRow> rows, const ChainOutcome& o) {
+        if (o.excluded || o.furthest != mq.furthest) return Status::Ok();
+        const UnitRow& first = rows[o.chain[0]];
+        int64_t reached = first.ts;
+        for (uint32_t e : o.chain) reached = std::max(reached, rows[e].ts);
+        found[worker].push_back({first.ts, reached, first.source, first.row});
+        return Status::Ok();
+      }));
+  std::vector<Candidate> all;
+  for (auto& f : found) all.insert(all.end(), f.begin(), f.end());
+  FunnelMembersResult r;
+  r.total = all.size();
+  // Keep the latest `limit` by entry time, and every unit tied with the last of them (the tie
+  // is broken by unit id, read below).
+  if (all.size() > mq.limit) {
+    std::nth_element(all.begin(), all.begin() + static_cast<ptrdiff_t>(mq.limit - 1), all.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.entered > b.entered; });
+    const int64_t cutoff = all[mq.limit - 1].entered;
+    all.erase(std::remove_if(all.begin(), all.end(), [&](const Candidate& c) { return c.entered < cutoff; }),
+              all.end());
+  }
+  std::map<uint32_t, std::vector<size_t>> by_source;
+  for (size_t k = 0; k < all.size(); ++k) by_source[all[k].source].push_back(k);
+  r.members.resize(all.size());
+  const bool by_session = q.unit == FunnelUnit::kSession;
+  for (const auto& [source, indices] : by_source) {
+    Columns scratch;
+    auto got = (*sources)[source]->Get(shown, &scratch);
+    if (!got.ok()) return got.status();
+    const Columns& c = **got;
+    for (size_t k : indices) {
+      const uint32_t row = all[k].row;
+      FunnelMember& m = r.members[k];
+      m.session_id = c.session.dict[c.session.codes[row]];
+      m.unit_id = by_session ? m.session_id : c.anonymous.dict[c.anonymous.codes[row]];
+      m.entered_ms = all[k].entered;
+      m.reached_ms = all[k].reached;
+      m.device_class = static_cast<DeviceClass>(c.device[row]);
+      const uint16_t cc = c.country[row];
+      const char two[2] = {static_cast<char>(cc & 0xff), static_cast<char>(cc >> 8)};
+      m.country = two[0] ? std::string(two, 2) : std::string();
+    }
+  }
+  std::sort(r.members.begin(), r.members.end(), [](const FunnelMember& a, const FunnelMember& b) {
+    return a.entered_ms != b.entered_ms ? a.entered_ms > b.entered_ms : a.unit_id < b.unit_id;
+  });
+  if (r.members.size() > mq.limit) r.members.resize(mq.limit);
+  return r;
 }
 
 }  // namespace tapistry::store
