@@ -91,7 +91,7 @@ const PAGES: Array<{ name: string; route: string; q?: Record<string, string>; re
     },
   },
   { name: 'replays', route: 'replays', ready: '.coming-soon' },
-  { name: 'funnels', route: 'funnels', ready: '.coming-soon' },
+  { name: 'funnels', route: 'funnels', ready: '.fbuilder' },
   { name: 'settings-install', route: 'settings', ready: '.snippet pre' },
   { name: 'settings-project', route: 'settings', q: { tab: 'project' }, ready: '.kv' },
   { name: 'not-found', route: 'nope', ready: '.state-title' },

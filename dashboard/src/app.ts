@@ -1,6 +1,7 @@
 // The root: checks the session, loads the projects, picks the project (URL, then the last one used,
 // then the first), remembers the last period per project, handles the global keyboard shortcuts,
 // and renders the page of the route.
+import type { VNode } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type ApiError, get, setCsrf } from './api/client';
 import type { Me, Project } from './api/types';
@@ -8,8 +9,8 @@ import { openCustomPicker, shiftRange } from './components/date-picker';
 import { Shell, routeLabel } from './components/shell';
 import { ErrorPanel, Skeleton } from './components/states';
 import { html } from './html';
-import { type Period, PERIODS, rangeOf, toDay } from './lib/dates';
-import { clearFilters, hasFilters } from './lib/url-state';
+import { type DayRange, type Period, PERIODS, rangeOf, toDay } from './lib/dates';
+import { type AppState, clearFilters, hasFilters } from './lib/url-state';
 import { ComingSoon } from './pages/coming-soon';
 import { OverviewPage } from './pages/overview';
 import { SettingsPage } from './pages/settings';
@@ -17,23 +18,32 @@ import { NoProjects, SignInPage } from './pages/signin';
 import { Link } from './components/link';
 import { navigate, patch, recall, remember, state, useAppState } from './store';
 
-// The heatmaps screen (viewer, overlay, layouts, element placement) is a chunk of its own, loaded
-// when it is first opened: the overview, where most visits start, does not pay for it.
-type HeatmapsModule = typeof import('./pages/heatmaps');
-let heatmapsChunk: Promise<HeatmapsModule> | undefined;
+// The heatmaps screen (viewer, overlay, layouts, element placement) and the funnels screen
+// (builder, results) are chunks of their own, loaded when first opened: the overview, where most
+// visits start, does not pay for them.
+type PageProps = { s: AppState; project: Project; range: DayRange; now: number };
+type PageComponent = (props: PageProps) => VNode | null;
+const chunks = new Map<string, Promise<PageComponent>>();
+const LOADERS: Record<string, () => Promise<PageComponent>> = {
+  heatmaps: () => import('./pages/heatmaps').then((m) => m.HeatmapsPage as PageComponent),
+  funnels: () => import('./pages/funnels').then((m) => m.FunnelsPage as PageComponent),
+};
 
-function LazyHeatmaps(props: Parameters<HeatmapsModule['HeatmapsPage']>[0]) {
-  const [mod, setMod] = useState<HeatmapsModule | null>(null);
+function LazyPage(props: PageProps & { which: 'heatmaps' | 'funnels' }) {
+  const [page, setPage] = useState<{ c: PageComponent } | null>(null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
-    (heatmapsChunk ??= import('./pages/heatmaps')).then(setMod, () => {
-      heatmapsChunk = undefined;
+    let chunk = chunks.get(props.which);
+    if (!chunk) chunks.set(props.which, (chunk = LOADERS[props.which]!()));
+    chunk.then((c) => setPage({ c }), () => {
+      chunks.delete(props.which);
       setFailed(true);
     });
-  }, []);
-  if (failed) return html`<div class="page"><div class="card"><p class="state-text" role="alert">The heatmaps screen could not be loaded. Reload the page to try again.</p></div></div>`;
-  if (!mod) return html`<div class="page"><div class="page-header"><${Skeleton} height=${28} /></div><div class="card"><${Skeleton} lines=${8} height=${24} /></div></div>`;
-  return html`<${mod.HeatmapsPage} ...${props} />`;
+  }, [props.which]);
+  if (failed) return html`<div class="page"><div class="card"><p class="state-text" role="alert">The ${props.which} screen could not be loaded. Reload the page to try again.</p></div></div>`;
+  if (!page) return html`<div class="page"><div class="page-header"><${Skeleton} height=${28} /></div><div class="card"><${Skeleton} lines=${8} height=${24} /></div></div>`;
+  const { which: _which, ...rest } = props;
+  return html`<${page.c} ...${rest} />`;
 }
 
 type Boot = { kind: 'loading' } | { kind: 'signin' } | { kind: 'error'; error: ApiError } | { kind: 'ready'; projects: Project[] };
@@ -135,10 +145,10 @@ export function App() {
       page = html`<${OverviewPage} s=${s} project=${project} range=${range} now=${now} demo=${projects.find((p) => p.demo && p.id !== project.id)} />`;
       break;
     case 'heatmaps':
-      page = html`<${LazyHeatmaps} s=${s} project=${project} range=${range} now=${now} />`;
+    case 'funnels':
+      page = html`<${LazyPage} key=${s.route} which=${s.route} s=${s} project=${project} range=${range} now=${now} />`;
       break;
     case 'replays':
-    case 'funnels':
       page = html`<${ComingSoon} s=${s} which=${s.route} />`;
       break;
     case 'settings':

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "conformance_util.h"
+#include "tapistry/limits.h"
 #include "tapistry/meta_store.h"
 
 namespace tapistry::conformance {
@@ -308,6 +309,8 @@ inline void PersistsAcrossReopen(const MetaStoreOpener& open) {
     second = *t;
     ASSERT_TRUE(m->RevokeReadTokens(a.project.id, second).ok());
     ASSERT_TRUE(m->PutValue("schema", "7").ok());
+    auto f = m->CreateFunnel(a.project.id, "Kept funnel", R"({"steps":[]})");
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
   }
   auto m = open();
   ASSERT_NE(m, nullptr);
@@ -324,6 +327,11 @@ inline void PersistsAcrossReopen(const MetaStoreOpener& open) {
   ASSERT_TRUE(v.ok() && v->has_value());
   EXPECT_EQ(**v, "7");
   EXPECT_EQ(m->ListProjects()->size(), 1u);
+  auto funnels = m->ListFunnels(a.project.id);
+  ASSERT_TRUE(funnels.ok()) << funnels.status().ToString();
+  ASSERT_EQ(funnels->size(), 1u);
+  EXPECT_EQ((*funnels)[0].name, "Kept funnel");
+  EXPECT_EQ((*funnels)[0].definition, R"({"steps":[]})");
 }
 
 // Every method may be called concurrently: parallel creators get distinct projects, all listed,
@@ -358,6 +366,122 @@ inline void ConcurrentCallersAllLand(const MetaStoreOpener& open) {
   EXPECT_TRUE(m->GetValue("v/3/7")->has_value());
 }
 
+
+// Saved funnels (issue 11): created, listed oldest first, read, updated, deleted; the definition
+// comes back byte for byte; names are 1..200 bytes.
+inline void SavedFunnelsCreateListUpdateDelete(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  CreatedProject a = Create(*m, "A");
+  ASSERT_FALSE(a.project.id.empty());
+  const std::string pid = a.project.id;
+  auto none = m->ListFunnels(pid);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+  const std::string def1 = R"({"steps":[{"type":"page_view","path":"/"},{"type":"page_view","path":"/pricing"}]})";
+  const std::string def2 = "{\"steps\":[\"caf\u00e9 'quoted' \\\"x\\\" ✓\"],\"n\":\"a\nb\"}";
+  const int64_t before = WallMs();
+  auto f1 = m->CreateFunnel(pid, "Signup", def1);
+  ASSERT_TRUE(f1.ok()) << f1.status().ToString();
+  const int64_t after = WallMs();
+  EXPECT_TRUE(HexId(f1->id, "f_", 16)) << f1->id;
+  EXPECT_EQ(f1->project_id, pid);
+  EXPECT_EQ(f1->name, "Signup");
+  EXPECT_EQ(f1->definition, def1);
+  EXPECT_GE(f1->created_ms, before);
+  EXPECT_LE(f1->created_ms, after);
+  EXPECT_EQ(f1->updated_ms, f1->created_ms);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  auto f2 = m->CreateFunnel(pid, "Checkout 'ü' \"quoted\"", def2);
+  ASSERT_TRUE(f2.ok()) << f2.status().ToString();
+  EXPECT_NE(f1->id, f2->id);
+  auto list = m->ListFunnels(pid);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(*list, (std::vector<SavedFunnel>{*f1, *f2}));
+  auto got = m->GetFunnel(pid, f2->id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, *f2);
+  EXPECT_EQ(got->definition, def2);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  const int64_t before_update = WallMs();
+  const std::string def3 = R"({"steps":[{"type":"custom","event":"signup"},{"type":"page_view","path":"/done"}]})";
+  auto u = m->UpdateFunnel(pid, f1->id, "Signup v2", def3);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->id, f1->id);
+  EXPECT_EQ(u->name, "Signup v2");
+  EXPECT_EQ(u->definition, def3);
+  EXPECT_EQ(u->created_ms, f1->created_ms);
+  EXPECT_GE(u->updated_ms, before_update);
+  EXPECT_EQ(*m->GetFunnel(pid, f1->id), *u);
+
+  // Names: 1..200 bytes, on create and on update; a refused call changes nothing.
+  EXPECT_EQ(m->CreateFunnel(pid, "", def1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(m->CreateFunnel(pid, std::string(201, 'n'), def1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(m->CreateFunnel(pid, std::string(200, 'n'), def1).ok());
+  EXPECT_EQ(m->UpdateFunnel(pid, f1->id, "", def1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(m->GetFunnel(pid, f1->id)->name, "Signup v2");
+
+  ASSERT_TRUE(m->DeleteFunnel(pid, f2->id).ok());
+  EXPECT_EQ(m->GetFunnel(pid, f2->id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->DeleteFunnel(pid, f2->id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->UpdateFunnel(pid, f2->id, "back", def1).status().code(), StatusCode::kNotFound);
+  auto rest = m->ListFunnels(pid);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 2u);
+  EXPECT_EQ((*rest)[0].id, f1->id);
+  EXPECT_EQ((*rest)[1].name, std::string(200, 'n'));
+}
+
+// A funnel is reached only through its own project: another project's id finds nothing, and
+// changes or deletes nothing; an unknown project is NotFound everywhere.
+inline void SavedFunnelsBelongToOneProject(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  CreatedProject a = Create(*m, "A");
+  CreatedProject b = Create(*m, "B");
+  ASSERT_FALSE(b.project.id.empty());
+  auto fa = m->CreateFunnel(a.project.id, "A's", "{}");
+  ASSERT_TRUE(fa.ok()) << fa.status().ToString();
+  ASSERT_FALSE(fa->id.empty());
+  EXPECT_EQ(m->GetFunnel(b.project.id, fa->id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->UpdateFunnel(b.project.id, fa->id, "stolen", "{}").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->DeleteFunnel(b.project.id, fa->id).code(), StatusCode::kNotFound);
+  auto bl = m->ListFunnels(b.project.id);
+  ASSERT_TRUE(bl.ok());
+  EXPECT_TRUE(bl->empty());
+  auto still = m->GetFunnel(a.project.id, fa->id);
+  ASSERT_TRUE(still.ok()) << "another project's calls changed nothing";
+  EXPECT_EQ(*still, *fa);
+  const std::string missing = "p_0000000000000000";
+  EXPECT_EQ(m->ListFunnels(missing).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->CreateFunnel(missing, "x", "{}").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->GetFunnel(missing, fa->id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->GetFunnel(a.project.id, "f_0000000000000000").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->ListFunnels(a.project.id)->size(), 1u);
+}
+
+// At most limits::kMaxSavedFunnelsPerProject per project: the next is TooLarge and stores
+// nothing; other projects are not affected; deleting one makes room.
+inline void SavedFunnelsAreCappedPerProject(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  CreatedProject a = Create(*m, "A");
+  CreatedProject b = Create(*m, "B");
+  ASSERT_FALSE(b.project.id.empty());
+  std::string last;
+  for (size_t i = 0; i < limits::kMaxSavedFunnelsPerProject; ++i) {
+    auto f = m->CreateFunnel(a.project.id, "f" + std::to_string(i), "{}");
+    ASSERT_TRUE(f.ok()) << i << " " << f.status().ToString();
+    last = f->id;
+  }
+  EXPECT_EQ(m->CreateFunnel(a.project.id, "one too many", "{}").status().code(), StatusCode::kTooLarge);
+  EXPECT_EQ(m->ListFunnels(a.project.id)->size(), limits::kMaxSavedFunnelsPerProject);
+  EXPECT_TRUE(m->CreateFunnel(b.project.id, "B's first", "{}").ok());
+  ASSERT_TRUE(m->DeleteFunnel(a.project.id, last).ok());
+  EXPECT_TRUE(m->CreateFunnel(a.project.id, "fits again", "{}").ok());
+}
+
 }  // namespace meta_checks
 
 struct MetaCheck {
@@ -379,6 +503,9 @@ inline const std::vector<MetaCheck>& MetaChecks() {
       {"OddCharactersRoundTrip", OddCharactersRoundTrip},
       {"PersistsAcrossReopen", PersistsAcrossReopen},
       {"ConcurrentCallersAllLand", ConcurrentCallersAllLand},
+      {"SavedFunnelsCreateListUpdateDelete", SavedFunnelsCreateListUpdateDelete},
+      {"SavedFunnelsBelongToOneProject", SavedFunnelsBelongToOneProject},
+      {"SavedFunnelsAreCappedPerProject", SavedFunnelsAreCappedPerProject},
   };
   return kChecks;
 }
@@ -407,6 +534,9 @@ TAP_META_CHECK(ValuesPutGetOverwrite)
 TAP_META_CHECK(OddCharactersRoundTrip)
 TAP_META_CHECK(PersistsAcrossReopen)
 TAP_META_CHECK(ConcurrentCallersAllLand)
+TAP_META_CHECK(SavedFunnelsCreateListUpdateDelete)
+TAP_META_CHECK(SavedFunnelsBelongToOneProject)
+TAP_META_CHECK(SavedFunnelsAreCappedPerProject)
 #undef TAP_META_CHECK
 
 REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
@@ -414,6 +544,7 @@ REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
                             ListsProjectsOldestFirst, SettingsAndOriginsOverwrite,
                             ReadTokensBelongToOneProject, RotatingTheKeyRetiresTheOldOne,
                             ValuesPutGetOverwrite, OddCharactersRoundTrip, PersistsAcrossReopen,
-                            ConcurrentCallersAllLand);
+                            ConcurrentCallersAllLand, SavedFunnelsCreateListUpdateDelete,
+                            SavedFunnelsBelongToOneProject, SavedFunnelsAreCappedPerProject);
 
 }  // namespace tapistry::conformance

@@ -36,6 +36,16 @@ class NullMetaStore final : public MetaStore {
     return std::optional<std::string>();
   }
   Status PutValue(const std::string&, const std::string&) override { return Status::Ok(); }
+  Result<std::vector<SavedFunnel>> ListFunnels(const std::string&) override { return std::vector<SavedFunnel>(); }
+  Result<SavedFunnel> GetFunnel(const std::string&, const std::string&) override { return Status::NotFound("none"); }
+  Result<SavedFunnel> CreateFunnel(const std::string&, const std::string&, const std::string&) override {
+    return SavedFunnel();
+  }
+  Result<SavedFunnel> UpdateFunnel(const std::string&, const std::string&, const std::string&,
+                                   const std::string&) override {
+    return SavedFunnel();
+  }
+  Status DeleteFunnel(const std::string&, const std::string&) override { return Status::Ok(); }
 };
 
 // The real store, except that a read token is checked against every project's tokens: the
@@ -71,6 +81,16 @@ class AnyProjectTokenStore final : public MetaStore {
   Result<std::string> RotatePublicKey(const std::string& id) override { return real_->RotatePublicKey(id); }
   Result<std::optional<std::string>> GetValue(const std::string& k) override { return real_->GetValue(k); }
   Status PutValue(const std::string& k, const std::string& v) override { return real_->PutValue(k, v); }
+  Result<std::vector<SavedFunnel>> ListFunnels(const std::string& p) override { return real_->ListFunnels(p); }
+  Result<SavedFunnel> GetFunnel(const std::string& p, const std::string& id) override { return real_->GetFunnel(p, id); }
+  Result<SavedFunnel> CreateFunnel(const std::string& p, const std::string& n, const std::string& d) override {
+    return real_->CreateFunnel(p, n, d);
+  }
+  Result<SavedFunnel> UpdateFunnel(const std::string& p, const std::string& id, const std::string& n,
+                                   const std::string& d) override {
+    return real_->UpdateFunnel(p, id, n, d);
+  }
+  Status DeleteFunnel(const std::string& p, const std::string& id) override { return real_->DeleteFunnel(p, id); }
 
  private:
   std::unique_ptr<MetaStore> real_;

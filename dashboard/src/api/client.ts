@@ -71,8 +71,13 @@ export function get<T>(path: string, params: Record<string, string | number | un
   return request<T>('GET', withQuery(path, params), undefined, signal);
 }
 
-export function post<T>(path: string, body: unknown): Promise<T> {
-  return request<T>('POST', path, body);
+export function post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  return request<T>('POST', path, body, signal);
+}
+
+/** PUT / DELETE with the CSRF token (saved funnels). */
+export function send<T>(method: 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  return request<T>(method, path, body);
 }
 
 /** Ends this browser's dashboard session (POST /auth/signout → 204, the cookie cleared). */

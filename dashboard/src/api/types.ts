@@ -130,3 +130,46 @@ export interface SdkManifest {
   files: Record<string, { path: string; integrity: string; gzip: number }>;
   snippet?: string;
 }
+
+/** One step of POST /api/funnels/query (and of a breakdown row, without name and type). */
+export interface FunnelStepOut {
+  name?: string;
+  type?: string;
+  units: number;
+  conversion_from_previous: number;
+  conversion_from_first: number;
+  dropped: number;
+  conv_to_next: number | null;
+  median_ms_from_previous: number;
+  avg_ms_from_previous: number;
+}
+
+export interface FunnelResult {
+  from: string;
+  to: string;
+  mode: string;
+  unit: string;
+  window_ms: number;
+  steps: FunnelStepOut[];
+  entered: number;
+  converted: number;
+  overall_conversion: number;
+  excluded_units: number;
+  /** { dimension: rows }, empty without a breakdown */
+  breakdowns: Record<string, Array<{ value: string; steps: FunnelStepOut[]; overall_conversion: number }>>;
+}
+
+export interface SavedFunnel {
+  id: string;
+  name: string;
+  definition: unknown;
+  created_ms: number;
+  updated_ms: number;
+}
+
+/** GET /api/event-names: custom event names with their properties' keys and common values. */
+export interface EventNames {
+  names: Array<{ name: string; events: number; properties: Array<{ key: string; values: Array<{ value: string; events: number }> }> }>;
+  scanned: number;
+  complete: boolean;
+}

@@ -32,7 +32,7 @@ export function FilterBar(props: { s: AppState; range: DayRange; now: number; co
   const { s } = props;
   const layout = props.layoutFilters !== false;
   const pills: Array<{ label: string; clear: Partial<AppState> }> = [];
-  if (s.route !== 'heatmaps' && s.path) pills.push({ label: `Page is ${s.path}`, clear: { path: '' } });
+  if (s.route !== 'heatmaps' && s.route !== 'funnels' && s.path) pills.push({ label: `Page is ${s.path}`, clear: { path: '' } });
   if (layout && s.device) pills.push({ label: `Device is ${DEVICE_LABEL[s.device]}`, clear: { device: '' } });
   if (layout && s.vw) pills.push({ label: `Width ${VW_LABEL[s.vw]}`, clear: { vw: '' } });
   return html`<div class="filter-bar" role="toolbar" aria-label="Filters">

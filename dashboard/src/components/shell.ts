@@ -17,7 +17,7 @@ const LABEL: Record<Route, string> = {
   settings: 'Settings',
   notfound: 'Not found',
 };
-const SOON: Route[] = ['replays', 'funnels'];
+const SOON: Route[] = ['replays'];
 
 export function routeLabel(r: Route): string {
   return LABEL[r];

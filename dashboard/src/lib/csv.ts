@@ -17,3 +17,16 @@ export function slug(path: string): string {
   const s = path.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase();
   return s.slice(0, 60) || 'home';
 }
+
+/** Saves `data` as a file named `name` (a click on a temporary object-URL link). */
+export function download(name: string, data: Blob | string, type = 'text/plain'): void {
+  const blob = typeof data === 'string' ? new Blob([data], { type }) : data;
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

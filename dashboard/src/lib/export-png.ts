@@ -100,14 +100,4 @@ export function composePng(p: PngInput): HTMLCanvasElement {
   return c;
 }
 
-export function download(name: string, data: Blob | string, type = 'text/plain'): void {
-  const blob = typeof data === 'string' ? new Blob([data], { type }) : data;
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
+export { download } from './csv';

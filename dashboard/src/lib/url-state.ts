@@ -41,6 +41,8 @@ export interface AppState {
   palette: Palette;
   scale: HeatScale;
   tab: string;
+  /** Funnels: the funnel's own parameters, as a query string (lib/funnel-state.ts reads it). */
+  fq: string;
 }
 
 export const DEFAULTS: AppState = {
@@ -62,7 +64,13 @@ export const DEFAULTS: AppState = {
   palette: 'classic',
   scale: 'log',
   tab: 'install',
+  fq: '',
 };
+
+/** The funnel's parameters (lib/funnel-state.ts): s1…, x1…, order, unit, window, by, fid. */
+export function isFunnelKey(k: string): boolean {
+  return /^[sx]\d{1,2}(p|m|sel|h|e|k|v|l|f|t)?$/.test(k) || ['order', 'unit', 'window', 'by', 'fid'].includes(k);
+}
 
 const PERIOD_IDS: Period[] = ['today', 'yesterday', '7d', '28d', '30d', 'month', 'year', 'all', 'custom'];
 
@@ -110,6 +118,11 @@ export function parse(pathname: string, search: string): AppState {
   s.scale = oneOf(q.get('scale'), HEAT_SCALES, DEFAULTS.scale);
   const tab = q.get('tab');
   if (tab && /^[a-z]{1,20}$/.test(tab)) s.tab = tab;
+  if (s.route === 'funnels') {
+    const f = new URLSearchParams();
+    for (const [k, v] of q) if (isFunnelKey(k)) f.append(k, v);
+    s.fq = f.toString();
+  }
   return s;
 }
 
@@ -139,6 +152,7 @@ export function build(s: AppState): string {
     q.set(k, String(v));
   }
   const route = s.route === 'notfound' ? 'overview' : s.route;
+  if (route === 'funnels' && s.fq) for (const [k, v] of new URLSearchParams(s.fq)) if (isFunnelKey(k)) q.append(k, v);
   const qs = q.toString();
   return BASE + route + (qs ? '?' + qs : '');
 }
@@ -153,6 +167,8 @@ export function clearFilters(s: AppState): AppState {
   return { ...s, device: '', vw: '', path: s.route === 'heatmaps' ? s.path : '' };
 }
 
+/** Funnels take no page, device or width filter (each step says its own page). */
 export function hasFilters(s: AppState): boolean {
+  if (s.route === 'funnels') return false;
   return s.device !== '' || s.vw !== '' || (s.route !== 'heatmaps' && s.path !== '');
 }

@@ -1,4 +1,4 @@
-// Replays and Funnels are later issues: their pages say what the feature will do and that this
+// Replays are a later issue: its page says what the feature will do and that this
 // build does not have it yet. No sample data.
 import { html } from '../html';
 import { PageHeader } from '../components/shell';
@@ -15,18 +15,9 @@ const TEXT = {
       'Links both ways with heatmaps: from a hotspot to the sessions that clicked it.',
     ],
   },
-  funnels: {
-    title: 'Funnels',
-    lead: 'See where visitors drop off between the steps that matter.',
-    points: [
-      'Steps by page URL, click on an element, or your own tracked events.',
-      'Sequential, strict or any order, within a time window you choose.',
-      'Conversion per step, time to convert, breakdowns by device, country, referrer and UTM — exportable as CSV.',
-    ],
-  },
 };
 
-export function ComingSoon(props: { s: AppState; which: 'replays' | 'funnels' }) {
+export function ComingSoon(props: { s: AppState; which: 'replays' }) {
   const t = TEXT[props.which];
   return html`<div class="page">
     <${PageHeader} title=${t.title} />

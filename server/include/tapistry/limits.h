@@ -44,6 +44,18 @@ inline constexpr size_t kMaxQueryParamBytes = 2048;         // any one parameter
 inline constexpr size_t kMaxListLimit = 1000;               // limit= of list endpoints
 inline constexpr size_t kMaxEventsLimit = 100000;           // limit= of /api/events
 
+// Funnels API (api/funnel_json.h). The funnel's own limits (steps, exclusions, window, pattern
+// bytes) are tapistry/funnel.h's; these are the API's around them.
+inline constexpr size_t kMinFunnelSteps = 2;                // issue 11: a funnel has 2..20 steps
+inline constexpr size_t kMaxFunnelLabelBytes = 200;         // a step's display name
+inline constexpr size_t kMaxFunnelBreakdownRows = 100;      // breakdown_limit
+inline constexpr size_t kMaxFunnelNameBytes = 200;          // a saved funnel's name
+inline constexpr size_t kMaxFunnelDefinitionBytes = 64 * 1024;  // a saved definition, as stored
+inline constexpr size_t kMaxSavedFunnelsPerProject = 200;
+// GET /api/event-names reads at most this many custom events of the range (oldest first) and
+// says whether it saw them all.
+inline constexpr size_t kMaxEventNameScan = 50000;
+
 // POST /s and GET /s: heatmap page snapshots (snapshot/snapshot_service.h).
 inline constexpr size_t kMaxSnapshotBody = 2 << 20;         // as sent (gzip or not)
 inline constexpr size_t kMaxSnapshotHtml = 16 << 20;        // after decompression

@@ -1,4 +1,4 @@
-// MetaStore: projects, keys, allowed origins, read tokens and settings (spec §5.2).
+// MetaStore: projects, keys, allowed origins, read tokens, settings and saved funnels (spec §5.2).
 // Implementations: SqliteMetaStore (embedded default), PostgresMetaStore (scale-out, later); every
 // one passes the typed suite in server/test/meta_store_conformance.h, the executable contract.
 // Secrets (read tokens) are stored as SHA-256 hashes; the plain token is returned once at creation.
@@ -41,6 +41,19 @@ struct Project {
   int64_t created_ms = 0;
 };
 
+// A funnel saved in the dashboard (issue 11; spec §5.2 `funnels`): a name and the definition as
+// the API wrote it (api/funnel_json.h). The store keeps the definition as text, byte for byte; the
+// API validates it before it is stored.
+struct SavedFunnel {
+  std::string id;          // "f_" + 16 hex
+  std::string project_id;
+  std::string name;        // 1..200 bytes
+  std::string definition;  // JSON text
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;  // >= created_ms; the time of the last update
+  bool operator==(const SavedFunnel&) const = default;
+};
+
 struct CreatedProject {
   Project project;
   std::string read_token;  // "rt_" + 32 hex, shown once
@@ -70,6 +83,20 @@ class MetaStore {
   // Gives the project a new public key; the old one stops being a key at once (ingest caches a
   // key for a few seconds). Returns the new key.
   virtual Result<std::string> RotatePublicKey(const std::string& project_id) = 0;
+
+  // Saved funnels, each of one project. A method given an unknown project id answers NotFound, as
+  // does one given a funnel id of another project (a funnel is reached only through its own).
+  // Oldest first (created_ms, then id).
+  virtual Result<std::vector<SavedFunnel>> ListFunnels(const std::string& project_id) = 0;
+  virtual Result<SavedFunnel> GetFunnel(const std::string& project_id, const std::string& funnel_id) = 0;
+  // InvalidArgument unless the name is 1..200 bytes; TooLarge when the project already has
+  // limits::kMaxSavedFunnelsPerProject funnels (checked atomically with the insert).
+  virtual Result<SavedFunnel> CreateFunnel(const std::string& project_id, const std::string& name,
+                                           const std::string& definition) = 0;
+  // Replaces name and definition; updated_ms becomes now (never before created_ms).
+  virtual Result<SavedFunnel> UpdateFunnel(const std::string& project_id, const std::string& funnel_id,
+                                           const std::string& name, const std::string& definition) = 0;
+  virtual Status DeleteFunnel(const std::string& project_id, const std::string& funnel_id) = 0;
 
   // Small server-wide values (signing secrets, schema version, kDemoProjectKey).
   virtual Result<std::optional<std::string>> GetValue(const std::string& key) = 0;

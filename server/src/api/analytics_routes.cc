@@ -207,7 +207,9 @@ Reply Elements(const ApiDeps& d, const RouteCall& call) {
   EventFilter f;
   Status s = ParseFilter(call, d.clock->NowMs(), &f);
   if (!s.ok()) return ErrorReply(s);
-  if (!f.path) return ErrorReply(Status::InvalidArgument("path is required"));
+  // Without a path: the elements clicked on every page (the funnel builder's click picker). The
+  // bookmarklet's token reads the page it is on, never the whole site.
+  if (!f.path && call.caller == Caller::kOverlayToken) return ErrorReply(Status::InvalidArgument("path is required"));
   auto limit = LimitParam(req, 20, limits::kMaxListLimit);
   if (!limit.ok()) return ErrorReply(limit.status());
   auto r = d.events->TopElements(f, *limit);

@@ -7,6 +7,8 @@
 //                        /api/layouts, /api/scrollmap, /api/elements, /api/breakdown, /api/paths
 //   snapshot_routes.cc   GET /api/snapshot, /api/snapshot/status, /api/snapshot-asset
 //   privacy_routes.cc    POST /api/dsar/delete
+//   funnel_routes.cc     POST /api/funnels/query, GET/POST /api/funnels, GET/PUT/DELETE
+//                        /api/funnels/<id>, GET /api/event-names
 // Responses are JSON; errors are {"error","reason"} (docs/api.md).
 // Thread-safety: the handlers are called concurrently; the deps are thread-safe.
 #pragma once
@@ -46,9 +48,12 @@ Status AddAuthRoutes(RouteTable* t, const ApiDeps& d);
 Status AddAnalyticsRoutes(RouteTable* t, const ApiDeps& d);
 Status AddSnapshotRoutes(RouteTable* t, const ApiDeps& d);
 Status AddPrivacyRoutes(RouteTable* t, const ApiDeps& d);
+Status AddFunnelRoutes(RouteTable* t, const ApiDeps& d);
 
 // The auth step for the policies above kPublicIngest (the router calls it before any handler):
 // sets call->caller, project_id, csrf; or returns the refusal (401 / 403 / 404 / 503).
+// kRead / kHeatmapRead take the project from ?project_id=, or, for a POST without one, from the
+// JSON body's "project_id" (spec §6.2's POST /api/funnels/query carries it there).
 class RouteAuth {
  public:
   RouteAuth(MetaStore* meta, SessionAuth* auth) : meta_(meta), auth_(auth) {}

@@ -1,9 +1,22 @@
+#include <simdjson.h>
+
 #include "api/api_routes.h"
 #include "api/api_common.h"
 #include "common/crypto.h"
 
 namespace tapistry {
 namespace {
+
+// The "project_id" string of a JSON object body; "" when there is none.
+std::string BodyProjectId(const std::string& body) {
+  if (body.empty()) return {};
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(body).get(doc) || !doc.is_object()) return {};
+  auto v = doc["project_id"];
+  if (v.error() || !v.is_string()) return {};
+  return std::string(std::string_view(v.value_unsafe()));
+}
 
 // "http://host:port" -> "host:port"; "" when not an http(s) origin.
 std::string_view OriginHost(std::string_view origin) {
@@ -46,7 +59,8 @@ std::optional<Reply> RouteAuth::Check(AuthPolicy policy, RouteCall* call) const 
     }
     case AuthPolicy::kRead:
     case AuthPolicy::kHeatmapRead: {
-      const std::string project = req.Query("project_id");
+      std::string project = req.Query("project_id");
+      if (project.empty() && req.method == "POST") project = BodyProjectId(req.body);
       if (project.empty()) return ErrorReply(Status::InvalidArgument("project_id is required"));
       if (session()) {
         auto p = meta_->GetProject(project);

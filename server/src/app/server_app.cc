@@ -165,7 +165,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   api.metrics = &m.metrics;
   for (Status s : {AddIngestRoutes(&m.routes, m.admission.get(), m.ingest.get(), m.snapshots.get()),
                    AddAuthRoutes(&m.routes, api), AddAnalyticsRoutes(&m.routes, api),
-                   AddSnapshotRoutes(&m.routes, api), AddPrivacyRoutes(&m.routes, api),
+                   AddSnapshotRoutes(&m.routes, api), AddPrivacyRoutes(&m.routes, api), AddFunnelRoutes(&m.routes, api),
                    m.router->AddOpsAndStaticRoutes(&m.routes)}) {
     if (!s.ok()) return s;
   }

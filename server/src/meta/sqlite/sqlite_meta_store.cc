@@ -8,6 +8,7 @@
 #include "common/crypto.h"
 #include "common/json_writer.h"
 #include "tapistry/clock.h"
+#include "tapistry/limits.h"
 #include "tapistry/meta_store.h"
 
 namespace tapistry {
@@ -28,6 +29,15 @@ CREATE TABLE IF NOT EXISTS read_tokens (
   created_ms INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS funnels (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS funnels_by_project ON funnels(project_id, created_ms, id);
 )sql";
 
 std::string StringsToJson(const std::vector<std::string>& v) {
@@ -203,6 +213,93 @@ class SqliteMetaStore final : public MetaStore {
     return key;
   }
 
+  Result<std::vector<SavedFunnel>> ListFunnels(const std::string& project_id) override {
+    if (Result<Project> p = GetProject(project_id); !p.ok()) return p.status();
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT id,project_id,name,definition,created_ms,updated_ms FROM funnels WHERE project_id=? "
+                "ORDER BY created_ms, id");
+    s.Bind(1, project_id);
+    std::vector<SavedFunnel> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(FunnelRow(s));
+    if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return out;
+  }
+
+  Result<SavedFunnel> GetFunnel(const std::string& project_id, const std::string& funnel_id) override {
+    std::lock_guard lock(mu_);
+    return FindFunnel(project_id, funnel_id);
+  }
+
+  Result<SavedFunnel> CreateFunnel(const std::string& project_id, const std::string& name,
+                                   const std::string& definition) override {
+    if (name.empty() || name.size() > limits::kMaxFunnelNameBytes) {
+      return Status::InvalidArgument("a funnel's name must be 1.." + std::to_string(limits::kMaxFunnelNameBytes) + " bytes");
+    }
+    SavedFunnel f;
+    f.id = "f_" + RandomHex(8);
+    f.project_id = project_id;
+    f.name = name;
+    f.definition = definition;
+    f.created_ms = f.updated_ms = SystemClock()->NowMs();
+    std::lock_guard lock(mu_);
+    TAP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    // The project's existence and the cap are read in the same write transaction as the insert.
+    int64_t projects = 0, funnels = 0;
+    {
+      Stmt count(db_, "SELECT (SELECT COUNT(*) FROM projects WHERE id=?1), (SELECT COUNT(*) FROM funnels WHERE project_id=?1)");
+      count.Bind(1, project_id);
+      if (count.Step() != SQLITE_ROW) {
+        (void)Exec("ROLLBACK");
+        return Status::IOError(sqlite3_errmsg(db_));
+      }
+      projects = count.Int(0);
+      funnels = count.Int(1);
+    }
+    if (projects == 0) {
+      (void)Exec("ROLLBACK");
+      return Status::NotFound("no project " + project_id);
+    }
+    if (funnels >= static_cast<int64_t>(limits::kMaxSavedFunnelsPerProject)) {
+      (void)Exec("ROLLBACK");
+      return Status::TooLarge("a project keeps at most " + std::to_string(limits::kMaxSavedFunnelsPerProject) +
+                              " saved funnels; delete one first");
+    }
+    {
+      Stmt ins(db_, "INSERT INTO funnels(id,project_id,name,definition,created_ms,updated_ms) VALUES(?,?,?,?,?,?)");
+      ins.Bind(1, f.id).Bind(2, project_id).Bind(3, name).Bind(4, definition).Bind(5, f.created_ms).Bind(6, f.updated_ms);
+      if (ins.Step() != SQLITE_DONE) {
+        (void)Exec("ROLLBACK");
+        return Status::IOError(std::string("saving funnel: ") + sqlite3_errmsg(db_));
+      }
+    }
+    TAP_RETURN_IF_ERROR(Exec("COMMIT"));
+    return f;
+  }
+
+  Result<SavedFunnel> UpdateFunnel(const std::string& project_id, const std::string& funnel_id, const std::string& name,
+                                   const std::string& definition) override {
+    if (name.empty() || name.size() > limits::kMaxFunnelNameBytes) {
+      return Status::InvalidArgument("a funnel's name must be 1.." + std::to_string(limits::kMaxFunnelNameBytes) + " bytes");
+    }
+    std::lock_guard lock(mu_);
+    // max(): a clock stepped back never puts the update before the creation.
+    Stmt s(db_, "UPDATE funnels SET name=?, definition=?, updated_ms=max(created_ms, ?) WHERE project_id=? AND id=?");
+    s.Bind(1, name).Bind(2, definition).Bind(3, SystemClock()->NowMs()).Bind(4, project_id).Bind(5, funnel_id);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("no funnel " + funnel_id + " in project " + project_id);
+    return FindFunnel(project_id, funnel_id);
+  }
+
+  Status DeleteFunnel(const std::string& project_id, const std::string& funnel_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "DELETE FROM funnels WHERE project_id=? AND id=?");
+    s.Bind(1, project_id).Bind(2, funnel_id);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("no funnel " + funnel_id + " in project " + project_id);
+    return Status::Ok();
+  }
+
   Result<std::optional<std::string>> GetValue(const std::string& key) override {
     std::lock_guard lock(mu_);
     Stmt s(db_, "SELECT value FROM kv WHERE key=?");
@@ -241,6 +338,27 @@ class SqliteMetaStore final : public MetaStore {
     p.settings = SettingsFromJson(s.Text(4));
     p.created_ms = s.Int(5);
     return p;
+  }
+
+  static SavedFunnel FunnelRow(Stmt& s) {
+    SavedFunnel f;
+    f.id = s.Text(0);
+    f.project_id = s.Text(1);
+    f.name = s.Text(2);
+    f.definition = s.Text(3);
+    f.created_ms = s.Int(4);
+    f.updated_ms = s.Int(5);
+    return f;
+  }
+
+  // Called with mu_ held.
+  Result<SavedFunnel> FindFunnel(const std::string& project_id, const std::string& funnel_id) {
+    Stmt s(db_, "SELECT id,project_id,name,definition,created_ms,updated_ms FROM funnels WHERE project_id=? AND id=?");
+    s.Bind(1, project_id).Bind(2, funnel_id);
+    int rc = s.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound("no funnel " + funnel_id + " in project " + project_id);
+    if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
+    return FunnelRow(s);
   }
 
   Result<Project> FindOne(const char* sql, const std::string& arg) {
