@@ -106,6 +106,8 @@ function Field(props: { value: string; onCommit(v: string): void; list?: string;
 }
 
 interface Pickers {
+  /** the read API's common parameters (project, range, bots) */
+  scope: Record<string, string>;
   paths: string[];
   elements: Elements['elements'];
   events: EventNames['names'];
@@ -115,6 +117,10 @@ interface Pickers {
 function StepFields(props: { step: Step; id: string; pickers: Pickers; onChange(s: Step): void }) {
   const { step: s, id, pickers } = props;
   const set = (p: Partial<Step>) => props.onChange({ ...s, ...p });
+  // a click step on one page offers that page's elements, else those of every page
+  const onPage = s.type === 'click' && s.path && s.match === 'equals' ? { ...pickers.scope, path: s.path, limit: 50 } : null;
+  const pageEls = useQuery<Elements>(onPage && JSON.stringify(onPage), (sig) => get<Elements>('/api/elements', onPage!, sig));
+  const elements = (onPage && pageEls.data?.elements) || pickers.elements;
   const pathField = (optional: boolean) => html`<div class="frow">
     <span class="muted small">${optional ? 'on page' : 'Page'}</span>
     <label class="fsel" title=${MATCH_TITLE}><span class="sr-only">Path match</span>
@@ -127,17 +133,17 @@ function StepFields(props: { step: Step; id: string; pickers: Pickers; onChange(
   if (s.type === 'page_view') return pathField(false);
   if (s.type === 'click') {
     const listId = id + '-el';
-    const options = pickers.elements.map((e) => e.selector || 'element ' + e.selector_hash);
+    const options = elements.map((e) => e.selector || 'element ' + e.selector_hash);
     return html`<div class="frow">
         <${Field} value=${s.selector || (s.hash ? 'element ' + s.hash : '')} list=${listId} options=${options} placeholder="#buy, or pick a clicked element"
           label="Element" name="selector" mono=${true}
           onCommit=${(v: string) => {
             const t = v.trim();
-            const picked = pickers.elements.find((e) => (e.selector || 'element ' + e.selector_hash) === t);
+            const picked = elements.find((e) => (e.selector || 'element ' + e.selector_hash) === t);
             const hash = /^element (\d{1,20})$/.exec(t);
             set(picked && !picked.selector ? { selector: '', hash: picked.selector_hash } : hash ? { selector: '', hash: hash[1]! } : { selector: t, hash: '' });
           }} />
-        <datalist id=${listId}>${pickers.elements.map((e) => html`<option value=${e.selector || 'element ' + e.selector_hash}>${exact(e.clicks)} clicks</option>`)}</datalist>
+        <datalist id=${listId}>${elements.map((e) => html`<option value=${e.selector || 'element ' + e.selector_hash}>${exact(e.clicks)} clicks${onPage ? ' on this page' : ''}</option>`)}</datalist>
       </div>${pathField(true)}`;
   }
   const ev = pickers.events.find((e) => e.name === s.event);
@@ -447,6 +453,7 @@ export function FunnelsPage(props: { s: AppState; project: Project; range: DayRa
   const savedP = { project_id: s.project };
   const savedQ = useQuery<{ funnels: SavedFunnel[] }>(JSON.stringify(savedP), (sig) => get<{ funnels: SavedFunnel[] }>('/api/funnels', savedP, sig));
   const pickers: Pickers = {
+    scope,
     paths: pathsQ.data?.paths.map((p) => p.path) ?? [],
     elements: elQ.data?.elements ?? [],
     events: evQ.data?.names ?? [],
