@@ -19,6 +19,7 @@
 
 #include "result_json.h"
 #include "tapistry/event_store.h"
+#include "tapistry/funnel.h"
 
 namespace tapistry::conformance {
 
@@ -106,7 +107,7 @@ inline std::string FilterName(const EventFilter& f) {
 // Every query of event_store.h under `f`, and under `f` with include_bots the other way (so
 // every query is compared with bots and without), on `got` and on `want`; one entry per
 // disagreement, each starting with the query's name (overview, heatmap, scrollmap,
-// element_heatmap, layouts, elements, breakdown, paths, list_events). The overview is asked for its daily and its hourly series
+// element_heatmap, layouts, elements, breakdown, paths, funnel, funnel_members, list_events). The overview is asked for its daily and its hourly series
 // (over more than kMaxHourlyDays days both must refuse the hourly one). Heatmaps need a path:
 // f.path, else `heatmap_path`.
 inline std::vector<std::string> Mismatches(EventStore& got, EventStore& want,
@@ -157,6 +158,35 @@ inline std::vector<std::string> Mismatches(EventStore& got, EventStore& want,
     for (const char* contains : {"", "doc"}) {
       add(Differs(std::string("paths contains='") + contains + "'" + bots,
                   got.Paths(f, contains, 1000), want.Paths(f, contains, 1000)));
+    }
+    // Funnels over the filter's project and days (funnels take no path, device or viewport
+    // filter): two pages in order and in any order, per session and per visitor, one broken
+    // down; and the units behind each bar.
+    for (FunnelMode mode : {FunnelMode::kSequential, FunnelMode::kAnyOrder}) {
+      for (FunnelUnit unit : {FunnelUnit::kSession, FunnelUnit::kVisitor}) {
+        FunnelQuery q;
+        q.project_id = f.project_id;
+        q.from_day = f.from_day;
+        q.to_day = f.to_day;
+        q.mode = mode;
+        q.unit = unit;
+        q.window_ms = 3600000;
+        q.include_bots = f.include_bots;
+        FunnelStep a, b;
+        a.path = "/";
+        a.path_match = PathMatch::kPrefix;
+        b.path = heatmap_path;
+        q.steps = {a, b};
+        if (unit == FunnelUnit::kSession) q.breakdown = Dimension::kDevice;
+        const std::string name = std::string(" mode=") + FunnelModeName(mode) +
+                                 " unit=" + FunnelUnitName(unit) + bots;
+        add(Differs("funnel" + name, got.Funnel(q), want.Funnel(q)));
+        for (size_t furthest : {size_t{1}, size_t{2}}) {
+          const FunnelMembersQuery m{q, furthest, 3};
+          add(Differs("funnel_members furthest=" + std::to_string(furthest) + name,
+                      got.FunnelMembers(m), want.FunnelMembers(m)));
+        }
+      }
     }
     add(Differs("list_events" + bots, got.ListEvents(f, std::nullopt, 1000000),
                 want.ListEvents(f, std::nullopt, 1000000)));

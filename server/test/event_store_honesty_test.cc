@@ -43,6 +43,9 @@ class EmptyEventStore final : public EventStore {
     return std::vector<LayoutCount>();
   }
   Result<FunnelResult> Funnel(const FunnelQuery&) override { return FunnelResult(); }
+  Result<FunnelMembersResult> FunnelMembers(const FunnelMembersQuery&) override {
+    return FunnelMembersResult();
+  }
   Result<BreakdownResult> Breakdown(const EventFilter&, Dimension, size_t) override {
     return BreakdownResult();
   }
@@ -95,6 +98,9 @@ class SabotagedStore final : public EventStore {
   }
   Result<FunnelResult> Funnel(const FunnelQuery& q) override {
     return broken_ == "funnel" ? FunnelResult() : good_.Funnel(q);
+  }
+  Result<FunnelMembersResult> FunnelMembers(const FunnelMembersQuery& q) override {
+    return broken_ == "funnel_members" ? FunnelMembersResult() : good_.FunnelMembers(q);
   }
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override {
     return broken_ == "breakdown" ? BreakdownResult() : good_.Breakdown(f, d, limit);
@@ -173,6 +179,9 @@ class ListEventsDerivedStore final : public EventStore {
   Result<FunnelResult> Funnel(const FunnelQuery& q) override {
     return FromOwnRows(q.project_id).Funnel(q);
   }
+  Result<FunnelMembersResult> FunnelMembers(const FunnelMembersQuery& q) override {
+    return FromOwnRows(q.funnel.project_id).FunnelMembers(q);
+  }
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override {
     return FromOwnRows(f.project_id).Breakdown(f, d, limit);
   }
@@ -233,6 +242,11 @@ class BotBlindStore final : public EventStore {
     b.include_bots = true;
     return good_.Funnel(b);
   }
+  Result<FunnelMembersResult> FunnelMembers(const FunnelMembersQuery& q) override {
+    FunnelMembersQuery b = q;
+    b.funnel.include_bots = true;
+    return good_.FunnelMembers(b);
+  }
   Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override {
     return good_.Breakdown(Blind(f), d, limit);
   }
@@ -271,7 +285,8 @@ std::string KindOf(const std::string& mismatch) {
 
 const std::vector<std::string> kKinds = {"overview",  "heatmap",         "scrollmap",
                                          "elements",  "element_heatmap", "layouts",
-                                         "breakdown", "paths",           "list_events"};
+                                         "breakdown", "paths",           "funnel",
+                                         "funnel_members", "list_events"};
 
 class HonestyTest : public ::testing::Test {
  protected:

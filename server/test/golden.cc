@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <fstream>
 #include <sstream>
 
@@ -31,9 +33,24 @@ uint64_t Fnv1a(std::string_view s, uint64_t h = 14695981039346656037ULL) {
 }
 
 // A UUID for a short name ("s1", "alice"): deterministic, and distinct names get distinct ids.
+// Names given back in answers that print ids (funnel members), by the UUID they became.
+std::mutex names_mu;
+std::map<Uuid, std::string>& Names() {
+  static std::map<Uuid, std::string> names;
+  return names;
+}
+
 std::string NameUuid(std::string_view name) {
   const Uuid u{Fnv1a(name), Fnv1a(name, Fnv1a("golden"))};
+  std::lock_guard lock(names_mu);
+  Names().try_emplace(u, std::string(name));
   return u.ToString();
+}
+
+std::string NameOf(const Uuid& u) {
+  std::lock_guard lock(names_mu);
+  auto it = Names().find(u);
+  return it == Names().end() ? u.ToString() : it->second;
 }
 
 // The default event_id of the n-th event of a file (1-based): ids ascend in file order, so on a
@@ -456,6 +473,7 @@ Status ParseQuery(std::string_view json, Query* out) {
       {"live_visitors", QueryKind::kLiveVisitors},
       {"list_events", QueryKind::kListEvents},
       {"funnel", QueryKind::kFunnel},
+      {"funnel_members", QueryKind::kFunnelMembers},
       {"element_heatmap", QueryKind::kElementHeatmap},
       {"layouts", QueryKind::kLayouts}};
   auto it = std::find_if(std::begin(kKinds), std::end(kKinds),
@@ -532,7 +550,14 @@ Status ParseQuery(std::string_view json, Query* out) {
     if (!ParseEventType(s, &t)) return Status::InvalidArgument("type " + s);
     out->type = t;
   }
-  if (out->kind == QueryKind::kFunnel) TAP_RETURN_IF_ERROR(ParseFunnel(r, out));
+  if (out->kind == QueryKind::kFunnel || out->kind == QueryKind::kFunnelMembers) {
+    TAP_RETURN_IF_ERROR(ParseFunnel(r, out));
+  }
+  if (out->kind == QueryKind::kFunnelMembers) {
+    uint64_t furthest = 0;
+    if (!r.Uint("furthest", &furthest)) return Status::InvalidArgument("funnel_members needs \"furthest\"");
+    out->furthest = furthest;
+  }
   if (!r.error.empty()) return Status::InvalidArgument(r.error);
   return Status::Ok();
 }
@@ -565,6 +590,10 @@ std::optional<std::string> Answer(EventStore& store, const Query& q) {
     }
     case QueryKind::kFunnel:
       return ToJson(store.Funnel(q.funnel));
+    case QueryKind::kFunnelMembers: {
+      auto r = store.FunnelMembers(FunnelMembersQuery{q.funnel, q.furthest, q.limit});
+      return r.ok() ? reference::ToJson(*r, NameOf) : reference::ErrorJson(r.status());
+    }
   }
   return std::nullopt;
 }

@@ -57,6 +57,7 @@ enum class QueryKind {
   kLiveVisitors,
   kListEvents,
   kFunnel,
+  kFunnelMembers,
   kElementHeatmap,
   kLayouts
 };
@@ -73,6 +74,7 @@ struct Query {
   int64_t since_ms = 0;
   std::optional<EventType> type;
   FunnelQuery funnel;
+  size_t furthest = 0;  // funnel_members
 };
 
 // Parses a case's query (golden/README.md lists the keys of each kind).

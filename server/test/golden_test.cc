@@ -145,7 +145,7 @@ TEST(GoldenFilesTest, ThereAreCasesForEveryQuery) {
         ++cross_checked;
     }
   }
-  EXPECT_EQ(kinds.size(), 11u) << "a golden case for every query kind";
+  EXPECT_EQ(kinds.size(), 12u) << "a golden case for every query kind";
   EXPECT_GE(cases, 60u);
   EXPECT_GE(cross_checked, 20u) << "sequential funnel cases ClickHouse's windowFunnel vouches for";
 }

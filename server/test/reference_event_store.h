@@ -34,6 +34,8 @@ std::string ValueOf(const Event& e, Dimension d);
 // Funnels over `events` (of every project: the query names one), by enumerating every chain of
 // every unit. funnel.h defines them.
 Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const FunnelQuery& q);
+Result<FunnelMembersResult> ComputeFunnelMembers(const std::vector<Event>& events,
+                                                 const FunnelMembersQuery& q);
 // Whether one event matches a (valid) funnel step: type, path, selector, name and property.
 bool MatchesStep(const Event& e, const FunnelStep& step);
 
@@ -69,6 +71,7 @@ class ReferenceEventStore final : public EventStore {
   Status Close() override { return Status::Ok(); }
 
   Result<FunnelResult> Funnel(const FunnelQuery& q) override;
+  Result<FunnelMembersResult> FunnelMembers(const FunnelMembersQuery& q) override;
 
   // Every event appended and not deleted, in append order.
   std::vector<Event> events() const;

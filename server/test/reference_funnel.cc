@@ -202,7 +202,11 @@ struct Tally {
 
 bool MatchesStep(const Event& e, const FunnelStep& step) { return Matcher(step).Matches(e); }
 
-Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const FunnelQuery& q) {
+namespace {
+
+// Every unit in the funnel, one call each: fn(unit, outcome, excluded).
+template <typename Fn>
+Status ForEachOutcome(const std::vector<Event>& events, const FunnelQuery& q, Fn fn) {
   TAP_RETURN_IF_ERROR(ValidateFunnelQuery(q));
   std::vector<Matcher> steps, exclusions;
   for (const FunnelStep& s : q.steps) steps.emplace_back(s);
@@ -213,10 +217,6 @@ Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const Funne
     if (e.project_id != q.project_id || (!q.include_bots && IsBotScore(e.bot_score))) continue;
     units[q.unit == FunnelUnit::kSession ? e.session_id : e.anonymous_id].events.push_back(&e);
   }
-
-  Tally total(q.steps.size());
-  std::map<std::string, Tally> by_value;
-  FunnelResult r;
   for (auto& [key, u] : units) {
     std::sort(u.events.begin(), u.events.end(), [](const Event* a, const Event* b) {
       return std::pair(a->ts_ms, a->event_id) < std::pair(b->ts_ms, b->event_id);
@@ -241,11 +241,23 @@ Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const Funne
         excluded = t > std::min(a, b) && t < std::max(a, b) && exclusions[x].Matches(*u.events[i]);
       }
     }
+    fn(key, u, o, excluded);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const FunnelQuery& q) {
+  Tally total(q.steps.size());
+  std::map<std::string, Tally> by_value;
+  FunnelResult r;
+  TAP_RETURN_IF_ERROR(ForEachOutcome(events, q, [&](const Uuid&, const Unit& u, const Outcome& o,
+                                                    bool excluded) {
     if (excluded) {
       ++r.excluded_units;
-      continue;
+      return;
     }
-
     std::vector<int64_t> ts;
     for (size_t i : o.chain) ts.push_back(u.events[i]->ts_ms);
     if (q.mode == FunnelMode::kAnyOrder) std::sort(ts.begin(), ts.end());
@@ -260,7 +272,7 @@ Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const Funne
       const std::string value = ValueOf(*u.events[o.chain[0]], *q.breakdown);
       add(by_value.try_emplace(value, q.steps.size()).first->second);
     }
-  }
+  }));
   r.steps = total.Steps();
   for (const auto& [value, t] : by_value) r.breakdown.push_back({value, t.Steps()});
   std::stable_sort(r.breakdown.begin(), r.breakdown.end(),
@@ -271,8 +283,38 @@ Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const Funne
   return r;
 }
 
+Result<FunnelMembersResult> ComputeFunnelMembers(const std::vector<Event>& events,
+                                                 const FunnelMembersQuery& q) {
+  TAP_RETURN_IF_ERROR(ValidateFunnelMembersQuery(q));
+  FunnelMembersResult r;
+  TAP_RETURN_IF_ERROR(ForEachOutcome(events, q.funnel, [&](const Uuid& key, const Unit& u,
+                                                           const Outcome& o, bool excluded) {
+    if (excluded || o.furthest != q.furthest) return;
+    ++r.total;
+    const Event& first = *u.events[o.chain[0]];
+    FunnelMember m;
+    m.unit_id = key;
+    m.session_id = first.session_id;
+    m.entered_ms = first.ts_ms;
+    m.reached_ms = first.ts_ms;
+    for (size_t i : o.chain) m.reached_ms = std::max(m.reached_ms, u.events[i]->ts_ms);
+    m.device_class = first.device_class;
+    m.country = ValueOf(first, Dimension::kCountry);
+    r.members.push_back(m);
+  }));
+  std::sort(r.members.begin(), r.members.end(), [](const FunnelMember& a, const FunnelMember& b) {
+    return a.entered_ms != b.entered_ms ? a.entered_ms > b.entered_ms : a.unit_id < b.unit_id;
+  });
+  if (r.members.size() > q.limit) r.members.resize(q.limit);
+  return r;
+}
+
 Result<FunnelResult> ReferenceEventStore::Funnel(const FunnelQuery& q) {
   return ComputeFunnel(events(), q);
+}
+
+Result<FunnelMembersResult> ReferenceEventStore::FunnelMembers(const FunnelMembersQuery& q) {
+  return ComputeFunnelMembers(events(), q);
 }
 
 }  // namespace tapistry::reference

@@ -151,6 +151,20 @@ std::string ToJson(const FunnelResult& r) {
   return w.EndObject().Take();
 }
 
+std::string ToJson(const FunnelMembersResult& r,
+                   const std::function<std::string(const Uuid&)>& name) {
+  auto id = [&](const Uuid& u) { return name ? name(u) : u.ToString(); };
+  JsonWriter w;
+  w.BeginObject().Key("total").Uint(r.total).Key("members").BeginArray();
+  for (const FunnelMember& m : r.members) {
+    w.BeginObject().Key("unit").String(id(m.unit_id)).Key("session").String(id(m.session_id));
+    w.Key("entered_ms").Int(m.entered_ms).Key("reached_ms").Int(m.reached_ms);
+    w.Key("device").String(DeviceClassName(m.device_class)).Key("country").String(m.country);
+    w.EndObject();
+  }
+  return w.EndArray().EndObject().Take();
+}
+
 std::string LiveVisitorsJson(uint64_t visitors) {
   JsonWriter w;
   return w.BeginObject().Key("visitors").Uint(visitors).EndObject().Take();

@@ -4,6 +4,7 @@
 // Thread-safety: pure functions; test code.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ std::string ToJson(const BreakdownResult& r);
 std::string ToJson(const std::vector<PathCount>& r);
 std::string ToJson(const std::vector<Event>& r);  // ListEvents: id, ts, type, path of each
 std::string ToJson(const FunnelResult& r);
+// Ids written as `name(id)` says (the golden runner gives back its short names), else as UUIDs.
+std::string ToJson(const FunnelMembersResult& r,
+                   const std::function<std::string(const Uuid&)>& name = nullptr);
 std::string LiveVisitorsJson(uint64_t visitors);
 // {"error": "<StatusCodeName>"}: what a golden case expects of a query that must be refused.
 std::string ErrorJson(const Status& s);

@@ -32,6 +32,8 @@ namespace tapistry {
 
 struct FunnelQuery;   // tapistry/funnel.h
 struct FunnelResult;
+struct FunnelMembersQuery;
+struct FunnelMembersResult;
 class Env;  // server/src/common/env.h: tests put a fault-injecting one under the embedded store
 
 // Which events a query looks at. Days are UTC day numbers (DayOf), inclusive on both ends.
@@ -266,6 +268,9 @@ class EventStore {
   // Units through the query's steps, exactly as tapistry/funnel.h defines them; InvalidArgument
   // for a query ValidateFunnelQuery refuses.
   virtual Result<FunnelResult> Funnel(const FunnelQuery& q) = 0;
+  // The units behind one bar of that funnel (funnel.h); InvalidArgument as
+  // ValidateFunnelMembersQuery says.
+  virtual Result<FunnelMembersResult> FunnelMembers(const FunnelMembersQuery& q) = 0;
   // Distinct anonymous_id of the project with any event whose ts_ms >= since_ms (on any day);
   // bots' events count only with include_bots (as in EventFilter).
   virtual Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms,

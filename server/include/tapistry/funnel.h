@@ -129,9 +129,39 @@ struct FunnelResult {
   bool operator==(const FunnelResult&) const = default;
 };
 
+// Who is behind a funnel's bars ("who dropped off", and the replays of those sessions): the
+// units whose furthest step is exactly `furthest` — below the last step, the units that got
+// that far and no further; at the last step, the units that converted. Units an exclusion
+// removes are never members.
+inline constexpr size_t kMaxFunnelMembers = 1000;
+struct FunnelMembersQuery {
+  FunnelQuery funnel;
+  size_t furthest = 1;  // 1..steps
+  size_t limit = 100;   // 1..kMaxFunnelMembers
+};
+
+struct FunnelMember {
+  Uuid unit_id;     // the unit's session_id or anonymous_id
+  Uuid session_id;  // of the chain's step-1 event (a visitor unit: the session it entered in)
+  int64_t entered_ms = 0;  // ts of the chain's step-1 event
+  int64_t reached_ms = 0;  // the latest ts among the chain's events
+  DeviceClass device_class = DeviceClass::kUnknown;  // of the step-1 event
+  std::string country;                               // of the step-1 event ("" unknown)
+  bool operator==(const FunnelMember&) const = default;
+};
+
+struct FunnelMembersResult {
+  uint64_t total = 0;  // every unit whose furthest step is `furthest`
+  // At most `limit`: the latest entered first (entered_ms desc, then unit_id asc).
+  std::vector<FunnelMember> members;
+  bool operator==(const FunnelMembersResult&) const = default;
+};
+
 // InvalidArgument with a reason when the query breaks a rule above (range, step count and
 // conditions, window, exclusion bounds, regex syntax, breakdown dimension).
 Status ValidateFunnelQuery(const FunnelQuery& q);
+// The same, plus furthest and limit in range.
+Status ValidateFunnelMembersQuery(const FunnelMembersQuery& q);
 
 const char* FunnelStepTypeName(FunnelStepType t);  // "page_view", "click", "custom"
 bool ParseFunnelStepType(std::string_view s, FunnelStepType* out);

@@ -97,6 +97,18 @@ Status ValidateFunnelQuery(const FunnelQuery& q) {
   return Status::Ok();
 }
 
+Status ValidateFunnelMembersQuery(const FunnelMembersQuery& q) {
+  TAP_RETURN_IF_ERROR(ValidateFunnelQuery(q.funnel));
+  if (q.furthest < 1 || q.furthest > q.funnel.steps.size()) {
+    return Status::InvalidArgument("furthest must be a step of the funnel (1.." +
+                                   std::to_string(q.funnel.steps.size()) + ")");
+  }
+  if (q.limit < 1 || q.limit > kMaxFunnelMembers) {
+    return Status::InvalidArgument("limit must be 1..1000");
+  }
+  return Status::Ok();
+}
+
 const char* FunnelStepTypeName(FunnelStepType t) { return kStepTypeNames[static_cast<int>(t) % 3]; }
 bool ParseFunnelStepType(std::string_view s, FunnelStepType* out) {
   return ParseName(s, kStepTypeNames, out);

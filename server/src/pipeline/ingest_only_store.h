@@ -26,6 +26,7 @@ class IngestOnlyStore : public EventStore {
   }
   Result<std::vector<LayoutCount>> Layouts(const EventFilter&) override { return NoQueries(); }
   Result<FunnelResult> Funnel(const FunnelQuery&) override { return NoQueries(); }
+  Result<FunnelMembersResult> FunnelMembers(const FunnelMembersQuery&) override { return NoQueries(); }
   Result<BreakdownResult> Breakdown(const EventFilter&, Dimension, size_t) override { return NoQueries(); }
   Result<std::vector<PathCount>> Paths(const EventFilter&, const std::string&, size_t) override {
     return NoQueries();

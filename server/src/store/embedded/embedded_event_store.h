@@ -68,6 +68,7 @@ class EmbeddedEventStore final : public EventStore {
   Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) override;
   Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override;
   Result<FunnelResult> Funnel(const FunnelQuery& q) override;  // store_funnel.cc
+  Result<FunnelMembersResult> FunnelMembers(const FunnelMembersQuery& q) override;
   Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains, size_t limit) override;
   Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms,
                                bool include_bots) override;

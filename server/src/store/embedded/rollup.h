@@ -24,6 +24,9 @@
 //  - session path stats: per (session, path) of those two lists, the page views and the first
 //    and last time of the session's rows with that path — what a path filter keeps of a session.
 //
+// Each rollup's decoder, validator and writer layout are in a file of its own, rollup_*.cc
+// (README.md has the map); rollup_internal.h holds what those files share.
+//
 // Thread-safety: plain values and pure functions.
 #pragma once
 
@@ -413,8 +416,9 @@ class RollupWriter {
   void Finish(std::vector<Stream>* out);
 
  private:
-  void BuildSessionAttributes(std::string* raw);
-  void BuildExtraPaths(std::string* raw, std::string* stats);
+  void BuildSessionAttributes(std::string* raw);               // rollup_sessions.cc
+  void BuildExtraPaths(std::string* raw, std::string* stats);  // rollup_session_paths.cc
+  // The six cell rollups in one pass over the rows (rollup_cell_writer.cc).
   void BuildCells(std::vector<Stream>* out);
 
   RollupInput in_;

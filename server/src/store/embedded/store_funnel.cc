@@ -279,18 +279,14 @@ struct Tally {
   }
 };
 
-}  // namespace
+// Every unit in the funnel: fn(worker, rows, outcome) once per unit with a step-1 event in
+// the range, from several threads (never two at once with the same worker < UnitWorkers).
+// *local_values gets each source's breakdown values (a row's tag >> kValueShift, minus one).
+using OutcomeFn = std::function<Status(size_t, std::span<const UnitRow>, const ChainOutcome&)>;
 
-Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
-  TAP_RETURN_IF_ERROR(ValidateFunnelQuery(q));
-  const int64_t window_days = (q.window_ms + kDayMs - 1) / kDayMs;
-  const int32_t first_day = static_cast<int32_t>(q.from_day - (q.mode == FunnelMode::kAnyOrder ? window_days : 0));
-  const int32_t last_day = static_cast<int32_t>(q.to_day + window_days);
+Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mask,
+                 std::vector<std::vector<std::string>>* local_values, const OutcomeFn& fn) {
   const UnitKind kind = q.unit == FunnelUnit::kSession ? UnitKind::kSession : UnitKind::kVisitor;
-  const ColumnMask mask = ColumnsOf(q);
-  auto sources = Snapshot(q.project_id, first_day, last_day, mask | UnitColumns(kind), q.include_bots);
-  if (!sources.ok()) return sources.status();
-
   std::vector<StepSpec> specs;
   auto spec_of = [](const FunnelStep& s) {
     StepSpec spec{&s, TypeOf(s.type), std::nullopt};
@@ -301,24 +297,18 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
   for (const FunnelExclusion& x : q.exclusions) specs.push_back(spec_of(x.step));
   const size_t nsteps = q.steps.size();
   const bool strict = q.mode == FunnelMode::kStrict;
-
-  // Per worker (unit_rows.h): a chain finder and tallies, merged at the end.
+  local_values->assign(sources.size(), {});
   struct Worker {
     std::optional<FunnelChains> chains;
     std::vector<ChainEvent> ev;
-    std::vector<int64_t> ts, times;
-    uint64_t excluded = 0;
-    std::optional<Tally> total;
-    std::map<std::string, Tally> by_value;
   };
-  std::vector<Worker> workers(UnitWorkers(*sources));
-  std::vector<std::vector<std::string>> local_values(sources->size());
+  std::vector<Worker> workers(UnitWorkers(sources));
   const int64_t range_start = int64_t{q.from_day} * kDayMs;
   const int64_t range_end = (int64_t{q.to_day} + 1) * kDayMs;
   constexpr uint64_t kStepBits = (uint64_t{1} << kExclusionShift) - 1;
 
-  TAP_RETURN_IF_ERROR(ForEachUnit(
-      *sources, kind, mask,
+  return ForEachUnit(
+      sources, kind, mask,
       [&](size_t i, const Source&, const Columns& c, std::vector<TaggedRow>* keep) {
         // Page-view steps (a path condition only) become one tag per path code; the other
         // steps are checked row by row.
@@ -363,16 +353,12 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
           if (values && (tag & 1)) tag |= uint64_t{values->Of(r) + 1} << kValueShift;
           keep->push_back({static_cast<uint32_t>(r), tag});
         }
-        if (values) local_values[i] = values->Take();
+        if (values) (*local_values)[i] = values->Take();
         return Status::Ok();
       },
       [&](size_t worker, std::span<const UnitRow> rows) {
         Worker& w = workers[worker];
-        if (!w.chains) {
-          w.chains.emplace(q, range_start, range_end);
-          w.total.emplace(nsteps);
-          w.times.assign(nsteps, 0);
-        }
+        if (!w.chains) w.chains.emplace(q, range_start, range_end);
         w.ev.clear();
         for (const UnitRow& r : rows) {
           const uint32_t step_bits = static_cast<uint32_t>(r.tag & kStepBits);
@@ -381,6 +367,44 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
         }
         const ChainOutcome o = w.chains->Run(w.ev);
         if (o.furthest == 0) return Status::Ok();
+        return fn(worker, rows, o);
+      });
+}
+
+// The sources of a funnel: its days, the window after them and, in any-order mode, before them.
+Result<SourceList> FunnelSources(const EmbeddedEventStore& store, const FunnelQuery& q, ColumnMask mask) {
+  const int64_t window_days = (q.window_ms + kDayMs - 1) / kDayMs;
+  const int32_t first_day = static_cast<int32_t>(q.from_day - (q.mode == FunnelMode::kAnyOrder ? window_days : 0));
+  const int32_t last_day = static_cast<int32_t>(q.to_day + window_days);
+  const UnitKind kind = q.unit == FunnelUnit::kSession ? UnitKind::kSession : UnitKind::kVisitor;
+  return store.Snapshot(q.project_id, first_day, last_day, mask | UnitColumns(kind), q.include_bots);
+}
+
+}  // namespace
+
+Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
+  TAP_RETURN_IF_ERROR(ValidateFunnelQuery(q));
+  const ColumnMask mask = ColumnsOf(q);
+  auto sources = FunnelSources(*this, q, mask);
+  if (!sources.ok()) return sources.status();
+  const size_t nsteps = q.steps.size();
+  // Per worker: tallies, merged at the end.
+  struct Worker {
+    std::vector<int64_t> ts, times;
+    uint64_t excluded = 0;
+    std::optional<Tally> total;
+    std::map<std::string, Tally> by_value;
+  };
+  std::vector<Worker> workers(UnitWorkers(*sources));
+  std::vector<std::vector<std::string>> local_values;
+  TAP_RETURN_IF_ERROR(RunFunnel(
+      *sources, q, mask, &local_values,
+      [&](size_t worker, std::span<const UnitRow> rows, const ChainOutcome& o) {
+        Worker& w = workers[worker];
+        if (!w.total) {
+          w.total.emplace(nsteps);
+          w.times.assign(nsteps, 0);
+        }
         if (o.excluded) {
           ++w.excluded;
           return Status::Ok();
@@ -418,6 +442,75 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
                      return a.steps[0].units > b.steps[0].units;
                    });
   r.breakdown.resize(std::min(r.breakdown.size(), q.breakdown_limit));
+  return r;
+}
+
+Result<FunnelMembersResult> EmbeddedEventStore::FunnelMembers(const FunnelMembersQuery& mq) {
+  TAP_RETURN_IF_ERROR(ValidateFunnelMembersQuery(mq));
+  FunnelQuery q = mq.funnel;
+  q.breakdown.reset();
+  const ColumnMask mask = ColumnsOf(q);
+  // Memtable copies also keep what a member shows (segments read it for the members only).
+  const ColumnMask shown = Bit(ColumnId::kSession) | Bit(ColumnId::kAnonymous) |
+                           Bit(ColumnId::kDevice) | Bit(ColumnId::kCountry);
+  auto sources = FunnelSources(*this, q, mask | shown);
+  if (!sources.ok()) return sources.status();
+  // Every member's step-1 row; ids and attributes are read afterwards for the latest ones only.
+  struct Candidate {
+    int64_t entered, reached;
+    uint32_t source, row;
+  };
+  std::vector<std::vector<Candidate>> found(UnitWorkers(*sources));
+  std::vector<std::vector<std::string>> unused;
+  TAP_RETURN_IF_ERROR(RunFunnel(
+      *sources, q, mask, &unused,
+      [&](size_t worker, std::span<const UnitRow> rows, const ChainOutcome& o) {
+        if (o.excluded || o.furthest != mq.furthest) return Status::Ok();
+        const UnitRow& first = rows[o.chain[0]];
+        int64_t reached = first.ts;
+        for (uint32_t e : o.chain) reached = std::max(reached, rows[e].ts);
+        found[worker].push_back({first.ts, reached, first.source, first.row});
+        return Status::Ok();
+      }));
+  std::vector<Candidate> all;
+  for (auto& f : found) all.insert(all.end(), f.begin(), f.end());
+  FunnelMembersResult r;
+  r.total = all.size();
+  // Keep the latest `limit` by entry time, and every unit tied with the last of them (the tie
+  // is broken by unit id, read below).
+  if (all.size() > mq.limit) {
+    std::nth_element(all.begin(), all.begin() + static_cast<ptrdiff_t>(mq.limit - 1), all.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.entered > b.entered; });
+    const int64_t cutoff = all[mq.limit - 1].entered;
+    all.erase(std::remove_if(all.begin(), all.end(), [&](const Candidate& c) { return c.entered < cutoff; }),
+              all.end());
+  }
+  std::map<uint32_t, std::vector<size_t>> by_source;
+  for (size_t k = 0; k < all.size(); ++k) by_source[all[k].source].push_back(k);
+  r.members.resize(all.size());
+  const bool by_session = q.unit == FunnelUnit::kSession;
+  for (const auto& [source, indices] : by_source) {
+    Columns scratch;
+    auto got = (*sources)[source]->Get(shown, &scratch);
+    if (!got.ok()) return got.status();
+    const Columns& c = **got;
+    for (size_t k : indices) {
+      const uint32_t row = all[k].row;
+      FunnelMember& m = r.members[k];
+      m.session_id = c.session.dict[c.session.codes[row]];
+      m.unit_id = by_session ? m.session_id : c.anonymous.dict[c.anonymous.codes[row]];
+      m.entered_ms = all[k].entered;
+      m.reached_ms = all[k].reached;
+      m.device_class = static_cast<DeviceClass>(c.device[row]);
+      const uint16_t cc = c.country[row];
+      const char two[2] = {static_cast<char>(cc & 0xff), static_cast<char>(cc >> 8)};
+      m.country = two[0] ? std::string(two, 2) : std::string();
+    }
+  }
+  std::sort(r.members.begin(), r.members.end(), [](const FunnelMember& a, const FunnelMember& b) {
+    return a.entered_ms != b.entered_ms ? a.entered_ms > b.entered_ms : a.unit_id < b.unit_id;
+  });
+  if (r.members.size() > mq.limit) r.members.resize(mq.limit);
   return r;
 }
 
