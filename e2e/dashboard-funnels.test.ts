@@ -253,3 +253,24 @@ test('at phone width the builder stacks above the results, nothing runs off the 
   expect(errors).toEqual([]);
   await ctx.close();
 });
+
+test('a step the server refuses says why inside the results panel, and which field to change', async () => {
+  const page = await dash.newPage();
+  const errors = watchErrors(page, [/status of 400/]);
+  await page.goto(app(env, 'funnels', { period: 'today', s1: 'page', s1p: home, s2: 'page', s2p: two }));
+  await expect.poll(() => units(page), POLL).toEqual([8, 3]);
+  // step 2 becomes a regex that could take exponential time: refused, and the old numbers go away
+  await page.locator('[data-step="2"] select[data-field="match"]').selectOption('regex');
+  await fillStep(page, 2, 'path', '(a+)+');
+  const alert = page.locator('.fresults [role="alert"]');
+  await alert.waitFor();
+  expect(await alert.locator('.state-title').textContent()).toBe("This funnel can't be counted");
+  expect(await alert.textContent()).toContain('Step 2 path: a repeated group that itself repeats or has alternatives');
+  expect(await page.locator('.fcol').count()).toBe(0);
+  await shoot(page, 'funnels-error');
+  // a valid regex again: the numbers come back
+  await fillStep(page, 2, 'path', '^/static/page2');
+  await expect.poll(() => units(page), POLL).toEqual([8, 3]);
+  expect(errors).toEqual([]);
+  await page.close();
+});

@@ -396,7 +396,15 @@ function Results(props: { def: FunnelDef; rangeLabel: string; missing?: string; 
       ${props.onTopPages && html`<button type="button" class="btn" onClick=${props.onTopPages}>Start from my top two pages</button>`}
     </${Empty}></section>`;
   }
-  if (q.error && !q.data) return html`<section class="card fresults"><${ErrorPanel} error=${q.error} retry=${q.reload} what="This funnel" /></section>`;
+  // (an error is shown even over an older answer: that answer was for another funnel)
+  if (q.error?.status === 400) {
+    // the definition itself is refused: retrying cannot help, changing the step named can
+    return html`<section class="card fresults"><div class="state state-error" role="alert">
+      <p class="state-title">This funnel can't be counted</p>
+      <p class="state-text">${q.error.message}</p>
+      <p class="state-text muted">Change that field in the builder; the results follow.</p></div></section>`;
+  }
+  if (q.error) return html`<section class="card fresults"><${ErrorPanel} error=${q.error} retry=${q.reload} what="This funnel" /></section>`;
   const d = q.data;
   if (!d) {
     return html`<section class="card fresults" aria-busy="true"><div class="card-head"><${Skeleton} height=${20} /></div>

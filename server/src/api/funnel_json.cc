@@ -46,7 +46,8 @@ Status GetInt(element v, const std::string& where, int64_t min, int64_t max, int
   } else {
     return Bad(where, "must be an integer " + std::to_string(min) + ".." + std::to_string(max));
   }
-  if (n < min || n > max) return Bad(where, "must be an integer " + std::to_string(min) + ".." + std::to_string(max));
+  if (n < min || n > max)
+    return Bad(where, "must be an integer " + std::to_string(min) + ".." + std::to_string(max));
   *out = n;
   return Status::Ok();
 }
@@ -63,7 +64,8 @@ Status GetDay(element v, const char* where, int32_t* day) {
   } else {
     return Status::InvalidArgument(where + form);
   }
-  if (text.size() > limits::kMaxQueryParamBytes || !ParseDayParam(text, day)) return Status::InvalidArgument(where + form);
+  if (text.size() > limits::kMaxQueryParamBytes || !ParseDayParam(text, day))
+    return Status::InvalidArgument(where + form);
   return Status::Ok();
 }
 
@@ -97,7 +99,8 @@ Status CheckFunnelRegex(std::string_view p) {
       const size_t close = p.find('}', i);
       if (close == std::string_view::npos) return false;
       const std::string_view body = p.substr(i + 1, close - i - 1);
-      if (body.empty() || body.find_first_not_of("0123456789,") != std::string_view::npos) return false;
+      if (body.empty() || body.find_first_not_of("0123456789,") != std::string_view::npos)
+        return false;
       const size_t comma = body.find(',');
       *unbounded_q = comma != std::string_view::npos && comma + 1 == body.size();
       return true;
@@ -109,7 +112,8 @@ Status CheckFunnelRegex(std::string_view p) {
     bool unb = false;
     if (c == '\\') {
       if (i + 1 < p.size() && p[i + 1] >= '1' && p[i + 1] <= '9') {
-        return Status::InvalidArgument("back-references (\\1) are not allowed in a funnel step's regex");
+        return Status::InvalidArgument(
+            "back-references (\\1) are not allowed in a funnel step's regex");
       }
       ++i;
       if (quantifier_at(i + 1, &unb)) {
@@ -149,7 +153,8 @@ Status CheckFunnelRegex(std::string_view p) {
         const bool repeats = p[i + 1] != '?';
         if (repeats && g.risky) {
           return Status::InvalidArgument(
-              "a repeated group that itself repeats or has alternatives ((a+)+, (a|b)*) can take exponential time; "
+              "a repeated group that itself repeats or has alternatives ((a+)+, (a|b)*) can take "
+              "exponential time; "
               "simplify the regex");
         }
         unbounded += unb;
@@ -165,7 +170,9 @@ Status CheckFunnelRegex(std::string_view p) {
       if (end < p.size() && p[end] == '?') ++end;  // lazy
       bool ignored = false;
       if (c != '?' && quantifier_at(end, &ignored)) {
-        return Status::InvalidArgument("a repetition of a repetition (a**, a+{2,}) can take exponential time; simplify the regex");
+        return Status::InvalidArgument(
+            "a repetition of a repetition (a**, a+{2,}) can take exponential time; simplify the "
+            "regex");
       }
       continue;
     }
@@ -191,10 +198,14 @@ namespace {
 std::string DefaultLabel(const FunnelStep& s) {
   auto path_text = [&]() -> std::string {
     switch (s.path_match) {
-      case PathMatch::kEquals: return s.path;
-      case PathMatch::kPrefix: return s.path + "*";
-      case PathMatch::kContains: return "*" + s.path + "*";
-      case PathMatch::kRegex: return "~" + s.path;
+      case PathMatch::kEquals:
+        return s.path;
+      case PathMatch::kPrefix:
+        return s.path + "*";
+      case PathMatch::kContains:
+        return "*" + s.path + "*";
+      case PathMatch::kRegex:
+        return "~" + s.path;
     }
     return s.path;
   };
@@ -204,7 +215,8 @@ std::string DefaultLabel(const FunnelStep& s) {
       out = path_text();
       break;
     case FunnelStepType::kClick:
-      out = "Click " + (s.selector.empty() ? "element " + std::to_string(s.selector_hash) : s.selector);
+      out = "Click " +
+            (s.selector.empty() ? "element " + std::to_string(s.selector_hash) : s.selector);
       if (!s.path.empty()) out += " on " + path_text();
       break;
     case FunnelStepType::kCustom:
@@ -217,8 +229,8 @@ std::string DefaultLabel(const FunnelStep& s) {
 }
 
 // One step (or, with `exclusion`, an exclusion: a step plus from_step / to_step).
-Status ParseStep(element v, const std::string& where, FunnelStep* s, std::string* label, FunnelExclusion* exclusion,
-                 size_t steps) {
+Status ParseStep(element v, const std::string& where, FunnelStep* s, std::string* label,
+                 FunnelExclusion* exclusion, size_t steps) {
   if (v.type() != element_type::OBJECT) return Bad(where, "must be an object");
   bool has_type = false, has_match = false, has_from = false, has_to = false;
   for (auto [key, value] : v.get_object()) {
@@ -236,7 +248,8 @@ Status ParseStep(element v, const std::string& where, FunnelStep* s, std::string
     } else if (k == "match") {
       std::string m;
       TAP_RETURN_IF_ERROR(GetString(value, at, 32, &m));
-      if (!ParsePathMatch(m, &s->path_match)) return Bad(at, "must be equals, prefix, contains or regex");
+      if (!ParsePathMatch(m, &s->path_match))
+        return Bad(at, "must be equals, prefix, contains or regex");
       has_match = true;
     } else if (k == "selector") {
       TAP_RETURN_IF_ERROR(GetString(value, at, kMaxFunnelPatternBytes, &s->selector));
@@ -251,8 +264,10 @@ Status ParseStep(element v, const std::string& where, FunnelStep* s, std::string
         }
         s->selector_hash = h;
       } else if (value.type() == element_type::UINT64 || value.type() == element_type::INT64) {
-        if (value.type() == element_type::INT64 && int64_t(value) < 0) return Bad(at, "must not be negative");
-        s->selector_hash = value.type() == element_type::UINT64 ? uint64_t(value) : uint64_t(int64_t(value));
+        if (value.type() == element_type::INT64 && int64_t(value) < 0)
+          return Bad(at, "must not be negative");
+        s->selector_hash =
+            value.type() == element_type::UINT64 ? uint64_t(value) : uint64_t(int64_t(value));
       } else {
         return Bad(at, "must be a decimal string of a 64-bit number (as /api/elements gives it)");
       }
@@ -278,7 +293,8 @@ Status ParseStep(element v, const std::string& where, FunnelStep* s, std::string
       if (s->path.empty()) return Bad(where, "a page_view step needs a path");
       break;
     case FunnelStepType::kClick:
-      if (s->selector.empty() && s->selector_hash == 0) return Bad(where, "a click step needs a selector or a selector_hash");
+      if (s->selector.empty() && s->selector_hash == 0)
+        return Bad(where, "a click step needs a selector or a selector_hash");
       break;
     case FunnelStepType::kCustom:
       if (s->name.empty()) return Bad(where, "a custom step needs an event name (event)");
@@ -287,13 +303,17 @@ Status ParseStep(element v, const std::string& where, FunnelStep* s, std::string
   if (s->type != FunnelStepType::kClick && (!s->selector.empty() || s->selector_hash != 0)) {
     return Bad(where, "selector and selector_hash are for click steps only");
   }
-  if (s->type != FunnelStepType::kCustom && (!s->name.empty() || !s->property.empty() || !s->value.empty())) {
+  if (s->type != FunnelStepType::kCustom &&
+      (!s->name.empty() || !s->property.empty() || !s->value.empty())) {
     return Bad(where, "event, property and value are for custom steps only");
   }
   if (s->property.empty() && !s->value.empty()) return Bad(where, "value needs a property");
   if (!s->path.empty()) {
-    if ((s->path_match == PathMatch::kEquals || s->path_match == PathMatch::kPrefix) && s->path[0] != '/') {
-      return Bad(Join(where, "path"), "must start with / (paths are stored normalized: /pricing); use contains or regex for a part");
+    if ((s->path_match == PathMatch::kEquals || s->path_match == PathMatch::kPrefix) &&
+        s->path[0] != '/') {
+      return Bad(Join(where, "path"),
+                 "must start with / (paths are stored normalized: /pricing); use contains or regex "
+                 "for a part");
     }
     if (s->path_match == PathMatch::kRegex) {
       Status re = CheckFunnelRegex(s->path);
@@ -304,7 +324,8 @@ Status ParseStep(element v, const std::string& where, FunnelStep* s, std::string
     if (!has_from) exclusion->from_step = 1;
     if (!has_to) exclusion->to_step = steps;
     if (exclusion->from_step >= exclusion->to_step || exclusion->to_step > steps) {
-      return Bad(where, "needs 1 <= from_step < to_step <= " + std::to_string(steps) + " (the number of steps)");
+      return Bad(where, "needs 1 <= from_step < to_step <= " + std::to_string(steps) +
+                            " (the number of steps)");
     }
   }
   return Status::Ok();
@@ -319,7 +340,9 @@ Status ParseBreakdownName(element v, const std::string& where, std::optional<Dim
     return Status::Ok();
   }
   if (!ParseDimension(name, &d) || d == Dimension::kEntryPage) {
-    return Bad(where, "must be page, referrer, utm_source, utm_medium, utm_campaign, device, browser, os or country");
+    return Bad(where,
+               "must be page, referrer, utm_source, utm_medium, utm_campaign, device, browser, os "
+               "or country");
   }
   *out = d;
   return Status::Ok();
@@ -343,7 +366,8 @@ Status ParseDefinitionObject(element def, FunnelRequest* f) {
     } else if (k == "mode") {
       std::string m;
       TAP_RETURN_IF_ERROR(GetString(value, "mode", 32, &m));
-      if (!ParseFunnelMode(m, &q.mode)) return Bad("mode", "must be sequential, strict or any_order");
+      if (!ParseFunnelMode(m, &q.mode))
+        return Bad("mode", "must be sequential, strict or any_order");
     } else if (k == "unit") {
       std::string u;
       TAP_RETURN_IF_ERROR(GetString(value, "unit", 32, &u));
@@ -353,7 +377,8 @@ Status ParseDefinitionObject(element def, FunnelRequest* f) {
     } else if (k == "breakdown") {
       TAP_RETURN_IF_ERROR(ParseBreakdownName(value, "breakdown", &q.breakdown));
     } else {
-      return Bad("definition", "unknown field \"" + (k.size() > 40 ? k.substr(0, 40) + "…" : k) + "\"");
+      return Bad("definition",
+                 "unknown field \"" + (k.size() > 40 ? k.substr(0, 40) + "…" : k) + "\"");
     }
   }
   if (!has_steps) return Bad("definition", "steps is required (2 to 20 steps)");
@@ -366,7 +391,8 @@ Status ParseDefinitionObject(element def, FunnelRequest* f) {
   for (element s : steps_el.get_array()) {
     FunnelStep step;
     std::string label;
-    TAP_RETURN_IF_ERROR(ParseStep(s, "step " + std::to_string(q.steps.size() + 1), &step, &label, nullptr, 0));
+    TAP_RETURN_IF_ERROR(
+        ParseStep(s, "step " + std::to_string(q.steps.size() + 1), &step, &label, nullptr, 0));
     q.steps.push_back(std::move(step));
     f->user_labels.push_back(label);
     f->labels.push_back(label.empty() ? DefaultLabel(q.steps.back()) : label);
@@ -375,13 +401,14 @@ Status ParseDefinitionObject(element def, FunnelRequest* f) {
     if (excl_el.type() != element_type::ARRAY) return Bad("exclusions", "must be an array");
     const size_t m = simdjson::dom::array(excl_el).size();
     if (m > kMaxFunnelExclusions) {
-      return Bad("exclusions", "at most " + std::to_string(kMaxFunnelExclusions) + ", not " + std::to_string(m));
+      return Bad("exclusions",
+                 "at most " + std::to_string(kMaxFunnelExclusions) + ", not " + std::to_string(m));
     }
     for (element x : excl_el.get_array()) {
       FunnelExclusion ex;
       std::string label;
-      TAP_RETURN_IF_ERROR(ParseStep(x, "exclusion " + std::to_string(q.exclusions.size() + 1), &ex.step, &label, &ex,
-                                    q.steps.size()));
+      TAP_RETURN_IF_ERROR(ParseStep(x, "exclusion " + std::to_string(q.exclusions.size() + 1),
+                                    &ex.step, &label, &ex, q.steps.size()));
       q.exclusions.push_back(std::move(ex));
     }
   }
@@ -390,11 +417,14 @@ Status ParseDefinitionObject(element def, FunnelRequest* f) {
 
 }  // namespace
 
-Result<FunnelRequest> ParseFunnelQueryBody(std::string_view body, const std::string& project_id, int64_t now_ms) {
+Result<FunnelRequest> ParseFunnelQueryBody(std::string_view body, const std::string& project_id,
+                                           int64_t now_ms) {
   simdjson::dom::parser parser;
   element doc;
-  if (parser.parse(body.data(), body.size()).get(doc)) return Status::InvalidArgument("the body must be JSON");
-  if (doc.type() != element_type::OBJECT) return Status::InvalidArgument("the body must be a JSON object");
+  if (parser.parse(body.data(), body.size()).get(doc))
+    return Status::InvalidArgument("the body must be JSON");
+  if (doc.type() != element_type::OBJECT)
+    return Status::InvalidArgument("the body must be a JSON object");
   FunnelRequest f;
   FunnelQuery& q = f.query;
   q.project_id = project_id;
@@ -412,7 +442,8 @@ Result<FunnelRequest> ParseFunnelQueryBody(std::string_view body, const std::str
       std::string p;
       TAP_RETURN_IF_ERROR(GetString(value, "project_id", 200, &p));
       if (p != project_id) {
-        return Status::PermissionDenied("the body's project_id is not the project this request was authorized for");
+        return Status::PermissionDenied(
+            "the body's project_id is not the project this request was authorized for");
       }
     } else if (k == "from") {
       TAP_RETURN_IF_ERROR(GetDay(value, "from", &q.from_day));
@@ -424,7 +455,8 @@ Result<FunnelRequest> ParseFunnelQueryBody(std::string_view body, const std::str
       def = value;
       has_def = true;
     } else if (k == "breakdowns") {
-      if (value.type() != element_type::ARRAY) return Bad("breakdowns", "must be an array of at most one dimension");
+      if (value.type() != element_type::ARRAY)
+        return Bad("breakdowns", "must be an array of at most one dimension");
       simdjson::dom::array a(value);
       if (a.size() > 1) return Bad("breakdowns", "a funnel breaks down by one dimension at a time");
       for (element d : a) TAP_RETURN_IF_ERROR(ParseBreakdownName(d, "breakdowns", &breakdowns));
@@ -443,14 +475,16 @@ Result<FunnelRequest> ParseFunnelQueryBody(std::string_view body, const std::str
       if (b != "include" && b != "exclude") return Bad("bots", "must be include or exclude");
       q.include_bots = b == "include";
     } else {
-      return Status::InvalidArgument("unknown field \"" + (k.size() > 40 ? k.substr(0, 40) + "…" : k) + "\"");
+      return Status::InvalidArgument("unknown field \"" +
+                                     (k.size() > 40 ? k.substr(0, 40) + "…" : k) + "\"");
     }
   }
   if (has_from && !has_to) q.to_day = today;
   if (has_to && !has_from) q.from_day = q.to_day - 6;
   if (q.from_day > q.to_day) return Status::InvalidArgument("from is after to");
   if (static_cast<int64_t>(q.to_day) - q.from_day >= limits::kMaxRangeDays) {
-    return Status::InvalidArgument("the range is longer than " + std::to_string(limits::kMaxRangeDays) + " days");
+    return Status::InvalidArgument("the range is longer than " +
+                                   std::to_string(limits::kMaxRangeDays) + " days");
   }
   if (!has_def) return Status::InvalidArgument("definition is required: {\"steps\":[…]}");
   TAP_RETURN_IF_ERROR(ParseDefinitionObject(def, &f));
@@ -466,7 +500,8 @@ Result<FunnelRequest> ParseFunnelQueryBody(std::string_view body, const std::str
     for (auto [key, value] : options.get_object()) {
       const std::string k = std::string(key);
       if (k == "strictOrder") {
-        if (value.type() != element_type::BOOL) return Bad("options strictOrder", "must be true or false");
+        if (value.type() != element_type::BOOL)
+          return Bad("options strictOrder", "must be true or false");
         const FunnelMode m = bool(value) ? FunnelMode::kSequential : FunnelMode::kAnyOrder;
         if (def["mode"].error() == simdjson::SUCCESS && q.mode != m &&
             !(bool(value) && q.mode == FunnelMode::kStrict)) {
@@ -481,7 +516,8 @@ Result<FunnelRequest> ParseFunnelQueryBody(std::string_view body, const std::str
         }
         q.window_ms = w;
       } else {
-        return Bad("options", "unknown field \"" + (k.size() > 40 ? k.substr(0, 40) + "…" : k) + "\"");
+        return Bad("options",
+                   "unknown field \"" + (k.size() > 40 ? k.substr(0, 40) + "…" : k) + "\"");
       }
     }
   }
@@ -491,12 +527,13 @@ Result<FunnelRequest> ParseFunnelQueryBody(std::string_view body, const std::str
 
 Result<FunnelRequest> ParseFunnelDefinition(std::string_view json) {
   if (json.size() > limits::kMaxFunnelDefinitionBytes) {
-    return Status::InvalidArgument("the definition is longer than " + std::to_string(limits::kMaxFunnelDefinitionBytes) +
-                                   " bytes");
+    return Status::InvalidArgument("the definition is longer than " +
+                                   std::to_string(limits::kMaxFunnelDefinitionBytes) + " bytes");
   }
   simdjson::dom::parser parser;
   element doc;
-  if (parser.parse(json.data(), json.size()).get(doc)) return Status::InvalidArgument("definition must be JSON");
+  if (parser.parse(json.data(), json.size()).get(doc))
+    return Status::InvalidArgument("definition must be JSON");
   FunnelRequest f;
   TAP_RETURN_IF_ERROR(ParseDefinitionObject(doc, &f));
   f.query.project_id = "p";
@@ -510,7 +547,8 @@ namespace {
 void WriteStep(const FunnelStep& s, const std::string& label, JsonWriter* w) {
   w->Key("type").String(FunnelStepTypeName(s.type));
   if (!label.empty()) w->Key("label").String(label);
-  if (!s.path.empty()) w->Key("path").String(s.path).Key("match").String(PathMatchName(s.path_match));
+  if (!s.path.empty())
+    w->Key("path").String(s.path).Key("match").String(PathMatchName(s.path_match));
   if (!s.selector.empty()) w->Key("selector").String(s.selector);
   if (s.selector_hash != 0) w->Key("selector_hash").String(std::to_string(s.selector_hash));
   if (!s.name.empty()) w->Key("event").String(s.name);
@@ -532,7 +570,8 @@ void WriteStepNumbers(const std::vector<FunnelStepResult>& steps, size_t i, Json
   w->Key("conversion_from_previous").Double(Ratio(s.units, prev));
   w->Key("conversion_from_first").Double(Ratio(s.units, first));
   w->Key("dropped").Uint(prev > s.units ? prev - s.units : 0);
-  w->Key("drop_off_rate").Double(i == 0 || prev == 0 ? 0.0 : Ratio(prev - std::min(prev, s.units), prev));
+  w->Key("drop_off_rate")
+      .Double(i == 0 || prev == 0 ? 0.0 : Ratio(prev - std::min(prev, s.units), prev));
   w->Key("conv_to_next");
   if (i + 1 < steps.size()) {
     w->Double(Ratio(steps[i + 1].units, s.units));
@@ -564,7 +603,11 @@ std::string FunnelDefinitionJson(const FunnelRequest& f) {
     WriteStep(x.step, "", &w);
     w.Key("from_step").Uint(x.from_step).Key("to_step").Uint(x.to_step).EndObject();
   }
-  w.EndArray().Key("mode").String(FunnelModeName(q.mode)).Key("unit").String(FunnelUnitName(q.unit));
+  w.EndArray()
+      .Key("mode")
+      .String(FunnelModeName(q.mode))
+      .Key("unit")
+      .String(FunnelUnitName(q.unit));
   w.Key("window_ms").Int(q.window_ms);
   if (q.breakdown) w.Key("breakdown").String(DimensionName(*q.breakdown));
   w.EndObject();
@@ -575,7 +618,12 @@ std::string FunnelResultJson(const FunnelRequest& f, const FunnelResult& r) {
   const FunnelQuery& q = f.query;
   JsonWriter w;
   w.BeginObject().Key("from").String(FormatDay(q.from_day)).Key("to").String(FormatDay(q.to_day));
-  w.Key("mode").String(FunnelModeName(q.mode)).Key("unit").String(FunnelUnitName(q.unit)).Key("window_ms").Int(q.window_ms);
+  w.Key("mode")
+      .String(FunnelModeName(q.mode))
+      .Key("unit")
+      .String(FunnelUnitName(q.unit))
+      .Key("window_ms")
+      .Int(q.window_ms);
   w.Key("bots").String(q.include_bots ? "include" : "exclude");
   w.Key("steps").BeginArray();
   for (size_t i = 0; i < r.steps.size(); ++i) {
@@ -587,7 +635,12 @@ std::string FunnelResultJson(const FunnelRequest& f, const FunnelResult& r) {
   w.EndArray();
   const uint64_t entered = r.steps.empty() ? 0 : r.steps.front().units;
   const uint64_t converted = r.steps.empty() ? 0 : r.steps.back().units;
-  w.Key("entered").Uint(entered).Key("converted").Uint(converted).Key("overall_conversion").Double(Overall(r.steps));
+  w.Key("entered")
+      .Uint(entered)
+      .Key("converted")
+      .Uint(converted)
+      .Key("overall_conversion")
+      .Double(Overall(r.steps));
   w.Key("excluded_units").Uint(r.excluded_units);
   w.Key("breakdowns").BeginObject();
   if (q.breakdown) {
@@ -610,7 +663,8 @@ std::string FunnelResultJson(const FunnelRequest& f, const FunnelResult& r) {
 std::string FunnelResultCsv(const FunnelRequest& f, const FunnelResult& r) {
   const FunnelQuery& q = f.query;
   const std::string dim = q.breakdown ? DimensionName(*q.breakdown) : "breakdown";
-  std::string csv = CsvField(dim) + ",step,name,units,conversion_from_previous,conversion_from_first,dropped,"
+  std::string csv = CsvField(dim) +
+                    ",step,name,units,conversion_from_previous,conversion_from_first,dropped,"
                     "median_ms_from_previous,avg_ms_from_previous\r\n";
   auto rows = [&](const std::string& value, const std::vector<FunnelStepResult>& steps) {
     for (size_t i = 0; i < steps.size(); ++i) {
@@ -619,15 +673,19 @@ std::string FunnelResultCsv(const FunnelRequest& f, const FunnelResult& r) {
       char a[32], b[32];
       std::snprintf(a, sizeof a, "%.4f", Ratio(steps[i].units, prev));
       std::snprintf(b, sizeof b, "%.4f", Ratio(steps[i].units, first));
-      csv += CsvField(value) + "," + std::to_string(i + 1) + "," + CsvField(i < f.labels.size() ? f.labels[i] : "") +
-             "," + std::to_string(steps[i].units) + "," + a + "," + b + "," +
+      csv += CsvField(value) + "," + std::to_string(i + 1) + "," +
+             CsvField(i < f.labels.size() ? f.labels[i] : "") + "," +
+             std::to_string(steps[i].units) + "," + a + "," + b + "," +
              std::to_string(prev > steps[i].units ? prev - steps[i].units : 0) + "," +
              std::to_string(steps[i].median_ms_from_previous) + "," +
-             std::to_string(steps[i].units && i > 0 ? steps[i].total_ms_from_previous / steps[i].units : 0) + "\r\n";
+             std::to_string(
+                 steps[i].units && i > 0 ? steps[i].total_ms_from_previous / steps[i].units : 0) +
+             "\r\n";
     }
   };
   rows("", r.steps);
-  for (const FunnelBreakdownRow& row : r.breakdown) rows(row.value.empty() ? "(none)" : row.value, row.steps);
+  for (const FunnelBreakdownRow& row : r.breakdown)
+    rows(row.value.empty() ? "(none)" : row.value, row.steps);
   return csv;
 }
 

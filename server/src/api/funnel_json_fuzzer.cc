@@ -14,8 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!tapistry::ValidateFunnelQuery(f->query).ok()) std::abort();
     if (f->labels.size() != f->query.steps.size()) std::abort();
     auto again = tapistry::ParseFunnelDefinition(tapistry::FunnelDefinitionJson(*f));
-    if (!again.ok() || again->query.steps != f->query.steps || again->query.exclusions != f->query.exclusions ||
-        again->query.mode != f->query.mode || again->query.window_ms != f->query.window_ms) {
+    if (!again.ok() || again->query.steps != f->query.steps ||
+        again->query.exclusions != f->query.exclusions || again->query.mode != f->query.mode ||
+        again->query.window_ms != f->query.window_ms) {
       std::abort();
     }
     tapistry::FunnelResult r;

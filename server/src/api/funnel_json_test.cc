@@ -17,12 +17,16 @@ namespace {
 constexpr int64_t kNow = 1733529600000;  // 2024-12-07T00:00:00Z
 const std::string kProject = "p_0123456789abcdef";
 
-Result<FunnelRequest> Parse(const std::string& body) { return ParseFunnelQueryBody(body, kProject, kNow); }
+Result<FunnelRequest> Parse(const std::string& body) {
+  return ParseFunnelQueryBody(body, kProject, kNow);
+}
 
-std::string Body(const std::string& steps, const std::string& rest = "", const std::string& def_rest = "") {
+std::string Body(const std::string& steps, const std::string& rest = "",
+                 const std::string& def_rest = "") {
   return R"({"definition":{"steps":)" + steps + def_rest + "}" + rest + "}";
 }
-const std::string kTwo = R"([{"type":"page_view","path":"/"},{"type":"page_view","path":"/pricing"}])";
+const std::string kTwo =
+    R"([{"type":"page_view","path":"/"},{"type":"page_view","path":"/pricing"}])";
 
 TEST(FunnelJsonTest, EveryFieldIsMapped) {
   const std::string body = R"({
@@ -74,8 +78,9 @@ TEST(FunnelJsonTest, EveryFieldIsMapped) {
   EXPECT_EQ(*q.breakdown, Dimension::kUtmSource);
   EXPECT_EQ(q.breakdown_limit, 7u);
   EXPECT_TRUE(q.include_bots);
-  EXPECT_EQ(f->labels, (std::vector<std::string>{"Blog", "Click #buy on /pricing", "Click element 12345",
-                                                  "signup (plan = pro)", "~^/done/[0-9]+$"}));
+  EXPECT_EQ(f->labels,
+            (std::vector<std::string>{"Blog", "Click #buy on /pricing", "Click element 12345",
+                                      "signup (plan = pro)", "~^/done/[0-9]+$"}));
   EXPECT_EQ(f->user_labels[0], "Blog");
   EXPECT_EQ(f->user_labels[1], "");
 }
@@ -103,7 +108,8 @@ TEST(FunnelJsonTest, DefaultsAreTheBuildersAndTheReadApis) {
 }
 
 TEST(FunnelJsonTest, SpecSpellingsOfModeWindowAndBreakdown) {
-  auto a = Parse(Body(kTwo, R"(,"options":{"strictOrder":false,"windowMs":60000},"breakdowns":["device"])"));
+  auto a = Parse(
+      Body(kTwo, R"(,"options":{"strictOrder":false,"windowMs":60000},"breakdowns":["device"])"));
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_EQ(a->query.mode, FunnelMode::kAnyOrder);
   EXPECT_EQ(a->query.window_ms, 60000);
@@ -125,10 +131,13 @@ struct BadCase {
 TEST(FunnelJsonTest, EveryBadFieldIsNamed) {
   const std::string big(513, 'a');
   std::string many = "[";
-  for (int i = 0; i < 21; ++i) many += std::string(i ? "," : "") + R"({"type":"page_view","path":"/p)" + std::to_string(i) + "\"}";
+  for (int i = 0; i < 21; ++i)
+    many +=
+        std::string(i ? "," : "") + R"({"type":"page_view","path":"/p)" + std::to_string(i) + "\"}";
   many += "]";
   std::string excl = "[";
-  for (int i = 0; i < 11; ++i) excl += std::string(i ? "," : "") + R"({"type":"custom","event":"x"})";
+  for (int i = 0; i < 11; ++i)
+    excl += std::string(i ? "," : "") + R"({"type":"custom","event":"x"})";
   excl += "]";
   const std::vector<BadCase> cases = {
       {"", "the body must be JSON"},
@@ -142,55 +151,78 @@ TEST(FunnelJsonTest, EveryBadFieldIsNamed) {
       {Body(R"([{"type":"page_view","path":"/"}])"), "steps: a funnel has 2 to 20 steps, not 1"},
       {Body(many), "steps: a funnel has 2 to 20 steps, not 21"},
       {Body(R"([1,{"type":"page_view","path":"/"}])"), "step 1: must be an object"},
-      {Body(R"([{"path":"/"},{"type":"page_view","path":"/"}])"), "step 1: type is required (page_view, click or custom)"},
-      {Body(R"([{"type":"page"},{"type":"page_view","path":"/"}])"), "step 1 type: must be page_view, click or custom"},
+      {Body(R"([{"path":"/"},{"type":"page_view","path":"/"}])"),
+       "step 1: type is required (page_view, click or custom)"},
+      {Body(R"([{"type":"page"},{"type":"page_view","path":"/"}])"),
+       "step 1 type: must be page_view, click or custom"},
       {Body(R"([{"type":7},{"type":"page_view","path":"/"}])"), "step 1 type: must be a string"},
-      {Body(R"([{"type":"page_view","path":"/"},{"type":"page_view","path":5}])"), "step 2 path: must be a string"},
+      {Body(R"([{"type":"page_view","path":"/"},{"type":"page_view","path":5}])"),
+       "step 2 path: must be a string"},
       {Body(R"([{"type":"page_view","path":"/"},{"type":"page_view","path":"/)" + big + R"("}])"),
        "step 2 path: is longer than 512 bytes"},
-      {Body(R"([{"type":"page_view","path":"/","label":")" + std::string(201, 'l') + R"("},{"type":"page_view","path":"/"}])"),
+      {Body(R"([{"type":"page_view","path":"/","label":")" + std::string(201, 'l') +
+            R"("},{"type":"page_view","path":"/"}])"),
        "step 1 label: is longer than 200 bytes"},
       {Body(R"([{"type":"page_view","path":"/","colour":"red"},{"type":"page_view","path":"/"}])"),
        "step 1: unknown field \"colour\""},
-      {Body(R"([{"type":"page_view"},{"type":"page_view","path":"/"}])"), "step 1: a page_view step needs a path"},
+      {Body(R"([{"type":"page_view"},{"type":"page_view","path":"/"}])"),
+       "step 1: a page_view step needs a path"},
       {Body(R"([{"type":"page_view","path":"pricing"},{"type":"page_view","path":"/"}])"),
-       "step 1 path: must start with / (paths are stored normalized: /pricing); use contains or regex for a part"},
-      {Body(R"([{"type":"page_view","match":"prefix"},{"type":"page_view","path":"/"}])"), "step 1: match needs a path"},
+       "step 1 path: must start with / (paths are stored normalized: /pricing); use contains or "
+       "regex for a part"},
+      {Body(R"([{"type":"page_view","match":"prefix"},{"type":"page_view","path":"/"}])"),
+       "step 1: match needs a path"},
       {Body(R"([{"type":"page_view","path":"/","match":"like"},{"type":"page_view","path":"/"}])"),
        "step 1 match: must be equals, prefix, contains or regex"},
-      {Body(R"([{"type":"page_view","path":"([","match":"regex"},{"type":"page_view","path":"/"}])"),
+      {Body(
+           R"([{"type":"page_view","path":"([","match":"regex"},{"type":"page_view","path":"/"}])"),
        "step 1 path: is not a valid regular expression (ECMAScript)"},
-      {Body(R"([{"type":"page_view","path":"(a+)+$","match":"regex"},{"type":"page_view","path":"/"}])"),
-       "step 1 path: a repeated group that itself repeats or has alternatives ((a+)+, (a|b)*) can take exponential "
+      {Body(
+           R"([{"type":"page_view","path":"(a+)+$","match":"regex"},{"type":"page_view","path":"/"}])"),
+       "step 1 path: a repeated group that itself repeats or has alternatives ((a+)+, (a|b)*) can "
+       "take exponential "
        "time; simplify the regex"},
-      {Body(R"([{"type":"page_view","path":"(a)\\1","match":"regex"},{"type":"page_view","path":"/"}])"),
+      {Body(
+           R"([{"type":"page_view","path":"(a)\\1","match":"regex"},{"type":"page_view","path":"/"}])"),
        "step 1 path: back-references (\\1) are not allowed in a funnel step's regex"},
-      {Body(R"([{"type":"click"},{"type":"page_view","path":"/"}])"), "step 1: a click step needs a selector or a selector_hash"},
+      {Body(R"([{"type":"click"},{"type":"page_view","path":"/"}])"),
+       "step 1: a click step needs a selector or a selector_hash"},
       {Body(R"([{"type":"click","selector_hash":"12x"},{"type":"page_view","path":"/"}])"),
-       "step 1 selector_hash: must be a decimal string of a 64-bit number (as /api/elements gives it)"},
-      {Body(R"([{"type":"click","selector_hash":"18446744073709551616"},{"type":"page_view","path":"/"}])"),
-       "step 1 selector_hash: must be a decimal string of a 64-bit number (as /api/elements gives it)"},
-      {Body(R"([{"type":"click","selector_hash":-1},{"type":"page_view","path":"/"}])"), "step 1 selector_hash: must not be negative"},
+       "step 1 selector_hash: must be a decimal string of a 64-bit number (as /api/elements gives "
+       "it)"},
+      {Body(
+           R"([{"type":"click","selector_hash":"18446744073709551616"},{"type":"page_view","path":"/"}])"),
+       "step 1 selector_hash: must be a decimal string of a 64-bit number (as /api/elements gives "
+       "it)"},
+      {Body(R"([{"type":"click","selector_hash":-1},{"type":"page_view","path":"/"}])"),
+       "step 1 selector_hash: must not be negative"},
       {Body(R"([{"type":"click","selector_hash":1.5},{"type":"page_view","path":"/"}])"),
-       "step 1 selector_hash: must be a decimal string of a 64-bit number (as /api/elements gives it)"},
+       "step 1 selector_hash: must be a decimal string of a 64-bit number (as /api/elements gives "
+       "it)"},
       {Body(R"([{"type":"page_view","path":"/","selector":"#a"},{"type":"page_view","path":"/"}])"),
        "step 1: selector and selector_hash are for click steps only"},
-      {Body(R"([{"type":"custom"},{"type":"page_view","path":"/"}])"), "step 1: a custom step needs an event name (event)"},
-      {Body(R"([{"type":"custom","event":"a","value":"x"},{"type":"page_view","path":"/"}])"), "step 1: value needs a property"},
+      {Body(R"([{"type":"custom"},{"type":"page_view","path":"/"}])"),
+       "step 1: a custom step needs an event name (event)"},
+      {Body(R"([{"type":"custom","event":"a","value":"x"},{"type":"page_view","path":"/"}])"),
+       "step 1: value needs a property"},
       {Body(R"([{"type":"page_view","path":"/","event":"a"},{"type":"page_view","path":"/"}])"),
        "step 1: event, property and value are for custom steps only"},
-      {Body(R"([{"type":"custom","event":"a\u0000b"},{"type":"page_view","path":"/"}])"), "step 1 event: must not contain a NUL character"},
+      {Body(R"([{"type":"custom","event":"a\u0000b"},{"type":"page_view","path":"/"}])"),
+       "step 1 event: must not contain a NUL character"},
       {Body(kTwo, "", R"(,"mode":"loose")"), "mode: must be sequential, strict or any_order"},
       {Body(kTwo, "", R"(,"unit":"user")"), "unit: must be session or visitor"},
       {Body(kTwo, "", R"(,"window_ms":"1000")"), "window_ms: must be an integer 0..7776000000"},
       {Body(kTwo, "", R"(,"window_ms":1.5)"), "window_ms: must be an integer 0..7776000000"},
       {Body(kTwo, "", R"(,"window_ms":-1)"), "window_ms: must be an integer 0..7776000000"},
       {Body(kTwo, "", R"(,"window_ms":7776000001)"), "window_ms: must be an integer 0..7776000000"},
-      {Body(kTwo, "", R"(,"window_ms":99999999999999999999)"), "the body must be JSON"},  // simdjson: no bigints
+      {Body(kTwo, "", R"(,"window_ms":99999999999999999999)"),
+       "the body must be JSON"},  // simdjson: no bigints
       {Body(kTwo, "", R"(,"breakdown":"entry_page")"),
-       "breakdown: must be page, referrer, utm_source, utm_medium, utm_campaign, device, browser, os or country"},
+       "breakdown: must be page, referrer, utm_source, utm_medium, utm_campaign, device, browser, "
+       "os or country"},
       {Body(kTwo, "", R"(,"breakdown":"planet")"),
-       "breakdown: must be page, referrer, utm_source, utm_medium, utm_campaign, device, browser, os or country"},
+       "breakdown: must be page, referrer, utm_source, utm_medium, utm_campaign, device, browser, "
+       "os or country"},
       {Body(kTwo, "", R"(,"stepz":[])"), "definition: unknown field \"stepz\""},
       {Body(kTwo, "", R"(,"exclusions":{})"), "exclusions: must be an array"},
       {Body(kTwo, "", ",\"exclusions\":" + excl), "exclusions: at most 10, not 11"},
@@ -200,24 +232,36 @@ TEST(FunnelJsonTest, EveryBadFieldIsNamed) {
        "exclusion 1: needs 1 <= from_step < to_step <= 2 (the number of steps)"},
       {Body(kTwo, "", R"(,"exclusions":[{"type":"custom","event":"x","from_step":0}])"),
        "exclusion 1 from_step: must be an integer 1..20"},
-      {Body(kTwo, "", R"(,"exclusions":[{"type":"custom"}])"), "exclusion 1: a custom step needs an event name (event)"},
-      {Body(kTwo, R"(,"breakdowns":["device","country"])"), "breakdowns: a funnel breaks down by one dimension at a time"},
-      {Body(kTwo, R"(,"breakdowns":"device")"), "breakdowns: must be an array of at most one dimension"},
-      {Body(kTwo, R"(,"breakdowns":["os"])", R"(,"breakdown":"device")"), "breakdowns: says another dimension than definition.breakdown"},
+      {Body(kTwo, "", R"(,"exclusions":[{"type":"custom"}])"),
+       "exclusion 1: a custom step needs an event name (event)"},
+      {Body(kTwo, R"(,"breakdowns":["device","country"])"),
+       "breakdowns: a funnel breaks down by one dimension at a time"},
+      {Body(kTwo, R"(,"breakdowns":"device")"),
+       "breakdowns: must be an array of at most one dimension"},
+      {Body(kTwo, R"(,"breakdowns":["os"])", R"(,"breakdown":"device")"),
+       "breakdowns: says another dimension than definition.breakdown"},
       {Body(kTwo, R"(,"breakdown_limit":0)"), "breakdown_limit: must be an integer 1..100"},
       {Body(kTwo, R"(,"bots":"yes")"), "bots: must be include or exclude"},
       {Body(kTwo, R"(,"bots":true)"), "bots: must be a string"},
       {Body(kTwo, R"(,"from":"2024-12-07","to":"2024-12-01")"), "from is after to"},
-      {Body(kTwo, R"(,"from":"2023-01-01","to":"2024-12-01")"), "the range is longer than 400 days"},
-      {Body(kTwo, R"(,"from":"yesterday")"), "from must be YYYY-MM-DD or a millisecond time between 2000 and 2200"},
-      {Body(kTwo, R"(,"to":-1)"), "to must be YYYY-MM-DD or a millisecond time between 2000 and 2200"},
-      {Body(kTwo, R"(,"to":9223372036854775807)"), "to must be YYYY-MM-DD or a millisecond time between 2000 and 2200"},
-      {Body(kTwo, R"(,"options":{"strictOrder":"yes"})"), "options strictOrder: must be true or false"},
-      {Body(kTwo, R"(,"options":{"strictOrder":false})", R"(,"mode":"strict")"), "options strictOrder: contradicts definition.mode"},
-      {Body(kTwo, R"(,"options":{"windowMs":5})", R"(,"window_ms":6)"), "options windowMs: contradicts definition.window_ms"},
+      {Body(kTwo, R"(,"from":"2023-01-01","to":"2024-12-01")"),
+       "the range is longer than 400 days"},
+      {Body(kTwo, R"(,"from":"yesterday")"),
+       "from must be YYYY-MM-DD or a millisecond time between 2000 and 2200"},
+      {Body(kTwo, R"(,"to":-1)"),
+       "to must be YYYY-MM-DD or a millisecond time between 2000 and 2200"},
+      {Body(kTwo, R"(,"to":9223372036854775807)"),
+       "to must be YYYY-MM-DD or a millisecond time between 2000 and 2200"},
+      {Body(kTwo, R"(,"options":{"strictOrder":"yes"})"),
+       "options strictOrder: must be true or false"},
+      {Body(kTwo, R"(,"options":{"strictOrder":false})", R"(,"mode":"strict")"),
+       "options strictOrder: contradicts definition.mode"},
+      {Body(kTwo, R"(,"options":{"windowMs":5})", R"(,"window_ms":6)"),
+       "options windowMs: contradicts definition.window_ms"},
       {Body(kTwo, R"(,"options":{"fast":true})"), "options: unknown field \"fast\""},
       {Body(kTwo, R"(,"extra":1)"), "unknown field \"extra\""},
-      {Body(kTwo, R"(,")" + std::string(100, 'k') + R"(":1)"), "unknown field \"" + std::string(40, 'k') + "…\""},
+      {Body(kTwo, R"(,")" + std::string(100, 'k') + R"(":1)"),
+       "unknown field \"" + std::string(40, 'k') + "…\""},
   };
   for (const BadCase& c : cases) {
     auto f = Parse(c.body);
@@ -235,12 +279,14 @@ TEST(FunnelJsonTest, AnotherProjectInTheBodyIsRefused) {
 }
 
 TEST(FunnelJsonTest, RegexShapes) {
-  for (const char* ok : {"^/blog/[^/]+$", "/docs/(a|b)", "(?:ab)+", "^/p/[0-9]{1,6}$", "[(]+x", "\\(a+\\)+", "a{2}b",
-                         "(a|b)?", "a*?b+?", "^/(en|de)/pricing$", "a*b*c*d*"}) {
+  for (const char* ok :
+       {"^/blog/[^/]+$", "/docs/(a|b)", "(?:ab)+", "^/p/[0-9]{1,6}$", "[(]+x", "\\(a+\\)+", "a{2}b",
+        "(a|b)?", "a*?b+?", "^/(en|de)/pricing$", "a*b*c*d*"}) {
     EXPECT_TRUE(CheckFunnelRegex(ok).ok()) << ok << " " << CheckFunnelRegex(ok).ToString();
   }
-  for (const char* bad : {"(a+)+", "(a|aa)*", "(a*)*", "((ab)*c)+", "(a{2,})+", "(x+){2,5}", "(a)\\1", "a*b*c*d*e*",
-                          "a{2,}b+c*d+e{1,}", "(", "[a-", "a**", "a+{2,}", "a*?*"}) {
+  for (const char* bad :
+       {"(a+)+", "(a|aa)*", "(a*)*", "((ab)*c)+", "(a{2,})+", "(x+){2,5}", "(a)\\1", "a*b*c*d*e*",
+        "a{2,}b+c*d+e{1,}", "(", "[a-", "a**", "a+{2,}", "a*?*"}) {
     EXPECT_FALSE(CheckFunnelRegex(bad).ok()) << bad;
   }
   EXPECT_FALSE(CheckFunnelRegex(std::string(513, 'a')).ok());
@@ -256,8 +302,10 @@ std::string RandomText(std::mt19937& rng, size_t max, bool path) {
   while (s.size() < n) {
     const size_t i = rng() % alphabet.size();
     // keep multi-byte characters whole: the alphabet's ASCII part, or one of the two whole words
-    if (static_cast<unsigned char>(alphabet[i]) < 0x80) s += alphabet[i];
-    else s += (rng() % 2) ? "é" : "✓";
+    if (static_cast<unsigned char>(alphabet[i]) < 0x80)
+      s += alphabet[i];
+    else
+      s += (rng() % 2) ? "é" : "✓";
   }
   return s;
 }
@@ -286,7 +334,8 @@ FunnelStep RandomStep(std::mt19937& rng) {
 
 void WriteStepJson(const FunnelStep& s, JsonWriter* w) {
   w->Key("type").String(FunnelStepTypeName(s.type));
-  if (!s.path.empty()) w->Key("path").String(s.path).Key("match").String(PathMatchName(s.path_match));
+  if (!s.path.empty())
+    w->Key("path").String(s.path).Key("match").String(PathMatchName(s.path_match));
   if (!s.selector.empty()) w->Key("selector").String(s.selector);
   if (s.selector_hash) w->Key("selector_hash").String(std::to_string(s.selector_hash));
   if (!s.name.empty()) w->Key("event").String(s.name);
@@ -296,8 +345,9 @@ void WriteStepJson(const FunnelStep& s, JsonWriter* w) {
 
 TEST(FunnelJsonTest, RandomDefinitionsRoundTrip) {
   std::mt19937 rng(20261207);
-  const Dimension dims[] = {Dimension::kPage, Dimension::kReferrer, Dimension::kUtmSource, Dimension::kDevice,
-                            Dimension::kCountry, Dimension::kBrowser, Dimension::kOs};
+  const Dimension dims[] = {Dimension::kPage,   Dimension::kReferrer, Dimension::kUtmSource,
+                            Dimension::kDevice, Dimension::kCountry,  Dimension::kBrowser,
+                            Dimension::kOs};
   for (int iter = 0; iter < 2000; ++iter) {
     FunnelQuery want;
     want.project_id = kProject;
@@ -327,7 +377,11 @@ TEST(FunnelJsonTest, RandomDefinitionsRoundTrip) {
       WriteStepJson(x.step, &w);
       w.Key("from_step").Uint(x.from_step).Key("to_step").Uint(x.to_step).EndObject();
     }
-    w.EndArray().Key("mode").String(FunnelModeName(want.mode)).Key("unit").String(FunnelUnitName(want.unit));
+    w.EndArray()
+        .Key("mode")
+        .String(FunnelModeName(want.mode))
+        .Key("unit")
+        .String(FunnelUnitName(want.unit));
     w.Key("window_ms").Int(want.window_ms);
     if (want.breakdown) w.Key("breakdown").String(DimensionName(*want.breakdown));
     w.EndObject().EndObject();
@@ -354,32 +408,42 @@ TEST(FunnelJsonTest, RandomDefinitionsRoundTrip) {
 // Mutated bodies (bytes flipped, cut, spliced, tokens swapped for wrong types): never a crash,
 // and an accepted body is always a query every engine accepts, whose written form round-trips.
 TEST(FunnelJsonTest, MutatedBodiesNeverCrashAndAcceptedOnesAreValid) {
-  const std::string seed = R"({"from":"2024-12-01","to":"2024-12-07","definition":{"steps":[)"
-                           R"({"type":"page_view","path":"/blog","match":"prefix","label":"Blog"},)"
-                           R"({"type":"click","selector":"#buy","selector_hash":"42","path":"/pricing"},)"
-                           R"({"type":"custom","event":"signup","property":"plan","value":"pro"},)"
-                           R"({"type":"page_view","path":"^/done$","match":"regex"}],)"
-                           R"("exclusions":[{"type":"page_view","path":"/help","from_step":1,"to_step":3}],)"
-                           R"("mode":"strict","unit":"visitor","window_ms":3600000,"breakdown":"device"},)"
-                           R"("breakdown_limit":5,"bots":"include"})";
+  const std::string seed =
+      R"({"from":"2024-12-01","to":"2024-12-07","definition":{"steps":[)"
+      R"({"type":"page_view","path":"/blog","match":"prefix","label":"Blog"},)"
+      R"({"type":"click","selector":"#buy","selector_hash":"42","path":"/pricing"},)"
+      R"({"type":"custom","event":"signup","property":"plan","value":"pro"},)"
+      R"({"type":"page_view","path":"^/done$","match":"regex"}],)"
+      R"("exclusions":[{"type":"page_view","path":"/help","from_step":1,"to_step":3}],)"
+      R"("mode":"strict","unit":"visitor","window_ms":3600000,"breakdown":"device"},)"
+      R"("breakdown_limit":5,"bots":"include"})";
   ASSERT_TRUE(Parse(seed).ok());
-  const std::vector<std::string> tokens = {"null", "true", "1.5", "-7", "\"\"", "[]", "{}", "\"x\"", "1e400",
-                                           "18446744073709551616", "\"(a+)+\"", "\"\\u0000\"", "[[[[[[", "}}}"};
+  const std::vector<std::string> tokens = {
+      "null",      "true",        "1.5",    "-7",    "\"\"",
+      "[]",        "{}",          "\"x\"",  "1e400", "18446744073709551616",
+      "\"(a+)+\"", "\"\\u0000\"", "[[[[[[", "}}}"};
   std::mt19937 rng(7);
   int accepted = 0;
   for (int iter = 0; iter < 20000; ++iter) {
     std::string b = seed;
     for (int k = 0, m = 1 + rng() % 4; k < m; ++k) {
       switch (rng() % 5) {
-        case 0: b[rng() % b.size()] = static_cast<char>(rng() % 256); break;
-        case 1: b.resize(rng() % b.size()); break;
-        case 2: b.insert(rng() % (b.size() + 1), tokens[rng() % tokens.size()]); break;
+        case 0:
+          b[rng() % b.size()] = static_cast<char>(rng() % 256);
+          break;
+        case 1:
+          b.resize(rng() % b.size());
+          break;
+        case 2:
+          b.insert(rng() % (b.size() + 1), tokens[rng() % tokens.size()]);
+          break;
         case 3: {
           // swap a value after a ':' for a token of another type
           const size_t at = b.find(':', rng() % b.size());
           if (at != std::string::npos) {
             const size_t end = b.find_first_of(",}", at + 1);
-            b.replace(at + 1, (end == std::string::npos ? b.size() : end) - at - 1, tokens[rng() % tokens.size()]);
+            b.replace(at + 1, (end == std::string::npos ? b.size() : end) - at - 1,
+                      tokens[rng() % tokens.size()]);
           }
           break;
         }
@@ -434,39 +498,42 @@ TEST(FunnelJsonTest, ResultJsonHasConversionsDropOffAndTimes) {
   mobile.steps = {Step(50, 0, 0), Step(0, 0, 0), Step(0, 0, 0)};
   r.breakdown = {desktop, mobile};
   r.excluded_units = 3;
-  EXPECT_EQ(FunnelResultJson(*f, r),
-            R"({"from":"2024-12-01","to":"2024-12-07","mode":"sequential","unit":"session","window_ms":604800000,)"
-            R"("bots":"exclude","steps":[)"
-            R"({"name":"/","type":"page_view","units":200,"count":200,"conversion_from_previous":1,"conversion_from_first":1,)"
-            R"("dropped":0,"drop_off_rate":0,"conv_to_next":0.25,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
-            R"({"name":"/pricing","type":"page_view","units":50,"count":50,"conversion_from_previous":0.25,)"
-            R"("conversion_from_first":0.25,"dropped":150,"drop_off_rate":0.75,"conv_to_next":0.2,)"
-            R"("median_ms_from_previous":20000,"avg_ms_from_previous":30000},)"
-            R"({"name":"=Signed up","type":"custom","units":10,"count":10,"conversion_from_previous":0.2,)"
-            R"("conversion_from_first":0.05,"dropped":40,"drop_off_rate":0.8,"conv_to_next":null,)"
-            R"("median_ms_from_previous":60000,"avg_ms_from_previous":61000}],)"
-            R"("entered":200,"converted":10,"overall_conversion":0.05,"excluded_units":3,"breakdowns":{"device":[)"
-            R"({"value":"desktop","steps":[)"
-            R"({"units":150,"count":150,"conversion_from_previous":1,"conversion_from_first":1,"dropped":0,"drop_off_rate":0,)"
-            R"("conv_to_next":0.333333,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
-            R"({"units":50,"count":50,"conversion_from_previous":0.333333,"conversion_from_first":0.333333,"dropped":100,)"
-            R"("drop_off_rate":0.666667,"conv_to_next":0.2,"median_ms_from_previous":20000,"avg_ms_from_previous":30000},)"
-            R"({"units":10,"count":10,"conversion_from_previous":0.2,"conversion_from_first":0.066667,"dropped":40,)"
-            R"("drop_off_rate":0.8,"conv_to_next":null,"median_ms_from_previous":60000,"avg_ms_from_previous":61000}],)"
-            R"("overall_conversion":0.066667},)"
-            R"({"value":"mobile","steps":[)"
-            R"({"units":50,"count":50,"conversion_from_previous":1,"conversion_from_first":1,"dropped":0,"drop_off_rate":0,)"
-            R"("conv_to_next":0,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
-            R"({"units":0,"count":0,"conversion_from_previous":0,"conversion_from_first":0,"dropped":50,"drop_off_rate":1,)"
-            R"("conv_to_next":0,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
-            R"({"units":0,"count":0,"conversion_from_previous":0,"conversion_from_first":0,"dropped":0,"drop_off_rate":0,)"
-            R"("conv_to_next":null,"median_ms_from_previous":0,"avg_ms_from_previous":0}],"overall_conversion":0}]},)"
-            R"("timezone":"UTC"})");
+  EXPECT_EQ(
+      FunnelResultJson(*f, r),
+      R"({"from":"2024-12-01","to":"2024-12-07","mode":"sequential","unit":"session","window_ms":604800000,)"
+      R"("bots":"exclude","steps":[)"
+      R"({"name":"/","type":"page_view","units":200,"count":200,"conversion_from_previous":1,"conversion_from_first":1,)"
+      R"("dropped":0,"drop_off_rate":0,"conv_to_next":0.25,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
+      R"({"name":"/pricing","type":"page_view","units":50,"count":50,"conversion_from_previous":0.25,)"
+      R"("conversion_from_first":0.25,"dropped":150,"drop_off_rate":0.75,"conv_to_next":0.2,)"
+      R"("median_ms_from_previous":20000,"avg_ms_from_previous":30000},)"
+      R"({"name":"=Signed up","type":"custom","units":10,"count":10,"conversion_from_previous":0.2,)"
+      R"("conversion_from_first":0.05,"dropped":40,"drop_off_rate":0.8,"conv_to_next":null,)"
+      R"("median_ms_from_previous":60000,"avg_ms_from_previous":61000}],)"
+      R"("entered":200,"converted":10,"overall_conversion":0.05,"excluded_units":3,"breakdowns":{"device":[)"
+      R"({"value":"desktop","steps":[)"
+      R"({"units":150,"count":150,"conversion_from_previous":1,"conversion_from_first":1,"dropped":0,"drop_off_rate":0,)"
+      R"("conv_to_next":0.333333,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
+      R"({"units":50,"count":50,"conversion_from_previous":0.333333,"conversion_from_first":0.333333,"dropped":100,)"
+      R"("drop_off_rate":0.666667,"conv_to_next":0.2,"median_ms_from_previous":20000,"avg_ms_from_previous":30000},)"
+      R"({"units":10,"count":10,"conversion_from_previous":0.2,"conversion_from_first":0.066667,"dropped":40,)"
+      R"("drop_off_rate":0.8,"conv_to_next":null,"median_ms_from_previous":60000,"avg_ms_from_previous":61000}],)"
+      R"("overall_conversion":0.066667},)"
+      R"({"value":"mobile","steps":[)"
+      R"({"units":50,"count":50,"conversion_from_previous":1,"conversion_from_first":1,"dropped":0,"drop_off_rate":0,)"
+      R"("conv_to_next":0,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
+      R"({"units":0,"count":0,"conversion_from_previous":0,"conversion_from_first":0,"dropped":50,"drop_off_rate":1,)"
+      R"("conv_to_next":0,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
+      R"({"units":0,"count":0,"conversion_from_previous":0,"conversion_from_first":0,"dropped":0,"drop_off_rate":0,)"
+      R"("conv_to_next":null,"median_ms_from_previous":0,"avg_ms_from_previous":0}],"overall_conversion":0}]},)"
+      R"("timezone":"UTC"})");
   const std::string csv = FunnelResultCsv(*f, r);
   EXPECT_EQ(csv.substr(0, csv.find("\r\n")),
-            "device,step,name,units,conversion_from_previous,conversion_from_first,dropped,median_ms_from_previous,"
+            "device,step,name,units,conversion_from_previous,conversion_from_first,dropped,median_"
+            "ms_from_previous,"
             "avg_ms_from_previous");
-  EXPECT_NE(csv.find("\r\n,3,'=Signed up,10,0.2000,0.0500,40,60000,61000\r\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\r\n,3,'=Signed up,10,0.2000,0.0500,40,60000,61000\r\n"), std::string::npos)
+      << csv;
   EXPECT_NE(csv.find("\r\nmobile,2,/pricing,0,0.0000,0.0000,50,0,0\r\n"), std::string::npos) << csv;
 }
 
@@ -477,7 +544,8 @@ TEST(FunnelJsonTest, NobodyEnteredIsZerosNotNaN) {
   r.steps = {Step(0, 0, 0), Step(0, 0, 0)};
   const std::string json = FunnelResultJson(*f, r);
   EXPECT_EQ(json.find("nan"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"("entered":0,"converted":0,"overall_conversion":0,)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("entered":0,"converted":0,"overall_conversion":0,)"), std::string::npos)
+      << json;
   EXPECT_NE(json.find(R"("breakdowns":{})"), std::string::npos) << json;
 }
 

@@ -1,6 +1,7 @@
 // Funnels (issue 11; docs/api.md "Funnels"): the query, saved funnels, and the custom event names
 // the builder offers.
 //   POST   /api/funnels/query   read token or session        a FunnelQuery, answered by the store
+//   POST   /api/funnels/members read token or session        who is behind one bar (?furthest=&limit=)
 //   GET    /api/funnels         read token or session        the project's saved funnels
 //   GET    /api/funnels/<id>    read token or session        one of them
 //   POST   /api/funnels         session + CSRF               save a funnel
@@ -31,7 +32,9 @@ constexpr std::string_view kFunnelsPrefix = "/api/funnels/";
 Reply Query(const ApiDeps& d, const RouteCall& call) {
   auto f = ParseFunnelQueryBody(call.req.body, call.project_id, d.clock->NowMs());
   if (!f.ok()) {
-    d.metrics->GetCounter("tapistry_funnel_queries_refused_total", "Funnel queries refused as invalid")->Inc();
+    d.metrics
+        ->GetCounter("tapistry_funnel_queries_refused_total", "Funnel queries refused as invalid")
+        ->Inc();
     return ErrorReply(f.status());
   }
   auto r = d.events->Funnel(f->query);
@@ -39,6 +42,36 @@ Reply Query(const ApiDeps& d, const RouteCall& call) {
   d.metrics->GetCounter("tapistry_funnel_queries_total", "Funnel queries answered")->Inc();
   if (call.req.Query("format") == "csv") return CsvReply(FunnelResultCsv(*f, *r), "funnel.csv");
   return JsonReply(FunnelResultJson(*f, *r));
+}
+
+// The units behind one bar: the same body as /api/funnels/query; ?furthest=K (1-based, required)
+// picks the bar — below the last step the units that stopped there, at the last step those who
+// converted — and ?limit= how many to list (100, at most kMaxFunnelMembers), latest entry first.
+Reply Members(const ApiDeps& d, const RouteCall& call) {
+  auto f = ParseFunnelQueryBody(call.req.body, call.project_id, d.clock->NowMs());
+  if (!f.ok()) return ErrorReply(f.status());
+  if (!call.req.HasQuery("furthest")) {
+    return ErrorReply(Status::InvalidArgument("furthest: which step's units to list (1.." +
+                                              std::to_string(f->query.steps.size()) + ")"));
+  }
+  auto furthest = ParseIntStrict(call.req.Query("furthest"), 1, static_cast<int64_t>(f->query.steps.size()));
+  if (!furthest.ok()) return ErrorReply(Status::InvalidArgument("furthest: " + furthest.status().message()));
+  auto limit = LimitParam(call.req, 100, kMaxFunnelMembers);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  auto r = d.events->FunnelMembers(FunnelMembersQuery{f->query, static_cast<size_t>(*furthest), *limit});
+  if (!r.ok()) return ErrorReply(r.status());
+  const bool by_session = f->query.unit == FunnelUnit::kSession;
+  JsonWriter w;
+  w.BeginObject().Key("furthest").Uint(*furthest).Key("unit").String(FunnelUnitName(f->query.unit));
+  w.Key("total").Uint(r->total).Key("members").BeginArray();
+  for (const FunnelMember& m : r->members) {
+    w.BeginObject().Key(by_session ? "session_id" : "anonymous_id").String(m.unit_id.ToString());
+    if (!by_session) w.Key("session_id").String(m.session_id.ToString());
+    w.Key("entered_ms").Int(m.entered_ms).Key("reached_ms").Int(m.reached_ms);
+    w.Key("device").String(DeviceClassName(m.device_class)).Key("country").String(m.country);
+    w.EndObject();
+  }
+  return JsonReply(w.EndArray().EndObject().Take());
 }
 
 void WriteSaved(const SavedFunnel& f, JsonWriter* w) {
@@ -67,7 +100,8 @@ Result<std::string> FunnelId(const RouteCall& call) {
   std::string_view id = call.req.path;
   id.remove_prefix(std::min(id.size(), kFunnelsPrefix.size()));
   if (id.size() < 3 || id.size() > 40 || !id.starts_with("f_") ||
-      !std::all_of(id.begin() + 2, id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+      !std::all_of(id.begin() + 2, id.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
     return Status::NotFound("no such funnel");
   }
   return std::string(id);
@@ -108,7 +142,8 @@ Result<SaveBody> ParseSaveBody(const ApiDeps& d, const RouteCall& call) {
   simdjson::dom::element doc;
   const std::string& body = call.req.body;
   if (!body.empty()) {
-    if (parser.parse(body).get(doc) || !doc.is_object()) return Status::InvalidArgument("the body must be a JSON object");
+    if (parser.parse(body).get(doc) || !doc.is_object())
+      return Status::InvalidArgument("the body must be a JSON object");
     for (auto [key, value] : doc.get_object()) {
       if (key == "project_id") {
         if (!value.is_string()) return Status::InvalidArgument("project_id must be a string");
@@ -121,31 +156,38 @@ Result<SaveBody> ParseSaveBody(const ApiDeps& d, const RouteCall& call) {
         if (!value.is_string()) return Status::InvalidArgument("name must be a string");
         std::string n{std::string_view(value)};
         const size_t first = n.find_first_not_of(" \t\r\n");
-        n = first == std::string::npos ? "" : n.substr(first, n.find_last_not_of(" \t\r\n") - first + 1);
+        n = first == std::string::npos ? ""
+                                       : n.substr(first, n.find_last_not_of(" \t\r\n") - first + 1);
         if (n.empty() || n.size() > limits::kMaxFunnelNameBytes) {
-          return Status::InvalidArgument("name must be 1.." + std::to_string(limits::kMaxFunnelNameBytes) + " bytes");
+          return Status::InvalidArgument("name must be 1.." +
+                                         std::to_string(limits::kMaxFunnelNameBytes) + " bytes");
         }
         b.name = std::move(n);
       } else if (key == "definition") {
-        if (!value.is_object()) return Status::InvalidArgument("definition must be an object: {\"steps\":[…]}");
+        if (!value.is_object())
+          return Status::InvalidArgument("definition must be an object: {\"steps\":[…]}");
         auto f = ParseFunnelDefinition(simdjson::to_string(value));
         if (!f.ok()) return Status::InvalidArgument("definition: " + f.status().message());
         std::string json = FunnelDefinitionJson(*f);
         if (json.size() > limits::kMaxFunnelDefinitionBytes) {
           return Status::InvalidArgument("the definition is longer than " +
-                                         std::to_string(limits::kMaxFunnelDefinitionBytes) + " bytes once written");
+                                         std::to_string(limits::kMaxFunnelDefinitionBytes) +
+                                         " bytes once written");
         }
         b.definition = std::move(json);
       } else {
         const std::string k(key);
-        return Status::InvalidArgument("unknown field \"" + (k.size() > 40 ? k.substr(0, 40) + "…" : k) + "\"");
+        return Status::InvalidArgument("unknown field \"" +
+                                       (k.size() > 40 ? k.substr(0, 40) + "…" : k) + "\"");
       }
     }
   }
   if (b.project_id.empty()) return Status::InvalidArgument("project_id is required");
   auto p = d.meta->GetProject(b.project_id);
   if (!p.ok()) {
-    return p.status().code() == StatusCode::kNotFound ? Status::NotFound("no project " + b.project_id) : p.status();
+    return p.status().code() == StatusCode::kNotFound
+               ? Status::NotFound("no project " + b.project_id)
+               : p.status();
   }
   return b;
 }
@@ -169,10 +211,12 @@ Reply Update(const ApiDeps& d, const RouteCall& call) {
   if (!id.ok()) return ErrorReply(id.status());
   auto b = ParseSaveBody(d, call);
   if (!b.ok()) return ErrorReply(b.status());
-  if (!b->name && !b->definition) return ErrorReply(Status::InvalidArgument("give a name, a definition or both"));
+  if (!b->name && !b->definition)
+    return ErrorReply(Status::InvalidArgument("give a name, a definition or both"));
   auto cur = d.meta->GetFunnel(b->project_id, *id);
   if (!cur.ok()) return ErrorReply(cur.status());
-  auto f = d.meta->UpdateFunnel(b->project_id, *id, b->name.value_or(cur->name), b->definition.value_or(cur->definition));
+  auto f = d.meta->UpdateFunnel(b->project_id, *id, b->name.value_or(cur->name),
+                                b->definition.value_or(cur->definition));
   if (!f.ok()) return ErrorReply(f.status());
   JsonWriter w;
   WriteSaved(*f, &w);
@@ -224,39 +268,61 @@ Reply EventNames(const ApiDeps& d, const RouteCall& call) {
     Name& n = names[e.name];
     ++n.events;
     simdjson::dom::element props;
-    if (e.props.empty() || e.props == "{}" || parser.parse(e.props).get(props) || !props.is_object()) continue;
+    if (e.props.empty() || e.props == "{}" || parser.parse(e.props).get(props) ||
+        !props.is_object())
+      continue;
     for (auto [key, value] : props.get_object()) {
       // the values a custom step can compare with (funnel.h): strings, integers, booleans
       std::string text;
       switch (value.type()) {
-        case simdjson::dom::element_type::STRING: text = std::string(std::string_view(value)); break;
-        case simdjson::dom::element_type::INT64: text = std::to_string(int64_t(value)); break;
-        case simdjson::dom::element_type::UINT64: text = std::to_string(uint64_t(value)); break;
-        case simdjson::dom::element_type::BOOL: text = bool(value) ? "true" : "false"; break;
-        default: continue;
+        case simdjson::dom::element_type::STRING:
+          text = std::string(std::string_view(value));
+          break;
+        case simdjson::dom::element_type::INT64:
+          text = std::to_string(int64_t(value));
+          break;
+        case simdjson::dom::element_type::UINT64:
+          text = std::to_string(uint64_t(value));
+          break;
+        case simdjson::dom::element_type::BOOL:
+          text = bool(value) ? "true" : "false";
+          break;
+        default:
+          continue;
       }
       auto it = n.props.find(std::string(key));
       if (it == n.props.end()) {
         if (n.props.size() >= kMaxKeys) continue;
         it = n.props.emplace(std::string(key), std::map<std::string, uint64_t>()).first;
       }
-      if (text.size() <= 200 && (it->second.size() < kMaxValues || it->second.count(text))) ++it->second[text];
+      if (text.size() <= 200 && (it->second.size() < kMaxValues || it->second.count(text)))
+        ++it->second[text];
     }
   }
   std::vector<std::pair<std::string, const Name*>> order;
   for (const auto& [name, n] : names) order.emplace_back(name, &n);
-  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second->events > b.second->events; });
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.second->events > b.second->events;
+  });
   if (order.size() > *limit) order.resize(*limit);
   JsonWriter w;
   w.BeginObject().Key("names").BeginArray();
   for (const auto& [name, n] : order) {
-    w.BeginObject().Key("name").String(name).Key("events").Uint(n->events).Key("properties").BeginArray();
+    w.BeginObject()
+        .Key("name")
+        .String(name)
+        .Key("events")
+        .Uint(n->events)
+        .Key("properties")
+        .BeginArray();
     for (const auto& [key, values] : n->props) {
       std::vector<std::pair<std::string, uint64_t>> top(values.begin(), values.end());
-      std::stable_sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      std::stable_sort(top.begin(), top.end(),
+                       [](const auto& a, const auto& b) { return a.second > b.second; });
       if (top.size() > 10) top.resize(10);
       w.BeginObject().Key("key").String(key).Key("values").BeginArray();
-      for (const auto& [v, c] : top) w.BeginObject().Key("value").String(v).Key("events").Uint(c).EndObject();
+      for (const auto& [v, c] : top)
+        w.BeginObject().Key("value").String(v).Key("events").Uint(c).EndObject();
       w.EndArray().EndObject();
     }
     w.EndArray().EndObject();
@@ -277,6 +343,7 @@ Status AddFunnelRoutes(RouteTable* t, const ApiDeps& d) {
   };
   // POST /api/funnels/query changes nothing: a read (a body, because a funnel does not fit a URL).
   for (const R& r : {R{"POST", "/api/funnels/query", AuthPolicy::kRead, Query},
+                     R{"POST", "/api/funnels/members", AuthPolicy::kRead, Members},
                      R{"GET", "/api/funnels", AuthPolicy::kRead, List},
                      R{"GET", "/api/funnels/*", AuthPolicy::kRead, GetOne},
                      R{"POST", "/api/funnels", AuthPolicy::kSessionCsrf, Create},
@@ -284,8 +351,9 @@ Status AddFunnelRoutes(RouteTable* t, const ApiDeps& d) {
                      R{"DELETE", "/api/funnels/*", AuthPolicy::kSessionCsrf, Delete},
                      R{"GET", "/api/event-names", AuthPolicy::kRead, EventNames}}) {
     auto fn = r.fn;
-    TAP_RETURN_IF_ERROR(t->Add({r.method, r.path, r.auth, body, 0, false, CorsPolicy::kNone, "funnels",
-                                Sync([d, fn](const RouteCall& c) { return fn(d, c); })}));
+    TAP_RETURN_IF_ERROR(
+        t->Add({r.method, r.path, r.auth, body, 0, false, CorsPolicy::kNone, "funnels",
+                Sync([d, fn](const RouteCall& c) { return fn(d, c); })}));
   }
   return Status::Ok();
 }
