@@ -1,6 +1,6 @@
 # Tapistry: two commands on a fresh Debian 12 machine — `make run` and `make test`.
 # Every target installs what is missing first (scripts/setup is idempotent and quick when done).
-.PHONY: setup setup-test build js run test test-unit test-asan test-sdk test-e2e fuzz bench clean
+.PHONY: setup setup-test build js run test test-unit test-asan test-sdk test-e2e fuzz bench clean format
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
@@ -27,6 +27,10 @@ run: build
 
 test: setup-test
 	@scripts/test
+
+# Rewrites server/ C++ with clang-format (`make test` only checks it).
+format: setup-test
+	@scripts/format
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -286,7 +286,7 @@ int Main(int argc, char** argv) {
   append_cpu_ms += ThreadCpuMs() - c0;
   append_time += Clock::now() - t;
   const double total_ms = Ms(Clock::now() - gen_start);
-  EventStoreStats before = st.Stats();
+  store::EmbeddedStoreStats before = st.Stats();
   t = Clock::now();
   if (Status s = st.CompactAll(); !s.ok()) {
     std::fprintf(stderr, "compact: %s\n", s.ToString().c_str());
@@ -299,7 +299,7 @@ int Main(int argc, char** argv) {
       return 1;
     }
   }
-  EventStoreStats after = st.Stats();
+  store::EmbeddedStoreStats after = st.Stats();
   const double rss_after_import = CurrentRssMb();
 
   std::printf("events                     %" PRIu64 " (%" PRIu64 " in the memtable)\n",

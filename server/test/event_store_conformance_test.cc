@@ -4,6 +4,7 @@
 #include "event_store_conformance.h"
 
 #include "common/temp_dir.h"
+#include "store/embedded/embedded_event_store.h"
 #include "tapistry/event_store.h"
 
 namespace tapistry::conformance {

@@ -64,8 +64,8 @@ class EmptyEventStore final : public EventStore {
                                  const std::optional<std::string>&) override {
     return uint64_t{0};
   }
-  Status ApplyRetention(const std::string&, int32_t, int) override { return Status::Ok(); }
-  EventStoreStats Stats() const override { return EventStoreStats(); }
+  Result<uint64_t> ApplyRetention(const std::string&, int32_t, int) override { return uint64_t{0}; }
+  std::vector<StoreGauge> Gauges() const override { return {}; }
   Status Close() override { return Status::Ok(); }
 };
 
@@ -123,10 +123,10 @@ class SabotagedStore final : public EventStore {
                                  const std::optional<std::string>& u) override {
     return good_.DeleteSubject(p, a, u);
   }
-  Status ApplyRetention(const std::string& p, int32_t today, int keep) override {
+  Result<uint64_t> ApplyRetention(const std::string& p, int32_t today, int keep) override {
     return good_.ApplyRetention(p, today, keep);
   }
-  EventStoreStats Stats() const override { return good_.Stats(); }
+  std::vector<StoreGauge> Gauges() const override { return good_.Gauges(); }
   Status Close() override { return Status::Ok(); }
 
  private:
@@ -202,8 +202,8 @@ class ListEventsDerivedStore final : public EventStore {
                                  const std::optional<std::string>&) override {
     return uint64_t{0};
   }
-  Status ApplyRetention(const std::string&, int32_t, int) override { return Status::Ok(); }
-  EventStoreStats Stats() const override { return EventStoreStats(); }
+  Result<uint64_t> ApplyRetention(const std::string&, int32_t, int) override { return uint64_t{0}; }
+  std::vector<StoreGauge> Gauges() const override { return {}; }
   Status Close() override { return Status::Ok(); }
 
  private:
@@ -268,10 +268,10 @@ class BotBlindStore final : public EventStore {
                                  const std::optional<std::string>& u) override {
     return good_.DeleteSubject(p, a, u);
   }
-  Status ApplyRetention(const std::string& p, int32_t today, int keep) override {
+  Result<uint64_t> ApplyRetention(const std::string& p, int32_t today, int keep) override {
     return good_.ApplyRetention(p, today, keep);
   }
-  EventStoreStats Stats() const override { return good_.Stats(); }
+  std::vector<StoreGauge> Gauges() const override { return good_.Gauges(); }
   Status Close() override { return Status::Ok(); }
 
  private:

@@ -132,7 +132,8 @@ Status ParseEvents(const std::vector<std::pair<int, std::string>>& lines, std::v
   po.import_mode = true;
   po.now_ms = kIngestMs;
   for (size_t i = 0; i < lines.size(); ++i) {
-    const auto& [lineno, text] = lines[i];
+    const int lineno = lines[i].first;
+    const std::string& text = lines[i].second;
     auto fail = [&](const std::string& why) {
       return Status::InvalidArgument("line " + std::to_string(lineno) + ": " + why);
     };

@@ -17,6 +17,7 @@
 #include <set>
 
 #include "common/temp_dir.h"
+#include "store/embedded/embedded_event_store.h"
 #include "reference_event_store.h"
 #include "result_json.h"
 #include "tapistry/clock.h"

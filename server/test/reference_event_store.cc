@@ -435,23 +435,20 @@ Result<uint64_t> ReferenceEventStore::DeleteSubject(const std::string& project_i
   return static_cast<uint64_t>(removed);
 }
 
-Status ReferenceEventStore::ApplyRetention(const std::string& project_id, int32_t today,
-                                           int keep_days) {
+Result<uint64_t> ReferenceEventStore::ApplyRetention(const std::string& project_id,
+                                                     int32_t today, int keep_days) {
   if (keep_days < 0) return Status::InvalidArgument("keep_days is negative");
   const int64_t cutoff = static_cast<int64_t>(today) - keep_days;  // days before it go
   std::lock_guard lock(mu_);
-  std::erase_if(events_, [&](const Event& e) {
+  const size_t removed = std::erase_if(events_, [&](const Event& e) {
     return e.project_id == project_id && DayOf(e.ts_ms) < cutoff;
   });
-  return Status::Ok();
+  return static_cast<uint64_t>(removed);
 }
 
-EventStoreStats ReferenceEventStore::Stats() const {
+std::vector<StoreGauge> ReferenceEventStore::Gauges() const {
   std::lock_guard lock(mu_);
-  EventStoreStats s;
-  s.rows_total = events_.size();
-  s.rows_in_memtable = events_.size();
-  return s;
+  return {{std::string(kStoreRowsGauge), "Events held", static_cast<double>(events_.size())}};
 }
 
 }  // namespace tapistry::reference

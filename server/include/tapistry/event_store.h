@@ -8,24 +8,26 @@
 // force over the test's own events, and server/test/golden/ holds hand-reasoned cases that both
 // the reference and every backend must reproduce.
 //
-// Durability contract: the pipeline writes events to the WAL and fsyncs before it calls Append,
-// passing the WAL sequence number of the last record in the batch. The store reports, through
-// PersistedSeq(), the highest sequence whose events are in its own durable storage; the pipeline
-// may drop WAL records at or below it and replays the rest into Append after a restart.
+// Three roles, one object. The write side is EventSink (event_sink.h: Append, Flush,
+// PersistedSeq, ScanEventIds and the durability contract), which EventStore derives from: the
+// ingest pipeline depends on EventSink alone, so its test doubles implement four methods and no
+// query. Derived rather than composed (a Sink() accessor returning a second object) because a
+// backend's write and read sides share its state (the embedded memtable is both where Append
+// puts rows and what queries read), so one class implements both and a caller that needs both
+// (the server, the importer) holds one pointer. Below: the product queries (the read side), then
+// the operator's calls (DSAR deletes, retention, gauges, Close).
 //
 // Thread-safety: every method may be called concurrently from any thread.
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <optional>
-#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "tapistry/clock.h"
 #include "tapistry/event.h"
+#include "tapistry/event_sink.h"
 #include "tapistry/status.h"
 
 namespace tapistry {
@@ -34,7 +36,6 @@ struct FunnelQuery;   // tapistry/funnel.h
 struct FunnelResult;
 struct FunnelMembersQuery;
 struct FunnelMembersResult;
-class Env;  // server/src/common/env.h: tests put a fault-injecting one under the embedded store
 
 // Which events a query looks at. Days are UTC day numbers (DayOf), inclusive on both ends.
 struct EventFilter {
@@ -225,29 +226,24 @@ struct PathCount {
   bool operator==(const PathCount&) const = default;
 };
 
-struct EventStoreStats {
-  uint64_t rows_total = 0;        // rows in segments + memtable
-  uint64_t rows_in_memtable = 0;
-  uint64_t segments = 0;
-  uint64_t bytes_on_disk = 0;
-  uint64_t flushes = 0;
-  uint64_t compactions = 0;
-  double last_flush_ms = 0;
-  double last_compaction_ms = 0;
+// A figure a backend reports about itself, for GET /metrics (exported as "tapistry_" + name, a
+// gauge) and status output. Which figures exist is the backend's business (the embedded store
+// reports memtable rows, segments, flushes, compactions...), except kStoreRowsGauge, which every
+// backend reports and the conformance suite checks.
+struct StoreGauge {
+  std::string name;  // Prometheus-style, without the "tapistry_" prefix: "store_rows"
+  std::string help;  // one line, for the # HELP line
+  double value = 0;
 };
+// Events stored, of every project, bots included (each event once, wherever it sits).
+inline constexpr std::string_view kStoreRowsGauge = "store_rows";
+// The value of the gauge named `name` in `gauges`; nullopt when absent.
+std::optional<double> FindGauge(const std::vector<StoreGauge>& gauges, std::string_view name);
 
-class EventStore {
+class EventStore : public EventSink {
  public:
-  virtual ~EventStore() = default;
-
-  // Makes the events visible to queries (within 1 s at most) and schedules them for persistence.
-  // All or nothing: on error none of the events were added (the pipeline retries whole batches).
-  // `last_seq` is the WAL sequence of the batch (0 when the caller has no WAL, e.g. import).
-  virtual Status Append(std::span<const Event> events, uint64_t last_seq) = 0;
-  // Persists everything appended so far; on return PersistedSeq() covers it.
-  virtual Status Flush() = 0;
-  // Highest WAL sequence whose events are durable in the store's own files.
-  virtual uint64_t PersistedSeq() const = 0;
+  // The write side (Append, Flush, PersistedSeq, ScanEventIds) is EventSink's; the read side,
+  // the product's queries, follows.
 
   // InvalidArgument when filter.from_day > filter.to_day, or for Interval::kHour over more
   // than kMaxHourlyDays days.
@@ -282,37 +278,24 @@ class EventStore {
   virtual Result<std::vector<Event>> ListEvents(const EventFilter& filter,
                                                 std::optional<EventType> type, size_t limit) = 0;
 
-  // Calls fn for the event_id and ingest time of every stored event with ingest_ms >= since_ms
-  // (any order), used to rebuild the dedupe window after a restart: the window runs from when an
-  // event was accepted, and ingest accepts events whose own ts is days old.
-  virtual Status ScanEventIds(int64_t since_ms,
-                              const std::function<void(const Uuid&, int64_t ingest_ms)>& fn) = 0;
+  // The operator's calls: privacy requests, retention, monitoring, shutdown.
+
   // DSAR: removes every event of the project whose anonymous_id (or user_id) matches.
   // Returns the number of rows removed.
   virtual Result<uint64_t> DeleteSubject(const std::string& project_id,
                                          const std::optional<Uuid>& anonymous_id,
                                          const std::optional<std::string>& user_id) = 0;
-  // Drops whole days older than `keep_days` before `today` for the project.
-  virtual Status ApplyRetention(const std::string& project_id, int32_t today, int keep_days) = 0;
+  // Drops the project's events of every UTC day d < today - keep_days (keep_days = 0 keeps
+  // only today's), bots' included. Returns the number of rows removed. InvalidArgument when
+  // keep_days < 0.
+  virtual Result<uint64_t> ApplyRetention(const std::string& project_id, int32_t today,
+                                          int keep_days) = 0;
 
-  virtual EventStoreStats Stats() const = 0;
-  // Stops background work after persisting the memtable.
+  // The backend's figures (StoreGauge), kStoreRowsGauge among them; the same names on every
+  // call, so /metrics can register them once at start-up. Cheap: read at every scrape.
+  virtual std::vector<StoreGauge> Gauges() const = 0;
+  // Stops background work after persisting what was appended (Flush).
   virtual Status Close() = 0;
 };
-
-struct EmbeddedStoreOptions {
-  std::string dir;                       // <data>/events
-  size_t memtable_rows = 1 << 19;        // flush when the memtable holds this many rows
-  int64_t memtable_max_age_ms = 5000;    // ... or when its oldest row is this old
-  bool background = true;                // run flush/compaction threads
-  // Run compaction at nice 10 so request threads keep the CPU (serve); a bulk import has
-  // nothing else to protect. Flushes always run at normal priority: the WAL writer waits for
-  // them once a second memtable fills, so a niced flush would stall every acknowledgement.
-  bool low_priority_compaction = true;
-  Clock* clock = nullptr;                // nullptr = SystemClock()
-  Env* env = nullptr;                    // file system (common/env.h); nullptr = the real one
-};
-
-Result<std::unique_ptr<EventStore>> OpenEmbeddedEventStore(const EmbeddedStoreOptions& opts);
 
 }  // namespace tapistry

@@ -20,14 +20,13 @@ Status RetentionJob::RunOnce() {
   Status first_error;
   for (const Project& p : *projects) {
     int keep = p.settings.retention_days > 0 ? p.settings.retention_days : 180;
-    uint64_t before = store_->Stats().rows_total;
-    Status s = store_->ApplyRetention(p.id, today, keep);
-    uint64_t after = store_->Stats().rows_total;
-    if (s.ok() && after < before) {
+    auto removed = store_->ApplyRetention(p.id, today, keep);
+    if (removed.ok() && *removed > 0) {
       Log(LogLevel::kInfo, "retention dropped old days",
-          {{"project_id", p.id}, {"retention_days", std::to_string(keep)}, {"rows", std::to_string(before - after)}});
+          {{"project_id", p.id}, {"retention_days", std::to_string(keep)}, {"rows", std::to_string(*removed)}});
     }
-    if (!s.ok()) {
+    if (!removed.ok()) {
+      const Status& s = removed.status();
       failures_->Inc();
       Log(LogLevel::kError, "retention failed", {{"project_id", p.id}, {"error", s.ToString()}});
       if (first_error.ok()) first_error = s;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/temp_dir.h"
+#include "store/embedded/embedded_event_store.h"
 
 namespace tapistry {
 namespace {

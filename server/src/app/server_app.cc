@@ -23,6 +23,7 @@
 #include "replay/replay_routes.h"
 #include "replay/replay_service.h"
 #include "snapshot/snapshot_service.h"
+#include "store/embedded/embedded_event_store.h"
 #include "tapistry/blob_store.h"
 #include "tapistry/event_store.h"
 #include "tapistry/limits.h"
@@ -106,7 +107,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
 
   PipelineOptions po;
   po.wal_dir = m.dir->WalDir();
-  po.store = m.store.get();
+  po.sink = m.store.get();
   po.max_pending_bytes = static_cast<size_t>(cfg.max_pending_mb) << 20;
   po.min_free_disk_bytes = static_cast<uint64_t>(cfg.min_free_disk_mb) << 20;
   auto pipeline = Pipeline::Open(po);
@@ -185,17 +186,14 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
     if (!s.ok()) return s;
   }
 
-  // Gauges read at scrape time.
+  // Gauges read at scrape time. The event store's are whichever its backend reports
+  // (EventStore::Gauges: the same names on every call, so they are registered once here).
   EventStore* st = m.store.get();
   Pipeline* pl = m.pipeline.get();
-  m.metrics.AddGauge("tapistry_store_rows", "Rows in the event store", [st] { return double(st->Stats().rows_total); });
-  m.metrics.AddGauge("tapistry_store_memtable_rows", "Rows not yet flushed to segments", [st] { return double(st->Stats().rows_in_memtable); });
-  m.metrics.AddGauge("tapistry_store_segments", "Segment files", [st] { return double(st->Stats().segments); });
-  m.metrics.AddGauge("tapistry_store_bytes", "Bytes of segment files on disk", [st] { return double(st->Stats().bytes_on_disk); });
-  m.metrics.AddGauge("tapistry_store_flushes", "Memtable flushes since start", [st] { return double(st->Stats().flushes); });
-  m.metrics.AddGauge("tapistry_store_last_flush_ms", "Duration of the last flush", [st] { return st->Stats().last_flush_ms; });
-  m.metrics.AddGauge("tapistry_store_compactions", "Compactions since start", [st] { return double(st->Stats().compactions); });
-  m.metrics.AddGauge("tapistry_store_last_compaction_ms", "Duration of the last compaction", [st] { return st->Stats().last_compaction_ms; });
+  for (const StoreGauge& g : st->Gauges()) {
+    m.metrics.AddGauge("tapistry_" + g.name, g.help,
+                       [st, name = g.name] { return FindGauge(st->Gauges(), name).value_or(0); });
+  }
   m.metrics.AddGauge("tapistry_wal_bytes", "Bytes in WAL files", [pl] { return double(pl->Stats().wal_bytes); });
   m.metrics.AddGauge("tapistry_wal_fsyncs", "WAL group commits (fsyncs) since start", [pl] { return double(pl->Stats().wal_fsyncs); });
   m.metrics.AddGauge("tapistry_wal_fsync_p50_seconds", "WAL fsync latency, median", [pl] { return pl->Stats().fsync_latency.PercentileUs(0.5) / 1e6; });

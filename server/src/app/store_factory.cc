@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "store/embedded/embedded_event_store.h"
+
 namespace tapistry {
 namespace {
 
@@ -125,11 +127,12 @@ Result<StoreUrl> ParseStoreUrl(std::string_view url) {
 }
 
 Result<std::unique_ptr<EventStore>> OpenEventStore(const std::string& url,
-                                                   EmbeddedStoreOptions options) {
+                                                   const EmbeddedStoreOptions& options) {
   auto path = FilePathFor(url, Kind::kEvent);
   if (!path.ok()) return path.status();
-  options.dir = std::move(path).value();
-  return OpenEmbeddedEventStore(options);
+  EmbeddedStoreOptions embedded = options;
+  embedded.dir = std::move(path).value();
+  return OpenEmbeddedEventStore(embedded);
 }
 
 Result<std::unique_ptr<MetaStore>> OpenMetaStore(const std::string& url) {

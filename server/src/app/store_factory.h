@@ -19,6 +19,8 @@
 
 namespace tapistry {
 
+struct EmbeddedStoreOptions;  // store/embedded/embedded_event_store.h
+
 struct StoreUrl {
   std::string scheme;  // lowercase: "file", "clickhouse", "postgres", "s3", ...
   std::string path;    // for "file": the local path, percent-decoded; else empty
@@ -28,9 +30,9 @@ struct StoreUrl {
 // path (so `--data ./data` and paths containing ':' keep working).
 Result<StoreUrl> ParseStoreUrl(std::string_view url);
 
-// `options` tunes the embedded store; its `dir` is taken from the URL.
+// `options` tunes the embedded store (a `file:` URL); its `dir` is taken from the URL.
 Result<std::unique_ptr<EventStore>> OpenEventStore(const std::string& url,
-                                                   EmbeddedStoreOptions options);
+                                                   const EmbeddedStoreOptions& options);
 Result<std::unique_ptr<MetaStore>> OpenMetaStore(const std::string& url);
 Result<std::unique_ptr<BlobStore>> OpenBlobStore(const std::string& url);
 

@@ -8,6 +8,7 @@
 #include "app/data_dir.h"
 #include "app/server_app.h"
 #include "common/temp_dir.h"
+#include "store/embedded/embedded_event_store.h"
 
 namespace tapistry {
 namespace {

@@ -40,4 +40,11 @@ bool ParseDimension(std::string_view s, Dimension* out) {
   return false;
 }
 
+std::optional<double> FindGauge(const std::vector<StoreGauge>& gauges, std::string_view name) {
+  for (const StoreGauge& g : gauges) {
+    if (g.name == name) return g.value;
+  }
+  return std::nullopt;
+}
+
 }  // namespace tapistry

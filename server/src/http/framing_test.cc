@@ -11,6 +11,7 @@ namespace tapistry {
 namespace {
 
 namespace http = boost::beast::http;
+using namespace std::string_literals;  // "...\0..."s keeps the NUL bytes, sized by the compiler
 
 // What the server does with a request's bytes up to its body: scan, parse once the header is
 // complete, judge the parsed header. Fed in `step`-byte pieces, as a slow client sends them.
@@ -69,8 +70,8 @@ TEST(FramingTest, RefusesAmbiguousFramingWithAReason) {
       {"bare LF in a field", "GET /healthz HTTP/1.1\r\nHost: x\nX: y\r\n\r\n", 400, "bare LF"},
       {"bare LF ending the header", "GET /healthz HTTP/1.1\r\nHost: x\r\n\n", 400, "bare LF"},
       {"bare CR", "GET /healthz HTTP/1.1\r\nHost: x\rX: y\r\n\r\n", 400, "bare CR"},
-      {"NUL in target", std::string("GET /heal\0thz HTTP/1.1\r\nHost: x\r\n\r\n", 36), 400, "NUL"},
-      {"NUL in a value", std::string("GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n", 29), 400, "NUL"},
+      {"NUL in target", "GET /heal\0thz HTTP/1.1\r\nHost: x\r\n\r\n"s, 400, "NUL"},
+      {"NUL in a value", "GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n"s, 400, "NUL"},
       {"obs-fold", "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x\r\n chunked\r\n\r\n", 400, "folding"},
       {"HTTP/0.9", "GET /healthz\r\n\r\n", 400, "HTTP/0.9"},
       {"h2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, "HTTP version must be 1.0 or 1.1"},
@@ -113,7 +114,7 @@ TEST(FramingTest, ScannerStopsAtTheEndOfTheHeader) {
   HeaderScanner scan;
   const std::string head = "POST /i HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
   // The body is binary: a NUL or bare LF there is none of the scanner's business.
-  ASSERT_TRUE(scan.Feed(head + std::string("a\0\nb\r", 5)).ok());
+  ASSERT_TRUE(scan.Feed(head + "a\0\nb\r"s).ok());
   EXPECT_TRUE(scan.complete());
   EXPECT_EQ(scan.header_bytes(), head.size());
 }

@@ -33,6 +33,7 @@ namespace {
 
 namespace http = boost::beast::http;
 using Clock = std::chrono::steady_clock;
+using namespace std::string_literals;
 
 // A blocking TCP client for raw bytes.
 class RawConn {
@@ -217,7 +218,7 @@ TEST_F(HttpServerTest, BareLfEndingTheHeaderIs400AtOnce) {
 
 TEST_F(HttpServerTest, NulInTheTargetIs400) {
   Start();
-  ExpectRefused(std::string("GET /heal\0thz HTTP/1.1\r\nHost: x\r\n\r\n", 36), 400, "bad_request", "NUL");
+  ExpectRefused("GET /heal\0thz HTTP/1.1\r\nHost: x\r\n\r\n"s, 400, "bad_request", "NUL");
 }
 
 TEST_F(HttpServerTest, Http09RequestLineIs400) {

@@ -13,6 +13,7 @@
 #include "app/store_factory.h"
 #include "common/json_writer.h"
 #include "ops/logging.h"
+#include "store/embedded/embedded_event_store.h"
 #include "tapistry/event_store.h"
 #include "tapistry/limits.h"
 #include "tapistry/meta_store.h"

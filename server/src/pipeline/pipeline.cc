@@ -28,14 +28,14 @@ const char* RejectReasonName(RejectReason reason) {
 
 Pipeline::Pipeline(const PipelineOptions& options)
     : options_(options),
-      store_(options.store),
+      sink_(options.sink),
       clock_(options.clock ? options.clock : SystemClock()),
       dedupe_(options.dedupe) {}
 
 Pipeline::~Pipeline() { (void)Close(); }
 
 Result<std::unique_ptr<Pipeline>> Pipeline::Open(const PipelineOptions& options) {
-  if (options.store == nullptr) return Status::InvalidArgument("pipeline: no event store");
+  if (options.sink == nullptr) return Status::InvalidArgument("pipeline: no event sink");
   if (options.wal_dir.empty()) return Status::InvalidArgument("pipeline: empty wal_dir");
   std::unique_ptr<Pipeline> p(new Pipeline(options));
   TAP_RETURN_IF_ERROR(p->Recover());
@@ -50,11 +50,11 @@ Status Pipeline::Recover() {
   const int64_t now = clock_->NowMs();
   const int64_t window = options_.dedupe.window_ms;
   dedupe_.Expire(now);
-  const uint64_t persisted = store_->PersistedSeq();
+  const uint64_t persisted = sink_->PersistedSeq();
 
   // Ids the store holds. It reports event time, not acceptance time, so ids are remembered from
   // their ts_ms (clamped to now); the WAL below adds the exact acceptance time for what it holds.
-  TAP_RETURN_IF_ERROR(store_->ScanEventIds(now - window, [&](const Uuid& id, int64_t ts_ms) {
+  TAP_RETURN_IF_ERROR(sink_->ScanEventIds(now - window, [&](const Uuid& id, int64_t ts_ms) {
     (void)dedupe_.Insert(id, std::min(ts_ms, now));
   }));
 
@@ -83,7 +83,7 @@ Status Pipeline::Recover() {
         ++replay_duplicates_;
       }
     }
-    Status a = store_->Append(kept, rec.seq);
+    Status a = sink_->Append(kept, rec.seq);
     if (!a.ok() && IsPermanentStoreError(a)) {
       replay_rejected_events_ += kept.size();
       return Status::Ok();
@@ -268,7 +268,7 @@ void Pipeline::WriterLoop() {
 Status Pipeline::ApplyToStore(std::vector<Event> events, uint64_t seq) {
   std::lock_guard lock(apply_mu_);
   if (unapplied_.empty()) {
-    Status s = store_->Append(events, seq);
+    Status s = sink_->Append(events, seq);
     if (s.ok()) return s;
     store_append_failures_.fetch_add(1, std::memory_order_relaxed);
     if (IsPermanentStoreError(s)) {
@@ -287,7 +287,7 @@ Status Pipeline::ApplyToStore(std::vector<Event> events, uint64_t seq) {
 Status Pipeline::RetryUnapplied() {
   std::lock_guard lock(apply_mu_);
   while (!unapplied_.empty()) {
-    Status s = store_->Append(unapplied_.front().events, unapplied_.front().seq);
+    Status s = sink_->Append(unapplied_.front().events, unapplied_.front().seq);
     if (!s.ok()) {
       store_append_failures_.fetch_add(1, std::memory_order_relaxed);
       if (!IsPermanentStoreError(s)) return s;
@@ -305,7 +305,7 @@ Status Pipeline::RetryUnapplied() {
 Status Pipeline::RunMaintenance() {
   Status s = RetryUnapplied();
   dedupe_.Expire(clock_->NowMs());
-  Status d = wal_->DropThrough(store_->PersistedSeq());
+  Status d = wal_->DropThrough(sink_->PersistedSeq());
   return s.ok() ? d : s;
 }
 
@@ -345,8 +345,8 @@ Status Pipeline::Close() {
   // replayed by the next Open; flush what the store did take.
   Status s = RetryUnapplied();
   Status w = wal_->Close();
-  Status f = store_->Flush();
-  Status d = f.ok() ? wal_->DropThrough(store_->PersistedSeq()) : Status::Ok();
+  Status f = sink_->Flush();
+  Status d = f.ok() ? wal_->DropThrough(sink_->PersistedSeq()) : Status::Ok();
   for (Status* each : {&s, &w, &f, &d}) {
     if (close_status_.ok() && !each->ok()) close_status_ = *each;
   }

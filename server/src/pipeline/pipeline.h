@@ -1,24 +1,25 @@
-// Pipeline: the single path from a validated batch of events to the EventStore (DESIGN §2, §4).
+// Pipeline: the single path from a validated batch of events to the EventSink (the EventStore's
+// write side, tapistry/event_sink.h; DESIGN §2, §4).
 //
 //   Submit ─ admission (backpressure) ─ dedupe (48 h event_id window) ─ encode ─┐
 //                                                                               ▼ queue
 //   writer thread: take everything queued ─ Wal::Append (one write + one fdatasync) ─
-//                  store->Append(events, seq) per record, in seq order ─ done(Ok)
+//                  sink->Append(events, seq) per record, in seq order ─ done(Ok)
 //   maintenance thread: retry store appends that failed, expire the dedupe window,
-//                       Wal::DropThrough(store->PersistedSeq())
+//                       Wal::DropThrough(sink->PersistedSeq())
 //
 // Invariants (tested in pipeline_test.cc):
 //  * done(Ok) is called only after the batch's record is fdatasync'd in the WAL (or, for a batch
 //    of duplicates only, after every batch queued before it is): a 2xx is durable.
-//  * After a crash, Open replays exactly the WAL records above store->PersistedSeq(), and filters
+//  * After a crash, Open replays exactly the WAL records above sink->PersistedSeq(), and filters
 //    them through the rebuilt dedupe set, so nothing acknowledged is lost and nothing is stored
 //    twice; a client retry after the restart is counted as duplicates.
-//  * Records reach store->Append in seq order, and never one before all earlier ones succeeded,
+//  * Records reach sink->Append in seq order, and never one before all earlier ones succeeded,
 //    so PersistedSeq never passes a record the store has not taken (DropThrough is then safe).
 //  * A write/fdatasync failure fails the group being written and every batch queued behind it
 //    (one of them may hold duplicates of the failed ids) and gives their ids back to the dedupe
 //    set, so the client's retry is stored.
-//  * A transient store->Append failure after the fsync does not fail the batch (it is durable):
+//  * A transient sink->Append failure after the fsync does not fail the batch (it is durable):
 //    the records are kept in memory and retried in order, and Submit sheds load (Unavailable)
 //    until they are in. A permanent one (InvalidArgument, TooLarge: the store will never take
 //    these events) is not retried, so one bad batch cannot wedge ingestion or start-up: the batch
@@ -49,14 +50,14 @@
 #include "pipeline/wal.h"
 #include "tapistry/clock.h"
 #include "tapistry/event.h"
-#include "tapistry/event_store.h"
+#include "tapistry/event_sink.h"
 #include "tapistry/status.h"
 
 namespace tapistry {
 
 struct PipelineOptions {
   std::string wal_dir;            // <data>/wal
-  EventStore* store = nullptr;    // not owned; must outlive the pipeline
+  EventSink* sink = nullptr;      // not owned; must outlive the pipeline (event_sink.h)
   Clock* clock = nullptr;         // nullptr = SystemClock(); dedupe window and disk-check pacing
   // Encoded bytes queued but not yet fsync'd; a Submit that would pass it gets Unavailable.
   size_t max_pending_bytes = 64 << 20;
@@ -84,7 +85,7 @@ struct SubmitResult {
 enum class RejectReason : uint8_t {
   kPendingBytes = 0,   // queue over max_pending_bytes (the disk cannot keep up)
   kDiskFull,           // free space under min_free_disk_bytes
-  kStoreUnavailable,   // store->Append is failing; records wait in memory for it
+  kStoreUnavailable,   // sink->Append is failing; records wait in memory for it
   kWalFailed,          // the WAL could not roll back a failed write; restart needed
   kShuttingDown,       // Close() has begun
   kTooLarge,           // one batch encodes to more than a WAL record may hold
@@ -110,7 +111,7 @@ struct PipelineStats {
   uint64_t duplicates_dropped = 0;
   uint64_t batches_failed = 0;       // done() got a write error
   uint64_t store_append_failures = 0;
-  uint64_t unapplied_records = 0;    // durable, waiting for store->Append to succeed
+  uint64_t unapplied_records = 0;    // durable, waiting for sink->Append to succeed
   uint64_t store_rejected_events = 0;  // refused by the store for good (see the header comment)
   std::array<uint64_t, kRejectReasonCount> rejected{};
   // Dedupe
@@ -121,7 +122,7 @@ struct PipelineStats {
   // Recovery at Open
   uint64_t recovered_records = 0;      // valid WAL records found
   uint64_t replayed_records = 0;       // ... with seq above the store's PersistedSeq
-  uint64_t replayed_events = 0;        // events handed to store->Append by the replay
+  uint64_t replayed_events = 0;        // events handed to sink->Append by the replay
   uint64_t replay_duplicates = 0;      // replayed events the store already had
   uint64_t replay_rejected_events = 0; // replayed events the store refused for good (skipped)
   uint64_t recovery_truncated_bytes = 0;
@@ -130,8 +131,8 @@ struct PipelineStats {
 
 class Pipeline {
  public:
-  // Rebuilds the dedupe set from store->ScanEventIds(now - window) and the WAL, replays WAL
-  // records with seq > store->PersistedSeq() into store->Append, then starts the threads.
+  // Rebuilds the dedupe set from sink->ScanEventIds(now - window) and the WAL, replays WAL
+  // records with seq > sink->PersistedSeq() into sink->Append, then starts the threads.
   static Result<std::unique_ptr<Pipeline>> Open(const PipelineOptions& options);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
@@ -149,7 +150,7 @@ class Pipeline {
   Status Close();
 
   // One pass of the background work: retry failed store appends, expire the dedupe window,
-  // DropThrough(store->PersistedSeq()). Safe to call at any time.
+  // DropThrough(sink->PersistedSeq()). Safe to call at any time.
   Status RunMaintenance();
 
   PipelineStats Stats() const;
@@ -180,7 +181,7 @@ class Pipeline {
   Status RetryUnapplied();
 
   const PipelineOptions options_;
-  EventStore* const store_;
+  EventSink* const sink_;
   Clock* const clock_;
   DedupeSet dedupe_;
   std::unique_ptr<Wal> wal_;

@@ -23,7 +23,6 @@
 #include "pipeline/dedupe_set.h"
 #include "pipeline/event_codec.h"
 #include "pipeline/latency_histogram.h"
-#include "pipeline/ingest_only_store.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/test_util.h"
 
@@ -37,11 +36,9 @@ double SecondsSince(Clk::time_point t) {
 }
 
 // Takes everything and reports it durable at once, so the figures are the pipeline's own.
-class NoopStore final : public IngestOnlyStore {
+class NoopSink final : public EventSink {
  public:
-  NoopStore() : IngestOnlyStore("the bench store") {}
-  Status Append(std::span<const Event> events, uint64_t last_seq) override {
-    rows_.fetch_add(events.size(), std::memory_order_relaxed);
+  Status Append(std::span<const Event>, uint64_t last_seq) override {
     seq_.store(last_seq, std::memory_order_relaxed);
     return Status::Ok();
   }
@@ -50,21 +47,8 @@ class NoopStore final : public IngestOnlyStore {
   Status ScanEventIds(int64_t, const std::function<void(const Uuid&, int64_t)>&) override {
     return Status::Ok();
   }
-  Result<uint64_t> DeleteSubject(const std::string&, const std::optional<Uuid>&,
-                                 const std::optional<std::string>&) override {
-    return Status::Internal("bench store");
-  }
-  Status ApplyRetention(const std::string&, int32_t, int) override { return Status::Ok(); }
-  EventStoreStats Stats() const override {
-    EventStoreStats s;
-    s.rows_total = rows_.load();
-    return s;
-  }
-  Status Close() override { return Status::Ok(); }
 
  private:
-
-  std::atomic<uint64_t> rows_{0};
   std::atomic<uint64_t> seq_{0};
 };
 
@@ -109,10 +93,10 @@ void BenchDedupe() {
 
 void BenchPipeline(const std::string& dir, double seconds, int threads, int inflight) {
   std::filesystem::remove_all(dir);
-  NoopStore store;
+  NoopSink store;
   PipelineOptions o;
   o.wal_dir = dir;
-  o.store = &store;
+  o.sink = &store;
   o.maintenance_interval_ms = 100;
   auto opened = Pipeline::Open(o);
   if (!opened.ok()) {

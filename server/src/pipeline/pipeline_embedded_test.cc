@@ -9,7 +9,7 @@
 
 #include "pipeline/pipeline.h"
 #include "pipeline/test_util.h"
-#include "tapistry/event_store.h"
+#include "store/embedded/embedded_event_store.h"
 
 namespace tapistry {
 namespace {
@@ -28,10 +28,10 @@ class PipelineOnEmbeddedStoreTest : public ::testing::Test {
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(store).value() : nullptr;
   }
-  std::unique_ptr<Pipeline> OpenPipeline(EventStore* store, const std::string& wal_dir) {
+  std::unique_ptr<Pipeline> OpenPipeline(EventSink* store, const std::string& wal_dir) {
     PipelineOptions o;
     o.wal_dir = wal_dir;
-    o.store = store;
+    o.sink = store;
     o.clock = &clock_;
     o.maintenance_interval_ms = 0;
     o.free_disk_bytes = [](const std::string&) -> Result<uint64_t> { return 1ull << 40; };
@@ -39,7 +39,7 @@ class PipelineOnEmbeddedStoreTest : public ::testing::Test {
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     return p.ok() ? std::move(p).value() : nullptr;
   }
-  std::map<Uuid, int> IdCounts(EventStore* store) {
+  std::map<Uuid, int> IdCounts(EventSink* store) {
     std::map<Uuid, int> counts;
     EXPECT_TRUE(store->ScanEventIds(0, [&](const Uuid& id, int64_t) { ++counts[id]; }).ok());
     return counts;

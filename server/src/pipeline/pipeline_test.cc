@@ -16,7 +16,7 @@
 
 #include "common/fault_injection_env.h"
 #include "pipeline/event_codec.h"
-#include "pipeline/fake_event_store.h"
+#include "pipeline/fake_event_sink.h"
 #include "pipeline/test_util.h"
 
 namespace tapistry {
@@ -59,10 +59,10 @@ class FaultHook {
 
 class PipelineTest : public ::testing::Test {
  protected:
-  PipelineOptions Options(EventStore* store, const std::string& wal_dir) {
+  PipelineOptions Options(EventSink* store, const std::string& wal_dir) {
     PipelineOptions o;
     o.wal_dir = wal_dir;
-    o.store = store;
+    o.sink = store;
     o.clock = &clock_;
     o.maintenance_interval_ms = 0;
     o.free_disk_bytes = [this](const std::string&) -> Result<uint64_t> { return free_disk_.load(); };
@@ -75,7 +75,7 @@ class PipelineTest : public ::testing::Test {
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     return p.ok() ? std::move(p).value() : nullptr;
   }
-  std::unique_ptr<Pipeline> Open(EventStore* store, const std::string& wal_dir) {
+  std::unique_ptr<Pipeline> Open(EventSink* store, const std::string& wal_dir) {
     return Open(Options(store, wal_dir));
   }
   std::vector<Event> Batch(size_t n) { return gen_.Batch(n, clock_.NowMs()); }
@@ -89,7 +89,7 @@ class PipelineTest : public ::testing::Test {
 };
 
 TEST_F(PipelineTest, AcknowledgesAfterTheWalAndStoresOnce) {
-  FakeEventStore store;
+  FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   const auto batch = Batch(30);
   Outcome out = SubmitSync(p.get(), batch);
@@ -109,7 +109,7 @@ TEST_F(PipelineTest, AcknowledgesAfterTheWalAndStoresOnce) {
 }
 
 TEST_F(PipelineTest, EmptyBatchIsAcknowledgedWithoutWriting) {
-  FakeEventStore store;
+  FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   Outcome out = SubmitSync(p.get(), {});
   EXPECT_TRUE(out.status.ok());
@@ -117,7 +117,7 @@ TEST_F(PipelineTest, EmptyBatchIsAcknowledgedWithoutWriting) {
 }
 
 TEST_F(PipelineTest, DropsDuplicatesWithinAndAcrossBatches) {
-  FakeEventStore store;
+  FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   auto first = Batch(10);
   auto with_repeats = first;
@@ -147,13 +147,13 @@ TEST_F(PipelineTest, DropsDuplicatesWithinAndAcrossBatches) {
   for (const auto& [id, n] : counts) EXPECT_EQ(n, 1) << id.ToString();
   // The compacted record decodes to exactly the kept events.
   ASSERT_TRUE(p->Close().ok());
-  FakeEventStore fresh;
+  FakeEventSink fresh;
   auto reopened = Open(&fresh, dir_.Sub("wal"));
   EXPECT_TRUE(fresh.All().empty());  // Close dropped the WAL: the store had it all
 }
 
 TEST_F(PipelineTest, ConcurrentSubmitsOfTheSameIdsStoreEachOnce) {
-  FakeEventStore store;
+  FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   std::vector<std::vector<Event>> batches;
   for (int i = 0; i < 40; ++i) batches.push_back(Batch(25));
@@ -184,7 +184,7 @@ TEST_F(PipelineTest, GroupCommitBatchesConcurrentSubmitters) {
     if (op == FaultOp::kDataSync) std::this_thread::sleep_for(milliseconds(2));
     return Status::Ok();
   });
-  FakeEventStore store;
+  FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   constexpr int kThreads = 8, kBatches = 40, kEvents = 25;
   std::atomic<int> failures{0};
@@ -211,7 +211,7 @@ TEST_F(PipelineTest, GroupCommitBatchesConcurrentSubmitters) {
 }
 
 TEST_F(PipelineTest, RetryAfterCleanRestartIsCountedAsDuplicates) {
-  FakeEventStore store;
+  FakeEventSink store;
   const auto batch = Batch(25);
   {
     auto p = Open(&store, dir_.Sub("wal"));
@@ -230,7 +230,7 @@ TEST_F(PipelineTest, RetryAfterCleanRestartIsCountedAsDuplicates) {
 }
 
 TEST_F(PipelineTest, CrashReplaysWhatTheStoreHadNotPersistedExactlyOnce) {
-  FakeEventStore store1(dir_.Sub("store1"));
+  FakeEventSink store1(dir_.Sub("store1"));
   auto p1 = Open(&store1, dir_.Sub("wal1"));
   const auto a = Batch(25), b = Batch(25), c = Batch(25);
   ASSERT_TRUE(SubmitSync(p1.get(), a).status.ok());
@@ -242,7 +242,7 @@ TEST_F(PipelineTest, CrashReplaysWhatTheStoreHadNotPersistedExactlyOnce) {
   // What kill -9 leaves: the WAL files and the store's durable file, not its memtable.
   fs::copy(dir_.Sub("wal1"), dir_.Sub("wal2"));
   fs::copy_file(dir_.Sub("store1"), dir_.Sub("store2"));
-  FakeEventStore store2(dir_.Sub("store2"));
+  FakeEventSink store2(dir_.Sub("store2"));
   ASSERT_TRUE(store2.Load().ok());
   ASSERT_EQ(store2.PersistedSeq(), 1u);
   ASSERT_EQ(store2.All().size(), 25u);
@@ -267,7 +267,7 @@ TEST_F(PipelineTest, CrashReplaysWhatTheStoreHadNotPersistedExactlyOnce) {
 
 TEST_F(PipelineTest, ReplayDoesNotRepeatEventsTheStoreAlreadyHolds) {
   // A store whose files already contain a record its PersistedSeq does not cover yet.
-  FakeEventStore store;
+  FakeEventSink store;
   auto p1 = Open(&store, dir_.Sub("wal1"));
   ASSERT_TRUE(SubmitSync(p1.get(), Batch(20)).status.ok());
   fs::copy(dir_.Sub("wal1"), dir_.Sub("wal2"));
@@ -277,7 +277,7 @@ TEST_F(PipelineTest, ReplayDoesNotRepeatEventsTheStoreAlreadyHolds) {
 }
 
 TEST_F(PipelineTest, ForgetsIdsAfterTheWindow) {
-  FakeEventStore store;
+  FakeEventSink store;
   PipelineOptions o = Options(&store, dir_.Sub("wal"));
   auto p = Open(o);
   const auto batch = Batch(10);
@@ -305,7 +305,7 @@ TEST_F(PipelineTest, PendingBytesOverTheCapAreRefused) {
     }
     return Status::Ok();
   });
-  FakeEventStore store;
+  FakeEventSink store;
   PipelineOptions o = Options(&store, dir_.Sub("wal"));
   o.max_pending_bytes = 20000;  // a 25-event batch encodes to about 6 KB
   auto p = Open(o);
@@ -353,7 +353,7 @@ TEST_F(PipelineTest, PendingBytesOverTheCapAreRefused) {
 }
 
 TEST_F(PipelineTest, LowDiskIsRefusedUntilSpaceReturns) {
-  FakeEventStore store;
+  FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   ASSERT_TRUE(SubmitSync(p.get(), Batch(5)).status.ok());  // measures 1 TiB free
   free_disk_ = 100ull << 20;  // under the 512 MiB floor...
@@ -368,7 +368,7 @@ TEST_F(PipelineTest, LowDiskIsRefusedUntilSpaceReturns) {
 }
 
 TEST_F(PipelineTest, StoreAppendFailureKeepsTheBatchDurableAndShedsLoad) {
-  FakeEventStore store;
+  FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   store.SetFailAppends(true);
   const auto a = Batch(10);
@@ -393,7 +393,7 @@ TEST_F(PipelineTest, StoreAppendFailureKeepsTheBatchDurableAndShedsLoad) {
 }
 
 TEST_F(PipelineTest, StoreStillFailingAtCloseLeavesRecordsForTheNextOpen) {
-  FakeEventStore store;
+  FakeEventSink store;
   {
     auto p = Open(&store, dir_.Sub("wal"));
     store.SetFailAppends(true);
@@ -408,7 +408,7 @@ TEST_F(PipelineTest, StoreStillFailingAtCloseLeavesRecordsForTheNextOpen) {
 }
 
 TEST_F(PipelineTest, StoreRefusingABatchForGoodDoesNotWedgeIngestOrStartUp) {
-  FakeEventStore store;
+  FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   store.SetRejectAppends(true);
   Outcome out = SubmitSync(p.get(), Batch(4));
@@ -419,7 +419,7 @@ TEST_F(PipelineTest, StoreRefusingABatchForGoodDoesNotWedgeIngestOrStartUp) {
 
   // The refused record is in the WAL; a restart skips it instead of failing to open.
   fs::copy(dir_.Sub("wal"), dir_.Sub("wal2"));
-  FakeEventStore fresh;
+  FakeEventSink fresh;
   fresh.SetRejectAppends(true);
   auto p2 = Open(&fresh, dir_.Sub("wal2"));
   ASSERT_TRUE(p2);
@@ -429,7 +429,7 @@ TEST_F(PipelineTest, StoreRefusingABatchForGoodDoesNotWedgeIngestOrStartUp) {
 TEST_F(PipelineTest, WriteFailureFailsTheBatchAndReleasesItsIds) {
   for (FaultOp failing : {FaultOp::kWrite, FaultOp::kDataSync}) {
     TempDir dir;
-    FakeEventStore store(dir.Sub("store"));
+    FakeEventSink store(dir.Sub("store"));
     auto p = Open(&store, dir.Sub("wal"));
     ASSERT_TRUE(p);
     // Armed once the log is open: the next write (or fdatasync) is the batch's.
@@ -447,7 +447,7 @@ TEST_F(PipelineTest, WriteFailureFailsTheBatchAndReleasesItsIds) {
 
     // After a crash the failed attempt is not replayed next to the retry.
     fs::copy(dir.Sub("wal"), dir.Sub("wal2"));
-    FakeEventStore fresh;
+    FakeEventSink fresh;
     auto p2 = Open(&fresh, dir.Sub("wal2"));
     EXPECT_EQ(fresh.All().size(), 10u);
     hook_.Set(nullptr);
@@ -459,7 +459,7 @@ TEST_F(PipelineTest, WalThatCannotRollBackRefusesFurtherBatches) {
     return op == FaultOp::kDataSync || op == FaultOp::kTruncate ? Status::IOError("disk gone")
                                                         : Status::Ok();
   });
-  FakeEventStore store;
+  FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   EXPECT_EQ(SubmitSync(p.get(), Batch(3)).status.code(), StatusCode::kIOError);
   EXPECT_EQ(SubmitSync(p.get(), Batch(3)).status.code(), StatusCode::kUnavailable);
@@ -472,7 +472,7 @@ TEST_F(PipelineTest, CloseDrainsEveryQueuedBatchThenRefuses) {
     if (op == FaultOp::kDataSync) std::this_thread::sleep_for(milliseconds(1));
     return Status::Ok();
   });
-  FakeEventStore store;
+  FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   std::atomic<int> ok{0}, called{0};
   for (int i = 0; i < 200; ++i) {
@@ -493,7 +493,7 @@ TEST_F(PipelineTest, CloseDrainsEveryQueuedBatchThenRefuses) {
 }
 
 TEST_F(PipelineTest, MaintenanceDropsWalFilesTheStorePersisted) {
-  FakeEventStore store;
+  FakeEventSink store;
   PipelineOptions o = Options(&store, dir_.Sub("wal"));
   o.wal_segment_bytes = 8 << 10;
   o.maintenance_interval_ms = 5;
@@ -510,7 +510,7 @@ TEST_F(PipelineTest, MaintenanceDropsWalFilesTheStorePersisted) {
 }
 
 TEST_F(PipelineTest, OversizedBatchIsRefused) {
-  FakeEventStore store;
+  FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   auto batch = Batch(1);
   batch[0].props.assign(kWalMaxPayloadBytes, 'x');
@@ -533,14 +533,14 @@ TEST_F(PipelineTest, OpenFailsFastOnUndecodableOrUnknownRecords) {
       uint64_t seq;
       ASSERT_TRUE(wal.value()->Append({&view, 1}, type, &seq).ok());
     }
-    FakeEventStore store;
+    FakeEventSink store;
     auto p = Pipeline::Open(Options(&store, dir.Sub("wal")));
     EXPECT_EQ(p.status().code(), StatusCode::kCorruption) << p.status().ToString();
   }
 }
 
 TEST_F(PipelineTest, OpenRejectsMissingStoreOrDirectory) {
-  FakeEventStore store;
+  FakeEventSink store;
   EXPECT_EQ(Pipeline::Open(Options(nullptr, dir_.Sub("wal"))).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(Pipeline::Open(Options(&store, "")).status().code(), StatusCode::kInvalidArgument);
@@ -553,10 +553,10 @@ TEST_F(PipelineTest, OpenRejectsMissingStoreOrDirectory) {
 // maintenance thread every 2 ms. Every id of a batch acknowledged Ok goes down `ack_fd`.
 [[noreturn]] void RunCrashChild(const std::string& wal_dir, const std::string& store_path,
                                 int ack_fd, uint64_t seed) {
-  FakeEventStore store(store_path);
+  FakeEventSink store(store_path);
   PipelineOptions o;
   o.wal_dir = wal_dir;
-  o.store = &store;
+  o.sink = &store;
   o.maintenance_interval_ms = 2;
   o.wal_segment_bytes = 64 << 10;
   o.free_disk_bytes = [](const std::string&) -> Result<uint64_t> { return 1ull << 40; };
@@ -637,11 +637,11 @@ TEST_F(PipelineTest, KillNineAtRandomMomentsLosesNothingAndDuplicatesNothing) {
       if (!acked.empty()) std::memcpy(acked.data(), acked_bytes.data(), acked_bytes.size());
       total_acked += acked.size();
 
-      FakeEventStore store(store_path);
+      FakeEventSink store(store_path);
       ASSERT_TRUE(store.Load().ok());
       PipelineOptions o;
       o.wal_dir = wal_dir;
-      o.store = &store;
+      o.sink = &store;
       o.maintenance_interval_ms = 0;
       o.free_disk_bytes = [](const std::string&) -> Result<uint64_t> { return 1ull << 40; };
       auto p = Pipeline::Open(o);

@@ -367,8 +367,8 @@ void EmbeddedEventStore::CompactionLoop() {
   }
 }
 
-EventStoreStats EmbeddedEventStore::Stats() const {
-  EventStoreStats st;
+EmbeddedStoreStats EmbeddedEventStore::Stats() const {
+  EmbeddedStoreStats st;
   std::shared_lock l(mu_);
   st.segments = version_->segments;
   st.bytes_on_disk = version_->bytes;
@@ -380,6 +380,21 @@ EventStoreStats EmbeddedEventStore::Stats() const {
   st.last_flush_ms = last_flush_ms_.load();
   st.last_compaction_ms = last_compaction_ms_.load();
   return st;
+}
+
+std::vector<StoreGauge> EmbeddedEventStore::Gauges() const {
+  const EmbeddedStoreStats st = Stats();
+  auto n = [](uint64_t v) { return static_cast<double>(v); };
+  return {
+      {std::string(kStoreRowsGauge), "Rows in the event store", n(st.rows_total)},
+      {"store_memtable_rows", "Rows not yet flushed to segments", n(st.rows_in_memtable)},
+      {"store_segments", "Segment files", n(st.segments)},
+      {"store_bytes", "Bytes of segment files on disk", n(st.bytes_on_disk)},
+      {"store_flushes", "Memtable flushes since start", n(st.flushes)},
+      {"store_last_flush_ms", "Duration of the last flush", st.last_flush_ms},
+      {"store_compactions", "Compactions since start", n(st.compactions)},
+      {"store_last_compaction_ms", "Duration of the last compaction", st.last_compaction_ms},
+  };
 }
 
 Status EmbeddedEventStore::Close() {

@@ -10,6 +10,10 @@
 // Queries snapshot the segment list and copy the memtable partitions they need, then run without
 // locks, in parallel over partitions.
 //
+// Opened by the store factory (app/store_factory.h, `file:` URLs) and by tools and tests that
+// need the embedded store itself (store_bench, CompactAll, Stats): EmbeddedStoreOptions and
+// OpenEmbeddedEventStore below are its whole outside surface; nothing about it is in include/.
+//
 // Thread-safety: every method may be called concurrently. Lock order (never reversed):
 // maint_mu_ (compaction, DSAR, retention) -> flush_mu_ -> manifest_mu_ -> mu_ (state).
 #pragma once
@@ -29,9 +33,44 @@
 #include "store/embedded/memtable.h"
 #include "store/embedded/segment_reader.h"
 #include "store/embedded/source.h"
+#include "tapistry/clock.h"
 #include "tapistry/event_store.h"
 
+namespace tapistry {
+
+class Env;  // common/env.h: tests put a fault-injecting one under the store
+
+struct EmbeddedStoreOptions {
+  std::string dir;                     // <data>/events
+  size_t memtable_rows = 1 << 19;      // flush when the memtable holds this many rows
+  int64_t memtable_max_age_ms = 5000;  // ... or when its oldest row is this old
+  bool background = true;              // run flush/compaction threads
+  // Run compaction at nice 10 so request threads keep the CPU (serve); a bulk import has
+  // nothing else to protect. Flushes always run at normal priority: the WAL writer waits for
+  // them once a second memtable fills, so a niced flush would stall every acknowledgement.
+  bool low_priority_compaction = true;
+  Clock* clock = nullptr;  // nullptr = SystemClock()
+  Env* env = nullptr;      // file system (common/env.h); nullptr = the real one
+};
+
+// EmbeddedEventStore::Open, as the interface.
+Result<std::unique_ptr<EventStore>> OpenEmbeddedEventStore(const EmbeddedStoreOptions& opts);
+
+}  // namespace tapistry
+
 namespace tapistry::store {
+
+// What the embedded store reports about itself (Stats(); Gauges() exports each one).
+struct EmbeddedStoreStats {
+  uint64_t rows_total = 0;  // rows in segments + memtables
+  uint64_t rows_in_memtable = 0;
+  uint64_t segments = 0;
+  uint64_t bytes_on_disk = 0;  // of the live segments
+  uint64_t flushes = 0;        // since Open
+  uint64_t compactions = 0;    // since Open
+  double last_flush_ms = 0;
+  double last_compaction_ms = 0;
+};
 
 // zstd levels: flushes happen on the ingest path, compaction output lives for months.
 inline constexpr int kFlushZstdLevel = 1;
@@ -76,9 +115,13 @@ class EmbeddedEventStore final : public EventStore {
   Status ScanEventIds(int64_t since_ms, const std::function<void(const Uuid&, int64_t ts_ms)>& fn) override;
   Result<uint64_t> DeleteSubject(const std::string& project_id, const std::optional<Uuid>& anonymous_id,
                                  const std::optional<std::string>& user_id) override;
-  Status ApplyRetention(const std::string& project_id, int32_t today, int keep_days) override;
-  EventStoreStats Stats() const override;
+  Result<uint64_t> ApplyRetention(const std::string& project_id, int32_t today,
+                                  int keep_days) override;
+  // Stats() as StoreGauges named as /metrics has always shown them (tapistry_store_rows, ...).
+  std::vector<StoreGauge> Gauges() const override;
   Status Close() override;
+
+  EmbeddedStoreStats Stats() const;
 
   // Compacts every partition that has more than one segment, now (benchmarks, tests, tools).
   Status CompactAll();

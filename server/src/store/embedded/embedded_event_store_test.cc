@@ -140,7 +140,7 @@ TEST_F(EmbeddedStoreTest, BackgroundThreadFlushesByAge) {
   EXPECT_EQ(s->PersistedSeq(), 0u);
   clock_.AdvanceMs(5000);  // memtable_max_age_ms default
   EXPECT_TRUE(WaitFor([&] { return s->PersistedSeq() == 9; }));
-  EventStoreStats st = s->Stats();
+  EmbeddedStoreStats st = s->Stats();
   EXPECT_EQ(st.rows_in_memtable, 0u);
   EXPECT_EQ(st.rows_total, 3u);
   EXPECT_GE(st.segments, 1u);
@@ -149,11 +149,31 @@ TEST_F(EmbeddedStoreTest, BackgroundThreadFlushesByAge) {
 TEST_F(EmbeddedStoreTest, FlushesWhenTheMemtableIsFull) {
   auto s = Open(/*memtable_rows=*/10);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(s->Append(Events(5), i + 1).ok());
-  EventStoreStats st = s->Stats();
+  EmbeddedStoreStats st = s->Stats();
   EXPECT_EQ(st.flushes, 2u);
   EXPECT_EQ(st.rows_in_memtable, 5u);
   EXPECT_EQ(st.rows_total, 25u);
   EXPECT_EQ(s->PersistedSeq(), 4u);
+}
+
+// /metrics shows Gauges() as tapistry_<name>: the names it always had, each Stats() figure.
+TEST_F(EmbeddedStoreTest, GaugesAreTheStatsUnderTheirMetricNames) {
+  auto s = Open(/*memtable_rows=*/10);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(s->Append(Events(5), i + 1).ok());
+  const EmbeddedStoreStats st = s->Stats();
+  const std::vector<StoreGauge> g = s->Gauges();
+  std::vector<std::string> names;
+  for (const StoreGauge& x : g) names.push_back(x.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"store_rows", "store_memtable_rows", "store_segments",
+                                             "store_bytes", "store_flushes", "store_last_flush_ms",
+                                             "store_compactions", "store_last_compaction_ms"}));
+  EXPECT_EQ(FindGauge(g, kStoreRowsGauge), 15.0);
+  EXPECT_EQ(FindGauge(g, "store_memtable_rows"), 5.0);
+  EXPECT_EQ(FindGauge(g, "store_flushes"), static_cast<double>(st.flushes));
+  EXPECT_EQ(FindGauge(g, "store_segments"), static_cast<double>(st.segments));
+  EXPECT_EQ(FindGauge(g, "store_bytes"), static_cast<double>(st.bytes_on_disk));
+  EXPECT_GT(st.bytes_on_disk, 0u);
+  EXPECT_EQ(FindGauge(g, "no_such_gauge"), std::nullopt);
 }
 
 TEST_F(EmbeddedStoreTest, FullMemtablesGoToTheFlushThreadAndOnlyThey) {
@@ -162,7 +182,7 @@ TEST_F(EmbeddedStoreTest, FullMemtablesGoToTheFlushThreadAndOnlyThey) {
   EXPECT_TRUE(WaitFor([&] { return s->PersistedSeq() == 1; }));
   ASSERT_TRUE(s->Append(Events(3), 2).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // several flush-thread polls
-  EventStoreStats st = s->Stats();
+  EmbeddedStoreStats st = s->Stats();
   EXPECT_EQ(st.flushes, 1u) << "the new memtable is neither full nor old: it stays in memory";
   EXPECT_EQ(st.rows_in_memtable, 3u);
   EXPECT_EQ(s->PersistedSeq(), 1u);
@@ -186,7 +206,7 @@ TEST_F(EmbeddedStoreTest, CompactAllMergesEachDayIntoOneSegment) {
   OverviewResult before = Overview(*s, 3);
   EXPECT_GT(s->Stats().segments, 3u);
   ASSERT_TRUE(s->CompactAll().ok());
-  EventStoreStats st = s->Stats();
+  EmbeddedStoreStats st = s->Stats();
   EXPECT_EQ(st.segments, 3u);
   EXPECT_EQ(st.rows_total, 90u);
   EXPECT_GE(st.compactions, 3u);
@@ -442,7 +462,9 @@ TEST_F(EmbeddedStoreTest, RetentionRemovesTheDayDirectories) {
   ASSERT_TRUE(s->Flush().ok());
   const std::string project_dir = dir_.path() + "/events/" + ProjectDirName("p") + "/";
   ASSERT_TRUE(fs::exists(project_dir + DayDirName(kDay)));
-  ASSERT_TRUE(s->ApplyRetention("p", kDay + 2, 1).ok());
+  auto removed = s->ApplyRetention("p", kDay + 2, 1);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 10u);  // the segments' rows of day kDay
   EXPECT_FALSE(fs::exists(project_dir + DayDirName(kDay)));
   EXPECT_TRUE(fs::exists(project_dir + DayDirName(kDay + 1)));
   EXPECT_EQ(s->Stats().rows_total, 20u);
@@ -456,7 +478,9 @@ TEST_F(EmbeddedStoreTest, RetentionAlsoDropsExpiredRowsOfMemtablesWaitingForAFlu
   std::ofstream(dir) << "not a directory";  // flushes fail: full memtables wait in the queue
   ASSERT_TRUE(s->Append(Events(30, /*days=*/3), 1).ok());
   ASSERT_EQ(s->Stats().rows_in_memtable, 30u);
-  ASSERT_TRUE(s->ApplyRetention("p", kDay + 2, 1).ok());  // day kDay goes
+  auto removed = s->ApplyRetention("p", kDay + 2, 1);  // day kDay goes
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 10u);  // counted in the waiting memtables
   EXPECT_EQ(s->Stats().rows_total, 20u);
   fs::remove(dir);
   fs::create_directories(dir);

@@ -11,6 +11,7 @@
 #include <numeric>
 
 #include "common/fault_injection_env.h"
+#include "store/embedded/embedded_event_store.h"
 #include "store/embedded/row_batch.h"
 #include "store/embedded/segment_reader.h"
 #include "store/embedded/segment_writer.h"
@@ -150,7 +151,7 @@ TEST(StoreCrashTest, APowerCutAnywhereInAFlushLeavesTheStateBeforeOrAfterIt) {
     for (int k = 0; k < count; ++k) {
       SCOPED_TRACE("crash after call " + std::to_string(k) + " of kind " +
                    std::to_string(static_cast<int>(op)));
-      TwoFlushes(dir.Sub("run"), &env, [&] { env.CrashAfter(op, "", k); });
+      TwoFlushes(dir.Sub("run"), &env, [&env, op = op, k] { env.CrashAfter(op, "", k); });
       ASSERT_TRUE(env.crashed());
       ASSERT_TRUE(env.SimulateCrash().ok());
       const auto state = Reopen(dir.Sub("run"), &env);

@@ -163,11 +163,13 @@ Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id
   return removed;
 }
 
-Status EmbeddedEventStore::ApplyRetention(const std::string& project_id, int32_t today, int keep_days) {
+Result<uint64_t> EmbeddedEventStore::ApplyRetention(const std::string& project_id, int32_t today,
+                                                    int keep_days) {
   if (keep_days < 0) return Status::InvalidArgument("keep_days is negative");
   // Days before `cutoff` go: with keep_days = 0 only today stays.
   const int64_t cutoff64 = static_cast<int64_t>(today) - keep_days;
-  if (cutoff64 <= INT32_MIN) return Status::Ok();
+  if (cutoff64 <= INT32_MIN) return uint64_t{0};
+  uint64_t removed = 0;
   const int32_t cutoff = static_cast<int32_t>(cutoff64);
   std::lock_guard<std::mutex> maint(maint_mu_);
   std::lock_guard<std::mutex> flush(flush_mu_);  // no memtable is half-way into segments now
@@ -179,6 +181,7 @@ Status EmbeddedEventStore::ApplyRetention(const std::string& project_id, int32_t
       for (auto it = m.partitions.lower_bound({project_id, INT32_MIN});
            it != m.partitions.end() && it->first.project_id == project_id && it->first.day < cutoff;) {
         m.rows -= it->second->rows();
+        removed += it->second->rows();
         it = m.partitions.erase(it);
       }
       m.ResetCache();
@@ -189,17 +192,20 @@ Status EmbeddedEventStore::ApplyRetention(const std::string& project_id, int32_t
   std::vector<int32_t> days;
   for (auto it = v->partitions.lower_bound({project_id, INT32_MIN});
        it != v->partitions.end() && it->first.project_id == project_id && it->first.day < cutoff; ++it) {
-    for (const SegEntry& s : it->second) e.remove.emplace_back(it->first, s.meta.file_id);
+    for (const SegEntry& s : it->second) {
+      e.remove.emplace_back(it->first, s.meta.file_id);
+      removed += s.meta.rows;
+    }
     if (days.empty() || days.back() != it->first.day) days.push_back(it->first.day);  // bots' too
   }
-  if (e.remove.empty()) return Status::Ok();
+  if (e.remove.empty()) return removed;
   {
     std::lock_guard<std::mutex> l(manifest_mu_);
     TAP_RETURN_IF_ERROR(LogAndApply(e, nullptr));
   }
   const std::string project_dir = opts_.dir + "/" + ProjectDirName(project_id) + "/";
   for (int32_t day : days) TAP_RETURN_IF_ERROR(RemoveAll(project_dir + DayDirName(day), env_));
-  return Status::Ok();
+  return removed;
 }
 
 }  // namespace tapistry::store

@@ -1,10 +1,11 @@
-// FakeEventStore: an in-memory EventStore for the pipeline's tests, modelling just what the
-// pipeline relies on: Append in seq order, a memtable that a crash loses, and Flush making
-// everything appended durable and advancing PersistedSeq. With a `persist_path`, Flush writes
-// the durable part to that file (write to a temporary, then rename: atomic under kill -9, which is
-// what the crash tests do; no fsync, so not under power loss) and Load reads it back, so a forked
-// child's store can be reopened by the parent. Query methods the pipeline never calls return
-// Status::Internal (the numbers are the conformance suite's business, server/test/).
+// FakeEventSink: an in-memory EventSink (tapistry/event_sink.h) for the pipeline's tests,
+// modelling just what the pipeline relies on: Append in seq order, a memtable that a crash loses,
+// and Flush making everything appended durable and advancing PersistedSeq. With a
+// `persist_path`, Flush writes the durable part to that file (write to a temporary, then rename:
+// atomic under kill -9, which is what the crash tests do; no fsync, so not under power loss) and
+// Load reads it back, so a forked child's sink can be reopened by the parent. It answers no
+// query: the pipeline sees only the sink (queries are the conformance suite's business,
+// server/test/).
 // Thread-safety: every method may be called concurrently (one mutex).
 #pragma once
 
@@ -16,15 +17,13 @@
 #include <vector>
 
 #include "pipeline/event_codec.h"
-#include "pipeline/ingest_only_store.h"
-#include "tapistry/event_store.h"
+#include "tapistry/event_sink.h"
 
 namespace tapistry {
 
-class FakeEventStore final : public IngestOnlyStore {
+class FakeEventSink final : public EventSink {
  public:
-  explicit FakeEventStore(std::string persist_path = "")
-      : IngestOnlyStore("FakeEventStore"), path_(std::move(persist_path)) {}
+  explicit FakeEventSink(std::string persist_path = "") : path_(std::move(persist_path)) {}
 
   // Reads what an earlier instance flushed to persist_path (a missing file is an empty store).
   Status Load() {
@@ -46,8 +45,8 @@ class FakeEventStore final : public IngestOnlyStore {
 
   Status Append(std::span<const Event> events, uint64_t last_seq) override {
     std::lock_guard lock(mu_);
-    if (fail_appends_) return Status::IOError("FakeEventStore: appends are failing");
-    if (reject_appends_) return Status::InvalidArgument("FakeEventStore: refusing these events");
+    if (fail_appends_) return Status::IOError("FakeEventSink: appends are failing");
+    if (reject_appends_) return Status::InvalidArgument("FakeEventSink: refusing these events");
     if (last_seq != 0 && last_seq <= last_seq_) out_of_order_ = true;
     if (last_seq != 0) last_seq_ = last_seq;
     appended_seqs_.push_back(last_seq);
@@ -64,17 +63,16 @@ class FakeEventStore final : public IngestOnlyStore {
       for (const Event& e : memtable_) EncodeEvent(e, &data);
       const std::string tmp = path_ + ".tmp";
       std::FILE* f = std::fopen(tmp.c_str(), "wb");
-      if (f == nullptr) return Status::IOError("FakeEventStore: open " + tmp);
+      if (f == nullptr) return Status::IOError("FakeEventSink: open " + tmp);
       const bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
-      if (std::fclose(f) != 0 || !ok) return Status::IOError("FakeEventStore: write " + tmp);
+      if (std::fclose(f) != 0 || !ok) return Status::IOError("FakeEventSink: write " + tmp);
       if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
-        return Status::IOError("FakeEventStore: rename " + tmp);
+        return Status::IOError("FakeEventSink: rename " + tmp);
       }
     }
     durable_.insert(durable_.end(), memtable_.begin(), memtable_.end());
     memtable_.clear();
     persisted_seq_ = last_seq_;
-    ++flushes_;
     return Status::Ok();
   }
 
@@ -93,22 +91,6 @@ class FakeEventStore final : public IngestOnlyStore {
     }
     return Status::Ok();
   }
-  Result<uint64_t> DeleteSubject(const std::string&, const std::optional<Uuid>&,
-                                 const std::optional<std::string>&) override {
-    return Status::Internal("FakeEventStore does not delete subjects");
-  }
-  Status ApplyRetention(const std::string&, int32_t, int) override {
-    return Status::Internal("FakeEventStore does not apply retention");
-  }
-  EventStoreStats Stats() const override {
-    std::lock_guard lock(mu_);
-    EventStoreStats s;
-    s.rows_total = durable_.size() + memtable_.size();
-    s.rows_in_memtable = memtable_.size();
-    s.flushes = flushes_;
-    return s;
-  }
-  Status Close() override { return Flush(); }
 
   // Test controls and views.
   void SetFailAppends(bool fail) {
@@ -143,7 +125,6 @@ class FakeEventStore final : public IngestOnlyStore {
   }
 
  private:
-
   const std::string path_;
   mutable std::mutex mu_;
   std::vector<Event> durable_;
@@ -151,7 +132,6 @@ class FakeEventStore final : public IngestOnlyStore {
   std::vector<uint64_t> appended_seqs_;
   uint64_t last_seq_ = 0;
   uint64_t persisted_seq_ = 0;
-  uint64_t flushes_ = 0;
   bool fail_appends_ = false;
   bool reject_appends_ = false;
   bool out_of_order_ = false;
