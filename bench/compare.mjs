@@ -4,13 +4,15 @@
 // Steps: generate the data set once (cached under bench/out/data-<N>), load it into each engine
 // (timing events/s and measuring bytes on disk per event), then time the overview queries (and
 // with --more the dashboard's page queries: heatmap tiles, scroll histogram, top elements, referrer
-// breakdown) warm, `--runs` times each, print p50/p95, and check that the three engines return
-// the same answers (MATCH / MISMATCH per query, with the differing values).
+// breakdown, and with --funnels issue 11's funnels) warm, `--runs` times each, print p50/p95, and
+// check that the three engines return the same answers (MATCH / MISMATCH per query, with the
+// differing values).
 //
 // Engines:
 //   tapistry    `tapistry project create` + `tapistry import` (under /usr/bin/time -v), then
 //               `tapistry serve` and GET /api/overview, /api/heatmap, /api/scrollmap,
-//               /api/elements, /api/breakdown with the read token over keep-alive HTTP.
+//               /api/elements, /api/breakdown, POST /api/funnels/query with the read token over
+//               keep-alive HTTP.
 //   ClickHouse  a private clickhouse-server on 127.0.0.1 (non-default ports, data under
 //               bench/out/clickhouse), schema bench/ch/schema.sql, loaded with clickhouse-client;
 //               queries over keep-alive HTTP.
@@ -36,6 +38,11 @@ const USAGE = `usage: bench/compare [options]
   --more            also the dashboard's page queries, on every engine (tapistry through its
                     HTTP API): heatmap tiles, scroll histogram, top elements, referrer breakdown
   --path P          the page of the --more queries (default: the busiest page by page views)
+  --funnels         also issue 11's funnels, on every engine (tapistry through POST /api/funnels/query):
+                    4 pages (session, 30 min), the same by device, by utm_source (and by device ×
+                    utm_source on ClickHouse and DuckDB), per visitor (7 days), and 10 steps
+  --no-overview     skip the overview questions (series, totals, top_pages, overview), e.g. to time
+                    only --funnels; --more then uses --path or /
   --keep-clickhouse leave the ClickHouse server running at the end
   --tapistry PATH   tapistry binary (default build/tapistry)
   --gen PATH        generator binary (default build-bench/gen, built if missing)
@@ -55,7 +62,7 @@ function label(n) {
 
 const opt = {
   events: 10_000_000, seed: 42, runs: 20, engines: ['tapistry', 'clickhouse', 'duckdb'],
-  reuse: false, more: false, path: null, keepClickhouse: false,
+  reuse: false, more: false, path: null, keepClickhouse: false, funnels: false, overview: true,
   tapistry: path.join(ROOT, 'build/tapistry'), gen: path.join(ROOT, 'build-bench/gen'),
   chHttp: 28123, port: 28080,
 };
@@ -70,6 +77,8 @@ const opt = {
       case '--engines': opt.engines = v().split(',').filter(Boolean); break;
       case '--reuse': opt.reuse = true; break;
       case '--more': opt.more = true; break;
+      case '--funnels': opt.funnels = true; break;
+      case '--no-overview': opt.overview = false; break;
       case '--path': opt.path = v(); break;
       case '--keep-clickhouse': opt.keepClickhouse = true; break;
       case '--tapistry': opt.tapistry = path.resolve(v()); break;
@@ -136,7 +145,8 @@ async function waitPort(port, ms, what) {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 // A keep-alive socket the server closed while idle (e.g. during a long load) fails on reuse
-// with ECONNRESET / "socket hang up"; such a request never reached the server, so retry it once.
+// with ECONNRESET / "socket hang up", or EPIPE when the body is still being written; such a request
+// never reached the server, so retry it once.
 function httpRequest(port, method, urlPath, body, headers = {}, retried = false) {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers }, (res) => {
@@ -146,7 +156,7 @@ function httpRequest(port, method, urlPath, body, headers = {}, retried = false)
     });
     req.setTimeout(600_000, () => req.destroy(new Error(`timeout ${method} ${urlPath}`)));
     req.on('error', (e) => {
-      if (req.reusedSocket && !retried && e.code === 'ECONNRESET') {
+      if (req.reusedSocket && !retried && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
         httpRequest(port, method, urlPath, body, headers, true).then(resolve, reject);
       } else {
         reject(e);
@@ -200,7 +210,9 @@ function ensureData() {
 // server/test/reference_event_store.cc), computed exactly on every engine (uniqExact,
 // count(DISTINCT), no sampling). The filter is EventFilter's: project, from..to as inclusive UTC
 // days of ts (event_date is exactly that day, and on ClickHouse 18.16 it is what prunes partitions
-// and primary-key ranges), and for the page queries one exact normalized path.
+// and primary-key ranges), bots' events left out as the read API does by default (bot_score >= 50
+// is a bot's: tapistry::IsBotScore; docs/api.md "Bots"), and for the page queries one exact
+// normalized path.
 //
 // overview (OverviewTotals / OverviewDay / TopPage):
 //   pageviews = page_view events; sessions / visitors = distinct session_id / anonymous_id over all
@@ -214,8 +226,8 @@ function ensureData() {
 
 function whereClauses(project, from, to) {
   return {
-    clickhouse: `project_id = '${project}' AND event_date >= toDate('${from}') AND event_date <= toDate('${to}')`,
-    duckdb: `project_id = '${project}' AND event_date BETWEEN DATE '${from}' AND DATE '${to}'`,
+    clickhouse: `project_id = '${project}' AND event_date >= toDate('${from}') AND event_date <= toDate('${to}') AND bot_score < 50`,
+    duckdb: `project_id = '${project}' AND event_date BETWEEN DATE '${from}' AND DATE '${to}' AND bot_score < 50`,
   };
 }
 
@@ -389,6 +401,244 @@ function keyed(pairs, parts, name = 'tiles') {
 }
 // The API's rounding of ex / ey: std::round(v * 10000) / 10000 (v >= 0, so Math.round agrees).
 function round4(v) { return Math.round(v * 10000) / 10000; }
+
+// ---------- funnels (--funnels) ----------
+// Issue 11's speed questions: the same funnels (tapistry/funnel.h, DESIGN §5; sequential mode) on
+// every engine. The definitions are fixed below; only the click steps' selectors are read from
+// the data (the most clicked selector of each funnel page: the page's primary call to action,
+// which the generator picks per page from its seed), so another --seed still gives a funnel
+// people go through.
+//
+// The contract: a unit (session_id, or anonymous_id for unit visitor) reaches step k when k
+// distinct events of it match steps 1..k in order with non-decreasing timestamps (ties allowed),
+// the last at most window_ms after the first (inclusive), and the first on a day in
+// [from, to]; later steps may lie after `to` (the data read runs to `to` + the window's days).
+// Bots' events (bot_score >= 50) are not seen. Units per step = units reaching it or further.
+// A breakdown splits units by the value on their chain's step-1 event.
+//
+// ClickHouse: windowFunnel, per unit, then units per level. Debian's 18.16 takes only a UInt32
+// (or DateTime) timestamp and keeps each level's start in an Int32, so a millisecond timestamp
+// must be an offset below 2^31 (24.8 days) from a base: the range is cut into segments of
+// L = 2^31 - 1 - window ms, segment j's windowFunnel sees step-1 events in [B_j, B_j + L) and
+// later steps in [B_j, B_j + L + window] as toUInt32(ts - B_j), and a unit's level is the
+// greatest over the segments. Exact: every chain's events lie within the window after its step-1
+// event, so the segment holding that event sees the whole chain. windowFunnel sorts a unit's
+// events by timestamp alone (stable, in the order it read them) and lets an event of step k+1
+// follow one of step k only when it comes later in that order: at one millisecond it may count
+// fewer steps than the contract, which allows ties in either order. The harness counts the units
+// where this can happen (events of different steps at one millisecond), see funnelChecks.
+//
+// DuckDB: the same definition as SQL, exact with ties: per unit, level by level, the latest
+// step-1 time a chain ending at this event can have ("latest start": a later start leaves more of
+// the window for the steps after), as a running max over the unit's earlier events of the
+// previous step, ordered by (ts, step) so a tie with the previous step still chains; a chain
+// whose step k is more than window_ms after its start is dropped. One window pass per step, over
+// the units that have a step-1 event in the range (the others are not in the funnel). It
+// gives each event at most one step, which is the contract when no event matches two steps
+// (funnelChecks counts those; 0 for these funnels).
+//
+// Breakdowns: the value of the unit's earliest in-range step-1 event. The contract takes the
+// step-1 event of the unit's earliest chain reaching its furthest step; the two agree whenever
+// all of a unit's step-1 events carry one value — true of device (a visitor's) and utm_source (a
+// session's) per session, and counted by funnelChecks. tapistry breaks down by one dimension, so
+// device and utm_source are timed apart; the device × utm_source cross is asked of ClickHouse and
+// DuckDB only.
+const FUNNEL_PAGES = ['/pricing', '/signup', '/onboarding', '/dashboard'];
+const MINUTE = 60_000, DAY = 86_400_000;
+const FUNNEL_BREAKDOWN_LIMIT = 100;  // all values (limits::kMaxFunnelBreakdownRows)
+
+function funnelDefs(ctas) {
+  const pv = (p, match = 'equals') => ({ type: 'page_view', path: p, match });
+  const click = (p) => ({ type: 'click', path: p, match: 'equals', selector: ctas[p] });
+  const page4 = FUNNEL_PAGES.map((p) => pv(p));
+  const session = { unit: 'session', window_ms: 30 * MINUTE };
+  return {
+    funnel4: { ...session, steps: page4,
+      what: `4 page views ${FUNNEL_PAGES.join(' → ')}, session, 30-minute window` },
+    funnel4_device: { ...session, steps: page4, breakdown: ['device'], what: 'the same by device' },
+    funnel4_utm_source: { ...session, steps: page4, breakdown: ['utm_source'], what: 'the same by utm_source' },
+    funnel4_device_x_utm_source: { ...session, steps: page4, breakdown: ['device', 'utm_source'], peersOnly: true,
+      what: 'the same by device × utm_source (ClickHouse and DuckDB only: a tapistry funnel has one breakdown dimension)' },
+    funnel4_visitor: { unit: 'visitor', window_ms: 7 * DAY, steps: page4,
+      what: 'the 4 page views, visitor (across sessions and days), 7-day window' },
+    funnel10: { ...session,
+      steps: [pv('/pricing'), click('/pricing'), pv('/signup'), click('/signup'),
+        { type: 'custom', event: 'signup_submitted' }, pv('/onboarding'), click('/onboarding'), pv('/dashboard'),
+        click('/dashboard'), pv('/products/', 'prefix')],
+      what: '10 steps: each funnel page, then the click on its most clicked element; signup_submitted after /signup\'s click; ' +
+        'then a page under /products/ (prefix); session, 30-minute window' },
+  };
+}
+function describeStep(s) {
+  const where = s.path ? `${s.match === 'equals' ? '' : `${s.match} `}${s.path}` : '';
+  if (s.type === 'page_view') return where;
+  if (s.type === 'click') return `click ${JSON.stringify(s.selector)}${where ? ` on ${where}` : ''}`;
+  return `custom ${s.event}${where ? ` on ${where}` : ''}`;
+}
+
+// The most clicked non-empty selector of each funnel page (clicks desc, then selector asc).
+const CTA_SQL = {
+  clickhouse: (w) => `SELECT path, selector FROM (SELECT path, selector, count() AS n FROM events
+      WHERE ${w} AND type = 'click' AND selector != '' AND path IN (${FUNNEL_PAGES.map(sqlString).join(', ')})
+      GROUP BY path, selector ORDER BY path, n DESC, selector) LIMIT 1 BY path`,
+  duckdb: (w) => `SELECT path, selector FROM (SELECT path, selector,
+        row_number() OVER (PARTITION BY path ORDER BY count(*) DESC, selector) AS rank
+      FROM events WHERE ${w} AND type = 'click' AND selector != '' AND path IN (${FUNNEL_PAGES.map(sqlString).join(', ')})
+      GROUP BY path, selector) WHERE rank = 1`,
+};
+
+function sqlString(v) {
+  const s = String(v);
+  if (/['\\]/.test(s)) throw new Error(`funnel values with quotes or backslashes are not supported: ${s}`);
+  return `'${s}'`;
+}
+// One step's condition on an events row, in either dialect (funnel.h FunnelStep).
+function stepCond(s, dialect) {
+  const ch = dialect === 'clickhouse';
+  const parts = [`type = '${s.type}'`];
+  if (s.path) {
+    const p = sqlString(s.path);
+    parts.push({
+      equals: `path = ${p}`,
+      prefix: ch ? `startsWith(path, ${p})` : `starts_with(path, ${p})`,
+      contains: ch ? `position(path, ${p}) > 0` : `contains(path, ${p})`,
+      regex: ch ? `match(path, ${p})` : `regexp_matches(path, ${p})`,
+    }[s.match ?? 'equals']);
+  }
+  if (s.type === 'click') {
+    if (s.selector) parts.push(`selector = ${sqlString(s.selector)}`);
+    if (s.selector_hash) parts.push(`selector_hash = ${BigInt(s.selector_hash)}`);
+  }
+  if (s.type === 'custom') {
+    if (s.property) throw new Error('custom steps with a property are not in the SQL of this harness');
+    parts.push(`name = ${sqlString(s.event)}`);
+  }
+  return `(${parts.join(' AND ')})`;
+}
+const UNIT_COLUMN = { session: 'session_id', visitor: 'anonymous_id' };
+const BREAKDOWN_EXPR = {
+  clickhouse: { device: 'toString(device_class)', utm_source: 'utm_source' },
+  duckdb: { device: 'device_class::VARCHAR', utm_source: 'utm_source' },
+};
+function breakdownExpr(dims, dialect) {
+  const e = dims.map((d) => BREAKDOWN_EXPR[dialect][d]);
+  return e.length === 1 ? e[0] : dialect === 'clickhouse' ? `concat(${e.join(", ' × ', ")})` : e.join(" || ' × ' || ");
+}
+function funnelRange(def, from, to) {
+  const F = Date.parse(`${from}T00:00:00Z`), E = Date.parse(`${to}T00:00:00Z`) + DAY;
+  const readTo = new Date(E - DAY + Math.ceil(def.window_ms / DAY) * DAY).toISOString().slice(0, 10);
+  return { F, E, readTo };
+}
+
+function funnelSql(def, project, from, to) {
+  const { F, E, readTo } = funnelRange(def, from, to);
+  const W = def.window_ms, n = def.steps.length, unit = UNIT_COLUMN[def.unit];
+  const out = {};
+  {
+    const c = def.steps.map((s) => stepCond(s, 'clickhouse'));
+    const L = 2 ** 31 - 1 - W;
+    const segments = [];
+    for (let b = F; b < E; b += L) {
+      const later = `ts >= ${b} AND ts <= ${b + L + W}`;
+      segments.push(`windowFunnel(${W})(toUInt32(ts - ${b}), ${c.map((x, i) => (i === 0
+        ? `${x} AND ts >= ${b} AND ts < ${Math.min(b + L, E)}` : `${x} AND ${later}`)).join(', ')})`);
+    }
+    const level = segments.reduce((a, s) => (a ? `greatest(${a}, ${s})` : s), '');
+    const value = def.breakdown ? `argMinIf(${breakdownExpr(def.breakdown, 'clickhouse')}, ts, ${c[0]} AND ts >= ${F} AND ts < ${E}) AS value, ` : '';
+    out.clickhouse = `SELECT ${def.breakdown ? 'value, ' : ''}level, count() AS units FROM (
+        SELECT ${value}${level} AS level
+        FROM events WHERE project_id = ${sqlString(project)} AND event_date >= toDate('${from}') AND event_date <= toDate('${readTo}')
+          AND bot_score < 50 AND (${c.join(' OR ')})
+        GROUP BY ${unit})
+      WHERE level > 0 GROUP BY ${def.breakdown ? 'value, ' : ''}level`;
+  }
+  {
+    const c = def.steps.map((s) => stepCond(s, 'duckdb'));
+    const v = def.breakdown ? `, ${breakdownExpr(def.breakdown, 'duckdb')} AS v` : '';
+    const cols = `u, ts, step${def.breakdown ? ', v' : ''}`;
+    const levels = [];
+    for (let k = 2; k <= n; k++) {
+      levels.push(`l${k} AS (SELECT ${cols}, CASE WHEN step = ${k} THEN (CASE WHEN m + ${W} >= ts THEN m END) ELSE s END AS s
+          FROM (SELECT *, max(CASE WHEN step = ${k - 1} THEN s END) OVER (PARTITION BY u ORDER BY ts, step
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS m FROM l${k - 1}))`);
+    }
+    out.duckdb = `WITH ev AS (
+          SELECT ${unit} AS u, ts, CASE ${c.map((x, i) => `WHEN ${x} THEN ${i + 1}`).join(' ')} END AS step${v}
+          FROM events WHERE project_id = ${sqlString(project)} AND event_date BETWEEN DATE '${from}' AND DATE '${readTo}'
+            AND bot_score < 50 AND (${c.join(' OR ')})),
+        l1 AS (SELECT ${cols}, CASE WHEN step = 1 AND ts >= ${F} AND ts < ${E} THEN ts END AS s FROM ev
+          WHERE u IN (SELECT u FROM ev WHERE step = 1 AND ts >= ${F} AND ts < ${E})),
+        ${levels.join(',\n        ')}${levels.length ? ',' : ''}
+        per_unit AS (SELECT u, coalesce(max(step) FILTER (WHERE s IS NOT NULL), 0) AS level
+            ${def.breakdown ? ', arg_min(v, ts) FILTER (WHERE step = 1 AND s IS NOT NULL) AS value' : ''}
+          FROM l${n} GROUP BY u)
+      SELECT ${def.breakdown ? 'value, ' : ''}level, count(*) AS units FROM per_unit WHERE level > 0
+      GROUP BY ${def.breakdown ? 'value, ' : ''}level`;
+  }
+  return out;
+}
+
+// Untimed checks of the data against the funnel (on the first SQL engine): events matching two
+// steps (the DuckDB SQL gives an event one step), units with events of different steps at one
+// millisecond (where windowFunnel may count fewer steps than the contract), and units whose
+// in-range step-1 events carry more than one breakdown value (where the SQL's value may not be
+// the chain's).
+function funnelChecksSql(def, project, from, to, dialect) {
+  const { F, E, readTo } = funnelRange(def, from, to);
+  const ch = dialect === 'clickhouse';
+  const c = def.steps.map((s) => stepCond(s, dialect));
+  const unit = UNIT_COLUMN[def.unit];
+  const where = `project_id = ${sqlString(project)} AND ${ch ? `event_date >= toDate('${from}') AND event_date <= toDate('${readTo}')`
+    : `event_date BETWEEN DATE '${from}' AND DATE '${readTo}'`} AND bot_score < 50 AND (${c.join(' OR ')})`;
+  const step = ch ? `multiIf(${c.map((x, i) => `${x}, ${i + 1}`).join(', ')}, 0)` : `CASE ${c.map((x, i) => `WHEN ${x} THEN ${i + 1}`).join(' ')} END`;
+  const matches = c.map((x) => (ch ? `toUInt8(${x})` : `${x}::INTEGER`)).join(' + ');
+  const distinct = (x) => (ch ? `uniqExact(${x})` : `count(DISTINCT ${x})`);
+  const values = def.breakdown ? `, (SELECT count(*) FROM (SELECT ${unit} FROM events WHERE ${where} AND ${c[0]} AND ts >= ${F} AND ts < ${E}
+      GROUP BY ${unit} HAVING ${distinct(breakdownExpr(def.breakdown, dialect))} > 1) AS t3) AS units_with_several_values` : '';
+  return `SELECT (SELECT count(*) FROM events WHERE ${where} AND ${matches} > 1) AS events_matching_two_steps,
+      (SELECT ${distinct('u')} FROM (SELECT ${unit} AS u, ts FROM (SELECT ${unit}, ts, ${step} AS step FROM events WHERE ${where}) AS t1
+        GROUP BY ${unit}, ts HAVING ${distinct('step')} > 1) AS t2) AS units_with_tied_steps${values}`;
+}
+
+// Units per step (and per breakdown value, with the values in the API's order: step-1 units desc,
+// then value asc) from rows (value?, level, units): units at each furthest level.
+function funnelFromSql(def, rows) {
+  const n = def.steps.length;
+  const perStep = (levels) => {
+    const out = new Array(n).fill(0);
+    for (const [level, units] of levels) for (let k = 0; k < level; k++) out[k] += units;
+    return out;
+  };
+  const answer = { steps: perStep(rows.map((r) => [Number(r.level), Number(r.units)])) };
+  if (def.breakdown) {
+    const byValue = new Map();
+    for (const r of rows) {
+      const v = String(r.value ?? '');
+      if (!byValue.has(v)) byValue.set(v, []);
+      byValue.get(v).push([Number(r.level), Number(r.units)]);
+    }
+    const values = [...byValue.entries()].map(([v, l]) => [v, perStep(l)])
+      .sort((a, b) => b[1][0] - a[1][0] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, FUNNEL_BREAKDOWN_LIMIT);
+    answer.breakdown = Object.fromEntries(values);
+    answer.order = values.map(([v]) => v);
+  }
+  return answer;
+}
+function funnelFromApi(def, o) {
+  const answer = { steps: o.steps.map((s) => s.units) };
+  if (def.breakdown) {
+    const rows = o.breakdowns[def.breakdown[0]] ?? [];
+    answer.breakdown = Object.fromEntries(rows.map((r) => [r.value, r.steps.map((s) => s.units)]));
+    answer.order = rows.map((r) => r.value);
+  }
+  return answer;
+}
+function funnelBody(def, projectId, from, to) {
+  const definition = { steps: def.steps, mode: 'sequential', unit: def.unit, window_ms: def.window_ms };
+  if (def.breakdown) definition.breakdown = def.breakdown[0];
+  return { project_id: projectId, from, to, definition, breakdown_limit: FUNNEL_BREAKDOWN_LIMIT };
+}
 
 // ---------- ClickHouse ----------
 
@@ -612,6 +862,16 @@ const tapistry = {
     return JSON.parse(r.body);
   },
   overview(project, from, to) { return this.get(project, '/api/overview', {}, from, to); },
+  // POST /api/funnels/query with the project's read token; `raw` returns the status and body.
+  async funnel(project, body, raw = false) {
+    const p = this.projects[project];
+    const json = JSON.stringify({ ...body, project_id: p.project_id });
+    const r = await httpRequest(opt.port, 'POST', `/api/funnels/query?project_id=${encodeURIComponent(p.project_id)}`, json,
+      { authorization: `Bearer ${p.read_token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+    if (raw) return r;
+    if (r.status !== 200) throw new Error(`POST /api/funnels/query: ${r.status} ${r.body.slice(0, 300)}`);
+    return JSON.parse(r.body);
+  },
 };
 
 // ---------- comparing answers ----------
@@ -716,7 +976,7 @@ function loadavg() { return fs.readFileSync('/proc/loadavg', 'utf8').split(' ').
 async function main() {
   const began = new Date();
   const loadBefore = loadavg();
-  console.log(`bench/compare ${began.toISOString()}  events ${fmt(opt.events)}  seed ${opt.seed}  runs ${opt.runs}  engines ${opt.engines.join(',')}${opt.more ? '  --more' : ''}`);
+  console.log(`bench/compare ${began.toISOString()}  events ${fmt(opt.events)}  seed ${opt.seed}  runs ${opt.runs}  engines ${opt.engines.join(',')}${opt.more ? '  --more' : ''}${opt.funnels ? '  --funnels' : ''}${opt.overview ? '' : '  --no-overview'}`);
   console.log(`host: ${execFileSync('uname', ['-srm'], { encoding: 'utf8' }).trim()}, ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, ` +
     `${MB(Number(/MemTotal:\s+(\d+)/.exec(fs.readFileSync('/proc/meminfo', 'utf8'))[1]) * 1024)} RAM, node ${process.version}, load average ${loadBefore}`);
   fs.mkdirSync(OUT, { recursive: true });
@@ -744,24 +1004,68 @@ async function main() {
   let more = null;
   const moreFor = (overview) => {
     if (!opt.more || more) return more;
-    pagePath ??= overview.top_pages[0]?.path ?? '/';
-    console.log(`  --more queries for path ${pagePath}${opt.path ? '' : ' (the busiest page by page views)'}`);
+    pagePath ??= overview?.top_pages[0]?.path ?? '/';
+    console.log(`  --more queries for path ${pagePath}${opt.path ? '' : overview ? ' (the busiest page by page views)' : ' (--no-overview: / unless --path)'}`);
     more = moreSql(big.name, from, to, pagePath);
     return more;
   };
 
-  // ClickHouse and DuckDB: the overview's three queries one by one and back to back, then --more.
-  async function sqlEngine(engine, rows) {
-    const one = {};
-    for (const [q, sql] of Object.entries(queries)) {
+  // --funnels: the definitions, once the first engine has named each funnel page's most clicked
+  // selector (funnelDefs); the SQL of both dialects; the answers per engine.
+  let funnels = null;
+  const funnelAnswers = {};  // engine -> funnel -> normalized answer
+  const funnelChecks = {};
+  const funnelsFor = async (ctasOf) => {
+    if (!opt.funnels || funnels) return funnels;
+    const ctas = await ctasOf();
+    for (const p of FUNNEL_PAGES) if (!ctas[p]) throw new Error(`--funnels: no clicks on ${p} to make a click step of`);
+    const defs = funnelDefs(ctas);
+    funnels = Object.fromEntries(Object.entries(defs).map(([q, def]) => [q, { def, sql: funnelSql(def, big.name, from, to) }]));
+    console.log(`  funnels over ${from} .. ${to}, project ${big.name}, sequential, bots left out (step 1 on a day of the range, ` +
+      'later steps followed for the whole window):');
+    for (const [q, { def }] of Object.entries(funnels)) {
+      console.log(`    ${q}: ${def.what}${q === 'funnel10' ? `\n      steps: ${def.steps.map(describeStep).join(' → ')}` : ''}`);
+    }
+    return funnels;
+  };
+  async function sqlFunnels(engine, rows) {
+    const { clickhouse: ch, duckdb: dk } = whereClauses(big.name, from, to);
+    const f = await funnelsFor(async () => Object.fromEntries(
+      (await rows(CTA_SQL[engine](engine === 'clickhouse' ? ch : dk))).map((r) => [r.path, r.selector])));
+    if (!f) return;
+    if (!Object.keys(funnelChecks).length) {
+      // Once, untimed, on the first SQL engine: what the SQL's exactness rests on (funnelChecksSql).
+      const seen = new Map();
+      for (const [q, { def }] of Object.entries(f)) {
+        const key = JSON.stringify([def.steps, def.unit, def.window_ms, def.breakdown]);
+        if (!seen.has(key)) seen.set(key, (await rows(funnelChecksSql(def, big.name, from, to, engine)))[0]);
+        funnelChecks[q] = Object.fromEntries(Object.entries(seen.get(key)).map(([k, v]) => [k, Number(v)]));
+        console.log(`  funnel check ${q} (${engine}): ${Object.entries(funnelChecks[q]).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+      }
+    }
+    funnelAnswers[engine] = {};
+    for (const [q, { def, sql }] of Object.entries(f)) {
       const s = await timeIt(() => rows(sql[engine]));
       record(engine, q, s);
-      one[q] = s.answer;
+      funnelAnswers[engine][q] = funnelFromSql(def, s.answer);
     }
-    record(engine, 'overview', await timeIt(async () => {
-      for (const sql of Object.values(queries)) await rows(sql[engine]);
-    }));
-    answers[engine] = overviewFromSql(one, from, to);
+  }
+
+  // ClickHouse and DuckDB: the overview's three queries one by one and back to back, then --more,
+  // then --funnels.
+  async function sqlEngine(engine, rows) {
+    if (opt.overview) {
+      const one = {};
+      for (const [q, sql] of Object.entries(queries)) {
+        const s = await timeIt(() => rows(sql[engine]));
+        record(engine, q, s);
+        one[q] = s.answer;
+      }
+      record(engine, 'overview', await timeIt(async () => {
+        for (const sql of Object.values(queries)) await rows(sql[engine]);
+      }));
+      answers[engine] = overviewFromSql(one, from, to);
+    }
     const m = moreFor(answers[engine]);
     if (m) {
       moreAnswers[engine] = {};
@@ -772,6 +1076,7 @@ async function main() {
         moreAnswers[engine][q] = spec.fromSql(s.answer);
       }
     }
+    await sqlFunnels(engine, rows);
   }
 
   try {
@@ -817,12 +1122,15 @@ async function main() {
       if (l) loads.push(['tapistry', fmt(manifest.events / l.seconds), fmt(l.seconds, 1), '-', fmt(bytes / manifest.events, 1), MB(bytes)]);
       const s = await tapistry.serve();
       console.log(`  serve: listening after ${fmt(s.startMs)} ms, RSS 1 s after start ${MB(s.rss)} (peak ${MB(s.hwm)})`);
-      // One GET /api/overview answers series, totals and top pages together.
-      const t = await timeIt(() => tapistry.overview(big.name, from, to));
-      record('tapistry', 'overview', t);
-      answers.tapistry = overviewFromApi(t.answer);
+      let requests = 0;
+      if (opt.overview) {
+        // One GET /api/overview answers series, totals and top pages together.
+        const t = await timeIt(() => tapistry.overview(big.name, from, to));
+        record('tapistry', 'overview', t);
+        answers.tapistry = overviewFromApi(t.answer);
+        requests += opt.runs + 2;
+      }
       const m = moreFor(answers.tapistry);
-      let requests = opt.runs + 2;
       if (m) {
         moreAnswers.tapistry = {};
         for (const [q, spec] of Object.entries(m)) {
@@ -830,6 +1138,30 @@ async function main() {
           record('tapistry', q, r);
           moreAnswers.tapistry[q] = spec.fromTapistry(r.answer);
           requests += opt.runs + 2;
+        }
+      }
+      // The funnels through POST /api/funnels/query (JSON parsed), as a dashboard asks them.
+      const f = await funnelsFor(async () => {
+        const ctas = {};
+        for (const p of FUNNEL_PAGES) {
+          ctas[p] = (await tapistry.get(big.name, '/api/elements', { path: p, limit: 1 }, from, to)).elements[0]?.selector;
+        }
+        return ctas;
+      });
+      if (f) {
+        const probe = await tapistry.funnel(big.name, funnelBody(f.funnel4.def, '', from, to), true);
+        if (probe.status === 404 || probe.status === 405) {
+          console.log(`  POST /api/funnels/query: ${probe.status} — this binary has no funnels route, so tapistry's funnels are not timed`);
+        } else {
+          funnelAnswers.tapistry = {};
+          for (const [q, { def }] of Object.entries(f)) {
+            if (def.peersOnly) continue;
+            const body = funnelBody(def, '', from, to);
+            const r = await timeIt(() => tapistry.funnel(big.name, body));
+            record('tapistry', q, r);
+            funnelAnswers.tapistry[q] = funnelFromApi(def, r.answer);
+            requests += opt.runs + 2;
+          }
         }
       }
       const after = readProc(tapistry.serveProc.pid);
@@ -856,7 +1188,7 @@ async function main() {
     console.log(`  series: ${anyAnswer.series.length} days, first ${JSON.stringify(anyAnswer.series[0])}, last ${JSON.stringify(anyAnswer.series.at(-1))}`);
     console.log('  top pages:');
     for (const t of anyAnswer.top_pages) console.log(`    ${t.path.padEnd(14)} ${String(t.pageviews).padStart(9)} pageviews ${String(t.sessions).padStart(9)} sessions`);
-    console.log(`  generator says: ${big.pageviews} pageviews, ${big.sessions} sessions, ${big.visitors} visitors`);
+    console.log(`  generator says (bots included): ${big.pageviews} pageviews, ${big.sessions} sessions, ${big.visitors} visitors`);
   }
   const anyMore = Object.values(moreAnswers)[0];
   if (anyMore) {
@@ -869,6 +1201,17 @@ async function main() {
     console.log(`  top_elements: ${el.elements.length} rows of ${el.total_clicks} clicks, first ${JSON.stringify(el.elements[0])}`);
     console.log(`  referrers: ${rf.rows.length} rows, total_visitors ${rf.total_visitors}, first ${rf.rows.slice(0, 3).map((r) => JSON.stringify(r)).join(' ')}`);
   }
+  if (funnels) {
+    console.log('answer (funnels, units per step):');
+    for (const q of Object.keys(funnels)) {
+      const a = Object.values(funnelAnswers).map((e) => e[q]).find(Boolean);
+      if (!a) continue;
+      console.log(`  ${q}: ${a.steps.map((u) => fmt(u)).join(' → ')}`);
+      if (a.breakdown) {
+        console.log(`    ${a.order.length} values; first ${a.order.slice(0, 4).map((v) => `${JSON.stringify(v)}: ${a.breakdown[v].join('/')}`).join(', ')}`);
+      }
+    }
+  }
 
   console.log('\nanswers:');
   const status = { overview: compareAnswers('overview', answers) };
@@ -877,6 +1220,14 @@ async function main() {
   }
   if (more) for (const q of Object.keys(more)) {
     status[q] = compareAnswers(q, Object.fromEntries(Object.entries(moreAnswers).map(([e, a]) => [e, a[q]])));
+  }
+  if (funnels) for (const q of Object.keys(funnels)) {
+    status[q] = compareAnswers(q, Object.fromEntries(Object.entries(funnelAnswers).map(([e, a]) => [e, a[q]])));
+    const tied = funnelChecks[q]?.units_with_tied_steps;
+    if (status[q].status.startsWith('MISMATCH') && tied) {
+      console.log(`    (${fmt(tied)} units have events of different steps at one millisecond, where windowFunnel follows ` +
+        'its read order and the contract allows either order: see funnelSql\'s comment)');
+    }
   }
 
   // Side by side: one row per question. tapistry answers series, totals and top pages in its one
@@ -888,10 +1239,25 @@ async function main() {
     if (s) return `${fmt(s.p50, 1)} / ${fmt(s.p95, 1)}`;
     return e === 'tapistry' && ['series', 'totals', 'top_pages'].includes(q) ? '(in overview)' : '-';
   };
-  const qnames = ['series', 'totals', 'top_pages', 'overview', ...(more ? Object.keys(more) : [])];
+  const qnames = [...(opt.overview ? ['series', 'totals', 'top_pages', 'overview'] : []), ...(more ? Object.keys(more) : []),
+    ...(funnels ? Object.keys(funnels) : [])];
+  const peerOnly = (e, q) => (e === 'tapistry' && funnels?.[q]?.def.peersOnly ? '(1 dimension)' : cell(e, q));
   printTable([['query', ...engines, 'answers'],
     ...qnames.map((q) => [q === 'overview' ? 'overview (tapistry 1 request, others 3 queries)' : q,
-      ...engines.map((e) => cell(e, q)), status[q]?.status ?? '-'])]);
+      ...engines.map((e) => peerOnly(e, q)), status[q]?.status ?? '-'])]);
+  if (funnels && timings.tapistry) {
+    // Issue 11's goal: tapistry at most half the best peer's time.
+    const peers = engines.filter((e) => e !== 'tapistry');
+    const lines = [];
+    for (const q of Object.keys(funnels)) {
+      const t = timings.tapistry[q];
+      const best = peers.map((e) => [e, timings[e]?.[q]]).filter(([, x]) => x).sort((a, b) => a[1].p50 - b[1].p50)[0];
+      if (!t || !best) continue;
+      lines.push(`  ${q}: tapistry p50 ${fmt(t.p50, 1)} ms = ${fmt(t.p50 / best[1].p50, 2)} × ${best[0]}'s ${fmt(best[1].p50, 1)} ms ` +
+        `(p95 ${fmt(t.p95 / best[1].p95, 2)} ×)${t.p50 <= best[1].p50 / 2 ? '' : '  — not within half'}`);
+    }
+    if (lines.length) console.log(`\ntapistry against the best peer per funnel (goal: ≤ 0.5 ×):\n${lines.join('\n')}`);
+  }
 }
 
 const stopAll = async (sig) => {

@@ -229,6 +229,37 @@ test('drag and drop reorders the steps; a breakdown splits them; a saved funnel 
   await page.close();
 });
 
+test('clicking a drop-off lists the sessions behind it, the same the API lists', async () => {
+  const page = await dash.newPage();
+  const errors = watchErrors(page);
+  await page.goto(app(env, 'funnels', { period: 'today', s1: 'page', s1p: home, s2: 'click', s2sel: selector, s3: 'page', s3p: two }));
+  await expect.poll(() => units(page), POLL).toEqual(EXPECTED);
+  const body = {
+    from: day(0), to: day(0),
+    definition: { steps: [{ type: 'page_view', path: home }, { type: 'click', selector }, { type: 'page_view', path: two }] },
+  };
+  type Members = { total: number; members: Array<{ session_id: string }> };
+  for (const [button, furthest, n] of [['.fcol[data-step="3"] button.drop', 2, 3], ['.fcol[data-step="2"] button.drop', 1, 2], ['.fcol[data-step="3"] .fcol-units button', 3, 3]] as const) {
+    await page.locator(button).click();
+    const panel = page.locator(`.fmembers[data-furthest="${furthest}"]`);
+    await panel.locator('table[data-table="members"] tbody tr').first().waitFor();
+    const shown = await panel.locator('tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.session!));
+    const listed = await api<Members>('POST', `/api/funnels/members?furthest=${furthest}`, body);
+    expect(listed.status).toBe(200);
+    expect(listed.json.total).toBe(n);
+    expect(shown).toEqual(listed.json.members.map((m) => m.session_id));
+    expect(shown).toHaveLength(n);
+    expect(await panel.locator('tbody tr td').nth(3).textContent()).toBe('Desktop');
+    if (furthest === 2) await shoot(page, 'funnels-dropped');
+  }
+  // the full journeys are the ones that converted: none of them dropped after step 2
+  await page.getByRole('button', { name: 'Close' }).click();
+  expect(await page.locator('.fmembers').count()).toBe(0);
+  figure('funnels', 'a drop-off click lists exactly the sessions /api/funnels/members lists (3 after step 2, 2 after step 1, 3 converted)');
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
 test('at phone width the builder stacks above the results, nothing runs off the screen', async () => {
   const ctx = await dashboardContext(env, PHONE);
   const page = await ctx.newPage();

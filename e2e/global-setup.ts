@@ -15,6 +15,8 @@ export interface E2eEnv {
   project: Project;
   sri: string;
   servedSriMatches: boolean;
+  /** the server's data directory (for the CLI: `tapistry project settings --data`) */
+  data: string;
 }
 
 declare module 'vitest' {
@@ -38,7 +40,7 @@ export default async function setup(project: TestProject) {
   const served = Buffer.from(await (await fetch(tap.origin + '/v1.js')).arrayBuffer());
   const servedSri = 'sha384-' + createHash('sha384').update(served).digest('base64');
   const sites: Server = await startSites(sitePort, () => ({ tapistry: tap.origin, key: tap.project.public_key, sri }));
-  project.provide('e2e', { tapistry: tap.origin, site, project: tap.project, sri, servedSriMatches: servedSri === sri });
+  project.provide('e2e', { tapistry: tap.origin, site, project: tap.project, sri, servedSriMatches: servedSri === sri, data: tap.data });
   return async () => {
     await new Promise((r) => sites.close(r));
     await tap.stop();

@@ -50,6 +50,13 @@ async function waitUp(url: string, proc: ChildProcess, log: () => string): Promi
   throw new Error(`tapistry serve did not answer ${url} within 10 s:\n${log()}`);
 }
 
+/** The project's replay sample rate (0..1); a running server applies it within 5 s. */
+export function setReplayRate(data: string, projectId: string, rate: number): void {
+  execFileSync(BINARY, ['project', 'settings', '--data', data, '--project', projectId, '--replay-sample-rate', String(rate)], {
+    encoding: 'utf8',
+  });
+}
+
 export async function startTapistry(siteOrigin: string): Promise<Running> {
   if (!existsSync(BINARY)) {
     throw new Error(`${BINARY} not found: build the server first (make build; it embeds sdk/dist)`);
@@ -59,6 +66,9 @@ export async function startTapistry(siteOrigin: string): Promise<Running> {
     encoding: 'utf8',
   });
   const project = JSON.parse(out.slice(out.indexOf('{'))) as Project;
+  // Session replay off for the shared project, as before the recorder existed: the replay test
+  // turns it on for itself (setReplayRate) and off again.
+  setReplayRate(data, project.project_id, 0);
   const port = await freePort();
   let log = '';
   const proc = spawn(BINARY, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data], {

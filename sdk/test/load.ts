@@ -16,6 +16,7 @@ const FILES = {
   internals: ['internals.ts', 'test/internals.min.js'],
   snapshot: ['snapshot/index.ts', 'snapshot.js'],
   frame: ['frame/index.ts', 'frame.js'],
+  replay: ['replay/index.ts', 'replay.js'],
 } as const;
 
 export async function bundle(kind: keyof typeof FILES): Promise<string> {

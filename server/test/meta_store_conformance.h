@@ -171,6 +171,10 @@ inline void SettingsAndOriginsOverwrite(const MetaStoreOpener& open) {
   s.rate_project_rps = 7;
   s.rate_ip_rps = 50;
   s.rate_session_eps = 3;
+  s.replay_session_kb = 512;
+  s.replay_allow_selectors = {".public", "h1"};
+  s.replay_mask_selectors = {"[data-private]"};
+  s.replay_ignore_selectors = {"#chat"};
   ASSERT_TRUE(m->UpdateSettings(a.project.id, s).ok());
   EXPECT_EQ(m->GetProject(a.project.id)->settings, s);
   // A second update replaces every field, including emptying a list.
@@ -482,6 +486,122 @@ inline void SavedFunnelsAreCappedPerProject(const MetaStoreOpener& open) {
   EXPECT_TRUE(m->CreateFunnel(a.project.id, "fits again", "{}").ok());
 }
 
+inline ReplayChunkInfo Chunk(const std::string& session, int64_t index, int64_t first_ts, int64_t last_ts,
+                             int64_t bytes, bool truncated = false) {
+  ReplayChunkInfo c;
+  c.session_id = session;
+  c.chunk_index = index;
+  c.first_ts = first_ts;
+  c.last_ts = last_ts;
+  c.bytes = bytes;
+  c.events = bytes / 10;
+  c.truncated = truncated;
+  c.received_ms = 1723718400000 + index * 1000;
+  return c;
+}
+
+// Replay chunks are keyed by (project, session, chunk_index): a retried upload adds nothing, the
+// sums cover every distinct chunk (in any order, also from concurrent writers), a chunk with
+// the truncated marker — or MarkReplayTruncated — makes the session truncated for good, and
+// everything survives a reopen.
+inline void ReplayIndexCountsEachChunkOnce(const MetaStoreOpener& open) {
+  std::string id;
+  {
+    auto m = open();
+    ASSERT_NE(m, nullptr);
+    id = Create(*m, "A").project.id;
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(m->AddReplayChunk(id, Chunk("s1", 1, 2000, 2900, 300)).ok());
+    ASSERT_TRUE(m->AddReplayChunk(id, Chunk("s1", 0, 1000, 1900, 200)).ok());
+    ASSERT_TRUE(m->AddReplayChunk(id, Chunk("s1", 0, 1000, 1900, 200)).ok());  // the retry
+    // Same index, other numbers: still the chunk already indexed.
+    ASSERT_TRUE(m->AddReplayChunk(id, Chunk("s1", 1, 5, 99999, 7777, true)).ok());
+    auto s = m->GetReplaySession(id, "s1");
+    ASSERT_TRUE(s.ok() && s->has_value()) << s.status().ToString();
+    EXPECT_EQ((*s)->session_id, "s1");
+    EXPECT_EQ((*s)->chunks, 2);
+    EXPECT_EQ((*s)->bytes, 500);
+    EXPECT_EQ((*s)->events, 50);
+    EXPECT_EQ((*s)->first_ts, 1000);
+    EXPECT_EQ((*s)->last_ts, 2900);
+    EXPECT_FALSE((*s)->truncated);
+    EXPECT_EQ((*s)->first_received_ms, 1723718400000);
+    EXPECT_EQ((*s)->last_received_ms, 1723718401000);
+    auto chunks = m->ListReplayChunks(id, "s1");
+    ASSERT_TRUE(chunks.ok());
+    ASSERT_EQ(chunks->size(), 2u);
+    EXPECT_EQ((*chunks)[0], Chunk("s1", 0, 1000, 1900, 200));
+    EXPECT_EQ((*chunks)[1], Chunk("s1", 1, 2000, 2900, 300));
+    ASSERT_TRUE(m->AddReplayChunk(id, Chunk("s1", 2, 3000, 3500, 50, true)).ok());
+    EXPECT_TRUE((*m->GetReplaySession(id, "s1"))->truncated);
+    // Truncated before any chunk: the first chunk gives the times.
+    ASSERT_TRUE(m->MarkReplayTruncated(id, "s2").ok());
+    ASSERT_TRUE(m->AddReplayChunk(id, Chunk("s2", 0, 7000, 7100, 10)).ok());
+    auto s2 = m->GetReplaySession(id, "s2");
+    ASSERT_TRUE(s2.ok() && s2->has_value());
+    EXPECT_TRUE((*s2)->truncated);
+    EXPECT_EQ((*s2)->first_ts, 7000);
+    EXPECT_EQ((*s2)->last_ts, 7100);
+    EXPECT_EQ((*s2)->chunks, 1);
+    EXPECT_FALSE(m->GetReplaySession(id, "s3")->has_value());
+    EXPECT_TRUE(m->ListReplayChunks(id, "s3")->empty());
+    EXPECT_EQ(m->AddReplayChunk("p_0000000000000000", Chunk("s1", 0, 1, 2, 3)).code(), StatusCode::kNotFound);
+    EXPECT_EQ(m->MarkReplayTruncated("p_0000000000000000", "s1").code(), StatusCode::kNotFound);
+    // Concurrent writers of one session: every distinct chunk counted once.
+    RunTogether(4, [&](int) {
+      for (int i = 0; i < 20; ++i) (void)m->AddReplayChunk(id, Chunk("s4", i, 100 + i, 200 + i, 1));
+    });
+    auto s4 = m->GetReplaySession(id, "s4");
+    ASSERT_TRUE(s4.ok() && s4->has_value());
+    EXPECT_EQ((*s4)->chunks, 20);
+    EXPECT_EQ((*s4)->bytes, 20);
+    EXPECT_EQ((*s4)->first_ts, 100);
+    EXPECT_EQ((*s4)->last_ts, 219);
+  }
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  auto s = m->GetReplaySession(id, "s1");
+  ASSERT_TRUE(s.ok() && s->has_value());
+  EXPECT_EQ((*s)->chunks, 3);
+  EXPECT_EQ((*s)->bytes, 550);
+  EXPECT_TRUE((*s)->truncated);
+  EXPECT_EQ(m->ListReplayChunks(id, "s1")->size(), 3u);
+}
+
+// The list is one project's sessions, newest first, bounded by limit and the first_ts range.
+inline void ReplaySessionsListNewestFirstPerProject(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  const std::string a = Create(*m, "A").project.id;
+  const std::string b = Create(*m, "B").project.id;
+  ASSERT_FALSE(b.empty());
+  ASSERT_TRUE(m->AddReplayChunk(a, Chunk("old", 0, 1000, 1500, 10)).ok());
+  ASSERT_TRUE(m->AddReplayChunk(a, Chunk("new", 0, 3000, 3500, 10)).ok());
+  ASSERT_TRUE(m->AddReplayChunk(a, Chunk("mid", 0, 2000, 2500, 10)).ok());
+  ASSERT_TRUE(m->AddReplayChunk(a, Chunk("mid", 1, 1500, 4000, 10)).ok());  // starts it earlier
+  ASSERT_TRUE(m->AddReplayChunk(b, Chunk("other", 0, 9000, 9500, 10)).ok());
+  auto names = [](const Result<std::vector<ReplaySession>>& r) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (r.ok()) {
+      for (const ReplaySession& s : r.value()) out.push_back(s.session_id);
+    }
+    return out;
+  };
+  EXPECT_EQ(names(m->ListReplaySessions(a, {})), (std::vector<std::string>{"new", "mid", "old"}));
+  EXPECT_EQ(names(m->ListReplaySessions(b, {})), std::vector<std::string>{"other"});
+  ReplayListOptions two;
+  two.limit = 2;
+  EXPECT_EQ(names(m->ListReplaySessions(a, two)), (std::vector<std::string>{"new", "mid"}));
+  ReplayListOptions range;
+  range.from_ms = 1000;
+  range.to_ms = 1500;
+  EXPECT_EQ(names(m->ListReplaySessions(a, range)), (std::vector<std::string>{"mid", "old"}));
+  // Another project's session is not found through this one.
+  EXPECT_FALSE(m->GetReplaySession(a, "other")->has_value());
+  EXPECT_TRUE(m->ListReplayChunks(a, "other")->empty());
+}
+
 }  // namespace meta_checks
 
 struct MetaCheck {
@@ -506,6 +626,8 @@ inline const std::vector<MetaCheck>& MetaChecks() {
       {"SavedFunnelsCreateListUpdateDelete", SavedFunnelsCreateListUpdateDelete},
       {"SavedFunnelsBelongToOneProject", SavedFunnelsBelongToOneProject},
       {"SavedFunnelsAreCappedPerProject", SavedFunnelsAreCappedPerProject},
+      {"ReplayIndexCountsEachChunkOnce", ReplayIndexCountsEachChunkOnce},
+      {"ReplaySessionsListNewestFirstPerProject", ReplaySessionsListNewestFirstPerProject},
   };
   return kChecks;
 }
@@ -537,6 +659,8 @@ TAP_META_CHECK(ConcurrentCallersAllLand)
 TAP_META_CHECK(SavedFunnelsCreateListUpdateDelete)
 TAP_META_CHECK(SavedFunnelsBelongToOneProject)
 TAP_META_CHECK(SavedFunnelsAreCappedPerProject)
+TAP_META_CHECK(ReplayIndexCountsEachChunkOnce)
+TAP_META_CHECK(ReplaySessionsListNewestFirstPerProject)
 #undef TAP_META_CHECK
 
 REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
@@ -545,6 +669,8 @@ REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
                             ReadTokensBelongToOneProject, RotatingTheKeyRetiresTheOldOne,
                             ValuesPutGetOverwrite, OddCharactersRoundTrip, PersistsAcrossReopen,
                             ConcurrentCallersAllLand, SavedFunnelsCreateListUpdateDelete,
-                            SavedFunnelsBelongToOneProject, SavedFunnelsAreCappedPerProject);
+                            SavedFunnelsBelongToOneProject, SavedFunnelsAreCappedPerProject,
+                            ReplayIndexCountsEachChunkOnce,
+                            ReplaySessionsListNewestFirstPerProject);
 
 }  // namespace tapistry::conformance

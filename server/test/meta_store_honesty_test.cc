@@ -46,22 +46,23 @@ class NullMetaStore final : public MetaStore {
     return SavedFunnel();
   }
   Status DeleteFunnel(const std::string&, const std::string&) override { return Status::Ok(); }
+  Status AddReplayChunk(const std::string&, const ReplayChunkInfo&) override { return Status::Ok(); }
+  Status MarkReplayTruncated(const std::string&, const std::string&) override { return Status::Ok(); }
+  Result<std::optional<ReplaySession>> GetReplaySession(const std::string&, const std::string&) override {
+    return std::optional<ReplaySession>();
+  }
+  Result<std::vector<ReplaySession>> ListReplaySessions(const std::string&, const ReplayListOptions&) override {
+    return std::vector<ReplaySession>();
+  }
+  Result<std::vector<ReplayChunkInfo>> ListReplayChunks(const std::string&, const std::string&) override {
+    return std::vector<ReplayChunkInfo>();
+  }
 };
 
-// The real store, except that a read token is checked against every project's tokens: the
-// token-confusion bug that would let one customer's token read another's data.
-class AnyProjectTokenStore final : public MetaStore {
+// Forwards everything to the real store; subclasses override the one thing they get wrong.
+class ForwardingMetaStore : public MetaStore {
  public:
-  explicit AnyProjectTokenStore(std::unique_ptr<MetaStore> real) : real_(std::move(real)) {}
-  Result<bool> CheckReadToken(const std::string& project, const std::string& token) override {
-    auto all = real_->ListProjects();
-    if (!all.ok()) return all.status();
-    for (const Project& p : *all) {
-      auto r = real_->CheckReadToken(p.id, token);
-      if (!r.ok() || *r) return r;
-    }
-    return real_->CheckReadToken(project, token);
-  }
+  explicit ForwardingMetaStore(std::unique_ptr<MetaStore> real) : real_(std::move(real)) {}
   Result<CreatedProject> CreateProject(const std::string& n, const std::vector<std::string>& o) override {
     return real_->CreateProject(n, o);
   }
@@ -73,6 +74,9 @@ class AnyProjectTokenStore final : public MetaStore {
   }
   Status UpdateSettings(const std::string& id, const ProjectSettings& s) override {
     return real_->UpdateSettings(id, s);
+  }
+  Result<bool> CheckReadToken(const std::string& project, const std::string& token) override {
+    return real_->CheckReadToken(project, token);
   }
   Result<std::string> CreateReadToken(const std::string& id) override { return real_->CreateReadToken(id); }
   Result<int> RevokeReadTokens(const std::string& id, const std::string& keep) override {
@@ -91,9 +95,54 @@ class AnyProjectTokenStore final : public MetaStore {
     return real_->UpdateFunnel(p, id, n, d);
   }
   Status DeleteFunnel(const std::string& p, const std::string& id) override { return real_->DeleteFunnel(p, id); }
+  Status AddReplayChunk(const std::string& p, const ReplayChunkInfo& c) override {
+    return real_->AddReplayChunk(p, c);
+  }
+  Status MarkReplayTruncated(const std::string& p, const std::string& s) override {
+    return real_->MarkReplayTruncated(p, s);
+  }
+  Result<std::optional<ReplaySession>> GetReplaySession(const std::string& p, const std::string& s) override {
+    return real_->GetReplaySession(p, s);
+  }
+  Result<std::vector<ReplaySession>> ListReplaySessions(const std::string& p, const ReplayListOptions& o) override {
+    return real_->ListReplaySessions(p, o);
+  }
+  Result<std::vector<ReplayChunkInfo>> ListReplayChunks(const std::string& p, const std::string& s) override {
+    return real_->ListReplayChunks(p, s);
+  }
 
- private:
+ protected:
   std::unique_ptr<MetaStore> real_;
+};
+
+// The real store, except that a chunk uploaded again under a new number is a new chunk: the
+// index key forgets the chunk index, so a retried upload (same index) is still caught by the
+// real store, but two chunks with the same index and different times are both added — the
+// "sum whatever arrives" mistake that would let a client inflate a session.
+class ChunkIndexIgnoredStore final : public ForwardingMetaStore {
+ public:
+  using ForwardingMetaStore::ForwardingMetaStore;
+  Status AddReplayChunk(const std::string& p, const ReplayChunkInfo& c) override {
+    ReplayChunkInfo keyed = c;
+    keyed.chunk_index = (c.first_ts << 20) ^ c.chunk_index ^ c.bytes;
+    return real_->AddReplayChunk(p, keyed);
+  }
+};
+
+// The real store, except that a read token is checked against every project's tokens: the
+// token-confusion bug that would let one customer's token read another's data.
+class AnyProjectTokenStore final : public ForwardingMetaStore {
+ public:
+  using ForwardingMetaStore::ForwardingMetaStore;
+  Result<bool> CheckReadToken(const std::string& project, const std::string& token) override {
+    auto all = real_->ListProjects();
+    if (!all.ok()) return all.status();
+    for (const Project& p : *all) {
+      auto r = real_->CheckReadToken(p.id, token);
+      if (!r.ok() || *r) return r;
+    }
+    return real_->CheckReadToken(project, token);
+  }
 };
 
 const MetaCheck& Named(const std::string& name) {
@@ -137,6 +186,14 @@ TEST(MetaStoreHonestyTest, ATokenAcceptedForAnyProjectIsCaught) {
   EXPECT_GT(RunIntercepted([&] { Named("ReadTokensBelongToOneProject").run(confused); }).failures,
             0);
   const CheckOutcome out = RunIntercepted([&] { Named("ValuesPutGetOverwrite").run(confused); });
+  EXPECT_EQ(out.failures, 0) << out.first;
+}
+
+TEST(MetaStoreHonestyTest, AReplayIndexThatSumsEveryUploadIsCaught) {
+  TempDir dir("tap-meta-honesty");
+  auto summing = [&] { return std::make_unique<ChunkIndexIgnoredStore>(OpenSqlite(dir.Sub("meta.db"))); };
+  EXPECT_GT(RunIntercepted([&] { Named("ReplayIndexCountsEachChunkOnce").run(summing); }).failures, 0);
+  const CheckOutcome out = RunIntercepted([&] { Named("ReplaySessionsListNewestFirstPerProject").run(summing); });
   EXPECT_EQ(out.failures, 0) << out.first;
 }
 

@@ -173,3 +173,11 @@ export interface EventNames {
   scanned: number;
   complete: boolean;
 }
+
+/** POST /api/funnels/members?furthest=K: the units whose furthest step is K (the last: converted). */
+export interface FunnelMembers {
+  furthest: number;
+  unit: string;
+  total: number;
+  members: Array<{ session_id: string; anonymous_id?: string; entered_ms: number; reached_ms: number; device: string; country: string }>;
+}

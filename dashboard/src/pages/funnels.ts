@@ -6,7 +6,7 @@
 // definition lives in the URL (lib/funnel-state.ts), so a link reproduces the funnel.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type ApiError, get, post, scopeParams, send } from '../api/client';
-import type { Elements, EventNames, FunnelResult, FunnelStepOut, Paths, Project, SavedFunnel } from '../api/types';
+import type { Elements, EventNames, FunnelMembers, FunnelResult, FunnelStepOut, Paths, Project, SavedFunnel } from '../api/types';
 import { FilterBar } from '../components/filters';
 import { Icon } from '../components/icons';
 import { rowLabel } from '../components/list-card';
@@ -15,7 +15,7 @@ import { Empty, ErrorPanel, Skeleton, Spinner } from '../components/states';
 import { type Query, useQuery } from '../hooks';
 import { html } from '../html';
 import type { DayRange } from '../lib/dates';
-import { download } from '../lib/csv';
+import { download, toCsv } from '../lib/csv';
 import { exact, percent, range as fmtRange } from '../lib/format';
 import { breakdownRows, funnelCsv, overall, type StepRow, stepRows, stepTime } from '../lib/funnel-math';
 import {
@@ -336,20 +336,28 @@ function stepTitle(r: StepRow, unit: string): string {
     `Time from the previous step: median ${stepTime(r.medianMs)}, average ${stepTime(r.avgMs)}`;
 }
 
-function Columns(props: { rows: StepRow[]; unit: string; dim: boolean }) {
+function Columns(props: { rows: StepRow[]; unit: string; dim: boolean; who: number | null; onWho(furthest: number): void }) {
+  const last = props.rows.length;
   return html`<div class=${'fcols' + (props.dim ? ' dim' : '')} role="list" aria-label="Funnel steps">
     ${props.rows.map(
       (r) => html`<div class="fcol" role="listitem" data-step=${r.n} data-units=${r.units} title=${stepTitle(r, props.unit)}>
         <div class="fcol-name"><span class="fstep-n">${r.n}</span><span class="fcol-label">${r.name}</span></div>
         <div class="fcol-pct">${r.n === 1 ? (r.units ? '100%' : '–') : percent(r.fromFirst)}</div>
-        <div class="fcol-units"><strong>${exact(r.units)}</strong> ${unitWord(props.unit, r.units)}</div>
+        <div class="fcol-units">${r.n === last && r.n > 1 && r.units > 0
+          ? html`<button type="button" class=${'btn-link fwho' + (props.who === last ? ' on' : '')} title=${`List the ${unitWord(props.unit, 2)} that converted`}
+              onClick=${() => props.onWho(last)}><strong>${exact(r.units)}</strong> ${unitWord(props.unit, r.units)}</button>`
+          : html`<strong>${exact(r.units)}</strong> ${unitWord(props.unit, r.units)}`}</div>
         <div class="fbar-box" aria-hidden="true">
           ${r.n > 1 && html`<div class="fbar ghost" style=${{ height: r.ghost * 100 + '%' }}></div>`}
           <div class="fbar" style=${{ height: r.units ? `max(8px, ${r.bar * 100}%)` : '0' }}></div>
         </div>
         ${r.n > 1
           ? html`<div class="fpill"><span title="Converted from the previous step">→ ${percent(r.fromPrev)}</span>
-              <span class="drop" title=${`${exact(r.dropped)} ${unitWord(props.unit, r.dropped)} reached step ${r.n - 1} but not this one`}>↓ ${exact(r.dropped)}</span></div>
+              ${r.dropped > 0
+                ? html`<button type="button" class=${'drop fwho' + (props.who === r.n - 1 ? ' on' : '')} data-furthest=${r.n - 1}
+                    title=${`${exact(r.dropped)} ${unitWord(props.unit, r.dropped)} reached step ${r.n - 1} but not this one: list them`}
+                    onClick=${() => props.onWho(r.n - 1)}>↓ ${exact(r.dropped)}</button>`
+                : html`<span class="drop">↓ 0</span>`}</div>
             <div class="muted small">median ${stepTime(r.medianMs)}</div>`
           : html`<div class="fpill muted">entered</div><div class="muted small"> </div>`}
       </div>`,
@@ -385,9 +393,56 @@ function BreakdownTable(props: { dim: string; rows: ReturnType<typeof breakdownR
   </table></div>`;
 }
 
-function Results(props: { def: FunnelDef; rangeLabel: string; missing?: string; q: Query<FunnelResult>; range: DayRange; onTopPages?: () => void }) {
+function utc(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** Who is behind a bar: the units that reached step `furthest` and not the next (or converted). */
+function Members(props: { project: string; body: object; furthest: number; steps: number; unit: string; names: string[]; onClose(): void }) {
+  const { furthest: k, unit } = props;
+  const path = `/api/funnels/members?project_id=${encodeURIComponent(props.project)}&furthest=${k}&limit=100`;
+  const q = useQuery<FunnelMembers>(JSON.stringify([props.body, k]), (sig) => post<FunnelMembers>(path, props.body, sig));
+  const converted = k === props.steps;
+  const title = converted
+    ? `${unitWord(unit, 2)[0]!.toUpperCase() + unitWord(unit, 2).slice(1)} that converted`
+    : `Reached step ${k} (${props.names[k - 1] ?? ''}) and not step ${k + 1}`;
+  const d = q.data;
+  const visitors = unit === 'visitor';
+  const exportCsv = () =>
+    d && download(`funnel-${converted ? 'converted' : 'dropped-after-step-' + k}.csv`,
+      toCsv([...(visitors ? ['visitor'] : []), 'session', 'entered (UTC)', 'reached (UTC)', 'device', 'country'],
+        d.members.map((m) => [...(visitors ? [m.anonymous_id] : []), m.session_id, utc(m.entered_ms), utc(m.reached_ms), m.device, m.country])), 'text/csv');
+  return html`<section class="fmembers" aria-labelledby="members-h" data-furthest=${k}>
+    <div class="card-head"><h3 id="members-h">${title}</h3>
+      <span class="row-end">${d && d.members.length > 0 && html`<button type="button" class="btn btn-small" onClick=${exportCsv}><${Icon} name="download" size=${14} />CSV</button>`}
+        <button type="button" class="btn btn-small" onClick=${props.onClose}>Close</button></span></div>
+    ${q.error
+      ? html`<${ErrorPanel} error=${q.error} retry=${q.reload} what="This list" />`
+      : !d
+        ? html`<${Skeleton} lines=${4} height=${18} />`
+        : d.total === 0
+          ? html`<p class="muted">No ${unitWord(unit, 2)} here.</p>`
+          : html`<p class="muted small">${d.total > d.members.length ? `The ${exact(d.members.length)} latest of ${exact(d.total)} ${unitWord(unit, d.total)}` : `${exact(d.total)} ${unitWord(unit, d.total)}`}, the latest first.
+              Replays of these sessions will link from here once session replay is recorded.</p>
+            <div class="ftable-wrap"><table class="ftable" data-table="members">
+              <thead><tr>${visitors && html`<th scope="col">Visitor</th>`}<th scope="col">Session</th><th scope="col">Entered (UTC)</th>
+                <th scope="col" class="num">${converted ? 'Time to convert' : 'Time in funnel'}</th><th scope="col">Device</th><th scope="col">Country</th></tr></thead>
+              <tbody>${d.members.map(
+                (m) => html`<tr data-session=${m.session_id}>${visitors && html`<td><code title=${m.anonymous_id}>${m.anonymous_id?.slice(0, 8)}</code></td>`}
+                  <td><code title=${m.session_id}>${m.session_id.slice(0, 8)}</code></td><td>${utc(m.entered_ms)}</td>
+                  <td class="num">${stepTime(m.reached_ms - m.entered_ms)}</td><td>${rowLabel('device', m.device)}</td><td>${rowLabel('country', m.country)}</td></tr>`,
+              )}</tbody></table></div>`}
+  </section>`;
+}
+
+function Results(props: { def: FunnelDef; rangeLabel: string; missing?: string; q: Query<FunnelResult>; range: DayRange; onTopPages?: () => void;
+  project: string; body: object | null }) {
   const { def, q } = props;
   const unit = def.unit;
+  // the bar whose units are listed; another funnel closes the list
+  const [who, setWho] = useState<number | null>(null);
+  const bodyKey = JSON.stringify(props.body);
+  useEffect(() => setWho(null), [bodyKey]);
   if (props.missing) {
     return html`<section class="card fresults"><${Empty} title="Build your funnel" icon="funnels">
       <p>${props.missing}</p>
@@ -427,7 +482,9 @@ function Results(props: { def: FunnelDef; rangeLabel: string; missing?: string; 
       ? html`<${Empty} title=${`No ${unit}s entered step 1 in ${props.rangeLabel}`}>
           <p>Step 1 is “${names[0]}”. Pick it from the suggestions (paths are stored lowercase, without query strings), or try a longer range.</p></${Empty}>`
       : html`<p class="fsummary" data-overall=${overall(d.steps)}>Overall conversion <strong>${percent(overall(d.steps))}</strong>${' · '}${exact(d.converted)} of ${exact(d.entered)} ${unitWord(unit, d.entered)}${' · '}${props.rangeLabel}${d.excluded_units > 0 && html`${' · '}<span title="Left out by an exclusion">${exact(d.excluded_units)} excluded</span>`}</p>
-        <${Columns} rows=${rows} unit=${unit} dim=${q.loading} />
+        <${Columns} rows=${rows} unit=${unit} dim=${q.loading} who=${who} onWho=${(k: number) => setWho(who === k ? null : k)} />
+        ${who !== null && props.body && html`<${Members} key=${who} project=${props.project} body=${props.body} furthest=${who} steps=${d.steps.length} unit=${unit} names=${names}
+          onClose=${() => setWho(null)} />`}
         <h3>Steps</h3>
         <div class="ftable-wrap"><${StepsTable} rows=${rows} unit=${unit} /></div>
         ${dim && html`<h3>By ${(BREAKDOWNS.find(([v]) => v === dim)?.[1] ?? dim).toLowerCase()}</h3>
@@ -482,7 +539,7 @@ export function FunnelsPage(props: { s: AppState; project: Project; range: DayRa
     ${pathsQ.data && top.length === 0 && html`<p class="note">No page views in ${rangeLabel} yet. Funnels count what the snippet already recorded: once visits arrive, pick their pages here.</p>`}
     <div class="fgrid">
       <${Builder} s=${s} def=${def} pickers=${pickers} saved=${savedQ.data?.funnels} reloadSaved=${savedQ.reload} onChange=${onChange} complete=${!!apiDef} />
-      <${Results} def=${def} rangeLabel=${rangeLabel} missing=${missing} q=${q} range=${range} onTopPages=${onTopPages} />
+      <${Results} def=${def} rangeLabel=${rangeLabel} missing=${missing} q=${q} range=${range} onTopPages=${onTopPages} project=${s.project} body=${body} />
     </div>
   </div>`;
 }

@@ -87,13 +87,14 @@ function command(name: unknown, a?: unknown, b?: unknown): void {
       break;
     }
     case 'track':
-      if (typeof a === 'string' && a) emit('custom', { name: cut(sanitizeName(a), 128), props: cleanProps(b) });
+      if (typeof a === 'string' && a) emit('custom', { name: cut(hasPii(a) ? '[redacted]' : a, 128), props: cleanProps(b) });
       break;
     case 'page':
       if (started && analyticsAllowed()) {
         viewed = true;
         const s = typeof a === 'string' ? a : '';
-        pageView(s.charAt(0) === '/' ? s : undefined, s.charAt(0) === '/' ? undefined : s || undefined, b);
+        const path = s.charAt(0) === '/';
+        pageView(path ? s : undefined, path ? undefined : s || undefined, b);
       }
       break;
     case 'reset':
@@ -105,10 +106,6 @@ function command(name: unknown, a?: unknown, b?: unknown): void {
     default:
       log('?', name);
   }
-}
-
-function sanitizeName(s: string): string {
-  return hasPii(s) ? '[redacted]' : s;
 }
 
 /** Ends the current page view: pending clicks, the final scroll event, everything sent. */

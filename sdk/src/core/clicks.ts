@@ -159,28 +159,18 @@ export function endClicks(): void {
   noteChange();
 }
 
-function pageXY(e: MouseEvent): [number, number] {
-  return e.pageX === undefined ? [e.clientX + dims.sx, e.clientY + dims.sy] : [e.pageX, e.pageY];
-}
-
 export function watchClicks(): void {
   const w = window;
   on(w, 'click', (e: MouseEvent) => {
     tap = undefined;
     if (e.button || (!e.detail && !e.isTrusted)) return; // programmatic el.click()
-    const p = pageXY(e);
-    record(e.target, p[0], p[1], 0, !e.detail);
+    // pageX/Y: in every ES2017 browser
+    record(e.target, e.pageX, e.pageY, 0, !e.detail);
   }, true);
   on(w, 'auxclick', (e: MouseEvent) => {
-    if (e.button === 1) {
-      const p = pageXY(e);
-      record(e.target, p[0], p[1], 1, false);
-    }
+    if (e.button === 1) record(e.target, e.pageX, e.pageY, 1, false);
   }, true);
-  on(w, 'contextmenu', (e: MouseEvent) => {
-    const p = pageXY(e);
-    record(e.target, p[0], p[1], 2, false);
-  }, true);
+  on(w, 'contextmenu', (e: MouseEvent) => record(e.target, e.pageX, e.pageY, 2, false), true);
   // A tap whose click the page suppressed (preventDefault on touchend) is still a tap.
   on(w, 'touchstart', (e: TouchEvent) => {
     const t = e.touches;

@@ -14,8 +14,10 @@ export interface Config {
   cookieDomain: string;
   /** Share of sessions that send anything (0..1), decided from the session id. */
   sampleRate: number;
-  /** Mask all text in heatmap snapshots (and, later, replay). */
+  /** Mask all text in heatmap snapshots and replays. */
   maskText: boolean;
+  /** Share of sessions recorded for replay (0..1): lowers the project's rate, never raises it. */
+  replaySampleRate: number;
   /** Honour `navigator.doNotTrack === '1'` and Global Privacy Control. */
   respectDNT: boolean;
   /** Collect nothing until `setConsent({ analytics: true })`. */
@@ -50,6 +52,7 @@ export const cfg: Config = {
   cookieDomain: '',
   sampleRate: 1,
   maskText: true,
+  replaySampleRate: 1,
   respectDNT: true,
   requireConsent: false,
   autoPageviews: true,

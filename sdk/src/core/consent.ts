@@ -12,18 +12,22 @@ export const consent: { analytics?: boolean; replay?: boolean } = {};
  * looking at the heatmap is not a visitor of the page).
  */
 export function dnt(): boolean {
-  const n = navigator as Navigator & { msDoNotTrack?: string; globalPrivacyControl?: boolean };
-  const w = window as Window & { doNotTrack?: string };
-  return (
-    w.name == 'tapistry-live' ||
-    (cfg.respectDNT && (n.doNotTrack === '1' || w.doNotTrack === '1' || n.msDoNotTrack === '1' || n.globalPrivacyControl === true))
-  );
+  // navigator.doNotTrack and GPC: every browser we target (ES2017) has them where it has the
+  // setting; window.doNotTrack and navigator.msDoNotTrack were IE's and old Safari's
+  const n = navigator as Navigator & { globalPrivacyControl?: boolean };
+  return window.name == 'tapistry-live' || (cfg.respectDNT && (n.doNotTrack === '1' || n.globalPrivacyControl === true));
 }
+
+/** A kind of consent holds: given when `requireConsent`, else not refused. */
+const given = (v?: boolean): boolean => (cfg.requireConsent ? v === true : v !== false);
 
 /** Analytics events may be collected now. */
 export function analyticsAllowed(): boolean {
-  return !dnt() && (cfg.requireConsent ? consent.analytics === true : consent.analytics !== false);
+  return !dnt() && given(consent.analytics);
 }
+
+/** Replay may record now: analytics may, and replay consent holds as well. */
+export const replayAllowed = (): boolean => analyticsAllowed() && given(consent.replay);
 
 /** Deterministic per-session sampling: the same session is in or out on every page. */
 export function sampled(sessionId: string, rate: number): boolean {

@@ -9,6 +9,7 @@
 
 import { cfg } from './config';
 import { later, log, now, on, stats } from './env';
+import { rec, type ReplaySettings } from './rec';
 
 export const VERSION = '1.0.0';
 const MAX_BYTES = 56000;
@@ -104,9 +105,10 @@ function beacon(b: { e: string; n: number }, orFetch: boolean): void {
   const payload = body(b);
   let ok = false;
   try {
-    ok = !!navigator.sendBeacon && navigator.sendBeacon(cfg.endpoint, payload);
+    // a missing sendBeacon throws here too
+    ok = navigator.sendBeacon(cfg.endpoint, payload);
   } catch (e) {
-    ok = false;
+    // refused (too big, blocked): fetch below
   }
   if (!ok && orFetch && typeof fetch === 'function') {
     ok = true;
@@ -165,10 +167,13 @@ function pump(): void {
   }
   inflight = true;
   const t0 = now();
-  const done = (status: number, hint: number, serverTime?: number): void => {
+  const done = (status: number, hint: number, j?: { server_time?: number; replay?: ReplaySettings }): void => {
     inflight = false;
     if (status >= 200 && status < 300) {
-      if (serverTime! > 0) skew = Math.round(serverTime! - (t0 + now()) / 2);
+      if (j) {
+        if (j.server_time! > 0) skew = Math.round(j.server_time! - (t0 + now()) / 2);
+        rec(j.replay);
+      }
       batches.shift();
       stats.sent += b.n;
       attempt = 0;
@@ -189,7 +194,7 @@ function pump(): void {
       const hint = retryAfter(r.headers.get('Retry-After'));
       if (!r.ok) return done(r.status, hint);
       return r.json().then(
-        (j: { server_time?: number }) => done(r.status, 0, j && j.server_time),
+        (j) => done(r.status, 0, j),
         () => done(r.status, 0),
       );
     },

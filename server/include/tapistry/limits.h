@@ -11,6 +11,7 @@ namespace tapistry::limits {
 inline constexpr size_t kMaxHeaderBytes = 16 * 1024;
 inline constexpr size_t kMaxIngestBody = 1 << 20;           // POST /i, after decompression
 inline constexpr size_t kMaxReplayBody = 4 << 20;           // POST /r, after decompression
+inline constexpr size_t kMaxReplayBodySent = 2 << 20;       // POST /r, as sent (gzip or not)
 inline constexpr size_t kMaxApiBody = 256 * 1024;           // JSON bodies of the read/admin API
 inline constexpr size_t kMaxGzipRatio = 100;                // decompressed / compressed
 
@@ -63,6 +64,20 @@ inline constexpr size_t kMaxSnapshotsPerProject = 5000;     // (path, viewport b
 inline constexpr uint64_t kMaxSnapshotBytesPerProject = 1ULL << 30;  // stored bytes, all snapshots
 inline constexpr int64_t kSnapshotRetentionMs = 30LL * 24 * 3600 * 1000;  // not refreshed: deleted
 inline constexpr size_t kMaxSeenOriginsPerProject = 20;     // origins remembered for snapshot checks
+
+// POST /r: replay chunks (replay/replay_chunk.h, docs/replay.md).
+inline constexpr size_t kMaxReplayEventsPerChunk = 20000;
+inline constexpr size_t kMaxReplayJsonDepth = 1024;          // nesting of one chunk's JSON
+inline constexpr int64_t kMaxReplayChunksPerSession = 4000;  // chunk_index < this
+inline constexpr int64_t kMaxReplayChunkSpanMs = 3600LL * 1000;  // a chunk's to_ms - from_ms
+inline constexpr size_t kMaxReplaySessionIdBytes = 64;
+inline constexpr double kReplaySessionChunksPerSecond = 1;   // spec §18
+inline constexpr double kReplaySessionChunkBurst = 5;        // a page-exit flush, a retry
+inline constexpr int kReplayProjectChunksPerSecond = 500;    // spec §18
+inline constexpr int kReplayIpChunksPerSecond = 20;          // a few tabs at 1 chunk/s each
+inline constexpr int kDefaultReplaySessionKb = 3072;         // ProjectSettings::replay_session_kb
+inline constexpr size_t kMaxReplaySelectors = 50;            // per list, in ProjectSettings
+inline constexpr size_t kMaxReplaySelectorBytes = 256;
 
 // Bookmarklet overlay tokens (api/session_auth.h).
 inline constexpr int64_t kOverlayTokenTtlMs = 15LL * 60 * 1000;

@@ -1,4 +1,5 @@
-// MetaStore: projects, keys, allowed origins, read tokens, settings and saved funnels (spec §5.2).
+// MetaStore: projects, keys, allowed origins, read tokens, settings, saved funnels and the replay
+// index (spec §5.2).
 // Implementations: SqliteMetaStore (embedded default), PostgresMetaStore (scale-out, later); every
 // one passes the typed suite in server/test/meta_store_conformance.h, the executable contract.
 // Secrets (read tokens) are stored as SHA-256 hashes; the plain token is returned once at creation.
@@ -8,6 +9,7 @@
 // Thread-safety: every method may be called concurrently.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -21,7 +23,15 @@ namespace tapistry {
 struct ProjectSettings {
   int retention_days = 180;
   bool store_raw_ua = false;          // keep the raw user agent (off: families only)
+  // Session replay (docs/replay.md): the share of sessions recorded (0..1), the compressed bytes
+  // one session may store, and the recorder's masking rules — CSS selectors whose text is shown
+  // (allow), masked even when text is shown (mask), and not recorded at all (ignore). The SDK
+  // gets them with the first /i answer.
   double replay_sample_rate = 0.30;
+  int replay_session_kb = 3072;
+  std::vector<std::string> replay_allow_selectors;
+  std::vector<std::string> replay_mask_selectors;
+  std::vector<std::string> replay_ignore_selectors;
   // Query parameters kept in stored URLs and paths (spec §9).
   std::vector<std::string> query_allowlist = {"utm_source", "utm_medium", "utm_campaign",
                                               "utm_term", "utm_content"};
@@ -52,6 +62,41 @@ struct SavedFunnel {
   int64_t created_ms = 0;
   int64_t updated_ms = 0;  // >= created_ms; the time of the last update
   bool operator==(const SavedFunnel&) const = default;
+};
+
+// One stored replay chunk, as the replay index knows it (server/src/replay, docs/replay.md).
+struct ReplayChunkInfo {
+  std::string session_id;
+  int64_t chunk_index = 0;
+  int64_t first_ts = 0;     // client clock, ms: the chunk's first and last event
+  int64_t last_ts = 0;
+  int64_t bytes = 0;        // stored (compressed) bytes
+  int64_t events = 0;
+  bool truncated = false;   // carries the recorder's "truncated" marker
+  int64_t received_ms = 0;  // server clock, when it was stored
+  bool operator==(const ReplayChunkInfo&) const = default;
+};
+
+// A recorded session: the sum of its indexed chunks.
+struct ReplaySession {
+  std::string session_id;
+  int64_t first_ts = 0;     // min / max over its chunks (client clock)
+  int64_t last_ts = 0;
+  int64_t chunks = 0;
+  int64_t bytes = 0;
+  int64_t events = 0;
+  // The recorder stopped at its byte cap, or the server refused a chunk for the session's cap.
+  bool truncated = false;
+  int64_t first_received_ms = 0;  // server clock: first and latest chunk stored
+  int64_t last_received_ms = 0;
+  bool operator==(const ReplaySession&) const = default;
+};
+
+struct ReplayListOptions {
+  size_t limit = 100;
+  // Sessions whose first_ts lies in [from_ms, to_ms] (inclusive).
+  int64_t from_ms = INT64_MIN;
+  int64_t to_ms = INT64_MAX;
 };
 
 struct CreatedProject {
@@ -97,6 +142,21 @@ class MetaStore {
   virtual Result<SavedFunnel> UpdateFunnel(const std::string& project_id, const std::string& funnel_id,
                                            const std::string& name, const std::string& definition) = 0;
   virtual Status DeleteFunnel(const std::string& project_id, const std::string& funnel_id) = 0;
+  // The replay index. AddReplayChunk records a stored chunk in its session; a chunk is
+  // identified by (project, session, chunk_index), and adding one again changes nothing (a
+  // retried upload is counted once). MarkReplayTruncated sets the session's truncated flag
+  // (creating an empty session row when none exists). Both answer NotFound for an unknown project.
+  virtual Status AddReplayChunk(const std::string& project_id, const ReplayChunkInfo& chunk) = 0;
+  virtual Status MarkReplayTruncated(const std::string& project_id, const std::string& session_id) = 0;
+  // The session, or nullopt when none is indexed.
+  virtual Result<std::optional<ReplaySession>> GetReplaySession(const std::string& project_id,
+                                                                const std::string& session_id) = 0;
+  // The project's sessions, newest first (first_ts descending, then session_id).
+  virtual Result<std::vector<ReplaySession>> ListReplaySessions(const std::string& project_id,
+                                                                const ReplayListOptions& opts) = 0;
+  // A session's chunks in chunk_index order (empty when none).
+  virtual Result<std::vector<ReplayChunkInfo>> ListReplayChunks(const std::string& project_id,
+                                                                const std::string& session_id) = 0;
 
   // Small server-wide values (signing secrets, schema version, kDemoProjectKey).
   virtual Result<std::optional<std::string>> GetValue(const std::string& key) = 0;

@@ -1,6 +1,7 @@
 // Funnels (issue 11; docs/api.md "Funnels"): the query, saved funnels, and the custom event names
 // the builder offers.
 //   POST   /api/funnels/query   read token or session        a FunnelQuery, answered by the store
+//   POST   /api/funnels/members read token or session        who is behind one bar (?furthest=&limit=)
 //   GET    /api/funnels         read token or session        the project's saved funnels
 //   GET    /api/funnels/<id>    read token or session        one of them
 //   POST   /api/funnels         session + CSRF               save a funnel
@@ -41,6 +42,36 @@ Reply Query(const ApiDeps& d, const RouteCall& call) {
   d.metrics->GetCounter("tapistry_funnel_queries_total", "Funnel queries answered")->Inc();
   if (call.req.Query("format") == "csv") return CsvReply(FunnelResultCsv(*f, *r), "funnel.csv");
   return JsonReply(FunnelResultJson(*f, *r));
+}
+
+// The units behind one bar: the same body as /api/funnels/query; ?furthest=K (1-based, required)
+// picks the bar — below the last step the units that stopped there, at the last step those who
+// converted — and ?limit= how many to list (100, at most kMaxFunnelMembers), latest entry first.
+Reply Members(const ApiDeps& d, const RouteCall& call) {
+  auto f = ParseFunnelQueryBody(call.req.body, call.project_id, d.clock->NowMs());
+  if (!f.ok()) return ErrorReply(f.status());
+  if (!call.req.HasQuery("furthest")) {
+    return ErrorReply(Status::InvalidArgument("furthest: which step's units to list (1.." +
+                                              std::to_string(f->query.steps.size()) + ")"));
+  }
+  auto furthest = ParseIntStrict(call.req.Query("furthest"), 1, static_cast<int64_t>(f->query.steps.size()));
+  if (!furthest.ok()) return ErrorReply(Status::InvalidArgument("furthest: " + furthest.status().message()));
+  auto limit = LimitParam(call.req, 100, kMaxFunnelMembers);
+  if (!limit.ok()) return ErrorReply(limit.status());
+  auto r = d.events->FunnelMembers(FunnelMembersQuery{f->query, static_cast<size_t>(*furthest), *limit});
+  if (!r.ok()) return ErrorReply(r.status());
+  const bool by_session = f->query.unit == FunnelUnit::kSession;
+  JsonWriter w;
+  w.BeginObject().Key("furthest").Uint(*furthest).Key("unit").String(FunnelUnitName(f->query.unit));
+  w.Key("total").Uint(r->total).Key("members").BeginArray();
+  for (const FunnelMember& m : r->members) {
+    w.BeginObject().Key(by_session ? "session_id" : "anonymous_id").String(m.unit_id.ToString());
+    if (!by_session) w.Key("session_id").String(m.session_id.ToString());
+    w.Key("entered_ms").Int(m.entered_ms).Key("reached_ms").Int(m.reached_ms);
+    w.Key("device").String(DeviceClassName(m.device_class)).Key("country").String(m.country);
+    w.EndObject();
+  }
+  return JsonReply(w.EndArray().EndObject().Take());
 }
 
 void WriteSaved(const SavedFunnel& f, JsonWriter* w) {
@@ -312,6 +343,7 @@ Status AddFunnelRoutes(RouteTable* t, const ApiDeps& d) {
   };
   // POST /api/funnels/query changes nothing: a read (a body, because a funnel does not fit a URL).
   for (const R& r : {R{"POST", "/api/funnels/query", AuthPolicy::kRead, Query},
+                     R{"POST", "/api/funnels/members", AuthPolicy::kRead, Members},
                      R{"GET", "/api/funnels", AuthPolicy::kRead, List},
                      R{"GET", "/api/funnels/*", AuthPolicy::kRead, GetOne},
                      R{"POST", "/api/funnels", AuthPolicy::kSessionCsrf, Create},

@@ -200,6 +200,8 @@ std::string HelpText() {
       "  tapistry project list --data DIR                     list projects as JSON\n"
       "  tapistry project settings --data DIR --project ID [--retention-days N] [--rate-project-rps N]\n"
       "      [--rate-ip-rps N] [--rate-session-eps N] [--store-raw-ua true|false]\n"
+      "      [--replay-sample-rate 0..1] [--replay-session-kb N] [--replay-allow SEL]... [--replay-mask SEL]...\n"
+      "      [--replay-ignore SEL]...   (session replay: docs/replay.md; SEL \"-\" clears a list)\n"
       "      [--query-allowlist utm_source,utm_medium,...] [--origin URL]... ('--origin *' = any)\n"
       "                                                       change a project's settings (0 = server default;\n"
       "                                                       a running server picks them up within 5 s)\n"

@@ -20,7 +20,31 @@ std::function<std::optional<Reply>(RouteCall*)> Admit(Admission* admission, Inge
 
 }  // namespace
 
-Status AddIngestRoutes(RouteTable* t, Admission* admission, IngestService* ingest, SnapshotService* snapshots) {
+Status AddIngestRoutes(RouteTable* t, Admission* admission, IngestService* ingest, SnapshotService* snapshots,
+                       ReplayIngest replay) {
+  if (replay.service != nullptr) {
+    // JSON or JSONL (spec §4.1); text/plain is what sendBeacon sends without a preflight.
+    TAP_RETURN_IF_ERROR(t->Add(Route{
+        "POST", "/r", AuthPolicy::kPublicIngest, limits::kMaxReplayBodySent, limits::kMaxReplayBody, true,
+        CorsPolicy::kIngest, "replay",
+        [replay](RouteCall&& call, Responder respond) {
+          const std::string_view ctype = call.req.Header("content-type");
+          if (!ctype.empty() && !ctype.starts_with("application/json") && !ctype.starts_with("text/plain") &&
+              !ctype.starts_with("application/x-ndjson") && !ctype.starts_with("application/octet-stream")) {
+            return respond(JsonError(415, "unsupported_media_type",
+                                     "Content-Type must be application/json, application/x-ndjson, "
+                                     "application/octet-stream or text/plain"));
+          }
+          auto shared = std::make_shared<RouteCall>(std::move(call));
+          auto job = [service = replay.service, shared, respond]() { respond(service->Ingest(*shared)); };
+          if (!replay.run_blocking(std::move(job))) {
+            Reply busy = JsonError(503, "unavailable", "too many replay chunks being written; try again");
+            busy.AddHeader("Retry-After", "1");
+            respond(std::move(busy));
+          }
+        },
+        Admit(admission, IngestChannel::kReplay)}));
+  }
   TAP_RETURN_IF_ERROR(t->Add(Route{
       "POST", "/i", AuthPolicy::kPublicIngest, limits::kMaxIngestBody, limits::kMaxIngestBody, true,
       CorsPolicy::kIngest, "ingest",

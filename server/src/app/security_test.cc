@@ -1,5 +1,5 @@
 // Issue 14 (security review): one test per finding that failed on the code before the fix, plus
-// the route-table walk and the admission parity of /i and /s. HTTP framing, EMFILE and the per-IP
+// the route-table walk and the admission parity of /i, /s and /r. HTTP framing, EMFILE and the per-IP
 // connection cap are tested in http/ (http_server_test.cc, e2e/http-framing.mjs).
 #include <gtest/gtest.h>
 
@@ -273,6 +273,7 @@ TEST_F(SecurityTest, AdmissionAnswersTheSameOnEveryIngestionEndpoint) {
     for (auto [method, target, body] :
          {std::tuple<std::string, std::string, std::string>{"POST", "/i" + q, Batch({Event(1)})},
           {"POST", "/s" + q, Snap("https://example.com/a")},
+          {"POST", "/r" + q, ReplayChunkBody(0)},
           {"GET", "/s" + q + amp + "u=https%3A%2F%2Fexample.com%2F&w=1440&h=1", ""}}) {
       auto r = Req(method, target, body, h);
       EXPECT_EQ(r.status, c.status) << c.what << " " << method << " " << target << " " << r.body;
@@ -287,7 +288,7 @@ TEST_F(SecurityTest, EveryRouteHasAnAuthPolicyAndABodyLimit) {
   Start();
   const std::set<std::string> public_routes = {"GET /healthz", "GET /readyz", "GET /metrics", "GET /*",
                                                "GET /auth/signin", "POST /auth/signout"};
-  const std::set<std::string> ingest_routes = {"POST /i", "POST /s", "GET /s"};
+  const std::set<std::string> ingest_routes = {"POST /i", "POST /s", "GET /s", "POST /r"};
   size_t n = 0;
   for (const Route& r : app_->routes().routes()) {
     const std::string id = r.method + " " + r.path;
@@ -309,7 +310,8 @@ TEST_F(SecurityTest, EveryRouteHasAnAuthPolicyAndABodyLimit) {
       EXPECT_NE(r.auth, AuthPolicy::kPublic) << id;
       // A read that needs a body (a funnel does not fit a URL) changes nothing; every other
       // non-GET route changes state.
-      const std::set<std::string> read_posts = {"POST /api/funnels/query"};
+      const std::set<std::string> read_posts = {"POST /api/funnels/query",
+                                                "POST /api/funnels/members"};
       if (r.method != "GET" && !read_posts.count(id)) {
         EXPECT_EQ(r.auth, AuthPolicy::kSessionCsrf) << id << " changes state";
       }

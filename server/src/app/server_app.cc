@@ -20,6 +20,8 @@
 #include "ops/logging.h"
 #include "ops/metrics.h"
 #include "pipeline/pipeline.h"
+#include "replay/replay_routes.h"
+#include "replay/replay_service.h"
 #include "snapshot/snapshot_service.h"
 #include "store/embedded/embedded_event_store.h"
 #include "tapistry/blob_store.h"
@@ -43,6 +45,8 @@ struct ServerApp::Impl {
   std::unique_ptr<IngestService> ingest;
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<SnapshotService> snapshots;
+  std::unique_ptr<ReplayService> replay;
+  std::unique_ptr<WorkQueue> replay_writes;  // chunk writes wait for fsync: off the I/O threads
   std::unique_ptr<SessionAuth> auth;
   std::unique_ptr<RouteAuth> route_auth;
   std::unique_ptr<assetcache::AssetCache> assets;
@@ -136,6 +140,12 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   }
   sno.min_free_bytes = static_cast<uint64_t>(cfg.min_free_disk_mb) << 20;
   m.snapshots = std::make_unique<SnapshotService>(m.blobs.get(), m.admission.get(), &m.metrics, SystemClock(), sno);
+  ReplayOptions rpo;
+  rpo.free_bytes = sno.free_bytes;
+  rpo.min_free_bytes = sno.min_free_bytes;
+  m.replay = std::make_unique<ReplayService>(m.blobs.get(), m.meta.get(), m.limiter.get(), &m.metrics, SystemClock(), rpo);
+  // Two writers: fsyncs of different sessions overlap; 256 waiting chunks, then 503 + Retry-After.
+  m.replay_writes = std::make_unique<WorkQueue>(2, 256);
   auto auth = SessionAuth::Open(m.meta.get(), SystemClock());
   if (!auth.ok()) return auth.status();
   m.auth = std::move(auth).value();
@@ -164,7 +174,12 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   api.run_blocking = [slow](std::function<void()> job) { return slow->Submit(std::move(job)); };
   api.clock = SystemClock();
   api.metrics = &m.metrics;
-  for (Status s : {AddIngestRoutes(&m.routes, m.admission.get(), m.ingest.get(), m.snapshots.get()),
+  ReplayIngest replay_ingest;
+  replay_ingest.service = m.replay.get();
+  WorkQueue* replay_writes = m.replay_writes.get();
+  replay_ingest.run_blocking = [replay_writes](std::function<void()> job) { return replay_writes->Submit(std::move(job)); };
+  for (Status s : {AddIngestRoutes(&m.routes, m.admission.get(), m.ingest.get(), m.snapshots.get(), replay_ingest),
+                   AddReplayReadRoutes(&m.routes, m.replay.get()),
                    AddAuthRoutes(&m.routes, api), AddAnalyticsRoutes(&m.routes, api),
                    AddSnapshotRoutes(&m.routes, api), AddPrivacyRoutes(&m.routes, api), AddFunnelRoutes(&m.routes, api),
                    m.router->AddOpsAndStaticRoutes(&m.routes)}) {
@@ -247,6 +262,7 @@ void ServerApp::Stop() {
   m.ready = false;
   if (m.http) m.http->Stop(m.cfg.drain_ms);
   m.slow_work.reset();  // after the listener: no new fetches; waits for the running ones
+  m.replay_writes.reset();  // likewise: a chunk being written finishes (and its answer is dropped)
   if (m.retention) m.retention->Stop();
   if (m.pipeline) {
     Status s = m.pipeline->Close();

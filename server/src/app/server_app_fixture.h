@@ -1,7 +1,7 @@
-// The in-process server fixture shared by server_app_test.cc, security_test.cc and
-// funnel_api_test.cc: a temp data dir with one project ("Test", allowed origin
-// https://example.com), `tapistry serve` on 127.0.0.1:0, and helpers to post events, read the
-// API and sign in to the dashboard.
+// The in-process server fixture shared by the app tests (server_app_test.cc, security_test.cc,
+// funnel_api_test.cc, replay_app_test.cc): a temp data dir with one project ("Test", allowed
+// origin https://example.com), `tapistry serve` on 127.0.0.1:0, and helpers to post events, read
+// the API and sign in to the dashboard.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -24,31 +24,31 @@ namespace {
 using testing::TestClient;
 using testing::TestResponse;
 
-std::string NowMs() {
+inline std::string NowMs() {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-std::string Uuid4(int n) {
+inline std::string Uuid4(int n) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "6a0b7c2d-1e2f-4a3b-8c4d-%012d", n);
   return buf;
 }
 
-std::string Event(int n, const std::string& type = "page_view", const std::string& path = "/pricing",
+inline std::string Event(int n, const std::string& type = "page_view", const std::string& path = "/pricing",
                   const std::string& extra = "") {
   return R"({"id":")" + Uuid4(n) + R"(","ts":)" + NowMs() + R"(,"type":")" + type +
          R"(","session_id":"2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1","anonymous_id":"91d3a1b2-c3d4-4e5f-8a9b-0c1d2e3f4aaa",)"
          R"("url":"https://example.com)" + path + R"(","title":"Pricing","viewport":{"w":1440,"h":900})" + extra + "}";
 }
 
-std::string Batch(const std::vector<std::string>& events) {
+inline std::string Batch(const std::vector<std::string>& events) {
   std::string b = R"({"sdk":{"ver":"test"},"events":[)";
   for (size_t i = 0; i < events.size(); ++i) b += (i ? "," : "") + events[i];
   return b + "]}";
 }
 
-std::string Gzip(const std::string& in, int level = 9) {
+inline std::string Gzip(const std::string& in, int level = 9) {
   z_stream zs{};
   deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
   std::string out(deflateBound(&zs, in.size()) + 64, '\0');
@@ -60,6 +60,28 @@ std::string Gzip(const std::string& in, int level = 9) {
   out.resize(zs.total_out);
   deflateEnd(&zs);
   return out;
+}
+
+const std::string kReplaySession = "7c1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1";
+
+// A POST /r body: a replay chunk of a few rrweb events (docs/wire-format.md); `salt` changes the
+// content, not the key (project, session, chunk index).
+inline std::string ReplayChunkBody(int index, int salt = 0, const std::string& key = "",
+                            const std::string& session = kReplaySession) {
+  // One base time per test process, so a body built twice is the same chunk (a retry).
+  static const int64_t base = std::stoll(NowMs()) - 30000;
+  const int64_t t0 = base + index * 1000;
+  const std::string t = std::to_string(t0);
+  std::string b = "{";
+  if (!key.empty()) b += R"("k":")" + key + R"(",)";
+  b += R"("session_id":")" + session + R"(","chunk_index":)" + std::to_string(index) + R"(,"from_ms":)" + t +
+       R"(,"to_ms":)" + std::to_string(t0 + 500) + R"(,"events":[)";
+  b += R"({"type":4,"data":{"href":"https://example.com/a","width":1440,"height":900},"timestamp":)" + t + "},";
+  b += R"({"type":2,"data":{"node":{"type":0,"id":1,"childNodes":[]},"initialOffset":{"left":0,"top":)" +
+       std::to_string(salt) + R"(}},"timestamp":)" + t + "},";
+  b += R"({"type":3,"data":{"source":1,"positions":[{"x":1,"y":2,"id":1,"timeOffset":0}]},"timestamp":)" +
+       std::to_string(t0 + 500) + "}]}";
+  return b;
 }
 
 constexpr const char* kBrowserUa =

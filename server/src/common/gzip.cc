@@ -40,4 +40,22 @@ Status GunzipBounded(std::string_view in, size_t limit, size_t max_ratio, std::s
   return Status::Ok();
 }
 
+Status GzipCompress(std::string_view in, int level, std::string* out) {
+  z_stream zs{};
+  // windowBits 15 + 16: a gzip header and trailer; memLevel 8 is zlib's default.
+  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return Status::Internal("zlib deflate init failed");
+  }
+  out->assign(deflateBound(&zs, static_cast<uLong>(in.size())), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out->data());
+  zs.avail_out = static_cast<uInt>(out->size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out->resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) return Status::Internal("zlib deflate did not finish");
+  return Status::Ok();
+}
+
 }  // namespace tapistry

@@ -26,6 +26,11 @@ ChannelRates RatesFor(IngestChannel ch, const IngestLimits& l, const ProjectSett
     }
     case IngestChannel::kSnapshot: return {"snapshot", 20, 20, 1, 5};
     case IngestChannel::kSnapshotQuery: return {"snapshot_query", 0, 0, 5, 30};
+    // Replay chunks (spec §18): 500/s per project; per IP a few tabs' worth. The per-session
+    // rate and caps need the session id from the body: replay/replay_service.cc.
+    case IngestChannel::kReplay:
+      return {"replay", limits::kReplayProjectChunksPerSecond, limits::kReplayProjectChunksPerSecond,
+              limits::kReplayIpChunksPerSecond, 2.0 * limits::kReplayIpChunksPerSecond};
   }
   return {"events", l.project_rps, l.project_rps, l.ip_rps, l.ip_rps};
 }

@@ -1,5 +1,5 @@
 // Admission: the one gate in front of every public ingestion endpoint (POST /i, POST and GET /s,
-// and the coming POST /r). In the order of cost, and before any body is inflated or parsed:
+// POST /r). In the order of cost, and before any body is inflated or parsed:
 // the project key (header X-Project-Key, ?k=, or a leading "k" in an uncompressed JSON body) →
 // project (401 unknown / missing key, 503 when the meta store cannot say), the Origin against the
 // project's allowlist (403), the client IP's rate (429) and only then the project's rate (429), so
@@ -35,6 +35,7 @@ enum class IngestChannel {
   kEvents,         // POST /i
   kSnapshot,       // POST /s
   kSnapshotQuery,  // GET /s
+  kReplay,         // POST /r
 };
 
 class Admission {

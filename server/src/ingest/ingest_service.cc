@@ -6,6 +6,7 @@
 #include "common/json_writer.h"
 #include "ingest/event_parser.h"
 #include "pipeline/pipeline.h"
+#include "tapistry/limits.h"
 
 namespace tapistry {
 namespace {
@@ -15,8 +16,25 @@ EventParser& ThreadParser() {
   return parser;
 }
 
+// The project's replay settings, for the SDK's recorder (docs/replay.md "Settings"): sent with
+// every accepted batch, so a change reaches the next page load without a new snippet.
+void WriteReplaySettings(const ProjectSettings& ps, JsonWriter* w) {
+  auto list = [w](const char* key, const std::vector<std::string>& v) {
+    w->Key(key).BeginArray();
+    for (const std::string& s : v) w->String(s);
+    w->EndArray();
+  };
+  w->Key("replay").BeginObject()
+      .Key("rate").Double(std::clamp(ps.replay_sample_rate, 0.0, 1.0))
+      .Key("kb").Int(ps.replay_session_kb > 0 ? ps.replay_session_kb : limits::kDefaultReplaySessionKb);
+  list("allow", ps.replay_allow_selectors);
+  list("mask", ps.replay_mask_selectors);
+  list("ignore", ps.replay_ignore_selectors);
+  w->EndObject();
+}
+
 std::string BuildResponse(size_t stored, size_t duplicates, const std::vector<EventError>& errors,
-                          int64_t now_ms) {
+                          int64_t now_ms, const ProjectSettings* replay = nullptr) {
   JsonWriter w;
   w.BeginObject()
       .Key("accepted").Uint(stored + duplicates)
@@ -28,7 +46,9 @@ std::string BuildResponse(size_t stored, size_t duplicates, const std::vector<Ev
     if (!e.id.empty()) w.Key("id").String(e.id);
     w.Key("field").String(e.field).Key("reason").String(e.reason).EndObject();
   }
-  w.EndArray().Key("server_time").Int(now_ms).EndObject();
+  w.EndArray().Key("server_time").Int(now_ms);
+  if (replay != nullptr) WriteReplaySettings(*replay, &w);
+  w.EndObject();
   return w.Take();
 }
 
@@ -152,7 +172,7 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
     events_duplicate_->Inc(res.duplicates);
     Reply r;
     r.status = errors->empty() ? 200 : 206;
-    r.body = BuildResponse(res.stored, res.duplicates, *errors, t);
+    r.body = BuildResponse(res.stored, res.duplicates, *errors, t, &project->settings);
     done(std::move(r));
   });
 }

@@ -15,6 +15,7 @@
 #include "ops/logging.h"
 #include "store/embedded/embedded_event_store.h"
 #include "tapistry/event_store.h"
+#include "tapistry/limits.h"
 #include "tapistry/meta_store.h"
 
 namespace tapistry {
@@ -168,6 +169,30 @@ int ProjectCmd(const ParsedArgs& args) {
       if (Status fs = int_flag(name, field); !fs.ok()) return Fail(fs);
     }
     if (auto it = args.flags.find("store-raw-ua"); it != args.flags.end()) st.store_raw_ua = it->second.back() == "true";
+    if (Status rs = int_flag("replay-session-kb", &st.replay_session_kb); !rs.ok()) return Fail(rs);
+    if (auto it = args.flags.find("replay-sample-rate"); it != args.flags.end()) {
+      char* end = nullptr;
+      const double v = std::strtod(it->second.back().c_str(), &end);
+      if (end == nullptr || *end != '\0' || !(v >= 0 && v <= 1)) {
+        return Fail(Status::InvalidArgument("--replay-sample-rate must be a number 0..1 (0.3 = 30% of sessions)"));
+      }
+      st.replay_sample_rate = v;
+    }
+    // Repeatable (a selector may hold commas); "-" alone clears the list.
+    for (auto [name, list] : {std::pair<const char*, std::vector<std::string>*>{"replay-allow", &st.replay_allow_selectors},
+                              {"replay-mask", &st.replay_mask_selectors},
+                              {"replay-ignore", &st.replay_ignore_selectors}}) {
+      auto it = args.flags.find(name);
+      if (it == args.flags.end()) continue;
+      list->clear();
+      for (const std::string& sel : it->second) {
+        if (sel == "-") continue;
+        if (sel.empty() || sel.size() > limits::kMaxReplaySelectorBytes || list->size() >= limits::kMaxReplaySelectors) {
+          return Fail(Status::InvalidArgument(std::string("--") + name + ": at most 50 selectors of 1..256 bytes"));
+        }
+        list->push_back(sel);
+      }
+    }
     if (auto it = args.flags.find("query-allowlist"); it != args.flags.end()) {
       st.query_allowlist.clear();
       std::string list = it->second.back();
@@ -191,9 +216,18 @@ int ProjectCmd(const ParsedArgs& args) {
     w.BeginObject().Key("project_id").String(q->id).Key("retention_days").Int(q->settings.retention_days)
         .Key("store_raw_ua").Bool(q->settings.store_raw_ua)
         .Key("rate_project_rps").Int(q->settings.rate_project_rps).Key("rate_ip_rps").Int(q->settings.rate_ip_rps)
-        .Key("rate_session_eps").Int(q->settings.rate_session_eps).Key("query_allowlist").BeginArray();
-    for (const auto& k : q->settings.query_allowlist) w.String(k);
-    w.EndArray().Key("allowed_origins").BeginArray();
+        .Key("rate_session_eps").Int(q->settings.rate_session_eps)
+        .Key("replay_sample_rate").Double(q->settings.replay_sample_rate)
+        .Key("replay_session_kb").Int(q->settings.replay_session_kb);
+    for (auto [name, list] : {std::pair<const char*, const std::vector<std::string>*>{"replay_allow", &q->settings.replay_allow_selectors},
+                              {"replay_mask", &q->settings.replay_mask_selectors},
+                              {"replay_ignore", &q->settings.replay_ignore_selectors},
+                              {"query_allowlist", &q->settings.query_allowlist}}) {
+      w.Key(name).BeginArray();
+      for (const auto& k : *list) w.String(k);
+      w.EndArray();
+    }
+    w.Key("allowed_origins").BeginArray();
     for (const auto& o : q->allowed_origins) w.String(o);
     w.EndArray().EndObject();
     std::cout << w.str() << std::endl;

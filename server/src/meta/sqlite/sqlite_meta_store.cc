@@ -38,7 +38,37 @@ CREATE TABLE IF NOT EXISTS funnels (
   updated_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS funnels_by_project ON funnels(project_id, created_ms, id);
+CREATE TABLE IF NOT EXISTS replay_chunks (
+  project_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  chunk_index INTEGER NOT NULL,
+  first_ts INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  truncated INTEGER NOT NULL,
+  received_ms INTEGER NOT NULL,
+  PRIMARY KEY (project_id, session_id, chunk_index)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS replay_sessions (
+  project_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  first_ts INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL,
+  chunks INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  truncated INTEGER NOT NULL,
+  first_received_ms INTEGER NOT NULL,
+  last_received_ms INTEGER NOT NULL,
+  PRIMARY KEY (project_id, session_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS replay_sessions_newest ON replay_sessions(project_id, first_ts DESC, session_id);
 )sql";
+
+// The columns SessionRow reads, in its order.
+constexpr const char* kSessionColumns =
+    "session_id,first_ts,last_ts,chunks,bytes,events,truncated,first_received_ms,last_received_ms";
 
 std::string StringsToJson(const std::vector<std::string>& v) {
   JsonWriter w;
@@ -58,6 +88,10 @@ std::string SettingsToJson(const ProjectSettings& s) {
       .Key("rate_project_rps").Int(s.rate_project_rps)
       .Key("rate_ip_rps").Int(s.rate_ip_rps)
       .Key("rate_session_eps").Int(s.rate_session_eps)
+      .Key("replay_session_kb").Int(s.replay_session_kb)
+      .Key("replay_allow_selectors").Raw(StringsToJson(s.replay_allow_selectors))
+      .Key("replay_mask_selectors").Raw(StringsToJson(s.replay_mask_selectors))
+      .Key("replay_ignore_selectors").Raw(StringsToJson(s.replay_ignore_selectors))
       .EndObject();
   return w.Take();
 }
@@ -75,10 +109,17 @@ ProjectSettings SettingsFromJson(const std::string& json) {
     else if (f.key == "rate_project_rps" && f.value.is_int64()) s.rate_project_rps = static_cast<int>(int64_t(f.value));
     else if (f.key == "rate_ip_rps" && f.value.is_int64()) s.rate_ip_rps = static_cast<int>(int64_t(f.value));
     else if (f.key == "rate_session_eps" && f.value.is_int64()) s.rate_session_eps = static_cast<int>(int64_t(f.value));
-    else if (f.key == "query_allowlist" && f.value.is_array()) {
-      s.query_allowlist.clear();
+    else if (f.key == "replay_session_kb" && f.value.is_int64()) s.replay_session_kb = static_cast<int>(int64_t(f.value));
+    else if (f.value.is_array()) {
+      std::vector<std::string>* list = f.key == "query_allowlist"          ? &s.query_allowlist
+                                       : f.key == "replay_allow_selectors"  ? &s.replay_allow_selectors
+                                       : f.key == "replay_mask_selectors"   ? &s.replay_mask_selectors
+                                       : f.key == "replay_ignore_selectors" ? &s.replay_ignore_selectors
+                                                                            : nullptr;
+      if (list == nullptr) continue;
+      list->clear();
       for (auto v : f.value.get_array()) {
-        if (v.is_string()) s.query_allowlist.emplace_back(std::string_view(v));
+        if (v.is_string()) list->emplace_back(std::string_view(v));
       }
     }
   }
@@ -300,6 +341,78 @@ class SqliteMetaStore final : public MetaStore {
     return Status::Ok();
   }
 
+  Status AddReplayChunk(const std::string& project_id, const ReplayChunkInfo& c) override {
+    std::lock_guard lock(mu_);
+    TAP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status s = AddChunkLocked(project_id, c);
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK");
+      return s;
+    }
+    return Exec("COMMIT");
+  }
+
+  Status MarkReplayTruncated(const std::string& project_id, const std::string& session_id) override {
+    std::lock_guard lock(mu_);
+    TAP_RETURN_IF_ERROR(ProjectExistsLocked(project_id));
+    Stmt s(db_,
+           "INSERT INTO replay_sessions(project_id,session_id,first_ts,last_ts,chunks,bytes,events,truncated,"
+           "first_received_ms,last_received_ms) VALUES(?,?,0,0,0,0,0,1,0,0) "
+           "ON CONFLICT(project_id,session_id) DO UPDATE SET truncated=1");
+    s.Bind(1, project_id).Bind(2, session_id);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return Status::Ok();
+  }
+
+  Result<std::optional<ReplaySession>> GetReplaySession(const std::string& project_id,
+                                                        const std::string& session_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, (std::string("SELECT ") + kSessionColumns + " FROM replay_sessions WHERE project_id=? AND session_id=?").c_str());
+    s.Bind(1, project_id).Bind(2, session_id);
+    const int rc = s.Step();
+    if (rc == SQLITE_DONE) return std::optional<ReplaySession>();
+    if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
+    return std::optional<ReplaySession>(SessionRow(s));
+  }
+
+  Result<std::vector<ReplaySession>> ListReplaySessions(const std::string& project_id,
+                                                        const ReplayListOptions& opts) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, (std::string("SELECT ") + kSessionColumns +
+                 " FROM replay_sessions WHERE project_id=? AND first_ts>=? AND first_ts<=? "
+                 "ORDER BY first_ts DESC, session_id LIMIT ?").c_str());
+    s.Bind(1, project_id).Bind(2, opts.from_ms).Bind(3, opts.to_ms).Bind(4, static_cast<int64_t>(opts.limit));
+    std::vector<ReplaySession> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(SessionRow(s));
+    if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return out;
+  }
+
+  Result<std::vector<ReplayChunkInfo>> ListReplayChunks(const std::string& project_id,
+                                                        const std::string& session_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT session_id,chunk_index,first_ts,last_ts,bytes,events,truncated,received_ms FROM replay_chunks "
+                "WHERE project_id=? AND session_id=? ORDER BY chunk_index");
+    s.Bind(1, project_id).Bind(2, session_id);
+    std::vector<ReplayChunkInfo> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      ReplayChunkInfo c;
+      c.session_id = s.Text(0);
+      c.chunk_index = s.Int(1);
+      c.first_ts = s.Int(2);
+      c.last_ts = s.Int(3);
+      c.bytes = s.Int(4);
+      c.events = s.Int(5);
+      c.truncated = s.Int(6) != 0;
+      c.received_ms = s.Int(7);
+      out.push_back(std::move(c));
+    }
+    if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return out;
+  }
+
   Result<std::optional<std::string>> GetValue(const std::string& key) override {
     std::lock_guard lock(mu_);
     Stmt s(db_, "SELECT value FROM kv WHERE key=?");
@@ -359,6 +472,57 @@ class SqliteMetaStore final : public MetaStore {
     if (rc == SQLITE_DONE) return Status::NotFound("no funnel " + funnel_id + " in project " + project_id);
     if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
     return FunnelRow(s);
+  }
+
+  static ReplaySession SessionRow(Stmt& s) {
+    ReplaySession r;
+    r.session_id = s.Text(0);
+    r.first_ts = s.Int(1);
+    r.last_ts = s.Int(2);
+    r.chunks = s.Int(3);
+    r.bytes = s.Int(4);
+    r.events = s.Int(5);
+    r.truncated = s.Int(6) != 0;
+    r.first_received_ms = s.Int(7);
+    r.last_received_ms = s.Int(8);
+    return r;
+  }
+
+  Status ProjectExistsLocked(const std::string& project_id) {
+    Stmt s(db_, "SELECT 1 FROM projects WHERE id=?");
+    s.Bind(1, project_id);
+    const int rc = s.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound("no project " + project_id);
+    if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
+    return Status::Ok();
+  }
+
+  // In a transaction: the chunk row decides whether this chunk is new, and only a new one is
+  // added to its session's sums (a session row made by MarkReplayTruncated has no chunks yet:
+  // its times come from the first chunk).
+  Status AddChunkLocked(const std::string& project_id, const ReplayChunkInfo& c) {
+    TAP_RETURN_IF_ERROR(ProjectExistsLocked(project_id));
+    Stmt ins(db_, "INSERT OR IGNORE INTO replay_chunks(project_id,session_id,chunk_index,first_ts,last_ts,bytes,events,"
+                  "truncated,received_ms) VALUES(?,?,?,?,?,?,?,?,?)");
+    ins.Bind(1, project_id).Bind(2, c.session_id).Bind(3, c.chunk_index).Bind(4, c.first_ts).Bind(5, c.last_ts)
+        .Bind(6, c.bytes).Bind(7, c.events).Bind(8, int64_t{c.truncated}).Bind(9, c.received_ms);
+    if (ins.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    if (sqlite3_changes(db_) == 0) return Status::Ok();
+    Stmt up(db_,
+            "INSERT INTO replay_sessions(project_id,session_id,first_ts,last_ts,chunks,bytes,events,truncated,"
+            "first_received_ms,last_received_ms) VALUES(?1,?2,?3,?4,1,?5,?6,?7,?8,?8) "
+            "ON CONFLICT(project_id,session_id) DO UPDATE SET "
+            "first_ts=CASE WHEN chunks=0 THEN excluded.first_ts ELSE min(first_ts,excluded.first_ts) END,"
+            "last_ts=CASE WHEN chunks=0 THEN excluded.last_ts ELSE max(last_ts,excluded.last_ts) END,"
+            "first_received_ms=CASE WHEN chunks=0 THEN excluded.first_received_ms "
+            "ELSE min(first_received_ms,excluded.first_received_ms) END,"
+            "last_received_ms=max(last_received_ms,excluded.last_received_ms),"
+            "chunks=chunks+1,bytes=bytes+excluded.bytes,events=events+excluded.events,"
+            "truncated=max(truncated,excluded.truncated)");
+    up.Bind(1, project_id).Bind(2, c.session_id).Bind(3, c.first_ts).Bind(4, c.last_ts).Bind(5, c.bytes)
+        .Bind(6, c.events).Bind(7, int64_t{c.truncated}).Bind(8, c.received_ms);
+    if (up.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return Status::Ok();
   }
 
   Result<Project> FindOne(const char* sql, const std::string& arg) {
