@@ -24,12 +24,28 @@
 namespace tapistry::conformance {
 namespace {
 
-// Takes every event, knows nothing.
-class EmptyEventStore final : public EventStore {
+// Every call but Append and the queries, answered as by a store that persists and reports
+// nothing: the wrong stores deriving from it are caught by their queries, never by these.
+class QueriesOnly : public EventStore {
  public:
-  Status Append(std::span<const Event>, uint64_t) override { return Status::Ok(); }
   Status Flush() override { return Status::Ok(); }
   uint64_t PersistedSeq() const override { return 0; }
+  Status ScanEventIds(int64_t, const std::function<void(const Uuid&, int64_t)>&) override {
+    return Status::Ok();
+  }
+  Result<uint64_t> DeleteSubject(const std::string&, const std::optional<Uuid>&,
+                                 const std::optional<std::string>&) override {
+    return uint64_t{0};
+  }
+  Result<uint64_t> ApplyRetention(const std::string&, int32_t, int) override { return uint64_t{0}; }
+  std::vector<StoreGauge> Gauges() const override { return {}; }
+  Status Close() override { return Status::Ok(); }
+};
+
+// Takes every event, knows nothing.
+class EmptyEventStore final : public QueriesOnly {
+ public:
+  Status Append(std::span<const Event>, uint64_t) override { return Status::Ok(); }
   Result<OverviewResult> Overview(const OverviewQuery&) override { return OverviewResult(); }
   Result<HeatmapResult> Heatmap(const HeatmapQuery&) override { return HeatmapResult(); }
   Result<ScrollMapResult> ScrollMap(const EventFilter&) override { return ScrollMapResult(); }
@@ -57,16 +73,6 @@ class EmptyEventStore final : public EventStore {
                                         size_t) override {
     return std::vector<Event>();
   }
-  Status ScanEventIds(int64_t, const std::function<void(const Uuid&, int64_t)>&) override {
-    return Status::Ok();
-  }
-  Result<uint64_t> DeleteSubject(const std::string&, const std::optional<Uuid>&,
-                                 const std::optional<std::string>&) override {
-    return uint64_t{0};
-  }
-  Result<uint64_t> ApplyRetention(const std::string&, int32_t, int) override { return uint64_t{0}; }
-  std::vector<StoreGauge> Gauges() const override { return {}; }
-  Status Close() override { return Status::Ok(); }
 };
 
 // A correct store's write side and operator's calls (the reference's): the wrong stores below
@@ -145,7 +151,7 @@ class SabotagedStore final : public OverReference {
 
 // The old contract's failure mode: ListEvents silently drops the deepest scrolls (a plausible
 // decoding bug), and every analytics answer is computed from what ListEvents returns.
-class ListEventsDerivedStore final : public EventStore {
+class ListEventsDerivedStore final : public QueriesOnly {
  public:
   explicit ListEventsDerivedStore(std::vector<Event> events) : rows_(std::move(events)) {}
 
@@ -202,18 +208,6 @@ class ListEventsDerivedStore final : public EventStore {
     return FromOwnRows(p).LiveVisitors(p, since, bots);
   }
   Status Append(std::span<const Event> e, uint64_t s) override { return rows_.Append(e, s); }
-  Status Flush() override { return Status::Ok(); }
-  uint64_t PersistedSeq() const override { return 0; }
-  Status ScanEventIds(int64_t, const std::function<void(const Uuid&, int64_t)>&) override {
-    return Status::Ok();
-  }
-  Result<uint64_t> DeleteSubject(const std::string&, const std::optional<Uuid>&,
-                                 const std::optional<std::string>&) override {
-    return uint64_t{0};
-  }
-  Result<uint64_t> ApplyRetention(const std::string&, int32_t, int) override { return uint64_t{0}; }
-  std::vector<StoreGauge> Gauges() const override { return {}; }
-  Status Close() override { return Status::Ok(); }
 
  private:
   reference::ReferenceEventStore rows_;
