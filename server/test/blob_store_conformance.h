@@ -50,7 +50,9 @@ std::string Text(const Result<T>& r) {
 }
 inline StatusCode Code(const Status& s) { return s.code(); }
 template <typename T>
-StatusCode Code(const Result<T>& r) { return r.status().code(); }
+StatusCode Code(const Result<T>& r) {
+  return r.status().code();
+}
 
 inline std::string List(BlobStore& b, const std::string& prefix) { return Text(b.List(prefix)); }
 
@@ -130,10 +132,10 @@ inline void RangedReadsAtTheEdges(const BlobStoreOpener& open) {
   EXPECT_EQ(Text(b->GetRange("r", 0, 10)), "0123456789");
   EXPECT_EQ(Text(b->GetRange("r", 3, 4)), "3456");
   EXPECT_EQ(Text(b->GetRange("r", 9, 1)), "9");
-  EXPECT_EQ(Text(b->GetRange("r", 7, 100)), "789");                // length past the end
-  EXPECT_EQ(Text(b->GetRange("r", 2, UINT64_MAX)), "23456789");    // offset + length overflows
-  EXPECT_EQ(Text(b->GetRange("r", 10, 5)), "");                    // offset at the end
-  EXPECT_EQ(Text(b->GetRange("r", 4, 0)), "");                     // zero length
+  EXPECT_EQ(Text(b->GetRange("r", 7, 100)), "789");              // length past the end
+  EXPECT_EQ(Text(b->GetRange("r", 2, UINT64_MAX)), "23456789");  // offset + length overflows
+  EXPECT_EQ(Text(b->GetRange("r", 10, 5)), "");                  // offset at the end
+  EXPECT_EQ(Text(b->GetRange("r", 4, 0)), "");                   // zero length
   EXPECT_EQ(Code(b->GetRange("r", 11, 0)), StatusCode::kInvalidArgument);  // past the end
   EXPECT_EQ(Code(b->GetRange("r", UINT64_MAX, 1)), StatusCode::kInvalidArgument);
   EXPECT_EQ(Text(b->GetRange("empty", 0, 10)), "");
@@ -235,17 +237,33 @@ inline void OddKeysRejectedOrRoundTripped(const BlobStoreOpener& open) {
   }
   longest += std::string(kMaxBlobKeyBytes - longest.size(), 'e');
   const std::vector<std::string> good = {
-      "x", "a-b_c.D/e.F-1_", "...", ".hidden/x", "UPPER/lower", "0/1/2/3/4/5/6/7/8/9", longest,
-      std::string(kMaxBlobKeySegment, 's')};
+      "x",           "a-b_c.D/e.F-1_",      "...",   ".hidden/x",
+      "UPPER/lower", "0/1/2/3/4/5/6/7/8/9", longest, std::string(kMaxBlobKeySegment, 's')};
   for (const std::string& key : good) {
     SCOPED_TRACE(key.substr(0, 40));
     ASSERT_EQ(Code(b->Put(key, "v:" + key)), StatusCode::kOk);
     EXPECT_EQ(Text(b->Get(key)), "v:" + key);
     EXPECT_EQ(List(*b, key), key + ",");
   }
-  const std::vector<std::string> bad = {
-      "", "/a", "a/", "a//b", "..", ".", "a/../b", "a/./b", "a b", "a\\b", std::string("a\0b", 3),
-      "\xc3\xbc", "a%2Fb", "a?b", "a*b", "~", "a:b", longest + "e", std::string(kMaxBlobKeySegment + 1, 's')};
+  const std::vector<std::string> bad = {"",
+                                        "/a",
+                                        "a/",
+                                        "a//b",
+                                        "..",
+                                        ".",
+                                        "a/../b",
+                                        "a/./b",
+                                        "a b",
+                                        "a\\b",
+                                        std::string("a\0b", 3),
+                                        "\xc3\xbc",
+                                        "a%2Fb",
+                                        "a?b",
+                                        "a*b",
+                                        "~",
+                                        "a:b",
+                                        longest + "e",
+                                        std::string(kMaxBlobKeySegment + 1, 's')};
   for (const std::string& key : bad) {
     SCOPED_TRACE(key.substr(0, 40));
     EXPECT_EQ(Code(b->Put(key, "x")), StatusCode::kInvalidArgument);
@@ -287,8 +305,8 @@ inline void ConcurrentWritersOfDistinctKeys(const BlobStoreOpener& open) {
   std::atomic<int> failed{0};
   RunTogether(kThreads, [&](int t) {
     for (int i = 0; i < kEach; ++i) {
-      const std::string key = "c/" + std::to_string(i % 5) + "/" + std::to_string(i) + "/" +
-                              std::to_string(t);
+      const std::string key =
+          "c/" + std::to_string(i % 5) + "/" + std::to_string(i) + "/" + std::to_string(t);
       Status s = (i % 2) ? b->Put(key, key) : b->PutIfAbsent(key, key);
       if (!s.ok()) failed.fetch_add(1);
     }

@@ -73,14 +73,16 @@ TEST(BlobStoreHonestyTest, EachMistakeIsCaughtByTheCheckWrittenForIt) {
     EXPECT_GT(RunOnMem(Named(check), bug).failures, 0) << check << " misses its bug";
   }
   // A race bug is invisible to one thread: only the race check can see it.
-  EXPECT_EQ(RunOnMem(Named("PutIfAbsentNeverReplaces"), MemBlobBug::kPutIfAbsentCheckThenAct)
-                .failures,
-            0);
+  EXPECT_EQ(
+      RunOnMem(Named("PutIfAbsentNeverReplaces"), MemBlobBug::kPutIfAbsentCheckThenAct).failures,
+      0);
 }
 
 TEST(BlobStoreHonestyTest, AStoreThatForgetsOnReopenFailsPersistence) {
   // Each open gets new, empty storage: fine until the process restarts.
-  auto forgetful = [] { return std::make_unique<MemBlobStore>(std::make_shared<MemBlobStorage>()); };
+  auto forgetful = [] {
+    return std::make_unique<MemBlobStore>(std::make_shared<MemBlobStorage>());
+  };
   EXPECT_GT(RunIntercepted([&] { Named("PersistsAcrossReopen").run(forgetful); }).failures, 0);
   EXPECT_EQ(RunIntercepted([&] { Named("PutGetListDelete").run(forgetful); }).failures, 0);
 }

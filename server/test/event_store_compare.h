@@ -107,9 +107,9 @@ inline std::string FilterName(const EventFilter& f) {
 // Every query of event_store.h under `f`, and under `f` with include_bots the other way (so
 // every query is compared with bots and without), on `got` and on `want`; one entry per
 // disagreement, each starting with the query's name (overview, heatmap, scrollmap,
-// element_heatmap, layouts, elements, breakdown, paths, funnel, funnel_members, list_events). The overview is asked for its daily and its hourly series
-// (over more than kMaxHourlyDays days both must refuse the hourly one). Heatmaps need a path:
-// f.path, else `heatmap_path`.
+// element_heatmap, layouts, elements, breakdown, paths, funnel, funnel_members, list_events). The
+// overview is asked for its daily and its hourly series (over more than kMaxHourlyDays days both
+// must refuse the hourly one). Heatmaps need a path: f.path, else `heatmap_path`.
 inline std::vector<std::string> Mismatches(EventStore& got, EventStore& want,
                                            const EventFilter& filter,
                                            const std::string& heatmap_path = "/docs") {
@@ -178,8 +178,8 @@ inline std::vector<std::string> Mismatches(EventStore& got, EventStore& want,
         b.path = heatmap_path;
         q.steps = {a, b};
         if (unit == FunnelUnit::kSession) q.breakdown = Dimension::kDevice;
-        const std::string name = std::string(" mode=") + FunnelModeName(mode) +
-                                 " unit=" + FunnelUnitName(unit) + bots;
+        const std::string name =
+            std::string(" mode=") + FunnelModeName(mode) + " unit=" + FunnelUnitName(unit) + bots;
         add(Differs("funnel" + name, got.Funnel(q), want.Funnel(q)));
         for (size_t furthest : {size_t{1}, size_t{2}}) {
           const FunnelMembersQuery m{q, furthest, 3};
@@ -208,9 +208,9 @@ inline std::vector<std::string> LiveVisitorMismatches(EventStore& got, EventStor
   std::vector<std::string> out;
   for (bool bots : {false, true}) {
     for (int64_t t : since) {
-      std::string d = Differs("live_visitors since=" + std::to_string(t) +
-                                  (bots ? " bots=include" : ""),
-                              got.LiveVisitors(project, t, bots), want.LiveVisitors(project, t, bots));
+      std::string d =
+          Differs("live_visitors since=" + std::to_string(t) + (bots ? " bots=include" : ""),
+                  got.LiveVisitors(project, t, bots), want.LiveVisitors(project, t, bots));
       if (!d.empty()) out.push_back(std::move(d));
     }
   }

@@ -40,15 +40,17 @@
 #include "reference_event_store.h"
 #include "result_json.h"
 #include "tapistry/clock.h"
-#include "test_events.h"
 #include "tapistry/event_store.h"
 #include "tapistry/funnel.h"
+#include "test_events.h"
 
 namespace tapistry::conformance {
 
 // (pageviews, sessions, visitors): what the hand-computed cases check; the bounce and duration
 // fields have their own case and the randomized comparisons with the reference.
-inline std::array<uint64_t, 3> Counts(const OverviewTotals& t) { return {t.pageviews, t.sessions, t.visitors}; }
+inline std::array<uint64_t, 3> Counts(const OverviewTotals& t) {
+  return {t.pageviews, t.sessions, t.visitors};
+}
 
 template <typename Factory>
 class EventStoreConformanceTest : public ::testing::Test {
@@ -153,8 +155,10 @@ TYPED_TEST_P(EventStoreConformanceTest, BounceAndDurationPerSessionAcrossMidnigh
   // on day 1 a single one (bounced that day), and over the range 3 page views lasting 130 s.
   // Session 3: only a click (no page view: neither with page views nor bounced; 0 s).
   const int64_t late = kT0 + kDayMs - 60000;
-  this->Append({Ev("p", kT0 + 1000, 1, 1, EventType::kPageView), Ev("p", kT0 + 31000, 1, 1, EventType::kClick),
-                Ev("p", late, 2, 2, EventType::kPageView), Ev("p", late + 10000, 2, 2, EventType::kPageView),
+  this->Append({Ev("p", kT0 + 1000, 1, 1, EventType::kPageView),
+                Ev("p", kT0 + 31000, 1, 1, EventType::kClick),
+                Ev("p", late, 2, 2, EventType::kPageView),
+                Ev("p", late + 10000, 2, 2, EventType::kPageView),
                 Ev("p", kT0 + 5000, 3, 3, EventType::kClick)});
   ASSERT_TRUE(this->store_->Flush().ok());
   this->Append({Ev("p", late + 130000, 2, 2, EventType::kPageView)});
@@ -178,9 +182,12 @@ TYPED_TEST_P(EventStoreConformanceTest, BounceAndDurationPerSessionAcrossMidnigh
 TYPED_TEST_P(EventStoreConformanceTest, TopPagesOrderTiesAndLimit) {
   std::vector<Event> ev;
   // /c: 3 views; /a and /b: 2 views each (tie -> path ascending); /d: 1 view.
-  for (int i = 0; i < 3; ++i) ev.push_back(Ev("p", kT0 + i * 1000, 10 + i, 1, EventType::kPageView, "/c"));
-  for (int i = 0; i < 2; ++i) ev.push_back(Ev("p", kT0 + 5000 + i, 20, 2, EventType::kPageView, "/b"));
-  for (int i = 0; i < 2; ++i) ev.push_back(Ev("p", kT0 + 6000 + i, 21 + i, 3, EventType::kPageView, "/a"));
+  for (int i = 0; i < 3; ++i)
+    ev.push_back(Ev("p", kT0 + i * 1000, 10 + i, 1, EventType::kPageView, "/c"));
+  for (int i = 0; i < 2; ++i)
+    ev.push_back(Ev("p", kT0 + 5000 + i, 20, 2, EventType::kPageView, "/b"));
+  for (int i = 0; i < 2; ++i)
+    ev.push_back(Ev("p", kT0 + 6000 + i, 21 + i, 3, EventType::kPageView, "/a"));
   ev.push_back(Ev("p", kT0 + 9000, 30, 4, EventType::kPageView, "/d"));
   this->Append(ev);
   OverviewResult r = this->Overview(this->Range("p", kDay0, kDay0), 3);
@@ -235,7 +242,8 @@ TYPED_TEST_P(EventStoreConformanceTest, ProjectsAndDayBoundsAreIsolated) {
                 Ev("p", kT0 + kDayMs, 4, 4), Ev("q", kT0 + 10, 5, 5), Ev("pp", kT0 + 10, 6, 6)});
   EXPECT_EQ(Counts(this->Overview(this->Range("p", kDay0, kDay0)).totals), Counts({2, 2, 2}));
   EXPECT_EQ(Counts(this->Overview(this->Range("q", kDay0, kDay0)).totals), Counts({1, 1, 1}));
-  EXPECT_EQ(Counts(this->Overview(this->Range("p", kDay0 - 1, kDay0 + 1)).totals), Counts({4, 4, 4}));
+  EXPECT_EQ(Counts(this->Overview(this->Range("p", kDay0 - 1, kDay0 + 1)).totals),
+            Counts({4, 4, 4}));
   EXPECT_EQ(this->Overview(this->Range("nobody", kDay0 - 1, kDay0 + 1)).totals, OverviewTotals());
 }
 
@@ -374,7 +382,8 @@ TYPED_TEST_P(EventStoreConformanceTest, ListEventsOldestFirstWithTypeAndLimit) {
   EXPECT_EQ((*all)[1].name, "signup");
   EXPECT_EQ((*all)[3].depth_pct, 80);
 
-  auto clicks = this->store_->ListEvents(this->Range("p", kDay0, kDay0 + 1), EventType::kClick, 100);
+  auto clicks =
+      this->store_->ListEvents(this->Range("p", kDay0, kDay0 + 1), EventType::kClick, 100);
   ASSERT_TRUE(clicks.ok());
   ASSERT_EQ(clicks->size(), 1u);
   EXPECT_EQ((*clicks)[0].event_id, b.event_id);
@@ -394,8 +403,8 @@ TYPED_TEST_P(EventStoreConformanceTest, ListEventsOldestFirstWithTypeAndLimit) {
 TYPED_TEST_P(EventStoreConformanceTest, ScanEventIdsFromAnIngestTime) {
   // Keyed on when an event was accepted, not on its own ts: the last event is days old but was
   // ingested late, so it is inside the window.
-  std::vector<Event> ev = {Ev("p", kT0 + 1000, 1, 1), Ev("q", kT0 + 5000, 2, 2), Ev("p", kT0 + kDayMs * 2, 3, 3),
-                           Ev("p", kT0 - 3 * kDayMs, 4, 4)};
+  std::vector<Event> ev = {Ev("p", kT0 + 1000, 1, 1), Ev("q", kT0 + 5000, 2, 2),
+                           Ev("p", kT0 + kDayMs * 2, 3, 3), Ev("p", kT0 - 3 * kDayMs, 4, 4)};
   ev[0].ingest_ms = kT0 + 1000;
   ev[1].ingest_ms = kT0 + 5000;
   ev[2].ingest_ms = kT0 + kDayMs * 2 + 10;
@@ -404,7 +413,9 @@ TYPED_TEST_P(EventStoreConformanceTest, ScanEventIdsFromAnIngestTime) {
   ASSERT_TRUE(this->store_->Flush().ok());
   this->Append({ev[2]});
   std::map<Uuid, int64_t> seen;
-  ASSERT_TRUE(this->store_->ScanEventIds(kT0 + 5000, [&](const Uuid& id, int64_t at) { seen[id] = at; }).ok());
+  ASSERT_TRUE(
+      this->store_->ScanEventIds(kT0 + 5000, [&](const Uuid& id, int64_t at) { seen[id] = at; })
+          .ok());
   EXPECT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen[ev[1].event_id], ev[1].ingest_ms);
   EXPECT_EQ(seen[ev[2].event_id], ev[2].ingest_ms);
@@ -424,7 +435,8 @@ TYPED_TEST_P(EventStoreConformanceTest, DeleteSubjectRemovesEveryEventOfTheSubje
   EXPECT_EQ(*n, 3u);
   OverviewResult r = this->Overview(this->Range("p", kDay0, kDay0 + 1));
   EXPECT_EQ(Counts(r.totals), Counts({2, 2, 2}));
-  EXPECT_EQ(Counts(this->Overview(this->Range("q", kDay0, kDay0)).totals), Counts({1, 1, 1}));  // other project kept
+  EXPECT_EQ(Counts(this->Overview(this->Range("q", kDay0, kDay0)).totals),
+            Counts({1, 1, 1}));  // other project kept
   auto by_user = this->store_->DeleteSubject("p", std::nullopt, std::string("alice"));
   ASSERT_TRUE(by_user.ok());
   EXPECT_EQ(*by_user, 1u);
@@ -446,7 +458,8 @@ TYPED_TEST_P(EventStoreConformanceTest, DeleteSubjectRemovesEveryEventOfTheSubje
 }
 
 TYPED_TEST_P(EventStoreConformanceTest, RetentionDropsWholeOldDays) {
-  for (int d = 0; d < 5; ++d) this->Append({Ev("p", kT0 + d * kDayMs + 100, d, d), Ev("q", kT0 + d * kDayMs, 50 + d, 1)});
+  for (int d = 0; d < 5; ++d)
+    this->Append({Ev("p", kT0 + d * kDayMs + 100, d, d), Ev("q", kT0 + d * kDayMs, 50 + d, 1)});
   ASSERT_TRUE(this->store_->Flush().ok());
   this->Append({Ev("p", kT0 + 1 * kDayMs + 500, 99, 99)});  // unflushed, on a day that goes
   // today = day 4, keep 2 days before it: days 2, 3, 4 stay; p's rows of days 0 and 1 go (3).
@@ -487,7 +500,8 @@ TYPED_TEST_P(EventStoreConformanceTest, ConcurrentAppendsAndQueries) {
   for (int w = 0; w < kWriters; ++w) {
     for (int b = 0; b < kBatches; ++b) {
       for (int i = 0; i < kPerBatch; ++i) {
-        made[w].push_back(Ev("p", kT0 + (w * 1000 + b) * 1000 + i, w * 100 + b, w, EventType::kPageView, "/c"));
+        made[w].push_back(
+            Ev("p", kT0 + (w * 1000 + b) * 1000 + i, w * 100 + b, w, EventType::kPageView, "/c"));
       }
     }
   }
@@ -530,7 +544,9 @@ TYPED_TEST_P(EventStoreConformanceTest, AnalyticsQueriesMatchTheReference) {
     const int n = 1 + static_cast<int>(rng() % 7);
     for (int k = 0; k < n; ++k) {
       const uint64_t roll = rng() % 10;
-      EventType type = roll < 4 ? EventType::kPageView : roll < 8 ? EventType::kClick : EventType::kScroll;
+      EventType type = roll < 4   ? EventType::kPageView
+                       : roll < 8 ? EventType::kClick
+                                  : EventType::kScroll;
       Event e = Ev("p", t, static_cast<uint64_t>(s), visitor, type, paths[rng() % 4]);
       e.device_class = dev;
       e.country[0] = country[0];
@@ -553,7 +569,8 @@ TYPED_TEST_P(EventStoreConformanceTest, AnalyticsQueriesMatchTheReference) {
         e.selector = selectors[rng() % 4];
         e.flags = static_cast<uint8_t>(rng() % 4);
       }
-      if (type == EventType::kScroll) e.depth_pct = static_cast<uint8_t>(rng() % 105);  // some invalid
+      if (type == EventType::kScroll)
+        e.depth_pct = static_cast<uint8_t>(rng() % 105);  // some invalid
       // Viewport heights for the average fold, some missing (0); derived from t, so the random
       // sequence (and every other field) stays as it was.
       e.viewport_h = t % 7 == 0 ? 0 : static_cast<uint16_t>(560 + t % 500);
@@ -886,7 +903,8 @@ TYPED_TEST_P(EventStoreConformanceTest, BotsAreLeftOutUnlessIncluded) {
                 ev(kT0 + 3000, 2, 2, 90), ev(kT0 + 4000, 2, 2, 90, EventType::kClick),
                 ev(kT0 + 5000, 3, 3, kBotScoreThreshold)});
   ASSERT_TRUE(this->store_->Flush().ok());
-  this->Append({ev(kT0 + 6000, 4, 1, 10), ev(kT0 + 9000, 4, 1, 85), ev(kT0 + kDayMs + 1, 5, 2, 95)});
+  this->Append(
+      {ev(kT0 + 6000, 4, 1, 10), ev(kT0 + 9000, 4, 1, 85), ev(kT0 + kDayMs + 1, 5, 2, 95)});
   EventFilter humans = this->Range("p", kDay0, kDay0 + 1);
   EventFilter everyone = humans;
   everyone.include_bots = true;
@@ -910,7 +928,8 @@ TYPED_TEST_P(EventStoreConformanceTest, BotsAreLeftOutUnlessIncluded) {
     EXPECT_EQ(*this->store_->LiveVisitors("p", kT0, false), 1u);
     EXPECT_EQ(*this->store_->LiveVisitors("p", kT0, true), 3u);
     this->ExpectAllMatchReference(humans);  // and with bots: Mismatches asks both ways
-    EXPECT_TRUE(NoMismatches(LiveVisitorMismatches(*this->store_, this->ref_, "p", {kT0, kT0 + 5000})));
+    EXPECT_TRUE(
+        NoMismatches(LiveVisitorMismatches(*this->store_, this->ref_, "p", {kT0, kT0 + 5000})));
   };
   check("write buffer and segments");
   ASSERT_TRUE(this->store_->Flush().ok());
@@ -997,8 +1016,8 @@ TYPED_TEST_P(EventStoreConformanceTest, HourlySeriesCountsEachHourOnItsOwn) {
 TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic) {
   std::vector<Event> events = RandomTraffic(303, "f", 1500, 6);
   std::mt19937_64 rng(7);
-  const char* props[] = {"{}", R"({"plan":"pro"})", R"({"plan":"team","n":3})", R"({"n":3,"ok":true})",
-                         R"({"plan":1})"};
+  const char* props[] = {"{}", R"({"plan":"pro"})", R"({"plan":"team","n":3})",
+                         R"({"n":3,"ok":true})", R"({"plan":1})"};
   for (Event& e : events) {
     if (e.type == EventType::kCustom) e.props = props[rng() % 5];
   }
@@ -1047,7 +1066,7 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
     return s;
   };
   const int64_t windows[] = {0, 1000, 60000, 3600000, 86400000, 3 * 86400000LL};
-  const Dimension dims[] = {Dimension::kDevice, Dimension::kCountry, Dimension::kPage,
+  const Dimension dims[] = {Dimension::kDevice,   Dimension::kCountry,   Dimension::kPage,
                             Dimension::kReferrer, Dimension::kUtmSource, Dimension::kBrowser};
   int queries = 0, converting = 0, dropping = 0;
   uint64_t excluded = 0;
@@ -1096,23 +1115,21 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
   EXPECT_GE(converting, 30);
   EXPECT_GE(dropping, 40);
   EXPECT_GT(excluded, 0u);
-  std::printf("funnels: %d queries, %d convert, %d drop, %llu units excluded\n", queries, converting, dropping, static_cast<unsigned long long>(excluded));
+  std::printf("funnels: %d queries, %d convert, %d drop, %llu units excluded\n", queries,
+              converting, dropping, static_cast<unsigned long long>(excluded));
 }
 
-REGISTER_TYPED_TEST_SUITE_P(EventStoreConformanceTest, EmptyStoreHasEveryDayWithZeros,
-                            CountsPageviewsSessionsAndVisitors,
-                            SessionCrossingMidnightCountsOnceInTotals,
-                            BounceAndDurationPerSessionAcrossMidnight, TopPagesOrderTiesAndLimit,
-                            FiltersSelectEventsExactly, ProjectsAndDayBoundsAreIsolated,
-                            InvalidRangeIsAnError, RandomWorkloadMatchesReferenceAcrossFlushes,
-                            ListEventsOldestFirstWithTypeAndLimit, ScanEventIdsFromAnIngestTime,
-                            DeleteSubjectRemovesEveryEventOfTheSubject, RetentionDropsWholeOldDays,
-                            FlushAdvancesPersistedSeqAndDataSurvivesReopen,
-                            ConcurrentAppendsAndQueries, AnalyticsQueriesMatchTheReference,
-                            AnalyticsMatchTheReferenceUnderEveryFilter,
-                            ThousandsOfRandomEventsMatchTheReference, BotsAreLeftOutUnlessIncluded,
-                            HourlySeriesCountsEachHourOnItsOwn,
-                            ElementHeatmapEdgesMatchTheReference,
-                            FunnelsMatchTheReferenceOnRandomTraffic);
+REGISTER_TYPED_TEST_SUITE_P(
+    EventStoreConformanceTest, EmptyStoreHasEveryDayWithZeros, CountsPageviewsSessionsAndVisitors,
+    SessionCrossingMidnightCountsOnceInTotals, BounceAndDurationPerSessionAcrossMidnight,
+    TopPagesOrderTiesAndLimit, FiltersSelectEventsExactly, ProjectsAndDayBoundsAreIsolated,
+    InvalidRangeIsAnError, RandomWorkloadMatchesReferenceAcrossFlushes,
+    ListEventsOldestFirstWithTypeAndLimit, ScanEventIdsFromAnIngestTime,
+    DeleteSubjectRemovesEveryEventOfTheSubject, RetentionDropsWholeOldDays,
+    FlushAdvancesPersistedSeqAndDataSurvivesReopen, ConcurrentAppendsAndQueries,
+    AnalyticsQueriesMatchTheReference, AnalyticsMatchTheReferenceUnderEveryFilter,
+    ThousandsOfRandomEventsMatchTheReference, BotsAreLeftOutUnlessIncluded,
+    HourlySeriesCountsEachHourOnItsOwn, ElementHeatmapEdgesMatchTheReference,
+    FunnelsMatchTheReferenceOnRandomTraffic);
 
 }  // namespace tapistry::conformance

@@ -229,14 +229,18 @@ class BotBlindStore final : public OverReference {
   Result<HeatmapResult> Heatmap(const HeatmapQuery& q) override {
     return good_.Heatmap(HeatmapQuery{Blind(q.filter), q.kind});
   }
-  Result<ScrollMapResult> ScrollMap(const EventFilter& f) override { return good_.ScrollMap(Blind(f)); }
+  Result<ScrollMapResult> ScrollMap(const EventFilter& f) override {
+    return good_.ScrollMap(Blind(f));
+  }
   Result<ElementsResult> TopElements(const EventFilter& f, size_t limit) override {
     return good_.TopElements(Blind(f), limit);
   }
   Result<ElementHeatmapResult> ElementHeatmap(const HeatmapQuery& q, size_t limit) override {
     return good_.ElementHeatmap(HeatmapQuery{Blind(q.filter), q.kind}, limit);
   }
-  Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override { return good_.Layouts(Blind(f)); }
+  Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override {
+    return good_.Layouts(Blind(f));
+  }
   Result<FunnelResult> Funnel(const FunnelQuery& q) override {
     FunnelQuery b = q;
     b.include_bots = true;
@@ -268,10 +272,9 @@ std::string KindOf(const std::string& mismatch) {
   return mismatch.substr(0, mismatch.find_first_of(" :"));
 }
 
-const std::vector<std::string> kKinds = {"overview",  "heatmap",         "scrollmap",
-                                         "elements",  "element_heatmap", "layouts",
-                                         "breakdown", "paths",           "funnel",
-                                         "funnel_members", "list_events"};
+const std::vector<std::string> kKinds = {
+    "overview",  "heatmap", "scrollmap", "elements",       "element_heatmap", "layouts",
+    "breakdown", "paths",   "funnel",    "funnel_members", "list_events"};
 
 class HonestyTest : public ::testing::Test {
  protected:

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
-#include <fstream>
 #include <sstream>
 
 #include "common/json_writer.h"
@@ -176,23 +176,18 @@ struct Reader {
   bool Int(std::string_view k, int64_t* out) {
     element v;
     if (obj.at_key(k).get(v)) return false;
-    if (v.type() == element_type::INT64)
-      *out = int64_t(v);
-    else if (v.type() == element_type::UINT64)
-      *out = static_cast<int64_t>(uint64_t(v));
-    else
-      error = std::string(k) + " must be an integer";
+    if (v.type() == element_type::INT64) *out = int64_t(v);
+    else if (v.type() == element_type::UINT64) *out = static_cast<int64_t>(uint64_t(v));
+    else error = std::string(k) + " must be an integer";
     return error.empty();
   }
   bool Uint(std::string_view k, uint64_t* out) {
     element v;
     if (obj.at_key(k).get(v)) return false;
-    if (v.type() == element_type::UINT64)
-      *out = uint64_t(v);
+    if (v.type() == element_type::UINT64) *out = uint64_t(v);
     else if (v.type() == element_type::INT64 && int64_t(v) >= 0)
       *out = static_cast<uint64_t>(int64_t(v));
-    else
-      error = std::string(k) + " must be a non-negative integer";
+    else error = std::string(k) + " must be a non-negative integer";
     return error.empty();
   }
 };
@@ -533,14 +528,10 @@ Status ParseQuery(std::string_view json, Query* out) {
       break;
   }
   if (r.Str("kind", &s)) {
-    if (s == "all")
-      out->click_kind = ClickKind::kAll;
-    else if (s == "rage")
-      out->click_kind = ClickKind::kRage;
-    else if (s == "dead")
-      out->click_kind = ClickKind::kDead;
-    else
-      return Status::InvalidArgument("heatmap kind " + s);
+    if (s == "all") out->click_kind = ClickKind::kAll;
+    else if (s == "rage") out->click_kind = ClickKind::kRage;
+    else if (s == "dead") out->click_kind = ClickKind::kDead;
+    else return Status::InvalidArgument("heatmap kind " + s);
   }
   if (r.Str("dimension", &s) && !ParseDimension(s, &out->dimension)) {
     return Status::InvalidArgument("dimension " + s);
@@ -556,7 +547,8 @@ Status ParseQuery(std::string_view json, Query* out) {
   }
   if (out->kind == QueryKind::kFunnelMembers) {
     uint64_t furthest = 0;
-    if (!r.Uint("furthest", &furthest)) return Status::InvalidArgument("funnel_members needs \"furthest\"");
+    if (!r.Uint("furthest", &furthest))
+      return Status::InvalidArgument("funnel_members needs \"furthest\"");
     out->furthest = furthest;
   }
   if (!r.error.empty()) return Status::InvalidArgument(r.error);

@@ -17,9 +17,9 @@
 #include <set>
 
 #include "common/temp_dir.h"
-#include "store/embedded/embedded_event_store.h"
 #include "reference_event_store.h"
 #include "result_json.h"
+#include "store/embedded/embedded_event_store.h"
 #include "tapistry/clock.h"
 #include "window_funnel.h"
 

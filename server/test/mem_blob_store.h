@@ -26,11 +26,11 @@ struct MemBlobStorage {
 
 enum class MemBlobBug {
   kNone,
-  kPutIfAbsentReplaces,     // PutIfAbsent is a Put
-  kPutIfAbsentCheckThenAct, // looks, lets go of the lock, then writes: racing calls all win
-  kRangePastEndIsEmpty,     // offset > size answers "" instead of InvalidArgument
-  kAcceptsAnyKey,           // no key validation
-  kTornPut,                 // Put shows the first half of the bytes before the whole
+  kPutIfAbsentReplaces,      // PutIfAbsent is a Put
+  kPutIfAbsentCheckThenAct,  // looks, lets go of the lock, then writes: racing calls all win
+  kRangePastEndIsEmpty,      // offset > size answers "" instead of InvalidArgument
+  kAcceptsAnyKey,            // no key validation
+  kTornPut,                  // Put shows the first half of the bytes before the whole
 };
 
 class MemBlobStore final : public BlobStore {

@@ -39,9 +39,8 @@ namespace meta_checks {
 
 inline bool HexId(const std::string& s, const std::string& prefix, size_t hex_digits) {
   if (s.size() != prefix.size() + hex_digits || !s.starts_with(prefix)) return false;
-  return std::all_of(s.begin() + static_cast<long>(prefix.size()), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+  return std::all_of(s.begin() + static_cast<long>(prefix.size()), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 inline int64_t WallMs() {
@@ -264,16 +263,17 @@ inline void ValuesPutGetOverwrite(const MetaStoreOpener& open) {
 inline void OddCharactersRoundTrip(const MetaStoreOpener& open) {
   auto m = open();
   ASSERT_NE(m, nullptr);
-  const std::vector<std::string> names = {
-      "Ünïcødé 🚀 Café", "'; DROP TABLE projects; --", "\"quoted\" \\ back\\slash",
-      "new\nline\ttab", "%s %n {} [] $1 ?"};
+  const std::vector<std::string> names = {"Ünïcødé 🚀 Café", "'; DROP TABLE projects; --",
+                                          "\"quoted\" \\ back\\slash", "new\nline\ttab",
+                                          "%s %n {} [] $1 ?"};
   for (const std::string& name : names) {
     CreatedProject c = Create(*m, name, {"https://例え.test", "https://a.test/'\""});
     ASSERT_FALSE(c.project.id.empty()) << name;
     auto p = m->FindProjectByKey(c.project.public_key);
     ASSERT_TRUE(p.ok()) << name;
     EXPECT_EQ(p->name, name);
-    EXPECT_EQ(p->allowed_origins, (std::vector<std::string>{"https://例え.test", "https://a.test/'\""}));
+    EXPECT_EQ(p->allowed_origins,
+              (std::vector<std::string>{"https://例え.test", "https://a.test/'\""}));
     ProjectSettings s;
     s.query_allowlist = {name, "ok"};
     ASSERT_TRUE(m->UpdateSettings(c.project.id, s).ok());
@@ -370,7 +370,6 @@ inline void ConcurrentCallersAllLand(const MetaStoreOpener& open) {
   EXPECT_TRUE(m->GetValue("v/3/7")->has_value());
 }
 
-
 // Saved funnels (issue 11): created, listed oldest first, read, updated, deleted; the definition
 // comes back byte for byte; names are 1..200 bytes.
 inline void SavedFunnelsCreateListUpdateDelete(const MetaStoreOpener& open) {
@@ -382,7 +381,8 @@ inline void SavedFunnelsCreateListUpdateDelete(const MetaStoreOpener& open) {
   auto none = m->ListFunnels(pid);
   ASSERT_TRUE(none.ok()) << none.status().ToString();
   EXPECT_TRUE(none->empty());
-  const std::string def1 = R"({"steps":[{"type":"page_view","path":"/"},{"type":"page_view","path":"/pricing"}]})";
+  const std::string def1 =
+      R"({"steps":[{"type":"page_view","path":"/"},{"type":"page_view","path":"/pricing"}]})";
   const std::string def2 = "{\"steps\":[\"caf\u00e9 'quoted' \\\"x\\\" ✓\"],\"n\":\"a\nb\"}";
   const int64_t before = WallMs();
   auto f1 = m->CreateFunnel(pid, "Signup", def1);
@@ -409,7 +409,8 @@ inline void SavedFunnelsCreateListUpdateDelete(const MetaStoreOpener& open) {
 
   std::this_thread::sleep_for(std::chrono::milliseconds(3));
   const int64_t before_update = WallMs();
-  const std::string def3 = R"({"steps":[{"type":"custom","event":"signup"},{"type":"page_view","path":"/done"}]})";
+  const std::string def3 =
+      R"({"steps":[{"type":"custom","event":"signup"},{"type":"page_view","path":"/done"}]})";
   auto u = m->UpdateFunnel(pid, f1->id, "Signup v2", def3);
   ASSERT_TRUE(u.ok()) << u.status().ToString();
   EXPECT_EQ(u->id, f1->id);
@@ -421,7 +422,8 @@ inline void SavedFunnelsCreateListUpdateDelete(const MetaStoreOpener& open) {
 
   // Names: 1..200 bytes, on create and on update; a refused call changes nothing.
   EXPECT_EQ(m->CreateFunnel(pid, "", def1).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(m->CreateFunnel(pid, std::string(201, 'n'), def1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(m->CreateFunnel(pid, std::string(201, 'n'), def1).status().code(),
+            StatusCode::kInvalidArgument);
   EXPECT_TRUE(m->CreateFunnel(pid, std::string(200, 'n'), def1).ok());
   EXPECT_EQ(m->UpdateFunnel(pid, f1->id, "", def1).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(m->GetFunnel(pid, f1->id)->name, "Signup v2");
@@ -449,7 +451,8 @@ inline void SavedFunnelsBelongToOneProject(const MetaStoreOpener& open) {
   ASSERT_TRUE(fa.ok()) << fa.status().ToString();
   ASSERT_FALSE(fa->id.empty());
   EXPECT_EQ(m->GetFunnel(b.project.id, fa->id).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(m->UpdateFunnel(b.project.id, fa->id, "stolen", "{}").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->UpdateFunnel(b.project.id, fa->id, "stolen", "{}").status().code(),
+            StatusCode::kNotFound);
   EXPECT_EQ(m->DeleteFunnel(b.project.id, fa->id).code(), StatusCode::kNotFound);
   auto bl = m->ListFunnels(b.project.id);
   ASSERT_TRUE(bl.ok());
@@ -461,7 +464,8 @@ inline void SavedFunnelsBelongToOneProject(const MetaStoreOpener& open) {
   EXPECT_EQ(m->ListFunnels(missing).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(m->CreateFunnel(missing, "x", "{}").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(m->GetFunnel(missing, fa->id).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(m->GetFunnel(a.project.id, "f_0000000000000000").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->GetFunnel(a.project.id, "f_0000000000000000").status().code(),
+            StatusCode::kNotFound);
   EXPECT_EQ(m->ListFunnels(a.project.id)->size(), 1u);
 }
 
@@ -479,15 +483,16 @@ inline void SavedFunnelsAreCappedPerProject(const MetaStoreOpener& open) {
     ASSERT_TRUE(f.ok()) << i << " " << f.status().ToString();
     last = f->id;
   }
-  EXPECT_EQ(m->CreateFunnel(a.project.id, "one too many", "{}").status().code(), StatusCode::kTooLarge);
+  EXPECT_EQ(m->CreateFunnel(a.project.id, "one too many", "{}").status().code(),
+            StatusCode::kTooLarge);
   EXPECT_EQ(m->ListFunnels(a.project.id)->size(), limits::kMaxSavedFunnelsPerProject);
   EXPECT_TRUE(m->CreateFunnel(b.project.id, "B's first", "{}").ok());
   ASSERT_TRUE(m->DeleteFunnel(a.project.id, last).ok());
   EXPECT_TRUE(m->CreateFunnel(a.project.id, "fits again", "{}").ok());
 }
 
-inline ReplayChunkInfo Chunk(const std::string& session, int64_t index, int64_t first_ts, int64_t last_ts,
-                             int64_t bytes, bool truncated = false) {
+inline ReplayChunkInfo Chunk(const std::string& session, int64_t index, int64_t first_ts,
+                             int64_t last_ts, int64_t bytes, bool truncated = false) {
   ReplayChunkInfo c;
   c.session_id = session;
   c.chunk_index = index;
@@ -545,7 +550,8 @@ inline void ReplayIndexCountsEachChunkOnce(const MetaStoreOpener& open) {
     EXPECT_EQ((*s2)->chunks, 1);
     EXPECT_FALSE(m->GetReplaySession(id, "s3")->has_value());
     EXPECT_TRUE(m->ListReplayChunks(id, "s3")->empty());
-    EXPECT_EQ(m->AddReplayChunk("p_0000000000000000", Chunk("s1", 0, 1, 2, 3)).code(), StatusCode::kNotFound);
+    EXPECT_EQ(m->AddReplayChunk("p_0000000000000000", Chunk("s1", 0, 1, 2, 3)).code(),
+              StatusCode::kNotFound);
     EXPECT_EQ(m->MarkReplayTruncated("p_0000000000000000", "s1").code(), StatusCode::kNotFound);
     // Concurrent writers of one session: every distinct chunk counted once.
     RunTogether(4, [&](int) {

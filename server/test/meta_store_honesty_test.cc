@@ -18,7 +18,8 @@ namespace {
 // Says yes to every write and knows nothing.
 class NullMetaStore final : public MetaStore {
  public:
-  Result<CreatedProject> CreateProject(const std::string&, const std::vector<std::string>&) override {
+  Result<CreatedProject> CreateProject(const std::string&,
+                                       const std::vector<std::string>&) override {
     return CreatedProject();
   }
   Result<Project> GetProject(const std::string&) override { return Status::NotFound("none"); }
@@ -27,7 +28,9 @@ class NullMetaStore final : public MetaStore {
   Status SetAllowedOrigins(const std::string&, const std::vector<std::string>&) override {
     return Status::Ok();
   }
-  Status UpdateSettings(const std::string&, const ProjectSettings&) override { return Status::Ok(); }
+  Status UpdateSettings(const std::string&, const ProjectSettings&) override {
+    return Status::Ok();
+  }
   Result<bool> CheckReadToken(const std::string&, const std::string&) override { return false; }
   Result<std::string> CreateReadToken(const std::string&) override { return std::string(); }
   Result<int> RevokeReadTokens(const std::string&, const std::string&) override { return 0; }
@@ -36,9 +39,14 @@ class NullMetaStore final : public MetaStore {
     return std::optional<std::string>();
   }
   Status PutValue(const std::string&, const std::string&) override { return Status::Ok(); }
-  Result<std::vector<SavedFunnel>> ListFunnels(const std::string&) override { return std::vector<SavedFunnel>(); }
-  Result<SavedFunnel> GetFunnel(const std::string&, const std::string&) override { return Status::NotFound("none"); }
-  Result<SavedFunnel> CreateFunnel(const std::string&, const std::string&, const std::string&) override {
+  Result<std::vector<SavedFunnel>> ListFunnels(const std::string&) override {
+    return std::vector<SavedFunnel>();
+  }
+  Result<SavedFunnel> GetFunnel(const std::string&, const std::string&) override {
+    return Status::NotFound("none");
+  }
+  Result<SavedFunnel> CreateFunnel(const std::string&, const std::string&,
+                                   const std::string&) override {
     return SavedFunnel();
   }
   Result<SavedFunnel> UpdateFunnel(const std::string&, const std::string&, const std::string&,
@@ -46,15 +54,22 @@ class NullMetaStore final : public MetaStore {
     return SavedFunnel();
   }
   Status DeleteFunnel(const std::string&, const std::string&) override { return Status::Ok(); }
-  Status AddReplayChunk(const std::string&, const ReplayChunkInfo&) override { return Status::Ok(); }
-  Status MarkReplayTruncated(const std::string&, const std::string&) override { return Status::Ok(); }
-  Result<std::optional<ReplaySession>> GetReplaySession(const std::string&, const std::string&) override {
+  Status AddReplayChunk(const std::string&, const ReplayChunkInfo&) override {
+    return Status::Ok();
+  }
+  Status MarkReplayTruncated(const std::string&, const std::string&) override {
+    return Status::Ok();
+  }
+  Result<std::optional<ReplaySession>> GetReplaySession(const std::string&,
+                                                        const std::string&) override {
     return std::optional<ReplaySession>();
   }
-  Result<std::vector<ReplaySession>> ListReplaySessions(const std::string&, const ReplayListOptions&) override {
+  Result<std::vector<ReplaySession>> ListReplaySessions(const std::string&,
+                                                        const ReplayListOptions&) override {
     return std::vector<ReplaySession>();
   }
-  Result<std::vector<ReplayChunkInfo>> ListReplayChunks(const std::string&, const std::string&) override {
+  Result<std::vector<ReplayChunkInfo>> ListReplayChunks(const std::string&,
+                                                        const std::string&) override {
     return std::vector<ReplayChunkInfo>();
   }
 };
@@ -63,11 +78,14 @@ class NullMetaStore final : public MetaStore {
 class ForwardingMetaStore : public MetaStore {
  public:
   explicit ForwardingMetaStore(std::unique_ptr<MetaStore> real) : real_(std::move(real)) {}
-  Result<CreatedProject> CreateProject(const std::string& n, const std::vector<std::string>& o) override {
+  Result<CreatedProject> CreateProject(const std::string& n,
+                                       const std::vector<std::string>& o) override {
     return real_->CreateProject(n, o);
   }
   Result<Project> GetProject(const std::string& id) override { return real_->GetProject(id); }
-  Result<Project> FindProjectByKey(const std::string& k) override { return real_->FindProjectByKey(k); }
+  Result<Project> FindProjectByKey(const std::string& k) override {
+    return real_->FindProjectByKey(k);
+  }
   Result<std::vector<Project>> ListProjects() override { return real_->ListProjects(); }
   Status SetAllowedOrigins(const std::string& id, const std::vector<std::string>& o) override {
     return real_->SetAllowedOrigins(id, o);
@@ -78,36 +96,54 @@ class ForwardingMetaStore : public MetaStore {
   Result<bool> CheckReadToken(const std::string& project, const std::string& token) override {
     return real_->CheckReadToken(project, token);
   }
-  Result<std::string> CreateReadToken(const std::string& id) override { return real_->CreateReadToken(id); }
+  Result<std::string> CreateReadToken(const std::string& id) override {
+    return real_->CreateReadToken(id);
+  }
   Result<int> RevokeReadTokens(const std::string& id, const std::string& keep) override {
     return real_->RevokeReadTokens(id, keep);
   }
-  Result<std::string> RotatePublicKey(const std::string& id) override { return real_->RotatePublicKey(id); }
-  Result<std::optional<std::string>> GetValue(const std::string& k) override { return real_->GetValue(k); }
-  Status PutValue(const std::string& k, const std::string& v) override { return real_->PutValue(k, v); }
-  Result<std::vector<SavedFunnel>> ListFunnels(const std::string& p) override { return real_->ListFunnels(p); }
-  Result<SavedFunnel> GetFunnel(const std::string& p, const std::string& id) override { return real_->GetFunnel(p, id); }
-  Result<SavedFunnel> CreateFunnel(const std::string& p, const std::string& n, const std::string& d) override {
+  Result<std::string> RotatePublicKey(const std::string& id) override {
+    return real_->RotatePublicKey(id);
+  }
+  Result<std::optional<std::string>> GetValue(const std::string& k) override {
+    return real_->GetValue(k);
+  }
+  Status PutValue(const std::string& k, const std::string& v) override {
+    return real_->PutValue(k, v);
+  }
+  Result<std::vector<SavedFunnel>> ListFunnels(const std::string& p) override {
+    return real_->ListFunnels(p);
+  }
+  Result<SavedFunnel> GetFunnel(const std::string& p, const std::string& id) override {
+    return real_->GetFunnel(p, id);
+  }
+  Result<SavedFunnel> CreateFunnel(const std::string& p, const std::string& n,
+                                   const std::string& d) override {
     return real_->CreateFunnel(p, n, d);
   }
-  Result<SavedFunnel> UpdateFunnel(const std::string& p, const std::string& id, const std::string& n,
-                                   const std::string& d) override {
+  Result<SavedFunnel> UpdateFunnel(const std::string& p, const std::string& id,
+                                   const std::string& n, const std::string& d) override {
     return real_->UpdateFunnel(p, id, n, d);
   }
-  Status DeleteFunnel(const std::string& p, const std::string& id) override { return real_->DeleteFunnel(p, id); }
+  Status DeleteFunnel(const std::string& p, const std::string& id) override {
+    return real_->DeleteFunnel(p, id);
+  }
   Status AddReplayChunk(const std::string& p, const ReplayChunkInfo& c) override {
     return real_->AddReplayChunk(p, c);
   }
   Status MarkReplayTruncated(const std::string& p, const std::string& s) override {
     return real_->MarkReplayTruncated(p, s);
   }
-  Result<std::optional<ReplaySession>> GetReplaySession(const std::string& p, const std::string& s) override {
+  Result<std::optional<ReplaySession>> GetReplaySession(const std::string& p,
+                                                        const std::string& s) override {
     return real_->GetReplaySession(p, s);
   }
-  Result<std::vector<ReplaySession>> ListReplaySessions(const std::string& p, const ReplayListOptions& o) override {
+  Result<std::vector<ReplaySession>> ListReplaySessions(const std::string& p,
+                                                        const ReplayListOptions& o) override {
     return real_->ListReplaySessions(p, o);
   }
-  Result<std::vector<ReplayChunkInfo>> ListReplayChunks(const std::string& p, const std::string& s) override {
+  Result<std::vector<ReplayChunkInfo>> ListReplayChunks(const std::string& p,
+                                                        const std::string& s) override {
     return real_->ListReplayChunks(p, s);
   }
 
@@ -191,9 +227,13 @@ TEST(MetaStoreHonestyTest, ATokenAcceptedForAnyProjectIsCaught) {
 
 TEST(MetaStoreHonestyTest, AReplayIndexThatSumsEveryUploadIsCaught) {
   TempDir dir("tap-meta-honesty");
-  auto summing = [&] { return std::make_unique<ChunkIndexIgnoredStore>(OpenSqlite(dir.Sub("meta.db"))); };
-  EXPECT_GT(RunIntercepted([&] { Named("ReplayIndexCountsEachChunkOnce").run(summing); }).failures, 0);
-  const CheckOutcome out = RunIntercepted([&] { Named("ReplaySessionsListNewestFirstPerProject").run(summing); });
+  auto summing = [&] {
+    return std::make_unique<ChunkIndexIgnoredStore>(OpenSqlite(dir.Sub("meta.db")));
+  };
+  EXPECT_GT(RunIntercepted([&] { Named("ReplayIndexCountsEachChunkOnce").run(summing); }).failures,
+            0);
+  const CheckOutcome out =
+      RunIntercepted([&] { Named("ReplaySessionsListNewestFirstPerProject").run(summing); });
   EXPECT_EQ(out.failures, 0) << out.first;
 }
 

@@ -384,8 +384,8 @@ Result<std::vector<PathCount>> ReferenceEventStore::Paths(const EventFilter& f,
   return out;
 }
 
-Result<uint64_t> ReferenceEventStore::LiveVisitors(const std::string& project_id,
-                                                   int64_t since_ms, bool include_bots) {
+Result<uint64_t> ReferenceEventStore::LiveVisitors(const std::string& project_id, int64_t since_ms,
+                                                   bool include_bots) {
   std::lock_guard lock(mu_);
   std::set<Uuid> visitors;
   for (const Event& e : events_) {
@@ -435,8 +435,8 @@ Result<uint64_t> ReferenceEventStore::DeleteSubject(const std::string& project_i
   return static_cast<uint64_t>(removed);
 }
 
-Result<uint64_t> ReferenceEventStore::ApplyRetention(const std::string& project_id,
-                                                     int32_t today, int keep_days) {
+Result<uint64_t> ReferenceEventStore::ApplyRetention(const std::string& project_id, int32_t today,
+                                                     int keep_days) {
   if (keep_days < 0) return Status::InvalidArgument("keep_days is negative");
   const int64_t cutoff = static_cast<int64_t>(today) - keep_days;  // days before it go
   std::lock_guard lock(mu_);

@@ -58,7 +58,7 @@ class ReferenceEventStore final : public EventStore {
   Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains,
                                        size_t limit) override;
   Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms,
-                               bool include_bots) override;
+                                bool include_bots) override;
   Result<std::vector<Event>> ListEvents(const EventFilter& filter, std::optional<EventType> type,
                                         size_t limit) override;
   Status ScanEventIds(int64_t since_ms,

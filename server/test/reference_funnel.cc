@@ -252,27 +252,27 @@ Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const Funne
   Tally total(q.steps.size());
   std::map<std::string, Tally> by_value;
   FunnelResult r;
-  TAP_RETURN_IF_ERROR(ForEachOutcome(events, q, [&](const Uuid&, const Unit& u, const Outcome& o,
-                                                    bool excluded) {
-    if (excluded) {
-      ++r.excluded_units;
-      return;
-    }
-    std::vector<int64_t> ts;
-    for (size_t i : o.chain) ts.push_back(u.events[i]->ts_ms);
-    if (q.mode == FunnelMode::kAnyOrder) std::sort(ts.begin(), ts.end());
-    auto add = [&](Tally& t) {
-      for (size_t s = 0; s < o.furthest; ++s) {
-        ++t.units[s];
-        if (s > 0) t.times[s].push_back(ts[s] - ts[s - 1]);
-      }
-    };
-    add(total);
-    if (q.breakdown) {
-      const std::string value = ValueOf(*u.events[o.chain[0]], *q.breakdown);
-      add(by_value.try_emplace(value, q.steps.size()).first->second);
-    }
-  }));
+  TAP_RETURN_IF_ERROR(
+      ForEachOutcome(events, q, [&](const Uuid&, const Unit& u, const Outcome& o, bool excluded) {
+        if (excluded) {
+          ++r.excluded_units;
+          return;
+        }
+        std::vector<int64_t> ts;
+        for (size_t i : o.chain) ts.push_back(u.events[i]->ts_ms);
+        if (q.mode == FunnelMode::kAnyOrder) std::sort(ts.begin(), ts.end());
+        auto add = [&](Tally& t) {
+          for (size_t s = 0; s < o.furthest; ++s) {
+            ++t.units[s];
+            if (s > 0) t.times[s].push_back(ts[s] - ts[s - 1]);
+          }
+        };
+        add(total);
+        if (q.breakdown) {
+          const std::string value = ValueOf(*u.events[o.chain[0]], *q.breakdown);
+          add(by_value.try_emplace(value, q.steps.size()).first->second);
+        }
+      }));
   r.steps = total.Steps();
   for (const auto& [value, t] : by_value) r.breakdown.push_back({value, t.Steps()});
   std::stable_sort(r.breakdown.begin(), r.breakdown.end(),
@@ -287,21 +287,21 @@ Result<FunnelMembersResult> ComputeFunnelMembers(const std::vector<Event>& event
                                                  const FunnelMembersQuery& q) {
   TAP_RETURN_IF_ERROR(ValidateFunnelMembersQuery(q));
   FunnelMembersResult r;
-  TAP_RETURN_IF_ERROR(ForEachOutcome(events, q.funnel, [&](const Uuid& key, const Unit& u,
-                                                           const Outcome& o, bool excluded) {
-    if (excluded || o.furthest != q.furthest) return;
-    ++r.total;
-    const Event& first = *u.events[o.chain[0]];
-    FunnelMember m;
-    m.unit_id = key;
-    m.session_id = first.session_id;
-    m.entered_ms = first.ts_ms;
-    m.reached_ms = first.ts_ms;
-    for (size_t i : o.chain) m.reached_ms = std::max(m.reached_ms, u.events[i]->ts_ms);
-    m.device_class = first.device_class;
-    m.country = ValueOf(first, Dimension::kCountry);
-    r.members.push_back(m);
-  }));
+  TAP_RETURN_IF_ERROR(ForEachOutcome(
+      events, q.funnel, [&](const Uuid& key, const Unit& u, const Outcome& o, bool excluded) {
+        if (excluded || o.furthest != q.furthest) return;
+        ++r.total;
+        const Event& first = *u.events[o.chain[0]];
+        FunnelMember m;
+        m.unit_id = key;
+        m.session_id = first.session_id;
+        m.entered_ms = first.ts_ms;
+        m.reached_ms = first.ts_ms;
+        for (size_t i : o.chain) m.reached_ms = std::max(m.reached_ms, u.events[i]->ts_ms);
+        m.device_class = first.device_class;
+        m.country = ValueOf(first, Dimension::kCountry);
+        r.members.push_back(m);
+      }));
   std::sort(r.members.begin(), r.members.end(), [](const FunnelMember& a, const FunnelMember& b) {
     return a.entered_ms != b.entered_ms ? a.entered_ms > b.entered_ms : a.unit_id < b.unit_id;
   });

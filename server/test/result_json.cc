@@ -26,7 +26,8 @@ std::string ToJson(const OverviewResult& r) {
     if (d.hour < 0) {
       w.Key("day").String(FormatDay(d.day));
     } else {
-      const char hh[3] = {static_cast<char>('0' + d.hour / 10), static_cast<char>('0' + d.hour % 10), 0};
+      const char hh[3] = {static_cast<char>('0' + d.hour / 10),
+                          static_cast<char>('0' + d.hour % 10), 0};
       w.Key("hour").String(FormatDay(d.day) + "T" + hh + ":00Z");
     }
     Totals(w, d.totals);

@@ -81,7 +81,7 @@ inline std::vector<Event> RandomTraffic(uint64_t seed, const std::string& projec
            country = rng() % 4;
     const bool changes = rng() % 6 == 0;
     // Bot scores come from s, not from rng, so every other field is what it was before bots.
-    const uint8_t score = s % 9 == 4   ? static_cast<uint8_t>(85 + s % 11)
+    const uint8_t score = s % 9 == 4    ? static_cast<uint8_t>(85 + s % 11)
                           : s % 23 == 5 ? kBotScoreThreshold
                           : s % 19 == 3 ? kBotScoreThreshold - 1
                                         : 0;

@@ -25,7 +25,9 @@ struct Uuid {
 };
 
 struct UuidHash {
-  size_t operator()(const Uuid& u) const { return static_cast<size_t>(u.hi ^ (u.lo * 0x9E3779B97F4A7C15ULL)); }
+  size_t operator()(const Uuid& u) const {
+    return static_cast<size_t>(u.hi ^ (u.lo * 0x9E3779B97F4A7C15ULL));
+  }
 };
 
 // Stored as one byte; the numbers are part of the on-disk format (docs/formats/segment.md).
@@ -73,27 +75,27 @@ struct Event {
   std::string project_id;
   std::string user_id;  // empty = none
   EventType type = EventType::kPageView;
-  std::string name;      // custom event name; empty for built-in types
-  std::string url;       // sanitized: allowlisted query params only, no fragment
-  std::string path;      // normalized (spec §9)
+  std::string name;  // custom event name; empty for built-in types
+  std::string url;   // sanitized: allowlisted query params only, no fragment
+  std::string path;  // normalized (spec §9)
   std::string title;
   std::string referrer;  // sanitized like url
   std::string utm_source, utm_medium, utm_campaign, utm_term, utm_content;
   DeviceClass device_class = DeviceClass::kUnknown;
-  std::string browser;  // family: "Chrome", "Firefox", "Safari", "Edge", "Other"
-  std::string os;       // family: "Windows", "macOS", "iOS", "Android", "Linux", "Other"
-  std::string ua;       // raw user agent: empty unless the project opted in
+  std::string browser;       // family: "Chrome", "Firefox", "Safari", "Edge", "Other"
+  std::string os;            // family: "Windows", "macOS", "iOS", "Android", "Linux", "Other"
+  std::string ua;            // raw user agent: empty unless the project opted in
   char country[2] = {0, 0};  // ISO 3166-1 alpha-2, {0,0} = unknown
   uint16_t viewport_w = 0;
   uint16_t viewport_h = 0;
-  float x = NAN, y = NAN;    // clicks: document-relative 0..1 (DESIGN §5); NaN = none
-  float ex = NAN, ey = NAN;  // clicks: position inside the clicked element's box, 0..1
-  uint64_t selector_hash = 0;  // 0 = none
-  std::string selector;        // optional, for debugging
-  uint8_t flags = 0;           // kFlagRage | kFlagDead
+  float x = NAN, y = NAN;        // clicks: document-relative 0..1 (DESIGN §5); NaN = none
+  float ex = NAN, ey = NAN;      // clicks: position inside the clicked element's box, 0..1
+  uint64_t selector_hash = 0;    // 0 = none
+  std::string selector;          // optional, for debugging
+  uint8_t flags = 0;             // kFlagRage | kFlagDead
   uint8_t depth_pct = kNoDepth;  // scroll events: 0..100
   uint8_t bot_score = 0;         // 0 (human) .. 100 (certainly a bot); see IsBotScore
-  std::string props;  // the event's props object as compact JSON ("{}" when none)
+  std::string props;             // the event's props object as compact JSON ("{}" when none)
 
   bool HasPoint() const { return !std::isnan(x) && !std::isnan(y); }
 };

@@ -32,7 +32,7 @@
 
 namespace tapistry {
 
-struct FunnelQuery;   // tapistry/funnel.h
+struct FunnelQuery;  // tapistry/funnel.h
 struct FunnelResult;
 struct FunnelMembersQuery;
 struct FunnelMembersResult;
@@ -123,10 +123,11 @@ struct HeatmapResult {
 };
 
 // GET /api/scrollmap: the `scroll` events (one per page view, depth_pct = deepest point reached).
-// Only scroll events with a depth of 0..100 are counted (ingest requires one; other rows are noise).
+// Only scroll events with a depth of 0..100 are counted (ingest requires one; other rows are
+// noise).
 struct ScrollMapResult {
   std::vector<uint64_t> histogram = std::vector<uint64_t>(101, 0);  // index = depth_pct
-  uint64_t views = 0;  // number of scroll events
+  uint64_t views = 0;                                               // number of scroll events
   // The average fold: of those scroll events, the ones with a viewport height (> 0), and the sum
   // of their heights in CSS px. avg fold = fold_px_sum / fold_views (the API rounds it).
   uint64_t fold_views = 0;
@@ -203,7 +204,16 @@ struct LayoutCount {
 // page_views of those sessions. Sessions without a page_view are not attributed. Referrer value =
 // the referrer URL's host ("" = none/direct).
 enum class Dimension : uint8_t {
-  kPage, kEntryPage, kReferrer, kUtmSource, kUtmMedium, kUtmCampaign, kDevice, kBrowser, kOs, kCountry
+  kPage,
+  kEntryPage,
+  kReferrer,
+  kUtmSource,
+  kUtmMedium,
+  kUtmCampaign,
+  kDevice,
+  kBrowser,
+  kOs,
+  kCountry
 };
 const char* DimensionName(Dimension d);
 bool ParseDimension(std::string_view s, Dimension* out);

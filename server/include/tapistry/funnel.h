@@ -143,8 +143,8 @@ struct FunnelMembersQuery {
 struct FunnelMember {
   Uuid unit_id;     // the unit's session_id or anonymous_id
   Uuid session_id;  // of the chain's step-1 event (a visitor unit: the session it entered in)
-  int64_t entered_ms = 0;  // ts of the chain's step-1 event
-  int64_t reached_ms = 0;  // the latest ts among the chain's events
+  int64_t entered_ms = 0;                            // ts of the chain's step-1 event
+  int64_t reached_ms = 0;                            // the latest ts among the chain's events
   DeviceClass device_class = DeviceClass::kUnknown;  // of the step-1 event
   std::string country;                               // of the step-1 event ("" unknown)
   bool operator==(const FunnelMember&) const = default;

@@ -22,7 +22,7 @@ namespace tapistry {
 
 struct ProjectSettings {
   int retention_days = 180;
-  bool store_raw_ua = false;          // keep the raw user agent (off: families only)
+  bool store_raw_ua = false;  // keep the raw user agent (off: families only)
   // Session replay (docs/replay.md): the share of sessions recorded (0..1), the compressed bytes
   // one session may store, and the recorder's masking rules — CSS selectors whose text is shown
   // (allow), masked even when text is shown (mask), and not recorded at all (ignore). The SDK
@@ -43,9 +43,9 @@ struct ProjectSettings {
 };
 
 struct Project {
-  std::string id;          // "p_" + 16 hex
+  std::string id;  // "p_" + 16 hex
   std::string name;
-  std::string public_key;  // "pk_" + 24 hex: goes in the snippet
+  std::string public_key;                    // "pk_" + 24 hex: goes in the snippet
   std::vector<std::string> allowed_origins;  // "https://example.com"; empty = any origin
   ProjectSettings settings;
   int64_t created_ms = 0;
@@ -55,7 +55,7 @@ struct Project {
 // the API wrote it (api/funnel_json.h). The store keeps the definition as text, byte for byte; the
 // API validates it before it is stored.
 struct SavedFunnel {
-  std::string id;          // "f_" + 16 hex
+  std::string id;  // "f_" + 16 hex
   std::string project_id;
   std::string name;        // 1..200 bytes
   std::string definition;  // JSON text
@@ -68,9 +68,9 @@ struct SavedFunnel {
 struct ReplayChunkInfo {
   std::string session_id;
   int64_t chunk_index = 0;
-  int64_t first_ts = 0;     // client clock, ms: the chunk's first and last event
+  int64_t first_ts = 0;  // client clock, ms: the chunk's first and last event
   int64_t last_ts = 0;
-  int64_t bytes = 0;        // stored (compressed) bytes
+  int64_t bytes = 0;  // stored (compressed) bytes
   int64_t events = 0;
   bool truncated = false;   // carries the recorder's "truncated" marker
   int64_t received_ms = 0;  // server clock, when it was stored
@@ -80,7 +80,7 @@ struct ReplayChunkInfo {
 // A recorded session: the sum of its indexed chunks.
 struct ReplaySession {
   std::string session_id;
-  int64_t first_ts = 0;     // min / max over its chunks (client clock)
+  int64_t first_ts = 0;  // min / max over its chunks (client clock)
   int64_t last_ts = 0;
   int64_t chunks = 0;
   int64_t bytes = 0;
@@ -133,21 +133,24 @@ class MetaStore {
   // does one given a funnel id of another project (a funnel is reached only through its own).
   // Oldest first (created_ms, then id).
   virtual Result<std::vector<SavedFunnel>> ListFunnels(const std::string& project_id) = 0;
-  virtual Result<SavedFunnel> GetFunnel(const std::string& project_id, const std::string& funnel_id) = 0;
+  virtual Result<SavedFunnel> GetFunnel(const std::string& project_id,
+                                        const std::string& funnel_id) = 0;
   // InvalidArgument unless the name is 1..200 bytes; TooLarge when the project already has
   // limits::kMaxSavedFunnelsPerProject funnels (checked atomically with the insert).
   virtual Result<SavedFunnel> CreateFunnel(const std::string& project_id, const std::string& name,
                                            const std::string& definition) = 0;
   // Replaces name and definition; updated_ms becomes now (never before created_ms).
-  virtual Result<SavedFunnel> UpdateFunnel(const std::string& project_id, const std::string& funnel_id,
-                                           const std::string& name, const std::string& definition) = 0;
+  virtual Result<SavedFunnel> UpdateFunnel(const std::string& project_id,
+                                           const std::string& funnel_id, const std::string& name,
+                                           const std::string& definition) = 0;
   virtual Status DeleteFunnel(const std::string& project_id, const std::string& funnel_id) = 0;
   // The replay index. AddReplayChunk records a stored chunk in its session; a chunk is
   // identified by (project, session, chunk_index), and adding one again changes nothing (a
   // retried upload is counted once). MarkReplayTruncated sets the session's truncated flag
   // (creating an empty session row when none exists). Both answer NotFound for an unknown project.
   virtual Status AddReplayChunk(const std::string& project_id, const ReplayChunkInfo& chunk) = 0;
-  virtual Status MarkReplayTruncated(const std::string& project_id, const std::string& session_id) = 0;
+  virtual Status MarkReplayTruncated(const std::string& project_id,
+                                     const std::string& session_id) = 0;
   // The session, or nullopt when none is indexed.
   virtual Result<std::optional<ReplaySession>> GetReplaySession(const std::string& project_id,
                                                                 const std::string& session_id) = 0;

@@ -12,17 +12,17 @@ namespace tapistry {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // 400: malformed or invalid input
-  kUnauthenticated,    // 401: unknown key or token
-  kPermissionDenied,   // 403: origin not allowed, wrong project
-  kNotFound,           // 404
-  kAlreadyExists,      // 409: duplicate replay chunk, duplicate name
-  kTooLarge,           // 413: body, batch or string over its limit
-  kRateLimited,        // 429
-  kUnavailable,        // 503: backpressure, disk nearly full, shutting down
-  kCorruption,         // on-disk bytes that fail their checks
-  kIOError,            // the OS said no
-  kInternal,           // a broken invariant
+  kInvalidArgument,   // 400: malformed or invalid input
+  kUnauthenticated,   // 401: unknown key or token
+  kPermissionDenied,  // 403: origin not allowed, wrong project
+  kNotFound,          // 404
+  kAlreadyExists,     // 409: duplicate replay chunk, duplicate name
+  kTooLarge,          // 413: body, batch or string over its limit
+  kRateLimited,       // 429
+  kUnavailable,       // 503: backpressure, disk nearly full, shutting down
+  kCorruption,        // on-disk bytes that fail their checks
+  kIOError,           // the OS said no
+  kInternal,          // a broken invariant
 };
 
 class [[nodiscard]] Status {
@@ -31,9 +31,15 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-  static Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
-  static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
+  static Status Unauthenticated(std::string m) {
+    return {StatusCode::kUnauthenticated, std::move(m)};
+  }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status TooLarge(std::string m) { return {StatusCode::kTooLarge, std::move(m)}; }
@@ -61,7 +67,7 @@ const char* StatusCodeName(StatusCode code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return status_.ok(); }
@@ -78,10 +84,10 @@ class [[nodiscard]] Result {
   std::optional<T> value_;
 };
 
-#define TAP_RETURN_IF_ERROR(expr)         \
-  do {                                    \
-    ::tapistry::Status tap_s_ = (expr);   \
-    if (!tap_s_.ok()) return tap_s_;      \
+#define TAP_RETURN_IF_ERROR(expr)       \
+  do {                                  \
+    ::tapistry::Status tap_s_ = (expr); \
+    if (!tap_s_.ok()) return tap_s_;    \
   } while (0)
 
 }  // namespace tapistry

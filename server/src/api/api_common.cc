@@ -7,7 +7,9 @@
 
 namespace tapistry {
 
-Reply ErrorReply(const Status& s) { return JsonError(HttpStatusFor(s.code()), StatusCodeName(s.code()), s.message()); }
+Reply ErrorReply(const Status& s) {
+  return JsonError(HttpStatusFor(s.code()), StatusCodeName(s.code()), s.message());
+}
 
 Reply JsonReply(std::string body) {
   Reply r;
@@ -28,7 +30,8 @@ Reply CsvReply(std::string body, const std::string& filename) {
 std::string CsvField(std::string_view v) {
   std::string s(v);
   const size_t first = s.find_first_not_of(' ');
-  if (first != std::string::npos && std::string_view("=+-@\t\r").find(s[first]) != std::string_view::npos) {
+  if (first != std::string::npos &&
+      std::string_view("=+-@\t\r").find(s[first]) != std::string_view::npos) {
     s.insert(s.begin(), '\'');
   }
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
@@ -46,15 +49,28 @@ RouteHandler Sync(std::function<Reply(const RouteCall&)> f) {
 
 void WriteEventJson(const Event& e, JsonWriter* w) {
   w->BeginObject()
-      .Key("id").String(e.event_id.ToString())
-      .Key("ts").Int(e.ts_ms)
-      .Key("ingest_ts").Int(e.ingest_ms)
-      .Key("type").String(EventTypeName(e.type));
+      .Key("id")
+      .String(e.event_id.ToString())
+      .Key("ts")
+      .Int(e.ts_ms)
+      .Key("ingest_ts")
+      .Int(e.ingest_ms)
+      .Key("type")
+      .String(EventTypeName(e.type));
   if (!e.name.empty()) w->Key("name").String(e.name);
-  w->Key("session_id").String(e.session_id.ToString()).Key("anonymous_id").String(e.anonymous_id.ToString());
+  w->Key("session_id")
+      .String(e.session_id.ToString())
+      .Key("anonymous_id")
+      .String(e.anonymous_id.ToString());
   if (!e.user_id.empty()) w->Key("user_id").String(e.user_id);
-  w->Key("url").String(e.url).Key("path").String(e.path).Key("title").String(e.title)
-      .Key("referrer").String(e.referrer);
+  w->Key("url")
+      .String(e.url)
+      .Key("path")
+      .String(e.path)
+      .Key("title")
+      .String(e.title)
+      .Key("referrer")
+      .String(e.referrer);
   w->Key("utm").BeginObject();
   if (!e.utm_source.empty()) w->Key("source").String(e.utm_source);
   if (!e.utm_medium.empty()) w->Key("medium").String(e.utm_medium);
@@ -62,14 +78,24 @@ void WriteEventJson(const Event& e, JsonWriter* w) {
   if (!e.utm_term.empty()) w->Key("term").String(e.utm_term);
   if (!e.utm_content.empty()) w->Key("content").String(e.utm_content);
   w->EndObject();
-  w->Key("viewport").BeginObject().Key("w").Uint(e.viewport_w).Key("h").Uint(e.viewport_h).EndObject();
+  w->Key("viewport")
+      .BeginObject()
+      .Key("w")
+      .Uint(e.viewport_w)
+      .Key("h")
+      .Uint(e.viewport_h)
+      .EndObject();
   if (e.HasPoint()) w->Key("x").Double(e.x).Key("y").Double(e.y);
   if (!std::isnan(e.ex) && !std::isnan(e.ey)) w->Key("ex").Double(e.ex).Key("ey").Double(e.ey);
   if (e.selector_hash != 0) w->Key("selector_hash").String(std::to_string(e.selector_hash));
   if (!e.selector.empty()) w->Key("selector").String(e.selector);
   w->Key("props").Raw(e.props.empty() ? "{}" : e.props);
-  w->Key("device_class").String(DeviceClassName(e.device_class))
-      .Key("browser").String(e.browser).Key("os").String(e.os);
+  w->Key("device_class")
+      .String(DeviceClassName(e.device_class))
+      .Key("browser")
+      .String(e.browser)
+      .Key("os")
+      .String(e.os);
   if (e.country[0] != 0) w->Key("country").String(std::string_view(e.country, 2));
   if (e.depth_pct != kNoDepth) w->Key("depth_pct").Uint(e.depth_pct);
   if (e.flags & kFlagRage) w->Key("rage").Bool(true);
@@ -88,7 +114,8 @@ Status ParseFilter(const RouteCall& call, int64_t now_ms, EventFilter* f) {
   std::string device = req.Query("device");
   if (!device.empty()) {
     DeviceClass d;
-    if (!ParseDeviceClass(device, &d)) return Status::InvalidArgument("device must be desktop, mobile or tablet");
+    if (!ParseDeviceClass(device, &d))
+      return Status::InvalidArgument("device must be desktop, mobile or tablet");
     f->device_class = d;
   }
   std::string vw = req.Query("vw");
@@ -96,7 +123,8 @@ Status ParseFilter(const RouteCall& call, int64_t now_ms, EventFilter* f) {
     // "unknown": events without a viewport width, a layout /api/layouts lists like the others.
     uint8_t b = 255;
     if (vw != "unknown" && !ParseViewportBucket(vw, &b)) {
-      return Status::InvalidArgument("vw must be one of 0-479, 480-767, 768-1023, 1024-1439, 1440+, unknown");
+      return Status::InvalidArgument(
+          "vw must be one of 0-479, 480-767, 768-1023, 1024-1439, 1440+, unknown");
     }
     f->viewport_bucket = b;
   }

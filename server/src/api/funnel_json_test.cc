@@ -302,10 +302,8 @@ std::string RandomText(std::mt19937& rng, size_t max, bool path) {
   while (s.size() < n) {
     const size_t i = rng() % alphabet.size();
     // keep multi-byte characters whole: the alphabet's ASCII part, or one of the two whole words
-    if (static_cast<unsigned char>(alphabet[i]) < 0x80)
-      s += alphabet[i];
-    else
-      s += (rng() % 2) ? "é" : "✓";
+    if (static_cast<unsigned char>(alphabet[i]) < 0x80) s += alphabet[i];
+    else s += (rng() % 2) ? "é" : "✓";
   }
   return s;
 }

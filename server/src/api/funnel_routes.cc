@@ -1,13 +1,13 @@
 // Funnels (issue 11; docs/api.md "Funnels"): the query, saved funnels, and the custom event names
 // the builder offers.
 //   POST   /api/funnels/query   read token or session        a FunnelQuery, answered by the store
-//   POST   /api/funnels/members read token or session        who is behind one bar (?furthest=&limit=)
-//   GET    /api/funnels         read token or session        the project's saved funnels
-//   GET    /api/funnels/<id>    read token or session        one of them
-//   POST   /api/funnels         session + CSRF               save a funnel
-//   PUT    /api/funnels/<id>    session + CSRF               rename / redefine it
-//   DELETE /api/funnels/<id>    session + CSRF               delete it
-//   GET    /api/event-names     read token or session        custom event names and properties
+//   POST   /api/funnels/members read token or session        who is behind one bar
+//   (?furthest=&limit=) GET    /api/funnels         read token or session        the project's
+//   saved funnels GET    /api/funnels/<id>    read token or session        one of them POST
+//   /api/funnels         session + CSRF               save a funnel PUT    /api/funnels/<id>
+//   session + CSRF               rename / redefine it DELETE /api/funnels/<id>    session + CSRF
+//   delete it GET    /api/event-names     read token or session        custom event names and
+//   properties
 // The session routes are not scoped by the auth step (kSessionCsrf names no project): each
 // handler takes project_id from the query or the body and the meta store answers only for the
 // funnels of that project.
@@ -54,11 +54,14 @@ Reply Members(const ApiDeps& d, const RouteCall& call) {
     return ErrorReply(Status::InvalidArgument("furthest: which step's units to list (1.." +
                                               std::to_string(f->query.steps.size()) + ")"));
   }
-  auto furthest = ParseIntStrict(call.req.Query("furthest"), 1, static_cast<int64_t>(f->query.steps.size()));
-  if (!furthest.ok()) return ErrorReply(Status::InvalidArgument("furthest: " + furthest.status().message()));
+  auto furthest =
+      ParseIntStrict(call.req.Query("furthest"), 1, static_cast<int64_t>(f->query.steps.size()));
+  if (!furthest.ok())
+    return ErrorReply(Status::InvalidArgument("furthest: " + furthest.status().message()));
   auto limit = LimitParam(call.req, 100, kMaxFunnelMembers);
   if (!limit.ok()) return ErrorReply(limit.status());
-  auto r = d.events->FunnelMembers(FunnelMembersQuery{f->query, static_cast<size_t>(*furthest), *limit});
+  auto r =
+      d.events->FunnelMembers(FunnelMembersQuery{f->query, static_cast<size_t>(*furthest), *limit});
   if (!r.ok()) return ErrorReply(r.status());
   const bool by_session = f->query.unit == FunnelUnit::kSession;
   JsonWriter w;

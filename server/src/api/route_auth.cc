@@ -1,7 +1,7 @@
 #include <simdjson.h>
 
-#include "api/api_routes.h"
 #include "api/api_common.h"
+#include "api/api_routes.h"
 #include "common/crypto.h"
 
 namespace tapistry {
@@ -45,9 +45,11 @@ std::optional<Reply> RouteAuth::Check(AuthPolicy policy, RouteCall* call) const 
       return std::nullopt;
     case AuthPolicy::kSession:
     case AuthPolicy::kSessionCsrf: {
-      if (!session()) return JsonError(401, "unauthenticated", "sign in with the link tapistry serve printed");
+      if (!session())
+        return JsonError(401, "unauthenticated", "sign in with the link tapistry serve printed");
       if (policy == AuthPolicy::kSession) return std::nullopt;
-      // A state change comes from the dashboard's own page: its CSRF token, and no other site's Origin.
+      // A state change comes from the dashboard's own page: its CSRF token, and no other site's
+      // Origin.
       const std::string_view origin = req.Header("origin");
       if (!origin.empty() && OriginHost(origin) != req.Header("host")) {
         return JsonError(403, "permission_denied", "cross-site request refused");
@@ -65,23 +67,29 @@ std::optional<Reply> RouteAuth::Check(AuthPolicy policy, RouteCall* call) const 
       if (session()) {
         auto p = meta_->GetProject(project);
         if (!p.ok()) {
-          return ErrorReply(p.status().code() == StatusCode::kNotFound ? Status::NotFound("no project " + project)
-                                                                       : p.status());
+          return ErrorReply(p.status().code() == StatusCode::kNotFound
+                                ? Status::NotFound("no project " + project)
+                                : p.status());
         }
         call->project_id = project;
         return std::nullopt;
       }
       std::string_view h = req.Header("authorization");
       if (h.size() < 8 || !(h.starts_with("Bearer ") || h.starts_with("bearer "))) {
-        return JsonError(401, "unauthenticated", "send Authorization: Bearer <read_token>, or sign in");
+        return JsonError(401, "unauthenticated",
+                         "send Authorization: Bearer <read_token>, or sign in");
       }
       const std::string token(h.substr(7));
       if (token.starts_with("bt.")) {
         if (policy != AuthPolicy::kHeatmapRead) {
-          return JsonError(403, "permission_denied", "the bookmarklet token only reads heatmaps, scroll maps, elements and snapshots");
+          return JsonError(
+              403, "permission_denied",
+              "the bookmarklet token only reads heatmaps, scroll maps, elements and snapshots");
         }
         if (auth_ == nullptr || !auth_->VerifyOverlayToken(token, project)) {
-          return JsonError(401, "unauthenticated", "the bookmarklet token is expired, revoked or not for project " + project);
+          return JsonError(
+              401, "unauthenticated",
+              "the bookmarklet token is expired, revoked or not for project " + project);
         }
         call->caller = Caller::kOverlayToken;
         call->project_id = project;
@@ -89,7 +97,9 @@ std::optional<Reply> RouteAuth::Check(AuthPolicy policy, RouteCall* call) const 
       }
       auto ok = meta_->CheckReadToken(project, token);
       if (!ok.ok()) return ErrorReply(ok.status());
-      if (!*ok) return JsonError(401, "unauthenticated", "the read token is not valid for project " + project);
+      if (!*ok)
+        return JsonError(401, "unauthenticated",
+                         "the read token is not valid for project " + project);
       call->caller = Caller::kReadToken;
       call->project_id = project;
       return std::nullopt;

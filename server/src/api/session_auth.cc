@@ -31,7 +31,8 @@ std::string CookieValue(std::string_view header, std::string_view name) {
   for (std::string_view part : Split(header, ';')) {
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
     size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+    if (eq != std::string_view::npos && part.substr(0, eq) == name)
+      return std::string(part.substr(eq + 1));
   }
   return "";
 }
@@ -54,7 +55,8 @@ Result<std::unique_ptr<SessionAuth>> SessionAuth::Open(MetaStore* meta, Clock* c
 
 Result<std::string> SessionAuth::IssueSignInToken(int64_t ttl_ms) {
   std::string token = RandomHex(20);
-  TAP_RETURN_IF_ERROR(meta_->PutValue("signin:" + Sha256Hex(token), std::to_string(clock_->NowMs() + ttl_ms)));
+  TAP_RETURN_IF_ERROR(
+      meta_->PutValue("signin:" + Sha256Hex(token), std::to_string(clock_->NowMs() + ttl_ms)));
   return token;
 }
 
@@ -63,12 +65,14 @@ Status SessionAuth::Redeem(const std::string& token, std::string* cookie_value) 
   std::string key = "signin:" + Sha256Hex(token);
   auto v = meta_->GetValue(key);
   if (!v.ok()) return v.status();
-  if (!v->has_value() || (*v)->empty()) return Status::Unauthenticated("this sign-in link was already used or never existed");
+  if (!v->has_value() || (*v)->empty())
+    return Status::Unauthenticated("this sign-in link was already used or never existed");
   int64_t expires = 0;
   std::from_chars((*v)->data(), (*v)->data() + (*v)->size(), expires);
   TAP_RETURN_IF_ERROR(meta_->PutValue(key, ""));  // one-time
   if (expires < clock_->NowMs()) return Status::Unauthenticated("this sign-in link has expired");
-  std::string payload = "v1." + std::to_string(clock_->NowMs() + kSessionTtlMs) + "." + RandomHex(16);
+  std::string payload =
+      "v1." + std::to_string(clock_->NowMs() + kSessionTtlMs) + "." + RandomHex(16);
   *cookie_value = payload + "." + HmacSha256Hex(secret_, payload);
   return Status::Ok();
 }
@@ -76,7 +80,8 @@ Status SessionAuth::Redeem(const std::string& token, std::string* cookie_value) 
 bool SessionAuth::Verify(std::string_view cookie, std::string* csrf) const {
   auto parts = Split(cookie, '.');
   if (parts.size() != 4 || parts[0] != "v1") return false;
-  std::string payload = std::string(parts[0]) + "." + std::string(parts[1]) + "." + std::string(parts[2]);
+  std::string payload =
+      std::string(parts[0]) + "." + std::string(parts[1]) + "." + std::string(parts[2]);
   if (!ConstantTimeEquals(HmacSha256Hex(secret_, payload), parts[3])) return false;
   int64_t expires = 0;
   auto [p, ec] = std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), expires);
@@ -103,16 +108,19 @@ Status SessionAuth::Revoke(std::string_view cookie) {
   return meta_->PutValue(kSignOutPrefix + std::string(parts[2]), std::string(parts[1]));
 }
 
-Status SessionAuth::RevokeAll() { return meta_->PutValue(kNotBeforeKey, std::to_string(clock_->NowMs())); }
+Status SessionAuth::RevokeAll() {
+  return meta_->PutValue(kNotBeforeKey, std::to_string(clock_->NowMs()));
+}
 
-Result<std::string> SessionAuth::IssueOverlayToken(std::string_view cookie, const std::string& project_id,
+Result<std::string> SessionAuth::IssueOverlayToken(std::string_view cookie,
+                                                   const std::string& project_id,
                                                    int64_t* expires_ms) const {
   if (!Verify(cookie, nullptr)) return Status::Unauthenticated("sign in first");
   auto parts = Split(cookie, '.');
   const int64_t exp = clock_->NowMs() + limits::kOverlayTokenTtlMs;
   if (expires_ms) *expires_ms = exp;
-  const std::string payload =
-      "bt." + project_id + "." + std::to_string(exp) + "." + std::string(parts[1]) + "." + std::string(parts[2]);
+  const std::string payload = "bt." + project_id + "." + std::to_string(exp) + "." +
+                              std::string(parts[1]) + "." + std::string(parts[2]);
   return payload + "." + HmacSha256Hex(secret_, payload);
 }
 

@@ -40,8 +40,8 @@ class SessionAuth {
   // limits::kOverlayTokenTtlMs. It dies with the session that made it (sign-out, signout-all) and
   // with RevokeOverlayTokens (called when a project's read tokens are revoked). The route table
   // accepts it only on the heatmap read routes (AuthPolicy::kHeatmapRead).
-  Result<std::string> IssueOverlayToken(std::string_view session_cookie, const std::string& project_id,
-                                        int64_t* expires_ms) const;
+  Result<std::string> IssueOverlayToken(std::string_view session_cookie,
+                                        const std::string& project_id, int64_t* expires_ms) const;
   bool VerifyOverlayToken(std::string_view token, const std::string& project_id) const;
   // Ends every overlay token of `project_id` issued until now.
   Status RevokeOverlayTokens(const std::string& project_id);

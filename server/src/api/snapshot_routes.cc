@@ -17,12 +17,15 @@ Reply Snapshot(const ApiDeps& d, const RouteCall& call, bool status_only) {
   std::string vw = req.Query("vw");
   if (!vw.empty()) {
     uint8_t b;
-    if (!ParseViewportBucket(vw, &b)) return ErrorReply(Status::InvalidArgument("vw must be one of 0-479, 480-767, 768-1023, 1024-1439, 1440+"));
+    if (!ParseViewportBucket(vw, &b))
+      return ErrorReply(
+          Status::InvalidArgument("vw must be one of 0-479, 480-767, 768-1023, 1024-1439, 1440+"));
     bucket = b;
   }
   if (status_only) return JsonReply(d.snapshots->StatusJson(call.project_id, path, bucket));
   auto r = d.snapshots->Get(call.project_id, path, bucket);
-  if (!r.ok() && r.status().code() == StatusCode::kNotFound) return JsonError(404, "no_snapshot", r.status().message());
+  if (!r.ok() && r.status().code() == StatusCode::kNotFound)
+    return JsonError(404, "no_snapshot", r.status().message());
   if (!r.ok()) return ErrorReply(r.status());
   return JsonReply(std::move(r).value());
 }
@@ -62,18 +65,20 @@ Reply SnapshotAsset(const ApiDeps& d, const RouteCall& call) {
 
 Status AddSnapshotRoutes(RouteTable* t, const ApiDeps& d) {
   if (d.snapshots == nullptr) return Status::Ok();
-  TAP_RETURN_IF_ERROR(t->Add({"GET", "/api/snapshot", AuthPolicy::kHeatmapRead, limits::kMaxApiBody, 0, false,
-                              CorsPolicy::kNone, "api",
+  TAP_RETURN_IF_ERROR(t->Add({"GET", "/api/snapshot", AuthPolicy::kHeatmapRead, limits::kMaxApiBody,
+                              0, false, CorsPolicy::kNone, "api",
                               Sync([d](const RouteCall& c) { return Snapshot(d, c, false); })}));
-  TAP_RETURN_IF_ERROR(t->Add({"GET", "/api/snapshot/status", AuthPolicy::kHeatmapRead, limits::kMaxApiBody, 0, false,
-                              CorsPolicy::kNone, "api", Sync([d](const RouteCall& c) { return Snapshot(d, c, true); })}));
+  TAP_RETURN_IF_ERROR(t->Add({"GET", "/api/snapshot/status", AuthPolicy::kHeatmapRead,
+                              limits::kMaxApiBody, 0, false, CorsPolicy::kNone, "api",
+                              Sync([d](const RouteCall& c) { return Snapshot(d, c, true); })}));
   if (d.assets == nullptr) return Status::Ok();
   // A fetch may take seconds (a slow upstream): it runs off the I/O threads.
-  return t->Add({"GET", "/api/snapshot-asset", AuthPolicy::kHeatmapRead, limits::kMaxApiBody, 0, false,
-                 CorsPolicy::kNone, "asset", [d](RouteCall&& c, Responder respond) {
+  return t->Add({"GET", "/api/snapshot-asset", AuthPolicy::kHeatmapRead, limits::kMaxApiBody, 0,
+                 false, CorsPolicy::kNone, "asset", [d](RouteCall&& c, Responder respond) {
                    auto job = [d, c = std::move(c), respond]() { respond(SnapshotAsset(d, c)); };
                    if (!d.run_blocking(std::move(job))) {
-                     Reply busy = JsonError(503, "unavailable", "too many asset fetches at once; try again");
+                     Reply busy =
+                         JsonError(503, "unavailable", "too many asset fetches at once; try again");
                      busy.AddHeader("Retry-After", "1");
                      respond(std::move(busy));
                    }

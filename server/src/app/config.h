@@ -45,7 +45,7 @@ struct Config {
   int header_timeout_ms = 10000;
   int body_timeout_ms = 30000;
   int64_t max_conns_per_ip = 256;  // 0 = no cap; --trusted-proxies are exempt
-  bool demo = true;  // create the Demo project on first start and serve /demo/
+  bool demo = true;                // create the Demo project on first start and serve /demo/
 
   std::string EventStoreUrl() const { return event_store.empty() ? data + "/events" : event_store; }
   std::string MetaStoreUrl() const { return meta_store.empty() ? data + "/meta.db" : meta_store; }
@@ -55,12 +55,13 @@ struct Config {
 };
 
 struct ParsedArgs {
-  std::vector<std::string> positional;                      // subcommand words and files
-  std::map<std::string, std::vector<std::string>> flags;    // repeated flags keep every value
+  std::vector<std::string> positional;                    // subcommand words and files
+  std::map<std::string, std::vector<std::string>> flags;  // repeated flags keep every value
 };
 
 // Splits argv into flags (--name value, --name=value, --bool) and positional words.
-Status ParseArgs(int argc, char** argv, const std::vector<std::string>& bool_flags, ParsedArgs* out);
+Status ParseArgs(int argc, char** argv, const std::vector<std::string>& bool_flags,
+                 ParsedArgs* out);
 
 // Builds a Config from the parsed flags, the environment and --config FILE. Unknown flags are an
 // error naming the flag.

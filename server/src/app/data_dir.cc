@@ -29,8 +29,9 @@ Result<std::unique_ptr<DataDir>> DataDir::Open(const std::string& dir) {
     ::close(fd);
     std::string who = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "another process";
     while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
-    return Status::Unavailable("data directory " + dir + " is in use by pid " + who +
-                               " (a running `tapistry serve` or import); stop it first or use another --data");
+    return Status::Unavailable(
+        "data directory " + dir + " is in use by pid " + who +
+        " (a running `tapistry serve` or import); stop it first or use another --data");
   }
   std::string me = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, me.data(), me.size(), 0) < 0) {

@@ -1,5 +1,5 @@
-// DataDir: the layout of --data (events/, wal/, blobs/, meta.db, LOCK) and the exclusive lock that keeps a
-// second process (a server or an import) from writing the same files at once.
+// DataDir: the layout of --data (events/, wal/, blobs/, meta.db, LOCK) and the exclusive lock that
+// keeps a second process (a server or an import) from writing the same files at once.
 // Thread-safety: construct and destroy from one thread.
 #pragma once
 

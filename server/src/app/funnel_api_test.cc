@@ -410,13 +410,13 @@ TEST_F(FunnelApiTest, MembersListTheUnitsBehindABar) {
   const int64_t t = Now() - 10 * 60000;
   const std::string buy = R"(,"x":0.5,"y":0.5,"selector":"#buy","selector_hash":"77")";
   int id = 1;
-  ASSERT_EQ(Post(Batch({Ev(id++, 1, 1, t, "page_view", "/"),                // S1 converts
+  ASSERT_EQ(Post(Batch({Ev(id++, 1, 1, t, "page_view", "/"),  // S1 converts
                         Ev(id++, 1, 1, t + 10000, "page_view", "/pricing"),
                         Ev(id++, 1, 1, t + 40000, "click", "/pricing", buy),
-                        Ev(id++, 2, 2, t + 5000, "page_view", "/"),          // S2 stops at /pricing
+                        Ev(id++, 2, 2, t + 5000, "page_view", "/"),  // S2 stops at /pricing
                         Ev(id++, 2, 2, t + 20000, "page_view", "/pricing"),
-                        Ev(id++, 3, 3, t, "page_view", "/"),                 // S3 stops at /
-                        Ev(id++, 4, 4, t, "page_view", "/pricing"),          // S4 stops at / (t + 1 s)
+                        Ev(id++, 3, 3, t, "page_view", "/"),         // S3 stops at /
+                        Ev(id++, 4, 4, t, "page_view", "/pricing"),  // S4 stops at / (t + 1 s)
                         Ev(id++, 4, 4, t + 1000, "page_view", "/")}))
                 .status,
             200);
@@ -426,27 +426,33 @@ TEST_F(FunnelApiTest, MembersListTheUnitsBehindABar) {
   };
   auto two = members("&furthest=2");
   ASSERT_EQ(two.status, 200) << two.body;
-  EXPECT_NE(two.body.find(R"({"furthest":2,"unit":"session","total":1,"members":[{"session_id":"2b1d0c6e-9a7f-4f4e-8d1c-000000000002","entered_ms":)" +
-                          std::to_string(t + 5000) + R"(,"reached_ms":)" + std::to_string(t + 20000) +
-                          R"(,"device":"desktop","country":""}]})"),
-            std::string::npos)
+  EXPECT_NE(
+      two.body.find(
+          R"({"furthest":2,"unit":"session","total":1,"members":[{"session_id":"2b1d0c6e-9a7f-4f4e-8d1c-000000000002","entered_ms":)" +
+          std::to_string(t + 5000) + R"(,"reached_ms":)" + std::to_string(t + 20000) +
+          R"(,"device":"desktop","country":""}]})"),
+      std::string::npos)
       << two.body;
   // Stopped at step 1: S4 entered later (its / at t + 1 s) than S3, so it comes first.
   auto one = members("&furthest=1&limit=1");
   ASSERT_EQ(one.status, 200) << one.body;
-  EXPECT_NE(one.body.find(R"("total":2,"members":[{"session_id":"2b1d0c6e-9a7f-4f4e-8d1c-000000000004")"),
-            std::string::npos)
+  EXPECT_NE(
+      one.body.find(R"("total":2,"members":[{"session_id":"2b1d0c6e-9a7f-4f4e-8d1c-000000000004")"),
+      std::string::npos)
       << one.body;
   auto three = members("&furthest=3");
-  EXPECT_NE(three.body.find(R"("total":1,"members":[{"session_id":"2b1d0c6e-9a7f-4f4e-8d1c-000000000001")"),
+  EXPECT_NE(three.body.find(
+                R"("total":1,"members":[{"session_id":"2b1d0c6e-9a7f-4f4e-8d1c-000000000001")"),
             std::string::npos)
       << three.body;
-  for (const char* bad : {"", "&furthest=0", "&furthest=4", "&furthest=2&limit=0", "&furthest=2&limit=1001",
-                          "&furthest=1x"}) {
+  for (const char* bad : {"", "&furthest=0", "&furthest=4", "&furthest=2&limit=0",
+                          "&furthest=2&limit=1001", "&furthest=1x"}) {
     auto r = members(bad);
     EXPECT_EQ(r.status, 400) << bad << " " << r.body;
   }
-  EXPECT_EQ(Req("POST", "/api/funnels/members?project_id=" + project_ + "&furthest=1", kThreeSteps).status, 401);
+  EXPECT_EQ(Req("POST", "/api/funnels/members?project_id=" + project_ + "&furthest=1", kThreeSteps)
+                .status,
+            401);
 }
 
 }  // namespace tapistry

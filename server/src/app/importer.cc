@@ -63,7 +63,9 @@ class BlockQueue {
 Result<ImportStats> ImportFiles(const std::vector<std::string>& files, const ImportOptions& opts,
                                 EventStore* store) {
   if (opts.project_id.empty()) return Status::InvalidArgument("--project is required");
-  int threads = opts.threads > 0 ? opts.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = opts.threads > 0
+                    ? opts.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   BlockQueue queue(static_cast<size_t>(threads) * 2);
   std::atomic<uint64_t> lines{0}, imported{0}, rejected{0}, too_old{0};
   // Same rule as EventStore::ApplyRetention: day d is dropped when d < today - retention_days.
@@ -133,7 +135,8 @@ Result<ImportStats> ImportFiles(const std::vector<std::string>& files, const Imp
   std::atomic<bool> done{false};
   std::thread reporter([&] {
     while (!done) {
-      for (int i = 0; i < 10 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      for (int i = 0; i < 10 && !done; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (done || !opts.progress) continue;
       ImportStats s;
       s.lines = lines;

@@ -29,7 +29,8 @@ struct ImportStats {
 struct ImportOptions {
   std::string project_id;
   int threads = 0;  // 0 = hardware concurrency
-  std::vector<std::string> query_allowlist = {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"};
+  std::vector<std::string> query_allowlist = {"utm_source", "utm_medium", "utm_campaign",
+                                              "utm_term", "utm_content"};
   int retention_days = 180;  // the project's; events on days the retention job drops are counted
   // Called about once a second with the running totals (progress on stderr).
   std::function<void(const ImportStats&)> progress;

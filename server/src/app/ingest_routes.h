@@ -17,7 +17,7 @@ struct ReplayIngest {
   std::function<bool(std::function<void()>)> run_blocking;
 };
 
-Status AddIngestRoutes(RouteTable* t, Admission* admission, IngestService* ingest, SnapshotService* snapshots,
-                       ReplayIngest replay = {});
+Status AddIngestRoutes(RouteTable* t, Admission* admission, IngestService* ingest,
+                       SnapshotService* snapshots, ReplayIngest replay = {});
 
 }  // namespace tapistry

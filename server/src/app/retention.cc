@@ -4,11 +4,13 @@
 
 namespace tapistry {
 
-RetentionJob::RetentionJob(MetaStore* meta, EventStore* store, SnapshotService* snapshots, Clock* clock,
-                           MetricsRegistry* metrics)
+RetentionJob::RetentionJob(MetaStore* meta, EventStore* store, SnapshotService* snapshots,
+                           Clock* clock, MetricsRegistry* metrics)
     : meta_(meta), store_(store), snapshots_(snapshots), clock_(clock) {
-  runs_ = metrics->GetCounter("tapistry_retention_runs_total", "Retention passes over all projects");
-  failures_ = metrics->GetCounter("tapistry_retention_failures_total", "Retention passes that failed for a project");
+  runs_ =
+      metrics->GetCounter("tapistry_retention_runs_total", "Retention passes over all projects");
+  failures_ = metrics->GetCounter("tapistry_retention_failures_total",
+                                  "Retention passes that failed for a project");
 }
 
 RetentionJob::~RetentionJob() { Stop(); }
@@ -23,7 +25,9 @@ Status RetentionJob::RunOnce() {
     auto removed = store_->ApplyRetention(p.id, today, keep);
     if (removed.ok() && *removed > 0) {
       Log(LogLevel::kInfo, "retention dropped old days",
-          {{"project_id", p.id}, {"retention_days", std::to_string(keep)}, {"rows", std::to_string(*removed)}});
+          {{"project_id", p.id},
+           {"retention_days", std::to_string(keep)},
+           {"rows", std::to_string(*removed)}});
     }
     if (!removed.ok()) {
       const Status& s = removed.status();
@@ -39,7 +43,8 @@ Status RetentionJob::RunOnce() {
       Log(LogLevel::kError, "snapshot retention failed", {{"error", n.status().ToString()}});
       if (first_error.ok()) first_error = n.status();
     } else if (*n > 0) {
-      Log(LogLevel::kInfo, "retention deleted stale page snapshots", {{"snapshots", std::to_string(*n)}});
+      Log(LogLevel::kInfo, "retention deleted stale page snapshots",
+          {{"snapshots", std::to_string(*n)}});
     }
   }
   runs_->Inc();

@@ -19,7 +19,8 @@ namespace tapistry {
 class RetentionJob {
  public:
   // `snapshots` may be null (no snapshot retention).
-  RetentionJob(MetaStore* meta, EventStore* store, SnapshotService* snapshots, Clock* clock, MetricsRegistry* metrics);
+  RetentionJob(MetaStore* meta, EventStore* store, SnapshotService* snapshots, Clock* clock,
+               MetricsRegistry* metrics);
   ~RetentionJob();
   void Start(int64_t interval_ms = 3600 * 1000);
   void Stop();

@@ -1,6 +1,6 @@
 // Issue 14 (security review): one test per finding that failed on the code before the fix, plus
-// the route-table walk and the admission parity of /i, /s and /r. HTTP framing, EMFILE and the per-IP
-// connection cap are tested in http/ (http_server_test.cc, e2e/http-framing.mjs).
+// the route-table walk and the admission parity of /i, /s and /r. HTTP framing, EMFILE and the
+// per-IP connection cap are tested in http/ (http_server_test.cc, e2e/http-framing.mjs).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,8 +12,8 @@
 
 #include "api/api_common.h"
 #include "api/session_auth.h"
-#include "assetcache/asset_url.h"
 #include "app/server_app_fixture.h"
+#include "assetcache/asset_url.h"
 #include "tapistry/limits.h"
 
 namespace tapistry {
@@ -24,18 +24,22 @@ using testing::TestResponse;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 std::string Snap(const std::string& url, const std::string& html = "<html><body>x</body></html>") {
-  return R"({"url":")" + url + R"(","viewport":{"w":1440,"h":900},"doc":{"w":1440,"h":3000},"h":1,"html":")" + html + R"("})";
+  return R"({"url":")" + url +
+         R"(","viewport":{"w":1440,"h":900},"doc":{"w":1440,"h":3000},"h":1,"html":")" + html +
+         R"("})";
 }
 
 class SecurityTest : public ServerAppTest {
  protected:
-  TestResponse Req(const std::string& method, const std::string& target, const std::string& body = "",
-                   const Headers& h = {}) {
+  TestResponse Req(const std::string& method, const std::string& target,
+                   const std::string& body = "", const Headers& h = {}) {
     return TestClient(app_->port()).Request(method, target, body, h);
   }
   std::string OverlayToken(const std::pair<std::string, std::string>& session) {
     auto r = Req("POST", "/api/bookmarklet-token", R"({"project_id":")" + project_ + R"("})",
-                 {{"Cookie", session.first}, {"X-CSRF-Token", session.second}, {"Content-Type", "application/json"}});
+                 {{"Cookie", session.first},
+                  {"X-CSRF-Token", session.second},
+                  {"Content-Type", "application/json"}});
     EXPECT_EQ(r.status, 200) << r.body;
     const size_t at = r.body.find("\"token\":\"") + 9;
     return r.body.substr(at, r.body.find('"', at) - at);
@@ -43,7 +47,8 @@ class SecurityTest : public ServerAppTest {
   uint64_t SnapshotBytesOnDisk() {
     uint64_t n = 0;
     for (auto& e : std::filesystem::recursive_directory_iterator(dir_.path())) {
-      if (e.is_regular_file() && e.path().string().find("/snapshots/") != std::string::npos) n += e.file_size();
+      if (e.is_regular_file() && e.path().string().find("/snapshots/") != std::string::npos)
+        n += e.file_size();
     }
     return n;
   }
@@ -53,16 +58,21 @@ class SecurityTest : public ServerAppTest {
 // the real one, and the dashboard framed its URL.
 TEST_F(SecurityTest, SnapshotsOnlyOfPagesOnTheProjectsAllowedOrigins) {
   Start();
-  auto forged = Req("POST", "/s?k=" + key_, Snap("https://attacker.test/pricing"), {{"Content-Type", "text/plain"}});
+  auto forged = Req("POST", "/s?k=" + key_, Snap("https://attacker.test/pricing"),
+                    {{"Content-Type", "text/plain"}});
   EXPECT_EQ(forged.status, 403) << forged.body;
   EXPECT_NE(forged.body.find("origin_not_allowed"), std::string::npos) << forged.body;
-  auto spoofed = Req("POST", "/s?k=" + key_, Snap("https://attacker.test/pricing"), {{"Origin", "https://example.com"}});
-  EXPECT_EQ(spoofed.status, 403) << "the Origin header is allowed, the page is not: " << spoofed.body;
+  auto spoofed = Req("POST", "/s?k=" + key_, Snap("https://attacker.test/pricing"),
+                     {{"Origin", "https://example.com"}});
+  EXPECT_EQ(spoofed.status, 403) << "the Origin header is allowed, the page is not: "
+                                 << spoofed.body;
   EXPECT_EQ(Req("POST", "/s?k=" + key_, Snap("https://example.com/pricing")).status, 202);
-  EXPECT_EQ(Get("/api/snapshot?project_id=" + project_ + "&path=/pricing").body.find("attacker"), std::string::npos);
+  EXPECT_EQ(Get("/api/snapshot?project_id=" + project_ + "&path=/pricing").body.find("attacker"),
+            std::string::npos);
 }
 
-TEST_F(SecurityTest, AProjectWithoutAllowedOriginsTakesSnapshotsOnlyFromTheOriginItsEventsComeFrom) {
+TEST_F(SecurityTest,
+       AProjectWithoutAllowedOriginsTakesSnapshotsOnlyFromTheOriginItsEventsComeFrom) {
   auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
   ASSERT_TRUE(meta.ok());
   auto open = (*meta)->CreateProject("Open", {});
@@ -83,31 +93,39 @@ TEST_F(SecurityTest, AProjectWithoutAllowedOriginsTakesSnapshotsOnlyFromTheOrigi
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(snap(site, site + "/a"), 202);
   EXPECT_EQ(snap("", site + "/a"), 403) << "no Origin: not a browser on the site";
-  EXPECT_EQ(snap(site, "https://attacker.test/a"), 403) << "the page must be on the request's origin";
-  EXPECT_EQ(snap("https://attacker.test", "https://attacker.test/a"), 403) << "an origin no event came from";
+  EXPECT_EQ(snap(site, "https://attacker.test/a"), 403)
+      << "the page must be on the request's origin";
+  EXPECT_EQ(snap("https://attacker.test", "https://attacker.test/a"), 403)
+      << "an origin no event came from";
 }
 
-// Finding 2: 15.5 MB of '<' (319 KB gzip) was stored as 93 MB; /s inflated and parsed before the key.
+// Finding 2: 15.5 MB of '<' (319 KB gzip) was stored as 93 MB; /s inflated and parsed before the
+// key.
 TEST_F(SecurityTest, SnapshotStoredBytesStayNearTheInputAndNothingIsInflatedBeforeTheKey) {
   Start();
   // '<' (six bytes once JSON-escaped) with a random letter after each: ~15x smaller gzipped.
   std::string html(12 << 20, '<');
   uint32_t rnd = 12345;
-  for (size_t i = 1; i < html.size(); i += 2) html[i] = (rnd = rnd * 1103515245 + 12345) >> 16 & 1 ? 'a' : 'b';
+  for (size_t i = 1; i < html.size(); i += 2)
+    html[i] = (rnd = rnd * 1103515245 + 12345) >> 16 & 1 ? 'a' : 'b';
   const std::string body = Snap("https://example.com/big", html);
   auto r = Req("POST", "/s?gz=1&k=" + key_, Gzip(body, 1), {{"Content-Type", "text/plain"}});
   ASSERT_EQ(r.status, 202) << r.body;
   const uint64_t stored = SnapshotBytesOnDisk();
-  std::printf("snapshot amplification: %zu bytes decompressed -> %llu bytes stored (%.3fx)\n", body.size(),
-              static_cast<unsigned long long>(stored), double(stored) / double(body.size()));
+  std::printf("snapshot amplification: %zu bytes decompressed -> %llu bytes stored (%.3fx)\n",
+              body.size(), static_cast<unsigned long long>(stored),
+              double(stored) / double(body.size()));
   EXPECT_LE(stored, 2 * body.size());
   // An unknown key is refused before the body is touched: a body that is not even gzip gets 401.
-  auto bad = Req("POST", "/s?gz=1&k=pk_unknown", std::string(100000, 'x'), {{"Content-Type", "text/plain"}});
+  auto bad = Req("POST", "/s?gz=1&k=pk_unknown", std::string(100000, 'x'),
+                 {{"Content-Type", "text/plain"}});
   EXPECT_EQ(bad.status, 401) << bad.body;
-  auto bad_i = Req("POST", "/i?k=pk_unknown", std::string(100000, 'x'), {{"Content-Encoding", "gzip"}});
+  auto bad_i =
+      Req("POST", "/i?k=pk_unknown", std::string(100000, 'x'), {{"Content-Encoding", "gzip"}});
   EXPECT_EQ(bad_i.status, 401) << bad_i.body;
   // A compressed body must name its key outside the body.
-  auto hidden = Req("POST", "/i", Gzip(R"({"k":")" + key_ + R"(","events":[]})"), {{"Content-Encoding", "gzip"}});
+  auto hidden = Req("POST", "/i", Gzip(R"({"k":")" + key_ + R"(","events":[]})"),
+                    {{"Content-Encoding", "gzip"}});
   EXPECT_EQ(hidden.status, 401) << hidden.body;
   EXPECT_NE(hidden.body.find("X-Project-Key or ?k="), std::string::npos) << hidden.body;
 }
@@ -125,10 +143,12 @@ TEST_F(SecurityTest, ARequestRefusedForItsIpCostsTheProjectNothing) {
   }
   Start();
   int flooder_ok = 0;
-  for (int i = 0; i < 30; ++i) flooder_ok += Post(Batch({Event(100 + i)}), {{"X-Forwarded-For", "203.0.113.9"}}).status == 200;
+  for (int i = 0; i < 30; ++i)
+    flooder_ok += Post(Batch({Event(100 + i)}), {{"X-Forwarded-For", "203.0.113.9"}}).status == 200;
   EXPECT_LE(flooder_ok, 3) << "the flooding IP is limited";
   for (int i = 0; i < 3; ++i) {
-    auto r = Post(Batch({Event(200 + i)}), {{"X-Forwarded-For", "198.51.100." + std::to_string(i)}});
+    auto r =
+        Post(Batch({Event(200 + i)}), {{"X-Forwarded-For", "198.51.100." + std::to_string(i)}});
     EXPECT_EQ(r.status, 200) << "another visitor of the project is not starved: " << r.body;
   }
 }
@@ -142,29 +162,41 @@ TEST_F(SecurityTest, BookmarkletTokensReadOnlyHeatmapsAndDieWithTheirSession) {
   auto with = [&](const std::string& target, const std::string& origin = "") {
     Headers h{{"Authorization", "Bearer " + bt}};
     if (!origin.empty()) h.emplace_back("Origin", origin);
-    return Req("GET", target + (target.find('?') == std::string::npos ? "?" : "&") + "project_id=" + project_, "", h);
+    return Req(
+        "GET",
+        target + (target.find('?') == std::string::npos ? "?" : "&") + "project_id=" + project_, "",
+        h);
   };
-  for (const char* ok : {"/api/heatmap?path=/", "/api/heatmap/elements?path=/", "/api/layouts?path=/", "/api/scrollmap?path=/",
-                         "/api/elements?path=/", "/api/snapshot/status?path=/"}) {
+  for (const char* ok :
+       {"/api/heatmap?path=/", "/api/heatmap/elements?path=/", "/api/layouts?path=/",
+        "/api/scrollmap?path=/", "/api/elements?path=/", "/api/snapshot/status?path=/"}) {
     EXPECT_EQ(with(ok).status, 200) << ok;
   }
-  for (const char* no : {"/api/events", "/api/overview", "/api/breakdown?dimension=page", "/api/paths"}) {
+  for (const char* no :
+       {"/api/events", "/api/overview", "/api/breakdown?dimension=page", "/api/paths"}) {
     auto r = with(no);
     EXPECT_EQ(r.status, 403) << no << " " << r.body;
   }
   auto cross = with("/api/heatmap?path=/", "https://attacker.test");
   EXPECT_EQ(cross.Header("Access-Control-Allow-Origin"), "") << "no CORS on the API";
-  EXPECT_EQ(Req("OPTIONS", "/api/heatmap", "", {{"Origin", "https://attacker.test"}}).Header("Access-Control-Allow-Origin"), "");
+  EXPECT_EQ(Req("OPTIONS", "/api/heatmap", "", {{"Origin", "https://attacker.test"}})
+                .Header("Access-Control-Allow-Origin"),
+            "");
   // Another project's id with this token: refused.
   for (const char* ep : {"/api/heatmap", "/api/heatmap/elements", "/api/layouts"}) {
-    auto other = Req("GET", std::string(ep) + "?path=/&project_id=p_other", "", {{"Authorization", "Bearer " + bt}});
+    auto other = Req("GET", std::string(ep) + "?path=/&project_id=p_other", "",
+                     {{"Authorization", "Bearer " + bt}});
     EXPECT_EQ(other.status, 401) << ep << " " << other.body;
     // and with bots included or an hourly interval the same: the check comes before the query
-    auto bots = Req("GET", std::string(ep) + "?path=/&bots=include&project_id=p_other", "", {{"Authorization", "Bearer " + bt}});
+    auto bots = Req("GET", std::string(ep) + "?path=/&bots=include&project_id=p_other", "",
+                    {{"Authorization", "Bearer " + bt}});
     EXPECT_EQ(bots.status, 401) << ep << " " << bots.body;
   }
   // Sign-out ends it.
-  ASSERT_EQ(Req("POST", "/auth/signout", "", {{"Cookie", session.first}, {"X-CSRF-Token", session.second}}).status, 204);
+  ASSERT_EQ(Req("POST", "/auth/signout", "",
+                {{"Cookie", session.first}, {"X-CSRF-Token", session.second}})
+                .status,
+            204);
   EXPECT_EQ(with("/api/heatmap?path=/").status, 401);
   // Read-token revocation ends the others.
   auto s2 = SignIn();
@@ -196,18 +228,24 @@ TEST_F(SecurityTest, BookmarkletTokensLastFifteenMinutes) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"ttl_ms\":900000"), std::string::npos) << r.body;
   EXPECT_EQ(Req("POST", "/api/bookmarklet-token", R"({"project_id":")" + project_ + R"("})",
-                {{"Cookie", session.first}, {"X-CSRF-Token", session.second}, {"Origin", "https://attacker.test"}}).status,
-            403) << "a state change from another site's page";
+                {{"Cookie", session.first},
+                 {"X-CSRF-Token", session.second},
+                 {"Origin", "https://attacker.test"}})
+                .status,
+            403)
+      << "a state change from another site's page";
 }
 
 // Finding 5: ms from/to overflowed a 32-bit day number and passed the 400-day cap.
 TEST_F(SecurityTest, RangesAreValidatedBeforeNarrowing) {
   Start();
-  for (const char* ep : {"/api/events?", "/api/breakdown?dimension=page&", "/api/heatmap?path=/&", "/api/scrollmap?path=/&",
-                         "/api/elements?path=/&", "/api/paths?", "/api/overview?", "/api/heatmap/elements?path=/&",
-                         "/api/layouts?path=/&"}) {
-    for (const char* range : {"from=-600000000000000&to=1", "from=1&to=99999999999999999", "from=0&to=9223372036854775807",
-                              "from=946684800000&to=7258118400000", "from=2026-01-01&to=-1"}) {
+  for (const char* ep :
+       {"/api/events?", "/api/breakdown?dimension=page&", "/api/heatmap?path=/&",
+        "/api/scrollmap?path=/&", "/api/elements?path=/&", "/api/paths?", "/api/overview?",
+        "/api/heatmap/elements?path=/&", "/api/layouts?path=/&"}) {
+    for (const char* range : {"from=-600000000000000&to=1", "from=1&to=99999999999999999",
+                              "from=0&to=9223372036854775807", "from=946684800000&to=7258118400000",
+                              "from=2026-01-01&to=-1"}) {
       auto r = Get(std::string(ep) + range + "&project_id=" + project_);
       EXPECT_EQ(r.status, 400) << ep << range << " " << r.body;
     }
@@ -235,20 +273,25 @@ TEST_F(SecurityTest, SnapshotQueryTellsAStrangerNothingAndSecureNeedsATrustedPro
   Start();
   ASSERT_EQ(Req("POST", "/s?k=" + key_, Snap("https://example.com/secret-page")).status, 202);
   for (int h : {0, 2, 12345}) {
-    auto r = Req("GET", "/s?k=" + key_ + "&u=https%3A%2F%2Fexample.com%2Fsecret-page&w=1440&h=" + std::to_string(h));
-    EXPECT_EQ(r.body, R"({"want":true})") << "a caller who does not know the page's structure learns nothing (h=" << h << ")";
+    auto r = Req("GET", "/s?k=" + key_ + "&u=https%3A%2F%2Fexample.com%2Fsecret-page&w=1440&h=" +
+                            std::to_string(h));
+    EXPECT_EQ(r.body, R"({"want":true})")
+        << "a caller who does not know the page's structure learns nothing (h=" << h << ")";
   }
   auto link = app_->SignInLink();
-  auto r = Req("GET", link->substr(link->find("/auth/signin")), "", {{"X-Forwarded-Proto", "https"}});
+  auto r =
+      Req("GET", link->substr(link->find("/auth/signin")), "", {{"X-Forwarded-Proto", "https"}});
   ASSERT_EQ(r.status, 302);
-  EXPECT_EQ(r.Header("Set-Cookie").find("Secure"), std::string::npos) << "an untrusted peer's X-Forwarded-Proto";
+  EXPECT_EQ(r.Header("Set-Cookie").find("Secure"), std::string::npos)
+      << "an untrusted peer's X-Forwarded-Proto";
 }
 
 TEST_F(SecurityTest, SecureCookieBehindATrustedProxy) {
   cfg_.trusted_proxies = {"127.0.0.1"};
   Start();
   auto link = app_->SignInLink();
-  auto r = Req("GET", link->substr(link->find("/auth/signin")), "", {{"X-Forwarded-Proto", "https"}});
+  auto r =
+      Req("GET", link->substr(link->find("/auth/signin")), "", {{"X-Forwarded-Proto", "https"}});
   ASSERT_EQ(r.status, 302);
   EXPECT_NE(r.Header("Set-Cookie").find("; Secure"), std::string::npos) << r.Header("Set-Cookie");
 }
@@ -263,9 +306,10 @@ TEST_F(SecurityTest, AdmissionAnswersTheSameOnEveryIngestionEndpoint) {
     int status;
     const char* code;
   };
-  for (const Case& c : {Case{"unknown key", "pk_nope", "", 401, "unknown_key"},
-                        Case{"missing key", "", "", 401, "missing_key"},
-                        Case{"foreign origin", key_, "https://attacker.test", 403, "origin_not_allowed"}}) {
+  for (const Case& c :
+       {Case{"unknown key", "pk_nope", "", 401, "unknown_key"},
+        Case{"missing key", "", "", 401, "missing_key"},
+        Case{"foreign origin", key_, "https://attacker.test", 403, "origin_not_allowed"}}) {
     Headers h;
     if (!c.origin.empty()) h.emplace_back("Origin", c.origin);
     const std::string q = c.key.empty() ? "" : "?k=" + c.key;
@@ -286,7 +330,8 @@ TEST_F(SecurityTest, AdmissionAnswersTheSameOnEveryIngestionEndpoint) {
 // routes are exactly these (a new one must be added here on purpose).
 TEST_F(SecurityTest, EveryRouteHasAnAuthPolicyAndABodyLimit) {
   Start();
-  const std::set<std::string> public_routes = {"GET /healthz", "GET /readyz", "GET /metrics", "GET /*",
+  const std::set<std::string> public_routes = {"GET /healthz",     "GET /readyz",
+                                               "GET /metrics",     "GET /*",
                                                "GET /auth/signin", "POST /auth/signout"};
   const std::set<std::string> ingest_routes = {"POST /i", "POST /s", "GET /s", "POST /r"};
   size_t n = 0;
@@ -326,11 +371,15 @@ TEST_F(SecurityTest, EveryRouteHasAnAuthPolicyAndABodyLimit) {
   EXPECT_GE(n, 20u);
   RouteTable t;
   EXPECT_FALSE(t.Add({"GET", "/x", AuthPolicy::kUnset, 10, 0, false, CorsPolicy::kNone, "x",
-                      [](RouteCall&&, Responder) {}}).ok());
+                      [](RouteCall&&, Responder) {}})
+                   .ok());
   EXPECT_FALSE(t.Add({"GET", "/x", AuthPolicy::kPublic, 0, 0, false, CorsPolicy::kNone, "x",
-                      [](RouteCall&&, Responder) {}}).ok());
-  EXPECT_FALSE(t.Add({"POST", "/x", AuthPolicy::kPublicIngest, 10, 0, false, CorsPolicy::kIngest, "x",
-                      [](RouteCall&&, Responder) {}}).ok()) << "no admission step";
+                      [](RouteCall&&, Responder) {}})
+                   .ok());
+  EXPECT_FALSE(t.Add({"POST", "/x", AuthPolicy::kPublicIngest, 10, 0, false, CorsPolicy::kIngest,
+                      "x", [](RouteCall&&, Responder) {}})
+                   .ok())
+      << "no admission step";
 }
 
 }  // namespace
@@ -356,8 +405,9 @@ class CannedSite {
         boost::asio::streambuf buf;
         boost::asio::read_until(s, buf, "\r\n\r\n", ec);
         ++requests_;
-        std::string res = "HTTP/1.1 200 OK\r\nContent-Type: " + type_ + "\r\nContent-Length: " +
-                          std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_;
+        std::string res = "HTTP/1.1 200 OK\r\nContent-Type: " + type_ +
+                          "\r\nContent-Length: " + std::to_string(body_.size()) +
+                          "\r\nConnection: close\r\n\r\n" + body_;
         boost::asio::write(s, boost::asio::buffer(res), ec);
       }
     });
@@ -369,7 +419,9 @@ class CannedSite {
     s.connect(acceptor_.local_endpoint(), ec);  // wakes the accept
     thread_.join();
   }
-  std::string origin() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+  std::string origin() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
   int requests() const { return requests_; }
 
  private:
@@ -401,22 +453,30 @@ TEST_F(SecurityTest, SnapshotAssetsComeThroughTheServersAssetPath) {
   EXPECT_EQ(r.Header("Content-Type").rfind("text/css", 0), 0u) << r.Header("Content-Type");
   EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff");
   // Nested loads point back at our asset path, never at the site.
-  EXPECT_NE(r.body.find("/api/snapshot-asset?project_id=" + project_ + "&url="), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("/api/snapshot-asset?project_id=" + project_ + "&url="), std::string::npos)
+      << r.body;
   EXPECT_EQ(r.body.find("url(/bg.png)"), std::string::npos) << r.body;
   EXPECT_EQ(site.requests(), 1);
   EXPECT_EQ(Req("GET", target, "", {{"Cookie", session.first}}).status, 200);
   EXPECT_EQ(site.requests(), 1) << "cached";
   // The bookmarklet token may read it too; nobody else.
-  EXPECT_EQ(Req("GET", target, "", {{"Authorization", "Bearer " + OverlayToken(session)}}).status, 200);
+  EXPECT_EQ(Req("GET", target, "", {{"Authorization", "Bearer " + OverlayToken(session)}}).status,
+            200);
   EXPECT_EQ(Req("GET", target).status, 401);
   // An address the project does not list: refused without a connection (SSRF guard).
   CannedSite internal("text/css", "x{}");
-  auto ssrf = Req("GET", "/api/snapshot-asset?project_id=" + project_ + "&url=" + enc(internal.origin() + "/a.css"), "",
-                  {{"Cookie", session.first}});
+  auto ssrf = Req(
+      "GET",
+      "/api/snapshot-asset?project_id=" + project_ + "&url=" + enc(internal.origin() + "/a.css"),
+      "", {{"Cookie", session.first}});
   EXPECT_EQ(ssrf.status, 403) << ssrf.body;
   EXPECT_EQ(internal.requests(), 0);
-  EXPECT_EQ(Req("GET", "/api/snapshot-asset?project_id=" + project_ + "&url=" + enc("http://169.254.169.254/latest"), "",
-                {{"Cookie", session.first}}).status, 403);
+  EXPECT_EQ(Req("GET",
+                "/api/snapshot-asset?project_id=" + project_ +
+                    "&url=" + enc("http://169.254.169.254/latest"),
+                "", {{"Cookie", session.first}})
+                .status,
+            403);
 }
 
 }  // namespace

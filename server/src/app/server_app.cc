@@ -6,11 +6,11 @@
 #include "api/session_auth.h"
 #include "app/data_dir.h"
 #include "app/ingest_routes.h"
+#include "app/retention.h"
+#include "app/store_factory.h"
 #include "assetcache/asset_cache.h"
 #include "common/env.h"
 #include "common/work_queue.h"
-#include "app/retention.h"
-#include "app/store_factory.h"
 #include "http/http_server.h"
 #include "http/router.h"
 #include "ingest/enrich.h"
@@ -102,7 +102,8 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   so.memtable_rows = static_cast<size_t>(cfg.memtable_rows);
   so.memtable_max_age_ms = cfg.memtable_max_age_ms;
   auto store = OpenEventStore(cfg.EventStoreUrl(), so);
-  if (!store.ok()) return Status(store.status().code(), "opening event store: " + store.status().message());
+  if (!store.ok())
+    return Status(store.status().code(), "opening event store: " + store.status().message());
   m.store = std::move(store).value();
 
   PipelineOptions po;
@@ -111,12 +112,14 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   po.max_pending_bytes = static_cast<size_t>(cfg.max_pending_mb) << 20;
   po.min_free_disk_bytes = static_cast<uint64_t>(cfg.min_free_disk_mb) << 20;
   auto pipeline = Pipeline::Open(po);
-  if (!pipeline.ok()) return Status(pipeline.status().code(), "opening WAL: " + pipeline.status().message());
+  if (!pipeline.ok())
+    return Status(pipeline.status().code(), "opening WAL: " + pipeline.status().message());
   m.pipeline = std::move(pipeline).value();
 
   m.geo = std::make_unique<GeoIpResolver>(cfg.geoip_dir);
   if (!m.geo->Loaded()) {
-    Log(LogLevel::kWarn, "GeoIP database not found: countries will be unknown", {{"dir", cfg.geoip_dir}});
+    Log(LogLevel::kWarn, "GeoIP database not found: countries will be unknown",
+        {{"dir", cfg.geoip_dir}});
   }
   m.limiter = std::make_unique<RateLimiter>(SystemClock());
   m.projects = std::make_unique<ProjectCache>(m.meta.get(), SystemClock());
@@ -124,9 +127,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   lim.project_rps = cfg.rate_project_rps;
   lim.ip_rps = cfg.rate_ip_rps;
   lim.session_eps = cfg.rate_session_eps;
-  m.admission = std::make_unique<Admission>(m.projects.get(), m.meta.get(), m.limiter.get(), &m.metrics, lim);
-  m.ingest = std::make_unique<IngestService>(m.admission.get(), m.pipeline.get(), m.limiter.get(), m.geo.get(),
-                                             &m.metrics, SystemClock());
+  m.admission =
+      std::make_unique<Admission>(m.projects.get(), m.meta.get(), m.limiter.get(), &m.metrics, lim);
+  m.ingest = std::make_unique<IngestService>(m.admission.get(), m.pipeline.get(), m.limiter.get(),
+                                             m.geo.get(), &m.metrics, SystemClock());
   auto blobs = OpenBlobStore(cfg.BlobStoreUrl());
   if (!blobs.ok()) return blobs.status();
   m.blobs = std::move(blobs).value();
@@ -139,11 +143,13 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
     };
   }
   sno.min_free_bytes = static_cast<uint64_t>(cfg.min_free_disk_mb) << 20;
-  m.snapshots = std::make_unique<SnapshotService>(m.blobs.get(), m.admission.get(), &m.metrics, SystemClock(), sno);
+  m.snapshots = std::make_unique<SnapshotService>(m.blobs.get(), m.admission.get(), &m.metrics,
+                                                  SystemClock(), sno);
   ReplayOptions rpo;
   rpo.free_bytes = sno.free_bytes;
   rpo.min_free_bytes = sno.min_free_bytes;
-  m.replay = std::make_unique<ReplayService>(m.blobs.get(), m.meta.get(), m.limiter.get(), &m.metrics, SystemClock(), rpo);
+  m.replay = std::make_unique<ReplayService>(m.blobs.get(), m.meta.get(), m.limiter.get(),
+                                             &m.metrics, SystemClock(), rpo);
   // Two writers: fsyncs of different sessions overlap; 256 waiting chunks, then 503 + Retry-After.
   m.replay_writes = std::make_unique<WorkQueue>(2, 256);
   auto auth = SessionAuth::Open(m.meta.get(), SystemClock());
@@ -159,8 +165,8 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
     ro.demo_key = demo->public_key;
     ro.demo_project_id = demo->id;
   }
-  m.router = std::make_unique<Router>(ro, &m.routes, m.route_auth.get(), m.admission.get(), &m.metrics,
-                                      [&m] { return m.ready.load(); });
+  m.router = std::make_unique<Router>(ro, &m.routes, m.route_auth.get(), m.admission.get(),
+                                      &m.metrics, [&m] { return m.ready.load(); });
   // The route table: every route the server answers, with its auth policy and body limit.
   m.assets = std::make_unique<assetcache::AssetCache>();
   m.slow_work = std::make_unique<WorkQueue>(4, 256);
@@ -177,11 +183,14 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   ReplayIngest replay_ingest;
   replay_ingest.service = m.replay.get();
   WorkQueue* replay_writes = m.replay_writes.get();
-  replay_ingest.run_blocking = [replay_writes](std::function<void()> job) { return replay_writes->Submit(std::move(job)); };
-  for (Status s : {AddIngestRoutes(&m.routes, m.admission.get(), m.ingest.get(), m.snapshots.get(), replay_ingest),
-                   AddReplayReadRoutes(&m.routes, m.replay.get()),
-                   AddAuthRoutes(&m.routes, api), AddAnalyticsRoutes(&m.routes, api),
-                   AddSnapshotRoutes(&m.routes, api), AddPrivacyRoutes(&m.routes, api), AddFunnelRoutes(&m.routes, api),
+  replay_ingest.run_blocking = [replay_writes](std::function<void()> job) {
+    return replay_writes->Submit(std::move(job));
+  };
+  for (Status s : {AddIngestRoutes(&m.routes, m.admission.get(), m.ingest.get(), m.snapshots.get(),
+                                   replay_ingest),
+                   AddReplayReadRoutes(&m.routes, m.replay.get()), AddAuthRoutes(&m.routes, api),
+                   AddAnalyticsRoutes(&m.routes, api), AddSnapshotRoutes(&m.routes, api),
+                   AddPrivacyRoutes(&m.routes, api), AddFunnelRoutes(&m.routes, api),
                    m.router->AddOpsAndStaticRoutes(&m.routes)}) {
     if (!s.ok()) return s;
   }
@@ -194,18 +203,26 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
     m.metrics.AddGauge("tapistry_" + g.name, g.help,
                        [st, name = g.name] { return FindGauge(st->Gauges(), name).value_or(0); });
   }
-  m.metrics.AddGauge("tapistry_wal_bytes", "Bytes in WAL files", [pl] { return double(pl->Stats().wal_bytes); });
-  m.metrics.AddGauge("tapistry_wal_fsyncs", "WAL group commits (fsyncs) since start", [pl] { return double(pl->Stats().wal_fsyncs); });
-  m.metrics.AddGauge("tapistry_wal_fsync_p50_seconds", "WAL fsync latency, median", [pl] { return pl->Stats().fsync_latency.PercentileUs(0.5) / 1e6; });
-  m.metrics.AddGauge("tapistry_wal_fsync_p99_seconds", "WAL fsync latency, 99th percentile", [pl] { return pl->Stats().fsync_latency.PercentileUs(0.99) / 1e6; });
-  m.metrics.AddGauge("tapistry_pipeline_pending_bytes", "Bytes waiting for the WAL fsync", [pl] { return double(pl->Stats().pending_bytes); });
-  m.metrics.AddGauge("tapistry_dedupe_ids", "Event ids in the 48 h dedupe set", [pl] { return double(pl->Stats().dedupe_ids); });
-  m.metrics.AddGauge("tapistry_dedupe_memory_bytes", "Memory of the dedupe set", [pl] { return double(pl->Stats().dedupe_memory_bytes); });
-  m.metrics.AddGauge("tapistry_pipeline_backpressure_total", "Batches refused with 503 (any reason)", [pl] {
-    double n = 0;
-    for (uint64_t v : pl->Stats().rejected) n += double(v);
-    return n;
-  });
+  m.metrics.AddGauge("tapistry_wal_bytes", "Bytes in WAL files",
+                     [pl] { return double(pl->Stats().wal_bytes); });
+  m.metrics.AddGauge("tapistry_wal_fsyncs", "WAL group commits (fsyncs) since start",
+                     [pl] { return double(pl->Stats().wal_fsyncs); });
+  m.metrics.AddGauge("tapistry_wal_fsync_p50_seconds", "WAL fsync latency, median",
+                     [pl] { return pl->Stats().fsync_latency.PercentileUs(0.5) / 1e6; });
+  m.metrics.AddGauge("tapistry_wal_fsync_p99_seconds", "WAL fsync latency, 99th percentile",
+                     [pl] { return pl->Stats().fsync_latency.PercentileUs(0.99) / 1e6; });
+  m.metrics.AddGauge("tapistry_pipeline_pending_bytes", "Bytes waiting for the WAL fsync",
+                     [pl] { return double(pl->Stats().pending_bytes); });
+  m.metrics.AddGauge("tapistry_dedupe_ids", "Event ids in the 48 h dedupe set",
+                     [pl] { return double(pl->Stats().dedupe_ids); });
+  m.metrics.AddGauge("tapistry_dedupe_memory_bytes", "Memory of the dedupe set",
+                     [pl] { return double(pl->Stats().dedupe_memory_bytes); });
+  m.metrics.AddGauge("tapistry_pipeline_backpressure_total",
+                     "Batches refused with 503 (any reason)", [pl] {
+                       double n = 0;
+                       for (uint64_t v : pl->Stats().rejected) n += double(v);
+                       return n;
+                     });
 
   HttpServerOptions ho;
   ho.host = cfg.Host();
@@ -223,15 +240,19 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   ho.route_label = [table](std::string_view path) { return table->Label(path); };
   Router* router = m.router.get();
   m.http = std::make_unique<HttpServer>(
-      ho, [router](HttpRequest&& req, Responder respond) { router->Handle(std::move(req), std::move(respond)); },
+      ho,
+      [router](HttpRequest&& req, Responder respond) {
+        router->Handle(std::move(req), std::move(respond));
+      },
       &m.metrics);
   return app;
 }
 
 Status ServerApp::Start() {
   TAP_RETURN_IF_ERROR(impl_->http->Start());
-  impl_->retention = std::make_unique<RetentionJob>(impl_->meta.get(), impl_->store.get(), impl_->snapshots.get(),
-                                                    SystemClock(), &impl_->metrics);
+  impl_->retention =
+      std::make_unique<RetentionJob>(impl_->meta.get(), impl_->store.get(), impl_->snapshots.get(),
+                                     SystemClock(), &impl_->metrics);
   impl_->retention->Start();
   impl_->ready = true;
   return Status::Ok();
@@ -261,7 +282,7 @@ void ServerApp::Stop() {
   m.stopped = true;
   m.ready = false;
   if (m.http) m.http->Stop(m.cfg.drain_ms);
-  m.slow_work.reset();  // after the listener: no new fetches; waits for the running ones
+  m.slow_work.reset();      // after the listener: no new fetches; waits for the running ones
   m.replay_writes.reset();  // likewise: a chunk being written finishes (and its answer is dropped)
   if (m.retention) m.retention->Stop();
   if (m.pipeline) {

@@ -26,7 +26,8 @@ using testing::TestResponse;
 
 inline std::string NowMs() {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count());
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
 }
 
 inline std::string Uuid4(int n) {
@@ -35,11 +36,12 @@ inline std::string Uuid4(int n) {
   return buf;
 }
 
-inline std::string Event(int n, const std::string& type = "page_view", const std::string& path = "/pricing",
-                  const std::string& extra = "") {
+inline std::string Event(int n, const std::string& type = "page_view",
+                         const std::string& path = "/pricing", const std::string& extra = "") {
   return R"({"id":")" + Uuid4(n) + R"(","ts":)" + NowMs() + R"(,"type":")" + type +
          R"(","session_id":"2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1","anonymous_id":"91d3a1b2-c3d4-4e5f-8a9b-0c1d2e3f4aaa",)"
-         R"("url":"https://example.com)" + path + R"(","title":"Pricing","viewport":{"w":1440,"h":900})" + extra + "}";
+         R"("url":"https://example.com)" +
+         path + R"(","title":"Pricing","viewport":{"w":1440,"h":900})" + extra + "}";
 }
 
 inline std::string Batch(const std::vector<std::string>& events) {
@@ -67,20 +69,24 @@ const std::string kReplaySession = "7c1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1";
 // A POST /r body: a replay chunk of a few rrweb events (docs/wire-format.md); `salt` changes the
 // content, not the key (project, session, chunk index).
 inline std::string ReplayChunkBody(int index, int salt = 0, const std::string& key = "",
-                            const std::string& session = kReplaySession) {
+                                   const std::string& session = kReplaySession) {
   // One base time per test process, so a body built twice is the same chunk (a retry).
   static const int64_t base = std::stoll(NowMs()) - 30000;
   const int64_t t0 = base + index * 1000;
   const std::string t = std::to_string(t0);
   std::string b = "{";
   if (!key.empty()) b += R"("k":")" + key + R"(",)";
-  b += R"("session_id":")" + session + R"(","chunk_index":)" + std::to_string(index) + R"(,"from_ms":)" + t +
-       R"(,"to_ms":)" + std::to_string(t0 + 500) + R"(,"events":[)";
-  b += R"({"type":4,"data":{"href":"https://example.com/a","width":1440,"height":900},"timestamp":)" + t + "},";
-  b += R"({"type":2,"data":{"node":{"type":0,"id":1,"childNodes":[]},"initialOffset":{"left":0,"top":)" +
-       std::to_string(salt) + R"(}},"timestamp":)" + t + "},";
-  b += R"({"type":3,"data":{"source":1,"positions":[{"x":1,"y":2,"id":1,"timeOffset":0}]},"timestamp":)" +
-       std::to_string(t0 + 500) + "}]}";
+  b += R"("session_id":")" + session + R"(","chunk_index":)" + std::to_string(index) +
+       R"(,"from_ms":)" + t + R"(,"to_ms":)" + std::to_string(t0 + 500) + R"(,"events":[)";
+  b +=
+      R"({"type":4,"data":{"href":"https://example.com/a","width":1440,"height":900},"timestamp":)" +
+      t + "},";
+  b +=
+      R"({"type":2,"data":{"node":{"type":0,"id":1,"childNodes":[]},"initialOffset":{"left":0,"top":)" +
+      std::to_string(salt) + R"(}},"timestamp":)" + t + "},";
+  b +=
+      R"({"type":3,"data":{"source":1,"positions":[{"x":1,"y":2,"id":1,"timeOffset":0}]},"timestamp":)" +
+      std::to_string(t0 + 500) + "}]}";
   return b;
 }
 
@@ -110,7 +116,8 @@ class ServerAppTest : public ::testing::Test {
     app_ = std::move(app).value();
     ASSERT_TRUE(app_->Start().ok());
   }
-  TestResponse Post(const std::string& body, std::vector<std::pair<std::string, std::string>> h = {}) {
+  TestResponse Post(const std::string& body,
+                    std::vector<std::pair<std::string, std::string>> h = {}) {
     h.emplace_back("Content-Type", "application/json");
     bool has_key = false, has_ua = false;
     for (auto& [k, v] : h) {

@@ -9,7 +9,8 @@ namespace {
 
 bool SchemeChar(char c, bool first) {
   if (std::isalpha(static_cast<unsigned char>(c))) return true;
-  return !first && (std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.');
+  return !first &&
+         (std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.');
 }
 
 std::string Lower(std::string_view s) {
@@ -47,7 +48,8 @@ Result<std::string> PercentDecode(std::string_view s) {
 // The rest of a "file:" URL after the scheme's colon.
 Result<StoreUrl> ParseFile(std::string_view rest) {
   if (rest.find_first_of("?#") != std::string_view::npos) {
-    return Status::InvalidArgument("file: URLs take no query or fragment (write a plain path instead)");
+    return Status::InvalidArgument(
+        "file: URLs take no query or fragment (write a plain path instead)");
   }
   if (rest.starts_with("//")) {
     rest.remove_prefix(2);
@@ -85,14 +87,17 @@ const char* KindName(Kind k) {
 Result<std::string> FilePathFor(const std::string& url, Kind kind) {
   auto parsed = ParseStoreUrl(url);
   if (!parsed.ok()) {
-    return Status(parsed.status().code(), std::string(KindName(kind)) + ": " + parsed.status().message());
+    return Status(parsed.status().code(),
+                  std::string(KindName(kind)) + ": " + parsed.status().message());
   }
   const std::string& scheme = parsed->scheme;
   if (scheme == "file") return parsed->path;
   // The scale-out backend meant for this kind of store (DESIGN §2), if this scheme is one.
   const char* planned = nullptr;
-  if (scheme == "clickhouse" || scheme == "clickhouses") planned = kind == Kind::kEvent ? "event" : nullptr;
-  else if (scheme == "postgres" || scheme == "postgresql") planned = kind == Kind::kMeta ? "meta" : nullptr;
+  if (scheme == "clickhouse" || scheme == "clickhouses")
+    planned = kind == Kind::kEvent ? "event" : nullptr;
+  else if (scheme == "postgres" || scheme == "postgresql")
+    planned = kind == Kind::kMeta ? "meta" : nullptr;
   else if (scheme == "s3") planned = kind == Kind::kBlob ? "blob" : nullptr;
   else {
     return Status::InvalidArgument(std::string(KindName(kind)) + ": unknown URL scheme '" + scheme +
@@ -103,7 +108,7 @@ Result<std::string> FilePathFor(const std::string& url, Kind kind) {
                                    "s are not built into this binary yet; use a file: URL or a "
                                    "plain path (the default keeps it under --data)");
   }
-  const char* fits = kind == Kind::kEvent ? "file: or clickhouse://"
+  const char* fits = kind == Kind::kEvent  ? "file: or clickhouse://"
                      : kind == Kind::kMeta ? "file: or postgres://"
                                            : "file: or s3://";
   return Status::InvalidArgument(scheme + ":// cannot hold the " + KindName(kind) + " (it takes " +

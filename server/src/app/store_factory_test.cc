@@ -38,8 +38,8 @@ TEST(ParseStoreUrlTest, FileUrlsAndPlainPathsNameALocalPath) {
 }
 
 TEST(ParseStoreUrlTest, RefusesWhatCannotBeAPath) {
-  for (const char* bad : {"", "file:", "file://", "file://otherhost/x", "file:///a%2", "file:///a%zz",
-                          "file:///a%00b", "file:///a?x=1", "file:///a#frag"}) {
+  for (const char* bad : {"", "file:", "file://", "file://otherhost/x", "file:///a%2",
+                          "file:///a%zz", "file:///a%00b", "file:///a?x=1", "file:///a#frag"}) {
     EXPECT_EQ(Parsed(bad), "!invalid_argument") << bad;
   }
 }
@@ -55,24 +55,31 @@ TEST(StoreFactoryTest, UnbuiltAndUnknownSchemesAnswerAClearStatus) {
     const char* says;
   };
   const std::vector<Case> cases = {
-      {"clickhouse://u:hunter2@ch:8123/db", OpenEventStore("clickhouse://u:hunter2@ch:8123/db", eo).status(),
+      {"clickhouse://u:hunter2@ch:8123/db",
+       OpenEventStore("clickhouse://u:hunter2@ch:8123/db", eo).status(),
        "clickhouse:// event stores are not built into this binary yet"},
       {"postgres://u:hunter2@pg/t", OpenMetaStore("postgres://u:hunter2@pg/t").status(),
        "postgres:// meta stores are not built into this binary yet"},
-      {"postgresql://pg/t", OpenMetaStore("postgresql://pg/t").status(), "not built into this binary yet"},
+      {"postgresql://pg/t", OpenMetaStore("postgresql://pg/t").status(),
+       "not built into this binary yet"},
       {"s3://AKIA:hunter2@bucket/p", OpenBlobStore("s3://AKIA:hunter2@bucket/p").status(),
        "s3:// blob stores are not built into this binary yet"},
-      {"s3://b (event)", OpenEventStore("s3://b", eo).status(), "s3:// cannot hold the event store"},
+      {"s3://b (event)", OpenEventStore("s3://b", eo).status(),
+       "s3:// cannot hold the event store"},
       {"postgres:// (blob)", OpenBlobStore("postgres://u:hunter2@pg").status(),
        "postgres:// cannot hold the blob store"},
-      {"clickhouse:// (meta)", OpenMetaStore("clickhouse://ch").status(), "clickhouse:// cannot hold the meta store"},
+      {"clickhouse:// (meta)", OpenMetaStore("clickhouse://ch").status(),
+       "clickhouse:// cannot hold the meta store"},
       {"ftp://", OpenBlobStore("ftp://u:hunter2@host/x").status(), "unknown URL scheme 'ftp://'"},
-      {"file://elsewhere", OpenMetaStore("file://elsewhere/meta.db").status(), "meta store: file:// URLs name"},
+      {"file://elsewhere", OpenMetaStore("file://elsewhere/meta.db").status(),
+       "meta store: file:// URLs name"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(c.status.code(), StatusCode::kInvalidArgument) << c.url;
-    EXPECT_NE(c.status.message().find(c.says), std::string::npos) << c.url << ": " << c.status.message();
-    EXPECT_EQ(c.status.message().find("hunter2"), std::string::npos) << c.url << ": " << c.status.message();
+    EXPECT_NE(c.status.message().find(c.says), std::string::npos)
+        << c.url << ": " << c.status.message();
+    EXPECT_EQ(c.status.message().find("hunter2"), std::string::npos)
+        << c.url << ": " << c.status.message();
   }
   EXPECT_FALSE(std::filesystem::exists("clickhouse:"));
 }

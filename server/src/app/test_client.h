@@ -27,12 +27,14 @@ class TestClient {
  public:
   explicit TestClient(uint16_t port) : port_(port) {}
 
-  TestResponse Request(const std::string& method, const std::string& target, const std::string& body = "",
+  TestResponse Request(const std::string& method, const std::string& target,
+                       const std::string& body = "",
                        const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     namespace http = boost::beast::http;
     boost::asio::io_context ioc;
     boost::beast::tcp_stream stream(ioc);
-    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
+    stream.connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
     stream.expires_after(std::chrono::seconds(30));
     http::request<http::string_body> req(http::string_to_verb(method), target, 11);
     req.set(http::field::host, "127.0.0.1");
@@ -55,7 +57,8 @@ class TestClient {
     auto res = parser.release();
     out.status = static_cast<int>(res.result_int());
     out.body = res.body();
-    for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    for (const auto& f : res)
+      out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
     return out;
   }

@@ -39,8 +39,7 @@ struct AssetCache::Cached {
 };
 
 AssetCache::AssetCache(AssetCacheOptions options)
-    : options_(std::move(options)),
-      clock_(options_.clock ? options_.clock : SystemClock()),
+    : options_(std::move(options)), clock_(options_.clock ? options_.clock : SystemClock()),
       operator_origins_(NormalizeOrigins(options_.operator_allowed_origins)),
       fetcher_(FetcherOptions{options_.fetch_timeout_ms, options_.resolver}) {}
 

@@ -9,11 +9,11 @@
 namespace tapistry {
 
 struct Asset {
-  std::string_view path;          // URL path
+  std::string_view path;  // URL path
   std::string_view content_type;
   std::string_view data;
-  std::string_view etag;          // quoted, from a hash of data
-  bool immutable;                 // versioned URL: cache for a year
+  std::string_view etag;  // quoted, from a hash of data
+  bool immutable;         // versioned URL: cache for a year
 };
 
 // nullptr when no asset has that path.

@@ -15,7 +15,10 @@ constexpr char ToLower(char c) { return IsUpper(c) ? static_cast<char>(c + ('a' 
 constexpr char ToUpper(char c) { return IsLower(c) ? static_cast<char>(c - ('a' - 'A')) : c; }
 // 0..15 for a hex digit, -1 otherwise.
 constexpr int HexValue(char c) {
-  return IsDigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+  return IsDigit(c)               ? c - '0'
+         : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+         : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                  : -1;
 }
 
 }  // namespace tapistry::ascii

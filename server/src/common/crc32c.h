@@ -1,8 +1,8 @@
 // CRC-32C (Castagnoli polynomial), the checksum of WAL headers and records (docs/formats/wal.md)
-// and of segment streams, footers and the manifest (docs/formats/segment.md). Castagnoli rather than zlib's CRC-32 because it detects more error
-// patterns in the record sizes we write and x86-64 computes it in hardware (SSE4.2), which keeps
-// checksumming far below the cost of the fdatasync it guards.
-// Thread-safety: pure functions.
+// and of segment streams, footers and the manifest (docs/formats/segment.md). Castagnoli rather
+// than zlib's CRC-32 because it detects more error patterns in the record sizes we write and x86-64
+// computes it in hardware (SSE4.2), which keeps checksumming far below the cost of the fdatasync it
+// guards. Thread-safety: pure functions.
 #pragma once
 
 #include <cstddef>

@@ -23,7 +23,8 @@ std::string Hex(const unsigned char* p, size_t n) {
 
 std::string RandomHex(size_t bytes) {
   std::vector<unsigned char> buf(bytes);
-  if (RAND_bytes(buf.data(), static_cast<int>(bytes)) != 1) std::abort();  // no entropy: unsafe to go on
+  if (RAND_bytes(buf.data(), static_cast<int>(bytes)) != 1)
+    std::abort();  // no entropy: unsafe to go on
   return Hex(buf.data(), bytes);
 }
 

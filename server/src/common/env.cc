@@ -30,7 +30,9 @@ Status ErrnoStatus(const std::string& what, const std::string& path, int err) {
 
 namespace {
 
-Status Errno(const char* what, const std::string& path, int err) { return ErrnoStatus(what, path, err); }
+Status Errno(const char* what, const std::string& path, int err) {
+  return ErrnoStatus(what, path, err);
+}
 
 class PosixFile final : public File {
  public:
@@ -70,7 +72,7 @@ class PosixFile final : public File {
   }
   Status Truncate(uint64_t size) override {
     return ::ftruncate(fd_, static_cast<off_t>(size)) == 0 ? Status::Ok()
-                                                             : Errno("truncate", path_, errno);
+                                                           : Errno("truncate", path_, errno);
   }
   Result<uint64_t> Size() const override {
     struct stat st;
@@ -158,7 +160,8 @@ class Posix final : public Env {
     return ::rmdir(dir.c_str()) == 0 ? Status::Ok() : Errno("rmdir", dir, errno);
   }
   Status Rename(const std::string& from, const std::string& to) override {
-    return ::rename(from.c_str(), to.c_str()) == 0 ? Status::Ok() : Errno("rename", from + " to " + to, errno);
+    return ::rename(from.c_str(), to.c_str()) == 0 ? Status::Ok()
+                                                   : Errno("rename", from + " to " + to, errno);
   }
   Status RenameNoReplace(const std::string& from, const std::string& to) override {
     if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
@@ -170,7 +173,8 @@ class Posix final : public Env {
     return Unlink(from);
   }
   Status Link(const std::string& from, const std::string& to) override {
-    return ::link(from.c_str(), to.c_str()) == 0 ? Status::Ok() : Errno("link", from + " to " + to, errno);
+    return ::link(from.c_str(), to.c_str()) == 0 ? Status::Ok()
+                                                 : Errno("link", from + " to " + to, errno);
   }
   Status Unlink(const std::string& path) override {
     return ::unlink(path.c_str()) == 0 ? Status::Ok() : Errno("unlink", path, errno);
@@ -256,7 +260,8 @@ Status SyncCreatedDirs(Env* env, const std::vector<std::string>& created) {
 
 Status RemoveAll(Env* env, const std::string& path) {
   auto info = env->Stat(path);
-  if (!info.ok()) return info.status().code() == StatusCode::kNotFound ? Status::Ok() : info.status();
+  if (!info.ok())
+    return info.status().code() == StatusCode::kNotFound ? Status::Ok() : info.status();
   if (!info->is_dir) {
     Status s = env->Unlink(path);
     return s.code() == StatusCode::kNotFound ? Status::Ok() : s;

@@ -42,7 +42,8 @@ TEST_F(EnvTest, FilesWriteReadSyncTruncate) {
 
 TEST_F(EnvTest, ErrorsCarryTheCodesCallersBranchOn) {
   ASSERT_TRUE(WriteFileSynced(env_, dir_.Sub("file"), "x").ok());
-  EXPECT_EQ(env_->Open(dir_.Sub("nope"), OpenMode::kReadOnly).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(env_->Open(dir_.Sub("nope"), OpenMode::kReadOnly).status().code(),
+            StatusCode::kNotFound);
   EXPECT_EQ(env_->Open(dir_.Sub("file/below"), OpenMode::kReadOnly).status().code(),
             StatusCode::kNotFound);  // ENOTDIR
   EXPECT_EQ(env_->Open(dir_.Sub("file"), OpenMode::kCreateNew).status().code(),

@@ -59,20 +59,26 @@ bool Uuid::Parse(std::string_view t, Uuid* out) {
 
 const char* EventTypeName(EventType t) {
   switch (t) {
-    case EventType::kPageView: return "page_view";
-    case EventType::kClick: return "click";
-    case EventType::kScroll: return "scroll";
-    case EventType::kScrollMilestone: return "scroll_milestone";
-    case EventType::kCustom: return "custom";
-    case EventType::kMouseMove: return "mousemove";
+    case EventType::kPageView:
+      return "page_view";
+    case EventType::kClick:
+      return "click";
+    case EventType::kScroll:
+      return "scroll";
+    case EventType::kScrollMilestone:
+      return "scroll_milestone";
+    case EventType::kCustom:
+      return "custom";
+    case EventType::kMouseMove:
+      return "mousemove";
   }
   return "unknown";
 }
 
 bool ParseEventType(std::string_view s, EventType* out) {
-  static constexpr EventType kAll[] = {EventType::kPageView,        EventType::kClick,
-                                       EventType::kScroll,          EventType::kScrollMilestone,
-                                       EventType::kCustom,          EventType::kMouseMove};
+  static constexpr EventType kAll[] = {EventType::kPageView, EventType::kClick,
+                                       EventType::kScroll,   EventType::kScrollMilestone,
+                                       EventType::kCustom,   EventType::kMouseMove};
   for (EventType t : kAll) {
     if (s == EventTypeName(t)) {
       *out = t;
@@ -84,10 +90,14 @@ bool ParseEventType(std::string_view s, EventType* out) {
 
 const char* DeviceClassName(DeviceClass d) {
   switch (d) {
-    case DeviceClass::kDesktop: return "desktop";
-    case DeviceClass::kMobile: return "mobile";
-    case DeviceClass::kTablet: return "tablet";
-    case DeviceClass::kUnknown: return "unknown";
+    case DeviceClass::kDesktop:
+      return "desktop";
+    case DeviceClass::kMobile:
+      return "mobile";
+    case DeviceClass::kTablet:
+      return "tablet";
+    case DeviceClass::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -144,7 +154,8 @@ bool ParseDay(std::string_view s, int32_t* day) {
       v[k] = v[k] * 10 + (s[i] - '0');
     }
   }
-  std::chrono::year_month_day ymd{std::chrono::year{v[0]}, std::chrono::month{static_cast<unsigned>(v[1])},
+  std::chrono::year_month_day ymd{std::chrono::year{v[0]},
+                                  std::chrono::month{static_cast<unsigned>(v[1])},
                                   std::chrono::day{static_cast<unsigned>(v[2])}};
   if (!ymd.ok()) return false;
   *day = static_cast<int32_t>(std::chrono::sys_days{ymd}.time_since_epoch().count());

@@ -15,21 +15,36 @@ std::string Norm(const std::string& path) {
 
 const char* OpName(FaultOp op) {
   switch (op) {
-    case FaultOp::kOpen: return "open";
-    case FaultOp::kRead: return "read";
-    case FaultOp::kWrite: return "write";
-    case FaultOp::kSync: return "fsync";
-    case FaultOp::kDataSync: return "fdatasync";
-    case FaultOp::kTruncate: return "truncate";
-    case FaultOp::kStat: return "stat";
-    case FaultOp::kList: return "list";
-    case FaultOp::kCreateDir: return "mkdir";
-    case FaultOp::kRemoveDir: return "rmdir";
-    case FaultOp::kRename: return "rename";
-    case FaultOp::kLink: return "link";
-    case FaultOp::kUnlink: return "unlink";
-    case FaultOp::kSyncDir: return "fsync dir";
-    case FaultOp::kFreeSpace: return "statvfs";
+    case FaultOp::kOpen:
+      return "open";
+    case FaultOp::kRead:
+      return "read";
+    case FaultOp::kWrite:
+      return "write";
+    case FaultOp::kSync:
+      return "fsync";
+    case FaultOp::kDataSync:
+      return "fdatasync";
+    case FaultOp::kTruncate:
+      return "truncate";
+    case FaultOp::kStat:
+      return "stat";
+    case FaultOp::kList:
+      return "list";
+    case FaultOp::kCreateDir:
+      return "mkdir";
+    case FaultOp::kRemoveDir:
+      return "rmdir";
+    case FaultOp::kRename:
+      return "rename";
+    case FaultOp::kLink:
+      return "link";
+    case FaultOp::kUnlink:
+      return "unlink";
+    case FaultOp::kSyncDir:
+      return "fsync dir";
+    case FaultOp::kFreeSpace:
+      return "statvfs";
   }
   return "op";
 }
@@ -303,7 +318,9 @@ Status FaultInjectionEnv::Link(const std::string& from, const std::string& to) {
     std::lock_guard lock(mu_);
     auto it = files_.find(Norm(from));
     auto size = base_->Stat(to);
-    const uint64_t synced = it != files_.end() ? it->second->synced_size : size.ok() ? size->size : 0;
+    const uint64_t synced = it != files_.end() ? it->second->synced_size
+                            : size.ok()        ? size->size
+                                               : 0;
     files_[Norm(to)] = std::make_shared<Node>(Node{synced, false});
   }
   After(FaultOp::kLink, both);

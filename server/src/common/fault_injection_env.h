@@ -33,9 +33,21 @@
 namespace tapistry {
 
 enum class FaultOp {
-  kOpen, kRead, kWrite, kSync, kDataSync,  // kSync: fsync, kDataSync: fdatasync
-  kTruncate, kStat, kList, kCreateDir, kRemoveDir, kRename,  // kRename: both kinds
-  kLink, kUnlink, kSyncDir, kFreeSpace,
+  kOpen,
+  kRead,
+  kWrite,
+  kSync,
+  kDataSync,  // kSync: fsync, kDataSync: fdatasync
+  kTruncate,
+  kStat,
+  kList,
+  kCreateDir,
+  kRemoveDir,
+  kRename,  // kRename: both kinds
+  kLink,
+  kUnlink,
+  kSyncDir,
+  kFreeSpace,
 };
 
 class FaultInjectionEnv final : public Env {
@@ -88,7 +100,7 @@ class FaultInjectionEnv final : public Env {
   struct PendingRename {
     std::string from, to;
     std::shared_ptr<Node> node;
-    std::shared_ptr<Node> replaced;           // the node `to` had, if any
+    std::shared_ptr<Node> replaced;             // the node `to` had, if any
     std::optional<std::string> replaced_bytes;  // and its bytes, to bring back
   };
   struct Rule {

@@ -36,7 +36,7 @@ TEST_F(FaultInjectionEnvTest, RulesFailOnlyTheCallsTheyName) {
   ASSERT_TRUE(a && b);
   env_.Inject({.op = FaultOp::kSync, .err = EIO, .path_part = "/b", .skip = 1, .times = 1});
   EXPECT_TRUE(a->Sync().ok());
-  EXPECT_TRUE(b->Sync().ok());  // skipped
+  EXPECT_TRUE(b->Sync().ok());      // skipped
   EXPECT_TRUE(b->DataSync().ok());  // fdatasync is another call
   const Status failed = b->Sync();
   EXPECT_EQ(failed.code(), StatusCode::kIOError);
@@ -65,7 +65,8 @@ TEST_F(FaultInjectionEnvTest, TheHookSeesEveryCallAndCanFailIt) {
   });
   EXPECT_EQ(env_.Open(dir_.Sub("locked"), OpenMode::kCreateNew).status().message(), "hooked");
   ASSERT_TRUE(WriteFileSynced(&env_, dir_.Sub("ok"), "v").ok());
-  EXPECT_EQ(seen, (std::vector<FaultOp>{FaultOp::kOpen, FaultOp::kOpen, FaultOp::kWrite, FaultOp::kSync}));
+  EXPECT_EQ(seen, (std::vector<FaultOp>{FaultOp::kOpen, FaultOp::kOpen, FaultOp::kWrite,
+                                        FaultOp::kSync}));
 }
 
 // A power cut keeps synced bytes and names whose directory was synced; nothing else.

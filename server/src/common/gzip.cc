@@ -27,8 +27,10 @@ Status GunzipBounded(std::string_view in, size_t limit, size_t max_ratio, std::s
     size_t produced = sizeof buf - zs.avail_out;
     if (out->size() + produced > cap) {
       inflateEnd(&zs);
-      if (cap < limit) return Status::TooLarge("gzip body expands more than " + std::to_string(max_ratio) + "x");
-      return Status::TooLarge("body larger than " + std::to_string(limit) + " bytes after decompression");
+      if (cap < limit)
+        return Status::TooLarge("gzip body expands more than " + std::to_string(max_ratio) + "x");
+      return Status::TooLarge("body larger than " + std::to_string(limit) +
+                              " bytes after decompression");
     }
     out->append(buf, produced);
     if (rc == Z_OK && produced == 0 && zs.avail_in == 0) {

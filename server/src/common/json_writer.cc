@@ -12,14 +12,30 @@ void AppendJsonString(std::string* out, std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '<': out->append("\\u003c"); break;
-      case '>': out->append("\\u003e"); break;
-      case '&': out->append("\\u0026"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '<':
+        out->append("\\u003c");
+        break;
+      case '>':
+        out->append("\\u003e");
+        break;
+      case '&':
+        out->append("\\u0026");
+        break;
       default:
         if (c < 0x20) {
           out->append("\\u00");

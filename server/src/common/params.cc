@@ -12,7 +12,8 @@ Result<int64_t> ParseIntStrict(std::string_view s, int64_t min, int64_t max) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < min || v > max) {
-    return Status::InvalidArgument("must be an integer " + std::to_string(min) + ".." + std::to_string(max));
+    return Status::InvalidArgument("must be an integer " + std::to_string(min) + ".." +
+                                   std::to_string(max));
   }
   return v;
 }
@@ -38,12 +39,15 @@ Status ParseDayRange(const HttpRequest& req, int64_t now_ms, int32_t* from_day, 
   *from_day = today - 6;
   const std::string from = req.Query("from"), to = req.Query("to");
   const char* form = " must be YYYY-MM-DD or a millisecond time between 2000 and 2200";
-  if (!to.empty() && !ParseDayParam(to, to_day)) return Status::InvalidArgument(std::string("to") + form);
-  if (!from.empty() && !ParseDayParam(from, from_day)) return Status::InvalidArgument(std::string("from") + form);
+  if (!to.empty() && !ParseDayParam(to, to_day))
+    return Status::InvalidArgument(std::string("to") + form);
+  if (!from.empty() && !ParseDayParam(from, from_day))
+    return Status::InvalidArgument(std::string("from") + form);
   if (from.empty() && !to.empty()) *from_day = *to_day - 6;
   if (*from_day > *to_day) return Status::InvalidArgument("from is after to");
   if (static_cast<int64_t>(*to_day) - *from_day >= limits::kMaxRangeDays) {
-    return Status::InvalidArgument("the range is longer than " + std::to_string(limits::kMaxRangeDays) + " days");
+    return Status::InvalidArgument("the range is longer than " +
+                                   std::to_string(limits::kMaxRangeDays) + " days");
   }
   return Status::Ok();
 }

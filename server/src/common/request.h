@@ -11,12 +11,12 @@
 namespace tapistry {
 
 struct HttpRequest {
-  std::string method;   // "GET", "POST", ...
-  std::string target;   // as sent: path?query
-  std::string path;     // percent-decoded path without the query
-  std::string query;    // raw query string without '?'
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: path?query
+  std::string path;    // percent-decoded path without the query
+  std::string query;   // raw query string without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
-  std::string body;     // inflated when Content-Encoding was gzip
+  std::string body;  // inflated when Content-Encoding was gzip
   std::string remote_ip;
   std::string request_id;
 

@@ -46,28 +46,28 @@ enum class Caller { kNone, kSession, kReadToken, kOverlayToken, kPublicKey };
 // what the auth step established.
 struct RouteCall {
   HttpRequest req;
-  std::string client_ip;        // after trusted-proxy resolution
-  std::string country_hint;     // from the trusted country header, "" when none
-  bool trusted_peer = false;    // the peer is a configured trusted proxy
+  std::string client_ip;      // after trusted-proxy resolution
+  std::string country_hint;   // from the trusted country header, "" when none
+  bool trusted_peer = false;  // the peer is a configured trusted proxy
   Caller caller = Caller::kNone;
-  std::string project_id;       // kRead / kHeatmapRead: the authorized project
+  std::string project_id;                  // kRead / kHeatmapRead: the authorized project
   std::shared_ptr<const Project> project;  // kPublicIngest: the admitted project
-  std::string csrf;             // kSession / kSessionCsrf: the session's CSRF token
-  std::string session_cookie;   // kSession / kSessionCsrf: the cookie value
+  std::string csrf;                        // kSession / kSessionCsrf: the session's CSRF token
+  std::string session_cookie;              // kSession / kSessionCsrf: the cookie value
 };
 
 using Responder = std::function<void(Reply)>;
 using RouteHandler = std::function<void(RouteCall&&, Responder)>;
 
 struct Route {
-  std::string method;            // "GET" (also answers HEAD), "POST", ...
-  std::string path;              // exact, or a prefix ending in '*' ("/app/*")
+  std::string method;  // "GET" (also answers HEAD), "POST", ...
+  std::string path;    // exact, or a prefix ending in '*' ("/app/*")
   AuthPolicy auth = AuthPolicy::kUnset;
-  size_t body_limit = 0;         // bytes as sent; a gzip body is inflated to at most inflated_limit
-  size_t inflated_limit = 0;     // 0 = body_limit
-  bool gzip = false;             // Content-Encoding: gzip accepted
+  size_t body_limit = 0;      // bytes as sent; a gzip body is inflated to at most inflated_limit
+  size_t inflated_limit = 0;  // 0 = body_limit
+  bool gzip = false;          // Content-Encoding: gzip accepted
   CorsPolicy cors = CorsPolicy::kNone;
-  const char* label = "other";   // metrics route label (low cardinality)
+  const char* label = "other";  // metrics route label (low cardinality)
   RouteHandler handler;
   // kPublicIngest only: the admission step, run on the body as sent (before it is inflated or
   // parsed); sets call->project or returns the refusal.

@@ -1,7 +1,8 @@
 // WorkQueue: a few threads for slow, blocking work that must not run on the HTTP I/O threads
 // (an upstream asset fetch may take seconds). Bounded: past `max_queued` waiting jobs, Submit
 // refuses (the caller answers 503), so no caller can pile up threads or memory.
-// Thread-safety: Submit from any thread; the destructor waits for running jobs and drops queued ones.
+// Thread-safety: Submit from any thread; the destructor waits for running jobs and drops queued
+// ones.
 #pragma once
 
 #include <condition_variable>

@@ -24,8 +24,9 @@ TEST(WorkQueueTest, RefusesPastItsBoundAndRunsWhatItTook) {
   };
   {
     WorkQueue q(1, 2);
-    ASSERT_TRUE(q.Submit(blocker));  // taken by the one thread (may still sit in the queue a moment)
-    while (true) {  // fill the queue to its bound
+    ASSERT_TRUE(
+        q.Submit(blocker));  // taken by the one thread (may still sit in the queue a moment)
+    while (true) {           // fill the queue to its bound
       if (!q.Submit(blocker)) break;
     }
     EXPECT_FALSE(q.Submit([&] { ++ran; })) << "past the bound: refused, not run";

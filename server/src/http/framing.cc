@@ -1,9 +1,9 @@
 #include "http/framing.h"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
-#include <algorithm>
 
 #include "tapistry/limits.h"
 
@@ -59,7 +59,8 @@ FramingVerdict HeaderScanner::Feed(std::string_view more) {
     if (complete_) break;
     ++scanned_;
     if (c == '\0') return failed_ = BadRequest("NUL byte in the request line or header");
-    if (prev_ == '\r' && c != '\n') return failed_ = BadRequest("bare CR: header lines must end in CRLF");
+    if (prev_ == '\r' && c != '\n')
+      return failed_ = BadRequest("bare CR: header lines must end in CRLF");
     if (c == '\n') {
       if (prev_ != '\r') return failed_ = BadRequest("bare LF: header lines must end in CRLF");
       if (lines_ == 0) {
@@ -73,7 +74,8 @@ FramingVerdict HeaderScanner::Feed(std::string_view more) {
       line_len_ = 0;
     } else if (c != '\r') {
       if (lines_ > 0 && line_len_ == 0 && (c == ' ' || c == '\t')) {
-        return failed_ = BadRequest("obsolete line folding: a header line starts with a space or tab");
+        return failed_ =
+                   BadRequest("obsolete line folding: a header line starts with a space or tab");
       }
       if (lines_ == 0 && request_line_.size() < limits::kMaxHeaderBytes) request_line_.push_back(c);
       ++line_len_;
@@ -100,7 +102,8 @@ std::optional<FramingVerdict> VerdictForParseError(const boost::beast::error_cod
     default:
       break;
   }
-  if (phase == ParsePhase::kBody) return BadRequest("malformed chunked body (" + ec.message() + ")");
+  if (phase == ParsePhase::kBody)
+    return BadRequest("malformed chunked body (" + ec.message() + ")");
   switch (static_cast<http::error>(ec.value())) {
     case http::error::bad_version:
       return BadRequest("HTTP version must be 1.0 or 1.1");
@@ -108,11 +111,13 @@ std::optional<FramingVerdict> VerdictForParseError(const boost::beast::error_cod
       return BadRequest("more than one Content-Length");
     case http::error::bad_content_length:
       // Also Beast's word for a Content-Length after Transfer-Encoding: chunked.
-      if (Count(partial, http::field::transfer_encoding) > 0) return ContentLengthWithTransferEncoding();
+      if (Count(partial, http::field::transfer_encoding) > 0)
+        return ContentLengthWithTransferEncoding();
       return BadRequest("Content-Length must be one decimal number");
     case http::error::bad_transfer_encoding:
       // Beast's word for Transfer-Encoding after a Content-Length, or a second "chunked".
-      if (Count(partial, http::field::content_length) > 0) return ContentLengthWithTransferEncoding();
+      if (Count(partial, http::field::content_length) > 0)
+        return ContentLengthWithTransferEncoding();
       return UnsupportedTransferEncoding();
     default:
       return BadRequest("malformed request line or header (" + ec.message() + ")");

@@ -50,35 +50,44 @@ const std::string kPost = "POST /i HTTP/1.1\r\nHost: x\r\n";
 TEST(FramingTest, RefusesAmbiguousFramingWithAReason) {
   const Case cases[] = {
       {"xchunked", kPost + "Transfer-Encoding: xchunked\r\n\r\n", 501, "exactly 'chunked'"},
-      {"chunked, identity", kPost + "Transfer-Encoding: chunked, identity\r\n\r\n", 501, "exactly 'chunked'"},
-      {"gzip, chunked", kPost + "Transfer-Encoding: gzip, chunked\r\n\r\n", 501, "exactly 'chunked'"},
-      {"two TE fields", kPost + "Transfer-Encoding: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501, "exactly"},
-      {"TE chunked twice", kPost + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 501,
+      {"chunked, identity", kPost + "Transfer-Encoding: chunked, identity\r\n\r\n", 501,
+       "exactly 'chunked'"},
+      {"gzip, chunked", kPost + "Transfer-Encoding: gzip, chunked\r\n\r\n", 501,
+       "exactly 'chunked'"},
+      {"two TE fields", kPost + "Transfer-Encoding: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501,
        "exactly"},
+      {"TE chunked twice",
+       kPost + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 501, "exactly"},
       {"empty TE", kPost + "Transfer-Encoding: \r\n\r\n", 501, "exactly"},
       {"CL then TE", kPost + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
        "both Content-Length and Transfer-Encoding"},
       {"TE then CL", kPost + "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n", 400,
        "both Content-Length and Transfer-Encoding"},
-      {"unknown TE then CL", kPost + "Transfer-Encoding: xchunked\r\nContent-Length: 4\r\n\r\n", 400,
-       "both Content-Length and Transfer-Encoding"},
-      {"two CL", kPost + "Content-Length: 4\r\nContent-Length: 5\r\n\r\n", 400, "more than one Content-Length"},
-      {"two equal CL", kPost + "Content-Length: 4\r\nContent-Length: 4\r\n\r\n", 400, "more than one"},
-      {"CL list", kPost + "Content-Length: 4, 4\r\n\r\n", 400, "Content-Length must be one decimal number"},
-      {"CL sign", kPost + "Content-Length: +4\r\n\r\n", 400, "Content-Length must be one decimal number"},
+      {"unknown TE then CL", kPost + "Transfer-Encoding: xchunked\r\nContent-Length: 4\r\n\r\n",
+       400, "both Content-Length and Transfer-Encoding"},
+      {"two CL", kPost + "Content-Length: 4\r\nContent-Length: 5\r\n\r\n", 400,
+       "more than one Content-Length"},
+      {"two equal CL", kPost + "Content-Length: 4\r\nContent-Length: 4\r\n\r\n", 400,
+       "more than one"},
+      {"CL list", kPost + "Content-Length: 4, 4\r\n\r\n", 400,
+       "Content-Length must be one decimal number"},
+      {"CL sign", kPost + "Content-Length: +4\r\n\r\n", 400,
+       "Content-Length must be one decimal number"},
       {"bare LF everywhere", "GET /healthz HTTP/1.1\nHost: x\n\n", 400, "bare LF"},
       {"bare LF in a field", "GET /healthz HTTP/1.1\r\nHost: x\nX: y\r\n\r\n", 400, "bare LF"},
       {"bare LF ending the header", "GET /healthz HTTP/1.1\r\nHost: x\r\n\n", 400, "bare LF"},
       {"bare CR", "GET /healthz HTTP/1.1\r\nHost: x\rX: y\r\n\r\n", 400, "bare CR"},
       {"NUL in target", "GET /heal\0thz HTTP/1.1\r\nHost: x\r\n\r\n"s, 400, "NUL"},
       {"NUL in a value", "GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n"s, 400, "NUL"},
-      {"obs-fold", "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x\r\n chunked\r\n\r\n", 400, "folding"},
+      {"obs-fold", "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x\r\n chunked\r\n\r\n", 400,
+       "folding"},
       {"HTTP/0.9", "GET /healthz\r\n\r\n", 400, "HTTP/0.9"},
       {"h2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, "HTTP version must be 1.0 or 1.1"},
       {"HTTP/1.2", "GET / HTTP/1.2\r\nHost: x\r\n\r\n", 400, "HTTP version must be 1.0 or 1.1"},
       {"lower-case version", "GET / http/1.1\r\nHost: x\r\n\r\n", 400, "HTTP version"},
       {"TE in HTTP/1.0", "POST /i HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "HTTP/1.0"},
-      {"space before colon", kPost + "Transfer-Encoding : chunked\r\n\r\n", 400, "malformed request"},
+      {"space before colon", kPost + "Transfer-Encoding : chunked\r\n\r\n", 400,
+       "malformed request"},
       {"empty line first", "\r\nGET / HTTP/1.1\r\n\r\n", 400, "empty request line"},
   };
   for (const Case& c : cases) {
@@ -137,7 +146,8 @@ TEST(FramingTest, SocketErrorsAreNotAnswered) {
     EXPECT_FALSE(VerdictForParseError(boost::asio::error::connection_reset, none, phase));
     EXPECT_FALSE(VerdictForParseError(boost::beast::error::timeout, none, phase));
   }
-  EXPECT_EQ(VerdictForParseError(http::error::header_limit, none, ParsePhase::kHeader)->status, 431);
+  EXPECT_EQ(VerdictForParseError(http::error::header_limit, none, ParsePhase::kHeader)->status,
+            431);
   EXPECT_EQ(VerdictForParseError(http::error::bad_chunk, none, ParsePhase::kBody)->status, 400);
 }
 
@@ -145,7 +155,8 @@ TEST(FramingTest, SocketErrorsAreNotAnswered) {
 // Transfer-Encoding in the trailer came back as bad_transfer_encoding and was answered 501 with a
 // reason about the header's transfer coding.
 TEST(FramingTest, TransferEncodingInTheTrailerIsAMalformedBody) {
-  const std::string bytes = kPost + "Transfer-Encoding: chunked\r\n\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string bytes =
+      kPost + "Transfer-Encoding: chunked\r\n\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n";
   http::request_parser<http::string_body> p;
   boost::beast::error_code ec;
   p.eager(true);
@@ -158,7 +169,8 @@ TEST(FramingTest, TransferEncodingInTheTrailerIsAMalformedBody) {
 }
 
 TEST(FramingTest, OversizedHeaderIsA431) {
-  std::string big = "GET / HTTP/1.1\r\nX: " + std::string(limits::kMaxHeaderBytes, 'a') + "\r\n\r\n";
+  std::string big =
+      "GET / HTTP/1.1\r\nX: " + std::string(limits::kMaxHeaderBytes, 'a') + "\r\n\r\n";
   EXPECT_EQ(Judge(big).status, 431);
 }
 

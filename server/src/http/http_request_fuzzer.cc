@@ -56,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Require(ec != http::error::need_more);  // the scanner saw the end of the header: so must Beast
   if (ec) {
     auto verdict = tapistry::VerdictForParseError(ec, parser.get(), tapistry::ParsePhase::kHeader);
-    Require(verdict && (verdict->status == 400 || verdict->status == 431 || verdict->status == 501));
+    Require(verdict &&
+            (verdict->status == 400 || verdict->status == 431 || verdict->status == 501));
     return 0;
   }
   Require(whole.complete() && n == whole.header_bytes());

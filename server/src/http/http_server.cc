@@ -1,9 +1,9 @@
 #include "http/http_server.h"
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <chrono>
 #include <ctime>
 #include <optional>
@@ -65,7 +65,8 @@ struct HttpServer::Impl {
   Counter* conn_refused;
   Counter* accept_errors;
 
-  Impl(HttpServerOptions o, HttpHandler h, MetricsRegistry* m, std::shared_ptr<std::atomic<size_t>> f)
+  Impl(HttpServerOptions o, HttpHandler h, MetricsRegistry* m,
+       std::shared_ptr<std::atomic<size_t>> f)
       : opts(std::move(o)), handler(std::move(h)), metrics(m),
         conn_limit(opts.max_conns_per_ip, opts.trusted_peers), ioc(opts.threads),
         acceptor(net::make_strand(ioc)), accept_timer(acceptor.get_executor()),
@@ -108,7 +109,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return net::dispatch(stream_.get_executor(),
                            beast::bind_front_handler(&Session::RefuseOverCap, shared_from_this()));
     }
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
   }
 
  private:
@@ -177,17 +179,19 @@ class Session : public std::enable_shared_from_this<Session> {
     auto expect = req[http::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code e, size_t) {
-        if (e) return self->Close();
-        self->ReadBody();
-      });
+      http::async_write(stream_, *cont,
+                        [self = shared_from_this(), cont](beast::error_code e, size_t) {
+                          if (e) return self->Close();
+                          self->ReadBody();
+                        });
       return;
     }
     ReadBody();
   }
 
   void ReadBody() {
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, size_t) {
@@ -211,8 +215,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     req.remote_ip = remote_ip_;
     std::string_view rid = req.Header("x-request-id");
-    if (!rid.empty() && rid.size() <= 64 &&
-        std::all_of(rid.begin(), rid.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; })) {
+    if (!rid.empty() && rid.size() <= 64 && std::all_of(rid.begin(), rid.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+        })) {
       req.request_id = std::string(rid);
     } else {
       req.request_id = srv_->NewRequestId();
@@ -226,7 +231,8 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();
     auto self = shared_from_this();
     srv_->handler(std::move(req), [self](Reply r) {
-      net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->Respond(std::move(r)); });
+      net::post(self->stream_.get_executor(),
+                [self, r = std::move(r)]() mutable { self->Respond(std::move(r)); });
     });
   }
 
@@ -244,21 +250,26 @@ class Session : public std::enable_shared_from_this<Session> {
     res->prepare_payload();
     status_ = r.status;
     stream_.expires_after(std::chrono::milliseconds(srv_->opts.body_timeout_ms));
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
-      self->OnWritten(ec, res->keep_alive());
-    });
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        self->OnWritten(ec, res->keep_alive());
+                      });
   }
 
   void OnWritten(beast::error_code ec, bool keep_alive) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     std::string labels = std::string("route=\"") + route_ + "\"";
-    srv_->metrics->GetHistogram("tapistry_http_request_seconds", "Request latency by route", labels)->Observe(secs);
-    srv_->metrics->GetCounter("tapistry_http_requests_total", "Requests by route and status",
-                              labels + ",code=\"" + std::to_string(status_) + "\"")->Inc();
+    srv_->metrics->GetHistogram("tapistry_http_request_seconds", "Request latency by route", labels)
+        ->Observe(secs);
+    srv_->metrics
+        ->GetCounter("tapistry_http_requests_total", "Requests by route and status",
+                     labels + ",code=\"" + std::to_string(status_) + "\"")
+        ->Inc();
     // A refusal by Fail (over the connection cap, an unsupported transfer coding) is the client's
     // doing, not a server failure: not logged, so a flood of them cannot flood the log.
     if (status_ >= 500 && !lingering_) {
-      Log(LogLevel::kWarn, "request failed", {{"request_id", request_id_}, {"path", path_}, {"status", std::to_string(status_)}});
+      Log(LogLevel::kWarn, "request failed",
+          {{"request_id", request_id_}, {"path", path_}, {"status", std::to_string(status_)}});
     }
     if (counted_) {
       srv_->in_flight->fetch_sub(1);
@@ -286,11 +297,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void Drain() {
     if (drained_ > (16u << 20)) return Close();
     auto buf = std::make_shared<std::array<char, 16384>>();
-    stream_.async_read_some(net::buffer(*buf), [self = shared_from_this(), buf](beast::error_code ec, size_t n) {
-      self->drained_ += n;
-      if (ec) return self->Close();
-      self->Drain();
-    });
+    stream_.async_read_some(net::buffer(*buf),
+                            [self = shared_from_this(), buf](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (ec) return self->Close();
+                              self->Drain();
+                            });
   }
 
   // Replies and closes: used when the rest of the request cannot be read safely.
@@ -366,7 +378,8 @@ void HttpServer::Impl::BackOffAccept(const beast::error_code& ec) {
   ++accept_failures;
   if (accept_backoff_ms == 0) {
     Log(LogLevel::kWarn, "accept failed: retrying with backoff until it succeeds",
-        {{"error", ec.message()}, {"first_wait_ms", std::to_string(kAcceptBackoffMinMs)},
+        {{"error", ec.message()},
+         {"first_wait_ms", std::to_string(kAcceptBackoffMinMs)},
          {"max_wait_ms", std::to_string(kAcceptBackoffMaxMs)}});
     accept_backoff_ms = kAcceptBackoffMinMs;
   } else {
@@ -395,15 +408,17 @@ HttpServer::~HttpServer() { Stop(0); }
 Status HttpServer::Start() {
   beast::error_code ec;
   auto addr = net::ip::make_address(impl_->opts.host, ec);
-  if (ec) return Status::InvalidArgument("--listen: '" + impl_->opts.host + "' is not an IP address");
+  if (ec)
+    return Status::InvalidArgument("--listen: '" + impl_->opts.host + "' is not an IP address");
   tcp::endpoint ep(addr, impl_->opts.port);
   impl_->acceptor.open(ep.protocol(), ec);
   if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) impl_->acceptor.bind(ep, ec);
   if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status::IOError("cannot listen on " + impl_->opts.host + ":" + std::to_string(impl_->opts.port) +
-                           ": " + ec.message() + " (is another server using the port? pick one with --listen)");
+    return Status::IOError("cannot listen on " + impl_->opts.host + ":" +
+                           std::to_string(impl_->opts.port) + ": " + ec.message() +
+                           " (is another server using the port? pick one with --listen)");
   }
   bound_port_ = impl_->acceptor.local_endpoint().port();
   impl_->Accept();

@@ -1,8 +1,8 @@
 // HttpServer: the Boost.Beast/Asio HTTP/1.1 server every endpoint sits behind.
 // Keep-alive, a header timeout (10 s) and a body timeout (30 s) against slow clients, named limits
 // (limits.h) on headers and bodies (a body is handed on as sent: the router inflates it after the
-// route's auth step), and a graceful stop (stop accepting, let in-flight requests finish, then return).
-// Requests with ambiguous framing get 400/501 and a closed connection (framing.h); open
+// route's auth step), and a graceful stop (stop accepting, let in-flight requests finish, then
+// return). Requests with ambiguous framing get 400/501 and a closed connection (framing.h); open
 // connections are capped per client IP (connection_limit.h); when accept fails (EMFILE) the
 // accept loop backs off instead of spinning.
 // Thread-safety: Start/Stop from one controlling thread; the handler is called concurrently from
@@ -38,7 +38,8 @@ struct HttpServerOptions {
   int idle_timeout_ms = 60000;
   // Open connections per remote IP; past it a connection gets 503 and is closed. 0 = no cap.
   size_t max_conns_per_ip = 256;
-  // Peers exempt from that cap, as exact addresses: the load balancers in front (--trusted-proxies).
+  // Peers exempt from that cap, as exact addresses: the load balancers in front
+  // (--trusted-proxies).
   std::vector<std::string> trusted_peers;
   // Body limit (as sent) and metrics label by path: from the RouteTable (common/route.h).
   std::function<size_t(std::string_view path)> body_limit;
@@ -66,6 +67,5 @@ class HttpServer {
   uint16_t bound_port_ = 0;
   std::shared_ptr<std::atomic<size_t>> in_flight_;
 };
-
 
 }  // namespace tapistry

@@ -106,7 +106,8 @@ class RawConn {
 
  private:
   bool WaitReadable(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
     return ::poll(&p, 1, static_cast<int>(left)) > 0;
@@ -127,7 +128,8 @@ class HttpServerTest : public ::testing::Test {
         [this](HttpRequest&& req, Responder respond) {
           ++handled_;
           Reply r;
-          r.body = "{\"path\":\"" + req.path + "\",\"body_bytes\":" + std::to_string(req.body.size()) + "}";
+          r.body = "{\"path\":\"" + req.path +
+                   "\",\"body_bytes\":" + std::to_string(req.body.size()) + "}";
           respond(std::move(r));
         },
         &metrics_);
@@ -153,7 +155,8 @@ class HttpServerTest : public ::testing::Test {
     EXPECT_EQ(res[http::field::connection], "close");
     EXPECT_EQ(res.body().rfind("{\"error\":\"" + error + "\",\"reason\":\"", 0), 0u) << res.body();
     EXPECT_NE(res.body().find(reason_part), std::string::npos) << res.body();
-    EXPECT_EQ(c.received().find("HTTP/1.1", 1), std::string::npos) << "a second response: " << c.received();
+    EXPECT_EQ(c.received().find("HTTP/1.1", 1), std::string::npos)
+        << "a second response: " << c.received();
     EXPECT_EQ(handled_.load(), 0) << "the handler ran for a refused (or smuggled) request";
   }
 
@@ -175,26 +178,28 @@ TEST_F(HttpServerTest, TransferEncodingXchunkedIs501AndTheBodyIsNotASecondReques
 
 TEST_F(HttpServerTest, TransferEncodingChunkedIdentityIs501) {
   Start();
-  ExpectRefused(kPost + "Transfer-Encoding: chunked, identity\r\n\r\n" + kSmuggled, 501, "not_implemented",
-                "Transfer-Encoding must be exactly 'chunked'");
+  ExpectRefused(kPost + "Transfer-Encoding: chunked, identity\r\n\r\n" + kSmuggled, 501,
+                "not_implemented", "Transfer-Encoding must be exactly 'chunked'");
 }
 
 TEST_F(HttpServerTest, ContentLengthWithTransferEncodingIs400) {
   Start();
-  ExpectRefused(kPost + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + kSmuggled, 400,
-                "bad_request", "both Content-Length and Transfer-Encoding");
+  ExpectRefused(
+      kPost + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + kSmuggled, 400,
+      "bad_request", "both Content-Length and Transfer-Encoding");
 }
 
 TEST_F(HttpServerTest, TransferEncodingWithContentLengthIs400) {
   Start();
-  ExpectRefused(kPost + "Transfer-Encoding: chunked\r\nContent-Length: 38\r\n\r\n0\r\n\r\n" + kSmuggled, 400,
-                "bad_request", "both Content-Length and Transfer-Encoding");
+  ExpectRefused(
+      kPost + "Transfer-Encoding: chunked\r\nContent-Length: 38\r\n\r\n0\r\n\r\n" + kSmuggled, 400,
+      "bad_request", "both Content-Length and Transfer-Encoding");
 }
 
 TEST_F(HttpServerTest, DuplicateContentLengthIs400) {
   Start();
-  ExpectRefused(kPost + "Content-Length: 0\r\nContent-Length: 38\r\n\r\n" + kSmuggled, 400, "bad_request",
-                "more than one Content-Length");
+  ExpectRefused(kPost + "Content-Length: 0\r\nContent-Length: 38\r\n\r\n" + kSmuggled, 400,
+                "bad_request", "more than one Content-Length");
 }
 
 TEST_F(HttpServerTest, DuplicateEqualContentLengthIs400) {
@@ -213,7 +218,8 @@ TEST_F(HttpServerTest, BareLfEndingTheHeaderIs400AtOnce) {
   Start();
   auto t0 = Clock::now();
   ExpectRefused("GET /healthz HTTP/1.1\r\nHost: x\r\n\n", 400, "bad_request", "bare LF");
-  EXPECT_LT(Clock::now() - t0, std::chrono::milliseconds(1500)) << "answered only at the header timeout";
+  EXPECT_LT(Clock::now() - t0, std::chrono::milliseconds(1500))
+      << "answered only at the header timeout";
 }
 
 TEST_F(HttpServerTest, NulInTheTargetIs400) {
@@ -228,26 +234,28 @@ TEST_F(HttpServerTest, Http09RequestLineIs400) {
 
 TEST_F(HttpServerTest, Http2PrefaceIs400) {
   Start();
-  ExpectRefused("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, "bad_request", "HTTP version must be 1.0 or 1.1");
+  ExpectRefused("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, "bad_request",
+                "HTTP version must be 1.0 or 1.1");
 }
 
 TEST_F(HttpServerTest, OtherHttpVersionsAre400) {
   Start();
-  ExpectRefused("GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n", 400, "bad_request", "HTTP version must be 1.0 or 1.1");
+  ExpectRefused("GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n", 400, "bad_request",
+                "HTTP version must be 1.0 or 1.1");
 }
 
 TEST_F(HttpServerTest, MalformedChunkedBodyIs400) {
   Start();
-  ExpectRefused(kPost + "Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400, "bad_request",
-                "malformed chunked body");
+  ExpectRefused(kPost + "Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400,
+                "bad_request", "malformed chunked body");
 }
 
 // The header loop replaced http::async_read_header: pipelined and dribbled requests still work.
 TEST_F(HttpServerTest, PipelinedRequestsAndChunkedBodiesStillWork) {
   Start();
   RawConn c(server_->port());
-  c.Send(kSmuggled + kPost + "Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n" +
-         kPost + "Content-Length: 2\r\n\r\nxy");
+  c.Send(kSmuggled + kPost + "Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n" + kPost +
+         "Content-Length: 2\r\n\r\nxy");
   ASSERT_TRUE(c.ReadResponses(3)) << c.received();
   auto r = c.Responses();
   EXPECT_EQ(r[0].body(), R"({"path":"/healthz","body_bytes":0})");
@@ -301,7 +309,9 @@ TEST_F(HttpServerTest, CapsOpenConnectionsPerClientIp) {
   ASSERT_EQ(r.size(), 1u) << fifth.received();
   EXPECT_EQ(r[0].result_int(), 503u);
   EXPECT_EQ(r[0][http::field::connection], "close");
-  EXPECT_EQ(r[0].body().rfind(R"({"error":"too_many_connections","reason":"more than 4 open connections)", 0), 0u)
+  EXPECT_EQ(r[0].body().rfind(
+                R"({"error":"too_many_connections","reason":"more than 4 open connections)", 0),
+            0u)
       << r[0].body();
   EXPECT_EQ(handled_.load(), 4) << "the refused connection's request was not run";
   // One closed: a new connection works again (the server notices the close asynchronously).
@@ -365,8 +375,12 @@ TEST(HttpServerEmfileTest, BacksOffInsteadOfSpinningThenRecovers) {
     o.port = 0;
     o.max_conns_per_ip = 0;
     o.header_timeout_ms = 60000;
-    HttpServer server(o, [](HttpRequest&&, Responder respond) { respond(Reply{200, "application/json", "{}", {}}); },
-                      &metrics);
+    HttpServer server(
+        o,
+        [](HttpRequest&&, Responder respond) {
+          respond(Reply{200, "application/json", "{}", {}});
+        },
+        &metrics);
     if (!server.Start().ok()) ::_exit(2);
     uint16_t port = server.port();
     if (::write(pipefd[1], &port, sizeof port) != sizeof port) ::_exit(4);
@@ -398,7 +412,8 @@ TEST(HttpServerEmfileTest, BacksOffInsteadOfSpinningThenRecovers) {
   while (status != 200 && Clock::now() < deadline) {
     RawConn c(port);
     c.Send(kSmuggled);
-    if (c.ReadResponses(1, std::chrono::milliseconds(1500))) status = static_cast<int>(c.Responses()[0].result_int());
+    if (c.ReadResponses(1, std::chrono::milliseconds(1500)))
+      status = static_cast<int>(c.Responses()[0].result_int());
   }
   EXPECT_EQ(status, 200) << "no answer after the descriptors were freed";
   ::kill(pid, SIGKILL);

@@ -46,26 +46,31 @@ bool Router::HandleStatic(const HttpRequest& req, Reply* reply) const {
     if (path == "/demo") path = "/demo/";
     if (path.ends_with("/")) path += "index.html";
     const Asset* a = FindAsset(path);
-    if (a == nullptr && path.find('.', path.rfind('/')) == std::string::npos) a = FindAsset(path + ".html");
+    if (a == nullptr && path.find('.', path.rfind('/')) == std::string::npos)
+      a = FindAsset(path + ".html");
     if (a == nullptr) return false;
     Reply r = StaticAsset(req, *a);
     if (r.status == 200 && a->content_type.starts_with("text/html")) {
       std::string body(a->data);
-      for (const auto& [from, to] : {std::pair<std::string_view, const std::string&>{"__TAPISTRY_DEMO_KEY__", opts_.demo_key},
+      for (const auto& [from, to] : {std::pair<std::string_view, const std::string&>{
+                                         "__TAPISTRY_DEMO_KEY__", opts_.demo_key},
                                      {"__TAPISTRY_DEMO_PROJECT__", opts_.demo_project_id}}) {
-        for (size_t at = body.find(from); at != std::string::npos; at = body.find(from, at + to.size())) {
+        for (size_t at = body.find(from); at != std::string::npos;
+             at = body.find(from, at + to.size())) {
           body.replace(at, from.size(), to);
         }
       }
       r.body = std::move(body);
-      r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(), [](const auto& h) { return h.first == "ETag"; }),
+      r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                     [](const auto& h) { return h.first == "ETag"; }),
                       r.headers.end());
     }
     *reply = std::move(r);
     return true;
   }
   const Asset* a = FindAsset(path);
-  if (a == nullptr && path.starts_with("/app/") && path.find('.', path.rfind('/')) == std::string::npos) {
+  if (a == nullptr && path.starts_with("/app/") &&
+      path.find('.', path.rfind('/')) == std::string::npos) {
     a = FindAsset("/app/index.html");
   }
   if (a == nullptr) return false;
@@ -73,26 +78,30 @@ bool Router::HandleStatic(const HttpRequest& req, Reply* reply) const {
   if (path == "/app/overlay-frame.html") {
     // The bookmarklet's data frame: any site may frame it (it shows nothing); it talks only to us.
     r.AddHeader("Content-Security-Policy",
-                "default-src 'none'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+                "default-src 'none'; script-src 'self'; connect-src 'self'; base-uri 'none'; "
+                "form-action 'none'; "
                 "frame-ancestors *");
     r.AddHeader("Referrer-Policy", "no-referrer");
     r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
-                                   [](const auto& h) { return h.first == "Cache-Control"; }), r.headers.end());
+                                   [](const auto& h) { return h.first == "Cache-Control"; }),
+                    r.headers.end());
     r.AddHeader("Cache-Control", "no-cache");
   } else if (path.starts_with("/app/") && a->content_type.starts_with("text/html")) {
     // The dashboard renders untrusted snapshot HTML in script-less sandboxed frames (which inherit
     // this policy); it is the second wall: nothing but our own scripts runs, and nothing loads from
     // another origin — snapshot assets come through /api/snapshot-asset. Only the live-page frame
     // may show another site (the project's allowed origins, chosen by the dashboard).
-    r.AddHeader("Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                "img-src 'self' data: blob:; font-src 'self' data:; media-src 'none'; "
-                "connect-src 'self'; frame-src 'self' https: http:; object-src 'none'; base-uri 'none'; "
-                "form-action 'self'; frame-ancestors 'self'");
+    r.AddHeader(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; font-src 'self' data:; media-src 'none'; "
+        "connect-src 'self'; frame-src 'self' https: http:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'self'");
     r.AddHeader("X-Frame-Options", "SAMEORIGIN");
     r.AddHeader("Referrer-Policy", "same-origin");
     r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
-                                   [](const auto& h) { return h.first == "Cache-Control"; }), r.headers.end());
+                                   [](const auto& h) { return h.first == "Cache-Control"; }),
+                    r.headers.end());
     r.AddHeader("Cache-Control", "no-cache");
   }
   *reply = std::move(r);
@@ -117,33 +126,33 @@ std::string Router::ClientIp(const HttpRequest& req) const {
   return req.remote_ip;
 }
 
-
-Router::Router(RouterOptions opts, const RouteTable* routes, const RouteAuth* auth, Admission* admission,
-               MetricsRegistry* metrics, std::function<bool()> ready)
-    : opts_(std::move(opts)), routes_(routes), auth_(auth), admission_(admission), metrics_(metrics),
-      ready_(std::move(ready)) {}
+Router::Router(RouterOptions opts, const RouteTable* routes, const RouteAuth* auth,
+               Admission* admission, MetricsRegistry* metrics, std::function<bool()> ready)
+    : opts_(std::move(opts)), routes_(routes), auth_(auth), admission_(admission),
+      metrics_(metrics), ready_(std::move(ready)) {}
 
 Status Router::AddOpsAndStaticRoutes(RouteTable* t) {
   const size_t body = limits::kMaxApiBody;
   auto sync = [](std::function<Reply(const RouteCall&)> f) -> RouteHandler {
     return [f = std::move(f)](RouteCall&& c, Responder respond) { respond(f(c)); };
   };
-  TAP_RETURN_IF_ERROR(t->Add({"GET", "/healthz", AuthPolicy::kPublic, body, 0, false, CorsPolicy::kNone, "ops",
-                              sync([](const RouteCall&) {
+  TAP_RETURN_IF_ERROR(t->Add({"GET", "/healthz", AuthPolicy::kPublic, body, 0, false,
+                              CorsPolicy::kNone, "ops", sync([](const RouteCall&) {
                                 Reply r;
                                 r.body = "{\"status\":\"ok\"}";
                                 return r;
                               })}));
-  TAP_RETURN_IF_ERROR(t->Add({"GET", "/readyz", AuthPolicy::kPublic, body, 0, false, CorsPolicy::kNone, "ops",
-                              sync([this](const RouteCall&) {
+  TAP_RETURN_IF_ERROR(t->Add({"GET", "/readyz", AuthPolicy::kPublic, body, 0, false,
+                              CorsPolicy::kNone, "ops", sync([this](const RouteCall&) {
                                 const bool ok = ready_ ? ready_() : true;
                                 Reply r;
                                 r.status = ok ? 200 : 503;
-                                r.body = ok ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}";
+                                r.body =
+                                    ok ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}";
                                 return r;
                               })}));
-  TAP_RETURN_IF_ERROR(t->Add({"GET", "/metrics", AuthPolicy::kPublic, body, 0, false, CorsPolicy::kNone, "ops",
-                              sync([this](const RouteCall&) {
+  TAP_RETURN_IF_ERROR(t->Add({"GET", "/metrics", AuthPolicy::kPublic, body, 0, false,
+                              CorsPolicy::kNone, "ops", sync([this](const RouteCall&) {
                                 Reply r;
                                 r.content_type = "text/plain; version=0.0.4";
                                 r.body = metrics_->RenderPrometheus();
@@ -160,7 +169,9 @@ Status Router::AddOpsAndStaticRoutes(RouteTable* t) {
                        r.AddHeader("Location", "/app/");
                      } else {
                        r.content_type = "text/plain; charset=utf-8";
-                       r.body = "Tapistry is running. POST events to /i; read /api/overview with a read token. Docs: README.md\n";
+                       r.body =
+                           "Tapistry is running. POST events to /i; read /api/overview with a read "
+                           "token. Docs: README.md\n";
                      }
                      return r;
                    }
@@ -174,7 +185,8 @@ void Router::Handle(HttpRequest&& req, Responder respond) {
   if (req.method == "OPTIONS") {
     // Only the SDK's endpoints answer preflights, and only for origins some project allows.
     bool ingest = false;
-    for (const Route& r : routes_->routes()) ingest |= r.cors == CorsPolicy::kIngest && PathMatches(r.path, req.path);
+    for (const Route& r : routes_->routes())
+      ingest |= r.cors == CorsPolicy::kIngest && PathMatches(r.path, req.path);
     if (!ingest) {
       Reply r = JsonError(405, "method_not_allowed", "no cross-origin requests here");
       r.AddHeader("Allow", routes_->AllowedMethods(req.path));
@@ -186,7 +198,8 @@ void Router::Handle(HttpRequest&& req, Responder respond) {
     if (admission_->PreflightAllowed(origin)) {
       Admission::AddCors(&r, origin);
       r.AddHeader("Access-Control-Allow-Methods", routes_->AllowedMethods(req.path) + ", OPTIONS");
-      r.AddHeader("Access-Control-Allow-Headers", "Content-Type, Content-Encoding, X-Project-Key, X-Client-Time");
+      r.AddHeader("Access-Control-Allow-Headers",
+                  "Content-Type, Content-Encoding, X-Project-Key, X-Client-Time");
       r.AddHeader("Access-Control-Max-Age", "86400");
     } else {
       r = JsonError(403, "origin_not_allowed", "no project allows this origin");
@@ -203,7 +216,8 @@ void Router::Handle(HttpRequest&& req, Responder respond) {
   RouteCall call;
   call.client_ip = ClientIp(req);
   call.trusted_peer = TrustedPeer(req);
-  if (!opts_.country_header.empty() && call.trusted_peer) call.country_hint = std::string(req.Header(opts_.country_header));
+  if (!opts_.country_header.empty() && call.trusted_peer)
+    call.country_hint = std::string(req.Header(opts_.country_header));
   call.req = std::move(req);
 
   // Responses of the SDK's endpoints carry CORS for the caller's origin (never on a 403 for it).
@@ -215,21 +229,27 @@ void Router::Handle(HttpRequest&& req, Responder respond) {
                         : std::move(respond);
 
   const std::string_view enc = call.req.Header("content-encoding");
-  const bool gzip = enc == "gzip" || enc == "GZIP" || enc == "x-gzip" || (route->gzip && call.req.Query("gz") == "1");
+  const bool gzip = enc == "gzip" || enc == "GZIP" || enc == "x-gzip" ||
+                    (route->gzip && call.req.Query("gz") == "1");
   if (!enc.empty() && !gzip && enc != "identity") {
-    return reply(JsonError(415, "unsupported_encoding", "Content-Encoding must be gzip or identity"));
+    return reply(
+        JsonError(415, "unsupported_encoding", "Content-Encoding must be gzip or identity"));
   }
-  if (gzip && !route->gzip) return reply(JsonError(415, "unsupported_encoding", "this route takes no gzip body"));
+  if (gzip && !route->gzip)
+    return reply(JsonError(415, "unsupported_encoding", "this route takes no gzip body"));
 
   // Who may call: checked before the body is inflated or parsed.
-  std::optional<Reply> refused =
-      route->auth == AuthPolicy::kPublicIngest ? route->admit(&call) : auth_->Check(route->auth, &call);
+  std::optional<Reply> refused = route->auth == AuthPolicy::kPublicIngest
+                                     ? route->admit(&call)
+                                     : auth_->Check(route->auth, &call);
   if (refused) return reply(std::move(*refused));
 
   if (gzip) {
     std::string inflated;
-    Status s = GunzipBounded(call.req.body, route->inflated_limit, limits::kMaxGzipRatio, &inflated);
-    if (!s.ok()) return reply(JsonError(HttpStatusFor(s.code()), StatusCodeName(s.code()), s.message()));
+    Status s =
+        GunzipBounded(call.req.body, route->inflated_limit, limits::kMaxGzipRatio, &inflated);
+    if (!s.ok())
+      return reply(JsonError(HttpStatusFor(s.code()), StatusCodeName(s.code()), s.message()));
     call.req.body = std::move(inflated);
   }
   route->handler(std::move(call), std::move(reply));

@@ -24,19 +24,23 @@ ChannelRates RatesFor(IngestChannel ch, const IngestLimits& l, const ProjectSett
       const double ip = ps.rate_ip_rps > 0 ? ps.rate_ip_rps : l.ip_rps;
       return {"events", p, p, ip, ip};
     }
-    case IngestChannel::kSnapshot: return {"snapshot", 20, 20, 1, 5};
-    case IngestChannel::kSnapshotQuery: return {"snapshot_query", 0, 0, 5, 30};
+    case IngestChannel::kSnapshot:
+      return {"snapshot", 20, 20, 1, 5};
+    case IngestChannel::kSnapshotQuery:
+      return {"snapshot_query", 0, 0, 5, 30};
     // Replay chunks (spec §18): 500/s per project; per IP a few tabs' worth. The per-session
     // rate and caps need the session id from the body: replay/replay_service.cc.
     case IngestChannel::kReplay:
-      return {"replay", limits::kReplayProjectChunksPerSecond, limits::kReplayProjectChunksPerSecond,
-              limits::kReplayIpChunksPerSecond, 2.0 * limits::kReplayIpChunksPerSecond};
+      return {"replay", limits::kReplayProjectChunksPerSecond,
+              limits::kReplayProjectChunksPerSecond, limits::kReplayIpChunksPerSecond,
+              2.0 * limits::kReplayIpChunksPerSecond};
   }
   return {"events", l.project_rps, l.project_rps, l.ip_rps, l.ip_rps};
 }
 
 bool KeyChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
 }
 
 }  // namespace
@@ -59,24 +63,29 @@ std::string KeyAtFrontOfBody(std::string_view b) {
   return std::string(b.substr(start, i - start));
 }
 
-Admission::Admission(ProjectCache* projects, MetaStore* meta, RateLimiter* limiter, MetricsRegistry* metrics,
-                     IngestLimits limits)
+Admission::Admission(ProjectCache* projects, MetaStore* meta, RateLimiter* limiter,
+                     MetricsRegistry* metrics, IngestLimits limits)
     : projects_(projects), meta_(meta), limiter_(limiter), metrics_(metrics), limits_(limits) {}
 
 Reply Admission::Refuse(IngestChannel ch, int status, const char* code, const std::string& reason) {
   const char* channel = RatesFor(ch, limits_, ProjectSettings()).name;
-  metrics_->GetCounter("tapistry_ingest_rejections_total", "Refused ingestion requests by channel and reason",
-                       std::string("channel=\"") + channel + "\",reason=\"" + code + "\"")->Inc();
+  metrics_
+      ->GetCounter("tapistry_ingest_rejections_total",
+                   "Refused ingestion requests by channel and reason",
+                   std::string("channel=\"") + channel + "\",reason=\"" + code + "\"")
+      ->Inc();
   return JsonError(status, code, reason);
 }
 
-std::optional<Reply> Admission::Admit(const HttpRequest& req, const std::string& client_ip, IngestChannel ch,
-                                      bool body_encoded, std::shared_ptr<const Project>* project) {
+std::optional<Reply> Admission::Admit(const HttpRequest& req, const std::string& client_ip,
+                                      IngestChannel ch, bool body_encoded,
+                                      std::shared_ptr<const Project>* project) {
   const ChannelRates defaults = RatesFor(ch, limits_, ProjectSettings());
   int retry = 1;
   auto limited = [&](const char* what, double rate) {
-    Reply r = Refuse(ch, 429, "rate_limited", std::string(what) + " request rate over " +
-                                                 std::to_string(static_cast<int>(rate)) + "/s");
+    Reply r = Refuse(
+        ch, 429, "rate_limited",
+        std::string(what) + " request rate over " + std::to_string(static_cast<int>(rate)) + "/s");
     r.AddHeader("Retry-After", std::to_string(retry));
     return r;
   };
@@ -87,12 +96,14 @@ std::optional<Reply> Admission::Admit(const HttpRequest& req, const std::string&
   bool ip_charged = false;
   if (key.empty() && ch != IngestChannel::kSnapshotQuery) {
     if (body_encoded) {
-      return Refuse(ch, 401, "missing_key", "a compressed body needs the key in X-Project-Key or ?k=");
+      return Refuse(ch, 401, "missing_key",
+                    "a compressed body needs the key in X-Project-Key or ?k=");
     }
     key = KeyAtFrontOfBody(req.body);
     if (key.empty() && !req.body.empty() && ch == IngestChannel::kEvents) {
       // Not the SDK's layout: the key may be anywhere in the body. The IP pays before the parse.
-      if (!client_ip.empty() && !limiter_->Allow(ip_key, defaults.ip_rps, defaults.ip_burst, 1, &retry)) {
+      if (!client_ip.empty() &&
+          !limiter_->Allow(ip_key, defaults.ip_rps, defaults.ip_burst, 1, &retry)) {
         return limited("client IP", defaults.ip_rps);
       }
       ip_charged = true;
@@ -104,22 +115,29 @@ std::optional<Reply> Admission::Admit(const HttpRequest& req, const std::string&
       }
     }
   }
-  if (key.empty()) return Refuse(ch, 401, "missing_key", "no project key: send X-Project-Key, \"k\" in the body or ?k=");
+  if (key.empty())
+    return Refuse(ch, 401, "missing_key",
+                  "no project key: send X-Project-Key, \"k\" in the body or ?k=");
   auto p = projects_->ByKey(key);
   if (!p.ok()) {
-    if (p.status().code() == StatusCode::kUnauthenticated) return Refuse(ch, 401, "unknown_key", "unknown project key");
-    return Refuse(ch, 503, "unavailable", "project keys cannot be checked now: " + p.status().message());
+    if (p.status().code() == StatusCode::kUnauthenticated)
+      return Refuse(ch, 401, "unknown_key", "unknown project key");
+    return Refuse(ch, 503, "unavailable",
+                  "project keys cannot be checked now: " + p.status().message());
   }
   const std::string origin(req.Header("origin"));
   if (!origin.empty() && !OriginAllowed(**p, origin)) {
-    return Refuse(ch, 403, "origin_not_allowed", "origin " + origin + " is not in the project's allowed origins");
+    return Refuse(ch, 403, "origin_not_allowed",
+                  "origin " + origin + " is not in the project's allowed origins");
   }
   const ChannelRates rates = RatesFor(ch, limits_, (*p)->settings);
-  if (!ip_charged && !client_ip.empty() && !limiter_->Allow(ip_key, rates.ip_rps, rates.ip_burst, 1, &retry)) {
+  if (!ip_charged && !client_ip.empty() &&
+      !limiter_->Allow(ip_key, rates.ip_rps, rates.ip_burst, 1, &retry)) {
     return limited("client IP", rates.ip_rps);
   }
   if (rates.project_rps > 0 &&
-      !limiter_->Allow(std::string(rates.name) + ":p:" + (*p)->id, rates.project_rps, rates.project_burst, 1, &retry)) {
+      !limiter_->Allow(std::string(rates.name) + ":p:" + (*p)->id, rates.project_rps,
+                       rates.project_burst, 1, &retry)) {
     return limited("project", rates.project_rps);
   }
   *project = *p;

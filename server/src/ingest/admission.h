@@ -25,9 +25,9 @@
 namespace tapistry {
 
 struct IngestLimits {
-  double project_rps = 2000;   // /i requests/s per project (spec §18)
-  double ip_rps = 200;         // /i requests/s per client IP
-  double session_eps = 60;     // events/s per session
+  double project_rps = 2000;         // /i requests/s per project (spec §18)
+  double ip_rps = 200;               // /i requests/s per client IP
+  double session_eps = 60;           // events/s per session
   double session_max_events = 5000;  // events per session (refills over 24 h)
 };
 
@@ -46,8 +46,9 @@ class Admission {
   // Admits `req` (body as sent) for `channel`, or returns the reply that refuses it.
   // `body_encoded`: the body is compressed, so a key inside it cannot be read (it must come in
   // the header or the query).
-  std::optional<Reply> Admit(const HttpRequest& req, const std::string& client_ip, IngestChannel channel,
-                             bool body_encoded, std::shared_ptr<const Project>* project);
+  std::optional<Reply> Admit(const HttpRequest& req, const std::string& client_ip,
+                             IngestChannel channel, bool body_encoded,
+                             std::shared_ptr<const Project>* project);
 
   // A CORS preflight from `origin` may proceed (some project allows it; preflights carry no key).
   bool PreflightAllowed(const std::string& origin);
@@ -70,7 +71,7 @@ class Admission {
   MetricsRegistry* metrics_;
   IngestLimits limits_;
   std::mutex mu_;
-  std::unordered_set<std::string> seen_;                 // "<project>\n<origin>", known seen
+  std::unordered_set<std::string> seen_;                // "<project>\n<origin>", known seen
   std::unordered_map<std::string, size_t> seen_count_;  // per project: origins added here
 };
 

@@ -16,9 +16,8 @@ bool Has(std::string_view hay, std::string_view needle) {
 }
 
 bool HasCaseless(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return ascii::ToLower(a) == ascii::ToLower(b);
-  });
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
+                        [](char a, char b) { return ascii::ToLower(a) == ascii::ToLower(b); });
   return it != hay.end();
 }
 
@@ -27,10 +26,26 @@ bool HasCaseless(std::string_view hay, std::string_view needle) {
 UserAgentInfo ParseUserAgent(std::string_view ua) {
   UserAgentInfo info;
   if (ua.empty()) return info;
-  static constexpr std::string_view kBotWords[] = {
-      "bot",      "crawl", "spider",   "slurp",    "curl/",       "wget/",   "python-requests",
-      "python-urllib", "go-http-client", "java/", "okhttp", "libwww", "httpclient", "axios/",
-      "node-fetch", "scrapy", "facebookexternalhit", "lighthouse", "pingdom", "uptime"};
+  static constexpr std::string_view kBotWords[] = {"bot",
+                                                   "crawl",
+                                                   "spider",
+                                                   "slurp",
+                                                   "curl/",
+                                                   "wget/",
+                                                   "python-requests",
+                                                   "python-urllib",
+                                                   "go-http-client",
+                                                   "java/",
+                                                   "okhttp",
+                                                   "libwww",
+                                                   "httpclient",
+                                                   "axios/",
+                                                   "node-fetch",
+                                                   "scrapy",
+                                                   "facebookexternalhit",
+                                                   "lighthouse",
+                                                   "pingdom",
+                                                   "uptime"};
   for (std::string_view w : kBotWords) {
     if (HasCaseless(ua, w)) {
       info.bot = true;
@@ -49,7 +64,8 @@ UserAgentInfo ParseUserAgent(std::string_view ua) {
   else if (Has(ua, "Linux")) info.os = "Linux";
 
   // Browser family: order matters, most UAs mention several engines.
-  if (Has(ua, "Edg/") || Has(ua, "Edge/") || Has(ua, "EdgA/") || Has(ua, "EdgiOS/")) info.browser = "Edge";
+  if (Has(ua, "Edg/") || Has(ua, "Edge/") || Has(ua, "EdgA/") || Has(ua, "EdgiOS/"))
+    info.browser = "Edge";
   else if (Has(ua, "OPR/") || Has(ua, "Opera")) info.browser = "Opera";
   else if (Has(ua, "SamsungBrowser/")) info.browser = "Samsung Internet";
   else if (Has(ua, "Firefox/") || Has(ua, "FxiOS/")) info.browser = "Firefox";
@@ -113,7 +129,8 @@ std::string GeoIpResolver::Country(std::string_view ip_text) const {
     if (impl_->v6) code = GeoIP_country_code_by_addr_v6(impl_->v6, ip.c_str());
   }
   if (code == nullptr || std::string_view(code).size() != 2 || std::string_view(code) == "--" ||
-      std::string_view(code) == "A1" || std::string_view(code) == "A2" || std::string_view(code) == "O1") {
+      std::string_view(code) == "A1" || std::string_view(code) == "A2" ||
+      std::string_view(code) == "O1") {
     return "";
   }
   return code;

@@ -26,10 +26,10 @@ UserAgentInfo ParseUserAgent(std::string_view ua);
 
 // Signals beyond the UA that raise the score.
 struct BotSignals {
-  bool webdriver = false;       // the SDK saw navigator.webdriver
+  bool webdriver = false;  // the SDK saw navigator.webdriver
   bool missing_ua = false;
   bool missing_accept_language = false;
-  double ip_rate_ratio = 0;     // requests/s of this IP over its limit (0..1+)
+  double ip_rate_ratio = 0;  // requests/s of this IP over its limit (0..1+)
 };
 uint8_t BotScore(const UserAgentInfo& ua, const BotSignals& signals);
 

@@ -39,16 +39,25 @@ struct Check {
 
 bool GetNumber(element e, double* out) {
   switch (e.type()) {
-    case element_type::INT64: *out = static_cast<double>(int64_t(e)); return true;
-    case element_type::UINT64: *out = static_cast<double>(uint64_t(e)); return true;
-    case element_type::DOUBLE: *out = double(e); return true;
-    default: return false;
+    case element_type::INT64:
+      *out = static_cast<double>(int64_t(e));
+      return true;
+    case element_type::UINT64:
+      *out = static_cast<double>(uint64_t(e));
+      return true;
+    case element_type::DOUBLE:
+      *out = double(e);
+      return true;
+    default:
+      return false;
   }
 }
 
 bool GetInt(element e, int64_t* out) {
   switch (e.type()) {
-    case element_type::INT64: *out = int64_t(e); return true;
+    case element_type::INT64:
+      *out = int64_t(e);
+      return true;
     case element_type::UINT64: {
       uint64_t v = uint64_t(e);
       if (v > static_cast<uint64_t>(INT64_MAX)) return false;
@@ -61,7 +70,8 @@ bool GetInt(element e, int64_t* out) {
       *out = static_cast<int64_t>(d);
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -109,7 +119,8 @@ bool ParseSelectorHash(element e, Check* c, uint64_t* out) {
     *out = static_cast<uint64_t>(v);
     return true;
   }
-  if (e.type() != element_type::STRING) return c->Fail("selector_hash", "must be a string or integer");
+  if (e.type() != element_type::STRING)
+    return c->Fail("selector_hash", "must be a string or integer");
   std::string_view s = std::string_view(e);
   int base = 10;
   if (s.size() == 16 || s.starts_with("0x")) {
@@ -130,7 +141,8 @@ bool WriteProps(element e, size_t depth, JsonWriter* w, Check* c) {
     case element_type::OBJECT: {
       w->BeginObject();
       for (auto field : object(e)) {
-        if (field.key.find(kBadUtf8Marker) != std::string_view::npos) return c->Fail("props", "invalid UTF-8");
+        if (field.key.find(kBadUtf8Marker) != std::string_view::npos)
+          return c->Fail("props", "invalid UTF-8");
         std::string key(field.key);
         RedactPii(&key);
         w->Key(key);
@@ -149,18 +161,30 @@ bool WriteProps(element e, size_t depth, JsonWriter* w, Check* c) {
     }
     case element_type::STRING: {
       std::string_view s = std::string_view(e);
-      if (s.find(kBadUtf8Marker) != std::string_view::npos) return c->Fail("props", "invalid UTF-8");
+      if (s.find(kBadUtf8Marker) != std::string_view::npos)
+        return c->Fail("props", "invalid UTF-8");
       std::string v(s);
       RedactPii(&v);
       w->String(v);
       return true;
     }
-    case element_type::INT64: w->Int(int64_t(e)); return true;
-    case element_type::UINT64: w->Uint(uint64_t(e)); return true;
-    case element_type::DOUBLE: w->Double(double(e)); return true;
-    case element_type::BOOL: w->Bool(bool(e)); return true;
-    case element_type::NULL_VALUE: w->Null(); return true;
-    default: return c->Fail("props", "unsupported value");
+    case element_type::INT64:
+      w->Int(int64_t(e));
+      return true;
+    case element_type::UINT64:
+      w->Uint(uint64_t(e));
+      return true;
+    case element_type::DOUBLE:
+      w->Double(double(e));
+      return true;
+    case element_type::BOOL:
+      w->Bool(bool(e));
+      return true;
+    case element_type::NULL_VALUE:
+      w->Null();
+      return true;
+    default:
+      return c->Fail("props", "unsupported value");
   }
 }
 
@@ -225,7 +249,8 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
     element v = field.value;
     std::string_view s;
     if (k == "id") {
-      if (v.type() == element_type::STRING) err->id = std::string(std::string_view(v).substr(0, 64));
+      if (v.type() == element_type::STRING)
+        err->id = std::string(std::string_view(v).substr(0, 64));
       if (!GetUuid(v, "id", &c, &ev->event_id)) return false;
       has_id = true;
     } else if (k == "ts") {
@@ -234,7 +259,8 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
     } else if (k == "type") {
       if (!GetString(v, "type", 32, &c, &s)) return false;
       if (!ParseEventType(s, &ev->type)) {
-        return c.Fail("type", "unknown type (page_view, click, scroll, scroll_milestone, custom, mousemove)");
+        return c.Fail(
+            "type", "unknown type (page_view, click, scroll, scroll_milestone, custom, mousemove)");
       }
       has_type = true;
     } else if (k == "name") {
@@ -284,7 +310,8 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
           continue;
         }
         if (u.value.type() == element_type::NULL_VALUE) continue;
-        if (!GetString(u.value, "utm." + std::string(u.key), limits::kMaxUtmBytes, &c, &s)) return false;
+        if (!GetString(u.value, "utm." + std::string(u.key), limits::kMaxUtmBytes, &c, &s))
+          return false;
         *dst = std::string(s);
         RedactPii(dst);
       }
@@ -295,11 +322,14 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
         if (d.key == "class") {
           if (!GetString(d.value, "device.class", 16, &c, &s)) return false;
           DeviceClass dc;
-          if (!ParseDeviceClass(s, &dc)) return c.Fail("device.class", "must be desktop, mobile or tablet");
+          if (!ParseDeviceClass(s, &dc))
+            return c.Fail("device.class", "must be desktop, mobile or tablet");
           ev->device_class = dc;  // a hint; the UA decides when it can
         } else if (d.key == "mobile") {
-          if (d.value.type() != element_type::BOOL) return c.Fail("device.mobile", "must be a boolean");
-          if (bool(d.value) && ev->device_class == DeviceClass::kUnknown) ev->device_class = DeviceClass::kMobile;
+          if (d.value.type() != element_type::BOOL)
+            return c.Fail("device.mobile", "must be a boolean");
+          if (bool(d.value) && ev->device_class == DeviceClass::kUnknown)
+            ev->device_class = DeviceClass::kMobile;
         } else if (d.key != "ua") {
           ++*unknown;
         }
@@ -328,7 +358,8 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
     } else if (k == "ey") {
       if (v.type() != element_type::NULL_VALUE && !GetUnit(v, "ey", &c, &ev->ey)) return false;
     } else if (k == "selector_hash") {
-      if (v.type() != element_type::NULL_VALUE && !ParseSelectorHash(v, &c, &ev->selector_hash)) return false;
+      if (v.type() != element_type::NULL_VALUE && !ParseSelectorHash(v, &c, &ev->selector_hash))
+        return false;
     } else if (k == "selector") {
       if (v.type() == element_type::NULL_VALUE) continue;
       if (!GetString(v, "selector", limits::kMaxSelectorBytes, &c, &s)) return false;
@@ -341,7 +372,8 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
       has_props = true;
     } else if (opts.import_mode && k == "device_class") {
       if (!GetString(v, "device_class", 16, &c, &s)) return false;
-      if (!ParseDeviceClass(s, &ev->device_class)) return c.Fail("device_class", "must be desktop, mobile, tablet or unknown");
+      if (!ParseDeviceClass(s, &ev->device_class))
+        return c.Fail("device_class", "must be desktop, mobile, tablet or unknown");
     } else if (opts.import_mode && k == "country") {
       if (v.type() == element_type::NULL_VALUE) continue;
       if (!GetString(v, "country", 2, &c, &s)) return false;
@@ -353,7 +385,8 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
       }
     } else if (opts.import_mode && k == "bot_score") {
       int64_t n;
-      if (!GetInt(v, &n) || n < 0 || n > 100) return c.Fail("bot_score", "must be an integer 0..100");
+      if (!GetInt(v, &n) || n < 0 || n > 100)
+        return c.Fail("bot_score", "must be an integer 0..100");
       ev->bot_score = static_cast<uint8_t>(n);
     } else {
       ++*unknown;
@@ -370,8 +403,10 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
   ev->ts_ms = opts.import_mode ? ts : ts + skew;
   if (ev->ts_ms < kMinSaneMs || ev->ts_ms > kMaxSaneMs) return c.Fail("ts", "out of range");
   if (!opts.import_mode) {
-    if (ev->ts_ms > opts.now_ms + limits::kMaxFutureMs) return c.Fail("ts", "more than 5 minutes in the future");
-    if (ev->ts_ms < opts.now_ms - limits::kMaxPastMs) return c.Fail("ts", "more than 7 days in the past");
+    if (ev->ts_ms > opts.now_ms + limits::kMaxFutureMs)
+      return c.Fail("ts", "more than 5 minutes in the future");
+    if (ev->ts_ms < opts.now_ms - limits::kMaxPastMs)
+      return c.Fail("ts", "more than 7 days in the past");
   }
   ev->ingest_ms = opts.now_ms;
 
@@ -384,11 +419,13 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
   if (!ref_raw.empty()) {
     ParsedUrl& ru = ref_scratch;
     // A referrer on the page's own host is internal navigation, not a source (as Plausible does).
-    if (ParseHttpUrl(ref_raw, &ru) && ru.host != pu.host) SanitizeParsedUrl(ru, allow, &ev->referrer);
+    if (ParseHttpUrl(ref_raw, &ru) && ru.host != pu.host)
+      SanitizeParsedUrl(ru, allow, &ev->referrer);
   }
   if (!has_utm_obj) UtmFromQuery(pu, ev);
 
-  if (ev->type == EventType::kCustom && ev->name.empty()) return c.Fail("name", "is required for custom events");
+  if (ev->type == EventType::kCustom && ev->name.empty())
+    return c.Fail("name", "is required for custom events");
 
   if (has_props) {
     JsonWriter w;
@@ -399,9 +436,12 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
     size_t nkeys = 0;
     for (auto p : po) {
       ++nkeys;
-      if (p.key == "rage" && p.value.type() == element_type::BOOL && bool(p.value)) ev->flags |= kFlagRage;
-      if (p.key == "dead" && p.value.type() == element_type::BOOL && bool(p.value)) ev->flags |= kFlagDead;
-      if (p.key == "fixed" && p.value.type() == element_type::BOOL && bool(p.value)) ev->flags |= kFlagFixed;
+      if (p.key == "rage" && p.value.type() == element_type::BOOL && bool(p.value))
+        ev->flags |= kFlagRage;
+      if (p.key == "dead" && p.value.type() == element_type::BOOL && bool(p.value))
+        ev->flags |= kFlagDead;
+      if (p.key == "fixed" && p.value.type() == element_type::BOOL && bool(p.value))
+        ev->flags |= kFlagFixed;
       bool depth_key = (ev->type == EventType::kScroll && p.key == "max_depth_pct") ||
                        (ev->type == EventType::kScrollMilestone && p.key == "depth");
       if (depth_key) {
@@ -437,8 +477,10 @@ Status EventParser::ParseBatch(std::string_view body, const ParseOptions& opts, 
     err = impl_->parser.parse(impl_->repaired.data(), impl_->repaired.size(), true).get(doc);
   }
   if (err == simdjson::DEPTH_ERROR) return Status::InvalidArgument("JSON nested too deeply");
-  if (err) return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(err));
-  if (doc.type() != element_type::OBJECT) return Status::InvalidArgument("body must be a JSON object");
+  if (err)
+    return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(err));
+  if (doc.type() != element_type::OBJECT)
+    return Status::InvalidArgument("body must be a JSON object");
 
   element events;
   bool has_events = false;
@@ -448,14 +490,16 @@ Status EventParser::ParseBatch(std::string_view body, const ParseOptions& opts, 
       events = field.value;
       has_events = true;
     } else if (field.key == "k") {
-      if (field.value.type() == element_type::STRING) out->key = std::string(std::string_view(field.value).substr(0, 128));
+      if (field.value.type() == element_type::STRING)
+        out->key = std::string(std::string_view(field.value).substr(0, 128));
     } else if (field.key == "sent_at") {
       int64_t v;
       if (GetInt(field.value, &v)) sent_at = v;
     } else if (field.key == "client") {
       if (field.value.type() == element_type::OBJECT) {
         for (auto cf : object(field.value)) {
-          if (cf.key == "webdriver" && cf.value.type() == element_type::BOOL) out->webdriver = bool(cf.value);
+          if (cf.key == "webdriver" && cf.value.type() == element_type::BOOL)
+            out->webdriver = bool(cf.value);
         }
       }
     } else if (field.key != "sdk") {
@@ -527,9 +571,19 @@ size_t RepairUtf8(std::string_view in, std::string* out) {
       continue;
     }
     uint32_t cp = 0, min = 0;
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; min = 0x10000; }
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+      min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+      min = 0x10000;
+    }
     bool ok = len != 0 && i + len <= n;
     for (size_t k = 1; ok && k < len; ++k) {
       if ((s[i + k] & 0xC0) != 0x80) ok = false;

@@ -3,8 +3,8 @@
 // and never takes the valid events of its batch down with it. URLs are re-sanitized and paths
 // recomputed here, PII is redacted from titles, URLs, selectors and property values.
 // Enrichment from the request (UA, country, bot score) and the project id are set by the caller.
-// Thread-safety: an EventParser instance is used by one thread at a time (it owns simdjson buffers);
-// keep one per thread.
+// Thread-safety: an EventParser instance is used by one thread at a time (it owns simdjson
+// buffers); keep one per thread.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@
 namespace tapistry {
 
 struct ParseOptions {
-  int64_t now_ms = 0;   // server clock
+  int64_t now_ms = 0;  // server clock
   // Client clock correction, added to each event's ts: server time minus the client's sent_at.
   // Computed by ParseBatch from the body's sent_at when client_time_ms is 0.
   int64_t client_time_ms = 0;  // X-Client-Time header, 0 = none
@@ -38,10 +38,10 @@ struct ParsedBatch {
   std::vector<Event> events;
   std::vector<size_t> event_index;  // position in the batch of each entry of `events`
   std::vector<EventError> errors;
-  size_t unknown_keys = 0;   // keys we do not know, ignored
-  std::string key;           // body "k" (project public key), "" when absent
-  bool webdriver = false;    // client.webdriver
-  int64_t skew_ms = 0;       // the correction that was applied
+  size_t unknown_keys = 0;  // keys we do not know, ignored
+  std::string key;          // body "k" (project public key), "" when absent
+  bool webdriver = false;   // client.webdriver
+  int64_t skew_ms = 0;      // the correction that was applied
 };
 
 class EventParser {

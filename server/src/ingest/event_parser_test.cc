@@ -71,12 +71,16 @@ TEST(EventParserTest, ClickFlagsFromProps) {
   ParsedBatch b;
   auto props = [](const std::string& body) {
     std::string e = Ev(Id(1));
-    e.replace(e.find(R"("props":{)"), std::string(R"("props":{"button":0,"rage":true})").size(), R"("props":)" + body);
+    e.replace(e.find(R"("props":{)"), std::string(R"("props":{"button":0,"rage":true})").size(),
+              R"("props":)" + body);
     return e;
   };
-  ASSERT_TRUE(p.ParseBatch(Batch({props(R"({"fixed":true})"), props(R"({"fixed":true,"dead":true,"rage":true})"),
-                                  props(R"({"fixed":"yes","dead":1})"), props(R"({"fixed":false})")}),
-                           Opts(), &b).ok());
+  ASSERT_TRUE(
+      p.ParseBatch(
+           Batch({props(R"({"fixed":true})"), props(R"({"fixed":true,"dead":true,"rage":true})"),
+                  props(R"({"fixed":"yes","dead":1})"), props(R"({"fixed":false})")}),
+           Opts(), &b)
+          .ok());
   ASSERT_EQ(b.events.size(), 4u);
   EXPECT_EQ(b.events[0].flags, kFlagFixed);
   EXPECT_EQ(b.events[1].flags, kFlagFixed | kFlagDead | kFlagRage);
@@ -88,9 +92,11 @@ TEST(EventParserTest, KeepsValidEventsAroundBadOnes) {
   EventParser p;
   ParsedBatch b;
   std::string deep = std::string(100, '[') + std::string(100, ']');
-  ASSERT_TRUE(p.ParseBatch(Batch({Ev(Id(1)), Ev("not-a-uuid"), Ev(Id(3), R"(,"viewport":{"w":-1,"h":2})"),
-                                  Ev(Id(4), R"(,"props":{"deep":)" + deep + "}"), Ev(Id(5))}),
-                           Opts(), &b).ok());
+  ASSERT_TRUE(
+      p.ParseBatch(Batch({Ev(Id(1)), Ev("not-a-uuid"), Ev(Id(3), R"(,"viewport":{"w":-1,"h":2})"),
+                          Ev(Id(4), R"(,"props":{"deep":)" + deep + "}"), Ev(Id(5))}),
+                   Opts(), &b)
+          .ok());
   ASSERT_EQ(b.events.size(), 2u);
   ASSERT_EQ(b.errors.size(), 3u);
   EXPECT_EQ(b.errors[0].index, 1u);
@@ -139,7 +145,8 @@ TEST(EventParserTest, CorrectsClockSkewFromSentAt) {
   ParsedBatch b;
   // The client clock runs 1 h behind: its ts and sent_at are both an hour early.
   int64_t hour = 3600000;
-  std::string body = Batch({Ev(Id(1), "", kNow - hour - 500)}, R"("sent_at":)" + std::to_string(kNow - hour) + ",");
+  std::string body = Batch({Ev(Id(1), "", kNow - hour - 500)},
+                           R"("sent_at":)" + std::to_string(kNow - hour) + ",");
   ASSERT_TRUE(p.ParseBatch(body, Opts(), &b).ok());
   ASSERT_EQ(b.events.size(), 1u);
   EXPECT_EQ(b.skew_ms, hour);
@@ -159,7 +166,8 @@ TEST(EventParserTest, RejectsTimesOutsideTheWindowUnlessImporting) {
   size_t unknown = 0;
   ParseOptions io = Opts();
   io.import_mode = true;
-  EXPECT_TRUE(p.ParseOne(Ev(Id(1), R"(,"device_class":"tablet","country":"DE","bot_score":7)", old), io, &e, &err, &unknown))
+  EXPECT_TRUE(p.ParseOne(Ev(Id(1), R"(,"device_class":"tablet","country":"DE","bot_score":7)", old),
+                         io, &e, &err, &unknown))
       << err.reason;
   EXPECT_EQ(e.device_class, DeviceClass::kTablet);
   EXPECT_EQ(std::string(e.country, 2), "DE");

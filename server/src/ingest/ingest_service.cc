@@ -24,9 +24,12 @@ void WriteReplaySettings(const ProjectSettings& ps, JsonWriter* w) {
     for (const std::string& s : v) w->String(s);
     w->EndArray();
   };
-  w->Key("replay").BeginObject()
-      .Key("rate").Double(std::clamp(ps.replay_sample_rate, 0.0, 1.0))
-      .Key("kb").Int(ps.replay_session_kb > 0 ? ps.replay_session_kb : limits::kDefaultReplaySessionKb);
+  w->Key("replay")
+      .BeginObject()
+      .Key("rate")
+      .Double(std::clamp(ps.replay_sample_rate, 0.0, 1.0))
+      .Key("kb")
+      .Int(ps.replay_session_kb > 0 ? ps.replay_session_kb : limits::kDefaultReplaySessionKb);
   list("allow", ps.replay_allow_selectors);
   list("mask", ps.replay_mask_selectors);
   list("ignore", ps.replay_ignore_selectors);
@@ -37,10 +40,14 @@ std::string BuildResponse(size_t stored, size_t duplicates, const std::vector<Ev
                           int64_t now_ms, const ProjectSettings* replay = nullptr) {
   JsonWriter w;
   w.BeginObject()
-      .Key("accepted").Uint(stored + duplicates)
-      .Key("duplicates").Uint(duplicates)
-      .Key("rejected").Uint(errors.size())
-      .Key("errors").BeginArray();
+      .Key("accepted")
+      .Uint(stored + duplicates)
+      .Key("duplicates")
+      .Uint(duplicates)
+      .Key("rejected")
+      .Uint(errors.size())
+      .Key("errors")
+      .BeginArray();
   for (const EventError& e : errors) {
     w.BeginObject().Key("index").Uint(e.index);
     if (!e.id.empty()) w.Key("id").String(e.id);
@@ -56,15 +63,22 @@ std::string BuildResponse(size_t stored, size_t duplicates, const std::vector<Ev
 
 IngestService::IngestService(Admission* admission, Pipeline* pipeline, RateLimiter* limiter,
                              const GeoIpResolver* geo, MetricsRegistry* metrics, Clock* clock)
-    : admission_(admission), pipeline_(pipeline), limiter_(limiter), geo_(geo), metrics_(metrics), clock_(clock) {
-  events_accepted_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome", "outcome=\"stored\"");
-  events_duplicate_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome", "outcome=\"duplicate\"");
-  events_rejected_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome", "outcome=\"rejected\"");
+    : admission_(admission), pipeline_(pipeline), limiter_(limiter), geo_(geo), metrics_(metrics),
+      clock_(clock) {
+  events_accepted_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome",
+                                          "outcome=\"stored\"");
+  events_duplicate_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome",
+                                           "outcome=\"duplicate\"");
+  events_rejected_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome",
+                                          "outcome=\"rejected\"");
 }
 
 Reply IngestService::Reject(int status, const char* code, std::string reason) {
-  metrics_->GetCounter("tapistry_ingest_rejections_total", "Refused ingestion requests by channel and reason",
-                       std::string("channel=\"events\",reason=\"") + code + "\"")->Inc();
+  metrics_
+      ->GetCounter("tapistry_ingest_rejections_total",
+                   "Refused ingestion requests by channel and reason",
+                   std::string("channel=\"events\",reason=\"") + code + "\"")
+      ->Inc();
   return JsonError(status, code, reason);
 }
 
@@ -82,7 +96,8 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
   opts.query_allowlist = &ps.query_allowlist;
   Status parsed = parser.ParseBatch(req.body, opts, &batch);
   if (!parsed.ok()) {
-    return done(Reject(HttpStatusFor(parsed.code()), StatusCodeName(parsed.code()), parsed.message()));
+    return done(
+        Reject(HttpStatusFor(parsed.code()), StatusCodeName(parsed.code()), parsed.message()));
   }
 
   // Enrichment shared by the whole request.
@@ -91,10 +106,12 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
   sig.webdriver = batch.webdriver;
   sig.missing_ua = req.user_agent.empty();
   sig.missing_accept_language = !req.has_accept_language;
-  if (!req.client_ip.empty()) sig.ip_rate_ratio = limiter_->Pressure("events:ip:" + req.client_ip, ip_rps, ip_rps);
+  if (!req.client_ip.empty())
+    sig.ip_rate_ratio = limiter_->Pressure("events:ip:" + req.client_ip, ip_rps, ip_rps);
   uint8_t bot = BotScore(ua, sig);
   std::string country = req.country_hint;
-  if (country.size() != 2 && geo_ != nullptr && !req.client_ip.empty()) country = geo_->Country(req.client_ip);
+  if (country.size() != 2 && geo_ != nullptr && !req.client_ip.empty())
+    country = geo_->Country(req.client_ip);
 
   // Per-session limits: events/s and events per session. Events over them are rejected one by
   // one (the rest of the batch is kept): each session's buckets are charged once per request
@@ -120,10 +137,12 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
     key[1] = ':';
     std::memcpy(key + 2, &q.id, sizeof(Uuid));
     key[0] = 's';
-    size_t n = limiter_->AllowUpTo(std::string_view(key, sizeof key), session_eps, session_eps, q.events);
+    size_t n =
+        limiter_->AllowUpTo(std::string_view(key, sizeof key), session_eps, session_eps, q.events);
     key[0] = 'c';
-    q.granted = limiter_->AllowUpTo(std::string_view(key, sizeof key), limits.session_max_events / 86400.0,
-                                    limits.session_max_events, n);
+    q.granted =
+        limiter_->AllowUpTo(std::string_view(key, sizeof key), limits.session_max_events / 86400.0,
+                            limits.session_max_events, n);
   }
   std::vector<Event> keep;
   keep.reserve(batch.events.size());
@@ -131,7 +150,8 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
     Event& ev = batch.events[k];
     SessionQuota& q = quotas[quota_of[k]];
     if (q.granted == 0) {
-      batch.errors.push_back({batch.event_index[k], ev.event_id.ToString(), "session_id", "session event rate or cap exceeded"});
+      batch.errors.push_back({batch.event_index[k], ev.event_id.ToString(), "session_id",
+                              "session event rate or cap exceeded"});
       continue;
     }
     --q.granted;
@@ -155,7 +175,11 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
     Reply r;
     r.status = batch.errors.empty() ? 200 : 400;
     r.body = BuildResponse(0, 0, batch.errors, now);
-    if (!batch.errors.empty()) metrics_->GetCounter("tapistry_ingest_rejections_total", "Rejected /i requests by reason", "reason=\"no_valid_events\"")->Inc();
+    if (!batch.errors.empty())
+      metrics_
+          ->GetCounter("tapistry_ingest_rejections_total", "Rejected /i requests by reason",
+                       "reason=\"no_valid_events\"")
+          ->Inc();
     return done(std::move(r));
   }
   auto errors = std::make_shared<std::vector<EventError>>(std::move(batch.errors));

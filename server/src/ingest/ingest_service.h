@@ -22,19 +22,19 @@ class Pipeline;
 
 struct IngestRequest {
   std::shared_ptr<const Project> project;  // admitted
-  std::string body;             // decompressed
-  std::string origin;           // Origin header, "" when absent
+  std::string body;                        // decompressed
+  std::string origin;                      // Origin header, "" when absent
   std::string user_agent;
   bool has_accept_language = false;
-  std::string client_ip;        // after trusted-proxy resolution
-  std::string country_hint;     // from the configured trusted country header, "" when none
-  int64_t client_time_ms = 0;   // X-Client-Time
+  std::string client_ip;       // after trusted-proxy resolution
+  std::string country_hint;    // from the configured trusted country header, "" when none
+  int64_t client_time_ms = 0;  // X-Client-Time
 };
 
 class IngestService {
  public:
-  IngestService(Admission* admission, Pipeline* pipeline, RateLimiter* limiter, const GeoIpResolver* geo,
-                MetricsRegistry* metrics, Clock* clock);
+  IngestService(Admission* admission, Pipeline* pipeline, RateLimiter* limiter,
+                const GeoIpResolver* geo, MetricsRegistry* metrics, Clock* clock);
 
   // Calls done exactly once, possibly on another thread (after the WAL fsync).
   void HandleEvents(IngestRequest req, std::function<void(Reply)> done);

@@ -80,7 +80,8 @@ bool MatchCard(std::string_view s, size_t i, size_t* e) {
     if (IsDigit(s[k])) {
       if (n == 19) break;
       digits[n++] = s[k++];
-      if (n >= 14 && (k >= s.size() || !IsDigit(s[k])) && CardPrefix(digits, n) && LuhnOk(digits, n)) {
+      if (n >= 14 && (k >= s.size() || !IsDigit(s[k])) && CardPrefix(digits, n) &&
+          LuhnOk(digits, n)) {
         best_end = k;
         best_n = n;
       }
@@ -114,7 +115,8 @@ bool MatchSsn(std::string_view s, size_t i, size_t* e) {
 bool MatchIban(std::string_view s, size_t i, size_t* e) {
   if (i > 0 && IsAlnum(s[i - 1])) return false;
   if (i + 15 > s.size()) return false;
-  if (!IsUpper(s[i]) || !IsUpper(s[i + 1]) || !IsDigit(s[i + 2]) || !IsDigit(s[i + 3])) return false;
+  if (!IsUpper(s[i]) || !IsUpper(s[i + 1]) || !IsDigit(s[i + 2]) || !IsDigit(s[i + 3]))
+    return false;
   char buf[34];
   size_t n = 0, k = i;
   while (k < s.size() && n < 34) {

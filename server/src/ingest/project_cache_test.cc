@@ -32,7 +32,8 @@ TEST(ProjectCacheTest, ARotatedKeyStopsWorkingWithinTheTtl) {
   clock.AdvanceMs(4000);
   EXPECT_TRUE(cache.ByKey(old_key).ok()) << "the old key is still cached";
   clock.AdvanceMs(1001);
-  EXPECT_EQ(cache.ByKey(old_key).status().code(), StatusCode::kUnauthenticated) << "gone after the TTL";
+  EXPECT_EQ(cache.ByKey(old_key).status().code(), StatusCode::kUnauthenticated)
+      << "gone after the TTL";
   EXPECT_TRUE(cache.ByKey(*new_key).ok());
 }
 

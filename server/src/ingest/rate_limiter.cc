@@ -26,7 +26,8 @@ void RateLimiter::Sweep(Shard& s, int64_t now_ns, double rate, double burst) {
   // Still over (an attack with many keys): forget half, which errs towards allowing.
   if (s.buckets.size() > max_per_shard_) {
     size_t drop = s.buckets.size() / 2;
-    for (auto it = s.buckets.begin(); it != s.buckets.end() && drop > 0; --drop) it = s.buckets.erase(it);
+    for (auto it = s.buckets.begin(); it != s.buckets.end() && drop > 0; --drop)
+      it = s.buckets.erase(it);
   }
 }
 
@@ -65,7 +66,9 @@ size_t RateLimiter::AllowUpTo(std::string_view key, double rate, double burst, s
   Shard& s = ShardFor(key);
   std::lock_guard lock(s.mu);
   Bucket& b = RefillLocked(s, key, now, rate, burst);
-  const size_t taken = b.tokens >= static_cast<double>(n) ? n : static_cast<size_t>(std::max(0.0, std::floor(b.tokens)));
+  const size_t taken = b.tokens >= static_cast<double>(n)
+                           ? n
+                           : static_cast<size_t>(std::max(0.0, std::floor(b.tokens)));
   b.tokens -= static_cast<double>(taken);
   return taken;
 }

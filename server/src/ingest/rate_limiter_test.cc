@@ -36,7 +36,8 @@ TEST(RateLimiterTest, AllowUpToTakesWhatTheBucketHolds) {
   clock.AdvanceMs(250);  // 2.5 tokens back: whole events only
   EXPECT_EQ(rl.AllowUpTo("s:1", 10, 10, 5), 2u);
   int retry = 0;
-  EXPECT_FALSE(rl.Allow("s:1", 10, 10, 1, &retry)) << "the half token is still there, not a whole one";
+  EXPECT_FALSE(rl.Allow("s:1", 10, 10, 1, &retry))
+      << "the half token is still there, not a whole one";
   EXPECT_EQ(rl.AllowUpTo("s:2", 0, 0, 7), 7u) << "rate 0 means no limit";
 }
 

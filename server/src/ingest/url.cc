@@ -11,9 +11,8 @@ namespace {
 char Lower(char c) { return ascii::ToLower(c); }
 
 bool HasControl(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 bool IsUnreserved(char c) {
@@ -36,7 +35,8 @@ bool ParseHttpUrl(std::string_view url, ParsedUrl* out) {
   std::string_view authority = rest.substr(0, auth_end);
   if (authority.empty()) return false;
   for (char c : authority) {
-    if (!(ascii::IsAlnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_')) {
+    if (!(ascii::IsAlnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']' ||
+          c == '_')) {
       return false;  // also refuses '@' (credentials)
     }
   }
@@ -45,7 +45,8 @@ bool ParseHttpUrl(std::string_view url, ParsedUrl* out) {
   }
   out->host.assign(authority);
   for (char& c : out->host) c = Lower(c);
-  std::string_view after = auth_end == std::string_view::npos ? std::string_view() : rest.substr(auth_end);
+  std::string_view after =
+      auth_end == std::string_view::npos ? std::string_view() : rest.substr(auth_end);
   size_t hash = after.find('#');
   out->route.clear();
   if (hash != std::string_view::npos) {
@@ -61,14 +62,16 @@ bool ParseHttpUrl(std::string_view url, ParsedUrl* out) {
   return true;
 }
 
-bool SanitizeUrl(std::string_view url, const std::vector<std::string>& allowlist, std::string* out) {
+bool SanitizeUrl(std::string_view url, const std::vector<std::string>& allowlist,
+                 std::string* out) {
   ParsedUrl u;
   if (!ParseHttpUrl(url, &u)) return false;
   SanitizeParsedUrl(u, allowlist, out);
   return true;
 }
 
-void SanitizeParsedUrl(const ParsedUrl& u, const std::vector<std::string>& allowlist, std::string* out) {
+void SanitizeParsedUrl(const ParsedUrl& u, const std::vector<std::string>& allowlist,
+                       std::string* out) {
   std::string kept;
   std::string_view q(u.query);
   while (!q.empty()) {
@@ -108,7 +111,8 @@ std::string NormalizePath(std::string_view raw) {
   p.reserve(raw.size() + 1);
   for (size_t i = 0; i < raw.size(); ++i) {
     char c = raw[i];
-    if (c == '%' && i + 2 < raw.size() && ascii::HexValue(raw[i + 1]) >= 0 && ascii::HexValue(raw[i + 2]) >= 0) {
+    if (c == '%' && i + 2 < raw.size() && ascii::HexValue(raw[i + 1]) >= 0 &&
+        ascii::HexValue(raw[i + 2]) >= 0) {
       char d = static_cast<char>(ascii::HexValue(raw[i + 1]) * 16 + ascii::HexValue(raw[i + 2]));
       if (IsUnreserved(d)) {
         p.push_back(Lower(d));

@@ -27,7 +27,8 @@ bool ParseHttpUrl(std::string_view url, ParsedUrl* out);
 // Returns false when `url` is not an absolute http(s) URL.
 bool SanitizeUrl(std::string_view url, const std::vector<std::string>& allowlist, std::string* out);
 // The same for a URL already parsed by ParseHttpUrl (the ingest path parses each URL once).
-void SanitizeParsedUrl(const ParsedUrl& u, const std::vector<std::string>& allowlist, std::string* out);
+void SanitizeParsedUrl(const ParsedUrl& u, const std::vector<std::string>& allowlist,
+                       std::string* out);
 
 // spec §9: lowercase, collapse "//", strip a trailing slash (not for "/"), drop "/index",
 // "/index.html", "/index.htm", percent-decoding of unreserved characters, PII segments redacted.

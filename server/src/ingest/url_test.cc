@@ -9,8 +9,8 @@ const std::vector<std::string> kAllow = {"utm_source", "utm_medium", "utm_campai
 
 TEST(UrlTest, SanitizeKeepsAllowlistedParamsOnly) {
   std::string out;
-  ASSERT_TRUE(SanitizeUrl("https://Example.com:443/Pricing?utm_source=tw&token=secret&variant=b#top",
-                          kAllow, &out));
+  ASSERT_TRUE(SanitizeUrl(
+      "https://Example.com:443/Pricing?utm_source=tw&token=secret&variant=b#top", kAllow, &out));
   EXPECT_EQ(out, "https://example.com/Pricing?utm_source=tw&variant=b");
   ASSERT_TRUE(SanitizeUrl("http://example.com", kAllow, &out));
   EXPECT_EQ(out, "http://example.com/");
@@ -26,7 +26,8 @@ TEST(UrlTest, SanitizeRejectsNonHttpAndCredentials) {
 
 TEST(UrlTest, SanitizeRedactsPiiInPath) {
   std::string out;
-  ASSERT_TRUE(SanitizeUrl("https://example.com/u/jane@example.com?utm_source=a@b.io", kAllow, &out));
+  ASSERT_TRUE(
+      SanitizeUrl("https://example.com/u/jane@example.com?utm_source=a@b.io", kAllow, &out));
   EXPECT_EQ(out, "https://example.com/u/[email]?utm_source=[email]");
 }
 

@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <iostream>
 
+#include "api/session_auth.h"
 #include "app/config.h"
 #include "app/data_dir.h"
 #include "app/importer.h"
-#include "api/session_auth.h"
 #include "app/server_app.h"
 #include "app/store_factory.h"
 #include "common/json_writer.h"
@@ -38,7 +38,8 @@ int Serve(const ParsedArgs& args) {
   Status s = LoadConfig(args, &cfg);
   if (!s.ok()) return Fail(s);
   LogLevel level;
-  if (!ParseLogLevel(cfg.log_level, &level)) return Fail(Status::InvalidArgument("--log-level must be debug, info, warn or error"));
+  if (!ParseLogLevel(cfg.log_level, &level))
+    return Fail(Status::InvalidArgument("--log-level must be debug, info, warn or error"));
   SetLogLevel(level);
   // Signals are taken by sigwait below; every thread started from here inherits the mask.
   sigset_t set;
@@ -52,17 +53,19 @@ int Serve(const ParsedArgs& args) {
   if (!app.ok()) return Fail(app.status());
   s = (*app)->Start();
   if (!s.ok()) return Fail(s);
-  Log(LogLevel::kInfo, "listening", {{"url", "http://" + cfg.Host() + ":" + std::to_string((*app)->port())},
-                                     {"data", cfg.data}});
+  Log(LogLevel::kInfo, "listening",
+      {{"url", "http://" + cfg.Host() + ":" + std::to_string((*app)->port())}, {"data", cfg.data}});
   auto link = (*app)->SignInLink();
   if (link.ok()) {
-    std::fprintf(stderr, "\n  Dashboard: open this one-time sign-in link (valid 24 h):\n    %s\n\n", link->c_str());
+    std::fprintf(stderr, "\n  Dashboard: open this one-time sign-in link (valid 24 h):\n    %s\n\n",
+                 link->c_str());
   } else {
     Log(LogLevel::kWarn, "could not issue a sign-in link", {{"error", link.status().ToString()}});
   }
   int sig = 0;
   sigwait(&set, &sig);
-  Log(LogLevel::kInfo, "stopping: draining requests and flushing", {{"signal", std::to_string(sig)}});
+  Log(LogLevel::kInfo, "stopping: draining requests and flushing",
+      {{"signal", std::to_string(sig)}});
   (*app)->Stop();
   Log(LogLevel::kInfo, "stopped");
   return 0;
@@ -74,7 +77,8 @@ Status NoProject(const std::string& id, const std::string& data) {
 
 int ProjectCmd(const ParsedArgs& args) {
   if (args.positional.size() < 2) {
-    return Fail(Status::InvalidArgument("usage: tapistry project create|list|settings|token|rotate-key --data DIR ..."));
+    return Fail(Status::InvalidArgument(
+        "usage: tapistry project create|list|settings|token|rotate-key --data DIR ..."));
   }
   std::string data = FlagOr(args, "data", "./data");
   // The meta store is SQLite in WAL mode: safe to use while a server runs on the same directory.
@@ -91,8 +95,14 @@ int ProjectCmd(const ParsedArgs& args) {
     auto c = (*meta)->CreateProject(name, origins);
     if (!c.ok()) return Fail(c.status());
     JsonWriter w;
-    w.BeginObject().Key("project_id").String(c->project.id).Key("public_key").String(c->project.public_key)
-        .Key("read_token").String(c->read_token).EndObject();
+    w.BeginObject()
+        .Key("project_id")
+        .String(c->project.id)
+        .Key("public_key")
+        .String(c->project.public_key)
+        .Key("read_token")
+        .String(c->read_token)
+        .EndObject();
     std::cout << w.str() << std::endl;
     return 0;
   }
@@ -102,8 +112,15 @@ int ProjectCmd(const ParsedArgs& args) {
     JsonWriter w;
     w.BeginArray();
     for (const Project& p : *list) {
-      w.BeginObject().Key("project_id").String(p.id).Key("name").String(p.name)
-          .Key("public_key").String(p.public_key).Key("allowed_origins").BeginArray();
+      w.BeginObject()
+          .Key("project_id")
+          .String(p.id)
+          .Key("name")
+          .String(p.name)
+          .Key("public_key")
+          .String(p.public_key)
+          .Key("allowed_origins")
+          .BeginArray();
       for (const auto& o : p.allowed_origins) w.String(o);
       w.EndArray().EndObject();
     }
@@ -128,7 +145,14 @@ int ProjectCmd(const ParsedArgs& args) {
       if (Status s = (*auth)->RevokeOverlayTokens(id); !s.ok()) return Fail(s);
     }
     JsonWriter w;
-    w.BeginObject().Key("project_id").String(id).Key("read_token").String(*token).Key("revoked").Int(revoked).EndObject();
+    w.BeginObject()
+        .Key("project_id")
+        .String(id)
+        .Key("read_token")
+        .String(*token)
+        .Key("revoked")
+        .Int(revoked)
+        .EndObject();
     std::cout << w.str() << std::endl;
     return 0;
   }
@@ -141,8 +165,14 @@ int ProjectCmd(const ParsedArgs& args) {
     auto key = (*meta)->RotatePublicKey(id);
     if (!key.ok()) return Fail(key.status());
     JsonWriter w;
-    w.BeginObject().Key("project_id").String(id).Key("public_key").String(*key)
-        .Key("previous_public_key").String(p->public_key).EndObject();
+    w.BeginObject()
+        .Key("project_id")
+        .String(id)
+        .Key("public_key")
+        .String(*key)
+        .Key("previous_public_key")
+        .String(p->public_key)
+        .EndObject();
     std::cout << w.str() << std::endl;
     return 0;
   }
@@ -168,18 +198,21 @@ int ProjectCmd(const ParsedArgs& args) {
                                {"rate-session-eps", &st.rate_session_eps}}) {
       if (Status fs = int_flag(name, field); !fs.ok()) return Fail(fs);
     }
-    if (auto it = args.flags.find("store-raw-ua"); it != args.flags.end()) st.store_raw_ua = it->second.back() == "true";
+    if (auto it = args.flags.find("store-raw-ua"); it != args.flags.end())
+      st.store_raw_ua = it->second.back() == "true";
     if (Status rs = int_flag("replay-session-kb", &st.replay_session_kb); !rs.ok()) return Fail(rs);
     if (auto it = args.flags.find("replay-sample-rate"); it != args.flags.end()) {
       char* end = nullptr;
       const double v = std::strtod(it->second.back().c_str(), &end);
       if (end == nullptr || *end != '\0' || !(v >= 0 && v <= 1)) {
-        return Fail(Status::InvalidArgument("--replay-sample-rate must be a number 0..1 (0.3 = 30% of sessions)"));
+        return Fail(Status::InvalidArgument(
+            "--replay-sample-rate must be a number 0..1 (0.3 = 30% of sessions)"));
       }
       st.replay_sample_rate = v;
     }
     // Repeatable (a selector may hold commas); "-" alone clears the list.
-    for (auto [name, list] : {std::pair<const char*, std::vector<std::string>*>{"replay-allow", &st.replay_allow_selectors},
+    for (auto [name, list] : {std::pair<const char*, std::vector<std::string>*>{
+                                  "replay-allow", &st.replay_allow_selectors},
                               {"replay-mask", &st.replay_mask_selectors},
                               {"replay-ignore", &st.replay_ignore_selectors}}) {
       auto it = args.flags.find(name);
@@ -187,8 +220,10 @@ int ProjectCmd(const ParsedArgs& args) {
       list->clear();
       for (const std::string& sel : it->second) {
         if (sel == "-") continue;
-        if (sel.empty() || sel.size() > limits::kMaxReplaySelectorBytes || list->size() >= limits::kMaxReplaySelectors) {
-          return Fail(Status::InvalidArgument(std::string("--") + name + ": at most 50 selectors of 1..256 bytes"));
+        if (sel.empty() || sel.size() > limits::kMaxReplaySelectorBytes ||
+            list->size() >= limits::kMaxReplaySelectors) {
+          return Fail(Status::InvalidArgument(std::string("--") + name +
+                                              ": at most 50 selectors of 1..256 bytes"));
         }
         list->push_back(sel);
       }
@@ -198,7 +233,8 @@ int ProjectCmd(const ParsedArgs& args) {
       std::string list = it->second.back();
       for (size_t start = 0; start <= list.size();) {
         size_t comma = list.find(',', start);
-        std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        std::string item =
+            list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         if (!item.empty()) st.query_allowlist.push_back(item);
         if (comma == std::string::npos) break;
         start = comma + 1;
@@ -213,13 +249,25 @@ int ProjectCmd(const ParsedArgs& args) {
     auto q = (*meta)->GetProject(id);
     if (!q.ok()) return Fail(q.status());
     JsonWriter w;
-    w.BeginObject().Key("project_id").String(q->id).Key("retention_days").Int(q->settings.retention_days)
-        .Key("store_raw_ua").Bool(q->settings.store_raw_ua)
-        .Key("rate_project_rps").Int(q->settings.rate_project_rps).Key("rate_ip_rps").Int(q->settings.rate_ip_rps)
-        .Key("rate_session_eps").Int(q->settings.rate_session_eps)
-        .Key("replay_sample_rate").Double(q->settings.replay_sample_rate)
-        .Key("replay_session_kb").Int(q->settings.replay_session_kb);
-    for (auto [name, list] : {std::pair<const char*, const std::vector<std::string>*>{"replay_allow", &q->settings.replay_allow_selectors},
+    w.BeginObject()
+        .Key("project_id")
+        .String(q->id)
+        .Key("retention_days")
+        .Int(q->settings.retention_days)
+        .Key("store_raw_ua")
+        .Bool(q->settings.store_raw_ua)
+        .Key("rate_project_rps")
+        .Int(q->settings.rate_project_rps)
+        .Key("rate_ip_rps")
+        .Int(q->settings.rate_ip_rps)
+        .Key("rate_session_eps")
+        .Int(q->settings.rate_session_eps)
+        .Key("replay_sample_rate")
+        .Double(q->settings.replay_sample_rate)
+        .Key("replay_session_kb")
+        .Int(q->settings.replay_session_kb);
+    for (auto [name, list] : {std::pair<const char*, const std::vector<std::string>*>{
+                                  "replay_allow", &q->settings.replay_allow_selectors},
                               {"replay_mask", &q->settings.replay_mask_selectors},
                               {"replay_ignore", &q->settings.replay_ignore_selectors},
                               {"query_allowlist", &q->settings.query_allowlist}}) {
@@ -233,7 +281,8 @@ int ProjectCmd(const ParsedArgs& args) {
     std::cout << w.str() << std::endl;
     return 0;
   }
-  return Fail(Status::InvalidArgument("unknown project command '" + verb + "' (create, list, settings, token, rotate-key)"));
+  return Fail(Status::InvalidArgument("unknown project command '" + verb +
+                                      "' (create, list, settings, token, rotate-key)"));
 }
 
 int SignInLinkCmd(const ParsedArgs& args) {
@@ -263,13 +312,16 @@ int SignOutAllCmd(const ParsedArgs& args) {
   if (!auth.ok()) return Fail(auth.status());
   if (Status s = (*auth)->RevokeAll(); !s.ok()) return Fail(s);
   std::cout << "every dashboard session issued until now has ended; sign in again with a new link "
-               "(tapistry signin-link --data " << data << ")" << std::endl;
+               "(tapistry signin-link --data "
+            << data << ")" << std::endl;
   return 0;
 }
 
 int Import(const ParsedArgs& args) {
   std::vector<std::string> files(args.positional.begin() + 1, args.positional.end());
-  if (files.empty()) return Fail(Status::InvalidArgument("usage: tapistry import --data DIR --project ID FILE.ndjson..."));
+  if (files.empty())
+    return Fail(
+        Status::InvalidArgument("usage: tapistry import --data DIR --project ID FILE.ndjson..."));
   std::string data = FlagOr(args, "data", "./data");
   auto dir = DataDir::Open(data);
   if (!dir.ok()) return Fail(dir.status());
@@ -278,14 +330,17 @@ int Import(const ParsedArgs& args) {
   ImportOptions io;
   io.project_id = FlagOr(args, "project", "");
   auto project = (*meta)->GetProject(io.project_id);
-  if (!project.ok()) return Fail(Status::InvalidArgument("no project '" + io.project_id + "' in " + data + " (tapistry project list)"));
+  if (!project.ok())
+    return Fail(Status::InvalidArgument("no project '" + io.project_id + "' in " + data +
+                                        " (tapistry project list)"));
   io.query_allowlist = project->settings.query_allowlist;
   io.retention_days = project->settings.retention_days > 0 ? project->settings.retention_days : 180;
   std::string threads = FlagOr(args, "threads", "0");
   io.threads = std::atoi(threads.c_str());
   io.progress = [](const ImportStats& s) {
     std::fprintf(stderr, "\rimported %llu events (%.0f/s), rejected %llu   ",
-                 static_cast<unsigned long long>(s.imported), s.seconds > 0 ? s.imported / s.seconds : 0.0,
+                 static_cast<unsigned long long>(s.imported),
+                 s.seconds > 0 ? s.imported / s.seconds : 0.0,
                  static_cast<unsigned long long>(s.rejected));
   };
   EmbeddedStoreOptions so;
@@ -300,15 +355,27 @@ int Import(const ParsedArgs& args) {
   for (const std::string& e : r->first_errors) std::fprintf(stderr, "rejected: %s\n", e.c_str());
   if (r->older_than_retention > 0) {
     std::fprintf(stderr,
-                 "warning: %llu imported events are older than the project's retention (%d days); the server's "
+                 "warning: %llu imported events are older than the project's retention (%d days); "
+                 "the server's "
                  "retention job drops them when it runs (at start, then hourly). Keep them with:\n"
                  "  tapistry project settings --data %s --project %s --retention-days N\n",
-                 static_cast<unsigned long long>(r->older_than_retention), io.retention_days, data.c_str(),
-                 io.project_id.c_str());
+                 static_cast<unsigned long long>(r->older_than_retention), io.retention_days,
+                 data.c_str(), io.project_id.c_str());
   }
   JsonWriter w;
-  w.BeginObject().Key("lines").Uint(r->lines).Key("imported").Uint(r->imported).Key("rejected").Uint(r->rejected)
-      .Key("older_than_retention").Uint(r->older_than_retention).Key("seconds").Double(r->seconds).Key("events_per_second").Double(r->seconds > 0 ? r->imported / r->seconds : 0)
+  w.BeginObject()
+      .Key("lines")
+      .Uint(r->lines)
+      .Key("imported")
+      .Uint(r->imported)
+      .Key("rejected")
+      .Uint(r->rejected)
+      .Key("older_than_retention")
+      .Uint(r->older_than_retention)
+      .Key("seconds")
+      .Double(r->seconds)
+      .Key("events_per_second")
+      .Double(r->seconds > 0 ? r->imported / r->seconds : 0)
       .EndObject();
   std::cout << w.str() << std::endl;
   return r->imported == 0 && r->rejected > 0 ? 1 : 0;

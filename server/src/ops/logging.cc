@@ -13,10 +13,14 @@ namespace {
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 const char* Name(LogLevel l) {
   switch (l) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -37,7 +41,8 @@ bool ParseLogLevel(std::string_view s, LogLevel* out) {
 void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) {
   if (static_cast<int>(level) < g_level.load()) return;
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
   JsonWriter w;
   w.BeginObject().Key("ts").Int(now).Key("level").String(Name(level)).Key("msg").String(msg);
   for (const auto& [k, v] : fields) w.Key(k).String(v);

@@ -50,7 +50,8 @@ void Histogram::Render(const std::string& name, const std::string& labels, std::
 }
 
 std::vector<double> LatencyBuckets() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 }
 
 Counter* MetricsRegistry::GetCounter(const std::string& name, const std::string& help,
@@ -87,7 +88,8 @@ std::string MetricsRegistry::RenderPrometheus() const {
     if (described.insert(e.name).second) {
       out += "# HELP " + e.name + " " + e.help + "\n# TYPE " + e.name + " counter\n";
     }
-    out += e.name + (e.labels.empty() ? "" : "{" + e.labels + "}") + " " + std::to_string(e.c->Value()) + "\n";
+    out += e.name + (e.labels.empty() ? "" : "{" + e.labels + "}") + " " +
+           std::to_string(e.c->Value()) + "\n";
   }
   for (const auto& e : hists_) {
     if (described.insert(e.name).second) {

@@ -45,18 +45,29 @@ class MetricsRegistry {
  public:
   // Returns the counter for (name, labels), creating it once. `labels` is preformatted:
   // `reason="bad_json"`. Pointers stay valid for the registry's lifetime.
-  Counter* GetCounter(const std::string& name, const std::string& help, const std::string& labels = "");
+  Counter* GetCounter(const std::string& name, const std::string& help,
+                      const std::string& labels = "");
   Histogram* GetHistogram(const std::string& name, const std::string& help,
-                          const std::string& labels = "", std::vector<double> bounds = LatencyBuckets());
+                          const std::string& labels = "",
+                          std::vector<double> bounds = LatencyBuckets());
   // A gauge whose value is read at render time.
   void AddGauge(const std::string& name, const std::string& help, std::function<double()> fn);
 
   std::string RenderPrometheus() const;
 
  private:
-  struct CounterEntry { std::string name, help, labels; std::unique_ptr<Counter> c; };
-  struct HistEntry { std::string name, help, labels; std::unique_ptr<Histogram> h; };
-  struct GaugeEntry { std::string name, help; std::function<double()> fn; };
+  struct CounterEntry {
+    std::string name, help, labels;
+    std::unique_ptr<Counter> c;
+  };
+  struct HistEntry {
+    std::string name, help, labels;
+    std::unique_ptr<Histogram> h;
+  };
+  struct GaugeEntry {
+    std::string name, help;
+    std::function<double()> fn;
+  };
   mutable std::mutex mu_;
   std::vector<CounterEntry> counters_;
   std::vector<HistEntry> hists_;

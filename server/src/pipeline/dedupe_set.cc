@@ -99,8 +99,9 @@ bool DedupeSet::ContainsLocked(uint64_t fp) const {
 }
 
 DedupeSet::Table* DedupeSet::TableForLocked(int64_t generation) {
-  auto it = std::lower_bound(tables_.begin(), tables_.end(), generation,
-                             [](const std::unique_ptr<Table>& t, int64_t g) { return t->generation < g; });
+  auto it = std::lower_bound(
+      tables_.begin(), tables_.end(), generation,
+      [](const std::unique_ptr<Table>& t, int64_t g) { return t->generation < g; });
   if (it != tables_.end() && (*it)->generation == generation) return it->get();
   it = tables_.insert(it, std::make_unique<Table>());
   (*it)->generation = generation;

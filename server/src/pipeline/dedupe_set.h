@@ -11,8 +11,9 @@
 //
 // Memory: 8 bytes per slot; a table doubles at 3/4 load, so it runs between 3/8 and 3/4 full:
 // 10.7-21.3 MB per million ids (about 14 MB on average); the 64 tables of a slice double at
-// different moments, so a slice sits near the average rather than at a step. `max_memory_bytes` bounds it: past it the
-// oldest slice is forgotten early (counted in early_evicted_ids) rather than growing without end.
+// different moments, so a slice sits near the average rather than at a step. `max_memory_bytes`
+// bounds it: past it the oldest slice is forgotten early (counted in early_evicted_ids) rather than
+// growing without end.
 //
 // False positives: two different ids collide only if their 64-bit fingerprints are equal. With n
 // ids in the window, one lookup is a false "duplicate" with probability about n / 2^64
@@ -39,9 +40,9 @@ namespace tapistry {
 
 struct DedupeSetOptions {
   int64_t window_ms = limits::kDedupeWindowMs;
-  int generations = 8;                       // slices per window; more = tighter expiry, more probes
+  int generations = 8;  // slices per window; more = tighter expiry, more probes
   size_t max_memory_bytes = size_t{1} << 30;  // past this the oldest slice is dropped early
-  uint64_t seed = 0;                         // fingerprint key; 0 = random per process
+  uint64_t seed = 0;                          // fingerprint key; 0 = random per process
 };
 
 struct DedupeSetStats {
@@ -110,7 +111,7 @@ class DedupeSet {
   uint64_t key1_ = 0;
 
   mutable std::mutex mu_;
-  int64_t now_ms_ = INT64_MIN;  // highest time seen
+  int64_t now_ms_ = INT64_MIN;                  // highest time seen
   std::vector<std::unique_ptr<Table>> tables_;  // ascending generation
   size_t ids_ = 0;
   size_t memory_bytes_ = 0;

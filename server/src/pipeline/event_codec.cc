@@ -7,9 +7,9 @@ namespace tapistry {
 namespace {
 
 // Presence bits (byte 5 of an encoded event).
-constexpr uint8_t kHasPoint = 1;          // x, y follow
-constexpr uint8_t kHasElementPoint = 2;   // ex, ey follow
-constexpr uint8_t kHasSelectorHash = 4;   // selector_hash follows
+constexpr uint8_t kHasPoint = 1;         // x, y follow
+constexpr uint8_t kHasElementPoint = 2;  // ex, ey follow
+constexpr uint8_t kHasSelectorHash = 4;  // selector_hash follows
 constexpr uint8_t kKnownPresenceBits = kHasPoint | kHasElementPoint | kHasSelectorHash;
 
 constexpr size_t kMaxVarint64Bytes = 10;
@@ -17,18 +17,16 @@ constexpr size_t kStringFieldCount = 17;
 
 // The string fields, in wire order. Encode and decode share this table so they cannot drift.
 constexpr std::string Event::*kStringFields[kStringFieldCount] = {
-    &Event::project_id,   &Event::user_id,     &Event::name,        &Event::url,
-    &Event::path,         &Event::title,       &Event::referrer,    &Event::utm_source,
-    &Event::utm_medium,   &Event::utm_campaign, &Event::utm_term,   &Event::utm_content,
-    &Event::browser,      &Event::os,          &Event::ua,          &Event::selector,
+    &Event::project_id, &Event::user_id,      &Event::name,     &Event::url,
+    &Event::path,       &Event::title,        &Event::referrer, &Event::utm_source,
+    &Event::utm_medium, &Event::utm_campaign, &Event::utm_term, &Event::utm_content,
+    &Event::browser,    &Event::os,           &Event::ua,       &Event::selector,
     &Event::props};
 
 inline uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
-inline int64_t UnZigZag(uint64_t v) {
-  return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
-}
+inline int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
 inline char* PutVarint(char* p, uint64_t v) {
   while (v >= 0x80) {

@@ -73,10 +73,10 @@ TEST(EventCodecTest, IsCompact) {
   std::string buf;
   EncodeEvent(e, &buf);
   size_t strings = 0;
-  for (const std::string* s : {&e.project_id, &e.user_id, &e.name, &e.url, &e.path, &e.title,
-                               &e.referrer, &e.utm_source, &e.utm_medium, &e.utm_campaign,
-                               &e.utm_term, &e.utm_content, &e.browser, &e.os, &e.ua,
-                               &e.selector, &e.props}) {
+  for (const std::string* s :
+       {&e.project_id, &e.user_id, &e.name, &e.url, &e.path, &e.title, &e.referrer, &e.utm_source,
+        &e.utm_medium, &e.utm_campaign, &e.utm_term, &e.utm_content, &e.browser, &e.os, &e.ua,
+        &e.selector, &e.props}) {
     strings += s->size();
   }
   EXPECT_LE(buf.size(), strings + 17 + 8 + 48 + 24 + 8 + 6);

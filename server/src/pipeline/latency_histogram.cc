@@ -6,7 +6,8 @@ namespace tapistry {
 
 void LatencyHistogram::Record(uint64_t ns) {
   const uint64_t us = ns / 1000;
-  const auto it = std::lower_bound(kLatencyBucketBoundsUs.begin(), kLatencyBucketBoundsUs.end(), us);
+  const auto it =
+      std::lower_bound(kLatencyBucketBoundsUs.begin(), kLatencyBucketBoundsUs.end(), us);
   counts_[static_cast<size_t>(it - kLatencyBucketBoundsUs.begin())].fetch_add(
       1, std::memory_order_relaxed);
   sum_ns_.fetch_add(ns, std::memory_order_relaxed);
@@ -14,7 +15,8 @@ void LatencyHistogram::Record(uint64_t ns) {
 
 LatencySnapshot LatencyHistogram::Snapshot() const {
   LatencySnapshot s;
-  for (size_t i = 0; i < counts_.size(); ++i) s.counts[i] = counts_[i].load(std::memory_order_relaxed);
+  for (size_t i = 0; i < counts_.size(); ++i)
+    s.counts[i] = counts_[i].load(std::memory_order_relaxed);
   s.count = 0;
   for (uint64_t c : s.counts) s.count += c;
   s.sum_ns = sum_ns_.load(std::memory_order_relaxed);

@@ -16,20 +16,24 @@ bool IsPermanentStoreError(const Status& s) {
 
 const char* RejectReasonName(RejectReason reason) {
   switch (reason) {
-    case RejectReason::kPendingBytes: return "pending_bytes";
-    case RejectReason::kDiskFull: return "disk_full";
-    case RejectReason::kStoreUnavailable: return "store_unavailable";
-    case RejectReason::kWalFailed: return "wal_failed";
-    case RejectReason::kShuttingDown: return "shutting_down";
-    case RejectReason::kTooLarge: return "too_large";
+    case RejectReason::kPendingBytes:
+      return "pending_bytes";
+    case RejectReason::kDiskFull:
+      return "disk_full";
+    case RejectReason::kStoreUnavailable:
+      return "store_unavailable";
+    case RejectReason::kWalFailed:
+      return "wal_failed";
+    case RejectReason::kShuttingDown:
+      return "shutting_down";
+    case RejectReason::kTooLarge:
+      return "too_large";
   }
   return "unknown";
 }
 
 Pipeline::Pipeline(const PipelineOptions& options)
-    : options_(options),
-      sink_(options.sink),
-      clock_(options.clock ? options.clock : SystemClock()),
+    : options_(options), sink_(options.sink), clock_(options.clock ? options.clock : SystemClock()),
       dedupe_(options.dedupe) {}
 
 Pipeline::~Pipeline() { (void)Close(); }
@@ -112,12 +116,11 @@ std::optional<RejectReason> Pipeline::AdmitLocked(size_t bytes) {
   if (pending_bytes_ + bytes > options_.max_pending_bytes) return RejectReason::kPendingBytes;
 
   const int64_t mono = clock_->MonoNs();
-  if (!disk_checked_ ||
-      mono - disk_checked_mono_ns_ >= options_.disk_check_interval_ms * 1000000) {
-    Result<uint64_t> free_bytes = options_.free_disk_bytes
-                                      ? options_.free_disk_bytes(options_.wal_dir)
-                                      : (options_.env ? options_.env : PosixEnv())
-                                            ->FreeSpace(options_.wal_dir);
+  if (!disk_checked_ || mono - disk_checked_mono_ns_ >= options_.disk_check_interval_ms * 1000000) {
+    Result<uint64_t> free_bytes =
+        options_.free_disk_bytes
+            ? options_.free_disk_bytes(options_.wal_dir)
+            : (options_.env ? options_.env : PosixEnv())->FreeSpace(options_.wal_dir);
     // An unmeasurable filesystem keeps the last reading rather than refusing all traffic.
     if (free_bytes.ok()) free_disk_bytes_ = free_bytes.value();
     disk_checked_ = true;

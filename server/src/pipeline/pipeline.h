@@ -56,9 +56,9 @@
 namespace tapistry {
 
 struct PipelineOptions {
-  std::string wal_dir;            // <data>/wal
-  EventSink* sink = nullptr;      // not owned; must outlive the pipeline (event_sink.h)
-  Clock* clock = nullptr;         // nullptr = SystemClock(); dedupe window and disk-check pacing
+  std::string wal_dir;        // <data>/wal
+  EventSink* sink = nullptr;  // not owned; must outlive the pipeline (event_sink.h)
+  Clock* clock = nullptr;     // nullptr = SystemClock(); dedupe window and disk-check pacing
   // Encoded bytes queued but not yet fsync'd; a Submit that would pass it gets Unavailable.
   size_t max_pending_bytes = 64 << 20;
   // Below this free space on the WAL's filesystem (minus what is pending), Submit is refused.
@@ -83,12 +83,12 @@ struct SubmitResult {
 
 // Why a Submit was refused without writing; indexes PipelineStats::rejected.
 enum class RejectReason : uint8_t {
-  kPendingBytes = 0,   // queue over max_pending_bytes (the disk cannot keep up)
-  kDiskFull,           // free space under min_free_disk_bytes
-  kStoreUnavailable,   // sink->Append is failing; records wait in memory for it
-  kWalFailed,          // the WAL could not roll back a failed write; restart needed
-  kShuttingDown,       // Close() has begun
-  kTooLarge,           // one batch encodes to more than a WAL record may hold
+  kPendingBytes = 0,  // queue over max_pending_bytes (the disk cannot keep up)
+  kDiskFull,          // free space under min_free_disk_bytes
+  kStoreUnavailable,  // sink->Append is failing; records wait in memory for it
+  kWalFailed,         // the WAL could not roll back a failed write; restart needed
+  kShuttingDown,      // Close() has begun
+  kTooLarge,          // one batch encodes to more than a WAL record may hold
 };
 inline constexpr size_t kRejectReasonCount = 6;
 const char* RejectReasonName(RejectReason reason);
@@ -96,22 +96,22 @@ const char* RejectReasonName(RejectReason reason);
 struct PipelineStats {
   // WAL
   uint64_t wal_files = 0;
-  uint64_t wal_bytes = 0;            // bytes in WAL files now
-  uint64_t wal_bytes_written = 0;    // since Open
-  uint64_t wal_records = 0;          // records written since Open
-  uint64_t wal_fsyncs = 0;           // group commits
+  uint64_t wal_bytes = 0;          // bytes in WAL files now
+  uint64_t wal_bytes_written = 0;  // since Open
+  uint64_t wal_records = 0;        // records written since Open
+  uint64_t wal_fsyncs = 0;         // group commits
   uint64_t wal_write_failures = 0;
   uint64_t wal_files_dropped = 0;
   uint64_t wal_last_seq = 0;
   LatencySnapshot fsync_latency;
   // Queue and outcomes
-  uint64_t pending_bytes = 0;        // queued or being written, not yet fsync'd
-  uint64_t batches_accepted = 0;     // Submit calls queued
-  uint64_t events_stored = 0;        // events acknowledged as durable
+  uint64_t pending_bytes = 0;     // queued or being written, not yet fsync'd
+  uint64_t batches_accepted = 0;  // Submit calls queued
+  uint64_t events_stored = 0;     // events acknowledged as durable
   uint64_t duplicates_dropped = 0;
-  uint64_t batches_failed = 0;       // done() got a write error
+  uint64_t batches_failed = 0;  // done() got a write error
   uint64_t store_append_failures = 0;
-  uint64_t unapplied_records = 0;    // durable, waiting for sink->Append to succeed
+  uint64_t unapplied_records = 0;      // durable, waiting for sink->Append to succeed
   uint64_t store_rejected_events = 0;  // refused by the store for good (see the header comment)
   std::array<uint64_t, kRejectReasonCount> rejected{};
   // Dedupe
@@ -120,11 +120,11 @@ struct PipelineStats {
   uint64_t dedupe_expired_ids = 0;
   uint64_t dedupe_early_evicted_ids = 0;
   // Recovery at Open
-  uint64_t recovered_records = 0;      // valid WAL records found
-  uint64_t replayed_records = 0;       // ... with seq above the store's PersistedSeq
-  uint64_t replayed_events = 0;        // events handed to sink->Append by the replay
-  uint64_t replay_duplicates = 0;      // replayed events the store already had
-  uint64_t replay_rejected_events = 0; // replayed events the store refused for good (skipped)
+  uint64_t recovered_records = 0;       // valid WAL records found
+  uint64_t replayed_records = 0;        // ... with seq above the store's PersistedSeq
+  uint64_t replayed_events = 0;         // events handed to sink->Append by the replay
+  uint64_t replay_duplicates = 0;       // replayed events the store already had
+  uint64_t replay_rejected_events = 0;  // replayed events the store refused for good (skipped)
   uint64_t recovery_truncated_bytes = 0;
   uint64_t recovery_skipped_bytes = 0;
 };

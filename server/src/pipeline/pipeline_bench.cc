@@ -85,10 +85,11 @@ void BenchDedupe() {
   for (const Uuid& u : ids) dups += !set.Insert(u, 1723718400001);
   const double look = SecondsSince(t0);
   const DedupeSetStats s = set.Stats();
-  std::printf("dedupe    insert %.2f M ids/s, duplicate check %.2f M ids/s (%zu found), "
-              "%.1f MB per million ids at %d ids\n",
-              kIds / ins / 1e6, kIds / look / 1e6, dups,
-              static_cast<double>(s.memory_bytes) / 1e6 / (kIds / 1e6), kIds);
+  std::printf(
+      "dedupe    insert %.2f M ids/s, duplicate check %.2f M ids/s (%zu found), "
+      "%.1f MB per million ids at %d ids\n",
+      kIds / ins / 1e6, kIds / look / 1e6, dups,
+      static_cast<double>(s.memory_bytes) / 1e6 / (kIds / 1e6), kIds);
 }
 
 void BenchPipeline(const std::string& dir, double seconds, int threads, int inflight) {
@@ -152,16 +153,18 @@ void BenchPipeline(const std::string& dir, double seconds, int threads, int infl
   const double elapsed = SecondsSince(t0);
   const PipelineStats s = p->Stats();
   const LatencySnapshot ack = ack_latency.Snapshot();
-  std::printf("pipeline  %d threads x %d in flight: %.0f events/s, %.0f batches/s, "
-              "%.1f batches per fsync, %.1f MB/s to the WAL, errors %llu\n",
-              threads, inflight, events / elapsed, batches / elapsed,
-              s.wal_fsyncs ? static_cast<double>(s.wal_records) / s.wal_fsyncs : 0.0,
-              s.wal_bytes_written / elapsed / 1e6, static_cast<unsigned long long>(errors.load()));
-  std::printf("          fsync p50 %.0f us, p99 %.0f us, mean %.0f us (%llu fsyncs); "
-              "ack p50 %.0f us, p99 %.0f us\n",
-              s.fsync_latency.PercentileUs(0.5), s.fsync_latency.PercentileUs(0.99),
-              s.fsync_latency.MeanUs(), static_cast<unsigned long long>(s.wal_fsyncs),
-              ack.PercentileUs(0.5), ack.PercentileUs(0.99));
+  std::printf(
+      "pipeline  %d threads x %d in flight: %.0f events/s, %.0f batches/s, "
+      "%.1f batches per fsync, %.1f MB/s to the WAL, errors %llu\n",
+      threads, inflight, events / elapsed, batches / elapsed,
+      s.wal_fsyncs ? static_cast<double>(s.wal_records) / s.wal_fsyncs : 0.0,
+      s.wal_bytes_written / elapsed / 1e6, static_cast<unsigned long long>(errors.load()));
+  std::printf(
+      "          fsync p50 %.0f us, p99 %.0f us, mean %.0f us (%llu fsyncs); "
+      "ack p50 %.0f us, p99 %.0f us\n",
+      s.fsync_latency.PercentileUs(0.5), s.fsync_latency.PercentileUs(0.99),
+      s.fsync_latency.MeanUs(), static_cast<unsigned long long>(s.wal_fsyncs),
+      ack.PercentileUs(0.5), ack.PercentileUs(0.99));
   (void)p->Close();
   std::filesystem::remove_all(dir);
 }

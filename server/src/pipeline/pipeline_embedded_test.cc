@@ -16,7 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 class PipelineOnEmbeddedStoreTest : public ::testing::Test {
  protected:
   std::unique_ptr<EventStore> OpenStore(const std::string& dir) {
@@ -72,7 +71,7 @@ TEST_F(PipelineOnEmbeddedStoreTest, CrashReplaysUnflushedRecordsOnceAndRetriesAr
   const auto a = gen_.Batch(25, clock_.NowMs());
   const auto b = gen_.Batch(25, clock_.NowMs());
   ASSERT_TRUE(SubmitSync(p.get(), a).status.ok());
-  ASSERT_TRUE(store->Flush().ok());  // a in segments
+  ASSERT_TRUE(store->Flush().ok());                 // a in segments
   ASSERT_TRUE(SubmitSync(p.get(), b).status.ok());  // b only in the memtable and the WAL
 
   // What kill -9 leaves behind: the files, not the memtable.

@@ -25,7 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-
 size_t WalFiles(const std::string& dir) {
   size_t n = 0;
   for (const auto& e : fs::directory_iterator(dir)) n += e.path().extension() == ".log";
@@ -65,7 +64,9 @@ class PipelineTest : public ::testing::Test {
     o.sink = store;
     o.clock = &clock_;
     o.maintenance_interval_ms = 0;
-    o.free_disk_bytes = [this](const std::string&) -> Result<uint64_t> { return free_disk_.load(); };
+    o.free_disk_bytes = [this](const std::string&) -> Result<uint64_t> {
+      return free_disk_.load();
+    };
     env_.SetHook([this](FaultOp op, const std::string&) { return hook_.Call(op); });
     o.env = &env_;
     return o;
@@ -356,7 +357,7 @@ TEST_F(PipelineTest, LowDiskIsRefusedUntilSpaceReturns) {
   FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
   ASSERT_TRUE(SubmitSync(p.get(), Batch(5)).status.ok());  // measures 1 TiB free
-  free_disk_ = 100ull << 20;  // under the 512 MiB floor...
+  free_disk_ = 100ull << 20;                               // under the 512 MiB floor...
   ASSERT_TRUE(SubmitSync(p.get(), Batch(5)).status.ok());  // ...but measured once a second
   clock_.AdvanceMs(1000);
   Outcome out = SubmitSync(p.get(), Batch(5));
@@ -457,7 +458,7 @@ TEST_F(PipelineTest, WriteFailureFailsTheBatchAndReleasesItsIds) {
 TEST_F(PipelineTest, WalThatCannotRollBackRefusesFurtherBatches) {
   hook_.Set([](FaultOp op) {
     return op == FaultOp::kDataSync || op == FaultOp::kTruncate ? Status::IOError("disk gone")
-                                                        : Status::Ok();
+                                                                : Status::Ok();
   });
   FakeEventSink store;
   auto p = Open(&store, dir_.Sub("wal"));
@@ -523,8 +524,8 @@ TEST_F(PipelineTest, OpenFailsFastOnUndecodableOrUnknownRecords) {
   for (uint8_t type : {kWalRecordEventBatchV1, uint8_t{9}}) {
     TempDir dir;
     {
-      auto wal = Wal::Open(WalOptions{dir.Sub("wal")}, 1,
-                           [](const WalRecord&) { return Status::Ok(); }, nullptr);
+      auto wal = Wal::Open(
+          WalOptions{dir.Sub("wal")}, 1, [](const WalRecord&) { return Status::Ok(); }, nullptr);
       ASSERT_TRUE(wal.ok());
       std::string payload;
       StartEventBatch(clock_.NowMs(), &payload);

@@ -69,7 +69,9 @@ struct Outcome {
 inline Outcome SubmitSync(Pipeline* p, std::vector<Event> events) {
   std::promise<Outcome> done;
   auto future = done.get_future();
-  p->Submit(std::move(events), [&done](Status s, SubmitResult r) { done.set_value(Outcome{std::move(s), r}); });
+  p->Submit(std::move(events), [&done](Status s, SubmitResult r) {
+    done.set_value(Outcome{std::move(s), r});
+  });
   return future.get();
 }
 

@@ -255,9 +255,10 @@ Status Wal::Append(std::span<const std::string_view> payloads, uint8_t type, uin
   if (s.ok()) {
     const auto start = std::chrono::steady_clock::now();
     s = file_->DataSync();
-    fsync_latency_.Record(static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-            .count()));
+    fsync_latency_.Record(
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count()));
     fsyncs_.fetch_add(1, std::memory_order_relaxed);
   }
   if (!s.ok()) {
@@ -268,7 +269,8 @@ Status Wal::Append(std::span<const std::string_view> payloads, uint8_t type, uin
     Status cut = file_->Truncate(active_bytes_);
     if (cut.ok()) cut = file_->DataSync();
     if (!cut.ok()) {
-      failed_ = Status::IOError("wal: failed after " + s.message() + "; rollback: " + cut.message());
+      failed_ =
+          Status::IOError("wal: failed after " + s.message() + "; rollback: " + cut.message());
       failed_flag_.store(true, std::memory_order_release);
     }
     return s;

@@ -125,13 +125,13 @@ class Wal {
 
   std::mutex write_mu_;  // serializes Append and Close; guards the fields below up to files_mu_
   std::unique_ptr<File> file_;  // active segment, null when none
-  uint64_t active_bytes_ = 0;  // synced length of the active segment
+  uint64_t active_bytes_ = 0;   // synced length of the active segment
   uint64_t next_seq_ = 1;
   std::string buffer_;
   Status failed_;  // sticky once a rollback failed
   bool closed_ = false;
 
-  mutable std::mutex files_mu_;  // guards segments_ and active_open_
+  mutable std::mutex files_mu_;   // guards segments_ and active_open_
   std::deque<Segment> segments_;  // ascending seq; back() is the active one while active_open_
   bool active_open_ = false;
 

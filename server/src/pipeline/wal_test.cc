@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -195,8 +195,8 @@ TEST_F(WalTest, FlippedByteStopsRecoveryAtThatRecord) {
   }
   // Offset of record 3 (seq 3): header + two records.
   const auto payloads = Payloads(6, 0);
-  const uint64_t third = kWalFileHeaderBytes + 2 * kWalRecordHeaderBytes + payloads[0].size() +
-                         payloads[1].size();
+  const uint64_t third =
+      kWalFileHeaderBytes + 2 * kWalRecordHeaderBytes + payloads[0].size() + payloads[1].size();
   for (uint64_t delta : {0u, 5u, 9u, 16u, 20u}) {  // crc, length, seq, type, payload
     std::vector<Replayed> scratch;
     {
@@ -378,7 +378,8 @@ TEST_F(FaultyWalTest, FailedSegmentCreationLeavesNoFile) {
     SCOPED_TRACE(static_cast<int>(op));
     fs::remove_all(Options().dir);
     env_.Inject({.op = op, .err = EIO});
-    auto wal = Wal::Open(Options(), 1, [](const WalRecord&) { return Status::Ok(); }, nullptr);
+    auto wal = Wal::Open(
+        Options(), 1, [](const WalRecord&) { return Status::Ok(); }, nullptr);
     EXPECT_FALSE(wal.ok());
     EXPECT_TRUE(SegmentFiles(Options().dir).empty());
     env_.ClearFaults();
@@ -398,7 +399,8 @@ TEST_F(FaultyWalTest, EveryAcknowledgedRecordSurvivesAPowerCutAnywhere) {
   auto run = [&](std::vector<std::string>* acked, std::vector<std::string>* in_flight) {
     fs::remove_all(Options().dir);
     std::vector<Replayed> none;
-    auto wal = Wal::Open(SmallFiles(), 1, [](const WalRecord&) { return Status::Ok(); }, nullptr);
+    auto wal = Wal::Open(
+        SmallFiles(), 1, [](const WalRecord&) { return Status::Ok(); }, nullptr);
     if (!wal.ok()) return;
     for (int g = 0; g < 20; ++g) {
       const std::vector<std::string> group = Payloads(3, g);

@@ -61,11 +61,7 @@ bool ParseRange(std::string_view h, uint64_t size, uint64_t* from, uint64_t* to)
 
 ReplayService::ReplayService(BlobStore* blobs, MetaStore* meta, RateLimiter* limiter,
                              MetricsRegistry* metrics, Clock* clock, ReplayOptions opts)
-    : blobs_(blobs),
-      meta_(meta),
-      limiter_(limiter),
-      metrics_(metrics),
-      clock_(clock),
+    : blobs_(blobs), meta_(meta), limiter_(limiter), metrics_(metrics), clock_(clock),
       opts_(std::move(opts)) {
   stored_ = metrics_->GetCounter("tapistry_replay_chunks_total", "Replay chunks by outcome",
                                  "outcome=\"stored\"");

@@ -26,29 +26,38 @@ std::string OriginOf(const ParsedUrl& u) { return u.scheme + "://" + u.host; }
 
 }  // namespace
 
-SnapshotService::SnapshotService(BlobStore* blobs, Admission* admission, MetricsRegistry* metrics, Clock* clock,
-                                 SnapshotOptions opts)
-    : blobs_(blobs), admission_(admission), metrics_(metrics), clock_(clock), opts_(std::move(opts)) {
+SnapshotService::SnapshotService(BlobStore* blobs, Admission* admission, MetricsRegistry* metrics,
+                                 Clock* clock, SnapshotOptions opts)
+    : blobs_(blobs), admission_(admission), metrics_(metrics), clock_(clock),
+      opts_(std::move(opts)) {
   if (opts_.max_per_project == 0) opts_.max_per_project = limits::kMaxSnapshotsPerProject;
-  if (opts_.max_bytes_per_project == 0) opts_.max_bytes_per_project = limits::kMaxSnapshotBytesPerProject;
+  if (opts_.max_bytes_per_project == 0)
+    opts_.max_bytes_per_project = limits::kMaxSnapshotBytesPerProject;
 }
 
-std::string SnapshotService::Base(const std::string& project_id, const std::string& path, uint8_t bucket) const {
-  return "snapshots/" + project_id + "/" + Sha256Hex(path).substr(0, 32) + "/" + std::to_string(bucket);
+std::string SnapshotService::Base(const std::string& project_id, const std::string& path,
+                                  uint8_t bucket) const {
+  return "snapshots/" + project_id + "/" + Sha256Hex(path).substr(0, 32) + "/" +
+         std::to_string(bucket);
 }
 
-bool SnapshotService::WantSnapshot(const std::optional<Stored>& stored, int64_t now_ms, int64_t hash) {
+bool SnapshotService::WantSnapshot(const std::optional<Stored>& stored, int64_t now_ms,
+                                   int64_t hash) {
   return !stored || stored->hash != hash || now_ms - stored->captured_at >= kRefreshMs;
 }
 
-bool SnapshotService::ShouldStore(const std::optional<Stored>& stored, int64_t now_ms, int64_t hash) {
+bool SnapshotService::ShouldStore(const std::optional<Stored>& stored, int64_t now_ms,
+                                  int64_t hash) {
   (void)hash;  // any structure: at most one store an hour per page and width
   return !stored || now_ms - stored->captured_at >= kChangedMs;
 }
 
 Reply SnapshotService::Refuse(int status, const char* code, const std::string& reason) {
-  metrics_->GetCounter("tapistry_ingest_rejections_total", "Refused ingestion requests by channel and reason",
-                       std::string("channel=\"snapshot\",reason=\"") + code + "\"")->Inc();
+  metrics_
+      ->GetCounter("tapistry_ingest_rejections_total",
+                   "Refused ingestion requests by channel and reason",
+                   std::string("channel=\"snapshot\",reason=\"") + code + "\"")
+      ->Inc();
   return JsonError(status, code, reason);
 }
 
@@ -58,7 +67,8 @@ std::optional<SnapshotService::Stored> SnapshotService::ReadMeta(const std::stri
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(*meta).get(doc) || !doc.is_object()) return std::nullopt;
-  return Stored{IntField(doc, "captured_at"), IntField(doc, "h"), static_cast<uint64_t>(IntField(doc, "bytes"))};
+  return Stored{IntField(doc, "captured_at"), IntField(doc, "h"),
+                static_cast<uint64_t>(IntField(doc, "bytes"))};
 }
 
 Result<SnapshotService::Usage> SnapshotService::UsageOf(const std::string& project_id) {
@@ -87,11 +97,15 @@ Reply SnapshotService::Wanted(const RouteCall& call) {
   if (!ParseHttpUrl(url, &pu)) return bad("u must be the page's absolute http(s) URL");
   auto w = ParseIntStrict(req.Query("w"), 1, limits::kMaxViewport);
   auto h = ParseIntStrict(req.Query("h"), INT64_MIN, INT64_MAX);
-  if (!w.ok() || !h.ok()) return bad("w (viewport width, 1..20000) and h (structure hash) must be integers");
+  if (!w.ok() || !h.ok())
+    return bad("w (viewport width, 1..20000) and h (structure hash) must be integers");
   const std::optional<Stored> stored =
       ReadMeta(Base(call.project->id, RoutePath(pu), ViewportBucket(static_cast<uint16_t>(*w))));
   const bool want = WantSnapshot(stored, clock_->NowMs(), *h);
-  metrics_->GetCounter("tapistry_snapshot_queries_total", "GET /s answers", want ? "want=\"true\"" : "want=\"false\"")->Inc();
+  metrics_
+      ->GetCounter("tapistry_snapshot_queries_total", "GET /s answers",
+                   want ? "want=\"true\"" : "want=\"false\"")
+      ->Inc();
   Reply r;
   r.body = want ? "{\"want\":true}" : "{\"want\":false}";
   return r;
@@ -100,7 +114,8 @@ Reply SnapshotService::Wanted(const RouteCall& call) {
 Reply SnapshotService::Ingest(const RouteCall& call) {
   const std::string_view body = call.req.body;
   const Project& project = *call.project;
-  if (body.size() > limits::kMaxSnapshotHtml) return Refuse(413, "too_large", "snapshot larger than 16 MB");
+  if (body.size() > limits::kMaxSnapshotHtml)
+    return Refuse(413, "too_large", "snapshot larger than 16 MB");
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto err = parser.parse(body.data(), body.size()).get(doc); err || !doc.is_object()) {
@@ -132,20 +147,24 @@ Reply SnapshotService::Ingest(const RouteCall& call) {
   const std::string origin(call.req.Header("origin"));
   if (!project.allowed_origins.empty()) {
     if (!OriginAllowed(project, page_origin)) {
-      return Refuse(403, "origin_not_allowed", "the page " + page_origin + " is not on the project's allowed origins");
+      return Refuse(403, "origin_not_allowed",
+                    "the page " + page_origin + " is not on the project's allowed origins");
     }
   } else if (origin != page_origin || !admission_->EventOriginSeen(project, origin)) {
     return Refuse(403, "origin_not_allowed",
-                  "the page must be on the origin the request and the project's events come from (or set allowed origins)");
+                  "the page must be on the origin the request and the project's events come from "
+                  "(or set allowed origins)");
   }
   if (html.empty()) return Refuse(400, "invalid_argument", "html is required");
   auto in_range = [](int64_t v) { return v > 0 && v <= 200000; };
   if (!in_range(vw) || !in_range(vh) || vw > limits::kMaxViewport || vh > limits::kMaxViewport) {
     return Refuse(400, "invalid_argument", "viewport {w,h} must be integers 1..20000");
   }
-  if (!in_range(dw) || !in_range(dh)) return Refuse(400, "invalid_argument", "doc {w,h} must be integers 1..200000");
+  if (!in_range(dw) || !in_range(dh))
+    return Refuse(400, "invalid_argument", "doc {w,h} must be integers 1..200000");
   if (opts_.free_bytes && opts_.free_bytes() < opts_.min_free_bytes + html.size()) {
-    Reply r = Refuse(503, "disk_full", "the server's disk is nearly full; snapshots resume when space is freed");
+    Reply r = Refuse(503, "disk_full",
+                     "the server's disk is nearly full; snapshots resume when space is freed");
     r.AddHeader("Retry-After", "60");
     return r;
   }
@@ -155,7 +174,9 @@ Reply SnapshotService::Ingest(const RouteCall& call) {
   const int64_t now = clock_->NowMs();
 
   auto usage = UsageOf(project.id);
-  if (!usage.ok()) return Refuse(503, "unavailable", "snapshots cannot be stored now: " + usage.status().message());
+  if (!usage.ok())
+    return Refuse(503, "unavailable",
+                  "snapshots cannot be stored now: " + usage.status().message());
   std::lock_guard lock(mu_);  // one store at a time: the caps hold under concurrency
   const std::optional<Stored> stored = ReadMeta(base);
   Reply accepted;
@@ -167,22 +188,42 @@ Reply SnapshotService::Ingest(const RouteCall& call) {
   Usage& u = usage_[project.id];
   const uint64_t old_bytes = stored ? stored->bytes : 0;
   if (!stored && u.pages >= opts_.max_per_project) {
-    return Refuse(507, "snapshot_quota", "the project keeps " + std::to_string(opts_.max_per_project) +
-                                             " page snapshots at most; older ones expire after 30 days");
+    return Refuse(507, "snapshot_quota",
+                  "the project keeps " + std::to_string(opts_.max_per_project) +
+                      " page snapshots at most; older ones expire after 30 days");
   }
   if (u.bytes - std::min(u.bytes, old_bytes) + html.size() > opts_.max_bytes_per_project) {
-    return Refuse(507, "snapshot_quota", "the project's snapshots use their whole storage allowance");
+    return Refuse(507, "snapshot_quota",
+                  "the project's snapshots use their whole storage allowance");
   }
   JsonWriter meta;
   meta.BeginObject()
-      .Key("url").String(clean_url)
-      .Key("path").String(path)
-      .Key("captured_at").Int(now)
-      .Key("viewport").BeginObject().Key("w").Int(vw).Key("h").Int(vh).EndObject()
-      .Key("doc").BeginObject().Key("w").Int(dw).Key("h").Int(dh).EndObject()
-      .Key("vw_bucket").String(ViewportBucketName(bucket))
-      .Key("h").Int(hash)
-      .Key("bytes").Uint(html.size())
+      .Key("url")
+      .String(clean_url)
+      .Key("path")
+      .String(path)
+      .Key("captured_at")
+      .Int(now)
+      .Key("viewport")
+      .BeginObject()
+      .Key("w")
+      .Int(vw)
+      .Key("h")
+      .Int(vh)
+      .EndObject()
+      .Key("doc")
+      .BeginObject()
+      .Key("w")
+      .Int(dw)
+      .Key("h")
+      .Int(dh)
+      .EndObject()
+      .Key("vw_bucket")
+      .String(ViewportBucketName(bucket))
+      .Key("h")
+      .Int(hash)
+      .Key("bytes")
+      .Uint(html.size())
       .EndObject();
   // The HTML first, the meta second: a meta never describes HTML that is not stored.
   Status s = blobs_->Put(base + std::string(kHtml), std::string(html));
@@ -216,14 +257,16 @@ Result<std::string> SnapshotService::Get(const std::string& project_id, const st
     auto legacy = blobs_->Get(base + std::string(kLegacy));
     if (legacy.ok() || legacy.status().code() != StatusCode::kNotFound) return legacy;
   }
-  return Status::NotFound("no snapshot of " + path + " yet: it is captured by the SDK on the next visit");
+  return Status::NotFound("no snapshot of " + path +
+                          " yet: it is captured by the SDK on the next visit");
 }
 
 std::string SnapshotService::StatusJson(const std::string& project_id, const std::string& path,
                                         std::optional<uint8_t> bucket) {
   for (int b = bucket ? *bucket : 4; b >= (bucket ? *bucket : 0); --b) {
     const std::string base = Base(project_id, path, static_cast<uint8_t>(b));
-    if (auto m = ReadMeta(base)) return "{\"exists\":true,\"captured_at\":" + std::to_string(m->captured_at) + "}";
+    if (auto m = ReadMeta(base))
+      return "{\"exists\":true,\"captured_at\":" + std::to_string(m->captured_at) + "}";
     auto legacy = blobs_->Get(base + std::string(kLegacy));
     if (!legacy.ok()) continue;
     simdjson::dom::parser parser;
@@ -246,13 +289,16 @@ Result<size_t> SnapshotService::Sweep() {
     std::optional<Stored> m = ReadMeta(base);
     if (!m || m->captured_at >= cutoff) continue;
     std::lock_guard lock(mu_);
-    for (std::string_view ext : {kHtml, kLegacy, kMeta}) TAP_RETURN_IF_ERROR(blobs_->Delete(base + std::string(ext)));
+    for (std::string_view ext : {kHtml, kLegacy, kMeta})
+      TAP_RETURN_IF_ERROR(blobs_->Delete(base + std::string(ext)));
     ++removed;
     // snapshots/<project>/...: the project's usage is recounted on its next store.
     const size_t a = std::string_view("snapshots/").size();
     usage_.erase(base.substr(a, base.find('/', a) - a));
   }
-  if (removed) metrics_->GetCounter("tapistry_snapshots_expired_total", "Snapshots deleted by retention")->Inc(removed);
+  if (removed)
+    metrics_->GetCounter("tapistry_snapshots_expired_total", "Snapshots deleted by retention")
+        ->Inc(removed);
   return removed;
 }
 

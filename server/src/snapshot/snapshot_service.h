@@ -39,7 +39,7 @@ struct SnapshotOptions {
   // Free bytes on the filesystem holding the blobs; nullptr = unlimited (tests inject a full disk).
   std::function<uint64_t()> free_bytes;
   uint64_t min_free_bytes = 512ull << 20;
-  size_t max_per_project = 0;      // 0 = limits::kMaxSnapshotsPerProject
+  size_t max_per_project = 0;          // 0 = limits::kMaxSnapshotsPerProject
   uint64_t max_bytes_per_project = 0;  // 0 = limits::kMaxSnapshotBytesPerProject
 };
 
@@ -53,9 +53,11 @@ class SnapshotService {
   // GET /s?k=KEY&u=PAGE_URL&w=VIEWPORT_WIDTH&h=STRUCTURE_HASH -> {"want":bool} (admitted).
   Reply Wanted(const RouteCall& call);
   // The stored snapshot as JSON for (project, path, bucket); without a bucket, the widest stored.
-  Result<std::string> Get(const std::string& project_id, const std::string& path, std::optional<uint8_t> bucket);
+  Result<std::string> Get(const std::string& project_id, const std::string& path,
+                          std::optional<uint8_t> bucket);
   // {"exists":bool,"captured_at":ms}
-  std::string StatusJson(const std::string& project_id, const std::string& path, std::optional<uint8_t> bucket);
+  std::string StatusJson(const std::string& project_id, const std::string& path,
+                         std::optional<uint8_t> bucket);
   // Deletes snapshots not refreshed for kSnapshotRetentionMs; returns how many pages went.
   Result<size_t> Sweep();
 
@@ -66,8 +68,8 @@ class SnapshotService {
     int64_t hash = 0;
     uint64_t bytes = 0;
   };
-  static constexpr int64_t kRefreshMs = 24 * 3600 * 1000;   // older than this: want a new one
-  static constexpr int64_t kChangedMs = 3600 * 1000;        // a new structure replaces one this old
+  static constexpr int64_t kRefreshMs = 24 * 3600 * 1000;  // older than this: want a new one
+  static constexpr int64_t kChangedMs = 3600 * 1000;       // a new structure replaces one this old
   // GET /s: no only for the same structure captured less than kRefreshMs ago.
   static bool WantSnapshot(const std::optional<Stored>& stored, int64_t now_ms, int64_t hash);
   // POST /s: store unless a snapshot of another structure was stored less than kChangedMs ago.

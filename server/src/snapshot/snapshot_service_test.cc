@@ -22,12 +22,14 @@ class SnapshotServiceCapsTest : public ::testing::Test {
     project_ = p;
   }
   std::unique_ptr<SnapshotService> Service(SnapshotOptions o) {
-    return std::make_unique<SnapshotService>(blobs_.get(), nullptr, &metrics_, &clock_, std::move(o));
+    return std::make_unique<SnapshotService>(blobs_.get(), nullptr, &metrics_, &clock_,
+                                             std::move(o));
   }
   Reply Post(SnapshotService& s, const std::string& path, size_t html_bytes = 100) {
     RouteCall call;
     call.project = project_;
-    call.req.body = R"({"url":"https://example.com)" + path + R"(","viewport":{"w":1440,"h":900},"doc":{"w":1440,"h":2000},"h":1,"html":")" +
+    call.req.body = R"({"url":"https://example.com)" + path +
+                    R"(","viewport":{"w":1440,"h":900},"doc":{"w":1440,"h":2000},"h":1,"html":")" +
                     std::string(html_bytes, 'x') + R"("})";
     return s.Ingest(call);
   }

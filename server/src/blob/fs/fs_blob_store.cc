@@ -49,7 +49,8 @@ class FsBlobStore final : public BlobStore {
   Result<uint64_t> Size(const std::string& key) override {
     if (!ValidBlobKey(key)) return Status::InvalidArgument("invalid blob key");
     auto info = env_->Stat(Path(key));
-    if (!info.ok()) return NoObject(info.status()) ? Status::NotFound("no blob " + key) : info.status();
+    if (!info.ok())
+      return NoObject(info.status()) ? Status::NotFound("no blob " + key) : info.status();
     if (info->is_dir) return Status::NotFound("no blob " + key);
     return info->size;
   }

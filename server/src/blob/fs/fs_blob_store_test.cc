@@ -99,7 +99,6 @@ TEST(FsBlobStoreOpenTest, RefusesAnEmptyDirectoryName) {
   EXPECT_EQ(OpenFsBlobStore("").status().code(), StatusCode::kInvalidArgument);
 }
 
-
 // The names under the root that are not objects (temp files a failed write left behind).
 std::vector<std::string> Strays(const std::string& root) {
   std::vector<std::string> out;
@@ -126,13 +125,15 @@ TEST(FsBlobStoreFaultTest, ARefusedPutLeavesTheOldObjectAndNoTempFile) {
   };
   for (bool if_absent : {false, true}) {
     for (const auto& fault : faults) {
-      SCOPED_TRACE(std::to_string(static_cast<int>(fault.op)) + (if_absent ? " PutIfAbsent" : " Put"));
+      SCOPED_TRACE(std::to_string(static_cast<int>(fault.op)) +
+                   (if_absent ? " PutIfAbsent" : " Put"));
       const std::string key = if_absent ? "new/" + std::to_string(static_cast<int>(fault.op)) : "k";
       if (!if_absent) {
         ASSERT_TRUE((*blobs)->Put(key, "old bytes").ok());
       }
       env.Inject(fault);
-      const Status s = if_absent ? (*blobs)->PutIfAbsent(key, "new bytes") : (*blobs)->Put(key, "new bytes");
+      const Status s =
+          if_absent ? (*blobs)->PutIfAbsent(key, "new bytes") : (*blobs)->Put(key, "new bytes");
       EXPECT_EQ(s.code(), StatusCode::kIOError);
       auto got = (*blobs)->Get(key);
       if (fault.op == FaultOp::kSyncDir) {

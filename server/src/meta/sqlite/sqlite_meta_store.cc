@@ -81,17 +81,28 @@ std::string StringsToJson(const std::vector<std::string>& v) {
 std::string SettingsToJson(const ProjectSettings& s) {
   JsonWriter w;
   w.BeginObject()
-      .Key("retention_days").Int(s.retention_days)
-      .Key("store_raw_ua").Bool(s.store_raw_ua)
-      .Key("replay_sample_rate").Double(s.replay_sample_rate)
-      .Key("query_allowlist").Raw(StringsToJson(s.query_allowlist))
-      .Key("rate_project_rps").Int(s.rate_project_rps)
-      .Key("rate_ip_rps").Int(s.rate_ip_rps)
-      .Key("rate_session_eps").Int(s.rate_session_eps)
-      .Key("replay_session_kb").Int(s.replay_session_kb)
-      .Key("replay_allow_selectors").Raw(StringsToJson(s.replay_allow_selectors))
-      .Key("replay_mask_selectors").Raw(StringsToJson(s.replay_mask_selectors))
-      .Key("replay_ignore_selectors").Raw(StringsToJson(s.replay_ignore_selectors))
+      .Key("retention_days")
+      .Int(s.retention_days)
+      .Key("store_raw_ua")
+      .Bool(s.store_raw_ua)
+      .Key("replay_sample_rate")
+      .Double(s.replay_sample_rate)
+      .Key("query_allowlist")
+      .Raw(StringsToJson(s.query_allowlist))
+      .Key("rate_project_rps")
+      .Int(s.rate_project_rps)
+      .Key("rate_ip_rps")
+      .Int(s.rate_ip_rps)
+      .Key("rate_session_eps")
+      .Int(s.rate_session_eps)
+      .Key("replay_session_kb")
+      .Int(s.replay_session_kb)
+      .Key("replay_allow_selectors")
+      .Raw(StringsToJson(s.replay_allow_selectors))
+      .Key("replay_mask_selectors")
+      .Raw(StringsToJson(s.replay_mask_selectors))
+      .Key("replay_ignore_selectors")
+      .Raw(StringsToJson(s.replay_ignore_selectors))
       .EndObject();
   return w.Take();
 }
@@ -103,19 +114,26 @@ ProjectSettings SettingsFromJson(const std::string& json) {
   simdjson::dom::element doc;
   if (p.parse(json).get(doc) || !doc.is_object()) return s;
   for (auto f : doc.get_object()) {
-    if (f.key == "retention_days" && f.value.is_int64()) s.retention_days = static_cast<int>(int64_t(f.value));
+    if (f.key == "retention_days" && f.value.is_int64())
+      s.retention_days = static_cast<int>(int64_t(f.value));
     else if (f.key == "store_raw_ua" && f.value.is_bool()) s.store_raw_ua = bool(f.value);
-    else if (f.key == "replay_sample_rate" && f.value.is_number()) s.replay_sample_rate = f.value.get_double().value_unsafe();
-    else if (f.key == "rate_project_rps" && f.value.is_int64()) s.rate_project_rps = static_cast<int>(int64_t(f.value));
-    else if (f.key == "rate_ip_rps" && f.value.is_int64()) s.rate_ip_rps = static_cast<int>(int64_t(f.value));
-    else if (f.key == "rate_session_eps" && f.value.is_int64()) s.rate_session_eps = static_cast<int>(int64_t(f.value));
-    else if (f.key == "replay_session_kb" && f.value.is_int64()) s.replay_session_kb = static_cast<int>(int64_t(f.value));
+    else if (f.key == "replay_sample_rate" && f.value.is_number())
+      s.replay_sample_rate = f.value.get_double().value_unsafe();
+    else if (f.key == "rate_project_rps" && f.value.is_int64())
+      s.rate_project_rps = static_cast<int>(int64_t(f.value));
+    else if (f.key == "rate_ip_rps" && f.value.is_int64())
+      s.rate_ip_rps = static_cast<int>(int64_t(f.value));
+    else if (f.key == "rate_session_eps" && f.value.is_int64())
+      s.rate_session_eps = static_cast<int>(int64_t(f.value));
+    else if (f.key == "replay_session_kb" && f.value.is_int64())
+      s.replay_session_kb = static_cast<int>(int64_t(f.value));
     else if (f.value.is_array()) {
-      std::vector<std::string>* list = f.key == "query_allowlist"          ? &s.query_allowlist
-                                       : f.key == "replay_allow_selectors"  ? &s.replay_allow_selectors
-                                       : f.key == "replay_mask_selectors"   ? &s.replay_mask_selectors
-                                       : f.key == "replay_ignore_selectors" ? &s.replay_ignore_selectors
-                                                                            : nullptr;
+      std::vector<std::string>* list =
+          f.key == "query_allowlist"           ? &s.query_allowlist
+          : f.key == "replay_allow_selectors"  ? &s.replay_allow_selectors
+          : f.key == "replay_mask_selectors"   ? &s.replay_mask_selectors
+          : f.key == "replay_ignore_selectors" ? &s.replay_ignore_selectors
+                                               : nullptr;
       if (list == nullptr) continue;
       list->clear();
       for (auto v : f.value.get_array()) {
@@ -169,7 +187,8 @@ class SqliteMetaStore final : public MetaStore {
 
   Result<CreatedProject> CreateProject(const std::string& name,
                                        const std::vector<std::string>& origins) override {
-    if (name.empty() || name.size() > 200) return Status::InvalidArgument("project name must be 1..200 bytes");
+    if (name.empty() || name.size() > 200)
+      return Status::InvalidArgument("project name must be 1..200 bytes");
     CreatedProject c;
     c.project.id = "p_" + RandomHex(8);
     c.project.name = name;
@@ -179,9 +198,15 @@ class SqliteMetaStore final : public MetaStore {
     c.read_token = "rt_" + RandomHex(16);
     std::lock_guard lock(mu_);
     TAP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-    Stmt ins(db_, "INSERT INTO projects(id,name,public_key,allowed_origins,settings,created_ms) VALUES(?,?,?,?,?,?)");
-    ins.Bind(1, c.project.id).Bind(2, name).Bind(3, c.project.public_key).Bind(4, StringsToJson(origins))
-        .Bind(5, SettingsToJson(c.project.settings)).Bind(6, c.project.created_ms);
+    Stmt ins(db_,
+             "INSERT INTO projects(id,name,public_key,allowed_origins,settings,created_ms) "
+             "VALUES(?,?,?,?,?,?)");
+    ins.Bind(1, c.project.id)
+        .Bind(2, name)
+        .Bind(3, c.project.public_key)
+        .Bind(4, StringsToJson(origins))
+        .Bind(5, SettingsToJson(c.project.settings))
+        .Bind(6, c.project.created_ms);
     Stmt tok(db_, "INSERT INTO read_tokens(token_hash,project_id,created_ms) VALUES(?,?,?)");
     tok.Bind(1, Sha256Hex(c.read_token)).Bind(2, c.project.id).Bind(3, c.project.created_ms);
     if (ins.Step() != SQLITE_DONE || tok.Step() != SQLITE_DONE) {
@@ -193,16 +218,23 @@ class SqliteMetaStore final : public MetaStore {
   }
 
   Result<Project> GetProject(const std::string& id) override {
-    return FindOne("SELECT id,name,public_key,allowed_origins,settings,created_ms FROM projects WHERE id=?", id);
+    return FindOne(
+        "SELECT id,name,public_key,allowed_origins,settings,created_ms FROM projects WHERE id=?",
+        id);
   }
 
   Result<Project> FindProjectByKey(const std::string& key) override {
-    return FindOne("SELECT id,name,public_key,allowed_origins,settings,created_ms FROM projects WHERE public_key=?", key);
+    return FindOne(
+        "SELECT id,name,public_key,allowed_origins,settings,created_ms FROM projects WHERE "
+        "public_key=?",
+        key);
   }
 
   Result<std::vector<Project>> ListProjects() override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, "SELECT id,name,public_key,allowed_origins,settings,created_ms FROM projects ORDER BY created_ms, id");
+    Stmt s(db_,
+           "SELECT id,name,public_key,allowed_origins,settings,created_ms FROM projects ORDER BY "
+           "created_ms, id");
     std::vector<Project> out;
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) out.push_back(Row(s));
@@ -210,7 +242,8 @@ class SqliteMetaStore final : public MetaStore {
     return out;
   }
 
-  Status SetAllowedOrigins(const std::string& id, const std::vector<std::string>& origins) override {
+  Status SetAllowedOrigins(const std::string& id,
+                           const std::vector<std::string>& origins) override {
     return Update("UPDATE projects SET allowed_origins=? WHERE id=?", StringsToJson(origins), id);
   }
 
@@ -232,7 +265,9 @@ class SqliteMetaStore final : public MetaStore {
   Result<std::string> CreateReadToken(const std::string& project_id) override {
     std::string token = "rt_" + RandomHex(16);
     std::lock_guard lock(mu_);
-    Stmt s(db_, "INSERT INTO read_tokens(token_hash,project_id,created_ms) SELECT ?,id,? FROM projects WHERE id=?");
+    Stmt s(db_,
+           "INSERT INTO read_tokens(token_hash,project_id,created_ms) SELECT ?,id,? FROM projects "
+           "WHERE id=?");
     s.Bind(1, Sha256Hex(token)).Bind(2, SystemClock()->NowMs()).Bind(3, project_id);
     if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
     if (sqlite3_changes(db_) == 0) return Status::NotFound("no project " + project_id);
@@ -250,15 +285,18 @@ class SqliteMetaStore final : public MetaStore {
 
   Result<std::string> RotatePublicKey(const std::string& project_id) override {
     std::string key = "pk_" + RandomHex(12);
-    if (Status s = Update("UPDATE projects SET public_key=? WHERE id=?", key, project_id); !s.ok()) return s;
+    if (Status s = Update("UPDATE projects SET public_key=? WHERE id=?", key, project_id); !s.ok())
+      return s;
     return key;
   }
 
   Result<std::vector<SavedFunnel>> ListFunnels(const std::string& project_id) override {
     if (Result<Project> p = GetProject(project_id); !p.ok()) return p.status();
     std::lock_guard lock(mu_);
-    Stmt s(db_, "SELECT id,project_id,name,definition,created_ms,updated_ms FROM funnels WHERE project_id=? "
-                "ORDER BY created_ms, id");
+    Stmt s(db_,
+           "SELECT id,project_id,name,definition,created_ms,updated_ms FROM funnels WHERE "
+           "project_id=? "
+           "ORDER BY created_ms, id");
     s.Bind(1, project_id);
     std::vector<SavedFunnel> out;
     int rc;
@@ -267,7 +305,8 @@ class SqliteMetaStore final : public MetaStore {
     return out;
   }
 
-  Result<SavedFunnel> GetFunnel(const std::string& project_id, const std::string& funnel_id) override {
+  Result<SavedFunnel> GetFunnel(const std::string& project_id,
+                                const std::string& funnel_id) override {
     std::lock_guard lock(mu_);
     return FindFunnel(project_id, funnel_id);
   }
@@ -275,7 +314,8 @@ class SqliteMetaStore final : public MetaStore {
   Result<SavedFunnel> CreateFunnel(const std::string& project_id, const std::string& name,
                                    const std::string& definition) override {
     if (name.empty() || name.size() > limits::kMaxFunnelNameBytes) {
-      return Status::InvalidArgument("a funnel's name must be 1.." + std::to_string(limits::kMaxFunnelNameBytes) + " bytes");
+      return Status::InvalidArgument("a funnel's name must be 1.." +
+                                     std::to_string(limits::kMaxFunnelNameBytes) + " bytes");
     }
     SavedFunnel f;
     f.id = "f_" + RandomHex(8);
@@ -288,7 +328,9 @@ class SqliteMetaStore final : public MetaStore {
     // The project's existence and the cap are read in the same write transaction as the insert.
     int64_t projects = 0, funnels = 0;
     {
-      Stmt count(db_, "SELECT (SELECT COUNT(*) FROM projects WHERE id=?1), (SELECT COUNT(*) FROM funnels WHERE project_id=?1)");
+      Stmt count(db_,
+                 "SELECT (SELECT COUNT(*) FROM projects WHERE id=?1), (SELECT COUNT(*) FROM "
+                 "funnels WHERE project_id=?1)");
       count.Bind(1, project_id);
       if (count.Step() != SQLITE_ROW) {
         (void)Exec("ROLLBACK");
@@ -303,12 +345,20 @@ class SqliteMetaStore final : public MetaStore {
     }
     if (funnels >= static_cast<int64_t>(limits::kMaxSavedFunnelsPerProject)) {
       (void)Exec("ROLLBACK");
-      return Status::TooLarge("a project keeps at most " + std::to_string(limits::kMaxSavedFunnelsPerProject) +
+      return Status::TooLarge("a project keeps at most " +
+                              std::to_string(limits::kMaxSavedFunnelsPerProject) +
                               " saved funnels; delete one first");
     }
     {
-      Stmt ins(db_, "INSERT INTO funnels(id,project_id,name,definition,created_ms,updated_ms) VALUES(?,?,?,?,?,?)");
-      ins.Bind(1, f.id).Bind(2, project_id).Bind(3, name).Bind(4, definition).Bind(5, f.created_ms).Bind(6, f.updated_ms);
+      Stmt ins(db_,
+               "INSERT INTO funnels(id,project_id,name,definition,created_ms,updated_ms) "
+               "VALUES(?,?,?,?,?,?)");
+      ins.Bind(1, f.id)
+          .Bind(2, project_id)
+          .Bind(3, name)
+          .Bind(4, definition)
+          .Bind(5, f.created_ms)
+          .Bind(6, f.updated_ms);
       if (ins.Step() != SQLITE_DONE) {
         (void)Exec("ROLLBACK");
         return Status::IOError(std::string("saving funnel: ") + sqlite3_errmsg(db_));
@@ -318,17 +368,26 @@ class SqliteMetaStore final : public MetaStore {
     return f;
   }
 
-  Result<SavedFunnel> UpdateFunnel(const std::string& project_id, const std::string& funnel_id, const std::string& name,
+  Result<SavedFunnel> UpdateFunnel(const std::string& project_id, const std::string& funnel_id,
+                                   const std::string& name,
                                    const std::string& definition) override {
     if (name.empty() || name.size() > limits::kMaxFunnelNameBytes) {
-      return Status::InvalidArgument("a funnel's name must be 1.." + std::to_string(limits::kMaxFunnelNameBytes) + " bytes");
+      return Status::InvalidArgument("a funnel's name must be 1.." +
+                                     std::to_string(limits::kMaxFunnelNameBytes) + " bytes");
     }
     std::lock_guard lock(mu_);
     // max(): a clock stepped back never puts the update before the creation.
-    Stmt s(db_, "UPDATE funnels SET name=?, definition=?, updated_ms=max(created_ms, ?) WHERE project_id=? AND id=?");
-    s.Bind(1, name).Bind(2, definition).Bind(3, SystemClock()->NowMs()).Bind(4, project_id).Bind(5, funnel_id);
+    Stmt s(db_,
+           "UPDATE funnels SET name=?, definition=?, updated_ms=max(created_ms, ?) WHERE "
+           "project_id=? AND id=?");
+    s.Bind(1, name)
+        .Bind(2, definition)
+        .Bind(3, SystemClock()->NowMs())
+        .Bind(4, project_id)
+        .Bind(5, funnel_id);
     if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
-    if (sqlite3_changes(db_) == 0) return Status::NotFound("no funnel " + funnel_id + " in project " + project_id);
+    if (sqlite3_changes(db_) == 0)
+      return Status::NotFound("no funnel " + funnel_id + " in project " + project_id);
     return FindFunnel(project_id, funnel_id);
   }
 
@@ -337,7 +396,8 @@ class SqliteMetaStore final : public MetaStore {
     Stmt s(db_, "DELETE FROM funnels WHERE project_id=? AND id=?");
     s.Bind(1, project_id).Bind(2, funnel_id);
     if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
-    if (sqlite3_changes(db_) == 0) return Status::NotFound("no funnel " + funnel_id + " in project " + project_id);
+    if (sqlite3_changes(db_) == 0)
+      return Status::NotFound("no funnel " + funnel_id + " in project " + project_id);
     return Status::Ok();
   }
 
@@ -352,11 +412,13 @@ class SqliteMetaStore final : public MetaStore {
     return Exec("COMMIT");
   }
 
-  Status MarkReplayTruncated(const std::string& project_id, const std::string& session_id) override {
+  Status MarkReplayTruncated(const std::string& project_id,
+                             const std::string& session_id) override {
     std::lock_guard lock(mu_);
     TAP_RETURN_IF_ERROR(ProjectExistsLocked(project_id));
     Stmt s(db_,
-           "INSERT INTO replay_sessions(project_id,session_id,first_ts,last_ts,chunks,bytes,events,truncated,"
+           "INSERT INTO "
+           "replay_sessions(project_id,session_id,first_ts,last_ts,chunks,bytes,events,truncated,"
            "first_received_ms,last_received_ms) VALUES(?,?,0,0,0,0,0,1,0,0) "
            "ON CONFLICT(project_id,session_id) DO UPDATE SET truncated=1");
     s.Bind(1, project_id).Bind(2, session_id);
@@ -367,7 +429,9 @@ class SqliteMetaStore final : public MetaStore {
   Result<std::optional<ReplaySession>> GetReplaySession(const std::string& project_id,
                                                         const std::string& session_id) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, (std::string("SELECT ") + kSessionColumns + " FROM replay_sessions WHERE project_id=? AND session_id=?").c_str());
+    Stmt s(db_, (std::string("SELECT ") + kSessionColumns +
+                 " FROM replay_sessions WHERE project_id=? AND session_id=?")
+                    .c_str());
     s.Bind(1, project_id).Bind(2, session_id);
     const int rc = s.Step();
     if (rc == SQLITE_DONE) return std::optional<ReplaySession>();
@@ -380,8 +444,12 @@ class SqliteMetaStore final : public MetaStore {
     std::lock_guard lock(mu_);
     Stmt s(db_, (std::string("SELECT ") + kSessionColumns +
                  " FROM replay_sessions WHERE project_id=? AND first_ts>=? AND first_ts<=? "
-                 "ORDER BY first_ts DESC, session_id LIMIT ?").c_str());
-    s.Bind(1, project_id).Bind(2, opts.from_ms).Bind(3, opts.to_ms).Bind(4, static_cast<int64_t>(opts.limit));
+                 "ORDER BY first_ts DESC, session_id LIMIT ?")
+                    .c_str());
+    s.Bind(1, project_id)
+        .Bind(2, opts.from_ms)
+        .Bind(3, opts.to_ms)
+        .Bind(4, static_cast<int64_t>(opts.limit));
     std::vector<ReplaySession> out;
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) out.push_back(SessionRow(s));
@@ -392,8 +460,10 @@ class SqliteMetaStore final : public MetaStore {
   Result<std::vector<ReplayChunkInfo>> ListReplayChunks(const std::string& project_id,
                                                         const std::string& session_id) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, "SELECT session_id,chunk_index,first_ts,last_ts,bytes,events,truncated,received_ms FROM replay_chunks "
-                "WHERE project_id=? AND session_id=? ORDER BY chunk_index");
+    Stmt s(db_,
+           "SELECT session_id,chunk_index,first_ts,last_ts,bytes,events,truncated,received_ms FROM "
+           "replay_chunks "
+           "WHERE project_id=? AND session_id=? ORDER BY chunk_index");
     s.Bind(1, project_id).Bind(2, session_id);
     std::vector<ReplayChunkInfo> out;
     int rc;
@@ -425,7 +495,9 @@ class SqliteMetaStore final : public MetaStore {
 
   Status PutValue(const std::string& key, const std::string& value) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, "INSERT INTO kv(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+    Stmt s(db_,
+           "INSERT INTO kv(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET "
+           "value=excluded.value");
     s.Bind(1, key).Bind(2, value);
     if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
     return Status::Ok();
@@ -466,10 +538,13 @@ class SqliteMetaStore final : public MetaStore {
 
   // Called with mu_ held.
   Result<SavedFunnel> FindFunnel(const std::string& project_id, const std::string& funnel_id) {
-    Stmt s(db_, "SELECT id,project_id,name,definition,created_ms,updated_ms FROM funnels WHERE project_id=? AND id=?");
+    Stmt s(db_,
+           "SELECT id,project_id,name,definition,created_ms,updated_ms FROM funnels WHERE "
+           "project_id=? AND id=?");
     s.Bind(1, project_id).Bind(2, funnel_id);
     int rc = s.Step();
-    if (rc == SQLITE_DONE) return Status::NotFound("no funnel " + funnel_id + " in project " + project_id);
+    if (rc == SQLITE_DONE)
+      return Status::NotFound("no funnel " + funnel_id + " in project " + project_id);
     if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
     return FunnelRow(s);
   }
@@ -502,25 +577,43 @@ class SqliteMetaStore final : public MetaStore {
   // its times come from the first chunk).
   Status AddChunkLocked(const std::string& project_id, const ReplayChunkInfo& c) {
     TAP_RETURN_IF_ERROR(ProjectExistsLocked(project_id));
-    Stmt ins(db_, "INSERT OR IGNORE INTO replay_chunks(project_id,session_id,chunk_index,first_ts,last_ts,bytes,events,"
-                  "truncated,received_ms) VALUES(?,?,?,?,?,?,?,?,?)");
-    ins.Bind(1, project_id).Bind(2, c.session_id).Bind(3, c.chunk_index).Bind(4, c.first_ts).Bind(5, c.last_ts)
-        .Bind(6, c.bytes).Bind(7, c.events).Bind(8, int64_t{c.truncated}).Bind(9, c.received_ms);
+    Stmt ins(db_,
+             "INSERT OR IGNORE INTO "
+             "replay_chunks(project_id,session_id,chunk_index,first_ts,last_ts,bytes,events,"
+             "truncated,received_ms) VALUES(?,?,?,?,?,?,?,?,?)");
+    ins.Bind(1, project_id)
+        .Bind(2, c.session_id)
+        .Bind(3, c.chunk_index)
+        .Bind(4, c.first_ts)
+        .Bind(5, c.last_ts)
+        .Bind(6, c.bytes)
+        .Bind(7, c.events)
+        .Bind(8, int64_t{c.truncated})
+        .Bind(9, c.received_ms);
     if (ins.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
     if (sqlite3_changes(db_) == 0) return Status::Ok();
-    Stmt up(db_,
-            "INSERT INTO replay_sessions(project_id,session_id,first_ts,last_ts,chunks,bytes,events,truncated,"
-            "first_received_ms,last_received_ms) VALUES(?1,?2,?3,?4,1,?5,?6,?7,?8,?8) "
-            "ON CONFLICT(project_id,session_id) DO UPDATE SET "
-            "first_ts=CASE WHEN chunks=0 THEN excluded.first_ts ELSE min(first_ts,excluded.first_ts) END,"
-            "last_ts=CASE WHEN chunks=0 THEN excluded.last_ts ELSE max(last_ts,excluded.last_ts) END,"
-            "first_received_ms=CASE WHEN chunks=0 THEN excluded.first_received_ms "
-            "ELSE min(first_received_ms,excluded.first_received_ms) END,"
-            "last_received_ms=max(last_received_ms,excluded.last_received_ms),"
-            "chunks=chunks+1,bytes=bytes+excluded.bytes,events=events+excluded.events,"
-            "truncated=max(truncated,excluded.truncated)");
-    up.Bind(1, project_id).Bind(2, c.session_id).Bind(3, c.first_ts).Bind(4, c.last_ts).Bind(5, c.bytes)
-        .Bind(6, c.events).Bind(7, int64_t{c.truncated}).Bind(8, c.received_ms);
+    Stmt up(
+        db_,
+        "INSERT INTO "
+        "replay_sessions(project_id,session_id,first_ts,last_ts,chunks,bytes,events,truncated,"
+        "first_received_ms,last_received_ms) VALUES(?1,?2,?3,?4,1,?5,?6,?7,?8,?8) "
+        "ON CONFLICT(project_id,session_id) DO UPDATE SET "
+        "first_ts=CASE WHEN chunks=0 THEN excluded.first_ts ELSE min(first_ts,excluded.first_ts) "
+        "END,"
+        "last_ts=CASE WHEN chunks=0 THEN excluded.last_ts ELSE max(last_ts,excluded.last_ts) END,"
+        "first_received_ms=CASE WHEN chunks=0 THEN excluded.first_received_ms "
+        "ELSE min(first_received_ms,excluded.first_received_ms) END,"
+        "last_received_ms=max(last_received_ms,excluded.last_received_ms),"
+        "chunks=chunks+1,bytes=bytes+excluded.bytes,events=events+excluded.events,"
+        "truncated=max(truncated,excluded.truncated)");
+    up.Bind(1, project_id)
+        .Bind(2, c.session_id)
+        .Bind(3, c.first_ts)
+        .Bind(4, c.last_ts)
+        .Bind(5, c.bytes)
+        .Bind(6, c.events)
+        .Bind(7, int64_t{c.truncated})
+        .Bind(8, c.received_ms);
     if (up.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
     return Status::Ok();
   }
@@ -552,7 +645,8 @@ class SqliteMetaStore final : public MetaStore {
 
 Result<std::unique_ptr<MetaStore>> OpenSqliteMetaStore(const std::string& path) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+  if (sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string m = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -560,7 +654,8 @@ Result<std::unique_ptr<MetaStore>> OpenSqliteMetaStore(const std::string& path) 
   }
   sqlite3_busy_timeout(db, 5000);
   auto store = std::make_unique<SqliteMetaStore>(db);
-  TAP_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  TAP_RETURN_IF_ERROR(
+      store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   TAP_RETURN_IF_ERROR(store->Exec(kSchema));
   return std::unique_ptr<MetaStore>(std::move(store));
 }

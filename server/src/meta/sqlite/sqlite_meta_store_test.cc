@@ -41,7 +41,8 @@ TEST_F(SqliteMetaStoreTest, SettingsWrittenByAnOlderVersionKeepTheirDefaults) {
   ProjectSettings want;
   want.retention_days = 30;
   EXPECT_EQ((*meta)->GetProject(id)->settings, want);
-  Sql("UPDATE projects SET settings='not json', allowed_origins='[1,\"https://a.test\"]' WHERE id='" +
+  Sql("UPDATE projects SET settings='not json', allowed_origins='[1,\"https://a.test\"]' WHERE "
+      "id='" +
       id + "'");
   auto p = (*meta)->GetProject(id);
   ASSERT_TRUE(p.ok());

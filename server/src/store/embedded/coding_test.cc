@@ -13,7 +13,8 @@ TEST(CodingTest, FixedAndVarintRoundTrip) {
   PutFixed16(&buf, 0xbeef);
   PutFixed32(&buf, 0xdeadbeef);
   PutFixed64(&buf, 0x0123456789abcdefULL);
-  const uint64_t varints[] = {0, 1, 127, 128, 300, 1ULL << 35, std::numeric_limits<uint64_t>::max()};
+  const uint64_t varints[] = {
+      0, 1, 127, 128, 300, 1ULL << 35, std::numeric_limits<uint64_t>::max()};
   for (uint64_t v : varints) PutVarint64(&buf, v);
   PutLengthPrefixed(&buf, "hello");
 
@@ -58,8 +59,8 @@ TEST(CodingTest, TruncatedInputFailsInsteadOfOverreading) {
 }
 
 TEST(CodingTest, ZigZagCoversExtremes) {
-  const int64_t values[] = {0, -1, 1, -64, 64, std::numeric_limits<int64_t>::min(),
-                            std::numeric_limits<int64_t>::max()};
+  const int64_t values[] = {
+      0, -1, 1, -64, 64, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
   for (int64_t v : values) EXPECT_EQ(UnZigZag(ZigZag(v)), v);
   EXPECT_EQ(ZigZag(-1), 1u);
   EXPECT_EQ(ZigZag(1), 2u);

@@ -10,16 +10,21 @@ FixedKind FixedKindOf(ColumnId c) {
     case ColumnId::kDevice:
     case ColumnId::kFlags:
     case ColumnId::kDepth:
-    case ColumnId::kBotScore: return FixedKind::kU8;
+    case ColumnId::kBotScore:
+      return FixedKind::kU8;
     case ColumnId::kCountry:
     case ColumnId::kViewportW:
-    case ColumnId::kViewportH: return FixedKind::kU16;
-    case ColumnId::kSelectorHash: return FixedKind::kU64;
+    case ColumnId::kViewportH:
+      return FixedKind::kU16;
+    case ColumnId::kSelectorHash:
+      return FixedKind::kU64;
     case ColumnId::kX:
     case ColumnId::kY:
     case ColumnId::kEx:
-    case ColumnId::kEy: return FixedKind::kF32;
-    default: return FixedKind::kNone;
+    case ColumnId::kEy:
+      return FixedKind::kF32;
+    default:
+      return FixedKind::kNone;
   }
 }
 
@@ -45,10 +50,10 @@ Event Columns::ToEvent(size_t r, std::string_view project_id) const {
   e.flags = flags[r];
   e.depth_pct = depth[r];
   e.bot_score = bot_score[r];
-  std::string* strs[kNumStrings] = {&e.user_id,    &e.name,       &e.url,          &e.path,
-                                    &e.title,      &e.referrer,   &e.utm_source,   &e.utm_medium,
-                                    &e.utm_campaign, &e.utm_term, &e.utm_content,  &e.browser,
-                                    &e.os,         &e.ua,         &e.selector,     &e.props};
+  std::string* strs[kNumStrings] = {&e.user_id,      &e.name,     &e.url,         &e.path,
+                                    &e.title,        &e.referrer, &e.utm_source,  &e.utm_medium,
+                                    &e.utm_campaign, &e.utm_term, &e.utm_content, &e.browser,
+                                    &e.os,           &e.ua,       &e.selector,    &e.props};
   for (int s = 0; s < kNumStrings; ++s) *strs[s] = std::string(str[s].Value(r));
   return e;
 }

@@ -58,9 +58,22 @@ inline constexpr int kNumStrings = kLastColumn - kFirstString + 1;
 
 // Index of a string column in Columns::str.
 enum StringCol : int {
-  kStrUserId = 0, kStrName, kStrUrl, kStrPath, kStrTitle, kStrReferrer, kStrUtmSource,
-  kStrUtmMedium, kStrUtmCampaign, kStrUtmTerm, kStrUtmContent, kStrBrowser, kStrOs, kStrUa,
-  kStrSelector, kStrProps,
+  kStrUserId = 0,
+  kStrName,
+  kStrUrl,
+  kStrPath,
+  kStrTitle,
+  kStrReferrer,
+  kStrUtmSource,
+  kStrUtmMedium,
+  kStrUtmCampaign,
+  kStrUtmTerm,
+  kStrUtmContent,
+  kStrBrowser,
+  kStrOs,
+  kStrUa,
+  kStrSelector,
+  kStrProps,
 };
 inline constexpr ColumnId StringColumnId(int s) { return static_cast<ColumnId>(kFirstString + s); }
 inline constexpr bool IsStringColumn(ColumnId c) { return static_cast<int>(c) >= kFirstString; }
@@ -68,11 +81,12 @@ inline constexpr bool IsStringColumn(ColumnId c) { return static_cast<int>(c) >=
 // A set of columns, bit i = ColumnId i.
 using ColumnMask = uint64_t;
 inline constexpr ColumnMask Bit(ColumnId c) { return ColumnMask{1} << static_cast<int>(c); }
-inline constexpr ColumnMask kAllColumns = ((ColumnMask{1} << (kLastColumn + 1)) - 1) & ~ColumnMask{1};
+inline constexpr ColumnMask kAllColumns =
+    ((ColumnMask{1} << (kLastColumn + 1)) - 1) & ~ColumnMask{1};
 
 struct StringColumn {
-  std::vector<std::string_view> dict;  // may hold values no row uses (after a DSAR delete)
-  std::vector<uint32_t> codes;         // per row, < dict.size()
+  std::vector<std::string_view> dict;     // may hold values no row uses (after a DSAR delete)
+  std::vector<uint32_t> codes;            // per row, < dict.size()
   std::shared_ptr<const void> keepalive;  // owns the bytes `dict` points into
   std::string_view Value(size_t row) const { return dict[codes[row]]; }
 };

@@ -16,19 +16,22 @@
 namespace tapistry::store {
 namespace {
 
-double MsSince(Clock* clock, int64_t mono_start) { return static_cast<double>(clock->MonoNs() - mono_start) / 1e6; }
+double MsSince(Clock* clock, int64_t mono_start) {
+  return static_cast<double>(clock->MonoNs() - mono_start) / 1e6;
+}
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 Status CheckEvent(const Event& e) {
-  const std::string* strs[] = {&e.project_id, &e.user_id,      &e.name,     &e.url,         &e.path,
-                               &e.title,      &e.referrer,     &e.utm_source, &e.utm_medium, &e.utm_campaign,
-                               &e.utm_term,   &e.utm_content,  &e.browser,  &e.os,          &e.ua,
-                               &e.selector,   &e.props};
+  const std::string* strs[] = {
+      &e.project_id, &e.user_id,    &e.name,       &e.url,          &e.path,     &e.title,
+      &e.referrer,   &e.utm_source, &e.utm_medium, &e.utm_campaign, &e.utm_term, &e.utm_content,
+      &e.browser,    &e.os,         &e.ua,         &e.selector,     &e.props};
   for (const std::string* s : strs) {
-    if (s->size() > kMaxStoredStringBytes) return Status::TooLarge("event field longer than the store accepts");
+    if (s->size() > kMaxStoredStringBytes)
+      return Status::TooLarge("event field longer than the store accepts");
   }
   return Status::Ok();
 }
@@ -36,13 +39,12 @@ Status CheckEvent(const Event& e) {
 }  // namespace
 
 EmbeddedEventStore::EmbeddedEventStore(const EmbeddedStoreOptions& opts)
-    : opts_(opts),
-      clock_(opts.clock ? opts.clock : SystemClock()),
-      env_(opts.env ? opts.env : PosixEnv()),
-      mem_(std::make_shared<Memtable>()),
+    : opts_(opts), clock_(opts.clock ? opts.clock : SystemClock()),
+      env_(opts.env ? opts.env : PosixEnv()), mem_(std::make_shared<Memtable>()),
       version_(std::make_shared<Version>()) {}
 
-Result<std::unique_ptr<EmbeddedEventStore>> EmbeddedEventStore::Open(const EmbeddedStoreOptions& opts) {
+Result<std::unique_ptr<EmbeddedEventStore>> EmbeddedEventStore::Open(
+    const EmbeddedStoreOptions& opts) {
   if (opts.dir.empty()) return Status::InvalidArgument("embedded store: dir is empty");
   if (opts.memtable_rows == 0) return Status::InvalidArgument("embedded store: memtable_rows is 0");
   std::unique_ptr<EmbeddedEventStore> store(new EmbeddedEventStore(opts));
@@ -59,7 +61,8 @@ Result<std::unique_ptr<EmbeddedEventStore>> EmbeddedEventStore::Open(const Embed
 
 EmbeddedEventStore::~EmbeddedEventStore() { (void)Close(); }
 
-std::string EmbeddedEventStore::SegmentPath(const std::string& project, int32_t day, uint64_t file_id) const {
+std::string EmbeddedEventStore::SegmentPath(const std::string& project, int32_t day,
+                                            uint64_t file_id) const {
   return opts_.dir + "/" + SegmentRelPath(project, day, file_id);
 }
 
@@ -125,7 +128,8 @@ Status EmbeddedEventStore::Append(std::span<const Event> events, uint64_t last_s
       for (const auto& m : imm_) unflushed += m->rows;
     }
     if (unflushed < hard_limit) break;
-    if (Status s = FlushImpl(); !s.ok()) return Status::Unavailable("event store cannot flush: " + s.message());
+    if (Status s = FlushImpl(); !s.ok())
+      return Status::Unavailable("event store cannot flush: " + s.message());
   }
   size_t rows;
   int64_t first_ms;
@@ -162,7 +166,8 @@ Status EmbeddedEventStore::Append(std::span<const Event> events, uint64_t last_s
     // memtable is in memory besides the one filling.
     (void)FlushImpl();
   } else if (!opts_.background &&
-             (rows >= opts_.memtable_rows || (rows > 0 && clock_->NowMs() - first_ms >= opts_.memtable_max_age_ms))) {
+             (rows >= opts_.memtable_rows ||
+              (rows > 0 && clock_->NowMs() - first_ms >= opts_.memtable_max_age_ms))) {
     (void)FlushImpl();
   }
   return Status::Ok();
@@ -242,8 +247,8 @@ uint64_t EmbeddedEventStore::NewFileId() {
   return next_file_id_++;
 }
 
-Status EmbeddedEventStore::WriteRows(const Columns& cols, std::span<const uint32_t> rows, const PartitionKey& key,
-                                     int level, SegEntry* out) {
+Status EmbeddedEventStore::WriteRows(const Columns& cols, std::span<const uint32_t> rows,
+                                     const PartitionKey& key, int level, SegEntry* out) {
   const uint64_t id = NewFileId();
   const std::string path = SegmentPath(key.project_id, key.day, id);
   TAP_RETURN_IF_ERROR(CreateDirs(ParentDir(path), env_));
@@ -263,8 +268,9 @@ Status EmbeddedEventStore::WriteRows(const Columns& cols, std::span<const uint32
   return Status::Ok();
 }
 
-Status EmbeddedEventStore::WriteSplit(const Columns& cols, std::span<const uint32_t> rows, const std::string& project,
-                                      int32_t day, int level, std::vector<SegEntry>* out) {
+Status EmbeddedEventStore::WriteSplit(const Columns& cols, std::span<const uint32_t> rows,
+                                      const std::string& project, int32_t day, int level,
+                                      std::vector<SegEntry>* out) {
   std::vector<uint32_t> kind[2];  // humans, bots
   for (uint32_t r : rows) kind[IsBotScore(cols.bot_score[r])].push_back(r);
   const size_t first = out->size();
@@ -287,9 +293,11 @@ Status EmbeddedEventStore::LogAndApply(const Edit& e, const std::shared_ptr<Memt
   for (const auto& removal : e.remove) {
     const uint64_t file_id = removal.second;
     auto it = v->partitions.find(removal.first);
-    if (it == v->partitions.end()) return Status::Internal("edit removes a segment of an unknown partition");
+    if (it == v->partitions.end())
+      return Status::Internal("edit removes a segment of an unknown partition");
     auto& list = it->second;
-    auto pos = std::find_if(list.begin(), list.end(), [&](const SegEntry& s) { return s.meta.file_id == file_id; });
+    auto pos = std::find_if(list.begin(), list.end(),
+                            [&](const SegEntry& s) { return s.meta.file_id == file_id; });
     if (pos == list.end()) return Status::Internal("edit removes an unknown segment");
     list.erase(pos);
     if (list.empty()) v->partitions.erase(it);
@@ -335,7 +343,9 @@ namespace {
 // nice values per thread. Flushes are not optional: at nice 10 a flush got ~7 % of a core while
 // the request threads were busy, took seconds, and the WAL writer (which waits for it once the
 // next memtable is full) stalled every acknowledgement behind it — a priority inversion.
-void LowerThreadPriority() { (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10); }
+void LowerThreadPriority() {
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
+}
 }  // namespace
 
 void EmbeddedEventStore::BackgroundLoop() {
@@ -347,7 +357,8 @@ void EmbeddedEventStore::BackgroundLoop() {
       bg_kick_ = false;
     }
     bool active_due = false;
-    if (FlushDue(&active_due)) (void)FlushImpl(active_due);  // a failed flush stays queued and is retried
+    if (FlushDue(&active_due))
+      (void)FlushImpl(active_due);  // a failed flush stays queued and is retried
   }
 }
 
@@ -415,14 +426,16 @@ Status EmbeddedEventStore::Close() {
   return s;
 }
 
-Result<SourceList> EmbeddedEventStore::Snapshot(const std::optional<std::string>& project, int32_t from_day,
-                                                int32_t to_day, ColumnMask mem_columns, bool include_bots) const {
+Result<SourceList> EmbeddedEventStore::Snapshot(const std::optional<std::string>& project,
+                                                int32_t from_day, int32_t to_day,
+                                                ColumnMask mem_columns, bool include_bots) const {
   SourceList out;
   std::shared_ptr<const Version> v;
   {
     std::shared_lock l(mu_);
     v = version_;
-    for (const auto& m : imm_) m->Snapshot(project, from_day, to_day, mem_columns, include_bots, &out);
+    for (const auto& m : imm_)
+      m->Snapshot(project, from_day, to_day, mem_columns, include_bots, &out);
     mem_->Snapshot(project, from_day, to_day, mem_columns, include_bots, &out);
   }
   auto it = project ? v->partitions.lower_bound({*project, from_day}) : v->partitions.begin();

@@ -108,12 +108,16 @@ class EmbeddedEventStore final : public EventStore {
   Result<std::vector<LayoutCount>> Layouts(const EventFilter& f) override;
   Result<FunnelResult> Funnel(const FunnelQuery& q) override;  // store_funnel.cc
   Result<FunnelMembersResult> FunnelMembers(const FunnelMembersQuery& q) override;
-  Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains, size_t limit) override;
+  Result<std::vector<PathCount>> Paths(const EventFilter& f, const std::string& contains,
+                                       size_t limit) override;
   Result<uint64_t> LiveVisitors(const std::string& project_id, int64_t since_ms,
-                               bool include_bots) override;
-  Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d, size_t limit) override;  // store_breakdown.cc
-  Status ScanEventIds(int64_t since_ms, const std::function<void(const Uuid&, int64_t ts_ms)>& fn) override;
-  Result<uint64_t> DeleteSubject(const std::string& project_id, const std::optional<Uuid>& anonymous_id,
+                                bool include_bots) override;
+  Result<BreakdownResult> Breakdown(const EventFilter& f, Dimension d,
+                                    size_t limit) override;  // store_breakdown.cc
+  Status ScanEventIds(int64_t since_ms,
+                      const std::function<void(const Uuid&, int64_t ts_ms)>& fn) override;
+  Result<uint64_t> DeleteSubject(const std::string& project_id,
+                                 const std::optional<Uuid>& anonymous_id,
                                  const std::optional<std::string>& user_id) override;
   Result<uint64_t> ApplyRetention(const std::string& project_id, int32_t today,
                                   int keep_days) override;
@@ -172,20 +176,21 @@ class EmbeddedEventStore final : public EventStore {
     for (const auto& m : imm_) f(*m);
   }
   // Writes every memtable in imm_, then, with `include_active`, the active one.
-  Status FlushImpl(bool include_active = true);    // takes flush_mu_
-  Status FlushLocked(bool include_active = true);  // requires flush_mu_
+  Status FlushImpl(bool include_active = true);              // takes flush_mu_
+  Status FlushLocked(bool include_active = true);            // requires flush_mu_
   Status FlushMemtable(const std::shared_ptr<Memtable>& m);  // requires flush_mu_
   // Applies `e` to the current version: manifest first, then the in-memory state; retires
   // `flushed` from imm_ in the same step so no query sees its rows twice or not at all.
-  Status LogAndApply(const Edit& e, const std::shared_ptr<Memtable>& flushed);  // requires manifest_mu_
-  uint64_t NewFileId();  // takes manifest_mu_
+  Status LogAndApply(const Edit& e,
+                     const std::shared_ptr<Memtable>& flushed);  // requires manifest_mu_
+  uint64_t NewFileId();                                          // takes manifest_mu_
   std::string SegmentPath(const std::string& project, int32_t day, uint64_t file_id) const;
-  Status WriteRows(const Columns& cols, std::span<const uint32_t> rows, const PartitionKey& key, int level,
-                   SegEntry* out);
+  Status WriteRows(const Columns& cols, std::span<const uint32_t> rows, const PartitionKey& key,
+                   int level, SegEntry* out);
   // WriteRows for rows of one (project, day) of either kind: the humans' and the bots' go to a
   // segment each (of their partition), appended to *out; on error none is left behind.
-  Status WriteSplit(const Columns& cols, std::span<const uint32_t> rows, const std::string& project, int32_t day,
-                    int level, std::vector<SegEntry>* out);
+  Status WriteSplit(const Columns& cols, std::span<const uint32_t> rows, const std::string& project,
+                    int32_t day, int level, std::vector<SegEntry>* out);
   Status MaybeCompact(bool everything);  // requires maint_mu_
   // The replace step of compaction and DSAR deletes: publishes `e` with one manifest write
   // (LogAndApply under manifest_mu_); when that fails, deletes the segments e.add wrote (no
@@ -197,7 +202,8 @@ class EmbeddedEventStore final : public EventStore {
   // Calls fn(source, columns, selection) for each source of the filter's range, one at a time in
   // ascending day order; `selection` is empty when every row matches. `columns` holds `mask`.
   using ScanFn = std::function<Status(const Source&, const Columns&, const std::vector<uint8_t>&)>;
-  Status ScanSelected(const EventFilter& f, std::optional<EventType> type, ColumnMask mask, const ScanFn& fn);
+  Status ScanSelected(const EventFilter& f, std::optional<EventType> type, ColumnMask mask,
+                      const ScanFn& fn);
 
   const EmbeddedStoreOptions opts_;
   Clock* const clock_;

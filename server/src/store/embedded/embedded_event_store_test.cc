@@ -38,7 +38,8 @@ using testing::U;
 
 class EmbeddedStoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<EmbeddedEventStore> Open(size_t memtable_rows = 1 << 20, bool background = false) {
+  std::unique_ptr<EmbeddedEventStore> Open(size_t memtable_rows = 1 << 20,
+                                           bool background = false) {
     EmbeddedStoreOptions opts;
     opts.dir = dir_.path() + "/events";
     opts.memtable_rows = memtable_rows;
@@ -52,7 +53,8 @@ class EmbeddedStoreTest : public ::testing::Test {
     std::vector<Event> v;
     for (int i = 0; i < n; ++i) {
       v.push_back(MakeEvent("p", kT0 + (i % days) * kDayMs + i * 1000, U(1 + i / 4), U(100 + i / 9),
-                            i % 3 ? EventType::kPageView : EventType::kClick, "/p" + std::to_string(i % 5)));
+                            i % 3 ? EventType::kPageView : EventType::kClick,
+                            "/p" + std::to_string(i % 5)));
     }
     return v;
   }
@@ -78,7 +80,9 @@ class EmbeddedStoreTest : public ::testing::Test {
     size_t n = 0;
     for (auto& e : fs::recursive_directory_iterator(dir_.path())) {
       const std::string p = e.path().string();
-      if (e.is_regular_file() && p.size() >= suffix.size() && p.substr(p.size() - suffix.size()) == suffix) ++n;
+      if (e.is_regular_file() && p.size() >= suffix.size() &&
+          p.substr(p.size() - suffix.size()) == suffix)
+        ++n;
     }
     return n;
   }
@@ -96,7 +100,8 @@ TEST_F(EmbeddedStoreTest, RecoveryDeletesUnpublishedFilesAndKeepsData) {
   s.reset();
   // What a crash can leave: a half-written segment, a complete but unpublished one, a
   // half-written manifest.
-  const std::string day_dir = dir_.path() + "/events/" + ProjectDirName("p") + "/" + DayDirName(kDay);
+  const std::string day_dir =
+      dir_.path() + "/events/" + ProjectDirName("p") + "/" + DayDirName(kDay);
   std::ofstream(day_dir + "/00000000000000ff.seg.tmp") << "partial";
   fs::copy_file(fs::directory_iterator(day_dir)->path(), day_dir + "/00000000000000fe.seg");
   std::ofstream(dir_.path() + "/events/MANIFEST.tmp") << "partial";
@@ -192,7 +197,8 @@ TEST_F(EmbeddedStoreTest, FullMemtablesGoToTheFlushThreadAndOnlyThey) {
   EXPECT_EQ(st.segments, 2u);
   EXPECT_EQ(st.rows_in_memtable, 0u);
   EXPECT_EQ(st.rows_total, 20u);
-  EXPECT_EQ(Overview(*s).totals.pageviews, 6u + 2u + 4u);  // the rows with i % 3 != 0 of each append
+  EXPECT_EQ(Overview(*s).totals.pageviews,
+            6u + 2u + 4u);  // the rows with i % 3 != 0 of each append
 }
 
 TEST_F(EmbeddedStoreTest, CompactAllMergesEachDayIntoOneSegment) {
@@ -265,7 +271,8 @@ void ExpectSameAnswers(EventStore& s, reference::ReferenceEventStore& ref, int d
   EventFilter mobile = all, on_a = all;
   mobile.device_class = DeviceClass::kMobile;
   on_a.path = "/a";
-  for (const EventFilter& f : {all, mobile, on_a}) EXPECT_TRUE(conformance::SameAnswers(s, ref, f, "/b"));
+  for (const EventFilter& f : {all, mobile, on_a})
+    EXPECT_TRUE(conformance::SameAnswers(s, ref, f, "/b"));
 }
 
 TEST_F(EmbeddedStoreTest, AnalyticsAfterCompactionAndSubjectDeletion) {
@@ -455,7 +462,8 @@ TEST_F(EmbeddedStoreTest, RetentionAlsoDropsExpiredRowsOfMemtablesWaitingForAFlu
   fs::remove(dir);
   fs::create_directories(dir);
   ASSERT_TRUE(s->Flush().ok());
-  EXPECT_FALSE(fs::exists(dir + "/" + ProjectDirName("p") + "/" + DayDirName(kDay))) << "the expired day came back";
+  EXPECT_FALSE(fs::exists(dir + "/" + ProjectDirName("p") + "/" + DayDirName(kDay)))
+      << "the expired day came back";
   EXPECT_EQ(s->Stats().rows_total, 20u);
 }
 
@@ -569,7 +577,9 @@ void WriteUnsplitStore(const std::string& dir, const std::vector<Event>& events)
     std::iota(rows.begin(), rows.end(), 0u);
     SegmentFooter footer;
     uint64_t size = 0;
-    ASSERT_TRUE(WriteSegmentFile(batch->raw(), rows, {key.first, key.second, 1}, path, &footer, &size).ok());
+    ASSERT_TRUE(
+        WriteSegmentFile(batch->raw(), rows, {key.first, key.second, 1}, path, &footer, &size)
+            .ok());
     m.segments.push_back({id, key.first, key.second, footer.rows, size});
   }
   ASSERT_TRUE(WriteFileAtomic(dir + "/" + kManifestName, EncodeManifest(m)).ok());

@@ -52,7 +52,8 @@ Status ListFilesRecursive(const std::string& dir, std::vector<std::string>* out,
   return Status::Ok();
 }
 
-Result<std::unique_ptr<RandomAccessFile>> RandomAccessFile::Open(const std::string& path, Env* env) {
+Result<std::unique_ptr<RandomAccessFile>> RandomAccessFile::Open(const std::string& path,
+                                                                 Env* env) {
   auto file = Or(env)->Open(path, OpenMode::kReadOnly);
   if (!file.ok()) return file.status();
   auto size = (*file)->Size();

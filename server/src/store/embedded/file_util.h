@@ -34,11 +34,13 @@ Status CreateDirs(const std::string& dir, Env* env = nullptr);
 // Removes a file or a whole tree; missing is fine.
 Status RemoveAll(const std::string& path, Env* env = nullptr);
 // Appends the path of every regular file below `dir` (any depth) to *out.
-Status ListFilesRecursive(const std::string& dir, std::vector<std::string>* out, Env* env = nullptr);
+Status ListFilesRecursive(const std::string& dir, std::vector<std::string>* out,
+                          Env* env = nullptr);
 
 class RandomAccessFile {
  public:
-  static Result<std::unique_ptr<RandomAccessFile>> Open(const std::string& path, Env* env = nullptr);
+  static Result<std::unique_ptr<RandomAccessFile>> Open(const std::string& path,
+                                                        Env* env = nullptr);
   RandomAccessFile(const RandomAccessFile&) = delete;
   RandomAccessFile& operator=(const RandomAccessFile&) = delete;
 
@@ -47,7 +49,8 @@ class RandomAccessFile {
   Status Read(uint64_t offset, size_t n, std::string* out) const;
 
  private:
-  RandomAccessFile(std::unique_ptr<File> file, uint64_t size) : file_(std::move(file)), size_(size) {}
+  RandomAccessFile(std::unique_ptr<File> file, uint64_t size)
+      : file_(std::move(file)), size_(size) {}
   std::unique_ptr<File> file_;
   uint64_t size_;
 };

@@ -6,12 +6,8 @@
 namespace tapistry::store {
 
 FunnelChains::FunnelChains(const FunnelQuery& q, int64_t range_start_ms, int64_t range_end_ms)
-    : nsteps_(q.steps.size()),
-      mode_(q.mode),
-      window_(q.window_ms),
-      range_start_(range_start_ms),
-      range_end_(range_end_ms),
-      exclusions_(q.exclusions) {}
+    : nsteps_(q.steps.size()), mode_(q.mode), window_(q.window_ms), range_start_(range_start_ms),
+      range_end_(range_end_ms), exclusions_(q.exclusions) {}
 
 // Kuhn's augmenting path for `step` over pool_: true when the matching grew by it.
 bool FunnelChains::Augment(size_t step) {
@@ -42,7 +38,8 @@ size_t FunnelChains::MaxPrefix(size_t first_step) {
 void FunnelChains::PoolGroup(size_t g, std::span<const uint32_t> used) {
   pool_.clear();
   for (uint32_t i = group_begin_[g]; i < group_begin_[g + 1]; ++i) {
-    if (ev_[i].steps != 0 && std::find(used.begin(), used.end(), i) == used.end()) pool_.push_back(i);
+    if (ev_[i].steps != 0 && std::find(used.begin(), used.end(), i) == used.end())
+      pool_.push_back(i);
   }
 }
 
@@ -70,7 +67,8 @@ size_t FunnelChains::ReachOrdered(size_t g, std::span<const uint32_t> used, size
   for (size_t h = g + 1; h < ngroups && best < nsteps_; ++h) {
     if (ev_[group_begin_[h]].ts > t_end) break;
     bool interrupts = false;
-    for (uint32_t i = group_begin_[h]; i < group_begin_[h + 1]; ++i) interrupts |= ev_[i].interrupts;
+    for (uint32_t i = group_begin_[h]; i < group_begin_[h + 1]; ++i)
+      interrupts |= ev_[i].interrupts;
     if (!interrupts) continue;
     PoolGroup(h, {});
     uint32_t next = 0;
@@ -135,7 +133,8 @@ ChainOutcome FunnelChains::Run(std::span<const ChainEvent> events) {
   // The furthest step, and the earliest step-1 event that reaches it.
   uint32_t first = 0;
   for (uint32_t i = 0; i < events.size() && o.furthest < nsteps_; ++i) {
-    if (!(events[i].steps & 1) || events[i].ts < range_start_ || events[i].ts >= range_end_) continue;
+    if (!(events[i].steps & 1) || events[i].ts < range_start_ || events[i].ts >= range_end_)
+      continue;
     const uint32_t c1[] = {i};
     const size_t r = Reach(c1, 1);
     if (r > o.furthest) {

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "store/embedded/coding.h"
 #include "common/crc32c.h"
+#include "store/embedded/coding.h"
 #include "tapistry/event.h"
 
 namespace tapistry::store {
@@ -29,7 +29,8 @@ std::string EncodeManifest(const Manifest& m) {
 Status DecodeManifest(std::string_view bytes, Manifest* m) {
   auto bad = [](const char* what) { return Status::Corruption(std::string("manifest: ") + what); };
   if (bytes.size() < sizeof kManifestMagic + 8) return bad("too short");
-  if (std::memcmp(bytes.data(), kManifestMagic, sizeof kManifestMagic) != 0) return bad("bad magic");
+  if (std::memcmp(bytes.data(), kManifestMagic, sizeof kManifestMagic) != 0)
+    return bad("bad magic");
   uint32_t crc = DecodeFixed32(bytes.data() + bytes.size() - 4);
   if (crc32c::Value(bytes.substr(0, bytes.size() - 4)) != crc) return bad("checksum mismatch");
   ByteReader r(bytes.substr(sizeof kManifestMagic, bytes.size() - sizeof kManifestMagic - 4));
@@ -37,7 +38,8 @@ Status DecodeManifest(std::string_view bytes, Manifest* m) {
   uint64_t count;
   if (!r.GetFixed32(&version)) return bad("truncated");
   if (version != kManifestVersion) return bad("unsupported version");
-  if (!r.GetVarint64(&m->persisted_seq) || !r.GetVarint64(&m->next_file_id) || !r.GetVarint64(&count)) {
+  if (!r.GetVarint64(&m->persisted_seq) || !r.GetVarint64(&m->next_file_id) ||
+      !r.GetVarint64(&count)) {
     return bad("truncated header");
   }
   if (count > r.remaining()) return bad("segment count out of range");

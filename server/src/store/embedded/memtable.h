@@ -32,15 +32,15 @@ struct Memtable {
   using Key = PartitionKey;
   std::map<Key, std::unique_ptr<RowBatch>> partitions;
   size_t rows = 0;
-  int64_t first_append_ms = 0;  // clock time of the first row (for the age trigger)
+  int64_t first_append_ms = 0;        // clock time of the first row (for the age trigger)
   uint64_t min_seq = 0, max_seq = 0;  // WAL sequences appended (0 = none)
 
   void Append(const Event& e);
   void NoteSeq(uint64_t seq);
   // Query copies of the partitions of `project` (all when nullopt) in [from_day, to_day]; the
   // bot partitions only with `include_bots`.
-  void Snapshot(const std::optional<std::string>& project, int32_t from_day, int32_t to_day, ColumnMask mask,
-                bool include_bots, SourceList* out) const;
+  void Snapshot(const std::optional<std::string>& project, int32_t from_day, int32_t to_day,
+                ColumnMask mask, bool include_bots, SourceList* out) const;
   size_t ApproxBytes() const;
   // Must be called after erasing from `partitions` directly.
   void ResetCache() { last_ = nullptr, last_key_ = nullptr; }

@@ -93,14 +93,16 @@ Status AggregatePart(const Source& src, const UnitIds& ids, size_t i, Part* p) {
     total += n;
   }
   uint8_t width;
-  if (!r.GetFixed8(&width) || (width != 1 && width != 2 && width != 4) || r.remaining() != total * width) {
+  if (!r.GetFixed8(&width) || (width != 1 && width != 2 && width != 4) ||
+      r.remaining() != total * width) {
     return Status::Corruption("segment: session path codes");
   }
   const auto* codes = reinterpret_cast<const uint8_t*>(r.position());
   for (const Shared& sh : shared) {
     for (uint64_t k = sh.first; k < sh.first + sh.n; ++k) {
       uint32_t pc = 0;
-      for (uint8_t b = 0; b < width; ++b) pc |= static_cast<uint32_t>(codes[k * width + b]) << (8 * b);
+      for (uint8_t b = 0; b < width; ++b)
+        pc |= static_cast<uint32_t>(codes[k * width + b]) << (8 * b);
       if (pc >= npaths) return Status::Corruption("segment: session path code");
       p->pairs.push_back((uint64_t{sh.gid} << 32) | pc);
     }
@@ -130,7 +132,8 @@ Status AggregatePart(const Source& src, const UnitIds& ids, size_t i, Part* p) {
 
 // Phase A for one source: pageviews, per-path counts and the selected sessions/visitors.
 Status ScanPart(const Source& src, const UnitIds& ids, size_t i, bool filtered, Part* p) {
-  ColumnMask need = Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kTs) | p->filter.columns;
+  ColumnMask need =
+      Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kTs) | p->filter.columns;
   if (filtered) need |= Bit(ColumnId::kAnonymous);
   Columns scratch;
   auto got = src.Get(need, &scratch);
@@ -145,7 +148,8 @@ Status ScanPart(const Source& src, const UnitIds& ids, size_t i, bool filtered, 
   TAP_RETURN_IF_ERROR(src.SessionOrder(&run_storage, &order));
   const std::vector<uint32_t>* runs = &run_storage;
   const size_t nsess = runs->size();
-  if (nsess != ids.SessionGids(i).size()) return Status::Corruption("session runs disagree with the dictionary");
+  if (nsess != ids.SessionGids(i).size())
+    return Status::Corruption("session runs disagree with the dictionary");
   const uint32_t* ord = order.empty() ? nullptr : order.data();
 
   p->path_dict.dict = c.str[kStrPath].dict;
@@ -359,7 +363,8 @@ Status SessionRollupPart(const Source& src, const UnitIds& ids, size_t i, bool* 
 Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuery& q) {
   const EventFilter& f = q.filter;
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  if (static_cast<int64_t>(f.to_day) - f.from_day >= kMaxQueryDays) return Status::InvalidArgument("day range too wide");
+  if (static_cast<int64_t>(f.to_day) - f.from_day >= kMaxQueryDays)
+    return Status::InvalidArgument("day range too wide");
   if (q.interval == Interval::kHour && int64_t{f.to_day} - f.from_day >= kMaxHourlyDays) {
     return Status::InvalidArgument("an hourly series spans at most 7 days");
   }
@@ -416,7 +421,8 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
   std::vector<std::vector<size_t>> by_day(ndays);
   for (size_t i : live) {
     const int32_t day = sources[i]->day();
-    if (day < f.from_day || day > f.to_day) return Status::Internal("overview source outside the day range");
+    if (day < f.from_day || day > f.to_day)
+      return Status::Internal("overview source outside the day range");
     by_day[day - f.from_day].push_back(i);
   }
   auto gids_of = [&](size_t i, bool sessions) -> const std::vector<uint32_t>& {
@@ -505,7 +511,8 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
     out.totals.sessions = ids.session_ids.distinct;
     out.totals.visitors = ids.visitor_ids.distinct;
   } else {
-    std::vector<uint64_t> sbits((ids.session_ids.distinct + 63) / 64), vbits((ids.visitor_ids.distinct + 63) / 64);
+    std::vector<uint64_t> sbits((ids.session_ids.distinct + 63) / 64),
+        vbits((ids.visitor_ids.distinct + 63) / 64);
     for (size_t i : live) {
       for (uint32_t g : parts[i].session_gids) sbits[g >> 6] |= uint64_t{1} << (g & 63);
       for (uint32_t g : parts[i].visitor_gids) vbits[g >> 6] |= uint64_t{1} << (g & 63);
@@ -523,13 +530,15 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
     std::vector<uint32_t> global(p.paths.size(), UINT32_MAX);
     for (uint32_t code = 0; code < p.paths.size(); ++code) {
       if (p.paths[code].pageviews == 0) continue;
-      auto [it, inserted] = path_index.emplace(p.path_dict.dict[code], static_cast<uint32_t>(pages.size()));
+      auto [it, inserted] =
+          path_index.emplace(p.path_dict.dict[code], static_cast<uint32_t>(pages.size()));
       if (inserted) pages.push_back(TopPage{std::string(p.path_dict.dict[code]), 0, 0});
       global[code] = it->second;
       pages[it->second].pageviews += p.paths[code].pageviews;
       pages[it->second].sessions += p.paths[code].sessions;
     }
-    for (uint64_t pair : p.pairs) pairs.push_back((pair & ~uint64_t{0xffffffff}) | global[pair & 0xffffffff]);
+    for (uint64_t pair : p.pairs)
+      pairs.push_back((pair & ~uint64_t{0xffffffff}) | global[pair & 0xffffffff]);
   }
   std::sort(pairs.begin(), pairs.end());
   for (size_t a = 0; a < pairs.size();) {
@@ -540,7 +549,8 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
   }
   const size_t limit = q.top_pages_limit > 0 ? static_cast<size_t>(q.top_pages_limit) : 0;
   if (pages.size() > limit) {
-    std::partial_sort(pages.begin(), pages.begin() + static_cast<ptrdiff_t>(limit), pages.end(), ByCount);
+    std::partial_sort(pages.begin(), pages.begin() + static_cast<ptrdiff_t>(limit), pages.end(),
+                      ByCount);
     pages.resize(limit);
   } else {
     std::sort(pages.begin(), pages.end(), ByCount);

@@ -38,8 +38,8 @@ struct HourPart {
 
 Status ScanHours(const Source& src, const CompiledFilter& cf, HourPart* p) {
   Columns scratch;
-  auto got = src.Get(Bit(ColumnId::kTs) | Bit(ColumnId::kType) | Bit(ColumnId::kAnonymous) | cf.columns,
-                     &scratch);
+  auto got = src.Get(
+      Bit(ColumnId::kTs) | Bit(ColumnId::kType) | Bit(ColumnId::kAnonymous) | cf.columns, &scratch);
   if (!got.ok()) return got.status();
   const Columns& c = **got;
   std::vector<uint8_t> sel;
@@ -49,7 +49,8 @@ Status ScanHours(const Source& src, const CompiledFilter& cf, HourPart* p) {
   TAP_RETURN_IF_ERROR(src.SessionOrder(&runs, &order));
   std::shared_ptr<const std::vector<Uuid>> sessions;
   TAP_RETURN_IF_ERROR(src.UuidDict(ColumnId::kSession, &sessions));
-  if (runs.size() != sessions->size()) return Status::Corruption("session runs disagree with the dictionary");
+  if (runs.size() != sessions->size())
+    return Status::Corruption("session runs disagree with the dictionary");
   const uint32_t* ord = order.empty() ? nullptr : order.data();
   const int64_t day_start = int64_t{src.day()} * kDayMs;
   std::vector<uint32_t> visitor_hours(c.anonymous.dict.size(), 0);
@@ -66,7 +67,8 @@ Status ScanHours(const Source& src, const CompiledFilter& cf, HourPart* p) {
       const uint32_t r = ord ? ord[row] : static_cast<uint32_t>(row);
       if (!all && !sel[r]) continue;
       const int64_t ts = c.ts[r];
-      if (ts < day_start || ts >= day_start + kDayMs) return Status::Corruption("a row outside its partition's day");
+      if (ts < day_start || ts >= day_start + kDayMs)
+        return Status::Corruption("a row outside its partition's day");
       const auto h = static_cast<uint32_t>((ts - day_start) / kHourMs);
       Acc& a = acc[h];
       if (!(touched & (1u << h))) {
@@ -107,14 +109,16 @@ void AddVisitor(uint32_t hours, OverviewDay* day_hours) {
 
 }  // namespace
 
-Status HourlySeries(const SourceList& sources, const EventFilter& f, std::vector<OverviewDay>* out) {
+Status HourlySeries(const SourceList& sources, const EventFilter& f,
+                    std::vector<OverviewDay>* out) {
   const RowPredicate pred = RowPredicate::FromFilter(f);
   std::vector<HourPart> parts(sources.size());
   ParallelFor(sources.size(), [&](size_t i) {
     const Source& src = *sources[i];
     CompiledFilter cf;
     parts[i].status = CompileFilter(pred, src, &cf);
-    if (!parts[i].status.ok() || cf.state == CompiledFilter::State::kNone || src.rows() == 0) return;
+    if (!parts[i].status.ok() || cf.state == CompiledFilter::State::kNone || src.rows() == 0)
+      return;
     parts[i].status = ScanHours(src, cf, &parts[i]);
   });
   const int32_t ndays = f.to_day - f.from_day + 1;
@@ -122,7 +126,8 @@ Status HourlySeries(const SourceList& sources, const EventFilter& f, std::vector
   for (size_t i = 0; i < parts.size(); ++i) {
     if (!parts[i].status.ok()) return parts[i].status;
     const int32_t day = sources[i]->day();
-    if (day < f.from_day || day > f.to_day) return Status::Internal("overview source outside the day range");
+    if (day < f.from_day || day > f.to_day)
+      return Status::Internal("overview source outside the day range");
     by_day[day - f.from_day].push_back(i);
   }
   out->assign(static_cast<size_t>(ndays) * 24, OverviewDay());
@@ -153,7 +158,9 @@ Status HourlySeries(const SourceList& sources, const EventFilter& f, std::vector
     for (size_t a = 0; a < sessions.size();) {
       HourSession merged = sessions[a];
       size_t b = a + 1;
-      for (; b < sessions.size() && sessions[b].hour == merged.hour && sessions[b].session == merged.session; ++b) {
+      for (; b < sessions.size() && sessions[b].hour == merged.hour &&
+             sessions[b].session == merged.session;
+           ++b) {
         merged.pageviews += sessions[b].pageviews;
         merged.first = std::min(merged.first, sessions[b].first);
         merged.last = std::max(merged.last, sessions[b].last);
@@ -165,7 +172,8 @@ Status HourlySeries(const SourceList& sources, const EventFilter& f, std::vector
     for (size_t a = 0; a < visitors.size();) {
       uint32_t mask = 0;
       size_t b = a;
-      for (; b < visitors.size() && visitors[b].first == visitors[a].first; ++b) mask |= visitors[b].second;
+      for (; b < visitors.size() && visitors[b].first == visitors[a].first; ++b)
+        mask |= visitors[b].second;
       AddVisitor(mask, hours);
       a = b;
     }

@@ -11,19 +11,15 @@ std::pair<size_t, size_t> CellTable::PathRange(uint32_t path_code) const {
   size_t lo = 0, hi = size();
   while (lo < hi) {  // first cell with path >= path_code
     const size_t mid = lo + (hi - lo) / 2;
-    if (path[mid] < path_code)
-      lo = mid + 1;
-    else
-      hi = mid;
+    if (path[mid] < path_code) lo = mid + 1;
+    else hi = mid;
   }
   size_t end = lo;
   hi = size();
   while (end < hi) {  // first cell with path > path_code
     const size_t mid = end + (hi - end) / 2;
-    if (path[mid] <= path_code)
-      end = mid + 1;
-    else
-      hi = mid;
+    if (path[mid] <= path_code) end = mid + 1;
+    else hi = mid;
   }
   return {lo, end};
 }

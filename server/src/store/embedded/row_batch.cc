@@ -32,7 +32,8 @@ void SortedUuidCopy(const UuidColumn& from, UuidColumn* to) {
 }  // namespace
 
 RowBatch::RowBatch()
-    : arena_(std::make_shared<Arena>()), session_(&cols_.session.dict), anonymous_(&cols_.anonymous.dict) {
+    : arena_(std::make_shared<Arena>()), session_(&cols_.session.dict),
+      anonymous_(&cols_.anonymous.dict) {
   strings_.reserve(kNumStrings);
   for (int s = 0; s < kNumStrings; ++s) strings_.emplace_back(&cols_.str[s].dict, arena_);
   cols_.loaded = kAllColumns;
@@ -59,10 +60,10 @@ void RowBatch::Append(const Event& e) {
   c.flags.push_back(e.flags);
   c.depth.push_back(e.depth_pct);
   c.bot_score.push_back(e.bot_score);
-  const std::string* strs[kNumStrings] = {&e.user_id,      &e.name,       &e.url,         &e.path,
-                                          &e.title,        &e.referrer,   &e.utm_source,  &e.utm_medium,
-                                          &e.utm_campaign, &e.utm_term,   &e.utm_content, &e.browser,
-                                          &e.os,           &e.ua,         &e.selector,    &e.props};
+  const std::string* strs[kNumStrings] = {
+      &e.user_id,    &e.name,       &e.url,          &e.path,     &e.title,       &e.referrer,
+      &e.utm_source, &e.utm_medium, &e.utm_campaign, &e.utm_term, &e.utm_content, &e.browser,
+      &e.os,         &e.ua,         &e.selector,     &e.props};
   for (int s = 0; s < kNumStrings; ++s) c.str[s].codes.push_back(strings_[s].Intern(*strs[s]));
   ++c.rows;
 }

@@ -6,13 +6,26 @@ namespace tapistry::store {
 
 bool ViewportBucketWidths(uint8_t bucket, uint16_t* lo, uint16_t* hi) {
   switch (bucket) {
-    case 0: *lo = 1, *hi = 479; return true;
-    case 1: *lo = 480, *hi = 767; return true;
-    case 2: *lo = 768, *hi = 1023; return true;
-    case 3: *lo = 1024, *hi = 1439; return true;
-    case 4: *lo = 1440, *hi = 65535; return true;
-    case 255: *lo = 0, *hi = 0; return true;
-    default: return false;
+    case 0:
+      *lo = 1, *hi = 479;
+      return true;
+    case 1:
+      *lo = 480, *hi = 767;
+      return true;
+    case 2:
+      *lo = 768, *hi = 1023;
+      return true;
+    case 3:
+      *lo = 1024, *hi = 1439;
+      return true;
+    case 4:
+      *lo = 1440, *hi = 65535;
+      return true;
+    case 255:
+      *lo = 0, *hi = 0;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -33,7 +46,8 @@ Status CompileFilter(const RowPredicate& p, const Source& src, CompiledFilter* o
   }
   if (p.device_class) {
     out->device = static_cast<uint8_t>(*p.device_class);
-    if (src.Range(ColumnId::kDevice, &mn, &mx) && (*out->device < mn || *out->device > mx)) return none();
+    if (src.Range(ColumnId::kDevice, &mn, &mx) && (*out->device < mn || *out->device > mx))
+      return none();
     out->columns |= Bit(ColumnId::kDevice);
   }
   if (p.viewport_bucket) {

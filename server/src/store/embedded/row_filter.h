@@ -20,7 +20,8 @@ struct RowPredicate {
   std::optional<DeviceClass> device_class;
   std::optional<uint8_t> viewport_bucket;
   std::optional<EventType> type;
-  static RowPredicate FromFilter(const EventFilter& f, std::optional<EventType> type = std::nullopt) {
+  static RowPredicate FromFilter(const EventFilter& f,
+                                 std::optional<EventType> type = std::nullopt) {
     return {f.path, f.device_class, f.viewport_bucket, type};
   }
   bool empty() const { return !path && !device_class && !viewport_bucket && !type; }

@@ -46,7 +46,9 @@ void EncodeFooter(const SegmentFooter& f, std::string* out) {
 
 Status DecodeFooter(std::string_view bytes, uint64_t file_size, uint32_t version,
                     SegmentFooter* f) {
-  auto bad = [](const char* what) { return Status::Corruption(std::string("segment footer: ") + what); };
+  auto bad = [](const char* what) {
+    return Status::Corruption(std::string("segment footer: ") + what);
+  };
   ByteReader r(bytes);
   std::string_view project;
   uint64_t day, rows, min_ts, max_ts, ncols;
@@ -65,7 +67,8 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, uint32_t version
   f->rows = rows;
   f->min_ts = UnZigZag(min_ts);
   f->max_ts = UnZigZag(max_ts);
-  if (f->pageviews > rows || f->sessions_with_pageviews > rows || f->bounced_sessions > f->sessions_with_pageviews) {
+  if (f->pageviews > rows || f->sessions_with_pageviews > rows ||
+      f->bounced_sessions > f->sessions_with_pageviews) {
     return bad("session counts out of range");
   }
   f->columns.clear();
@@ -80,7 +83,8 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, uint32_t version
     }
     if (kind > kMaxStreamKind) return bad("unknown stream kind");
     s->kind = static_cast<StreamKind>(kind);
-    if (s->offset < kSegmentHeaderSize || s->offset > data_end || s->stored_len > data_end - s->offset) {
+    if (s->offset < kSegmentHeaderSize || s->offset > data_end ||
+        s->stored_len > data_end - s->offset) {
       return bad("stream outside the file");
     }
     // Data streams hold at most 16 bytes a row (aggregates: two varints per path or per
@@ -102,9 +106,9 @@ Status DecodeFooter(std::string_view bytes, uint64_t file_size, uint32_t version
     ColumnMeta c;
     uint8_t id, enc, nstreams;
     uint64_t mn, mx;
-    if (!r.GetFixed8(&id) || !r.GetFixed8(&enc) || !r.GetFixed8(&c.width) || !r.GetFixed8(&c.flags) ||
-        !r.GetVarint64(&mn) || !r.GetVarint64(&mx) || !r.GetVarint64(&c.dict_size) ||
-        !r.GetVarint64(&c.null_count) || !r.GetFixed8(&nstreams)) {
+    if (!r.GetFixed8(&id) || !r.GetFixed8(&enc) || !r.GetFixed8(&c.width) ||
+        !r.GetFixed8(&c.flags) || !r.GetVarint64(&mn) || !r.GetVarint64(&mx) ||
+        !r.GetVarint64(&c.dict_size) || !r.GetVarint64(&c.null_count) || !r.GetFixed8(&nstreams)) {
       return bad("truncated column");
     }
     if (id < kFirstColumn || id > kLastColumn) return bad("unknown column id");

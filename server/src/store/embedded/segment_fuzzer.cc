@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   static const std::string path = "/tmp/tap-segment-fuzz-" + std::to_string(::getpid()) + ".seg";
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   auto seg = Segment::Open(path);
   if (!seg.ok()) return 0;
   Columns cols;

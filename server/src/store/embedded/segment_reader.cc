@@ -28,7 +28,8 @@ Status DecodeCodes(std::string_view raw, uint8_t width, size_t rows, uint64_t di
   if (width == 1) {
     for (size_t i = 0; i < rows; ++i) mx |= out[i] = p[i];
   } else if (width == 2) {
-    for (size_t i = 0; i < rows; ++i) mx = std::max<uint32_t>(mx, out[i] = p[2 * i] | (p[2 * i + 1] << 8));
+    for (size_t i = 0; i < rows; ++i)
+      mx = std::max<uint32_t>(mx, out[i] = p[2 * i] | (p[2 * i + 1] << 8));
   } else {
     std::memcpy(out, p, rows * 4);
     for (size_t i = 0; i < rows; ++i) mx = std::max(mx, out[i]);
@@ -61,7 +62,8 @@ Status DecodeUuids(std::string_view raw, uint64_t n, bool strictly_sorted, std::
 
 template <typename T>
 Status DecodeFixed(const std::string& raw, const ColumnMeta& c, size_t rows, std::vector<T>* out) {
-  if (c.encoding != Encoding::kFixed || c.width != sizeof(T)) return Bad("unexpected fixed encoding");
+  if (c.encoding != Encoding::kFixed || c.width != sizeof(T))
+    return Bad("unexpected fixed encoding");
   if (raw.size() != rows * sizeof(T)) return Bad("fixed stream length");
   out->resize(rows);
   if ((c.flags & kFlagShuffled) && sizeof(T) > 1) {
@@ -74,10 +76,14 @@ Status DecodeFixed(const std::string& raw, const ColumnMeta& c, size_t rows, std
 
 std::vector<float>* FloatColumn(ColumnId id, Columns* out) {
   switch (id) {
-    case ColumnId::kX: return &out->x;
-    case ColumnId::kY: return &out->y;
-    case ColumnId::kEx: return &out->ex;
-    default: return &out->ey;
+    case ColumnId::kX:
+      return &out->x;
+    case ColumnId::kY:
+      return &out->y;
+    case ColumnId::kEx:
+      return &out->ex;
+    default:
+      return &out->ey;
   }
 }
 
@@ -104,14 +110,16 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, Env* env
       std::memcmp(buf.data() + 12, kSegmentMagic, 8) != 0) {
     return Bad("bad trailer: " + path);
   }
-  if (footer_len > kMaxFooterBytes || footer_len > size - kSegmentHeaderSize - kSegmentTrailerSize) {
+  if (footer_len > kMaxFooterBytes ||
+      footer_len > size - kSegmentHeaderSize - kSegmentTrailerSize) {
     return Bad("bad footer length: " + path);
   }
   TAP_RETURN_IF_ERROR(seg->file_->Read(size - kSegmentTrailerSize - footer_len, footer_len, &buf));
   if (crc32c::Value(buf) != footer_crc) return Bad("footer checksum mismatch: " + path);
   TAP_RETURN_IF_ERROR(DecodeFooter(buf, size, version, &seg->footer_));
   for (int id = kFirstColumn; id <= kLastColumn; ++id) {
-    if (seg->footer_.Find(static_cast<ColumnId>(id)) == nullptr) return Bad("missing column: " + path);
+    if (seg->footer_.Find(static_cast<ColumnId>(id)) == nullptr)
+      return Bad("missing column: " + path);
   }
   return seg;
 }
@@ -168,7 +176,8 @@ Status Segment::LoadPageviewAggregates(PageviewAggregates* out) const {
     }
     total += out->path_pageviews[i];
   }
-  if (r.remaining() != 0 || total != footer_.pageviews) return Bad("path stats disagree with the footer");
+  if (r.remaining() != 0 || total != footer_.pageviews)
+    return Bad("path stats disagree with the footer");
   TAP_RETURN_IF_ERROR(ReadStream(*paths, &out->session_paths));
   const StreamMeta* stats_stream = footer_.FindAggregate(StreamKind::kSessionStats);
   if (stats_stream == nullptr) return Bad("missing session stats");
@@ -308,7 +317,8 @@ Status Segment::LoadColumn(const ColumnMeta& c, Columns* out) const {
       for (size_t i = 0; i < rows; ++i) {
         uint64_t v;
         if (!r.GetVarint64(&v)) return Bad("truncated ts stream");
-        prev = static_cast<int64_t>(static_cast<uint64_t>(prev) + static_cast<uint64_t>(UnZigZag(v)));
+        prev =
+            static_cast<int64_t>(static_cast<uint64_t>(prev) + static_cast<uint64_t>(UnZigZag(v)));
         out->ts[i] = prev;
       }
       if (r.remaining() != 0) return Bad("ts stream trailing bytes");
@@ -326,13 +336,15 @@ Status Segment::LoadColumn(const ColumnMeta& c, Columns* out) const {
       for (size_t i = 0; i < rows; ++i) {
         uint64_t v;
         if (!r.GetVarint64(&v)) return Bad("truncated ingest stream");
-        out->ingest[i] = static_cast<int64_t>(static_cast<uint64_t>(out->ts[i]) + static_cast<uint64_t>(UnZigZag(v)));
+        out->ingest[i] = static_cast<int64_t>(static_cast<uint64_t>(out->ts[i]) +
+                                              static_cast<uint64_t>(UnZigZag(v)));
       }
       if (r.remaining() != 0) return Bad("ingest stream trailing bytes");
       return Status::Ok();
     }
     case ColumnId::kEventId: {
-      if (c.encoding != Encoding::kFixed || c.width != 16) return Bad("unexpected event_id encoding");
+      if (c.encoding != Encoding::kFixed || c.width != 16)
+        return Bad("unexpected event_id encoding");
       TAP_RETURN_IF_ERROR(ReadStream(c, StreamKind::kData, &raw));
       return DecodeUuids(raw, rows, false, &out->event_id);
     }
@@ -358,7 +370,8 @@ Status Segment::LoadColumn(const ColumnMeta& c, Columns* out) const {
       out->anonymous.runs.clear();
       return DecodeCodes(raw, c.width, rows, c.dict_size, &out->anonymous.codes);
     }
-    default: break;
+    default:
+      break;
   }
   if (IsStringColumn(c.id)) {
     StringColumn& col = out->str[static_cast<int>(c.id) - kFirstString];
@@ -413,7 +426,8 @@ Status Segment::LoadColumn(const ColumnMeta& c, Columns* out) const {
       if (k != present) return Bad("present bitmap disagrees with null count");
       return Status::Ok();
     }
-    case FixedKind::kNone: break;
+    case FixedKind::kNone:
+      break;
   }
   return Bad("unknown column");
 }

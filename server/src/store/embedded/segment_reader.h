@@ -28,7 +28,8 @@ struct PageviewAggregates {
   enum Field { kPageviews = 0, kFirstTsInDay = 1, kDuration = 2 };
   // One field of one session, straight from the shuffled bytes (no full unshuffle needed).
   uint32_t SessionStat(size_t session, Field f) const {
-    const auto* p = reinterpret_cast<const uint8_t*>(session_stats.data()) + static_cast<size_t>(f) * sessions * 4;
+    const auto* p = reinterpret_cast<const uint8_t*>(session_stats.data()) +
+                    static_cast<size_t>(f) * sessions * 4;
     return p[session] | (p[sessions + session] << 8) | (p[2 * sessions + session] << 16) |
            (static_cast<uint32_t>(p[3 * sessions + session]) << 24);
   }
@@ -63,7 +64,8 @@ class Segment {
   Status CheckRollups() const;
 
  private:
-  Segment(std::string path, std::unique_ptr<RandomAccessFile> file) : path_(std::move(path)), file_(std::move(file)) {}
+  Segment(std::string path, std::unique_ptr<RandomAccessFile> file)
+      : path_(std::move(path)), file_(std::move(file)) {}
   Status ReadStream(const ColumnMeta& c, StreamKind kind, std::string* raw) const;
   Status ReadStream(const StreamMeta& s, std::string* raw) const;
   Status LoadColumn(const ColumnMeta& c, Columns* out) const;

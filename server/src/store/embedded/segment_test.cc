@@ -33,8 +33,8 @@ std::vector<uint32_t> AllRows(size_t n) {
 }
 
 Event Rich(int i) {
-  Event e = MakeEvent("p1", kT0 + 1000 * (50 - i), U(10 + i % 3, 7), U(100 + i % 2), EventType::kClick,
-                      "/page/" + std::to_string(i % 4));
+  Event e = MakeEvent("p1", kT0 + 1000 * (50 - i), U(10 + i % 3, 7), U(100 + i % 2),
+                      EventType::kClick, "/page/" + std::to_string(i % 4));
   e.user_id = i % 2 ? "user-1" : "";
   e.title = "Title";
   e.referrer = "https://ref.example/";
@@ -71,7 +71,9 @@ class SegmentTest : public ::testing::Test {
     }
     uint64_t size = 0;
     SegmentFooter footer;
-    ASSERT_TRUE(WriteSegmentFile(batch.raw(), AllRows(batch.rows()), {"p1", kDay, 3}, path_, &footer, &size).ok());
+    ASSERT_TRUE(
+        WriteSegmentFile(batch.raw(), AllRows(batch.rows()), {"p1", kDay, 3}, path_, &footer, &size)
+            .ok());
     EXPECT_EQ(footer.rows, static_cast<uint64_t>(n));
   }
   TempDir dir_;

@@ -70,7 +70,9 @@ class Builder {
     out_->assign(kSegmentMagic, sizeof kSegmentMagic);
     PutFixed32(out_, kSegmentVersion);
   }
-  void AddStream(ColumnMeta* c, StreamKind kind, std::string_view raw) { c->streams.push_back(Write(kind, raw)); }
+  void AddStream(ColumnMeta* c, StreamKind kind, std::string_view raw) {
+    c->streams.push_back(Write(kind, raw));
+  }
   // `compress` false: stored as is (its content is compressed inside already). `level` 0: the
   // builder's.
   StreamMeta Write(StreamKind kind, std::string_view raw, bool compress = true, int level = 0) {
@@ -152,8 +154,8 @@ void AddNullableF32(Builder* b, ColumnId id, const std::vector<float>& v, Segmen
 
 }  // namespace
 
-Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const SegmentWriteOptions& opts,
-                     std::string* out, SegmentFooter* footer) {
+Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows,
+                     const SegmentWriteOptions& opts, std::string* out, SegmentFooter* footer) {
   if (!cols.Has(kAllColumns)) return Status::Internal("segment writer needs every column");
   if (rows.empty()) return Status::Internal("segment writer needs rows");
   if (rows.size() > kMaxSegmentRows) return Status::Internal("too many rows for one segment");
@@ -176,7 +178,9 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     uint32_t r = rows[i];
     int64_t off = cols.ts[r] - day_start;
     if (off < 0 || off >= kDayMs) return Status::Internal("row outside its segment's day");
-    keys[i] = {(static_cast<uint64_t>(srank[cols.session.codes[r]]) << 27) | static_cast<uint64_t>(off), r};
+    keys[i] = {
+        (static_cast<uint64_t>(srank[cols.session.codes[r]]) << 27) | static_cast<uint64_t>(off),
+        r};
   }
   std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
     if (a.key != b.key) return a.key < b.key;
@@ -324,7 +328,8 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
       uint32_t old = col.codes[perm[i]];
       if (remap[old] == UINT32_MAX) {
         std::string_view v = col.dict[old];
-        if (v.size() > kMaxStoredStringBytes) return Status::InvalidArgument("string value too long");
+        if (v.size() > kMaxStoredStringBytes)
+          return Status::InvalidArgument("string value too long");
         remap[old] = next++;
         PutLengthPrefixed(&raw, v);
       }
@@ -393,7 +398,8 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
     f.aggregates.push_back(b.Write(StreamKind::kSessionPaths, session_paths));
     raw.assign(stats.size() * 4, '\0');
     for (int a = 0; a < 3; ++a) {
-      ShuffleBytes(reinterpret_cast<const char*>(stats.data() + a * nsess), nsess, 4, raw.data() + a * nsess * 4);
+      ShuffleBytes(reinterpret_cast<const char*>(stats.data() + a * nsess), nsess, 4,
+                   raw.data() + a * nsess * 4);
     }
     f.aggregates.push_back(b.Write(StreamKind::kSessionStats, raw));
   }
@@ -417,9 +423,9 @@ Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const 
   return Status::Ok();
 }
 
-Status WriteSegmentFile(const Columns& cols, std::span<const uint32_t> rows, const SegmentWriteOptions& opts,
-                        const std::string& path, SegmentFooter* footer, uint64_t* file_size,
-                        Env* env) {
+Status WriteSegmentFile(const Columns& cols, std::span<const uint32_t> rows,
+                        const SegmentWriteOptions& opts, const std::string& path,
+                        SegmentFooter* footer, uint64_t* file_size, Env* env) {
   std::string bytes;
   TAP_RETURN_IF_ERROR(EncodeSegment(cols, rows, opts, &bytes, footer));
   *file_size = bytes.size();

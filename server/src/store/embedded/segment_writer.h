@@ -24,13 +24,13 @@ struct SegmentWriteOptions {
 
 // Encodes `rows` of `cols` (every column loaded; uuid dictionaries may be unsorted; every ts in
 // `day`) into *out; fills *footer with what was written.
-Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows, const SegmentWriteOptions& opts,
-                     std::string* out, SegmentFooter* footer);
+Status EncodeSegment(const Columns& cols, std::span<const uint32_t> rows,
+                     const SegmentWriteOptions& opts, std::string* out, SegmentFooter* footer);
 
 // EncodeSegment, then write `path` + ".tmp", fsync, rename to `path`, fsync the directory, all
 // through `env` (nullptr = PosixEnv()).
-Status WriteSegmentFile(const Columns& cols, std::span<const uint32_t> rows, const SegmentWriteOptions& opts,
-                        const std::string& path, SegmentFooter* footer, uint64_t* file_size,
-                        Env* env = nullptr);
+Status WriteSegmentFile(const Columns& cols, std::span<const uint32_t> rows,
+                        const SegmentWriteOptions& opts, const std::string& path,
+                        SegmentFooter* footer, uint64_t* file_size, Env* env = nullptr);
 
 }  // namespace tapistry::store

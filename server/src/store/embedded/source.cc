@@ -47,15 +47,16 @@ Status SegmentSource::UuidDict(ColumnId id, std::shared_ptr<const std::vector<Uu
   return Status::Ok();
 }
 
-Status SegmentSource::StringDict(ColumnId id, StringColumn* scratch, const StringColumn** out) const {
+Status SegmentSource::StringDict(ColumnId id, StringColumn* scratch,
+                                 const StringColumn** out) const {
   TAP_RETURN_IF_ERROR(seg_->LoadStringDict(id, scratch));
   *out = scratch;
   return Status::Ok();
 }
 
 bool SegmentSource::Range(ColumnId id, int64_t* min, int64_t* max) const {
-  if (FixedKindOf(id) != FixedKind::kU8 && FixedKindOf(id) != FixedKind::kU16 && id != ColumnId::kTs &&
-      id != ColumnId::kIngest) {
+  if (FixedKindOf(id) != FixedKind::kU8 && FixedKindOf(id) != FixedKind::kU16 &&
+      id != ColumnId::kTs && id != ColumnId::kIngest) {
     return false;
   }
   const ColumnMeta* c = seg_->footer().Find(id);
@@ -79,13 +80,15 @@ Status MemSource::UuidDict(ColumnId id, std::shared_ptr<const std::vector<Uuid>>
 }
 
 Status MemSource::StringDict(ColumnId id, StringColumn*, const StringColumn** out) const {
-  if (!IsStringColumn(id) || !cols_->Has(Bit(id))) return Status::Internal("memtable snapshot lacks a column");
+  if (!IsStringColumn(id) || !cols_->Has(Bit(id)))
+    return Status::Internal("memtable snapshot lacks a column");
   *out = &cols_->str[static_cast<int>(id) - kFirstString];
   return Status::Ok();
 }
 
 Status MemSource::SessionOrder(std::vector<uint32_t>* runs, std::vector<uint32_t>* order) const {
-  if (!cols_->Has(Bit(ColumnId::kSession))) return Status::Internal("memtable snapshot lacks session_id");
+  if (!cols_->Has(Bit(ColumnId::kSession)))
+    return Status::Internal("memtable snapshot lacks session_id");
   // Counting sort by session code: O(rows), no comparisons.
   const auto& codes = cols_->session.codes;
   runs->assign(cols_->session.dict.size(), 0);

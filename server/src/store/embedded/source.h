@@ -79,7 +79,9 @@ class SegmentSource final : public Source {
   bool HasPageviewAggregates() const override {
     return seg_->footer().FindAggregate(StreamKind::kPathStats) != nullptr;
   }
-  Status LoadPageviewAggregates(PageviewAggregates* out) const override { return seg_->LoadPageviewAggregates(out); }
+  Status LoadPageviewAggregates(PageviewAggregates* out) const override {
+    return seg_->LoadPageviewAggregates(out);
+  }
   bool HasAggregate(StreamKind k) const override {
     return seg_->footer().FindAggregate(k) != nullptr;
   }

@@ -269,17 +269,18 @@ Status PathsOf(const Source& src, const CompiledFilter& cf, const std::string& c
 
 }  // namespace
 
-Status EmbeddedEventStore::ScanSelected(const EventFilter& f, std::optional<EventType> type, ColumnMask mask,
-                                        const ScanFn& fn) {
+Status EmbeddedEventStore::ScanSelected(const EventFilter& f, std::optional<EventType> type,
+                                        ColumnMask mask, const ScanFn& fn) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
   const RowPredicate pred = RowPredicate::FromFilter(f, type);
   auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day,
-                           mask | Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kDevice) |
-                               Bit(ColumnId::kViewportW),
+                           mask | Bit(ColumnId::kType) | Bit(ColumnId::kPath) |
+                               Bit(ColumnId::kDevice) | Bit(ColumnId::kViewportW),
                            f.include_bots);
   if (!snapshot.ok()) return snapshot.status();
   SourceList& sources = *snapshot;
-  std::stable_sort(sources.begin(), sources.end(), [](const auto& a, const auto& b) { return a->day() < b->day(); });
+  std::stable_sort(sources.begin(), sources.end(),
+                   [](const auto& a, const auto& b) { return a->day() < b->day(); });
   for (const auto& src : sources) {
     CompiledFilter cf;
     TAP_RETURN_IF_ERROR(CompileFilter(pred, *src, &cf));
@@ -298,7 +299,8 @@ Result<HeatmapResult> EmbeddedEventStore::Heatmap(const HeatmapQuery& q) {
   const EventFilter& f = q.filter;
   if (!f.path) return Status::InvalidArgument("path is required");
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day, kHeatmapColumns | kFilterColumns, f.include_bots);
+  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day, kHeatmapColumns | kFilterColumns,
+                           f.include_bots);
   if (!snapshot.ok()) return snapshot.status();
   const SourceList& sources = *snapshot;
   std::vector<HeatmapPart> parts(sources.size());
@@ -336,8 +338,9 @@ Result<HeatmapResult> EmbeddedEventStore::Heatmap(const HeatmapQuery& q) {
 
 Result<ScrollMapResult> EmbeddedEventStore::ScrollMap(const EventFilter& f) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day,
-                           Bit(ColumnId::kDepth) | Bit(ColumnId::kViewportH) | kFilterColumns, f.include_bots);
+  auto snapshot =
+      Snapshot(f.project_id, f.from_day, f.to_day,
+               Bit(ColumnId::kDepth) | Bit(ColumnId::kViewportH) | kFilterColumns, f.include_bots);
   if (!snapshot.ok()) return snapshot.status();
   const SourceList& sources = *snapshot;
   std::vector<ScrollPart> parts(sources.size());
@@ -359,7 +362,8 @@ Result<ScrollMapResult> EmbeddedEventStore::ScrollMap(const EventFilter& f) {
 
 Result<ElementsResult> EmbeddedEventStore::TopElements(const EventFilter& f, size_t limit) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day, kElementColumns | kFilterColumns, f.include_bots);
+  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day, kElementColumns | kFilterColumns,
+                           f.include_bots);
   if (!snapshot.ok()) return snapshot.status();
   const SourceList& sources = *snapshot;
   std::vector<ElementsPart> parts(sources.size());

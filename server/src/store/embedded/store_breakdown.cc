@@ -1,5 +1,6 @@
-// EmbeddedEventStore::Breakdown with event_store.h's semantics (server/test/reference_event_store.cc
-// computes them by brute force; the conformance suite compares the two).
+// EmbeddedEventStore::Breakdown with event_store.h's semantics
+// (server/test/reference_event_store.cc computes them by brute force; the conformance suite
+// compares the two).
 //
 // Visitors are distinct anonymous_ids, so every source contributes (value, visitor) pairs in
 // global visitor ids — the union of the sources' sorted visitor dictionaries (uuid_union.h) —
@@ -60,15 +61,23 @@ std::string ReferrerHost(std::string_view url) {
 int StringColumnOf(Dimension d) {
   switch (d) {
     case Dimension::kPage:
-    case Dimension::kEntryPage: return kStrPath;
-    case Dimension::kReferrer: return kStrReferrer;
-    case Dimension::kUtmSource: return kStrUtmSource;
-    case Dimension::kUtmMedium: return kStrUtmMedium;
-    case Dimension::kUtmCampaign: return kStrUtmCampaign;
-    case Dimension::kBrowser: return kStrBrowser;
-    case Dimension::kOs: return kStrOs;
+    case Dimension::kEntryPage:
+      return kStrPath;
+    case Dimension::kReferrer:
+      return kStrReferrer;
+    case Dimension::kUtmSource:
+      return kStrUtmSource;
+    case Dimension::kUtmMedium:
+      return kStrUtmMedium;
+    case Dimension::kUtmCampaign:
+      return kStrUtmCampaign;
+    case Dimension::kBrowser:
+      return kStrBrowser;
+    case Dimension::kOs:
+      return kStrOs;
     case Dimension::kDevice:
-    case Dimension::kCountry: return -1;
+    case Dimension::kCountry:
+      return -1;
   }
   return -1;
 }
@@ -485,7 +494,8 @@ void Bucket(Part* p) {
 
 }  // namespace
 
-Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dimension d, size_t limit) {
+Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dimension d,
+                                                      size_t limit) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
   const RowPredicate pred = RowPredicate::FromFilter(f);
   Context cx{d, SessionLevel(d), !pred.empty(), &f, nullptr};
@@ -594,7 +604,8 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
           uint64_t pv = 0;
           for (const SharedSession& x : session) pv += x.pageviews;
           size_t win = 0;
-          for (size_t k = 1; k < session.size() && session[k].ts == session[0].ts; ++k) {  // equal first times
+          for (size_t k = 1; k < session.size() && session[k].ts == session[0].ts;
+               ++k) {  // equal first times
             TAP_RETURN_IF_ERROR(event_id(session[win]));
             TAP_RETURN_IF_ERROR(event_id(session[k]));
             if (session[k].event_id < session[win].event_id) win = k;

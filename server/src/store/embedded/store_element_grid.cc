@@ -219,7 +219,8 @@ Result<ElementHeatmapResult> EmbeddedEventStore::ElementHeatmap(const HeatmapQue
   const EventFilter& f = q.filter;
   if (!f.path) return Status::InvalidArgument("path is required");
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  auto snapshot = Snapshot(f.project_id, f.from_day, f.to_day, kGridColumns | kFilterColumns, f.include_bots);
+  auto snapshot =
+      Snapshot(f.project_id, f.from_day, f.to_day, kGridColumns | kFilterColumns, f.include_bots);
   if (!snapshot.ok()) return snapshot.status();
   const SourceList& sources = *snapshot;
   std::vector<GridPart> parts(sources.size());

@@ -180,7 +180,8 @@ TEST(StoreReplaceFaultTest, AFailedManifestWriteLeavesTheOldSegmentsAndNoNewFile
   EmbeddedEventStore& store = **opened;
   for (int b = 0; b < 3; ++b) {  // three segments of one day, one visitor each
     std::vector<Event> batch;
-    for (int i = 0; i < 10; ++i) batch.push_back(MakeEvent("p", kT0 + 100 * b + i, U(b + 1), U(b + 1)));
+    for (int i = 0; i < 10; ++i)
+      batch.push_back(MakeEvent("p", kT0 + 100 * b + i, U(b + 1), U(b + 1)));
     ASSERT_TRUE(store.Append(batch, b + 1).ok());
     ASSERT_TRUE(store.Flush().ok());
   }
@@ -201,7 +202,8 @@ TEST(StoreReplaceFaultTest, AFailedManifestWriteLeavesTheOldSegmentsAndNoNewFile
     return r.ok() ? r->size() : 0;
   };
   ASSERT_EQ(segment_files(), 3u);
-  const FaultInjectionEnv::Fault manifest_rename{.op = FaultOp::kRename, .path_part = kManifestName};
+  const FaultInjectionEnv::Fault manifest_rename{.op = FaultOp::kRename,
+                                                 .path_part = kManifestName};
 
   env.Inject(manifest_rename);
   EXPECT_EQ(store.CompactAll().code(), StatusCode::kIOError);

@@ -86,8 +86,8 @@ struct CompiledStep {
   std::vector<int8_t> prop_ok;  // by props code: -1 not yet checked
 };
 
-std::vector<uint8_t> FlagCodes(const StringColumn& col, const std::function<bool(std::string_view)>& ok,
-                               bool* any) {
+std::vector<uint8_t> FlagCodes(const StringColumn& col,
+                               const std::function<bool(std::string_view)>& ok, bool* any) {
   std::vector<uint8_t> out(col.dict.size());
   *any = false;
   for (size_t i = 0; i < col.dict.size(); ++i) {
@@ -104,18 +104,21 @@ CompiledStep Compile(const StepSpec& spec, const Columns& c) {
   cs.type = spec.type;
   bool any = true;
   if (!s.path.empty()) {
-    cs.path_ok = FlagCodes(c.str[kStrPath], [&](std::string_view p) { return PathMatches(spec, p); }, &any);
+    cs.path_ok = FlagCodes(
+        c.str[kStrPath], [&](std::string_view p) { return PathMatches(spec, p); }, &any);
     cs.impossible |= !any;
   }
   if (s.type == FunnelStepType::kClick) {
     if (!s.selector.empty()) {
-      cs.selector_ok = FlagCodes(c.str[kStrSelector], [&](std::string_view v) { return v == s.selector; }, &any);
+      cs.selector_ok = FlagCodes(
+          c.str[kStrSelector], [&](std::string_view v) { return v == s.selector; }, &any);
       cs.impossible |= !any;
     }
     cs.selector_hash = s.selector_hash;
   }
   if (s.type == FunnelStepType::kCustom) {
-    cs.name_ok = FlagCodes(c.str[kStrName], [&](std::string_view v) { return v == s.name; }, &any);
+    cs.name_ok = FlagCodes(
+        c.str[kStrName], [&](std::string_view v) { return v == s.name; }, &any);
     cs.impossible |= !any;
     if (!s.property.empty()) cs.prop_ok.assign(c.str[kStrProps].dict.size(), -1);
   }
@@ -130,7 +133,8 @@ bool RowMatches(CompiledStep& cs, const Columns& c, size_t r, simdjson::dom::par
   if (!cs.name_ok.empty() && !cs.name_ok[c.str[kStrName].codes[r]]) return false;
   if (!cs.prop_ok.empty()) {
     const uint32_t code = c.str[kStrProps].codes[r];
-    if (cs.prop_ok[code] < 0) cs.prop_ok[code] = PropertyEquals(parser, c.str[kStrProps].dict[code], *cs.step);
+    if (cs.prop_ok[code] < 0)
+      cs.prop_ok[code] = PropertyEquals(parser, c.str[kStrProps].dict[code], *cs.step);
     if (!cs.prop_ok[code]) return false;
   }
   return true;
@@ -172,15 +176,33 @@ ColumnMask ColumnsOf(const FunnelQuery& q) {
   if (q.breakdown) {
     switch (*q.breakdown) {
       case Dimension::kPage:
-      case Dimension::kEntryPage: m |= Bit(ColumnId::kPath); break;
-      case Dimension::kReferrer: m |= Bit(ColumnId::kReferrer); break;
-      case Dimension::kUtmSource: m |= Bit(ColumnId::kUtmSource); break;
-      case Dimension::kUtmMedium: m |= Bit(ColumnId::kUtmMedium); break;
-      case Dimension::kUtmCampaign: m |= Bit(ColumnId::kUtmCampaign); break;
-      case Dimension::kBrowser: m |= Bit(ColumnId::kBrowser); break;
-      case Dimension::kOs: m |= Bit(ColumnId::kOs); break;
-      case Dimension::kDevice: m |= Bit(ColumnId::kDevice); break;
-      case Dimension::kCountry: m |= Bit(ColumnId::kCountry); break;
+      case Dimension::kEntryPage:
+        m |= Bit(ColumnId::kPath);
+        break;
+      case Dimension::kReferrer:
+        m |= Bit(ColumnId::kReferrer);
+        break;
+      case Dimension::kUtmSource:
+        m |= Bit(ColumnId::kUtmSource);
+        break;
+      case Dimension::kUtmMedium:
+        m |= Bit(ColumnId::kUtmMedium);
+        break;
+      case Dimension::kUtmCampaign:
+        m |= Bit(ColumnId::kUtmCampaign);
+        break;
+      case Dimension::kBrowser:
+        m |= Bit(ColumnId::kBrowser);
+        break;
+      case Dimension::kOs:
+        m |= Bit(ColumnId::kOs);
+        break;
+      case Dimension::kDevice:
+        m |= Bit(ColumnId::kDevice);
+        break;
+      case Dimension::kCountry:
+        m |= Bit(ColumnId::kCountry);
+        break;
     }
   }
   return m;
@@ -213,7 +235,7 @@ class LocalValues {
         if (by_code_.empty()) by_code_.assign(col.dict.size(), UINT32_MAX);
         if (by_code_[code] == UINT32_MAX) {
           by_code_[code] = Intern(d_ == Dimension::kReferrer ? ReferrerHost(col.dict[code])
-                                                              : std::string(col.dict[code]));
+                                                             : std::string(col.dict[code]));
         }
         return by_code_[code];
       }
@@ -224,13 +246,20 @@ class LocalValues {
  private:
   int StringOf() const {
     switch (d_) {
-      case Dimension::kReferrer: return kStrReferrer;
-      case Dimension::kUtmSource: return kStrUtmSource;
-      case Dimension::kUtmMedium: return kStrUtmMedium;
-      case Dimension::kUtmCampaign: return kStrUtmCampaign;
-      case Dimension::kBrowser: return kStrBrowser;
-      case Dimension::kOs: return kStrOs;
-      default: return kStrPath;
+      case Dimension::kReferrer:
+        return kStrReferrer;
+      case Dimension::kUtmSource:
+        return kStrUtmSource;
+      case Dimension::kUtmMedium:
+        return kStrUtmMedium;
+      case Dimension::kUtmCampaign:
+        return kStrUtmCampaign;
+      case Dimension::kBrowser:
+        return kStrBrowser;
+      case Dimension::kOs:
+        return kStrOs;
+      default:
+        return kStrPath;
     }
   }
   uint32_t Intern(std::string v) {
@@ -290,7 +319,8 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
   std::vector<StepSpec> specs;
   auto spec_of = [](const FunnelStep& s) {
     StepSpec spec{&s, TypeOf(s.type), std::nullopt};
-    if (!s.path.empty() && s.path_match == PathMatch::kRegex) spec.re.emplace(s.path, std::regex::ECMAScript);
+    if (!s.path.empty() && s.path_match == PathMatch::kRegex)
+      spec.re.emplace(s.path, std::regex::ECMAScript);
     return spec;
   };
   for (const FunnelStep& s : q.steps) specs.push_back(spec_of(s));
@@ -322,10 +352,12 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
           const CompiledStep& cs = steps.back();
           if (cs.impossible) continue;
           types |= uint8_t{1} << cs.type;
-          const uint64_t bit = k < nsteps ? uint64_t{1} << k : uint64_t{1} << (kExclusionShift + k - nsteps);
+          const uint64_t bit =
+              k < nsteps ? uint64_t{1} << k : uint64_t{1} << (kExclusionShift + k - nsteps);
           if (cs.type == kPv) {
             pv_tag.resize(cs.path_ok.size(), 0);
-            for (size_t code = 0; code < cs.path_ok.size(); ++code) pv_tag[code] |= cs.path_ok[code] ? bit : 0;
+            for (size_t code = 0; code < cs.path_ok.size(); ++code)
+              pv_tag[code] |= cs.path_ok[code] ? bit : 0;
           } else {
             others.push_back(static_cast<uint32_t>(k));
           }
@@ -362,7 +394,8 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
         w.ev.clear();
         for (const UnitRow& r : rows) {
           const uint32_t step_bits = static_cast<uint32_t>(r.tag & kStepBits);
-          w.ev.push_back({r.ts, step_bits, static_cast<uint32_t>((r.tag >> kExclusionShift) & 0x3ff),
+          w.ev.push_back({r.ts, step_bits,
+                          static_cast<uint32_t>((r.tag >> kExclusionShift) & 0x3ff),
                           (r.tag & kInterruptsBit) != 0 || step_bits != 0});
         }
         const ChainOutcome o = w.chains->Run(w.ev);
@@ -372,12 +405,15 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
 }
 
 // The sources of a funnel: its days, the window after them and, in any-order mode, before them.
-Result<SourceList> FunnelSources(const EmbeddedEventStore& store, const FunnelQuery& q, ColumnMask mask) {
+Result<SourceList> FunnelSources(const EmbeddedEventStore& store, const FunnelQuery& q,
+                                 ColumnMask mask) {
   const int64_t window_days = (q.window_ms + kDayMs - 1) / kDayMs;
-  const int32_t first_day = static_cast<int32_t>(q.from_day - (q.mode == FunnelMode::kAnyOrder ? window_days : 0));
+  const int32_t first_day =
+      static_cast<int32_t>(q.from_day - (q.mode == FunnelMode::kAnyOrder ? window_days : 0));
   const int32_t last_day = static_cast<int32_t>(q.to_day + window_days);
   const UnitKind kind = q.unit == FunnelUnit::kSession ? UnitKind::kSession : UnitKind::kVisitor;
-  return store.Snapshot(q.project_id, first_day, last_day, mask | UnitColumns(kind), q.include_bots);
+  return store.Snapshot(q.project_id, first_day, last_day, mask | UnitColumns(kind),
+                        q.include_bots);
 }
 
 }  // namespace
@@ -397,34 +433,35 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
   };
   std::vector<Worker> workers(UnitWorkers(*sources));
   std::vector<std::vector<std::string>> local_values;
-  TAP_RETURN_IF_ERROR(RunFunnel(
-      *sources, q, mask, &local_values,
-      [&](size_t worker, std::span<const UnitRow> rows, const ChainOutcome& o) {
-        Worker& w = workers[worker];
-        if (!w.total) {
-          w.total.emplace(nsteps);
-          w.times.assign(nsteps, 0);
-        }
-        if (o.excluded) {
-          ++w.excluded;
-          return Status::Ok();
-        }
-        w.ts.clear();
-        for (uint32_t e : o.chain) w.ts.push_back(rows[e].ts);
-        if (q.mode == FunnelMode::kAnyOrder) std::sort(w.ts.begin(), w.ts.end());
-        for (size_t s = 1; s < w.ts.size(); ++s) w.times[s] = w.ts[s] - w.ts[s - 1];
-        w.total->Add(o.furthest, w.times.data());
-        if (q.breakdown) {
-          const UnitRow& first = rows[o.chain[0]];
-          const uint64_t value = first.tag >> kValueShift;
-          const std::vector<std::string>& names = local_values[first.source];
-          if (value == 0 || value > names.size()) {
-            return Status::Internal("funnel: a step-1 event without its breakdown value");
-          }
-          w.by_value.try_emplace(names[value - 1], nsteps).first->second.Add(o.furthest, w.times.data());
-        }
-        return Status::Ok();
-      }));
+  TAP_RETURN_IF_ERROR(
+      RunFunnel(*sources, q, mask, &local_values,
+                [&](size_t worker, std::span<const UnitRow> rows, const ChainOutcome& o) {
+                  Worker& w = workers[worker];
+                  if (!w.total) {
+                    w.total.emplace(nsteps);
+                    w.times.assign(nsteps, 0);
+                  }
+                  if (o.excluded) {
+                    ++w.excluded;
+                    return Status::Ok();
+                  }
+                  w.ts.clear();
+                  for (uint32_t e : o.chain) w.ts.push_back(rows[e].ts);
+                  if (q.mode == FunnelMode::kAnyOrder) std::sort(w.ts.begin(), w.ts.end());
+                  for (size_t s = 1; s < w.ts.size(); ++s) w.times[s] = w.ts[s] - w.ts[s - 1];
+                  w.total->Add(o.furthest, w.times.data());
+                  if (q.breakdown) {
+                    const UnitRow& first = rows[o.chain[0]];
+                    const uint64_t value = first.tag >> kValueShift;
+                    const std::vector<std::string>& names = local_values[first.source];
+                    if (value == 0 || value > names.size()) {
+                      return Status::Internal("funnel: a step-1 event without its breakdown value");
+                    }
+                    w.by_value.try_emplace(names[value - 1], nsteps)
+                        .first->second.Add(o.furthest, w.times.data());
+                  }
+                  return Status::Ok();
+                }));
 
   FunnelResult r;
   Tally total(nsteps);
@@ -433,7 +470,8 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
     if (!w.total) continue;
     r.excluded_units += w.excluded;
     total.Merge(std::move(*w.total));
-    for (auto& [value, t] : w.by_value) by_value.try_emplace(value, nsteps).first->second.Merge(std::move(t));
+    for (auto& [value, t] : w.by_value)
+      by_value.try_emplace(value, nsteps).first->second.Merge(std::move(t));
   }
   r.steps = total.Steps();
   for (auto& [value, t] : by_value) r.breakdown.push_back({value, t.Steps()});
@@ -462,16 +500,16 @@ Result<FunnelMembersResult> EmbeddedEventStore::FunnelMembers(const FunnelMember
   };
   std::vector<std::vector<Candidate>> found(UnitWorkers(*sources));
   std::vector<std::vector<std::string>> unused;
-  TAP_RETURN_IF_ERROR(RunFunnel(
-      *sources, q, mask, &unused,
-      [&](size_t worker, std::span<const UnitRow> rows, const ChainOutcome& o) {
-        if (o.excluded || o.furthest != mq.furthest) return Status::Ok();
-        const UnitRow& first = rows[o.chain[0]];
-        int64_t reached = first.ts;
-        for (uint32_t e : o.chain) reached = std::max(reached, rows[e].ts);
-        found[worker].push_back({first.ts, reached, first.source, first.row});
-        return Status::Ok();
-      }));
+  TAP_RETURN_IF_ERROR(
+      RunFunnel(*sources, q, mask, &unused,
+                [&](size_t worker, std::span<const UnitRow> rows, const ChainOutcome& o) {
+                  if (o.excluded || o.furthest != mq.furthest) return Status::Ok();
+                  const UnitRow& first = rows[o.chain[0]];
+                  int64_t reached = first.ts;
+                  for (uint32_t e : o.chain) reached = std::max(reached, rows[e].ts);
+                  found[worker].push_back({first.ts, reached, first.source, first.row});
+                  return Status::Ok();
+                }));
   std::vector<Candidate> all;
   for (auto& f : found) all.insert(all.end(), f.begin(), f.end());
   FunnelMembersResult r;
@@ -482,7 +520,8 @@ Result<FunnelMembersResult> EmbeddedEventStore::FunnelMembers(const FunnelMember
     std::nth_element(all.begin(), all.begin() + static_cast<ptrdiff_t>(mq.limit - 1), all.end(),
                      [](const Candidate& a, const Candidate& b) { return a.entered > b.entered; });
     const int64_t cutoff = all[mq.limit - 1].entered;
-    all.erase(std::remove_if(all.begin(), all.end(), [&](const Candidate& c) { return c.entered < cutoff; }),
+    all.erase(std::remove_if(all.begin(), all.end(),
+                             [&](const Candidate& c) { return c.entered < cutoff; }),
               all.end());
   }
   std::map<uint32_t, std::vector<size_t>> by_source;

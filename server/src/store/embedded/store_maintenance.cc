@@ -28,7 +28,8 @@ Status EmbeddedEventStore::MaybeCompact(bool everything) {
     }
     if (split || list.size() < 2) continue;
     std::vector<SegEntry> inputs = list;
-    std::sort(inputs.begin(), inputs.end(), [](const SegEntry& a, const SegEntry& b) { return a.meta.rows < b.meta.rows; });
+    std::sort(inputs.begin(), inputs.end(),
+              [](const SegEntry& a, const SegEntry& b) { return a.meta.rows < b.meta.rows; });
     int64_t newest = 0;
     for (const SegEntry& s : inputs) newest = std::max(newest, s.created_ms);
     const bool cold = everything || now - newest >= kColdPartitionMs;
@@ -43,7 +44,8 @@ Status EmbeddedEventStore::MaybeCompact(bool everything) {
     // Smallest first, up to the size cap.
     uint64_t rows = 0;
     size_t n = 0;
-    while (n < inputs.size() && rows + inputs[n].meta.rows <= kMaxCompactedRows) rows += inputs[n++].meta.rows;
+    while (n < inputs.size() && rows + inputs[n].meta.rows <= kMaxCompactedRows)
+      rows += inputs[n++].meta.rows;
     inputs.resize(n);
     if (inputs.size() < 2) continue;
     TAP_RETURN_IF_ERROR(CompactPartition(key, inputs));
@@ -66,7 +68,8 @@ void EmbeddedEventStore::DiscardAdded(const Edit& e) {
   for (const SegEntry& out : e.add) (void)RemoveAll(out.seg->path(), env_);
 }
 
-Status EmbeddedEventStore::CompactPartition(const PartitionKey& key, const std::vector<SegEntry>& inputs) {
+Status EmbeddedEventStore::CompactPartition(const PartitionKey& key,
+                                            const std::vector<SegEntry>& inputs) {
   const int64_t start = clock_->MonoNs();
   RowBatch batch;
   std::vector<uint32_t> all;
@@ -81,7 +84,8 @@ Status EmbeddedEventStore::CompactPartition(const PartitionKey& key, const std::
   std::iota(all.begin(), all.end(), 0u);
   Edit e;
   // One segment out, or two when the inputs held bots among humans (see MaybeCompact).
-  TAP_RETURN_IF_ERROR(WriteSplit(batch.raw(), all, key.project_id, key.day, kCompactionZstdLevel, &e.add));
+  TAP_RETURN_IF_ERROR(
+      WriteSplit(batch.raw(), all, key.project_id, key.day, kCompactionZstdLevel, &e.add));
   for (const SegEntry& in : inputs) e.remove.emplace_back(key, in.meta.file_id);
   TAP_RETURN_IF_ERROR(PublishReplacement(e));
   for (const SegEntry& in : inputs) (void)RemoveAll(in.seg->path(), env_);
@@ -93,8 +97,10 @@ Status EmbeddedEventStore::CompactPartition(const PartitionKey& key, const std::
 Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id,
                                                    const std::optional<Uuid>& anonymous_id,
                                                    const std::optional<std::string>& user_id) {
-  const bool by_user = user_id.has_value() && !user_id->empty();  // "" means "no user", never a subject
-  if (!anonymous_id && !by_user) return Status::InvalidArgument("DeleteSubject needs an anonymous_id or user_id");
+  const bool by_user =
+      user_id.has_value() && !user_id->empty();  // "" means "no user", never a subject
+  if (!anonymous_id && !by_user)
+    return Status::InvalidArgument("DeleteSubject needs an anonymous_id or user_id");
   auto matches = [&](const Columns& c, uint32_t r) {
     return (anonymous_id && c.anonymous.dict[c.anonymous.codes[r]] == *anonymous_id) ||
            (by_user && c.str[kStrUserId].Value(r) == *user_id);
@@ -146,7 +152,8 @@ Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id
       }
       removed += cols.rows - keep.size();
       if (!keep.empty()) {
-        Status w = WriteSplit(cols, keep, it->first.project_id, it->first.day, kCompactionZstdLevel, &e.add);
+        Status w = WriteSplit(cols, keep, it->first.project_id, it->first.day, kCompactionZstdLevel,
+                              &e.add);
         if (!w.ok()) {
           DiscardAdded(e);
           return w;
@@ -178,7 +185,8 @@ Result<uint64_t> EmbeddedEventStore::ApplyRetention(const std::string& project_i
     std::unique_lock l(mu_);
     ForEachMemtableLocked([&](Memtable& m) {
       for (auto it = m.partitions.lower_bound({project_id, INT32_MIN});
-           it != m.partitions.end() && it->first.project_id == project_id && it->first.day < cutoff;) {
+           it != m.partitions.end() && it->first.project_id == project_id &&
+           it->first.day < cutoff;) {
         m.rows -= it->second->rows();
         removed += it->second->rows();
         it = m.partitions.erase(it);
@@ -190,7 +198,8 @@ Result<uint64_t> EmbeddedEventStore::ApplyRetention(const std::string& project_i
   Edit e;
   std::vector<int32_t> days;
   for (auto it = v->partitions.lower_bound({project_id, INT32_MIN});
-       it != v->partitions.end() && it->first.project_id == project_id && it->first.day < cutoff; ++it) {
+       it != v->partitions.end() && it->first.project_id == project_id && it->first.day < cutoff;
+       ++it) {
     for (const SegEntry& s : it->second) {
       e.remove.emplace_back(it->first, s.meta.file_id);
       removed += s.meta.rows;

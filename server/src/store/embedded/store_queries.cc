@@ -12,20 +12,24 @@ namespace tapistry::store {
 Result<OverviewResult> EmbeddedEventStore::Overview(const OverviewQuery& q) {
   const EventFilter& f = q.filter;
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
-  if (static_cast<int64_t>(f.to_day) - f.from_day >= kMaxQueryDays) return Status::InvalidArgument("day range too wide");
-  const ColumnMask mem = Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kSession) | Bit(ColumnId::kTs) |
-                         Bit(ColumnId::kAnonymous) | Bit(ColumnId::kDevice) | Bit(ColumnId::kViewportW);
+  if (static_cast<int64_t>(f.to_day) - f.from_day >= kMaxQueryDays)
+    return Status::InvalidArgument("day range too wide");
+  const ColumnMask mem = Bit(ColumnId::kType) | Bit(ColumnId::kPath) | Bit(ColumnId::kSession) |
+                         Bit(ColumnId::kTs) | Bit(ColumnId::kAnonymous) | Bit(ColumnId::kDevice) |
+                         Bit(ColumnId::kViewportW);
   auto sources = Snapshot(f.project_id, f.from_day, f.to_day, mem, f.include_bots);
   if (!sources.ok()) return sources.status();
   return RunOverview(*sources, q);
 }
 
-Result<std::vector<Event>> EmbeddedEventStore::ListEvents(const EventFilter& filter, std::optional<EventType> type,
+Result<std::vector<Event>> EmbeddedEventStore::ListEvents(const EventFilter& filter,
+                                                          std::optional<EventType> type,
                                                           size_t limit) {
   if (filter.from_day > filter.to_day) return Status::InvalidArgument("from_day is after to_day");
   std::vector<Event> out;
   if (limit == 0) return out;
-  auto sources = Snapshot(filter.project_id, filter.from_day, filter.to_day, kAllColumns, filter.include_bots);
+  auto sources =
+      Snapshot(filter.project_id, filter.from_day, filter.to_day, kAllColumns, filter.include_bots);
   if (!sources.ok()) return sources.status();
   std::map<int32_t, std::vector<const Source*>> by_day;
   for (const auto& s : *sources) by_day[s->day()].push_back(s.get());
@@ -57,11 +61,13 @@ Result<std::vector<Event>> EmbeddedEventStore::ListEvents(const EventFilter& fil
   return out;
 }
 
-Status EmbeddedEventStore::ScanEventIds(int64_t since_ms, const std::function<void(const Uuid&, int64_t)>& fn) {
+Status EmbeddedEventStore::ScanEventIds(int64_t since_ms,
+                                        const std::function<void(const Uuid&, int64_t)>& fn) {
   // Keyed on ingest time: an event accepted today may carry a days-old ts, so every day is a
   // candidate and only the footer's ingest range can rule a segment out.
   const ColumnMask cols = Bit(ColumnId::kIngest) | Bit(ColumnId::kEventId);
-  auto sources = Snapshot(std::nullopt, INT32_MIN, INT32_MAX, cols | Bit(ColumnId::kTs), /*include_bots=*/true);
+  auto sources = Snapshot(std::nullopt, INT32_MIN, INT32_MAX, cols | Bit(ColumnId::kTs),
+                          /*include_bots=*/true);
   if (!sources.ok()) return sources.status();
   for (const auto& src : *sources) {
     int64_t mn, mx;

@@ -70,8 +70,8 @@ ColumnMask UnitColumns(UnitKind kind) {
 
 size_t UnitWorkers(const SourceList& sources) { return sources.size() + kMergeWorkers; }
 
-Status ForEachUnit(const SourceList& sources, UnitKind kind, ColumnMask mask, const RowSelect& select,
-                   const UnitFn& unit) {
+Status ForEachUnit(const SourceList& sources, UnitKind kind, ColumnMask mask,
+                   const RowSelect& select, const UnitFn& unit) {
   const size_t n = sources.size();
   const bool by_session = kind == UnitKind::kSession;
   const ColumnId unit_col = UnitColumn(kind);
@@ -170,10 +170,11 @@ Status ForEachUnit(const SourceList& sources, UnitKind kind, ColumnMask mask, co
   const size_t sort_chunks = std::min(units, kMergeWorkers);
   ParallelFor(sort_chunks, [&](size_t ch) {
     for (size_t k = units * ch / sort_chunks; k < units * (ch + 1) / sort_chunks; ++k) {
-      std::sort(rows.begin() + begin[k], rows.begin() + begin[k + 1], [](const SharedRow& a, const SharedRow& b) {
-        if (a.r.ts != b.r.ts) return a.r.ts < b.r.ts;
-        return a.r.source != b.r.source ? a.r.source < b.r.source : a.r.row < b.r.row;
-      });
+      std::sort(rows.begin() + begin[k], rows.begin() + begin[k + 1],
+                [](const SharedRow& a, const SharedRow& b) {
+                  if (a.r.ts != b.r.ts) return a.r.ts < b.r.ts;
+                  return a.r.source != b.r.source ? a.r.source < b.r.source : a.r.row < b.r.row;
+                });
     }
   });
   // Rows of one unit at one millisecond from different sources are ordered by event id, read
@@ -220,7 +221,8 @@ Status ForEachUnit(const SourceList& sources, UnitKind kind, ColumnMask mask, co
   std::vector<Status> merge_status(chunks);
   ParallelFor(chunks, [&](size_t ch) {
     std::vector<UnitRow> run;
-    for (size_t k = units * ch / chunks; k < units * (ch + 1) / chunks && merge_status[ch].ok(); ++k) {
+    for (size_t k = units * ch / chunks; k < units * (ch + 1) / chunks && merge_status[ch].ok();
+         ++k) {
       run.clear();
       for (uint32_t r = begin[k]; r < begin[k + 1]; ++r) run.push_back(rows[r].r);
       merge_status[ch] = unit(n + ch, run);

@@ -53,7 +53,8 @@ struct TaggedRow {
 
 // select(i, source, columns, out): appends the rows of sources[i] to keep, ascending. `columns`
 // holds at least `mask` plus ts and the unit's uuid column.
-using RowSelect = std::function<Status(size_t, const Source&, const Columns&, std::vector<TaggedRow>*)>;
+using RowSelect =
+    std::function<Status(size_t, const Source&, const Columns&, std::vector<TaggedRow>*)>;
 // unit(worker, rows): one unit's selected rows, ascending by (ts, event_id). worker < UnitWorkers.
 using UnitFn = std::function<Status(size_t, std::span<const UnitRow>)>;
 
@@ -61,8 +62,8 @@ using UnitFn = std::function<Status(size_t, std::span<const UnitRow>)>;
 size_t UnitWorkers(const SourceList& sources);
 
 // Calls `unit` once for every unit with a selected row. Returns the first error of select or unit.
-Status ForEachUnit(const SourceList& sources, UnitKind kind, ColumnMask mask, const RowSelect& select,
-                   const UnitFn& unit);
+Status ForEachUnit(const SourceList& sources, UnitKind kind, ColumnMask mask,
+                   const RowSelect& select, const UnitFn& unit);
 
 // Global ids of the sessions and visitors of a query's sources: the unions of their sorted
 // dictionaries (uuid_union.h). A session with multiplicity > 1 is held by several sources (it
@@ -96,9 +97,8 @@ Status LoadUnitIds(const SourceList& sources, const std::vector<uint8_t>& read, 
 // fn(records[a .. b)) once per session, in gid order. Stops at the first error fn returns.
 template <typename R, typename Less, typename Fn>
 Status ForEachSharedSession(std::vector<R>& records, Less less, Fn fn) {
-  std::sort(records.begin(), records.end(), [&](const R& x, const R& y) {
-    return x.gid != y.gid ? x.gid < y.gid : less(x, y);
-  });
+  std::sort(records.begin(), records.end(),
+            [&](const R& x, const R& y) { return x.gid != y.gid ? x.gid < y.gid : less(x, y); });
   for (size_t a = 0; a < records.size();) {
     size_t b = a + 1;
     while (b < records.size() && records[b].gid == records[a].gid) ++b;

@@ -47,10 +47,11 @@ UuidUnionResult UnionSortedUuids(std::span<const std::span<const Uuid>> lists, b
           step *= 2;
         }
         const size_t hi = std::min(l.size(), lo + step);
-        end[i] = static_cast<size_t>(std::partition_point(l.begin() + static_cast<ptrdiff_t>(lo),
-                                                          l.begin() + static_cast<ptrdiff_t>(hi),
-                                                          [&](const Uuid& u) { return u.hi < limit; }) -
-                                     l.begin());
+        end[i] =
+            static_cast<size_t>(std::partition_point(l.begin() + static_cast<ptrdiff_t>(lo),
+                                                     l.begin() + static_cast<ptrdiff_t>(hi),
+                                                     [&](const Uuid& u) { return u.hi < limit; }) -
+                                l.begin());
       }
       n += end[i] - cursor[i];
     }
@@ -77,7 +78,8 @@ UuidUnionResult UnionSortedUuids(std::span<const std::span<const Uuid>> lists, b
           }
           g = nil_gid;
         } else {
-          size_t h = static_cast<size_t>(((u.hi ^ u.lo) * 0x9E3779B97F4A7C15ULL) >> (64 - log_cap)) & mask;
+          size_t h =
+              static_cast<size_t>(((u.hi ^ u.lo) * 0x9E3779B97F4A7C15ULL) >> (64 - log_cap)) & mask;
           while (true) {
             const Uuid& slot = slots[h];
             if (slot == u) {

@@ -23,6 +23,7 @@ struct UuidUnionResult {
 
 // Every list must be sorted ascending and hold no duplicates. With want_gids = false only
 // `distinct` is computed (gid and multiplicity stay empty), which is all an unfiltered count needs.
-UuidUnionResult UnionSortedUuids(std::span<const std::span<const Uuid>> lists, bool want_gids = true);
+UuidUnionResult UnionSortedUuids(std::span<const std::span<const Uuid>> lists,
+                                 bool want_gids = true);
 
 }  // namespace tapistry::store

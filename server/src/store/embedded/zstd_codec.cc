@@ -29,7 +29,8 @@ void CompressStream(std::string_view raw, int level, uint8_t* codec, std::string
   // Tiny streams gain nothing from a zstd frame header.
   if (raw.size() >= 32) {
     out->resize(ZSTD_compressBound(raw.size()));
-    size_t n = ZSTD_compressCCtx(ThreadCCtx(), out->data(), out->size(), raw.data(), raw.size(), level);
+    size_t n =
+        ZSTD_compressCCtx(ThreadCCtx(), out->data(), out->size(), raw.data(), raw.size(), level);
     if (!ZSTD_isError(n) && n < raw.size()) {
       out->resize(n);
       *codec = kCompressionZstd;
@@ -40,7 +41,8 @@ void CompressStream(std::string_view raw, int level, uint8_t* codec, std::string
   *codec = kCompressionNone;
 }
 
-Status DecompressStream(std::string_view stored, uint8_t codec, uint64_t raw_len, std::string* out) {
+Status DecompressStream(std::string_view stored, uint8_t codec, uint64_t raw_len,
+                        std::string* out) {
   if (codec == kCompressionNone) {
     if (stored.size() != raw_len) return Status::Corruption("raw stream length mismatch");
     out->assign(stored.data(), stored.size());
@@ -52,7 +54,8 @@ Status DecompressStream(std::string_view stored, uint8_t codec, uint64_t raw_len
     return Status::Corruption("zstd frame size mismatch");
   }
   out->resize(raw_len);
-  size_t n = ZSTD_decompressDCtx(ThreadDCtx(), out->data(), out->size(), stored.data(), stored.size());
+  size_t n =
+      ZSTD_decompressDCtx(ThreadDCtx(), out->data(), out->size(), stored.data(), stored.size());
   if (ZSTD_isError(n) || n != raw_len) return Status::Corruption("zstd stream does not decode");
   return Status::Ok();
 }
