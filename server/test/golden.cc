@@ -207,9 +207,25 @@ Status ParseStep(element v, FunnelStep* s) {
   r.Str("name", &s->name);
   r.Str("property", &s->property);
   r.Str("value", &s->value);
+  // "filters": {"device": "mobile", "country": "DE"} — dimension name → value.
+  element filters;
+  if (!object(v)["filters"].get(filters)) {
+    if (filters.type() != element_type::OBJECT)
+      return Status::InvalidArgument("step filters are an object");
+    for (auto f : object(filters)) {
+      FunnelStepFilter sf;
+      if (!ParseDimension(f.key, &sf.dimension))
+        return Status::InvalidArgument("filter dimension " + std::string(f.key));
+      if (f.value.type() != element_type::STRING)
+        return Status::InvalidArgument("a filter value is a string");
+      sf.value = std::string(std::string_view(f.value));
+      s->filters.push_back(std::move(sf));
+    }
+  }
   for (auto field : object(v)) {
-    static constexpr std::string_view kKeys[] = {"type",          "match", "path",     "selector",
-                                                 "selector_hash", "name",  "property", "value"};
+    static constexpr std::string_view kKeys[] = {"type",     "match",         "path",
+                                                 "selector", "selector_hash", "name",
+                                                 "property", "value",         "filters"};
     if (std::find(std::begin(kKeys), std::end(kKeys), field.key) == std::end(kKeys)) {
       return Status::InvalidArgument("unknown step key " + std::string(field.key));
     }

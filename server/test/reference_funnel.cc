@@ -74,6 +74,9 @@ struct Matcher {
         if (!step.property.empty() && !PropertyMatches(e.props)) return false;
         break;
     }
+    for (const FunnelStepFilter& f : step.filters) {
+      if (ValueOf(e, f.dimension) != f.value) return false;
+    }
     return step.path.empty() || PathMatches(e.path);
   }
 };

@@ -65,6 +65,16 @@ enum class PathMatch : uint8_t { kEquals, kPrefix, kContains, kRegex };
 enum class FunnelMode : uint8_t { kSequential, kStrict, kAnyOrder };
 enum class FunnelUnit : uint8_t { kSession, kVisitor };
 
+// A condition on one of the step event's own attributes: the event's value of `dimension` — as
+// a breakdown reads it (device class name, two-letter country, browser, OS, referrer host, UTM
+// source / medium / campaign, path) — equals `value`. entry_page is not an event's attribute.
+struct FunnelStepFilter {
+  Dimension dimension = Dimension::kDevice;
+  std::string value;
+  bool operator==(const FunnelStepFilter&) const = default;
+};
+inline constexpr size_t kMaxFunnelStepFilters = 10;
+
 struct FunnelStep {
   FunnelStepType type = FunnelStepType::kPageView;
   // page_view steps: the event's path matches `path` by `path_match` (path required).
@@ -81,6 +91,8 @@ struct FunnelStep {
   std::string name;
   std::string property;
   std::string value;
+  // Any step: every filter holds for the event (at most kMaxFunnelStepFilters).
+  std::vector<FunnelStepFilter> filters;
   bool operator==(const FunnelStep&) const = default;
 };
 

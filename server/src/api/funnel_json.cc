@@ -225,6 +225,10 @@ std::string DefaultLabel(const FunnelStep& s) {
       if (!s.path.empty()) out += " on " + path_text();
       break;
   }
+  for (size_t i = 0; i < s.filters.size(); ++i) {
+    out += (i == 0 ? " [" : ", ") + std::string(DimensionName(s.filters[i].dimension)) + " = " +
+           s.filters[i].value + (i + 1 == s.filters.size() ? "]" : "");
+  }
   return out;
 }
 
@@ -277,6 +281,23 @@ Status ParseStep(element v, const std::string& where, FunnelStep* s, std::string
       TAP_RETURN_IF_ERROR(GetString(value, at, kMaxFunnelPatternBytes, &s->property));
     } else if (k == "value") {
       TAP_RETURN_IF_ERROR(GetString(value, at, kMaxFunnelPatternBytes, &s->value));
+    } else if (k == "filters") {
+      // {"device": "mobile", "country": "DE", …}: the step's event must have these values.
+      if (value.type() != element_type::OBJECT)
+        return Bad(at, "must be an object of dimension: value (e.g. {\"device\":\"mobile\"})");
+      for (auto [fkey, fvalue] : value.get_object()) {
+        const std::string fk(fkey);
+        FunnelStepFilter f;
+        if (!ParseDimension(fk, &f.dimension) || f.dimension == Dimension::kEntryPage) {
+          return Bad(Join(at, (fk.size() > 40 ? fk.substr(0, 40) + "…" : fk).c_str()),
+                     "must be one of page, referrer, utm_source, utm_medium, utm_campaign, "
+                     "device, browser, os, country");
+        }
+        TAP_RETURN_IF_ERROR(
+            GetString(fvalue, Join(at, fk.c_str()), kMaxFunnelPatternBytes, &f.value));
+        s->filters.push_back(std::move(f));
+      }
+      if (s->filters.size() > kMaxFunnelStepFilters) return Bad(at, "at most 10 filters");
     } else if (exclusion != nullptr && (k == "from_step" || k == "to_step")) {
       int64_t n = 0;
       TAP_RETURN_IF_ERROR(GetInt(value, at, 1, static_cast<int64_t>(kMaxFunnelSteps), &n));
@@ -553,6 +574,11 @@ void WriteStep(const FunnelStep& s, const std::string& label, JsonWriter* w) {
   if (s.selector_hash != 0) w->Key("selector_hash").String(std::to_string(s.selector_hash));
   if (!s.name.empty()) w->Key("event").String(s.name);
   if (!s.property.empty()) w->Key("property").String(s.property).Key("value").String(s.value);
+  if (!s.filters.empty()) {
+    w->Key("filters").BeginObject();
+    for (const FunnelStepFilter& f : s.filters) w->Key(DimensionName(f.dimension)).String(f.value);
+    w->EndObject();
+  }
 }
 
 double Ratio(uint64_t a, uint64_t b) {

@@ -33,7 +33,8 @@ TEST(FunnelJsonTest, EveryFieldIsMapped) {
     "project_id":"p_0123456789abcdef","from":"2024-12-01","to":1733529600000,
     "definition":{
       "steps":[
-        {"type":"page_view","path":"/blog","match":"prefix","label":"Blog"},
+        {"type":"page_view","path":"/blog","match":"prefix","label":"Blog",
+         "filters":{"device":"mobile","utm_source":"news","country":""}},
         {"type":"click","selector":"#buy","selector_hash":"18446744073709551615","path":"/pricing"},
         {"type":"click","selector_hash":12345},
         {"type":"custom","event":"signup","property":"plan","value":"pro"},
@@ -52,6 +53,10 @@ TEST(FunnelJsonTest, EveryFieldIsMapped) {
   EXPECT_EQ(q.steps[0].type, FunnelStepType::kPageView);
   EXPECT_EQ(q.steps[0].path, "/blog");
   EXPECT_EQ(q.steps[0].path_match, PathMatch::kPrefix);
+  EXPECT_EQ(q.steps[0].filters, (std::vector<FunnelStepFilter>{{Dimension::kDevice, "mobile"},
+                                                               {Dimension::kUtmSource, "news"},
+                                                               {Dimension::kCountry, ""}}));
+  EXPECT_TRUE(q.steps[1].filters.empty());
   EXPECT_EQ(q.steps[1].type, FunnelStepType::kClick);
   EXPECT_EQ(q.steps[1].selector, "#buy");
   EXPECT_EQ(q.steps[1].selector_hash, 18446744073709551615ULL);
@@ -158,6 +163,16 @@ TEST(FunnelJsonTest, EveryBadFieldIsNamed) {
       {Body(R"([{"type":7},{"type":"page_view","path":"/"}])"), "step 1 type: must be a string"},
       {Body(R"([{"type":"page_view","path":"/"},{"type":"page_view","path":5}])"),
        "step 2 path: must be a string"},
+      {Body(
+           R"([{"type":"page_view","path":"/","filters":["mobile"]},{"type":"page_view","path":"/"}])"),
+       "step 1 filters: must be an object of dimension: value (e.g. {\"device\":\"mobile\"})"},
+      {Body(
+           R"([{"type":"page_view","path":"/","filters":{"entry_page":"/"}},{"type":"page_view","path":"/"}])"),
+       "step 1 filters entry_page: must be one of page, referrer, utm_source, utm_medium, "
+       "utm_campaign, device, browser, os, country"},
+      {Body(
+           R"([{"type":"page_view","path":"/","filters":{"device":1}},{"type":"page_view","path":"/"}])"),
+       "step 1 filters device: must be a string"},
       {Body(R"([{"type":"page_view","path":"/"},{"type":"page_view","path":"/)" + big + R"("}])"),
        "step 2 path: is longer than 512 bytes"},
       {Body(R"([{"type":"page_view","path":"/","label":")" + std::string(201, 'l') +
@@ -327,6 +342,12 @@ FunnelStep RandomStep(std::mt19937& rng) {
       s.value = rng() % 3 ? RandomText(rng, 10, false) : "";
     }
   }
+  if (rng() % 3 == 0) {  // filters on distinct dimensions, any value (also "")
+    const Dimension dims[] = {Dimension::kDevice, Dimension::kCountry, Dimension::kReferrer,
+                              Dimension::kUtmCampaign, Dimension::kPage};
+    for (size_t d = rng() % 5, n = 1 + rng() % 3; n > 0 && d < 5; --n, d += 1 + rng() % 2)
+      s.filters.push_back({dims[d], rng() % 4 ? RandomText(rng, 12, false) : ""});
+  }
   return s;
 }
 
@@ -339,6 +360,11 @@ void WriteStepJson(const FunnelStep& s, JsonWriter* w) {
   if (!s.name.empty()) w->Key("event").String(s.name);
   if (!s.property.empty()) w->Key("property").String(s.property);
   if (!s.value.empty()) w->Key("value").String(s.value);
+  if (!s.filters.empty()) {
+    w->Key("filters").BeginObject();
+    for (const FunnelStepFilter& f : s.filters) w->Key(DimensionName(f.dimension)).String(f.value);
+    w->EndObject();
+  }
 }
 
 TEST(FunnelJsonTest, RandomDefinitionsRoundTrip) {

@@ -50,6 +50,18 @@ Status ValidateStep(const FunnelStep& s, const std::string& where) {
       if (s.name.empty()) return Status::InvalidArgument(where + ": a custom step needs a name");
       break;
   }
+  if (s.filters.size() > kMaxFunnelStepFilters) {
+    return Status::InvalidArgument(where + ": more than 10 filters");
+  }
+  for (const FunnelStepFilter& f : s.filters) {
+    if (f.dimension == Dimension::kEntryPage ||
+        static_cast<int>(f.dimension) > static_cast<int>(Dimension::kCountry)) {
+      return Status::InvalidArgument(where + ": a filter is on an event attribute, not entry_page");
+    }
+    if (f.value.size() > kMaxFunnelPatternBytes) {
+      return Status::InvalidArgument(where + ": a filter value is longer than 512 bytes");
+    }
+  }
   if (s.type != FunnelStepType::kCustom && !s.property.empty()) {
     return Status::InvalidArgument(where + ": only custom steps have a property condition");
   }

@@ -85,6 +85,15 @@ struct CompiledStep {
   bool impossible = false;  // a condition no row of the source can meet
   const FunnelStep* step = nullptr;
   std::vector<int8_t> prop_ok;  // by props code: -1 not yet checked
+  // The step's filters: a flag per dictionary code (string dimensions) or per device byte, or
+  // the stored country that matches (0: a country whose first letter is unset, i.e. unknown).
+  struct Cond {
+    int str = -1;             // kStr… of a string dimension
+    std::vector<uint8_t> ok;  // by code, or by device byte (str == -1, device)
+    bool country = false;
+    uint16_t country_code = 0;
+  };
+  std::vector<Cond> conds;
 };
 
 std::vector<uint8_t> FlagCodes(const StringColumn& col,
@@ -117,6 +126,33 @@ CompiledStep Compile(const StepSpec& spec, const Columns& c) {
     }
     cs.selector_hash = s.selector_hash;
   }
+  for (const FunnelStepFilter& f : s.filters) {
+    CompiledStep::Cond cond;
+    if (f.dimension == Dimension::kCountry) {
+      cond.country = true;
+      // CountryValue: "" when the first letter is unset, else both letters.
+      if (f.value.size() == 2 && f.value[0] != 0) {
+        cond.country_code = static_cast<uint16_t>(static_cast<uint8_t>(f.value[0]) |
+                                                  (static_cast<uint8_t>(f.value[1]) << 8));
+      } else if (!f.value.empty()) {
+        cs.impossible = true;
+      }
+    } else if (f.dimension == Dimension::kDevice) {
+      cond.ok.resize(256);
+      for (int v = 0; v < 256; ++v)
+        cond.ok[v] = f.value == DeviceClassName(static_cast<DeviceClass>(v));
+    } else {
+      cond.str = StringColumnOf(f.dimension);
+      cond.ok = FlagCodes(
+          c.str[cond.str],
+          [&](std::string_view v) {
+            return f.dimension == Dimension::kReferrer ? ReferrerHost(v) == f.value : v == f.value;
+          },
+          &any);
+      cs.impossible |= !any;
+    }
+    cs.conds.push_back(std::move(cond));
+  }
   if (s.type == FunnelStepType::kCustom) {
     cs.name_ok = FlagCodes(
         c.str[kStrName], [&](std::string_view v) { return v == s.name; }, &any);
@@ -132,6 +168,16 @@ bool RowMatches(CompiledStep& cs, const Columns& c, size_t r, simdjson::dom::par
   if (!cs.selector_ok.empty() && !cs.selector_ok[c.str[kStrSelector].codes[r]]) return false;
   if (cs.selector_hash != 0 && c.selector_hash[r] != cs.selector_hash) return false;
   if (!cs.name_ok.empty() && !cs.name_ok[c.str[kStrName].codes[r]]) return false;
+  for (const CompiledStep::Cond& k : cs.conds) {
+    if (k.country) {
+      const uint16_t v = c.country[r];
+      if (k.country_code == 0 ? (v & 0xff) != 0 : v != k.country_code) return false;
+    } else if (k.str >= 0) {
+      if (!k.ok[c.str[k.str].codes[r]]) return false;
+    } else if (!k.ok[c.device[r]]) {
+      return false;
+    }
+  }
   if (!cs.prop_ok.empty()) {
     const uint32_t code = c.str[kStrProps].codes[r];
     if (cs.prop_ok[code] < 0)
@@ -163,6 +209,7 @@ ColumnMask ColumnsOf(const FunnelQuery& q) {
   ColumnMask m = Bit(ColumnId::kType);
   auto add = [&](const FunnelStep& s) {
     if (!s.path.empty()) m |= Bit(ColumnId::kPath);
+    for (const FunnelStepFilter& f : s.filters) m |= DimensionColumns(f.dimension);
     if (s.type == FunnelStepType::kClick) {
       m |= s.selector.empty() ? 0 : Bit(ColumnId::kSelector);
       m |= s.selector_hash == 0 ? 0 : Bit(ColumnId::kSelectorHash);
@@ -252,9 +299,10 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
         // steps are checked row by row.
         constexpr uint8_t kPv = static_cast<uint8_t>(EventType::kPageView);
         std::vector<CompiledStep> steps;
-        std::vector<uint32_t> others;  // indices into steps
-        std::vector<uint64_t> pv_tag;  // by path code
-        uint8_t types = 0;             // bit per event type some possible step has
+        std::vector<uint32_t> others;     // indices into steps: checked row by row
+        std::vector<uint32_t> pv_others;  // page-view steps with filters, row by row too
+        std::vector<uint64_t> pv_tag;     // by path code
+        uint8_t types = 0;                // bit per event type some possible step has
         for (size_t k = 0; k < specs.size(); ++k) {
           steps.push_back(Compile(specs[k], c));
           const CompiledStep& cs = steps.back();
@@ -262,7 +310,9 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
           types |= uint8_t{1} << cs.type;
           const uint64_t bit =
               k < nsteps ? uint64_t{1} << k : uint64_t{1} << (kExclusionShift + k - nsteps);
-          if (cs.type == kPv) {
+          if (cs.type == kPv && !cs.conds.empty()) {
+            pv_others.push_back(static_cast<uint32_t>(k));
+          } else if (cs.type == kPv) {
             pv_tag.resize(cs.path_ok.size(), 0);
             for (size_t code = 0; code < cs.path_ok.size(); ++code)
               pv_tag[code] |= cs.path_ok[code] ? bit : 0;
@@ -283,6 +333,10 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
           uint64_t tag = interrupts ? kInterruptsBit : 0;
           if (t == kPv) {
             if (path != nullptr) tag |= pv_tag[path[r]];
+            for (uint32_t k : pv_others) {
+              if (!RowMatches(steps[k], c, r, parser)) continue;
+              tag |= k < nsteps ? uint64_t{1} << k : uint64_t{1} << (kExclusionShift + k - nsteps);
+            }
           } else {
             for (uint32_t k : others) {
               if (!RowMatches(steps[k], c, r, parser)) continue;
