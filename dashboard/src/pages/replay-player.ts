@@ -206,6 +206,9 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
     setFirstFrame(false);
     (async () => {
       try {
+        // chunk 0 (nearly always the first) is asked for at once, beside the index and the frame
+        const chunk0 = fetchChunk(project.id, s.session, 0, ac.signal);
+        chunk0.catch(() => {});
         const info = await get<{ session: ReplaySession; chunks: ReplayChunk[] }>(`/api/replays/${encodeURIComponent(s.session)}`, { project_id: project.id }, ac.signal);
         setMeta(info.session);
         const indexes = info.chunks.map((c) => c.chunk_index);
@@ -214,6 +217,7 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
           return;
         }
         const started = new Map<number, Promise<RrEvent[]>>();
+        if (indexes[0] === 0) started.set(0, chunk0);
         const start = (i: number) => {
           if (i < indexes.length && !started.has(i)) started.set(i, fetchChunk(project.id, s.session, indexes[i]!, ac.signal));
         };
