@@ -72,6 +72,12 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
   const frameLoaded = useRef<Promise<void> | null>(null);
   const resolveFrame = useRef<() => void>(() => {});
   if (!frameLoaded.current) frameLoaded.current = new Promise((r) => (resolveFrame.current = r));
+  // the frame shares this thread (same origin): nothing else is parsed until the first frame shows
+  const firstShown = useRef<{ p: Promise<void>; done: () => void } | null>(null);
+  if (!firstShown.current) {
+    let done = () => {};
+    firstShown.current = { p: new Promise<void>((r) => (done = r)), done: () => done() };
+  }
 
   const [phase, setPhase] = useState<Phase>('loading');
   const [error, setError] = useState<ApiError | Error | null>(null);
@@ -148,6 +154,7 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
       const L = live.current;
       if (m.t === 'frame') {
         setFirstFrame(true);
+        firstShown.current?.done();
         const root = document.querySelector('.replay-player');
         if (root && !root.hasAttribute('data-first-frame-ms')) root.setAttribute('data-first-frame-ms', String(Math.round(performance.now())));
       } else if (m.t === 'time' && typeof m.at === 'number') {
@@ -234,6 +241,7 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
             if (all.length < 2 && i < indexes.length - 1) continue;
             post({ t: 'load', events: all, speed });
             loaded = true;
+            await Promise.race([firstShown.current!.p, new Promise((r) => setTimeout(r, 3000))]);
           } else {
             post({ t: 'add', events: evs });
           }
