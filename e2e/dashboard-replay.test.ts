@@ -14,7 +14,7 @@ import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 // @ts-expect-error: a plain ES module shared with the bench
 import { click, custom, Doc, full, input, meta, move, postChunks, textMutation, uuid } from '../bench/replay/gen.mjs';
-import { app, dashboardContext, type DashEnv, figure, shoot, sitePage, startDashboardEnv, watchErrors } from './lib/dashboard';
+import { app, dashboardContext, type DashEnv, figure, PHONE, shoot, startDashboardEnv, watchErrors } from './lib/dashboard';
 import { freePort, setReplayRate } from './lib/tapistry-server';
 
 let env: DashEnv;
@@ -140,6 +140,11 @@ test('a recorded session: listed, its player shows the masked first frame, marke
   await p2.goto(link!);
   await p2.locator('.replay-player[data-first-frame="1"][data-loaded="1"]').waitFor();
   await p2.waitForFunction((t) => Math.abs(Number(document.querySelector('.replay-player')!.getAttribute('data-time')) - t) < 200, linkT * 1000);
+  // a phone: the activity list goes below, nothing runs off the side
+  await p2.setViewportSize(PHONE);
+  await p2.waitForTimeout(300);
+  expect(await p2.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+  await shoot(p2, 'replay-player');
   expect(errors).toEqual([]);
   await ctx.close();
 });

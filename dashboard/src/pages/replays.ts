@@ -51,7 +51,7 @@ export function ReplaysPage(props: { s: AppState; project: Project; range: DayRa
         </tr>`,
       )}</tbody></table></div>`;
   return html`<div class="page replays-page">
-    <${PageHeader} title="Replays" sub=${q.data && sessions.length > 0 ? `${exact(sessions.length)}${sessions.length === 200 ? '+' : ''} recorded sessions, newest first` : undefined} />
+    <${PageHeader} title="Replays" sub=${q.data && sessions.length > 0 ? `${exact(sessions.length)}${sessions.length === 200 ? '+' : ''} recorded session${sessions.length === 1 ? '' : 's'}, newest first` : undefined} />
     <section class="card" aria-label="Recorded sessions">${body}</section>
   </div>`;
 }
