@@ -3,7 +3,9 @@
 //     Replays page; its player shows the first frame with the page's masked text (no canary),
 //     the timeline's markers and the activity list, plays, and opens at a moment given by `t=`.
 //  2. A truncated session says so in the list and in the player.
-//  3. An XSS corpus posted straight to /r as forged chunks (full snapshot and later mutations:
+//  3. Chunks stream: with every chunk but the first held back, the first frame shows; a seek past
+//     what arrived buffers, then lands on the right minute once the chunks are let through.
+//  4. An XSS corpus posted straight to /r as forged chunks (full snapshot and later mutations:
 //     <script>, inline handlers, javascript: URLs, srcdoc frames, <meta http-equiv=refresh>,
 //     <base>, SVG script, forms, CSS url() / @import / @font-face, links, media, frames) is played
 //     to its end: no canary global is set in any frame and neither the browser nor the attacker's
@@ -170,6 +172,52 @@ test('a truncated session says so in the list and the player', async () => {
   expect(await page.locator('[data-truncated]').textContent()).toBe('truncated');
   expect(await page.locator('.tl-marker[data-kind="truncated"]').count()).toBe(1);
   expect(await page.locator('.activity-truncated').count()).toBe(1);
+  await ctx.close();
+});
+
+test('chunks stream: the first frame shows before the rest arrives; a seek past them buffers, then lands', async () => {
+  // 5 minutes in 10 chunks, a full snapshot every minute, a text that says which minute it is
+  const d = new Doc();
+  const minute = d.text('minute 0');
+  const node = d.document([], [d.el('h1', { id: 'm' }, [minute])]);
+  const start = Date.now() - 600_000;
+  const events: any[] = [];
+  for (let t = 0; t < 300_000; t += 1000) {
+    if (t % 60_000 === 0) events.push(meta(start + t, env.site + '/static/stream.html'), full(start + t + 1, node));
+    events.push(move(start + t + 2, 10 + (t % 500), 10), textMutation(start + t + 3, minute.id, `minute ${Math.floor(t / 60_000)}`));
+  }
+  const sid = uuid();
+  expect(await postChunks(env.tap.origin, env.tap.project.public_key, env.site, sid, events, 61)).toBe(10);
+
+  const ctx = await dashboardContext(env);
+  // hold back every chunk but the first until the test lets them go
+  let release = () => {};
+  const gate = new Promise<void>((r) => (release = r));
+  await ctx.route(/\/chunks\/[1-9]\d*\?/, async (route) => {
+    await gate;
+    await route.continue();
+  });
+  const page = await ctx.newPage();
+  await page.goto(app(env, 'replays', { session: sid }));
+  const root = page.locator('.replay-player');
+  await page.locator('.replay-player[data-first-frame="1"]').waitFor();
+  expect(await root.getAttribute('data-loaded')).toBeNull();
+  const inner = await innerFrame(page);
+  expect(await inner.locator('#m').textContent()).toBe('minute 0');
+  // the timeline already spans the whole session (from the index)
+  expect(Number(await root.getAttribute('data-duration'))).toBeGreaterThan(290_000);
+  // seek to 4:10, not downloaded yet
+  const bar = (await page.locator('.replay-timeline').boundingBox())!;
+  await page.locator('.replay-skip input').uncheck(); // a linear timeline: x → time
+  await page.mouse.click(bar.x + bar.width * (250 / 300), bar.y + bar.height / 2);
+  await page.locator('.replay-overlay').filter({ hasText: 'Buffering' }).waitFor();
+  release();
+  await page.locator('.replay-player[data-loaded="1"]').waitFor();
+  await page.waitForFunction(() => !document.querySelector('.replay-overlay'));
+  // it landed there: rebuilt from the 4:00 full snapshot plus what follows
+  await expect.poll(() => inner.locator('#m').textContent(), { timeout: 5000 }).toBe('minute 4');
+  const t = Number(await root.getAttribute('data-time'));
+  expect(Math.abs(t - 250_000)).toBeLessThan(2000);
   await ctx.close();
 });
 

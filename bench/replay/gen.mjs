@@ -50,7 +50,6 @@ export async function postChunks(origin, key, siteOrigin, sessionId, events, per
       chunk_index: index,
       from_ms: part[0].timestamp,
       to_ms: part[part.length - 1].timestamp,
-      sent_at: part[part.length - 1].timestamp,
       events: part,
     });
     for (;;) {
