@@ -151,7 +151,7 @@ test('a recorded session: listed, its player shows the masked first frame, marke
   await ctx.close();
 });
 
-test('a truncated session says so in the list and the player', async () => {
+test('a truncated session says so in the list and the player; an idle stretch is skipped', async () => {
   const d = new Doc();
   const body = [d.el('h1', {}, [d.text('Xxxxx')])];
   const node = d.document([], body);
@@ -161,7 +161,9 @@ test('a truncated session says so in the list and the player', async () => {
     meta(start, env.site + '/static/truncated.html'),
     full(start + 5, node),
     move(start + 1000, 10, 10),
-    custom(start + 2000, 'tapistry.truncated', { bytes: 3145728, cap: 3145728 }),
+    // 24 s without a move: idle
+    move(start + 25000, 20, 20),
+    custom(start + 26000, 'tapistry.truncated', { bytes: 3145728, cap: 3145728 }),
   ]);
   const ctx = await dashboardContext(env);
   const page = await ctx.newPage();
@@ -172,6 +174,13 @@ test('a truncated session says so in the list and the player', async () => {
   expect(await page.locator('[data-truncated]').textContent()).toBe('truncated');
   expect(await page.locator('.tl-marker[data-kind="truncated"]').count()).toBe(1);
   expect(await page.locator('.activity-truncated').count()).toBe(1);
+  // skip inactivity (on by default): the idle stretch is drawn compressed and jumped over
+  expect(await page.locator('.tl-idle').count()).toBe(1);
+  expect(await page.locator('.replay-skip input').isChecked()).toBe(true);
+  const t0 = Date.now();
+  await page.locator('.replay-play').click();
+  await page.waitForFunction(() => Number(document.querySelector('.replay-player')!.getAttribute('data-time')) >= 24500, undefined, { timeout: 10000 });
+  expect(Date.now() - t0).toBeLessThan(8000); // 24 s of recording at 1×
   await ctx.close();
 });
 
