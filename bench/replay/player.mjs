@@ -15,7 +15,8 @@
 // "first frame": from the start of the navigation to the player page to the frame's report that
 // rrweb rebuilt the first full snapshot (performance.now() on the dashboard page). "seek": from
 // the dashboard posting the seek to the frame's report of the next animation frame after rrweb
-// applied it (rebuilding the last full snapshot before the target and replaying what follows).
+// applied it (rebuilding the last full snapshot before the target and replaying what follows),
+// and the part of it rrweb's synchronous play(offset) / pause(offset) took.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -200,13 +201,16 @@ async function main() {
     // seeks: clicks at random places of the timeline, each waited for
     const bar = await page.locator('.replay-timeline').boundingBox();
     const seeks = [];
+    const work = [];
     for (let i = 0; i < SEEKS; i++) {
       const before = Number((await page.locator('.replay-player').getAttribute('data-seeks')) ?? 0);
       await page.mouse.click(bar.x + 2 + rand() * (bar.width - 4), bar.y + bar.height / 2);
       await page.waitForFunction((n) => Number(document.querySelector('.replay-player').getAttribute('data-seeks') ?? 0) > n, before, { timeout: 30000 });
       seeks.push(Number(await page.locator('.replay-player').getAttribute('data-seek-ms')));
+      work.push(Number(await page.locator('.replay-player').getAttribute('data-seek-work-ms')));
     }
     console.log(`  seek (${SEEKS} random positions): p50 ${pct(seeks, 0.5).toFixed(0)} ms, p95 ${pct(seeks, 0.95).toFixed(0)} ms, max ${Math.max(...seeks).toFixed(0)} ms`);
+    console.log(`    of which rrweb's synchronous rebuild + apply: p50 ${pct(work, 0.5).toFixed(0)} ms, p95 ${pct(work, 0.95).toFixed(0)} ms, max ${Math.max(...work).toFixed(0)} ms`);
   } finally {
     await browser?.close();
     proc.kill('SIGTERM');

@@ -17,6 +17,6 @@ export type FromFrame =
   | { t: 'ready' }
   | { t: 'frame' }
   | { t: 'time'; at: number; playing: boolean }
-  | { t: 'seeked'; id: number; at: number }
+  | { t: 'seeked'; id: number; at: number; /** ms rrweb took to rebuild and apply, synchronously */ work: number }
   | { t: 'end' }
   | { t: 'error'; message: string };

@@ -10,6 +10,7 @@
 //
 // The frame is the only thing that touches the recording's DOM; everything shown here from the
 // recording (URLs, error messages) is rendered as text.
+import { Component, createRef } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type ApiError, get } from '../api/client';
 import type { Project, ReplayChunk, ReplaySession } from '../api/types';
@@ -47,6 +48,49 @@ const MARKER_LABEL: Record<Marker['kind'], string> = {
   paused: 'Recording paused',
 };
 
+// The two long lists (a tick and an entry per marker: hundreds in an hour) re-render only when
+// the markers, the timeline's geometry or the playing entry change, not at every clock report.
+class Ticks extends Component<{ markers: Marker[]; tl: Timeline }> {
+  shouldComponentUpdate(n: { markers: Marker[]; tl: Timeline }) {
+    return n.markers !== this.props.markers || n.tl !== this.props.tl;
+  }
+  render() {
+    const { markers, tl } = this.props;
+    return html`<div class="tl-markers" aria-hidden="true">
+      ${markers.map((m) => html`<span class=${'tl-marker tl-' + m.kind} data-kind=${m.kind} style=${{ left: tl.pos(m.t) * 100 + '%' }} title=${`${MARKER_LABEL[m.kind]} at ${clock(m.t)}${m.kind === 'page' || m.kind === 'error' ? ': ' + m.label : ''}`}></span>`)}
+    </div>`;
+  }
+}
+
+type ActivityProps = { markers: Marker[]; current: number; onSeek: (t: number) => void };
+class ActivityList extends Component<ActivityProps> {
+  private list = createRef<HTMLOListElement>();
+  shouldComponentUpdate(n: ActivityProps) {
+    return n.markers !== this.props.markers || n.current !== this.props.current;
+  }
+  componentDidUpdate(prev: ActivityProps) {
+    // keep the playing entry in view (inside the list, never scrolling the page)
+    const ol = this.list.current;
+    const li = ol?.children[this.props.current] as HTMLElement | undefined;
+    if (!ol || !li || prev.current === this.props.current) return;
+    if (li.offsetTop < ol.scrollTop || li.offsetTop + li.offsetHeight > ol.scrollTop + ol.clientHeight) ol.scrollTop = li.offsetTop - ol.clientHeight / 3;
+  }
+  render() {
+    const { markers, current, onSeek } = this.props;
+    return html`<ol class="activity-list" ref=${this.list}>
+      ${markers.map(
+        (m, i) => html`<li class=${'activity activity-' + m.kind + (i === current ? ' current' : '')} aria-current=${i === current ? 'true' : undefined}>
+          <button type="button" onClick=${() => onSeek(m.t)} title=${'Play from ' + clock(m.t)}>
+            <span class="activity-time">${clock(m.t)}</span>
+            <span class="activity-kind">${MARKER_LABEL[m.kind]}</span>
+            ${(m.kind === 'page' || m.kind === 'error') && html`<span class="activity-label">${m.label}</span>`}
+          </button>
+        </li>`,
+      )}
+    </ol>`;
+  }
+}
+
 async function fetchChunk(project: string, session: string, n: number, signal: AbortSignal): Promise<RrEvent[]> {
   const r = await fetch(`/api/replays/${encodeURIComponent(session)}/chunks/${n}?project_id=${encodeURIComponent(project)}`, {
     credentials: 'same-origin',
@@ -67,7 +111,6 @@ type Phase = 'loading' | 'ready' | 'error' | 'empty';
 export function ReplayPlayer(props: { s: AppState; project: Project }) {
   const { s, project } = props;
   const frame = useRef<HTMLIFrameElement>(null);
-  const list = useRef<HTMLOListElement>(null);
   const bar = useRef<HTMLDivElement>(null);
   const frameLoaded = useRef<Promise<void> | null>(null);
   const resolveFrame = useRef<() => void>(() => {});
@@ -184,6 +227,7 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
         const root = document.querySelector('.replay-player');
         if (sent !== undefined && root) {
           root.setAttribute('data-seek-ms', (performance.now() - sent).toFixed(1));
+          root.setAttribute('data-seek-work-ms', Number(m.work).toFixed(1));
           root.setAttribute('data-seeks', String(Number(root.getAttribute('data-seeks') ?? 0) + 1));
         }
       } else if (m.t === 'end') {
@@ -307,14 +351,11 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
     return () => document.removeEventListener('keydown', onKey);
   });
 
-  // keep the playing entry of the activity list in view (inside the list, never scrolling the page)
   const curIdx = currentMarker(markers, cur);
-  useEffect(() => {
-    const ol = list.current;
-    const li = ol?.children[curIdx] as HTMLElement | undefined;
-    if (!ol || !li) return;
-    if (li.offsetTop < ol.scrollTop || li.offsetTop + li.offsetHeight > ol.scrollTop + ol.clientHeight) ol.scrollTop = li.offsetTop - ol.clientHeight / 3;
-  }, [curIdx]);
+  // a stable callback for the activity list (which skips re-rendering) that seeks with this render's state
+  const seekRef = useRef(seek);
+  seekRef.current = seek;
+  const onSeek = useRef((t: number) => seekRef.current(t)).current;
 
   // a link to this moment; the address bar follows when playback stops
   const momentUrl = (at: number) => location.origin + build({ ...s, t: Math.round(at / 100) / 10 });
@@ -363,9 +404,7 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
             <div class="tl-progress" style=${{ width: tl.pos(cur) * 100 + '%' }}></div>
             <div class="tl-thumb" style=${{ left: tl.pos(cur) * 100 + '%' }}></div>
           </div>
-          <div class="tl-markers" aria-hidden="true">
-            ${markers.map((m) => html`<span class=${'tl-marker tl-' + m.kind} data-kind=${m.kind} style=${{ left: tl.pos(m.t) * 100 + '%' }} title=${`${MARKER_LABEL[m.kind]} at ${clock(m.t)}${m.kind === 'page' || m.kind === 'error' ? ': ' + m.label : ''}`}></span>`)}
-          </div>
+          <${Ticks} markers=${markers} tl=${tl} />
         </div>
         <div class="replay-controls">
           <button type="button" class="btn btn-primary replay-play" onClick=${() => setPlay(!playing)} aria-label=${playing ? 'Pause (space)' : 'Play (space)'} title=${playing ? 'Pause (space)' : 'Play (space)'}
@@ -391,17 +430,7 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
       <aside class="card replay-activity" aria-labelledby="activity-h">
         <h2 id="activity-h" class="card-title">Activity ${!allLoaded && phase === 'ready' ? html`<${Spinner} label="Loading the rest of the recording" />` : ''}</h2>
         ${markers.length === 0 ? html`<p class="muted small">${allLoaded ? 'No page views, clicks or inputs recorded.' : 'Loading…'}</p>` : ''}
-        <ol class="activity-list" ref=${list}>
-          ${markers.map(
-            (m, i) => html`<li class=${'activity activity-' + m.kind + (i === curIdx ? ' current' : '')} aria-current=${i === curIdx ? 'true' : undefined}>
-              <button type="button" onClick=${() => seek(m.t)} title=${'Play from ' + clock(m.t)}>
-                <span class="activity-time">${clock(m.t)}</span>
-                <span class="activity-kind">${MARKER_LABEL[m.kind]}</span>
-                ${(m.kind === 'page' || m.kind === 'error') && html`<span class="activity-label">${m.label}</span>`}
-              </button>
-            </li>`,
-          )}
-        </ol>
+        <${ActivityList} markers=${markers} current=${curIdx} onSeek=${onSeek} />
       </aside>
     </div>
   </div>`;

@@ -88,12 +88,14 @@ function handle(m: ToFrame): void {
       break;
     case 'seek': {
       // rrweb rebuilds the last full snapshot before `at` and applies what follows it, at once
+      const w0 = performance.now();
       if (m.play) replayer.play(m.at);
       else replayer.pause(m.at);
+      const work = performance.now() - w0;
       started = true;
       playing = m.play;
       const id = m.id;
-      requestAnimationFrame(() => send({ t: 'seeked', id, at: m.at }));
+      requestAnimationFrame(() => send({ t: 'seeked', id, at: m.at, work }));
       break;
     }
     case 'speed':
