@@ -227,6 +227,16 @@ test('chunks stream: the first frame shows before the rest arrives; a seek past 
   await expect.poll(() => inner.locator('#m').textContent(), { timeout: 5000 }).toBe('minute 4');
   const t = Number(await root.getAttribute('data-time'));
   expect(Math.abs(t - 250_000)).toBeLessThan(2000);
+  // keys: ← goes back 10 s (and does not move the dashboard's period), ↑ speeds up
+  await page.locator('body').press('ArrowLeft');
+  await page.locator('body').press('ArrowLeft');
+  await expect.poll(async () => Number(await root.getAttribute('data-time')), { timeout: 5000 }).toBeLessThan(t - 19000);
+  await expect.poll(() => inner.locator('#m').textContent(), { timeout: 5000 }).toBe('minute 3');
+  expect(new URL(page.url()).searchParams.has('from')).toBe(false);
+  expect(await page.locator('.replay-speed select').inputValue()).toBe('1');
+  await page.locator('body').press('ArrowUp');
+  expect(await page.locator('.replay-speed select').inputValue()).toBe('2');
+  await page.locator('body').press('ArrowDown');
   await ctx.close();
 });
 
