@@ -68,6 +68,7 @@ test('a recorded session: listed, its player shows the masked first frame, marke
   await sp.waitForFunction(() => (window as any).tapistry?.loaded === true);
   expect((await chunk0).status()).toBe(200);
   await sp.type('#name', 'Canarytyped');
+  await sp.waitForTimeout(1000); // a recording of a few seconds: room to play and pause
   await sp.mouse.move(300, 300);
   await sp.click('#save');
   await sp.waitForTimeout(1200);
