@@ -1,6 +1,6 @@
 // The postMessage protocol between the dashboard's replay page (the host: fetches and inflates the
-// chunks, draws the controls) and the player frame (/app/player.html: an opaque-origin,
-// scripts-only sandbox that runs @rrweb/replay and nothing else). Times are ms from the
+// chunks, draws the controls) and the player frame (/app/player.html: a sandboxed frame under a CSP
+// that lets it fetch nothing; it runs @rrweb/replay and nothing else). Times are ms from the
 // recording's first event. The host checks that a message comes from its frame's window; the
 // frame that it comes from its parent with the server's origin.
 import type { RrEvent } from './replay-events';

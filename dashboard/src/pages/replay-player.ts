@@ -143,7 +143,7 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
   // mutable state the message handler reads (it is registered once)
   const live = useRef({ cur: 0, playing: false, skip, pending: -1, loadedEnd: 0, allLoaded: false, seekId: 0, seekSent: new Map<number, number>(), spans: [] as ReturnType<typeof idleSpans>, wantPlay: false });
 
-  const post = (m: ToFrame) => frame.current?.contentWindow?.postMessage(m, '*');
+  const post = (m: ToFrame) => frame.current?.contentWindow?.postMessage(m, location.origin);
 
   const t0 = events[0]?.timestamp ?? 0;
   const loadedEnd = events.length ? events[events.length - 1]!.timestamp - t0 : 0;
