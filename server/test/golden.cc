@@ -470,6 +470,7 @@ Status ParseQuery(std::string_view json, Query* out) {
       {"list_events", QueryKind::kListEvents},
       {"funnel", QueryKind::kFunnel},
       {"funnel_members", QueryKind::kFunnelMembers},
+      {"funnel_times", QueryKind::kFunnelTimes},
       {"element_heatmap", QueryKind::kElementHeatmap},
       {"layouts", QueryKind::kLayouts}};
   auto it = std::find_if(std::begin(kKinds), std::end(kKinds),
@@ -542,7 +543,8 @@ Status ParseQuery(std::string_view json, Query* out) {
     if (!ParseEventType(s, &t)) return Status::InvalidArgument("type " + s);
     out->type = t;
   }
-  if (out->kind == QueryKind::kFunnel || out->kind == QueryKind::kFunnelMembers) {
+  if (out->kind == QueryKind::kFunnel || out->kind == QueryKind::kFunnelMembers ||
+      out->kind == QueryKind::kFunnelTimes) {
     TAP_RETURN_IF_ERROR(ParseFunnel(r, out));
   }
   if (out->kind == QueryKind::kFunnelMembers) {
@@ -583,6 +585,10 @@ std::optional<std::string> Answer(EventStore& store, const Query& q) {
     }
     case QueryKind::kFunnel:
       return ToJson(store.Funnel(q.funnel));
+    case QueryKind::kFunnelTimes: {
+      auto r = store.Funnel(q.funnel);
+      return r.ok() ? reference::FunnelTimesJson(*r) : reference::ErrorJson(r.status());
+    }
     case QueryKind::kFunnelMembers: {
       auto r = store.FunnelMembers(FunnelMembersQuery{q.funnel, q.furthest, q.limit});
       return r.ok() ? reference::ToJson(*r, NameOf) : reference::ErrorJson(r.status());

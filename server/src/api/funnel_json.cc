@@ -579,6 +579,7 @@ void WriteStepNumbers(const std::vector<FunnelStepResult>& steps, size_t i, Json
     w->Null();
   }
   w->Key("median_ms_from_previous").Uint(s.median_ms_from_previous);
+  w->Key("p90_ms_from_previous").Uint(s.p90_ms_from_previous);
   w->Key("avg_ms_from_previous").Uint(s.units && i > 0 ? s.total_ms_from_previous / s.units : 0);
 }
 
@@ -642,7 +643,25 @@ std::string FunnelResultJson(const FunnelRequest& f, const FunnelResult& r) {
       .Key("overall_conversion")
       .Double(Overall(r.steps));
   w.Key("excluded_units").Uint(r.excluded_units);
-  w.Key("breakdowns").BeginObject();
+  // Converted units by time to convert; bucket b spans [from_ms, to_ms), the last one open.
+  w.Key("time_to_convert").BeginArray();
+  for (size_t b = 0; b < r.time_to_convert.size() && b < kFunnelConvertBuckets; ++b) {
+    w.BeginObject().Key("from_ms").Int(b == 0 ? 0 : kFunnelConvertBucketMs[b - 1]).Key("to_ms");
+    if (b < std::size(kFunnelConvertBucketMs)) {
+      w.Int(kFunnelConvertBucketMs[b]);
+    } else {
+      w.Null();
+    }
+    w.Key("units").Uint(r.time_to_convert[b]).EndObject();
+  }
+  // Units by the day they entered, and the share of those that converted.
+  w.EndArray().Key("trend").BeginArray();
+  for (const FunnelDay& d : r.days) {
+    w.BeginObject().Key("date").String(FormatDay(d.day)).Key("entered").Uint(d.entered);
+    w.Key("converted").Uint(d.converted).Key("conversion").Double(Ratio(d.converted, d.entered));
+    w.EndObject();
+  }
+  w.EndArray().Key("breakdowns").BeginObject();
   if (q.breakdown) {
     w.Key(DimensionName(*q.breakdown)).BeginArray();
     for (const FunnelBreakdownRow& row : r.breakdown) {
@@ -665,7 +684,7 @@ std::string FunnelResultCsv(const FunnelRequest& f, const FunnelResult& r) {
   const std::string dim = q.breakdown ? DimensionName(*q.breakdown) : "breakdown";
   std::string csv = CsvField(dim) +
                     ",step,name,units,conversion_from_previous,conversion_from_first,dropped,"
-                    "median_ms_from_previous,avg_ms_from_previous\r\n";
+                    "median_ms_from_previous,p90_ms_from_previous,avg_ms_from_previous\r\n";
   auto rows = [&](const std::string& value, const std::vector<FunnelStepResult>& steps) {
     for (size_t i = 0; i < steps.size(); ++i) {
       const uint64_t first = steps[0].units;
@@ -678,6 +697,7 @@ std::string FunnelResultCsv(const FunnelRequest& f, const FunnelResult& r) {
              std::to_string(steps[i].units) + "," + a + "," + b + "," +
              std::to_string(prev > steps[i].units ? prev - steps[i].units : 0) + "," +
              std::to_string(steps[i].median_ms_from_previous) + "," +
+             std::to_string(steps[i].p90_ms_from_previous) + "," +
              std::to_string(
                  steps[i].units && i > 0 ? steps[i].total_ms_from_previous / steps[i].units : 0) +
              "\r\n";

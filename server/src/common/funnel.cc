@@ -4,6 +4,8 @@
 
 #include <regex>
 
+#include "tapistry/limits.h"
+
 namespace tapistry {
 namespace {
 
@@ -63,8 +65,17 @@ Status ValidateStep(const FunnelStep& s, const std::string& where) {
 
 }  // namespace
 
+size_t FunnelConvertBucket(int64_t ms) {
+  size_t b = 0;
+  while (b < std::size(kFunnelConvertBucketMs) && ms >= kFunnelConvertBucketMs[b]) ++b;
+  return b;
+}
+
 Status ValidateFunnelQuery(const FunnelQuery& q) {
   if (q.from_day > q.to_day) return Status::InvalidArgument("from_day is after to_day");
+  if (int64_t{q.to_day} - q.from_day >= limits::kMaxRangeDays) {
+    return Status::InvalidArgument("a funnel's range spans at most 400 days");
+  }
   if (q.steps.empty()) return Status::InvalidArgument("a funnel needs at least one step");
   if (q.steps.size() > kMaxFunnelSteps) return Status::InvalidArgument("more than 20 funnel steps");
   if (q.window_ms < 0 || q.window_ms > kMaxFunnelWindowMs) {
