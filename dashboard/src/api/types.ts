@@ -186,3 +186,23 @@ export interface FunnelMembers {
   total: number;
   members: Array<{ session_id: string; anonymous_id?: string; entered_ms: number; reached_ms: number; device: string; country: string }>;
 }
+
+/** GET /api/replays (docs/api.md#replays): one recorded session. */
+export interface ReplaySession {
+  session_id: string;
+  first_ts: number;
+  last_ts: number;
+  duration_ms: number;
+  chunks: number;
+  bytes: number;
+  events: number;
+  truncated: boolean;
+}
+
+export interface ReplayChunk {
+  chunk_index: number;
+  first_ts: number;
+  last_ts: number;
+  bytes: number;
+  events: number;
+}
