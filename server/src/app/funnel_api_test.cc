@@ -464,6 +464,22 @@ TEST_F(FunnelApiTest, MembersListTheUnitsBehindABar) {
   EXPECT_EQ(Req("POST", "/api/funnels/members?project_id=" + project_ + "&furthest=1", kThreeSteps)
                 .status,
             401);
+  // Another tenant: its id with this token is refused however it is given, and its own token
+  // lists none of this project's units (its project has no events).
+  for (const std::string& target :
+       {"/api/funnels/members?furthest=1&project_id=" + other_,
+        "/api/funnels/members?furthest=1&bots=include&project_id=" + other_}) {
+    auto r = Req("POST", target, kThreeSteps, {{"Authorization", "Bearer " + token_}});
+    EXPECT_EQ(r.status, 401) << target << " " << r.body;
+  }
+  auto mixed = Req("POST", "/api/funnels/members?furthest=1&project_id=" + project_,
+                   R"({"project_id":")" + other_ + R"(",)" + kThreeSteps.substr(1),
+                   {{"Authorization", "Bearer " + token_}});
+  EXPECT_EQ(mixed.status, 403) << mixed.body;
+  auto theirs = Req("POST", "/api/funnels/members?furthest=1&project_id=" + other_, kThreeSteps,
+                    {{"Authorization", "Bearer " + other_token_}});
+  ASSERT_EQ(theirs.status, 200) << theirs.body;
+  EXPECT_NE(theirs.body.find(R"("total":0,"members":[])"), std::string::npos) << theirs.body;
 }
 
 }  // namespace tapistry
