@@ -610,6 +610,37 @@ inline void ReplaySessionsListNewestFirstPerProject(const MetaStoreOpener& open)
   EXPECT_TRUE(m->ListReplayChunks(a, "other")->empty());
 }
 
+// Deleting a session removes it and its chunks, and nothing of another session or project.
+inline void ReplaySessionsAreDeletedWhole(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  const std::string a = Create(*m, "A").project.id;
+  const std::string b = Create(*m, "B").project.id;
+  ASSERT_FALSE(b.empty());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(m->AddReplayChunk(a, Chunk("gone", i, 1000, 1500, 10)).ok());
+  ASSERT_TRUE(m->AddReplayChunk(a, Chunk("kept", 0, 2000, 2500, 10)).ok());
+  ASSERT_TRUE(m->AddReplayChunk(b, Chunk("gone", 0, 3000, 3500, 10)).ok());
+  auto del = m->DeleteReplaySession(a, "gone");
+  ASSERT_TRUE(del.ok()) << del.status().ToString();
+  EXPECT_TRUE(*del);
+  EXPECT_FALSE(m->GetReplaySession(a, "gone")->has_value());
+  EXPECT_TRUE(m->ListReplayChunks(a, "gone")->empty());
+  EXPECT_EQ(m->ListReplayChunks(a, "kept")->size(), 1u);
+  EXPECT_EQ(m->ListReplayChunks(b, "gone")->size(), 1u) << "another project's session of that id";
+  auto again = m->DeleteReplaySession(a, "gone");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+  EXPECT_EQ(m->DeleteReplaySession("p_doesnotexist", "kept").status().code(),
+            StatusCode::kNotFound);
+  // A new chunk under the deleted id starts a new session from scratch.
+  ASSERT_TRUE(m->AddReplayChunk(a, Chunk("gone", 0, 5000, 5500, 7)).ok());
+  auto fresh = m->GetReplaySession(a, "gone");
+  ASSERT_TRUE(fresh.ok() && fresh->has_value());
+  EXPECT_EQ((*fresh)->chunks, 1);
+  EXPECT_EQ((*fresh)->first_ts, 5000);
+}
+
 }  // namespace meta_checks
 
 struct MetaCheck {
@@ -636,6 +667,7 @@ inline const std::vector<MetaCheck>& MetaChecks() {
       {"SavedFunnelsAreCappedPerProject", SavedFunnelsAreCappedPerProject},
       {"ReplayIndexCountsEachChunkOnce", ReplayIndexCountsEachChunkOnce},
       {"ReplaySessionsListNewestFirstPerProject", ReplaySessionsListNewestFirstPerProject},
+      {"ReplaySessionsAreDeletedWhole", ReplaySessionsAreDeletedWhole},
   };
   return kChecks;
 }
@@ -669,6 +701,7 @@ TAP_META_CHECK(SavedFunnelsBelongToOneProject)
 TAP_META_CHECK(SavedFunnelsAreCappedPerProject)
 TAP_META_CHECK(ReplayIndexCountsEachChunkOnce)
 TAP_META_CHECK(ReplaySessionsListNewestFirstPerProject)
+TAP_META_CHECK(ReplaySessionsAreDeletedWhole)
 #undef TAP_META_CHECK
 
 REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
@@ -678,7 +711,7 @@ REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
                             ValuesPutGetOverwrite, OddCharactersRoundTrip, PersistsAcrossReopen,
                             ConcurrentCallersAllLand, SavedFunnelsCreateListUpdateDelete,
                             SavedFunnelsBelongToOneProject, SavedFunnelsAreCappedPerProject,
-                            ReplayIndexCountsEachChunkOnce,
-                            ReplaySessionsListNewestFirstPerProject);
+                            ReplayIndexCountsEachChunkOnce, ReplaySessionsListNewestFirstPerProject,
+                            ReplaySessionsAreDeletedWhole);
 
 }  // namespace tapistry::conformance

@@ -72,6 +72,9 @@ class NullMetaStore final : public MetaStore {
                                                         const std::string&) override {
     return std::vector<ReplayChunkInfo>();
   }
+  Result<bool> DeleteReplaySession(const std::string&, const std::string&) override {
+    return false;
+  }
 };
 
 // Forwards everything to the real store; subclasses override the one thing they get wrong.
@@ -146,6 +149,9 @@ class ForwardingMetaStore : public MetaStore {
                                                         const std::string& s) override {
     return real_->ListReplayChunks(p, s);
   }
+  Result<bool> DeleteReplaySession(const std::string& p, const std::string& s) override {
+    return real_->DeleteReplaySession(p, s);
+  }
 
  protected:
   std::unique_ptr<MetaStore> real_;
@@ -162,6 +168,22 @@ class ChunkIndexIgnoredStore final : public ForwardingMetaStore {
     ReplayChunkInfo keyed = c;
     keyed.chunk_index = (c.first_ts << 20) ^ c.chunk_index ^ c.bytes;
     return real_->AddReplayChunk(p, keyed);
+  }
+};
+
+// The real store, except that deleting a session deletes nothing under a session id that any
+// project shares — the "DELETE … WHERE session_id=?" mistake that forgets the project: here it
+// is simulated by deleting the id in every project.
+class SessionDeletedEverywhereStore final : public ForwardingMetaStore {
+ public:
+  using ForwardingMetaStore::ForwardingMetaStore;
+  Result<bool> DeleteReplaySession(const std::string& p, const std::string& s) override {
+    auto all = real_->ListProjects();
+    if (!all.ok()) return all.status();
+    for (const Project& other : *all) {
+      if (other.id != p) (void)real_->DeleteReplaySession(other.id, s);
+    }
+    return real_->DeleteReplaySession(p, s);
   }
 };
 
@@ -234,6 +256,18 @@ TEST(MetaStoreHonestyTest, AReplayIndexThatSumsEveryUploadIsCaught) {
             0);
   const CheckOutcome out =
       RunIntercepted([&] { Named("ReplaySessionsListNewestFirstPerProject").run(summing); });
+  EXPECT_EQ(out.failures, 0) << out.first;
+}
+
+TEST(MetaStoreHonestyTest, ADeleteThatForgetsTheProjectIsCaught) {
+  TempDir dir("tap-meta-honesty");
+  auto careless = [&] {
+    return std::make_unique<SessionDeletedEverywhereStore>(OpenSqlite(dir.Sub("meta.db")));
+  };
+  EXPECT_GT(RunIntercepted([&] { Named("ReplaySessionsAreDeletedWhole").run(careless); }).failures,
+            0);
+  const CheckOutcome out =
+      RunIntercepted([&] { Named("ReplayIndexCountsEachChunkOnce").run(careless); });
   EXPECT_EQ(out.failures, 0) << out.first;
 }
 

@@ -34,6 +34,7 @@ struct ProjectSettings {
   // gets them with the first /i answer.
   double replay_sample_rate = 0.30;
   int replay_session_kb = 3072;
+  int replay_retention_days = 60;  // recorded sessions older than this are deleted
   std::vector<std::string> replay_allow_selectors;
   std::vector<std::string> replay_mask_selectors;
   std::vector<std::string> replay_ignore_selectors;
@@ -165,6 +166,10 @@ class MetaStore {
   // A session's chunks in chunk_index order (empty when none).
   virtual Result<std::vector<ReplayChunkInfo>> ListReplayChunks(const std::string& project_id,
                                                                 const std::string& session_id) = 0;
+  // Removes a session and its chunks from the index (retention, DSAR); false when none was
+  // indexed. NotFound for an unknown project. The chunks' blobs are the caller's to delete.
+  virtual Result<bool> DeleteReplaySession(const std::string& project_id,
+                                           const std::string& session_id) = 0;
 
   // Small server-wide values (signing secrets, schema version, kDemoProjectKey).
   virtual Result<std::optional<std::string>> GetValue(const std::string& key) = 0;

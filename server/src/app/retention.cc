@@ -5,8 +5,8 @@
 namespace tapistry {
 
 RetentionJob::RetentionJob(MetaStore* meta, EventStore* store, SnapshotService* snapshots,
-                           Clock* clock, MetricsRegistry* metrics)
-    : meta_(meta), store_(store), snapshots_(snapshots), clock_(clock) {
+                           ReplayService* replays, Clock* clock, MetricsRegistry* metrics)
+    : meta_(meta), store_(store), snapshots_(snapshots), replays_(replays), clock_(clock) {
   runs_ =
       metrics->GetCounter("tapistry_retention_runs_total", "Retention passes over all projects");
   failures_ = metrics->GetCounter("tapistry_retention_failures_total",
@@ -34,6 +34,20 @@ Status RetentionJob::RunOnce() {
       failures_->Inc();
       Log(LogLevel::kError, "retention failed", {{"project_id", p.id}, {"error", s.ToString()}});
       if (first_error.ok()) first_error = s;
+    }
+    if (replays_ == nullptr) continue;
+    auto sessions = replays_->ApplyRetention(p.id, p.settings.replay_retention_days);
+    if (sessions.ok() && *sessions > 0) {
+      Log(LogLevel::kInfo, "retention deleted old replays",
+          {{"project_id", p.id},
+           {"replay_retention_days", std::to_string(p.settings.replay_retention_days)},
+           {"sessions", std::to_string(*sessions)}});
+    }
+    if (!sessions.ok()) {
+      failures_->Inc();
+      Log(LogLevel::kError, "replay retention failed",
+          {{"project_id", p.id}, {"error", sessions.status().ToString()}});
+      if (first_error.ok()) first_error = sessions.status();
     }
   }
   if (snapshots_ != nullptr) {

@@ -50,7 +50,7 @@ TEST(RetentionJobTest, DropsDaysOlderThanEachProjectsRetention) {
   ASSERT_TRUE((*store)->Flush().ok());
 
   MetricsRegistry metrics;
-  RetentionJob job(meta->get(), store->get(), nullptr, &clock, &metrics);
+  RetentionJob job(meta->get(), store->get(), nullptr, nullptr, &clock, &metrics);
   ASSERT_TRUE(job.RunOnce().ok());
 
   auto count = [&](const std::string& project) {

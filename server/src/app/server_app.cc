@@ -252,7 +252,7 @@ Status ServerApp::Start() {
   TAP_RETURN_IF_ERROR(impl_->http->Start());
   impl_->retention =
       std::make_unique<RetentionJob>(impl_->meta.get(), impl_->store.get(), impl_->snapshots.get(),
-                                     SystemClock(), &impl_->metrics);
+                                     impl_->replay.get(), SystemClock(), &impl_->metrics);
   impl_->retention->Start();
   impl_->ready = true;
   return Status::Ok();

@@ -209,6 +209,8 @@ int ProjectCmd(const ParsedArgs& args) {
       *field = v == "true";
     }
     if (Status rs = int_flag("replay-session-kb", &st.replay_session_kb); !rs.ok()) return Fail(rs);
+    if (Status rs = int_flag("replay-retention-days", &st.replay_retention_days); !rs.ok())
+      return Fail(rs);
     if (auto it = args.flags.find("replay-sample-rate"); it != args.flags.end()) {
       char* end = nullptr;
       const double v = std::strtod(it->second.back().c_str(), &end);
@@ -277,7 +279,9 @@ int ProjectCmd(const ParsedArgs& args) {
         .Key("replay_sample_rate")
         .Double(q->settings.replay_sample_rate)
         .Key("replay_session_kb")
-        .Int(q->settings.replay_session_kb);
+        .Int(q->settings.replay_session_kb)
+        .Key("replay_retention_days")
+        .Int(q->settings.replay_retention_days);
     for (auto [name, list] : {std::pair<const char*, const std::vector<std::string>*>{
                                   "replay_allow", &q->settings.replay_allow_selectors},
                               {"replay_mask", &q->settings.replay_mask_selectors},

@@ -317,4 +317,34 @@ Reply ReplayService::Read(const RouteCall& call) {
   return r;
 }
 
+Result<bool> ReplayService::DeleteSession(const std::string& project_id,
+                                          const std::string& session_id) {
+  std::lock_guard lock(SessionLock(project_id, session_id));
+  auto chunks = meta_->ListReplayChunks(project_id, session_id);
+  if (!chunks.ok()) return chunks.status();
+  for (const ReplayChunkInfo& c : *chunks) {
+    Status s = blobs_->Delete(ReplayChunkKey(project_id, session_id, c.chunk_index));
+    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+  }
+  return meta_->DeleteReplaySession(project_id, session_id);
+}
+
+Result<uint64_t> ReplayService::ApplyRetention(const std::string& project_id, int days) {
+  if (days <= 0) return uint64_t{0};
+  ReplayListOptions old;
+  old.to_ms = clock_->NowMs() - int64_t{days} * 86400000;
+  old.limit = 500;
+  uint64_t deleted = 0;
+  for (;;) {
+    auto batch = meta_->ListReplaySessions(project_id, old);
+    if (!batch.ok()) return batch.status();
+    for (const ReplaySession& r : *batch) {
+      auto d = DeleteSession(project_id, r.session_id);
+      if (!d.ok()) return d.status();
+      deleted += *d ? 1 : 0;
+    }
+    if (batch->size() < old.limit) return deleted;
+  }
+}
+
 }  // namespace tapistry

@@ -56,6 +56,14 @@ class ReplayService {
   // the byte range a Range header asks for.
   Reply Read(const RouteCall& call);
 
+  // Deletes a recorded session: its chunks' blobs first, then its index rows, so that a pass
+  // interrupted in between leaves the session listed (and is finished by the next pass), never
+  // blobs nobody can find. False when the session was not indexed.
+  Result<bool> DeleteSession(const std::string& project_id, const std::string& session_id);
+  // Retention (ProjectSettings::replay_retention_days): deletes the project's sessions whose
+  // first event is older than `days` before now; returns how many.
+  Result<uint64_t> ApplyRetention(const std::string& project_id, int days);
+
  private:
   enum class Stored { kAbsent, kSame, kDifferent, kUnreadable };
   Stored Compare(const std::string& key, const std::string& content);

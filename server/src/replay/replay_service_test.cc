@@ -121,6 +121,47 @@ TEST_F(ReplayServiceTest, AChunkIsStoredCompressedAndIndexed) {
   EXPECT_FALSE(s.truncated);
 }
 
+// Retention: sessions whose first event is older than the project's replay_retention_days go,
+// blobs and index rows; younger ones and other projects' stay.
+TEST_F(ReplayServiceTest, RetentionDeletesOldSessionsWithTheirBlobs) {
+  ASSERT_EQ(Send(Chunk(0)).status, 200);
+  ASSERT_EQ(Send(Chunk(1)).status, 200);
+  // A younger session, two days later (indexed and stored as the service would).
+  const std::string young = "2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef2";
+  ReplayChunkInfo c;
+  c.session_id = young;
+  c.first_ts = kNow + 2 * 86400000LL;
+  c.last_ts = c.first_ts + 500;
+  c.bytes = 4;
+  c.events = 1;
+  ASSERT_TRUE(meta_->AddReplayChunk(project_->id, c).ok());
+  ASSERT_TRUE(blobs_->Put(ReplayChunkKey(project_->id, young, 0), "blob").ok());
+  clock_.AdvanceMs(2 * 86400000LL + 43200000LL);  // now: kNow + 2.5 days
+
+  auto none = service_->ApplyRetention(project_->id, 0);  // 0: keep forever
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0u);
+  auto kept = service_->ApplyRetention(project_->id, 3);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(*kept, 0u) << "nothing is 3 days old yet";
+  auto n = service_->ApplyRetention(project_->id, 2);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 1u);
+  EXPECT_FALSE(meta_->GetReplaySession(project_->id, kSession)->has_value());
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(blobs_->Get(ReplayChunkKey(project_->id, kSession, i)).status().code(),
+              StatusCode::kNotFound);
+  }
+  EXPECT_TRUE(meta_->GetReplaySession(project_->id, young)->has_value());
+  EXPECT_TRUE(blobs_->Get(ReplayChunkKey(project_->id, young, 0)).ok());
+  // A session whose blobs are already gone (a pass cut short) is still removed from the index.
+  ASSERT_TRUE(blobs_->Delete(ReplayChunkKey(project_->id, young, 0)).ok());
+  auto rest = service_->DeleteSession(project_->id, young);
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  EXPECT_TRUE(*rest);
+  EXPECT_FALSE(meta_->GetReplaySession(project_->id, young)->has_value());
+}
+
 TEST_F(ReplayServiceTest, ARetryIsAcceptedOnceAndAnotherChunkUnderTheKeyConflicts) {
   ASSERT_EQ(Send(Chunk(0)).status, 200);
   const ReplaySession before = Session();

@@ -101,6 +101,8 @@ std::string SettingsToJson(const ProjectSettings& s) {
       .Int(s.rate_session_eps)
       .Key("replay_session_kb")
       .Int(s.replay_session_kb)
+      .Key("replay_retention_days")
+      .Int(s.replay_retention_days)
       .Key("replay_allow_selectors")
       .Raw(StringsToJson(s.replay_allow_selectors))
       .Key("replay_mask_selectors")
@@ -133,6 +135,8 @@ ProjectSettings SettingsFromJson(const std::string& json) {
       s.rate_session_eps = static_cast<int>(int64_t(f.value));
     else if (f.key == "replay_session_kb" && f.value.is_int64())
       s.replay_session_kb = static_cast<int>(int64_t(f.value));
+    else if (f.key == "replay_retention_days" && f.value.is_int64())
+      s.replay_retention_days = static_cast<int>(int64_t(f.value));
     else if (f.value.is_array()) {
       std::vector<std::string>* list =
           f.key == "query_allowlist"           ? &s.query_allowlist
@@ -461,6 +465,30 @@ class SqliteMetaStore final : public MetaStore {
     while ((rc = s.Step()) == SQLITE_ROW) out.push_back(SessionRow(s));
     if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
     return out;
+  }
+
+  Result<bool> DeleteReplaySession(const std::string& project_id,
+                                   const std::string& session_id) override {
+    std::lock_guard lock(mu_);
+    TAP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    auto done = [&]() -> Result<bool> {
+      TAP_RETURN_IF_ERROR(ProjectExistsLocked(project_id));
+      bool any = false;
+      for (const char* sql : {"DELETE FROM replay_chunks WHERE project_id=? AND session_id=?",
+                              "DELETE FROM replay_sessions WHERE project_id=? AND session_id=?"}) {
+        Stmt d(db_, sql);
+        d.Bind(1, project_id).Bind(2, session_id);
+        if (d.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+        any |= sqlite3_changes(db_) > 0;
+      }
+      return any;
+    }();
+    if (!done.ok()) {
+      (void)Exec("ROLLBACK");
+      return done.status();
+    }
+    TAP_RETURN_IF_ERROR(Exec("COMMIT"));
+    return *done;
   }
 
   Result<std::vector<ReplayChunkInfo>> ListReplayChunks(const std::string& project_id,
