@@ -430,6 +430,17 @@ TYPED_TEST_P(EventStoreConformanceTest, DeleteSubjectRemovesEveryEventOfTheSubje
                 Ev("p", kT0 + kDayMs, 2, 2, EventType::kPageView, "/b"), u, Ev("q", kT0, 4, 1)});
   ASSERT_TRUE(this->store_->Flush().ok());
   this->Append({Ev("p", kT0 + 3000, 5, 1, EventType::kPageView, "/a")});  // unflushed
+  // The subject's sessions (a DSAR delete also removes their recordings): visitor 1 has
+  // sessions 1 (flushed) and 5 (unflushed) in project p; alice session 3.
+  auto sessions = this->store_->SubjectSessions("p", Id(2000000 + 1), std::nullopt);
+  ASSERT_TRUE(sessions.ok()) << sessions.status().ToString();
+  EXPECT_EQ(sessions->size(), 2u);
+  EXPECT_EQ(*sessions, *this->ref_.SubjectSessions("p", Id(2000000 + 1), std::nullopt));
+  auto alice = this->store_->SubjectSessions("p", std::nullopt, std::string("alice"));
+  ASSERT_TRUE(alice.ok());
+  EXPECT_EQ(*alice, std::vector<Uuid>{u.session_id});
+  EXPECT_TRUE(this->store_->SubjectSessions("q", Id(2000000 + 9), std::nullopt)->empty());
+  EXPECT_FALSE(this->store_->SubjectSessions("p", std::nullopt, std::string()).ok());
   auto n = this->store_->DeleteSubject("p", Id(2000000 + 1), std::nullopt);
   ASSERT_TRUE(n.ok()) << n.status().ToString();
   EXPECT_EQ(*n, 3u);
@@ -444,6 +455,7 @@ TYPED_TEST_P(EventStoreConformanceTest, DeleteSubjectRemovesEveryEventOfTheSubje
   auto again = this->store_->DeleteSubject("p", Id(2000000 + 1), std::nullopt);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, 0u);
+  EXPECT_TRUE(this->store_->SubjectSessions("p", Id(2000000 + 1), std::nullopt)->empty());
   auto events = this->store_->ListEvents(this->Range("p", kDay0, kDay0 + 1), std::nullopt, 100);
   ASSERT_TRUE(events.ok());
   ASSERT_EQ(events->size(), 1u);

@@ -37,6 +37,10 @@ class QueriesOnly : public EventStore {
                                  const std::optional<std::string>&) override {
     return uint64_t{0};
   }
+  Result<std::vector<Uuid>> SubjectSessions(const std::string&, const std::optional<Uuid>&,
+                                            const std::optional<std::string>&) override {
+    return std::vector<Uuid>();
+  }
   Result<uint64_t> ApplyRetention(const std::string&, int32_t, int) override { return uint64_t{0}; }
   std::vector<StoreGauge> Gauges() const override { return {}; }
   Status Close() override { return Status::Ok(); }
@@ -89,6 +93,10 @@ class OverReference : public EventStore {
   Result<uint64_t> DeleteSubject(const std::string& p, const std::optional<Uuid>& a,
                                  const std::optional<std::string>& u) override {
     return good_.DeleteSubject(p, a, u);
+  }
+  Result<std::vector<Uuid>> SubjectSessions(const std::string& p, const std::optional<Uuid>& a,
+                                            const std::optional<std::string>& u) override {
+    return good_.SubjectSessions(p, a, u);
   }
   Result<uint64_t> ApplyRetention(const std::string& p, int32_t today, int keep) override {
     return good_.ApplyRetention(p, today, keep);

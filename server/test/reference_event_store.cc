@@ -420,6 +420,24 @@ Status ReferenceEventStore::ScanEventIds(int64_t since_ms,
   return Status::Ok();
 }
 
+Result<std::vector<Uuid>> ReferenceEventStore::SubjectSessions(
+    const std::string& project_id, const std::optional<Uuid>& anonymous_id,
+    const std::optional<std::string>& user_id) {
+  const bool by_user = user_id && !user_id->empty();
+  if (!anonymous_id && !by_user) {
+    return Status::InvalidArgument("SubjectSessions needs an anonymous_id or user_id");
+  }
+  std::lock_guard lock(mu_);
+  std::set<Uuid> sessions;
+  for (const Event& e : events_) {
+    if (e.project_id == project_id &&
+        ((anonymous_id && e.anonymous_id == *anonymous_id) || (by_user && e.user_id == *user_id))) {
+      sessions.insert(e.session_id);
+    }
+  }
+  return std::vector<Uuid>(sessions.begin(), sessions.end());
+}
+
 Result<uint64_t> ReferenceEventStore::DeleteSubject(const std::string& project_id,
                                                     const std::optional<Uuid>& anonymous_id,
                                                     const std::optional<std::string>& user_id) {

@@ -295,6 +295,12 @@ class EventStore : public EventSink {
   virtual Result<uint64_t> DeleteSubject(const std::string& project_id,
                                          const std::optional<Uuid>& anonymous_id,
                                          const std::optional<std::string>& user_id) = 0;
+  // DSAR: the distinct session ids, ascending, of the project's events whose anonymous_id (or
+  // user_id) matches — what else a DSAR delete must reach (recordings are keyed by session).
+  // Bots' events included. InvalidArgument as DeleteSubject.
+  virtual Result<std::vector<Uuid>> SubjectSessions(const std::string& project_id,
+                                                    const std::optional<Uuid>& anonymous_id,
+                                                    const std::optional<std::string>& user_id) = 0;
   // Drops the project's events of every UTC day d < today - keep_days (keep_days = 0 keeps
   // only today's), bots' included. Returns the number of rows removed. InvalidArgument when
   // keep_days < 0.

@@ -42,6 +42,10 @@ struct ApiDeps {
   std::function<bool(std::function<void()>)> run_blocking;
   Clock* clock = nullptr;
   MetricsRegistry* metrics = nullptr;
+  // Deletes one recorded session (ReplayService::DeleteSession): a DSAR delete reaches the
+  // subject's recordings too. Null: no replay store.
+  std::function<Result<bool>(const std::string& project_id, const std::string& session_id)>
+      delete_recording;
 };
 
 Status AddAuthRoutes(RouteTable* t, const ApiDeps& d);

@@ -36,12 +36,27 @@ Reply DsarDelete(const ApiDeps& d, const RouteCall& call) {
   }
   if (!anon && user.empty())
     return ErrorReply(Status::InvalidArgument("give anonymous_id or user_id"));
-  auto n = d.events->DeleteSubject(project, anon,
-                                   user.empty() ? std::nullopt : std::optional<std::string>(user));
+  const std::optional<std::string> user_id =
+      user.empty() ? std::nullopt : std::optional<std::string>(user);
+  // The subject's sessions first: once the events are gone nothing says which recordings were
+  // theirs. Events, then recordings: a failure in between is retried by sending the request
+  // again (the sessions are asked for before the events are deleted, every time).
+  auto sessions = d.events->SubjectSessions(project, anon, user_id);
+  if (!sessions.ok()) return ErrorReply(sessions.status());
+  auto n = d.events->DeleteSubject(project, anon, user_id);
   if (!n.ok()) return ErrorReply(n.status());
+  uint64_t recordings = 0;
+  if (d.delete_recording) {
+    for (const Uuid& s : *sessions) {
+      auto gone = d.delete_recording(project, s.ToString());
+      if (!gone.ok()) return ErrorReply(gone.status());
+      recordings += *gone ? 1 : 0;
+    }
+  }
   d.metrics->GetCounter("tapistry_dsar_deletes_total", "DSAR delete requests")->Inc();
   JsonWriter w;
-  w.BeginObject().Key("deleted").Uint(*n).EndObject();
+  w.BeginObject().Key("deleted").Uint(*n).Key("sessions").Uint(sessions->size());
+  w.Key("recordings_deleted").Uint(recordings).EndObject();
   return JsonReply(w.Take());
 }
 

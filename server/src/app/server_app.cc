@@ -180,6 +180,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   api.run_blocking = [slow](std::function<void()> job) { return slow->Submit(std::move(job)); };
   api.clock = SystemClock();
   api.metrics = &m.metrics;
+  ReplayService* replay = m.replay.get();
+  api.delete_recording = [replay](const std::string& project, const std::string& session) {
+    return replay->DeleteSession(project, session);
+  };
   ReplayIngest replay_ingest;
   replay_ingest.service = m.replay.get();
   WorkQueue* replay_writes = m.replay_writes.get();

@@ -654,6 +654,13 @@ TEST_F(ServerAppTest, DsarDeleteNeedsSessionAndCsrf) {
   ASSERT_EQ(Post(Batch({Event(1), Event(2)})).status, 200);
   const auto [cookie, csrf] = SignIn();
   TestClient c(app_->port());
+  // A recording of the subject's session, and one of another session.
+  const std::string subject_session = "2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1";
+  for (const std::string& session : {subject_session, kReplaySession}) {
+    auto rec = c.Request("POST", "/r?k=" + key_, ReplayChunkBody(0, 0, "", session),
+                         {{"Content-Type", "application/json"}, {"Origin", "https://example.com"}});
+    ASSERT_EQ(rec.status, 200) << rec.body;
+  }
   std::string body = R"({"project_id":")" + project_ +
                      R"(","anonymous_id":"91d3a1b2-c3d4-4e5f-8a9b-0c1d2e3f4aaa"})";
   EXPECT_EQ(c.Request("POST", "/api/dsar/delete", body, {{"Cookie", cookie}}).status, 403)
@@ -665,8 +672,19 @@ TEST_F(ServerAppTest, DsarDeleteNeedsSessionAndCsrf) {
   auto r =
       c.Request("POST", "/api/dsar/delete", body, {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.body, "{\"deleted\":2}");
+  EXPECT_EQ(r.body, R"({"deleted":2,"sessions":1,"recordings_deleted":1})");
   EXPECT_EQ(OverviewTotals(), R"({"totals":{"pageviews":0,"sessions":0,"visitors":0},)");
+  // The subject's recording is gone from the list and its chunk from the store; the other stays.
+  auto list = Get("/api/replays?project_id=" + project_);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.body.find(subject_session), std::string::npos) << list.body;
+  EXPECT_NE(list.body.find(kReplaySession), std::string::npos) << list.body;
+  EXPECT_EQ(Get("/api/replays/" + subject_session + "/chunks/0?project_id=" + project_).status,
+            404);
+  // Sent again: nothing left to delete.
+  auto again =
+      c.Request("POST", "/api/dsar/delete", body, {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(again.body, R"({"deleted":0,"sessions":0,"recordings_deleted":0})");
 }
 
 TEST_F(ServerAppTest, OpsEndpoints) {

@@ -120,6 +120,9 @@ class EmbeddedEventStore final : public EventStore {
   Result<uint64_t> DeleteSubject(const std::string& project_id,
                                  const std::optional<Uuid>& anonymous_id,
                                  const std::optional<std::string>& user_id) override;
+  Result<std::vector<Uuid>> SubjectSessions(const std::string& project_id,
+                                            const std::optional<Uuid>& anonymous_id,
+                                            const std::optional<std::string>& user_id) override;
   Result<uint64_t> ApplyRetention(const std::string& project_id, int32_t today,
                                   int keep_days) override;
   // Stats() as StoreGauges named as /metrics has always shown them (tapistry_store_rows, ...).

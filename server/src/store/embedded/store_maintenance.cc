@@ -3,6 +3,7 @@
 // write, then unlinks the files it replaced (queries still reading them keep their descriptors).
 #include <algorithm>
 #include <numeric>
+#include <set>
 
 #include "store/embedded/embedded_event_store.h"
 #include "store/embedded/file_util.h"
@@ -92,6 +93,34 @@ Status EmbeddedEventStore::CompactPartition(const PartitionKey& key,
   compactions_++;
   last_compaction_ms_ = static_cast<double>(clock_->MonoNs() - start) / 1e6;
   return Status::Ok();
+}
+
+Result<std::vector<Uuid>> EmbeddedEventStore::SubjectSessions(
+    const std::string& project_id, const std::optional<Uuid>& anonymous_id,
+    const std::optional<std::string>& user_id) {
+  const bool by_user = user_id.has_value() && !user_id->empty();
+  if (!anonymous_id && !by_user)
+    return Status::InvalidArgument("SubjectSessions needs an anonymous_id or user_id");
+  EventFilter f;
+  f.project_id = project_id;
+  f.from_day = 0;
+  f.to_day = INT32_MAX;
+  f.include_bots = true;
+  std::set<Uuid> sessions;
+  TAP_RETURN_IF_ERROR(ScanSelected(
+      f, std::nullopt,
+      Bit(ColumnId::kSession) | Bit(ColumnId::kAnonymous) | Bit(StringColumnId(kStrUserId)),
+      [&](const Source&, const SelectedRows& rows) {
+        const Columns& c = rows.cols();
+        for (size_t r = 0; r < c.rows; ++r) {
+          if ((anonymous_id && c.anonymous.dict[c.anonymous.codes[r]] == *anonymous_id) ||
+              (by_user && c.str[kStrUserId].Value(r) == *user_id)) {
+            sessions.insert(c.session.dict[c.session.codes[r]]);
+          }
+        }
+        return Status::Ok();
+      }));
+  return std::vector<Uuid>(sessions.begin(), sessions.end());
 }
 
 Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id,
