@@ -56,7 +56,9 @@ Reply AuthPage(int status, const std::string& title, const std::string& inner) {
               "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
               "frame-ancestors 'none'");
   r.AddHeader("Cache-Control", "no-store");
-  r.AddHeader("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: under no-referrer Chromium sends "Origin: null" with the confirm
+  // form's POST, which kPublicForm refuses as cross-site. The link's token never leaves the origin.
+  r.AddHeader("Referrer-Policy", "same-origin");
   r.AddHeader("X-Frame-Options", "DENY");
   r.body =
       "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport "
