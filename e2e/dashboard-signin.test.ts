@@ -137,6 +137,23 @@ test('sign in with a link from the mail, land on the dashboard, sign out', async
   expect(reused!.status()).toBe(401);
   await page.getByText('already used').waitFor();
 
+  // Settings lists the user's sessions; another one (the owner's printed link, redeemed elsewhere)
+  // is ended from here and its cookie stops working.
+  const printed = /(\/auth\/signin\?token=[0-9a-f]+)/.exec(tap.log())?.[1];
+  expect(printed, tap.log()).toBeTruthy();
+  const elsewhere = await fetch(tap.origin + printed!, { redirect: 'manual', headers: { 'User-Agent': 'Mozilla/5.0 (Windows NT 10.0) Firefox/128.0' } });
+  expect(elsewhere.status).toBe(302);
+  const elsewhereCookie = /^(tap_session=[^;]+)/.exec(elsewhere.headers.get('set-cookie') ?? '')![1]!;
+  expect((await fetch(tap.origin + '/api/me', { headers: { cookie: elsewhereCookie } })).status).toBe(200);
+  await page.goto(`${tap.origin}/app/settings?project=${tap.project.project_id}`);
+  const card = page.locator('.session-card');
+  await card.getByText('This browser').waitFor();
+  await card.getByText('Firefox on Windows').waitFor();
+  await shoot(page, 'settings-sessions');
+  await card.getByRole('button', { name: 'End session' }).click();
+  await card.getByText('Firefox on Windows').waitFor({ state: 'detached' });
+  expect((await fetch(tap.origin + '/api/me', { headers: { cookie: elsewhereCookie } })).status).toBe(401);
+
   // Sign out: back to the sign-in page, the session ended on the server too.
   await page.goto(tap.origin + '/app/');
   await page.getByRole('button', { name: 'Sign out' }).first().click();
