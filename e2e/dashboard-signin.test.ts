@@ -3,12 +3,13 @@
 // browser asks for a link on the dashboard's sign-in page, the test reads the mail from the sink,
 // the browser opens the link, confirms, lands on the dashboard signed in, and signs out. The same
 // link opened again, or from another browser, is refused.
+import { execFileSync } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launch } from './lib/browser';
 import { DESKTOP, shoot } from './lib/dashboard';
-import { freePort, type Running, startTapistry } from './lib/tapistry-server';
+import { BINARY, freePort, type Running, startTapistry } from './lib/tapistry-server';
 
 interface Mail {
   from: string;
@@ -163,4 +164,21 @@ test('sign in with a link from the mail, land on the dashboard, sign out', async
   const copy = await fetch(tap.origin + '/api/me', { headers: { cookie: `tap_session=${session!.value}` } });
   expect(copy.status).toBe(401);
   await ctx.close();
+});
+
+test('tapistry user add: a new user gets a link too; user list marks the owner', async () => {
+  const added = JSON.parse(execFileSync(BINARY, ['user', 'add', '--data', tap.data, '--email', 'Second@Example.test'], { encoding: 'utf8' })) as { user_id: string; email: string };
+  expect(added.email).toBe('second@example.test');
+  expect(added.user_id).toMatch(/^u_[0-9a-f]{16}$/);
+  const listed = JSON.parse(execFileSync(BINARY, ['user', 'list', '--data', tap.data], { encoding: 'utf8' })) as { users: { id: string; email: string; owner: boolean }[] };
+  expect(listed.users.map((u) => [u.email, u.owner])).toEqual([
+    ['owner@example.test', true],
+    ['second@example.test', false],
+  ]);
+  const before = mails.length;
+  const r = await fetch(tap.origin + '/auth/request', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'second@example.test' }) });
+  expect(r.status).toBe(202);
+  const mail = await waitMail(before + 1);
+  expect(mail.to).toEqual(['second@example.test']);
+  expect(mail.data).toContain(tap.origin + '/auth/confirm?t=sl_');
 });
