@@ -10,6 +10,7 @@ import { CopyButton, Snippet } from '../components/snippet';
 import { Spinner } from '../components/states';
 import { useQuery } from '../hooks';
 import { html } from '../html';
+import { browserName } from '../lib/accounts';
 import { rangeOf, toDay } from '../lib/dates';
 import { exact } from '../lib/format';
 import type { AppState } from '../lib/url-state';
@@ -37,14 +38,6 @@ interface DashboardSession {
   last_seen_ms: number;
   expires_ms: number;
   user_agent: string;
-}
-
-/** "Firefox on Linux" from a user agent; the raw string when nothing is recognised. */
-export function browserName(ua: string): string {
-  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : '';
-  const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
-  if (browser && os) return `${browser} on ${os}`;
-  return browser || os || ua || 'Unknown browser';
 }
 
 function when(ms: number): string {

@@ -2,24 +2,13 @@
 // docs/accounts.md), or with the link the server printed.
 import { useState } from 'preact/hooks';
 import { html } from '../html';
+import { requestError } from '../lib/accounts';
 
 type AskState =
   | { kind: 'idle' }
   | { kind: 'sending' }
   | { kind: 'sent'; email: string }
   | { kind: 'error'; message: string };
-
-/** The sentence for a refused POST /auth/request (its JSON reason, or why it could not be sent). */
-export function requestError(status: number, reason: string, retryAfterS: number): string {
-  if (status === 429) {
-    const mins = Math.max(1, Math.ceil(retryAfterS / 60));
-    return `Too many sign-in links were asked for. Try again in ${mins} minute${mins === 1 ? '' : 's'}.`;
-  }
-  if (status === 400) return 'That does not look like an email address. Check it and try again.';
-  if (status === 403) return 'This page cannot ask for a link from here. Open the dashboard at its own address and try again.';
-  if (status === 0) return 'The Tapistry server could not be reached. Check your connection, then try again.';
-  return `The server could not send a link (${status}${reason ? ': ' + reason : ''}). Try again in a moment.`;
-}
 
 async function askForLink(email: string): Promise<AskState> {
   let r: Response;
