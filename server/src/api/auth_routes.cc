@@ -161,14 +161,28 @@ bool IsLinkToken(std::string_view s) {
          });
 }
 
-// Mails (or logs) a sign-in link, off the I/O threads: the answer never waits for SMTP, so its
-// timing says nothing about whether the address is a user's.
-void DeliverLink(const ApiDeps& d, const std::string& email, const std::string& token) {
+// Mails (or logs) a sign-in link. Runs off the I/O threads, after the answer: finding the user and
+// storing the link (a synced write) would otherwise make a user's answer slower than a stranger's,
+// and the timing would tell who has an account.
+void IssueAndDeliverLink(const ApiDeps& d, const std::string& email, const std::string& nonce) {
+  auto user = d.meta->FindUserByEmail(email);
+  if (!user.ok()) {
+    if (user.status().code() != StatusCode::kNotFound)
+      Log(LogLevel::kError, "sign-in request: looking up the user failed",
+          {{"error", user.status().ToString()}});
+    return;  // not a user: nothing is sent
+  }
+  auto token = d.auth->IssueEmailLink(user->id, nonce);
+  if (!token.ok()) {
+    Log(LogLevel::kError, "sign-in request: storing the link failed",
+        {{"error", token.status().ToString()}});
+    return;
+  }
   const bool mail = d.mailer != nullptr && !d.public_url.empty();
   const std::string base = !d.public_url.empty() ? d.public_url
                            : d.log_base_url      ? d.log_base_url()
                                                  : std::string();
-  const std::string link = base + "/auth/confirm?t=" + token;
+  const std::string link = base + "/auth/confirm?t=" + *token;
   if (!mail) {
     // The one place a secret is logged: there is no other way to deliver it (docs/accounts.md).
     Log(LogLevel::kWarn,
@@ -184,14 +198,8 @@ void DeliverLink(const ApiDeps& d, const std::string& email, const std::string& 
            " with this address.\n\nOpen this link in the same browser to sign in:\n\n" + link +
            "\n\nIt works once, for 15 minutes. If you did not ask for it, ignore this mail: "
            "nobody can use it from another browser.\n";
-  Mailer* mailer = d.mailer;
-  auto send = [mailer, m]() {
-    Status s = mailer->Send(m);
-    if (!s.ok()) Log(LogLevel::kError, "sending a sign-in mail failed", {{"error", s.ToString()}});
-  };
-  if (!d.run_blocking || !d.run_blocking(send)) {
-    Log(LogLevel::kError, "sending a sign-in mail failed", {{"error", "the work queue is full"}});
-  }
+  Status s = d.mailer->Send(m);
+  if (!s.ok()) Log(LogLevel::kError, "sending a sign-in mail failed", {{"error", s.ToString()}});
 }
 
 // POST /auth/request {"email"}: the same answer whether or not the address is a user's.
@@ -216,13 +224,12 @@ Reply RequestLink(const ApiDeps& d, const RouteCall& call) {
   // The browser's nonce: kept when it already has one, so its earlier links still work here.
   std::string nonce = PreSessionCookieValue(call.req.Header("cookie"));
   if (!IsNonce(nonce)) nonce = RandomHex(32);
-  auto user = d.meta->FindUserByEmail(*email);
-  if (user.ok()) {
-    auto token = d.auth->IssueEmailLink(user->id, nonce);
-    if (!token.ok()) return ErrorReply(token.status());
-    DeliverLink(d, *email, *token);
-  } else if (user.status().code() != StatusCode::kNotFound) {
-    return ErrorReply(user.status());
+  auto job = [d, email = *email, nonce] { IssueAndDeliverLink(d, email, nonce); };
+  if (!d.run_blocking) {
+    job();
+  } else if (!d.run_blocking(job)) {
+    // The same answer still (a full queue must not tell users from strangers); the user asks again.
+    Log(LogLevel::kError, "sign-in request dropped: the work queue is full");
   }
   JsonWriter w;
   w.BeginObject()

@@ -192,6 +192,12 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
     m.smtp = std::move(sm).value();
     mailer = m.smtp.get();
   }
+  if (m.smtp && cfg.smtp_tls == "none" && cfg.smtp_host != "127.0.0.1" &&
+      cfg.smtp_host != "localhost" && cfg.smtp_host != "::1") {
+    Log(LogLevel::kWarn,
+        "--smtp-tls none sends sign-in links and the SMTP password in plain text to another host",
+        {{"smtp_host", cfg.smtp_host}});
+  }
   if (mailer != nullptr && cfg.public_url.empty()) {
     Log(LogLevel::kWarn,
         "--smtp-host is set but --public-url is not: sign-in links are logged, not mailed (a link "
