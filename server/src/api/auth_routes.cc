@@ -139,7 +139,7 @@ Reply SignIn(const ApiDeps& d, const RouteCall& call) {
                         "href=\"/app/\">sign in with your email</a>.</p>");
   }
   // A session this browser had before is ended: the new one replaces it.
-  (void)d.auth->Revoke(SessionCookieValue(call.req.Header("cookie")));
+  (void)d.auth->Revoke(SessionCookieValue(call.req.Header("cookie"), Https(call)));
   Reply r;
   r.status = 302;
   r.content_type.clear();
@@ -222,7 +222,7 @@ Reply RequestLink(const ApiDeps& d, const RouteCall& call) {
     return RateLimited(retry, "too many sign-in links for this email; try again later");
   }
   // The browser's nonce: kept when it already has one, so its earlier links still work here.
-  std::string nonce = PreSessionCookieValue(call.req.Header("cookie"));
+  std::string nonce = PreSessionCookieValue(call.req.Header("cookie"), Https(call));
   if (!IsNonce(nonce)) nonce = RandomHex(32);
   auto job = [d, email = *email, nonce] { IssueAndDeliverLink(d, email, nonce); };
   if (!d.run_blocking) {
@@ -254,7 +254,7 @@ Reply RequestLink(const ApiDeps& d, const RouteCall& call) {
 Reply ConfirmPage(const ApiDeps& d, const RouteCall& call) {
   const std::string token = call.req.Query("t");
   if (!IsLinkToken(token)) return LinkRefused(400, "this is not a sign-in link");
-  const std::string nonce = PreSessionCookieValue(call.req.Header("cookie"));
+  const std::string nonce = PreSessionCookieValue(call.req.Header("cookie"), Https(call));
   if (!IsNonce(nonce)) {
     return LinkRefused(403,
                        "this browser did not ask for this link: open it in the browser where you "
@@ -281,7 +281,7 @@ Reply Confirm(const ApiDeps& d, const RouteCall& call) {
   HttpRequest form;
   form.query = call.req.body;
   const std::string token = form.Query("t");
-  const std::string nonce = PreSessionCookieValue(call.req.Header("cookie"));
+  const std::string nonce = PreSessionCookieValue(call.req.Header("cookie"), Https(call));
   if (!IsLinkToken(token)) return LinkRefused(400, "this is not a sign-in link");
   if (!IsNonce(nonce) || !ConstantTimeEquals(form.Query("csrf"), d.auth->Mac("confirm." + nonce))) {
     return LinkRefused(403,
@@ -295,7 +295,7 @@ Reply Confirm(const ApiDeps& d, const RouteCall& call) {
     if (s.code() == StatusCode::kPermissionDenied) return LinkRefused(403, s.message());
     return ErrorReply(s);
   }
-  (void)d.auth->Revoke(SessionCookieValue(call.req.Header("cookie")));
+  (void)d.auth->Revoke(SessionCookieValue(call.req.Header("cookie"), Https(call)));
   Reply r;
   r.status = 303;
   r.content_type.clear();
@@ -308,7 +308,7 @@ Reply Confirm(const ApiDeps& d, const RouteCall& call) {
 // user out; without a session there is nothing to end and the cookie is cleared anyway.
 Reply SignOut(const ApiDeps& d, const RouteCall& call) {
   SessionInfo info;
-  const std::string cookie = SessionCookieValue(call.req.Header("cookie"));
+  const std::string cookie = SessionCookieValue(call.req.Header("cookie"), Https(call));
   if (!cookie.empty() && d.auth->Verify(cookie, &info)) {
     if (!ConstantTimeEquals(call.req.Header("x-csrf-token"), info.csrf)) {
       return ErrorReply(Status::PermissionDenied("missing or wrong X-CSRF-Token"));

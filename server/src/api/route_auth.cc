@@ -31,7 +31,9 @@ std::string_view OriginHost(std::string_view origin) {
 std::optional<Reply> RouteAuth::Check(AuthPolicy policy, RouteCall* call) const {
   const HttpRequest& req = call->req;
   auto session = [&]() {
-    std::string cookie = SessionCookieValue(req.Header("cookie"));
+    // X-Forwarded-Proto is believed only from a configured trusted proxy.
+    const bool https = call->trusted_peer && req.Header("x-forwarded-proto") == "https";
+    std::string cookie = SessionCookieValue(req.Header("cookie"), https);
     SessionInfo info;
     if (cookie.empty() || auth_ == nullptr || !auth_->Verify(cookie, &info)) return false;
     call->session_cookie = std::move(cookie);

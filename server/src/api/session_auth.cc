@@ -35,14 +35,14 @@ std::string CookieValue(std::string_view header, std::string_view name) {
   return "";
 }
 
-std::string SessionCookieValue(std::string_view header) {
+std::string SessionCookieValue(std::string_view header, bool https) {
   std::string v = CookieValue(header, kSecureSessionCookie);
-  return v.empty() ? CookieValue(header, kSessionCookie) : v;
+  return v.empty() && !https ? CookieValue(header, kSessionCookie) : v;
 }
 
-std::string PreSessionCookieValue(std::string_view header) {
+std::string PreSessionCookieValue(std::string_view header, bool https) {
   std::string v = CookieValue(header, kSecurePreSessionCookie);
-  return v.empty() ? CookieValue(header, kPreSessionCookie) : v;
+  return v.empty() && !https ? CookieValue(header, kPreSessionCookie) : v;
 }
 
 std::string SetCookie(bool https, const char* plain_name, const char* host_name,

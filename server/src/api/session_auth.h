@@ -110,10 +110,12 @@ class SessionAuth {
 
 // The value of cookie `name` in a Cookie header ("" when absent).
 std::string CookieValue(std::string_view header, std::string_view name);
-// The session cookie of a Cookie header: the __Host- one when there is one, else the plain one.
-std::string SessionCookieValue(std::string_view cookie_header);
+// The session cookie of a Cookie header. Over https only the __Host- one counts: a plain-named
+// cookie could have been planted over http or by a sibling subdomain. Over http, the __Host- one
+// when there is one, else the plain one.
+std::string SessionCookieValue(std::string_view cookie_header, bool https);
 // The pre-session nonce of a Cookie header, likewise.
-std::string PreSessionCookieValue(std::string_view cookie_header);
+std::string PreSessionCookieValue(std::string_view cookie_header, bool https);
 // A Set-Cookie value: `name` (its __Host- form when `https`) = value, Path=/, HttpOnly,
 // SameSite=Lax, Max-Age (0 deletes it), and Secure when `https`.
 std::string SetCookie(bool https, const char* plain_name, const char* host_name,

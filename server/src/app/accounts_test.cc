@@ -404,7 +404,16 @@ TEST_F(AccountsTest, OverHttpsTheCookiesAreHostPrefixedAndSecure) {
   EXPECT_NE(set.find("; Secure"), std::string::npos) << set;
   EXPECT_NE(set.find("HttpOnly"), std::string::npos) << set;
   EXPECT_EQ(set.find("Domain"), std::string::npos) << set;
-  EXPECT_EQ(MeStatus(set.substr(0, set.find(';'))), 200);
+  const std::string host_cookie = set.substr(0, set.find(';'));
+  auto me = [&](const std::string& cookie) {
+    return Req("GET", "/api/me", "", {{"Cookie", cookie}, {"X-Forwarded-Proto", "https"}}).status;
+  };
+  EXPECT_EQ(me(host_cookie), 200);
+  // Over https a plain-named cookie (settable over http or by a sibling subdomain) does not count,
+  // even when it holds a live session.
+  const std::string plain = "tap_session=" + host_cookie.substr(host_cookie.find('=') + 1);
+  EXPECT_EQ(me(plain), 401);
+  EXPECT_EQ(MeStatus(plain), 200) << "over plain http it is the session cookie";
 }
 
 }  // namespace
