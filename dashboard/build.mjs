@@ -7,6 +7,8 @@
 //   overlay-frame.html            the bookmarklet's frame on the server (issue 14): reads the API for
 //   overlay-frame.js              the overlay; the server lets any site frame this page. Fixed names;
 //                                 the page loads the script as overlay-frame.js?v=<content hash>
+//   player.html                   the replay player frame (issue 10), served under its own sandboxing
+//   player-frame.js, .css         CSP: @rrweb/replay and our glue, loaded as ?v=<content hash>
 //   build.json                    sizes (bytes and gzip) of each file, for the size report
 // Prints a size report and exits non-zero above the gzip budgets.
 // Usage: node dashboard/build.mjs [--quiet]
@@ -22,7 +24,7 @@ const dist = join(here, 'dist');
 // ours, gzip. app: what the first screen loads (the entry, the chunks it imports statically, the
 // CSS); uPlot is 22 KB of it. screen: what opening a lazily loaded screen adds (its chunk and the
 // chunks only it imports), e.g. the heatmaps viewer or the snapshot sanitizer.
-const BUDGET = { app: 64 * 1024, screen: 20 * 1024, bookmarklet: 12 * 1024, overlayFrame: 4 * 1024 };
+const BUDGET = { app: 64 * 1024, screen: 20 * 1024, bookmarklet: 12 * 1024, overlayFrame: 4 * 1024, player: 72 * 1024 };
 const TARGET = ['es2020'];
 
 // htm templates keep their source indentation in the bundle (a minifier cannot touch template
@@ -112,6 +114,31 @@ writeFileSync(
 `,
 );
 
+await build({
+  ...common,
+  entryPoints: [join(here, 'src/player-frame/index.ts')],
+  outfile: join(dist, 'player-frame.js'),
+  format: 'iife',
+  write: true,
+});
+const playerHash = (f) => createHash('sha256').update(readFileSync(join(dist, f))).digest('hex').slice(0, 12);
+// No inline script: the server serves this page under a CSP that allows only our own files.
+writeFileSync(
+  join(dist, 'player.html'),
+  `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="referrer" content="no-referrer">
+<title>Tapistry replay</title>
+<link rel="stylesheet" href="/app/player-frame.css?v=${playerHash('player-frame.css')}">
+<script src="/app/player-frame.js?v=${playerHash('player-frame.js')}" defer></script>
+</head>
+<body><div id="player"></div></body>
+</html>
+`,
+);
+
 const favicon =
   "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Cdefs%3E%3CradialGradient id='g' cx='.35' cy='.35'%3E%3Cstop offset='0' stop-color='%23fde047'/%3E%3Cstop offset='.45' stop-color='%23f97316'/%3E%3Cstop offset='.7' stop-color='%23dc2626'/%3E%3Cstop offset='1' stop-color='%234f46e5'/%3E%3C/radialGradient%3E%3C/defs%3E%3Crect width='32' height='32' rx='8' fill='url(%23g)'/%3E%3C/svg%3E";
 const index = `<!doctype html>
@@ -154,12 +181,18 @@ const appGzip = [...initial].reduce((a, f) => a + report[f].gzip, 0) + report[cs
 const screenGzip = (c) => [...staticClosure(c)].filter((f) => !initial.has(f)).reduce((a, f) => a + report[f].gzip, 0);
 const bmGzip = report['bookmarklet.js'].gzip;
 const frameGzip = report['overlay-frame.js'].gzip + report['overlay-frame.html'].gzip;
+const playerGzip = report['player-frame.js'].gzip + report['player-frame.css'].gzip + report['player.html'].gzip;
 if (!process.argv.includes('--quiet')) {
   console.log('dashboard size report (gzip):');
   for (const [f, r] of Object.entries(report)) if (f !== 'build.json') console.log(`  ${f.padEnd(34)} ${kb(r.bytes).padStart(9)}  ${kb(r.gzip).padStart(8)} gzip`);
   console.log(`  app, first screen (js+css)         ${kb(appGzip)} gzip (budget ${kb(BUDGET.app)})`);
   for (const c of lazy) console.log(`  lazy ${c.padEnd(29)} +${kb(screenGzip(c))} gzip when opened (budget ${kb(BUDGET.screen)})`);
   console.log(`  overlay frame (html+js)            ${kb(frameGzip)} gzip (budget ${kb(BUDGET.overlayFrame)})`);
+  console.log(`  player frame (html+js+css)         ${kb(playerGzip)} gzip (budget ${kb(BUDGET.player)})`);
+}
+if (playerGzip > BUDGET.player) {
+  console.error(`dashboard build: the player frame is ${kb(playerGzip)} gzip, over the ${kb(BUDGET.player)} budget`);
+  failed = true;
 }
 let failed = false;
 if (appGzip > BUDGET.app) {

@@ -60,9 +60,11 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<{ s
 }
 
 interface Result {
-  steps: Array<{ name: string; units: number; conversion_from_previous: number; conversion_from_first: number; dropped: number }>;
+  steps: Array<{ name: string; units: number; conversion_from_previous: number; conversion_from_first: number; dropped: number; p90_ms_from_previous: number }>;
   entered: number;
   converted: number;
+  time_to_convert: Array<{ from_ms: number; to_ms: number | null; units: number }>;
+  trend: Array<{ date: string; entered: number; converted: number; conversion: number }>;
   breakdowns: Record<string, Array<{ value: string; steps: Array<{ units: number }> }>>;
 }
 
@@ -157,11 +159,17 @@ test('a 3-step funnel built in the UI shows the API numbers, in its tables and C
   expect(table).toEqual(EXPECTED.map(String));
   expect(await page.locator('.fsummary').textContent()).toContain('37.5%');
   expect(await page.locator('.fsummary').textContent()).toContain('3 of 8 sessions');
+  // time to convert: the histogram's bars hold the API's buckets, 3 converted sessions in all
+  const hist = await page.locator('[data-chart="time-to-convert"] .fhist-col').evaluateAll((cs) => cs.map((c) => Number((c as HTMLElement).dataset.units)));
+  expect(hist).toEqual(direct.json.time_to_convert.map((b) => b.units));
+  expect(hist.reduce((a, b) => a + b, 0)).toBe(3);
+  expect(direct.json.trend).toEqual([{ date: day(0), entered: 8, converted: 3, conversion: 0.375 }]);
 
   // CSV
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
   const csv = (await readFile((await dl.path())!, 'utf8')).trim().split('\n');
-  expect(csv[0]).toBe('breakdown,step,name,units,from previous %,from first %,dropped,median ms,average ms');
+  expect(csv[0]).toBe('breakdown,step,name,units,from previous %,from first %,dropped,median ms,p90 ms,average ms');
+  expect(csv.slice(1).map((l) => Number(l.split(',')[8]))).toEqual(direct.json.steps.map((s) => s.p90_ms_from_previous));
   expect(csv.slice(1).map((l) => l.split(',')[3])).toEqual(EXPECTED.map(String));
   expect(csv[3]).toContain(',37.5,');
 

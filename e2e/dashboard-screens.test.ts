@@ -90,7 +90,7 @@ const PAGES: Array<{ name: string; route: string; q?: Record<string, string>; re
       await p.locator('a.bookmarklet-link').waitFor();
     },
   },
-  { name: 'replays', route: 'replays', ready: '.coming-soon' },
+  { name: 'replays', route: 'replays', ready: '.replays-page .state-empty, .replays-table' },
   { name: 'funnels', route: 'funnels', ready: '.fbuilder' },
   { name: 'settings-install', route: 'settings', ready: '.snippet pre' },
   { name: 'settings-project', route: 'settings', q: { tab: 'project' }, ready: '.kv' },

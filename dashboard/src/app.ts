@@ -11,25 +11,25 @@ import { ErrorPanel, Skeleton } from './components/states';
 import { html } from './html';
 import { type DayRange, type Period, PERIODS, rangeOf, toDay } from './lib/dates';
 import { type AppState, clearFilters, hasFilters } from './lib/url-state';
-import { ComingSoon } from './pages/coming-soon';
 import { OverviewPage } from './pages/overview';
 import { SettingsPage } from './pages/settings';
 import { NoProjects, SignInPage } from './pages/signin';
 import { Link } from './components/link';
 import { navigate, patch, recall, remember, state, useAppState } from './store';
 
-// The heatmaps screen (viewer, overlay, layouts, element placement) and the funnels screen
-// (builder, results) are chunks of their own, loaded when first opened: the overview, where most
-// visits start, does not pay for them.
+// The heatmaps screen (viewer, overlay, layouts, element placement), the funnels screen
+// (builder, results) and the replays screen (list, player host) are chunks of their own, loaded
+// when first opened: the overview, where most visits start, does not pay for them.
 type PageProps = { s: AppState; project: Project; range: DayRange; now: number };
 type PageComponent = (props: PageProps) => VNode | null;
 const chunks = new Map<string, Promise<PageComponent>>();
 const LOADERS: Record<string, () => Promise<PageComponent>> = {
   heatmaps: () => import('./pages/heatmaps').then((m) => m.HeatmapsPage as PageComponent),
   funnels: () => import('./pages/funnels').then((m) => m.FunnelsPage as PageComponent),
+  replays: () => import('./pages/replays').then((m) => m.ReplaysPage as PageComponent),
 };
 
-function LazyPage(props: PageProps & { which: 'heatmaps' | 'funnels' }) {
+function LazyPage(props: PageProps & { which: 'heatmaps' | 'funnels' | 'replays' }) {
   const [page, setPage] = useState<{ c: PageComponent } | null>(null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -146,10 +146,8 @@ export function App() {
       break;
     case 'heatmaps':
     case 'funnels':
-      page = html`<${LazyPage} key=${s.route} which=${s.route} s=${s} project=${project} range=${range} now=${now} />`;
-      break;
     case 'replays':
-      page = html`<${ComingSoon} s=${s} which=${s.route} />`;
+      page = html`<${LazyPage} key=${s.route} which=${s.route} s=${s} project=${project} range=${range} now=${now} />`;
       break;
     case 'settings':
       page = html`<${SettingsPage} s=${s} project=${project} now=${now} />`;

@@ -1029,7 +1029,9 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
     }
     i += n;
   }
-  auto step = [&]() {
+  std::mt19937_64 frng(11);
+  int filtered = 0;
+  auto step = [&](bool with_filters) {
     FunnelStep s;
     switch (rng() % 10) {
       case 0:
@@ -1063,6 +1065,26 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
         }
         break;
     }
+    // Step filters, from their own generator so that the rest of the queries stay the same.
+    if (with_filters && frng() % 4 == 0) {
+      const std::pair<Dimension, const char*> filters[] = {
+          {Dimension::kDevice, "desktop"},
+          {Dimension::kDevice, "mobile"},
+          {Dimension::kDevice, DeviceClassName(DeviceClass::kUnknown)},
+          {Dimension::kCountry, "DE"},
+          {Dimension::kCountry, ""},
+          {Dimension::kBrowser, "Chrome"},
+          {Dimension::kOs, "iOS"},
+          {Dimension::kReferrer, "news.example"},
+          {Dimension::kReferrer, ""},
+          {Dimension::kUtmSource, "mail"},
+          {Dimension::kPage, "/docs"},
+          {Dimension::kCountry, "Germany"}};
+      for (size_t n = 1 + frng() % 2; n > 0; --n) {
+        const auto& [d, v] = filters[frng() % std::size(filters)];
+        s.filters.push_back({d, v});
+      }
+    }
     return s;
   };
   const int64_t windows[] = {0, 1000, 60000, 3600000, 86400000, 3 * 86400000LL};
@@ -1083,11 +1105,11 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
         // Any order over visitors enumerates a lot in the reference: fewer steps there.
         const size_t nsteps = 1 + rng() % (mode == 2 && unit == 1 ? 3 : 4);
         for (size_t i = 0; i < nsteps; ++i) {
-          q.steps.push_back(i > 0 && rng() % 5 == 0 ? q.steps[rng() % i] : step());  // repeats
+          q.steps.push_back(i > 0 && rng() % 5 == 0 ? q.steps[rng() % i] : step(true));  // repeats
         }
         if (nsteps >= 2 && rng() % 3 == 0) {
           FunnelExclusion x;
-          x.step = step();
+          x.step = step(false);
           x.from_step = 1 + rng() % (nsteps - 1);
           x.to_step = x.from_step + 1 + rng() % (nsteps - x.from_step);
           q.exclusions.push_back(x);
@@ -1098,6 +1120,7 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
         }
         q.include_bots = rng() % 4 == 0;
         ++queries;
+        for (const FunnelStep& st : q.steps) filtered += !st.filters.empty();
         const auto want = this->ref_.Funnel(q);
         ASSERT_TRUE(want.ok()) << want.status().ToString();
         if (nsteps >= 2 && want->steps.back().units > 0) ++converting;
@@ -1115,8 +1138,9 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
   EXPECT_GE(converting, 30);
   EXPECT_GE(dropping, 40);
   EXPECT_GT(excluded, 0u);
-  std::printf("funnels: %d queries, %d convert, %d drop, %llu units excluded\n", queries,
-              converting, dropping, static_cast<unsigned long long>(excluded));
+  EXPECT_GE(filtered, 40) << "steps with filters";
+  std::printf("funnels: %d queries, %d convert, %d drop, %llu units excluded, %d filtered steps\n",
+              queries, converting, dropping, static_cast<unsigned long long>(excluded), filtered);
 }
 
 REGISTER_TYPED_TEST_SUITE_P(

@@ -207,9 +207,25 @@ Status ParseStep(element v, FunnelStep* s) {
   r.Str("name", &s->name);
   r.Str("property", &s->property);
   r.Str("value", &s->value);
+  // "filters": {"device": "mobile", "country": "DE"} — dimension name → value.
+  element filters;
+  if (!object(v)["filters"].get(filters)) {
+    if (filters.type() != element_type::OBJECT)
+      return Status::InvalidArgument("step filters are an object");
+    for (auto f : object(filters)) {
+      FunnelStepFilter sf;
+      if (!ParseDimension(f.key, &sf.dimension))
+        return Status::InvalidArgument("filter dimension " + std::string(f.key));
+      if (f.value.type() != element_type::STRING)
+        return Status::InvalidArgument("a filter value is a string");
+      sf.value = std::string(std::string_view(f.value));
+      s->filters.push_back(std::move(sf));
+    }
+  }
   for (auto field : object(v)) {
-    static constexpr std::string_view kKeys[] = {"type",          "match", "path",     "selector",
-                                                 "selector_hash", "name",  "property", "value"};
+    static constexpr std::string_view kKeys[] = {"type",     "match",         "path",
+                                                 "selector", "selector_hash", "name",
+                                                 "property", "value",         "filters"};
     if (std::find(std::begin(kKeys), std::end(kKeys), field.key) == std::end(kKeys)) {
       return Status::InvalidArgument("unknown step key " + std::string(field.key));
     }
@@ -470,6 +486,7 @@ Status ParseQuery(std::string_view json, Query* out) {
       {"list_events", QueryKind::kListEvents},
       {"funnel", QueryKind::kFunnel},
       {"funnel_members", QueryKind::kFunnelMembers},
+      {"funnel_times", QueryKind::kFunnelTimes},
       {"element_heatmap", QueryKind::kElementHeatmap},
       {"layouts", QueryKind::kLayouts}};
   auto it = std::find_if(std::begin(kKinds), std::end(kKinds),
@@ -542,7 +559,8 @@ Status ParseQuery(std::string_view json, Query* out) {
     if (!ParseEventType(s, &t)) return Status::InvalidArgument("type " + s);
     out->type = t;
   }
-  if (out->kind == QueryKind::kFunnel || out->kind == QueryKind::kFunnelMembers) {
+  if (out->kind == QueryKind::kFunnel || out->kind == QueryKind::kFunnelMembers ||
+      out->kind == QueryKind::kFunnelTimes) {
     TAP_RETURN_IF_ERROR(ParseFunnel(r, out));
   }
   if (out->kind == QueryKind::kFunnelMembers) {
@@ -583,6 +601,10 @@ std::optional<std::string> Answer(EventStore& store, const Query& q) {
     }
     case QueryKind::kFunnel:
       return ToJson(store.Funnel(q.funnel));
+    case QueryKind::kFunnelTimes: {
+      auto r = store.Funnel(q.funnel);
+      return r.ok() ? reference::FunnelTimesJson(*r) : reference::ErrorJson(r.status());
+    }
     case QueryKind::kFunnelMembers: {
       auto r = store.FunnelMembers(FunnelMembersQuery{q.funnel, q.furthest, q.limit});
       return r.ok() ? reference::ToJson(*r, NameOf) : reference::ErrorJson(r.status());

@@ -58,6 +58,7 @@ enum class QueryKind {
   kListEvents,
   kFunnel,
   kFunnelMembers,
+  kFunnelTimes,
   kElementHeatmap,
   kLayouts
 };

@@ -146,7 +146,7 @@ TEST(GoldenFilesTest, ThereAreCasesForEveryQuery) {
         ++cross_checked;
     }
   }
-  EXPECT_EQ(kinds.size(), 12u) << "a golden case for every query kind";
+  EXPECT_EQ(kinds.size(), 13u) << "a golden case for every query kind";
   EXPECT_GE(cases, 60u);
   EXPECT_GE(cross_checked, 20u) << "sequential funnel cases ClickHouse's windowFunnel vouches for";
 }

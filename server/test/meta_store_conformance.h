@@ -165,6 +165,8 @@ inline void SettingsAndOriginsOverwrite(const MetaStoreOpener& open) {
   ProjectSettings s;
   s.retention_days = 30;
   s.store_raw_ua = true;
+  s.respect_dnt = true;
+  s.respect_gpc = true;
   s.replay_sample_rate = 0.125;
   s.query_allowlist = {"utm_source", "variant"};
   s.rate_project_rps = 7;

@@ -74,6 +74,9 @@ struct Matcher {
         if (!step.property.empty() && !PropertyMatches(e.props)) return false;
         break;
     }
+    for (const FunnelStepFilter& f : step.filters) {
+      if (ValueOf(e, f.dimension) != f.value) return false;
+    }
     return step.path.empty() || PathMatches(e.path);
   }
 };
@@ -192,7 +195,13 @@ struct Tally {
       std::vector<int64_t> t = times[s];
       std::sort(t.begin(), t.end());
       for (int64_t x : t) out[s].total_ms_from_previous += static_cast<uint64_t>(x);
-      if (!t.empty()) out[s].median_ms_from_previous = static_cast<uint64_t>(t[(t.size() - 1) / 2]);
+      if (!t.empty()) {
+        out[s].median_ms_from_previous = static_cast<uint64_t>(t[(t.size() - 1) / 2]);
+        // ceil(0.9 n) - 1, as the contract words it.
+        size_t rank = 0;
+        while (rank * 10 < t.size() * 9) ++rank;
+        out[s].p90_ms_from_previous = static_cast<uint64_t>(t[rank - 1]);
+      }
     }
     return out;
   }
@@ -252,6 +261,8 @@ Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const Funne
   Tally total(q.steps.size());
   std::map<std::string, Tally> by_value;
   FunnelResult r;
+  r.time_to_convert.assign(kFunnelConvertBuckets, 0);
+  for (int32_t d = q.from_day; d <= q.to_day; ++d) r.days.push_back({d, 0, 0});
   TAP_RETURN_IF_ERROR(
       ForEachOutcome(events, q, [&](const Uuid&, const Unit& u, const Outcome& o, bool excluded) {
         if (excluded) {
@@ -268,6 +279,17 @@ Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const Funne
           }
         };
         add(total);
+        const bool converted = o.furthest == q.steps.size();
+        FunnelDay& day =
+            r.days.at(static_cast<size_t>(DayOf(u.events[o.chain[0]]->ts_ms) - q.from_day));
+        ++day.entered;
+        if (converted) {
+          ++day.converted;
+          const int64_t ms = ts.back() - ts.front();
+          size_t b = 0;  // the first bucket whose upper bound is above ms
+          while (b < std::size(kFunnelConvertBucketMs) && !(ms < kFunnelConvertBucketMs[b])) ++b;
+          ++r.time_to_convert[b];
+        }
         if (q.breakdown) {
           const std::string value = ValueOf(*u.events[o.chain[0]], *q.breakdown);
           add(by_value.try_emplace(value, q.steps.size()).first->second);

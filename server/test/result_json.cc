@@ -152,6 +152,24 @@ std::string ToJson(const FunnelResult& r) {
   return w.EndObject().Take();
 }
 
+std::string FunnelTimesJson(const FunnelResult& r) {
+  JsonWriter w;
+  w.BeginObject().Key("steps").BeginArray();
+  for (const FunnelStepResult& s : r.steps) {
+    w.BeginObject().Key("units").Uint(s.units);
+    w.Key("median_ms_from_previous").Uint(s.median_ms_from_previous);
+    w.Key("p90_ms_from_previous").Uint(s.p90_ms_from_previous).EndObject();
+  }
+  w.EndArray().Key("time_to_convert").BeginArray();
+  for (uint64_t n : r.time_to_convert) w.Uint(n);
+  w.EndArray().Key("days").BeginArray();
+  for (const FunnelDay& d : r.days) {
+    w.BeginObject().Key("day").String(FormatDay(d.day));
+    w.Key("entered").Uint(d.entered).Key("converted").Uint(d.converted).EndObject();
+  }
+  return w.EndArray().EndObject().Take();
+}
+
 std::string ToJson(const FunnelMembersResult& r,
                    const std::function<std::string(const Uuid&)>& name) {
   auto id = [&](const Uuid& u) { return name ? name(u) : u.ToString(); };

@@ -24,6 +24,9 @@ std::string ToJson(const BreakdownResult& r);
 std::string ToJson(const std::vector<PathCount>& r);
 std::string ToJson(const std::vector<Event>& r);  // ListEvents: id, ts, type, path of each
 std::string ToJson(const FunnelResult& r);
+// The funnel's times and trend (golden query "funnel_times"): units, median and p90 per step,
+// the time-to-convert buckets and the days.
+std::string FunnelTimesJson(const FunnelResult& r);
 // Ids written as `name(id)` says (the golden runner gives back its short names), else as UUIDs.
 std::string ToJson(const FunnelMembersResult& r,
                    const std::function<std::string(const Uuid&)>& name = nullptr);

@@ -141,6 +141,7 @@ export interface FunnelStepOut {
   dropped: number;
   conv_to_next: number | null;
   median_ms_from_previous: number;
+  p90_ms_from_previous: number;
   avg_ms_from_previous: number;
 }
 
@@ -155,6 +156,10 @@ export interface FunnelResult {
   converted: number;
   overall_conversion: number;
   excluded_units: number;
+  /** converted units by time to convert: [from_ms, to_ms), the last bucket open (to_ms null) */
+  time_to_convert: Array<{ from_ms: number; to_ms: number | null; units: number }>;
+  /** per day of the range: units that entered that day, and how many of them converted */
+  trend: Array<{ date: string; entered: number; converted: number; conversion: number }>;
   /** { dimension: rows }, empty without a breakdown */
   breakdowns: Record<string, Array<{ value: string; steps: FunnelStepOut[]; overall_conversion: number }>>;
 }
@@ -180,4 +185,24 @@ export interface FunnelMembers {
   unit: string;
   total: number;
   members: Array<{ session_id: string; anonymous_id?: string; entered_ms: number; reached_ms: number; device: string; country: string }>;
+}
+
+/** GET /api/replays (docs/api.md#replays): one recorded session. */
+export interface ReplaySession {
+  session_id: string;
+  first_ts: number;
+  last_ts: number;
+  duration_ms: number;
+  chunks: number;
+  bytes: number;
+  events: number;
+  truncated: boolean;
+}
+
+export interface ReplayChunk {
+  chunk_index: number;
+  first_ts: number;
+  last_ts: number;
+  bytes: number;
+  events: number;
 }

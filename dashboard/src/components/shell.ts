@@ -17,7 +17,6 @@ const LABEL: Record<Route, string> = {
   settings: 'Settings',
   notfound: 'Not found',
 };
-const SOON: Route[] = ['replays'];
 
 export function routeLabel(r: Route): string {
   return LABEL[r];
@@ -47,7 +46,7 @@ export function Shell(props: { s: AppState; projects: Project[]; children?: Comp
       <nav class="nav" aria-label="Main">
         ${ROUTES.map(
           (r) => html`<${Link} to=${{ ...s, route: r }} class=${'nav-link' + (s.route === r ? ' active' : '')} current=${s.route === r}>
-            <${Icon} name=${r} /><span>${LABEL[r]}</span>${SOON.includes(r) && html`<span class="soon">Soon</span>`}
+            <${Icon} name=${r} /><span>${LABEL[r]}</span>
           <//>`,
         )}
       </nav>

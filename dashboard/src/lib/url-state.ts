@@ -43,6 +43,9 @@ export interface AppState {
   tab: string;
   /** Funnels: the funnel's own parameters, as a query string (lib/funnel-state.ts reads it). */
   fq: string;
+  /** Replays: the session the player shows ('' = the list), and the moment to open at (seconds). */
+  session: string;
+  t: number;
 }
 
 export const DEFAULTS: AppState = {
@@ -65,6 +68,8 @@ export const DEFAULTS: AppState = {
   scale: 'log',
   tab: 'install',
   fq: '',
+  session: '',
+  t: 0,
 };
 
 /** The funnel's parameters (lib/funnel-state.ts): s1…, x1…, order, unit, window, by, fid. */
@@ -118,6 +123,12 @@ export function parse(pathname: string, search: string): AppState {
   s.scale = oneOf(q.get('scale'), HEAT_SCALES, DEFAULTS.scale);
   const tab = q.get('tab');
   if (tab && /^[a-z]{1,20}$/.test(tab)) s.tab = tab;
+  const session = q.get('session') ?? '';
+  if (s.route === 'replays' && /^[0-9a-fA-F-]{8,64}$/.test(session)) {
+    s.session = session.toLowerCase();
+    const t = Number(q.get('t'));
+    if (Number.isFinite(t) && t > 0) s.t = Math.min(Math.round(t * 10) / 10, 7 * 86400);
+  }
   if (s.route === 'funnels') {
     const f = new URLSearchParams();
     for (const [k, v] of q) if (isFunnelKey(k)) f.append(k, v);
@@ -131,6 +142,7 @@ const PAGE_KEYS: Partial<Record<Route, Array<keyof AppState>>> = {
   overview: ['metric', 'compare'],
   heatmaps: ['mode', 'view', 'kind', 'opacity', 'palette', 'scale'],
   settings: ['tab'],
+  replays: ['session', 't'],
 };
 const SHARED_KEYS: Array<keyof AppState> = ['project', 'period', 'from', 'to', 'bots', 'device', 'vw', 'path'];
 

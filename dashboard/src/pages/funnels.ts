@@ -16,8 +16,8 @@ import { type Query, useQuery } from '../hooks';
 import { html } from '../html';
 import type { DayRange } from '../lib/dates';
 import { download, toCsv } from '../lib/csv';
-import { exact, percent, range as fmtRange } from '../lib/format';
-import { breakdownRows, funnelCsv, overall, type StepRow, stepRows, stepTime } from '../lib/funnel-math';
+import { day, exact, percent, range as fmtRange } from '../lib/format';
+import { breakdownRows, convertBars, funnelCsv, overall, type StepRow, stepRows, stepTime, trendBars } from '../lib/funnel-math';
 import {
   apiDefinition,
   BREAKDOWNS,
@@ -333,7 +333,7 @@ function stepTitle(r: StepRow, unit: string): string {
   if (r.n === 1) return `${exact(r.units)} ${unitWord(unit, r.units)} entered the funnel`;
   return `${exact(r.units)} ${unitWord(unit, r.units)} converted, ${exact(r.dropped)} dropped off\n` +
     `${percent(r.fromPrev)} of the previous step, ${percent(r.fromFirst)} of step 1\n` +
-    `Time from the previous step: median ${stepTime(r.medianMs)}, average ${stepTime(r.avgMs)}`;
+    `Time from the previous step: median ${stepTime(r.medianMs)}, 90% within ${stepTime(r.p90Ms)}, average ${stepTime(r.avgMs)}`;
 }
 
 function Columns(props: { rows: StepRow[]; unit: string; dim: boolean; who: number | null; onWho(furthest: number): void }) {
@@ -358,7 +358,7 @@ function Columns(props: { rows: StepRow[]; unit: string; dim: boolean; who: numb
                     title=${`${exact(r.dropped)} ${unitWord(props.unit, r.dropped)} reached step ${r.n - 1} but not this one: list them`}
                     onClick=${() => props.onWho(r.n - 1)}>↓ ${exact(r.dropped)}</button>`
                 : html`<span class="drop">↓ 0</span>`}</div>
-            <div class="muted small">median ${stepTime(r.medianMs)}</div>`
+            <div class="muted small">median ${stepTime(r.medianMs)} · p90 ${stepTime(r.p90Ms)}</div>`
           : html`<div class="fpill muted">entered</div><div class="muted small"> </div>`}
       </div>`,
     )}
@@ -369,14 +369,45 @@ function StepsTable(props: { rows: StepRow[]; unit: string }) {
   return html`<table class="ftable" data-table="steps">
     <thead><tr><th scope="col">Step</th><th scope="col" class="num">${props.unit[0]!.toUpperCase() + props.unit.slice(1)}s</th>
       <th scope="col" class="num">From previous</th><th scope="col" class="num">From step 1</th><th scope="col" class="num">Dropped</th>
-      <th scope="col" class="num">Median time</th><th scope="col" class="num">Average time</th></tr></thead>
+      <th scope="col" class="num" title="Median time from the previous step">Median</th><th scope="col" class="num" title="90% of the ${props.unit}s took at most this long from the previous step">P90</th><th scope="col" class="num" title="Average time from the previous step">Average</th></tr></thead>
     <tbody>${props.rows.map(
       (r) => html`<tr data-step=${r.n}><td><span class="fstep-n">${r.n}</span> ${r.name}</td><td class="num" data-col="units">${exact(r.units)}</td>
         <td class="num">${r.n === 1 ? '–' : percent(r.fromPrev)}</td><td class="num">${percent(r.fromFirst)}</td>
         <td class="num">${r.n === 1 ? '–' : exact(r.dropped)}</td><td class="num">${r.n === 1 ? '–' : stepTime(r.medianMs)}</td>
+        <td class="num" data-col="p90">${r.n === 1 ? '–' : stepTime(r.p90Ms)}</td>
         <td class="num">${r.n === 1 ? '–' : stepTime(r.avgMs)}</td></tr>`,
     )}</tbody>
   </table>`;
+}
+
+function ConvertHistogram(props: { buckets: FunnelResult['time_to_convert']; unit: string; converted: number; steps: number }) {
+  if (props.steps < 2) return null;
+  const bars = convertBars(props.buckets);
+  return html`<figure class="fchart" data-chart="time-to-convert">
+    <figcaption><h3>Time to convert</h3><span class="muted small">from step 1 to step ${props.steps}, ${exact(props.converted)} ${unitWord(props.unit, props.converted)}</span></figcaption>
+    ${props.converted === 0
+      ? html`<p class="muted small">No ${props.unit} reached the last step in this range.</p>`
+      : html`<div class="fhist" role="list">${bars.map(
+          (b) => html`<div class="fhist-col" role="listitem" data-units=${b.units} title=${`${b.label}: ${exact(b.units)} ${unitWord(props.unit, b.units)} (${percent(b.share)})`}>
+            <div class="fhist-box"><div class="fhist-bar" style=${{ height: b.units ? `max(3px, ${b.bar * 100}%)` : '0' }}></div></div>
+            <div class="fhist-label small muted">${b.label}</div></div>`,
+        )}</div>`}
+  </figure>`;
+}
+
+function TrendBars(props: { days: FunnelResult['trend']; unit: string }) {
+  if (props.days.length < 2) return null;
+  const bars = trendBars(props.days);
+  return html`<figure class="fchart" data-chart="trend">
+    <figcaption><h3>Conversion by day entered</h3><span class="muted small">overall conversion of the ${props.unit}s that entered each day (UTC)</span></figcaption>
+    <div class="ftrend" role="list">${bars.map(
+      (d) => html`<div class="ftrend-col" role="listitem" data-date=${d.date} data-entered=${d.entered} data-converted=${d.converted}
+        title=${d.entered ? `${day(d.date)}: ${percent(d.conversion)} · ${exact(d.converted)} of ${exact(d.entered)} ${unitWord(props.unit, d.entered)}` : `${day(d.date)}: nobody entered`}>
+        <div class="ftrend-box"><div class=${'ftrend-bar' + (d.entered ? '' : ' none')} style=${{ height: d.entered ? `max(2px, ${d.bar * 100}%)` : '0' }}></div></div>
+      </div>`,
+    )}</div>
+    <div class="ftrend-axis small muted"><span>${day(bars[0]!.date)}</span><span>${day(bars[bars.length - 1]!.date)}</span></div>
+  </figure>`;
 }
 
 function BreakdownTable(props: { dim: string; rows: ReturnType<typeof breakdownRows>; steps: number; unit: string }) {
@@ -487,6 +518,10 @@ function Results(props: { def: FunnelDef; rangeLabel: string; missing?: string; 
           onClose=${() => setWho(null)} />`}
         <h3>Steps</h3>
         <div class="ftable-wrap"><${StepsTable} rows=${rows} unit=${unit} /></div>
+        <div class="fcharts">
+          <${ConvertHistogram} buckets=${d.time_to_convert ?? []} unit=${unit} converted=${d.converted} steps=${d.steps.length} />
+          <${TrendBars} days=${d.trend ?? []} unit=${unit} />
+        </div>
         ${dim && html`<h3>By ${(BREAKDOWNS.find(([v]) => v === dim)?.[1] ?? dim).toLowerCase()}</h3>
           <${BreakdownTable} dim=${dim} rows=${bd} steps=${d.steps.length} unit=${unit} />
           ${bd.length >= 25 && html`<p class="muted small">The 25 values with the most ${unit}s.</p>`}`}

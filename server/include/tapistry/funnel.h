@@ -41,6 +41,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,6 +65,16 @@ enum class PathMatch : uint8_t { kEquals, kPrefix, kContains, kRegex };
 enum class FunnelMode : uint8_t { kSequential, kStrict, kAnyOrder };
 enum class FunnelUnit : uint8_t { kSession, kVisitor };
 
+// A condition on one of the step event's own attributes: the event's value of `dimension` — as
+// a breakdown reads it (device class name, two-letter country, browser, OS, referrer host, UTM
+// source / medium / campaign, path) — equals `value`. entry_page is not an event's attribute.
+struct FunnelStepFilter {
+  Dimension dimension = Dimension::kDevice;
+  std::string value;
+  bool operator==(const FunnelStepFilter&) const = default;
+};
+inline constexpr size_t kMaxFunnelStepFilters = 10;
+
 struct FunnelStep {
   FunnelStepType type = FunnelStepType::kPageView;
   // page_view steps: the event's path matches `path` by `path_match` (path required).
@@ -80,6 +91,8 @@ struct FunnelStep {
   std::string name;
   std::string property;
   std::string value;
+  // Any step: every filter holds for the event (at most kMaxFunnelStepFilters).
+  std::vector<FunnelStepFilter> filters;
   bool operator==(const FunnelStep&) const = default;
 };
 
@@ -108,11 +121,30 @@ struct FunnelQuery {
 
 struct FunnelStepResult {
   uint64_t units = 0;  // units that reached this step
-  // Over those units, the time to this step from the previous one on each unit's chain: the sum
-  // and the lower median (the element at (n-1)/2 of the sorted times). Both 0 for step 1.
+  // Over those units, the time to this step from the previous one on each unit's chain: the sum,
+  // the lower median (the element at (n-1)/2 of the n sorted times) and the nearest-rank 90th
+  // percentile (the element at ceil(0.9 n) - 1). All 0 for step 1.
   uint64_t total_ms_from_previous = 0;
   uint64_t median_ms_from_previous = 0;
+  uint64_t p90_ms_from_previous = 0;
   bool operator==(const FunnelStepResult&) const = default;
+};
+
+// Time to convert — from a converted unit's step-1 event to its last step's (the earliest chain
+// that reaches the last step; in any order, from its earliest to its latest event) — counted in
+// these buckets: bucket b holds times t with kFunnelConvertBucketMs[b-1] <= t <
+// kFunnelConvertBucketMs[b] (bucket 0 from 0, the last one without an upper bound).
+inline constexpr int64_t kFunnelConvertBucketMs[] = {
+    10'000, 30'000, 60'000, 300'000, 900'000, 3'600'000, 21'600'000, 86'400'000, 604'800'000};
+inline constexpr size_t kFunnelConvertBuckets = std::size(kFunnelConvertBucketMs) + 1;
+size_t FunnelConvertBucket(int64_t ms);
+
+// The funnel by the day its units entered (the UTC day of the chain's step-1 event).
+struct FunnelDay {
+  int32_t day = 0;
+  uint64_t entered = 0;    // units whose step-1 event is on this day (excluded units: none)
+  uint64_t converted = 0;  // of those, the units that reached the last step
+  bool operator==(const FunnelDay&) const = default;
 };
 
 struct FunnelBreakdownRow {
@@ -126,6 +158,10 @@ struct FunnelResult {
   // With a breakdown: step-1 units desc, then value asc; at most breakdown_limit rows.
   std::vector<FunnelBreakdownRow> breakdown;
   uint64_t excluded_units = 0;  // units removed by an exclusion
+  // Converted units (not excluded) by time to convert: kFunnelConvertBuckets counts.
+  std::vector<uint64_t> time_to_convert;
+  // One entry per day from_day..to_day, ascending, days without units included.
+  std::vector<FunnelDay> days;
   bool operator==(const FunnelResult&) const = default;
 };
 

@@ -25,6 +25,11 @@ namespace tapistry {
 struct ProjectSettings {
   int retention_days = 180;
   bool store_raw_ua = false;  // keep the raw user agent (off: families only)
+  // Privacy signals enforced by the server (docs/privacy.md): drop every request (/i, /s, /r)
+  // from a browser that sends `DNT: 1` / `Sec-GPC: 1`. Off by default: the SDK already honours
+  // DNT itself unless the site sets respectDNT:false; these make it hold for any client.
+  bool respect_dnt = false;
+  bool respect_gpc = false;
   // Session replay (docs/replay.md): the share of sessions recorded (0..1), the compressed bytes
   // one session may store, and the recorder's masking rules — CSS selectors whose text is shown
   // (allow), masked even when text is shown (mask), and not recorded at all (ignore). The SDK

@@ -225,6 +225,10 @@ std::string DefaultLabel(const FunnelStep& s) {
       if (!s.path.empty()) out += " on " + path_text();
       break;
   }
+  for (size_t i = 0; i < s.filters.size(); ++i) {
+    out += (i == 0 ? " [" : ", ") + std::string(DimensionName(s.filters[i].dimension)) + " = " +
+           s.filters[i].value + (i + 1 == s.filters.size() ? "]" : "");
+  }
   return out;
 }
 
@@ -277,6 +281,23 @@ Status ParseStep(element v, const std::string& where, FunnelStep* s, std::string
       TAP_RETURN_IF_ERROR(GetString(value, at, kMaxFunnelPatternBytes, &s->property));
     } else if (k == "value") {
       TAP_RETURN_IF_ERROR(GetString(value, at, kMaxFunnelPatternBytes, &s->value));
+    } else if (k == "filters") {
+      // {"device": "mobile", "country": "DE", …}: the step's event must have these values.
+      if (value.type() != element_type::OBJECT)
+        return Bad(at, "must be an object of dimension: value (e.g. {\"device\":\"mobile\"})");
+      for (auto [fkey, fvalue] : value.get_object()) {
+        const std::string fk(fkey);
+        FunnelStepFilter f;
+        if (!ParseDimension(fk, &f.dimension) || f.dimension == Dimension::kEntryPage) {
+          return Bad(Join(at, (fk.size() > 40 ? fk.substr(0, 40) + "…" : fk).c_str()),
+                     "must be one of page, referrer, utm_source, utm_medium, utm_campaign, "
+                     "device, browser, os, country");
+        }
+        TAP_RETURN_IF_ERROR(
+            GetString(fvalue, Join(at, fk.c_str()), kMaxFunnelPatternBytes, &f.value));
+        s->filters.push_back(std::move(f));
+      }
+      if (s->filters.size() > kMaxFunnelStepFilters) return Bad(at, "at most 10 filters");
     } else if (exclusion != nullptr && (k == "from_step" || k == "to_step")) {
       int64_t n = 0;
       TAP_RETURN_IF_ERROR(GetInt(value, at, 1, static_cast<int64_t>(kMaxFunnelSteps), &n));
@@ -553,6 +574,11 @@ void WriteStep(const FunnelStep& s, const std::string& label, JsonWriter* w) {
   if (s.selector_hash != 0) w->Key("selector_hash").String(std::to_string(s.selector_hash));
   if (!s.name.empty()) w->Key("event").String(s.name);
   if (!s.property.empty()) w->Key("property").String(s.property).Key("value").String(s.value);
+  if (!s.filters.empty()) {
+    w->Key("filters").BeginObject();
+    for (const FunnelStepFilter& f : s.filters) w->Key(DimensionName(f.dimension)).String(f.value);
+    w->EndObject();
+  }
 }
 
 double Ratio(uint64_t a, uint64_t b) {
@@ -579,6 +605,7 @@ void WriteStepNumbers(const std::vector<FunnelStepResult>& steps, size_t i, Json
     w->Null();
   }
   w->Key("median_ms_from_previous").Uint(s.median_ms_from_previous);
+  w->Key("p90_ms_from_previous").Uint(s.p90_ms_from_previous);
   w->Key("avg_ms_from_previous").Uint(s.units && i > 0 ? s.total_ms_from_previous / s.units : 0);
 }
 
@@ -642,7 +669,25 @@ std::string FunnelResultJson(const FunnelRequest& f, const FunnelResult& r) {
       .Key("overall_conversion")
       .Double(Overall(r.steps));
   w.Key("excluded_units").Uint(r.excluded_units);
-  w.Key("breakdowns").BeginObject();
+  // Converted units by time to convert; bucket b spans [from_ms, to_ms), the last one open.
+  w.Key("time_to_convert").BeginArray();
+  for (size_t b = 0; b < r.time_to_convert.size() && b < kFunnelConvertBuckets; ++b) {
+    w.BeginObject().Key("from_ms").Int(b == 0 ? 0 : kFunnelConvertBucketMs[b - 1]).Key("to_ms");
+    if (b < std::size(kFunnelConvertBucketMs)) {
+      w.Int(kFunnelConvertBucketMs[b]);
+    } else {
+      w.Null();
+    }
+    w.Key("units").Uint(r.time_to_convert[b]).EndObject();
+  }
+  // Units by the day they entered, and the share of those that converted.
+  w.EndArray().Key("trend").BeginArray();
+  for (const FunnelDay& d : r.days) {
+    w.BeginObject().Key("date").String(FormatDay(d.day)).Key("entered").Uint(d.entered);
+    w.Key("converted").Uint(d.converted).Key("conversion").Double(Ratio(d.converted, d.entered));
+    w.EndObject();
+  }
+  w.EndArray().Key("breakdowns").BeginObject();
   if (q.breakdown) {
     w.Key(DimensionName(*q.breakdown)).BeginArray();
     for (const FunnelBreakdownRow& row : r.breakdown) {
@@ -665,7 +710,7 @@ std::string FunnelResultCsv(const FunnelRequest& f, const FunnelResult& r) {
   const std::string dim = q.breakdown ? DimensionName(*q.breakdown) : "breakdown";
   std::string csv = CsvField(dim) +
                     ",step,name,units,conversion_from_previous,conversion_from_first,dropped,"
-                    "median_ms_from_previous,avg_ms_from_previous\r\n";
+                    "median_ms_from_previous,p90_ms_from_previous,avg_ms_from_previous\r\n";
   auto rows = [&](const std::string& value, const std::vector<FunnelStepResult>& steps) {
     for (size_t i = 0; i < steps.size(); ++i) {
       const uint64_t first = steps[0].units;
@@ -678,6 +723,7 @@ std::string FunnelResultCsv(const FunnelRequest& f, const FunnelResult& r) {
              std::to_string(steps[i].units) + "," + a + "," + b + "," +
              std::to_string(prev > steps[i].units ? prev - steps[i].units : 0) + "," +
              std::to_string(steps[i].median_ms_from_previous) + "," +
+             std::to_string(steps[i].p90_ms_from_previous) + "," +
              std::to_string(
                  steps[i].units && i > 0 ? steps[i].total_ms_from_previous / steps[i].units : 0) +
              "\r\n";

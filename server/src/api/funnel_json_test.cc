@@ -33,7 +33,8 @@ TEST(FunnelJsonTest, EveryFieldIsMapped) {
     "project_id":"p_0123456789abcdef","from":"2024-12-01","to":1733529600000,
     "definition":{
       "steps":[
-        {"type":"page_view","path":"/blog","match":"prefix","label":"Blog"},
+        {"type":"page_view","path":"/blog","match":"prefix","label":"Blog",
+         "filters":{"device":"mobile","utm_source":"news","country":""}},
         {"type":"click","selector":"#buy","selector_hash":"18446744073709551615","path":"/pricing"},
         {"type":"click","selector_hash":12345},
         {"type":"custom","event":"signup","property":"plan","value":"pro"},
@@ -52,6 +53,10 @@ TEST(FunnelJsonTest, EveryFieldIsMapped) {
   EXPECT_EQ(q.steps[0].type, FunnelStepType::kPageView);
   EXPECT_EQ(q.steps[0].path, "/blog");
   EXPECT_EQ(q.steps[0].path_match, PathMatch::kPrefix);
+  EXPECT_EQ(q.steps[0].filters, (std::vector<FunnelStepFilter>{{Dimension::kDevice, "mobile"},
+                                                               {Dimension::kUtmSource, "news"},
+                                                               {Dimension::kCountry, ""}}));
+  EXPECT_TRUE(q.steps[1].filters.empty());
   EXPECT_EQ(q.steps[1].type, FunnelStepType::kClick);
   EXPECT_EQ(q.steps[1].selector, "#buy");
   EXPECT_EQ(q.steps[1].selector_hash, 18446744073709551615ULL);
@@ -158,6 +163,16 @@ TEST(FunnelJsonTest, EveryBadFieldIsNamed) {
       {Body(R"([{"type":7},{"type":"page_view","path":"/"}])"), "step 1 type: must be a string"},
       {Body(R"([{"type":"page_view","path":"/"},{"type":"page_view","path":5}])"),
        "step 2 path: must be a string"},
+      {Body(
+           R"([{"type":"page_view","path":"/","filters":["mobile"]},{"type":"page_view","path":"/"}])"),
+       "step 1 filters: must be an object of dimension: value (e.g. {\"device\":\"mobile\"})"},
+      {Body(
+           R"([{"type":"page_view","path":"/","filters":{"entry_page":"/"}},{"type":"page_view","path":"/"}])"),
+       "step 1 filters entry_page: must be one of page, referrer, utm_source, utm_medium, "
+       "utm_campaign, device, browser, os, country"},
+      {Body(
+           R"([{"type":"page_view","path":"/","filters":{"device":1}},{"type":"page_view","path":"/"}])"),
+       "step 1 filters device: must be a string"},
       {Body(R"([{"type":"page_view","path":"/"},{"type":"page_view","path":"/)" + big + R"("}])"),
        "step 2 path: is longer than 512 bytes"},
       {Body(R"([{"type":"page_view","path":"/","label":")" + std::string(201, 'l') +
@@ -327,6 +342,12 @@ FunnelStep RandomStep(std::mt19937& rng) {
       s.value = rng() % 3 ? RandomText(rng, 10, false) : "";
     }
   }
+  if (rng() % 3 == 0) {  // filters on distinct dimensions, any value (also "")
+    const Dimension dims[] = {Dimension::kDevice, Dimension::kCountry, Dimension::kReferrer,
+                              Dimension::kUtmCampaign, Dimension::kPage};
+    for (size_t d = rng() % 5, n = 1 + rng() % 3; n > 0 && d < 5; --n, d += 1 + rng() % 2)
+      s.filters.push_back({dims[d], rng() % 4 ? RandomText(rng, 12, false) : ""});
+  }
   return s;
 }
 
@@ -339,6 +360,11 @@ void WriteStepJson(const FunnelStep& s, JsonWriter* w) {
   if (!s.name.empty()) w->Key("event").String(s.name);
   if (!s.property.empty()) w->Key("property").String(s.property);
   if (!s.value.empty()) w->Key("value").String(s.value);
+  if (!s.filters.empty()) {
+    w->Key("filters").BeginObject();
+    for (const FunnelStepFilter& f : s.filters) w->Key(DimensionName(f.dimension)).String(f.value);
+    w->EndObject();
+  }
 }
 
 TEST(FunnelJsonTest, RandomDefinitionsRoundTrip) {
@@ -473,11 +499,12 @@ TEST(FunnelJsonTest, MutatedBodiesNeverCrashAndAcceptedOnesAreValid) {
 
 // ---- results -----------------------------------------------------------------------------
 
-FunnelStepResult Step(uint64_t units, uint64_t total, uint64_t median) {
+FunnelStepResult Step(uint64_t units, uint64_t total, uint64_t median, uint64_t p90 = 0) {
   FunnelStepResult s;
   s.units = units;
   s.total_ms_from_previous = total;
   s.median_ms_from_previous = median;
+  s.p90_ms_from_previous = p90;
   return s;
 }
 
@@ -487,7 +514,8 @@ TEST(FunnelJsonTest, ResultJsonHasConversionsDropOffAndTimes) {
                       R"(,"from":"2024-12-01","to":"2024-12-07","breakdowns":["device"])"));
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   FunnelResult r;
-  r.steps = {Step(200, 0, 0), Step(50, 50 * 30000, 20000), Step(10, 10 * 61000, 60000)};
+  r.steps = {Step(200, 0, 0), Step(50, 50 * 30000, 20000, 90000),
+             Step(10, 10 * 61000, 60000, 65000)};
   FunnelBreakdownRow desktop;
   desktop.value = "desktop";
   desktop.steps = {Step(150, 0, 0), Step(50, 1500000, 20000), Step(10, 610000, 60000)};
@@ -496,43 +524,54 @@ TEST(FunnelJsonTest, ResultJsonHasConversionsDropOffAndTimes) {
   mobile.steps = {Step(50, 0, 0), Step(0, 0, 0), Step(0, 0, 0)};
   r.breakdown = {desktop, mobile};
   r.excluded_units = 3;
+  r.time_to_convert = {4, 0, 0, 0, 0, 6, 0, 0, 0, 0};
+  r.days = {{20058, 150, 10}, {20059, 0, 0}};
   EXPECT_EQ(
       FunnelResultJson(*f, r),
       R"({"from":"2024-12-01","to":"2024-12-07","mode":"sequential","unit":"session","window_ms":604800000,)"
       R"("bots":"exclude","steps":[)"
       R"({"name":"/","type":"page_view","units":200,"count":200,"conversion_from_previous":1,"conversion_from_first":1,)"
-      R"("dropped":0,"drop_off_rate":0,"conv_to_next":0.25,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
+      R"("dropped":0,"drop_off_rate":0,"conv_to_next":0.25,"median_ms_from_previous":0,"p90_ms_from_previous":0,"avg_ms_from_previous":0},)"
       R"({"name":"/pricing","type":"page_view","units":50,"count":50,"conversion_from_previous":0.25,)"
       R"("conversion_from_first":0.25,"dropped":150,"drop_off_rate":0.75,"conv_to_next":0.2,)"
-      R"("median_ms_from_previous":20000,"avg_ms_from_previous":30000},)"
+      R"("median_ms_from_previous":20000,"p90_ms_from_previous":90000,"avg_ms_from_previous":30000},)"
       R"({"name":"=Signed up","type":"custom","units":10,"count":10,"conversion_from_previous":0.2,)"
       R"("conversion_from_first":0.05,"dropped":40,"drop_off_rate":0.8,"conv_to_next":null,)"
-      R"("median_ms_from_previous":60000,"avg_ms_from_previous":61000}],)"
-      R"("entered":200,"converted":10,"overall_conversion":0.05,"excluded_units":3,"breakdowns":{"device":[)"
+      R"("median_ms_from_previous":60000,"p90_ms_from_previous":65000,"avg_ms_from_previous":61000}],)"
+      R"("entered":200,"converted":10,"overall_conversion":0.05,"excluded_units":3,"time_to_convert":[)"
+      R"({"from_ms":0,"to_ms":10000,"units":4},{"from_ms":10000,"to_ms":30000,"units":0},)"
+      R"({"from_ms":30000,"to_ms":60000,"units":0},{"from_ms":60000,"to_ms":300000,"units":0},)"
+      R"({"from_ms":300000,"to_ms":900000,"units":0},{"from_ms":900000,"to_ms":3600000,"units":6},)"
+      R"({"from_ms":3600000,"to_ms":21600000,"units":0},{"from_ms":21600000,"to_ms":86400000,"units":0},)"
+      R"({"from_ms":86400000,"to_ms":604800000,"units":0},{"from_ms":604800000,"to_ms":null,"units":0}],)"
+      R"("trend":[{"date":"2024-12-01","entered":150,"converted":10,"conversion":0.066667},)"
+      R"({"date":"2024-12-02","entered":0,"converted":0,"conversion":0}],)"
+      R"("breakdowns":{"device":[)"
       R"({"value":"desktop","steps":[)"
       R"({"units":150,"count":150,"conversion_from_previous":1,"conversion_from_first":1,"dropped":0,"drop_off_rate":0,)"
-      R"("conv_to_next":0.333333,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
+      R"("conv_to_next":0.333333,"median_ms_from_previous":0,"p90_ms_from_previous":0,"avg_ms_from_previous":0},)"
       R"({"units":50,"count":50,"conversion_from_previous":0.333333,"conversion_from_first":0.333333,"dropped":100,)"
-      R"("drop_off_rate":0.666667,"conv_to_next":0.2,"median_ms_from_previous":20000,"avg_ms_from_previous":30000},)"
+      R"("drop_off_rate":0.666667,"conv_to_next":0.2,"median_ms_from_previous":20000,"p90_ms_from_previous":0,"avg_ms_from_previous":30000},)"
       R"({"units":10,"count":10,"conversion_from_previous":0.2,"conversion_from_first":0.066667,"dropped":40,)"
-      R"("drop_off_rate":0.8,"conv_to_next":null,"median_ms_from_previous":60000,"avg_ms_from_previous":61000}],)"
+      R"("drop_off_rate":0.8,"conv_to_next":null,"median_ms_from_previous":60000,"p90_ms_from_previous":0,"avg_ms_from_previous":61000}],)"
       R"("overall_conversion":0.066667},)"
       R"({"value":"mobile","steps":[)"
       R"({"units":50,"count":50,"conversion_from_previous":1,"conversion_from_first":1,"dropped":0,"drop_off_rate":0,)"
-      R"("conv_to_next":0,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
+      R"("conv_to_next":0,"median_ms_from_previous":0,"p90_ms_from_previous":0,"avg_ms_from_previous":0},)"
       R"({"units":0,"count":0,"conversion_from_previous":0,"conversion_from_first":0,"dropped":50,"drop_off_rate":1,)"
-      R"("conv_to_next":0,"median_ms_from_previous":0,"avg_ms_from_previous":0},)"
+      R"("conv_to_next":0,"median_ms_from_previous":0,"p90_ms_from_previous":0,"avg_ms_from_previous":0},)"
       R"({"units":0,"count":0,"conversion_from_previous":0,"conversion_from_first":0,"dropped":0,"drop_off_rate":0,)"
-      R"("conv_to_next":null,"median_ms_from_previous":0,"avg_ms_from_previous":0}],"overall_conversion":0}]},)"
+      R"("conv_to_next":null,"median_ms_from_previous":0,"p90_ms_from_previous":0,"avg_ms_from_previous":0}],"overall_conversion":0}]},)"
       R"("timezone":"UTC"})");
   const std::string csv = FunnelResultCsv(*f, r);
   EXPECT_EQ(csv.substr(0, csv.find("\r\n")),
             "device,step,name,units,conversion_from_previous,conversion_from_first,dropped,median_"
-            "ms_from_previous,"
-            "avg_ms_from_previous");
-  EXPECT_NE(csv.find("\r\n,3,'=Signed up,10,0.2000,0.0500,40,60000,61000\r\n"), std::string::npos)
+            "ms_from_previous,p90_ms_from_previous,avg_ms_from_previous");
+  EXPECT_NE(csv.find("\r\n,3,'=Signed up,10,0.2000,0.0500,40,60000,65000,61000\r\n"),
+            std::string::npos)
       << csv;
-  EXPECT_NE(csv.find("\r\nmobile,2,/pricing,0,0.0000,0.0000,50,0,0\r\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\r\nmobile,2,/pricing,0,0.0000,0.0000,50,0,0,0\r\n"), std::string::npos)
+      << csv;
 }
 
 TEST(FunnelJsonTest, NobodyEnteredIsZerosNotNaN) {

@@ -253,6 +253,8 @@ std::string HelpText() {
       "  tapistry project settings --data DIR --project ID [--retention-days N] "
       "[--rate-project-rps N]\n"
       "      [--rate-ip-rps N] [--rate-session-eps N] [--store-raw-ua true|false]\n"
+      "      [--respect-dnt true|false] [--respect-gpc true|false]   (drop requests sent with\n"
+      "      DNT: 1 / Sec-GPC: 1 on /i, /s and /r: docs/privacy.md)\n"
       "      [--replay-sample-rate 0..1] [--replay-session-kb N] [--replay-allow SEL]... "
       "[--replay-mask SEL]...\n"
       "      [--replay-ignore SEL]...   (session replay: docs/replay.md; SEL \"-\" clears a list)\n"

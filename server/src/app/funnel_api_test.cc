@@ -344,13 +344,13 @@ TEST_F(FunnelApiTest, AFunnelOverIngestedEvents) {
           R"("conversion_from_first":1,"dropped":0,"drop_off_rate":0,"conv_to_next":0.6,)"),
       std::string::npos)
       << r.body;
-  // times on each unit's chain: /→/pricing 10 s, 20 s, 40 s (median 20 s, mean 23.3 s);
-  // /pricing→click 30 s, 50 s (lower median 30 s, mean 40 s)
+  // times on each unit's chain: /→/pricing 10 s, 20 s, 40 s (median 20 s, p90 40 s, mean 23.3 s);
+  // /pricing→click 30 s, 50 s (lower median 30 s, p90 50 s, mean 40 s)
   EXPECT_NE(
       r.body.find(
           R"({"name":"/pricing","type":"page_view","units":3,"count":3,"conversion_from_previous":0.6,)"
           R"("conversion_from_first":0.6,"dropped":2,"drop_off_rate":0.4,"conv_to_next":0.666667,)"
-          R"("median_ms_from_previous":20000,"avg_ms_from_previous":23333})"),
+          R"("median_ms_from_previous":20000,"p90_ms_from_previous":40000,"avg_ms_from_previous":23333})"),
       std::string::npos)
       << r.body;
   EXPECT_NE(
@@ -358,9 +358,20 @@ TEST_F(FunnelApiTest, AFunnelOverIngestedEvents) {
           R"({"name":"Click #buy on /pricing","type":"click","units":2,"count":2,)"
           R"("conversion_from_previous":0.666667,"conversion_from_first":0.4,"dropped":1,)"
           R"("drop_off_rate":0.333333,"conv_to_next":null,"median_ms_from_previous":30000,)"
+          R"("p90_ms_from_previous":50000,)"
           R"("avg_ms_from_previous":40000}],"entered":5,"converted":2,"overall_conversion":0.4,)"
           R"("excluded_units":0,)"),
       std::string::npos)
+      << r.body;
+  // The two converted sessions took 10 + 30 = 40 s and 40 + 50 = 90 s; all five entered today.
+  EXPECT_NE(r.body.find(R"("time_to_convert":[{"from_ms":0,"to_ms":10000,"units":0},)"
+                        R"({"from_ms":10000,"to_ms":30000,"units":0},)"
+                        R"({"from_ms":30000,"to_ms":60000,"units":1},)"
+                        R"({"from_ms":60000,"to_ms":300000,"units":1},)"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find(R"("entered":5,"converted":2,"conversion":0.4}],"breakdowns")"),
+            std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find(R"("breakdowns":{"device":[{"value":"desktop","steps":[{"units":4,)"),
             std::string::npos)
@@ -398,7 +409,7 @@ TEST_F(FunnelApiTest, AFunnelOverIngestedEvents) {
   auto csv = Query(kThreeSteps, token_, q + "&format=csv");
   ASSERT_EQ(csv.status, 200);
   EXPECT_EQ(csv.Header("Content-Type"), "text/csv; charset=utf-8");
-  EXPECT_NE(csv.body.find("\r\n,3,Click #buy on /pricing,2,0.6667,0.4000,1,30000,40000\r\n"),
+  EXPECT_NE(csv.body.find("\r\n,3,Click #buy on /pricing,2,0.6667,0.4000,1,30000,50000,40000\r\n"),
             std::string::npos)
       << csv.body;
 }

@@ -187,19 +187,13 @@ TEST_F(ReplayAppTest, TheIngestAnswerCarriesTheProjectsReplaySettings) {
             std::string::npos)
       << r.body;
   app_.reset();
-  {
-    auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
-    ASSERT_TRUE(meta.ok());
-    auto p = (*meta)->GetProject(project_);
-    ASSERT_TRUE(p.ok());
-    ProjectSettings ps = p->settings;
-    ps.replay_sample_rate = 0.05;
-    ps.replay_session_kb = 512;
-    ps.replay_allow_selectors = {".public", "h1"};
-    ps.replay_mask_selectors = {"[data-secret]"};
-    ps.replay_ignore_selectors = {"#chat \"x\""};
-    ASSERT_TRUE((*meta)->UpdateSettings(project_, ps).ok());
-  }
+  ChangeSettings([](ProjectSettings* ps) {
+    ps->replay_sample_rate = 0.05;
+    ps->replay_session_kb = 512;
+    ps->replay_allow_selectors = {".public", "h1"};
+    ps->replay_mask_selectors = {"[data-secret]"};
+    ps->replay_ignore_selectors = {"#chat \"x\""};
+  });
   Start();
   r = Post(Batch({Event(2)}));
   ASSERT_EQ(r.status, 200) << r.body;

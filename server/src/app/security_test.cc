@@ -133,14 +133,10 @@ TEST_F(SecurityTest, SnapshotStoredBytesStayNearTheInputAndNothingIsInflatedBefo
 // Finding 3: requests refused for their IP still used up the project's allowance.
 TEST_F(SecurityTest, ARequestRefusedForItsIpCostsTheProjectNothing) {
   cfg_.trusted_proxies = {"127.0.0.1"};
-  {
-    auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
-    ASSERT_TRUE(meta.ok());
-    ProjectSettings ps;
-    ps.rate_project_rps = 5;
-    ps.rate_ip_rps = 2;
-    ASSERT_TRUE((*meta)->UpdateSettings(project_, ps).ok());
-  }
+  ChangeSettings([](ProjectSettings* ps) {
+    ps->rate_project_rps = 5;
+    ps->rate_ip_rps = 2;
+  });
   Start();
   int flooder_ok = 0;
   for (int i = 0; i < 30; ++i)
@@ -324,6 +320,57 @@ TEST_F(SecurityTest, AdmissionAnswersTheSameOnEveryIngestionEndpoint) {
       EXPECT_NE(r.body.find(c.code), std::string::npos) << c.what << " " << target << " " << r.body;
     }
   }
+}
+
+// Privacy signals: a project that honours DNT / GPC stores nothing a browser sends with them, on
+// any channel, and says so the same way everywhere; a project that does not (the default) is
+// unaffected, and DNT: 0 is not a request to be left alone.
+TEST_F(SecurityTest, PrivacySignalsDropEveryChannelWhenTheProjectHonoursThem) {
+  Start();
+  const Headers site = {{"Origin", "https://example.com"}};
+  auto off = Post(Batch({Event(1, "page_view", "/a")}),
+                  {{"Origin", "https://example.com"}, {"DNT", "1"}, {"Sec-GPC", "1"}});
+  ASSERT_EQ(off.status, 200) << "not honoured by default: " << off.body;
+  EXPECT_NE(off.body.find("\"accepted\":1"), std::string::npos) << off.body;
+  app_.reset();
+  ChangeSettings([](ProjectSettings* ps) {
+    ps->respect_dnt = true;
+    ps->respect_gpc = true;
+  });
+  Start();
+  const uint64_t snapshot_bytes = SnapshotBytesOnDisk();
+  int n = 10;
+  for (auto [header, code] : {std::pair<const char*, const char*>{"DNT", "do_not_track"},
+                              {"Sec-GPC", "global_privacy_control"}}) {
+    for (auto [method, target, body] :
+         {std::tuple<std::string, std::string, std::string>{"POST", "/i?k=" + key_,
+                                                            Batch({Event(++n)})},
+          {"POST", "/s?k=" + key_, Snap("https://example.com/a")},
+          {"POST", "/r?k=" + key_, ReplayChunkBody(0)},
+          {"GET", "/s?k=" + key_ + "&u=https%3A%2F%2Fexample.com%2F&w=1440&h=1", ""}}) {
+      Headers h = site;
+      h.emplace_back(header, "1");
+      h.emplace_back("Content-Type", "application/json");
+      auto r = Req(method, target, body, h);
+      EXPECT_EQ(r.status, 200) << header << " " << method << " " << target << " " << r.body;
+      EXPECT_NE(r.body.find(std::string("{\"accepted\":0,\"dropped\":\"") + code + "\""),
+                std::string::npos)
+          << header << " " << target << " " << r.body;
+      EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "https://example.com") << target;
+    }
+  }
+  auto zero = Post(Batch({Event(2, "page_view", "/b")}),
+                   {{"Origin", "https://example.com"}, {"DNT", "0"}, {"Sec-GPC", "0"}});
+  ASSERT_EQ(zero.status, 200) << zero.body;
+  EXPECT_NE(zero.body.find("\"accepted\":1"), std::string::npos) << zero.body;
+  EXPECT_EQ(OverviewTotals(), R"({"totals":{"pageviews":2,"sessions":1,"visitors":1},)");
+  EXPECT_EQ(SnapshotBytesOnDisk(), snapshot_bytes) << "no snapshot stored";
+  auto replays = Get("/api/replays?project_id=" + project_);
+  ASSERT_EQ(replays.status, 200) << replays.body;
+  EXPECT_EQ(replays.body.find(kReplaySession), std::string::npos) << replays.body;
+  auto metrics = Req("GET", "/metrics");
+  EXPECT_NE(metrics.body.find(R"(channel="replay",reason="global_privacy_control")"),
+            std::string::npos);
 }
 
 // The route table: every route says who may call it and how big a body it takes; the public

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -115,6 +116,16 @@ class ServerAppTest : public ::testing::Test {
     ASSERT_TRUE(app.ok()) << app.status().ToString();
     app_ = std::move(app).value();
     ASSERT_TRUE(app_->Start().ok());
+  }
+  // Changes the project's settings in the meta store; call it while the app is stopped.
+  void ChangeSettings(const std::function<void(ProjectSettings*)>& change) {
+    auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
+    ASSERT_TRUE(meta.ok());
+    auto p = (*meta)->GetProject(project_);
+    ASSERT_TRUE(p.ok());
+    ProjectSettings ps = p->settings;
+    change(&ps);
+    ASSERT_TRUE((*meta)->UpdateSettings(project_, ps).ok());
   }
   TestResponse Post(const std::string& body,
                     std::vector<std::pair<std::string, std::string>> h = {}) {

@@ -4,6 +4,8 @@
 
 #include <regex>
 
+#include "tapistry/limits.h"
+
 namespace tapistry {
 namespace {
 
@@ -48,6 +50,18 @@ Status ValidateStep(const FunnelStep& s, const std::string& where) {
       if (s.name.empty()) return Status::InvalidArgument(where + ": a custom step needs a name");
       break;
   }
+  if (s.filters.size() > kMaxFunnelStepFilters) {
+    return Status::InvalidArgument(where + ": more than 10 filters");
+  }
+  for (const FunnelStepFilter& f : s.filters) {
+    if (f.dimension == Dimension::kEntryPage ||
+        static_cast<int>(f.dimension) > static_cast<int>(Dimension::kCountry)) {
+      return Status::InvalidArgument(where + ": a filter is on an event attribute, not entry_page");
+    }
+    if (f.value.size() > kMaxFunnelPatternBytes) {
+      return Status::InvalidArgument(where + ": a filter value is longer than 512 bytes");
+    }
+  }
   if (s.type != FunnelStepType::kCustom && !s.property.empty()) {
     return Status::InvalidArgument(where + ": only custom steps have a property condition");
   }
@@ -63,8 +77,17 @@ Status ValidateStep(const FunnelStep& s, const std::string& where) {
 
 }  // namespace
 
+size_t FunnelConvertBucket(int64_t ms) {
+  size_t b = 0;
+  while (b < std::size(kFunnelConvertBucketMs) && ms >= kFunnelConvertBucketMs[b]) ++b;
+  return b;
+}
+
 Status ValidateFunnelQuery(const FunnelQuery& q) {
   if (q.from_day > q.to_day) return Status::InvalidArgument("from_day is after to_day");
+  if (int64_t{q.to_day} - q.from_day >= limits::kMaxRangeDays) {
+    return Status::InvalidArgument("a funnel's range spans at most 400 days");
+  }
   if (q.steps.empty()) return Status::InvalidArgument("a funnel needs at least one step");
   if (q.steps.size() > kMaxFunnelSteps) return Status::InvalidArgument("more than 20 funnel steps");
   if (q.window_ms < 0 || q.window_ms > kMaxFunnelWindowMs) {

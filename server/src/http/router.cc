@@ -86,6 +86,26 @@ bool Router::HandleStatic(const HttpRequest& req, Reply* reply) const {
                                    [](const auto& h) { return h.first == "Cache-Control"; }),
                     r.headers.end());
     r.AddHeader("Cache-Control", "no-cache");
+  } else if (path == "/app/player.html") {
+    // The replay player frame (docs/replay.md#security): sandboxed (no forms, popups, modals or
+    // top navigation, even when opened on its own), only our own script and stylesheet load,
+    // and it may not fetch anything. The recording is rebuilt in an inner frame (sandbox
+    // allow-same-origin, no script) that inherits this policy: no request to any origin (images
+    // and fonts only as data: / blob:), no frame, no form. Only the dashboard may frame it. Not
+    // an opaque origin: Chromium gives every frame inside one a new opaque origin of its own,
+    // and rrweb must reach into its frame.
+    r.AddHeader("Content-Security-Policy",
+                "sandbox allow-scripts allow-same-origin; default-src 'none'; script-src 'self'; "
+                "style-src 'self' 'unsafe-inline'; img-src data: blob:; font-src data:; "
+                "media-src 'none'; connect-src 'none'; frame-src 'none'; child-src 'none'; "
+                "worker-src 'none'; object-src 'none'; manifest-src 'none'; base-uri 'none'; "
+                "form-action 'none'; frame-ancestors 'self'");
+    r.AddHeader("Referrer-Policy", "no-referrer");
+    r.AddHeader("X-Frame-Options", "SAMEORIGIN");
+    r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                   [](const auto& h) { return h.first == "Cache-Control"; }),
+                    r.headers.end());
+    r.AddHeader("Cache-Control", "no-cache");
   } else if (path.starts_with("/app/") && a->content_type.starts_with("text/html")) {
     // The dashboard renders untrusted snapshot HTML in script-less sandboxed frames (which inherit
     // this policy); it is the second wall: nothing but our own scripts runs, and nothing loads from

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "common/json_writer.h"
 #include "tapistry/limits.h"
 
 namespace tapistry {
@@ -67,14 +68,30 @@ Admission::Admission(ProjectCache* projects, MetaStore* meta, RateLimiter* limit
                      MetricsRegistry* metrics, IngestLimits limits)
     : projects_(projects), meta_(meta), limiter_(limiter), metrics_(metrics), limits_(limits) {}
 
-Reply Admission::Refuse(IngestChannel ch, int status, const char* code, const std::string& reason) {
+void Admission::CountRefusal(IngestChannel ch, const char* code) {
   const char* channel = RatesFor(ch, limits_, ProjectSettings()).name;
   metrics_
       ->GetCounter("tapistry_ingest_rejections_total",
                    "Refused ingestion requests by channel and reason",
                    std::string("channel=\"") + channel + "\",reason=\"" + code + "\"")
       ->Inc();
+}
+
+Reply Admission::Refuse(IngestChannel ch, int status, const char* code, const std::string& reason) {
+  CountRefusal(ch, code);
   return JsonError(status, code, reason);
+}
+
+// The browser asked not to be tracked and the project honours it: a success (the SDK must not
+// retry or report an error) that stores nothing. Counted like a refusal, by reason.
+Reply Admission::Dropped(IngestChannel ch, const char* code, const char* reason) {
+  CountRefusal(ch, code);
+  Reply r;
+  r.status = 200;
+  JsonWriter w;
+  w.BeginObject().Key("accepted").Int(0).Key("dropped").String(code).Key("reason").String(reason);
+  r.body = w.EndObject().Take();
+  return r;
 }
 
 std::optional<Reply> Admission::Admit(const HttpRequest& req, const std::string& client_ip,
@@ -130,7 +147,16 @@ std::optional<Reply> Admission::Admit(const HttpRequest& req, const std::string&
     return Refuse(ch, 403, "origin_not_allowed",
                   "origin " + origin + " is not in the project's allowed origins");
   }
-  const ChannelRates rates = RatesFor(ch, limits_, (*p)->settings);
+  const ProjectSettings& ps = (*p)->settings;
+  if (ps.respect_dnt && req.Header("dnt") == "1") {
+    return Dropped(ch, "do_not_track",
+                   "the browser sent DNT: 1 and the project honours Do Not Track");
+  }
+  if (ps.respect_gpc && req.Header("sec-gpc") == "1") {
+    return Dropped(ch, "global_privacy_control",
+                   "the browser sent Sec-GPC: 1 and the project honours Global Privacy Control");
+  }
+  const ChannelRates rates = RatesFor(ch, limits_, ps);
   if (!ip_charged && !client_ip.empty() &&
       !limiter_->Allow(ip_key, rates.ip_rps, rates.ip_burst, 1, &retry)) {
     return limited("client IP", rates.ip_rps);

@@ -2,9 +2,11 @@
 // POST /r). In the order of cost, and before any body is inflated or parsed:
 // the project key (header X-Project-Key, ?k=, or a leading "k" in an uncompressed JSON body) →
 // project (401 unknown / missing key, 503 when the meta store cannot say), the Origin against the
-// project's allowlist (403), the client IP's rate (429) and only then the project's rate (429), so
-// a request refused for its IP costs the project nothing. The same failure gets the same status
-// code and JSON reason on every channel. CORS for the SDK's endpoints lives here too.
+// project's allowlist (403), the browser's privacy signals when the project honours them (DNT: 1,
+// Sec-GPC: 1 → 200 {"accepted":0,"dropped":"do_not_track" | "global_privacy_control"}: nothing is
+// stored and the SDK does not retry), the client IP's rate (429) and only then the project's rate
+// (429), so a request refused for its IP costs the project nothing. The same failure gets the same
+// status code and JSON reason on every channel. CORS for the SDK's endpoints lives here too.
 // Thread-safety: safe for concurrent use.
 #pragma once
 
@@ -63,7 +65,9 @@ class Admission {
   const IngestLimits& limits() const { return limits_; }
 
  private:
+  void CountRefusal(IngestChannel ch, const char* code);
   Reply Refuse(IngestChannel ch, int status, const char* code, const std::string& reason);
+  Reply Dropped(IngestChannel ch, const char* code, const char* reason);
 
   ProjectCache* projects_;
   MetaStore* meta_;

@@ -198,8 +198,16 @@ int ProjectCmd(const ParsedArgs& args) {
                                {"rate-session-eps", &st.rate_session_eps}}) {
       if (Status fs = int_flag(name, field); !fs.ok()) return Fail(fs);
     }
-    if (auto it = args.flags.find("store-raw-ua"); it != args.flags.end())
-      st.store_raw_ua = it->second.back() == "true";
+    for (auto [name, field] : {std::pair<const char*, bool*>{"store-raw-ua", &st.store_raw_ua},
+                               {"respect-dnt", &st.respect_dnt},
+                               {"respect-gpc", &st.respect_gpc}}) {
+      auto it = args.flags.find(name);
+      if (it == args.flags.end()) continue;
+      const std::string& v = it->second.back();
+      if (v != "true" && v != "false")
+        return Fail(Status::InvalidArgument(std::string("--") + name + " must be true or false"));
+      *field = v == "true";
+    }
     if (Status rs = int_flag("replay-session-kb", &st.replay_session_kb); !rs.ok()) return Fail(rs);
     if (auto it = args.flags.find("replay-sample-rate"); it != args.flags.end()) {
       char* end = nullptr;
@@ -256,6 +264,10 @@ int ProjectCmd(const ParsedArgs& args) {
         .Int(q->settings.retention_days)
         .Key("store_raw_ua")
         .Bool(q->settings.store_raw_ua)
+        .Key("respect_dnt")
+        .Bool(q->settings.respect_dnt)
+        .Key("respect_gpc")
+        .Bool(q->settings.respect_gpc)
         .Key("rate_project_rps")
         .Int(q->settings.rate_project_rps)
         .Key("rate_ip_rps")

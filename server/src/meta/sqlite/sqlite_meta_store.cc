@@ -111,6 +111,10 @@ std::string SettingsToJson(const ProjectSettings& s) {
       .Int(s.retention_days)
       .Key("store_raw_ua")
       .Bool(s.store_raw_ua)
+      .Key("respect_dnt")
+      .Bool(s.respect_dnt)
+      .Key("respect_gpc")
+      .Bool(s.respect_gpc)
       .Key("replay_sample_rate")
       .Double(s.replay_sample_rate)
       .Key("query_allowlist")
@@ -143,6 +147,8 @@ ProjectSettings SettingsFromJson(const std::string& json) {
     if (f.key == "retention_days" && f.value.is_int64())
       s.retention_days = static_cast<int>(int64_t(f.value));
     else if (f.key == "store_raw_ua" && f.value.is_bool()) s.store_raw_ua = bool(f.value);
+    else if (f.key == "respect_dnt" && f.value.is_bool()) s.respect_dnt = bool(f.value);
+    else if (f.key == "respect_gpc" && f.value.is_bool()) s.respect_gpc = bool(f.value);
     else if (f.key == "replay_sample_rate" && f.value.is_number())
       s.replay_sample_rate = f.value.get_double().value_unsafe();
     else if (f.key == "rate_project_rps" && f.value.is_int64())

@@ -22,9 +22,6 @@ inline constexpr uint8_t kPageViewType = static_cast<uint8_t>(EventType::kPageVi
 inline constexpr ColumnMask kFilterColumns = Bit(ColumnId::kType) | Bit(ColumnId::kPath) |
                                              Bit(ColumnId::kDevice) | Bit(ColumnId::kViewportW);
 
-// Row r of a scan is selected (an empty selection: every row is).
-inline bool Selected(const std::vector<uint8_t>& sel, size_t r) { return sel.empty() || sel[r]; }
-
 // An entry range of a cell, checked against the entry stream before anything is read.
 inline Status CheckRange(std::pair<uint32_t, uint32_t> range, size_t entries) {
   if (range.first > range.second || range.second > entries) {
@@ -55,6 +52,24 @@ inline Status ForEachSource(
     if (!s.ok()) return s;
   }
   return Status::Ok();
+}
+
+// Compiles `pred` against every source on all cores into *filter_of(i); returns, per source,
+// whether some row of it can match (1) or none can (0), or the first error in source order.
+template <typename FilterOf>
+Result<std::vector<uint8_t>> CompileFilters(const SourceList& sources, const RowPredicate& pred,
+                                            FilterOf filter_of) {
+  std::vector<uint8_t> read(sources.size(), 0);
+  std::vector<Status> status(sources.size());
+  ParallelFor(sources.size(), [&](size_t i) {
+    CompiledFilter* cf = filter_of(i);
+    status[i] = CompileFilter(pred, *sources[i], cf);
+    read[i] = status[i].ok() && cf->state != CompiledFilter::State::kNone;
+  });
+  for (const Status& s : status) {
+    if (!s.ok()) return s;
+  }
+  return read;
 }
 
 }  // namespace tapistry::store

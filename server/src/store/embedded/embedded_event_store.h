@@ -31,6 +31,7 @@
 #include "store/embedded/dict_cache.h"
 #include "store/embedded/manifest.h"
 #include "store/embedded/memtable.h"
+#include "store/embedded/row_filter.h"
 #include "store/embedded/segment_reader.h"
 #include "store/embedded/source.h"
 #include "tapistry/clock.h"
@@ -199,9 +200,9 @@ class EmbeddedEventStore final : public EventStore {
   void DiscardAdded(const Edit& e);  // deletes e.add's files: written, never published
   Status CompactPartition(const PartitionKey& key, const std::vector<SegEntry>& inputs);
   std::shared_ptr<const Version> CurrentVersion() const;
-  // Calls fn(source, columns, selection) for each source of the filter's range, one at a time in
-  // ascending day order; `selection` is empty when every row matches. `columns` holds `mask`.
-  using ScanFn = std::function<Status(const Source&, const Columns&, const std::vector<uint8_t>&)>;
+  // Calls fn(source, rows) for each source of the filter's range, one at a time in ascending day
+  // order; rows.cols() holds `mask`, rows.selected(r) says which rows the filter selects.
+  using ScanFn = std::function<Status(const Source&, const SelectedRows&)>;
   Status ScanSelected(const EventFilter& f, std::optional<EventType> type, ColumnMask mask,
                       const ScanFn& fn);
 

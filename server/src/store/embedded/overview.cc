@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "store/embedded/analytics_parts.h"
 #include "store/embedded/coding.h"
 #include "store/embedded/rollup.h"
 #include "store/embedded/row_filter.h"
@@ -373,15 +374,9 @@ Result<OverviewResult> RunOverview(const SourceList& sources, const OverviewQuer
   std::vector<Part> parts(sources.size());
 
   // Phase 0: compile the filter against each source; then the global session and visitor ids.
-  std::vector<uint8_t> read(sources.size(), 0);
-  ParallelFor(sources.size(), [&](size_t i) {
-    Part& p = parts[i];
-    p.status = CompileFilter(pred, *sources[i], &p.filter);
-    read[i] = p.status.ok() && p.filter.state != CompiledFilter::State::kNone;
-  });
-  for (const Part& p : parts) {
-    if (!p.status.ok()) return p.status;
-  }
+  auto compiled = CompileFilters(sources, pred, [&](size_t i) { return &parts[i].filter; });
+  if (!compiled.ok()) return compiled.status();
+  const std::vector<uint8_t>& read = *compiled;
   // Visitor ids are needed per entry only to combine several sources of one day or a filter;
   // otherwise the union's size is the whole answer.
   bool multi_source_day = false;

@@ -116,4 +116,13 @@ Status LoadSelectedCells(const Source& src, const CompiledFilter& f, CellTable* 
   return Status::Ok();
 }
 
+Status SelectedRows::Read(const Source& src, const CompiledFilter& cf, ColumnMask mask) {
+  auto got = src.Get(mask | cf.columns, &scratch_);
+  if (!got.ok()) return got.status();
+  cols_ = *got;
+  sel_.clear();
+  if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(*cols_, &sel_);
+  return Status::Ok();
+}
+
 }  // namespace tapistry::store

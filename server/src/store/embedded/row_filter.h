@@ -42,6 +42,24 @@ struct CompiledFilter {
 
 Status CompileFilter(const RowPredicate& p, const Source& src, CompiledFilter* out);
 
+// The rows of one source a scan reads when no rollup answers: `mask` plus the columns the filter
+// needs, and which rows the filter selects. Not copyable: cols() may point into it.
+class SelectedRows {
+ public:
+  SelectedRows() = default;
+  SelectedRows(const SelectedRows&) = delete;
+  SelectedRows& operator=(const SelectedRows&) = delete;
+
+  Status Read(const Source& src, const CompiledFilter& cf, ColumnMask mask);
+  const Columns& cols() const { return *cols_; }
+  bool selected(size_t r) const { return sel_.empty() || sel_[r]; }
+
+ private:
+  Columns scratch_;
+  const Columns* cols_ = nullptr;
+  std::vector<uint8_t> sel_;  // empty: every row
+};
+
 // The filter applied to a segment's cell rollup (rollup.h), where whole cells match (on device
 // and viewport bucket; the path by the cells' path range): reads and decodes the cells, then
 // puts the indices of the matching ones in *selected.

@@ -58,14 +58,11 @@ Status HeatmapOf(const Source& src, const CompiledFilter& cf, ClickKind kind, He
     }
     return Status::Ok();
   }
-  Columns scratch;
-  auto got = src.Get(kHeatmapColumns | cf.columns, &scratch);
-  if (!got.ok()) return got.status();
-  const Columns& c = **got;
-  std::vector<uint8_t> sel;
-  if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
+  SelectedRows rows;
+  TAP_RETURN_IF_ERROR(rows.Read(src, cf, kHeatmapColumns));
+  const Columns& c = rows.cols();
   for (size_t r = 0; r < c.rows; ++r) {
-    if (!Selected(sel, r)) continue;
+    if (!rows.selected(r)) continue;
     if (c.type[r] == kPageView) ++p->pageviews;
     if (c.type[r] != kClick || std::isnan(c.x[r]) || std::isnan(c.y[r])) continue;
     if (kind == ClickKind::kRage && !(c.flags[r] & kFlagRage)) continue;
@@ -115,14 +112,11 @@ Status ScrollOf(const Source& src, const CompiledFilter& cf, ScrollPart* p) {
     }
     return Status::Ok();
   }
-  Columns scratch;
-  auto got = src.Get(Bit(ColumnId::kDepth) | Bit(ColumnId::kViewportH) | cf.columns, &scratch);
-  if (!got.ok()) return got.status();
-  const Columns& c = **got;
-  std::vector<uint8_t> sel;
-  if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
+  SelectedRows rows;
+  TAP_RETURN_IF_ERROR(rows.Read(src, cf, Bit(ColumnId::kDepth) | Bit(ColumnId::kViewportH)));
+  const Columns& c = rows.cols();
   for (size_t r = 0; r < c.rows; ++r) {
-    if (!Selected(sel, r) || c.depth[r] > 100) continue;
+    if (!rows.selected(r) || c.depth[r] > 100) continue;
     ++p->histogram[c.depth[r]];
     if (c.viewport_h[r] > 0) {
       ++p->fold_views;
@@ -189,15 +183,12 @@ Status ElementsOf(const Source& src, const CompiledFilter& cf, ElementsPart* p) 
     }
     return Status::Ok();
   }
-  Columns scratch;
-  auto got = src.Get(kElementColumns | cf.columns, &scratch);
-  if (!got.ok()) return got.status();
-  const Columns& c = **got;
-  std::vector<uint8_t> sel;
-  if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
+  SelectedRows rows;
+  TAP_RETURN_IF_ERROR(rows.Read(src, cf, kElementColumns));
+  const Columns& c = rows.cols();
   std::unordered_map<uint64_t, uint32_t> index;
   for (size_t r = 0; r < c.rows; ++r) {
-    if (!Selected(sel, r)) continue;
+    if (!rows.selected(r)) continue;
     ++p->total_clicks;
     const uint64_t h = c.selector_hash[r];
     if (h == 0) continue;
@@ -228,7 +219,7 @@ Status PathsOf(const Source& src, const CompiledFilter& cf, const std::string& c
                PathsPart* p) {
   std::vector<uint64_t> per_code;
   const StringColumn* dict = nullptr;
-  Columns scratch;  // scanned rows (their path dictionary is used below)
+  SelectedRows rows;  // scanned rows (their path dictionary is used below)
   if (src.HasAggregate(StreamKind::kCells)) {
     CellTable cells;
     std::vector<uint32_t> selected;
@@ -244,15 +235,12 @@ Status PathsOf(const Source& src, const CompiledFilter& cf, const std::string& c
       per_code[code] += cells.pageviews[c];
     }
   } else {
-    auto got = src.Get(Bit(ColumnId::kPath) | cf.columns, &scratch);
-    if (!got.ok()) return got.status();
-    const Columns& c = **got;
-    std::vector<uint8_t> sel;
-    if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
+    TAP_RETURN_IF_ERROR(rows.Read(src, cf, Bit(ColumnId::kPath)));
+    const Columns& c = rows.cols();
     const StringColumn& path = c.str[kStrPath];
     per_code.assign(path.dict.size(), 0);
     for (size_t r = 0; r < c.rows; ++r) {
-      if (Selected(sel, r)) ++per_code[path.codes[r]];
+      if (rows.selected(r)) ++per_code[path.codes[r]];
     }
     p->dict.dict = path.dict;
     p->dict.keepalive = path.keepalive;
@@ -285,12 +273,9 @@ Status EmbeddedEventStore::ScanSelected(const EventFilter& f, std::optional<Even
     CompiledFilter cf;
     TAP_RETURN_IF_ERROR(CompileFilter(pred, *src, &cf));
     if (cf.state == CompiledFilter::State::kNone) continue;
-    Columns scratch;
-    auto cols = src->Get(mask | cf.columns, &scratch);
-    if (!cols.ok()) return cols.status();
-    std::vector<uint8_t> sel;
-    if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(**cols, &sel);
-    TAP_RETURN_IF_ERROR(fn(*src, **cols, sel));
+    SelectedRows rows;
+    TAP_RETURN_IF_ERROR(rows.Read(*src, cf, mask));
+    TAP_RETURN_IF_ERROR(fn(*src, rows));
   }
   return Status::Ok();
 }
@@ -464,9 +449,10 @@ Result<uint64_t> EmbeddedEventStore::LiveVisitors(const std::string& project_id,
   f.to_day = INT32_MAX;
   std::unordered_set<Uuid, UuidHash> visitors;
   TAP_RETURN_IF_ERROR(ScanSelected(f, std::nullopt, Bit(ColumnId::kTs) | Bit(ColumnId::kAnonymous),
-                                   [&](const Source&, const Columns& c, const auto& sel) {
+                                   [&](const Source&, const SelectedRows& rows) {
+                                     const Columns& c = rows.cols();
                                      for (size_t i = 0; i < c.rows; ++i) {
-                                       if (Selected(sel, i) && c.ts[i] >= since_ms) {
+                                       if (rows.selected(i) && c.ts[i] >= since_ms) {
                                          visitors.insert(c.anonymous.dict[c.anonymous.codes[i]]);
                                        }
                                      }

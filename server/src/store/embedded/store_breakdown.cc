@@ -19,6 +19,8 @@
 #include <bit>
 #include <unordered_map>
 
+#include "store/embedded/analytics_parts.h"
+#include "store/embedded/dimension_values.h"
 #include "store/embedded/embedded_event_store.h"
 #include "store/embedded/row_filter.h"
 #include "store/embedded/thread_pool.h"
@@ -50,38 +52,6 @@ int EntryIndex(Dimension d) {
   }
 }
 
-std::string ReferrerHost(std::string_view url) {
-  size_t p = url.find("://");
-  if (p == std::string_view::npos) return "";
-  std::string_view rest = url.substr(p + 3);
-  return std::string(rest.substr(0, rest.find_first_of("/?#")));
-}
-
-// The string column a dimension reads, or -1 for the fixed-width ones (device, country).
-int StringColumnOf(Dimension d) {
-  switch (d) {
-    case Dimension::kPage:
-    case Dimension::kEntryPage:
-      return kStrPath;
-    case Dimension::kReferrer:
-      return kStrReferrer;
-    case Dimension::kUtmSource:
-      return kStrUtmSource;
-    case Dimension::kUtmMedium:
-      return kStrUtmMedium;
-    case Dimension::kUtmCampaign:
-      return kStrUtmCampaign;
-    case Dimension::kBrowser:
-      return kStrBrowser;
-    case Dimension::kOs:
-      return kStrOs;
-    case Dimension::kDevice:
-    case Dimension::kCountry:
-      return -1;
-  }
-  return -1;
-}
-
 // The uniform attributes (rollup.h UniformBit) a dimension's value needs per session.
 uint8_t UniformFor(Dimension d) {
   switch (d) {
@@ -97,49 +67,6 @@ uint8_t UniformFor(Dimension d) {
       return 0;
   }
 }
-
-std::string CountryValue(uint16_t c) {
-  const char cc[2] = {static_cast<char>(c & 0xff), static_cast<char>(c >> 8)};
-  return cc[0] ? std::string(cc, 2) : std::string();
-}
-
-// One source's values: dictionary codes (or device / country numbers) become strings once,
-// deduplicated (two referrer URLs may share a host); rows and sessions carry value indices.
-class LocalValues {
- public:
-  explicit LocalValues(Dimension d) : d_(d) {}
-  uint32_t Intern(std::string v) {
-    auto [it, fresh] = index_.try_emplace(v, static_cast<uint32_t>(values_.size()));
-    if (fresh) values_.push_back(std::move(v));
-    return it->second;
-  }
-  // Value index of every entry of a string dictionary.
-  std::vector<uint32_t> FromDict(const StringColumn& dict) {
-    std::vector<uint32_t> out(dict.dict.size());
-    for (size_t code = 0; code < dict.dict.size(); ++code) {
-      out[code] = Intern(d_ == Dimension::kReferrer ? ReferrerHost(dict.dict[code])
-                                                    : std::string(dict.dict[code]));
-    }
-    return out;
-  }
-  uint32_t Device(uint8_t v) {
-    if (device_[v] == UINT32_MAX) device_[v] = Intern(DeviceClassName(static_cast<DeviceClass>(v)));
-    return device_[v];
-  }
-  uint32_t Country(uint16_t v) {
-    auto [it, fresh] = country_.try_emplace(v, 0);
-    if (fresh) it->second = Intern(CountryValue(v));
-    return it->second;
-  }
-  const std::vector<std::string>& values() const { return values_; }
-
- private:
-  Dimension d_;
-  std::vector<std::string> values_;
-  std::unordered_map<std::string, uint32_t> index_;
-  std::vector<uint32_t> device_ = std::vector<uint32_t>(256, UINT32_MAX);
-  std::unordered_map<uint16_t, uint32_t> country_;
-};
 
 // A session that other sources also hold: its first selected page view in this source.
 struct SharedSession {
@@ -159,7 +86,7 @@ constexpr uint32_t kUnknownRow = UINT32_MAX;
 struct Part {
   Status status;
   CompiledFilter filter;
-  LocalValues values;
+  DimensionValues values;
   std::vector<uint64_t> pageviews;  // by local value
   std::vector<uint64_t> pairs;      // local value << 32 | visitor gid (duplicates allowed)
   // The pairs by value once the source is read (Bucket): visitor gids of local value v are
@@ -401,16 +328,10 @@ void MapRows(const Columns& c, Dimension d, Part* p, std::vector<uint32_t>* out)
   }
 }
 
-ColumnMask ValueColumns(Dimension d) {
-  const int s = StringColumnOf(d);
-  if (s >= 0) return Bit(StringColumnId(s));
-  return d == Dimension::kDevice ? Bit(ColumnId::kDevice) : Bit(ColumnId::kCountry);
-}
-
 Status ScanPart(const Source& src, size_t i, const Context& cx, Part* p) {
   const CompiledFilter& cf = p->filter;
   ColumnMask mask =
-      Bit(ColumnId::kType) | Bit(ColumnId::kAnonymous) | ValueColumns(cx.d) | cf.columns;
+      Bit(ColumnId::kType) | Bit(ColumnId::kAnonymous) | DimensionColumns(cx.d) | cf.columns;
   std::vector<uint32_t> runs, order;
   if (cx.session_level) {
     TAP_RETURN_IF_ERROR(src.SessionOrder(&runs, &order));
@@ -419,13 +340,10 @@ Status ScanPart(const Source& src, size_t i, const Context& cx, Part* p) {
     // met. Memtable rows come in arrival order, so their event ids break ties.
     if (!order.empty()) mask |= Bit(ColumnId::kEventId);
   }
-  Columns scratch;
-  auto got = src.Get(mask, &scratch);
-  if (!got.ok()) return got.status();
-  const Columns& c = **got;
-  std::vector<uint8_t> sel;
-  if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
-  auto selected = [&](size_t r) { return sel.empty() || sel[r]; };
+  SelectedRows rows;
+  TAP_RETURN_IF_ERROR(rows.Read(src, cf, mask));
+  const Columns& c = rows.cols();
+  auto selected = [&](size_t r) { return rows.selected(r); };
   std::vector<uint32_t> value_of_row;
   MapRows(c, cx.d, p, &value_of_row);
   p->pageviews.assign(p->values.values().size(), 0);
@@ -499,7 +417,7 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
   const RowPredicate pred = RowPredicate::FromFilter(f);
   Context cx{d, SessionLevel(d), !pred.empty(), &f, nullptr};
-  ColumnMask mem = Bit(ColumnId::kType) | Bit(ColumnId::kAnonymous) | ValueColumns(d) |
+  ColumnMask mem = Bit(ColumnId::kType) | Bit(ColumnId::kAnonymous) | DimensionColumns(d) |
                    Bit(ColumnId::kPath) | Bit(ColumnId::kDevice) | Bit(ColumnId::kViewportW);
   if (cx.session_level)
     mem |= Bit(ColumnId::kTs) | Bit(ColumnId::kEventId) | Bit(ColumnId::kSession);
@@ -511,15 +429,9 @@ Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dime
   for (size_t i = 0; i < sources.size(); ++i) parts.emplace_back(d);
 
   // Phase 0: filters; then global visitor (and session) ids.
-  std::vector<uint8_t> read(sources.size(), 0);
-  ParallelFor(sources.size(), [&](size_t i) {
-    Part& p = parts[i];
-    p.status = CompileFilter(pred, *sources[i], &p.filter);
-    read[i] = p.status.ok() && p.filter.state != CompiledFilter::State::kNone;
-  });
-  for (const Part& p : parts) {
-    if (!p.status.ok()) return p.status;
-  }
+  auto compiled = CompileFilters(sources, pred, [&](size_t i) { return &parts[i].filter; });
+  if (!compiled.ok()) return compiled.status();
+  const std::vector<uint8_t>& read = *compiled;
   UnitIds ids;
   TAP_RETURN_IF_ERROR(LoadUnitIds(sources, read, {cx.session_level, true, true}, &ids));
   cx.ids = &ids;

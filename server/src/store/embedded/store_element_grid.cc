@@ -113,16 +113,13 @@ Status GridFromRollups(const Source& src, const CompiledFilter& cf, ClickKind ki
 }
 
 Status GridFromRows(const Source& src, const CompiledFilter& cf, ClickKind kind, GridPart* p) {
-  Columns scratch;
-  auto got = src.Get(kGridColumns | cf.columns, &scratch);
-  if (!got.ok()) return got.status();
-  const Columns& c = **got;
-  std::vector<uint8_t> sel;
-  if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
+  SelectedRows rows;
+  TAP_RETURN_IF_ERROR(rows.Read(src, cf, kGridColumns));
+  const Columns& c = rows.cols();
   std::unordered_map<uint64_t, uint32_t> index;  // hash -> entry
   std::vector<uint64_t> keys;                    // entry << 8 | grid cell, per attributed click
   for (size_t r = 0; r < c.rows; ++r) {
-    if (!Selected(sel, r)) continue;
+    if (!rows.selected(r)) continue;
     if (c.type[r] == kPageViewType) ++p->pageviews;
     if (c.type[r] != kClickType) continue;
     const uint64_t h = c.selector_hash[r];
@@ -198,14 +195,11 @@ Status LayoutsOf(const Source& src, const CompiledFilter& cf, LayoutPart* p) {
     }
     return Status::Ok();
   }
-  Columns scratch;
-  auto got = src.Get(kFilterColumns | cf.columns, &scratch);
-  if (!got.ok()) return got.status();
-  const Columns& c = **got;
-  std::vector<uint8_t> sel;
-  if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(c, &sel);
+  SelectedRows rows;
+  TAP_RETURN_IF_ERROR(rows.Read(src, cf, kFilterColumns));
+  const Columns& c = rows.cols();
   for (size_t r = 0; r < c.rows; ++r) {
-    if (!Selected(sel, r)) continue;
+    if (!rows.selected(r)) continue;
     TAP_RETURN_IF_ERROR(add(c.device[r], BucketOfWidth(c.viewport_w[r]), c.type[r] == kPageViewType,
                             c.type[r] == kClickType));
   }

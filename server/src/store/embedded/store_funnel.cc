@@ -21,6 +21,7 @@
 #include <regex>
 #include <unordered_map>
 
+#include "store/embedded/dimension_values.h"
 #include "store/embedded/embedded_event_store.h"
 #include "store/embedded/funnel_chain.h"
 #include "store/embedded/unit_rows.h"
@@ -84,6 +85,15 @@ struct CompiledStep {
   bool impossible = false;  // a condition no row of the source can meet
   const FunnelStep* step = nullptr;
   std::vector<int8_t> prop_ok;  // by props code: -1 not yet checked
+  // The step's filters: a flag per dictionary code (string dimensions) or per device byte, or
+  // the stored country that matches (0: a country whose first letter is unset, i.e. unknown).
+  struct Cond {
+    int str = -1;             // kStr… of a string dimension
+    std::vector<uint8_t> ok;  // by code, or by device byte (str == -1, device)
+    bool country = false;
+    uint16_t country_code = 0;
+  };
+  std::vector<Cond> conds;
 };
 
 std::vector<uint8_t> FlagCodes(const StringColumn& col,
@@ -116,6 +126,33 @@ CompiledStep Compile(const StepSpec& spec, const Columns& c) {
     }
     cs.selector_hash = s.selector_hash;
   }
+  for (const FunnelStepFilter& f : s.filters) {
+    CompiledStep::Cond cond;
+    if (f.dimension == Dimension::kCountry) {
+      cond.country = true;
+      // CountryValue: "" when the first letter is unset, else both letters.
+      if (f.value.size() == 2 && f.value[0] != 0) {
+        cond.country_code = static_cast<uint16_t>(static_cast<uint8_t>(f.value[0]) |
+                                                  (static_cast<uint8_t>(f.value[1]) << 8));
+      } else if (!f.value.empty()) {
+        cs.impossible = true;
+      }
+    } else if (f.dimension == Dimension::kDevice) {
+      cond.ok.resize(256);
+      for (int v = 0; v < 256; ++v)
+        cond.ok[v] = f.value == DeviceClassName(static_cast<DeviceClass>(v));
+    } else {
+      cond.str = StringColumnOf(f.dimension);
+      cond.ok = FlagCodes(
+          c.str[cond.str],
+          [&](std::string_view v) {
+            return f.dimension == Dimension::kReferrer ? ReferrerHost(v) == f.value : v == f.value;
+          },
+          &any);
+      cs.impossible |= !any;
+    }
+    cs.conds.push_back(std::move(cond));
+  }
   if (s.type == FunnelStepType::kCustom) {
     cs.name_ok = FlagCodes(
         c.str[kStrName], [&](std::string_view v) { return v == s.name; }, &any);
@@ -131,6 +168,16 @@ bool RowMatches(CompiledStep& cs, const Columns& c, size_t r, simdjson::dom::par
   if (!cs.selector_ok.empty() && !cs.selector_ok[c.str[kStrSelector].codes[r]]) return false;
   if (cs.selector_hash != 0 && c.selector_hash[r] != cs.selector_hash) return false;
   if (!cs.name_ok.empty() && !cs.name_ok[c.str[kStrName].codes[r]]) return false;
+  for (const CompiledStep::Cond& k : cs.conds) {
+    if (k.country) {
+      const uint16_t v = c.country[r];
+      if (k.country_code == 0 ? (v & 0xff) != 0 : v != k.country_code) return false;
+    } else if (k.str >= 0) {
+      if (!k.ok[c.str[k.str].codes[r]]) return false;
+    } else if (!k.ok[c.device[r]]) {
+      return false;
+    }
+  }
   if (!cs.prop_ok.empty()) {
     const uint32_t code = c.str[kStrProps].codes[r];
     if (cs.prop_ok[code] < 0)
@@ -162,6 +209,7 @@ ColumnMask ColumnsOf(const FunnelQuery& q) {
   ColumnMask m = Bit(ColumnId::kType);
   auto add = [&](const FunnelStep& s) {
     if (!s.path.empty()) m |= Bit(ColumnId::kPath);
+    for (const FunnelStepFilter& f : s.filters) m |= DimensionColumns(f.dimension);
     if (s.type == FunnelStepType::kClick) {
       m |= s.selector.empty() ? 0 : Bit(ColumnId::kSelector);
       m |= s.selector_hash == 0 ? 0 : Bit(ColumnId::kSelectorHash);
@@ -173,106 +221,9 @@ ColumnMask ColumnsOf(const FunnelQuery& q) {
   };
   for (const FunnelStep& s : q.steps) add(s);
   for (const FunnelExclusion& x : q.exclusions) add(x.step);
-  if (q.breakdown) {
-    switch (*q.breakdown) {
-      case Dimension::kPage:
-      case Dimension::kEntryPage:
-        m |= Bit(ColumnId::kPath);
-        break;
-      case Dimension::kReferrer:
-        m |= Bit(ColumnId::kReferrer);
-        break;
-      case Dimension::kUtmSource:
-        m |= Bit(ColumnId::kUtmSource);
-        break;
-      case Dimension::kUtmMedium:
-        m |= Bit(ColumnId::kUtmMedium);
-        break;
-      case Dimension::kUtmCampaign:
-        m |= Bit(ColumnId::kUtmCampaign);
-        break;
-      case Dimension::kBrowser:
-        m |= Bit(ColumnId::kBrowser);
-        break;
-      case Dimension::kOs:
-        m |= Bit(ColumnId::kOs);
-        break;
-      case Dimension::kDevice:
-        m |= Bit(ColumnId::kDevice);
-        break;
-      case Dimension::kCountry:
-        m |= Bit(ColumnId::kCountry);
-        break;
-    }
-  }
+  if (q.breakdown) m |= DimensionColumns(*q.breakdown);
   return m;
 }
-
-std::string ReferrerHost(std::string_view url) {
-  const size_t p = url.find("://");
-  if (p == std::string_view::npos) return "";
-  const std::string_view rest = url.substr(p + 3);
-  return std::string(rest.substr(0, rest.find_first_of("/?#")));
-}
-
-// One source's breakdown values, interned: rows carry local indices, the merge maps them to
-// strings once.
-class LocalValues {
- public:
-  LocalValues(Dimension d, const Columns& c) : d_(d), c_(c) {}
-  uint32_t Of(size_t r) {
-    switch (d_) {
-      case Dimension::kDevice:
-        return Intern(DeviceClassName(static_cast<DeviceClass>(c_.device[r])));
-      case Dimension::kCountry: {
-        const uint16_t v = c_.country[r];
-        const char cc[2] = {static_cast<char>(v & 0xff), static_cast<char>(v >> 8)};
-        return Intern(cc[0] ? std::string(cc, 2) : std::string());
-      }
-      default: {
-        const StringColumn& col = c_.str[StringOf()];
-        const uint32_t code = col.codes[r];
-        if (by_code_.empty()) by_code_.assign(col.dict.size(), UINT32_MAX);
-        if (by_code_[code] == UINT32_MAX) {
-          by_code_[code] = Intern(d_ == Dimension::kReferrer ? ReferrerHost(col.dict[code])
-                                                             : std::string(col.dict[code]));
-        }
-        return by_code_[code];
-      }
-    }
-  }
-  std::vector<std::string> Take() { return std::move(values_); }
-
- private:
-  int StringOf() const {
-    switch (d_) {
-      case Dimension::kReferrer:
-        return kStrReferrer;
-      case Dimension::kUtmSource:
-        return kStrUtmSource;
-      case Dimension::kUtmMedium:
-        return kStrUtmMedium;
-      case Dimension::kUtmCampaign:
-        return kStrUtmCampaign;
-      case Dimension::kBrowser:
-        return kStrBrowser;
-      case Dimension::kOs:
-        return kStrOs;
-      default:
-        return kStrPath;
-    }
-  }
-  uint32_t Intern(std::string v) {
-    auto [it, fresh] = index_.try_emplace(v, static_cast<uint32_t>(values_.size()));
-    if (fresh) values_.push_back(std::move(v));
-    return it->second;
-  }
-  Dimension d_;
-  const Columns& c_;
-  std::vector<std::string> values_;
-  std::unordered_map<std::string, uint32_t> index_;
-  std::vector<uint32_t> by_code_;
-};
 
 // Units per step and the times to each step.
 struct Tally {
@@ -302,6 +253,10 @@ struct Tally {
         auto mid = t.begin() + static_cast<ptrdiff_t>((t.size() - 1) / 2);
         std::nth_element(t.begin(), mid, t.end());
         out[s].median_ms_from_previous = static_cast<uint64_t>(*mid);
+        // Nearest rank: the element at ceil(0.9 n) - 1; it is not below the median.
+        auto p90 = t.begin() + static_cast<ptrdiff_t>((t.size() * 9 + 9) / 10 - 1);
+        std::nth_element(mid, p90, t.end());
+        out[s].p90_ms_from_previous = static_cast<uint64_t>(*p90);
       }
     }
     return out;
@@ -344,9 +299,10 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
         // steps are checked row by row.
         constexpr uint8_t kPv = static_cast<uint8_t>(EventType::kPageView);
         std::vector<CompiledStep> steps;
-        std::vector<uint32_t> others;  // indices into steps
-        std::vector<uint64_t> pv_tag;  // by path code
-        uint8_t types = 0;             // bit per event type some possible step has
+        std::vector<uint32_t> others;     // indices into steps: checked row by row
+        std::vector<uint32_t> pv_others;  // page-view steps with filters, row by row too
+        std::vector<uint64_t> pv_tag;     // by path code
+        uint8_t types = 0;                // bit per event type some possible step has
         for (size_t k = 0; k < specs.size(); ++k) {
           steps.push_back(Compile(specs[k], c));
           const CompiledStep& cs = steps.back();
@@ -354,7 +310,9 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
           types |= uint8_t{1} << cs.type;
           const uint64_t bit =
               k < nsteps ? uint64_t{1} << k : uint64_t{1} << (kExclusionShift + k - nsteps);
-          if (cs.type == kPv) {
+          if (cs.type == kPv && !cs.conds.empty()) {
+            pv_others.push_back(static_cast<uint32_t>(k));
+          } else if (cs.type == kPv) {
             pv_tag.resize(cs.path_ok.size(), 0);
             for (size_t code = 0; code < cs.path_ok.size(); ++code)
               pv_tag[code] |= cs.path_ok[code] ? bit : 0;
@@ -363,8 +321,8 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
           }
         }
         if (types == 0 && !strict) return Status::Ok();
-        std::optional<LocalValues> values;
-        if (q.breakdown) values.emplace(*q.breakdown, c);
+        std::optional<DimensionValues> values;
+        if (q.breakdown) values.emplace(*q.breakdown);
         simdjson::dom::parser parser;
         const uint8_t* type = c.type.data();
         const uint32_t* path = pv_tag.empty() ? nullptr : c.str[kStrPath].codes.data();
@@ -375,6 +333,10 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
           uint64_t tag = interrupts ? kInterruptsBit : 0;
           if (t == kPv) {
             if (path != nullptr) tag |= pv_tag[path[r]];
+            for (uint32_t k : pv_others) {
+              if (!RowMatches(steps[k], c, r, parser)) continue;
+              tag |= k < nsteps ? uint64_t{1} << k : uint64_t{1} << (kExclusionShift + k - nsteps);
+            }
           } else {
             for (uint32_t k : others) {
               if (!RowMatches(steps[k], c, r, parser)) continue;
@@ -382,7 +344,7 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
             }
           }
           if (tag == 0) continue;
-          if (values && (tag & 1)) tag |= uint64_t{values->Of(r) + 1} << kValueShift;
+          if (values && (tag & 1)) tag |= uint64_t{values->OfRow(c, r) + 1} << kValueShift;
           keep->push_back({static_cast<uint32_t>(r), tag});
         }
         if (values) (*local_values)[i] = values->Take();
@@ -425,11 +387,14 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
   if (!sources.ok()) return sources.status();
   const size_t nsteps = q.steps.size();
   // Per worker: tallies, merged at the end.
+  const size_t ndays = static_cast<size_t>(int64_t{q.to_day} - q.from_day + 1);
   struct Worker {
     std::vector<int64_t> ts, times;
     uint64_t excluded = 0;
     std::optional<Tally> total;
     std::map<std::string, Tally> by_value;
+    std::vector<uint64_t> convert;             // time-to-convert buckets
+    std::vector<uint64_t> entered, converted;  // per day of the range
   };
   std::vector<Worker> workers(UnitWorkers(*sources));
   std::vector<std::vector<std::string>> local_values;
@@ -440,6 +405,9 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
                   if (!w.total) {
                     w.total.emplace(nsteps);
                     w.times.assign(nsteps, 0);
+                    w.convert.assign(kFunnelConvertBuckets, 0);
+                    w.entered.assign(ndays, 0);
+                    w.converted.assign(ndays, 0);
                   }
                   if (o.excluded) {
                     ++w.excluded;
@@ -450,6 +418,15 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
                   if (q.mode == FunnelMode::kAnyOrder) std::sort(w.ts.begin(), w.ts.end());
                   for (size_t s = 1; s < w.ts.size(); ++s) w.times[s] = w.ts[s] - w.ts[s - 1];
                   w.total->Add(o.furthest, w.times.data());
+                  const int64_t day = DayOf(rows[o.chain[0]].ts) - int64_t{q.from_day};
+                  if (day < 0 || day >= static_cast<int64_t>(ndays)) {
+                    return Status::Internal("funnel: a step-1 event outside the range");
+                  }
+                  ++w.entered[static_cast<size_t>(day)];
+                  if (o.furthest == nsteps) {
+                    ++w.converted[static_cast<size_t>(day)];
+                    ++w.convert[FunnelConvertBucket(w.ts.back() - w.ts.front())];
+                  }
                   if (q.breakdown) {
                     const UnitRow& first = rows[o.chain[0]];
                     const uint64_t value = first.tag >> kValueShift;
@@ -466,9 +443,17 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
   FunnelResult r;
   Tally total(nsteps);
   std::map<std::string, Tally> by_value;
+  r.time_to_convert.assign(kFunnelConvertBuckets, 0);
+  r.days.resize(ndays);
+  for (size_t d = 0; d < ndays; ++d) r.days[d].day = q.from_day + static_cast<int32_t>(d);
   for (Worker& w : workers) {
     if (!w.total) continue;
     r.excluded_units += w.excluded;
+    for (size_t b = 0; b < kFunnelConvertBuckets; ++b) r.time_to_convert[b] += w.convert[b];
+    for (size_t d = 0; d < ndays; ++d) {
+      r.days[d].entered += w.entered[d];
+      r.days[d].converted += w.converted[d];
+    }
     total.Merge(std::move(*w.total));
     for (auto& [value, t] : w.by_value)
       by_value.try_emplace(value, nsteps).first->second.Merge(std::move(t));
@@ -541,9 +526,7 @@ Result<FunnelMembersResult> EmbeddedEventStore::FunnelMembers(const FunnelMember
       m.entered_ms = all[k].entered;
       m.reached_ms = all[k].reached;
       m.device_class = static_cast<DeviceClass>(c.device[row]);
-      const uint16_t cc = c.country[row];
-      const char two[2] = {static_cast<char>(cc & 0xff), static_cast<char>(cc >> 8)};
-      m.country = two[0] ? std::string(two, 2) : std::string();
+      m.country = CountryValue(c.country[row]);
     }
   }
   std::sort(r.members.begin(), r.members.end(), [](const FunnelMember& a, const FunnelMember& b) {

@@ -41,13 +41,10 @@ Result<std::vector<Event>> EmbeddedEventStore::ListEvents(const EventFilter& fil
       CompiledFilter cf;
       TAP_RETURN_IF_ERROR(CompileFilter(pred, *src, &cf));
       if (cf.state == CompiledFilter::State::kNone) continue;
-      Columns scratch;
-      auto cols = src->Get(kAllColumns, &scratch);
-      if (!cols.ok()) return cols.status();
-      std::vector<uint8_t> sel;
-      if (cf.state == CompiledFilter::State::kRows) cf.Evaluate(**cols, &sel);
-      for (size_t r = 0; r < (*cols)->rows; ++r) {
-        if (sel.empty() || sel[r]) events.push_back((*cols)->ToEvent(r, src->project_id()));
+      SelectedRows rows;
+      TAP_RETURN_IF_ERROR(rows.Read(*src, cf, kAllColumns));
+      for (size_t r = 0; r < rows.cols().rows; ++r) {
+        if (rows.selected(r)) events.push_back(rows.cols().ToEvent(r, src->project_id()));
       }
     }
     std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {

@@ -1,0 +1,57 @@
+// Replays (issue 10; UX.md "Replays"): the project's recorded sessions for the period, newest
+// first, and — when the URL names a session — the player (replay-player.ts). The list reads
+// GET /api/replays; a row opens the player. The index does not count pages or clicks per session
+// yet, so the list shows what it has: start, duration, events, size, truncation.
+import { get } from '../api/client';
+import type { Project, ReplaySession } from '../api/types';
+import { Link } from '../components/link';
+import { PageHeader } from '../components/shell';
+import { Empty, ErrorPanel, Skeleton, Spinner } from '../components/states';
+import { useQuery } from '../hooks';
+import { html } from '../html';
+import { type DayRange, dayMs } from '../lib/dates';
+import { duration, exact } from '../lib/format';
+import type { AppState } from '../lib/url-state';
+import { ReplayPlayer } from './replay-player';
+
+const kb = (n: number) => (n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1048576).toFixed(1)} MB`);
+const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+export function ReplaysPage(props: { s: AppState; project: Project; range: DayRange; now: number }) {
+  const { s, project, range } = props;
+  if (s.session) return html`<${ReplayPlayer} s=${s} project=${project} />`;
+  const from = dayMs(range.from);
+  const to = dayMs(range.to) + 86400000 - 1;
+  const q = useQuery<{ sessions: ReplaySession[] }>(`${project.id}|${from}|${to}`, (signal) =>
+    get('/api/replays', { project_id: project.id, from, to, limit: 200 }, signal),
+  );
+  const sessions = q.data?.sessions ?? [];
+  let body;
+  if (q.error) body = html`<${ErrorPanel} error=${q.error} retry=${q.reload} what="The replays" />`;
+  else if (!q.data) body = html`<div aria-busy="true">${q.slow && html`<${Spinner} label="Loading replays" />`}<${Skeleton} lines=${8} height=${32} /></div>`;
+  else if (sessions.length === 0)
+    body = html`<${Empty} title="No recorded sessions in this period" icon="replays">
+      <p>Replays are recorded by the snippet for a sampled share of sessions, with text and inputs masked.
+        Turn recording on for this project with
+        <code>tapistry project settings --data ./data --project ${project.id} --replay-sample-rate 0.3</code>
+        (30 % of sessions); new page loads pick it up within seconds. Visitors who refuse replay consent or send Do Not Track are never recorded.
+        Or pick a longer period.</p>
+    </${Empty}>`;
+  else
+    body = html`<div class=${'ftable-wrap' + (q.loading ? ' refetching' : '')}><table class="ftable replays-table" data-table="replays">
+      <thead><tr><th scope="col">Started (UTC)</th><th scope="col">Duration</th><th scope="col" class="num">Events</th><th scope="col" class="num">Size</th><th scope="col"><span class="sr-only">Open</span></th></tr></thead>
+      <tbody>${sessions.map(
+        (r) => html`<tr data-session=${r.session_id}>
+          <td><${Link} to=${{ ...s, session: r.session_id, t: 0 }} class="replay-link">${when(r.first_ts)}<//>
+            ${r.truncated && html` <span class="badge badge-warn" title="The recording reached the session's size cap and stops early">truncated</span>`}</td>
+          <td>${duration(r.duration_ms)}</td>
+          <td class="num" title=${exact(r.events) + ' rrweb events in ' + r.chunks + ' chunks'}>${exact(r.events)}</td>
+          <td class="num">${kb(r.bytes)}</td>
+          <td><${Link} to=${{ ...s, session: r.session_id, t: 0 }} class="btn btn-small" aria-label=${'Play the session of ' + when(r.first_ts)}>Play<//></td>
+        </tr>`,
+      )}</tbody></table></div>`;
+  return html`<div class="page replays-page">
+    <${PageHeader} title="Replays" sub=${q.data && sessions.length > 0 ? `${exact(sessions.length)}${sessions.length === 200 ? '+' : ''} recorded session${sessions.length === 1 ? '' : 's'}, newest first` : undefined} />
+    <section class="card" aria-label="Recorded sessions">${body}</section>
+  </div>`;
+}
