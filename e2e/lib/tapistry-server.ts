@@ -57,7 +57,11 @@ export function setReplayRate(data: string, projectId: string, rate: number): vo
   });
 }
 
-export async function startTapistry(siteOrigin: string): Promise<Running> {
+/**
+ * `extraArgs(port)`: more flags for `tapistry serve`, given the port it will listen on (e.g.
+ * --public-url, --smtp-host for the sign-in test).
+ */
+export async function startTapistry(siteOrigin: string, extraArgs: (port: number) => string[] = () => []): Promise<Running> {
   if (!existsSync(BINARY)) {
     throw new Error(`${BINARY} not found: build the server first (make build; it embeds sdk/dist)`);
   }
@@ -71,7 +75,7 @@ export async function startTapistry(siteOrigin: string): Promise<Running> {
   setReplayRate(data, project.project_id, 0);
   const port = await freePort();
   let log = '';
-  const proc = spawn(BINARY, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data], {
+  const proc = spawn(BINARY, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data, ...extraArgs(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout!.on('data', (d) => (log += d));

@@ -641,6 +641,165 @@ inline void ReplaySessionsAreDeletedWhole(const MetaStoreOpener& open) {
   EXPECT_EQ((*fresh)->first_ts, 5000);
 }
 
+// Users: emails are kept in lower case and unique whatever their case; bad ones are refused;
+// the owner may exist before an email is known.
+inline void UsersAreFoundByTheirNormalizedEmail(const MetaStoreOpener& open) {
+  std::string alice_id;
+  {
+    auto m = open();
+    ASSERT_NE(m, nullptr);
+    auto owner = m->CreateUser("");
+    ASSERT_TRUE(owner.ok()) << owner.status().ToString();
+    EXPECT_TRUE(HexId(owner->id, "u_", 16)) << owner->id;
+    EXPECT_EQ(owner->email, "");
+    auto alice = m->CreateUser("  Alice@Example.COM ");
+    ASSERT_TRUE(alice.ok()) << alice.status().ToString();
+    alice_id = alice->id;
+    EXPECT_EQ(alice->email, "alice@example.com");
+    EXPECT_NE(alice->id, owner->id);
+    auto dup = m->CreateUser("ALICE@example.com");
+    EXPECT_EQ(dup.status().code(), StatusCode::kAlreadyExists) << dup.status().ToString();
+    for (const char* bad : {"alice", "@example.com", "alice@", "a b@example.com", "a@b@example.com",
+                            "alice@example", "a\r\nBcc: x@y.z@example.com", "<a@example.com>"}) {
+      EXPECT_EQ(m->CreateUser(bad).status().code(), StatusCode::kInvalidArgument) << bad;
+    }
+    EXPECT_EQ(m->CreateUser(std::string(250, 'a') + "@example.com").status().code(),
+              StatusCode::kInvalidArgument);
+    auto found = m->FindUserByEmail("ALICE@EXAMPLE.com");
+    ASSERT_TRUE(found.ok()) << found.status().ToString();
+    EXPECT_EQ(*found, *alice);
+    EXPECT_EQ(m->FindUserByEmail("").status().code(), StatusCode::kNotFound);
+    EXPECT_EQ(m->FindUserByEmail("bob@example.com").status().code(), StatusCode::kNotFound);
+    EXPECT_EQ(m->GetUser("u_0000000000000000").status().code(), StatusCode::kNotFound);
+    // The owner gets an email later; another user's email is not theirs to take.
+    EXPECT_EQ(m->SetUserEmail(owner->id, "alice@example.com").code(), StatusCode::kAlreadyExists);
+    EXPECT_EQ(m->SetUserEmail(owner->id, "not an email").code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(m->SetUserEmail("u_0000000000000000", "x@example.com").code(), StatusCode::kNotFound);
+    ASSERT_TRUE(m->SetUserEmail(owner->id, "Owner@Example.com").ok());
+    EXPECT_EQ(m->FindUserByEmail("owner@example.com")->id, owner->id);
+    EXPECT_EQ(m->GetUser(owner->id)->email, "owner@example.com");
+    EXPECT_TRUE(m->CreateUser("").ok()) << "emails are unique, their absence is not";
+    auto all = m->ListUsers();
+    ASSERT_TRUE(all.ok());
+    ASSERT_EQ(all->size(), 3u);
+    EXPECT_EQ((*all)[0].id, owner->id);
+    EXPECT_EQ((*all)[1].id, alice->id);
+  }
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  auto again = m->FindUserByEmail("alice@example.com");
+  ASSERT_TRUE(again.ok()) << "users survive a reopen";
+  EXPECT_EQ(again->id, alice_id);
+}
+
+// A sign-in link works once, only before it expires, and only from the browser it was made for.
+inline void SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  auto u = m->CreateUser("ann@example.com");
+  ASSERT_TRUE(u.ok());
+  const int64_t t = WallMs() + 3600000;
+  auto link = m->CreateSignInLink(u->id, "nonce-a", t + 1000);
+  ASSERT_TRUE(link.ok()) << link.status().ToString();
+  EXPECT_TRUE(HexId(*link, "sl_", 64)) << *link;
+  auto other = m->CreateSignInLink(u->id, "nonce-a", t + 1000);
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(*link, *other);
+  EXPECT_EQ(m->ConsumeSignInLink(*link, "nonce-b", t).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(m->ConsumeSignInLink(*link, "", t).status().code(), StatusCode::kPermissionDenied);
+  auto ok = m->ConsumeSignInLink(*link, "nonce-a", t + 1000);
+  ASSERT_TRUE(ok.ok()) << "another browser's try did not use it up: " << ok.status().ToString();
+  EXPECT_EQ(*ok, u->id);
+  EXPECT_EQ(m->ConsumeSignInLink(*link, "nonce-a", t).status().code(), StatusCode::kUnauthenticated)
+      << "used once";
+  // Expired: refused, and gone for good.
+  EXPECT_EQ(m->ConsumeSignInLink(*other, "nonce-a", t + 1001).status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(m->ConsumeSignInLink(*other, "nonce-a", t).status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(m->ConsumeSignInLink("sl_" + std::string(64, '0'), "nonce-a", t).status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(m->ConsumeSignInLink("", "nonce-a", t).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(m->CreateSignInLink("u_0000000000000000", "n", t).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(m->CreateSignInLink(u->id, "", t).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Of many browsers racing with one link, one signs in.
+inline void ASignInLinkIsConsumedOnceUnderConcurrency(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  auto u = m->CreateUser("race@example.com");
+  ASSERT_TRUE(u.ok());
+  auto link = m->CreateSignInLink(u->id, "n", WallMs() + 60000);
+  ASSERT_TRUE(link.ok());
+  std::atomic<int> wins{0}, refusals{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto r = m->ConsumeSignInLink(*link, "n", WallMs());
+      if (r.ok() && *r == u->id) ++wins;
+      if (r.status().code() == StatusCode::kUnauthenticated) ++refusals;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(refusals.load(), 7);
+}
+
+// Dashboard sessions: found by their token, listed and ended per user, all ended by signout-all.
+inline void DashboardSessionsBelongToTheirUser(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  auto ann = m->CreateUser("ann@example.com");
+  auto bob = m->CreateUser("bob@example.com");
+  ASSERT_TRUE(ann.ok() && bob.ok());
+  const int64_t t = WallMs();
+  auto a1 = m->CreateDashboardSession(ann->id, std::string(1000, 'M'), t, t + 3600000);
+  auto a2 = m->CreateDashboardSession(ann->id, "Firefox", t + 5, t + 3600005);
+  auto b1 = m->CreateDashboardSession(bob->id, "Chrome", t + 1, t + 3600001);
+  ASSERT_TRUE(a1.ok() && a2.ok() && b1.ok()) << a1.status().ToString();
+  EXPECT_TRUE(HexId(a1->session.id, "s_", 16)) << a1->session.id;
+  EXPECT_TRUE(HexId(a1->token, "v2.", 64)) << a1->token;
+  EXPECT_NE(a1->token, a2->token);
+  EXPECT_EQ(a1->session.user_agent.size(), limits::kMaxSessionUserAgentBytes);
+  EXPECT_EQ(m->CreateDashboardSession("u_0000000000000000", "x", t, t + 1).status().code(),
+            StatusCode::kNotFound);
+  auto f = m->FindDashboardSession(a2->token);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(*f, a2->session);
+  EXPECT_EQ(m->FindDashboardSession(a2->session.id).status().code(), StatusCode::kNotFound)
+      << "the id is not a credential";
+  EXPECT_EQ(m->FindDashboardSession("").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(*m->GetDashboardSession(b1->session.id), b1->session);
+  ASSERT_TRUE(m->TouchDashboardSession(a2->session.id, t + 100).ok());
+  ASSERT_TRUE(m->TouchDashboardSession(a2->session.id, t + 50).ok());
+  EXPECT_EQ(m->FindDashboardSession(a2->token)->last_seen_ms, t + 100) << "never moves back";
+  auto list = m->ListDashboardSessions(ann->id);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, a2->session.id) << "newest first";
+  EXPECT_EQ((*list)[1].id, a1->session.id);
+  // Bob cannot end Ann's session.
+  EXPECT_EQ(m->RevokeDashboardSession(bob->id, a1->session.id).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(m->FindDashboardSession(a1->token).ok());
+  ASSERT_TRUE(m->RevokeDashboardSession(ann->id, a1->session.id).ok());
+  EXPECT_EQ(m->FindDashboardSession(a1->token).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->TouchDashboardSession(a1->session.id, t).code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->ListDashboardSessions(ann->id)->size(), 1u);
+  EXPECT_EQ(m->ListDashboardSessions(bob->id)->size(), 1u);
+  auto n = m->RevokeDashboardSessions(ann->id);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_TRUE(m->FindDashboardSession(b1->token).ok()) << "Bob's session is his own";
+  ASSERT_TRUE(m->CreateDashboardSession(ann->id, "x", t, t + 3600000).ok());
+  auto all = m->RevokeDashboardSessions("");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, 2);
+  EXPECT_EQ(m->FindDashboardSession(b1->token).status().code(), StatusCode::kNotFound);
+}
+
 }  // namespace meta_checks
 
 struct MetaCheck {
@@ -668,6 +827,11 @@ inline const std::vector<MetaCheck>& MetaChecks() {
       {"ReplayIndexCountsEachChunkOnce", ReplayIndexCountsEachChunkOnce},
       {"ReplaySessionsListNewestFirstPerProject", ReplaySessionsListNewestFirstPerProject},
       {"ReplaySessionsAreDeletedWhole", ReplaySessionsAreDeletedWhole},
+      {"UsersAreFoundByTheirNormalizedEmail", UsersAreFoundByTheirNormalizedEmail},
+      {"SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire",
+       SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire},
+      {"ASignInLinkIsConsumedOnceUnderConcurrency", ASignInLinkIsConsumedOnceUnderConcurrency},
+      {"DashboardSessionsBelongToTheirUser", DashboardSessionsBelongToTheirUser},
   };
   return kChecks;
 }
@@ -702,6 +866,10 @@ TAP_META_CHECK(SavedFunnelsAreCappedPerProject)
 TAP_META_CHECK(ReplayIndexCountsEachChunkOnce)
 TAP_META_CHECK(ReplaySessionsListNewestFirstPerProject)
 TAP_META_CHECK(ReplaySessionsAreDeletedWhole)
+TAP_META_CHECK(UsersAreFoundByTheirNormalizedEmail)
+TAP_META_CHECK(SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire)
+TAP_META_CHECK(ASignInLinkIsConsumedOnceUnderConcurrency)
+TAP_META_CHECK(DashboardSessionsBelongToTheirUser)
 #undef TAP_META_CHECK
 
 REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
@@ -712,6 +880,9 @@ REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
                             ConcurrentCallersAllLand, SavedFunnelsCreateListUpdateDelete,
                             SavedFunnelsBelongToOneProject, SavedFunnelsAreCappedPerProject,
                             ReplayIndexCountsEachChunkOnce, ReplaySessionsListNewestFirstPerProject,
-                            ReplaySessionsAreDeletedWhole);
+                            ReplaySessionsAreDeletedWhole, UsersAreFoundByTheirNormalizedEmail,
+                            SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire,
+                            ASignInLinkIsConsumedOnceUnderConcurrency,
+                            DashboardSessionsBelongToTheirUser);
 
 }  // namespace tapistry::conformance

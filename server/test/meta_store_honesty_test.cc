@@ -75,6 +75,35 @@ class NullMetaStore final : public MetaStore {
   Result<bool> DeleteReplaySession(const std::string&, const std::string&) override {
     return false;
   }
+  Result<User> CreateUser(const std::string&) override { return User(); }
+  Result<User> GetUser(const std::string&) override { return Status::NotFound("none"); }
+  Result<User> FindUserByEmail(const std::string&) override { return Status::NotFound("none"); }
+  Status SetUserEmail(const std::string&, const std::string&) override { return Status::Ok(); }
+  Result<std::vector<User>> ListUsers() override { return std::vector<User>(); }
+  Result<std::string> CreateSignInLink(const std::string&, const std::string&, int64_t) override {
+    return std::string();
+  }
+  Result<std::string> ConsumeSignInLink(const std::string&, const std::string&, int64_t) override {
+    return Status::Unauthenticated("none");
+  }
+  Result<CreatedSession> CreateDashboardSession(const std::string&, const std::string&, int64_t,
+                                                int64_t) override {
+    return CreatedSession();
+  }
+  Result<DashboardSession> FindDashboardSession(const std::string&) override {
+    return Status::NotFound("none");
+  }
+  Result<DashboardSession> GetDashboardSession(const std::string&) override {
+    return Status::NotFound("none");
+  }
+  Status TouchDashboardSession(const std::string&, int64_t) override { return Status::Ok(); }
+  Result<std::vector<DashboardSession>> ListDashboardSessions(const std::string&) override {
+    return std::vector<DashboardSession>();
+  }
+  Status RevokeDashboardSession(const std::string&, const std::string&) override {
+    return Status::Ok();
+  }
+  Result<int> RevokeDashboardSessions(const std::string&) override { return 0; }
 };
 
 // Forwards everything to the real store; subclasses override the one thing they get wrong.
@@ -153,6 +182,44 @@ class ForwardingMetaStore : public MetaStore {
     return real_->DeleteReplaySession(p, s);
   }
 
+  Result<User> CreateUser(const std::string& e) override { return real_->CreateUser(e); }
+  Result<User> GetUser(const std::string& id) override { return real_->GetUser(id); }
+  Result<User> FindUserByEmail(const std::string& e) override { return real_->FindUserByEmail(e); }
+  Status SetUserEmail(const std::string& id, const std::string& e) override {
+    return real_->SetUserEmail(id, e);
+  }
+  Result<std::vector<User>> ListUsers() override { return real_->ListUsers(); }
+  Result<std::string> CreateSignInLink(const std::string& u, const std::string& n,
+                                       int64_t e) override {
+    return real_->CreateSignInLink(u, n, e);
+  }
+  Result<std::string> ConsumeSignInLink(const std::string& t, const std::string& n,
+                                        int64_t now) override {
+    return real_->ConsumeSignInLink(t, n, now);
+  }
+  Result<CreatedSession> CreateDashboardSession(const std::string& u, const std::string& ua,
+                                                int64_t now, int64_t e) override {
+    return real_->CreateDashboardSession(u, ua, now, e);
+  }
+  Result<DashboardSession> FindDashboardSession(const std::string& t) override {
+    return real_->FindDashboardSession(t);
+  }
+  Result<DashboardSession> GetDashboardSession(const std::string& id) override {
+    return real_->GetDashboardSession(id);
+  }
+  Status TouchDashboardSession(const std::string& id, int64_t now) override {
+    return real_->TouchDashboardSession(id, now);
+  }
+  Result<std::vector<DashboardSession>> ListDashboardSessions(const std::string& u) override {
+    return real_->ListDashboardSessions(u);
+  }
+  Status RevokeDashboardSession(const std::string& u, const std::string& id) override {
+    return real_->RevokeDashboardSession(u, id);
+  }
+  Result<int> RevokeDashboardSessions(const std::string& u) override {
+    return real_->RevokeDashboardSessions(u);
+  }
+
  protected:
   std::unique_ptr<MetaStore> real_;
 };
@@ -200,6 +267,21 @@ class AnyProjectTokenStore final : public ForwardingMetaStore {
       if (!r.ok() || *r) return r;
     }
     return real_->CheckReadToken(project, token);
+  }
+};
+
+// The real store, except that a sign-in link is accepted from any browser: the nonce is stored but
+// never compared — the mistake that lets a forwarded or scanned link sign in someone else.
+class AnyBrowserLinkStore final : public ForwardingMetaStore {
+ public:
+  using ForwardingMetaStore::ForwardingMetaStore;
+  Result<std::string> CreateSignInLink(const std::string& u, const std::string&,
+                                       int64_t e) override {
+    return real_->CreateSignInLink(u, "any", e);
+  }
+  Result<std::string> ConsumeSignInLink(const std::string& t, const std::string&,
+                                        int64_t now) override {
+    return real_->ConsumeSignInLink(t, "any", now);
   }
 };
 
@@ -268,6 +350,20 @@ TEST(MetaStoreHonestyTest, ADeleteThatForgetsTheProjectIsCaught) {
             0);
   const CheckOutcome out =
       RunIntercepted([&] { Named("ReplayIndexCountsEachChunkOnce").run(careless); });
+  EXPECT_EQ(out.failures, 0) << out.first;
+}
+
+TEST(MetaStoreHonestyTest, ASignInLinkAcceptedFromAnyBrowserIsCaught) {
+  TempDir dir("tap-meta-honesty");
+  auto unbound = [&] {
+    return std::make_unique<AnyBrowserLinkStore>(OpenSqlite(dir.Sub("meta.db")));
+  };
+  EXPECT_GT(RunIntercepted([&] {
+              Named("SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire").run(unbound);
+            }).failures,
+            0);
+  const CheckOutcome out =
+      RunIntercepted([&] { Named("ASignInLinkIsConsumedOnceUnderConcurrency").run(unbound); });
   EXPECT_EQ(out.failures, 0) << out.first;
 }
 

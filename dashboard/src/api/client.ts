@@ -25,7 +25,7 @@ export function setCsrf(token: string): void {
 }
 
 function sentence(status: number, code: string, reason: string): string {
-  if (status === 401) return 'Your session has ended. Sign in again with a link from `tapistry signin-link`.';
+  if (status === 401) return 'Your session has ended. Reload the page to sign in again.';
   if (status === 0) return 'The Tapistry server could not be reached. Check that it is running, then retry.';
   if (status >= 500) return `The server had a problem answering (${status}${reason ? ': ' + reason : ''}).`;
   if (reason) return reason.charAt(0).toUpperCase() + reason.slice(1) + (reason.endsWith('.') ? '' : '.');

@@ -1,6 +1,8 @@
-// Settings: Install (the snippet, and a check that events arrive) and the project's keys and
-// allowed origins. Editing settings (sampling, masking, retention) comes with accounts (roadmap 6).
-import { get } from '../api/client';
+// Settings: Install (the snippet, and a check that events arrive), the project's keys and
+// allowed origins, and the signed-in user's sessions (GET /api/me/sessions; end one or all
+// others). Editing settings (sampling, masking, retention) comes with the rest of issue 12.
+import { useState } from 'preact/hooks';
+import { get, post } from '../api/client';
 import type { Overview, Project } from '../api/types';
 import { PageHeader } from '../components/shell';
 import { SignOutButton } from '../components/sign-out';
@@ -8,6 +10,7 @@ import { CopyButton, Snippet } from '../components/snippet';
 import { Spinner } from '../components/states';
 import { useQuery } from '../hooks';
 import { html } from '../html';
+import { browserName } from '../lib/accounts';
 import { rangeOf, toDay } from '../lib/dates';
 import { exact } from '../lib/format';
 import type { AppState } from '../lib/url-state';
@@ -26,6 +29,57 @@ function Verify(props: { project: Project; now: number }) {
 
 function settingsCommand(projectId: string): string {
   return `tapistry project settings --data DIR --project ${projectId} --origin https://your-site.example`;
+}
+
+interface DashboardSession {
+  id: string;
+  current: boolean;
+  created_ms: number;
+  last_seen_ms: number;
+  expires_ms: number;
+  user_agent: string;
+}
+
+function when(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+/** The signed-in user's sessions: where they are signed in, and a way to end the others. */
+function Sessions() {
+  const [version, setVersion] = useState(0);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState('');
+  const q = useQuery<{ sessions: DashboardSession[] }>(String(version), (signal) => get<{ sessions: DashboardSession[] }>('/api/me/sessions', {}, signal));
+  const revoke = async (body: { session_id: string } | { others: true }, key: string) => {
+    setBusy(key);
+    setError('');
+    try {
+      await post('/api/me/sessions/revoke', body);
+      setVersion((v) => v + 1);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy('');
+    }
+  };
+  if (q.error) return html`<p class="state-text">Could not list your sessions: ${q.error.message} <button type="button" class="btn btn-small" onClick=${q.reload}>Retry</button></p>`;
+  if (!q.data) return html`<p><${Spinner} /> Loading…</p>`;
+  const list = q.data.sessions;
+  return html`<div>
+    <ul class="plain session-list" aria-label="Your sessions">
+      ${list.map(
+        (x) => html`<li class="session-row" key=${x.id}>
+          <div><strong>${browserName(x.user_agent)}</strong>${x.current ? html` <span class="session-current">This browser</span>` : ''}
+            <div class="muted small">Signed in ${when(x.created_ms)} · last active ${when(x.last_seen_ms)}</div></div>
+          ${x.current
+            ? html`<${SignOutButton} class="btn btn-small" />`
+            : html`<button type="button" class="btn btn-small" disabled=${busy !== ''} onClick=${() => revoke({ session_id: x.id }, x.id)}>${busy === x.id ? 'Ending…' : 'End session'}</button>`}
+        </li>`,
+      )}
+    </ul>
+    ${list.length > 1 && html`<button type="button" class="btn" disabled=${busy !== ''} onClick=${() => revoke({ others: true }, 'others')}>${busy === 'others' ? 'Ending…' : 'End all other sessions'}</button>`}
+    ${error && html`<p class="error-text small" role="alert">${error}</p>`}
+  </div>`;
 }
 
 export function SettingsPage(props: { s: AppState; project: Project; now: number }) {
@@ -62,9 +116,9 @@ export function SettingsPage(props: { s: AppState; project: Project; now: number
             Editing settings here, sampling and masking rules come with accounts in a later release.</p>
         </section>`}
     <section class="card session-card" aria-labelledby="session-h">
-      <h2 id="session-h">This browser</h2>
-      <p>Signed in to the dashboard with a one-time link. Signing out ends this session, on the server too; a new link comes from <code>tapistry signin-link</code> on the server.</p>
-      <${SignOutButton} class="btn" />
+      <h2 id="session-h">Your sessions</h2>
+      <p>Where you are signed in to the dashboard. A session ends when left unused for a while (30 minutes by default) and some hours after sign-in (12 by default); ending one here ends it on the server at once.</p>
+      <${Sessions} />
     </section>
   </div>`;
 }

@@ -82,6 +82,17 @@ inline constexpr size_t kMaxReplaySelectorBytes = 256;
 // Bookmarklet overlay tokens (api/session_auth.h).
 inline constexpr int64_t kOverlayTokenTtlMs = 15LL * 60 * 1000;
 
+// Users and sign-in (api/session_auth.h, api/auth_routes.cc; docs/accounts.md).
+inline constexpr size_t kMaxEmailBytes = 254;                  // RFC 5321's path limit
+inline constexpr size_t kMaxSessionUserAgentBytes = 256;       // kept per dashboard session
+inline constexpr int64_t kSignInLinkTtlMs = 15LL * 60 * 1000;  // a mailed link
+inline constexpr size_t kMaxSignInTokenBytes = 128;            // longer is not one of ours
+inline constexpr double kSignInRequestsPerEmailPerHour = 5;    // POST /auth/request, per address
+inline constexpr double kSignInRequestsPerIpPerHour = 30;      // ... and per client IP
+inline constexpr double kSignInConfirmsPerIpPerMinute = 10;    // POST /auth/confirm: guesses
+inline constexpr size_t kMaxSessionsListed = 100;              // GET /api/me/sessions
+inline constexpr size_t kMaxAuthFormBody = 4096;               // /auth/* and session revocation
+
 // Connections (http/http_server.h).
 inline constexpr size_t kDefaultMaxConnsPerIp = 256;
 

@@ -1,8 +1,9 @@
-// MetaStore: projects, keys, allowed origins, read tokens, settings, saved funnels and the replay
-// index (spec §5.2).
+// MetaStore: projects, keys, allowed origins, read tokens, settings, saved funnels, the replay
+// index, and dashboard users with their sign-in links and sessions (spec §5.2).
 // Implementations: SqliteMetaStore (embedded default), PostgresMetaStore (scale-out, later); every
 // one passes the typed suite in server/test/meta_store_conformance.h, the executable contract.
-// Secrets (read tokens) are stored as SHA-256 hashes; the plain token is returned once at creation.
+// Secrets (read tokens, sign-in link tokens and their browser nonces, session tokens) are stored as
+// SHA-256 hashes; the plain token is returned once at creation.
 // Names, origins and settings strings are text and come back byte for byte; GetValue/PutValue
 // values may hold any bytes. A method given an unknown project id answers NotFound (except
 // CheckReadToken: false), and changes nothing.
@@ -14,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tapistry/status.h"
@@ -105,6 +107,33 @@ struct ReplayListOptions {
   int64_t to_ms = INT64_MAX;
 };
 
+// A dashboard user (spec §5.2 users; issue 12). The email is stored in lower case; it is empty only
+// for the owner created at first start before an email was given (--owner-email): that user signs
+// in with the printed one-time link.
+struct User {
+  std::string id;  // "u_" + 16 hex
+  std::string email;
+  int64_t created_ms = 0;
+  bool operator==(const User&) const = default;
+};
+
+// A signed-in dashboard browser. Its credential (the cookie's token) is stored only as a hash;
+// `id` names the session in the user's list and is not a credential.
+struct DashboardSession {
+  std::string id;  // "s_" + 16 hex
+  std::string user_id;
+  int64_t created_ms = 0;
+  int64_t last_seen_ms = 0;  // slides the idle timeout (TouchDashboardSession)
+  int64_t expires_ms = 0;    // the absolute end, fixed at creation
+  std::string user_agent;    // as sent at sign-in, cut to limits::kMaxSessionUserAgentBytes
+  bool operator==(const DashboardSession&) const = default;
+};
+
+struct CreatedSession {
+  DashboardSession session;
+  std::string token;  // "v2." + 64 hex, shown once: the cookie value
+};
+
 struct CreatedProject {
   Project project;
   std::string read_token;  // "rt_" + 32 hex, shown once
@@ -171,10 +200,63 @@ class MetaStore {
   virtual Result<bool> DeleteReplaySession(const std::string& project_id,
                                            const std::string& session_id) = 0;
 
+  // Users. An email is trimmed and lower-cased before it is stored or looked up; CreateUser and
+  // SetUserEmail answer InvalidArgument unless it is empty (CreateUser only) or looks like
+  // local@domain within limits::kMaxEmailBytes, and AlreadyExists when another user has it.
+  virtual Result<User> CreateUser(const std::string& email) = 0;
+  virtual Result<User> GetUser(const std::string& user_id) = 0;
+  // NotFound for an unknown or empty email.
+  virtual Result<User> FindUserByEmail(const std::string& email) = 0;
+  virtual Status SetUserEmail(const std::string& user_id, const std::string& email) = 0;
+  // Oldest first (created_ms, then id).
+  virtual Result<std::vector<User>> ListUsers() = 0;
+
+  // One-time sign-in links (issue 12). CreateSignInLink stores a new link of a user, bound to the
+  // browser that holds `browser_nonce` (non-empty), valid until `expires_ms`, and returns its
+  // token ("sl_" + 64 hex = 256 random bits) in plain, once; NotFound for an unknown user.
+  // ConsumeSignInLink answers the user id and deletes the link, atomically, so that of any
+  // number of concurrent calls with one token at most one succeeds. It refuses, with
+  // Unauthenticated, a token never issued or already used, and one expired at `now_ms` (deleting
+  // it); with PermissionDenied, a live token presented with another browser's nonce (the link
+  // stays usable by its own browser).
+  virtual Result<std::string> CreateSignInLink(const std::string& user_id,
+                                               const std::string& browser_nonce,
+                                               int64_t expires_ms) = 0;
+  virtual Result<std::string> ConsumeSignInLink(const std::string& token,
+                                                const std::string& browser_nonce,
+                                                int64_t now_ms) = 0;
+
+  // Dashboard sessions. The store keeps them; SessionAuth (api/session_auth.h) judges their idle
+  // and absolute timeouts. CreateDashboardSession: NotFound for an unknown user.
+  virtual Result<CreatedSession> CreateDashboardSession(const std::string& user_id,
+                                                        const std::string& user_agent,
+                                                        int64_t now_ms, int64_t expires_ms) = 0;
+  // The session of a token (NotFound when unknown or revoked).
+  virtual Result<DashboardSession> FindDashboardSession(const std::string& token) = 0;
+  virtual Result<DashboardSession> GetDashboardSession(const std::string& session_id) = 0;
+  // last_seen_ms = max(last_seen_ms, now_ms); NotFound when the session is gone.
+  virtual Status TouchDashboardSession(const std::string& session_id, int64_t now_ms) = 0;
+  // The user's sessions, newest first (created_ms descending, then id).
+  virtual Result<std::vector<DashboardSession>> ListDashboardSessions(
+      const std::string& user_id) = 0;
+  // Ends one session of the user; NotFound when the user has no such session (another user's
+  // session is not theirs to end).
+  virtual Status RevokeDashboardSession(const std::string& user_id,
+                                        const std::string& session_id) = 0;
+  // Ends every session of the user, or of every user when user_id is empty (signout-all);
+  // returns how many ended.
+  virtual Result<int> RevokeDashboardSessions(const std::string& user_id) = 0;
+
   // Small server-wide values (signing secrets, schema version, kDemoProjectKey).
   virtual Result<std::optional<std::string>> GetValue(const std::string& key) = 0;
   virtual Status PutValue(const std::string& key, const std::string& value) = 0;
 };
+
+// An email as the store keeps it: trimmed of spaces and tabs, ASCII lower case. InvalidArgument
+// unless it is local@domain (one '@', both sides non-empty, a '.' in the domain), at most
+// limits::kMaxEmailBytes, without spaces, control characters or any of <>()[],;:\" (so it can go
+// into a mail header as it is).
+Result<std::string> NormalizeEmail(std::string_view email);
 
 // GetValue key: the id of the Demo project behind /demo/ (empty when it was removed on purpose).
 inline constexpr char kDemoProjectKey[] = "demo_project_id";

@@ -1,7 +1,9 @@
 // The dashboard and read API (spec §6.2), one file per feature, each adding its routes to the
 // RouteTable with their auth policy (common/route.h); the router has authorized every call before
 // a handler here runs, so handlers read `call.project_id` / `call.csrf` and never check access.
-//   auth_routes.cc       GET /auth/signin, POST /auth/signout, GET /api/me, /api/projects,
+//   auth_routes.cc       GET /auth/signin, POST /auth/request, GET/POST /auth/confirm,
+//                        POST /auth/signout, GET /api/me, /api/me/sessions,
+//                        POST /api/me/sessions/revoke, GET /api/projects,
 //                        POST /api/bookmarklet-token
 //   analytics_routes.cc  GET /api/overview, /api/events, /api/heatmap, /api/heatmap/elements,
 //                        /api/layouts, /api/scrollmap, /api/elements, /api/breakdown, /api/paths
@@ -16,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/session_auth.h"
 #include "common/reply.h"
@@ -28,6 +31,7 @@
 namespace tapistry {
 
 class SnapshotService;
+class Mailer;
 namespace assetcache {
 class AssetCache;
 }
@@ -46,6 +50,14 @@ struct ApiDeps {
   // subject's recordings too. Null: no replay store.
   std::function<Result<bool>(const std::string& project_id, const std::string& session_id)>
       delete_recording;
+  // Sign-in by email (auth_routes.cc). Links are built from public_url only (never from a request's
+  // Host); with no public_url or no mailer they are written to the server log instead.
+  Mailer* mailer = nullptr;
+  std::string public_url;
+  std::function<std::string()> log_base_url;  // the listen address, for logged links
+  // Takes one token from the bucket `key` (rate per second, burst); false with *retry_after_s
+  // when it is empty.
+  std::function<bool(std::string_view key, double rate, double burst, int* retry_after_s)> allow;
 };
 
 Status AddAuthRoutes(RouteTable* t, const ApiDeps& d);

@@ -31,9 +31,15 @@ std::string_view OriginHost(std::string_view origin) {
 std::optional<Reply> RouteAuth::Check(AuthPolicy policy, RouteCall* call) const {
   const HttpRequest& req = call->req;
   auto session = [&]() {
-    std::string cookie = CookieValue(req.Header("cookie"), kSessionCookie);
-    if (cookie.empty() || auth_ == nullptr || !auth_->Verify(cookie, &call->csrf)) return false;
+    // X-Forwarded-Proto is believed only from a configured trusted proxy.
+    const bool https = call->trusted_peer && req.Header("x-forwarded-proto") == "https";
+    std::string cookie = SessionCookieValue(req.Header("cookie"), https);
+    SessionInfo info;
+    if (cookie.empty() || auth_ == nullptr || !auth_->Verify(cookie, &info)) return false;
     call->session_cookie = std::move(cookie);
+    call->session_id = std::move(info.session_id);
+    call->user_id = std::move(info.user_id);
+    call->csrf = std::move(info.csrf);
     call->caller = Caller::kSession;
     return true;
   };
@@ -43,10 +49,18 @@ std::optional<Reply> RouteAuth::Check(AuthPolicy policy, RouteCall* call) const 
     case AuthPolicy::kPublic:
     case AuthPolicy::kPublicIngest:  // the router runs the admission step
       return std::nullopt;
+    case AuthPolicy::kPublicForm: {
+      const std::string_view origin = req.Header("origin");
+      if (!origin.empty() && OriginHost(origin) != req.Header("host")) {
+        return JsonError(403, "permission_denied", "cross-site request refused");
+      }
+      return std::nullopt;
+    }
     case AuthPolicy::kSession:
     case AuthPolicy::kSessionCsrf: {
       if (!session())
-        return JsonError(401, "unauthenticated", "sign in with the link tapistry serve printed");
+        return JsonError(401, "unauthenticated",
+                         "sign in: ask for a link by email, or use the one tapistry serve printed");
       if (policy == AuthPolicy::kSession) return std::nullopt;
       // A state change comes from the dashboard's own page: its CSRF token, and no other site's
       // Origin.

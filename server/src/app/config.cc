@@ -50,6 +50,20 @@ const std::vector<FlagDoc> kFlagDocs = {
     {"max-conns-per-ip", "N", "256",
      "open connections per client IP; more get 503 and are closed (0 = no cap; --trusted-proxies "
      "are exempt)"},
+    {"owner-email", "EMAIL", "",
+     "the owner's email: the owner (created on the first start) can then also sign in by email"},
+    {"session-idle-minutes", "N", "30",
+     "a dashboard session ends after this long without a request (sliding)"},
+    {"session-max-hours", "N", "12", "... and this long after sign-in, whatever happens"},
+    {"smtp-host", "HOST", "",
+     "SMTP server for sign-in links (none: links go to the server log; needs --public-url)"},
+    {"smtp-port", "N", "587", "SMTP port (587 for starttls, 465 for tls)"},
+    {"smtp-user", "USER", "", "SMTP AUTH user (none: no AUTH)"},
+    {"smtp-password", "PASSWORD", "",
+     "SMTP AUTH password (prefer TAPISTRY_SMTP_PASSWORD or --config: flags show in ps)"},
+    {"smtp-tls", "MODE", "starttls",
+     "starttls (required), tls (implicit, port 465) or none (a relay on this machine only)"},
+    {"smtp-from", "EMAIL", "", "the address sign-in mails come from (required with --smtp-host)"},
 };
 
 std::string Config::Host() const {
@@ -151,6 +165,15 @@ Status Apply(const std::string& name, const std::string& v, Config* c) {
   } else if (name == "header-timeout-ms") return num(&c->header_timeout_ms);
   else if (name == "body-timeout-ms") return num(&c->body_timeout_ms);
   else if (name == "max-conns-per-ip") return num(&c->max_conns_per_ip);
+  else if (name == "owner-email") c->owner_email = v;
+  else if (name == "session-idle-minutes") return num(&c->session_idle_minutes);
+  else if (name == "session-max-hours") return num(&c->session_max_hours);
+  else if (name == "smtp-host") c->smtp_host = v;
+  else if (name == "smtp-port") return num(&c->smtp_port);
+  else if (name == "smtp-user") c->smtp_user = v;
+  else if (name == "smtp-password") c->smtp_password = v;
+  else if (name == "smtp-tls") c->smtp_tls = v;
+  else if (name == "smtp-from") c->smtp_from = v;
   else return Status::InvalidArgument("unknown setting --" + name + " (see tapistry --help)");
   return Status::Ok();
 }
@@ -209,6 +232,9 @@ Status LoadConfig(const ParsedArgs& args, Config* cfg) {
   }
   if (cfg->threads < 1 || cfg->threads > 64)
     return Status::InvalidArgument("--threads must be 1..64");
+  if (cfg->session_idle_minutes < 1 || cfg->session_max_hours < 1)
+    return Status::InvalidArgument(
+        "--session-idle-minutes and --session-max-hours must be 1 or more");
   if (cfg->max_conns_per_ip < 0)
     return Status::InvalidArgument("--max-conns-per-ip must be 0 (no cap) or more");
   return Status::Ok();
@@ -249,6 +275,11 @@ std::string HelpText() {
       "on your site)\n"
       "  tapistry signin-link --data DIR [--public-url URL]   print a one-time dashboard sign-in "
       "link\n"
+      "  tapistry user add --data DIR --email EMAIL           a user who may sign in by email "
+      "(JSON\n"
+      "                                                       {\"user_id\",\"email\"}); "
+      "docs/accounts.md\n"
+      "  tapistry user list --data DIR                        users as JSON (the owner marked)\n"
       "  tapistry signout-all --data DIR                      end every dashboard session (a "
       "running server\n"
       "                                                       refuses them at once); sign in again "

@@ -46,6 +46,16 @@ struct Config {
   int body_timeout_ms = 30000;
   int64_t max_conns_per_ip = 256;  // 0 = no cap; --trusted-proxies are exempt
   bool demo = true;                // create the Demo project on first start and serve /demo/
+  // Users and sign-in (docs/accounts.md).
+  std::string owner_email;  // the owner's address, for sign-in by email
+  int64_t session_idle_minutes = 30;
+  int64_t session_max_hours = 12;
+  std::string smtp_host;  // "" = no SMTP: sign-in links go to the server log
+  int64_t smtp_port = 587;
+  std::string smtp_user;
+  std::string smtp_password;
+  std::string smtp_tls = "starttls";
+  std::string smtp_from;
 
   std::string EventStoreUrl() const { return event_store.empty() ? data + "/events" : event_store; }
   std::string MetaStoreUrl() const { return meta_store.empty() ? data + "/meta.db" : meta_store; }

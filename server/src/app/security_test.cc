@@ -377,9 +377,12 @@ TEST_F(SecurityTest, PrivacySignalsDropEveryChannelWhenTheProjectHonoursThem) {
 // routes are exactly these (a new one must be added here on purpose).
 TEST_F(SecurityTest, EveryRouteHasAnAuthPolicyAndABodyLimit) {
   Start();
-  const std::set<std::string> public_routes = {"GET /healthz",     "GET /readyz",
-                                               "GET /metrics",     "GET /*",
-                                               "GET /auth/signin", "POST /auth/signout"};
+  // Issue 12 adds the confirm page of a mailed link (it shows a button and reads no token).
+  const std::set<std::string> public_routes = {
+      "GET /healthz",     "GET /readyz",        "GET /metrics",     "GET /*",
+      "GET /auth/signin", "POST /auth/signout", "GET /auth/confirm"};
+  // Anyone may ask for a sign-in link and confirm one, but never from another site's page.
+  const std::set<std::string> public_form_routes = {"POST /auth/request", "POST /auth/confirm"};
   const std::set<std::string> ingest_routes = {"POST /i", "POST /s", "GET /s", "POST /r"};
   size_t n = 0;
   for (const Route& r : app_->routes().routes()) {
@@ -391,6 +394,14 @@ TEST_F(SecurityTest, EveryRouteHasAnAuthPolicyAndABodyLimit) {
     if (r.auth == AuthPolicy::kPublic) {
       EXPECT_TRUE(public_routes.count(id)) << id << " is public";
     }
+    if (r.auth == AuthPolicy::kPublicForm) {
+      EXPECT_TRUE(public_form_routes.count(id)) << id << " is a public form";
+      auto res = Req(r.method, r.path, "{}", {{"Origin", "https://attacker.test"}});
+      EXPECT_EQ(res.status, 403) << id << " from another site: " << res.body;
+    }
+    EXPECT_LE(r.body_limit,
+              r.path.starts_with("/auth/") ? limits::kMaxAuthFormBody : limits::kMaxSnapshotBody)
+        << id;
     if (r.auth == AuthPolicy::kPublicIngest) {
       EXPECT_TRUE(ingest_routes.count(id)) << id;
       EXPECT_TRUE(r.admit) << id;

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "api/api_routes.h"
+#include "api/mailer.h"
 #include "api/session_auth.h"
 #include "app/data_dir.h"
 #include "app/ingest_routes.h"
@@ -48,6 +49,7 @@ struct ServerApp::Impl {
   std::unique_ptr<ReplayService> replay;
   std::unique_ptr<WorkQueue> replay_writes;  // chunk writes wait for fsync: off the I/O threads
   std::unique_ptr<SessionAuth> auth;
+  std::unique_ptr<Mailer> smtp;
   std::unique_ptr<RouteAuth> route_auth;
   std::unique_ptr<assetcache::AssetCache> assets;
   std::unique_ptr<WorkQueue> slow_work;  // asset fetches: off the I/O threads
@@ -79,12 +81,28 @@ Result<Project> EnsureDemoProject(MetaStore* meta) {
   return c->project;
 }
 
+// The owner (created on the first start) and, with --owner-email, their address.
+Status EnsureOwner(MetaStore* meta, SessionAuth* auth, const std::string& email) {
+  auto owner = auth->OwnerUserId();
+  if (!owner.ok()) return owner.status();
+  if (email.empty()) return Status::Ok();
+  auto want = NormalizeEmail(email);
+  if (!want.ok()) return Status::InvalidArgument("--owner-email: " + want.status().message());
+  auto user = meta->GetUser(*owner);
+  if (!user.ok()) return user.status();
+  if (user->email == *want) return Status::Ok();
+  Status s = meta->SetUserEmail(*owner, *want);
+  if (s.code() == StatusCode::kAlreadyExists)
+    return Status::InvalidArgument("--owner-email: another user already has " + *want);
+  return s;
+}
+
 }  // namespace
 
 ServerApp::ServerApp() : impl_(std::make_unique<Impl>()) {}
 ServerApp::~ServerApp() { Stop(); }
 
-Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
+Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const ServerAppHooks& hooks) {
   std::unique_ptr<ServerApp> app(new ServerApp());
   Impl& m = *app->impl_;
   m.cfg = cfg;
@@ -152,9 +170,39 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
                                              &m.metrics, SystemClock(), rpo);
   // Two writers: fsyncs of different sessions overlap; 256 waiting chunks, then 503 + Retry-After.
   m.replay_writes = std::make_unique<WorkQueue>(2, 256);
-  auto auth = SessionAuth::Open(m.meta.get(), SystemClock());
+  SessionOptions so_auth;
+  so_auth.idle_ms = cfg.session_idle_minutes * 60 * 1000;
+  so_auth.absolute_ms = cfg.session_max_hours * 3600 * 1000;
+  auto auth =
+      SessionAuth::Open(m.meta.get(), hooks.auth_clock ? hooks.auth_clock : SystemClock(), so_auth);
   if (!auth.ok()) return auth.status();
   m.auth = std::move(auth).value();
+  TAP_RETURN_IF_ERROR(EnsureOwner(m.meta.get(), m.auth.get(), cfg.owner_email));
+  Mailer* mailer = hooks.mailer;
+  if (mailer == nullptr && !cfg.smtp_host.empty()) {
+    SmtpOptions smtp;
+    smtp.host = cfg.smtp_host;
+    smtp.port = static_cast<int>(cfg.smtp_port);
+    smtp.user = cfg.smtp_user;
+    smtp.password = cfg.smtp_password;
+    smtp.tls = cfg.smtp_tls;
+    smtp.from = cfg.smtp_from;
+    auto sm = NewSmtpMailer(smtp);
+    if (!sm.ok()) return sm.status();
+    m.smtp = std::move(sm).value();
+    mailer = m.smtp.get();
+  }
+  if (m.smtp && cfg.smtp_tls == "none" && cfg.smtp_host != "127.0.0.1" &&
+      cfg.smtp_host != "localhost" && cfg.smtp_host != "::1") {
+    Log(LogLevel::kWarn,
+        "--smtp-tls none sends sign-in links and the SMTP password in plain text to another host",
+        {{"smtp_host", cfg.smtp_host}});
+  }
+  if (mailer != nullptr && cfg.public_url.empty()) {
+    Log(LogLevel::kWarn,
+        "--smtp-host is set but --public-url is not: sign-in links are logged, not mailed (a link "
+        "is never built from a request's Host header)");
+  }
   m.route_auth = std::make_unique<RouteAuth>(m.meta.get(), m.auth.get());
   RouterOptions ro;
   ro.trusted_proxies = cfg.trusted_proxies;
@@ -178,11 +226,19 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg) {
   api.assets = m.assets.get();
   WorkQueue* slow = m.slow_work.get();
   api.run_blocking = [slow](std::function<void()> job) { return slow->Submit(std::move(job)); };
-  api.clock = SystemClock();
+  api.clock = hooks.auth_clock ? hooks.auth_clock : SystemClock();
   api.metrics = &m.metrics;
   ReplayService* replay = m.replay.get();
   api.delete_recording = [replay](const std::string& project, const std::string& session) {
     return replay->DeleteSession(project, session);
+  };
+  api.mailer = mailer;
+  api.public_url = cfg.public_url;
+  ServerApp* self = app.get();
+  api.log_base_url = [self] { return self->BaseUrl(); };
+  RateLimiter* limiter = m.limiter.get();
+  api.allow = [limiter](std::string_view key, double rate, double burst, int* retry) {
+    return limiter->Allow(key, rate, burst, 1, retry);
   };
   ReplayIngest replay_ingest;
   replay_ingest.service = m.replay.get();

@@ -13,9 +13,20 @@
 
 namespace tapistry {
 
+class Clock;
+class Mailer;
+
+// What tests replace: the clock sign-in and sessions use, and where sign-in mails go (null: the
+// SMTP mailer of the config, if any).
+struct ServerAppHooks {
+  Clock* auth_clock = nullptr;
+  Mailer* mailer = nullptr;
+};
+
 class ServerApp {
  public:
-  static Result<std::unique_ptr<ServerApp>> Open(const Config& cfg);
+  static Result<std::unique_ptr<ServerApp>> Open(const Config& cfg,
+                                                 const ServerAppHooks& hooks = {});
   ~ServerApp();
 
   Status Start();

@@ -112,7 +112,7 @@ class ServerAppTest : public ::testing::Test {
   }
   void TearDown() override { app_.reset(); }
   void Start() {
-    auto app = ServerApp::Open(cfg_);
+    auto app = ServerApp::Open(cfg_, hooks_);
     ASSERT_TRUE(app.ok()) << app.status().ToString();
     app_ = std::move(app).value();
     ASSERT_TRUE(app_->Start().ok());
@@ -171,6 +171,7 @@ class ServerAppTest : public ::testing::Test {
 
   TempDir dir_{"tap-server"};  // declared first: removed after the app has stopped
   Config cfg_;
+  ServerAppHooks hooks_;
   std::unique_ptr<ServerApp> app_;
   std::string project_, key_, token_;
 };

@@ -10,6 +10,8 @@ std::string_view AuthPolicyName(AuthPolicy p) {
       return "unset";
     case AuthPolicy::kPublic:
       return "public";
+    case AuthPolicy::kPublicForm:
+      return "public_form";
     case AuthPolicy::kPublicIngest:
       return "public_ingest";
     case AuthPolicy::kSession:

@@ -25,7 +25,9 @@ namespace tapistry {
 // Who may call a route. kUnset is never valid: every route says its policy.
 enum class AuthPolicy {
   kUnset = 0,
-  kPublic,        // anyone: health, metrics, static files, the sign-in link
+  kPublic,        // anyone: health, metrics, static files, the printed sign-in link
+  kPublicForm,    // anyone, but not from another site's page: the Origin, when sent, is this
+                  // server (sign-in requests and confirmations: no login CSRF)
   kPublicIngest,  // a project's public key, through the one admission step (ingest/admission.h)
   kSession,       // a dashboard session cookie
   kSessionCsrf,   // a dashboard session cookie + its X-CSRF-Token + no foreign Origin
@@ -54,6 +56,8 @@ struct RouteCall {
   std::shared_ptr<const Project> project;  // kPublicIngest: the admitted project
   std::string csrf;                        // kSession / kSessionCsrf: the session's CSRF token
   std::string session_cookie;              // kSession / kSessionCsrf: the cookie value
+  std::string session_id;                  // kSession / kSessionCsrf: the session's id
+  std::string user_id;                     // kSession / kSessionCsrf: the signed-in user
 };
 
 using Responder = std::function<void(Reply)>;

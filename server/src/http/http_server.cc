@@ -244,7 +244,12 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::date, HttpDate());
     res->set("X-Request-Id", request_id_);
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) res->set(k, v);
+    // A handler's header replaces one set before it, except Set-Cookie: a sign-in sets the session
+    // cookie and clears the pre-session one in one response (RFC 6265 §3: one cookie per header).
+    for (auto& [k, v] : r.headers) {
+      if (boost::beast::iequals(k, "set-cookie")) res->insert(k, v);
+      else res->set(k, v);
+    }
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive_ && !srv_->stopping);
     res->prepare_payload();

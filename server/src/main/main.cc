@@ -320,6 +320,50 @@ int SignInLinkCmd(const ParsedArgs& args) {
   return 0;
 }
 
+// `tapistry user add|list`: the users who may sign in by email, until invitations exist.
+int UserCmd(const ParsedArgs& args) {
+  const std::string verb = args.positional.size() > 1 ? args.positional[1] : "";
+  std::string data = FlagOr(args, "data", "./data");
+  auto meta = OpenMetaStore(FlagOr(args, "meta-store", data + "/meta.db"));
+  if (!meta.ok()) return Fail(meta.status());
+  auto owner = (*meta)->GetValue(kOwnerUserKey);
+  if (!owner.ok()) return Fail(owner.status());
+  const std::string owner_id = owner->value_or("");
+  if (verb == "add") {
+    const std::string email = FlagOr(args, "email", "");
+    if (email.empty())
+      return Fail(Status::InvalidArgument("usage: tapistry user add --data DIR --email EMAIL"));
+    auto u = (*meta)->CreateUser(email);
+    if (!u.ok()) return Fail(u.status());
+    JsonWriter w;
+    w.BeginObject().Key("user_id").String(u->id).Key("email").String(u->email).EndObject();
+    std::cout << w.str() << std::endl;
+    return 0;
+  }
+  if (verb == "list") {
+    auto users = (*meta)->ListUsers();
+    if (!users.ok()) return Fail(users.status());
+    JsonWriter w;
+    w.BeginObject().Key("users").BeginArray();
+    for (const User& u : *users) {
+      w.BeginObject()
+          .Key("id")
+          .String(u.id)
+          .Key("email")
+          .String(u.email)
+          .Key("created_ms")
+          .Int(u.created_ms)
+          .Key("owner")
+          .Bool(u.id == owner_id)
+          .EndObject();
+    }
+    w.EndArray().EndObject();
+    std::cout << w.str() << std::endl;
+    return 0;
+  }
+  return Fail(Status::InvalidArgument("usage: tapistry user add|list --data DIR [--email EMAIL]"));
+}
+
 int SignOutAllCmd(const ParsedArgs& args) {
   std::string data = FlagOr(args, "data", "./data");
   auto meta = OpenMetaStore(FlagOr(args, "meta-store", data + "/meta.db"));
@@ -415,6 +459,7 @@ int main(int argc, char** argv) {
   if (cmd == "import") return Import(args);
   if (cmd == "signin-link") return SignInLinkCmd(args);
   if (cmd == "signout-all") return SignOutAllCmd(args);
+  if (cmd == "user") return UserCmd(args);
   if (cmd == "version") {
     std::cout << "tapistry " << kVersion << std::endl;
     return 0;

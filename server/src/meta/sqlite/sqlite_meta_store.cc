@@ -64,7 +64,33 @@ CREATE TABLE IF NOT EXISTS replay_sessions (
   PRIMARY KEY (project_id, session_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS replay_sessions_newest ON replay_sessions(project_id, first_ts DESC, session_id);
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY,
+  email TEXT UNIQUE,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signin_links (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  nonce_hash TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS signin_links_expiry ON signin_links(expires_ms);
+CREATE TABLE IF NOT EXISTS dashboard_sessions (
+  id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  created_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  user_agent TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dashboard_sessions_by_user ON dashboard_sessions(user_id, created_ms);
 )sql";
+
+constexpr const char* kUserColumns = "id,coalesce(email,''),created_ms";
+constexpr const char* kDashboardSessionColumns =
+    "id,user_id,created_ms,last_seen_ms,expires_ms,user_agent";
 
 // The columns SessionRow reads, in its order.
 constexpr const char* kSessionColumns =
@@ -650,6 +676,225 @@ class SqliteMetaStore final : public MetaStore {
         .Bind(8, c.received_ms);
     if (up.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
     return Status::Ok();
+  }
+
+  Result<User> CreateUser(const std::string& email) override {
+    std::string norm;
+    if (!email.empty()) {
+      auto n = NormalizeEmail(email);
+      if (!n.ok()) return n.status();
+      norm = *n;
+    }
+    User u;
+    u.id = "u_" + RandomHex(8);
+    u.email = norm;
+    u.created_ms = SystemClock()->NowMs();
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "INSERT INTO users(id,email,created_ms) VALUES(?,?,?)");
+    s.Bind(1, u.id).Bind(3, u.created_ms);
+    if (!norm.empty()) s.Bind(2, norm);  // NULL: the owner before an email is given
+    const int rc = s.Step();
+    if (rc == SQLITE_CONSTRAINT) return Status::AlreadyExists("a user already has " + norm);
+    if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return u;
+  }
+
+  Result<User> GetUser(const std::string& user_id) override {
+    std::lock_guard lock(mu_);
+    return FindUser(std::string("SELECT ") + kUserColumns + " FROM users WHERE id=?", user_id);
+  }
+
+  Result<User> FindUserByEmail(const std::string& email) override {
+    auto n = NormalizeEmail(email);
+    if (!n.ok()) return Status::NotFound("no such user");
+    std::lock_guard lock(mu_);
+    return FindUser(std::string("SELECT ") + kUserColumns + " FROM users WHERE email=?", *n);
+  }
+
+  Status SetUserEmail(const std::string& user_id, const std::string& email) override {
+    auto n = NormalizeEmail(email);
+    if (!n.ok()) return n.status();
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "UPDATE users SET email=? WHERE id=?");
+    s.Bind(1, *n).Bind(2, user_id);
+    const int rc = s.Step();
+    if (rc == SQLITE_CONSTRAINT) return Status::AlreadyExists("a user already has " + *n);
+    if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("no user " + user_id);
+    return Status::Ok();
+  }
+
+  Result<std::vector<User>> ListUsers() override {
+    std::lock_guard lock(mu_);
+    const std::string sql =
+        std::string("SELECT ") + kUserColumns + " FROM users ORDER BY created_ms, id";
+    Stmt s(db_, sql.c_str());
+    std::vector<User> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(User{s.Text(0), s.Text(1), s.Int(2)});
+    if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return out;
+  }
+
+  Result<std::string> CreateSignInLink(const std::string& user_id, const std::string& browser_nonce,
+                                       int64_t expires_ms) override {
+    if (browser_nonce.empty())
+      return Status::InvalidArgument("a sign-in link is bound to a browser nonce");
+    std::string token = "sl_" + RandomHex(32);
+    std::lock_guard lock(mu_);
+    // Links that expired long ago are of no use to anyone: swept here, where they are made.
+    Stmt sweep(db_, "DELETE FROM signin_links WHERE expires_ms<?");
+    sweep.Bind(1, SystemClock()->NowMs() - 24LL * 3600 * 1000);
+    if (sweep.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    Stmt s(db_,
+           "INSERT INTO signin_links(token_hash,user_id,nonce_hash,expires_ms) "
+           "SELECT ?,id,?,? FROM users WHERE id=?");
+    s.Bind(1, Sha256Hex(token)).Bind(2, Sha256Hex(browser_nonce)).Bind(3, expires_ms);
+    s.Bind(4, user_id);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("no user " + user_id);
+    return token;
+  }
+
+  Result<std::string> ConsumeSignInLink(const std::string& token, const std::string& browser_nonce,
+                                        int64_t now_ms) override {
+    if (token.empty() || token.size() > limits::kMaxSignInTokenBytes)
+      return Status::Unauthenticated("this sign-in link was already used or never existed");
+    const std::string hash = Sha256Hex(token);
+    std::lock_guard lock(mu_);
+    TAP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Stmt q(db_, "SELECT user_id,nonce_hash,expires_ms FROM signin_links WHERE token_hash=?");
+    q.Bind(1, hash);
+    const int rc = q.Step();
+    if (rc != SQLITE_ROW) {
+      (void)Exec("ROLLBACK");
+      if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+      return Status::Unauthenticated("this sign-in link was already used or never existed");
+    }
+    const std::string user_id = q.Text(0);
+    const std::string nonce_hash = q.Text(1);
+    const int64_t expires = q.Int(2);
+    const bool expired = expires < now_ms;
+    if (!expired && !ConstantTimeEquals(nonce_hash, Sha256Hex(browser_nonce))) {
+      (void)Exec("ROLLBACK");
+      return Status::PermissionDenied(
+          "this sign-in link was requested from another browser: open it in the browser where "
+          "you asked for it");
+    }
+    Stmt del(db_, "DELETE FROM signin_links WHERE token_hash=?");
+    del.Bind(1, hash);
+    if (del.Step() != SQLITE_DONE) {
+      (void)Exec("ROLLBACK");
+      return Status::IOError(sqlite3_errmsg(db_));
+    }
+    TAP_RETURN_IF_ERROR(Exec("COMMIT"));
+    if (expired) return Status::Unauthenticated("this sign-in link has expired");
+    return user_id;
+  }
+
+  Result<CreatedSession> CreateDashboardSession(const std::string& user_id,
+                                                const std::string& user_agent, int64_t now_ms,
+                                                int64_t expires_ms) override {
+    CreatedSession c;
+    c.session.id = "s_" + RandomHex(8);
+    c.session.user_id = user_id;
+    c.session.created_ms = c.session.last_seen_ms = now_ms;
+    c.session.expires_ms = expires_ms;
+    c.session.user_agent = user_agent.substr(0, limits::kMaxSessionUserAgentBytes);
+    c.token = "v2." + RandomHex(32);
+    std::lock_guard lock(mu_);
+    // Sessions past their absolute end are swept here, where new ones are made.
+    Stmt sweep(db_, "DELETE FROM dashboard_sessions WHERE expires_ms<?");
+    sweep.Bind(1, now_ms);
+    if (sweep.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    Stmt s(db_,
+           "INSERT INTO dashboard_sessions(id,token_hash,user_id,created_ms,last_seen_ms,"
+           "expires_ms,user_agent) SELECT ?,?,id,?,?,?,? FROM users WHERE id=?");
+    s.Bind(1, c.session.id).Bind(2, Sha256Hex(c.token)).Bind(3, now_ms).Bind(4, now_ms);
+    s.Bind(5, expires_ms).Bind(6, c.session.user_agent).Bind(7, user_id);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("no user " + user_id);
+    return c;
+  }
+
+  Result<DashboardSession> FindDashboardSession(const std::string& token) override {
+    if (token.empty()) return Status::NotFound("no such session");
+    std::lock_guard lock(mu_);
+    return FindSession(std::string("SELECT ") + kDashboardSessionColumns +
+                           " FROM dashboard_sessions WHERE token_hash=?",
+                       Sha256Hex(token));
+  }
+
+  Result<DashboardSession> GetDashboardSession(const std::string& session_id) override {
+    std::lock_guard lock(mu_);
+    return FindSession(
+        std::string("SELECT ") + kDashboardSessionColumns + " FROM dashboard_sessions WHERE id=?",
+        session_id);
+  }
+
+  Status TouchDashboardSession(const std::string& session_id, int64_t now_ms) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "UPDATE dashboard_sessions SET last_seen_ms=max(last_seen_ms,?) WHERE id=?");
+    s.Bind(1, now_ms).Bind(2, session_id);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("no session " + session_id);
+    return Status::Ok();
+  }
+
+  Result<std::vector<DashboardSession>> ListDashboardSessions(const std::string& user_id) override {
+    std::lock_guard lock(mu_);
+    const std::string sql = std::string("SELECT ") + kDashboardSessionColumns +
+                            " FROM dashboard_sessions WHERE user_id=? ORDER BY created_ms DESC, id";
+    Stmt s(db_, sql.c_str());
+    s.Bind(1, user_id);
+    std::vector<DashboardSession> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(DashboardSessionRow(s));
+    if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return out;
+  }
+
+  Status RevokeDashboardSession(const std::string& user_id,
+                                const std::string& session_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "DELETE FROM dashboard_sessions WHERE id=? AND user_id=?");
+    s.Bind(1, session_id).Bind(2, user_id);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("no session " + session_id);
+    return Status::Ok();
+  }
+
+  Result<int> RevokeDashboardSessions(const std::string& user_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, user_id.empty() ? "DELETE FROM dashboard_sessions"
+                                : "DELETE FROM dashboard_sessions WHERE user_id=?");
+    if (!user_id.empty()) s.Bind(1, user_id);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return sqlite3_changes(db_);
+  }
+
+  // mu_ held.
+  Result<User> FindUser(const std::string& sql, const std::string& arg) {
+    Stmt s(db_, sql.c_str());
+    s.Bind(1, arg);
+    const int rc = s.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound("no such user");
+    if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
+    return User{s.Text(0), s.Text(1), s.Int(2)};
+  }
+
+  static DashboardSession DashboardSessionRow(Stmt& s) {
+    return DashboardSession{s.Text(0), s.Text(1), s.Int(2), s.Int(3), s.Int(4), s.Text(5)};
+  }
+
+  // mu_ held.
+  Result<DashboardSession> FindSession(const std::string& sql, const std::string& arg) {
+    Stmt s(db_, sql.c_str());
+    s.Bind(1, arg);
+    const int rc = s.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound("no such session");
+    if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
+    return DashboardSessionRow(s);
   }
 
   Result<Project> FindOne(const char* sql, const std::string& arg) {

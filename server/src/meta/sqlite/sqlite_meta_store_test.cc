@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "common/temp_dir.h"
 #include "tapistry/meta_store.h"
 
@@ -55,6 +58,33 @@ TEST_F(SqliteMetaStoreTest, AnUnopenablePathIsAnIOErrorNamingIt) {
   ASSERT_FALSE(meta.ok());
   EXPECT_EQ(meta.status().code(), StatusCode::kIOError);
   EXPECT_NE(meta.status().message().find("missing/dir/meta.db"), std::string::npos);
+}
+
+// Sign-in link tokens, their browser nonces and session tokens are secrets: none is in the file (or
+// its WAL) in plain, only their SHA-256 hashes.
+TEST_F(SqliteMetaStoreTest, SignInAndSessionSecretsAreStoredOnlyAsHashes) {
+  std::vector<std::string> secrets;
+  {
+    auto meta = OpenSqliteMetaStore(Path());
+    ASSERT_TRUE(meta.ok());
+    auto u = (*meta)->CreateUser("ann@example.com");
+    ASSERT_TRUE(u.ok());
+    const std::string nonce = "nonce-0123456789abcdef0123456789abcdef";
+    auto link = (*meta)->CreateSignInLink(u->id, nonce, 4102444800000);
+    auto session = (*meta)->CreateDashboardSession(u->id, "ua", 1, 4102444800000);
+    ASSERT_TRUE(link.ok() && session.ok());
+    secrets = {*link, nonce, session->token};
+  }
+  std::string bytes;
+  for (const char* suffix : {"", "-wal"}) {
+    std::ifstream in(Path() + suffix, std::ios::binary);
+    bytes += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(bytes.size(), 1000u);
+  for (const std::string& s : secrets) {
+    // The random part of each token (after its prefix) is nowhere.
+    EXPECT_EQ(bytes.find(s.substr(3)), std::string::npos) << s;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,420 @@
+// Issue 12, first slice: users and passwordless sign-in by email, through the real server (routes,
+// auth policies, rate limits, cookies), with the mailer captured and the sign-in clock faked.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+
+#include "api/mailer.h"
+#include "app/server_app_fixture.h"
+#include "tapistry/clock.h"
+#include "tapistry/limits.h"
+
+namespace tapistry {
+namespace {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+class CapturingMailer final : public Mailer {
+ public:
+  Status Send(const MailMessage& m) override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !hold_; });
+    sent_.push_back(m);
+    cv_.notify_all();
+    return Status::Ok();
+  }
+  // Waits (up to 5 s) for the n-th mail; the server sends off its I/O threads.
+  std::vector<MailMessage> WaitFor(size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(5), [&] { return sent_.size() >= n; });
+    return sent_;
+  }
+  size_t Count() {
+    std::lock_guard lock(mu_);
+    return sent_.size();
+  }
+  // While held, Send blocks (an SMTP server that takes its time).
+  void Hold(bool hold) {
+    std::lock_guard lock(mu_);
+    hold_ = hold;
+    cv_.notify_all();
+  }
+
+ private:
+  bool hold_ = false;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<MailMessage> sent_;
+};
+
+// "name=value" of the Set-Cookie header naming `name`; "" when none.
+std::string CookieSet(const TestResponse& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (boost::beast::iequals(k, "Set-Cookie") && v.starts_with(name + "="))
+      return v.substr(0, v.find(';'));
+  }
+  return "";
+}
+
+std::string FullSetCookie(const TestResponse& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (boost::beast::iequals(k, "Set-Cookie") && v.starts_with(name + "=")) return v;
+  }
+  return "";
+}
+
+// The value of <input name=NAME value="…"> on a page.
+std::string FormValue(const std::string& page, const std::string& name) {
+  const std::string at = "name=" + name + " value=\"";
+  const size_t p = page.find(at);
+  if (p == std::string::npos) return "";
+  const size_t b = p + at.size();
+  return page.substr(b, page.find('"', b) - b);
+}
+
+class AccountsTest : public ServerAppTest {
+ protected:
+  void SetUp() override {
+    ServerAppTest::SetUp();
+    cfg_.public_url = "https://analytics.example.com";
+    cfg_.owner_email = "Owner@Example.com";
+    hooks_.mailer = &mailer_;
+    hooks_.auth_clock = &clock_;
+  }
+  TestResponse Req(const std::string& method, const std::string& target,
+                   const std::string& body = "", const Headers& h = {}) {
+    return TestClient(app_->port()).Request(method, target, body, h);
+  }
+  // POST /auth/request from a browser holding `cookie` ("" = none).
+  TestResponse Ask(const std::string& email, const std::string& cookie = "", Headers h = {}) {
+    h.emplace_back("Content-Type", "application/json");
+    if (!cookie.empty()) h.emplace_back("Cookie", cookie);
+    return Req("POST", "/auth/request", R"({"email":")" + email + R"("})", h);
+  }
+  // The token of the n-th mailed link.
+  std::string MailedToken(size_t n) {
+    auto mails = mailer_.WaitFor(n);
+    EXPECT_GE(mails.size(), n);
+    if (mails.size() < n) return "";
+    const std::string& text = mails[n - 1].text;
+    const size_t at = text.find("/auth/confirm?t=");
+    EXPECT_NE(at, std::string::npos) << text;
+    if (at == std::string::npos) return "";
+    const size_t b = at + 16;
+    return text.substr(b, text.find('\n', b) - b);
+  }
+  // GET then POST /auth/confirm as the browser holding `cookie`.
+  TestResponse Confirm(const std::string& token, const std::string& cookie) {
+    auto page = Req("GET", "/auth/confirm?t=" + token, "", {{"Cookie", cookie}});
+    EXPECT_EQ(page.status, 200) << page.body;
+    return Req("POST", "/auth/confirm", "t=" + token + "&csrf=" + FormValue(page.body, "csrf"),
+               {{"Cookie", cookie}, {"Content-Type", "application/x-www-form-urlencoded"}});
+  }
+  // A full sign-in by email; returns the session cookie ("tap_session=…").
+  std::string SignInByEmail(const std::string& email) {
+    const size_t before = mailer_.Count();
+    auto asked = Ask(email);
+    EXPECT_EQ(asked.status, 202) << asked.body;
+    const std::string nonce = CookieSet(asked, "tap_presession");
+    auto done = Confirm(MailedToken(before + 1), nonce);
+    EXPECT_EQ(done.status, 303) << done.body;
+    return CookieSet(done, "tap_session");
+  }
+  int MeStatus(const std::string& cookie) {
+    return Req("GET", "/api/me", "", {{"Cookie", cookie}}).status;
+  }
+
+  CapturingMailer mailer_;
+  FakeClock clock_{std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count()};
+};
+
+TEST_F(AccountsTest, KnownAndUnknownEmailsGetTheSameAnswer) {
+  Start();
+  auto unknown = Ask("nobody@example.com");
+  auto known = Ask("OWNER@example.com");
+  EXPECT_EQ(unknown.status, 202);
+  EXPECT_EQ(known.status, unknown.status);
+  EXPECT_EQ(known.body, unknown.body);
+  std::set<std::string> names_known, names_unknown;
+  for (const auto& [k, v] : known.headers) names_known.insert(k);
+  for (const auto& [k, v] : unknown.headers) names_unknown.insert(k);
+  EXPECT_EQ(names_known, names_unknown);
+  EXPECT_NE(CookieSet(unknown, "tap_presession"), "") << "both get a pre-session cookie";
+  auto mails = mailer_.WaitFor(1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(mailer_.Count(), 1u) << "only the user gets a mail";
+  EXPECT_EQ(mails[0].to, "owner@example.com");
+  // Bad input is refused with a JSON reason, the same for any address.
+  auto bad = Ask("not-an-email");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("\"reason\""), std::string::npos) << bad.body;
+  EXPECT_EQ(Req("POST", "/auth/request", "email=x", {}).status, 400);
+}
+
+// The answer never waits for the user lookup, the link's write or SMTP: a user's answer takes as
+// long as a stranger's.
+TEST_F(AccountsTest, TheAnswerDoesNotWaitForTheMail) {
+  Start();
+  mailer_.Hold(true);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = Ask("owner@example.com");
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.status, 202);
+  EXPECT_LT(waited, std::chrono::seconds(2));
+  EXPECT_EQ(mailer_.Count(), 0u) << "the mail is still being sent";
+  mailer_.Hold(false);
+  EXPECT_EQ(mailer_.WaitFor(1).size(), 1u);
+}
+
+TEST_F(AccountsTest, ALinkIsBuiltFromThePublicUrlNeverFromTheHostHeader) {
+  Start();
+  auto r = Ask("owner@example.com", "",
+               {{"Host", "evil.example"}, {"X-Forwarded-Host", "evil.example"}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  auto mails = mailer_.WaitFor(1);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].text.find("evil.example"), std::string::npos) << mails[0].text;
+  EXPECT_NE(mails[0].text.find("https://analytics.example.com/auth/confirm?t=sl_"),
+            std::string::npos)
+      << mails[0].text;
+}
+
+TEST_F(AccountsTest, WithoutAPublicUrlNoLinkIsMailed) {
+  cfg_.public_url.clear();
+  Start();
+  auto r = Ask("owner@example.com", "", {{"Host", "evil.example"}});
+  EXPECT_EQ(r.status, 202) << "the same answer; the link goes to the server log";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(mailer_.Count(), 0u);
+}
+
+TEST_F(AccountsTest, SignInByEmailRotatesTheSessionCookie) {
+  Start();
+  // This browser already has a session (the printed link), and a cookie an attacker planted.
+  auto [old_cookie, csrf] = SignIn();
+  ASSERT_EQ(MeStatus(old_cookie), 200);
+  auto asked = Ask("owner@example.com", old_cookie);
+  const std::string nonce = CookieSet(asked, "tap_presession");
+  ASSERT_FALSE(nonce.empty());
+  const std::string token = MailedToken(1);
+  ASSERT_TRUE(token.starts_with("sl_")) << token;
+  EXPECT_GE(token.size(), 3u + 32u) << "at least 128 random bits";
+  const std::string planted = "tap_session=v2." + std::string(64, 'a');
+  auto done = Confirm(token, nonce + "; " + old_cookie + "; " + planted);
+  ASSERT_EQ(done.status, 303) << done.body;
+  EXPECT_EQ(done.Header("Location"), "/app/");
+  const std::string set = FullSetCookie(done, "tap_session");
+  EXPECT_NE(set.find("HttpOnly"), std::string::npos) << set;
+  EXPECT_NE(set.find("SameSite=Lax"), std::string::npos) << set;
+  EXPECT_NE(set.find("Max-Age=43200"), std::string::npos) << "12 h absolute: " << set;
+  EXPECT_EQ(CookieSet(done, "tap_presession"), "tap_presession=") << "the nonce is spent";
+  const std::string fresh = CookieSet(done, "tap_session");
+  EXPECT_NE(fresh, old_cookie);
+  EXPECT_NE(fresh, planted);
+  EXPECT_EQ(MeStatus(old_cookie), 401) << "the session the browser had before is ended";
+  EXPECT_EQ(MeStatus(planted), 401);
+  auto me = Req("GET", "/api/me", "", {{"Cookie", fresh}});
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_NE(me.body.find("\"email\":\"owner@example.com\""), std::string::npos) << me.body;
+}
+
+TEST_F(AccountsTest, ExpiredReusedAndOtherBrowserLinksAreRefused) {
+  Start();
+  auto mine = Ask("owner@example.com");
+  const std::string my_nonce = CookieSet(mine, "tap_presession");
+  const std::string token = MailedToken(1);
+  // Another browser: no pre-session cookie at all, or its own.
+  EXPECT_EQ(Req("GET", "/auth/confirm?t=" + token).status, 403);
+  EXPECT_EQ(Req("POST", "/auth/confirm", "t=" + token + "&csrf=x",
+                {{"Content-Type", "application/x-www-form-urlencoded"}})
+                .status,
+            403);
+  auto theirs = Ask("nobody@example.com");
+  const std::string their_nonce = CookieSet(theirs, "tap_presession");
+  ASSERT_NE(their_nonce, my_nonce);
+  auto stolen = Confirm(token, their_nonce);
+  EXPECT_EQ(stolen.status, 403) << stolen.body;
+  EXPECT_EQ(CookieSet(stolen, "tap_session"), "");
+  // My browser's csrf with their nonce: refused too.
+  auto page = Req("GET", "/auth/confirm?t=" + token, "", {{"Cookie", my_nonce}});
+  EXPECT_EQ(Req("POST", "/auth/confirm", "t=" + token + "&csrf=" + FormValue(page.body, "csrf"),
+                {{"Cookie", their_nonce}})
+                .status,
+            403);
+  // A GET (a mail scanner) used nothing up: my browser signs in, once.
+  EXPECT_EQ(Confirm(token, my_nonce).status, 303);
+  auto reused = Confirm(token, my_nonce);
+  EXPECT_EQ(reused.status, 401) << reused.body;
+  EXPECT_NE(reused.body.find("already used"), std::string::npos) << reused.body;
+  // Expired after 15 minutes.
+  ASSERT_EQ(Ask("owner@example.com", my_nonce).status, 202);
+  const std::string late = MailedToken(2);
+  clock_.AdvanceMs(limits::kSignInLinkTtlMs + 1);
+  auto expired = Confirm(late, my_nonce);
+  EXPECT_EQ(expired.status, 401) << expired.body;
+  EXPECT_NE(expired.body.find("expired"), std::string::npos) << expired.body;
+  // A form posted from another site's page.
+  EXPECT_EQ(Req("POST", "/auth/confirm", "t=" + late,
+                {{"Cookie", my_nonce}, {"Origin", "https://attacker.test"}})
+                .status,
+            403);
+  EXPECT_EQ(Ask("owner@example.com", "", {{"Origin", "https://attacker.test"}}).status, 403);
+}
+
+TEST_F(AccountsTest, TokenGuessesAndRequestsAreRateLimited) {
+  Start();
+  auto asked = Ask("owner@example.com");
+  const std::string nonce = CookieSet(asked, "tap_presession");
+  auto page = Req("GET", "/auth/confirm?t=sl_0", "", {{"Cookie", nonce}});
+  const std::string csrf = FormValue(page.body, "csrf");
+  ASSERT_FALSE(csrf.empty()) << page.body;
+  int refused = 0, limited = 0;
+  TestResponse last;
+  for (int i = 0; i < 20; ++i) {
+    last = Req("POST", "/auth/confirm",
+               "t=sl_" + std::to_string(1000000 + i) + std::string(58, '0') + "&csrf=" + csrf,
+               {{"Cookie", nonce}});
+    if (last.status == 401) ++refused;
+    if (last.status == 429) ++limited;
+  }
+  EXPECT_EQ(refused, static_cast<int>(limits::kSignInConfirmsPerIpPerMinute));
+  EXPECT_EQ(limited, 20 - refused);
+  EXPECT_NE(last.Header("Retry-After"), "");
+  EXPECT_NE(last.body.find("\"error\":\"rate_limited\""), std::string::npos) << last.body;
+  // The real link, now, from this address: still limited (guessing cannot go on).
+  EXPECT_EQ(Confirm(MailedToken(1), nonce).status, 429);
+  // Per email: the sixth request within the hour.
+  for (int i = 1; i < 5; ++i) EXPECT_EQ(Ask("ann@example.com").status, 202) << i;
+  auto r = Ask("ann@example.com");
+  EXPECT_EQ(Ask("ann@example.com").status, 429);
+  auto sixth = Ask("Ann@Example.com");
+  EXPECT_EQ(sixth.status, 429) << "the same address in another case";
+  EXPECT_NE(sixth.Header("Retry-After"), "");
+  EXPECT_NE(sixth.body.find("this email"), std::string::npos) << sixth.body;
+  EXPECT_EQ(r.status, 202);
+  // Per IP: many addresses from one client.
+  int ip_limited = 0;
+  for (int i = 0; i < 40; ++i) {
+    auto x = Ask("user" + std::to_string(i) + "@example.com");
+    if (x.status == 429 && x.body.find("this address") != std::string::npos) ++ip_limited;
+  }
+  EXPECT_GT(ip_limited, 0);
+}
+
+TEST_F(AccountsTest, AUserSeesAndRevokesTheirSessions) {
+  Start();
+  auto bob_user = [&] {
+    auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
+    EXPECT_TRUE(meta.ok());
+    auto u = (*meta)->CreateUser("bob@example.com");
+    EXPECT_TRUE(u.ok()) << u.status().ToString();
+  };
+  bob_user();
+  const std::string a = SignInByEmail("owner@example.com");
+  const std::string b = SignInByEmail("owner@example.com");
+  const std::string bob = SignInByEmail("bob@example.com");
+  ASSERT_FALSE(a.empty() || b.empty() || bob.empty());
+  auto me = Req("GET", "/api/me", "", {{"Cookie", a}});
+  const size_t at = me.body.find("\"csrf\":\"") + 8;
+  const std::string csrf = me.body.substr(at, me.body.find('"', at) - at);
+  auto list = Req("GET", "/api/me/sessions", "", {{"Cookie", a}});
+  ASSERT_EQ(list.status, 200) << list.body;
+  size_t n = 0;
+  for (size_t p = list.body.find("\"id\":\"s_"); p != std::string::npos;
+       p = list.body.find("\"id\":\"s_", p + 1))
+    ++n;
+  EXPECT_EQ(n, 2u) << "Ann's two sessions, not Bob's: " << list.body;
+  EXPECT_NE(list.body.find("\"current\":true"), std::string::npos);
+  // The other session's id: the entry that is not current.
+  const size_t other = list.body.find("\"current\":false");
+  ASSERT_NE(other, std::string::npos) << list.body;
+  const size_t id_at = list.body.rfind("\"id\":\"", other) + 6;
+  const std::string b_id = list.body.substr(id_at, list.body.find('"', id_at) - id_at);
+  // Bob's session id, from Bob's own list.
+  auto bob_list = Req("GET", "/api/me/sessions", "", {{"Cookie", bob}});
+  const size_t bid = bob_list.body.find("\"id\":\"") + 6;
+  const std::string bob_id = bob_list.body.substr(bid, bob_list.body.find('"', bid) - bid);
+  const Headers h{{"Cookie", a}, {"X-CSRF-Token", csrf}, {"Content-Type", "application/json"}};
+  EXPECT_EQ(
+      Req("POST", "/api/me/sessions/revoke", R"({"session_id":")" + b_id + R"("})", {{"Cookie", a}})
+          .status,
+      403)
+      << "no CSRF token";
+  EXPECT_EQ(
+      Req("POST", "/api/me/sessions/revoke", R"({"session_id":")" + bob_id + R"("})", h).status,
+      404)
+      << "Bob's session is not Ann's to end";
+  EXPECT_EQ(MeStatus(bob), 200);
+  EXPECT_EQ(Req("POST", "/api/me/sessions/revoke", "{}", h).status, 400);
+  EXPECT_EQ(MeStatus(b), 200);
+  auto revoked = Req("POST", "/api/me/sessions/revoke", R"({"session_id":")" + b_id + R"("})", h);
+  EXPECT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_EQ(MeStatus(b), 401);
+  EXPECT_EQ(MeStatus(a), 200);
+  // "Sign out everywhere else".
+  const std::string c = SignInByEmail("owner@example.com");
+  auto others = Req("POST", "/api/me/sessions/revoke", R"({"others":true})", h);
+  EXPECT_EQ(others.status, 200) << others.body;
+  EXPECT_EQ(MeStatus(c), 401);
+  EXPECT_EQ(MeStatus(a), 200);
+  EXPECT_EQ(MeStatus(bob), 200);
+}
+
+TEST_F(AccountsTest, SessionsEndAfterThirtyIdleMinutesOrTwelveHours) {
+  Start();
+  const std::string s = SignInByEmail("owner@example.com");
+  clock_.AdvanceMs(29LL * 60 * 1000);
+  EXPECT_EQ(MeStatus(s), 200);
+  clock_.AdvanceMs(29LL * 60 * 1000);
+  EXPECT_EQ(MeStatus(s), 200) << "sliding: the request above moved it";
+  clock_.AdvanceMs(31LL * 60 * 1000);
+  EXPECT_EQ(MeStatus(s), 401) << "idle for 31 minutes";
+  // Busy all day: ends 12 h after sign-in anyway.
+  const std::string busy = SignInByEmail("owner@example.com");
+  int64_t spent = 0;
+  while (spent + 25LL * 60 * 1000 < 12LL * 3600 * 1000) {
+    clock_.AdvanceMs(25LL * 60 * 1000);
+    spent += 25LL * 60 * 1000;
+    ASSERT_EQ(MeStatus(busy), 200) << spent;
+  }
+  clock_.AdvanceMs(12LL * 3600 * 1000 - spent);
+  EXPECT_EQ(MeStatus(busy), 401);
+}
+
+TEST_F(AccountsTest, OverHttpsTheCookiesAreHostPrefixedAndSecure) {
+  cfg_.trusted_proxies = {"127.0.0.1"};
+  Start();
+  const Headers https{{"X-Forwarded-Proto", "https"}};
+  auto asked = Ask("owner@example.com", "", https);
+  const std::string nonce = CookieSet(asked, "__Host-tap_presession");
+  ASSERT_FALSE(nonce.empty()) << FullSetCookie(asked, "__Host-tap_presession");
+  EXPECT_NE(FullSetCookie(asked, "__Host-tap_presession").find("; Secure"), std::string::npos);
+  const std::string token = MailedToken(1);
+  auto page = Req("GET", "/auth/confirm?t=" + token, "",
+                  {{"Cookie", nonce}, {"X-Forwarded-Proto", "https"}});
+  auto done = Req("POST", "/auth/confirm", "t=" + token + "&csrf=" + FormValue(page.body, "csrf"),
+                  {{"Cookie", nonce}, {"X-Forwarded-Proto", "https"}});
+  ASSERT_EQ(done.status, 303) << done.body;
+  const std::string set = FullSetCookie(done, "__Host-tap_session");
+  EXPECT_NE(set.find("; Path=/"), std::string::npos) << set;
+  EXPECT_NE(set.find("; Secure"), std::string::npos) << set;
+  EXPECT_NE(set.find("HttpOnly"), std::string::npos) << set;
+  EXPECT_EQ(set.find("Domain"), std::string::npos) << set;
+  const std::string host_cookie = set.substr(0, set.find(';'));
+  auto me = [&](const std::string& cookie) {
+    return Req("GET", "/api/me", "", {{"Cookie", cookie}, {"X-Forwarded-Proto", "https"}}).status;
+  };
+  EXPECT_EQ(me(host_cookie), 200);
+  // Over https a plain-named cookie (settable over http or by a sibling subdomain) does not count,
+  // even when it holds a live session.
+  const std::string plain = "tap_session=" + host_cookie.substr(host_cookie.find('=') + 1);
+  EXPECT_EQ(me(plain), 401);
+  EXPECT_EQ(MeStatus(plain), 200) << "over plain http it is the session cookie";
+}
+
+}  // namespace
+}  // namespace tapistry
