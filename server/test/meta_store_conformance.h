@@ -25,6 +25,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "conformance_util.h"
@@ -682,8 +683,13 @@ inline void UsersAreFoundByTheirNormalizedEmail(const MetaStoreOpener& open) {
     auto all = m->ListUsers();
     ASSERT_TRUE(all.ok());
     ASSERT_EQ(all->size(), 3u);
-    EXPECT_EQ((*all)[0].id, owner->id);
-    EXPECT_EQ((*all)[1].id, alice->id);
+    // Oldest first: (created_ms, id) — users made in one millisecond are ordered by id.
+    EXPECT_TRUE(std::is_sorted(all->begin(), all->end(), [](const User& x, const User& y) {
+      return std::tie(x.created_ms, x.id) < std::tie(y.created_ms, y.id);
+    }));
+    EXPECT_EQ(std::count_if(all->begin(), all->end(),
+                            [&](const User& u) { return u.id == owner->id || u.id == alice->id; }),
+              2);
   }
   auto m = open();
   ASSERT_NE(m, nullptr);
