@@ -806,6 +806,170 @@ inline void DashboardSessionsBelongToTheirUser(const MetaStoreOpener& open) {
   EXPECT_EQ(m->FindDashboardSession(b1->token).status().code(), StatusCode::kNotFound);
 }
 
+inline void MembersBelongToTheirProject(const MetaStoreOpener& open) {
+  std::string a_id, b_id, ann_id, bob_id;
+  {
+    auto m = open();
+    ASSERT_NE(m, nullptr);
+    a_id = Create(*m, "Acme").project.id;
+    b_id = Create(*m, "Shop").project.id;
+    auto ann = m->CreateUser("ann@example.com");
+    auto bob = m->CreateUser("bob@example.com");
+    ASSERT_TRUE(ann.ok() && bob.ok() && !a_id.empty() && !b_id.empty());
+    ann_id = ann->id;
+    bob_id = bob->id;
+    const int64_t before = WallMs();
+    ASSERT_TRUE(m->SetMember(a_id, ann_id, Role::kOwner).ok());
+    ASSERT_TRUE(m->SetMember(a_id, bob_id, Role::kMember).ok());
+    ASSERT_TRUE(m->SetMember(b_id, bob_id, Role::kOwner).ok());
+    EXPECT_EQ(m->SetMember(a_id, "u_0000000000000000", Role::kMember).code(),
+              StatusCode::kNotFound);
+    EXPECT_EQ(m->SetMember("p_0000000000000000", ann_id, Role::kMember).code(),
+              StatusCode::kNotFound);
+    auto members = m->ListMembers(a_id);
+    ASSERT_TRUE(members.ok()) << members.status().ToString();
+    ASSERT_EQ(members->size(), 2u);
+    std::vector<std::string> ids{(*members)[0].user_id, (*members)[1].user_id};
+    EXPECT_TRUE(
+        (ids == std::vector<std::string>{ann_id, bob_id}) ||
+        ((*members)[0].created_ms == (*members)[1].created_ms &&
+         ids == std::vector<std::string>{std::min(ann_id, bob_id), std::max(ann_id, bob_id)}))
+        << "oldest first, then by user id";
+    for (const Membership& x : *members) {
+      EXPECT_EQ(x.project_id, a_id);
+      EXPECT_EQ(x.role, x.user_id == ann_id ? Role::kOwner : Role::kMember);
+      EXPECT_GE(x.created_ms, before);
+    }
+    EXPECT_EQ(m->ListMembers("p_0000000000000000").status().code(), StatusCode::kNotFound);
+  }
+  auto m = open();  // memberships persist
+  ASSERT_NE(m, nullptr);
+  auto role = [&](const std::string& p, const std::string& u) -> std::optional<Role> {
+    auto r = m->GetRole(p, u);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::nullopt;
+  };
+  EXPECT_EQ(role(a_id, ann_id), Role::kOwner);
+  EXPECT_EQ(role(a_id, bob_id), Role::kMember);
+  EXPECT_EQ(role(b_id, bob_id), Role::kOwner);
+  EXPECT_EQ(role(b_id, ann_id), std::nullopt) << "Ann owns Acme, not Shop";
+  EXPECT_EQ(role("p_0000000000000000", ann_id), std::nullopt);
+  auto ann_projects = m->ListMemberships(ann_id);
+  ASSERT_TRUE(ann_projects.ok());
+  ASSERT_EQ(ann_projects->size(), 1u);
+  EXPECT_EQ((*ann_projects)[0].project_id, a_id);
+  auto bob_projects = m->ListMemberships(bob_id);
+  ASSERT_TRUE(bob_projects.ok());
+  ASSERT_EQ(bob_projects->size(), 2u);
+  EXPECT_EQ((*bob_projects)[0].project_id, a_id) << "the older project first";
+  EXPECT_EQ((*bob_projects)[1].role, Role::kOwner);
+  // A role change keeps when the user was added.
+  const int64_t added = (*bob_projects)[0].created_ms;
+  ASSERT_TRUE(m->SetMember(a_id, bob_id, Role::kOwner).ok());
+  EXPECT_EQ(role(a_id, bob_id), Role::kOwner);
+  EXPECT_EQ((*m->ListMemberships(bob_id))[0].created_ms, added);
+  // The last owner stays: Bob is now the only owner of Shop.
+  EXPECT_EQ(m->SetMember(b_id, bob_id, Role::kMember).code(), StatusCode::kFailedPrecondition);
+  auto gone = m->RemoveMember(b_id, bob_id);
+  EXPECT_EQ(gone.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(role(b_id, bob_id), Role::kOwner) << "a refused change changes nothing";
+  // Acme has two owners: one may go.
+  ASSERT_TRUE(m->SetMember(a_id, ann_id, Role::kMember).ok());
+  EXPECT_EQ(m->RemoveMember(a_id, bob_id).status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(m->SetMember(a_id, ann_id, Role::kOwner).ok());
+  auto removed = m->RemoveMember(a_id, bob_id);
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_TRUE(*removed);
+  auto again = m->RemoveMember(a_id, bob_id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again) << "not a member any more";
+  EXPECT_EQ(role(a_id, bob_id), std::nullopt);
+  EXPECT_EQ(role(b_id, bob_id), Role::kOwner) << "his other project is untouched";
+}
+
+inline void ProjectsAreRenamedAndDeletedWhole(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  CreatedProject a = Create(*m, "Acme");
+  CreatedProject b = Create(*m, "Shop");
+  auto ann = m->CreateUser("ann@example.com");
+  ASSERT_TRUE(ann.ok() && !a.project.id.empty() && !b.project.id.empty());
+  EXPECT_EQ(m->RenameProject(a.project.id, "").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(m->RenameProject(a.project.id, std::string(201, 'x')).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(m->RenameProject("p_0000000000000000", "X").code(), StatusCode::kNotFound);
+  ASSERT_TRUE(m->RenameProject(a.project.id, "Acme \xC3\xA9tude").ok());
+  EXPECT_EQ(m->GetProject(a.project.id)->name, "Acme \xC3\xA9tude");
+  EXPECT_EQ(m->GetProject(b.project.id)->name, "Shop");
+  for (const CreatedProject* p : {&a, &b}) {
+    ASSERT_TRUE(m->SetMember(p->project.id, ann->id, Role::kOwner).ok());
+    ASSERT_TRUE(m->CreateFunnel(p->project.id, "F", "{}").ok());
+    ReplayChunkInfo c{"s1", 0, 1, 2, 10, 1, false, 3};
+    ASSERT_TRUE(m->AddReplayChunk(p->project.id, c).ok());
+    ASSERT_TRUE(m->AppendAudit({0, p->project.id, ann->id, "x", "{}", 0}).ok());
+  }
+  ASSERT_TRUE(m->DeleteProject(a.project.id).ok());
+  EXPECT_EQ(m->GetProject(a.project.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->FindProjectByKey(a.project.public_key).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(Token(*m, a.project.id, a.read_token));
+  EXPECT_EQ(m->ListFunnels(a.project.id).status().code(), StatusCode::kNotFound);
+  auto ms = m->ListMemberships(ann->id);
+  ASSERT_TRUE(ms.ok());
+  ASSERT_EQ(ms->size(), 1u);
+  EXPECT_EQ((*ms)[0].project_id, b.project.id);
+  EXPECT_EQ(m->GetReplaySession(a.project.id, "s1")->has_value(), false);
+  EXPECT_EQ(m->ListAudit(a.project.id, 10, INT64_MAX)->size(), 1u) << "the audit log stays";
+  EXPECT_EQ(m->DeleteProject(a.project.id).code(), StatusCode::kNotFound);
+  // The other project is whole.
+  EXPECT_TRUE(Token(*m, b.project.id, b.read_token));
+  EXPECT_EQ(m->ListFunnels(b.project.id)->size(), 1u);
+  EXPECT_TRUE(m->GetReplaySession(b.project.id, "s1")->has_value());
+  EXPECT_EQ(*m->GetRole(b.project.id, ann->id), Role::kOwner);
+  // A new project can take the deleted one's name.
+  EXPECT_TRUE(m->CreateProject("Acme \xC3\xA9tude", {}).ok());
+}
+
+inline void AuditLogIsPerProjectNewestFirst(const MetaStoreOpener& open) {
+  std::string a_id, b_id;
+  std::vector<AuditEntry> written;
+  {
+    auto m = open();
+    ASSERT_NE(m, nullptr);
+    a_id = Create(*m, "Acme").project.id;
+    b_id = Create(*m, "Shop").project.id;
+    const int64_t before = WallMs();
+    const std::string details = R"({"origins":["https://a.test"],"note":"\u00e9 \" ok"})";
+    for (int i = 0; i < 4; ++i) {
+      auto e =
+          m->AppendAudit({0, i == 2 ? b_id : a_id, "u_1", "settings.update." + std::to_string(i),
+                          i == 1 ? details : "", i == 3 ? 42 : 0});
+      ASSERT_TRUE(e.ok()) << e.status().ToString();
+      EXPECT_GT(e->id, written.empty() ? 0 : written.back().id) << "ids ascend";
+      if (i == 3) EXPECT_EQ(e->ts_ms, 42) << "a given time is kept";
+      else EXPECT_GE(e->ts_ms, before) << "time 0 means now";
+      EXPECT_EQ(e->details, i == 1 ? details : "{}");
+      written.push_back(*e);
+    }
+  }
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  auto a = m->ListAudit(a_id, 10, INT64_MAX);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_EQ(a->size(), 3u);
+  EXPECT_EQ((*a)[0], written[3]) << "newest first";
+  EXPECT_EQ((*a)[1], written[1]);
+  EXPECT_EQ((*a)[2], written[0]);
+  auto page = m->ListAudit(a_id, 1, written[3].id);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0], written[1]) << "before_id pages back";
+  auto b = m->ListAudit(b_id, 10, INT64_MAX);
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(b->size(), 1u);
+  EXPECT_EQ((*b)[0], written[2]);
+  EXPECT_TRUE(m->ListAudit("p_0000000000000000", 10, INT64_MAX)->empty());
+}
+
 }  // namespace meta_checks
 
 struct MetaCheck {
@@ -838,6 +1002,9 @@ inline const std::vector<MetaCheck>& MetaChecks() {
        SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire},
       {"ASignInLinkIsConsumedOnceUnderConcurrency", ASignInLinkIsConsumedOnceUnderConcurrency},
       {"DashboardSessionsBelongToTheirUser", DashboardSessionsBelongToTheirUser},
+      {"MembersBelongToTheirProject", MembersBelongToTheirProject},
+      {"ProjectsAreRenamedAndDeletedWhole", ProjectsAreRenamedAndDeletedWhole},
+      {"AuditLogIsPerProjectNewestFirst", AuditLogIsPerProjectNewestFirst},
   };
   return kChecks;
 }
@@ -876,6 +1043,9 @@ TAP_META_CHECK(UsersAreFoundByTheirNormalizedEmail)
 TAP_META_CHECK(SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire)
 TAP_META_CHECK(ASignInLinkIsConsumedOnceUnderConcurrency)
 TAP_META_CHECK(DashboardSessionsBelongToTheirUser)
+TAP_META_CHECK(MembersBelongToTheirProject)
+TAP_META_CHECK(ProjectsAreRenamedAndDeletedWhole)
+TAP_META_CHECK(AuditLogIsPerProjectNewestFirst)
 #undef TAP_META_CHECK
 
 REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
@@ -889,6 +1059,7 @@ REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
                             ReplaySessionsAreDeletedWhole, UsersAreFoundByTheirNormalizedEmail,
                             SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire,
                             ASignInLinkIsConsumedOnceUnderConcurrency,
-                            DashboardSessionsBelongToTheirUser);
+                            DashboardSessionsBelongToTheirUser, MembersBelongToTheirProject,
+                            ProjectsAreRenamedAndDeletedWhole, AuditLogIsPerProjectNewestFirst);
 
 }  // namespace tapistry::conformance

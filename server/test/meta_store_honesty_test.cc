@@ -35,6 +35,23 @@ class NullMetaStore final : public MetaStore {
   Result<std::string> CreateReadToken(const std::string&) override { return std::string(); }
   Result<int> RevokeReadTokens(const std::string&, const std::string&) override { return 0; }
   Result<std::string> RotatePublicKey(const std::string&) override { return std::string(); }
+  Status RenameProject(const std::string&, const std::string&) override { return Status::Ok(); }
+  Status DeleteProject(const std::string&) override { return Status::Ok(); }
+  Status SetMember(const std::string&, const std::string&, Role) override { return Status::Ok(); }
+  Result<bool> RemoveMember(const std::string&, const std::string&) override { return false; }
+  Result<std::optional<Role>> GetRole(const std::string&, const std::string&) override {
+    return std::optional<Role>();
+  }
+  Result<std::vector<Membership>> ListMembers(const std::string&) override {
+    return std::vector<Membership>();
+  }
+  Result<std::vector<Membership>> ListMemberships(const std::string&) override {
+    return std::vector<Membership>();
+  }
+  Result<AuditEntry> AppendAudit(const AuditEntry& e) override { return e; }
+  Result<std::vector<AuditEntry>> ListAudit(const std::string&, size_t, int64_t) override {
+    return std::vector<AuditEntry>();
+  }
   Result<std::optional<std::string>> GetValue(const std::string&) override {
     return std::optional<std::string>();
   }
@@ -219,6 +236,29 @@ class ForwardingMetaStore : public MetaStore {
   Result<int> RevokeDashboardSessions(const std::string& u) override {
     return real_->RevokeDashboardSessions(u);
   }
+  Status RenameProject(const std::string& p, const std::string& n) override {
+    return real_->RenameProject(p, n);
+  }
+  Status DeleteProject(const std::string& p) override { return real_->DeleteProject(p); }
+  Status SetMember(const std::string& p, const std::string& u, Role r) override {
+    return real_->SetMember(p, u, r);
+  }
+  Result<bool> RemoveMember(const std::string& p, const std::string& u) override {
+    return real_->RemoveMember(p, u);
+  }
+  Result<std::optional<Role>> GetRole(const std::string& p, const std::string& u) override {
+    return real_->GetRole(p, u);
+  }
+  Result<std::vector<Membership>> ListMembers(const std::string& p) override {
+    return real_->ListMembers(p);
+  }
+  Result<std::vector<Membership>> ListMemberships(const std::string& u) override {
+    return real_->ListMemberships(u);
+  }
+  Result<AuditEntry> AppendAudit(const AuditEntry& e) override { return real_->AppendAudit(e); }
+  Result<std::vector<AuditEntry>> ListAudit(const std::string& p, size_t n, int64_t b) override {
+    return real_->ListAudit(p, n, b);
+  }
 
  protected:
   std::unique_ptr<MetaStore> real_;
@@ -282,6 +322,23 @@ class AnyBrowserLinkStore final : public ForwardingMetaStore {
   Result<std::string> ConsumeSignInLink(const std::string& t, const std::string&,
                                         int64_t now) override {
     return real_->ConsumeSignInLink(t, "any", now);
+  }
+};
+
+// The real store, except that a user's role is the best they hold in any project: the
+// "is this user a member of something" check that forgets which project was asked about.
+class AnyProjectRoleStore final : public ForwardingMetaStore {
+ public:
+  using ForwardingMetaStore::ForwardingMetaStore;
+  Result<std::optional<Role>> GetRole(const std::string& p, const std::string& u) override {
+    auto mine = real_->ListMemberships(u);
+    if (!mine.ok()) return mine.status();
+    std::optional<Role> best;
+    for (const Membership& x : *mine) {
+      if (!best || x.role == Role::kOwner) best = x.role;
+    }
+    (void)p;
+    return best;
   }
 };
 
@@ -364,6 +421,18 @@ TEST(MetaStoreHonestyTest, ASignInLinkAcceptedFromAnyBrowserIsCaught) {
             0);
   const CheckOutcome out =
       RunIntercepted([&] { Named("ASignInLinkIsConsumedOnceUnderConcurrency").run(unbound); });
+  EXPECT_EQ(out.failures, 0) << out.first;
+}
+
+TEST(MetaStoreHonestyTest, ARoleFromAnotherProjectIsCaught) {
+  TempDir dir("tap-meta-honesty");
+  auto confused = [&] {
+    return std::make_unique<AnyProjectRoleStore>(OpenSqlite(dir.Sub("meta.db")));
+  };
+  EXPECT_GT(RunIntercepted([&] { Named("MembersBelongToTheirProject").run(confused); }).failures,
+            0);
+  const CheckOutcome out =
+      RunIntercepted([&] { Named("AuditLogIsPerProjectNewestFirst").run(confused); });
   EXPECT_EQ(out.failures, 0) << out.first;
 }
 

@@ -139,6 +139,34 @@ struct CreatedProject {
   std::string read_token;  // "rt_" + 32 hex, shown once
 };
 
+// A user's role in one project (spec §6.3 "project scoping via per-project role"). A member reads
+// the project and saves funnels; an owner also changes its settings, keys and members, answers
+// privacy requests, reads its audit log, renames and deletes it.
+enum class Role { kMember = 1, kOwner = 2 };
+std::string_view RoleName(Role r);                     // "member" / "owner"
+std::optional<Role> ParseRole(std::string_view name);  // nullopt for anything else
+
+struct Membership {
+  std::string project_id;
+  std::string user_id;
+  Role role = Role::kMember;
+  int64_t created_ms = 0;  // when the user was added (a role change keeps it)
+  bool operator==(const Membership&) const = default;
+};
+
+// One administrative action (spec §5.2 audit_logs): who did what to which project, when.
+// `details` is a JSON object as text, kept byte for byte; it never holds a secret or a DSAR
+// subject's identifiers (the caller's rule: docs/accounts.md "Audit log").
+struct AuditEntry {
+  int64_t id = 0;          // assigned by the store, ascending in insertion order
+  std::string project_id;  // the project acted on
+  std::string actor;       // the user id, or "cli" for the command line
+  std::string action;      // "settings.update", "member.add", ... (docs/accounts.md)
+  std::string details;     // JSON object text ("{}" when none)
+  int64_t ts_ms = 0;       // server clock
+  bool operator==(const AuditEntry&) const = default;
+};
+
 class MetaStore {
  public:
   virtual ~MetaStore() = default;
@@ -160,6 +188,11 @@ class MetaStore {
   // Revokes every read token of the project except `keep` (may be empty: revoke all); returns how
   // many were revoked. NotFound for an unknown project.
   virtual Result<int> RevokeReadTokens(const std::string& project_id, const std::string& keep) = 0;
+  // InvalidArgument unless the name is 1..200 bytes; NotFound for an unknown project.
+  virtual Status RenameProject(const std::string& project_id, const std::string& name) = 0;
+  // Removes the project with its read tokens, saved funnels, members and replay index (its
+  // events and blobs are the caller's to delete; its audit entries stay). NotFound when unknown.
+  virtual Status DeleteProject(const std::string& project_id) = 0;
   // Gives the project a new public key; the old one stops being a key at once (ingest caches a
   // key for a few seconds). Returns the new key.
   virtual Result<std::string> RotatePublicKey(const std::string& project_id) = 0;
@@ -246,6 +279,29 @@ class MetaStore {
   // Ends every session of the user, or of every user when user_id is empty (signout-all);
   // returns how many ended.
   virtual Result<int> RevokeDashboardSessions(const std::string& user_id) = 0;
+
+  // Members: who may use a project through the dashboard (issue 12). SetMember adds the user with
+  // `role`, or changes the role of a member (keeping created_ms); NotFound for an unknown project
+  // or user. RemoveMember answers false when the user was not a member, and FailedPrecondition
+  // (changing nothing) when it would leave the project without an owner; so does SetMember
+  // demoting the last owner.
+  virtual Status SetMember(const std::string& project_id, const std::string& user_id,
+                           Role role) = 0;
+  virtual Result<bool> RemoveMember(const std::string& project_id, const std::string& user_id) = 0;
+  // The user's role in the project; nullopt when not a member (or either is unknown).
+  virtual Result<std::optional<Role>> GetRole(const std::string& project_id,
+                                              const std::string& user_id) = 0;
+  // A project's members, oldest first (created_ms, then user id); NotFound for an unknown project.
+  virtual Result<std::vector<Membership>> ListMembers(const std::string& project_id) = 0;
+  // A user's memberships, oldest project first (the project's created_ms, then its id).
+  virtual Result<std::vector<Membership>> ListMemberships(const std::string& user_id) = 0;
+
+  // The audit log. AppendAudit stores the entry (its id and, when 0, ts_ms assigned) and returns
+  // it; ListAudit answers a project's entries newest first (id descending) with id < before_id,
+  // at most `limit`.
+  virtual Result<AuditEntry> AppendAudit(const AuditEntry& entry) = 0;
+  virtual Result<std::vector<AuditEntry>> ListAudit(const std::string& project_id, size_t limit,
+                                                    int64_t before_id) = 0;
 
   // Small server-wide values (signing secrets, schema version, kDemoProjectKey).
   virtual Result<std::optional<std::string>> GetValue(const std::string& key) = 0;

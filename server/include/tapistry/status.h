@@ -12,17 +12,18 @@ namespace tapistry {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // 400: malformed or invalid input
-  kUnauthenticated,   // 401: unknown key or token
-  kPermissionDenied,  // 403: origin not allowed, wrong project
-  kNotFound,          // 404
-  kAlreadyExists,     // 409: duplicate replay chunk, duplicate name
-  kTooLarge,          // 413: body, batch or string over its limit
-  kRateLimited,       // 429
-  kUnavailable,       // 503: backpressure, disk nearly full, shutting down
-  kCorruption,        // on-disk bytes that fail their checks
-  kIOError,           // the OS said no
-  kInternal,          // a broken invariant
+  kInvalidArgument,     // 400: malformed or invalid input
+  kUnauthenticated,     // 401: unknown key or token
+  kPermissionDenied,    // 403: origin not allowed, wrong project
+  kNotFound,            // 404
+  kAlreadyExists,       // 409: duplicate replay chunk, duplicate name
+  kFailedPrecondition,  // 409: the state forbids it (removing a project's last owner)
+  kTooLarge,            // 413: body, batch or string over its limit
+  kRateLimited,         // 429
+  kUnavailable,         // 503: backpressure, disk nearly full, shutting down
+  kCorruption,          // on-disk bytes that fail their checks
+  kIOError,             // the OS said no
+  kInternal,            // a broken invariant
 };
 
 class [[nodiscard]] Status {
@@ -42,6 +43,9 @@ class [[nodiscard]] Status {
   }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
+  static Status FailedPrecondition(std::string m) {
+    return {StatusCode::kFailedPrecondition, std::move(m)};
+  }
   static Status TooLarge(std::string m) { return {StatusCode::kTooLarge, std::move(m)}; }
   static Status RateLimited(std::string m) { return {StatusCode::kRateLimited, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }

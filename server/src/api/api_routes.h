@@ -3,8 +3,9 @@
 // a handler here runs, so handlers read `call.project_id` / `call.csrf` and never check access.
 //   auth_routes.cc       GET /auth/signin, POST /auth/request, GET/POST /auth/confirm,
 //                        POST /auth/signout, GET /api/me, /api/me/sessions,
-//                        POST /api/me/sessions/revoke, GET /api/projects,
-//                        POST /api/bookmarklet-token
+//                        POST /api/me/sessions/revoke, POST /api/bookmarklet-token
+//   project_routes.cc    GET/POST /api/projects, PUT/DELETE /api/project, GET/POST/DELETE
+//                        /api/members, GET/PUT /api/settings, POST /api/keys/rotate, GET /api/audit
 //   analytics_routes.cc  GET /api/overview, /api/events, /api/heatmap, /api/heatmap/elements,
 //                        /api/layouts, /api/scrollmap, /api/elements, /api/breakdown, /api/paths
 //   snapshot_routes.cc   GET /api/snapshot, /api/snapshot/status, /api/snapshot-asset
@@ -60,16 +61,24 @@ struct ApiDeps {
   std::function<bool(std::string_view key, double rate, double burst, int* retry_after_s)> allow;
 };
 
+// Appends an entry to the project's audit log (MetaStore::AppendAudit) for the signed-in caller,
+// after a change succeeded; a failed append is logged, not returned (the change has happened).
+void WriteAudit(const ApiDeps& d, const RouteCall& call, const std::string& project_id,
+                const std::string& action, std::string details);
+
 Status AddAuthRoutes(RouteTable* t, const ApiDeps& d);
 Status AddAnalyticsRoutes(RouteTable* t, const ApiDeps& d);
 Status AddSnapshotRoutes(RouteTable* t, const ApiDeps& d);
 Status AddPrivacyRoutes(RouteTable* t, const ApiDeps& d);
 Status AddFunnelRoutes(RouteTable* t, const ApiDeps& d);
+Status AddProjectRoutes(RouteTable* t, const ApiDeps& d);
 
 // The auth step for the policies above kPublicIngest (the router calls it before any handler):
-// sets call->caller, project_id, csrf; or returns the refusal (401 / 403 / 404 / 503).
-// kRead / kHeatmapRead take the project from ?project_id=, or, for a POST without one, from the
-// JSON body's "project_id" (spec §6.2's POST /api/funnels/query carries it there).
+// sets call->caller, project_id, role, csrf; or returns the refusal (401 / 403 / 404 / 503).
+// The project-scoped policies (ProjectScoped) take the project from ?project_id=, or, for a
+// non-GET request without one, from the JSON body's "project_id" (spec §6.2's POST
+// /api/funnels/query carries it there); a session must be a member of it (an owner for kOwner*),
+// else the project answers 404 as if it did not exist.
 class RouteAuth {
  public:
   RouteAuth(MetaStore* meta, SessionAuth* auth) : meta_(meta), auth_(auth) {}

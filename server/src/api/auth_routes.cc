@@ -414,49 +414,8 @@ Reply RevokeMySession(const ApiDeps& d, const RouteCall& call) {
   return r;
 }
 
-Reply Projects(const ApiDeps& d) {
-  auto list = d.meta->ListProjects();
-  if (!list.ok()) return ErrorReply(list.status());
-  auto demo = d.meta->GetValue(kDemoProjectKey);
-  if (!demo.ok()) return ErrorReply(demo.status());
-  const std::string demo_id = demo->value_or("");
-  JsonWriter w;
-  w.BeginObject().Key("projects").BeginArray();
-  for (const Project& p : *list) {
-    w.BeginObject()
-        .Key("id")
-        .String(p.id)
-        .Key("name")
-        .String(p.name)
-        .Key("public_key")
-        .String(p.public_key)
-        .Key("created_ms")
-        .Int(p.created_ms)
-        .Key("demo")
-        .Bool(!demo_id.empty() && p.id == demo_id)
-        .Key("allowed_origins")
-        .BeginArray();
-    for (const auto& o : p.allowed_origins) w.String(o);
-    w.EndArray().EndObject();
-  }
-  w.EndArray().EndObject();
-  return JsonReply(w.Take());
-}
-
 Reply BookmarkletToken(const ApiDeps& d, const RouteCall& call) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  std::string project;
-  if (!parser.parse(call.req.body).get(doc) && doc.is_object()) {
-    auto v = doc["project_id"];
-    if (!v.error() && v.is_string()) project = std::string(std::string_view(v.value_unsafe()));
-  }
-  if (project.empty()) project = call.req.Query("project_id");
-  auto p = d.meta->GetProject(project);
-  if (!p.ok())
-    return ErrorReply(p.status().code() == StatusCode::kNotFound
-                          ? Status::NotFound("no project " + project)
-                          : p.status());
+  const std::string& project = call.project_id;
   int64_t expires = 0;
   auto token = d.auth->IssueOverlayToken(call.session_cookie, project, &expires);
   if (!token.ok()) return ErrorReply(token.status());
@@ -501,10 +460,7 @@ Status AddAuthRoutes(RouteTable* t, const ApiDeps& d) {
   TAP_RETURN_IF_ERROR(t->Add({"POST", "/api/me/sessions/revoke", AuthPolicy::kSessionCsrf, form, 0,
                               false, CorsPolicy::kNone, "api",
                               Sync([d](const RouteCall& c) { return RevokeMySession(d, c); })}));
-  TAP_RETURN_IF_ERROR(
-      t->Add({"GET", "/api/projects", AuthPolicy::kSession, body, 0, false, CorsPolicy::kNone,
-              "api", Sync([d](const RouteCall&) { return Projects(d); })}));
-  return t->Add({"POST", "/api/bookmarklet-token", AuthPolicy::kSessionCsrf, body, 0, false,
+  return t->Add({"POST", "/api/bookmarklet-token", AuthPolicy::kMemberCsrf, body, 0, false,
                  CorsPolicy::kNone, "api",
                  Sync([d](const RouteCall& c) { return BookmarkletToken(d, c); })});
 }

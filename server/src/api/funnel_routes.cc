@@ -130,17 +130,24 @@ Reply GetOne(const ApiDeps& d, const RouteCall& call) {
   return JsonReply(w.Take());
 }
 
-// The body of a create or update: {"project_id", "name", "definition"}; the project is the body's
-// or the query's (they may not differ), and must exist.
+// The body of a create or update: {"project_id", "name", "definition"}; the project is the one
+// the router authorized (the query's, else the body's; the two may not differ).
 struct SaveBody {
   std::string project_id;
   std::optional<std::string> name;
   std::optional<std::string> definition;  // canonical JSON
 };
 
-Result<SaveBody> ParseSaveBody(const ApiDeps& d, const RouteCall& call) {
+// What the audit log keeps of a saved funnel: its id and name (the definition is in the funnel).
+std::string FunnelAuditDetails(const SavedFunnel& f) {
+  JsonWriter w;
+  w.BeginObject().Key("funnel_id").String(f.id).Key("name").String(f.name).EndObject();
+  return w.Take();
+}
+
+Result<SaveBody> ParseSaveBody(const RouteCall& call) {
   SaveBody b;
-  b.project_id = call.req.Query("project_id");
+  b.project_id = call.project_id;
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   const std::string& body = call.req.body;
@@ -151,10 +158,9 @@ Result<SaveBody> ParseSaveBody(const ApiDeps& d, const RouteCall& call) {
       if (key == "project_id") {
         if (!value.is_string()) return Status::InvalidArgument("project_id must be a string");
         const std::string p{std::string_view(value)};
-        if (!b.project_id.empty() && p != b.project_id) {
+        if (p != b.project_id) {
           return Status::InvalidArgument("project_id in the body differs from ?project_id=");
         }
-        b.project_id = p;
       } else if (key == "name") {
         if (!value.is_string()) return Status::InvalidArgument("name must be a string");
         std::string n{std::string_view(value)};
@@ -185,23 +191,17 @@ Result<SaveBody> ParseSaveBody(const ApiDeps& d, const RouteCall& call) {
       }
     }
   }
-  if (b.project_id.empty()) return Status::InvalidArgument("project_id is required");
-  auto p = d.meta->GetProject(b.project_id);
-  if (!p.ok()) {
-    return p.status().code() == StatusCode::kNotFound
-               ? Status::NotFound("no project " + b.project_id)
-               : p.status();
-  }
   return b;
 }
 
 Reply Create(const ApiDeps& d, const RouteCall& call) {
-  auto b = ParseSaveBody(d, call);
+  auto b = ParseSaveBody(call);
   if (!b.ok()) return ErrorReply(b.status());
   if (!b->name) return ErrorReply(Status::InvalidArgument("name is required"));
   if (!b->definition) return ErrorReply(Status::InvalidArgument("definition is required"));
   auto f = d.meta->CreateFunnel(b->project_id, *b->name, *b->definition);
   if (!f.ok()) return NotFoundOr(f.status(), b->project_id);
+  WriteAudit(d, call, b->project_id, "funnel.create", FunnelAuditDetails(*f));
   JsonWriter w;
   WriteSaved(*f, &w);
   Reply r = JsonReply(w.Take());
@@ -212,7 +212,7 @@ Reply Create(const ApiDeps& d, const RouteCall& call) {
 Reply Update(const ApiDeps& d, const RouteCall& call) {
   auto id = FunnelId(call);
   if (!id.ok()) return ErrorReply(id.status());
-  auto b = ParseSaveBody(d, call);
+  auto b = ParseSaveBody(call);
   if (!b.ok()) return ErrorReply(b.status());
   if (!b->name && !b->definition)
     return ErrorReply(Status::InvalidArgument("give a name, a definition or both"));
@@ -221,6 +221,7 @@ Reply Update(const ApiDeps& d, const RouteCall& call) {
   auto f = d.meta->UpdateFunnel(b->project_id, *id, b->name.value_or(cur->name),
                                 b->definition.value_or(cur->definition));
   if (!f.ok()) return ErrorReply(f.status());
+  WriteAudit(d, call, b->project_id, "funnel.update", FunnelAuditDetails(*f));
   JsonWriter w;
   WriteSaved(*f, &w);
   return JsonReply(w.Take());
@@ -229,10 +230,13 @@ Reply Update(const ApiDeps& d, const RouteCall& call) {
 Reply Delete(const ApiDeps& d, const RouteCall& call) {
   auto id = FunnelId(call);
   if (!id.ok()) return ErrorReply(id.status());
-  auto b = ParseSaveBody(d, call);
+  auto b = ParseSaveBody(call);
   if (!b.ok()) return ErrorReply(b.status());
+  auto cur = d.meta->GetFunnel(b->project_id, *id);
+  if (!cur.ok()) return ErrorReply(cur.status());
   Status s = d.meta->DeleteFunnel(b->project_id, *id);
   if (!s.ok()) return ErrorReply(s);
+  WriteAudit(d, call, b->project_id, "funnel.delete", FunnelAuditDetails(*cur));
   Reply r;
   r.status = 204;
   r.content_type.clear();
@@ -349,9 +353,9 @@ Status AddFunnelRoutes(RouteTable* t, const ApiDeps& d) {
                      R{"POST", "/api/funnels/members", AuthPolicy::kRead, Members},
                      R{"GET", "/api/funnels", AuthPolicy::kRead, List},
                      R{"GET", "/api/funnels/*", AuthPolicy::kRead, GetOne},
-                     R{"POST", "/api/funnels", AuthPolicy::kSessionCsrf, Create},
-                     R{"PUT", "/api/funnels/*", AuthPolicy::kSessionCsrf, Update},
-                     R{"DELETE", "/api/funnels/*", AuthPolicy::kSessionCsrf, Delete},
+                     R{"POST", "/api/funnels", AuthPolicy::kMemberCsrf, Create},
+                     R{"PUT", "/api/funnels/*", AuthPolicy::kMemberCsrf, Update},
+                     R{"DELETE", "/api/funnels/*", AuthPolicy::kMemberCsrf, Delete},
                      R{"GET", "/api/event-names", AuthPolicy::kRead, EventNames}}) {
     auto fn = r.fn;
     TAP_RETURN_IF_ERROR(

@@ -18,15 +18,13 @@ Reply DsarDelete(const ApiDeps& d, const RouteCall& call) {
   for (auto f : doc.get_object()) {
     if (!f.value.is_string()) continue;
     std::string v(std::string_view(f.value));
-    if (f.key == "project_id") project = v;
+    if (f.key == "project_id") project = v;  // the router authorized it (call.project_id)
     else if (f.key == "anonymous_id") anon_text = v;
     else if (f.key == "user_id") user = v;
   }
-  auto p = d.meta->GetProject(project);
-  if (!p.ok())
-    return ErrorReply(p.status().code() == StatusCode::kNotFound
-                          ? Status::NotFound("no project " + project)
-                          : p.status());
+  if (!project.empty() && project != call.project_id)
+    return ErrorReply(Status::InvalidArgument("project_id in the body differs from ?project_id="));
+  project = call.project_id;
   std::optional<Uuid> anon;
   if (!anon_text.empty()) {
     Uuid u;
@@ -54,6 +52,19 @@ Reply DsarDelete(const ApiDeps& d, const RouteCall& call) {
     }
   }
   d.metrics->GetCounter("tapistry_dsar_deletes_total", "DSAR delete requests")->Inc();
+  // The audit entry says what was done, never to whom: the subject's ids must leave no trace.
+  JsonWriter details;
+  details.BeginObject()
+      .Key("by")
+      .String(anon ? "anonymous_id" : "user_id")
+      .Key("events")
+      .Uint(*n)
+      .Key("sessions")
+      .Uint(sessions->size())
+      .Key("recordings")
+      .Uint(recordings)
+      .EndObject();
+  WriteAudit(d, call, project, "dsar.delete", details.Take());
   JsonWriter w;
   w.BeginObject().Key("deleted").Uint(*n).Key("sessions").Uint(sessions->size());
   w.Key("recordings_deleted").Uint(recordings).EndObject();
@@ -63,8 +74,8 @@ Reply DsarDelete(const ApiDeps& d, const RouteCall& call) {
 }  // namespace
 
 Status AddPrivacyRoutes(RouteTable* t, const ApiDeps& d) {
-  return t->Add({"POST", "/api/dsar/delete", AuthPolicy::kSessionCsrf, limits::kMaxApiBody, 0,
-                 false, CorsPolicy::kNone, "api",
+  return t->Add({"POST", "/api/dsar/delete", AuthPolicy::kOwnerCsrf, limits::kMaxApiBody, 0, false,
+                 CorsPolicy::kNone, "api",
                  Sync([d](const RouteCall& c) { return DsarDelete(d, c); })});
 }
 

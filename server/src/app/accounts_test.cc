@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "api/mailer.h"
 #include "app/server_app_fixture.h"
@@ -414,6 +415,267 @@ TEST_F(AccountsTest, OverHttpsTheCookiesAreHostPrefixedAndSecure) {
   const std::string plain = "tap_session=" + host_cookie.substr(host_cookie.find('=') + 1);
   EXPECT_EQ(me(plain), 401);
   EXPECT_EQ(MeStatus(plain), 200) << "over plain http it is the session cookie";
+}
+
+// Issue 12, projects and members: a signed-in user reaches the projects they are a member of,
+// and nothing else, through every route the table holds.
+struct Browser {
+  std::string cookie, csrf;
+};
+
+class ProjectsTest : public AccountsTest {
+ protected:
+  Browser SignedIn(const std::string& email) {
+    Browser b;
+    b.cookie = SignInByEmail(email);
+    auto me = Req("GET", "/api/me", "", {{"Cookie", b.cookie}});
+    const size_t at = me.body.find("\"csrf\":\"");
+    EXPECT_NE(at, std::string::npos) << me.body;
+    if (at != std::string::npos)
+      b.csrf = me.body.substr(at + 8, me.body.find('"', at + 8) - at - 8);
+    return b;
+  }
+  TestResponse Api(const Browser& b, const std::string& method, const std::string& target,
+                   const std::string& body = "", Headers h = {}) {
+    h.emplace_back("Cookie", b.cookie);
+    h.emplace_back("X-CSRF-Token", b.csrf);
+    h.emplace_back("Content-Type", "application/json");
+    return Req(method, target, body, h);
+  }
+  // "value" of "key":"value" in a JSON answer.
+  static std::string Str(const std::string& json, const std::string& key, size_t from = 0) {
+    const std::string at = "\"" + key + "\":\"";
+    const size_t p = json.find(at, from);
+    if (p == std::string::npos) return "";
+    const size_t b = p + at.size();
+    return json.substr(b, json.find('"', b) - b);
+  }
+  std::string UserId(const Browser& b) {
+    auto me = Req("GET", "/api/me", "", {{"Cookie", b.cookie}});
+    const std::string id = Str(me.body, "id", me.body.find("\"user\":"));
+    EXPECT_FALSE(id.empty()) << me.body;
+    return id;
+  }
+  // A project Bob owns alone: made by the owner, Bob made an owner, the owner gone.
+  struct Tenant {
+    std::string id, read_token;
+  };
+  Tenant BobsProject(const Browser& owner) {
+    auto made = Api(owner, "POST", "/api/projects", R"({"name":"Bob's shop"})");
+    EXPECT_EQ(made.status, 201) << made.body;
+    Tenant t{Str(made.body, "id"), Str(made.body, "read_token")};
+    auto add = Api(owner, "POST", "/api/members",
+                   R"({"project_id":")" + t.id + R"(","email":"bob@example.com","role":"owner"})");
+    EXPECT_EQ(add.status, 200) << add.body;
+    const std::string owner_id = UserId(owner);
+    auto leave = Api(owner, "DELETE", "/api/members?project_id=" + t.id + "&user_id=" + owner_id);
+    EXPECT_EQ(leave.status, 200) << leave.body;
+    return t;
+  }
+};
+
+TEST_F(ProjectsTest, EveryProjectRouteRefusesAnotherTenant) {
+  Start();
+  const Browser owner = SignedIn("owner@example.com");
+  const Tenant bobs = BobsProject(owner);
+  const Browser bob = SignedIn("bob@example.com");
+  auto list = Api(bob, "GET", "/api/projects");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find(bobs.id), std::string::npos) << list.body;
+  EXPECT_EQ(list.body.find(project_), std::string::npos) << "Bob sees only his: " << list.body;
+  auto owners = Api(owner, "GET", "/api/projects");
+  EXPECT_NE(owners.body.find(project_), std::string::npos) << owners.body;
+  EXPECT_EQ(owners.body.find(bobs.id), std::string::npos) << "the owner left it: " << owners.body;
+
+  size_t walked = 0;
+  for (const Route& r : app_->routes().routes()) {
+    if (!ProjectScoped(r.auth)) continue;
+    ++walked;
+    std::string path = r.path;
+    if (path.ends_with("*")) path.back() = 'x';
+    const std::string id = r.method + " " + r.path;
+    const bool body_ok = r.method != "GET";
+    // Bob's session, the owner's project: as if it did not exist.
+    for (const std::string& target :
+         {path + "?project_id=" + project_, path + "?project_id=" + project_ + "&user_id=u_x"}) {
+      auto res = Api(bob, r.method, target, R"({"project_id":")" + project_ + R"("})");
+      EXPECT_EQ(res.status, 404) << id << " " << target << ": " << res.body;
+      EXPECT_NE(res.body.find("no project " + project_), std::string::npos) << id << res.body;
+    }
+    if (body_ok) {
+      // Named only in the body: the same.
+      auto res = Api(bob, r.method, path, R"({"project_id":")" + project_ + R"("})");
+      EXPECT_EQ(res.status, 404) << id << " (body): " << res.body;
+      // His project in the query, the other in the body: one request, one project.
+      auto mixed = Api(bob, r.method, path + "?project_id=" + bobs.id,
+                       R"({"project_id":")" + project_ + R"("})");
+      EXPECT_EQ(mixed.status, 403) << id << " (mixed): " << mixed.body;
+    }
+    // Bob's read token on the owner's project.
+    auto tok = Req(r.method, path + "?project_id=" + project_, "{}",
+                   {{"Authorization", "Bearer " + bobs.read_token}});
+    EXPECT_EQ(tok.status, 401) << id << " (token): " << tok.body;
+    // The owner's session on Bob's project.
+    auto back = Api(owner, r.method, path + "?project_id=" + bobs.id);
+    EXPECT_EQ(back.status, 404) << id << " (owner on Bob's): " << back.body;
+    const bool csrf = r.auth == AuthPolicy::kMemberCsrf || r.auth == AuthPolicy::kOwnerCsrf;
+    if (csrf) {
+      // His own project, without the CSRF token or from another site: refused.
+      auto no_token = Req(r.method, path + "?project_id=" + bobs.id, "{}",
+                          {{"Cookie", bob.cookie}, {"Content-Type", "application/json"}});
+      EXPECT_EQ(no_token.status, 403) << id << " without CSRF: " << no_token.body;
+      auto foreign = Api(bob, r.method, path + "?project_id=" + bobs.id, "{}",
+                         {{"Origin", "https://attacker.test"}});
+      EXPECT_EQ(foreign.status, 403) << id << " from another site: " << foreign.body;
+    }
+    EXPECT_TRUE(r.method == "GET" || csrf || r.auth == AuthPolicy::kRead)
+        << id << " changes state without CSRF";
+  }
+  EXPECT_GE(walked, 30u);
+
+  // A member, not an owner: every owner route is refused on the owner's project.
+  auto add = Api(owner, "POST", "/api/members",
+                 R"({"project_id":")" + project_ + R"(","email":"bob@example.com"})");
+  ASSERT_EQ(add.status, 200) << add.body;
+  size_t owner_routes = 0;
+  for (const Route& r : app_->routes().routes()) {
+    if (r.auth != AuthPolicy::kOwner && r.auth != AuthPolicy::kOwnerCsrf) continue;
+    ++owner_routes;
+    auto res = Api(bob, r.method, r.path + "?project_id=" + project_, "{}");
+    EXPECT_EQ(res.status, 403) << r.method << " " << r.path << ": " << res.body;
+  }
+  EXPECT_GE(owner_routes, 8u);
+  EXPECT_EQ(Api(bob, "GET", "/api/overview?project_id=" + project_).status, 200)
+      << "a member reads";
+}
+
+TEST_F(ProjectsTest, OwnersRunProjectsMembersSettingsAndTheAuditLog) {
+  Start();
+  const Browser owner = SignedIn("owner@example.com");
+  // Create, rename.
+  auto made = Api(owner, "POST", "/api/projects",
+                  R"({"name":"Shop","allowed_origins":["https://Shop.example/"]})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string shop = Str(made.body, "id");
+  EXPECT_NE(made.body.find(R"("allowed_origins":["https://shop.example"])"), std::string::npos)
+      << made.body;
+  EXPECT_EQ(Api(owner, "POST", "/api/projects", R"({"name":""})").status, 400);
+  auto renamed =
+      Api(owner, "PUT", "/api/project", R"({"project_id":")" + shop + R"(","name":"Shop EU"})");
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(Str(renamed.body, "name"), "Shop EU");
+  // Settings: valid changes land, an invalid one changes nothing.
+  auto put =
+      Api(owner, "PUT", "/api/settings",
+          R"({"project_id":")" + shop +
+              R"(","replay_sample_rate":0.5,"respect_dnt":true,"replay_mask_selectors":[".pii"]})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_NE(
+      put.body.find(R"("changed":["replay_sample_rate","respect_dnt","replay_mask_selectors"])"),
+      std::string::npos)
+      << put.body;
+  for (const char* bad : {R"("replay_sample_rate":2)", R"("retention_days":0)",
+                          R"("allowed_origins":["shop.example/path"])", R"("colour":"red")",
+                          R"("respect_dnt":"yes")"}) {
+    auto r = Api(owner, "PUT", "/api/settings",
+                 R"({"project_id":")" + shop + R"(","respect_gpc":true,)" + bad + "}");
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+  }
+  auto got = Api(owner, "GET", "/api/settings?project_id=" + shop);
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_NE(got.body.find(R"("replay_sample_rate":0.5)"), std::string::npos) << got.body;
+  EXPECT_NE(got.body.find(R"("respect_gpc":false)"), std::string::npos)
+      << "nothing of a refused patch";
+  EXPECT_NE(got.body.find(R"("role":"owner")"), std::string::npos) << got.body;
+  // Members: an invitation is mailed; the member sees the project and cannot change it.
+  const size_t mails = mailer_.Count();
+  auto add = Api(owner, "POST", "/api/members",
+                 R"({"project_id":")" + shop + R"(","email":"Ann@Example.com"})");
+  ASSERT_EQ(add.status, 200) << add.body;
+  EXPECT_NE(add.body.find(R"("new_user":true)"), std::string::npos) << add.body;
+  auto invite = mailer_.WaitFor(mails + 1);
+  ASSERT_EQ(invite.size(), mails + 1);
+  EXPECT_EQ(invite.back().to, "ann@example.com");
+  EXPECT_NE(invite.back().text.find("https://analytics.example.com/auth/signin"), std::string::npos)
+      << invite.back().text;
+  EXPECT_EQ(invite.back().text.find("/auth/confirm"), std::string::npos) << "no link in it";
+  EXPECT_EQ(Api(owner, "POST", "/api/members",
+                R"({"project_id":")" + shop + R"(","email":"x@example.com","role":"admin"})")
+                .status,
+            400);
+  const Browser ann = SignedIn("ann@example.com");
+  auto anns = Api(ann, "GET", "/api/projects");
+  EXPECT_NE(anns.body.find(shop), std::string::npos) << anns.body;
+  EXPECT_NE(anns.body.find(R"("role":"member")"), std::string::npos) << anns.body;
+  EXPECT_EQ(anns.body.find(project_), std::string::npos) << anns.body;
+  EXPECT_EQ(
+      Api(ann, "PUT", "/api/settings", R"({"project_id":")" + shop + R"(","respect_dnt":false})")
+          .status,
+      403);
+  auto members = Api(ann, "GET", "/api/members?project_id=" + shop);
+  ASSERT_EQ(members.status, 200) << members.body;
+  EXPECT_NE(members.body.find("owner@example.com"), std::string::npos) << members.body;
+  const std::string ann_id =
+      Str(members.body, "user_id",
+          members.body.rfind("\"user_id\"", members.body.find("ann@example.com")));
+  // The last owner cannot leave; a removed member loses the project at once.
+  const std::string owner_id = UserId(owner);
+  EXPECT_EQ(Api(owner, "DELETE", "/api/members?project_id=" + shop + "&user_id=" + owner_id).status,
+            409);
+  auto removed = Api(owner, "DELETE", "/api/members?project_id=" + shop + "&user_id=" + ann_id);
+  ASSERT_EQ(removed.status, 200) << removed.body << " " << ann_id;
+  EXPECT_EQ(Api(ann, "GET", "/api/overview?project_id=" + shop).status, 404);
+  // Keys.
+  auto rotated = Api(owner, "POST", "/api/keys/rotate", R"({"project_id":")" + shop + R"("})");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  // The audit log: every change, newest first, with who did it; as CSV too.
+  auto audit = Api(owner, "GET", "/api/audit?project_id=" + shop);
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  std::vector<std::string> actions;
+  for (size_t at = audit.body.find("\"action\":\""); at != std::string::npos;
+       at = audit.body.find("\"action\":\"", at + 1)) {
+    actions.push_back(Str(audit.body, "action", at));
+  }
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"key.rotate", "member.remove", "member.add",
+                                      "settings.update", "project.rename", "project.create"}))
+      << audit.body;
+  EXPECT_NE(audit.body.find(R"("actor_email":"owner@example.com")"), std::string::npos);
+  EXPECT_NE(audit.body.find(R"("respect_dnt":{"from":false,"to":true})"), std::string::npos)
+      << audit.body;
+  auto csv = Api(owner, "GET", "/api/audit?project_id=" + shop + "&format=csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_TRUE(csv.body.starts_with("id,ts_ms,actor,actor_email,action,details\r\n")) << csv.body;
+  EXPECT_NE(csv.body.find(",project.create,"), std::string::npos) << csv.body;
+  // Delete: the project is gone for everyone.
+  auto gone = Api(owner, "DELETE", "/api/project?project_id=" + shop);
+  ASSERT_EQ(gone.status, 200) << gone.body;
+  EXPECT_EQ(Api(owner, "GET", "/api/settings?project_id=" + shop).status, 404);
+  EXPECT_EQ(Api(owner, "GET", "/api/projects").body.find(shop), std::string::npos);
+}
+
+TEST_F(ProjectsTest, SettingsChangedInTheDashboardReachIngestionWithinFiveSeconds) {
+  Start();
+  const Browser owner = SignedIn("owner@example.com");
+  const Headers site = {{"Origin", "https://example.com"}};
+  ASSERT_EQ(Post(Batch({Event(1)}), site).status, 200);
+  auto put =
+      Api(owner, "PUT", "/api/settings",
+          R"({"project_id":")" + project_ + R"(","allowed_origins":["https://other.example"]})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  const auto start = std::chrono::steady_clock::now();
+  int status = 200;
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(7)) {
+    status = Post(Batch({Event(2)}), site).status;
+    if (status == 403) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+  EXPECT_EQ(status, 403) << "the old origin is refused";
+  EXPECT_LE(took, 5500) << "within the key cache's 5 s";
+  EXPECT_EQ(Post(Batch({Event(3)}), {{"Origin", "https://other.example"}}).status, 200);
 }
 
 }  // namespace

@@ -101,7 +101,7 @@ TEST_F(FunnelApiTest, TheQueryIsARead_ScopedToTheTokensProject) {
   EXPECT_EQ(mixed.status, 403) << "authorized for one project, asking about another: "
                                << mixed.body;
   EXPECT_EQ(Query(kThreeSteps, token_, "?project_id=p_doesnotexist").status, 401);
-  // A session reads any project of the server; an unknown one is 404.
+  // A session reads the projects its user is a member of; any other id is 404.
   auto s = SignIn();
   EXPECT_EQ(
       Req("POST", "/api/funnels/query?project_id=p_doesnotexist", kThreeSteps, Session(s, false))

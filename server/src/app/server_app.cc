@@ -81,10 +81,19 @@ Result<Project> EnsureDemoProject(MetaStore* meta) {
   return c->project;
 }
 
-// The owner (created on the first start) and, with --owner-email, their address.
+// The owner (created on the first start) and, with --owner-email, their address. A project
+// without members (made before projects had members, or by `tapistry project create` on a data
+// dir without an owner yet) gets the owner as its owner, so no project is out of everyone's reach.
 Status EnsureOwner(MetaStore* meta, SessionAuth* auth, const std::string& email) {
   auto owner = auth->OwnerUserId();
   if (!owner.ok()) return owner.status();
+  auto projects = meta->ListProjects();
+  if (!projects.ok()) return projects.status();
+  for (const Project& p : *projects) {
+    auto members = meta->ListMembers(p.id);
+    if (!members.ok()) return members.status();
+    if (members->empty()) TAP_RETURN_IF_ERROR(meta->SetMember(p.id, *owner, Role::kOwner));
+  }
   if (email.empty()) return Status::Ok();
   auto want = NormalizeEmail(email);
   if (!want.ok()) return Status::InvalidArgument("--owner-email: " + want.status().message());
@@ -177,7 +186,6 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
       SessionAuth::Open(m.meta.get(), hooks.auth_clock ? hooks.auth_clock : SystemClock(), so_auth);
   if (!auth.ok()) return auth.status();
   m.auth = std::move(auth).value();
-  TAP_RETURN_IF_ERROR(EnsureOwner(m.meta.get(), m.auth.get(), cfg.owner_email));
   Mailer* mailer = hooks.mailer;
   if (mailer == nullptr && !cfg.smtp_host.empty()) {
     SmtpOptions smtp;
@@ -213,6 +221,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
     ro.demo_key = demo->public_key;
     ro.demo_project_id = demo->id;
   }
+  TAP_RETURN_IF_ERROR(EnsureOwner(m.meta.get(), m.auth.get(), cfg.owner_email));
   m.router = std::make_unique<Router>(ro, &m.routes, m.route_auth.get(), m.admission.get(),
                                       &m.metrics, [&m] { return m.ready.load(); });
   // The route table: every route the server answers, with its auth policy and body limit.
@@ -251,7 +260,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
                    AddReplayReadRoutes(&m.routes, m.replay.get()), AddAuthRoutes(&m.routes, api),
                    AddAnalyticsRoutes(&m.routes, api), AddSnapshotRoutes(&m.routes, api),
                    AddPrivacyRoutes(&m.routes, api), AddFunnelRoutes(&m.routes, api),
-                   m.router->AddOpsAndStaticRoutes(&m.routes)}) {
+                   AddProjectRoutes(&m.routes, api), m.router->AddOpsAndStaticRoutes(&m.routes)}) {
     if (!s.ok()) return s;
   }
 

@@ -6,6 +6,14 @@
 
 namespace tapistry {
 
+std::string_view RoleName(Role r) { return r == Role::kOwner ? "owner" : "member"; }
+
+std::optional<Role> ParseRole(std::string_view name) {
+  if (name == "owner") return Role::kOwner;
+  if (name == "member") return Role::kMember;
+  return std::nullopt;
+}
+
 Result<std::string> NormalizeEmail(std::string_view email) {
   while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
   while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);

@@ -22,8 +22,30 @@ std::string_view AuthPolicyName(AuthPolicy p) {
       return "read";
     case AuthPolicy::kHeatmapRead:
       return "heatmap_read";
+    case AuthPolicy::kMember:
+      return "member";
+    case AuthPolicy::kMemberCsrf:
+      return "member_csrf";
+    case AuthPolicy::kOwner:
+      return "owner";
+    case AuthPolicy::kOwnerCsrf:
+      return "owner_csrf";
   }
   return "unset";
+}
+
+bool ProjectScoped(AuthPolicy p) {
+  switch (p) {
+    case AuthPolicy::kRead:
+    case AuthPolicy::kHeatmapRead:
+    case AuthPolicy::kMember:
+    case AuthPolicy::kMemberCsrf:
+    case AuthPolicy::kOwner:
+    case AuthPolicy::kOwnerCsrf:
+      return true;
+    default:
+      return false;
+  }
 }
 
 bool PathMatches(std::string_view pattern, std::string_view path) {

@@ -29,12 +29,21 @@ enum class AuthPolicy {
   kPublicForm,    // anyone, but not from another site's page: the Origin, when sent, is this
                   // server (sign-in requests and confirmations: no login CSRF)
   kPublicIngest,  // a project's public key, through the one admission step (ingest/admission.h)
-  kSession,       // a dashboard session cookie
+  kSession,       // a dashboard session cookie (routes about the signed-in user, no project)
   kSessionCsrf,   // a dashboard session cookie + its X-CSRF-Token + no foreign Origin
-  kRead,          // session, or a read token for the request's project_id
-  kHeatmapRead,   // kRead, or the bookmarklet overlay's short-lived token for that project
+  // The project-scoped policies: the request names its project (?project_id=, or a non-GET
+  // body's "project_id"), and the router checks the caller's right to that project before the
+  // handler runs. A session must be a member of it (else 404, as for an unknown project).
+  kRead,         // a member's session, or a read token of the project
+  kHeatmapRead,  // kRead, or the bookmarklet overlay's short-lived token for that project
+  kMember,       // a member's session
+  kMemberCsrf,   // a member's session + CSRF (as kSessionCsrf): saved funnels, overlay tokens
+  kOwner,        // an owner's session (403 for a member): the audit log, read-token list
+  kOwnerCsrf,    // an owner's session + CSRF: settings, keys, members, rename, delete, DSAR
 };
 std::string_view AuthPolicyName(AuthPolicy p);
+// True for the policies that name a project (kRead and after).
+bool ProjectScoped(AuthPolicy p);
 
 enum class CorsPolicy {
   kNone,    // no Access-Control-* headers ever
@@ -52,7 +61,8 @@ struct RouteCall {
   std::string country_hint;   // from the trusted country header, "" when none
   bool trusted_peer = false;  // the peer is a configured trusted proxy
   Caller caller = Caller::kNone;
-  std::string project_id;                  // kRead / kHeatmapRead: the authorized project
+  std::string project_id;                  // ProjectScoped policies: the authorized project
+  std::optional<Role> role;                // the session's role in project_id (none for tokens)
   std::shared_ptr<const Project> project;  // kPublicIngest: the admitted project
   std::string csrf;                        // kSession / kSessionCsrf: the session's CSRF token
   std::string session_cookie;              // kSession / kSessionCsrf: the cookie value

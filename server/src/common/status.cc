@@ -16,6 +16,8 @@ const char* StatusCodeName(StatusCode code) {
       return "not_found";
     case StatusCode::kAlreadyExists:
       return "already_exists";
+    case StatusCode::kFailedPrecondition:
+      return "failed_precondition";
     case StatusCode::kTooLarge:
       return "too_large";
     case StatusCode::kRateLimited:
@@ -45,6 +47,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
       return 409;
     case StatusCode::kTooLarge:
       return 413;

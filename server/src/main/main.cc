@@ -94,6 +94,13 @@ int ProjectCmd(const ParsedArgs& args) {
     if (auto it = args.flags.find("origin"); it != args.flags.end()) origins = it->second;
     auto c = (*meta)->CreateProject(name, origins);
     if (!c.ok()) return Fail(c.status());
+    // The server's owner owns it (on a data dir without one yet, `tapistry serve` adds them).
+    auto owner = (*meta)->GetValue(kOwnerUserKey);
+    if (!owner.ok()) return Fail(owner.status());
+    if (owner->has_value()) {
+      if (Status s = (*meta)->SetMember(c->project.id, **owner, Role::kOwner); !s.ok())
+        return Fail(s);
+    }
     JsonWriter w;
     w.BeginObject()
         .Key("project_id")

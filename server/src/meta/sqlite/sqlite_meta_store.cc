@@ -86,6 +86,23 @@ CREATE TABLE IF NOT EXISTS dashboard_sessions (
   user_agent TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dashboard_sessions_by_user ON dashboard_sessions(user_id, created_ms);
+CREATE TABLE IF NOT EXISTS project_members (
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  user_id TEXT NOT NULL REFERENCES users(id),
+  role INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (project_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS project_members_by_user ON project_members(user_id);
+CREATE TABLE IF NOT EXISTS audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  details TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_by_project ON audit_log(project_id, id);
 )sql";
 
 constexpr const char* kUserColumns = "id,coalesce(email,''),created_ms";
@@ -317,6 +334,35 @@ class SqliteMetaStore final : public MetaStore {
     s.Bind(1, project_id).Bind(2, keep.empty() ? std::string() : Sha256Hex(keep));
     if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
     return sqlite3_changes(db_);
+  }
+
+  Status RenameProject(const std::string& project_id, const std::string& name) override {
+    if (name.empty() || name.size() > 200)
+      return Status::InvalidArgument("project name must be 1..200 bytes");
+    return Update("UPDATE projects SET name=? WHERE id=?", name, project_id);
+  }
+
+  Status DeleteProject(const std::string& project_id) override {
+    std::lock_guard lock(mu_);
+    TAP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status s = [&]() -> Status {
+      TAP_RETURN_IF_ERROR(ProjectExistsLocked(project_id));
+      for (const char* sql :
+           {"DELETE FROM read_tokens WHERE project_id=?", "DELETE FROM funnels WHERE project_id=?",
+            "DELETE FROM project_members WHERE project_id=?",
+            "DELETE FROM replay_chunks WHERE project_id=?",
+            "DELETE FROM replay_sessions WHERE project_id=?", "DELETE FROM projects WHERE id=?"}) {
+        Stmt d(db_, sql);
+        d.Bind(1, project_id);
+        if (d.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+      }
+      return Status::Ok();
+    }();
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK");
+      return s;
+    }
+    return Exec("COMMIT");
   }
 
   Result<std::string> RotatePublicKey(const std::string& project_id) override {
@@ -561,6 +607,111 @@ class SqliteMetaStore final : public MetaStore {
     s.Bind(1, key).Bind(2, value);
     if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
     return Status::Ok();
+  }
+
+  Status SetMember(const std::string& project_id, const std::string& user_id, Role role) override {
+    std::lock_guard lock(mu_);
+    TAP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status s = [&]() -> Status {
+      TAP_RETURN_IF_ERROR(ProjectExistsLocked(project_id));
+      {
+        Stmt u(db_, "SELECT 1 FROM users WHERE id=?");
+        u.Bind(1, user_id);
+        const int rc = u.Step();
+        if (rc == SQLITE_DONE) return Status::NotFound("no user " + user_id);
+        if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
+      }
+      if (role != Role::kOwner) TAP_RETURN_IF_ERROR(KeepsAnOwnerLocked(project_id, user_id));
+      Stmt up(db_,
+              "INSERT INTO project_members(project_id,user_id,role,created_ms) VALUES(?,?,?,?) "
+              "ON CONFLICT(project_id,user_id) DO UPDATE SET role=excluded.role");
+      up.Bind(1, project_id)
+          .Bind(2, user_id)
+          .Bind(3, static_cast<int64_t>(role))
+          .Bind(4, SystemClock()->NowMs());
+      if (up.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+      return Status::Ok();
+    }();
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK");
+      return s;
+    }
+    return Exec("COMMIT");
+  }
+
+  Result<bool> RemoveMember(const std::string& project_id, const std::string& user_id) override {
+    std::lock_guard lock(mu_);
+    TAP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Result<bool> r = [&]() -> Result<bool> {
+      TAP_RETURN_IF_ERROR(KeepsAnOwnerLocked(project_id, user_id));
+      Stmt d(db_, "DELETE FROM project_members WHERE project_id=? AND user_id=?");
+      d.Bind(1, project_id).Bind(2, user_id);
+      if (d.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+      return sqlite3_changes(db_) > 0;
+    }();
+    if (!r.ok()) {
+      (void)Exec("ROLLBACK");
+      return r.status();
+    }
+    TAP_RETURN_IF_ERROR(Exec("COMMIT"));
+    return *r;
+  }
+
+  Result<std::optional<Role>> GetRole(const std::string& project_id,
+                                      const std::string& user_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT role FROM project_members WHERE project_id=? AND user_id=?");
+    s.Bind(1, project_id).Bind(2, user_id);
+    const int rc = s.Step();
+    if (rc == SQLITE_DONE) return std::optional<Role>();
+    if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
+    return std::optional<Role>(s.Int(0) == static_cast<int64_t>(Role::kOwner) ? Role::kOwner
+                                                                              : Role::kMember);
+  }
+
+  Result<std::vector<Membership>> ListMembers(const std::string& project_id) override {
+    std::lock_guard lock(mu_);
+    TAP_RETURN_IF_ERROR(ProjectExistsLocked(project_id));
+    return Memberships(
+        "SELECT project_id,user_id,role,created_ms FROM project_members WHERE project_id=? "
+        "ORDER BY created_ms, user_id",
+        project_id);
+  }
+
+  Result<std::vector<Membership>> ListMemberships(const std::string& user_id) override {
+    std::lock_guard lock(mu_);
+    return Memberships(
+        "SELECT m.project_id,m.user_id,m.role,m.created_ms FROM project_members m JOIN projects p "
+        "ON p.id=m.project_id WHERE m.user_id=? ORDER BY p.created_ms, p.id",
+        user_id);
+  }
+
+  Result<AuditEntry> AppendAudit(const AuditEntry& entry) override {
+    AuditEntry e = entry;
+    if (e.ts_ms == 0) e.ts_ms = SystemClock()->NowMs();
+    if (e.details.empty()) e.details = "{}";
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "INSERT INTO audit_log(project_id,actor,action,details,ts_ms) VALUES(?,?,?,?,?)");
+    s.Bind(1, e.project_id).Bind(2, e.actor).Bind(3, e.action).Bind(4, e.details).Bind(5, e.ts_ms);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    e.id = sqlite3_last_insert_rowid(db_);
+    return e;
+  }
+
+  Result<std::vector<AuditEntry>> ListAudit(const std::string& project_id, size_t limit,
+                                            int64_t before_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "SELECT id,project_id,actor,action,details,ts_ms FROM audit_log WHERE project_id=? AND "
+           "id<? ORDER BY id DESC LIMIT ?");
+    s.Bind(1, project_id).Bind(2, before_id).Bind(3, static_cast<int64_t>(limit));
+    std::vector<AuditEntry> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      out.push_back(AuditEntry{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5)});
+    }
+    if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return out;
   }
 
   Status Exec(const char* sql) {
@@ -883,6 +1034,34 @@ class SqliteMetaStore final : public MetaStore {
     return User{s.Text(0), s.Text(1), s.Int(2)};
   }
 
+  // mu_ held, in a transaction: FailedPrecondition when `user_id` is the project's only owner (so
+  // removing or demoting them would leave it ownerless).
+  Status KeepsAnOwnerLocked(const std::string& project_id, const std::string& user_id) {
+    Stmt s(db_,
+           "SELECT (SELECT role FROM project_members WHERE project_id=?1 AND user_id=?2), "
+           "(SELECT COUNT(*) FROM project_members WHERE project_id=?1 AND role=?3)");
+    s.Bind(1, project_id).Bind(2, user_id).Bind(3, static_cast<int64_t>(Role::kOwner));
+    if (s.Step() != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
+    if (s.Int(0) == static_cast<int64_t>(Role::kOwner) && s.Int(1) <= 1)
+      return Status::FailedPrecondition("a project keeps at least one owner");
+    return Status::Ok();
+  }
+
+  // mu_ held.
+  Result<std::vector<Membership>> Memberships(const char* sql, const std::string& arg) {
+    Stmt s(db_, sql);
+    s.Bind(1, arg);
+    std::vector<Membership> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      out.push_back(Membership{
+          s.Text(0), s.Text(1),
+          s.Int(2) == static_cast<int64_t>(Role::kOwner) ? Role::kOwner : Role::kMember, s.Int(3)});
+    }
+    if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return out;
+  }
+
   static DashboardSession DashboardSessionRow(Stmt& s) {
     return DashboardSession{s.Text(0), s.Text(1), s.Int(2), s.Int(3), s.Int(4), s.Text(5)};
   }
@@ -934,7 +1113,8 @@ Result<std::unique_ptr<MetaStore>> OpenSqliteMetaStore(const std::string& path) 
   sqlite3_busy_timeout(db, 5000);
   auto store = std::make_unique<SqliteMetaStore>(db);
   TAP_RETURN_IF_ERROR(
-      store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+      store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                  "PRAGMA secure_delete=ON;"));
   TAP_RETURN_IF_ERROR(store->Exec(kSchema));
   return std::unique_ptr<MetaStore>(std::move(store));
 }
