@@ -8,6 +8,7 @@ import {
   type Exclusion,
   type FunnelDef,
   fromApiDefinition,
+  funnelValueLabel,
   moveStep,
   parseWindow,
   readFunnel,
@@ -168,4 +169,18 @@ test('reordering and removing steps keep exclusions on the steps they named', ()
   expect(removed.steps.map((s) => s.path)).toEqual(['/a', '/c', '/d']);
   expect(removed.exclusions[0]).toMatchObject({ from: 0, to: 2 });
   expect(removeStep({ ...d, steps: d.steps.slice(0, 2) }, 0).steps).toHaveLength(2);
+});
+
+test('breakdowns by entry page and first or returning visitor: in the URL, the API and the table', () => {
+  for (const by of ['entry_page', 'visitor_type']) {
+    expect(readFunnel(`s1=page&s1p=/a&s2=page&s2p=/b&by=${by}`).by).toBe(by);
+    const d: FunnelDef = { ...defaultFunnel(), steps: [page('/a'), page('/b')], by };
+    expect(apiDefinition(d).def).toMatchObject({ breakdown: by });
+    expect(fromApiDefinition({ steps: [{ type: 'page_view', path: '/a' }, { type: 'page_view', path: '/b' }], breakdown: by }).by).toBe(by);
+  }
+  expect(funnelValueLabel('visitor_type', 'first')).toBe('First visit');
+  expect(funnelValueLabel('visitor_type', 'returning')).toBe('Returning visitor');
+  expect(funnelValueLabel('entry_page', '')).toBe('(no page view in the range)');
+  expect(funnelValueLabel('entry_page', '/pricing')).toBeUndefined();
+  expect(funnelValueLabel('device', 'mobile')).toBeUndefined();
 });

@@ -1100,9 +1100,12 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
     return s;
   };
   const int64_t windows[] = {0, 1000, 60000, 3600000, 86400000, 3 * 86400000LL};
-  const Dimension dims[] = {Dimension::kDevice,   Dimension::kCountry,   Dimension::kPage,
-                            Dimension::kReferrer, Dimension::kUtmSource, Dimension::kBrowser};
+  // entry_page and visitor_type are attributes of the step-1 event's session, not the event's.
+  const Dimension dims[] = {Dimension::kDevice,    Dimension::kCountry,    Dimension::kPage,
+                            Dimension::kReferrer,  Dimension::kUtmSource,  Dimension::kBrowser,
+                            Dimension::kEntryPage, Dimension::kVisitorType};
   int queries = 0, converting = 0, dropping = 0;
+  int entry_pages = 0, returning = 0;  // session-attribute breakdowns with something to split
   uint64_t excluded = 0;
   for (int mode = 0; mode < 3; ++mode) {
     for (int unit = 0; unit < 2; ++unit) {
@@ -1127,7 +1130,7 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
           q.exclusions.push_back(x);
         }
         if (rng() % 3 == 0) {
-          q.breakdown = dims[rng() % 6];
+          q.breakdown = dims[rng() % std::size(dims)];
           q.breakdown_limit = 1 + rng() % 6;
         }
         q.include_bots = rng() % 4 == 0;
@@ -1138,9 +1141,47 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
         if (nsteps >= 2 && want->steps.back().units > 0) ++converting;
         if (!want->steps.empty() && want->steps.back().units < want->steps[0].units) ++dropping;
         excluded += want->excluded_units;
+        if (q.breakdown == Dimension::kEntryPage && want->breakdown.size() >= 2) ++entry_pages;
+        if (q.breakdown == Dimension::kVisitorType &&
+            std::any_of(want->breakdown.begin(), want->breakdown.end(),
+                        [](const FunnelBreakdownRow& r) { return r.value == kReturningVisitor; }))
+          ++returning;
         const std::string what = std::string("funnel mode=") + FunnelModeName(q.mode) +
                                  " unit=" + FunnelUnitName(q.unit) + " query " + std::to_string(k);
         EXPECT_EQ("", Differs(what, this->store_->Funnel(q), want));
+      }
+    }
+  }
+  // More breakdowns by the step-1 event's session (entry_page, visitor_type): every mode and
+  // unit, ranges whose sessions cross midnight into them, visitors who came on earlier days.
+  for (const Dimension d : {Dimension::kEntryPage, Dimension::kVisitorType}) {
+    for (int mode = 0; mode < 3; ++mode) {
+      for (int unit = 0; unit < 2; ++unit) {
+        for (int k = 0; k < 4; ++k) {
+          FunnelQuery q;
+          q.project_id = "f";
+          q.from_day = kDay0 + static_cast<int32_t>(rng() % 4);
+          q.to_day = q.from_day + static_cast<int32_t>(rng() % 2);
+          q.mode = static_cast<FunnelMode>(mode);
+          q.unit = static_cast<FunnelUnit>(unit);
+          q.window_ms = windows[rng() % 6];
+          const size_t nsteps = 1 + rng() % (mode == 2 && unit == 1 ? 2 : 3);
+          for (size_t i = 0; i < nsteps; ++i) q.steps.push_back(step(false));
+          q.breakdown = d;
+          q.breakdown_limit = 1 + rng() % 30;
+          q.include_bots = rng() % 3 == 0;
+          const auto want = this->ref_.Funnel(q);
+          ASSERT_TRUE(want.ok()) << want.status().ToString();
+          if (d == Dimension::kEntryPage && want->breakdown.size() >= 2) ++entry_pages;
+          if (d == Dimension::kVisitorType &&
+              std::any_of(want->breakdown.begin(), want->breakdown.end(),
+                          [](const FunnelBreakdownRow& r) { return r.value == kReturningVisitor; }))
+            ++returning;
+          const std::string what =
+              std::string("funnel by ") + DimensionName(d) + " mode=" + FunnelModeName(q.mode) +
+              " unit=" + FunnelUnitName(q.unit) + " query " + std::to_string(k);
+          EXPECT_EQ("", Differs(what, this->store_->Funnel(q), want));
+        }
       }
     }
   }
@@ -1151,8 +1192,13 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
   EXPECT_GE(dropping, 40);
   EXPECT_GT(excluded, 0u);
   EXPECT_GE(filtered, 40) << "steps with filters";
-  std::printf("funnels: %d queries, %d convert, %d drop, %llu units excluded, %d filtered steps\n",
-              queries, converting, dropping, static_cast<unsigned long long>(excluded), filtered);
+  EXPECT_GE(entry_pages, 15) << "entry_page breakdowns with several values";
+  EXPECT_GE(returning, 15) << "visitor_type breakdowns with returning visitors";
+  std::printf(
+      "funnels: %d queries, %d convert, %d drop, %llu units excluded, %d filtered steps, "
+      "%d entry_page and %d visitor_type breakdowns\n",
+      queries, converting, dropping, static_cast<unsigned long long>(excluded), filtered,
+      entry_pages, returning);
 }
 
 REGISTER_TYPED_TEST_SUITE_P(

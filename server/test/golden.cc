@@ -256,7 +256,7 @@ Status ParseFunnel(Reader& r, Query* q) {
   r.Int("window_ms", &f.window_ms);
   if (r.Str("breakdown", &s)) {
     Dimension d;
-    if (!ParseDimension(s, &d)) return Status::InvalidArgument("breakdown " + s);
+    if (!ParseFunnelBreakdown(s, &d)) return Status::InvalidArgument("breakdown " + s);
     f.breakdown = d;
   }
   uint64_t n;

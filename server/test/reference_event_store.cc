@@ -97,6 +97,8 @@ std::string ValueOf(const Event& e, Dimension d) {
       return e.os;
     case Dimension::kCountry:
       return e.country[0] ? std::string(e.country, 2) : std::string();
+    case Dimension::kVisitorType:  // not an event's field (reference_funnel.cc)
+      return "";
   }
   return "";
 }
@@ -321,6 +323,9 @@ Result<std::vector<LayoutCount>> ReferenceEventStore::Layouts(const EventFilter&
 Result<BreakdownResult> ReferenceEventStore::Breakdown(const EventFilter& f, Dimension d,
                                                        size_t limit) {
   TAP_RETURN_IF_ERROR(CheckRange(f));
+  if (static_cast<int>(d) > static_cast<int>(Dimension::kCountry)) {
+    return Status::InvalidArgument("not a breakdown dimension");
+  }
   const std::vector<Event> events = Select(f);
   struct Row {
     std::set<Uuid> visitors;

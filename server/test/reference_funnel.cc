@@ -255,6 +255,34 @@ Status ForEachOutcome(const std::vector<Event>& events, const FunnelQuery& q, Fn
   return Status::Ok();
 }
 
+// The breakdown value of a unit whose chain starts at `first` (funnel.h "Breakdown"): the
+// event's own field, or an attribute of its session read off every event the funnel sees.
+std::string BreakdownValue(const std::vector<Event>& events, const FunnelQuery& q,
+                           const Event& first) {
+  const Dimension d = *q.breakdown;
+  if (d != Dimension::kEntryPage && d != Dimension::kVisitorType) return ValueOf(first, d);
+  const Event* earliest = nullptr;
+  for (const Event& e : events) {
+    if (e.project_id != q.project_id || (!q.include_bots && IsBotScore(e.bot_score))) continue;
+    if (d == Dimension::kEntryPage) {
+      const int32_t day = DayOf(e.ts_ms);
+      if (e.session_id != first.session_id || e.type != EventType::kPageView || day < q.from_day ||
+          day > q.to_day) {
+        continue;
+      }
+    } else if (e.anonymous_id != first.anonymous_id) {
+      continue;
+    }
+    if (earliest == nullptr ||
+        std::pair(e.ts_ms, e.event_id) < std::pair(earliest->ts_ms, earliest->event_id)) {
+      earliest = &e;
+    }
+  }
+  if (d == Dimension::kEntryPage) return earliest == nullptr ? "" : earliest->path;
+  // `first` itself is a candidate, so there is an earliest event.
+  return std::string(earliest->session_id == first.session_id ? kFirstVisitor : kReturningVisitor);
+}
+
 }  // namespace
 
 Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const FunnelQuery& q) {
@@ -291,7 +319,7 @@ Result<FunnelResult> ComputeFunnel(const std::vector<Event>& events, const Funne
           ++r.time_to_convert[b];
         }
         if (q.breakdown) {
-          const std::string value = ValueOf(*u.events[o.chain[0]], *q.breakdown);
+          const std::string value = BreakdownValue(events, q, *u.events[o.chain[0]]);
           add(by_value.try_emplace(value, q.steps.size()).first->second);
         }
       }));

@@ -179,9 +179,16 @@ TEST(ReferenceFunnelTest, RefusesInvalidQueries) {
   q.window_ms = kMaxFunnelWindowMs + 1;
   EXPECT_FALSE(ComputeFunnel({}, q).ok());
   q.window_ms = 1000;
-  q.breakdown = Dimension::kEntryPage;
-  EXPECT_FALSE(ComputeFunnel({}, q).ok());
+  q.breakdown = Dimension::kEntryPage;  // a session attribute, since issue 11's breakdowns
+  EXPECT_TRUE(ComputeFunnel({}, q).ok());
+  q.breakdown = Dimension::kVisitorType;
+  EXPECT_TRUE(ComputeFunnel({}, q).ok());
+  q.breakdown = static_cast<Dimension>(static_cast<int>(Dimension::kVisitorType) + 1);
+  EXPECT_FALSE(ComputeFunnel({}, q).ok()) << "not a dimension";
   q.breakdown.reset();
+  q.steps[0].filters = {{Dimension::kVisitorType, "first"}};
+  EXPECT_FALSE(ComputeFunnel({}, q).ok()) << "a filter on a session attribute";
+  q.steps[0].filters.clear();
   q.steps.assign(kMaxFunnelSteps + 1, q.steps[0]);
   EXPECT_FALSE(ComputeFunnel({}, q).ok());
   q.steps.resize(2);

@@ -60,7 +60,20 @@ export const BREAKDOWNS: Array<[string, string]> = [
   ['utm_medium', 'UTM medium'],
   ['utm_campaign', 'UTM campaign'],
   ['page', 'Page'],
+  ['entry_page', 'Entry page'],
+  ['visitor_type', 'First or returning visitor'],
 ];
+
+/**
+ * How a breakdown value of the session attributes reads (docs/funnels.md "Breakdowns"):
+ * visitor_type's "first" / "returning", and an entry page of a session without a page view in
+ * the range. undefined: the value reads as on the Overview's lists.
+ */
+export function funnelValueLabel(dim: string, value: string): string | undefined {
+  if (dim === 'visitor_type') return value === 'first' ? 'First visit' : value === 'returning' ? 'Returning visitor' : value;
+  if (dim === 'entry_page' && value === '') return '(no page view in the range)';
+  return undefined;
+}
 const MATCHES: Match[] = ['equals', 'prefix', 'contains', 'regex'];
 const TYPE_URL: Record<StepType, string> = { page_view: 'page', click: 'click', custom: 'event' };
 const MAX_TEXT = 512;

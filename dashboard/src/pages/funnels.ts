@@ -27,6 +27,7 @@ import {
   type Exclusion,
   type FunnelDef,
   fromApiDefinition,
+  funnelValueLabel,
   type Match,
   MAX_EXCLUSIONS,
   MAX_STEPS,
@@ -417,7 +418,7 @@ function BreakdownTable(props: { dim: string; rows: ReturnType<typeof breakdownR
     <thead><tr><th scope="col">${label}</th>${Array.from({ length: props.steps }, (_, i) => html`<th scope="col" class="num">Step ${i + 1}</th>`)}
       <th scope="col" class="num">Conversion</th></tr></thead>
     <tbody>${props.rows.map(
-      (r) => html`<tr data-value=${r.value}><td>${rowLabel(props.dim as Dimension, r.value)}</td>
+      (r) => html`<tr data-value=${r.value}><td>${funnelValueLabel(props.dim, r.value) ?? rowLabel(props.dim as Dimension, r.value)}</td>
         ${r.steps.map((st) => html`<td class="num" title=${st.n > 1 ? `${percent(st.fromPrev)} of the previous step` : ''}>${exact(st.units)}${st.n > 1 && html`<span class="muted small"> ${percent(st.fromFirst)}</span>`}</td>`)}
         <td class="num"><strong>${percent(r.overall)}</strong></td></tr>`,
     )}</tbody>

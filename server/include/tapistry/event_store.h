@@ -203,6 +203,8 @@ struct LayoutCount {
 // smallest event_id); visitors = distinct anonymous_id of those sessions; pageviews = all
 // page_views of those sessions. Sessions without a page_view are not attributed. Referrer value =
 // the referrer URL's host ("" = none/direct).
+// kVisitorType is a funnel breakdown only (funnel.h: "first" / "returning"); Breakdown refuses it
+// and ParseDimension does not read it (ParseFunnelBreakdown does).
 enum class Dimension : uint8_t {
   kPage,
   kEntryPage,
@@ -213,7 +215,8 @@ enum class Dimension : uint8_t {
   kDevice,
   kBrowser,
   kOs,
-  kCountry
+  kCountry,
+  kVisitorType
 };
 const char* DimensionName(Dimension d);
 bool ParseDimension(std::string_view s, Dimension* out);

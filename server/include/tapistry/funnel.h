@@ -34,8 +34,17 @@
 //   every step and from the breakdown, and counted in excluded_units — when its chain reaches
 //   step j and some event of the unit matching X, not one of the chain's own events, lies
 //   strictly between the chain's step-i and step-j times (as PostHog's exclusion steps do).
-// - Breakdown: units are split by the value of the dimension on their chain's step-1 event
-//   (the event's own field; entry_page, a session attribute, is not a breakdown of funnels).
+// - Breakdown: units are split by the value of the dimension on their chain's step-1 event:
+//   the event's own field (page, referrer host, utm_*, device, browser, os, country), or one of
+//   two attributes of the session S that the step-1 event belongs to (its session_id; for a
+//   visitor unit too), read from the events the funnel sees (bots' only with include_bots):
+//     * entry_page: the path of S's first page view on the days [from_day, to_day] (earliest
+//       ts, then smallest event_id) — the value GET /api/breakdown?dimension=entry_page
+//       attributes S to over the same days (event_store.h); "" when S has no page view on them;
+//     * visitor_type: "first" when S is the visitor's first session — the session of the
+//       visitor's (anonymous_id's) earliest event of the project on any day (earliest ts, then
+//       smallest event_id) — else "returning". Events the store no longer holds (retention, a
+//       DSAR delete) are not seen.
 //
 // Thread-safety: plain value types and pure functions.
 #pragma once
@@ -192,6 +201,14 @@ struct FunnelMembersResult {
   std::vector<FunnelMember> members;
   bool operator==(const FunnelMembersResult&) const = default;
 };
+
+// visitor_type's two values.
+inline constexpr std::string_view kFirstVisitor = "first";
+inline constexpr std::string_view kReturningVisitor = "returning";
+
+// A funnel breakdown's name as DimensionName spells it: ParseDimension's names plus
+// visitor_type.
+bool ParseFunnelBreakdown(std::string_view s, Dimension* out);
 
 // InvalidArgument with a reason when the query breaks a rule above (range, step count and
 // conditions, window, exclusion bounds, regex syntax, breakdown dimension).

@@ -360,10 +360,10 @@ Status ParseBreakdownName(element v, const std::string& where, std::optional<Dim
     out->reset();
     return Status::Ok();
   }
-  if (!ParseDimension(name, &d) || d == Dimension::kEntryPage) {
+  if (!ParseFunnelBreakdown(name, &d)) {
     return Bad(where,
-               "must be page, referrer, utm_source, utm_medium, utm_campaign, device, browser, os "
-               "or country");
+               "must be page, entry_page, referrer, utm_source, utm_medium, utm_campaign, device, "
+               "browser, os, country or visitor_type");
   }
   *out = d;
   return Status::Ok();

@@ -232,12 +232,19 @@ TEST(FunnelJsonTest, EveryBadFieldIsNamed) {
       {Body(kTwo, "", R"(,"window_ms":7776000001)"), "window_ms: must be an integer 0..7776000000"},
       {Body(kTwo, "", R"(,"window_ms":99999999999999999999)"),
        "the body must be JSON"},  // simdjson: no bigints
-      {Body(kTwo, "", R"(,"breakdown":"entry_page")"),
-       "breakdown: must be page, referrer, utm_source, utm_medium, utm_campaign, device, browser, "
-       "os or country"},
       {Body(kTwo, "", R"(,"breakdown":"planet")"),
-       "breakdown: must be page, referrer, utm_source, utm_medium, utm_campaign, device, browser, "
-       "os or country"},
+       "breakdown: must be page, entry_page, referrer, utm_source, utm_medium, utm_campaign, "
+       "device, browser, os, country or visitor_type"},
+      {Body(kTwo, "", R"(,"breakdown":"Visitor_Type")"),
+       "breakdown: must be page, entry_page, referrer, utm_source, utm_medium, utm_campaign, "
+       "device, browser, os, country or visitor_type"},
+      {Body(kTwo, R"(,"breakdowns":["first"])"),
+       "breakdowns: must be page, entry_page, referrer, utm_source, utm_medium, utm_campaign, "
+       "device, browser, os, country or visitor_type"},
+      {Body(R"([{"type":"page_view","path":"/","filters":{"visitor_type":"first"}},)"
+            R"({"type":"page_view","path":"/"}])"),
+       "step 1 filters visitor_type: must be one of page, referrer, utm_source, utm_medium, "
+       "utm_campaign, device, browser, os, country"},
       {Body(kTwo, "", R"(,"stepz":[])"), "definition: unknown field \"stepz\""},
       {Body(kTwo, "", R"(,"exclusions":{})"), "exclusions: must be an array"},
       {Body(kTwo, "", ",\"exclusions\":" + excl), "exclusions: at most 10, not 11"},
@@ -369,9 +376,9 @@ void WriteStepJson(const FunnelStep& s, JsonWriter* w) {
 
 TEST(FunnelJsonTest, RandomDefinitionsRoundTrip) {
   std::mt19937 rng(20261207);
-  const Dimension dims[] = {Dimension::kPage,   Dimension::kReferrer, Dimension::kUtmSource,
-                            Dimension::kDevice, Dimension::kCountry,  Dimension::kBrowser,
-                            Dimension::kOs};
+  const Dimension dims[] = {Dimension::kPage,   Dimension::kReferrer,  Dimension::kUtmSource,
+                            Dimension::kDevice, Dimension::kCountry,   Dimension::kBrowser,
+                            Dimension::kOs,     Dimension::kEntryPage, Dimension::kVisitorType};
   for (int iter = 0; iter < 2000; ++iter) {
     FunnelQuery want;
     want.project_id = kProject;
@@ -387,7 +394,7 @@ TEST(FunnelJsonTest, RandomDefinitionsRoundTrip) {
     want.mode = static_cast<FunnelMode>(rng() % 3);
     want.unit = static_cast<FunnelUnit>(rng() % 2);
     want.window_ms = static_cast<int64_t>(rng() % 1000) * 3600000;
-    if (rng() % 2) want.breakdown = dims[rng() % 7];
+    if (rng() % 2) want.breakdown = dims[rng() % std::size(dims)];
     JsonWriter w;
     w.BeginObject().Key("definition").BeginObject().Key("steps").BeginArray();
     for (const FunnelStep& s : want.steps) {
@@ -584,6 +591,27 @@ TEST(FunnelJsonTest, NobodyEnteredIsZerosNotNaN) {
   EXPECT_NE(json.find(R"("entered":0,"converted":0,"overall_conversion":0,)"), std::string::npos)
       << json;
   EXPECT_NE(json.find(R"("breakdowns":{})"), std::string::npos) << json;
+}
+
+TEST(FunnelJsonTest, SessionAttributeBreakdowns) {
+  auto entry = Parse(Body(kTwo, "", R"(,"breakdown":"entry_page")"));
+  ASSERT_TRUE(entry.ok()) << entry.status().ToString();
+  EXPECT_EQ(entry->query.breakdown, Dimension::kEntryPage);
+  auto visitor = Parse(Body(kTwo, R"(,"breakdowns":["visitor_type"])"));
+  ASSERT_TRUE(visitor.ok()) << visitor.status().ToString();
+  EXPECT_EQ(visitor->query.breakdown, Dimension::kVisitorType);
+  // The written form names them as the API does, so a saved funnel reads back the same.
+  const std::string json = FunnelDefinitionJson(*visitor);
+  EXPECT_NE(json.find(R"("breakdown":"visitor_type")"), std::string::npos) << json;
+  // The CSV's first column is named after the dimension; an empty entry page is "(none)".
+  FunnelResult r;
+  r.steps = {Step(3, 0, 0), Step(1, 0, 0)};
+  r.breakdown = {{"", {Step(2, 0, 0), Step(1, 0, 0)}}, {"/blog", {Step(1, 0, 0), Step(0, 0, 0)}}};
+  const std::string csv = FunnelResultCsv(*entry, r);
+  EXPECT_EQ(csv.substr(0, csv.find(',')), "entry_page") << csv;
+  EXPECT_NE(csv.find("\r\n(none),2,/pricing,1,0.5000,0.5000,1,0,0,0\r\n"), std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("\r\n/blog,1,/,1,1.0000,1.0000,0,0,0,0\r\n"), std::string::npos) << csv;
 }
 
 }  // namespace

@@ -412,6 +412,33 @@ TEST_F(FunnelApiTest, AFunnelOverIngestedEvents) {
   EXPECT_NE(csv.body.find("\r\n,3,Click #buy on /pricing,2,0.6667,0.4000,1,30000,50000,40000\r\n"),
             std::string::npos)
       << csv.body;
+
+  // Breakdowns by the step-1 event's session. S6 is visitor 1's second session (S1 was its
+  // first): returning. S4 entered on /pricing; its step 1 (/) is its second page view.
+  ASSERT_EQ(Post(Batch({Ev(id++, 6, 1, t + 120000, "page_view", "/")})).status, 200);
+  const std::string two =
+      R"({"definition":{"steps":[{"type":"page_view","path":"/"},{"type":"page_view","path":"/pricing"}],)";
+  auto visitors = Query(two + R"("breakdown":"visitor_type"}})", token_, q);
+  ASSERT_EQ(visitors.status, 200) << visitors.body;
+  EXPECT_NE(visitors.body.find(R"("breakdowns":{"visitor_type":[{"value":"first","steps":[)"
+                               R"({"units":5,)"),
+            std::string::npos)
+      << visitors.body;
+  EXPECT_NE(visitors.body.find(R"("overall_conversion":0.6},{"value":"returning","steps":[)"
+                               R"({"units":1,)"),
+            std::string::npos)
+      << visitors.body;
+  auto entry = Query(two + R"("breakdown":"entry_page"}})", token_, q + "&format=csv");
+  ASSERT_EQ(entry.status, 200) << entry.body;
+  EXPECT_EQ(entry.body.substr(0, entry.body.find(',')), "entry_page") << entry.body;
+  EXPECT_NE(entry.body.find("\r\n/,1,/,5,1.0000,1.0000,0,0,0,0\r\n"), std::string::npos)
+      << entry.body;
+  EXPECT_NE(entry.body.find("\r\n/pricing,1,/,1,1.0000,1.0000,0,0,0,0\r\n"), std::string::npos)
+      << entry.body;
+  auto unknown = Query(two + R"("breakdown":"new_visitor"}})", token_, q);
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_NE(unknown.body.find("breakdown: must be page, entry_page,"), std::string::npos)
+      << unknown.body;
 }
 
 }  // namespace

@@ -26,6 +26,8 @@ const char* DimensionName(Dimension d) {
       return "os";
     case Dimension::kCountry:
       return "country";
+    case Dimension::kVisitorType:
+      return "visitor_type";
   }
   return "page";
 }

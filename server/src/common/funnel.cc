@@ -56,7 +56,8 @@ Status ValidateStep(const FunnelStep& s, const std::string& where) {
   for (const FunnelStepFilter& f : s.filters) {
     if (f.dimension == Dimension::kEntryPage ||
         static_cast<int>(f.dimension) > static_cast<int>(Dimension::kCountry)) {
-      return Status::InvalidArgument(where + ": a filter is on an event attribute, not entry_page");
+      return Status::InvalidArgument(where +
+                                     ": a filter is on an event attribute, not on a session's");
     }
     if (f.value.size() > kMaxFunnelPatternBytes) {
       return Status::InvalidArgument(where + ": a filter value is longer than 512 bytes");
@@ -76,6 +77,14 @@ Status ValidateStep(const FunnelStep& s, const std::string& where) {
 }
 
 }  // namespace
+
+bool ParseFunnelBreakdown(std::string_view s, Dimension* out) {
+  if (s == DimensionName(Dimension::kVisitorType)) {
+    *out = Dimension::kVisitorType;
+    return true;
+  }
+  return ParseDimension(s, out);
+}
 
 size_t FunnelConvertBucket(int64_t ms) {
   size_t b = 0;
@@ -113,9 +122,8 @@ Status ValidateFunnelQuery(const FunnelQuery& q) {
     }
     TAP_RETURN_IF_ERROR(ValidateStep(x.step, where));
   }
-  if (q.breakdown && (*q.breakdown == Dimension::kEntryPage ||
-                      static_cast<int>(*q.breakdown) > static_cast<int>(Dimension::kCountry))) {
-    return Status::InvalidArgument("funnels break down by an event dimension, not entry_page");
+  if (q.breakdown && static_cast<int>(*q.breakdown) > static_cast<int>(Dimension::kVisitorType)) {
+    return Status::InvalidArgument("unknown funnel breakdown dimension");
   }
   return Status::Ok();
 }

@@ -50,13 +50,15 @@ inline int StringColumnOf(Dimension d) {
       return kStrOs;
     case Dimension::kDevice:
     case Dimension::kCountry:
+    case Dimension::kVisitorType:  // no column: store_funnel.cc derives it
       return -1;
   }
   return -1;
 }
 
-// The column a dimension's values are read from.
+// The column a dimension's values are read from (none for visitor_type).
 inline ColumnMask DimensionColumns(Dimension d) {
+  if (d == Dimension::kVisitorType) return 0;
   const int s = StringColumnOf(d);
   if (s >= 0) return Bit(StringColumnId(s));
   return d == Dimension::kDevice ? Bit(ColumnId::kDevice) : Bit(ColumnId::kCountry);

@@ -415,6 +415,9 @@ void Bucket(Part* p) {
 Result<BreakdownResult> EmbeddedEventStore::Breakdown(const EventFilter& f, Dimension d,
                                                       size_t limit) {
   if (f.from_day > f.to_day) return Status::InvalidArgument("from_day is after to_day");
+  if (static_cast<int>(d) > static_cast<int>(Dimension::kCountry)) {
+    return Status::InvalidArgument("not a breakdown dimension");
+  }
   const RowPredicate pred = RowPredicate::FromFilter(f);
   Context cx{d, SessionLevel(d), !pred.empty(), &f, nullptr};
   ColumnMask mem = Bit(ColumnId::kType) | Bit(ColumnId::kAnonymous) | DimensionColumns(d) |

@@ -16,6 +16,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <regex>
@@ -33,6 +34,11 @@ namespace {
 constexpr int kExclusionShift = 20;  // tag bits: steps 0..19, exclusions 20..29
 constexpr uint64_t kInterruptsBit = uint64_t{1} << 30;
 constexpr int kValueShift = 32;  // local breakdown value + 1 (0: none)
+
+// A breakdown by an attribute of the step-1 event's session (funnel.h), not of the event.
+bool IsSessionAttr(Dimension d) {
+  return d == Dimension::kEntryPage || d == Dimension::kVisitorType;
+}
 
 // A step's conditions that do not depend on a source; regexes compiled once.
 struct StepSpec {
@@ -222,6 +228,9 @@ ColumnMask ColumnsOf(const FunnelQuery& q) {
   for (const FunnelStep& s : q.steps) add(s);
   for (const FunnelExclusion& x : q.exclusions) add(x.step);
   if (q.breakdown) m |= DimensionColumns(*q.breakdown);
+  // Session attributes: the step-1 row's session (and visitor) picks the value.
+  if (q.breakdown && IsSessionAttr(*q.breakdown))
+    m |= Bit(ColumnId::kSession) | Bit(ColumnId::kAnonymous);
   return m;
 }
 
@@ -263,13 +272,152 @@ struct Tally {
   }
 };
 
+// The session attributes a funnel may break down by (funnel.h "Breakdown"), read before the
+// funnel runs: entry_page per session, or each visitor's first session for visitor_type.
+struct SessionAttrs {
+  Dimension d = Dimension::kEntryPage;
+  std::vector<std::string> values;  // a step-1 row's tag carries an index into these
+  std::unordered_map<Uuid, uint32_t, UuidHash> entry;  // entry_page: session -> value
+  uint32_t no_entry = 0;  // entry_page: the value "" (no page view on the query's days)
+  std::unordered_map<Uuid, Uuid, UuidHash> first_session;  // visitor_type: visitor -> session
+};
+
+// A row the passes below keep: the ids of its session and visitor, and its value (entry_page:
+// the source's local value index). A kept row's tag is its index in its source's list.
+struct KeptRow {
+  Uuid session, visitor;
+  uint32_t value = 0;
+};
+
+// Keeps each unit's earliest rows of a source among those `want` accepts — every row at that
+// millisecond, since event ids decide among them in the merge — and lists them in *kept (the
+// visitor only `with_visitor`: the anonymous column is loaded then).
+template <typename Want, typename Value>
+void KeepEarliest(const Columns& c, const UuidColumn& unit, bool with_visitor, Want want,
+                  Value value, std::vector<TaggedRow>* keep, std::vector<KeptRow>* kept) {
+  std::vector<int64_t> earliest(unit.dict.size(), INT64_MAX);
+  for (size_t r = 0; r < c.rows; ++r) {
+    if (!want(r)) continue;
+    int64_t& e = earliest[unit.codes[r]];
+    e = std::min(e, c.ts[r]);
+  }
+  for (size_t r = 0; r < c.rows; ++r) {
+    if (c.ts[r] != earliest[unit.codes[r]] || !want(r)) continue;
+    keep->push_back({static_cast<uint32_t>(r), kept->size()});
+    kept->push_back({c.session.dict[c.session.codes[r]],
+                     with_visitor ? c.anonymous.dict[c.anonymous.codes[r]] : Uuid{}, value(r)});
+  }
+}
+
+// entry_page: each session's first page view (ts, then event_id) on the query's days, in the
+// funnel's own sources — event_store.h's Breakdown attribution over those days.
+Status ReadEntryPages(const SourceList& sources, const FunnelQuery& q, SessionAttrs* out) {
+  const int64_t range_start = int64_t{q.from_day} * kDayMs;
+  const int64_t range_end = (int64_t{q.to_day} + 1) * kDayMs;
+  constexpr uint8_t kPv = static_cast<uint8_t>(EventType::kPageView);
+  std::vector<std::vector<std::string>> names(sources.size());
+  std::vector<std::vector<KeptRow>> kept(sources.size());
+  std::vector<std::vector<const KeptRow*>> found(UnitWorkers(sources));
+  TAP_RETURN_IF_ERROR(ForEachUnit(
+      sources, UnitKind::kSession, Bit(ColumnId::kType) | Bit(ColumnId::kPath),
+      [&](size_t i, const Source&, const Columns& c, std::vector<TaggedRow>* keep) {
+        DimensionValues values(Dimension::kEntryPage);
+        KeepEarliest(
+            c, c.session, false,
+            [&](size_t r) {
+              return c.type[r] == kPv && c.ts[r] >= range_start && c.ts[r] < range_end;
+            },
+            [&](size_t r) { return values.OfRow(c, r); }, keep, &kept[i]);
+        names[i] = values.Take();
+        return Status::Ok();
+      },
+      [&](size_t worker, std::span<const UnitRow> rows) {
+        // Rows come by (ts, event_id): the first is the session's entry page view.
+        found[worker].push_back(&kept[rows[0].source][rows[0].tag]);
+        return Status::Ok();
+      }));
+  std::unordered_map<std::string_view, uint32_t> index{{"", 0}};  // keys view names[]
+  out->values = {""};
+  out->no_entry = 0;
+  // Every source's select has run once ForEachUnit returns, so `names` is complete.
+  for (size_t i = 0; i < sources.size(); ++i) {
+    std::vector<uint32_t> global(names[i].size(), UINT32_MAX);
+    for (size_t v = 0; v < names[i].size(); ++v) {
+      auto [it, fresh] = index.try_emplace(names[i][v], static_cast<uint32_t>(out->values.size()));
+      if (fresh) out->values.push_back(names[i][v]);
+      global[v] = it->second;
+    }
+    for (KeptRow& k : kept[i]) k.value = global.at(k.value);
+  }
+  for (const auto& f : found) {
+    for (const KeptRow* k : f) out->entry[k->session] = k->value;
+  }
+  return Status::Ok();
+}
+
+// visitor_type: each visitor's first session — that of its earliest event (ts, then event_id)
+// on any day up to the query's last (the step-1 event lies on one of them).
+Status ReadFirstSessions(const EmbeddedEventStore& store, const FunnelQuery& q, SessionAttrs* out) {
+  const ColumnMask mask = Bit(ColumnId::kSession) | Bit(ColumnId::kAnonymous);
+  auto sources = store.Snapshot(q.project_id, std::numeric_limits<int32_t>::min(), q.to_day,
+                                mask | UnitColumns(UnitKind::kVisitor), q.include_bots);
+  if (!sources.ok()) return sources.status();
+  std::vector<std::vector<KeptRow>> kept(sources->size());
+  std::vector<std::vector<const KeptRow*>> found(UnitWorkers(*sources));
+  TAP_RETURN_IF_ERROR(ForEachUnit(
+      *sources, UnitKind::kVisitor, mask,
+      [&](size_t i, const Source&, const Columns& c, std::vector<TaggedRow>* keep) {
+        KeepEarliest(
+            c, c.anonymous, true, [](size_t) { return true; }, [](size_t) { return 0u; }, keep,
+            &kept[i]);
+        return Status::Ok();
+      },
+      [&](size_t worker, std::span<const UnitRow> rows) {
+        found[worker].push_back(&kept[rows[0].source][rows[0].tag]);
+        return Status::Ok();
+      }));
+  for (const auto& f : found) {
+    for (const KeptRow* k : f) out->first_session[k->visitor] = k->session;
+  }
+  out->values = {std::string(kFirstVisitor), std::string(kReturningVisitor)};
+  return Status::Ok();
+}
+
+// The value index of a step-1 row under a session-attribute breakdown; per-source caches.
+class SessionAttrLookup {
+ public:
+  explicit SessionAttrLookup(const SessionAttrs& a) : a_(a) {}
+  Result<uint32_t> Of(const Columns& c, size_t r) {
+    const uint32_t s = c.session.codes[r];
+    if (a_.d == Dimension::kEntryPage) {
+      if (by_session_.empty()) by_session_.assign(c.session.dict.size(), UINT32_MAX);
+      if (by_session_[s] == UINT32_MAX) {
+        auto it = a_.entry.find(c.session.dict[s]);
+        by_session_[s] = it == a_.entry.end() ? a_.no_entry : it->second;
+      }
+      return by_session_[s];
+    }
+    auto it = a_.first_session.find(c.anonymous.dict[c.anonymous.codes[r]]);
+    if (it == a_.first_session.end()) {
+      return Status::Internal("funnel: a visitor without a first session");
+    }
+    return it->second == c.session.dict[s] ? 0u : 1u;
+  }
+
+ private:
+  const SessionAttrs& a_;
+  std::vector<uint32_t> by_session_;  // entry_page: value by session code
+};
+
 // Every unit in the funnel: fn(worker, rows, outcome) once per unit with a step-1 event in
 // the range, from several threads (never two at once with the same worker < UnitWorkers).
-// *local_values gets each source's breakdown values (a row's tag >> kValueShift, minus one).
+// *local_values gets each source's breakdown values (a row's tag >> kValueShift, minus one);
+// with `attrs` (a session-attribute breakdown), the tag indexes attrs->values instead.
 using OutcomeFn = std::function<Status(size_t, std::span<const UnitRow>, const ChainOutcome&)>;
 
 Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mask,
-                 std::vector<std::vector<std::string>>* local_values, const OutcomeFn& fn) {
+                 const SessionAttrs* attrs, std::vector<std::vector<std::string>>* local_values,
+                 const OutcomeFn& fn) {
   const UnitKind kind = q.unit == FunnelUnit::kSession ? UnitKind::kSession : UnitKind::kVisitor;
   std::vector<StepSpec> specs;
   auto spec_of = [](const FunnelStep& s) {
@@ -322,7 +470,12 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
         }
         if (types == 0 && !strict) return Status::Ok();
         std::optional<DimensionValues> values;
-        if (q.breakdown) values.emplace(*q.breakdown);
+        std::optional<SessionAttrLookup> attr;
+        if (attrs != nullptr) {
+          attr.emplace(*attrs);
+        } else if (q.breakdown) {
+          values.emplace(*q.breakdown);
+        }
         simdjson::dom::parser parser;
         const uint8_t* type = c.type.data();
         const uint32_t* path = pv_tag.empty() ? nullptr : c.str[kStrPath].codes.data();
@@ -345,6 +498,13 @@ Status RunFunnel(const SourceList& sources, const FunnelQuery& q, ColumnMask mas
           }
           if (tag == 0) continue;
           if (values && (tag & 1)) tag |= uint64_t{values->OfRow(c, r) + 1} << kValueShift;
+          // Only a step-1 row in the range can start a chain (and the visitors read for
+          // visitor_type are those of the days up to the range's end).
+          if (attr && (tag & 1) && c.ts[r] >= range_start && c.ts[r] < range_end) {
+            auto v = attr->Of(c, r);
+            if (!v.ok()) return v.status();
+            tag |= uint64_t{*v + 1} << kValueShift;
+          }
           keep->push_back({static_cast<uint32_t>(r), tag});
         }
         if (values) (*local_values)[i] = values->Take();
@@ -397,9 +557,16 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
     std::vector<uint64_t> entered, converted;  // per day of the range
   };
   std::vector<Worker> workers(UnitWorkers(*sources));
+  std::optional<SessionAttrs> attrs;
+  if (q.breakdown && IsSessionAttr(*q.breakdown)) {
+    attrs.emplace();
+    attrs->d = *q.breakdown;
+    TAP_RETURN_IF_ERROR(attrs->d == Dimension::kEntryPage ? ReadEntryPages(*sources, q, &*attrs)
+                                                          : ReadFirstSessions(*this, q, &*attrs));
+  }
   std::vector<std::vector<std::string>> local_values;
   TAP_RETURN_IF_ERROR(
-      RunFunnel(*sources, q, mask, &local_values,
+      RunFunnel(*sources, q, mask, attrs ? &*attrs : nullptr, &local_values,
                 [&](size_t worker, std::span<const UnitRow> rows, const ChainOutcome& o) {
                   Worker& w = workers[worker];
                   if (!w.total) {
@@ -430,7 +597,8 @@ Result<FunnelResult> EmbeddedEventStore::Funnel(const FunnelQuery& q) {
                   if (q.breakdown) {
                     const UnitRow& first = rows[o.chain[0]];
                     const uint64_t value = first.tag >> kValueShift;
-                    const std::vector<std::string>& names = local_values[first.source];
+                    const std::vector<std::string>& names =
+                        attrs ? attrs->values : local_values[first.source];
                     if (value == 0 || value > names.size()) {
                       return Status::Internal("funnel: a step-1 event without its breakdown value");
                     }
@@ -486,7 +654,7 @@ Result<FunnelMembersResult> EmbeddedEventStore::FunnelMembers(const FunnelMember
   std::vector<std::vector<Candidate>> found(UnitWorkers(*sources));
   std::vector<std::vector<std::string>> unused;
   TAP_RETURN_IF_ERROR(
-      RunFunnel(*sources, q, mask, &unused,
+      RunFunnel(*sources, q, mask, nullptr, &unused,
                 [&](size_t worker, std::span<const UnitRow> rows, const ChainOutcome& o) {
                   if (o.excluded || o.furthest != mq.furthest) return Status::Ok();
                   const UnitRow& first = rows[o.chain[0]];
