@@ -5,7 +5,8 @@
 //                        POST /auth/signout, GET /api/me, /api/me/sessions,
 //                        POST /api/me/sessions/revoke, POST /api/bookmarklet-token
 //   project_routes.cc    GET/POST /api/projects, PUT/DELETE /api/project, GET/POST/DELETE
-//                        /api/members, GET/PUT /api/settings, POST /api/keys/rotate, GET /api/audit
+//                        /api/members, GET/PUT /api/settings, POST /api/keys/rotate, GET
+//                        /api/audit, GET /api/install/status
 //   analytics_routes.cc  GET /api/overview, /api/events, /api/heatmap, /api/heatmap/elements,
 //                        /api/layouts, /api/scrollmap, /api/elements, /api/breakdown, /api/paths
 //   snapshot_routes.cc   GET /api/snapshot, /api/snapshot/status, /api/snapshot-asset
@@ -51,6 +52,9 @@ struct ApiDeps {
   // subject's recordings too. Null: no replay store.
   std::function<Result<bool>(const std::string& project_id, const std::string& session_id)>
       delete_recording;
+  // What ingestion saw of a project lately (IngestMonitor::StatusJson), for GET
+  // /api/install/status. Null: the route answers 503.
+  std::function<std::string(const Project&)> install_status;
   // Sign-in by email (auth_routes.cc). Links are built from public_url only (never from a request's
   // Host); with no public_url or no mailer they are written to the server log instead.
   Mailer* mailer = nullptr;

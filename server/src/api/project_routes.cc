@@ -435,6 +435,15 @@ Reply ListAudit(const ApiDeps& d, const RouteCall& call) {
   return JsonReply(w.Take());
 }
 
+// GET /api/install/status?project_id=: the dashboard's "verify installation" — what ingestion
+// saw of the project lately (IngestMonitor).
+Reply InstallStatus(const ApiDeps& d, const RouteCall& call) {
+  if (!d.install_status) return ErrorReply(Status::Unavailable("no ingestion on this server"));
+  auto p = d.meta->GetProject(call.project_id);
+  if (!p.ok()) return ErrorReply(p.status());
+  return JsonReply(d.install_status(*p));
+}
+
 }  // namespace
 
 void WriteAudit(const ApiDeps& d, const RouteCall& call, const std::string& project_id,
@@ -468,7 +477,8 @@ Status AddProjectRoutes(RouteTable* t, const ApiDeps& d) {
                      R{"GET", "/api/settings", AuthPolicy::kMember, GetSettings},
                      R{"PUT", "/api/settings", AuthPolicy::kOwnerCsrf, PutSettings},
                      R{"POST", "/api/keys/rotate", AuthPolicy::kOwnerCsrf, RotateKey},
-                     R{"GET", "/api/audit", AuthPolicy::kOwner, ListAudit}}) {
+                     R{"GET", "/api/audit", AuthPolicy::kOwner, ListAudit},
+                     R{"GET", "/api/install/status", AuthPolicy::kMember, InstallStatus}}) {
     Handler h = r.handler;
     TAP_RETURN_IF_ERROR(
         t->Add({r.method, r.path, r.auth, limits::kMaxApiBody, 0, false, CorsPolicy::kNone, "api",

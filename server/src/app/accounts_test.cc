@@ -678,5 +678,43 @@ TEST_F(ProjectsTest, SettingsChangedInTheDashboardReachIngestionWithinFiveSecond
   EXPECT_EQ(Post(Batch({Event(3)}), {{"Origin", "https://other.example"}}).status, 200);
 }
 
+TEST_F(ProjectsTest, VerifyInstallationNamesWhatTheServerSaw) {
+  Start();
+  const Browser owner = SignedIn("owner@example.com");
+  auto status = [&] {
+    auto r = Api(owner, "GET", "/api/install/status?project_id=" + project_);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body;
+  };
+  EXPECT_EQ(status(), R"({"last_event_ms":0,"last_origin":"","recent":[],"problems":[]})");
+  ASSERT_EQ(Post(Batch({Event(1), Event(2)}), {{"Origin", "https://example.com"}}).status, 200);
+  // Refused: a foreign origin, an unknown key from the site, a body with no valid event.
+  EXPECT_EQ(Post(Batch({Event(3)}), {{"Origin", "https://evil.example"}}).status, 403);
+  EXPECT_EQ(Post(Batch({Event(4)}), {{"Origin", "https://example.com"},
+                                     {"X-Project-Key", "pk_000000000000000000000000"}})
+                .status,
+            401);
+  EXPECT_EQ(Post(Batch({R"({"type":"nope"})"}), {{"Origin", "https://example.com"}}).status, 400);
+  // Another site's unknown key is not this project's business.
+  EXPECT_EQ(
+      Post(Batch({Event(5)}), {{"Origin", "https://elsewhere.example"}, {"X-Project-Key", "pk_1"}})
+          .status,
+      401);
+  const std::string body = status();
+  EXPECT_NE(body.find(R"("last_origin":"https://example.com")"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("origin":"https://example.com","accepted":2)"), std::string::npos) << body;
+  EXPECT_NE(
+      body.find(R"({"reason":"origin_not_allowed","origin":"https://evil.example","count":1)"),
+      std::string::npos)
+      << body;
+  EXPECT_NE(body.find(R"({"reason":"unknown_key","origin":"https://example.com","count":1)"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find(R"({"reason":"no_valid_events","origin":"https://example.com")"),
+            std::string::npos)
+      << body;
+  EXPECT_EQ(body.find("elsewhere.example"), std::string::npos) << body;
+}
+
 }  // namespace
 }  // namespace tapistry

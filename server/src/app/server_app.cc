@@ -42,6 +42,7 @@ struct ServerApp::Impl {
   std::unique_ptr<GeoIpResolver> geo;
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<ProjectCache> projects;
+  std::unique_ptr<IngestMonitor> ingest_monitor;
   std::unique_ptr<Admission> admission;
   std::unique_ptr<IngestService> ingest;
   std::unique_ptr<BlobStore> blobs;
@@ -154,8 +155,9 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
   lim.project_rps = cfg.rate_project_rps;
   lim.ip_rps = cfg.rate_ip_rps;
   lim.session_eps = cfg.rate_session_eps;
-  m.admission =
-      std::make_unique<Admission>(m.projects.get(), m.meta.get(), m.limiter.get(), &m.metrics, lim);
+  m.ingest_monitor = std::make_unique<IngestMonitor>(SystemClock());
+  m.admission = std::make_unique<Admission>(m.projects.get(), m.meta.get(), m.limiter.get(),
+                                            &m.metrics, lim, m.ingest_monitor.get());
   m.ingest = std::make_unique<IngestService>(m.admission.get(), m.pipeline.get(), m.limiter.get(),
                                              m.geo.get(), &m.metrics, SystemClock());
   auto blobs = OpenBlobStore(cfg.BlobStoreUrl());
@@ -232,6 +234,9 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
   api.events = m.store.get();
   api.auth = m.auth.get();
   api.snapshots = m.snapshots.get();
+  api.install_status = [mon = m.ingest_monitor.get()](const Project& p) {
+    return mon->StatusJson(p);
+  };
   api.assets = m.assets.get();
   WorkQueue* slow = m.slow_work.get();
   api.run_blocking = [slow](std::function<void()> job) { return slow->Submit(std::move(job)); };

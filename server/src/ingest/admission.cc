@@ -65,8 +65,9 @@ std::string KeyAtFrontOfBody(std::string_view b) {
 }
 
 Admission::Admission(ProjectCache* projects, MetaStore* meta, RateLimiter* limiter,
-                     MetricsRegistry* metrics, IngestLimits limits)
-    : projects_(projects), meta_(meta), limiter_(limiter), metrics_(metrics), limits_(limits) {}
+                     MetricsRegistry* metrics, IngestLimits limits, IngestMonitor* monitor)
+    : projects_(projects), meta_(meta), limiter_(limiter), metrics_(metrics), limits_(limits),
+      monitor_(monitor) {}
 
 void Admission::CountRefusal(IngestChannel ch, const char* code) {
   const char* channel = RatesFor(ch, limits_, ProjectSettings()).name;
@@ -77,15 +78,19 @@ void Admission::CountRefusal(IngestChannel ch, const char* code) {
       ->Inc();
 }
 
-Reply Admission::Refuse(IngestChannel ch, int status, const char* code, const std::string& reason) {
+Reply Admission::Refuse(IngestChannel ch, const std::string& project_id, std::string_view origin,
+                        int status, const char* code, const std::string& reason) {
   CountRefusal(ch, code);
+  if (monitor_ != nullptr) monitor_->Refused(project_id, origin, code);
   return JsonError(status, code, reason);
 }
 
 // The browser asked not to be tracked and the project honours it: a success (the SDK must not
 // retry or report an error) that stores nothing. Counted like a refusal, by reason.
-Reply Admission::Dropped(IngestChannel ch, const char* code, const char* reason) {
+Reply Admission::Dropped(IngestChannel ch, const std::string& project_id, std::string_view origin,
+                         const char* code, const char* reason) {
   CountRefusal(ch, code);
+  if (monitor_ != nullptr) monitor_->Refused(project_id, origin, code);
   Reply r;
   r.status = 200;
   JsonWriter w;
@@ -98,10 +103,12 @@ std::optional<Reply> Admission::Admit(const HttpRequest& req, const std::string&
                                       IngestChannel ch, bool body_encoded,
                                       std::shared_ptr<const Project>* project) {
   const ChannelRates defaults = RatesFor(ch, limits_, ProjectSettings());
+  const std::string origin(req.Header("origin"));
+  std::string pid;  // the project, once the key names one
   int retry = 1;
   auto limited = [&](const char* what, double rate) {
     Reply r = Refuse(
-        ch, 429, "rate_limited",
+        ch, pid, origin, 429, "rate_limited",
         std::string(what) + " request rate over " + std::to_string(static_cast<int>(rate)) + "/s");
     r.AddHeader("Retry-After", std::to_string(retry));
     return r;
@@ -113,7 +120,7 @@ std::optional<Reply> Admission::Admit(const HttpRequest& req, const std::string&
   bool ip_charged = false;
   if (key.empty() && ch != IngestChannel::kSnapshotQuery) {
     if (body_encoded) {
-      return Refuse(ch, 401, "missing_key",
+      return Refuse(ch, pid, origin, 401, "missing_key",
                     "a compressed body needs the key in X-Project-Key or ?k=");
     }
     key = KeyAtFrontOfBody(req.body);
@@ -133,27 +140,27 @@ std::optional<Reply> Admission::Admit(const HttpRequest& req, const std::string&
     }
   }
   if (key.empty())
-    return Refuse(ch, 401, "missing_key",
+    return Refuse(ch, pid, origin, 401, "missing_key",
                   "no project key: send X-Project-Key, \"k\" in the body or ?k=");
   auto p = projects_->ByKey(key);
   if (!p.ok()) {
     if (p.status().code() == StatusCode::kUnauthenticated)
-      return Refuse(ch, 401, "unknown_key", "unknown project key");
-    return Refuse(ch, 503, "unavailable",
+      return Refuse(ch, pid, origin, 401, "unknown_key", "unknown project key");
+    return Refuse(ch, pid, origin, 503, "unavailable",
                   "project keys cannot be checked now: " + p.status().message());
   }
-  const std::string origin(req.Header("origin"));
+  pid = (*p)->id;
   if (!origin.empty() && !OriginAllowed(**p, origin)) {
-    return Refuse(ch, 403, "origin_not_allowed",
+    return Refuse(ch, pid, origin, 403, "origin_not_allowed",
                   "origin " + origin + " is not in the project's allowed origins");
   }
   const ProjectSettings& ps = (*p)->settings;
   if (ps.respect_dnt && req.Header("dnt") == "1") {
-    return Dropped(ch, "do_not_track",
+    return Dropped(ch, pid, origin, "do_not_track",
                    "the browser sent DNT: 1 and the project honours Do Not Track");
   }
   if (ps.respect_gpc && req.Header("sec-gpc") == "1") {
-    return Dropped(ch, "global_privacy_control",
+    return Dropped(ch, pid, origin, "global_privacy_control",
                    "the browser sent Sec-GPC: 1 and the project honours Global Privacy Control");
   }
   const ChannelRates rates = RatesFor(ch, limits_, ps);
@@ -168,6 +175,13 @@ std::optional<Reply> Admission::Admit(const HttpRequest& req, const std::string&
   }
   *project = *p;
   return std::nullopt;
+}
+
+void Admission::NoteOutcome(const std::string& project_id, std::string_view origin,
+                            std::string_view refused, uint64_t events) {
+  if (monitor_ == nullptr) return;
+  if (refused.empty()) monitor_->Accepted(project_id, origin, events);
+  else monitor_->Refused(project_id, origin, refused);
 }
 
 bool Admission::PreflightAllowed(const std::string& origin) {

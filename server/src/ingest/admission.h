@@ -19,6 +19,7 @@
 
 #include "common/reply.h"
 #include "common/request.h"
+#include "ingest/ingest_monitor.h"
 #include "ingest/project_cache.h"
 #include "ingest/rate_limiter.h"
 #include "ops/metrics.h"
@@ -42,8 +43,9 @@ enum class IngestChannel {
 
 class Admission {
  public:
+  // `monitor` (may be null) hears of every refusal, for the dashboard's install check.
   Admission(ProjectCache* projects, MetaStore* meta, RateLimiter* limiter, MetricsRegistry* metrics,
-            IngestLimits limits);
+            IngestLimits limits, IngestMonitor* monitor = nullptr);
 
   // Admits `req` (body as sent) for `channel`, or returns the reply that refuses it.
   // `body_encoded`: the body is compressed, so a key inside it cannot be read (it must come in
@@ -62,18 +64,26 @@ class Admission {
   void NoteEventOrigin(const Project& p, const std::string& origin);
   bool EventOriginSeen(const Project& p, const std::string& origin);
 
+  // What became of an admitted request, for the install check (IngestMonitor): `events` stored
+  // when `refused` is empty, else refused for that reason (a body with no valid event).
+  void NoteOutcome(const std::string& project_id, std::string_view origin, std::string_view refused,
+                   uint64_t events);
+
   const IngestLimits& limits() const { return limits_; }
 
  private:
   void CountRefusal(IngestChannel ch, const char* code);
-  Reply Refuse(IngestChannel ch, int status, const char* code, const std::string& reason);
-  Reply Dropped(IngestChannel ch, const char* code, const char* reason);
+  Reply Refuse(IngestChannel ch, const std::string& project_id, std::string_view origin, int status,
+               const char* code, const std::string& reason);
+  Reply Dropped(IngestChannel ch, const std::string& project_id, std::string_view origin,
+                const char* code, const char* reason);
 
   ProjectCache* projects_;
   MetaStore* meta_;
   RateLimiter* limiter_;
   MetricsRegistry* metrics_;
   IngestLimits limits_;
+  IngestMonitor* monitor_;
   std::mutex mu_;
   std::unordered_set<std::string> seen_;                // "<project>\n<origin>", known seen
   std::unordered_map<std::string, size_t> seen_count_;  // per project: origins added here

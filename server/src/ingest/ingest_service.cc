@@ -175,11 +175,13 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
     Reply r;
     r.status = batch.errors.empty() ? 200 : 400;
     r.body = BuildResponse(0, 0, batch.errors, now);
-    if (!batch.errors.empty())
+    if (!batch.errors.empty()) {
+      admission_->NoteOutcome(project->id, req.origin, "no_valid_events", 0);
       metrics_
           ->GetCounter("tapistry_ingest_rejections_total", "Rejected /i requests by reason",
                        "reason=\"no_valid_events\"")
           ->Inc();
+    }
     return done(std::move(r));
   }
   auto errors = std::make_shared<std::vector<EventError>>(std::move(batch.errors));
@@ -192,6 +194,7 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
       return done(std::move(r));
     }
     admission_->NoteEventOrigin(*project, origin);
+    admission_->NoteOutcome(project->id, origin, "", res.stored + res.duplicates);
     events_accepted_->Inc(res.stored);
     events_duplicate_->Inc(res.duplicates);
     Reply r;
