@@ -12,8 +12,9 @@
 //     server sees a request to the attacker's origin. A control run of the same corpus as an
 //     ordinary page proves the payloads are live (the canary is set and the attacker is called).
 //  5. Assets: a page on a local site whose stylesheet and images come from another origin (a
-//     "CDN", allow-listed for the asset cache's address guard) is recorded; the server fetches
-//     them when the chunk arrives and keeps them; the CDN then removes them; the replay still
+//     "CDN", allow-listed for the asset cache's address guard), and with a stylesheet of its own,
+//     is recorded (its own sheet by content, the rest as URLs); the server fetches the CDN's
+//     assets when the chunk arrives and keeps them; both then remove them; the replay still
 //     renders styled (computed styles and loaded images inside the player's rebuilt page), and the
 //     dashboard's browser requests nothing from any origin but our server.
 import { execFileSync } from 'node:child_process';
@@ -487,16 +488,17 @@ test('assets: a cross-origin stylesheet and images render from our asset cache a
     .replace(/\{\{KEY\}\}/g, env.tap.project.public_key)
     .replace(/\{\{SRI\}\}/g, manifest.files['tapistry.js']!.integrity)
     .replace(/\{\{NONCE\}\}/g, 'n');
-  const shop = await localServer((path) =>
-    path === '/assets.html'
-      ? {
-          type: 'text/html; charset=utf-8',
-          body: `<!doctype html><html><head><meta charset="utf-8"><title>Assets</title>
-<link rel="stylesheet" href="${cdn.origin}/theme.css">${snippet}</head>
-<body><h1 id="title">Styled from elsewhere</h1><div id="hero"></div><img id="logo" src="${cdn.origin}/logo.png" alt="logo"></body></html>`,
-        }
-      : null,
-  );
+  // the shop: the page, with the snippet, that uses the CDN, and a stylesheet of its own
+  const shop = await localServer((path) => {
+    if (path === '/site.css') return removed ? null : { type: 'text/css', body: '#sub { color: rgb(200, 100, 50); margin-left: 17px }' };
+    if (path !== '/assets.html') return null;
+    return {
+      type: 'text/html; charset=utf-8',
+      body: `<!doctype html><html><head><meta charset="utf-8"><title>Assets</title>
+<link rel="stylesheet" href="${cdn.origin}/theme.css"><link rel="stylesheet" href="/site.css">${snippet}</head>
+<body><h1 id="title">Styled from elsewhere</h1><p id="sub">Styled here</p><div id="hero"></div><img id="logo" src="${cdn.origin}/logo.png" alt="logo"></body></html>`,
+    };
+  });
   try {
     // the project accepts the shop's events, and its asset fetches may reach the two loopback
     // origins (the address guard refuses loopback addresses unless allow-listed)
@@ -526,9 +528,12 @@ test('assets: a cross-origin stylesheet and images render from our asset cache a
     for (let i = 0; i < 100 && (await keptAssets()) < keptBefore + 3; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await keptAssets()).toBeGreaterThanOrEqual(keptBefore + 3);
     const cdnBeforeRemoval = cdn.log.length; // the recording browser's 3 loads and the server's 3 fetches
-    // the CDN removes them
+    // the same-origin sheet was recorded by its rules: only the recording browser loaded it
+    expect(shop.log.filter((p) => p === '/site.css')).toEqual(['/site.css']);
+    // the CDN removes its assets, the shop its stylesheet
     removed = true;
     expect((await fetch(cdn.origin + '/theme.css')).status).toBe(404);
+    expect((await fetch(shop.origin + '/site.css')).status).toBe(404);
     const cdnAfterRemoval = cdn.log.length;
 
     // play: every request the dashboard's browser makes goes to our server
@@ -548,8 +553,14 @@ test('assets: a cross-origin stylesheet and images render from our asset cache a
       const t = getComputedStyle(document.getElementById('title')!);
       const h = getComputedStyle(document.getElementById('hero')!);
       const logo = document.getElementById('logo') as HTMLImageElement;
-      return { color: t.color, spacing: t.letterSpacing, width: h.width, height: h.height, bg: h.backgroundImage, logo: logo.naturalWidth, logoSrc: logo.src };
+      const sub = getComputedStyle(document.getElementById('sub')!);
+      return {
+        color: t.color, spacing: t.letterSpacing, width: h.width, height: h.height, bg: h.backgroundImage, logo: logo.naturalWidth, logoSrc: logo.src,
+        subColor: sub.color, subMargin: sub.marginLeft,
+      };
     });
+    expect(shown.subColor).toBe('rgb(200, 100, 50)');
+    expect(shown.subMargin).toBe('17px');
     expect(shown.color).toBe('rgb(12, 34, 56)');
     expect(shown.spacing).toBe('3px');
     expect(shown.width).toBe('40px');
