@@ -11,13 +11,22 @@
 //     to its end: no canary global is set in any frame and neither the browser nor the attacker's
 //     server sees a request to the attacker's origin. A control run of the same corpus as an
 //     ordinary page proves the payloads are live (the canary is set and the attacker is called).
+//  5. Assets: a page on a local site whose stylesheet and images come from another origin (a
+//     "CDN", allow-listed for the asset cache's address guard), and with a stylesheet of its own,
+//     is recorded (its own sheet by content, the rest as URLs); the server fetches the CDN's
+//     assets when the chunk arrives and keeps them; both then remove them; the replay still
+//     renders styled (computed styles and loaded images inside the player's rebuilt page), and the
+//     dashboard's browser requests nothing from any origin but our server.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 // @ts-expect-error: a plain ES module shared with the bench
 import { click, custom, Doc, full, input, meta, move, postChunks, textMutation, uuid } from '../bench/replay/gen.mjs';
 import { app, dashboardContext, type DashEnv, figure, PHONE, shoot, startDashboardEnv, watchErrors } from './lib/dashboard';
-import { freePort, setReplayRate } from './lib/tapistry-server';
+import { BINARY, freePort, REPO, setReplayRate } from './lib/tapistry-server';
 
 let env: DashEnv;
 beforeAll(async () => {
@@ -423,9 +432,164 @@ test('the XSS corpus, posted as forged chunks and played to its end, runs no scr
     expect(dialogs).toEqual([]);
     // the player frame is still the player (no navigation away by refresh or base)
     expect(page.frames().some((f) => f.url().includes('/app/player.html'))).toBe(true);
-    figure('replay XSS corpus in the player', `no canary set, no request to another origin; ${attempted.size} loads attempted by the rebuilt page, all refused by the CSP (the control run as a plain page: payloads ran)`);
+    figure('replay XSS corpus in the player', `no canary set, no request to another origin; ${attempted.size} loads of other origins attempted by the rebuilt page, all refused by the CSP; its assets went to our asset route, whose guard refused the attacker's loopback origin (the control run as a plain page: payloads ran)`);
     await ctx.close();
   } finally {
     await att.close();
+  }
+});
+
+// ---- assets ----
+
+/** A 1×1 PNG. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+/** A local HTTP server: `handler` answers, every request path is logged. */
+async function localServer(handler: (path: string) => { type: string; body: string | Buffer } | null) {
+  const port = await freePort();
+  const log: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    log.push(path);
+    const r = handler(path);
+    if (!r) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('gone');
+      return;
+    }
+    res.writeHead(200, { 'content-type': r.type, 'cache-control': 'no-store' });
+    res.end(r.body);
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { origin: `http://127.0.0.1:${port}`, log, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function keptAssets(): Promise<number> {
+  const m = await (await fetch(env.tap.origin + '/metrics')).text();
+  const hit = /^tapistry_replay_assets_total\{outcome="stored"\} (\d+)/m.exec(m);
+  return hit ? Number(hit[1]) : 0;
+}
+
+test('assets: a cross-origin stylesheet and images render from our asset cache after the site removed them, and nothing else is requested', async () => {
+  // the CDN: a stylesheet (a colour, a size, a background image) and an image, until removed
+  let removed = false;
+  const cdn = await localServer((path) => {
+    if (removed) return null;
+    if (path === '/theme.css') {
+      return { type: 'text/css', body: '#title { color: rgb(12, 34, 56); letter-spacing: 3px } #hero { width: 40px; height: 30px; background-image: url(bg.png) }' };
+    }
+    if (path === '/logo.png' || path === '/bg.png') return { type: 'image/png', body: PNG };
+    return null;
+  });
+  // the shop: the page, with the snippet, that uses the CDN
+  const manifest = (await (await fetch(env.tap.origin + '/v1/manifest.json')).json()) as { files: Record<string, { integrity: string }> };
+  const snippet = readFileSync(join(REPO, 'e2e', 'sites', 'snippet.html'), 'utf8')
+    .replace(/\{\{ORIGIN\}\}/g, env.tap.origin)
+    .replace(/\{\{KEY\}\}/g, env.tap.project.public_key)
+    .replace(/\{\{SRI\}\}/g, manifest.files['tapistry.js']!.integrity)
+    .replace(/\{\{NONCE\}\}/g, 'n');
+  // the shop: the page, with the snippet, that uses the CDN, and a stylesheet of its own
+  const shop = await localServer((path) => {
+    if (path === '/site.css') return removed ? null : { type: 'text/css', body: '#sub { color: rgb(200, 100, 50); margin-left: 17px }' };
+    if (path !== '/assets.html') return null;
+    return {
+      type: 'text/html; charset=utf-8',
+      body: `<!doctype html><html><head><meta charset="utf-8"><title>Assets</title>
+<link rel="stylesheet" href="${cdn.origin}/theme.css"><link rel="stylesheet" href="/site.css">${snippet}</head>
+<body><h1 id="title">Styled from elsewhere</h1><p id="sub">Styled here</p><div id="hero"></div><img id="logo" src="${cdn.origin}/logo.png" alt="logo"></body></html>`,
+    };
+  });
+  try {
+    // the project accepts the shop's events, and its asset fetches may reach the two loopback
+    // origins (the address guard refuses loopback addresses unless allow-listed)
+    execFileSync(BINARY, ['project', 'settings', '--data', env.tap.data, '--project', env.tap.project.project_id, '--origin', env.site, '--origin', shop.origin, '--origin', cdn.origin], { encoding: 'utf8' });
+    await new Promise((r) => setTimeout(r, 5500)); // the server's project cache: 5 s
+    const before = new Set(((await api('/api/replays')).sessions as any[]).map((s) => s.session_id as string));
+    const keptBefore = await keptAssets();
+
+    // record
+    const rec = await env.browser.newContext({ viewport: { width: 800, height: 600 } });
+    const sp = await rec.newPage();
+    const chunk0 = sp.waitForResponse((r) => new URL(r.url()).pathname === '/r', { timeout: 30000 });
+    await sp.goto(shop.origin + '/assets.html');
+    await sp.waitForFunction(() => (window as any).tapistry?.loaded === true);
+    expect(await sp.evaluate(() => getComputedStyle(document.getElementById('title')!).color)).toBe('rgb(12, 34, 56)');
+    expect((await chunk0).status()).toBe(200);
+    await sp.waitForTimeout(1000);
+    await rec.close();
+    let sid = '';
+    for (let i = 0; i < 60 && !sid; i++) {
+      sid = ((await api('/api/replays')).sessions as any[]).map((s) => s.session_id as string).find((s) => !before.has(s)) ?? '';
+      if (!sid) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(sid).not.toBe('');
+
+    // the server fetched the three assets when the chunk arrived, and kept them
+    for (let i = 0; i < 100 && (await keptAssets()) < keptBefore + 3; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await keptAssets()).toBeGreaterThanOrEqual(keptBefore + 3);
+    const cdnBeforeRemoval = cdn.log.length; // the recording browser's 3 loads and the server's 3 fetches
+    // the same-origin sheet was recorded by its rules: only the recording browser loaded it
+    expect(shop.log.filter((p) => p === '/site.css')).toEqual(['/site.css']);
+    // the CDN removes its assets, the shop its stylesheet
+    removed = true;
+    expect((await fetch(cdn.origin + '/theme.css')).status).toBe(404);
+    expect((await fetch(shop.origin + '/site.css')).status).toBe(404);
+    const cdnAfterRemoval = cdn.log.length;
+
+    // play: every request the dashboard's browser makes goes to our server
+    const ctx = await dashboardContext(env);
+    const requests: string[] = [];
+    ctx.on('request', (r) => requests.push(r.url()));
+    const page = await ctx.newPage();
+    const errors = watchErrors(page);
+    await page.goto(app(env, 'replays', { session: sid }));
+    await page.locator('.replay-player[data-first-frame="1"]').waitFor({ timeout: 15000 });
+    const inner = await innerFrame(page);
+    await inner.waitForFunction(() => {
+      const logo = document.getElementById('logo') as HTMLImageElement | null;
+      return !!logo && logo.complete && logo.naturalWidth > 0;
+    }, undefined, { timeout: 10000 });
+    const shown = await inner.evaluate(() => {
+      const t = getComputedStyle(document.getElementById('title')!);
+      const h = getComputedStyle(document.getElementById('hero')!);
+      const logo = document.getElementById('logo') as HTMLImageElement;
+      const sub = getComputedStyle(document.getElementById('sub')!);
+      return {
+        color: t.color, spacing: t.letterSpacing, width: h.width, height: h.height, bg: h.backgroundImage, logo: logo.naturalWidth, logoSrc: logo.src,
+        subColor: sub.color, subMargin: sub.marginLeft,
+      };
+    });
+    expect(shown.subColor).toBe('rgb(200, 100, 50)');
+    expect(shown.subMargin).toBe('17px');
+    expect(shown.color).toBe('rgb(12, 34, 56)');
+    expect(shown.spacing).toBe('3px');
+    expect(shown.width).toBe('40px');
+    expect(shown.height).toBe('30px');
+    expect(shown.logo).toBe(1);
+    expect(new URL(shown.logoSrc).origin).toBe(env.tap.origin);
+    expect(new URL(shown.logoSrc).pathname).toBe('/api/replay-asset');
+    // the stylesheet's own background image came through the route too (kept with the sheet)
+    expect(shown.bg).toContain(env.tap.origin + '/api/replay-asset?project_id=');
+    const bgLoaded = await inner.evaluate(async (u) => {
+      const img = new Image();
+      img.src = u;
+      await img.decode().catch(() => {});
+      return img.naturalWidth;
+    }, /url\("(.*)"\)/.exec(shown.bg)![1]!);
+    expect(bgLoaded).toBe(1);
+
+    const http = requests.filter((u) => /^https?:/.test(u));
+    expect(http.filter((u) => new URL(u).origin !== env.tap.origin)).toEqual([]);
+    expect(http.some((u) => u.includes('/api/replay-asset?') && u.includes(encodeURIComponent(cdn.origin + '/theme.css')))).toBe(true);
+    // the CDN saw nothing after the removal: the server served what it kept
+    expect(cdn.log.length).toBe(cdnAfterRemoval);
+    expect(errors).toEqual([]);
+    figure('replay assets', `CDN requests before its removal ${cdnBeforeRemoval} (the page's and the server's), after it 0; the replay rendered styled; ${http.length} requests from the dashboard, all to our origin`);
+    await shoot(page, 'replay-assets');
+    await ctx.close();
+  } finally {
+    execFileSync(BINARY, ['project', 'settings', '--data', env.tap.data, '--project', env.tap.project.project_id, '--origin', env.site], { encoding: 'utf8' });
+    await cdn.close();
+    await shop.close();
   }
 });

@@ -6,7 +6,8 @@
 import type { RrEvent } from './replay-events';
 
 export type ToFrame =
-  | { t: 'load'; events: RrEvent[]; speed: number }
+  /** `project`: whose replay asset route serves the recording's stylesheets, images and fonts */
+  | { t: 'load'; events: RrEvent[]; speed: number; project: string }
   | { t: 'add'; events: RrEvent[] }
   | { t: 'play'; at?: number }
   | { t: 'pause'; at?: number }

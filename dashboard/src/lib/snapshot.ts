@@ -29,6 +29,10 @@ export interface SnapshotContext {
   self: string;
   /** The page the snapshot was taken of: relative URLs resolve against it. */
   base?: string;
+  /** The asset route (default ASSET_PATH; the replay player's is /api/replay-asset). */
+  path?: string;
+  /** Proxy URLs on the dashboard's own origin too (the player frame's CSP allows only the route). */
+  proxySelf?: boolean;
 }
 
 export const SNAPSHOT_CSP =
@@ -71,10 +75,10 @@ export function assetUrl(raw: string, kind: Kind, ctx: SnapshotContext): string 
   }
   if (u.protocol === 'data:') return kind === 'style' ? null : v;
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
-  if (u.origin === ctx.self) return u.href;
+  if (u.origin === ctx.self && !ctx.proxySelf) return u.href;
   const hash = u.hash.replace(/,/g, '%2C');
   u.hash = '';
-  return `${ctx.self}${ASSET_PATH}?project_id=${encodeURIComponent(ctx.projectId)}&url=${encodeURIComponent(u.href)}${hash}`;
+  return `${ctx.self}${ctx.path ?? ASSET_PATH}?project_id=${encodeURIComponent(ctx.projectId)}&url=${encodeURIComponent(u.href)}${hash}`;
 }
 
 /** CSS (a style sheet or a declaration list) with every URL made safe by assetUrl(). */

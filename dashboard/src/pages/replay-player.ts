@@ -283,7 +283,7 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
           all = all.length === 0 || evs.length === 0 || evs[0]!.timestamp >= all[all.length - 1]!.timestamp ? all.concat(evs) : mergeEvents([all, evs]);
           if (!loaded) {
             if (all.length < 2 && i < indexes.length - 1) continue;
-            post({ t: 'load', events: all, speed });
+            post({ t: 'load', events: all, speed, project: project.id });
             loaded = true;
             await Promise.race([firstShown.current!.p, new Promise((r) => setTimeout(r, 3000))]);
           } else {

@@ -1,7 +1,9 @@
 // The replay player frame (/app/player.html). Runs in a sandboxed frame under a CSP that lets
-// nothing load from the network but this script and its stylesheet (no fetch at all). It receives
-// the recording's events from the dashboard by postMessage, makes their DOM inert
-// (lib/replay-sanitize.ts) and rebuilds them with @rrweb/replay in an inner frame whose sandbox is
+// nothing load from the network but this script, its stylesheet and the recording's stylesheets,
+// images and fonts from the server's replay asset route (no fetch at all). It receives the
+// recording's events from the dashboard by postMessage, makes their DOM inert
+// (lib/replay-sanitize.ts), points their asset URLs at that route (lib/replay-assets.ts) and
+// rebuilds them with @rrweb/replay in an inner frame whose sandbox is
 // allow-same-origin only, so nothing of the recording ever runs as script. Reports the first
 // frame, the playing time and seeks back to the dashboard, which draws every control.
 import { Replayer } from '@rrweb/replay';
@@ -9,6 +11,7 @@ import '@rrweb/replay/dist/style.css';
 import './player.css';
 import type { FromFrame, ToFrame } from '../lib/player-messages';
 import { sanitizeEvent } from '../lib/replay-sanitize';
+import { type ReplayAssetContext, rewriteEventAssets } from '../lib/replay-assets';
 
 // Our own origin (the server's): a sandboxed document's location still says where it came from.
 const parentOrigin = new URL(location.href).origin;
@@ -17,6 +20,9 @@ let replayer: Replayer | null = null;
 let playing = false;
 let started = false;
 let size = { width: 0, height: 0 };
+/** Where the recording's assets come from: the project's replay asset route on our origin. */
+let assets: ReplayAssetContext = { projectId: '', self: parentOrigin };
+const prepare = (e: Parameters<typeof sanitizeEvent>[0]) => rewriteEventAssets(sanitizeEvent(e), assets);
 
 function send(m: FromFrame): void {
   parent.postMessage(m, parentOrigin);
@@ -45,7 +51,8 @@ function handle(m: ToFrame): void {
   if (m.t === 'load') {
     replayer?.destroy();
     started = false;
-    replayer = new Replayer(m.events.map(sanitizeEvent) as any, {
+    assets = { projectId: m.project, self: parentOrigin };
+    replayer = new Replayer(m.events.map(prepare) as any, {
       root,
       speed: m.speed,
       skipInactive: false, // the dashboard skips idle stretches itself (it draws them)
@@ -73,7 +80,7 @@ function handle(m: ToFrame): void {
   if (!replayer) return;
   switch (m.t) {
     case 'add':
-      for (const e of m.events) replayer.addEvent(sanitizeEvent(e) as any);
+      for (const e of m.events) replayer.addEvent(prepare(e) as any);
       break;
     case 'play':
       replayer.play(m.at ?? now());

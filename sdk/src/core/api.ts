@@ -29,7 +29,7 @@ let afterStart: Array<() => void> = [];
 function runAfterStart(): void {
   const fns = afterStart;
   afterStart = [];
-  for (let i = 0; i < fns.length; i++) fns[i]!();
+  fns.forEach((f) => f());
 }
 
 function firstView(): void {
@@ -43,6 +43,9 @@ function applyPersistence(): void {
   if (cfg.persistence === 'none') clearStore();
   dropIds();
 }
+
+/** Runs one command, its arguments as the snippet's stub received them. */
+const run = (args: Args): void => guard(command)(args[0], args[1], args[2]);
 
 function command(name: unknown, a?: unknown, b?: unknown): void {
   switch (name) {
@@ -147,8 +150,7 @@ export function boot(scriptUrl?: string): Tapistry | undefined {
   if (prev && prev.loaded) return prev;
   const api: Tapistry = function () {
     // eslint-disable-next-line prefer-rest-params
-    const a = arguments;
-    guard(command)(a[0], a[1], a[2]);
+    run(arguments);
   };
   api.loaded = true;
   api.stats = () => Object.assign({ queued: queued() }, stats);
@@ -167,15 +169,14 @@ export function boot(scriptUrl?: string): Tapistry | undefined {
     if (data.snapshots == 'false') cfg.snapshots = false;
     const queue = (prev && prev.q) || [];
     const rest: Args[] = [];
-    for (let i = 0; i < queue.length; i++) {
-      const args = queue[i]!;
-      if (STATE.indexOf(args[0] as string) >= 0) guard(command)(args[0], args[1], args[2]);
+    for (const args of queue) {
+      if (STATE.indexOf(args[0] as string) >= 0) run(args);
       else rest.push(args);
     }
     w.tapistry = api;
     start();
     runAfterStart();
-    for (let i = 0; i < rest.length; i++) guard(command)(rest[i]![0], rest[i]![1], rest[i]![2]);
+    rest.forEach(run);
     // Framed (the dashboard's live overlay, docs/sdk.md): load the handshake chunk. It reports
     // geometry only, to a parent on the endpoint's origin, and collects nothing, so it is not behind
     // DNT or consent. Last: where inserting a script throws (Trusted Types), nothing else is skipped.

@@ -14,7 +14,7 @@ import { fnv1a64 } from './hash';
 import { dims } from './layout';
 import { selectorOf } from './selector';
 
-const IGNORE = '[data-tapistry-ignore]';
+export const IGNORE = '[data-tapistry-ignore]';
 const TARGET =
   'a,button,input,select,textarea,label,summary,[role=button],[role=link],[role=tab],[role=menuitem],[role=checkbox],[onclick]';
 /** Clicks on these do something without touching the DOM (focus, caret, native UI). */
@@ -65,7 +65,7 @@ export function noteChange(): void {
   lastChange = now();
   const h = held;
   held = [];
-  for (let i = 0; i < h.length; i++) emit('click', h[i]!.f, h[i]!.t);
+  h.forEach((c) => emit('click', c.f, c.t));
 }
 
 function expire(): void {
@@ -82,6 +82,9 @@ function expire(): void {
     observing = false;
   }
 }
+
+/** A mouse click, auxclick or context menu at its page point: button `b`, keyboard `k`. */
+const mouse = (e: MouseEvent, b: number, k: boolean): void => record(e.target, e.pageX, e.pageY, b, k);
 
 function record(target: EventTarget | null, x: number, y: number, b: number, k: boolean): void {
   const t0 = target as Element | null;
@@ -165,12 +168,12 @@ export function watchClicks(): void {
     tap = undefined;
     if (e.button || (!e.detail && !e.isTrusted)) return; // programmatic el.click()
     // pageX/Y: in every ES2017 browser
-    record(e.target, e.pageX, e.pageY, 0, !e.detail);
+    mouse(e, 0, !e.detail);
   }, true);
   on(w, 'auxclick', (e: MouseEvent) => {
-    if (e.button === 1) record(e.target, e.pageX, e.pageY, 1, false);
+    if (e.button === 1) mouse(e, 1, false);
   }, true);
-  on(w, 'contextmenu', (e: MouseEvent) => record(e.target, e.pageX, e.pageY, 2, false), true);
+  on(w, 'contextmenu', (e: MouseEvent) => mouse(e, 2, false), true);
   // A tap whose click the page suppressed (preventDefault on touchend) is still a tap.
   on(w, 'touchstart', (e: TouchEvent) => {
     const t = e.touches;

@@ -1,6 +1,8 @@
 // The SDK's configuration: defaults, and `config()` merging that ignores keys of the wrong type
 // (a typo in a customer's snippet must not break the page or silently change a type).
 
+import { UTM } from './sanitize';
+
 export type Persistence = 'cookie' | 'localStorage' | 'none';
 
 export interface Config {
@@ -62,7 +64,7 @@ export const cfg: Config = {
   maxEventsPerSecond: 60,
   mousemove: { enabled: false, hz: 5 },
   scroll: { milestones: [25, 50, 75, 90, 100] },
-  queryAllowlist: ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'],
+  queryAllowlist: UTM.slice(),
   batchSize: 25,
   flushInterval: 5000,
   offlineTimeout: 60000,

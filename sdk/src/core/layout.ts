@@ -29,7 +29,7 @@ export function measure(): void {
   dims.vh = window.innerHeight;
   dims.sx = scrollX;
   dims.sy = scrollY;
-  for (let i = 0; i < listeners.length; i++) listeners[i]!();
+  listeners.forEach((f) => f());
 }
 
 export function onMeasure(fn: () => void): void {

@@ -4,6 +4,7 @@
 import { cfg } from './config';
 import { later, on, unit } from './env';
 import { emit } from './events';
+import { IGNORE } from './clicks';
 import { dims } from './layout';
 
 let last: { x: number; y: number; w: number; h: number } | undefined;
@@ -13,7 +14,7 @@ export function watchMoves(): void {
   on(window, 'mousemove', (e: MouseEvent) => {
     if (!cfg.mousemove.enabled) return;
     const t = e.target as Element | null;
-    last = t && t.closest && t.closest('[data-tapistry-ignore]') ? undefined : { x: e.pageX, y: e.pageY, w: dims.w, h: dims.h };
+    last = t && t.closest && t.closest(IGNORE) ? undefined : { x: e.pageX, y: e.pageY, w: dims.w, h: dims.h };
     if (!timer && last) {
       timer = later(() => {
         timer = 0;

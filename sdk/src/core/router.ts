@@ -63,7 +63,7 @@ function check(): void {
 
 function changed(): void {
   // any history or hash activity (an in-page anchor too) means the last click did something
-  for (let i = 0; i < routeHooks.length; i++) routeHooks[i]!();
+  routeHooks.forEach((f) => f());
   clearTimeout(debounce);
   debounce = later(check, 200);
 }

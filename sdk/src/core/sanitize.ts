@@ -3,6 +3,9 @@
 
 import { redact } from './pii';
 
+/** The UTM parameters: kept in URLs by default, and sent as a page view's `utm` (without `utm_`). */
+export const UTM = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
+
 /** Truncates to `n` UTF-16 units (wire limits are in characters). */
 export const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s);
 
@@ -63,8 +66,7 @@ export function utmOf(u: string): Record<string, string> | undefined {
   let out: Record<string, string> | undefined;
   try {
     new URL(u).searchParams.forEach((v, k) => {
-      const m = /^utm_(source|medium|campaign|term|content)$/.exec(k);
-      if (m && v) (out = out || {})[m[1]!] = cut(redact(v), 256);
+      if (v && UTM.indexOf(k) >= 0) (out = out || {})[k.slice(4)] = cut(redact(v), 256);
     });
   } catch (e) {
     // not a URL: no UTM

@@ -73,7 +73,7 @@ function body(b: { e: string }): string {
 
 /** Drops everything unsent (consent withdrawn, offline too long). */
 export function discard(): void {
-  for (let i = 0; i < batches.length; i++) stats.dropped += batches[i]!.n;
+  batches.forEach((b) => (stats.dropped += b.n));
   stats.dropped += queue.length;
   batches = [];
   queue = [];
@@ -94,7 +94,7 @@ export function flush(unload?: boolean): void {
   if (unload) {
     // a batch in flight stays with its fetch (keepalive outlives the page)
     const all = batches.splice(inflight ? 1 : 0);
-    for (let i = 0; i < all.length; i++) beacon(all[i]!, true);
+    all.forEach((b) => beacon(b, true));
     return;
   }
   pump();

@@ -73,7 +73,7 @@ export function record(ctx: ReplayContext): () => void {
   const join = (a: string[]): string | undefined => (a && a.length ? a.join(',') : undefined);
   const pol = policy(doc, {
     maskText: c.maskText, queryAllowlist: c.queryAllowlist,
-    allow: join(ctx.r.allow), mask: join(ctx.r.mask), ignore: join(ctx.r.ignore),
+    allow: join(ctx.r.allow), mask: join(ctx.r.mask), ignore: join(ctx.r.ignore), sheets: true,
   });
   const url = c.endpoint.replace(/\/i$/, '') + '/r?k=' + encodeURIComponent(c.key);
   const sid = (): string => ctx.q(0).ids.s;

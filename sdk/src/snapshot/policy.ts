@@ -24,6 +24,11 @@ export interface PolicyOptions {
   mask?: string;
   /** Replay: CSS selectors whose elements are left out like [data-tapistry-ignore]. */
   ignore?: string;
+  /**
+   * Replay: a same-origin <link rel=stylesheet> whose rules the page can read is recorded by its
+   * rules, as a <style> (like a <style> element), not as its URL.
+   */
+  sheets?: boolean;
 }
 
 /** A policy bound to a document: its base URL and the CSS options derived from the options. */

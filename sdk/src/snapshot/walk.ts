@@ -167,6 +167,21 @@ export function walker(root: Document | Element, p: Policy, sink: Sink, masked =
       return sink.end(ph[0]);
     }
     const a = attrsOf(el, tag, html, m, p);
+    if (tag === 'link' && p.sheets && html) {
+      // replay: a same-origin sheet by its rules (a replay shows the CSS as it was), its media kept
+      const l = el as HTMLLinkElement;
+      let same = false;
+      try {
+        same = new URL(l.href).origin === new URL(doc.URL).origin;
+      } catch (e) {
+        // no URL: as its URL (which policy.ts has already judged)
+      }
+      const list = same ? rulesOf(l.sheet) : null;
+      if (list) {
+        sink.el(el, 'style', a.filter((x) => x[0] === 'media'), html, true, m);
+        return rules([list], m);
+      }
+    }
     if (tag === 'style') {
       sink.el(el, tag, a, html, true, m);
       const list = rulesOf((el as HTMLStyleElement).sheet as CSSStyleSheet | null);

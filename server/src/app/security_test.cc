@@ -548,5 +548,92 @@ TEST_F(SecurityTest, SnapshotAssetsComeThroughTheServersAssetPath) {
             403);
 }
 
+// Issue 10: a recorded session's stylesheets, images and fonts are fetched by the server once,
+// when the chunk arrives, and kept; the player gets them from /api/replay-asset, also after the
+// site removed them. The route is the asset cache's: same address guard, same CSS rewriting.
+TEST_F(SecurityTest, ReplayAssetsAreFetchedWhenTheChunkArrivesAndKept) {
+  auto site = std::make_unique<CannedSite>("text/css",
+                                           "body{color:rgb(1,2,3)} i{background:url(/icon.png)}");
+  const std::string origin = site->origin();
+  {
+    auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
+    ASSERT_TRUE(meta.ok());
+    ASSERT_TRUE((*meta)->SetAllowedOrigins(project_, {"https://example.com", origin}).ok());
+  }
+  Start();
+  auto session = SignIn();
+  const int64_t t = std::stoll(NowMs()) - 5000;
+  const std::string ts = std::to_string(t);
+  const std::string chunk =
+      R"({"k":")" + key_ + R"(","session_id":")" + kReplaySession +
+      R"(","chunk_index":0,"from_ms":)" + ts + R"(,"to_ms":)" + ts + R"(,"events":[)" +
+      R"({"type":4,"data":{"href":")" + origin +
+      R"(/page","width":800,"height":600},"timestamp":)" + ts +
+      R"(},{"type":2,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,)" +
+      R"("tagName":"link","attributes":{"rel":"stylesheet","href":")" + origin +
+      R"(/style.css"},"childNodes":[]}]},"initialOffset":{"left":0,"top":0}},"timestamp":)" + ts +
+      "}]}";
+  auto posted = Req("POST", "/r", chunk, {{"Content-Type", "text/plain;charset=UTF-8"}});
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  // The prefetch runs in the background: the stylesheet, then what it loads (icon.png).
+  const std::string kept = "tapistry_replay_assets_total{outcome=\"stored\"} 2";
+  for (int i = 0; i < 500 && Req("GET", "/metrics").body.find(kept) == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_NE(Req("GET", "/metrics").body.find(kept), std::string::npos);
+  EXPECT_EQ(site->requests(), 2);
+  site.reset();  // the site is gone (or changed its CSS): the recording still has it
+
+  auto enc = [](const std::string& s) { return assetcache::PercentEncode(s); };
+  const std::string target =
+      "/api/replay-asset?project_id=" + project_ + "&url=" + enc(origin + "/style.css");
+  auto r = Req("GET", target, "", {{"Cookie", session.first}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("Content-Type").rfind("text/css", 0), 0u) << r.Header("Content-Type");
+  EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(r.Header("Cross-Origin-Resource-Policy"), "same-origin");
+  EXPECT_NE(r.body.find("rgb(1,2,3)"), std::string::npos) << r.body;
+  // what the sheet loads points at the replay asset route, and was kept too
+  EXPECT_NE(
+      r.body.find("/api/replay-asset?project_id=" + project_ + "&url=" + enc(origin + "/icon.png")),
+      std::string::npos)
+      << r.body;
+  EXPECT_EQ(
+      Req("GET", "/api/replay-asset?project_id=" + project_ + "&url=" + enc(origin + "/icon.png"),
+          "", {{"Cookie", session.first}})
+          .status,
+      200);
+  // kRead: the session or the project's read token; nobody else, and not the bookmarklet's token
+  EXPECT_EQ(Req("GET", target, "", {{"Authorization", "Bearer " + token_}}).status, 200);
+  EXPECT_EQ(Req("GET", target).status, 401);
+  EXPECT_EQ(Req("GET", target, "", {{"Authorization", "Bearer " + OverlayToken(session)}}).status,
+            403);
+  // never kept, and the site is gone: the cache's answer
+  EXPECT_NE(
+      Req("GET", "/api/replay-asset?project_id=" + project_ + "&url=" + enc(origin + "/other.css"),
+          "", {{"Cookie", session.first}})
+          .status,
+      200);
+  // the address guard: an internal address the project does not list is refused unconnected
+  CannedSite internal("text/css", "x{}");
+  auto ssrf =
+      Req("GET",
+          "/api/replay-asset?project_id=" + project_ + "&url=" + enc(internal.origin() + "/a.css"),
+          "", {{"Cookie", session.first}});
+  EXPECT_EQ(ssrf.status, 403) << ssrf.body;
+  EXPECT_EQ(internal.requests(), 0);
+  EXPECT_EQ(Req("GET", target + "&d=4", "", {{"Cookie", session.first}}).status, 400);
+  // the player frame may load from this route, and from no other URL of ours or elsewhere
+  auto player = Req("GET", "/app/player.html");
+  const std::string csp = player.Header("Content-Security-Policy");
+  const std::string host = "127.0.0.1";  // the Host the test client sends
+  EXPECT_NE(csp.find("img-src data: blob: " + host + "/api/replay-asset;"), std::string::npos)
+      << csp;
+  EXPECT_NE(csp.find("font-src data: " + host + "/api/replay-asset;"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("style-src 'unsafe-inline' " + host + "/app/player-frame.css " + host +
+                     "/api/replay-asset;"),
+            std::string::npos)
+      << csp;
+  EXPECT_NE(csp.find("connect-src 'none'"), std::string::npos) << csp;
+}
 }  // namespace
 }  // namespace tapistry

@@ -54,6 +54,8 @@ struct ServerApp::Impl {
   std::unique_ptr<RouteAuth> route_auth;
   std::unique_ptr<assetcache::AssetCache> assets;
   std::unique_ptr<WorkQueue> slow_work;  // asset fetches: off the I/O threads
+  std::unique_ptr<ReplayAssets> replay_assets;
+  std::unique_ptr<WorkQueue> replay_prefetch;  // a stored chunk's assets, fetched in the background
   RouteTable routes;
   std::unique_ptr<Router> router;
   std::unique_ptr<HttpServer> http;
@@ -174,9 +176,23 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
   sno.min_free_bytes = static_cast<uint64_t>(cfg.min_free_disk_mb) << 20;
   m.snapshots = std::make_unique<SnapshotService>(m.blobs.get(), m.admission.get(), &m.metrics,
                                                   SystemClock(), sno);
+  // The asset cache behind the snapshot view and the replay player (docs/assets.md). A stored
+  // replay chunk's assets are fetched once, in the background, and kept (replay/replay_assets.h):
+  // one worker, 16 chunks waiting at most; past that the player fetches them on first play.
+  m.assets = std::make_unique<assetcache::AssetCache>();
+  m.replay_assets =
+      std::make_unique<ReplayAssets>(m.blobs.get(), m.meta.get(), m.assets.get(), &m.metrics);
+  m.replay_prefetch = std::make_unique<WorkQueue>(1, 16);
   ReplayOptions rpo;
   rpo.free_bytes = sno.free_bytes;
   rpo.min_free_bytes = sno.min_free_bytes;
+  {
+    ReplayAssets* ra = m.replay_assets.get();
+    WorkQueue* q = m.replay_prefetch.get();
+    rpo.on_stored = [ra, q](const std::string& project_id, const std::string& content) {
+      q->Submit([ra, project_id, content] { ra->Prefetch(project_id, content); });
+    };
+  }
   m.replay = std::make_unique<ReplayService>(m.blobs.get(), m.meta.get(), m.limiter.get(),
                                              &m.metrics, SystemClock(), rpo);
   // Two writers: fsyncs of different sessions overlap; 256 waiting chunks, then 503 + Retry-After.
@@ -227,7 +243,6 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
   m.router = std::make_unique<Router>(ro, &m.routes, m.route_auth.get(), m.admission.get(),
                                       &m.metrics, [&m] { return m.ready.load(); });
   // The route table: every route the server answers, with its auth policy and body limit.
-  m.assets = std::make_unique<assetcache::AssetCache>();
   m.slow_work = std::make_unique<WorkQueue>(4, 256);
   ApiDeps api;
   api.meta = m.meta.get();
@@ -262,10 +277,12 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
   };
   for (Status s : {AddIngestRoutes(&m.routes, m.admission.get(), m.ingest.get(), m.snapshots.get(),
                                    replay_ingest),
-                   AddReplayReadRoutes(&m.routes, m.replay.get()), AddAuthRoutes(&m.routes, api),
-                   AddAnalyticsRoutes(&m.routes, api), AddSnapshotRoutes(&m.routes, api),
-                   AddPrivacyRoutes(&m.routes, api), AddFunnelRoutes(&m.routes, api),
-                   AddProjectRoutes(&m.routes, api), m.router->AddOpsAndStaticRoutes(&m.routes)}) {
+                   AddReplayReadRoutes(&m.routes, m.replay.get()),
+                   AddReplayAssetRoute(&m.routes, m.replay_assets.get(), api.run_blocking),
+                   AddAuthRoutes(&m.routes, api), AddAnalyticsRoutes(&m.routes, api),
+                   AddSnapshotRoutes(&m.routes, api), AddPrivacyRoutes(&m.routes, api),
+                   AddFunnelRoutes(&m.routes, api), AddProjectRoutes(&m.routes, api),
+                   m.router->AddOpsAndStaticRoutes(&m.routes)}) {
     if (!s.ok()) return s;
   }
 
@@ -358,6 +375,8 @@ void ServerApp::Stop() {
   if (m.http) m.http->Stop(m.cfg.drain_ms);
   m.slow_work.reset();      // after the listener: no new fetches; waits for the running ones
   m.replay_writes.reset();  // likewise: a chunk being written finishes (and its answer is dropped)
+  if (m.replay_assets) m.replay_assets->Stop();
+  m.replay_prefetch.reset();  // the prefetch in progress ends after its current fetch
   if (m.retention) m.retention->Stop();
   if (m.pipeline) {
     Status s = m.pipeline->Close();

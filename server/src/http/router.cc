@@ -1,6 +1,7 @@
 #include "http/router.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "assets/assets.h"
 #include "common/gzip.h"
@@ -94,12 +95,26 @@ bool Router::HandleStatic(const HttpRequest& req, Reply* reply) const {
     // and fonts only as data: / blob:), no frame, no form. Only the dashboard may frame it. Not
     // an opaque origin: Chromium gives every frame inside one a new opaque origin of its own,
     // and rrweb must reach into its frame.
+    // The one exception: the recording's stylesheets, images and fonts, which the player points
+    // at our replay asset route (the server fetched them, docs/replay.md "Assets"). A CSP source
+    // with a path needs a host: the Host this request came to, when it is a plain host[:port];
+    // otherwise (no usable Host) no asset loads at all, as before.
+    const std::string host(req.Header("host"));
+    const bool plain_host =
+        !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+                 c == '[' || c == ']';
+        });
+    const std::string assets = plain_host ? " " + host + "/api/replay-asset" : "";
+    const std::string own_css = plain_host ? " " + host + "/app/player-frame.css" : " 'self'";
     r.AddHeader("Content-Security-Policy",
                 "sandbox allow-scripts allow-same-origin; default-src 'none'; script-src 'self'; "
-                "style-src 'self' 'unsafe-inline'; img-src data: blob:; font-src data:; "
-                "media-src 'none'; connect-src 'none'; frame-src 'none'; child-src 'none'; "
-                "worker-src 'none'; object-src 'none'; manifest-src 'none'; base-uri 'none'; "
-                "form-action 'none'; frame-ancestors 'self'");
+                "style-src 'unsafe-inline'" +
+                    own_css + assets + "; img-src data: blob:" + assets +
+                    "; font-src data:" + assets +
+                    "; media-src 'none'; connect-src 'none'; frame-src 'none'; child-src 'none'; "
+                    "worker-src 'none'; object-src 'none'; manifest-src 'none'; base-uri 'none'; "
+                    "form-action 'none'; frame-ancestors 'self'");
     r.AddHeader("Referrer-Policy", "no-referrer");
     r.AddHeader("X-Frame-Options", "SAMEORIGIN");
     r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),

@@ -5,14 +5,25 @@
 //   GET /api/replays                           the project's recorded sessions, newest first
 //   GET /api/replays/<session>                 one session and its chunks
 //   GET /api/replays/<session>/chunks/<n>      one stored chunk (gzip JSONL; Range honoured)
+//   GET /api/replay-asset?url=&d=             a recorded stylesheet, image or font, through the
+//                                              asset cache and kept (replay_assets.h)
 // Thread-safety: the handlers are called concurrently; ReplayService is thread-safe.
 #pragma once
 
+#include <functional>
+
 #include "common/route.h"
+#include "replay/replay_assets.h"
 #include "replay/replay_service.h"
 
 namespace tapistry {
 
 Status AddReplayReadRoutes(RouteTable* t, ReplayService* replay);
+
+// The player's asset route, kRead (the dashboard session cookie, which the player's frames send:
+// they are same-origin with the dashboard; or a read token). A fetch may take seconds: it runs
+// through `run_blocking` (false: busy, 503 + Retry-After).
+Status AddReplayAssetRoute(RouteTable* t, ReplayAssets* assets,
+                           std::function<bool(std::function<void()>)> run_blocking);
 
 }  // namespace tapistry

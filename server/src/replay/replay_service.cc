@@ -202,6 +202,7 @@ Reply ReplayService::Ingest(const RouteCall& call) {
     return unavailable("replay index: " + s.message());
   }
   stored_bytes_->Inc(gz.size());
+  if (opts_.on_stored) opts_.on_stored(project.id, chunk.content);
   return Accepted(chunk, /*duplicate=*/false);
 }
 

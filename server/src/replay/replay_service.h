@@ -39,6 +39,9 @@ struct ReplayOptions {
   std::function<uint64_t()> free_bytes;
   uint64_t min_free_bytes = 512ull << 20;
   int zlib_level = 6;
+  // Called after a new chunk is durable (not for a duplicate), with its project and its stored
+  // content (the header line, then one event per line): the replay asset prefetch. Must not block.
+  std::function<void(const std::string& project_id, const std::string& content)> on_stored;
 };
 
 class ReplayService {

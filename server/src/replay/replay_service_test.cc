@@ -55,6 +55,9 @@ class ReplayServiceTest : public ::testing::Test {
     ReplayOptions o;
     o.free_bytes = [this] { return free_bytes_.load(); };
     o.min_free_bytes = 1000;
+    o.on_stored = [this](const std::string& project_id, const std::string& content) {
+      stored_.emplace_back(project_id, content);
+    };
     service_ = std::make_unique<ReplayService>(blobs_.get(), meta_.get(), &limiter_, &metrics_,
                                                &clock_, o);
   }
@@ -95,6 +98,7 @@ class ReplayServiceTest : public ::testing::Test {
   std::unique_ptr<BlobStore> blobs_;
   std::shared_ptr<Project> project_;
   std::unique_ptr<ReplayService> service_;
+  std::vector<std::pair<std::string, std::string>> stored_;  // on_stored calls
 };
 
 TEST_F(ReplayServiceTest, AChunkIsStoredCompressedAndIndexed) {
@@ -186,6 +190,10 @@ TEST_F(ReplayServiceTest, ARetryIsAcceptedOnceAndAnotherChunkUnderTheKeyConflict
                             &content)
                   .ok());
   EXPECT_NE(content.find("\"x\":0,"), std::string::npos);  // salt 0 is still there
+  // The asset prefetch hears of the chunk once, when it became durable: not for the retries.
+  ASSERT_EQ(stored_.size(), 1u);
+  EXPECT_EQ(stored_[0].first, project_->id);
+  EXPECT_EQ(stored_[0].second, content);
 }
 
 TEST_F(ReplayServiceTest, BadBodiesGet4xxWithAReason) {
