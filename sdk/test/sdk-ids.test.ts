@@ -100,6 +100,27 @@ test('switching to cookieless by config removes what was stored', async () => {
   expect(cookie(b)).toBeFalsy();
 });
 
+test('a project in cookieless mode (the server says so in its answer) removes what was stored', async () => {
+  const jar = new CookieJar();
+  await makePage({ cookieJar: jar });
+  const b = await makePage({ cookieJar: jar, reply: () => ({ status: 200, body: { server_time: 0, persistence: 'none' } }) });
+  expect(cookie(b)).toBeTruthy();
+  b.tap('track', 'x');
+  b.tap('flush');
+  await b.tick(0);
+  expect(b.sent.length).toBeGreaterThan(0);
+  expect(cookie(b)).toBeFalsy();
+  b.tap('track', 'later');
+  b.tap('flush');
+  await b.tick(0);
+  expect(cookie(b)).toBeFalsy();
+  // The next page load is the same: the first answer ends the storing again.
+  const c = await makePage({ cookieJar: jar, reply: () => ({ status: 200, body: { persistence: 'none' } }) });
+  c.tap('flush');
+  await c.tick(0);
+  expect(cookie(c)).toBeFalsy();
+});
+
 test('identify sets user_id on later events and sends traits; PII-looking ids are refused', async () => {
   const p = await makePage();
   p.tap('identify', 'user-42', { plan: 'pro', email: 'jane@doe.com' });

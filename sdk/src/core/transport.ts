@@ -9,6 +9,7 @@
 
 import { cfg } from './config';
 import { later, log, now, on, stats } from './env';
+import { clearStore } from './ids';
 import { rec, type ReplaySettings } from './rec';
 
 export const VERSION = '1.0.0';
@@ -167,11 +168,16 @@ function pump(): void {
   }
   inflight = true;
   const t0 = now();
-  const done = (status: number, hint: number, j?: { server_time?: number; replay?: ReplaySettings }): void => {
+  const done = (status: number, hint: number, j?: { server_time?: number; replay?: ReplaySettings; persistence?: string }): void => {
     inflight = false;
     if (status >= 200 && status < 300) {
       if (j) {
         if (j.server_time! > 0) skew = Math.round(j.server_time! - (t0 + now()) / 2);
+        // The project runs cookieless: nothing is stored in the browser from now on.
+        if (j.persistence == 'none' && cfg.persistence != 'none') {
+          cfg.persistence = 'none';
+          clearStore();
+        }
         rec(j.replay);
       }
       batches.shift();

@@ -30,6 +30,10 @@ struct ProjectSettings {
   // DNT itself unless the site sets respectDNT:false; these make it hold for any client.
   bool respect_dnt = false;
   bool respect_gpc = false;
+  // Cookieless mode (docs/privacy.md): the SDK stores no identifier in the browser (told so with
+  // the first /i answer), the server names visitors by a daily-salted hash of IP and user agent
+  // (ingest/cookieless.h), and replay is off.
+  bool cookieless = false;
   // Session replay (docs/replay.md): the share of sessions recorded (0..1), the compressed bytes
   // one session may store, and the recorder's masking rules — CSS selectors whose text is shown
   // (allow), masked even when text is shown (mask), and not recorded at all (ignore). The SDK

@@ -41,6 +41,7 @@ constexpr BoolSetting kBoolSettings[] = {
     {"store_raw_ua", &ProjectSettings::store_raw_ua},
     {"respect_dnt", &ProjectSettings::respect_dnt},
     {"respect_gpc", &ProjectSettings::respect_gpc},
+    {"cookieless", &ProjectSettings::cookieless},
 };
 
 struct ListSetting {

@@ -678,6 +678,67 @@ TEST_F(ProjectsTest, SettingsChangedInTheDashboardReachIngestionWithinFiveSecond
   EXPECT_EQ(Post(Batch({Event(3)}), {{"Origin", "https://other.example"}}).status, 200);
 }
 
+TEST_F(ProjectsTest, CookielessModeNamesVisitorsOnTheServerAndTellsTheSdk) {
+  Start();
+  const Browser owner = SignedIn("owner@example.com");
+  auto put = Api(owner, "PUT", "/api/settings",
+                 R"({"project_id":")" + project_ + R"(","cookieless":true})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  // A page load: the SDK's fresh ids (cookieless, it stores none), from one browser.
+  auto load = [&](int n, const std::string& ua) {
+    std::string e = Event(n);
+    const std::string anon = "91d3a1b2-c3d4-4e5f-8a9b-0c1d2e3f4aaa";
+    const std::string sess = "2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1";
+    e.replace(e.find(anon), anon.size(),
+              "91d3a1b2-c3d4-4e5f-8a9b-" + std::string(9, '0') + std::to_string(100 + n));
+    e.replace(e.find(sess), sess.size(),
+              "2b1d0c6e-9a7f-4f4e-8d1c-" + std::string(9, '0') + std::to_string(100 + n));
+    return Post(Batch({e}),
+                {{"Origin", "https://example.com"}, {"User-Agent", ua}, {"Accept-Language", "en"}});
+  };
+  // The key cache follows within 5 s: the answer says so.
+  TestResponse first;
+  for (int i = 0; i < 30; ++i) {
+    first = load(1, kBrowserUa);
+    if (first.body.find(R"("persistence":"none")") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_NE(first.body.find(R"("persistence":"none")"), std::string::npos) << first.body;
+  EXPECT_NE(first.body.find(R"("replay":{"rate":0,)"), std::string::npos)
+      << "no replay: " << first.body;
+  // Visitors before cookieless took effect are deleted from the count by starting over.
+  auto gone = Api(owner, "POST", "/api/dsar/delete",
+                  R"({"project_id":")" + project_ +
+                      R"(","anonymous_id":"91d3a1b2-c3d4-4e5f-8a9b-000000000101"})");
+  ASSERT_EQ(gone.status, 200) << gone.body;
+  ASSERT_EQ(load(2, kBrowserUa).status, 200);
+  ASSERT_EQ(load(3, kBrowserUa).status, 200);
+  const std::string other_ua =
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 "
+      "(KHTML, like Gecko) Version/17.0 Safari/605.1.15";
+  ASSERT_EQ(load(4, other_ua).status, 200);
+  // Loads 2 and 3 (and 1, if it was after the switch) are one visitor in one session; the other
+  // browser is another.
+  auto events = Get("/api/events?project_id=" + project_);
+  ASSERT_EQ(events.status, 200) << events.body;
+  for (int n = 2; n <= 4; ++n) {
+    EXPECT_EQ(events.body.find("000000000" + std::to_string(100 + n)), std::string::npos)
+        << "the browser's id " << n << " is not stored: " << events.body;
+  }
+  std::set<std::string> anons, sessions;
+  for (size_t at = events.body.find("\"anonymous_id\":\""); at != std::string::npos;
+       at = events.body.find("\"anonymous_id\":\"", at + 1)) {
+    anons.insert(Str(events.body, "anonymous_id", at));
+  }
+  for (size_t at = events.body.find("\"session_id\":\""); at != std::string::npos;
+       at = events.body.find("\"session_id\":\"", at + 1)) {
+    sessions.insert(Str(events.body, "session_id", at));
+  }
+  EXPECT_EQ(anons.size(), 2u) << events.body;
+  EXPECT_EQ(sessions.size(), 2u) << events.body;
+}
+
 TEST_F(ProjectsTest, VerifyInstallationNamesWhatTheServerSaw) {
   Start();
   const Browser owner = SignedIn("owner@example.com");

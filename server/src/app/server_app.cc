@@ -43,6 +43,7 @@ struct ServerApp::Impl {
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<ProjectCache> projects;
   std::unique_ptr<IngestMonitor> ingest_monitor;
+  std::unique_ptr<CookielessIds> cookieless;
   std::unique_ptr<Admission> admission;
   std::unique_ptr<IngestService> ingest;
   std::unique_ptr<BlobStore> blobs;
@@ -160,8 +161,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
   m.ingest_monitor = std::make_unique<IngestMonitor>(SystemClock());
   m.admission = std::make_unique<Admission>(m.projects.get(), m.meta.get(), m.limiter.get(),
                                             &m.metrics, lim, m.ingest_monitor.get());
-  m.ingest = std::make_unique<IngestService>(m.admission.get(), m.pipeline.get(), m.limiter.get(),
-                                             m.geo.get(), &m.metrics, SystemClock());
+  m.cookieless = std::make_unique<CookielessIds>(m.meta.get(), SystemClock());
+  m.ingest =
+      std::make_unique<IngestService>(m.admission.get(), m.pipeline.get(), m.limiter.get(),
+                                      m.geo.get(), &m.metrics, SystemClock(), m.cookieless.get());
   auto blobs = OpenBlobStore(cfg.BlobStoreUrl());
   if (!blobs.ok()) return blobs.status();
   m.blobs = std::move(blobs).value();

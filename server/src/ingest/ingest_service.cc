@@ -27,7 +27,7 @@ void WriteReplaySettings(const ProjectSettings& ps, JsonWriter* w) {
   w->Key("replay")
       .BeginObject()
       .Key("rate")
-      .Double(std::clamp(ps.replay_sample_rate, 0.0, 1.0))
+      .Double(ps.cookieless ? 0.0 : std::clamp(ps.replay_sample_rate, 0.0, 1.0))
       .Key("kb")
       .Int(ps.replay_session_kb > 0 ? ps.replay_session_kb : limits::kDefaultReplaySessionKb);
   list("allow", ps.replay_allow_selectors);
@@ -55,6 +55,8 @@ std::string BuildResponse(size_t stored, size_t duplicates, const std::vector<Ev
   }
   w.EndArray().Key("server_time").Int(now_ms);
   if (replay != nullptr) WriteReplaySettings(*replay, &w);
+  // The SDK stores nothing in the browser from here on (docs/sdk.md "Cookieless").
+  if (replay != nullptr && replay->cookieless) w.Key("persistence").String("none");
   w.EndObject();
   return w.Take();
 }
@@ -62,9 +64,10 @@ std::string BuildResponse(size_t stored, size_t duplicates, const std::vector<Ev
 }  // namespace
 
 IngestService::IngestService(Admission* admission, Pipeline* pipeline, RateLimiter* limiter,
-                             const GeoIpResolver* geo, MetricsRegistry* metrics, Clock* clock)
-    : admission_(admission), pipeline_(pipeline), limiter_(limiter), geo_(geo), metrics_(metrics),
-      clock_(clock) {
+                             const GeoIpResolver* geo, MetricsRegistry* metrics, Clock* clock,
+                             CookielessIds* cookieless)
+    : admission_(admission), cookieless_(cookieless), pipeline_(pipeline), limiter_(limiter),
+      geo_(geo), metrics_(metrics), clock_(clock) {
   events_accepted_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome",
                                           "outcome=\"stored\"");
   events_duplicate_ = metrics_->GetCounter("tapistry_ingest_events_total", "Events by outcome",
@@ -98,6 +101,20 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
   if (!parsed.ok()) {
     return done(
         Reject(HttpStatusFor(parsed.code()), StatusCodeName(parsed.code()), parsed.message()));
+  }
+
+  // Cookieless mode: the browser's ids (fresh on every page load) give way to the server's.
+  if (ps.cookieless && cookieless_ != nullptr && !batch.events.empty()) {
+    auto ids = cookieless_->Assign(project->id, req.client_ip, req.user_agent);
+    if (!ids.ok()) {
+      Reply r = Reject(503, "unavailable", "cookieless ids: " + ids.status().message());
+      r.AddHeader("Retry-After", "1");
+      return done(std::move(r));
+    }
+    for (Event& ev : batch.events) {
+      ev.anonymous_id = ids->anonymous_id;
+      ev.session_id = ids->session_id;
+    }
   }
 
   // Enrichment shared by the whole request.

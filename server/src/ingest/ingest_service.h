@@ -10,6 +10,7 @@
 
 #include "common/reply.h"
 #include "ingest/admission.h"
+#include "ingest/cookieless.h"
 #include "ingest/enrich.h"
 #include "ingest/project_cache.h"
 #include "ingest/rate_limiter.h"
@@ -33,8 +34,11 @@ struct IngestRequest {
 
 class IngestService {
  public:
+  // `cookieless` names the visitors of projects in cookieless mode (may be null: those projects'
+  // events keep the ids they were sent with).
   IngestService(Admission* admission, Pipeline* pipeline, RateLimiter* limiter,
-                const GeoIpResolver* geo, MetricsRegistry* metrics, Clock* clock);
+                const GeoIpResolver* geo, MetricsRegistry* metrics, Clock* clock,
+                CookielessIds* cookieless = nullptr);
 
   // Calls done exactly once, possibly on another thread (after the WAL fsync).
   void HandleEvents(IngestRequest req, std::function<void(Reply)> done);
@@ -43,6 +47,7 @@ class IngestService {
   Reply Reject(int status, const char* code, std::string reason);
 
   Admission* admission_;
+  CookielessIds* cookieless_;
   Pipeline* pipeline_;
   RateLimiter* limiter_;
   const GeoIpResolver* geo_;

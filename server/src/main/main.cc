@@ -207,7 +207,8 @@ int ProjectCmd(const ParsedArgs& args) {
     }
     for (auto [name, field] : {std::pair<const char*, bool*>{"store-raw-ua", &st.store_raw_ua},
                                {"respect-dnt", &st.respect_dnt},
-                               {"respect-gpc", &st.respect_gpc}}) {
+                               {"respect-gpc", &st.respect_gpc},
+                               {"cookieless", &st.cookieless}}) {
       auto it = args.flags.find(name);
       if (it == args.flags.end()) continue;
       const std::string& v = it->second.back();
@@ -277,6 +278,8 @@ int ProjectCmd(const ParsedArgs& args) {
         .Bool(q->settings.respect_dnt)
         .Key("respect_gpc")
         .Bool(q->settings.respect_gpc)
+        .Key("cookieless")
+        .Bool(q->settings.cookieless)
         .Key("rate_project_rps")
         .Int(q->settings.rate_project_rps)
         .Key("rate_ip_rps")

@@ -132,6 +132,8 @@ std::string SettingsToJson(const ProjectSettings& s) {
       .Bool(s.respect_dnt)
       .Key("respect_gpc")
       .Bool(s.respect_gpc)
+      .Key("cookieless")
+      .Bool(s.cookieless)
       .Key("replay_sample_rate")
       .Double(s.replay_sample_rate)
       .Key("query_allowlist")
@@ -168,6 +170,7 @@ ProjectSettings SettingsFromJson(const std::string& json) {
     else if (f.key == "store_raw_ua" && f.value.is_bool()) s.store_raw_ua = bool(f.value);
     else if (f.key == "respect_dnt" && f.value.is_bool()) s.respect_dnt = bool(f.value);
     else if (f.key == "respect_gpc" && f.value.is_bool()) s.respect_gpc = bool(f.value);
+    else if (f.key == "cookieless" && f.value.is_bool()) s.cookieless = bool(f.value);
     else if (f.key == "replay_sample_rate" && f.value.is_number())
       s.replay_sample_rate = f.value.get_double().value_unsafe();
     else if (f.key == "rate_project_rps" && f.value.is_int64())
