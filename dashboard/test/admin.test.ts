@@ -78,7 +78,7 @@ test('every install problem gets plain words and a fix; only a named origin can 
   expect(p('origin_not_allowed').title).toBe('3 requests from https://shop.example were refused: that site is not an allowed origin');
   expect(p('origin_not_allowed', '').action).toBeUndefined();
   expect(p('unknown_key').fix).toMatch(/old or wrong key/);
-  expect(p('do_not_track', 'https://shop.example', 1).title).toBe('1 request from https://shop.example were dropped: the browser sent Do Not Track');
+  expect(p('do_not_track', 'https://shop.example', 1).title).toBe('1 request from https://shop.example was dropped: the browser sent Do Not Track');
   expect(p('do_not_track').fix).toMatch(/asked not to be tracked and this project honours it/);
   expect(p('global_privacy_control').fix).toMatch(/GPC/);
   expect(p('rate_limited').fix).toMatch(/rate limits/);

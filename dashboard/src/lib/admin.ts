@@ -145,40 +145,41 @@ export interface Advice {
 export function problemAdvice(p: InstallProblem): Advice {
   const from = p.origin ? ` from ${p.origin}` : '';
   const n = p.count === 1 ? '1 request' : `${p.count} requests`;
+  const were = p.count === 1 ? 'was' : 'were';
   switch (p.reason) {
     case 'origin_not_allowed':
       return {
-        title: `${n}${from} were refused: that site is not an allowed origin`,
+        title: `${n}${from} ${were} refused: that site is not an allowed origin`,
         fix: p.origin ? `Add ${p.origin} to the allowed origins (Settings tab) if it is your site.` : 'Add your site to the allowed origins (Settings tab).',
         action: p.origin ? 'allow_origin' : undefined,
       };
     case 'unknown_key':
       return {
         title: `${n}${from} used a project key this server does not know`,
-        fix: 'The snippet on that page has an old or wrong key (the key was rotated, or it is another project’s). Copy the snippet below again.',
+        fix: 'The snippet on that page has an old or wrong key (the key was rotated, or it is another project’s). Copy the snippet above again.',
       };
     case 'do_not_track':
       return {
-        title: `${n}${from} were dropped: the browser sent Do Not Track`,
+        title: `${n}${from} ${were} dropped: the browser sent Do Not Track`,
         fix: 'The browser asked not to be tracked and this project honours it. Test with Do Not Track off, or turn “Honour Do Not Track” off in the Settings tab.',
       };
     case 'global_privacy_control':
       return {
-        title: `${n}${from} were dropped: the browser sent Global Privacy Control`,
+        title: `${n}${from} ${were} dropped: the browser sent Global Privacy Control`,
         fix: 'The browser asked not to be tracked (GPC) and this project honours it. Test in a browser without GPC, or turn “Honour Global Privacy Control” off.',
       };
     case 'rate_limited':
       return {
-        title: `${n}${from} were rate limited`,
+        title: `${n}${from} ${were} rate limited`,
         fix: 'More requests arrived than the project’s rate limits allow. Raise the limits in the Settings tab (0 uses the server default).',
       };
     case 'bad_request':
       return {
         title: `${n}${from} could not be read`,
-        fix: 'The events were malformed: the page may load a modified or very old SDK. Use the snippet below unchanged.',
+        fix: 'The events were malformed: the page may load a modified or very old SDK. Use the snippet above unchanged.',
       };
     default:
-      return { title: `${n}${from} were refused (${p.reason})`, fix: 'See the server log for details.' };
+      return { title: `${n}${from} ${were} refused (${p.reason})`, fix: 'See the server log for details.' };
   }
 }
 
