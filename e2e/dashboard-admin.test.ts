@@ -4,8 +4,8 @@
 // opens it, and "Verify installation" turns green; changes a setting (a bad value is refused inline,
 // a good one saved); invites a second user (the invitation mail captured), who signs in in a fresh
 // browser context, sees that project and no other, and its Settings read-only; the owner cannot
-// remove the last owner, removes the member (who is then left with no project), reads the audit log
-// and signs out.
+// remove the last owner, removes the member (who is then left with no project and creates one of
+// their own there), rotates the key, reads the audit log and signs out.
 import { createServer, type Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
@@ -230,6 +230,14 @@ test('create a project, install and verify it, change a setting, invite and remo
   await member.goto(tap.origin + '/app/');
   await member.getByRole('heading', { name: 'No projects yet' }).waitFor();
   await shoot(member, 'admin-no-projects');
+  // ...and can start one of their own from there: the token first, then its Install tab
+  await member.getByLabel('Project name').fill('Blog');
+  await member.getByRole('button', { name: 'Create project' }).click();
+  expect(await member.locator('.read-token').textContent()).toMatch(/^rt_/);
+  await member.getByRole('button', { name: 'Continue to install' }).click();
+  await member.getByRole('tab', { name: 'Install', selected: true }).waitFor();
+  expect(await projectOptions(member)).toEqual(['Blog (owner)']);
+  expect(await member.locator('.snippet pre').textContent()).toContain('/v1.js');
   await mctx.close();
 
   // Keys: the public key and the snippet with it; rotation asks first.
