@@ -204,6 +204,14 @@ test('create a project, install and verify it, change a setting, invite and remo
   await page.locator('tr[data-email="owner@example.test"]').getByRole('button', { name: 'Remove' }).click();
   await page.getByRole('button', { name: 'Yes, remove' }).click();
   await page.getByText('A project needs at least one owner').waitFor();
+  // nor demoted: the select goes back to "owner"
+  const [demote] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/members') && r.request().method() === 'POST'),
+    page.getByLabel('Role of owner@example.test').selectOption('member'),
+  ]);
+  expect(demote.status()).toBe(409);
+  await page.getByText('A project needs at least one owner').waitFor();
+  await expect.poll(() => page.getByLabel('Role of owner@example.test').inputValue()).toBe('owner');
 
   // The member, in a browser of their own: that project only, and Settings read-only.
   const mctx = await browser.newContext({ viewport: DESKTOP });

@@ -389,6 +389,8 @@ function MembersTab(props: { project: Project }) {
   const changeRole = (m: Member, to: string) =>
     act('role:' + m.user_id, async () => {
       await post('/api/members', { project_id: project.id, email: m.email, role: to });
+      // your own role changed: the switcher and the owner-only controls follow
+      if (m.you) await refreshProjects();
       return `${m.email} is now ${to === 'owner' ? 'an owner' : 'a member'}.`;
     });
   const remove = (m: Member) =>
