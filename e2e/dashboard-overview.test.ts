@@ -182,7 +182,7 @@ test('sign out: from the sidebar and from Settings, each ends its session (a cop
     const ctx = await dashboardContext(env, DESKTOP, 1, session);
     const page = await ctx.newPage();
     const errors = watchErrors(page, [/status of 401/]);
-    await page.goto(app(env, route));
+    await page.goto(app(env, route, route === 'settings' ? { tab: 'sessions' } : {}));
     await page.locator('h1').first().waitFor();
     await page.locator(where).getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();

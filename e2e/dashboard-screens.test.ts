@@ -93,7 +93,10 @@ const PAGES: Array<{ name: string; route: string; q?: Record<string, string>; re
   { name: 'replays', route: 'replays', ready: '.replays-page .state-empty, .replays-table' },
   { name: 'funnels', route: 'funnels', ready: '.fbuilder' },
   { name: 'settings-install', route: 'settings', ready: '.snippet pre' },
-  { name: 'settings-project', route: 'settings', q: { tab: 'project' }, ready: '.kv' },
+  { name: 'settings-keys', route: 'settings', q: { tab: 'keys' }, ready: '.kv' },
+  { name: 'settings-settings', route: 'settings', q: { tab: 'settings' }, ready: '.settings-form' },
+  { name: 'settings-members', route: 'settings', q: { tab: 'members' }, ready: '.members-table' },
+  { name: 'settings-audit', route: 'settings', q: { tab: 'audit' }, ready: '.audit-table, .settings-page .state-empty' },
   { name: 'not-found', route: 'nope', ready: '.state-title' },
   {
     name: 'overview-datepicker',

@@ -146,7 +146,7 @@ test('sign in with a link from the mail, land on the dashboard, sign out', async
   expect(elsewhere.status).toBe(302);
   const elsewhereCookie = /^(tap_session=[^;]+)/.exec(elsewhere.headers.get('set-cookie') ?? '')![1]!;
   expect((await fetch(tap.origin + '/api/me', { headers: { cookie: elsewhereCookie } })).status).toBe(200);
-  await page.goto(`${tap.origin}/app/settings?project=${tap.project.project_id}`);
+  await page.goto(`${tap.origin}/app/settings?project=${tap.project.project_id}&tab=sessions`);
   const card = page.locator('.session-card');
   await card.getByText('This browser').waitFor();
   await card.getByText('Firefox on Windows').waitFor();

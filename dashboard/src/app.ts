@@ -12,13 +12,12 @@ import { html } from './html';
 import { type DayRange, type Period, PERIODS, rangeOf, toDay } from './lib/dates';
 import { type AppState, clearFilters, hasFilters } from './lib/url-state';
 import { OverviewPage } from './pages/overview';
-import { SettingsPage } from './pages/settings';
 import { NoProjects, SignInPage } from './pages/signin';
 import { Link } from './components/link';
-import { navigate, patch, recall, remember, state, useAppState } from './store';
+import { navigate, onProjectsChanged, patch, recall, remember, state, useAppState } from './store';
 
 // The heatmaps screen (viewer, overlay, layouts, element placement), the funnels screen
-// (builder, results) and the replays screen (list, player host) are chunks of their own, loaded
+// (builder, results), the replays screen (list, player host) and Settings are chunks of their own, loaded
 // when first opened: the overview, where most visits start, does not pay for them.
 type PageProps = { s: AppState; project: Project; range: DayRange; now: number };
 type PageComponent = (props: PageProps) => VNode | null;
@@ -27,9 +26,10 @@ const LOADERS: Record<string, () => Promise<PageComponent>> = {
   heatmaps: () => import('./pages/heatmaps').then((m) => m.HeatmapsPage as PageComponent),
   funnels: () => import('./pages/funnels').then((m) => m.FunnelsPage as PageComponent),
   replays: () => import('./pages/replays').then((m) => m.ReplaysPage as PageComponent),
+  settings: () => import('./pages/settings').then((m) => m.SettingsPage as PageComponent),
 };
 
-function LazyPage(props: PageProps & { which: 'heatmaps' | 'funnels' | 'replays' }) {
+function LazyPage(props: PageProps & { which: 'heatmaps' | 'funnels' | 'replays' | 'settings' }) {
   const [page, setPage] = useState<{ c: PageComponent } | null>(null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -73,6 +73,16 @@ export function App() {
       }
     })();
   }, [attempt]);
+
+  // Settings creates, renames and deletes projects: load the list again, keeping the page
+  useEffect(
+    () =>
+      onProjectsChanged(async () => {
+        const { projects } = await get<{ projects: Project[] }>('/api/projects', {});
+        setBoot({ kind: 'ready', projects });
+      }),
+    [],
+  );
 
   // the day changes at UTC midnight: keep "today" current
   useEffect(() => {
@@ -147,10 +157,8 @@ export function App() {
     case 'heatmaps':
     case 'funnels':
     case 'replays':
-      page = html`<${LazyPage} key=${s.route} which=${s.route} s=${s} project=${project} range=${range} now=${now} />`;
-      break;
     case 'settings':
-      page = html`<${SettingsPage} s=${s} project=${project} now=${now} />`;
+      page = html`<${LazyPage} key=${s.route} which=${s.route} s=${s} project=${project} range=${range} now=${now} />`;
       break;
     default:
       page = html`<div class="page"><div class="card state state-empty"><p class="state-title">There is no page at this address</p>

@@ -68,3 +68,13 @@ export function recall(key: string): string | null {
     return null;
   }
 }
+
+/** The project list changed (created, renamed, deleted, key rotated): the root loads it again. */
+const projectLoaders = new Set<() => Promise<void>>();
+export function onProjectsChanged(load: () => Promise<void>): () => void {
+  projectLoaders.add(load);
+  return () => projectLoaders.delete(load);
+}
+export async function refreshProjects(): Promise<void> {
+  await Promise.all([...projectLoaders].map((l) => l()));
+}

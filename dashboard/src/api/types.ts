@@ -14,6 +14,8 @@ export interface Project {
   /** the Demo project behind the server's /demo/ site */
   demo?: boolean;
   allowed_origins: string[];
+  /** the signed-in user's role in the project (GET /api/projects) */
+  role?: 'owner' | 'member';
 }
 
 export interface Totals {

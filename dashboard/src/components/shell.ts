@@ -1,12 +1,14 @@
 // The frame around every page: brand, project switcher and navigation (a sidebar on wide screens,
 // a top bar with a tab row on phones), sign out, a skip link, and the page's main landmark.
 import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
 import type { Project } from '../api/types';
 import { html } from '../html';
 import { type AppState, type Route, ROUTES } from '../lib/url-state';
 import { patch } from '../store';
 import { Icon } from './icons';
 import { Link } from './link';
+import { NewProjectDialog } from './new-project';
 import { SignOutButton } from './sign-out';
 
 const LABEL: Record<Route, string> = {
@@ -22,16 +24,25 @@ export function routeLabel(r: Route): string {
   return LABEL[r];
 }
 
+function roleLabel(p: Project): string {
+  return p.role === 'owner' ? 'owner' : p.role === 'member' ? 'member' : '';
+}
+
+/** The user's projects (with their role in each) and "New project…". */
 export function ProjectSwitcher(props: { projects: Project[]; s: AppState }) {
   const { projects, s } = props;
-  if (projects.length <= 1) {
-    return html`<div class="project-name" title="Project">${projects[0]?.name ?? 'No project'}</div>`;
-  }
-  return html`<label class="project-switch"><span class="sr-only">Project</span>
-    <select value=${s.project} onChange=${(e: Event) => patch({ project: (e.target as HTMLSelectElement).value, path: '' })}>
-      ${projects.map((p) => html`<option value=${p.id}>${p.name}</option>`)}
-    </select>
-  </label>`;
+  const [creating, setCreating] = useState(false);
+  const current = projects.find((p) => p.id === s.project);
+  return html`<div class="project-switch-row">
+    <label class="project-switch"><span class="sr-only">Project</span>
+      <select value=${current ? s.project : ''} onChange=${(e: Event) => patch({ project: (e.target as HTMLSelectElement).value, path: '' })}>
+        ${!current && html`<option value="">No project</option>`}
+        ${projects.map((p) => html`<option value=${p.id}>${p.name}${roleLabel(p) ? ` (${roleLabel(p)})` : ''}</option>`)}
+      </select>
+    </label>
+    <button type="button" class="btn btn-icon btn-small new-project-btn" title="New project" aria-label="New project" onClick=${() => setCreating(true)}>+</button>
+    ${creating && html`<${NewProjectDialog} onClose=${() => setCreating(false)} />`}
+  </div>`;
 }
 
 export function Shell(props: { s: AppState; projects: Project[]; children?: ComponentChildren }) {

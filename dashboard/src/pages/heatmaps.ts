@@ -99,7 +99,9 @@ function NoLiveOrigin(props: { project: Project }) {
         put another site in front of you. ${wild.length
           ? html`This project's allowed origins (${wild.map((o, i) => html`${i ? ', ' : ''}<code>${o}</code>`)}) name no exact site: a wildcard cannot be loaded.`
           : 'This project has none yet.'}</p>
-      <p>On the server, replace <code>https://www.your-site.example</code> with your site's origin (scheme, host and port, no path):</p>
+      <p>${project.role === 'member' ? 'An owner of this project can add it' : 'Add it'} in
+        <button type="button" class="btn-link" onClick=${() => patch({ route: 'settings', tab: 'settings', path: '' })}>Settings → Allowed origins</button>
+        (scheme, host and port, no path). Or, on the server, replace <code>https://www.your-site.example</code> with your site's origin:</p>
     </div>
     <div class="snippet origin-cmd">
       <div class="snippet-head"><span>Allow your site</span><${CopyButton} text=${cmd} label="Copy command" /></div>

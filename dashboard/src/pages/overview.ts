@@ -36,8 +36,8 @@ export function InstallGuide(props: { s: AppState; project: Project; waiting: bo
     <ol class="steps">
       <li>Allowed origins for <strong>${props.project.name}</strong>: ${props.project.allowed_origins.length
         ? props.project.allowed_origins.join(', ') + '.'
-        : html`none yet, so any site may send events. Add yours on the server:
-            <code>tapistry project settings --data DIR --project ${props.project.id} --origin https://your.site</code>`}</li>
+        : html`none yet, so any site may send events. Add yours in
+            <${Link} to=${{ ...props.s, route: 'settings', tab: 'settings' }}>Settings → Settings<//>.`}</li>
       <li>Open your site in a browser. This page updates by itself within a second or two.</li>
     </ol>
     ${props.waiting && html`<p class="waiting" role="status"><span class="live-dot on" aria-hidden="true"></span>Waiting for the first event…</p>`}

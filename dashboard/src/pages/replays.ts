@@ -32,9 +32,8 @@ export function ReplaysPage(props: { s: AppState; project: Project; range: DayRa
   else if (sessions.length === 0)
     body = html`<${Empty} title="No recorded sessions in this period" icon="replays">
       <p>Replays are recorded by the snippet for a sampled share of sessions, with text and inputs masked.
-        Turn recording on for this project with
-        <code>tapistry project settings --data DIR --project ${project.id} --replay-sample-rate 0.3</code>
-        (30 % of sessions); new page loads pick it up within seconds. Visitors who refuse replay consent or send Do Not Track are never recorded.
+        Turn recording on for this project under <${Link} to=${{ ...s, route: 'settings', tab: 'settings', session: '', t: 0 }}>Settings → Session replay<//>
+        (“Sessions recorded”, e.g. 30 %); new page loads pick it up within seconds. Visitors who refuse replay consent or send Do Not Track are never recorded.
         Or pick a longer period.</p>
     </${Empty}>`;
   else

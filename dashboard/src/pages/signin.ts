@@ -1,6 +1,8 @@
 // Shown when there is no dashboard session (GET /api/me → 401): sign in by email (a one-time link,
 // docs/accounts.md), or with the link the server printed.
 import { useState } from 'preact/hooks';
+import { NewProjectForm } from '../components/new-project';
+import { SignOutButton } from '../components/sign-out';
 import { html } from '../html';
 import { requestError } from '../lib/accounts';
 
@@ -78,13 +80,15 @@ export function SignInPage() {
   </div>`;
 }
 
+/** Signed in, member of no project (an invitation removed, or a fresh server): create one. */
 export function NoProjects() {
   return html`<div class="center-page">
     <main class="card signin" id="main">
       <h1>No projects yet</h1>
-      <p>Create one on the server, with the origin of your site:</p>
-      <pre class="code"><code>tapistry project create --data DIR --name "My site" --origin https://example.com</code></pre>
-      <button type="button" class="btn" onClick=${() => location.reload()}>Reload</button>
+      <p>You are signed in, but you are not a member of any project. If you expected one, ask its owner to add
+        your address under Settings → Members. Or create a project for your own site:</p>
+      <${NewProjectForm} deferList=${true} />
+      <p class="muted small"><${SignOutButton} class="btn-link small" /></p>
     </main>
   </div>`;
 }
