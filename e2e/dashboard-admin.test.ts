@@ -161,6 +161,22 @@ test('create a project, install and verify it, change a setting, invite and remo
   expect(await page.locator('.verify-ok').textContent()).toMatch(/Events are arriving/);
   await shoot(page, 'admin-install-verified');
 
+  // The same page on an origin the project does not allow: the server refuses it and the Install
+  // tab names the problem with its fix, which an owner applies in one click.
+  const otherOrigin = siteOrigin.replace('127.0.0.1', 'localhost');
+  const stranger = await ctx.newPage();
+  await stranger.goto(otherOrigin + '/');
+  await stranger.waitForFunction(() => (window as any).tapistry?.loaded === true);
+  await stranger.evaluate(() => (window as any).tapistry('flush'));
+  await page.locator('.problem', { hasText: 'not an allowed origin' }).waitFor({ timeout: 15000 });
+  expect(await page.locator('.problem').first().textContent()).toContain(otherOrigin);
+  await shoot(page, 'admin-install-problem');
+  await page.getByRole('button', { name: `Allow ${otherOrigin}` }).click();
+  await page.getByRole('button', { name: `Allow ${otherOrigin}` }).waitFor({ state: 'detached' });
+  const allowed = await page.evaluate(async (id) => (await (await fetch('/api/settings?project_id=' + id)).json()).settings.allowed_origins, projectId);
+  expect(allowed).toEqual([siteOrigin, otherOrigin]);
+  await stranger.close();
+
   // Settings: a value out of range is refused inline and nothing changes; a good one is saved.
   await page.getByRole('tab', { name: 'Settings' }).click();
   expect(page.url()).toContain('tab=settings');
@@ -181,11 +197,36 @@ test('create a project, install and verify it, change a setting, invite and remo
   await page.getByText('Saved — live within 5 s').waitFor();
   expect(await page.locator('.unsaved').count()).toBe(0);
   const settings = await page.evaluate((id) => fetch('/api/settings?project_id=' + id).then((r) => r.json()), projectId);
-  expect(settings.settings).toMatchObject({ replay_session_kb: 4096, retention_days: 90, respect_dnt: true, allowed_origins: [siteOrigin] });
+  expect(settings.settings).toMatchObject({ replay_session_kb: 4096, retention_days: 90, respect_dnt: true, allowed_origins: [siteOrigin, siteOrigin.replace("127.0.0.1", "localhost")] });
   // after a reload the form shows the saved values
   await page.reload();
   await expect.poll(() => page.getByLabel('Events kept for').inputValue()).toBe('90');
   await shoot(page, 'admin-settings');
+
+  // Cookieless mode, switched on here, reaches the SDK on the site: the visitor's browser, which
+  // holds the _tap cookie from the visits above, loses it with the first answer of a page load —
+  // within the server's 5 s.
+  const tapCookie = async () => (await ctx.cookies(siteOrigin)).find((c) => c.name === '_tap');
+  expect(await tapCookie()).toBeTruthy();
+  await page.getByLabel('Cookieless mode').check();
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText('Saved — live within 5 s').waitFor();
+  const switched = Date.now();
+  await expect
+    .poll(
+      async () => {
+        const v = await ctx.newPage();
+        await v.goto(siteOrigin + '/');
+        await v.waitForFunction(() => (window as any).tapistry?.loaded === true);
+        await v.evaluate(() => (window as any).tapistry('flush'));
+        await v.waitForTimeout(300);
+        await v.close();
+        return (await tapCookie()) === undefined;
+      },
+      { timeout: 10000, intervals: [200] },
+    )
+    .toBe(true);
+  expect(Date.now() - switched).toBeLessThan(8000);
 
   // Members: invite a second user as a member; the mail says where to sign in.
   await page.getByRole('tab', { name: 'Members' }).click();
@@ -263,8 +304,11 @@ test('create a project, install and verify it, change a setting, invite and remo
   await page.getByRole('tab', { name: 'Audit log' }).click();
   await page.locator('.audit-table').waitFor();
   const rows = await page.locator('.audit-table tbody tr td:nth-child(3)').allTextContents();
-  expect(rows.slice(0, 5)).toEqual(['Rotated the public key', 'Removed a member', 'Added a member', 'Changed settings', 'Created the project']);
-  expect(await page.locator('.audit-table tbody tr').nth(3).textContent()).toContain('Events retention (days): 180 → 90');
+  // The "Allow" click on the Install tab is the older of the two settings changes.
+  expect(rows.slice(0, 7)).toEqual(['Rotated the public key', 'Removed a member', 'Added a member', 'Changed settings', 'Changed settings', 'Changed settings', 'Created the project']);
+  expect(await page.locator('.audit-table tbody tr').nth(3).textContent()).toContain('Cookieless mode');
+  expect(await page.locator('.audit-table tbody tr').nth(4).textContent()).toContain('Events retention (days): 180 → 90');
+  expect(await page.locator('.audit-table tbody tr').nth(5).textContent()).toContain('localhost');
   expect(await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toContain('format=csv');
   await shoot(page, 'admin-audit');
 

@@ -23,6 +23,7 @@ const BASE: ProjectSettings = {
   store_raw_ua: false,
   respect_dnt: true,
   respect_gpc: true,
+  cookieless: false,
   replay_sample_rate: 1,
   replay_allow_selectors: [],
   replay_mask_selectors: [],
@@ -82,9 +83,9 @@ test('every install problem gets plain words and a fix; only a named origin can 
   expect(p('do_not_track').fix).toMatch(/asked not to be tracked and this project honours it/);
   expect(p('global_privacy_control').fix).toMatch(/GPC/);
   expect(p('rate_limited').fix).toMatch(/rate limits/);
-  expect(p('bad_request').title).toMatch(/could not be read/);
+  expect(p('no_valid_events').title).toMatch(/could not be read/);
   expect(p('something_new').title).toMatch(/\(something_new\)/);
-  for (const r of ['unknown_key', 'do_not_track', 'global_privacy_control', 'rate_limited', 'bad_request']) expect(p(r).action).toBeUndefined();
+  for (const r of ['unknown_key', 'do_not_track', 'global_privacy_control', 'rate_limited', 'no_valid_events', 'missing_key']) expect(p(r).action).toBeUndefined();
 });
 
 test('audit entries in words', () => {

@@ -13,6 +13,8 @@ export interface ProjectSettings {
   store_raw_ua: boolean;
   respect_dnt: boolean;
   respect_gpc: boolean;
+  /** no identifier stored in the browser; visitors named by a daily-salted hash (docs/privacy.md) */
+  cookieless: boolean;
   /** 0..1 */
   replay_sample_rate: number;
   replay_allow_selectors: string[];
@@ -55,6 +57,7 @@ export const LABELS: Record<SettingKey, string> = {
   store_raw_ua: 'Store raw user agents',
   respect_dnt: 'Honour Do Not Track',
   respect_gpc: 'Honour Global Privacy Control',
+  cookieless: 'Cookieless mode',
   replay_sample_rate: 'Replay sample rate',
   replay_allow_selectors: 'Unmasked selectors',
   replay_mask_selectors: 'Masked selectors',
@@ -118,7 +121,7 @@ export function originAllowed(allowed: string[], origin: string): boolean {
   });
 }
 
-export type ProblemReason = 'origin_not_allowed' | 'unknown_key' | 'do_not_track' | 'global_privacy_control' | 'rate_limited' | 'bad_request';
+export type ProblemReason = 'origin_not_allowed' | 'unknown_key' | 'missing_key' | 'do_not_track' | 'global_privacy_control' | 'rate_limited' | 'no_valid_events';
 
 export interface InstallProblem {
   reason: ProblemReason | string;
@@ -130,7 +133,8 @@ export interface InstallProblem {
 export interface InstallStatus {
   last_event_ms: number;
   last_origin: string;
-  recent: Array<{ ts_ms: number; origin: string; accepted: boolean }>;
+  /** requests whose events were stored, newest first: `accepted` events */
+  recent: Array<{ ts_ms: number; origin: string; accepted: number }>;
   problems: InstallProblem[];
 }
 
@@ -173,7 +177,12 @@ export function problemAdvice(p: InstallProblem): Advice {
         title: `${n}${from} ${were} rate limited`,
         fix: 'More requests arrived than the project’s rate limits allow. Raise the limits in the Settings tab (0 uses the server default).',
       };
-    case 'bad_request':
+    case 'missing_key':
+      return {
+        title: `${n}${from} came without a project key`,
+        fix: 'The page loads the SDK without the snippet’s key (data-project). Copy the snippet above again, unchanged.',
+      };
+    case 'no_valid_events':
       return {
         title: `${n}${from} could not be read`,
         fix: 'The events were malformed: the page may load a modified or very old SDK. Use the snippet above unchanged.',

@@ -110,11 +110,10 @@ function Verify(props: { project: Project; now: number }) {
     }
   };
   // the last events, by origin: how many and when the latest came
-  const byOrigin = new Map<string, { count: number; last: number; refused: number }>();
+  const byOrigin = new Map<string, { count: number; last: number }>();
   for (const r of st.recent ?? []) {
-    const o = byOrigin.get(r.origin) ?? { count: 0, last: 0, refused: 0 };
-    if (r.accepted) o.count++;
-    else o.refused++;
+    const o = byOrigin.get(r.origin) ?? { count: 0, last: 0 };
+    o.count += r.accepted;
     o.last = Math.max(o.last, r.ts_ms);
     byOrigin.set(r.origin, o);
   }
@@ -126,8 +125,8 @@ function Verify(props: { project: Project; now: number }) {
       : html`<p class="waiting" role="status"><span class="live-dot on" aria-hidden="true"></span>Waiting for the first event… open a page of your site with the snippet (checked every 2 s).</p>`}
     ${byOrigin.size > 0 &&
     html`<table class="ftable verify-recent"><caption class="sr-only">Recent requests</caption>
-      <thead><tr><th>Origin</th><th class="num">Accepted</th><th class="num">Refused</th><th>Last</th></tr></thead>
-      <tbody>${[...byOrigin].map(([o, v]) => html`<tr><td><code>${o || '(no origin)'}</code></td><td class="num">${v.count}</td><td class="num">${v.refused}</td><td>${clock(v.last)}</td></tr>`)}</tbody>
+      <thead><tr><th>Origin</th><th class="num">Events stored</th><th>Last</th></tr></thead>
+      <tbody>${[...byOrigin].map(([o, v]) => html`<tr><td><code>${o || '(no origin)'}</code></td><td class="num">${v.count}</td><td>${clock(v.last)}</td></tr>`)}</tbody>
     </table>`}
     ${problems.length > 0 &&
     html`<ul class="plain problems" aria-label="Problems">
@@ -279,7 +278,7 @@ function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved
       describedBy=${error?.key === k ? 'err-' + k : undefined} onChange=${(v: string[]) => set(k, v as never)} />
     ${fieldError(k)}
   </div>`;
-  const toggle = (k: 'respect_dnt' | 'respect_gpc' | 'store_raw_ua', help: string) => html`<div class="field">
+  const toggle = (k: 'respect_dnt' | 'respect_gpc' | 'store_raw_ua' | 'cookieless', help: string) => html`<div class="field">
     <label class="check"><input type="checkbox" checked=${draft[k]} disabled=${ro} onChange=${(e: Event) => set(k, (e.target as HTMLInputElement).checked)} /> ${LABELS[k]}</label>
     <p class="muted small">${help}</p>
     ${fieldError(k)}
@@ -317,6 +316,7 @@ function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved
     <fieldset class="card"><legend>Privacy</legend>
       ${toggle('respect_dnt', 'Drop events from browsers that send Do Not Track.')}
       ${toggle('respect_gpc', 'Drop events from browsers that send Global Privacy Control.')}
+      ${toggle('cookieless', 'Store nothing in visitors’ browsers: visitors are counted per day by a daily-salted hash of address and browser, sessions by 30-minute gaps; returning visitors are not recognised and replay is off (docs/privacy.md).')}
       ${toggle('store_raw_ua', 'Keep the full user-agent string (off: only browser, OS and device are kept).')}
     </fieldset>
     ${owner &&
