@@ -266,6 +266,42 @@ TEST_F(PipelineTest, CrashReplaysWhatTheStoreHadNotPersistedExactlyOnce) {
   EXPECT_EQ(store2.All().size(), 75u);
 }
 
+// The second life of the kill -9 test, step by step: a clean shutdown drops every WAL file, so
+// the restarted pipeline numbers from the reopened store's PersistedSeq; a kill before the store
+// flushes again leaves its file at the old seq, and the new record must still be above it.
+TEST_F(PipelineTest, KillAfterARestartBeforeTheStoreFlushesReplaysTheNewRecords) {
+  const auto a = Batch(25), b = Batch(25), c = Batch(25);
+  {
+    FakeEventSink store(dir_.Sub("store"));
+    auto p = Open(&store, dir_.Sub("wal"));
+    ASSERT_TRUE(SubmitSync(p.get(), a).status.ok());
+    ASSERT_TRUE(SubmitSync(p.get(), b).status.ok());
+    ASSERT_TRUE(p->Close().ok());  // store flushed at seq 2, WAL files all dropped
+    ASSERT_EQ(WalFiles(dir_.Sub("wal")), 0u);
+  }
+  FakeEventSink store(dir_.Sub("store"));
+  ASSERT_TRUE(store.Load().ok());
+  ASSERT_EQ(store.PersistedSeq(), 2u);
+  auto p = Open(&store, dir_.Sub("wal"));
+  ASSERT_TRUE(SubmitSync(p.get(), c).status.ok());
+  EXPECT_EQ(store.AppendedSeqs(), std::vector<uint64_t>{3});
+
+  // kill -9 now: c is only in the WAL; the store's file still says seq 2.
+  fs::copy(dir_.Sub("wal"), dir_.Sub("wal2"));
+  fs::copy_file(dir_.Sub("store"), dir_.Sub("store2"));
+  FakeEventSink after(dir_.Sub("store2"));
+  ASSERT_TRUE(after.Load().ok());
+  ASSERT_EQ(after.PersistedSeq(), 2u);
+  auto p2 = Open(&after, dir_.Sub("wal2"));
+  ASSERT_TRUE(p2);
+  EXPECT_EQ(p2->Stats().replayed_records, 1u);
+  const auto counts = after.IdCounts();
+  EXPECT_EQ(counts.size(), 75u);
+  for (const auto* batch : {&a, &b, &c}) {
+    for (const Event& e : *batch) EXPECT_EQ(counts.count(e.event_id), 1u);
+  }
+}
+
 TEST_F(PipelineTest, ReplayDoesNotRepeatEventsTheStoreAlreadyHolds) {
   // A store whose files already contain a record its PersistedSeq does not cover yet.
   FakeEventSink store;
@@ -554,7 +590,11 @@ TEST_F(PipelineTest, OpenRejectsMissingStoreOrDirectory) {
 // maintenance thread every 2 ms. Every id of a batch acknowledged Ok goes down `ack_fd`.
 [[noreturn]] void RunCrashChild(const std::string& wal_dir, const std::string& store_path,
                                 int ack_fd, uint64_t seed) {
+  // A restarted server reopens its store: without this the second life's store would claim
+  // PersistedSeq 0, the WAL would number from 1 again, and until its first Flush the file on disk
+  // would still say the first life's (higher) seq, so a kill then hides acknowledged records.
   FakeEventSink store(store_path);
+  if (!store.Load().ok()) ::_exit(5);
   PipelineOptions o;
   o.wal_dir = wal_dir;
   o.sink = &store;
@@ -603,6 +643,8 @@ TEST_F(PipelineTest, KillNineAtRandomMomentsLosesNothingAndDuplicatesNothing) {
   for (int iter = 0; iter < 6; ++iter) {
     TempDir dir;
     const std::string wal_dir = dir.Sub("wal"), store_path = dir.Sub("store");
+    // Every id acknowledged in this directory so far: the second life must keep the first's.
+    std::vector<Uuid> acked_before;
     // Two lives per directory: the second starts from the first one's remains.
     for (int life = 0; life < 2; ++life) {
       int fds[2];
@@ -653,6 +695,11 @@ TEST_F(PipelineTest, KillNineAtRandomMomentsLosesNothingAndDuplicatesNothing) {
         auto it = counts.find(id);
         ASSERT_TRUE(it != counts.end()) << "acknowledged id lost: " << id.ToString();
       }
+      for (const Uuid& id : acked_before) {
+        ASSERT_TRUE(counts.count(id))
+            << "id acknowledged in an earlier life lost: " << id.ToString();
+      }
+      acked_before.insert(acked_before.end(), acked.begin(), acked.end());
       for (const auto& [id, n] : counts) ASSERT_EQ(n, 1) << "stored twice: " << id.ToString();
       // The client's retry of acknowledged events after the restart stores nothing.
       std::vector<Event> retry;
