@@ -970,6 +970,57 @@ inline void AuditLogIsPerProjectNewestFirst(const MetaStoreOpener& open) {
   EXPECT_TRUE(m->ListAudit("p_0000000000000000", 10, INT64_MAX)->empty());
 }
 
+inline void NamedReadTokensExpireAndAreRevokedOneByOne(const MetaStoreOpener& open) {
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  CreatedProject a = Create(*m, "Acme");
+  CreatedProject b = Create(*m, "Shop");
+  ASSERT_FALSE(a.project.id.empty());
+  const int64_t now = WallMs();
+  EXPECT_EQ(m->CreateNamedReadToken(a.project.id, "", 0).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(m->CreateNamedReadToken(a.project.id, std::string(101, 'x'), 0).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(m->CreateNamedReadToken("p_0000000000000000", "ci", 0).status().code(),
+            StatusCode::kNotFound);
+  auto ci = m->CreateNamedReadToken(a.project.id, "CI export", 0);
+  auto soon = m->CreateNamedReadToken(a.project.id, "Grafana", now + 3600000);
+  auto past = m->CreateNamedReadToken(a.project.id, "old", now - 1);
+  ASSERT_TRUE(ci.ok() && soon.ok() && past.ok()) << ci.status().ToString();
+  EXPECT_TRUE(HexId(ci->info.id, "tk_", 16)) << ci->info.id;
+  EXPECT_TRUE(HexId(ci->token, "rt_", 32)) << ci->token;
+  EXPECT_TRUE(Token(*m, a.project.id, ci->token));
+  EXPECT_TRUE(Token(*m, a.project.id, soon->token));
+  EXPECT_FALSE(Token(*m, a.project.id, past->token)) << "expired";
+  EXPECT_FALSE(Token(*m, b.project.id, ci->token)) << "another project's";
+  auto list = m->ListReadTokens(a.project.id);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 4u) << "the project's first token, and three named ones";
+  for (size_t i = 1; i < list->size(); ++i) {
+    const ReadTokenInfo &x = (*list)[i - 1], &y = (*list)[i];
+    EXPECT_TRUE(x.created_ms < y.created_ms || (x.created_ms == y.created_ms && x.id < y.id))
+        << "oldest first, then by id";
+  }
+  std::set<std::string> names;
+  for (const ReadTokenInfo& t : *list) {
+    EXPECT_EQ(t.project_id, a.project.id);
+    names.insert(t.name);
+    if (t.id == soon->info.id) {
+      EXPECT_EQ(t, soon->info);
+    }
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"", "CI export", "Grafana", "old"}));
+  EXPECT_EQ(m->RevokeReadToken(b.project.id, ci->info.id).code(), StatusCode::kNotFound)
+      << "revoked only through its own project";
+  ASSERT_TRUE(m->RevokeReadToken(a.project.id, ci->info.id).ok());
+  EXPECT_FALSE(Token(*m, a.project.id, ci->token));
+  EXPECT_TRUE(Token(*m, a.project.id, soon->token)) << "one by one";
+  EXPECT_TRUE(Token(*m, a.project.id, a.read_token));
+  EXPECT_EQ(m->RevokeReadToken(a.project.id, ci->info.id).code(), StatusCode::kNotFound);
+  EXPECT_EQ(m->ListReadTokens(a.project.id)->size(), 3u);
+  EXPECT_EQ(m->ListReadTokens(b.project.id)->size(), 1u);
+}
+
 }  // namespace meta_checks
 
 struct MetaCheck {
@@ -1005,6 +1056,7 @@ inline const std::vector<MetaCheck>& MetaChecks() {
       {"MembersBelongToTheirProject", MembersBelongToTheirProject},
       {"ProjectsAreRenamedAndDeletedWhole", ProjectsAreRenamedAndDeletedWhole},
       {"AuditLogIsPerProjectNewestFirst", AuditLogIsPerProjectNewestFirst},
+      {"NamedReadTokensExpireAndAreRevokedOneByOne", NamedReadTokensExpireAndAreRevokedOneByOne},
   };
   return kChecks;
 }
@@ -1046,6 +1098,7 @@ TAP_META_CHECK(DashboardSessionsBelongToTheirUser)
 TAP_META_CHECK(MembersBelongToTheirProject)
 TAP_META_CHECK(ProjectsAreRenamedAndDeletedWhole)
 TAP_META_CHECK(AuditLogIsPerProjectNewestFirst)
+TAP_META_CHECK(NamedReadTokensExpireAndAreRevokedOneByOne)
 #undef TAP_META_CHECK
 
 REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
@@ -1060,6 +1113,7 @@ REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
                             SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire,
                             ASignInLinkIsConsumedOnceUnderConcurrency,
                             DashboardSessionsBelongToTheirUser, MembersBelongToTheirProject,
-                            ProjectsAreRenamedAndDeletedWhole, AuditLogIsPerProjectNewestFirst);
+                            ProjectsAreRenamedAndDeletedWhole, AuditLogIsPerProjectNewestFirst,
+                            NamedReadTokensExpireAndAreRevokedOneByOne);
 
 }  // namespace tapistry::conformance

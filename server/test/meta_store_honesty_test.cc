@@ -36,6 +36,14 @@ class NullMetaStore final : public MetaStore {
   Result<int> RevokeReadTokens(const std::string&, const std::string&) override { return 0; }
   Result<std::string> RotatePublicKey(const std::string&) override { return std::string(); }
   Status RenameProject(const std::string&, const std::string&) override { return Status::Ok(); }
+  Result<CreatedReadToken> CreateNamedReadToken(const std::string&, const std::string&,
+                                                int64_t) override {
+    return CreatedReadToken();
+  }
+  Result<std::vector<ReadTokenInfo>> ListReadTokens(const std::string&) override {
+    return std::vector<ReadTokenInfo>();
+  }
+  Status RevokeReadToken(const std::string&, const std::string&) override { return Status::Ok(); }
   Status DeleteProject(const std::string&) override { return Status::Ok(); }
   Status SetMember(const std::string&, const std::string&, Role) override { return Status::Ok(); }
   Result<bool> RemoveMember(const std::string&, const std::string&) override { return false; }
@@ -240,6 +248,16 @@ class ForwardingMetaStore : public MetaStore {
     return real_->RenameProject(p, n);
   }
   Status DeleteProject(const std::string& p) override { return real_->DeleteProject(p); }
+  Result<CreatedReadToken> CreateNamedReadToken(const std::string& p, const std::string& n,
+                                                int64_t e) override {
+    return real_->CreateNamedReadToken(p, n, e);
+  }
+  Result<std::vector<ReadTokenInfo>> ListReadTokens(const std::string& p) override {
+    return real_->ListReadTokens(p);
+  }
+  Status RevokeReadToken(const std::string& p, const std::string& id) override {
+    return real_->RevokeReadToken(p, id);
+  }
   Status SetMember(const std::string& p, const std::string& u, Role r) override {
     return real_->SetMember(p, u, r);
   }

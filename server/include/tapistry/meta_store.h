@@ -143,6 +143,21 @@ struct CreatedProject {
   std::string read_token;  // "rt_" + 32 hex, shown once
 };
 
+// A read token as listed (never its secret): GET /api/tokens.
+struct ReadTokenInfo {
+  std::string id;  // "tk_" + 16 hex: names the token for revocation; not a credential
+  std::string project_id;
+  std::string name;  // "" for tokens made before tokens had names
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;  // 0: never
+  bool operator==(const ReadTokenInfo&) const = default;
+};
+
+struct CreatedReadToken {
+  ReadTokenInfo info;
+  std::string token;  // "rt_" + 32 hex, shown once
+};
+
 // A user's role in one project (spec §6.3 "project scoping via per-project role"). A member reads
 // the project and saves funnels; an owner also changes its settings, keys and members, answers
 // privacy requests, reads its audit log, renames and deletes it.
@@ -197,6 +212,15 @@ class MetaStore {
   // Removes the project with its read tokens, saved funnels, members and replay index (its
   // events and blobs are the caller's to delete; its audit entries stay). NotFound when unknown.
   virtual Status DeleteProject(const std::string& project_id) = 0;
+  // Named read tokens (Settings → Keys). CreateNamedReadToken: InvalidArgument unless the name
+  // is 1..100 bytes; NotFound for an unknown project. A token past expires_ms (when not 0) is no
+  // longer valid (CheckReadToken: false). ListReadTokens: oldest first (created_ms, then id),
+  // expired ones included. RevokeReadToken: NotFound when the project has no such token.
+  virtual Result<CreatedReadToken> CreateNamedReadToken(const std::string& project_id,
+                                                        const std::string& name,
+                                                        int64_t expires_ms) = 0;
+  virtual Result<std::vector<ReadTokenInfo>> ListReadTokens(const std::string& project_id) = 0;
+  virtual Status RevokeReadToken(const std::string& project_id, const std::string& token_id) = 0;
   // Gives the project a new public key; the old one stops being a key at once (ingest caches a
   // key for a few seconds). Returns the new key.
   virtual Result<std::string> RotatePublicKey(const std::string& project_id) = 0;

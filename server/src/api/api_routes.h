@@ -6,7 +6,7 @@
 //                        POST /api/me/sessions/revoke, POST /api/bookmarklet-token
 //   project_routes.cc    GET/POST /api/projects, PUT/DELETE /api/project, GET/POST/DELETE
 //                        /api/members, GET/PUT /api/settings, POST /api/keys/rotate, GET
-//                        /api/audit, GET /api/install/status
+//                        /api/audit, GET /api/install/status, GET/POST/DELETE /api/tokens
 //   analytics_routes.cc  GET /api/overview, /api/events, /api/heatmap, /api/heatmap/elements,
 //                        /api/layouts, /api/scrollmap, /api/elements, /api/breakdown, /api/paths
 //   snapshot_routes.cc   GET /api/snapshot, /api/snapshot/status, /api/snapshot-asset

@@ -435,6 +435,88 @@ Reply ListAudit(const ApiDeps& d, const RouteCall& call) {
   return JsonReply(w.Take());
 }
 
+// GET /api/tokens?project_id=: the project's read tokens (names and dates; never a secret).
+Reply ListTokens(const ApiDeps& d, const RouteCall& call) {
+  auto list = d.meta->ListReadTokens(call.project_id);
+  if (!list.ok()) return ErrorReply(list.status());
+  const int64_t now = d.clock->NowMs();
+  JsonWriter w;
+  w.BeginObject().Key("tokens").BeginArray();
+  for (const ReadTokenInfo& t : *list) {
+    w.BeginObject()
+        .Key("id")
+        .String(t.id)
+        .Key("name")
+        .String(t.name)
+        .Key("created_ms")
+        .Int(t.created_ms)
+        .Key("expires_ms")
+        .Int(t.expires_ms)
+        .Key("expired")
+        .Bool(t.expires_ms != 0 && t.expires_ms <= now)
+        .EndObject();
+  }
+  w.EndArray().EndObject();
+  return JsonReply(w.Take());
+}
+
+// POST /api/tokens {"project_id","name","expires_days"?}: a new read token, shown once (owners).
+// expires_days 1..3650; absent or 0: it never expires.
+Reply CreateToken(const ApiDeps& d, const RouteCall& call) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (Status s = ParseObject(call.req.body, &parser, &doc); !s.ok()) return ErrorReply(s);
+  auto name = StringField(doc, "name");
+  if (!name.ok()) return ErrorReply(name.status());
+  int64_t days = 0;
+  if (auto v = doc["expires_days"]; !v.error()) {
+    if (!v.is_int64() || int64_t(v.value_unsafe()) < 0 || int64_t(v.value_unsafe()) > 3650)
+      return ErrorReply(Status::InvalidArgument(
+          "expires_days must be a whole number 0..3650 (0: the token never expires)"));
+    days = int64_t(v.value_unsafe());
+  }
+  const int64_t expires = days == 0 ? 0 : d.clock->NowMs() + days * 86400000;
+  auto c = d.meta->CreateNamedReadToken(call.project_id, *name, expires);
+  if (!c.ok()) return ErrorReply(c.status());
+  JsonWriter details;
+  details.BeginObject()
+      .Key("token_id")
+      .String(c->info.id)
+      .Key("name")
+      .String(c->info.name)
+      .Key("expires_ms")
+      .Int(expires)
+      .EndObject();
+  WriteAudit(d, call, call.project_id, "token.create", details.Take());
+  JsonWriter w;
+  w.BeginObject()
+      .Key("id")
+      .String(c->info.id)
+      .Key("name")
+      .String(c->info.name)
+      .Key("created_ms")
+      .Int(c->info.created_ms)
+      .Key("expires_ms")
+      .Int(expires)
+      .Key("token")
+      .String(c->token)
+      .EndObject();
+  Reply r = JsonReply(w.Take());
+  r.status = 201;
+  return r;
+}
+
+// DELETE /api/tokens?project_id=&id=: revokes one read token at once (owners).
+Reply RevokeToken(const ApiDeps& d, const RouteCall& call) {
+  const std::string id = call.req.Query("id");
+  if (id.empty()) return ErrorReply(Status::InvalidArgument("id is required"));
+  if (Status s = d.meta->RevokeReadToken(call.project_id, id); !s.ok()) return ErrorReply(s);
+  JsonWriter details;
+  details.BeginObject().Key("token_id").String(id).EndObject();
+  WriteAudit(d, call, call.project_id, "token.revoke", details.Take());
+  return JsonReply("{\"revoked\":1}");
+}
+
 // GET /api/install/status?project_id=: the dashboard's "verify installation" — what ingestion
 // saw of the project lately (IngestMonitor).
 Reply InstallStatus(const ApiDeps& d, const RouteCall& call) {
@@ -478,7 +560,10 @@ Status AddProjectRoutes(RouteTable* t, const ApiDeps& d) {
                      R{"PUT", "/api/settings", AuthPolicy::kOwnerCsrf, PutSettings},
                      R{"POST", "/api/keys/rotate", AuthPolicy::kOwnerCsrf, RotateKey},
                      R{"GET", "/api/audit", AuthPolicy::kOwner, ListAudit},
-                     R{"GET", "/api/install/status", AuthPolicy::kMember, InstallStatus}}) {
+                     R{"GET", "/api/install/status", AuthPolicy::kMember, InstallStatus},
+                     R{"GET", "/api/tokens", AuthPolicy::kOwner, ListTokens},
+                     R{"POST", "/api/tokens", AuthPolicy::kOwnerCsrf, CreateToken},
+                     R{"DELETE", "/api/tokens", AuthPolicy::kOwnerCsrf, RevokeToken}}) {
     Handler h = r.handler;
     TAP_RETURN_IF_ERROR(
         t->Add({r.method, r.path, r.auth, limits::kMaxApiBody, 0, false, CorsPolicy::kNone, "api",

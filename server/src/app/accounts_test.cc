@@ -628,6 +628,27 @@ TEST_F(ProjectsTest, OwnersRunProjectsMembersSettingsAndTheAuditLog) {
   // Keys.
   auto rotated = Api(owner, "POST", "/api/keys/rotate", R"({"project_id":")" + shop + R"("})");
   ASSERT_EQ(rotated.status, 200) << rotated.body;
+  // Read tokens: named, with an expiry, listed without their secret, revoked one by one.
+  auto tok = Api(owner, "POST", "/api/tokens",
+                 R"({"project_id":")" + shop + R"(","name":"CI export","expires_days":30})");
+  ASSERT_EQ(tok.status, 201) << tok.body;
+  const std::string secret = Str(tok.body, "token"), tok_id = Str(tok.body, "id");
+  EXPECT_EQ(Api(owner, "POST", "/api/tokens",
+                R"({"project_id":")" + shop + R"(","name":"x","expires_days":9999})")
+                .status,
+            400);
+  auto with = [&](const std::string& t) {
+    return Req("GET", "/api/overview?project_id=" + shop, "", {{"Authorization", "Bearer " + t}})
+        .status;
+  };
+  EXPECT_EQ(with(secret), 200);
+  auto tokens = Api(owner, "GET", "/api/tokens?project_id=" + shop);
+  ASSERT_EQ(tokens.status, 200) << tokens.body;
+  EXPECT_NE(tokens.body.find(R"("name":"CI export")"), std::string::npos) << tokens.body;
+  EXPECT_EQ(tokens.body.find("rt_"), std::string::npos) << "never a secret: " << tokens.body;
+  ASSERT_EQ(Api(owner, "DELETE", "/api/tokens?project_id=" + shop + "&id=" + tok_id).status, 200);
+  EXPECT_EQ(with(secret), 401);
+  EXPECT_EQ(Api(owner, "DELETE", "/api/tokens?project_id=" + shop + "&id=" + tok_id).status, 404);
   // The audit log: every change, newest first, with who did it; as CSV too.
   auto audit = Api(owner, "GET", "/api/audit?project_id=" + shop);
   ASSERT_EQ(audit.status, 200) << audit.body;
@@ -636,9 +657,9 @@ TEST_F(ProjectsTest, OwnersRunProjectsMembersSettingsAndTheAuditLog) {
        at = audit.body.find("\"action\":\"", at + 1)) {
     actions.push_back(Str(audit.body, "action", at));
   }
-  EXPECT_EQ(actions,
-            (std::vector<std::string>{"key.rotate", "member.remove", "member.add",
-                                      "settings.update", "project.rename", "project.create"}))
+  EXPECT_EQ(actions, (std::vector<std::string>{"token.revoke", "token.create", "key.rotate",
+                                               "member.remove", "member.add", "settings.update",
+                                               "project.rename", "project.create"}))
       << audit.body;
   EXPECT_NE(audit.body.find(R"("actor_email":"owner@example.com")"), std::string::npos);
   EXPECT_NE(audit.body.find(R"("respect_dnt":{"from":false,"to":true})"), std::string::npos)

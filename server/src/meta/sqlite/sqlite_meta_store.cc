@@ -263,8 +263,13 @@ class SqliteMetaStore final : public MetaStore {
         .Bind(4, StringsToJson(origins))
         .Bind(5, SettingsToJson(c.project.settings))
         .Bind(6, c.project.created_ms);
-    Stmt tok(db_, "INSERT INTO read_tokens(token_hash,project_id,created_ms) VALUES(?,?,?)");
-    tok.Bind(1, Sha256Hex(c.read_token)).Bind(2, c.project.id).Bind(3, c.project.created_ms);
+    Stmt tok(db_,
+             "INSERT INTO read_tokens(token_hash,project_id,created_ms,id,name,expires_ms) "
+             "VALUES(?,?,?,?,'',0)");
+    tok.Bind(1, Sha256Hex(c.read_token))
+        .Bind(2, c.project.id)
+        .Bind(3, c.project.created_ms)
+        .Bind(4, "tk_" + RandomHex(8));
     if (ins.Step() != SQLITE_DONE || tok.Step() != SQLITE_DONE) {
       (void)Exec("ROLLBACK");
       return Status::IOError(std::string("creating project: ") + sqlite3_errmsg(db_));
@@ -310,8 +315,10 @@ class SqliteMetaStore final : public MetaStore {
   Result<bool> CheckReadToken(const std::string& project_id, const std::string& token) override {
     if (token.empty()) return false;
     std::lock_guard lock(mu_);
-    Stmt s(db_, "SELECT project_id FROM read_tokens WHERE token_hash=?");
-    s.Bind(1, Sha256Hex(token));
+    Stmt s(db_,
+           "SELECT project_id FROM read_tokens WHERE token_hash=? AND (expires_ms=0 OR "
+           "expires_ms>?)");
+    s.Bind(1, Sha256Hex(token)).Bind(2, SystemClock()->NowMs());
     int rc = s.Step();
     if (rc == SQLITE_DONE) return false;
     if (rc != SQLITE_ROW) return Status::IOError(sqlite3_errmsg(db_));
@@ -319,15 +326,59 @@ class SqliteMetaStore final : public MetaStore {
   }
 
   Result<std::string> CreateReadToken(const std::string& project_id) override {
-    std::string token = "rt_" + RandomHex(16);
+    auto c = InsertReadToken(project_id, "", 0);
+    if (!c.ok()) return c.status();
+    return c->token;
+  }
+
+  Result<CreatedReadToken> CreateNamedReadToken(const std::string& project_id,
+                                                const std::string& name,
+                                                int64_t expires_ms) override {
+    if (name.empty() || name.size() > 100)
+      return Status::InvalidArgument("a token's name must be 1..100 bytes");
+    return InsertReadToken(project_id, name, expires_ms);
+  }
+
+  Result<std::vector<ReadTokenInfo>> ListReadTokens(const std::string& project_id) override {
     std::lock_guard lock(mu_);
+    TAP_RETURN_IF_ERROR(ProjectExistsLocked(project_id));
     Stmt s(db_,
-           "INSERT INTO read_tokens(token_hash,project_id,created_ms) SELECT ?,id,? FROM projects "
-           "WHERE id=?");
-    s.Bind(1, Sha256Hex(token)).Bind(2, SystemClock()->NowMs()).Bind(3, project_id);
+           "SELECT id,project_id,name,created_ms,expires_ms FROM read_tokens WHERE project_id=? "
+           "ORDER BY created_ms, id");
+    s.Bind(1, project_id);
+    std::vector<ReadTokenInfo> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      out.push_back(ReadTokenInfo{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)});
+    }
+    if (rc != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    return out;
+  }
+
+  Status RevokeReadToken(const std::string& project_id, const std::string& token_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "DELETE FROM read_tokens WHERE project_id=? AND id=?");
+    s.Bind(1, project_id).Bind(2, token_id);
     if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
-    if (sqlite3_changes(db_) == 0) return Status::NotFound("no project " + project_id);
-    return token;
+    if (sqlite3_changes(db_) == 0)
+      return Status::NotFound("no token " + token_id + " in project " + project_id);
+    return Status::Ok();
+  }
+
+  // Adds the columns named tokens brought (id, name, expires_ms) to a store made before them.
+  Status MigrateReadTokens() {
+    bool has_id = false;
+    {
+      Stmt s(db_, "SELECT name FROM pragma_table_info('read_tokens')");
+      while (s.Step() == SQLITE_ROW) has_id |= s.Text(0) == "id";
+    }
+    if (has_id) return Status::Ok();
+    return Exec(
+        "ALTER TABLE read_tokens ADD COLUMN id TEXT; "
+        "ALTER TABLE read_tokens ADD COLUMN name TEXT NOT NULL DEFAULT ''; "
+        "ALTER TABLE read_tokens ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0; "
+        "UPDATE read_tokens SET id='tk_'||lower(hex(randomblob(8))) WHERE id IS NULL; "
+        "CREATE UNIQUE INDEX IF NOT EXISTS read_tokens_id ON read_tokens(project_id, id);");
   }
 
   Result<int> RevokeReadTokens(const std::string& project_id, const std::string& keep) override {
@@ -1037,6 +1088,27 @@ class SqliteMetaStore final : public MetaStore {
     return User{s.Text(0), s.Text(1), s.Int(2)};
   }
 
+  Result<CreatedReadToken> InsertReadToken(const std::string& project_id, const std::string& name,
+                                           int64_t expires_ms) {
+    CreatedReadToken c;
+    c.token = "rt_" + RandomHex(16);
+    c.info =
+        ReadTokenInfo{"tk_" + RandomHex(8), project_id, name, SystemClock()->NowMs(), expires_ms};
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "INSERT INTO read_tokens(token_hash,project_id,created_ms,id,name,expires_ms) SELECT "
+           "?,id,?,?,?,? FROM projects WHERE id=?");
+    s.Bind(1, Sha256Hex(c.token))
+        .Bind(2, c.info.created_ms)
+        .Bind(3, c.info.id)
+        .Bind(4, name)
+        .Bind(5, expires_ms)
+        .Bind(6, project_id);
+    if (s.Step() != SQLITE_DONE) return Status::IOError(sqlite3_errmsg(db_));
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("no project " + project_id);
+    return c;
+  }
+
   // mu_ held, in a transaction: FailedPrecondition when `user_id` is the project's only owner (so
   // removing or demoting them would leave it ownerless).
   Status KeepsAnOwnerLocked(const std::string& project_id, const std::string& user_id) {
@@ -1119,6 +1191,7 @@ Result<std::unique_ptr<MetaStore>> OpenSqliteMetaStore(const std::string& path) 
       store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
                   "PRAGMA secure_delete=ON;"));
   TAP_RETURN_IF_ERROR(store->Exec(kSchema));
+  TAP_RETURN_IF_ERROR(store->MigrateReadTokens());
   return std::unique_ptr<MetaStore>(std::move(store));
 }
 
