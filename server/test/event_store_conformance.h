@@ -1201,17 +1201,57 @@ TYPED_TEST_P(EventStoreConformanceTest, FunnelsMatchTheReferenceOnRandomTraffic)
       entry_pages, returning);
 }
 
+// DSAR export: every event of the subject, flushed or not, bots' too, every column as stored,
+// oldest first; nobody else's.
+TYPED_TEST_P(EventStoreConformanceTest, SubjectEventsAreEveryEventOfTheSubject) {
+  Event u = Ev("p", kT0 + 4000, 3, 9, EventType::kPageView, "/c");
+  u.user_id = "alice";
+  Event bot = Ev("p", kT0 + 500, 6, 1, EventType::kPageView, "/bot");
+  bot.bot_score = 100;
+  Event later = Ev("p", kT0 + kDayMs + 10, 1, 1, EventType::kCustom, "/a");
+  later.name = "signup";
+  later.props = R"({"plan":"pro"})";
+  this->Append({Ev("p", kT0 + 1000, 1, 1, EventType::kPageView, "/a"), Ev("p", kT0 + 2000, 1, 1),
+                Ev("p", kT0 + kDayMs, 2, 2, EventType::kPageView, "/b"), u, bot,
+                Ev("q", kT0, 4, 1)});
+  ASSERT_TRUE(this->store_->Flush().ok());
+  this->Append({later, Ev("p", kT0 + 3000, 5, 1, EventType::kPageView, "/a")});  // unflushed
+  auto mine = this->store_->SubjectEvents("p", Id(2000000 + 1), std::nullopt);
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  auto want = this->ref_.SubjectEvents("p", Id(2000000 + 1), std::nullopt);
+  ASSERT_TRUE(want.ok());
+  ASSERT_EQ(want->size(), 5u);
+  ASSERT_EQ(mine->size(), want->size());
+  for (size_t i = 0; i < want->size(); ++i) {
+    EXPECT_EQ((*mine)[i].event_id, (*want)[i].event_id) << i;
+    EXPECT_EQ((*mine)[i].ts_ms, (*want)[i].ts_ms) << i;
+    EXPECT_EQ((*mine)[i].path, (*want)[i].path) << i;
+    EXPECT_EQ((*mine)[i].name, (*want)[i].name) << i;
+    EXPECT_EQ((*mine)[i].props, (*want)[i].props) << i;
+    EXPECT_EQ((*mine)[i].bot_score, (*want)[i].bot_score) << i;
+    EXPECT_EQ((*mine)[i].session_id, (*want)[i].session_id) << i;
+  }
+  auto alice = this->store_->SubjectEvents("p", std::nullopt, std::string("alice"));
+  ASSERT_TRUE(alice.ok());
+  ASSERT_EQ(alice->size(), 1u);
+  EXPECT_EQ((*alice)[0].event_id, u.event_id);
+  EXPECT_TRUE(this->store_->SubjectEvents("q", Id(2000000 + 9), std::nullopt)->empty());
+  EXPECT_FALSE(this->store_->SubjectEvents("p", std::nullopt, std::string()).ok());
+  ASSERT_TRUE(this->store_->DeleteSubject("p", Id(2000000 + 1), std::nullopt).ok());
+  EXPECT_TRUE(this->store_->SubjectEvents("p", Id(2000000 + 1), std::nullopt)->empty());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     EventStoreConformanceTest, EmptyStoreHasEveryDayWithZeros, CountsPageviewsSessionsAndVisitors,
     SessionCrossingMidnightCountsOnceInTotals, BounceAndDurationPerSessionAcrossMidnight,
     TopPagesOrderTiesAndLimit, FiltersSelectEventsExactly, ProjectsAndDayBoundsAreIsolated,
     InvalidRangeIsAnError, RandomWorkloadMatchesReferenceAcrossFlushes,
     ListEventsOldestFirstWithTypeAndLimit, ScanEventIdsFromAnIngestTime,
-    DeleteSubjectRemovesEveryEventOfTheSubject, RetentionDropsWholeOldDays,
-    FlushAdvancesPersistedSeqAndDataSurvivesReopen, ConcurrentAppendsAndQueries,
-    AnalyticsQueriesMatchTheReference, AnalyticsMatchTheReferenceUnderEveryFilter,
-    ThousandsOfRandomEventsMatchTheReference, BotsAreLeftOutUnlessIncluded,
-    HourlySeriesCountsEachHourOnItsOwn, ElementHeatmapEdgesMatchTheReference,
-    FunnelsMatchTheReferenceOnRandomTraffic);
+    DeleteSubjectRemovesEveryEventOfTheSubject, SubjectEventsAreEveryEventOfTheSubject,
+    RetentionDropsWholeOldDays, FlushAdvancesPersistedSeqAndDataSurvivesReopen,
+    ConcurrentAppendsAndQueries, AnalyticsQueriesMatchTheReference,
+    AnalyticsMatchTheReferenceUnderEveryFilter, ThousandsOfRandomEventsMatchTheReference,
+    BotsAreLeftOutUnlessIncluded, HourlySeriesCountsEachHourOnItsOwn,
+    ElementHeatmapEdgesMatchTheReference, FunnelsMatchTheReferenceOnRandomTraffic);
 
 }  // namespace tapistry::conformance

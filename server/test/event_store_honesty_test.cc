@@ -41,6 +41,10 @@ class QueriesOnly : public EventStore {
                                             const std::optional<std::string>&) override {
     return std::vector<Uuid>();
   }
+  Result<std::vector<Event>> SubjectEvents(const std::string&, const std::optional<Uuid>&,
+                                           const std::optional<std::string>&) override {
+    return std::vector<Event>();
+  }
   Result<uint64_t> ApplyRetention(const std::string&, int32_t, int) override { return uint64_t{0}; }
   std::vector<StoreGauge> Gauges() const override { return {}; }
   Status Close() override { return Status::Ok(); }
@@ -97,6 +101,10 @@ class OverReference : public EventStore {
   Result<std::vector<Uuid>> SubjectSessions(const std::string& p, const std::optional<Uuid>& a,
                                             const std::optional<std::string>& u) override {
     return good_.SubjectSessions(p, a, u);
+  }
+  Result<std::vector<Event>> SubjectEvents(const std::string& p, const std::optional<Uuid>& a,
+                                           const std::optional<std::string>& u) override {
+    return good_.SubjectEvents(p, a, u);
   }
   Result<uint64_t> ApplyRetention(const std::string& p, int32_t today, int keep) override {
     return good_.ApplyRetention(p, today, keep);

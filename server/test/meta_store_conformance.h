@@ -642,6 +642,38 @@ inline void ReplaySessionsAreDeletedWhole(const MetaStoreOpener& open) {
   EXPECT_EQ((*fresh)->first_ts, 5000);
 }
 
+// PurgeDeleted (after a DSAR delete) makes deletes final and changes nothing else: the deleted
+// session stays deleted, everything kept is still there, also after a reopen.
+inline void PurgeDeletedKeepsWhatWasNotDeleted(const MetaStoreOpener& open) {
+  std::string a;
+  {
+    auto m = open();
+    ASSERT_NE(m, nullptr);
+    a = Create(*m, "A").project.id;
+    ASSERT_FALSE(a.empty());
+    ASSERT_TRUE(m->AddReplayChunk(a, Chunk("gone", 0, 1000, 1500, 10)).ok());
+    ASSERT_TRUE(m->AddReplayChunk(a, Chunk("kept", 0, 2000, 2500, 10)).ok());
+    ASSERT_TRUE(m->PutValue("k", "v").ok());
+    auto del = m->DeleteReplaySession(a, "gone");
+    ASSERT_TRUE(del.ok() && *del);
+    Status purged = m->PurgeDeleted();
+    ASSERT_TRUE(purged.ok()) << purged.ToString();
+    EXPECT_FALSE(m->GetReplaySession(a, "gone")->has_value());
+    EXPECT_EQ(m->ListReplayChunks(a, "kept")->size(), 1u);
+    EXPECT_TRUE(m->PurgeDeleted().ok()) << "a second purge with nothing to do";
+    EXPECT_TRUE(m->AddReplayChunk(a, Chunk("later", 0, 3000, 3500, 10)).ok())
+        << "the store takes writes after a purge";
+  }
+  auto m = open();
+  ASSERT_NE(m, nullptr);
+  EXPECT_TRUE(m->GetProject(a).ok());
+  EXPECT_FALSE(m->GetReplaySession(a, "gone")->has_value());
+  EXPECT_EQ(m->ListReplayChunks(a, "kept")->size(), 1u);
+  EXPECT_EQ(m->ListReplayChunks(a, "later")->size(), 1u);
+  auto v = m->GetValue("k");
+  EXPECT_TRUE(v.ok() && *v == std::optional<std::string>("v"));
+}
+
 // Users: emails are kept in lower case and unique whatever their case; bad ones are refused;
 // the owner may exist before an email is known.
 inline void UsersAreFoundByTheirNormalizedEmail(const MetaStoreOpener& open) {
@@ -1048,6 +1080,7 @@ inline const std::vector<MetaCheck>& MetaChecks() {
       {"ReplayIndexCountsEachChunkOnce", ReplayIndexCountsEachChunkOnce},
       {"ReplaySessionsListNewestFirstPerProject", ReplaySessionsListNewestFirstPerProject},
       {"ReplaySessionsAreDeletedWhole", ReplaySessionsAreDeletedWhole},
+      {"PurgeDeletedKeepsWhatWasNotDeleted", PurgeDeletedKeepsWhatWasNotDeleted},
       {"UsersAreFoundByTheirNormalizedEmail", UsersAreFoundByTheirNormalizedEmail},
       {"SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire",
        SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire},
@@ -1091,6 +1124,7 @@ TAP_META_CHECK(SavedFunnelsAreCappedPerProject)
 TAP_META_CHECK(ReplayIndexCountsEachChunkOnce)
 TAP_META_CHECK(ReplaySessionsListNewestFirstPerProject)
 TAP_META_CHECK(ReplaySessionsAreDeletedWhole)
+TAP_META_CHECK(PurgeDeletedKeepsWhatWasNotDeleted)
 TAP_META_CHECK(UsersAreFoundByTheirNormalizedEmail)
 TAP_META_CHECK(SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire)
 TAP_META_CHECK(ASignInLinkIsConsumedOnceUnderConcurrency)
@@ -1109,7 +1143,8 @@ REGISTER_TYPED_TEST_SUITE_P(MetaStoreConformanceTest, CreatesAndFindsProjects,
                             ConcurrentCallersAllLand, SavedFunnelsCreateListUpdateDelete,
                             SavedFunnelsBelongToOneProject, SavedFunnelsAreCappedPerProject,
                             ReplayIndexCountsEachChunkOnce, ReplaySessionsListNewestFirstPerProject,
-                            ReplaySessionsAreDeletedWhole, UsersAreFoundByTheirNormalizedEmail,
+                            ReplaySessionsAreDeletedWhole, PurgeDeletedKeepsWhatWasNotDeleted,
+                            UsersAreFoundByTheirNormalizedEmail,
                             SignInLinksWorkOnceInTheirBrowserBeforeTheyExpire,
                             ASignInLinkIsConsumedOnceUnderConcurrency,
                             DashboardSessionsBelongToTheirUser, MembersBelongToTheirProject,

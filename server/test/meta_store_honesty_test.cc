@@ -57,6 +57,7 @@ class NullMetaStore final : public MetaStore {
     return std::vector<Membership>();
   }
   Result<AuditEntry> AppendAudit(const AuditEntry& e) override { return e; }
+  Status PurgeDeleted() override { return Status::Ok(); }
   Result<std::vector<AuditEntry>> ListAudit(const std::string&, size_t, int64_t) override {
     return std::vector<AuditEntry>();
   }
@@ -274,6 +275,7 @@ class ForwardingMetaStore : public MetaStore {
     return real_->ListMemberships(u);
   }
   Result<AuditEntry> AppendAudit(const AuditEntry& e) override { return real_->AppendAudit(e); }
+  Status PurgeDeleted() override { return real_->PurgeDeleted(); }
   Result<std::vector<AuditEntry>> ListAudit(const std::string& p, size_t n, int64_t b) override {
     return real_->ListAudit(p, n, b);
   }
@@ -357,6 +359,22 @@ class AnyProjectRoleStore final : public ForwardingMetaStore {
     }
     (void)p;
     return best;
+  }
+};
+
+// "Purging" by starting over: the journal is gone, and so is everything in it.
+class PurgeWipesReplaysStore final : public ForwardingMetaStore {
+ public:
+  using ForwardingMetaStore::ForwardingMetaStore;
+  Status PurgeDeleted() override {
+    auto projects = real_->ListProjects();
+    if (!projects.ok()) return projects.status();
+    for (const Project& p : *projects) {
+      auto sessions = real_->ListReplaySessions(p.id, ReplayListOptions{});
+      if (!sessions.ok()) return sessions.status();
+      for (const ReplaySession& r : *sessions) (void)real_->DeleteReplaySession(p.id, r.session_id);
+    }
+    return real_->PurgeDeleted();
   }
 };
 
@@ -451,6 +469,18 @@ TEST(MetaStoreHonestyTest, ARoleFromAnotherProjectIsCaught) {
             0);
   const CheckOutcome out =
       RunIntercepted([&] { Named("AuditLogIsPerProjectNewestFirst").run(confused); });
+  EXPECT_EQ(out.failures, 0) << out.first;
+}
+
+TEST(MetaStoreHonestyTest, APurgeThatDropsKeptRowsIsCaught) {
+  TempDir dir("tap-meta-honesty");
+  auto wiping = [&] {
+    return std::make_unique<PurgeWipesReplaysStore>(OpenSqlite(dir.Sub("meta.db")));
+  };
+  EXPECT_GT(
+      RunIntercepted([&] { Named("PurgeDeletedKeepsWhatWasNotDeleted").run(wiping); }).failures, 0);
+  const CheckOutcome out =
+      RunIntercepted([&] { Named("ReplaySessionsAreDeletedWhole").run(wiping); });
   EXPECT_EQ(out.failures, 0) << out.first;
 }
 

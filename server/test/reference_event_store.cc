@@ -443,6 +443,27 @@ Result<std::vector<Uuid>> ReferenceEventStore::SubjectSessions(
   return std::vector<Uuid>(sessions.begin(), sessions.end());
 }
 
+Result<std::vector<Event>> ReferenceEventStore::SubjectEvents(
+    const std::string& project_id, const std::optional<Uuid>& anonymous_id,
+    const std::optional<std::string>& user_id) {
+  const bool by_user = user_id && !user_id->empty();
+  if (!anonymous_id && !by_user) {
+    return Status::InvalidArgument("SubjectEvents needs an anonymous_id or user_id");
+  }
+  std::lock_guard lock(mu_);
+  std::vector<Event> out;
+  for (const Event& e : events_) {
+    if (e.project_id == project_id &&
+        ((anonymous_id && e.anonymous_id == *anonymous_id) || (by_user && e.user_id == *user_id))) {
+      out.push_back(e);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Event& a, const Event& b) {
+    return a.ts_ms != b.ts_ms ? a.ts_ms < b.ts_ms : a.event_id < b.event_id;
+  });
+  return out;
+}
+
 Result<uint64_t> ReferenceEventStore::DeleteSubject(const std::string& project_id,
                                                     const std::optional<Uuid>& anonymous_id,
                                                     const std::optional<std::string>& user_id) {

@@ -69,6 +69,9 @@ class ReferenceEventStore final : public EventStore {
   Result<std::vector<Uuid>> SubjectSessions(const std::string& project_id,
                                             const std::optional<Uuid>& anonymous_id,
                                             const std::optional<std::string>& user_id) override;
+  Result<std::vector<Event>> SubjectEvents(const std::string& project_id,
+                                           const std::optional<Uuid>& anonymous_id,
+                                           const std::optional<std::string>& user_id) override;
   Result<uint64_t> ApplyRetention(const std::string& project_id, int32_t today,
                                   int keep_days) override;
   std::vector<StoreGauge> Gauges() const override;  // kStoreRowsGauge only

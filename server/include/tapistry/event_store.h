@@ -304,6 +304,12 @@ class EventStore : public EventSink {
   virtual Result<std::vector<Uuid>> SubjectSessions(const std::string& project_id,
                                                     const std::optional<Uuid>& anonymous_id,
                                                     const std::optional<std::string>& user_id) = 0;
+  // DSAR export: every stored event of the project whose anonymous_id (or user_id) matches, bots'
+  // included, oldest first (equal ts_ms: smaller event_id first). InvalidArgument as
+  // DeleteSubject.
+  virtual Result<std::vector<Event>> SubjectEvents(const std::string& project_id,
+                                                   const std::optional<Uuid>& anonymous_id,
+                                                   const std::optional<std::string>& user_id) = 0;
   // Drops the project's events of every UTC day d < today - keep_days (keep_days = 0 keeps
   // only today's), bots' included. Returns the number of rows removed. InvalidArgument when
   // keep_days < 0.

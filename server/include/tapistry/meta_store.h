@@ -334,6 +334,12 @@ class MetaStore {
   // Small server-wide values (signing secrets, schema version, kDemoProjectKey).
   virtual Result<std::optional<std::string>> GetValue(const std::string& key) = 0;
   virtual Status PutValue(const std::string& key, const std::string& value) = 0;
+
+  // Makes every delete so far final on disk (a DSAR delete, docs/api.md): no copy of a deleted
+  // row may stay in the backend's own files — for SQLite the WAL is checkpointed into the main
+  // file (where secure_delete has overwritten freed content) and truncated to zero bytes. The
+  // data itself is unchanged. Unavailable when another connection holds the journal (retry).
+  virtual Status PurgeDeleted() = 0;
 };
 
 // An email as the store keeps it: trimmed of spaces and tabs, ASCII lower case. InvalidArgument

@@ -52,6 +52,10 @@ struct ApiDeps {
   // subject's recordings too. Null: no replay store.
   std::function<Result<bool>(const std::string& project_id, const std::string& session_id)>
       delete_recording;
+  // Makes a DSAR delete final on disk (ServerApp: Pipeline::RetireWal, then
+  // MetaStore::PurgeDeleted): no WAL file or meta store journal keeps a copy of what was deleted.
+  // Null: nothing to do.
+  std::function<Status()> purge_deleted;
   // What ingestion saw of a project lately (IngestMonitor::StatusJson), for GET
   // /api/install/status. Null: the route answers 503.
   std::function<std::string(const Project&)> install_status;

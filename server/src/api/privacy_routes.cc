@@ -1,5 +1,9 @@
-// Privacy operations: DSAR delete of one subject's events (spec §10).
+// Privacy operations: DSAR delete and export of one subject's events (spec §10).
 #include <simdjson.h>
+
+#include <set>
+#include <utility>
+#include <vector>
 
 #include "api/api_common.h"
 #include "api/api_routes.h"
@@ -51,6 +55,12 @@ Reply DsarDelete(const ApiDeps& d, const RouteCall& call) {
       recordings += *gone ? 1 : 0;
     }
   }
+  // The rows are gone from the store and the meta store; now their older copies: the WAL
+  // records (the store persisted them before rewriting its segments) and the meta store's
+  // journal. A failure here is retried by sending the request again.
+  if (d.purge_deleted) {
+    if (Status s = d.purge_deleted(); !s.ok()) return ErrorReply(s);
+  }
   d.metrics->GetCounter("tapistry_dsar_deletes_total", "DSAR delete requests")->Inc();
   // The audit entry says what was done, never to whom: the subject's ids must leave no trace.
   JsonWriter details;
@@ -71,12 +81,119 @@ Reply DsarDelete(const ApiDeps& d, const RouteCall& call) {
   return JsonReply(w.Take());
 }
 
+// GET /api/dsar/export: every stored event of one subject and their sessions (which of them
+// have a recording), as JSON or CSV. Owner only: it is the subject's whole history.
+Reply DsarExport(const ApiDeps& d, const RouteCall& call) {
+  const std::string& project = call.project_id;
+  const std::string anon_text = call.req.Query("anonymous_id");
+  const std::string user = call.req.Query("user_id");
+  const std::string format = call.req.Query("format");
+  if (!format.empty() && format != "json" && format != "csv")
+    return ErrorReply(Status::InvalidArgument("format must be json or csv"));
+  std::optional<Uuid> anon;
+  if (!anon_text.empty()) {
+    Uuid u;
+    if (!Uuid::Parse(anon_text, &u))
+      return ErrorReply(Status::InvalidArgument("anonymous_id must be a UUID"));
+    anon = u;
+  }
+  if (!anon && user.empty())
+    return ErrorReply(Status::InvalidArgument("give anonymous_id or user_id"));
+  const std::optional<std::string> user_id =
+      user.empty() ? std::nullopt : std::optional<std::string>(user);
+  auto events = d.events->SubjectEvents(project, anon, user_id);
+  if (!events.ok()) return ErrorReply(events.status());
+  auto sessions = d.events->SubjectSessions(project, anon, user_id);
+  if (!sessions.ok()) return ErrorReply(sessions.status());
+  std::set<Uuid> recorded;
+  std::vector<std::pair<Uuid, ReplaySession>> recordings;
+  for (const Uuid& s : *sessions) {
+    auto rec = d.meta->GetReplaySession(project, s.ToString());
+    if (!rec.ok()) return ErrorReply(rec.status());
+    if (rec->has_value()) {
+      recorded.insert(s);
+      recordings.emplace_back(s, **rec);
+    }
+  }
+  JsonWriter details;
+  details.BeginObject()
+      .Key("by")
+      .String(anon ? "anonymous_id" : "user_id")
+      .Key("events")
+      .Uint(events->size())
+      .Key("sessions")
+      .Uint(sessions->size())
+      .Key("format")
+      .String(format == "csv" ? "csv" : "json")
+      .EndObject();
+  WriteAudit(d, call, project, "dsar.export", details.Take());
+  if (format == "csv") {
+    std::string csv =
+        "id,ts,ingest_ts,type,name,session_id,session_recorded,anonymous_id,user_id,url,path,"
+        "title,referrer,props,device_class,browser,os,country\r\n";
+    for (const Event& e : *events) {
+      const std::string fields[] = {e.event_id.ToString(),
+                                    std::to_string(e.ts_ms),
+                                    std::to_string(e.ingest_ms),
+                                    std::string(EventTypeName(e.type)),
+                                    e.name,
+                                    e.session_id.ToString(),
+                                    recorded.count(e.session_id) ? "1" : "0",
+                                    e.anonymous_id.ToString(),
+                                    e.user_id,
+                                    e.url,
+                                    e.path,
+                                    e.title,
+                                    e.referrer,
+                                    e.props.empty() ? "{}" : e.props,
+                                    std::string(DeviceClassName(e.device_class)),
+                                    e.browser,
+                                    e.os,
+                                    e.country[0] ? std::string(e.country, 2) : std::string()};
+      bool first = true;
+      for (const std::string& f : fields) {
+        if (!first) csv += ',';
+        first = false;
+        csv += CsvField(f);
+      }
+      csv += "\r\n";
+    }
+    return CsvReply(std::move(csv), "dsar-export.csv");
+  }
+  JsonWriter w;
+  w.BeginObject().Key("events").BeginArray();
+  for (const Event& e : *events) WriteEventJson(e, &w);
+  w.EndArray().Key("sessions").BeginArray();
+  for (const Uuid& s : *sessions) {
+    w.BeginObject().Key("session_id").String(s.ToString()).Key("recorded").Bool(recorded.count(s));
+    w.EndObject();
+  }
+  w.EndArray().Key("recordings").BeginArray();
+  for (const auto& [id, r] : recordings) {
+    w.BeginObject()
+        .Key("session_id")
+        .String(id.ToString())
+        .Key("first_ts")
+        .Int(r.first_ts)
+        .Key("last_ts")
+        .Int(r.last_ts)
+        .Key("chunks")
+        .Int(r.chunks)
+        .EndObject();
+  }
+  w.EndArray().EndObject();
+  return JsonReply(w.Take());
+}
+
 }  // namespace
 
 Status AddPrivacyRoutes(RouteTable* t, const ApiDeps& d) {
-  return t->Add({"POST", "/api/dsar/delete", AuthPolicy::kOwnerCsrf, limits::kMaxApiBody, 0, false,
+  TAP_RETURN_IF_ERROR(t->Add({"POST", "/api/dsar/delete", AuthPolicy::kOwnerCsrf,
+                              limits::kMaxApiBody, 0, false, CorsPolicy::kNone, "api",
+                              Sync([d](const RouteCall& c) { return DsarDelete(d, c); })}));
+  return t->Add({"GET", "/api/dsar/export", AuthPolicy::kOwner, limits::kMaxApiBody, 0, false,
                  CorsPolicy::kNone, "api",
-                 Sync([d](const RouteCall& c) { return DsarDelete(d, c); })});
+                 Sync([d](const RouteCall& c) { return DsarExport(d, c); })});
 }
 
 }  // namespace tapistry

@@ -264,6 +264,10 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
   api.delete_recording = [replay](const std::string& project, const std::string& session) {
     return replay->DeleteSession(project, session);
   };
+  api.purge_deleted = [pl = m.pipeline.get(), meta = m.meta.get()]() -> Status {
+    TAP_RETURN_IF_ERROR(pl->RetireWal());
+    return meta->PurgeDeleted();
+  };
   api.mailer = mailer;
   api.public_url = cfg.public_url;
   ServerApp* self = app.get();

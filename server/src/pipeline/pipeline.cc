@@ -1,6 +1,8 @@
 #include "pipeline/pipeline.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "pipeline/event_codec.h"
 
@@ -43,6 +45,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(const PipelineOptions& options)
   if (options.wal_dir.empty()) return Status::InvalidArgument("pipeline: empty wal_dir");
   std::unique_ptr<Pipeline> p(new Pipeline(options));
   TAP_RETURN_IF_ERROR(p->Recover());
+  // Recovery replayed (or skipped as already stored) every record the log holds.
+  p->applied_through_ = p->wal_->LastSeq();
   p->writer_ = std::thread(&Pipeline::WriterLoop, p.get());
   if (options.maintenance_interval_ms > 0) {
     p->maintenance_ = std::thread(&Pipeline::MaintenanceLoop, p.get());
@@ -273,9 +277,13 @@ Status Pipeline::ApplyToStore(std::vector<Event> events, uint64_t seq) {
   std::lock_guard lock(apply_mu_);
   if (unapplied_.empty()) {
     Status s = sink_->Append(events, seq);
-    if (s.ok()) return s;
+    if (s.ok()) {
+      applied_through_ = std::max(applied_through_, seq);
+      return s;
+    }
     store_append_failures_.fetch_add(1, std::memory_order_relaxed);
     if (IsPermanentStoreError(s)) {
+      applied_through_ = std::max(applied_through_, seq);
       store_rejected_events_.fetch_add(events.size(), std::memory_order_relaxed);
       return Status(s.code(), "event store refused the batch: " + s.message());
     }
@@ -299,6 +307,7 @@ Status Pipeline::RetryUnapplied() {
       // store will never take it, so it is counted and passed over rather than block the rest.
       store_rejected_events_.fetch_add(unapplied_.front().events.size(), std::memory_order_relaxed);
     }
+    applied_through_ = std::max(applied_through_, unapplied_.front().seq);
     unapplied_.pop_front();
     unapplied_records_.store(unapplied_.size(), std::memory_order_relaxed);
   }
@@ -311,6 +320,27 @@ Status Pipeline::RunMaintenance() {
   dedupe_.Expire(clock_->NowMs());
   Status d = wal_->DropThrough(sink_->PersistedSeq());
   return s.ok() ? d : s;
+}
+
+Status Pipeline::RetireWal(int64_t timeout_ms) {
+  auto sealed = wal_->Seal();
+  if (!sealed.ok()) return sealed.status();
+  // The writer thread hands a record to the store right after its fdatasync; wait for that.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    TAP_RETURN_IF_ERROR(RetryUnapplied());
+    {
+      std::lock_guard lock(apply_mu_);
+      if (applied_through_ >= *sealed) break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return Status::Unavailable("retiring the WAL: the store has not taken every record yet");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  TAP_RETURN_IF_ERROR(sink_->Flush());
+  if (sink_->PersistedSeq() < *sealed)
+    return Status::Unavailable("retiring the WAL: the store has not persisted every record");
+  return wal_->DropThrough(sink_->PersistedSeq());
 }
 
 void Pipeline::MaintenanceLoop() {

@@ -153,6 +153,13 @@ class Pipeline {
   // DropThrough(sink->PersistedSeq()). Safe to call at any time.
   Status RunMaintenance();
 
+  // Makes the log hold nothing the store already has (DSAR delete, docs/api.md): seals the
+  // active WAL file, waits until every record written so far reached the store, flushes the
+  // store and deletes every WAL file it now covers. On Ok no WAL file holds a record written
+  // before the call, so rows the store deleted before it cannot come back and leave no bytes
+  // in the log. Unavailable when the store does not take them within `timeout_ms`.
+  Status RetireWal(int64_t timeout_ms = 10000);
+
   PipelineStats Stats() const;
 
  private:
@@ -202,6 +209,8 @@ class Pipeline {
   std::mutex apply_mu_;
   std::deque<Unapplied> unapplied_;
   std::atomic<bool> store_degraded_{false};
+  // Highest seq handed to the store (taken, or refused for good); guarded by apply_mu_.
+  uint64_t applied_through_ = 0;
 
   std::thread writer_;
   std::thread maintenance_;

@@ -103,5 +103,47 @@ TEST_F(PipelineOnEmbeddedStoreTest, CrashReplaysUnflushedRecordsOnceAndRetriesAr
   ASSERT_TRUE(store->Close().ok());
 }
 
+// RetireWal (a DSAR delete's last step): afterwards no WAL file holds a record written before the
+// call, and every acknowledged event is still there after a crash, once.
+TEST_F(PipelineOnEmbeddedStoreTest, RetireWalLeavesNoOldRecordAndLosesNothing) {
+  auto store = OpenStore(dir_.Sub("events"));
+  auto p = OpenPipeline(store.get(), dir_.Sub("wal"));
+  const auto a = gen_.Batch(25, clock_.NowMs());
+  const auto b = gen_.Batch(25, clock_.NowMs());
+  const auto c = gen_.Batch(25, clock_.NowMs());
+  ASSERT_TRUE(SubmitSync(p.get(), a).status.ok());
+  ASSERT_TRUE(SubmitSync(p.get(), b).status.ok());  // in the memtable and the WAL only
+  auto files = [&] {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir_.Sub("wal"))) n += e.is_regular_file();
+    return n;
+  };
+  ASSERT_GE(files(), 1u);
+  Status retired = p->RetireWal();
+  ASSERT_TRUE(retired.ok()) << retired.ToString();
+  EXPECT_EQ(files(), 0u) << "every record is in the store's segments now";
+  EXPECT_GE(store->PersistedSeq(), p->Stats().wal_last_seq);
+  EXPECT_TRUE(p->RetireWal().ok()) << "nothing new: still fine";
+  ASSERT_TRUE(SubmitSync(p.get(), c).status.ok());  // a new file
+  EXPECT_EQ(files(), 1u);
+
+  // What kill -9 leaves behind.
+  fs::copy(dir_.Sub("events"), dir_.Sub("events2"), fs::copy_options::recursive);
+  fs::copy(dir_.Sub("wal"), dir_.Sub("wal2"));
+  auto store2 = OpenStore(dir_.Sub("events2"));
+  auto p2 = OpenPipeline(store2.get(), dir_.Sub("wal2"));
+  EXPECT_EQ(p2->Stats().replayed_events, 25u) << "only c was still in the log";
+  const auto counts = IdCounts(store2.get());
+  EXPECT_EQ(counts.size(), 75u);
+  for (const auto& [id, n] : counts) ASSERT_EQ(n, 1) << id.ToString();
+  for (const auto* batch : {&a, &b, &c}) {
+    EXPECT_EQ(SubmitSync(p2.get(), *batch).result.duplicates, 25u);
+  }
+  ASSERT_TRUE(p2->Close().ok());
+  ASSERT_TRUE(store2->Close().ok());
+  ASSERT_TRUE(p->Close().ok());
+  ASSERT_TRUE(store->Close().ok());
+}
+
 }  // namespace
 }  // namespace tapistry

@@ -305,6 +305,28 @@ Status Wal::DropThrough(uint64_t seq) {
   return Status::Ok();
 }
 
+Result<uint64_t> Wal::Seal() {
+  std::lock_guard lock(write_mu_);
+  if (closed_) return Status::Unavailable("wal: closed");
+  if (!failed_.ok()) return failed_;
+  if (file_) {
+    bool has_records = false;
+    {
+      std::lock_guard files_lock(files_mu_);
+      has_records = !segments_.empty() && segments_.back().last_seq != 0;
+    }
+    if (has_records) {
+      // Every Append synced what it wrote; the next Append opens a new file (see Append).
+      Status s = file_->Close();
+      file_.reset();
+      std::lock_guard files_lock(files_mu_);
+      active_open_ = false;
+      if (!s.ok()) return s;
+    }
+  }
+  return last_seq_.load(std::memory_order_acquire);
+}
+
 Status Wal::Close() {
   std::lock_guard lock(write_mu_);
   if (closed_) return Status::Ok();

@@ -100,6 +100,11 @@ class Wal {
   // kept while the log is open.
   Status DropThrough(uint64_t seq);
 
+  // Closes the active file if it holds a record, so that DropThrough can delete it once the store
+  // covers it; the next Append starts a new file. Returns the last seq written so far (0 =
+  // none). Used to make a DSAR delete final: the deleted events must not stay in the log.
+  Result<uint64_t> Seal();
+
   // Syncs and closes the active file; Append fails afterwards, DropThrough may delete any file.
   Status Close();
 

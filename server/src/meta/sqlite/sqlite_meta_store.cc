@@ -1170,6 +1170,17 @@ class SqliteMetaStore final : public MetaStore {
     return Status::Ok();
   }
 
+  Status PurgeDeleted() override {
+    std::lock_guard lock(mu_);
+    int log_frames = -1, checkpointed = -1;
+    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames,
+                                             &checkpointed);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+      return Status::Unavailable("meta store: another connection holds the WAL; retry");
+    if (rc != SQLITE_OK) return Status::IOError(sqlite3_errmsg(db_));
+    return Status::Ok();
+  }
+
   sqlite3* db_;
   std::mutex mu_;
 };

@@ -87,5 +87,44 @@ TEST_F(SqliteMetaStoreTest, SignInAndSessionSecretsAreStoredOnlyAsHashes) {
   }
 }
 
+// A deleted replay session's id lingers in the WAL file (and, without secure_delete, in freed
+// pages) until PurgeDeleted checkpoints the WAL into the main file and truncates it; the open
+// store keeps both files, so the bytes are read while it is open, as a crash would leave them.
+TEST_F(SqliteMetaStoreTest, PurgeDeletedLeavesNoCopyOfADeletedRowInAnyFile) {
+  auto meta = OpenSqliteMetaStore(Path());
+  ASSERT_TRUE(meta.ok());
+  auto c = (*meta)->CreateProject("P", {});
+  ASSERT_TRUE(c.ok());
+  const std::string gone = "5e551075-90ae-4d1e-8c5a-0123456789ab";
+  const std::string kept = "5e551075-4eed-4d1e-8c5a-ba9876543210";
+  for (const std::string& id : {gone, kept}) {
+    ReplayChunkInfo chunk;
+    chunk.session_id = id;
+    chunk.first_ts = 1000;
+    chunk.last_ts = 2000;
+    chunk.bytes = 10;
+    chunk.events = 3;
+    ASSERT_TRUE((*meta)->AddReplayChunk(c->project.id, chunk).ok());
+  }
+  auto files = [&] {
+    std::string bytes;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::ifstream in(Path() + suffix, std::ios::binary);
+      bytes += std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    return bytes;
+  };
+  ASSERT_NE(files().find(gone), std::string::npos) << "the scan sees the row before the delete";
+  auto del = (*meta)->DeleteReplaySession(c->project.id, gone);
+  ASSERT_TRUE(del.ok() && *del);
+  EXPECT_NE(files().find(gone), std::string::npos) << "the WAL still holds it: what is fixed here";
+  ASSERT_TRUE((*meta)->PurgeDeleted().ok());
+  const std::string after = files();
+  EXPECT_EQ(after.find(gone), std::string::npos);
+  EXPECT_NE(after.find(kept), std::string::npos);
+  std::ifstream wal(Path() + "-wal", std::ios::binary | std::ios::ate);
+  EXPECT_EQ(wal.is_open() ? static_cast<int64_t>(wal.tellg()) : 0, 0) << "the WAL is truncated";
+}
+
 }  // namespace
 }  // namespace tapistry

@@ -123,6 +123,9 @@ class EmbeddedEventStore final : public EventStore {
   Result<std::vector<Uuid>> SubjectSessions(const std::string& project_id,
                                             const std::optional<Uuid>& anonymous_id,
                                             const std::optional<std::string>& user_id) override;
+  Result<std::vector<Event>> SubjectEvents(const std::string& project_id,
+                                           const std::optional<Uuid>& anonymous_id,
+                                           const std::optional<std::string>& user_id) override;
   Result<uint64_t> ApplyRetention(const std::string& project_id, int32_t today,
                                   int keep_days) override;
   // Stats() as StoreGauges named as /metrics has always shown them (tapistry_store_rows, ...).

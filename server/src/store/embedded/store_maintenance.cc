@@ -123,6 +123,36 @@ Result<std::vector<Uuid>> EmbeddedEventStore::SubjectSessions(
   return std::vector<Uuid>(sessions.begin(), sessions.end());
 }
 
+Result<std::vector<Event>> EmbeddedEventStore::SubjectEvents(
+    const std::string& project_id, const std::optional<Uuid>& anonymous_id,
+    const std::optional<std::string>& user_id) {
+  const bool by_user = user_id.has_value() && !user_id->empty();
+  if (!anonymous_id && !by_user)
+    return Status::InvalidArgument("SubjectEvents needs an anonymous_id or user_id");
+  EventFilter f;
+  f.project_id = project_id;
+  f.from_day = INT32_MIN;
+  f.to_day = INT32_MAX;
+  f.include_bots = true;
+  std::vector<Event> out;
+  TAP_RETURN_IF_ERROR(
+      ScanSelected(f, std::nullopt, kAllColumns, [&](const Source& src, const SelectedRows& rows) {
+        const Columns& c = rows.cols();
+        for (size_t r = 0; r < c.rows; ++r) {
+          if (!rows.selected(r)) continue;
+          if ((anonymous_id && c.anonymous.dict[c.anonymous.codes[r]] == *anonymous_id) ||
+              (by_user && c.str[kStrUserId].Value(r) == *user_id)) {
+            out.push_back(c.ToEvent(r, src.project_id()));
+          }
+        }
+        return Status::Ok();
+      }));
+  std::sort(out.begin(), out.end(), [](const Event& a, const Event& b) {
+    return a.ts_ms != b.ts_ms ? a.ts_ms < b.ts_ms : a.event_id < b.event_id;
+  });
+  return out;
+}
+
 Result<uint64_t> EmbeddedEventStore::DeleteSubject(const std::string& project_id,
                                                    const std::optional<Uuid>& anonymous_id,
                                                    const std::optional<std::string>& user_id) {
