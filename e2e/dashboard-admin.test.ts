@@ -300,15 +300,30 @@ test('create a project, install and verify it, change a setting, invite and remo
   expect(rotated).not.toBe(pub.public_key);
   await expect.poll(() => page.locator('.snippet pre').textContent()).toContain(rotated);
 
+  // Read tokens: made with a name and an expiry, shown once, working, then revoked.
+  await page.getByPlaceholder('Name, e.g. CI export').fill('CI export');
+  await page.getByLabel('Expires').selectOption('30');
+  await page.getByRole('button', { name: 'Make token' }).click();
+  const secret = (await page.locator('.token-made code').textContent())!;
+  expect(secret).toMatch(/^rt_[0-9a-f]{32}$/);
+  const readWith = (t: string) => fetch(`${tap.origin}/api/overview?project_id=${projectId}`, { headers: { Authorization: 'Bearer ' + t } }).then((r) => r.status);
+  expect(await readWith(secret)).toBe(200);
+  const row = page.locator('tr[data-token="CI export"]');
+  await row.waitFor();
+  expect(await row.textContent()).toMatch(/\d{4}-\d{2}-\d{2}/);
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await row.waitFor({ state: 'detached' });
+  expect(await readWith(secret)).toBe(401);
+
   // Audit log: newest first, in words.
   await page.getByRole('tab', { name: 'Audit log' }).click();
   await page.locator('.audit-table').waitFor();
   const rows = await page.locator('.audit-table tbody tr td:nth-child(3)').allTextContents();
   // The "Allow" click on the Install tab is the older of the two settings changes.
-  expect(rows.slice(0, 7)).toEqual(['Rotated the public key', 'Removed a member', 'Added a member', 'Changed settings', 'Changed settings', 'Changed settings', 'Created the project']);
-  expect(await page.locator('.audit-table tbody tr').nth(3).textContent()).toContain('Cookieless mode');
-  expect(await page.locator('.audit-table tbody tr').nth(4).textContent()).toContain('Events retention (days): 180 → 90');
-  expect(await page.locator('.audit-table tbody tr').nth(5).textContent()).toContain('localhost');
+  expect(rows.slice(0, 9)).toEqual(['Revoked a read token', 'Made a read token', 'Rotated the public key', 'Removed a member', 'Added a member', 'Changed settings', 'Changed settings', 'Changed settings', 'Created the project']);
+  expect(await page.locator('.audit-table tbody tr').nth(5).textContent()).toContain('Cookieless mode');
+  expect(await page.locator('.audit-table tbody tr').nth(6).textContent()).toContain('Events retention (days): 180 → 90');
+  expect(await page.locator('.audit-table tbody tr').nth(7).textContent()).toContain('localhost');
   expect(await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toContain('format=csv');
   await shoot(page, 'admin-audit');
 

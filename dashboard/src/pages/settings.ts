@@ -450,6 +450,73 @@ function MembersTab(props: { project: Project }) {
 
 // ---------------------------------------------------------------- Keys
 
+interface ReadToken {
+  id: string;
+  name: string;
+  created_ms: number;
+  expires_ms: number;
+  expired: boolean;
+}
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Read tokens (owners): for scripts that read statistics. Made with a name and an expiry; the
+ * secret is shown once; revoked one by one. */
+function ReadTokens(props: { project: Project }) {
+  const { project } = props;
+  const [version, setVersion] = useState(0);
+  const [name, setName] = useState('');
+  const [days, setDays] = useState('90');
+  const [made, setMade] = useState<{ name: string; token: string } | null>(null);
+  const [busy, setBusy] = useState('');
+  const [error, setError] = useState('');
+  const q = useQuery<{ tokens: ReadToken[] }>(project.id + ':' + version, (signal) => get<{ tokens: ReadToken[] }>('/api/tokens', { project_id: project.id }, signal));
+  const act = async (key: string, fn: () => Promise<void>) => {
+    setBusy(key);
+    setError('');
+    try {
+      await fn();
+      setVersion((v) => v + 1);
+    } catch (e) {
+      setError((e as ApiError).message);
+    } finally {
+      setBusy('');
+    }
+  };
+  return html`<section class="card" aria-labelledby="tok-h">
+    <h2 id="tok-h">Read tokens</h2>
+    <p class="muted">For scripts and tools that read this project’s statistics through the API (<code>Authorization: Bearer rt_…</code>). A token reads; it cannot change anything.</p>
+    ${q.error && html`<p class="error-text small" role="alert">Could not list tokens: ${q.error.message}</p>`}
+    ${!q.data && !q.error && html`<p><${Spinner} /> Loading…</p>`}
+    ${q.data &&
+    html`<table class="ftable tokens-table"><caption class="sr-only">Read tokens</caption>
+      <thead><tr><th>Name</th><th>Created</th><th>Expires</th><th></th></tr></thead>
+      <tbody>${q.data.tokens.map(
+        (t) => html`<tr key=${t.id} data-token=${t.name}><td>${t.name || html`<span class="muted">(made with the project)</span>`}</td><td>${day(t.created_ms)}</td>
+          <td>${t.expires_ms ? (t.expired ? html`<span class="error-text">expired ${day(t.expires_ms)}</span>` : day(t.expires_ms)) : 'never'}</td>
+          <td><button type="button" class="btn btn-small" disabled=${busy !== ''} onClick=${() => act(t.id, () => send('DELETE', withQuery('/api/tokens', { project_id: project.id, id: t.id })))}>${busy === t.id ? 'Revoking…' : 'Revoke'}</button></td></tr>`,
+      )}</tbody></table>`}
+    <form class="field-row" onSubmit=${(e: Event) => {
+      e.preventDefault();
+      void act('create', async () => {
+        const r = await post<{ token: string; name: string }>('/api/tokens', { project_id: project.id, name: name.trim(), expires_days: Number(days) });
+        setMade({ name: r.name, token: r.token });
+        setName('');
+      });
+    }}>
+      <label for="tok-name" class="sr-only">Token name</label>
+      <input id="tok-name" type="text" maxlength="100" placeholder="Name, e.g. CI export" value=${name} onInput=${(e: Event) => setName((e.target as HTMLInputElement).value)} />
+      <label for="tok-days" class="sr-only">Expires</label>
+      <select id="tok-days" value=${days} onChange=${(e: Event) => setDays((e.target as HTMLSelectElement).value)}>
+        <option value="30">Expires in 30 days</option><option value="90">Expires in 90 days</option><option value="365">Expires in a year</option><option value="0">Never expires</option>
+      </select>
+      <button type="submit" class="btn" disabled=${busy !== '' || !name.trim()}>${busy === 'create' ? 'Making…' : 'Make token'}</button>
+    </form>
+    ${made && html`<div class="note token-made" role="status"><p>Token “${made.name}” — copy it now, it is not shown again:</p><code>${made.token}</code> <${CopyButton} text=${made.token} /></div>`}
+    ${error && html`<p class="error-text small" role="alert">${error}</p>`}
+  </section>`;
+}
+
 function KeysTab(props: { project: Project }) {
   const { project } = props;
   const owner = isOwner(project);
@@ -507,10 +574,10 @@ function KeysTab(props: { project: Project }) {
       ${note('rotate')}
       <h3>The snippet with this key</h3>
       <${Snippet} project=${project} />
-      <p class="muted small">Read tokens (for scripts that read statistics) are made on the server: <code>tapistry project token --data DIR --project ID --revoke-others</code> makes a new one and revokes the others.</p>
     </section>
     ${owner
-      ? html`<section class="card" aria-labelledby="ren-h">
+      ? html`<${ReadTokens} project=${project} />
+        <section class="card" aria-labelledby="ren-h">
           <h2 id="ren-h">Rename</h2>
           <form class="field-row" onSubmit=${(e: Event) => {
             e.preventDefault();
