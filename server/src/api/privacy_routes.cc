@@ -13,6 +13,25 @@
 namespace tapistry {
 namespace {
 
+// Whose data a request is about: an anonymous_id (a UUID) or a user_id, as given.
+struct Subject {
+  std::optional<Uuid> anonymous_id;
+  std::optional<std::string> user_id;
+};
+
+Result<Subject> ParseSubject(const std::string& anonymous_id, const std::string& user_id) {
+  Subject s;
+  if (!anonymous_id.empty()) {
+    Uuid u;
+    if (!Uuid::Parse(anonymous_id, &u))
+      return Status::InvalidArgument("anonymous_id must be a UUID");
+    s.anonymous_id = u;
+  }
+  if (!user_id.empty()) s.user_id = user_id;
+  if (!s.anonymous_id && !s.user_id) return Status::InvalidArgument("give anonymous_id or user_id");
+  return s;
+}
+
 Reply DsarDelete(const ApiDeps& d, const RouteCall& call) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -29,17 +48,10 @@ Reply DsarDelete(const ApiDeps& d, const RouteCall& call) {
   if (!project.empty() && project != call.project_id)
     return ErrorReply(Status::InvalidArgument("project_id in the body differs from ?project_id="));
   project = call.project_id;
-  std::optional<Uuid> anon;
-  if (!anon_text.empty()) {
-    Uuid u;
-    if (!Uuid::Parse(anon_text, &u))
-      return ErrorReply(Status::InvalidArgument("anonymous_id must be a UUID"));
-    anon = u;
-  }
-  if (!anon && user.empty())
-    return ErrorReply(Status::InvalidArgument("give anonymous_id or user_id"));
-  const std::optional<std::string> user_id =
-      user.empty() ? std::nullopt : std::optional<std::string>(user);
+  auto subject = ParseSubject(anon_text, user);
+  if (!subject.ok()) return ErrorReply(subject.status());
+  const std::optional<Uuid>& anon = subject->anonymous_id;
+  const std::optional<std::string>& user_id = subject->user_id;
   // The subject's sessions first: once the events are gone nothing says which recordings were
   // theirs. Events, then recordings: a failure in between is retried by sending the request
   // again (the sessions are asked for before the events are deleted, every time).
@@ -90,17 +102,10 @@ Reply DsarExport(const ApiDeps& d, const RouteCall& call) {
   const std::string format = call.req.Query("format");
   if (!format.empty() && format != "json" && format != "csv")
     return ErrorReply(Status::InvalidArgument("format must be json or csv"));
-  std::optional<Uuid> anon;
-  if (!anon_text.empty()) {
-    Uuid u;
-    if (!Uuid::Parse(anon_text, &u))
-      return ErrorReply(Status::InvalidArgument("anonymous_id must be a UUID"));
-    anon = u;
-  }
-  if (!anon && user.empty())
-    return ErrorReply(Status::InvalidArgument("give anonymous_id or user_id"));
-  const std::optional<std::string> user_id =
-      user.empty() ? std::nullopt : std::optional<std::string>(user);
+  auto subject = ParseSubject(anon_text, user);
+  if (!subject.ok()) return ErrorReply(subject.status());
+  const std::optional<Uuid>& anon = subject->anonymous_id;
+  const std::optional<std::string>& user_id = subject->user_id;
   auto events = d.events->SubjectEvents(project, anon, user_id);
   if (!events.ok()) return ErrorReply(events.status());
   auto sessions = d.events->SubjectSessions(project, anon, user_id);
