@@ -160,6 +160,10 @@ test('create a project, install and verify it, change a setting, invite and remo
   await page.locator('.verify-ok').waitFor({ timeout: 30000 });
   expect(await page.locator('.verify-ok').textContent()).toMatch(/Events are arriving/);
   await shoot(page, 'admin-install-verified');
+  // the visitor's anonymous_id, for the privacy request at the end (from their _tap cookie)
+  const tap0 = (await ctx.cookies(siteOrigin)).find((c) => c.name === '_tap');
+  const visitorId = decodeURIComponent(tap0!.value).split('.')[1]!;
+  expect(visitorId).toMatch(/^[0-9a-f-]{36}$/);
 
   // The same page on an origin the project does not allow: the server refuses it and the Install
   // tab names the problem with its fix, which an owner applies in one click.
@@ -315,15 +319,30 @@ test('create a project, install and verify it, change a setting, invite and remo
   await row.waitFor({ state: 'detached' });
   expect(await readWith(secret)).toBe(401);
 
+  // Privacy requests: the visitor's data exported, then deleted, with a report.
+  await page.getByRole('tab', { name: 'Privacy requests' }).click();
+  await page.getByLabel('Id', { exact: true }).fill(visitorId);
+  const href = (await page.getByRole('link', { name: 'Export JSON' }).getAttribute('href'))!;
+  const exported = await page.evaluate((u) => fetch(u).then((r) => r.json()), href);
+  expect(exported.events.length).toBeGreaterThan(0);
+  expect(exported.events.every((e: { anonymous_id: string }) => e.anonymous_id === visitorId)).toBe(true);
+  await page.getByRole('button', { name: 'Delete this visitor’s data…' }).click();
+  await page.getByRole('button', { name: 'Yes, delete' }).click();
+  await page.locator('.dsar-report').waitFor();
+  expect(await page.locator('.dsar-report').textContent()).toContain(`Deleted ${exported.events.length} events`);
+  const after = await page.evaluate((u) => fetch(u).then((r) => r.json()), href);
+  expect(after.events).toEqual([]);
+  await shoot(page, 'admin-privacy');
+
   // Audit log: newest first, in words.
   await page.getByRole('tab', { name: 'Audit log' }).click();
   await page.locator('.audit-table').waitFor();
   const rows = await page.locator('.audit-table tbody tr td:nth-child(3)').allTextContents();
   // The "Allow" click on the Install tab is the older of the two settings changes.
-  expect(rows.slice(0, 9)).toEqual(['Revoked a read token', 'Made a read token', 'Rotated the public key', 'Removed a member', 'Added a member', 'Changed settings', 'Changed settings', 'Changed settings', 'Created the project']);
-  expect(await page.locator('.audit-table tbody tr').nth(5).textContent()).toContain('Cookieless mode');
-  expect(await page.locator('.audit-table tbody tr').nth(6).textContent()).toContain('Events retention (days): 180 → 90');
-  expect(await page.locator('.audit-table tbody tr').nth(7).textContent()).toContain('localhost');
+  expect(rows.slice(0, 12)).toEqual(['Exported a visitor’s data', 'Deleted a visitor’s data', 'Exported a visitor’s data', 'Revoked a read token', 'Made a read token', 'Rotated the public key', 'Removed a member', 'Added a member', 'Changed settings', 'Changed settings', 'Changed settings', 'Created the project']);
+  expect(await page.locator('.audit-table tbody tr').nth(8).textContent()).toContain('Cookieless mode');
+  expect(await page.locator('.audit-table tbody tr').nth(9).textContent()).toContain('Events retention (days): 180 → 90');
+  expect(await page.locator('.audit-table tbody tr').nth(10).textContent()).toContain('localhost');
   expect(await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toContain('format=csv');
   await shoot(page, 'admin-audit');
 

@@ -36,7 +36,9 @@ test('every command the dashboard prints exists and runs', () => {
   const created = JSON.parse(execFileSync(BINARY, ['project', 'create', '--data', data, '--name', 'cmds'], { encoding: 'utf8' }));
   const id: string = created.project_id;
   const cmds = printedCommands();
-  expect(cmds.length).toBeGreaterThanOrEqual(4);
+  // The screens print few commands now that Settings does the work (issue 12); the scan must still
+  // find the ones left (the sign-in link, the heatmap live-mode fallback, …).
+  expect(cmds.length).toBeGreaterThanOrEqual(3);
   const help = execFileSync(BINARY, ['--help'], { encoding: 'utf8' });
   const ran: string[] = [];
   for (const { file, cmd } of cmds) {

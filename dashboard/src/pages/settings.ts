@@ -42,6 +42,7 @@ const TABS = [
   ['members', 'Members'],
   ['keys', 'Keys'],
   ['audit', 'Audit log'],
+  ['privacy', 'Privacy requests'],
   ['sessions', 'Your sessions'],
 ] as const;
 type Tab = (typeof TABS)[number][0];
@@ -53,9 +54,25 @@ function clock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19) + ' UTC';
 }
 
+interface RetentionRun {
+  ran_ms: number;
+  events_removed: number;
+  recordings_removed: number;
+  error: string;
+}
+
 interface SettingsReply {
   project: Project;
   settings: ProjectSettings;
+  /** the retention job's last pass over the project; null before the first (it runs hourly) */
+  retention_last_run?: RetentionRun | null;
+}
+
+function retentionLine(r: RetentionRun | null | undefined): string {
+  if (!r) return 'The retention job has not run for this project yet (it runs every hour).';
+  const at = new Date(r.ran_ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  if (r.error) return `Last run ${at} failed: ${r.error}`;
+  return `Last run ${at}: ${exact(r.events_removed)} events and ${exact(r.recordings_removed)} recordings removed.`;
 }
 
 const isOwner = (p: Project) => p.role === 'owner';
@@ -208,7 +225,7 @@ function ListEditor(props: { id: string; items: string[]; disabled: boolean; pla
   </div>`;
 }
 
-function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved: (s: ProjectSettings) => void }) {
+function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved: (s: ProjectSettings) => void; lastRun?: RetentionRun | null }) {
   const { project, saved } = props;
   const owner = isOwner(project);
   const ro = !owner;
@@ -309,6 +326,7 @@ function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved
     </fieldset>
     <fieldset class="card"><legend>Retention</legend>
       <div class="field-grid">${num('retention_days')}${num('replay_retention_days')}</div>
+      <p class="muted small retention-run">${retentionLine(props.lastRun)}</p>
     </fieldset>
     <fieldset class="card"><legend>Rate limits</legend>
       <div class="field-grid">${num('rate_project_rps')}${num('rate_ip_rps')}${num('rate_session_eps')}</div>
@@ -338,7 +356,7 @@ function SettingsTab(props: { project: Project }) {
   if (q.error) return html`<div class="card"><${ErrorPanel} error=${q.error} retry=${q.reload} what="The settings" /></div>`;
   if (!q.data) return html`<div class="card"><${Skeleton} lines=${10} height=${22} /></div>`;
   const p = { ...project, role: q.data.project.role ?? project.role };
-  return html`<${SettingsForm} project=${p} saved=${saved ?? q.data.settings} onSaved=${setSaved} />`;
+  return html`<${SettingsForm} project=${p} saved=${saved ?? q.data.settings} onSaved=${setSaved} lastRun=${q.data.retention_last_run} />`;
 }
 
 // ---------------------------------------------------------------- Members
@@ -613,6 +631,71 @@ function KeysTab(props: { project: Project }) {
   </div>`;
 }
 
+// ---------------------------------------------------------------- Privacy requests
+
+const plural = (n: number, word: string) => `${exact(n)} ${word}${n === 1 ? '' : 's'}`;
+
+/** A visitor's or user's data (spec §10): export it (JSON / CSV) or delete it everywhere. Owners. */
+function PrivacyTab(props: { project: Project }) {
+  const { project } = props;
+  const [by, setBy] = useState<'anonymous_id' | 'user_id'>('anonymous_id');
+  const [id, setId] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [report, setReport] = useState<{ deleted: number; sessions: number; recordings_deleted: number } | null>(null);
+  const [error, setError] = useState('');
+  if (!isOwner(project)) return html`<p class="note">Only an owner of ${project.name} can export or delete a visitor’s data.</p>`;
+  const subject = { project_id: project.id, [by]: id.trim() };
+  const exportUrl = (format: 'json' | 'csv') => withQuery('/api/dsar/export', { ...subject, format });
+  const remove = async () => {
+    setBusy(true);
+    setError('');
+    try {
+      setReport(await post<{ deleted: number; sessions: number; recordings_deleted: number }>('/api/dsar/delete', subject));
+      setConfirming(false);
+    } catch (e) {
+      setError((e as ApiError).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const ready = id.trim() !== '';
+  return html`<section class="card privacy-tab" aria-labelledby="dsar-h">
+    <h2 id="dsar-h">A visitor’s data</h2>
+    <p>Answer an access or erasure request (GDPR articles 15 and 17): find the visitor by the id your site knows — the <code>anonymous_id</code> the SDK gave them
+      (in their <code>_tap</code> cookie: <code>${'1.<anonymous_id>.…'}</code>) or the <code>user_id</code> you set with <code>identify</code>.</p>
+    <div class="field-row">
+      <label for="dsar-by" class="sr-only">Find by</label>
+      <select id="dsar-by" value=${by} onChange=${(e: Event) => setBy((e.target as HTMLSelectElement).value as 'anonymous_id' | 'user_id')}>
+        <option value="anonymous_id">anonymous_id</option><option value="user_id">user_id</option>
+      </select>
+      <label for="dsar-id" class="sr-only">Id</label>
+      <input id="dsar-id" type="text" autocomplete="off" placeholder=${by === 'anonymous_id' ? '6a0b7c2d-…' : 'user-42'} value=${id}
+        onInput=${(e: Event) => {
+          setId((e.target as HTMLInputElement).value);
+          setReport(null);
+          setConfirming(false);
+        }} />
+    </div>
+    <h3>Export</h3>
+    <p class="muted small">Every stored event of the visitor, with their sessions and recordings, as a file.</p>
+    <p>${ready
+      ? html`<a class="btn" href=${exportUrl('json')} download>Export JSON</a> <a class="btn" href=${exportUrl('csv')} download>Export CSV</a>`
+      : html`<span class="muted">Enter an id to export.</span>`}</p>
+    <h3>Delete</h3>
+    <p class="muted small">Removes every event of the visitor, and the recordings of their sessions, from the store and the disk (nothing is left in logs or journals). Other visitors’ numbers do not change. This cannot be undone; the audit log records that it was done, not whose data it was.</p>
+    ${confirming
+      ? html`<div class="confirm-box" role="alertdialog" aria-labelledby="dsar-c">
+          <p id="dsar-c">Delete all data of <code>${id.trim()}</code> in ${project.name}?</p>
+          <button type="button" class="btn btn-danger" disabled=${busy} onClick=${remove}>${busy ? 'Deleting…' : 'Yes, delete'}</button>
+          <button type="button" class="btn" onClick=${() => setConfirming(false)}>Cancel</button>
+        </div>`
+      : html`<button type="button" class="btn btn-danger" disabled=${!ready} onClick=${() => setConfirming(true)}>Delete this visitor’s data…</button>`}
+    ${report && html`<p class="ok dsar-report" role="status">Deleted ${exact(report.deleted)} events from ${plural(report.sessions, 'session')} and ${plural(report.recordings_deleted, 'recording')}.</p>`}
+    ${error && html`<p class="error-text small" role="alert">${error}</p>`}
+  </section>`;
+}
+
 // ---------------------------------------------------------------- Audit log
 
 function AuditTab(props: { project: Project }) {
@@ -719,6 +802,9 @@ export function SettingsPage(props: { s: AppState; project: Project; now: number
       break;
     case 'audit':
       body = html`<${AuditTab} key=${project.id} project=${project} />`;
+      break;
+    case 'privacy':
+      body = html`<${PrivacyTab} key=${project.id} project=${project} />`;
       break;
     case 'sessions':
       body = html`<section class="card session-card" aria-labelledby="session-h">

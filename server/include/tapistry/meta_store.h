@@ -351,6 +351,10 @@ Result<std::string> NormalizeEmail(std::string_view email);
 // GetValue key: the id of the Demo project behind /demo/ (empty when it was removed on purpose).
 inline constexpr char kDemoProjectKey[] = "demo_project_id";
 
+// GetValue key prefix (+ project id): the retention job's last pass over the project, as JSON
+// {"ran_ms","events_removed","recordings_removed","error"} (app/retention.h); Settings shows it.
+inline constexpr char kRetentionRunKeyPrefix[] = "retention_last_run:";
+
 // Opens (creating if needed) the SQLite meta store at `path`.
 Result<std::unique_ptr<MetaStore>> OpenSqliteMetaStore(const std::string& path);
 

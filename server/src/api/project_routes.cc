@@ -311,6 +311,11 @@ Reply GetSettings(const ApiDeps& d, const RouteCall& call) {
   WriteProject(*p, call.role.value_or(Role::kMember), DemoId(d), &w);
   w.Key("settings");
   WriteProjectSettingsJson(*p, &w);
+  // The retention job's last pass over the project (null before the first).
+  auto last = d.meta->GetValue(kRetentionRunKeyPrefix + call.project_id);
+  w.Key("retention_last_run");
+  if (last.ok() && last->has_value() && !(*last)->empty()) w.Raw(**last);
+  else w.Null();
   w.EndObject();
   return JsonReply(w.Take());
 }

@@ -1,5 +1,6 @@
 #include "app/retention.h"
 
+#include "common/json_writer.h"
 #include "ops/logging.h"
 
 namespace tapistry {
@@ -35,8 +36,9 @@ Status RetentionJob::RunOnce() {
       Log(LogLevel::kError, "retention failed", {{"project_id", p.id}, {"error", s.ToString()}});
       if (first_error.ok()) first_error = s;
     }
-    if (replays_ == nullptr) continue;
-    auto sessions = replays_->ApplyRetention(p.id, p.settings.replay_retention_days);
+    Result<uint64_t> sessions = uint64_t{0};
+    if (replays_ != nullptr)
+      sessions = replays_->ApplyRetention(p.id, p.settings.replay_retention_days);
     if (sessions.ok() && *sessions > 0) {
       Log(LogLevel::kInfo, "retention deleted old replays",
           {{"project_id", p.id},
@@ -49,6 +51,14 @@ Status RetentionJob::RunOnce() {
           {{"project_id", p.id}, {"error", sessions.status().ToString()}});
       if (first_error.ok()) first_error = sessions.status();
     }
+    // What this pass did, for Settings ("last run").
+    JsonWriter w;
+    w.BeginObject().Key("ran_ms").Int(clock_->NowMs());
+    w.Key("events_removed").Uint(removed.ok() ? *removed : 0);
+    w.Key("recordings_removed").Uint(sessions.ok() ? *sessions : 0);
+    const Status& err = !removed.ok() ? removed.status() : sessions.status();
+    w.Key("error").String(err.ok() ? "" : err.ToString()).EndObject();
+    (void)meta_->PutValue(kRetentionRunKeyPrefix + p.id, w.Take());
   }
   if (snapshots_ != nullptr) {
     auto n = snapshots_->Sweep();

@@ -65,6 +65,11 @@ TEST(RetentionJobTest, DropsDaysOlderThanEachProjectsRetention) {
   EXPECT_EQ(count(a->project.id), 2u) << "default 180 days keeps 100 and 10 days ago";
   EXPECT_EQ(count(b->project.id), 1u) << "30 days keeps only 10 days ago";
   EXPECT_NE(metrics.RenderPrometheus().find("tapistry_retention_runs_total 1"), std::string::npos);
+  // Each project's pass is remembered for Settings.
+  auto last = (*meta)->GetValue(kRetentionRunKeyPrefix + b->project.id);
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ(**last,
+            R"({"ran_ms":1723718400000,"events_removed":2,"recordings_removed":0,"error":""})");
   ASSERT_TRUE((*store)->Close().ok());
 }
 
