@@ -40,8 +40,8 @@ test('the demo site: clicks, then "See this page\'s heatmap" shows them in the D
   await page.waitForURL(/\/app\/heatmaps\?/);
   const url = new URL(page.url());
   expect(url.searchParams.get('path')).toBe('/demo');
-  // the switcher names the project and the user's role in it
-  expect(await page.locator('.project-switch select option:checked').textContent()).toBe('Demo (owner)');
+  // the switcher names the project and the user's role in it (once the project list has loaded)
+  await expect.poll(() => page.locator('.project-switch select option:checked').textContent(), { timeout: 10000 }).toBe('Demo (owner)');
   const status = page.locator('.stage-status');
   await expect.poll(() => status.textContent(), { timeout: 20000 }).toMatch(/^5 clicks · 1 pageview on \/demo/);
   await page.locator('.overlay').waitFor({ timeout: 15000 });
