@@ -2,7 +2,8 @@
 // server and a real SMTP sink: the owner signs in through the mailed link, creates a project in the
 // UI (the read token shown once), copies the snippet from the Install tab onto a page served here,
 // opens it, and "Verify installation" turns green; changes a setting (a bad value is refused inline,
-// a good one saved); invites a second user (the invitation mail captured), who signs in in a fresh
+// a good one saved); changes the replay sample rate and masking rules, the event sample rate and
+// cookieless mode, and sees the SDK on the site follow each within 5 s; invites a second user (the invitation mail captured), who signs in in a fresh
 // browser context, sees that project and no other, and its Settings read-only; the owner cannot
 // remove the last owner, removes the member (who is then left with no project and creates one of
 // their own there), rotates the key, reads the audit log and signs out.
@@ -101,7 +102,7 @@ beforeAll(async () => {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>${snippet}</head><body><h1>Shop</h1><a href="/pricing">Pricing</a></body></html>`);
+    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>${snippet}</head><body><h1>Welcome to Shop</h1><a href="/pricing">Pricing</a><div class="chat">Chat with Lena</div></body></html>`);
   });
   await new Promise<void>((r) => site.listen(sitePort, '127.0.0.1', r));
   browser = await launch();
@@ -206,6 +207,81 @@ test('create a project, install and verify it, change a setting, invite and remo
   await page.reload();
   await expect.poll(() => page.getByLabel('Events kept for').inputValue()).toBe('90');
   await shoot(page, 'admin-settings');
+
+  // Session replay, changed here, reaches the SDK on the site within 5 s: every session recorded,
+  // the heading shown unmasked (text is masked by default) and the chat widget left out. The
+  // visitor's next page load is recorded under the new rules: its first chunk says so.
+  await page.getByLabel('Sessions recorded').fill('100');
+  await page.locator('#f-replay_allow_selectors').fill('h1');
+  await page.locator('#f-replay_allow_selectors').press('Enter');
+  await page.locator('#f-replay_ignore_selectors').fill('.chat');
+  await page.locator('#f-replay_ignore_selectors').press('Enter');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText('Saved — live within 5 s').waitFor();
+  const replayChanged = Date.now();
+  await expect
+    .poll(
+      async () => {
+        const v = await ctx.newPage();
+        // the first chunk stored (a new tab of the session starts at index 0: 409, then the next)
+        const chunk = v.waitForResponse((r) => new URL(r.url()).pathname === '/r' && r.status() === 200, { timeout: 8000 }).catch(() => null);
+        await v.goto(siteOrigin + '/');
+        // the first answer to /i starts the recorder: send the page view now
+        await v.waitForFunction(() => (window as any).tapistry?.loaded === true);
+        await v.evaluate(() => (window as any).tapistry('flush'));
+        const res = await chunk;
+        const stored = res && ((await res.json()) as { next_chunk: number });
+        await v.close();
+        if (!res) return 'no recording';
+        // the chunk as stored: this page load's, of the visitor's session (the _tap cookie's)
+        const index = stored!.next_chunk - 1;
+        const session = decodeURIComponent((await ctx.cookies(siteOrigin)).find((c) => c.name === '_tap')!.value).split('.')[2]!;
+        const text = await page.evaluate(
+          async ([pid, sid, n]) => {
+            const r = await fetch(`/api/replays/${sid}/chunks/${n}?project_id=${pid}`);
+            return new Response(r.body!.pipeThrough(new DecompressionStream('gzip'))).text();
+          },
+          [projectId, session, index] as const,
+        );
+        return [text.includes('Welcome to Shop') ? 'heading shown' : 'heading masked', text.includes('"data-tapistry-placeholder":"ignore"') && !text.includes('Lena') ? 'chat left out' : 'chat recorded'].join(', ');
+      },
+      { timeout: 15000, intervals: [300] },
+    )
+    .toBe('heading shown, chat left out');
+  expect(Date.now() - replayChanged).toBeLessThan(8000);
+
+  // The event sample rate: at 0 the server stores no session's events, and a page stops sending
+  // once the first answer tells it so.
+  await page.getByLabel('Sessions whose events are stored').fill('0');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText('Saved — live within 5 s').waitFor();
+  const sampleChanged = Date.now();
+  let sampledOut: Page | null = null;
+  await expect
+    .poll(
+      async () => {
+        await sampledOut?.close();
+        const v = (sampledOut = await ctx.newPage());
+        const answer = v.waitForResponse((r) => new URL(r.url()).pathname === '/i');
+        await v.goto(siteOrigin + '/');
+        await v.waitForFunction(() => (window as any).tapistry?.loaded === true);
+        await v.evaluate(() => (window as any).tapistry('flush'));
+        const j = await (await answer).json();
+        return { stored: j.accepted, rate: j.config?.sampleRate };
+      },
+      { timeout: 12000, intervals: [300] },
+    )
+    .toEqual({ stored: 0, rate: 0 });
+  expect(Date.now() - sampleChanged).toBeLessThan(8000);
+  const later: string[] = [];
+  sampledOut!.on('request', (r) => new URL(r.url()).pathname === '/i' && later.push(r.url()));
+  await sampledOut!.evaluate(() => ((window as any).tapistry('track', 'after_sampling'), (window as any).tapistry('flush')));
+  await sampledOut!.waitForTimeout(500);
+  expect(later).toEqual([]);
+  await sampledOut!.close();
+  await page.getByLabel('Sessions whose events are stored').fill('100');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText('Saved — live within 5 s').waitFor();
 
   // Cookieless mode, switched on here, reaches the SDK on the site: the visitor's browser, which
   // holds the _tap cookie from the visits above, loses it with the first answer of a page load —
@@ -339,10 +415,31 @@ test('create a project, install and verify it, change a setting, invite and remo
   await page.locator('.audit-table').waitFor();
   const rows = await page.locator('.audit-table tbody tr td:nth-child(3)').allTextContents();
   // The "Allow" click on the Install tab is the older of the two settings changes.
-  expect(rows.slice(0, 12)).toEqual(['Exported a visitor’s data', 'Deleted a visitor’s data', 'Exported a visitor’s data', 'Revoked a read token', 'Made a read token', 'Rotated the public key', 'Removed a member', 'Added a member', 'Changed settings', 'Changed settings', 'Changed settings', 'Created the project']);
-  expect(await page.locator('.audit-table tbody tr').nth(8).textContent()).toContain('Cookieless mode');
-  expect(await page.locator('.audit-table tbody tr').nth(9).textContent()).toContain('Events retention (days): 180 → 90');
-  expect(await page.locator('.audit-table tbody tr').nth(10).textContent()).toContain('localhost');
+  expect(rows.slice(0, 15)).toEqual([
+    'Exported a visitor’s data',
+    'Deleted a visitor’s data',
+    'Exported a visitor’s data',
+    'Revoked a read token',
+    'Made a read token',
+    'Rotated the public key',
+    'Removed a member',
+    'Added a member',
+    'Changed settings',
+    'Changed settings',
+    'Changed settings',
+    'Changed settings',
+    'Changed settings',
+    'Changed settings',
+    'Created the project',
+  ]);
+  const audit = (n: number) => page.locator('.audit-table tbody tr').nth(n).textContent();
+  expect(await audit(8)).toContain('Cookieless mode');
+  expect(await audit(9)).toContain('Event sample rate: 0 % → 100 %');
+  expect(await audit(10)).toContain('Event sample rate: 100 % → 0 %');
+  expect(await audit(11)).toContain('Replay sample rate: 30 % → 100 %');
+  expect(await audit(11)).toContain('Ignored selectors: (none) → .chat');
+  expect(await audit(12)).toContain('Events retention (days): 180 → 90');
+  expect(await audit(13)).toContain('localhost');
   expect(await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toContain('format=csv');
   await shoot(page, 'admin-audit');
 

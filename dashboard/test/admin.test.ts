@@ -24,11 +24,14 @@ const BASE: ProjectSettings = {
   respect_dnt: true,
   respect_gpc: true,
   cookieless: false,
+  require_consent: false,
+  event_sample_rate: 1,
   replay_sample_rate: 1,
   replay_allow_selectors: [],
   replay_mask_selectors: [],
   replay_ignore_selectors: [],
   query_allowlist: ['utm_source'],
+  path_rules: [],
 };
 
 test('the diff holds only the changed keys, lists compared by value', () => {
@@ -94,9 +97,9 @@ test('audit entries in words', () => {
   expect(
     auditDetails({
       action: 'settings.update',
-      details: { retention_days: { from: 395, to: 90 }, allowed_origins: { from: [], to: ['https://a.example'] }, respect_dnt: { from: true, to: false }, replay_sample_rate: { from: 1, to: 0.25 } },
+      details: { retention_days: { from: 395, to: 90 }, allowed_origins: { from: [], to: ['https://a.example'] }, respect_dnt: { from: true, to: false }, replay_sample_rate: { from: 1, to: 0.25 }, event_sample_rate: { from: 1, to: 0.5 }, path_rules: { from: [], to: ['/p/:id'] } },
     }),
-  ).toBe('Events retention (days): 395 → 90; Allowed origins: (none) → https://a.example; Honour Do Not Track: on → off; Replay sample rate: 100 % → 25 %');
+  ).toBe('Events retention (days): 395 → 90; Allowed origins: (none) → https://a.example; Honour Do Not Track: on → off; Replay sample rate: 100 % → 25 %; Event sample rate: 100 % → 50 %; Path rules: (none) → /p/:id');
   expect(auditDetails({ action: 'member.add', details: { user_id: 'u_1', email: 'b@x.test', role: 'member' } })).toBe('b@x.test as member');
   expect(auditDetails({ action: 'member.role', details: { email: 'b@x.test', role: 'owner', previous_role: 'member' } })).toBe('b@x.test: member → owner');
   expect(auditDetails({ action: 'member.remove', details: { user_id: 'u_1', email: 'b@x.test' } })).toBe('b@x.test');

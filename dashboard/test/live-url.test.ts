@@ -18,6 +18,17 @@ test('only exact http(s) origins are usable', () => {
   ]);
 });
 
+test('a path named by a path rule loads the snapshot page it stands for, else the home page', () => {
+  const allowed = ['https://shop.example.com'];
+  expect(liveTarget(allowed, '/product/:id', 'https://shop.example.com/product/42', SELF)!.url).toBe('https://shop.example.com/product/42');
+  expect(liveTarget(allowed, '/blog/*', 'https://shop.example.com/blog/2026/hi', SELF)!.url).toBe('https://shop.example.com/blog/2026/hi');
+  expect(liveTarget(allowed, '/product/:id', undefined, SELF)!.url).toBe('https://shop.example.com/');
+  // never another host's page
+  expect(liveTarget(allowed, '/product/:id', 'https://evil.example/product/1', SELF)!.url).toBe('https://shop.example.com/');
+  // a colon inside a segment is an ordinary path
+  expect(liveTarget(allowed, '/a:b', undefined, SELF)!.url).toBe('https://shop.example.com/a:b');
+});
+
 test("the snapshot's origin is used only when it is allowed", () => {
   const allowed = ['https://www.example.com', 'https://shop.example.com'];
   expect(liveTarget(allowed, '/cart', 'https://shop.example.com/cart?x=1', SELF)!.url).toBe('https://shop.example.com/cart');

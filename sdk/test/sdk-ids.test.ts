@@ -103,7 +103,7 @@ test('switching to cookieless by config removes what was stored', async () => {
 test('a project in cookieless mode (the server says so in its answer) removes what was stored', async () => {
   const jar = new CookieJar();
   await makePage({ cookieJar: jar });
-  const b = await makePage({ cookieJar: jar, reply: () => ({ status: 200, body: { server_time: 0, persistence: 'none' } }) });
+  const b = await makePage({ cookieJar: jar, reply: () => ({ status: 200, body: { server_time: 0, config: { persistence: 'none' } } }) });
   expect(cookie(b)).toBeTruthy();
   b.tap('track', 'x');
   b.tap('flush');
@@ -115,7 +115,7 @@ test('a project in cookieless mode (the server says so in its answer) removes wh
   await b.tick(0);
   expect(cookie(b)).toBeFalsy();
   // The next page load is the same: the first answer ends the storing again.
-  const c = await makePage({ cookieJar: jar, reply: () => ({ status: 200, body: { persistence: 'none' } }) });
+  const c = await makePage({ cookieJar: jar, reply: () => ({ status: 200, body: { config: { persistence: 'none' } } }) });
   c.tap('flush');
   await c.tick(0);
   expect(cookie(c)).toBeFalsy();

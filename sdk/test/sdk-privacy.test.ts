@@ -52,6 +52,37 @@ test('withdrawing consent drops unsent events and the stored ids, and stops coll
   expect(p.w.tapistry.stats().dropped).toBe(3);
 });
 
+test('batches say when they were sent after consent; a project that requires consent stops the page until setConsent', async () => {
+  const p = await makePage({ reply: () => ({ status: 200, body: { accepted: 0, dropped: 'consent_required', config: { requireConsent: true } } }) });
+  p.tap('flush');
+  await p.tick(0);
+  expect(p.sent).toHaveLength(1);
+  expect(p.sent[0]!.body.consent).toBeUndefined();
+  // told by the server: nothing more until the visitor consents
+  p.tap('track', 'waits');
+  await p.tick(10_000);
+  expect(p.sent).toHaveLength(1);
+  p.tap('setConsent', { analytics: true });
+  p.tap('track', 'after');
+  p.tap('flush');
+  await p.tick(0);
+  expect(p.sent.length).toBeGreaterThan(1);
+  expect(p.sent.slice(1).every((s) => s.body.consent === 1)).toBe(true);
+  expect(p.events('custom').map((e) => e.name)).toContain('after');
+});
+
+test('the project’s event sample rate, from the answer, samples the session as the server does', async () => {
+  const p = await makePage({ reply: () => ({ status: 200, body: { accepted: 1, config: { sampleRate: 0 } } }) });
+  p.tap('flush');
+  await p.tick(0);
+  const before = p.sent.length;
+  expect(before).toBe(1);
+  p.tap('track', 'unsampled');
+  p.tap('flush');
+  await p.tick(10_000);
+  expect(p.sent).toHaveLength(before);
+});
+
 test('sampleRate 0 sends nothing', async () => {
   const p = await makePage({ before: queue(['config', { sampleRate: 0 }]) });
   p.tap('track', 'x');

@@ -177,6 +177,10 @@ inline void SettingsAndOriginsOverwrite(const MetaStoreOpener& open) {
   s.replay_allow_selectors = {".public", "h1"};
   s.replay_mask_selectors = {"[data-private]"};
   s.replay_ignore_selectors = {"#chat"};
+  s.cookieless = true;
+  s.require_consent = true;
+  s.event_sample_rate = 0.25;
+  s.path_rules = {"/product/:id", "/blog/*"};
   ASSERT_TRUE(m->UpdateSettings(a.project.id, s).ok());
   EXPECT_EQ(m->GetProject(a.project.id)->settings, s);
   // A second update replaces every field, including emptying a list.

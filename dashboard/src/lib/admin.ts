@@ -15,12 +15,18 @@ export interface ProjectSettings {
   respect_gpc: boolean;
   /** no identifier stored in the browser; visitors named by a daily-salted hash (docs/privacy.md) */
   cookieless: boolean;
+  /** only batches sent after setConsent are stored (docs/privacy.md "Consent") */
+  require_consent: boolean;
+  /** 0..1: the share of sessions whose events are stored */
+  event_sample_rate: number;
   /** 0..1 */
   replay_sample_rate: number;
   replay_allow_selectors: string[];
   replay_mask_selectors: string[];
   replay_ignore_selectors: string[];
   query_allowlist: string[];
+  /** "/product/:id", "/blog/*": many paths stored as one (docs/settings.md) */
+  path_rules: string[];
 }
 
 export type SettingKey = keyof ProjectSettings;
@@ -58,12 +64,19 @@ export const LABELS: Record<SettingKey, string> = {
   respect_dnt: 'Honour Do Not Track',
   respect_gpc: 'Honour Global Privacy Control',
   cookieless: 'Cookieless mode',
+  require_consent: 'Require consent',
+  event_sample_rate: 'Event sample rate',
   replay_sample_rate: 'Replay sample rate',
   replay_allow_selectors: 'Unmasked selectors',
   replay_mask_selectors: 'Masked selectors',
   replay_ignore_selectors: 'Ignored selectors',
   query_allowlist: 'Kept query parameters',
+  path_rules: 'Path rules',
 };
+
+/** The settings typed as a percentage in the form (stored 0..1). */
+export const RATE_KEYS = ['event_sample_rate', 'replay_sample_rate'] as const;
+export type RateKey = (typeof RATE_KEYS)[number];
 
 export const SETTING_KEYS = Object.keys(LABELS) as SettingKey[];
 
@@ -121,7 +134,7 @@ export function originAllowed(allowed: string[], origin: string): boolean {
   });
 }
 
-export type ProblemReason = 'origin_not_allowed' | 'unknown_key' | 'missing_key' | 'do_not_track' | 'global_privacy_control' | 'rate_limited' | 'no_valid_events';
+export type ProblemReason = 'origin_not_allowed' | 'unknown_key' | 'missing_key' | 'do_not_track' | 'global_privacy_control' | 'rate_limited' | 'no_valid_events' | 'consent_required';
 
 export interface InstallProblem {
   reason: ProblemReason | string;
@@ -181,6 +194,11 @@ export function problemAdvice(p: InstallProblem): Advice {
       return {
         title: `${n}${from} came without a project key`,
         fix: 'The page loads the SDK without the snippet’s key (data-project). Copy the snippet above again, unchanged.',
+      };
+    case 'consent_required':
+      return {
+        title: `${n}${from} ${were} not stored: sent before the visitor’s consent`,
+        fix: 'This project stores events only after consent. Call tapistry(\'setConsent\', { analytics: true }) from your consent banner once the visitor agrees (Consent above), or turn “Require consent” off in the Settings tab.',
       };
     case 'no_valid_events':
       return {
@@ -265,7 +283,7 @@ export function auditDetails(e: Pick<AuditEntry, 'action' | 'details'>): string 
         .map(([k, v]) => {
           const c = (v ?? {}) as { from?: unknown; to?: unknown };
           const label = LABELS[k as SettingKey] ?? k;
-          if (k === 'replay_sample_rate') {
+          if ((RATE_KEYS as readonly string[]).includes(k)) {
             const pct = (x: unknown) => (typeof x === 'number' ? rateToPercent(x) + ' %' : show(x));
             return `${label}: ${pct(c.from)} → ${pct(c.to)}`;
           }

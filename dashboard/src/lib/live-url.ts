@@ -54,7 +54,8 @@ export function usableOrigins(allowed: readonly string[]): string[] {
 
 /**
  * The live page for `path`: on the snapshot's origin when that is allowed, else on the first
- * allowed origin; null when the project has no usable allowed origin. `self` is the dashboard's
+ * allowed origin; null when the project has no usable allowed origin. A path rule's name loads the
+ * snapshot's page (one it stands for), else the home page. `self` is the dashboard's
  * origin (location.origin).
  */
 export function liveTarget(allowed: readonly string[], path: string, snapshotUrl: string | undefined, self: string): LiveTarget | null {
@@ -70,7 +71,18 @@ export function liveTarget(allowed: readonly string[], path: string, snapshotUrl
     }
   }
   let url = origin + '/';
-  if (path.startsWith('/')) {
+  // A path named by a path rule ("/product/:id", "/blog/*", docs/settings.md) is no address:
+  // the snapshot's page is one of the pages it stands for.
+  const ruled = /\/(:[a-z0-9_-]+|\*)(\/|#|$)/.test(path);
+  if (ruled && snapshotUrl) {
+    try {
+      const su = new URL(snapshotUrl);
+      if (su.origin === origin) return { url: su.href, origin, sandbox: origin === self ? SANDBOX_SELF : SANDBOX_SITE };
+    } catch {
+      // not a URL: the site's home page below
+    }
+  }
+  if (path.startsWith('/') && !ruled) {
     try {
       const u = new URL(origin + path);
       if (u.origin === origin) url = u.href;

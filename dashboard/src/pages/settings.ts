@@ -25,6 +25,8 @@ import {
   normalOrigin,
   originAllowed,
   percentToRate,
+  RATE_KEYS,
+  type RateKey,
   problemAdvice,
   type ProjectSettings,
   rateToPercent,
@@ -185,6 +187,7 @@ function InstallTab(props: { project: Project; now: number }) {
     <ul>
       <li><strong>Consent (CMP):</strong> to collect nothing until the visitor agrees, add <code>tapistry('config', { requireConsent: true })</code> after the snippet
         and call <code>tapistry('setConsent', { analytics: true, replay: true })</code> from your consent banner’s callback on every page (consent is not stored).
+        “Require consent” in the Settings tab makes the server store nothing sent before that call, whatever the page does.
         Without cookies at all: <code>data-persistence="none"</code> (each page load is a new visitor).</li>
       <li><strong>Single-page apps:</strong> route changes (History API pushState / replaceState, popstate, hashchange) are page views by themselves: no extra code for React Router, Next.js or Vue Router.</li>
       <li><strong>Do Not Track / Global Privacy Control:</strong> honoured or not as set in the Settings tab.</li>
@@ -230,8 +233,9 @@ function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved
   const owner = isOwner(project);
   const ro = !owner;
   const [draft, setDraft] = useState<ProjectSettings>(saved);
-  // the sample rate is typed as a percentage; kept as text while typing
-  const [pct, setPct] = useState(String(rateToPercent(saved.replay_sample_rate)));
+  // sample rates are typed as percentages; kept as text while typing
+  const pctsOf = (v: ProjectSettings) => Object.fromEntries(RATE_KEYS.map((k) => [k, String(rateToPercent(v[k]))])) as Record<RateKey, string>;
+  const [pcts, setPcts] = useState(pctsOf(saved));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ key: SettingKey | ''; message: string } | null>(null);
   const [savedAt, setSavedAt] = useState(0);
@@ -256,7 +260,7 @@ function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved
     try {
       const r = await send<{ changed: string[]; settings: ProjectSettings }>('PUT', '/api/settings', { project_id: project.id, ...diff });
       setDraft(r.settings);
-      setPct(String(rateToPercent(r.settings.replay_sample_rate)));
+      setPcts(pctsOf(r.settings));
       props.onSaved(r.settings);
       setSavedAt(Date.now());
       if ('allowed_origins' in diff) void refreshProjects();
@@ -270,7 +274,7 @@ function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved
   };
   const reset = () => {
     setDraft(saved);
-    setPct(String(rateToPercent(saved.replay_sample_rate)));
+    setPcts(pctsOf(saved));
     setError(null);
   };
   const fieldError = (k: SettingKey) => (error && error.key === k ? html`<p id=${'err-' + k} class="error-text small field-error" role="alert">${error.message}</p>` : null);
@@ -295,7 +299,19 @@ function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved
       describedBy=${error?.key === k ? 'err-' + k : undefined} onChange=${(v: string[]) => set(k, v as never)} />
     ${fieldError(k)}
   </div>`;
-  const toggle = (k: 'respect_dnt' | 'respect_gpc' | 'store_raw_ua' | 'cookieless', help: string) => html`<div class="field">
+  const rate = (k: RateKey, label: string, help: string) => html`<div class="field">
+    <label for=${'f-' + k}>${label}</label>
+    <div class="field-row"><input id=${'f-' + k} type="number" min="0" max="100" step="1" disabled=${ro} value=${pcts[k]}
+      aria-invalid=${error?.key === k ? 'true' : 'false'} aria-describedby=${error?.key === k ? 'err-' + k : undefined}
+      onInput=${(e: Event) => {
+        const v = (e.target as HTMLInputElement).value;
+        setPcts((p) => ({ ...p, [k]: v }));
+        set(k, v === '' ? NaN : percentToRate(Number(v)));
+      }} /> <span class="muted small">%</span></div>
+    <p class="muted small">${help}</p>
+    ${fieldError(k)}
+  </div>`;
+  const toggle = (k: 'respect_dnt' | 'respect_gpc' | 'store_raw_ua' | 'cookieless' | 'require_consent', help: string) => html`<div class="field">
     <label class="check"><input type="checkbox" checked=${draft[k]} disabled=${ro} onChange=${(e: Event) => set(k, (e.target as HTMLInputElement).checked)} /> ${LABELS[k]}</label>
     <p class="muted small">${help}</p>
     ${fieldError(k)}
@@ -305,20 +321,11 @@ function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved
     <fieldset class="card"><legend>Sites</legend>
       ${list('allowed_origins', 'https://www.example.com', 'Only pages from these origins may send events. None: any site can send events with the key. https://*.example.com covers subdomains.')}
       ${list('query_allowlist', 'utm_source', 'Query parameters kept in stored URLs; all others are dropped before storage (so tokens in links are not kept).')}
+      ${list('path_rules', '/product/:id', 'Many pages counted as one: /product/:id stores /product/42 and /product/43 as /product/:id; /blog/* stores every page under /blog. First match wins; pages received from now on.')}
+      ${rate('event_sample_rate', 'Sessions whose events are stored', '100 keeps every session; 50 keeps the events of half of them (the same half on every page). Counts are not scaled up.')}
     </fieldset>
     <fieldset class="card"><legend>Session replay</legend>
-      <div class="field">
-        <label for="f-replay_sample_rate">Sessions recorded</label>
-        <div class="field-row"><input id="f-replay_sample_rate" type="number" min="0" max="100" step="1" disabled=${ro} value=${pct}
-          aria-invalid=${error?.key === 'replay_sample_rate' ? 'true' : 'false'}
-          onInput=${(e: Event) => {
-            const v = (e.target as HTMLInputElement).value;
-            setPct(v);
-            set('replay_sample_rate', v === '' ? NaN : percentToRate(Number(v)));
-          }} /> <span class="muted small">%</span></div>
-        <p class="muted small">0 turns recording off; 100 records every session (that has replay consent).</p>
-        ${fieldError('replay_sample_rate')}
-      </div>
+      ${rate('replay_sample_rate', 'Sessions recorded', '0 turns recording off; 100 records every session (that has replay consent). Never more than the events sample rate.')}
       ${num('replay_session_kb')}
       ${list('replay_mask_selectors', '.account-number', 'Text in these elements is replaced by asterisks in recordings (form inputs always are).')}
       ${list('replay_allow_selectors', '.product-title', 'Elements shown unmasked even inside masked areas.')}
@@ -334,6 +341,7 @@ function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved
     <fieldset class="card"><legend>Privacy</legend>
       ${toggle('respect_dnt', 'Drop events from browsers that send Do Not Track.')}
       ${toggle('respect_gpc', 'Drop events from browsers that send Global Privacy Control.')}
+      ${toggle('require_consent', 'Store nothing from a visitor until your consent banner calls tapistry(\'setConsent\', { analytics: true }); the page stops sending until then.')}
       ${toggle('cookieless', 'Store nothing in visitors’ browsers: visitors are counted per day by a daily-salted hash of address and browser, sessions by 30-minute gaps; returning visitors are not recognised and replay is off (docs/privacy.md).')}
       ${toggle('store_raw_ua', 'Keep the full user-agent string (off: only browser, OS and device are kept).')}
     </fieldset>
@@ -592,6 +600,12 @@ function KeysTab(props: { project: Project }) {
       ${note('rotate')}
       <h3>The snippet with this key</h3>
       <${Snippet} project=${project} />
+    </section>
+    <section class="card" aria-labelledby="bm-h">
+      <h2 id="bm-h">Bookmarklet tokens</h2>
+      <p>To see a heatmap over your live site where it cannot be framed, the bookmarklet carries a token of its own: made on demand, it reads only this project’s heatmaps,
+        lasts 15 minutes and ends when you sign out. Nothing to keep or revoke here.</p>
+      <button type="button" class="btn" onClick=${() => patch({ route: 'heatmaps', mode: 'bookmarklet' })}>Make one in Heatmaps → Bookmarklet</button>
     </section>
     ${owner
       ? html`<${ReadTokens} project=${project} />

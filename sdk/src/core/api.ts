@@ -44,18 +44,22 @@ function applyPersistence(): void {
   dropIds();
 }
 
+/** tapistry('config', o); also the project's options in the server's answers (transport.ts). */
+export function configure(o: unknown): void {
+  const before = cfg.persistence;
+  setConfig(o);
+  if (cfg.persistence !== before) applyPersistence();
+  if (started) firstView();
+}
+
 /** Runs one command, its arguments as the snippet's stub received them. */
 const run = (args: Args): void => guard(command)(args[0], args[1], args[2]);
 
 function command(name: unknown, a?: unknown, b?: unknown): void {
   switch (name) {
-    case 'config': {
-      const before = cfg.persistence;
-      setConfig(a);
-      if (cfg.persistence !== before) applyPersistence();
-      if (started) firstView();
+    case 'config':
+      configure(a);
       break;
-    }
     case 'setConsent': {
       const c = (a || {}) as { analytics?: unknown; replay?: unknown };
       if (typeof c.analytics === 'boolean') consent.analytics = c.analytics;

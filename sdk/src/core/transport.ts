@@ -9,7 +9,8 @@
 
 import { cfg } from './config';
 import { later, log, now, on, stats } from './env';
-import { clearStore } from './ids';
+import { configure } from './api';
+import { consent } from './consent';
 import { rec, type ReplaySettings } from './rec';
 
 export const VERSION = '1.0.0';
@@ -69,7 +70,7 @@ function body(b: { e: string }): string {
     client = JSON.stringify({ tz, lang: navigator.language || '', webdriver: navigator.webdriver || undefined });
   }
   return '{"k":' + JSON.stringify(cfg.key) + ',"sdk":{"ver":"' + VERSION + '"},"client":' + client +
-    ',"sent_at":' + (now() + skew) + ',"events":[' + b.e + ']}';
+    ',"sent_at":' + (now() + skew) + (consent.analytics ? ',"consent":1' : '') + ',"events":[' + b.e + ']}';
 }
 
 /** Drops everything unsent (consent withdrawn, offline too long). */
@@ -168,16 +169,13 @@ function pump(): void {
   }
   inflight = true;
   const t0 = now();
-  const done = (status: number, hint: number, j?: { server_time?: number; replay?: ReplaySettings; persistence?: string }): void => {
+  const done = (status: number, hint: number, j?: { server_time?: number; replay?: ReplaySettings; config?: object }): void => {
     inflight = false;
     if (status >= 200 && status < 300) {
       if (j) {
         if (j.server_time! > 0) skew = Math.round(j.server_time! - (t0 + now()) / 2);
-        // The project runs cookieless: nothing is stored in the browser from now on.
-        if (j.persistence == 'none' && cfg.persistence != 'none') {
-          cfg.persistence = 'none';
-          clearStore();
-        }
+        // The project's options (cookieless, consent by default, sampling), as tapistry('config').
+        if (j.config) configure(j.config);
         rec(j.replay);
       }
       batches.shift();

@@ -34,6 +34,14 @@ struct ProjectSettings {
   // the first /i answer), the server names visitors by a daily-salted hash of IP and user agent
   // (ingest/cookieless.h), and replay is off.
   bool cookieless = false;
+  // Consent by default (docs/privacy.md "Consent"): the server stores only events from batches
+  // sent after the visitor's consent (the SDK marks them, `"consent":1`), and the SDK is told to
+  // wait for `setConsent` with the first /i answer.
+  bool require_consent = false;
+  // The share of sessions whose events are stored (0..1; docs/privacy.md "Sampling"): the server
+  // keeps a session when hash(session id) is below it — the SDK's test, so a sampled-out browser
+  // stops sending once told — and the recorder's rate is never above it.
+  double event_sample_rate = 1.0;
   // Session replay (docs/replay.md): the share of sessions recorded (0..1), the compressed bytes
   // one session may store, and the recorder's masking rules — CSS selectors whose text is shown
   // (allow), masked even when text is shown (mask), and not recorded at all (ignore). The SDK
@@ -47,6 +55,9 @@ struct ProjectSettings {
   // Query parameters kept in stored URLs and paths (spec §9).
   std::vector<std::string> query_allowlist = {"utm_source", "utm_medium", "utm_campaign",
                                               "utm_term", "utm_content"};
+  // Path rules (docs/settings.md "Path rules"): patterns like "/product/:id" or "/blog/*" that
+  // name many stored paths as one, applied at ingestion after spec §9's normalization.
+  std::vector<std::string> path_rules;
   // Rate-limit overrides; 0 = server default (spec §18).
   int rate_project_rps = 0;
   int rate_ip_rps = 0;

@@ -6,6 +6,7 @@
 
 #include "common/ascii.h"
 #include "common/json_writer.h"
+#include "ingest/url.h"
 #include "tapistry/limits.h"
 
 namespace tapistry {
@@ -42,22 +43,38 @@ constexpr BoolSetting kBoolSettings[] = {
     {"respect_dnt", &ProjectSettings::respect_dnt},
     {"respect_gpc", &ProjectSettings::respect_gpc},
     {"cookieless", &ProjectSettings::cookieless},
+    {"require_consent", &ProjectSettings::require_consent},
+};
+
+struct RateSetting {
+  const char* key;
+  double ProjectSettings::*field;
+  const char* meaning;
+};
+
+constexpr RateSetting kRateSettings[] = {
+    {"event_sample_rate", &ProjectSettings::event_sample_rate,
+     "0.5 stores the events of half the sessions"},
+    {"replay_sample_rate", &ProjectSettings::replay_sample_rate, "0.3 records 30% of sessions"},
 };
 
 struct ListSetting {
   const char* key;
   std::vector<std::string> ProjectSettings::*field;
   size_t max_items, max_bytes;
+  Status (*check)(std::string_view item);  // more than the size, or null
 };
 
 constexpr ListSetting kListSettings[] = {
     {"replay_allow_selectors", &ProjectSettings::replay_allow_selectors,
-     limits::kMaxReplaySelectors, limits::kMaxReplaySelectorBytes},
+     limits::kMaxReplaySelectors, limits::kMaxReplaySelectorBytes, nullptr},
     {"replay_mask_selectors", &ProjectSettings::replay_mask_selectors, limits::kMaxReplaySelectors,
-     limits::kMaxReplaySelectorBytes},
+     limits::kMaxReplaySelectorBytes, nullptr},
     {"replay_ignore_selectors", &ProjectSettings::replay_ignore_selectors,
-     limits::kMaxReplaySelectors, limits::kMaxReplaySelectorBytes},
-    {"query_allowlist", &ProjectSettings::query_allowlist, 50, 64},
+     limits::kMaxReplaySelectors, limits::kMaxReplaySelectorBytes, nullptr},
+    {"query_allowlist", &ProjectSettings::query_allowlist, 50, 64, nullptr},
+    {"path_rules", &ProjectSettings::path_rules, kMaxPathRules, kMaxPathRuleBytes,
+     &ValidatePathRule},
 };
 
 constexpr size_t kMaxAllowedOrigins = 100;
@@ -101,7 +118,7 @@ void WriteProjectSettingsJson(const Project& p, JsonWriter* w) {
   w->EndArray();
   for (const IntSetting& i : kIntSettings) w->Key(i.key).Int(s.*i.field);
   for (const BoolSetting& b : kBoolSettings) w->Key(b.key).Bool(s.*b.field);
-  w->Key("replay_sample_rate").Double(s.replay_sample_rate);
+  for (const RateSetting& r : kRateSettings) w->Key(r.key).Double(s.*r.field);
   for (const ListSetting& l : kListSettings) {
     w->Key(l.key).BeginArray();
     for (const std::string& v : s.*l.field) w->String(v);
@@ -150,19 +167,21 @@ Status ApplyProjectSettingsPatch(const simdjson::dom::element& patch, Project* p
         if (!item.is_string()) return bad;
         std::string_view text = item;
         if (text.empty() || text.size() > l.max_bytes || list.size() >= l.max_items) return bad;
+        if (l.check != nullptr) {
+          if (Status c = l.check(text); !c.ok()) return c;
+        }
         list.emplace_back(text);
       }
       s.*l.field = std::move(list);
     }
-    if (key == "replay_sample_rate") {
+    for (const RateSetting& rs : kRateSettings) {
+      if (key != rs.key) continue;
       known = true;
       double r = -1;
       if (v.is_number()) r = v.get_double().value_unsafe();
-      if (!(r >= 0 && r <= 1)) {
-        return Status::InvalidArgument(
-            "replay_sample_rate must be a number 0..1 (0.3 records 30% of sessions)");
-      }
-      s.replay_sample_rate = r;
+      if (!(r >= 0 && r <= 1))
+        return Status::InvalidArgument(key + " must be a number 0..1 (" + rs.meaning + ")");
+      s.*rs.field = r;
     }
     if (key == "allowed_origins") {
       known = true;

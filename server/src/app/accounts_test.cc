@@ -699,6 +699,83 @@ TEST_F(ProjectsTest, SettingsChangedInTheDashboardReachIngestionWithinFiveSecond
   EXPECT_EQ(Post(Batch({Event(3)}), {{"Origin", "https://other.example"}}).status, 200);
 }
 
+// Consent by default, event sampling and path rules, set in the dashboard, hold in ingestion
+// within the key cache's 5 s, and the answers tell the SDK what to do.
+TEST_F(ProjectsTest, ConsentSamplingAndPathRulesReachIngestion) {
+  Start();
+  const Browser owner = SignedIn("owner@example.com");
+  auto put = Api(owner, "PUT", "/api/settings",
+                 R"({"project_id":")" + project_ +
+                     R"(","require_consent":true,"event_sample_rate":0.5,)"
+                     R"("path_rules":["/product/:id","/blog/*"]})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_NE(put.body.find(R"("path_rules":["/product/:id","/blog/*"])"), std::string::npos)
+      << put.body;
+  // A rule that is not a stored path with a placeholder is refused, naming the key.
+  auto bad = Api(owner, "PUT", "/api/settings",
+                 R"({"project_id":")" + project_ + R"(","path_rules":["/Product/42"]})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("path_rules"), std::string::npos) << bad.body;
+  const Headers site = {{"Origin", "https://example.com"}};
+  auto consented = [](std::string batch) {
+    return batch.replace(batch.find(R"("events":)"), 0, R"("consent":1,)");
+  };
+  // the SDK's session hash: 0f8f… is at 0.245 (in a 0.5 sample), the fixture's 2b1d… at 0.828
+  auto in_sample = [](std::string e) {
+    const std::string sess = "2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1";
+    return e.replace(e.find(sess), sess.size(), "0f8fad5b-d9cb-469f-a165-70867728950e");
+  };
+
+  // Without consent: nothing stored, and the SDK told to wait for it — within 5 s.
+  TestResponse r;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 30; ++i) {
+    r = Post(Batch({in_sample(Event(1))}), site);
+    if (r.body.find("consent_required") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_LE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(5500));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("accepted":0,"dropped":"consent_required")"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find(R"("config":{"requireConsent":true,"sampleRate":0.5})"), std::string::npos)
+      << r.body;
+  // With consent: the sampled session's events are stored, the other session's are not, and
+  // the paths are named by the rules.
+  r = Post(consented(Batch({in_sample(Event(2, "page_view", "/product/42")),
+                            in_sample(Event(3, "page_view", "/blog/2026/12/hello")),
+                            in_sample(Event(4, "page_view", "/product")),
+                            Event(5, "page_view", "/product/43")})),
+           site);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("accepted":3,)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("unsampled":1)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("replay":{"rate":0.3,)"), std::string::npos) << r.body;
+  // A batch of unsampled sessions only: nothing stored, not an error.
+  r = Post(consented(Batch({Event(6)})), site);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("accepted":0,)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("unsampled":1)"), std::string::npos) << r.body;
+
+  auto events = Get("/api/events?project_id=" + project_);
+  ASSERT_EQ(events.status, 200) << events.body;
+  std::multiset<std::string> paths;
+  for (size_t at = events.body.find("\"path\":\""); at != std::string::npos;
+       at = events.body.find("\"path\":\"", at + 1)) {
+    paths.insert(Str(events.body, "path", at));
+  }
+  EXPECT_EQ(paths, (std::multiset<std::string>{"/product/:id", "/blog/*", "/product"}))
+      << events.body;
+  EXPECT_EQ(events.body.find("2b1d0c6e"), std::string::npos) << "unsampled: " << events.body;
+  EXPECT_NE(events.body.find("https://example.com/product/42"), std::string::npos)
+      << "the stored URL stays the real one: " << events.body;
+  // The install check names the refusal.
+  auto st = Api(owner, "GET", "/api/install/status?project_id=" + project_);
+  EXPECT_NE(st.body.find(R"({"reason":"consent_required","origin":"https://example.com")"),
+            std::string::npos)
+      << st.body;
+}
+
 TEST_F(ProjectsTest, CookielessModeNamesVisitorsOnTheServerAndTellsTheSdk) {
   Start();
   const Browser owner = SignedIn("owner@example.com");

@@ -259,6 +259,8 @@ std::string HelpText() {
       "      [--replay-allow SEL]... "
       "[--replay-mask SEL]...\n"
       "      [--replay-ignore SEL]...   (session replay: docs/replay.md; SEL \"-\" clears a list)\n"
+      "      [--event-sample-rate 0..1] [--require-consent true|false] [--cookieless true|false]\n"
+      "      [--path-rule /product/:id]...   (settings reference: docs/settings.md)\n"
       "      [--query-allowlist utm_source,utm_medium,...] [--origin URL]... ('--origin *' = any)\n"
       "                                                       change a project's settings (0 = "
       "server default;\n"

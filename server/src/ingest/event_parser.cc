@@ -415,6 +415,7 @@ bool EventParser::Impl::ParseEvent(element e, const ParseOptions& opts, int64_t 
   if (!ParseHttpUrl(url_raw, &pu)) return c.Fail("url", "must be an absolute http(s) URL");
   SanitizeParsedUrl(pu, allow, &ev->url);
   ev->path = RoutePath(pu);
+  if (opts.path_rules != nullptr) ApplyPathRules(*opts.path_rules, &ev->path);
   if (ev->path.size() > limits::kMaxPathBytes) return c.Fail("url", "path longer than 1024 bytes");
   if (!ref_raw.empty()) {
     ParsedUrl& ru = ref_scratch;
@@ -502,6 +503,9 @@ Status EventParser::ParseBatch(std::string_view body, const ParseOptions& opts, 
             out->webdriver = bool(cf.value);
         }
       }
+    } else if (field.key == "consent") {
+      int64_t v;
+      out->consent = GetInt(field.value, &v) && v == 1;
     } else if (field.key != "sdk") {
       ++out->unknown_keys;
     }

@@ -25,6 +25,7 @@ struct ParseOptions {
   int64_t client_time_ms = 0;  // X-Client-Time header, 0 = none
   bool import_mode = false;    // import files: server-side fields allowed, no time window
   const std::vector<std::string>* query_allowlist = nullptr;  // kept query params of url/referrer
+  const std::vector<std::string>* path_rules = nullptr;       // applied to each path (url.h)
 };
 
 struct EventError {
@@ -41,6 +42,7 @@ struct ParsedBatch {
   size_t unknown_keys = 0;  // keys we do not know, ignored
   std::string key;          // body "k" (project public key), "" when absent
   bool webdriver = false;   // client.webdriver
+  bool consent = false;     // "consent":1 — sent after the visitor's consent (docs/privacy.md)
   int64_t skew_ms = 0;      // the correction that was applied
 };
 

@@ -5,6 +5,7 @@
 
 #include "common/json_writer.h"
 #include "ingest/event_parser.h"
+#include "ingest/sampling.h"
 #include "pipeline/pipeline.h"
 #include "tapistry/limits.h"
 
@@ -27,7 +28,9 @@ void WriteReplaySettings(const ProjectSettings& ps, JsonWriter* w) {
   w->Key("replay")
       .BeginObject()
       .Key("rate")
-      .Double(ps.cookieless ? 0.0 : std::clamp(ps.replay_sample_rate, 0.0, 1.0))
+      .Double(ps.cookieless
+                  ? 0.0
+                  : std::clamp(std::min(ps.replay_sample_rate, ps.event_sample_rate), 0.0, 1.0))
       .Key("kb")
       .Int(ps.replay_session_kb > 0 ? ps.replay_session_kb : limits::kDefaultReplaySessionKb);
   list("allow", ps.replay_allow_selectors);
@@ -36,8 +39,23 @@ void WriteReplaySettings(const ProjectSettings& ps, JsonWriter* w) {
   w->EndObject();
 }
 
+// The SDK options the project sets from the server (docs/wire-format.md "config"), applied by
+// the SDK as `tapistry('config', …)` would: only those that differ from the SDK's defaults.
+void WriteSdkConfig(const ProjectSettings& ps, JsonWriter* w) {
+  if (!ps.cookieless && !ps.require_consent && ps.event_sample_rate >= 1) return;
+  w->Key("config").BeginObject();
+  // cookieless: the SDK stores nothing in the browser from here on (docs/privacy.md)
+  if (ps.cookieless) w->Key("persistence").String("none");
+  if (ps.require_consent) w->Key("requireConsent").Bool(true);
+  // a browser's own ids sample it; in cookieless mode the server's ids do (see HandleEvents)
+  if (ps.event_sample_rate < 1 && !ps.cookieless)
+    w->Key("sampleRate").Double(std::max(ps.event_sample_rate, 0.0));
+  w->EndObject();
+}
+
 std::string BuildResponse(size_t stored, size_t duplicates, const std::vector<EventError>& errors,
-                          int64_t now_ms, const ProjectSettings* replay = nullptr) {
+                          int64_t now_ms, const ProjectSettings* replay = nullptr,
+                          size_t unsampled = 0) {
   JsonWriter w;
   w.BeginObject()
       .Key("accepted")
@@ -54,9 +72,11 @@ std::string BuildResponse(size_t stored, size_t duplicates, const std::vector<Ev
     w.Key("field").String(e.field).Key("reason").String(e.reason).EndObject();
   }
   w.EndArray().Key("server_time").Int(now_ms);
-  if (replay != nullptr) WriteReplaySettings(*replay, &w);
-  // The SDK stores nothing in the browser from here on (docs/sdk.md "Cookieless").
-  if (replay != nullptr && replay->cookieless) w.Key("persistence").String("none");
+  if (unsampled > 0) w.Key("unsampled").Uint(unsampled);
+  if (replay != nullptr) {
+    WriteReplaySettings(*replay, &w);
+    WriteSdkConfig(*replay, &w);
+  }
   w.EndObject();
   return w.Take();
 }
@@ -97,10 +117,35 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
   const double ip_rps = ps.rate_ip_rps > 0 ? ps.rate_ip_rps : limits.ip_rps;
   ParsedBatch batch;
   opts.query_allowlist = &ps.query_allowlist;
+  opts.path_rules = &ps.path_rules;
   Status parsed = parser.ParseBatch(req.body, opts, &batch);
   if (!parsed.ok()) {
     return done(
         Reject(HttpStatusFor(parsed.code()), StatusCodeName(parsed.code()), parsed.message()));
+  }
+
+  // Consent by default: a batch sent before the visitor consented is not stored; the answer tells
+  // the SDK to wait for setConsent (docs/privacy.md "Consent").
+  if (ps.require_consent && !batch.consent) {
+    admission_->NoteOutcome(project->id, req.origin, "consent_required", 0);
+    metrics_
+        ->GetCounter("tapistry_ingest_rejections_total",
+                     "Refused ingestion requests by channel and reason",
+                     "channel=\"events\",reason=\"consent_required\"")
+        ->Inc();
+    JsonWriter w;
+    w.BeginObject()
+        .Key("accepted")
+        .Uint(0)
+        .Key("dropped")
+        .String("consent_required")
+        .Key("reason")
+        .String("the project stores events only after the visitor's consent (setConsent)");
+    WriteSdkConfig(ps, &w);
+    w.EndObject();
+    Reply r;
+    r.body = w.Take();
+    return done(std::move(r));
   }
 
   // Cookieless mode: the browser's ids (fresh on every page load) give way to the server's.
@@ -115,6 +160,22 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
       ev.anonymous_id = ids->anonymous_id;
       ev.session_id = ids->session_id;
     }
+  }
+
+  // Sampling: the events of sessions outside the project's rate are dropped, not refused; the
+  // answer's config tells the SDK to stop sending them.
+  size_t unsampled = 0;
+  if (ps.event_sample_rate < 1) {
+    std::vector<size_t> index;
+    std::vector<Event> in;
+    for (size_t k = 0; k < batch.events.size(); ++k) {
+      if (!SessionSampled(batch.events[k].session_id, ps.event_sample_rate)) continue;
+      in.push_back(std::move(batch.events[k]));
+      index.push_back(batch.event_index[k]);
+    }
+    unsampled = batch.events.size() - in.size();
+    batch.events = std::move(in);
+    batch.event_index = std::move(index);
   }
 
   // Enrichment shared by the whole request.
@@ -191,7 +252,9 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
   if (keep.empty()) {
     Reply r;
     r.status = batch.errors.empty() ? 200 : 400;
-    r.body = BuildResponse(0, 0, batch.errors, now);
+    // settings go with success only (a sampled-out batch is one): a 400 tells the SDK nothing
+    r.body =
+        BuildResponse(0, 0, batch.errors, now, batch.errors.empty() ? &ps : nullptr, unsampled);
     if (!batch.errors.empty()) {
       admission_->NoteOutcome(project->id, req.origin, "no_valid_events", 0);
       metrics_
@@ -202,7 +265,8 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
     return done(std::move(r));
   }
   auto errors = std::make_shared<std::vector<EventError>>(std::move(batch.errors));
-  pipeline_->Submit(std::move(keep), [this, errors, project, origin = std::move(req.origin),
+  pipeline_->Submit(std::move(keep), [this, errors, project, unsampled,
+                                      origin = std::move(req.origin),
                                       done = std::move(done)](Status s, SubmitResult res) {
     int64_t t = clock_->NowMs();
     if (!s.ok()) {
@@ -216,7 +280,7 @@ void IngestService::HandleEvents(IngestRequest req, std::function<void(Reply)> d
     events_duplicate_->Inc(res.duplicates);
     Reply r;
     r.status = errors->empty() ? 200 : 206;
-    r.body = BuildResponse(res.stored, res.duplicates, *errors, t, &project->settings);
+    r.body = BuildResponse(res.stored, res.duplicates, *errors, t, &project->settings, unsampled);
     done(std::move(r));
   });
 }

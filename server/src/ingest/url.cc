@@ -141,6 +141,89 @@ std::string NormalizePath(std::string_view raw) {
   return p;
 }
 
+namespace {
+
+// The segments of a path without its leading '/': "/a/b" → {"a","b"}, "/" → {}.
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (path.starts_with('/')) path.remove_prefix(1);
+  while (!path.empty()) {
+    size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+bool RuleMatches(std::string_view rule, const std::vector<std::string_view>& path) {
+  std::vector<std::string_view> want = Segments(rule);
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i] == "*") return i + 1 == want.size() && path.size() > i;
+    if (i >= path.size()) return false;
+    if (want[i].starts_with(':')) continue;
+    if (want[i] != path[i]) return false;
+  }
+  return want.size() == path.size();
+}
+
+}  // namespace
+
+Status ValidatePathRule(std::string_view rule) {
+  const std::string shown(rule.substr(0, 100));
+  if (rule.empty() || rule.size() > kMaxPathRuleBytes || rule.front() != '/') {
+    return Status::InvalidArgument("path_rules: \"" + shown +
+                                   "\" must start with / and be at most " +
+                                   std::to_string(kMaxPathRuleBytes) + " bytes");
+  }
+  if (rule.find_first_of("#? \t") != std::string_view::npos || NormalizePath(rule) != rule) {
+    return Status::InvalidArgument("path_rules: \"" + shown +
+                                   "\" must be written as a stored path: lower case, no "
+                                   "trailing slash, no query, fragment or spaces");
+  }
+  std::vector<std::string_view> segs = Segments(rule);
+  bool placeholder = false;
+  for (size_t i = 0; i < segs.size(); ++i) {
+    if (segs[i] == "*") {
+      if (i + 1 != segs.size()) {
+        return Status::InvalidArgument("path_rules: \"" + shown +
+                                       "\": * may only be the last segment");
+      }
+      placeholder = true;
+    } else if (segs[i].starts_with(':')) {
+      if (segs[i].size() < 2 || !std::all_of(segs[i].begin() + 1, segs[i].end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+          })) {
+        return Status::InvalidArgument("path_rules: \"" + shown +
+                                       "\": a placeholder is : and a name of a-z 0-9 _ -");
+      }
+      placeholder = true;
+    } else if (segs[i].find_first_of(":*") != std::string_view::npos) {
+      return Status::InvalidArgument(
+          "path_rules: \"" + shown +
+          "\": : and * stand for whole segments (/product/:id, /blog/*)");
+    }
+  }
+  if (!placeholder) {
+    return Status::InvalidArgument("path_rules: \"" + shown +
+                                   "\" has no placeholder; write :name for one segment or * "
+                                   "for the rest (/product/:id, /blog/*)");
+  }
+  return Status::Ok();
+}
+
+void ApplyPathRules(const std::vector<std::string>& rules, std::string* path) {
+  if (rules.empty()) return;
+  const size_t hash = path->find('#');
+  const std::string_view head = std::string_view(*path).substr(0, hash);
+  const std::vector<std::string_view> segs = Segments(head);
+  for (const std::string& rule : rules) {
+    if (!RuleMatches(rule, segs)) continue;
+    path->replace(0, head.size(), rule);
+    return;
+  }
+}
+
 std::string UrlHost(std::string_view url) {
   ParsedUrl u;
   if (!ParseHttpUrl(url, &u)) return "";

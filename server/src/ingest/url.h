@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tapistry/status.h"
+
 namespace tapistry {
 
 struct ParsedUrl {
@@ -38,6 +40,18 @@ std::string NormalizePath(std::string_view raw_path);
 // The normalized path of a parsed URL, with its hash route appended ("/app#/settings") when the
 // page routes by fragment, so hash-routed single-page apps get one path per screen.
 std::string RoutePath(const ParsedUrl& u);
+
+// Path rules (ProjectSettings::path_rules, docs/settings.md "Path rules"): a rule is a
+// normalized path whose segments may be placeholders — ":name" matches any one segment, "*" as
+// the last segment matches one or more — and a path it matches is stored as the rule's text
+// ("/product/:id" for "/product/42"). At least one placeholder; at most kMaxPathRuleBytes.
+inline constexpr size_t kMaxPathRules = 50;
+inline constexpr size_t kMaxPathRuleBytes = 200;
+// Ok, or InvalidArgument saying what is wrong with `rule`.
+Status ValidatePathRule(std::string_view rule);
+// The first rule matching the part of `path` before any '#' replaces that part (a hash route
+// stays as it is); `path` unchanged when none matches. Rules must be valid.
+void ApplyPathRules(const std::vector<std::string>& rules, std::string* path);
 
 // The host of an http(s) URL ("" when it isn't one), used for referrer domains.
 std::string UrlHost(std::string_view url);

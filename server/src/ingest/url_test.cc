@@ -63,5 +63,40 @@ TEST(UrlTest, HostOfUrl) {
   EXPECT_EQ(UrlHost("android-app://com.x"), "");
 }
 
+TEST(UrlTest, PathRulesAreStoredPathsWithPlaceholders) {
+  for (const char* ok : {"/product/:id", "/blog/*", "/u/:user/posts/:post", "/:lang/pricing", "/*"})
+    EXPECT_TRUE(ValidatePathRule(ok).ok()) << ok;
+  for (const char* bad :
+       {"", "product/:id", "/Product/:id", "/product/:id/", "/product/42", "/a/*/b",
+        "/a/:", "/a/:ID", "/a/x:y", "/a/b*", "/a?x=:y", "/a#/:b", "/a/:id b"}) {
+    Status s = ValidatePathRule(bad);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("path_rules"), std::string::npos) << s.message();
+  }
+  EXPECT_FALSE(ValidatePathRule("/" + std::string(kMaxPathRuleBytes, 'a') + "/*").ok());
+}
+
+TEST(UrlTest, FirstMatchingPathRuleNamesThePath) {
+  const std::vector<std::string> rules = {"/product/:id", "/product/:id/*", "/blog/*",
+                                          "/:lang/pricing"};
+  auto apply = [&](std::string p) {
+    ApplyPathRules(rules, &p);
+    return p;
+  };
+  EXPECT_EQ(apply("/product/42"), "/product/:id");
+  EXPECT_EQ(apply("/product/42/reviews/7"), "/product/:id/*");
+  EXPECT_EQ(apply("/product"), "/product");  // a placeholder needs a segment
+  EXPECT_EQ(apply("/blog"), "/blog");
+  EXPECT_EQ(apply("/blog/2026/12/hello"), "/blog/*");
+  EXPECT_EQ(apply("/de/pricing"), "/:lang/pricing");
+  EXPECT_EQ(apply("/de/pricing/faq"), "/de/pricing/faq");
+  EXPECT_EQ(apply("/"), "/");
+  // the hash route stays; the rule names the path before it
+  EXPECT_EQ(apply("/product/9#/reviews"), "/product/:id#/reviews");
+  std::string untouched = "/product/1";
+  ApplyPathRules({}, &untouched);
+  EXPECT_EQ(untouched, "/product/1");
+}
+
 }  // namespace
 }  // namespace tapistry

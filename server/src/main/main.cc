@@ -12,6 +12,7 @@
 #include "app/server_app.h"
 #include "app/store_factory.h"
 #include "common/json_writer.h"
+#include "ingest/url.h"
 #include "ops/logging.h"
 #include "store/embedded/embedded_event_store.h"
 #include "tapistry/event_store.h"
@@ -208,7 +209,8 @@ int ProjectCmd(const ParsedArgs& args) {
     for (auto [name, field] : {std::pair<const char*, bool*>{"store-raw-ua", &st.store_raw_ua},
                                {"respect-dnt", &st.respect_dnt},
                                {"respect-gpc", &st.respect_gpc},
-                               {"cookieless", &st.cookieless}}) {
+                               {"cookieless", &st.cookieless},
+                               {"require-consent", &st.require_consent}}) {
       auto it = args.flags.find(name);
       if (it == args.flags.end()) continue;
       const std::string& v = it->second.back();
@@ -219,14 +221,28 @@ int ProjectCmd(const ParsedArgs& args) {
     if (Status rs = int_flag("replay-session-kb", &st.replay_session_kb); !rs.ok()) return Fail(rs);
     if (Status rs = int_flag("replay-retention-days", &st.replay_retention_days); !rs.ok())
       return Fail(rs);
-    if (auto it = args.flags.find("replay-sample-rate"); it != args.flags.end()) {
+    for (auto [name, field] :
+         {std::pair<const char*, double*>{"replay-sample-rate", &st.replay_sample_rate},
+          {"event-sample-rate", &st.event_sample_rate}}) {
+      auto it = args.flags.find(name);
+      if (it == args.flags.end()) continue;
       char* end = nullptr;
       const double v = std::strtod(it->second.back().c_str(), &end);
       if (end == nullptr || *end != '\0' || !(v >= 0 && v <= 1)) {
-        return Fail(Status::InvalidArgument(
-            "--replay-sample-rate must be a number 0..1 (0.3 = 30% of sessions)"));
+        return Fail(Status::InvalidArgument(std::string("--") + name +
+                                            " must be a number 0..1 (0.3 = 30% of sessions)"));
       }
-      st.replay_sample_rate = v;
+      *field = v;
+    }
+    if (auto it = args.flags.find("path-rule"); it != args.flags.end()) {
+      st.path_rules.clear();
+      for (const std::string& rule : it->second) {
+        if (rule == "-") continue;
+        if (Status rs = ValidatePathRule(rule); !rs.ok()) return Fail(rs);
+        if (st.path_rules.size() >= kMaxPathRules)
+          return Fail(Status::InvalidArgument("--path-rule: at most 50 rules"));
+        st.path_rules.push_back(rule);
+      }
     }
     // Repeatable (a selector may hold commas); "-" alone clears the list.
     for (auto [name, list] : {std::pair<const char*, std::vector<std::string>*>{
@@ -280,6 +296,10 @@ int ProjectCmd(const ParsedArgs& args) {
         .Bool(q->settings.respect_gpc)
         .Key("cookieless")
         .Bool(q->settings.cookieless)
+        .Key("require_consent")
+        .Bool(q->settings.require_consent)
+        .Key("event_sample_rate")
+        .Double(q->settings.event_sample_rate)
         .Key("rate_project_rps")
         .Int(q->settings.rate_project_rps)
         .Key("rate_ip_rps")
@@ -296,7 +316,8 @@ int ProjectCmd(const ParsedArgs& args) {
                                   "replay_allow", &q->settings.replay_allow_selectors},
                               {"replay_mask", &q->settings.replay_mask_selectors},
                               {"replay_ignore", &q->settings.replay_ignore_selectors},
-                              {"query_allowlist", &q->settings.query_allowlist}}) {
+                              {"query_allowlist", &q->settings.query_allowlist},
+                              {"path_rules", &q->settings.path_rules}}) {
       w.Key(name).BeginArray();
       for (const auto& k : *list) w.String(k);
       w.EndArray();

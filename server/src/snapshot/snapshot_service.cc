@@ -24,6 +24,13 @@ constexpr std::string_view kLegacy = ".json";  // before the HTML was kept apart
 
 std::string OriginOf(const ParsedUrl& u) { return u.scheme + "://" + u.host; }
 
+// A page's path as its events store it: normalized, then named by the project's path rules.
+std::string StoredPath(const Project& project, const ParsedUrl& pu) {
+  std::string path = RoutePath(pu);
+  ApplyPathRules(project.settings.path_rules, &path);
+  return path;
+}
+
 }  // namespace
 
 SnapshotService::SnapshotService(BlobStore* blobs, Admission* admission, MetricsRegistry* metrics,
@@ -99,8 +106,8 @@ Reply SnapshotService::Wanted(const RouteCall& call) {
   auto h = ParseIntStrict(req.Query("h"), INT64_MIN, INT64_MAX);
   if (!w.ok() || !h.ok())
     return bad("w (viewport width, 1..20000) and h (structure hash) must be integers");
-  const std::optional<Stored> stored =
-      ReadMeta(Base(call.project->id, RoutePath(pu), ViewportBucket(static_cast<uint16_t>(*w))));
+  const std::optional<Stored> stored = ReadMeta(Base(
+      call.project->id, StoredPath(*call.project, pu), ViewportBucket(static_cast<uint16_t>(*w))));
   const bool want = WantSnapshot(stored, clock_->NowMs(), *h);
   metrics_
       ->GetCounter("tapistry_snapshot_queries_total", "GET /s answers",
@@ -168,7 +175,7 @@ Reply SnapshotService::Ingest(const RouteCall& call) {
     r.AddHeader("Retry-After", "60");
     return r;
   }
-  const std::string path = RoutePath(pu);
+  const std::string path = StoredPath(project, pu);
   const uint8_t bucket = ViewportBucket(static_cast<uint16_t>(vw));
   const std::string base = Base(project.id, path, bucket);
   const int64_t now = clock_->NowMs();

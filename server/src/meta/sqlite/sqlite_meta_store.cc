@@ -134,6 +134,12 @@ std::string SettingsToJson(const ProjectSettings& s) {
       .Bool(s.respect_gpc)
       .Key("cookieless")
       .Bool(s.cookieless)
+      .Key("require_consent")
+      .Bool(s.require_consent)
+      .Key("event_sample_rate")
+      .Double(s.event_sample_rate)
+      .Key("path_rules")
+      .Raw(StringsToJson(s.path_rules))
       .Key("replay_sample_rate")
       .Double(s.replay_sample_rate)
       .Key("query_allowlist")
@@ -171,6 +177,9 @@ ProjectSettings SettingsFromJson(const std::string& json) {
     else if (f.key == "respect_dnt" && f.value.is_bool()) s.respect_dnt = bool(f.value);
     else if (f.key == "respect_gpc" && f.value.is_bool()) s.respect_gpc = bool(f.value);
     else if (f.key == "cookieless" && f.value.is_bool()) s.cookieless = bool(f.value);
+    else if (f.key == "require_consent" && f.value.is_bool()) s.require_consent = bool(f.value);
+    else if (f.key == "event_sample_rate" && f.value.is_number())
+      s.event_sample_rate = f.value.get_double().value_unsafe();
     else if (f.key == "replay_sample_rate" && f.value.is_number())
       s.replay_sample_rate = f.value.get_double().value_unsafe();
     else if (f.key == "rate_project_rps" && f.value.is_int64())
@@ -189,6 +198,7 @@ ProjectSettings SettingsFromJson(const std::string& json) {
           : f.key == "replay_allow_selectors"  ? &s.replay_allow_selectors
           : f.key == "replay_mask_selectors"   ? &s.replay_mask_selectors
           : f.key == "replay_ignore_selectors" ? &s.replay_ignore_selectors
+          : f.key == "path_rules"              ? &s.path_rules
                                                : nullptr;
       if (list == nullptr) continue;
       list->clear();
