@@ -2,8 +2,11 @@
 // 127.0.0.1, started here) receives what `tapistry serve --smtp-host` sends through libcurl. The
 // browser asks for a link on the dashboard's sign-in page, the test reads the mail from the sink,
 // the browser opens the link, confirms, lands on the dashboard signed in, and signs out. The same
-// link opened again, or from another browser, is refused.
+// link opened again, or from another browser, is refused; so is a link older than 15 minutes (the
+// test ages the stored link in the server's meta store with Debian's sqlite3: the server's own
+// clock and code decide).
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -181,4 +184,36 @@ test('tapistry user add: a new user gets a link too; user list marks the owner',
   const mail = await waitMail(before + 1);
   expect(mail.to).toEqual(['second@example.test']);
   expect(mail.data).toContain(tap.origin + '/auth/confirm?t=sl_');
+});
+
+test('a link older than 15 minutes is refused, and a new one works', async () => {
+  const ctx = await browser.newContext({ viewport: DESKTOP });
+  const page = await ctx.newPage();
+  const ask = async () => {
+    await page.goto(tap.origin + '/app/');
+    await page.getByLabel('Email').fill('owner@example.test');
+    const before = mails.length;
+    await page.getByRole('button', { name: 'Email me a link' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    const mail = await waitMail(before + 1);
+    return /(http:\/\/127\.0\.0\.1:\d+\/auth\/confirm\?t=sl_[0-9a-f]{64})/.exec(mail.data)![1]!;
+  };
+  const link = await ask();
+  // 16 minutes pass for the link: its expiry moved back (the only unexpired link is this one)
+  execFileSync('sqlite3', [join(tap.data, 'meta.db'), `PRAGMA busy_timeout=5000; UPDATE signin_links SET expires_ms = expires_ms - ${16 * 60 * 1000};`]);
+  try {
+    await page.goto(link);
+    const [expired] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()]);
+    expect(expired!.status()).toBe(401);
+    await page.getByText('expired').first().waitFor();
+    await shoot(page, 'signin-expired');
+    expect((await ctx.cookies()).filter((c) => c.name === 'tap_session')).toEqual([]);
+    // a fresh link, asked for now, signs in
+    const fresh = await ask();
+    await page.goto(fresh);
+    await Promise.all([page.waitForURL(/\/app\/$/), page.getByRole('button', { name: 'Sign in' }).click()]);
+    expect(await page.evaluate(() => fetch('/api/me').then((r) => r.status))).toBe(200);
+  } finally {
+    await ctx.close();
+  }
 });
