@@ -260,10 +260,46 @@ test('clicking a drop-off lists the sessions behind it, the same the API lists',
     expect(await panel.locator('tbody tr td').nth(3).textContent()).toBe('Desktop');
     if (furthest === 2) await shoot(page, 'funnels-dropped');
   }
+  // A recording of one session that dropped after step 2, sent to /r from the site as the recorder
+  // sends it: its row gets a Play link, which opens that session in the player.
+  const dropped = (await api<Members>('POST', '/api/funnels/members?furthest=2', body)).json.members;
+  const sid = dropped[0]!.session_id;
+  const ctx = await env.browser.newContext();
+  const site = await sitePage(env, ctx, '/static/page2.html');
+  const stored = await site.evaluate(
+    async ([origin, key, session]) => {
+      const t = Date.now();
+      const chunk = {
+        v: 1, session_id: session, chunk_index: 0, from_ms: t - 1000, to_ms: t,
+        events: [
+          { type: 4, timestamp: t - 1000, data: { href: location.href, width: 1280, height: 800 } },
+          { type: 2, timestamp: t - 999, data: { node: { type: 0, id: 1, childNodes: [] }, initialOffset: { left: 0, top: 0 } } },
+        ],
+      };
+      const r = await fetch(`${origin}/r?k=${key}`, { method: 'POST', body: JSON.stringify(chunk) });
+      return r.status;
+    },
+    [env.tap.origin, env.tap.project.public_key, sid] as const,
+  );
+  await ctx.close();
+  expect(stored).toBe(200);
+  await page.locator('.fcol[data-step="3"] button.drop').click();
+  const panel = page.locator('.fmembers[data-furthest="2"]');
+  const row = panel.locator(`tr[data-session="${sid}"]`);
+  await row.getByRole('link', { name: /^Play the session/ }).waitFor();
+  expect(await panel.getByRole('link', { name: /^Play the session/ }).count()).toBe(1);
+  expect(await panel.getByText('not recorded').count()).toBe(2);
+  await shoot(page, 'funnels-dropped-replay');
+  await row.getByRole('link', { name: /^Play the session/ }).click();
+  await page.waitForURL(new RegExp(`/app/replays\\?.*session=${sid}`));
+  await page.goBack();
+  await expect.poll(() => units(page), POLL).toEqual(EXPECTED);
+
   // the full journeys are the ones that converted: none of them dropped after step 2
+  await page.locator('.fcol[data-step="3"] button.drop').click();
   await page.getByRole('button', { name: 'Close' }).click();
   expect(await page.locator('.fmembers').count()).toBe(0);
-  figure('funnels', 'a drop-off click lists exactly the sessions /api/funnels/members lists (3 after step 2, 2 after step 1, 3 converted)');
+  figure('funnels', 'a drop-off click lists exactly the sessions /api/funnels/members lists (3 after step 2, 2 after step 1, 3 converted); a recorded one links its replay');
   expect(errors).toEqual([]);
   await page.close();
 });

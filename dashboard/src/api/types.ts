@@ -186,7 +186,8 @@ export interface FunnelMembers {
   furthest: number;
   unit: string;
   total: number;
-  members: Array<{ session_id: string; anonymous_id?: string; entered_ms: number; reached_ms: number; device: string; country: string }>;
+  /** `recorded`: the session has a replay (the list links it) */
+  members: Array<{ session_id: string; anonymous_id?: string; entered_ms: number; reached_ms: number; device: string; country: string; recorded?: boolean }>;
 }
 
 /** GET /api/replays (docs/api.md#replays): one recorded session. */

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type ApiError, get, post, scopeParams, send } from '../api/client';
 import type { Elements, EventNames, FunnelMembers, FunnelResult, FunnelStepOut, Paths, Project, SavedFunnel } from '../api/types';
 import { FilterBar } from '../components/filters';
+import { Link } from '../components/link';
 import { Icon } from '../components/icons';
 import { rowLabel } from '../components/list-card';
 import { PageHeader } from '../components/shell';
@@ -430,9 +431,9 @@ function utc(ms: number): string {
 }
 
 /** Who is behind a bar: the units that reached step `furthest` and not the next (or converted). */
-function Members(props: { project: string; body: object; furthest: number; steps: number; unit: string; names: string[]; onClose(): void }) {
+function Members(props: { s: AppState; body: object; furthest: number; steps: number; unit: string; names: string[]; onClose(): void }) {
   const { furthest: k, unit } = props;
-  const path = `/api/funnels/members?project_id=${encodeURIComponent(props.project)}&furthest=${k}&limit=100`;
+  const path = `/api/funnels/members?project_id=${encodeURIComponent(props.s.project)}&furthest=${k}&limit=100`;
   const q = useQuery<FunnelMembers>(JSON.stringify([props.body, k]), (sig) => post<FunnelMembers>(path, props.body, sig));
   const converted = k === props.steps;
   const title = converted
@@ -442,8 +443,9 @@ function Members(props: { project: string; body: object; furthest: number; steps
   const visitors = unit === 'visitor';
   const exportCsv = () =>
     d && download(`funnel-${converted ? 'converted' : 'dropped-after-step-' + k}.csv`,
-      toCsv([...(visitors ? ['visitor'] : []), 'session', 'entered (UTC)', 'reached (UTC)', 'device', 'country'],
-        d.members.map((m) => [...(visitors ? [m.anonymous_id] : []), m.session_id, utc(m.entered_ms), utc(m.reached_ms), m.device, m.country])), 'text/csv');
+      toCsv([...(visitors ? ['visitor'] : []), 'session', 'entered (UTC)', 'reached (UTC)', 'device', 'country', 'recorded'],
+        d.members.map((m) => [...(visitors ? [m.anonymous_id] : []), m.session_id, utc(m.entered_ms), utc(m.reached_ms), m.device, m.country, m.recorded ? 'yes' : 'no'])), 'text/csv');
+  const recorded = d ? d.members.filter((m) => m.recorded).length : 0;
   return html`<section class="fmembers" aria-labelledby="members-h" data-furthest=${k}>
     <div class="card-head"><h3 id="members-h">${title}</h3>
       <span class="row-end">${d && d.members.length > 0 && html`<button type="button" class="btn btn-small" onClick=${exportCsv}><${Icon} name="download" size=${14} />CSV</button>`}
@@ -455,20 +457,23 @@ function Members(props: { project: string; body: object; furthest: number; steps
         : d.total === 0
           ? html`<p class="muted">No ${unitWord(unit, 2)} here.</p>`
           : html`<p class="muted small">${d.total > d.members.length ? `The ${exact(d.members.length)} latest of ${exact(d.total)} ${unitWord(unit, d.total)}` : `${exact(d.total)} ${unitWord(unit, d.total)}`}, the latest first.
-              Replays of these sessions will link from here once session replay is recorded.</p>
+              ${recorded > 0 ? ` ${exact(recorded)} of them recorded: play one from its row.` : ' None of these sessions was recorded (Settings → Session replay sets how many are).'}</p>
             <div class="ftable-wrap"><table class="ftable" data-table="members">
               <thead><tr>${visitors && html`<th scope="col">Visitor</th>`}<th scope="col">Session</th><th scope="col">Entered (UTC)</th>
-                <th scope="col" class="num">${converted ? 'Time to convert' : 'Time in funnel'}</th><th scope="col">Device</th><th scope="col">Country</th></tr></thead>
+                <th scope="col" class="num">${converted ? 'Time to convert' : 'Time in funnel'}</th><th scope="col">Device</th><th scope="col">Country</th><th scope="col">Replay</th></tr></thead>
               <tbody>${d.members.map(
                 (m) => html`<tr data-session=${m.session_id}>${visitors && html`<td><code title=${m.anonymous_id}>${m.anonymous_id?.slice(0, 8)}</code></td>`}
                   <td><code title=${m.session_id}>${m.session_id.slice(0, 8)}</code></td><td>${utc(m.entered_ms)}</td>
-                  <td class="num">${stepTime(m.reached_ms - m.entered_ms)}</td><td>${rowLabel('device', m.device)}</td><td>${rowLabel('country', m.country)}</td></tr>`,
+                  <td class="num">${stepTime(m.reached_ms - m.entered_ms)}</td><td>${rowLabel('device', m.device)}</td><td>${rowLabel('country', m.country)}</td>
+                  <td>${m.recorded
+                    ? html`<${Link} to=${{ ...props.s, route: 'replays', session: m.session_id, t: 0 }} class="btn btn-small replay-link" label=${'Play the session ' + m.session_id.slice(0, 8)}>Play<//>`
+                    : html`<span class="muted small">not recorded</span>`}</td></tr>`,
               )}</tbody></table></div>`}
   </section>`;
 }
 
 function Results(props: { def: FunnelDef; rangeLabel: string; missing?: string; q: Query<FunnelResult>; range: DayRange; onTopPages?: () => void;
-  project: string; body: object | null }) {
+  s: AppState; body: object | null }) {
   const { def, q } = props;
   const unit = def.unit;
   // the bar whose units are listed; another funnel closes the list
@@ -515,7 +520,7 @@ function Results(props: { def: FunnelDef; rangeLabel: string; missing?: string; 
           <p>Step 1 is “${names[0]}”. Pick it from the suggestions (paths are stored lowercase, without query strings), or try a longer range.</p></${Empty}>`
       : html`<p class="fsummary" data-overall=${overall(d.steps)}>Overall conversion <strong>${percent(overall(d.steps))}</strong>${' · '}${exact(d.converted)} of ${exact(d.entered)} ${unitWord(unit, d.entered)}${' · '}${props.rangeLabel}${d.excluded_units > 0 && html`${' · '}<span title="Left out by an exclusion">${exact(d.excluded_units)} excluded</span>`}</p>
         <${Columns} rows=${rows} unit=${unit} dim=${q.loading} who=${who} onWho=${(k: number) => setWho(who === k ? null : k)} />
-        ${who !== null && props.body && html`<${Members} key=${who} project=${props.project} body=${props.body} furthest=${who} steps=${d.steps.length} unit=${unit} names=${names}
+        ${who !== null && props.body && html`<${Members} key=${who} s=${props.s} body=${props.body} furthest=${who} steps=${d.steps.length} unit=${unit} names=${names}
           onClose=${() => setWho(null)} />`}
         <h3>Steps</h3>
         <div class="ftable-wrap"><${StepsTable} rows=${rows} unit=${unit} /></div>
@@ -575,7 +580,7 @@ export function FunnelsPage(props: { s: AppState; project: Project; range: DayRa
     ${pathsQ.data && top.length === 0 && html`<p class="note">No page views in ${rangeLabel} yet. Funnels count what the snippet already recorded: once visits arrive, pick their pages here.</p>`}
     <div class="fgrid">
       <${Builder} s=${s} def=${def} pickers=${pickers} saved=${savedQ.data?.funnels} reloadSaved=${savedQ.reload} onChange=${onChange} complete=${!!apiDef} />
-      <${Results} def=${def} rangeLabel=${rangeLabel} missing=${missing} q=${q} range=${range} onTopPages=${onTopPages} project=${s.project} body=${body} />
+      <${Results} def=${def} rangeLabel=${rangeLabel} missing=${missing} q=${q} range=${range} onTopPages=${onTopPages} s=${s} body=${body} />
     </div>
   </div>`;
 }

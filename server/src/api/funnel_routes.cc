@@ -72,6 +72,9 @@ Reply Members(const ApiDeps& d, const RouteCall& call) {
     if (!by_session) w.Key("session_id").String(m.session_id.ToString());
     w.Key("entered_ms").Int(m.entered_ms).Key("reached_ms").Int(m.reached_ms);
     w.Key("device").String(DeviceClassName(m.device_class)).Key("country").String(m.country);
+    // whether the session (the one the unit entered in) was recorded: the list links its replay
+    auto rec = d.meta->GetReplaySession(call.project_id, m.session_id.ToString());
+    w.Key("recorded").Bool(rec.ok() && rec->has_value() && (*rec)->chunks > 0);
     w.EndObject();
   }
   return JsonReply(w.EndArray().EndObject().Take());

@@ -458,6 +458,15 @@ TEST_F(FunnelApiTest, MembersListTheUnitsBehindABar) {
                         Ev(id++, 4, 4, t + 1000, "page_view", "/")}))
                 .status,
             200);
+  // S2's session was recorded (its replay index row, as a stored /r chunk leaves it).
+  {
+    auto meta = OpenSqliteMetaStore(dir_.Sub("meta.db"));
+    ASSERT_TRUE(meta.ok());
+    ASSERT_TRUE((*meta)
+                    ->AddReplayChunk(project_, {"2b1d0c6e-9a7f-4f4e-8d1c-000000000002", 0, t + 5000,
+                                                t + 20000, 900, 12, false, t + 21000})
+                    .ok());
+  }
   auto members = [&](const std::string& params) {
     return Req("POST", "/api/funnels/members?project_id=" + project_ + params, kThreeSteps,
                {{"Authorization", "Bearer " + token_}});
@@ -468,7 +477,7 @@ TEST_F(FunnelApiTest, MembersListTheUnitsBehindABar) {
       two.body.find(
           R"({"furthest":2,"unit":"session","total":1,"members":[{"session_id":"2b1d0c6e-9a7f-4f4e-8d1c-000000000002","entered_ms":)" +
           std::to_string(t + 5000) + R"(,"reached_ms":)" + std::to_string(t + 20000) +
-          R"(,"device":"desktop","country":""}]})"),
+          R"(,"device":"desktop","country":"","recorded":true}]})"),
       std::string::npos)
       << two.body;
   // Stopped at step 1: S4 entered later (its / at t + 1 s) than S3, so it comes first.
@@ -478,6 +487,7 @@ TEST_F(FunnelApiTest, MembersListTheUnitsBehindABar) {
       one.body.find(R"("total":2,"members":[{"session_id":"2b1d0c6e-9a7f-4f4e-8d1c-000000000004")"),
       std::string::npos)
       << one.body;
+  EXPECT_NE(one.body.find(R"("recorded":false)"), std::string::npos) << one.body;
   auto three = members("&furthest=3");
   EXPECT_NE(three.body.find(
                 R"("total":1,"members":[{"session_id":"2b1d0c6e-9a7f-4f4e-8d1c-000000000001")"),
