@@ -126,6 +126,10 @@ test('a recorded session: listed, its player shows the masked first frame, marke
   expect(await page.locator('.tl-marker[data-kind="input"]').count()).toBeGreaterThanOrEqual(1);
   expect(await page.locator('.activity-list li').count()).toBe(await page.locator('.tl-marker').count());
   expect(await page.locator('.replay-url-text').textContent()).toBe(env.site + '/static/replay.html');
+  // the page on screen links to its heatmap, under the path the server stores for it
+  const heatHref = (await page.getByRole('link', { name: 'Heatmap of this page' }).getAttribute('href'))!;
+  expect(new URL(heatHref, env.tap.origin).pathname).toBe('/app/heatmaps');
+  expect(new URL(heatHref, env.tap.origin).searchParams.get('path')).toBe('/static/replay.html');
   await shoot(page, 'replay-player');
 
   // space plays; the clock moves; space pauses; the moment link carries t=

@@ -32,6 +32,7 @@ import {
   Timeline,
   urlAt,
 } from '../lib/replay-events';
+import { storedPath } from '../lib/page-path';
 import { type AppState, build } from '../lib/url-state';
 import { recall, remember } from '../store';
 
@@ -371,6 +372,7 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
   };
 
   const url = urlAt(markers, cur);
+  const heatPath = url ? storedPath(url) : '';
   const back = { ...s, session: '', t: 0 };
   const overlay = phase === 'error' ? null : !firstFrame ? 'Loading the recording…' : buffering ? 'Buffering…' : skipping ? 'Skipping inactivity' : null;
   return html`<div class="page replay-player" data-phase=${phase} data-first-frame=${firstFrame ? '1' : undefined} data-time=${Math.round(cur)} data-duration=${Math.round(duration)}
@@ -381,7 +383,9 @@ export function ReplayPlayer(props: { s: AppState; project: Project }) {
         <h1>Replay${meta && html` <span class="muted replay-when">${new Date(meta.first_ts).toISOString().slice(0, 19).replace('T', ' ')} UTC</span>`}</h1>
         ${meta?.truncated && html`<span class="badge badge-warn" data-truncated title="The recording reached the session's size cap: what follows was not recorded">truncated</span>`}
       </div>
-      <div class="replay-url" title="The page on screen"><span class="sr-only">Page on screen: </span><span class="replay-url-text">${url || '—'}</span></div>
+      <div class="replay-url" title="The page on screen"><span class="sr-only">Page on screen: </span><span class="replay-url-text">${url || '—'}</span>
+        ${heatPath && html`<${Link} to=${{ ...s, route: 'heatmaps', session: '', t: 0, path: heatPath }} class="btn btn-small replay-heatmap-link"
+          title=${'Where everyone clicks on ' + heatPath + ' (the period of your last view)'}>Heatmap of this page<//>`}</div>
     </div>
     ${phase === 'error' && error && html`<div class="card"><${ErrorPanel} error=${error} retry=${() => setAttempt((n) => n + 1)} what="This replay" /></div>`}
     ${phase === 'empty' && html`<div class="card"><p class="state-text">This session has no stored chunks.</p></div>`}
