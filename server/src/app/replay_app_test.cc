@@ -178,6 +178,53 @@ TEST_F(ReplayAppTest, TheReadRoutesNeedAReadTokenForTheProject) {
   }
 }
 
+// The list's filters: the recorded sessions whose events show a page, a click, a device — the
+// same "sessions that did X" query as a funnel's (one step), so heatmaps, the Overview and
+// funnels can link to the replays behind them.
+TEST_F(ReplayAppTest, TheListFiltersByPageClickedElementAndDevice) {
+  Start();
+  // Three recorded sessions: A saw /pricing and clicked #buy, B saw /pricing only, C saw /about.
+  const std::string a = "2b1d0c6e-9a7f-4f4e-8d1c-00000000000a";
+  const std::string b = "2b1d0c6e-9a7f-4f4e-8d1c-00000000000b";
+  const std::string c = "2b1d0c6e-9a7f-4f4e-8d1c-00000000000c";
+  auto ev = [](int n, const std::string& session, const std::string& type, const std::string& path,
+               const std::string& extra = "") {
+    std::string e = Event(n, type, path, extra);
+    const std::string fixture = "2b1d0c6e-9a7f-4f4e-8d1c-1a2b3c4d5ef1";
+    return e.replace(e.find(fixture), fixture.size(), session);
+  };
+  const std::string buy = R"(,"x":0.5,"y":0.5,"selector":"#buy","selector_hash":"77")";
+  ASSERT_EQ(Post(Batch({ev(1, a, "page_view", "/pricing"), ev(2, a, "click", "/pricing", buy),
+                        ev(3, b, "page_view", "/pricing"), ev(4, c, "page_view", "/about")}))
+                .status,
+            200);
+  for (const std::string& s : {a, b, c}) {
+    ASSERT_EQ(PostR("/r?k=" + key_, ReplayChunkBody(0, 0, "", s)).status, 200) << s;
+  }
+  auto list = [&](const std::string& q) {
+    auto r = Read("/api/replays?project_id=" + project_ + q);
+    EXPECT_EQ(r.status, 200) << q << " " << r.body;
+    std::vector<std::string> out;
+    for (const std::string& s : {a, b, c}) {
+      if (r.body.find(s) != std::string::npos) out.push_back(s.substr(s.size() - 1));
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(list(""), (V{"a", "b", "c"}));
+  EXPECT_EQ(list("&path=/pricing"), (V{"a", "b"}));
+  EXPECT_EQ(list("&path=/PRICING/"), V{}) << "the path as stored, not normalized again";
+  EXPECT_EQ(list("&path=/pri&match=prefix"), (V{"a", "b"}));
+  EXPECT_EQ(list("&selector=%23buy"), V{"a"});
+  EXPECT_EQ(list("&selector=%23buy&path=/about"), V{});
+  EXPECT_EQ(list("&device=desktop"), (V{"a", "b", "c"}));
+  EXPECT_EQ(list("&device=mobile"), V{});
+  EXPECT_EQ(list("&path=/about&device=desktop"), V{"c"});
+  auto filtered = Read("/api/replays?project_id=" + project_ + "&path=/about");
+  EXPECT_NE(filtered.body.find(R"("filtered":true)"), std::string::npos) << filtered.body;
+  EXPECT_EQ(Read("/api/replays?project_id=" + project_ + "&path=/a&match=glob").status, 400);
+}
+
 // Sampling and masking settings reach the SDK with every accepted /i batch (docs/replay.md).
 TEST_F(ReplayAppTest, TheIngestAnswerCarriesTheProjectsReplaySettings) {
   Start();

@@ -196,6 +196,9 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Open(const Config& cfg, const Serv
       q->Submit([ra, project_id, content] { ra->Prefetch(project_id, content); });
     };
   }
+  rpo.funnel_members = [events = m.store.get()](const FunnelMembersQuery& q) {
+    return events->FunnelMembers(q);
+  };
   m.replay = std::make_unique<ReplayService>(m.blobs.get(), m.meta.get(), m.limiter.get(),
                                              &m.metrics, SystemClock(), rpo);
   // Two writers: fsyncs of different sessions overlap; 256 waiting chunks, then 503 + Retry-After.

@@ -206,6 +206,44 @@ Reply ReplayService::Ingest(const RouteCall& call) {
   return Accepted(chunk, /*duplicate=*/false);
 }
 
+Result<std::optional<std::unordered_set<std::string>>> ReplayService::MatchingSessions(
+    const RouteCall& call, const ReplayListOptions& opts) const {
+  const HttpRequest& req = call.req;
+  const std::string path = req.Query("path"), selector = req.Query("selector");
+  const std::string device = req.Query("device"), country = req.Query("country");
+  using Matching = std::optional<std::unordered_set<std::string>>;
+  if (path.empty() && selector.empty() && device.empty() && country.empty()) return Matching();
+  if (!opts_.funnel_members)
+    return Status::Unavailable("this server cannot filter replays by what happened in them");
+  FunnelStep step;
+  step.type = selector.empty() ? FunnelStepType::kPageView : FunnelStepType::kClick;
+  step.selector = selector;
+  // no page: any page (every path starts with "/")
+  step.path = path.empty() && selector.empty() ? "/" : path;
+  step.path_match = path.empty() ? PathMatch::kPrefix : PathMatch::kEquals;
+  if (req.HasQuery("match") && !ParsePathMatch(req.Query("match"), &step.path_match)) {
+    return Status::InvalidArgument("match must be equals, prefix, contains or regex");
+  }
+  if (!device.empty()) step.filters.push_back({Dimension::kDevice, device});
+  if (!country.empty()) step.filters.push_back({Dimension::kCountry, country});
+  FunnelMembersQuery q;
+  q.funnel.project_id = call.project_id;
+  // the days the list covers (a session's events are followed from its first one's day)
+  const int64_t now = clock_->NowMs();
+  q.funnel.from_day = DayOf(opts.from_ms == INT64_MIN ? now - 30 * 86400000LL : opts.from_ms);
+  q.funnel.to_day = DayOf(opts.to_ms == INT64_MAX ? now : opts.to_ms);
+  q.funnel.steps.push_back(std::move(step));
+  q.funnel.window_ms = kMaxFunnelWindowMs;
+  q.funnel.include_bots = req.Query("bots") == "include";
+  q.limit = kMaxFunnelMembers;
+  TAP_RETURN_IF_ERROR(ValidateFunnelMembersQuery(q));
+  auto r = opts_.funnel_members(q);
+  if (!r.ok()) return r.status();
+  std::unordered_set<std::string> out;
+  for (const FunnelMember& m : r->members) out.insert(m.session_id.ToString());
+  return Matching(std::move(out));
+}
+
 Reply ReplayService::List(const RouteCall& call) {
   const HttpRequest& req = call.req;
   auto limit = LimitParam(req, 100, limits::kMaxListLimit);
@@ -221,12 +259,28 @@ Reply ReplayService::List(const RouteCall& call) {
                        std::string(name) + " must be a time in ms since the epoch");
     *field = *v;
   }
+  // Filters: the recorded sessions whose events show a page, a click, a device, a country.
+  auto matching = MatchingSessions(call, opts);
+  if (!matching.ok()) {
+    return JsonError(HttpStatusFor(matching.status().code()),
+                     StatusCodeName(matching.status().code()), matching.status().message());
+  }
+  const size_t want = opts.limit;
+  if (matching->has_value()) opts.limit = limits::kMaxListLimit;
   auto sessions = meta_->ListReplaySessions(call.project_id, opts);
   if (!sessions.ok()) return JsonError(503, "unavailable", sessions.status().message());
   JsonWriter w;
   w.BeginObject().Key("sessions").BeginArray();
-  for (const ReplaySession& s : *sessions) WriteSession(s, &w);
-  w.EndArray().EndObject();
+  size_t listed = 0;
+  for (const ReplaySession& s : *sessions) {
+    if (listed == want) break;
+    if (matching->has_value() && !(*matching)->contains(s.session_id)) continue;
+    WriteSession(s, &w);
+    ++listed;
+  }
+  w.EndArray();
+  if (matching->has_value()) w.Key("filtered").Bool(true);
+  w.EndObject();
   Reply r;
   r.body = w.Take();
   r.AddHeader("Cache-Control", "no-store");

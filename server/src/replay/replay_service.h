@@ -21,7 +21,9 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "common/reply.h"
 #include "common/route.h"
@@ -30,6 +32,7 @@
 #include "replay/replay_chunk.h"
 #include "tapistry/blob_store.h"
 #include "tapistry/clock.h"
+#include "tapistry/funnel.h"
 #include "tapistry/meta_store.h"
 
 namespace tapistry {
@@ -42,6 +45,9 @@ struct ReplayOptions {
   // Called after a new chunk is durable (not for a duplicate), with its project and its stored
   // content (the header line, then one event per line): the replay asset prefetch. Must not block.
   std::function<void(const std::string& project_id, const std::string& content)> on_stored;
+  // "The sessions that did X" (EventStore::FunnelMembers with one step), for the list's filters
+  // by page, clicked element, device and country; null: the list refuses those filters.
+  std::function<Result<FunnelMembersResult>(const FunnelMembersQuery&)> funnel_members;
 };
 
 class ReplayService {
@@ -52,7 +58,8 @@ class ReplayService {
   // POST /r (admitted: call.project is set; body inflated). Blocks until the chunk is durable.
   Reply Ingest(const RouteCall& call);
 
-  // GET /api/replays?project_id=&limit=&from=&to= : the project's recorded sessions, newest first.
+  // GET /api/replays?project_id=&limit=&from=&to=[&path=&match=][&selector=][&device=][&country=]
+  // : the project's recorded sessions, newest first; with filters, those whose events show them.
   Reply List(const RouteCall& call);
   // GET /api/replays/<session>?project_id= : the session and its chunks;
   // GET /api/replays/<session>/chunks/<i>?project_id= : the stored chunk (gzip JSONL), whole or
@@ -73,6 +80,10 @@ class ReplayService {
   Reply Accepted(const ReplayChunk& chunk, bool duplicate);
   Reply Refuse(int status, const char* code, const std::string& reason);
   std::mutex& SessionLock(const std::string& project_id, const std::string& session_id);
+  // The list's filters (path, match, selector, device, country): the ids of the sessions that
+  // show them in the list's days (the latest kMaxFunnelMembers), or nullopt without filters.
+  Result<std::optional<std::unordered_set<std::string>>> MatchingSessions(
+      const RouteCall& call, const ReplayListOptions& opts) const;
 
   BlobStore* blobs_;
   MetaStore* meta_;
