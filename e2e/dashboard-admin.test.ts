@@ -356,8 +356,8 @@ test('create a project, install and verify it, change a setting, invite and remo
   // The member, in a browser of their own: that project only, and Settings read-only.
   const mctx = await browser.newContext({ viewport: DESKTOP });
   const member = await signIn(mctx, 'second@example.test');
-  await member.locator('.project-switch select').waitFor();
-  expect(await projectOptions(member)).toEqual(['Shop (member)']);
+  // (the switcher shows "No project" until /api/projects has answered)
+  await expect.poll(() => projectOptions(member), { timeout: 10000 }).toEqual(['Shop (member)']);
   const theirs = await member.evaluate(() => fetch('/api/projects').then((r) => r.json()));
   expect(theirs.projects.map((p: { id: string; role: string }) => [p.id, p.role])).toEqual([[projectId, 'member']]);
   await member.goto(`${tap.origin}/app/settings?project=${projectId}&tab=settings`);

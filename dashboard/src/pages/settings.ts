@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type ApiError, get, post, send, withQuery } from '../api/client';
 import type { Overview, Project } from '../api/types';
+import { MaskPreview } from '../components/mask-preview';
 import { PageHeader } from '../components/shell';
 import { SignOutButton } from '../components/sign-out';
 import { CopyButton, Snippet } from '../components/snippet';
@@ -330,6 +331,7 @@ function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved
       ${list('replay_mask_selectors', '.account-number', 'Text in these elements is replaced by asterisks in recordings (form inputs always are).')}
       ${list('replay_allow_selectors', '.product-title', 'Elements shown unmasked even inside masked areas.')}
       ${list('replay_ignore_selectors', '.chat-widget', 'Elements left out of recordings entirely (a grey box is shown).')}
+      <${MaskPreview} projectId=${project.id} mask=${draft.replay_mask_selectors} allow=${draft.replay_allow_selectors} ignore=${draft.replay_ignore_selectors} />
     </fieldset>
     <fieldset class="card"><legend>Retention</legend>
       <div class="field-grid">${num('retention_days')}${num('replay_retention_days')}</div>
