@@ -95,6 +95,26 @@ test('a recorded session: listed, its player shows the masked first frame, marke
   const row = page.locator(`.replays-table tr[data-session="${sid}"]`);
   await row.waitFor();
   await shoot(page, 'replays-list');
+  // Filtered by what happened in them: the page visited, the element clicked (from the heatmap's
+  // element list), the device — the same sessions the funnel engine finds.
+  const listed = async (q: Record<string, string>) => {
+    await page.goto(app(env, 'replays', q));
+    await page.locator('.replays-table, .state-empty').first().waitFor();
+    return page.locator('.replays-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.session));
+  };
+  expect(await listed({ path: '/static/replay.html' })).toContain(sid);
+  expect(await listed({ path: '/static/page2.html', device: 'desktop' })).toContain(sid);
+  expect(await listed({ path: '/static/nowhere.html' })).toEqual([]);
+  await page.getByText('No recorded session matches these filters').waitFor();
+  await page.locator('.pill', { hasText: 'Visited /static/nowhere.html' }).waitFor();
+  await page.goto(app(env, 'heatmaps', { path: '/static/replay.html', view: 'elements' }));
+  const elRow = page.locator('.el-row', { has: page.locator('code', { hasText: 'save' }) }).first();
+  await elRow.locator('a.el-replays').click();
+  await page.waitForURL(/\/app\/replays\?.*el=/);
+  await page.locator('.pill', { hasText: /^Clicked .*save/ }).waitFor();
+  await row.waitFor();
+  await shoot(page, 'replays-filtered');
+  await page.goto(app(env, 'replays'));
   await row.locator('a.replay-link').click();
   await page.locator('.replay-player[data-first-frame="1"]').waitFor({ timeout: 15000 });
   figure('replay player: first frame after opening (sample session, ms)', String(Date.now() - t0));

@@ -67,3 +67,13 @@ test('Esc clears filters but keeps the heatmap page', () => {
   expect(clearFilters(h).path).toBe('/x');
   expect(hasFilters({ ...h, device: '', vw: '' })).toBe(false);
 });
+
+test('the replays list keeps its clicked-element filter in the URL; other pages drop it', () => {
+  const s = { ...DEFAULTS, route: 'replays' as const, project: 'p_1', path: '/pricing', el: 'button.buy > span' };
+  const url = build(s);
+  const u = new URL(url, 'http://x');
+  expect(parse(u.pathname, u.search)).toEqual(s);
+  const elsewhere = build({ ...s, route: 'overview' });
+  expect(elsewhere).not.toContain('el=');
+  expect(clearFilters(s)).toMatchObject({ el: '', path: '' });
+});

@@ -6,6 +6,7 @@ import { type AppState, clearFilters, type Device, DEVICES, hasFilters, type Vie
 import { navigate, patch } from '../store';
 import { DatePicker } from './date-picker';
 import { Icon } from './icons';
+import { Link } from './link';
 
 export const DEVICE_LABEL: Record<string, string> = { desktop: 'Desktop', mobile: 'Mobile', tablet: 'Tablet' };
 export const VW_LABEL: Record<string, string> = {
@@ -28,13 +29,16 @@ function BotToggle(props: { s: AppState; bots?: { pageviews: number; share: numb
 }
 
 /** `layoutFilters: false` (heatmaps): device and width are picked by the page's layout tabs instead. */
-export function FilterBar(props: { s: AppState; range: DayRange; now: number; compare?: boolean; layoutFilters?: boolean; bots?: { pageviews: number; share: number } }) {
+/** `widthFilter: false` (replays): no viewport width filter (a recording is not filtered by it). */
+export function FilterBar(props: { s: AppState; range: DayRange; now: number; compare?: boolean; layoutFilters?: boolean; widthFilter?: boolean; bots?: { pageviews: number; share: number } }) {
   const { s } = props;
   const layout = props.layoutFilters !== false;
+  const width = layout && props.widthFilter !== false;
   const pills: Array<{ label: string; clear: Partial<AppState> }> = [];
-  if (s.route !== 'heatmaps' && s.route !== 'funnels' && s.path) pills.push({ label: `Page is ${s.path}`, clear: { path: '' } });
+  if (s.route !== 'heatmaps' && s.route !== 'funnels' && s.path) pills.push({ label: s.route === 'replays' ? `Visited ${s.path}` : `Page is ${s.path}`, clear: { path: '' } });
+  if (s.route === 'replays' && s.el) pills.push({ label: `Clicked ${s.el}`, clear: { el: '' } });
   if (layout && s.device) pills.push({ label: `Device is ${DEVICE_LABEL[s.device]}`, clear: { device: '' } });
-  if (layout && s.vw) pills.push({ label: `Width ${VW_LABEL[s.vw]}`, clear: { vw: '' } });
+  if (width && s.vw) pills.push({ label: `Width ${VW_LABEL[s.vw]}`, clear: { vw: '' } });
   return html`<div class="filter-bar" role="toolbar" aria-label="Filters">
     <${DatePicker} s=${s} range=${props.range} now=${props.now} />
     ${props.compare &&
@@ -50,18 +54,20 @@ export function FilterBar(props: { s: AppState; range: DayRange; now: number; co
         ${DEVICES.map((d) => html`<option value=${d}>${DEVICE_LABEL[d]}</option>`)}
       </select>
     </label>
-    <label class="select-wrap"><span class="sr-only">Viewport width</span>
+    ${width &&
+    html`<label class="select-wrap"><span class="sr-only">Viewport width</span>
       <select value=${s.vw} onChange=${(e: Event) => patch({ vw: (e.target as HTMLSelectElement).value as Viewport })}>
         <option value="">All widths</option>
         ${VIEWPORTS.map((v) => html`<option value=${v}>${VW_LABEL[v]}</option>`)}
       </select>
-    </label>`}
+    </label>`}`}
     ${pills.length > 0 &&
     html`<div class="pills">
       ${pills.map(
         (p) => html`<span class="pill">${p.label}<button type="button" class="pill-x" aria-label=${'Remove filter: ' + p.label}
           onClick=${() => patch(p.clear)}><${Icon} name="close" size=${12} /></button></span>`,
       )}
+      ${s.route === 'overview' && s.path && html`<${Link} to=${{ ...s, route: 'replays' }} class="btn-link replays-of-page">Replays of this page<//>`}
       ${hasFilters(s) && html`<button type="button" class="btn-link" title="Clear all filters (Esc)" onClick=${() => navigate(clearFilters(s))}>Clear <kbd>Esc</kbd></button>`}
     </div>`}
   </div>`;

@@ -3,6 +3,8 @@
 // and the scroll-reach table.
 import type { Elements } from '../api/types';
 import { html } from '../html';
+import { Link } from './link';
+import type { AppState } from '../lib/url-state';
 import { exact, percent, short } from '../lib/format';
 import type { Pinned, Unplaced } from '../lib/pin';
 import { type Fold, reachAt } from '../lib/scroll';
@@ -26,6 +28,8 @@ export function ElementList(props: {
   highlight?: string;
   onHighlight(h: string | undefined): void;
   limit?: number;
+  /** The page's state: each element links to the replays with clicks on it. */
+  s?: AppState;
 }) {
   const { q } = props;
   if (q.error && !q.data) return html`<${ErrorPanel} error=${q.error} retry=${q.reload} what="Elements" />`;
@@ -52,6 +56,8 @@ export function ElementList(props: {
               ${e.rage > 0 && html` · <span class="flag rage" title=${plural(e.rage, KIND_UNIT.rage)}>rage ${short(e.rage)}</span>`}
               ${e.dead > 0 && html` · <span class="flag dead" title=${plural(e.dead, KIND_UNIT.dead)}>dead ${short(e.dead)}</span>`}
               ${props.canPlace && u && html` · <span class="warn-text">${REASON[u.reason]}</span>`}
+              ${props.s && e.selector && html` · <${Link} to=${{ ...props.s, route: 'replays', el: e.selector, session: '', t: 0, vw: '' }} class="el-replays"
+                label=${'Replays with clicks on ' + e.selector}>Replays<//>`}
             </span>
           </span>
         </li>`;

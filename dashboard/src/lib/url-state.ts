@@ -46,6 +46,8 @@ export interface AppState {
   /** Replays: the session the player shows ('' = the list), and the moment to open at (seconds). */
   session: string;
   t: number;
+  /** Replays list: only sessions with a click on this element (selector), on `path` when set. */
+  el: string;
 }
 
 export const DEFAULTS: AppState = {
@@ -70,6 +72,7 @@ export const DEFAULTS: AppState = {
   fq: '',
   session: '',
   t: 0,
+  el: '',
 };
 
 /** The funnel's parameters (lib/funnel-state.ts): s1…, x1…, order, unit, window, by, fid. */
@@ -129,6 +132,7 @@ export function parse(pathname: string, search: string): AppState {
     const t = Number(q.get('t'));
     if (Number.isFinite(t) && t > 0) s.t = Math.min(Math.round(t * 10) / 10, 7 * 86400);
   }
+  if (s.route === 'replays') s.el = (q.get('el') ?? '').slice(0, 512);
   if (s.route === 'funnels') {
     const f = new URLSearchParams();
     for (const [k, v] of q) if (isFunnelKey(k)) f.append(k, v);
@@ -142,7 +146,7 @@ const PAGE_KEYS: Partial<Record<Route, Array<keyof AppState>>> = {
   overview: ['metric', 'compare'],
   heatmaps: ['mode', 'view', 'kind', 'opacity', 'palette', 'scale'],
   settings: ['tab'],
-  replays: ['session', 't'],
+  replays: ['session', 't', 'el'],
 };
 const SHARED_KEYS: Array<keyof AppState> = ['project', 'period', 'from', 'to', 'bots', 'device', 'vw', 'path'];
 
@@ -176,11 +180,11 @@ export function with_(s: AppState, patch: Partial<AppState>): AppState {
 
 /** Esc: the filters cleared (device, viewport, page filter on the overview), nothing else. */
 export function clearFilters(s: AppState): AppState {
-  return { ...s, device: '', vw: '', path: s.route === 'heatmaps' ? s.path : '' };
+  return { ...s, device: '', vw: '', el: '', path: s.route === 'heatmaps' ? s.path : '' };
 }
 
 /** Funnels take no page, device or width filter (each step says its own page). */
 export function hasFilters(s: AppState): boolean {
   if (s.route === 'funnels') return false;
-  return s.device !== '' || s.vw !== '' || (s.route !== 'heatmaps' && s.path !== '');
+  return s.device !== '' || s.vw !== '' || s.el !== '' || (s.route !== 'heatmaps' && s.path !== '');
 }

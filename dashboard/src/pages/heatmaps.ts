@@ -342,7 +342,7 @@ export function HeatmapsPage(props: { s: AppState; project: Project; range: DayR
                 ? html`<${Skeleton} lines=${6} />`
                 : html`<p class="muted">Pick a page.</p>`
           : path
-            ? html`<${ElementList} q=${elQ} pinned=${placed?.pinned} unplaced=${placed?.unplaced} unplacedClicks=${placed?.unplacedClicks}
+            ? html`<${ElementList} s=${s} q=${elQ} pinned=${placed?.pinned} unplaced=${placed?.unplaced} unplacedClicks=${placed?.unplacedClicks}
                 canPlace=${!!layout?.locate} highlight=${highlight} onHighlight=${setHighlight} limit=${s.view === 'elements' ? 50 : 10} />`
             : html`<p class="muted">Pick a page.</p>`}
       </aside>

@@ -1,9 +1,12 @@
 // Replays (issue 10; UX.md "Replays"): the project's recorded sessions for the period, newest
 // first, and — when the URL names a session — the player (replay-player.ts). The list reads
-// GET /api/replays; a row opens the player. The index does not count pages or clicks per session
-// yet, so the list shows what it has: start, duration, events, size, truncation.
+// GET /api/replays, filtered by the shared filters: a page visited (`path`, the Overview's page
+// filter), a clicked element (`el`, from a heatmap's element list), the device, bots; a row opens
+// the player. The index does not count pages or clicks per session yet, so the list shows what it
+// has: start, duration, events, size, truncation.
 import { get } from '../api/client';
 import type { Project, ReplaySession } from '../api/types';
+import { FilterBar } from '../components/filters';
 import { Link } from '../components/link';
 import { PageHeader } from '../components/shell';
 import { Empty, ErrorPanel, Skeleton, Spinner } from '../components/states';
@@ -22,13 +25,24 @@ export function ReplaysPage(props: { s: AppState; project: Project; range: DayRa
   if (s.session) return html`<${ReplayPlayer} s=${s} project=${project} />`;
   const from = dayMs(range.from);
   const to = dayMs(range.to) + 86400000 - 1;
-  const q = useQuery<{ sessions: ReplaySession[] }>(`${project.id}|${from}|${to}`, (signal) =>
-    get('/api/replays', { project_id: project.id, from, to, limit: 200 }, signal),
+  const filters: Record<string, string> = {};
+  if (s.path) filters.path = s.path;
+  if (s.el) filters.selector = s.el;
+  if (s.device) filters.device = s.device;
+  if (s.bots) filters.bots = s.bots;
+  const filtered = Object.keys(filters).some((k) => k !== 'bots');
+  const q = useQuery<{ sessions: ReplaySession[] }>(`${project.id}|${from}|${to}|${JSON.stringify(filters)}`, (signal) =>
+    get('/api/replays', { project_id: project.id, from, to, limit: 200, ...filters }, signal),
   );
   const sessions = q.data?.sessions ?? [];
   let body;
   if (q.error) body = html`<${ErrorPanel} error=${q.error} retry=${q.reload} what="The replays" />`;
   else if (!q.data) body = html`<div aria-busy="true">${q.slow && html`<${Spinner} label="Loading replays" />`}<${Skeleton} lines=${8} height=${32} /></div>`;
+  else if (sessions.length === 0 && filtered)
+    body = html`<${Empty} title="No recorded session matches these filters" icon="replays">
+      <p>None of the sessions recorded in this period ${[s.path && `visited ${s.path}`, s.el && `clicked ${s.el}`, s.device && `ran on ${s.device}`].filter(Boolean).join(' and ')}.
+        Only a share of sessions is recorded (Settings → Session replay); remove a filter above or pick a longer period.</p>
+    </${Empty}>`;
   else if (sessions.length === 0)
     body = html`<${Empty} title="No recorded sessions in this period" icon="replays">
       <p>Replays are recorded by the snippet for a sampled share of sessions, with text and inputs masked.
@@ -50,7 +64,9 @@ export function ReplaysPage(props: { s: AppState; project: Project; range: DayRa
         </tr>`,
       )}</tbody></table></div>`;
   return html`<div class="page replays-page">
-    <${PageHeader} title="Replays" sub=${q.data && sessions.length > 0 ? `${exact(sessions.length)}${sessions.length === 200 ? '+' : ''} recorded session${sessions.length === 1 ? '' : 's'}, newest first` : undefined} />
+    <${PageHeader} title="Replays" sub=${q.data && sessions.length > 0 ? `${exact(sessions.length)}${sessions.length === 200 ? '+' : ''} recorded session${sessions.length === 1 ? '' : 's'}${filtered ? ' matching the filters' : ''}, newest first` : undefined}>
+      <${FilterBar} s=${s} range=${range} now=${props.now} widthFilter=${false} />
+    </${PageHeader}>
     <section class="card" aria-label="Recorded sessions">${body}</section>
   </div>`;
 }

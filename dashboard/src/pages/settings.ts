@@ -328,8 +328,8 @@ function SettingsForm(props: { project: Project; saved: ProjectSettings; onSaved
     <fieldset class="card"><legend>Session replay</legend>
       ${rate('replay_sample_rate', 'Sessions recorded', '0 turns recording off; 100 records every session (that has replay consent). Never more than the events sample rate.')}
       ${num('replay_session_kb')}
-      ${list('replay_mask_selectors', '.account-number', 'Text in these elements is replaced by asterisks in recordings (form inputs always are).')}
-      ${list('replay_allow_selectors', '.product-title', 'Elements shown unmasked even inside masked areas.')}
+      ${list('replay_mask_selectors', '.account-number', 'Text in these elements is always masked in recordings (Xxxx, same length), even where the snippet turns text masking off. Form fields always are.')}
+      ${list('replay_allow_selectors', '.product-title', 'Text in these elements is recorded as it is (emails, card numbers and the like still redacted) — unless a masked selector covers it too. All other text is masked.')}
       ${list('replay_ignore_selectors', '.chat-widget', 'Elements left out of recordings entirely (a grey box is shown).')}
       <${MaskPreview} projectId=${project.id} mask=${draft.replay_mask_selectors} allow=${draft.replay_allow_selectors} ignore=${draft.replay_ignore_selectors} />
     </fieldset>
