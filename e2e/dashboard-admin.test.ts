@@ -190,6 +190,24 @@ test('create a project, install and verify it, change a setting, invite and remo
   const allowed = await page.evaluate(async (id) => (await (await fetch('/api/settings?project_id=' + id)).json()).settings.allowed_origins, projectId);
   expect(allowed).toEqual([siteOrigin, otherOrigin]);
   await stranger.close();
+  // ...and ingestion follows within its 5 s: the same page's events are now stored
+  const allowedAt = Date.now();
+  await expect
+    .poll(
+      async () => {
+        const v = await ctx.newPage();
+        const answer = v.waitForResponse((r) => new URL(r.url()).pathname === '/i');
+        await v.goto(otherOrigin + '/');
+        await v.waitForFunction(() => (window as any).tapistry?.loaded === true);
+        await v.evaluate(() => (window as any).tapistry('flush'));
+        const status = (await answer).status();
+        await v.close();
+        return status;
+      },
+      { timeout: 12000, intervals: [300] },
+    )
+    .toBe(200);
+  expect(Date.now() - allowedAt).toBeLessThan(8000);
 
   // Settings: a value out of range is refused inline and nothing changes; a good one is saved.
   await page.getByRole('tab', { name: 'Settings' }).click();

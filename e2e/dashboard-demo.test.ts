@@ -60,7 +60,8 @@ test('the demo site: clicks, then "See this page\'s heatmap" shows them in the D
   await other.goto('about:blank');
   // the open heatmap picks them up by itself (10 s refresh), no reload
   await expect.poll(() => status.textContent(), { timeout: 25000 }).toMatch(/^7 clicks · 2 pageviews on \/demo/);
-  expect(await page.locator('.el-row[data-selector="#hero-tour"]').getAttribute('data-clicks')).toBe('2');
+  // the element list refreshes after the status line: wait for it too
+  await expect.poll(() => page.locator('.el-row[data-selector="#hero-tour"]').getAttribute('data-clicks'), { timeout: 15000 }).toBe('2');
   expect(errors).toEqual([]);
   await dash.close();
 });
