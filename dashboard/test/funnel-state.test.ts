@@ -54,8 +54,10 @@ test('the funnel rides in the app URL on the funnels route only, and a reload re
 });
 
 const text = fc.string({ minLength: 1, maxLength: 30 });
+// filters: distinct known dimensions, any value (colons and commas included)
+const filters = fc.uniqueArray(fc.tuple(fc.constantFrom('device', 'country', 'browser', 'utm_source', 'referrer'), text), { selector: ([d]) => d, maxLength: 4 });
 const step = fc.oneof(
-  fc.record({ path: text, match: fc.constantFrom('equals', 'prefix', 'contains', 'regex') as fc.Arbitrary<Step['match']>, label: fc.oneof(fc.constant(''), text) }).map((r) => ({ ...emptyStep(), ...r })),
+  fc.record({ path: text, match: fc.constantFrom('equals', 'prefix', 'contains', 'regex') as fc.Arbitrary<Step['match']>, label: fc.oneof(fc.constant(''), text), filters }).map((r) => ({ ...emptyStep(), ...r })),
   fc.record({ selector: fc.oneof(fc.constant(''), text), hash: fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }).map(String), path: fc.oneof(fc.constant(''), text) }).map((r) => ({ ...emptyStep('click'), ...r })),
   fc.record({ event: text, property: fc.oneof(fc.constant(''), text) }).chain((r) =>
     (r.property ? text : fc.constant('')).map((value) => ({ ...emptyStep('custom'), ...r, value })),
@@ -183,4 +185,22 @@ test('breakdowns by entry page and first or returning visitor: in the URL, the A
   expect(funnelValueLabel('entry_page', '')).toBe('(no page view in the range)');
   expect(funnelValueLabel('entry_page', '/pricing')).toBeUndefined();
   expect(funnelValueLabel('device', 'mobile')).toBeUndefined();
+});
+
+test('step filters ride in the URL and reach the API; a row not yet typed filters nothing', () => {
+  const d = defaultFunnel();
+  d.steps[0] = { ...page('/pricing'), filters: [['device', 'mobile'], ['utm_source', 'news:letter, daily']] };
+  d.steps[1] = { ...page('/signup'), filters: [['country', '']] };
+  d.exclusions = [{ ...page('/help'), filters: [['browser', 'Firefox']], from: 1, to: 2 }];
+  const q = writeFunnel(d);
+  expect(q).toContain('s1w=device%3Amobile&s1w=utm_source%3Anews%3Aletter%2C+daily');
+  expect(q).toContain('x1w=browser%3AFirefox&x1f=1&x1t=2');
+  expect(readFunnel(q)).toEqual(d);
+  const api = apiDefinition(d).def!;
+  expect(api.steps[0]!.filters).toEqual({ device: 'mobile', utm_source: 'news:letter, daily' });
+  expect(api.steps[1]!.filters).toBeUndefined();
+  expect(api.exclusions[0]!.filters).toEqual({ browser: 'Firefox' });
+  expect(fromApiDefinition(api).steps[0]!.filters).toEqual(d.steps[0]!.filters);
+  // unknown dimensions and repeats are dropped from a hand-edited URL
+  expect(readFunnel('s1=page&s1p=/a&s1w=device:tablet&s1w=device:mobile&s1w=entry_page:/x&s1w=nocolon&s2=page&s2p=/b').steps[0]!.filters).toEqual([['device', 'tablet']]);
 });

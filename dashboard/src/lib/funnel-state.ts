@@ -1,7 +1,8 @@
 // A funnel as the builder holds it, in the URL and as the API takes it (docs/api.md "Funnels").
 // The URL keeps one readable parameter per field so a link is legible and reproduces the funnel:
 //   s1=page&s1p=/pricing&s1m=prefix   step 1 (s1sel selector, s1h selector hash, s1e event name,
-//                                     s1k/s1v property and value, s1l label)
+//                                     s1k/s1v property and value, s1l label, s1w=device:mobile
+//                                     a filter ("where") on the step's event, repeated)
 //   x1=event&x1e=cancel&x1f=1&x1t=3   exclusion 1 (the same fields, between steps f and t)
 //   order=strict|any  unit=visitor  window=30m|2h|14d  by=device  fid=f_…  (defaults left out)
 // Reading never throws: unknown values fall back to defaults. Pure functions (no DOM).
@@ -22,7 +23,22 @@ export interface Step {
   property: string;
   value: string;
   label: string;
+  /** filters on the step's own event: [dimension, value] (docs/api.md: ≤ 10, one per dimension) */
+  filters: Array<[string, string]>;
 }
+
+/** The dimensions a step may filter on (an event's own attributes; not entry_page, visitor_type). */
+export const STEP_FILTERS: Array<[string, string]> = [
+  ['device', 'Device'],
+  ['country', 'Country'],
+  ['browser', 'Browser'],
+  ['os', 'Operating system'],
+  ['referrer', 'Referrer domain'],
+  ['utm_source', 'UTM source'],
+  ['utm_medium', 'UTM medium'],
+  ['utm_campaign', 'UTM campaign'],
+];
+export const MAX_STEP_FILTERS = 10;
 
 export interface Exclusion extends Step {
   /** 1-based steps the exclusion lies between; 0 = the whole funnel (first / last step) */
@@ -79,7 +95,7 @@ const TYPE_URL: Record<StepType, string> = { page_view: 'page', click: 'click', 
 const MAX_TEXT = 512;
 
 export function emptyStep(type: StepType = 'page_view'): Step {
-  return { type, path: '', match: 'equals', selector: '', hash: '', event: '', property: '', value: '', label: '' };
+  return { type, path: '', match: 'equals', selector: '', hash: '', event: '', property: '', value: '', label: '', filters: [] };
 }
 
 export function defaultFunnel(): FunnelDef {
@@ -124,7 +140,20 @@ function readStep(q: URLSearchParams, k: string): Step | undefined {
     property: type === 'custom' ? text(q, k + 'k') : '',
     value: type === 'custom' ? text(q, k + 'v') : '',
     label: text(q, k + 'l').slice(0, 200),
+    filters: readFilters(q.getAll(k + 'w')),
   };
+}
+
+/** "device:mobile" → ["device", "mobile"]: known dimensions, once each, at most MAX_STEP_FILTERS. */
+function readFilters(raw: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const f of raw) {
+    const at = f.indexOf(':');
+    const dim = at > 0 ? f.slice(0, at) : '';
+    if (!STEP_FILTERS.some(([d]) => d === dim) || out.some(([d]) => d === dim) || out.length >= MAX_STEP_FILTERS) continue;
+    out.push([dim, f.slice(at + 1, at + 1 + MAX_TEXT)]);
+  }
+  return out;
 }
 
 export function readFunnel(search: string | URLSearchParams): FunnelDef {
@@ -173,6 +202,7 @@ function writeStep(q: URLSearchParams, k: string, s: Step): void {
     if (s.property && s.value) q.set(k + 'v', s.value);
   }
   if (s.label) q.set(k + 'l', s.label);
+  for (const [dim, v] of s.filters) q.append(k + 'w', dim + ':' + v);
 }
 
 /** The funnel's URL parameters (defaults left out), to append after the app's own. */
@@ -200,8 +230,8 @@ export function stepComplete(s: Step): boolean {
 }
 
 /** A step as the API takes it (only the fields its type uses). */
-export function apiStep(s: Step): Record<string, string> {
-  const o: Record<string, string> = { type: s.type };
+export function apiStep(s: Step): Record<string, string | Record<string, string>> {
+  const o: Record<string, string | Record<string, string>> = { type: s.type };
   const path = s.path.trim();
   if (path) {
     o.path = path;
@@ -219,12 +249,15 @@ export function apiStep(s: Step): Record<string, string> {
     }
   }
   if (s.label.trim()) o.label = s.label.trim();
+  // a filter row whose value is not typed yet filters nothing
+  const filters = s.filters.filter(([, v]) => v !== '');
+  if (filters.length > 0) o.filters = Object.fromEntries(filters);
   return o;
 }
 
 export interface ApiDefinition {
-  steps: Array<Record<string, string>>;
-  exclusions: Array<Record<string, string | number>>;
+  steps: Array<Record<string, string | Record<string, string>>>;
+  exclusions: Array<Record<string, string | number | Record<string, string>>>;
   mode: Order;
   unit: Unit;
   window_ms: number;
@@ -267,7 +300,9 @@ export function fromApiDefinition(def: unknown, fid = ''): FunnelDef {
     const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : '');
     const type = (['page_view', 'click', 'custom'] as StepType[]).includes(r.type as StepType) ? (r.type as StepType) : 'page_view';
     const match = MATCHES.includes(r.match as Match) ? (r.match as Match) : 'equals';
-    return { type, path: str('path'), match, selector: str('selector'), hash: str('selector_hash'), event: str('event'), property: str('property'), value: str('value'), label: str('label') };
+    const f = r.filters && typeof r.filters === 'object' ? (r.filters as Record<string, unknown>) : {};
+    const filters = readFilters(Object.entries(f).filter(([, v]) => typeof v === 'string').map(([k, v]) => k + ':' + (v as string)));
+    return { type, path: str('path'), match, selector: str('selector'), hash: str('selector_hash'), event: str('event'), property: str('property'), value: str('value'), label: str('label'), filters };
   };
   if (Array.isArray(o.steps) && o.steps.length > 0) d.steps = o.steps.slice(0, MAX_STEPS).map(step);
   while (d.steps.length < MIN_STEPS) d.steps.push(emptyStep());
@@ -324,7 +359,9 @@ export function removeStep(d: FunnelDef, i: number): FunnelDef {
 export function stepText(s: Step): string {
   if (s.label.trim()) return s.label.trim();
   const path = s.match === 'prefix' ? s.path + '*' : s.match === 'contains' ? '*' + s.path + '*' : s.match === 'regex' ? '~' + s.path : s.path;
-  if (s.type === 'page_view') return path || 'Any page';
-  if (s.type === 'click') return `Click ${s.selector || (s.hash ? 'element ' + s.hash : '…')}${s.path ? ' on ' + path : ''}`;
-  return (s.event || 'Event') + (s.property ? ` (${s.property} = ${s.value})` : '') + (s.path ? ' on ' + path : '');
+  // as the server names a step with filters: "/pricing [device = mobile]"
+  const f = s.filters.length ? ' [' + s.filters.map(([d, v]) => `${d} = ${v}`).join(', ') + ']' : '';
+  if (s.type === 'page_view') return (path || 'Any page') + f;
+  if (s.type === 'click') return `Click ${s.selector || (s.hash ? 'element ' + s.hash : '…')}${s.path ? ' on ' + path : ''}` + f;
+  return (s.event || 'Event') + (s.property ? ` (${s.property} = ${s.value})` : '') + (s.path ? ' on ' + path : '') + f;
 }

@@ -77,7 +77,7 @@ export const DEFAULTS: AppState = {
 
 /** The funnel's parameters (lib/funnel-state.ts): s1…, x1…, order, unit, window, by, fid. */
 export function isFunnelKey(k: string): boolean {
-  return /^[sx]\d{1,2}(p|m|sel|h|e|k|v|l|f|t)?$/.test(k) || ['order', 'unit', 'window', 'by', 'fid'].includes(k);
+  return /^[sx]\d{1,2}(p|m|sel|h|e|k|v|l|f|t|w)?$/.test(k) || ['order', 'unit', 'window', 'by', 'fid'].includes(k);
 }
 
 const PERIOD_IDS: Period[] = ['today', 'yesterday', '7d', '28d', '30d', 'month', 'year', 'all', 'custom'];

@@ -32,6 +32,7 @@ import {
   type Match,
   MAX_EXCLUSIONS,
   MAX_STEPS,
+  MAX_STEP_FILTERS,
   MIN_STEPS,
   moveStep,
   readFunnel,
@@ -40,6 +41,7 @@ import {
   type StepType,
   windowText,
   writeFunnel,
+  STEP_FILTERS,
 } from '../lib/funnel-state';
 import type { Dimension } from '../api/types';
 import type { AppState } from '../lib/url-state';
@@ -115,8 +117,42 @@ interface Pickers {
   events: EventNames['names'];
 }
 
-/** The fields of one step (or exclusion) for its type. */
+/** The fields of one step (or exclusion): those of its type, then its filters. */
 function StepFields(props: { step: Step; id: string; pickers: Pickers; onChange(s: Step): void }) {
+  return html`<${TypeFields} ...${props} /><${StepFilters} step=${props.step} id=${props.id} onChange=${props.onChange} />`;
+}
+
+const DEVICE_VALUES = ['desktop', 'mobile', 'tablet'];
+
+/** Filters on the step's own event (device, country, browser, UTM, referrer): one row each. */
+function StepFilters(props: { step: Step; id: string; onChange(s: Step): void }) {
+  const { step: s } = props;
+  const set = (filters: Array<[string, string]>) => props.onChange({ ...s, filters });
+  const unused = STEP_FILTERS.filter(([d]) => !s.filters.some(([u]) => u === d));
+  return html`<div class="ffilters">
+    ${s.filters.map(
+      ([dim, value], i) => html`<div class="frow ffilter" data-filter=${dim}>
+        <span class="muted small">where</span>
+        <label class="fsel"><span class="sr-only">Filter dimension</span>
+          <select value=${dim} data-field="filter-dim" onChange=${(e: Event) => set(s.filters.map((f, j) => (j === i ? [(e.target as HTMLSelectElement).value, ''] : f)))}>
+            ${STEP_FILTERS.filter(([d]) => d === dim || unused.some(([u]) => u === d)).map(([d, label]) => html`<option value=${d}>${label}</option>`)}
+          </select></label>
+        <span class="muted">is</span>
+        <${Field} value=${value} list=${dim === 'device' ? props.id + '-devices' : undefined} options=${dim === 'device' ? DEVICE_VALUES : undefined}
+          placeholder=${dim === 'device' ? 'mobile' : dim === 'country' ? 'DE' : 'value'} label=${'Value of ' + dim} name="filter-value"
+          onCommit=${(v: string) => set(s.filters.map((f, j) => (j === i ? [f[0], dim === 'country' ? v.trim().toUpperCase() : v.trim()] : f)))} />
+        <button type="button" class="btn btn-small btn-icon" aria-label=${'Remove the ' + dim + ' filter'} title="Remove filter"
+          onClick=${() => set(s.filters.filter((_, j) => j !== i))}>✕</button>
+      </div>`,
+    )}
+    ${s.filters.some(([d]) => d === 'device') && html`<datalist id=${props.id + '-devices'}>${DEVICE_VALUES.map((d) => html`<option value=${d} />`)}</datalist>`}
+    ${unused.length > 0 && s.filters.length < MAX_STEP_FILTERS &&
+    html`<button type="button" class="btn-link small add-filter" onClick=${() => set([...s.filters, [unused[0]![0], '']])}>+ Filter</button>`}
+  </div>`;
+}
+
+/** The fields of one step (or exclusion) for its type. */
+function TypeFields(props: { step: Step; id: string; pickers: Pickers; onChange(s: Step): void }) {
   const { step: s, id, pickers } = props;
   const set = (p: Partial<Step>) => props.onChange({ ...s, ...p });
   // a click step on one page offers that page's elements, else those of every page
