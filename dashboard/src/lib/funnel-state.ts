@@ -67,14 +67,7 @@ export const DEFAULT_WINDOW_MS = 7 * DAY_MS;
 export const MAX_WINDOW_MS = 90 * DAY_MS;
 export const BREAKDOWNS: Array<[string, string]> = [
   ['', 'No breakdown'],
-  ['device', 'Device'],
-  ['country', 'Country'],
-  ['browser', 'Browser'],
-  ['os', 'Operating system'],
-  ['referrer', 'Referrer domain'],
-  ['utm_source', 'UTM source'],
-  ['utm_medium', 'UTM medium'],
-  ['utm_campaign', 'UTM campaign'],
+  ...STEP_FILTERS,
   ['page', 'Page'],
   ['entry_page', 'Entry page'],
   ['visitor_type', 'First or returning visitor'],
