@@ -114,6 +114,10 @@ test('a recorded session: listed, its player shows the masked first frame, marke
   await page.locator('.pill', { hasText: /^Clicked .*save/ }).waitFor();
   await row.waitFor();
   await shoot(page, 'replays-filtered');
+  // ordered longest first: the order is in the URL and the list still holds the session
+  await page.locator('select[data-field="sort"]').selectOption('longest');
+  await page.waitForURL(/sort=longest/);
+  await row.waitFor();
   await page.goto(app(env, 'replays'));
   await row.locator('a.replay-link').click();
   await page.locator('.replay-player[data-first-frame="1"]').waitFor({ timeout: 15000 });

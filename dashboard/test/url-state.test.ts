@@ -69,11 +69,13 @@ test('Esc clears filters but keeps the heatmap page', () => {
 });
 
 test('the replays list keeps its clicked-element filter in the URL; other pages drop it', () => {
-  const s = { ...DEFAULTS, route: 'replays' as const, project: 'p_1', path: '/pricing', el: 'button.buy > span' };
+  const s = { ...DEFAULTS, route: 'replays' as const, project: 'p_1', path: '/pricing', el: 'button.buy > span', sort: 'longest' as const };
   const url = build(s);
   const u = new URL(url, 'http://x');
   expect(parse(u.pathname, u.search)).toEqual(s);
   const elsewhere = build({ ...s, route: 'overview' });
   expect(elsewhere).not.toContain('el=');
+  expect(elsewhere).not.toContain('sort=');
+  expect(parse('/app/replays', '?sort=random').sort).toBe('newest');
   expect(clearFilters(s)).toMatchObject({ el: '', path: '' });
 });

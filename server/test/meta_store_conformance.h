@@ -610,6 +610,14 @@ inline void ReplaySessionsListNewestFirstPerProject(const MetaStoreOpener& open)
   range.from_ms = 1000;
   range.to_ms = 1500;
   EXPECT_EQ(names(m->ListReplaySessions(a, range)), (std::vector<std::string>{"mid", "old"}));
+  // mid lasts 2.5 s in two chunks (20 bytes); old and new 0.5 s, 10 bytes: ties newest first
+  for (ReplayOrder o : {ReplayOrder::kLongest, ReplayOrder::kLargest}) {
+    ReplayListOptions by;
+    by.order = o;
+    EXPECT_EQ(names(m->ListReplaySessions(a, by)), (std::vector<std::string>{"mid", "new", "old"}));
+    by.limit = 1;
+    EXPECT_EQ(names(m->ListReplaySessions(a, by)), std::vector<std::string>{"mid"});
+  }
   // Another project's session is not found through this one.
   EXPECT_FALSE(m->GetReplaySession(a, "other")->has_value());
   EXPECT_TRUE(m->ListReplayChunks(a, "other")->empty());

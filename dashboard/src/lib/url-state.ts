@@ -48,7 +48,12 @@ export interface AppState {
   t: number;
   /** Replays list: only sessions with a click on this element (selector), on `path` when set. */
   el: string;
+  /** Replays list order. */
+  sort: ReplaySort;
 }
+
+export type ReplaySort = 'newest' | 'longest' | 'largest';
+export const REPLAY_SORTS: ReplaySort[] = ['newest', 'longest', 'largest'];
 
 export const DEFAULTS: AppState = {
   route: 'overview',
@@ -73,6 +78,7 @@ export const DEFAULTS: AppState = {
   session: '',
   t: 0,
   el: '',
+  sort: 'newest',
 };
 
 /** The funnel's parameters (lib/funnel-state.ts): s1…, x1…, order, unit, window, by, fid. */
@@ -132,7 +138,10 @@ export function parse(pathname: string, search: string): AppState {
     const t = Number(q.get('t'));
     if (Number.isFinite(t) && t > 0) s.t = Math.min(Math.round(t * 10) / 10, 7 * 86400);
   }
-  if (s.route === 'replays') s.el = (q.get('el') ?? '').slice(0, 512);
+  if (s.route === 'replays') {
+    s.el = (q.get('el') ?? '').slice(0, 512);
+    s.sort = oneOf(q.get('sort'), REPLAY_SORTS, DEFAULTS.sort);
+  }
   if (s.route === 'funnels') {
     const f = new URLSearchParams();
     for (const [k, v] of q) if (isFunnelKey(k)) f.append(k, v);
@@ -146,7 +155,7 @@ const PAGE_KEYS: Partial<Record<Route, Array<keyof AppState>>> = {
   overview: ['metric', 'compare'],
   heatmaps: ['mode', 'view', 'kind', 'opacity', 'palette', 'scale'],
   settings: ['tab'],
-  replays: ['session', 't', 'el'],
+  replays: ['session', 't', 'el', 'sort'],
 };
 const SHARED_KEYS: Array<keyof AppState> = ['project', 'period', 'from', 'to', 'bots', 'device', 'vw', 'path'];
 

@@ -14,7 +14,10 @@ import { useQuery } from '../hooks';
 import { html } from '../html';
 import { type DayRange, dayMs } from '../lib/dates';
 import { duration, exact } from '../lib/format';
-import type { AppState } from '../lib/url-state';
+import { type AppState, REPLAY_SORTS, type ReplaySort } from '../lib/url-state';
+import { patch } from '../store';
+
+const SORT_LABEL: Record<ReplaySort, string> = { newest: 'Newest first', longest: 'Longest first', largest: 'Largest first' };
 import { ReplayPlayer } from './replay-player';
 
 const kb = (n: number) => (n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1048576).toFixed(1)} MB`);
@@ -31,8 +34,9 @@ export function ReplaysPage(props: { s: AppState; project: Project; range: DayRa
   if (s.device) filters.device = s.device;
   if (s.bots) filters.bots = s.bots;
   const filtered = Object.keys(filters).some((k) => k !== 'bots');
-  const q = useQuery<{ sessions: ReplaySession[] }>(`${project.id}|${from}|${to}|${JSON.stringify(filters)}`, (signal) =>
-    get('/api/replays', { project_id: project.id, from, to, limit: 200, ...filters }, signal),
+  const sort = s.sort !== 'newest' ? { sort: s.sort } : {};
+  const q = useQuery<{ sessions: ReplaySession[] }>(`${project.id}|${from}|${to}|${JSON.stringify(filters)}|${s.sort}`, (signal) =>
+    get('/api/replays', { project_id: project.id, from, to, limit: 200, ...filters, ...sort }, signal),
   );
   const sessions = q.data?.sessions ?? [];
   let body;
@@ -64,8 +68,12 @@ export function ReplaysPage(props: { s: AppState; project: Project; range: DayRa
         </tr>`,
       )}</tbody></table></div>`;
   return html`<div class="page replays-page">
-    <${PageHeader} title="Replays" sub=${q.data && sessions.length > 0 ? `${exact(sessions.length)}${sessions.length === 200 ? '+' : ''} recorded session${sessions.length === 1 ? '' : 's'}${filtered ? ' matching the filters' : ''}, newest first` : undefined}>
+    <${PageHeader} title="Replays" sub=${q.data && sessions.length > 0 ? `${exact(sessions.length)}${sessions.length === 200 ? '+' : ''} recorded session${sessions.length === 1 ? '' : 's'}${filtered ? ' matching the filters' : ''}, ${SORT_LABEL[s.sort].toLowerCase()}` : undefined}>
       <${FilterBar} s=${s} range=${range} now=${props.now} widthFilter=${false} />
+      <label class="select-wrap replay-sort"><span class="sr-only">Order</span>
+        <select value=${s.sort} data-field="sort" onChange=${(e: Event) => patch({ sort: (e.target as HTMLSelectElement).value as ReplaySort })}>
+          ${REPLAY_SORTS.map((o) => html`<option value=${o}>${SORT_LABEL[o]}</option>`)}
+        </select></label>
     </${PageHeader}>
     <section class="card" aria-label="Recorded sessions">${body}</section>
   </div>`;

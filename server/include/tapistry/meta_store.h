@@ -115,8 +115,13 @@ struct ReplaySession {
   bool operator==(const ReplaySession&) const = default;
 };
 
+// The order of a replay list: newest first (first_ts), longest first (last_ts - first_ts), or
+// largest first (stored bytes); ties newest first, then by session id.
+enum class ReplayOrder : uint8_t { kNewest, kLongest, kLargest };
+
 struct ReplayListOptions {
   size_t limit = 100;
+  ReplayOrder order = ReplayOrder::kNewest;
   // Sessions whose first_ts lies in [from_ms, to_ms] (inclusive).
   int64_t from_ms = INT64_MIN;
   int64_t to_ms = INT64_MAX;
@@ -261,7 +266,7 @@ class MetaStore {
   // The session, or nullopt when none is indexed.
   virtual Result<std::optional<ReplaySession>> GetReplaySession(const std::string& project_id,
                                                                 const std::string& session_id) = 0;
-  // The project's sessions, newest first (first_ts descending, then session_id).
+  // The project's sessions in opts.order (newest: first_ts descending, then session_id).
   virtual Result<std::vector<ReplaySession>> ListReplaySessions(const std::string& project_id,
                                                                 const ReplayListOptions& opts) = 0;
   // A session's chunks in chunk_index order (empty when none).

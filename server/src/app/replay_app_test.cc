@@ -223,6 +223,18 @@ TEST_F(ReplayAppTest, TheListFiltersByPageClickedElementAndDevice) {
   auto filtered = Read("/api/replays?project_id=" + project_ + "&path=/about");
   EXPECT_NE(filtered.body.find(R"("filtered":true)"), std::string::npos) << filtered.body;
   EXPECT_EQ(Read("/api/replays?project_id=" + project_ + "&path=/a&match=glob").status, 400);
+  // Sorted: b gets a second chunk a second later, so it is the longest and the largest.
+  ASSERT_EQ(PostR("/r?k=" + key_, ReplayChunkBody(1, 0, "", b)).status, 200);
+  for (const char* sort : {"longest", "largest"}) {
+    auto r = Read("/api/replays?project_id=" + project_ + "&sort=" + sort);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_LT(r.body.find(b), r.body.find(a)) << sort << " " << r.body;
+    EXPECT_LT(r.body.find(b), r.body.find(c)) << sort << " " << r.body;
+    auto filtered =
+        Read("/api/replays?project_id=" + project_ + "&sort=" + sort + "&path=/pricing");
+    EXPECT_LT(filtered.body.find(b), filtered.body.find(a)) << filtered.body;
+  }
+  EXPECT_EQ(Read("/api/replays?project_id=" + project_ + "&sort=random").status, 400);
 }
 
 // Sampling and masking settings reach the SDK with every accepted /i batch (docs/replay.md).

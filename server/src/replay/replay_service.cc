@@ -250,6 +250,13 @@ Reply ReplayService::List(const RouteCall& call) {
   if (!limit.ok()) return JsonError(400, "invalid_argument", limit.status().message());
   ReplayListOptions opts;
   opts.limit = *limit;
+  if (const std::string sort = req.Query("sort"); sort == "longest") {
+    opts.order = ReplayOrder::kLongest;
+  } else if (sort == "largest") {
+    opts.order = ReplayOrder::kLargest;
+  } else if (!sort.empty() && sort != "newest") {
+    return JsonError(400, "invalid_argument", "sort must be newest, longest or largest");
+  }
   for (auto [name, field] :
        {std::pair<const char*, int64_t*>{"from", &opts.from_ms}, {"to", &opts.to_ms}}) {
     if (!req.HasQuery(name)) continue;

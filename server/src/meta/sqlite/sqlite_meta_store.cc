@@ -588,9 +588,13 @@ class SqliteMetaStore final : public MetaStore {
   Result<std::vector<ReplaySession>> ListReplaySessions(const std::string& project_id,
                                                         const ReplayListOptions& opts) override {
     std::lock_guard lock(mu_);
+    const char* order = opts.order == ReplayOrder::kLongest   ? "last_ts-first_ts DESC, "
+                        : opts.order == ReplayOrder::kLargest ? "bytes DESC, "
+                                                              : "";
     Stmt s(db_, (std::string("SELECT ") + kSessionColumns +
                  " FROM replay_sessions WHERE project_id=? AND first_ts>=? AND first_ts<=? "
-                 "ORDER BY first_ts DESC, session_id LIMIT ?")
+                 "ORDER BY " +
+                 order + "first_ts DESC, session_id LIMIT ?")
                     .c_str());
     s.Bind(1, project_id)
         .Bind(2, opts.from_ms)
