@@ -223,6 +223,9 @@ TEST_F(ReplayAppTest, TheListFiltersByPageClickedElementAndDevice) {
   auto filtered = Read("/api/replays?project_id=" + project_ + "&path=/about");
   EXPECT_NE(filtered.body.find(R"("filtered":true)"), std::string::npos) << filtered.body;
   EXPECT_EQ(Read("/api/replays?project_id=" + project_ + "&path=/a&match=glob").status, 400);
+  // a regex is refused: it could be one that backtracks for ever over every stored path
+  EXPECT_EQ(Read("/api/replays?project_id=" + project_ + "&path=(a%2B)%2B$&match=regex").status,
+            400);
   // Sorted: b gets a second chunk a second later, so it is the longest and the largest.
   ASSERT_EQ(PostR("/r?k=" + key_, ReplayChunkBody(1, 0, "", b)).status, 200);
   for (const char* sort : {"longest", "largest"}) {

@@ -221,8 +221,11 @@ Result<std::optional<std::unordered_set<std::string>>> ReplayService::MatchingSe
   // no page: any page (every path starts with "/")
   step.path = path.empty() && selector.empty() ? "/" : path;
   step.path_match = path.empty() ? PathMatch::kPrefix : PathMatch::kEquals;
-  if (req.HasQuery("match") && !ParsePathMatch(req.Query("match"), &step.path_match)) {
-    return Status::InvalidArgument("match must be equals, prefix, contains or regex");
+  // No regex here: the funnel API vets a regex's shape against catastrophic backtracking
+  // (api/funnel_json.cc); this list takes only the three matches that cannot backtrack.
+  if (req.HasQuery("match") && (!ParsePathMatch(req.Query("match"), &step.path_match) ||
+                                step.path_match == PathMatch::kRegex)) {
+    return Status::InvalidArgument("match must be equals, prefix or contains");
   }
   if (!device.empty()) step.filters.push_back({Dimension::kDevice, device});
   if (!country.empty()) step.filters.push_back({Dimension::kCountry, country});
